@@ -1,0 +1,40 @@
+import type { StaffRoleKind } from '../generated/prisma/enums.ts';
+
+/**
+ * What a role may do. Customers, members and products are shared by the whole chain, so their
+ * permissions hold wherever the caller has a role; sales, stock and reports belong to a store
+ * and are checked against the caller's role in that store.
+ */
+export const PERMISSIONS = [
+  'customer:read', // look up one customer at the counter
+  'customer:write',
+  'customer:search', // browse and filter the customer base
+  'customer:merge',
+  'customer:export',
+  'interaction:write',
+  'product:read',
+  'product:write',
+  'store:write',
+  'staff:manage',
+  'sale:read',
+  'sale:record',
+  'sale:refund',
+  'stock:read',
+  'stock:write',
+  'report:read',
+] as const;
+
+export type Permission = (typeof PERMISSIONS)[number];
+
+const cashier: Permission[] = ['customer:read', 'customer:write', 'interaction:write', 'product:read', 'sale:read', 'sale:record', 'stock:read'];
+const associate: Permission[] = [...cashier.filter((p) => p !== 'sale:record'), 'customer:search'];
+const manager: Permission[] = [
+  ...new Set<Permission>([...cashier, ...associate, 'customer:merge', 'customer:export', 'sale:refund', 'stock:write', 'report:read']),
+];
+
+export const ROLE_PERMISSIONS: Record<StaffRoleKind, ReadonlySet<Permission>> = {
+  OWNER: new Set(PERMISSIONS),
+  MANAGER: new Set(manager),
+  CASHIER: new Set(cashier),
+  SALES_ASSOCIATE: new Set(associate),
+};

@@ -1,0 +1,59 @@
+import type { Db, Tx } from '../db/types.ts';
+import type { StaffRoleKind } from '../generated/prisma/enums.ts';
+import { InvalidInputError, NotFoundError } from '../errors/index.ts';
+import { normalizeLogin } from '../staff/login.ts';
+import { verifyPassword } from './passwords.ts';
+import { Principal } from './principal.ts';
+import { API_KEY_PREFIX, hashApiKey, newApiKey, type TokenService } from './tokens.ts';
+
+/**
+ * Turns an Authorization header (`Bearer <staff token>` or `Bearer sk_…`, or an `x-api-key`
+ * header) into the caller. Roles are read on every request so a revoked role takes effect at once.
+ */
+export async function resolvePrincipal(
+  db: Db,
+  tokens: TokenService,
+  credentials: { authorization?: string | null; apiKey?: string | null },
+): Promise<Principal> {
+  const bearer = credentials.authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+  const apiKey = credentials.apiKey?.trim() || (bearer?.startsWith(API_KEY_PREFIX) ? bearer : null);
+  if (apiKey) {
+    const key = await db.apiKey.findUnique({ where: { keyHash: hashApiKey(apiKey) } });
+    if (!key || key.revokedAt) return Principal.anonymous();
+    return new Principal('apiKey', key.id, key.name, new Map(key.storeIds.map((s) => [s, key.role] as const)));
+  }
+  if (bearer) {
+    const staffId = await tokens.verify(bearer);
+    if (!staffId) return Principal.anonymous();
+    const staff = await db.staff.findUnique({ where: { id: staffId }, include: { roles: true } });
+    if (!staff || !staff.active) return Principal.anonymous();
+    return new Principal('staff', staff.id, staff.name, new Map(staff.roles.map((r) => [r.storeId, r.role] as const)));
+  }
+  return Principal.anonymous();
+}
+
+export async function signIn(db: Db, tokens: TokenService, login: string, password: string) {
+  const staff = await db.staff.findUnique({ where: { login: normalizeLogin(login) } });
+  // Verify against a dummy hash when the login is unknown, so timing does not reveal which logins exist.
+  const ok = await verifyPassword(password, staff?.passwordHash ?? DUMMY_HASH);
+  if (!staff || !ok || !staff.active) throw new InvalidInputError('INVALID_CREDENTIALS', {}, ['password']);
+  const { token, expiresAt } = await tokens.issue(staff.id);
+  return { token, expiresAt, staff };
+}
+
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+export async function createApiKey(
+  tx: Tx,
+  input: { name: string; role: StaffRoleKind; storeIds: string[]; createdById: string | null },
+) {
+  if (!input.name.trim()) throw new InvalidInputError('INVALID_INPUT', { detail: 'name' }, ['input', 'name']);
+  const stores = await tx.store.findMany({ where: { id: { in: input.storeIds } }, select: { id: true } });
+  const missing = input.storeIds.find((id) => !stores.some((s) => s.id === id));
+  if (missing) throw new NotFoundError('Store', missing, ['input', 'storeIds']);
+  const { key, prefix, hash } = newApiKey();
+  const apiKey = await tx.apiKey.create({
+    data: { name: input.name.trim(), prefix, keyHash: hash, role: input.role, storeIds: input.storeIds, createdById: input.createdById },
+  });
+  return { apiKey, key };
+}

@@ -1,0 +1,49 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { SignJWT, jwtVerify } from 'jose';
+
+const ISSUER = 'storecrm';
+
+/** Signs and checks staff session tokens (HS256 JWT). */
+export class TokenService {
+  private readonly key: Uint8Array;
+  constructor(
+    secret: string,
+    private readonly ttlSeconds = 12 * 3600,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async issue(staffId: string): Promise<{ token: string; expiresAt: Date }> {
+    const expiresAt = new Date(Date.now() + this.ttlSeconds * 1000);
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(staffId)
+      .setIssuer(ISSUER)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+      .sign(this.key);
+    return { token, expiresAt };
+  }
+
+  /** The staff id, or null for a bad or expired token. */
+  async verify(token: string): Promise<string | null> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
+      return payload.sub ?? null;
+    } catch {
+      return null;
+    }
+  }
+}
+
+export const API_KEY_PREFIX = 'sk_';
+
+/** A new API key: the secret is shown once; only its hash is stored. */
+export function newApiKey(): { key: string; prefix: string; hash: string } {
+  const key = API_KEY_PREFIX + randomBytes(24).toString('base64url');
+  return { key, prefix: key.slice(0, 10), hash: hashApiKey(key) };
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}

@@ -1,0 +1,240 @@
+import type { Tx } from '../db/types.ts';
+import type { Unit } from '../events/transaction.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import type { Channel, ConsentChannel, Gender, InteractionKind } from '../generated/prisma/enums.ts';
+import { ConflictError, InvalidInputError, InvalidStateError, NotFoundError } from '../errors/index.ts';
+import { recomputeCustomerFigures } from './figures.ts';
+import { requirePhone } from './phone.ts';
+
+export interface CustomerInput {
+  name?: string | null;
+  phone?: string | null;
+  email?: string | null;
+  gender?: Gender | null;
+  birthday?: Date | null;
+  sourceChannel?: Channel | null;
+  homeStoreId?: string | null;
+  tags?: string[] | null;
+  notes?: string | null;
+  consents?: { channel: ConsentChannel; granted: boolean }[] | null;
+  identities?: { channel: Channel; externalId: string }[] | null;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Checks and normalises the fields present in `input`; absent fields stay absent. */
+function cleanFields(input: CustomerInput) {
+  const data: Prisma.CustomerUncheckedUpdateInput = {};
+  if (input.name !== undefined && input.name !== null) {
+    const name = input.name.trim();
+    if (!name || name.length > 60) throw new InvalidInputError('INVALID_INPUT', { detail: 'name: 1–60 characters' }, ['input', 'name']);
+    data.name = name;
+  }
+  if (input.phone !== undefined) {
+    const phone = input.phone === null || input.phone.trim() === '' ? null : requirePhone(input.phone, ['input', 'phone']);
+    data.phone = phone;
+    data.phoneLast4 = phone ? phone.slice(-4) : null;
+  }
+  if (input.email !== undefined) {
+    const email = input.email?.trim().toLowerCase() || null;
+    if (email && !EMAIL.test(email)) throw new InvalidInputError('INVALID_INPUT', { detail: 'email' }, ['input', 'email']);
+    data.email = email;
+  }
+  if (input.gender) data.gender = input.gender;
+  if (input.birthday !== undefined) {
+    if (input.birthday && input.birthday.getTime() > Date.now()) {
+      throw new InvalidInputError('INVALID_INPUT', { detail: 'birthday is in the future' }, ['input', 'birthday']);
+    }
+    data.birthday = input.birthday;
+  }
+  if (input.sourceChannel) data.sourceChannel = input.sourceChannel;
+  if (input.homeStoreId !== undefined) data.homeStoreId = input.homeStoreId;
+  if (input.tags) data.tags = [...new Set(input.tags.map((t) => t.trim()).filter(Boolean))];
+  if (input.notes !== undefined) data.notes = input.notes?.trim() || null;
+  return data;
+}
+
+async function assertPhoneFree(tx: Tx, phone: string | null | undefined, exceptId?: string) {
+  if (!phone) return;
+  const other = await tx.customer.findUnique({ where: { phone }, select: { id: true } });
+  if (other && other.id !== exceptId) throw new ConflictError('DUPLICATE_PHONE', { phone }, ['input', 'phone']);
+}
+
+async function addIdentities(tx: Tx, customerId: string, identities: CustomerInput['identities']) {
+  for (const [i, identity] of (identities ?? []).entries()) {
+    const externalId = identity.externalId.trim();
+    const existing = await tx.customerIdentity.findUnique({
+      where: { channel_externalId: { channel: identity.channel, externalId } },
+    });
+    if (existing && existing.customerId !== customerId) {
+      throw new ConflictError('DUPLICATE_IDENTITY', { channel: identity.channel, externalId }, ['input', 'identities', i]);
+    }
+    if (!existing) await tx.customerIdentity.create({ data: { customerId, channel: identity.channel, externalId } });
+  }
+}
+
+async function setConsents(tx: Tx, customerId: string, consents: CustomerInput['consents']) {
+  for (const c of consents ?? []) {
+    await tx.marketingConsent.upsert({
+      where: { customerId_channel: { customerId, channel: c.channel } },
+      create: { customerId, channel: c.channel, granted: c.granted },
+      update: { granted: c.granted, updatedAt: new Date() },
+    });
+  }
+}
+
+export async function createCustomer({ tx, emit }: Unit, input: CustomerInput & { name: string }) {
+  const data = cleanFields(input);
+  if (!data.name) throw new InvalidInputError('INVALID_INPUT', { detail: 'name' }, ['input', 'name']);
+  await assertPhoneFree(tx, data.phone as string | null | undefined);
+  const customer = await tx.customer.create({ data: data as Prisma.CustomerUncheckedCreateInput });
+  await addIdentities(tx, customer.id, input.identities);
+  await setConsents(tx, customer.id, input.consents);
+  emit('customer.created', { customerId: customer.id });
+  return customer;
+}
+
+export async function updateCustomer({ tx, emit }: Unit, id: string, input: CustomerInput) {
+  const customer = await requireLiveCustomer(tx, id, ['id']);
+  const data = cleanFields(input);
+  await assertPhoneFree(tx, data.phone as string | null | undefined, customer.id);
+  const updated = await tx.customer.update({ where: { id: customer.id }, data });
+  await addIdentities(tx, customer.id, input.identities);
+  await setConsents(tx, customer.id, input.consents);
+  emit('customer.updated', { customerId: customer.id });
+  return updated;
+}
+
+/** The customer, following merges to the survivor; NotFoundError if there is none. */
+export async function requireLiveCustomer(tx: Tx, id: string, field: (string | number)[]) {
+  let customer = await tx.customer.findUnique({ where: { id } });
+  // A chain of merges is short; the bound only guards against a cycle written by hand.
+  for (let hops = 0; customer?.mergedIntoId && hops < 10; hops++) {
+    customer = await tx.customer.findUnique({ where: { id: customer.mergedIntoId } });
+  }
+  if (!customer) throw new NotFoundError('Customer', id, field);
+  return customer;
+}
+
+export async function addInteraction(
+  { tx }: Unit,
+  input: { customerId: string; kind: InteractionKind; summary: string; occurredAt?: Date | null; storeId?: string | null; staffId: string | null },
+) {
+  const customer = await requireLiveCustomer(tx, input.customerId, ['input', 'customerId']);
+  const summary = input.summary.trim();
+  if (!summary || summary.length > 2000) {
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'summary: 1–2000 characters' }, ['input', 'summary']);
+  }
+  return tx.interaction.create({
+    data: {
+      customerId: customer.id,
+      kind: input.kind,
+      summary,
+      occurredAt: input.occurredAt ?? new Date(),
+      storeId: input.storeId ?? null,
+      staffId: input.staffId,
+    },
+  });
+}
+
+/**
+ * Merges `mergedId` into `survivorId`: sales, interactions, identities, consents and tags move
+ * to the survivor; the survivor keeps its own values and takes the other's where it has none.
+ * The merged record stays as a tombstone pointing at the survivor, so old ids still resolve.
+ */
+export async function mergeCustomers({ tx, emit }: Unit, survivorId: string, mergedId: string) {
+  const survivor = await requireLiveCustomer(tx, survivorId, ['survivorId']);
+  const merged = await requireLiveCustomer(tx, mergedId, ['mergedId']);
+  if (survivor.id === merged.id) throw new InvalidInputError('MERGE_SAME_CUSTOMER', {}, ['mergedId']);
+  // Lock both rows in id order so two merges of the same pair cannot interleave.
+  await tx.$queryRaw`SELECT id FROM "Customer" WHERE id IN (${survivor.id}::uuid, ${merged.id}::uuid) ORDER BY id FOR UPDATE`;
+  const stillLive = await tx.customer.findUnique({ where: { id: merged.id }, select: { mergedIntoId: true } });
+  if (stillLive?.mergedIntoId) throw new InvalidStateError('CUSTOMER_MERGED', {}, ['mergedId']);
+
+  const [survivorMember, mergedMember] = await Promise.all([
+    tx.member.findUnique({ where: { customerId: survivor.id } }),
+    tx.member.findUnique({ where: { customerId: merged.id } }),
+  ]);
+  if (mergedMember && !survivorMember) {
+    await tx.member.update({ where: { id: mergedMember.id }, data: { customerId: survivor.id } });
+  } else if (mergedMember && survivorMember) {
+    // One person, one membership: the older card survives, the other is cancelled and its sales re-pointed.
+    const [keep, drop] = mergedMember.joinedAt < survivorMember.joinedAt ? [mergedMember, survivorMember] : [survivorMember, mergedMember];
+    await tx.sale.updateMany({ where: { memberId: drop.id }, data: { memberId: keep.id } });
+    await tx.member.update({ where: { id: drop.id }, data: { status: 'CANCELLED', customerId: merged.id } });
+    await tx.member.update({ where: { id: keep.id }, data: { customerId: survivor.id } });
+  }
+
+  await tx.sale.updateMany({ where: { customerId: merged.id }, data: { customerId: survivor.id } });
+  await tx.interaction.updateMany({ where: { customerId: merged.id }, data: { customerId: survivor.id } });
+  await tx.customerIdentity.updateMany({ where: { customerId: merged.id }, data: { customerId: survivor.id } });
+  const survivorConsents = await tx.marketingConsent.findMany({ where: { customerId: survivor.id }, select: { channel: true } });
+  await tx.marketingConsent.updateMany({
+    where: { customerId: merged.id, channel: { notIn: survivorConsents.map((c) => c.channel) } },
+    data: { customerId: survivor.id },
+  });
+  await tx.interaction.create({
+    data: {
+      customerId: survivor.id,
+      kind: 'NOTE',
+      summary: `合并顾客档案：${merged.name}（${merged.id}）`,
+    },
+  });
+
+  await tx.customer.update({
+    where: { id: merged.id },
+    data: { mergedIntoId: survivor.id, phone: null, phoneLast4: null },
+  });
+  await tx.customer.update({
+    where: { id: survivor.id },
+    data: {
+      phone: survivor.phone ?? merged.phone,
+      phoneLast4: survivor.phoneLast4 ?? merged.phoneLast4,
+      email: survivor.email ?? merged.email,
+      gender: survivor.gender === 'UNKNOWN' ? merged.gender : survivor.gender,
+      birthday: survivor.birthday ?? merged.birthday,
+      homeStoreId: survivor.homeStoreId ?? merged.homeStoreId,
+      tags: [...new Set([...survivor.tags, ...merged.tags])],
+      notes: [survivor.notes, merged.notes].filter(Boolean).join('\n') || null,
+    },
+  });
+  await recomputeCustomerFigures(tx, survivor.id);
+  emit('customer.merged', { survivorId: survivor.id, mergedId: merged.id });
+  return tx.customer.findUniqueOrThrow({ where: { id: survivor.id } });
+}
+
+export interface CustomerFilter {
+  query?: string | null;
+  phoneLast4?: string | null;
+  tag?: string | null;
+  channel?: Channel | null;
+  homeStoreId?: string | null;
+  isMember?: boolean | null;
+  lastPurchaseFrom?: Date | null;
+  lastPurchaseTo?: Date | null;
+}
+
+/** Prisma `where` for customer search; merged tombstones are never listed. */
+export function customerSearchWhere(filter: CustomerFilter): Prisma.CustomerWhereInput {
+  const and: Prisma.CustomerWhereInput[] = [{ mergedIntoId: null }];
+  const q = filter.query?.trim();
+  if (q) {
+    const digits = q.replace(/\D/g, '');
+    const or: Prisma.CustomerWhereInput[] = [{ name: { contains: q, mode: 'insensitive' } }];
+    if (digits.length >= 3 && digits === q.replace(/[\s-]/g, '')) {
+      or.push(digits.length === 4 ? { phoneLast4: digits } : { phone: { contains: digits } });
+    }
+    or.push({ member: { code: q } }, { email: q.toLowerCase() });
+    and.push({ OR: or });
+  }
+  if (filter.phoneLast4) and.push({ phoneLast4: filter.phoneLast4 });
+  if (filter.tag) and.push({ tags: { has: filter.tag } });
+  if (filter.channel) and.push({ sourceChannel: filter.channel });
+  if (filter.homeStoreId) and.push({ homeStoreId: filter.homeStoreId });
+  if (filter.isMember === true) and.push({ member: { isNot: null } });
+  if (filter.isMember === false) and.push({ member: { is: null } });
+  if (filter.lastPurchaseFrom) and.push({ lastPurchaseAt: { gte: filter.lastPurchaseFrom } });
+  if (filter.lastPurchaseTo) and.push({ lastPurchaseAt: { lt: filter.lastPurchaseTo } });
+  return { AND: and };
+}
+

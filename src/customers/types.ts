@@ -1,0 +1,243 @@
+import { USER_ERRORS } from '../errors/types.ts';
+import { runInTransaction } from '../events/transaction.ts';
+import { Channel, ConsentChannel, Gender, InteractionKind } from '../generated/prisma/enums.ts';
+import type { Builder } from '../schema/builder.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import { normalizePhone } from './phone.ts';
+import {
+  addInteraction,
+  createCustomer,
+  customerSearchWhere,
+  type CustomerFilter,
+  mergeCustomers,
+  requireLiveCustomer,
+  updateCustomer,
+} from './service.ts';
+
+type FilterArg = (Omit<CustomerFilter, 'homeStoreId'> & { homeStoreId?: { id: string } | null }) | null | undefined;
+const searchWhere = (filter: FilterArg) => customerSearchWhere({ ...filter, homeStoreId: filter?.homeStoreId?.id });
+
+export function addCustomerTypes(builder: Builder) {
+  const GenderEnum = builder.enumType(Gender, { name: 'Gender' });
+  const ChannelEnum = builder.enumType(Channel, {
+    name: 'Channel',
+    description: 'Where a customer came from or is known: store POS, WeChat, mini-program, e-commerce, web, or a data import.',
+  });
+  const ConsentChannelEnum = builder.enumType(ConsentChannel, { name: 'ConsentChannel' });
+  const InteractionKindEnum = builder.enumType(InteractionKind, { name: 'InteractionKind' });
+
+  builder.prismaNode('Customer', {
+    id: { field: 'id' },
+    description: 'One person, however many channels they reach the chain through (客户画像).',
+    fields: (t) => ({
+      name: t.exposeString('name'),
+      phone: t.exposeString('phone', { nullable: true, description: '11-digit mainland mobile number' }),
+      email: t.exposeString('email', { nullable: true }),
+      gender: t.expose('gender', { type: GenderEnum }),
+      birthday: t.expose('birthday', { type: 'Date', nullable: true }),
+      sourceChannel: t.expose('sourceChannel', { type: ChannelEnum }),
+      tags: t.exposeStringList('tags'),
+      notes: t.exposeString('notes', { nullable: true }),
+      homeStore: t.relation('homeStore', { nullable: true }),
+      firstPurchaseAt: t.expose('firstPurchaseAt', { type: 'DateTime', nullable: true }),
+      lastPurchaseAt: t.expose('lastPurchaseAt', { type: 'DateTime', nullable: true }),
+      visitCount: t.exposeInt('visitCount', { description: 'Number of sales (visits) recorded for this customer.' }),
+      lifetimeSpend: t.expose('lifetimeSpend', { type: 'Money', description: 'Sum of sales less refunds.' }),
+      averageOrderValue: t.field({
+        type: 'Money',
+        description: '客单价: lifetime spend divided by visits.',
+        select: { lifetimeSpend: true, visitCount: true },
+        resolve: (c) => (c.visitCount ? c.lifetimeSpend.div(c.visitCount).toDecimalPlaces(2) : new Prisma.Decimal(0)),
+      }),
+      createdAt: t.expose('createdAt', { type: 'DateTime' }),
+      member: t.relation('member', { nullable: true }),
+      identities: t.relation('identities'),
+      consents: t.relation('consents'),
+      interactions: t.relation('interactions', {
+        args: { last: t.arg.int({ defaultValue: 20 }) },
+        description: 'Most recent first.',
+        query: (args) => ({ orderBy: { occurredAt: 'desc' }, take: Math.min(Math.max(args.last ?? 20, 1), 100) }),
+      }),
+      sales: t.relatedConnection('sales', {
+        description: 'Most recent first; only sales of stores the caller may read.',
+        cursor: 'id',
+        totalCount: true,
+        query: (_args, ctx) => ({
+          orderBy: { id: 'desc' },
+          where: { storeId: { in: ctx.auth.storesWith('sale:read') } },
+        }),
+      }),
+      mergedInto: t.relation('mergedInto', { nullable: true, description: 'Set on a record that was merged into another.' }),
+    }),
+  });
+
+  builder.prismaObject('CustomerIdentity', {
+    description: 'The customer as known in another channel (an e-commerce account, a WeChat openid).',
+    fields: (t) => ({
+      channel: t.expose('channel', { type: ChannelEnum }),
+      externalId: t.exposeString('externalId'),
+      createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    }),
+  });
+
+  builder.prismaObject('MarketingConsent', {
+    description: 'Whether the customer agreed to marketing on a channel (PIPL: consent is per purpose and revocable).',
+    fields: (t) => ({
+      channel: t.expose('channel', { type: ConsentChannelEnum }),
+      granted: t.exposeBoolean('granted'),
+      updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    }),
+  });
+
+  builder.prismaNode('Interaction', {
+    id: { field: 'id' },
+    description: 'A call, message, visit, note or complaint in the customer\'s history.',
+    fields: (t) => ({
+      kind: t.expose('kind', { type: InteractionKindEnum }),
+      summary: t.exposeString('summary'),
+      occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
+      staff: t.relation('staff', { nullable: true }),
+      store: t.relation('store', { nullable: true }),
+    }),
+  });
+
+  const CustomerFilter = builder.inputType('CustomerFilter', {
+    fields: (t) => ({
+      query: t.string({ description: 'Name fragment, phone fragment (3+ digits), last 4 digits, member code or e-mail.' }),
+      phoneLast4: t.string(),
+      tag: t.string(),
+      channel: t.field({ type: ChannelEnum }),
+      homeStoreId: t.globalID(),
+      isMember: t.boolean(),
+      lastPurchaseFrom: t.field({ type: 'DateTime', description: 'Inclusive' }),
+      lastPurchaseTo: t.field({ type: 'DateTime', description: 'Exclusive' }),
+    }),
+  });
+
+  builder.queryFields((t) => ({
+    customer: t.prismaField({
+      type: 'Customer',
+      nullable: true,
+      description: 'One customer by id, phone or member code. A merged id resolves to the surviving customer.',
+      authScopes: { permission: 'customer:read' },
+      args: {
+        id: t.arg.globalID(),
+        phone: t.arg.string(),
+        memberCode: t.arg.string(),
+      },
+      resolve: async (query, _root, args, ctx) => {
+        let id: string | undefined;
+        if (args.id) id = args.id.id;
+        else if (args.phone) {
+          const phone = normalizePhone(args.phone);
+          id = phone ? (await ctx.db.customer.findUnique({ where: { phone }, select: { id: true } }))?.id : undefined;
+        } else if (args.memberCode) {
+          id = (await ctx.db.member.findUnique({ where: { code: args.memberCode.trim() }, select: { customerId: true } }))?.customerId;
+        }
+        if (!id) return null;
+        const live = await requireLiveCustomer(ctx.db, id, ['id']).catch(() => null);
+        return live ? ctx.db.customer.findUnique({ ...query, where: { id: live.id } }) : null;
+      },
+    }),
+    customers: t.prismaConnection({
+      type: 'Customer',
+      cursor: 'id',
+      description: 'Search the shared customer base, newest first. totalCount is computed only when asked for.',
+      authScopes: { permission: 'customer:search' },
+      args: { filter: t.arg({ type: CustomerFilter }) },
+      totalCount: (_root, args, ctx) => ctx.db.customer.count({ where: searchWhere(args.filter) }),
+      resolve: (query, _root, args, ctx) =>
+        ctx.db.customer.findMany({ ...query, where: searchWhere(args.filter), orderBy: { id: 'desc' } }),
+    }),
+  }));
+
+  const ConsentInput = builder.inputType('ConsentInput', {
+    fields: (t) => ({ channel: t.field({ type: ConsentChannelEnum, required: true }), granted: t.boolean({ required: true }) }),
+  });
+  const IdentityInput = builder.inputType('IdentityInput', {
+    fields: (t) => ({ channel: t.field({ type: ChannelEnum, required: true }), externalId: t.string({ required: true }) }),
+  });
+  const customerFields = (t: Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0], nameRequired: boolean) => ({
+    name: t.string({ required: nameRequired }),
+    phone: t.string({ description: 'Mainland mobile; +86, spaces and dashes are accepted.' }),
+    email: t.string(),
+    gender: t.field({ type: GenderEnum }),
+    birthday: t.field({ type: 'Date' }),
+    sourceChannel: t.field({ type: ChannelEnum }),
+    homeStoreId: t.globalID(),
+    tags: t.stringList(),
+    notes: t.string(),
+    consents: t.field({ type: [ConsentInput] }),
+    identities: t.field({ type: [IdentityInput] }),
+  });
+  const CreateCustomerInput = builder.inputType('CreateCustomerInput', { fields: (t) => customerFields(t, true) });
+  const UpdateCustomerInput = builder.inputType('UpdateCustomerInput', { fields: (t) => customerFields(t, false) });
+  const InteractionInput = builder.inputType('AddInteractionInput', {
+    fields: (t) => ({
+      customerId: t.globalID({ required: true }),
+      kind: t.field({ type: InteractionKindEnum, required: true }),
+      summary: t.string({ required: true }),
+      occurredAt: t.field({ type: 'DateTime' }),
+      storeId: t.globalID(),
+    }),
+  });
+
+  type CustomerArgs = { homeStoreId?: { id: string } | null } & Record<string, unknown>;
+  const toServiceInput = (input: CustomerArgs) => ({ ...input, homeStoreId: input.homeStoreId === undefined ? undefined : (input.homeStoreId?.id ?? null) });
+
+  builder.mutationFields((t) => ({
+    createCustomer: t.prismaField({
+      type: 'Customer',
+      authScopes: { permission: 'customer:write' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: { input: t.arg({ type: CreateCustomerInput, required: true }) },
+      resolve: async (query, _root, { input }, ctx) => {
+        const c = await runInTransaction(ctx.db, ctx.app.events, (unit) => createCustomer(unit, toServiceInput(input) as never));
+        return ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
+      },
+    }),
+    updateCustomer: t.prismaField({
+      type: 'Customer',
+      authScopes: { permission: 'customer:write' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: { id: t.arg.globalID({ required: true }), input: t.arg({ type: UpdateCustomerInput, required: true }) },
+      resolve: async (query, _root, { id, input }, ctx) => {
+        const c = await runInTransaction(ctx.db, ctx.app.events, (unit) => updateCustomer(unit, id.id, toServiceInput(input) as never));
+        return ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
+      },
+    }),
+    mergeCustomers: t.prismaField({
+      type: 'Customer',
+      description: 'Merges a duplicate into the survivor, keeping all history. Returns the survivor.',
+      authScopes: { permission: 'customer:merge' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: {
+        survivorId: t.arg.globalID({ required: true }),
+        mergedId: t.arg.globalID({ required: true }),
+      },
+      resolve: async (query, _root, args, ctx) => {
+        const c = await runInTransaction(ctx.db, ctx.app.events, (unit) => mergeCustomers(unit, args.survivorId.id, args.mergedId.id));
+        return ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
+      },
+    }),
+    addInteraction: t.prismaField({
+      type: 'Interaction',
+      authScopes: { permission: 'interaction:write' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: { input: t.arg({ type: InteractionInput, required: true }) },
+      resolve: async (query, _root, { input }, ctx) => {
+        const i = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
+          addInteraction(unit, {
+            customerId: input.customerId.id,
+            kind: input.kind,
+            summary: input.summary,
+            occurredAt: input.occurredAt,
+            storeId: input.storeId?.id ?? null,
+            staffId: ctx.auth.staffId,
+          }),
+        );
+        return ctx.db.interaction.findUniqueOrThrow({ ...query, where: { id: i.id } });
+      },
+    }),
+  }));
+}

@@ -1,0 +1,106 @@
+import { mkdirSync } from 'node:fs';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client.ts';
+import type { SqlRunner } from './migrate.ts';
+
+export interface Database {
+  prisma: PrismaClient;
+  kind: 'pglite' | 'postgres';
+  /** Runs raw SQL outside Prisma (migrations, benchmarks). */
+  sql: SqlRunner;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres://… ; when absent the embedded PGlite database is used. */
+  url?: string | undefined;
+  /** Folder for the embedded database; `memory://` keeps it in memory (tests). */
+  dataDir?: string;
+  /** Called with every SQL statement Prisma sends (statement-count tests, debugging). */
+  onQuery?: (sql: string) => void;
+  poolSize?: number;
+}
+
+function prismaLog(onQuery?: (sql: string) => void) {
+  return onQuery ? ([{ emit: 'event', level: 'query' }] as const) : undefined;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) {
+    const { Pool } = (await import('pg')).default;
+    const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool), log: prismaLog(options.onQuery) as never });
+    attachQueryListener(prisma, options.onQuery);
+    return {
+      prisma,
+      kind: 'postgres',
+      sql: {
+        exec: async (text) => {
+          await pool.query(text);
+        },
+        query: async (text, params) => (await pool.query(text, params as unknown[])).rows,
+        transaction: async (fn) => {
+          const conn = await pool.connect();
+          try {
+            await conn.query('BEGIN');
+            await fn({
+              exec: async (text) => {
+                await conn.query(text);
+              },
+              query: async (text, params) => (await conn.query(text, params as unknown[])).rows,
+            });
+            await conn.query('COMMIT');
+          } catch (error) {
+            await conn.query('ROLLBACK');
+            throw error;
+          } finally {
+            conn.release();
+          }
+        },
+      },
+      close: async () => {
+        await prisma.$disconnect();
+        await pool.end();
+      },
+    };
+  }
+
+  const dataDir = options.dataDir ?? '.data/pglite';
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const pglite = new PGlite(dataDir);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), log: prismaLog(options.onQuery) as never });
+  attachQueryListener(prisma, options.onQuery);
+  return {
+    prisma,
+    kind: 'pglite',
+    sql: {
+      exec: async (text) => {
+        await pglite.exec(text);
+      },
+      query: async (text, params) => (await pglite.query(text, params as unknown[])).rows as Record<string, unknown>[],
+      transaction: async (fn) => {
+        await pglite.transaction(async (t) => {
+          await fn({
+            exec: async (text) => {
+              await t.exec(text);
+            },
+            query: async (text, params) => (await t.query(text, params as unknown[])).rows as Record<string, unknown>[],
+          });
+        });
+      },
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}
+
+function attachQueryListener(prisma: PrismaClient, onQuery?: (sql: string) => void) {
+  if (!onQuery) return;
+  (prisma as unknown as { $on(event: 'query', cb: (e: { query: string }) => void): void }).$on('query', (e) =>
+    onQuery(e.query),
+  );
+}

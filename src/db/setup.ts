@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { migrate, readMigrations, type Migration } from './migrate.ts';
+import type { Database } from './client.ts';
+
+export const CORE_MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../prisma/migrations');
+
+/** Core migrations, then each plugin's, every list in timestamp order. */
+export function allMigrations(pluginDirs: string[] = []): Migration[] {
+  return [CORE_MIGRATIONS_DIR, ...pluginDirs].flatMap(readMigrations);
+}
+
+export async function migrateDatabase(db: Database, pluginDirs: string[] = []) {
+  return migrate(db.sql, allMigrations(pluginDirs));
+}
+
+/**
+ * The JWT signing secret: JWT_SECRET when set (required when several machines serve one
+ * database), otherwise one generated on first start and kept in the data folder.
+ */
+export function resolveJwtSecret(configured: string | undefined, dataDir: string): string {
+  if (configured) return configured;
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dirname(file), { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,65 @@
+import type { MessageCode } from '../i18n/messages.ts';
+
+type Params = Record<string, string | number>;
+
+/**
+ * A failure the caller can fix. Domain functions throw these inside a transaction, which
+ * rolls the whole mutation back; the schema turns them into typed members of the mutation's
+ * result union (see errors/types.ts), with a code, a field path and a message in the
+ * caller's language.
+ */
+export abstract class UserError extends Error {
+  readonly code: MessageCode;
+  readonly params: Params;
+  /** Path of the input field at fault, e.g. ['input', 'lines', '2', 'sku']. */
+  readonly field: string[] | null;
+
+  constructor(code: MessageCode, params: Params = {}, field: (string | number)[] | null = null) {
+    super(`${code} ${JSON.stringify(params)}`);
+    this.code = code;
+    this.params = params;
+    this.field = field ? field.map(String) : null;
+  }
+}
+
+/** Input that breaks a rule: format, range, totals that do not add up. */
+export class InvalidInputError extends UserError {
+  override name = 'InvalidInputError';
+}
+
+/** A referenced thing does not exist (or is not visible to the caller). */
+export class NotFoundError extends UserError {
+  override name = 'NotFoundError';
+  constructor(entity: string, key: string, field: (string | number)[] | null = null, code: MessageCode = 'NOT_FOUND') {
+    super(code, { entity, key, sku: key }, field);
+  }
+}
+
+/** The input collides with existing data: a phone, a code, an external id. */
+export class ConflictError extends UserError {
+  override name = 'ConflictError';
+}
+
+/** The thing exists but is in a state that forbids this (already refunded, stocktake posted...). */
+export class InvalidStateError extends UserError {
+  override name = 'InvalidStateError';
+}
+
+export class InsufficientStockError extends UserError {
+  override name = 'InsufficientStockError';
+  constructor(
+    readonly sku: string,
+    readonly requested: number,
+    readonly available: number,
+    field: (string | number)[] | null = null,
+  ) {
+    super('INSUFFICIENT_STOCK', { sku, requested, available }, field);
+  }
+}
+
+/** Thrown for authentication/authorisation failures; surfaced as a GraphQL error, not a result. */
+export class AccessError extends Error {
+  constructor(readonly code: 'UNAUTHENTICATED' | 'FORBIDDEN') {
+    super(code);
+  }
+}

@@ -1,0 +1,35 @@
+import type { Db, Tx } from '../db/types.ts';
+import type { EventBus } from './bus.ts';
+import type { DomainEvent, DomainEvents, EventType } from './types.ts';
+
+export type Emit = <K extends EventType>(type: K, payload: DomainEvents[K]) => void;
+
+/** What a domain function receives: the transaction, and a way to announce what it changed. */
+export interface Unit {
+  tx: Tx;
+  emit: Emit;
+}
+
+/**
+ * Runs `fn` in one database transaction. Events it emits are held back and published only
+ * once the transaction has committed; if `fn` throws, everything is rolled back and nothing
+ * is announced.
+ */
+export async function runInTransaction<T>(
+  db: Db,
+  bus: EventBus,
+  fn: (unit: Unit) => Promise<T>,
+  options: { timeoutMs?: number } = {},
+): Promise<T> {
+  const pending: DomainEvent[] = [];
+  const emit: Emit = (type, payload) => {
+    pending.push({ type, payload } as DomainEvent);
+  };
+  const result = await db.$transaction((tx) => fn({ tx, emit }), {
+    timeout: options.timeoutMs ?? 15_000,
+    maxWait: 10_000,
+  });
+  for (const event of pending) if (event.type === 'sale.recorded') event.payload.committedAt = Date.now();
+  await bus.publish(pending);
+  return result;
+}

@@ -1,0 +1,25 @@
+/**
+ * Everything core announces. Payloads are plain JSON (they may travel through Redis to other
+ * API processes) and carry enough for a dashboard to render without another query.
+ */
+export interface DomainEvents {
+  'sale.recorded': {
+    saleId: string;
+    storeId: string;
+    customerId: string | null;
+    memberId: string | null;
+    total: string;
+    occurredAt: string;
+    /** Milliseconds since epoch when the sale's transaction committed (delivery-latency figures). */
+    committedAt: number;
+  };
+  'sale.refunded': { saleId: string; refundId: string; storeId: string; customerId: string | null; amount: string };
+  'customer.created': { customerId: string };
+  'customer.updated': { customerId: string };
+  'customer.merged': { survivorId: string; mergedId: string };
+  'member.enrolled': { memberId: string; customerId: string };
+  'stock.low': { storeId: string; productId: string; sku: string; onHand: number; reorderPoint: number };
+}
+
+export type EventType = keyof DomainEvents;
+export type DomainEvent = { [K in EventType]: { type: K; payload: DomainEvents[K] } }[EventType];

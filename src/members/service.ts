@@ -1,0 +1,67 @@
+import { randomInt } from 'node:crypto';
+import type { Db } from '../db/types.ts';
+import type { Unit } from '../events/transaction.ts';
+import { ConflictError, InvalidInputError } from '../errors/index.ts';
+import { requireLiveCustomer } from '../customers/service.ts';
+import { normalizePhone } from '../customers/phone.ts';
+
+/** Card numbers: "88" and ten random digits, like a printed membership card. */
+function newMemberCode() {
+  return `88${String(randomInt(0, 10_000_000_000)).padStart(10, '0')}`;
+}
+
+export async function enrollMember(
+  { tx, emit }: Unit,
+  input: { customerId: string; code?: string | null; storeId?: string | null; joinedAt?: Date | null },
+) {
+  const customer = await requireLiveCustomer(tx, input.customerId, ['input', 'customerId']);
+  const existing = await tx.member.findUnique({ where: { customerId: customer.id } });
+  if (existing) throw new ConflictError('ALREADY_MEMBER', { code: existing.code }, ['input', 'customerId']);
+  let code = input.code?.trim();
+  if (code !== undefined && !/^[A-Za-z0-9-]{4,32}$/.test(code)) {
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'code: 4–32 letters, digits or -' }, ['input', 'code']);
+  }
+  if (code && (await tx.member.findUnique({ where: { code }, select: { id: true } }))) {
+    throw new ConflictError('DUPLICATE_CODE', { entity: 'Member', code }, ['input', 'code']);
+  }
+  if (!code) {
+    do code = newMemberCode();
+    while (await tx.member.findUnique({ where: { code }, select: { id: true } }));
+  }
+  const member = await tx.member.create({
+    data: { customerId: customer.id, code, joinedStoreId: input.storeId ?? null, joinedAt: input.joinedAt ?? new Date() },
+  });
+  emit('member.enrolled', { memberId: member.id, customerId: customer.id });
+  return member;
+}
+
+/**
+ * Checkout look-up: by member code (card or QR), by full phone, or by the phone's last four
+ * digits together with (part of) the name. May return several when last-4 + name is ambiguous.
+ */
+export async function lookupMembers(
+  db: Db,
+  by: { code?: string | null; phone?: string | null; phoneLast4?: string | null; name?: string | null },
+) {
+  const include = { customer: true } as const;
+  if (by.code?.trim()) {
+    const m = await db.member.findUnique({ where: { code: by.code.trim() }, include });
+    return m ? [m] : [];
+  }
+  if (by.phone) {
+    const phone = normalizePhone(by.phone);
+    if (!phone) throw new InvalidInputError('INVALID_PHONE', { phone: by.phone }, ['phone']);
+    const m = await db.member.findFirst({ where: { customer: { phone } }, include });
+    return m ? [m] : [];
+  }
+  const last4 = by.phoneLast4?.trim();
+  const name = by.name?.trim();
+  if (!last4 || !/^\d{4}$/.test(last4) || !name) {
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'give code, phone, or phoneLast4 with name' }, ['phoneLast4']);
+  }
+  return db.member.findMany({
+    where: { customer: { phoneLast4: last4, name: { contains: name }, mergedIntoId: null } },
+    include,
+    take: 10,
+  });
+}

@@ -1,0 +1,44 @@
+import type { Tx } from '../db/types.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.ts';
+
+export interface ProductInput {
+  sku: string;
+  barcode?: string | null;
+  name: string;
+  category: string;
+  price: Prisma.Decimal;
+  cost?: Prisma.Decimal | null;
+}
+
+export async function createProduct(tx: Tx, input: ProductInput) {
+  const sku = input.sku.trim();
+  if (!/^[A-Za-z0-9._-]{1,40}$/.test(sku)) throw new InvalidInputError('INVALID_INPUT', { detail: 'sku' }, ['input', 'sku']);
+  if (!input.name.trim()) throw new InvalidInputError('INVALID_INPUT', { detail: 'name' }, ['input', 'name']);
+  if (input.price.isNegative()) throw new InvalidInputError('INVALID_INPUT', { detail: 'price < 0' }, ['input', 'price']);
+  if (await tx.product.findUnique({ where: { sku }, select: { id: true } })) {
+    throw new ConflictError('DUPLICATE_CODE', { entity: 'Product', code: sku }, ['input', 'sku']);
+  }
+  const barcode = input.barcode?.trim() || null;
+  if (barcode && (await tx.product.findUnique({ where: { barcode }, select: { id: true } }))) {
+    throw new ConflictError('DUPLICATE_CODE', { entity: 'Product', code: barcode }, ['input', 'barcode']);
+  }
+  return tx.product.create({
+    data: { sku, barcode, name: input.name.trim(), category: input.category.trim(), price: input.price, cost: input.cost ?? null },
+  });
+}
+
+/** Products by SKU or barcode in one query; NotFoundError (UNKNOWN_SKU) names the first unknown code. */
+export async function productsByCode(tx: Tx, codes: { code: string; field: (string | number)[] }[]) {
+  const wanted = [...new Set(codes.map((c) => c.code.trim()))];
+  const products = await tx.product.findMany({ where: { OR: [{ sku: { in: wanted } }, { barcode: { in: wanted } }] } });
+  const byCode = new Map<string, (typeof products)[number]>();
+  for (const p of products) {
+    byCode.set(p.sku, p);
+    if (p.barcode) byCode.set(p.barcode, p);
+  }
+  for (const c of codes) {
+    if (!byCode.has(c.code.trim())) throw new NotFoundError('Product', c.code, c.field, 'UNKNOWN_SKU');
+  }
+  return (code: string) => byCode.get(code.trim())!;
+}

@@ -1,0 +1,292 @@
+import type { Db } from '../db/types.ts';
+import type { Unit } from '../events/transaction.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import type { PaymentMethod } from '../generated/prisma/enums.ts';
+import { InvalidInputError, InvalidStateError, NotFoundError } from '../errors/index.ts';
+import { requireLiveCustomer } from '../customers/service.ts';
+import { productsByCode } from '../products/service.ts';
+import { applyStockChanges } from '../stock/levels.ts';
+import { requireStore } from '../stores/service.ts';
+import { businessDate } from '../stores/time.ts';
+import type { SaleDraft, SaleStep } from './pipeline.ts';
+
+const ZERO = new Prisma.Decimal(0);
+
+export interface RecordSaleInput {
+  storeId: string;
+  /** The POS's own id for the sale: sending it again returns the first result. */
+  externalId: string;
+  occurredAt?: Date | null;
+  staffId?: string | null;
+  customerId?: string | null;
+  memberCode?: string | null;
+  lines: { sku: string; quantity: number; unitPrice?: Prisma.Decimal | null; discount?: Prisma.Decimal | null }[];
+  payments: { method: PaymentMethod; amount: Prisma.Decimal; reference?: string | null }[];
+}
+
+export interface RecordSaleResult {
+  saleId: string;
+  /** True when this external id was recorded before and nothing was changed now. */
+  replayed: boolean;
+}
+
+export async function findSaleByExternalId(db: Db | Unit['tx'], storeId: string, externalId: string) {
+  return db.sale.findUnique({ where: { storeId_externalId: { storeId, externalId } }, select: { id: true } });
+}
+
+/**
+ * Records a POS sale in one transaction: prices the lines, lets plugin steps adjust them,
+ * writes the sale, takes the stock, updates the customer's figures and announces
+ * sale.recorded after commit. Idempotent on (store, externalId).
+ */
+export async function recordSale(unit: Unit, steps: SaleStep[], input: RecordSaleInput): Promise<RecordSaleResult> {
+  const { tx, emit } = unit;
+  const externalId = input.externalId.trim();
+  if (!externalId || externalId.length > 100) {
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'externalId: 1–100 characters' }, ['input', 'externalId']);
+  }
+  const store = await requireStore(tx, input.storeId, ['input', 'storeId']);
+  const previous = await findSaleByExternalId(tx, store.id, externalId);
+  if (previous) return { saleId: previous.id, replayed: true };
+
+  if (!input.lines.length) throw new InvalidInputError('INVALID_INPUT', { detail: 'a sale needs at least one line' }, ['input', 'lines']);
+  if (input.lines.length > 500) throw new InvalidInputError('INVALID_INPUT', { detail: 'at most 500 lines' }, ['input', 'lines']);
+  const occurredAt = input.occurredAt ?? new Date();
+  if (occurredAt.getTime() > Date.now() + 5 * 60_000) {
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'occurredAt is in the future' }, ['input', 'occurredAt']);
+  }
+
+  let customerId: string | null = null;
+  let memberId: string | null = null;
+  if (input.memberCode) {
+    const member = await tx.member.findUnique({ where: { code: input.memberCode.trim() } });
+    if (!member) throw new NotFoundError('Member', input.memberCode, ['input', 'memberCode']);
+    const customer = await requireLiveCustomer(tx, member.customerId, ['input', 'memberCode']);
+    customerId = customer.id;
+    memberId = member.status === 'ACTIVE' ? member.id : null;
+  }
+  if (input.customerId) {
+    const customer = await requireLiveCustomer(tx, input.customerId, ['input', 'customerId']);
+    if (customerId && customerId !== customer.id) {
+      throw new InvalidInputError('INVALID_INPUT', { detail: 'customerId and memberCode name different customers' }, ['input', 'customerId']);
+    }
+    customerId = customer.id;
+    if (!memberId) {
+      const member = await tx.member.findUnique({ where: { customerId: customer.id } });
+      memberId = member?.status === 'ACTIVE' ? member.id : null;
+    }
+  }
+  if (input.staffId && !(await tx.staffRole.findUnique({ where: { staffId_storeId: { staffId: input.staffId, storeId: store.id } } }))) {
+    throw new NotFoundError('Staff', input.staffId, ['input', 'staffId']);
+  }
+
+  const product = await productsByCode(tx, input.lines.map((l, i) => ({ code: l.sku, field: ['input', 'lines', i, 'sku'] })));
+  const draft: SaleDraft = {
+    storeId: store.id,
+    customerId,
+    memberId,
+    occurredAt,
+    lines: input.lines.map((line, i) => {
+      const p = product(line.sku);
+      if (!p.active) throw new InvalidStateError('PRODUCT_INACTIVE', { sku: p.sku }, ['input', 'lines', i, 'sku']);
+      if (!Number.isInteger(line.quantity) || line.quantity <= 0 || line.quantity > 100_000) {
+        throw new InvalidInputError('INVALID_INPUT', { detail: 'quantity must be a whole number from 1' }, ['input', 'lines', i, 'quantity']);
+      }
+      const unitPrice = line.unitPrice ?? p.price;
+      const discount = line.discount ?? ZERO;
+      if (unitPrice.isNegative()) throw new InvalidInputError('INVALID_INPUT', { detail: 'unitPrice < 0' }, ['input', 'lines', i, 'unitPrice']);
+      if (discount.isNegative()) throw new InvalidInputError('INVALID_INPUT', { detail: 'discount < 0' }, ['input', 'lines', i, 'discount']);
+      return { lineNo: i + 1, productId: p.id, sku: p.sku, name: p.name, category: p.category, quantity: line.quantity, unitPrice, discount, unitCost: p.cost };
+    }),
+  };
+
+  for (const step of steps) await step.beforeWrite?.(draft, unit);
+
+  let subtotal = ZERO;
+  let discountTotal = ZERO;
+  const lines = draft.lines.map((l) => {
+    const gross = l.unitPrice.mul(l.quantity);
+    if (l.discount.gt(gross)) throw new InvalidInputError('DISCOUNT_TOO_LARGE', { line: l.lineNo }, ['input', 'lines', l.lineNo - 1, 'discount']);
+    subtotal = subtotal.add(gross);
+    discountTotal = discountTotal.add(l.discount);
+    return { ...l, total: gross.sub(l.discount) };
+  });
+  const total = subtotal.sub(discountTotal);
+  const paid = input.payments.reduce((sum, p, i) => {
+    if (!p.amount.isPositive() && !p.amount.isZero()) {
+      throw new InvalidInputError('INVALID_INPUT', { detail: 'payment amount < 0' }, ['input', 'payments', i, 'amount']);
+    }
+    return sum.add(p.amount);
+  }, ZERO);
+  if (!paid.eq(total)) {
+    throw new InvalidInputError('PAYMENT_MISMATCH', { paid: paid.toFixed(2), total: total.toFixed(2) }, ['input', 'payments']);
+  }
+
+  const sale = await tx.sale.create({
+    data: {
+      storeId: store.id,
+      externalId,
+      staffId: input.staffId ?? null,
+      customerId,
+      memberId,
+      occurredAt,
+      businessDate: businessDate(occurredAt, store.timezone),
+      currency: store.currency,
+      subtotal,
+      discountTotal,
+      total,
+      lines: {
+        createMany: {
+          data: lines.map((l) => ({
+            lineNo: l.lineNo,
+            productId: l.productId,
+            sku: l.sku,
+            name: l.name,
+            quantity: l.quantity,
+            unitPrice: l.unitPrice,
+            discount: l.discount,
+            total: l.total,
+            unitCost: l.unitCost,
+          })),
+        },
+      },
+      payments: {
+        createMany: { data: input.payments.map((p) => ({ method: p.method, amount: p.amount, reference: p.reference ?? null })) },
+      },
+    },
+    select: { id: true },
+  });
+
+  await applyStockChanges(
+    tx,
+    emit,
+    { storeId: store.id, type: 'SALE', allowNegative: store.allowNegativeStock, saleId: sale.id, staffId: input.staffId ?? null, occurredAt },
+    lines.map((l) => ({ productId: l.productId, sku: l.sku, delta: -l.quantity, field: ['input', 'lines', l.lineNo - 1, 'quantity'] })),
+  );
+
+  if (customerId) {
+    // One statement, no read: concurrent sales for the same customer all count.
+    await tx.$executeRaw`
+      UPDATE "Customer" SET
+        "visitCount" = "visitCount" + 1,
+        "lifetimeSpend" = "lifetimeSpend" + ${total},
+        "firstPurchaseAt" = LEAST(coalesce("firstPurchaseAt", ${occurredAt}), ${occurredAt}),
+        "lastPurchaseAt" = GREATEST(coalesce("lastPurchaseAt", ${occurredAt}), ${occurredAt}),
+        "updatedAt" = now()
+      WHERE id = ${customerId}::uuid`;
+  }
+
+  for (const step of steps) await step.afterWrite?.({ ...draft, id: sale.id, total }, unit);
+
+  emit('sale.recorded', {
+    saleId: sale.id,
+    storeId: store.id,
+    customerId,
+    memberId,
+    total: total.toFixed(2),
+    occurredAt: occurredAt.toISOString(),
+    committedAt: 0,
+  });
+  return { saleId: sale.id, replayed: false };
+}
+
+/** True for the unique-violation Prisma reports when two requests insert the same key at once. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (
+    (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') ||
+    (error instanceof Error && /unique constraint|duplicate key/i.test(error.message))
+  );
+}
+
+export interface RefundSaleInput {
+  saleId: string;
+  /** The POS's id for the refund: sending it again returns the first result. */
+  externalId: string;
+  reason?: string | null;
+  /** Omit to refund everything not yet refunded. */
+  lines?: { lineNo: number; quantity: number }[] | null;
+  staffId: string | null;
+}
+
+/**
+ * Refunds a whole sale or some of its lines. Amounts are the line's paid total in proportion
+ * to the quantity, to the cent; the last units of a line take whatever is left, so a line
+ * refunded in parts never returns more or less than was paid.
+ */
+export async function refundSale({ tx, emit }: Unit, input: RefundSaleInput) {
+  const externalId = input.externalId.trim();
+  if (!externalId) throw new InvalidInputError('INVALID_INPUT', { detail: 'externalId' }, ['input', 'externalId']);
+  // Lock the sale: refunds of one sale are serialised, so quantities and totals stay exact.
+  const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Sale" WHERE id = ${input.saleId}::uuid FOR UPDATE`;
+  if (!locked.length) throw new NotFoundError('Sale', input.saleId, ['input', 'saleId']);
+  const previous = await tx.refund.findUnique({ where: { saleId_externalId: { saleId: input.saleId, externalId } } });
+  if (previous) return { refund: previous, replayed: true };
+
+  const sale = await tx.sale.findUniqueOrThrow({
+    where: { id: input.saleId },
+    include: { lines: { orderBy: { lineNo: 'asc' }, include: { refundLines: true } }, store: true },
+  });
+  if (sale.status === 'REFUNDED') throw new InvalidStateError('SALE_ALREADY_REFUNDED', {}, ['input', 'saleId']);
+
+  const requested =
+    input.lines ??
+    sale.lines.filter((l) => l.quantity > l.refundedQuantity).map((l) => ({ lineNo: l.lineNo, quantity: l.quantity - l.refundedQuantity }));
+  if (!requested.length) throw new InvalidInputError('INVALID_INPUT', { detail: 'nothing to refund' }, ['input', 'lines']);
+
+  const refundLines = requested.map((r, i) => {
+    const line = sale.lines.find((l) => l.lineNo === r.lineNo);
+    if (!line) throw new NotFoundError('SaleLine', String(r.lineNo), ['input', 'lines', i, 'lineNo']);
+    const available = line.quantity - line.refundedQuantity;
+    if (!Number.isInteger(r.quantity) || r.quantity <= 0 || r.quantity > available) {
+      throw new InvalidInputError('REFUND_EXCEEDS_SOLD', { line: r.lineNo, available, requested: r.quantity }, ['input', 'lines', i, 'quantity']);
+    }
+    const alreadyRefunded = line.refundLines.reduce((s, rl) => s.add(rl.amount), ZERO);
+    const amount =
+      r.quantity === available
+        ? line.total.sub(alreadyRefunded)
+        : line.total.mul(r.quantity).div(line.quantity).toDecimalPlaces(2, Prisma.Decimal.ROUND_HALF_UP);
+    return { line, quantity: r.quantity, amount };
+  });
+  const seen = new Set<number>();
+  for (const [i, r] of refundLines.entries()) {
+    if (seen.has(r.line.lineNo)) throw new InvalidInputError('INVALID_INPUT', { detail: 'a line appears twice' }, ['input', 'lines', i]);
+    seen.add(r.line.lineNo);
+  }
+  const amount = refundLines.reduce((s, r) => s.add(r.amount), ZERO);
+
+  const refund = await tx.refund.create({
+    data: {
+      saleId: sale.id,
+      externalId,
+      reason: input.reason ?? null,
+      staffId: input.staffId,
+      total: amount,
+      lines: { createMany: { data: refundLines.map((r) => ({ saleLineId: r.line.id, quantity: r.quantity, amount: r.amount })) } },
+    },
+  });
+  for (const r of refundLines) {
+    await tx.saleLine.update({ where: { id: r.line.id }, data: { refundedQuantity: { increment: r.quantity } } });
+  }
+  const fullyRefunded = sale.lines.every((l) => {
+    const now = refundLines.find((r) => r.line.id === l.id)?.quantity ?? 0;
+    return l.refundedQuantity + now === l.quantity;
+  });
+  await tx.sale.update({
+    where: { id: sale.id },
+    data: { refundedTotal: { increment: amount }, status: fullyRefunded ? 'REFUNDED' : 'PARTIALLY_REFUNDED' },
+  });
+
+  await applyStockChanges(
+    tx,
+    emit,
+    { storeId: sale.storeId, type: 'RETURN', allowNegative: true, saleId: sale.id, refundId: refund.id, staffId: input.staffId, reason: input.reason ?? null },
+    refundLines.map((r) => ({ productId: r.line.productId, sku: r.line.sku, delta: r.quantity })),
+  );
+  if (sale.customerId) {
+    await tx.$executeRaw`
+      UPDATE "Customer" SET "lifetimeSpend" = "lifetimeSpend" - ${amount}, "updatedAt" = now()
+      WHERE id = ${sale.customerId}::uuid`;
+  }
+  emit('sale.refunded', { saleId: sale.id, refundId: refund.id, storeId: sale.storeId, customerId: sale.customerId, amount: amount.toFixed(2) });
+  return { refund, replayed: false };
+}

@@ -1,0 +1,110 @@
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
+import { GraphQLError } from 'graphql';
+import type PrismaTypes from '../generated/pothos-prisma-types.ts';
+import { getDatamodel } from '../generated/pothos-prisma-types.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import type { Permission } from '../auth/permissions.ts';
+import { translate } from '../i18n/messages.ts';
+import type { Context } from './context.ts';
+import {
+  literalValue,
+  parseDate,
+  parseDateTime,
+  parseMoney,
+  serializeDate,
+  serializeMoney,
+} from './scalars.ts';
+
+export interface SchemaTypes {
+  PrismaTypes: PrismaTypes;
+  Context: Context;
+  AuthScopes: {
+    signedIn: boolean;
+    /** Granted when any of the caller's roles has it (chain-wide data: customers, products). */
+    permission: Permission;
+    /** Granted when the caller's role in that store has it (store data: sales, stock). */
+    storePermission: { storeId: string; permission: Permission };
+  };
+  Scalars: {
+    Money: { Input: Prisma.Decimal; Output: Prisma.Decimal | string | number };
+    Date: { Input: Date; Output: Date | string };
+    DateTime: { Input: Date; Output: Date };
+    ID: { Input: string; Output: string | number | bigint };
+  };
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+}
+
+export type Builder = PothosSchemaTypes.SchemaBuilder<PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>>;
+
+function capitalize(s: string) {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/**
+ * A fresh builder. The schema is built per configuration (core plus the installed plugins),
+ * so each domain module exports a function that adds its types to the builder it is given.
+ */
+export function createBuilder(): Builder {
+  const builder = new SchemaBuilder<SchemaTypes>({
+    plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, SimpleObjectsPlugin],
+    prisma: {
+      client: (ctx) => ctx.db,
+      dmmf: getDatamodel(),
+      exposeDescriptions: true,
+      filterConnectionTotalCount: true,
+      onUnusedQuery: null,
+    },
+    relay: {
+      clientMutationId: 'omit',
+      cursorType: 'String',
+      edgesFieldOptions: { nullable: false },
+      nodeFieldOptions: { nullable: false },
+    },
+    errors: {
+      defaultUnionOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Result` },
+      defaultResultOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Success` },
+    },
+    scopeAuth: {
+      authorizeOnSubscribe: true,
+      authScopes: (ctx) => ({
+        signedIn: ctx.auth.signedIn,
+        permission: (permission) => ctx.auth.can(permission),
+        storePermission: ({ storeId, permission }) => ctx.auth.can(permission, storeId),
+      }),
+      unauthorizedError: (_parent, ctx) => {
+        const code = ctx.auth.signedIn ? 'FORBIDDEN' : 'UNAUTHENTICATED';
+        return new GraphQLError(translate(code, {}, ctx.locale), { extensions: { code } });
+      },
+    },
+  });
+
+  builder.scalarType('Money', {
+    description: 'An exact amount of money in the currency of its store or sale, as a string with two decimals: "128.00".',
+    serialize: serializeMoney,
+    parseValue: parseMoney,
+    parseLiteral: (ast) => parseMoney(literalValue(ast)),
+  });
+  builder.scalarType('Date', {
+    description: 'A calendar date, YYYY-MM-DD. Business dates are in the store\'s own time zone.',
+    serialize: serializeDate,
+    parseValue: parseDate,
+    parseLiteral: (ast) => parseDate(literalValue(ast)),
+  });
+  builder.scalarType('DateTime', {
+    description: 'An instant, ISO-8601 with a time zone offset.',
+    serialize: (value) => (value as Date).toISOString(),
+    parseValue: parseDateTime,
+    parseLiteral: (ast) => parseDateTime(literalValue(ast)),
+  });
+
+  builder.queryType({});
+  builder.mutationType({});
+  builder.subscriptionType({});
+  return builder as unknown as Builder;
+}

@@ -1,0 +1,23 @@
+import type { Principal } from '../auth/principal.ts';
+import type { TokenService } from '../auth/tokens.ts';
+import type { Db } from '../db/types.ts';
+import type { EventBus } from '../events/bus.ts';
+import type { Locale } from '../i18n/locale.ts';
+import type { PluginHost } from '../plugin-host/host.ts';
+
+/** Long-lived parts of one running API process, shared by every request. */
+export interface AppServices {
+  db: Db;
+  events: EventBus;
+  tokens: TokenService;
+  plugins: PluginHost;
+}
+
+/** What every resolver receives. */
+export interface Context {
+  db: Db;
+  auth: Principal;
+  locale: Locale;
+  requestId: string;
+  app: AppServices;
+}

@@ -1,0 +1,47 @@
+import { handleStreamOrSingleExecutionResult, type Plugin } from '@envelop/core';
+import { GraphQLError } from 'graphql';
+import { AccessError } from '../errors/index.ts';
+import { translate } from '../i18n/messages.ts';
+import type { Logger } from '../logger.ts';
+import type { Context } from './context.ts';
+
+/**
+ * The single place where thrown errors become what the client sees:
+ * - access denials → UNAUTHENTICATED / FORBIDDEN in the caller's language;
+ * - GraphQL's own errors (validation, bad scalars) → as they are;
+ * - anything else is unexpected: logged with the request id, masked as INTERNAL.
+ * Expected business failures never get here: they are typed results (errors/types.ts).
+ */
+export function useErrorPolicy(logger: Logger): Plugin<Context> {
+  const convert = (error: GraphQLError, ctx: Context): GraphQLError => {
+    const original = error.originalError;
+    if (original instanceof AccessError) {
+      return new GraphQLError(translate(original.code, {}, ctx.locale), {
+        path: error.path,
+        extensions: { code: original.code },
+      });
+    }
+    if (!original || original instanceof GraphQLError) return error;
+    logger.error({ err: original, requestId: ctx.requestId, path: error.path?.join('.') }, 'unexpected error');
+    return new GraphQLError(translate('INTERNAL', { requestId: ctx.requestId }, ctx.locale), {
+      path: error.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: ctx.requestId },
+    });
+  };
+  return {
+    onExecute: ({ args }) => ({
+      onExecuteDone: (payload) =>
+        handleStreamOrSingleExecutionResult(payload, ({ result, setResult }) => {
+          if (!result.errors?.length) return;
+          const ctx = args.contextValue as Context;
+          setResult({ ...result, errors: result.errors.map((e) => convert(e, ctx)) });
+        }),
+    }),
+    onSubscribe: ({ args }) => ({
+      onSubscribeError: ({ error, setError }) => {
+        if (error instanceof GraphQLError) setError(convert(error, args.contextValue as Context));
+        else if (error instanceof AccessError) setError(convert(new GraphQLError(error.message, { originalError: error }), args.contextValue as Context));
+      },
+    }),
+  };
+}

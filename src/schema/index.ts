@@ -1,0 +1,26 @@
+import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
+import { addCustomerTypes } from '../customers/types.ts';
+import { addErrorTypes } from '../errors/types.ts';
+import { addMemberTypes } from '../members/types.ts';
+import type { PluginHost } from '../plugin-host/host.ts';
+import { addProductTypes } from '../products/types.ts';
+import { addSaleTypes } from '../sales/types.ts';
+import { addStaffTypes } from '../staff/types.ts';
+import { addStockTypes } from '../stock/types.ts';
+import { addStoreTypes } from '../stores/types.ts';
+import { createBuilder } from './builder.ts';
+
+/** Core types first, then each installed plugin's, in dependency order. */
+export function buildSchema(plugins: PluginHost): GraphQLSchema {
+  const builder = createBuilder();
+  addErrorTypes(builder);
+  addStoreTypes(builder);
+  addStaffTypes(builder);
+  addCustomerTypes(builder);
+  addMemberTypes(builder);
+  addProductTypes(builder);
+  addStockTypes(builder);
+  addSaleTypes(builder);
+  plugins.addSchema(builder);
+  return lexicographicSortSchema(builder.toSchema());
+}

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createYoga, type Plugin as YogaPlugin, type YogaServerInstance } from 'graphql-yoga';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { GraphQLSchema } from 'graphql';
+import { resolvePrincipal } from './auth/service.ts';
+import { TokenService } from './auth/tokens.ts';
+import type { Database } from './db/client.ts';
+import { EventBus } from './events/bus.ts';
+import { negotiateLocale } from './i18n/locale.ts';
+import type { Logger } from './logger.ts';
+import { PluginHost, type StorePlugin } from './plugin-host/host.ts';
+import type { AppServices, Context } from './schema/context.ts';
+import { useErrorPolicy } from './schema/errors-plugin.ts';
+import { buildSchema } from './schema/index.ts';
+
+export interface AppOptions {
+  database: Database;
+  jwtSecret: string;
+  logger: Logger;
+  plugins?: StorePlugin[];
+  redisUrl?: string | undefined;
+  redisChannelPrefix?: string;
+  graphiql?: boolean;
+}
+
+export interface App {
+  yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  schema: GraphQLSchema;
+  services: AppServices;
+  /** Starts HTTP (GraphQL, GraphiQL, SSE) and graphql-ws on one port; resolves with the port. */
+  listen(port: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+const requestIds = new WeakMap<Request, string>();
+
+type WsParams = { query: string; operationName?: string | null; variables?: Record<string, unknown> | null };
+type WsContext = { connectionParams?: Record<string, unknown>; extra: { request: IncomingMessage; socket: unknown } };
+
+/** Gives every request an id (or keeps the caller's X-Request-Id) and returns it in the response. */
+function useRequestId(): YogaPlugin {
+  return {
+    onRequest: ({ request }) => {
+      const given = request.headers.get('x-request-id');
+      requestIds.set(request, given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID());
+    },
+    onResponse: ({ request, response }) => {
+      const id = requestIds.get(request);
+      if (id) response.headers.set('x-request-id', id);
+    },
+  };
+}
+
+export function createApp(options: AppOptions): App {
+  const { database, logger } = options;
+  const plugins = new PluginHost(options.plugins ?? []);
+  const events = new EventBus({
+    redisUrl: options.redisUrl,
+    channelPrefix: options.redisChannelPrefix,
+    onHandlerError: (type, err) => logger.error({ err, event: type }, 'event handler failed'),
+  });
+  plugins.attachEvents(events);
+  const services: AppServices = { db: database.prisma, events, tokens: new TokenService(options.jwtSecret), plugins };
+  const schema = buildSchema(plugins);
+
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: options.graphiql ?? true,
+    landingPage: false,
+    logging: {
+      debug: (...args) => logger.debug({ args }, 'yoga'),
+      info: (...args) => logger.info({ args }, 'yoga'),
+      warn: (...args) => logger.warn({ args }, 'yoga'),
+      error: (...args) => logger.error({ args }, 'yoga'),
+    },
+    plugins: [useRequestId(), useErrorPolicy(logger)],
+    context: async (initial): Promise<Context> => {
+      const request = initial.request as Request | undefined;
+      // graphql-ws passes connectionParams and the upgrade request instead of a fetch Request.
+      const wsParams = initial.connectionParams as Record<string, unknown> | undefined;
+      const wsReq = initial.req as IncomingMessage | undefined;
+      const header = (name: string) =>
+        request?.headers.get(name) ??
+        (typeof wsParams?.[name] === 'string' ? (wsParams[name] as string) : undefined) ??
+        (wsReq?.headers[name] as string | undefined) ??
+        null;
+      const auth = await resolvePrincipal(services.db, services.tokens, {
+        authorization: header('authorization') ?? (wsParams?.Authorization as string | undefined) ?? null,
+        apiKey: header('x-api-key'),
+      });
+      return {
+        db: services.db,
+        auth,
+        locale: negotiateLocale(header('accept-language')),
+        requestId: (request && requestIds.get(request)) || randomUUID(),
+        app: services,
+      };
+    },
+  });
+
+  let httpServer: Server | null = null;
+  let wsServer: WebSocketServer | null = null;
+
+  return {
+    yoga,
+    schema,
+    services,
+    async listen(port, host = '0.0.0.0') {
+      await events.ready();
+      httpServer = createServer((req, res) => {
+        if (req.url === '/healthz') {
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+          return;
+        }
+        void yoga.requestListener(req, res);
+      });
+      wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
+      useServer(
+        {
+          execute: (args: { rootValue: { execute: (a: unknown) => unknown } }) => args.rootValue.execute(args),
+          subscribe: (args: { rootValue: { subscribe: (a: unknown) => unknown } }) => args.rootValue.subscribe(args),
+          onSubscribe: async (ctx: WsContext, _id: string, params: WsParams) => {
+            const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+              ...ctx,
+              req: ctx.extra.request,
+              socket: ctx.extra.socket,
+              params,
+            });
+            const args = {
+              schema: s,
+              operationName: params.operationName,
+              document: parse(params.query),
+              variableValues: params.variables,
+              contextValue: await contextFactory(),
+              rootValue: { execute, subscribe },
+            };
+            const errors = validate(args.schema, args.document);
+            if (errors.length) return errors;
+            return args;
+          },
+        } as never,
+        wsServer,
+      );
+      await new Promise<void>((resolve) => httpServer!.listen(port, host, resolve));
+      return (httpServer.address() as AddressInfo).port;
+    },
+    async close() {
+      if (wsServer) {
+        for (const client of wsServer.clients) client.terminate();
+        await new Promise((r) => wsServer!.close(r));
+      }
+      if (httpServer) {
+        httpServer.closeAllConnections();
+        await new Promise((r) => httpServer!.close(r));
+      }
+      await events.close();
+    },
+  };
+}

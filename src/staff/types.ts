@@ -1,0 +1,162 @@
+import { createApiKey, signIn } from '../auth/service.ts';
+import { AccessError, InvalidInputError, NotFoundError } from '../errors/index.ts';
+import { USER_ERRORS } from '../errors/types.ts';
+import { runInTransaction } from '../events/transaction.ts';
+import { StaffRoleKind } from '../generated/prisma/enums.ts';
+import type { Builder } from '../schema/builder.ts';
+import { createStaff } from './service.ts';
+
+export function addStaffTypes(builder: Builder) {
+  const RoleEnum = builder.enumType(StaffRoleKind, {
+    name: 'StaffRoleKind',
+    description: 'OWNER: everything. MANAGER: store operations, refunds, stock, reports, merges. CASHIER: checkout. SALES_ASSOCIATE: customers and follow-ups.',
+  });
+
+  builder.prismaNode('Staff', {
+    id: { field: 'id' },
+    description: 'A person who works in one or more stores.',
+    fields: (t) => ({
+      name: t.exposeString('name'),
+      login: t.exposeString('login'),
+      active: t.exposeBoolean('active'),
+      roles: t.relation('roles'),
+    }),
+  });
+
+  builder.prismaObject('StaffRole', {
+    fields: (t) => ({
+      role: t.expose('role', { type: RoleEnum }),
+      store: t.relation('store'),
+    }),
+  });
+
+  builder.prismaObject('ApiKey', {
+    description: 'A credential for a POS or other integration. It acts with `role` in `stores`.',
+    fields: (t) => ({
+      id: t.exposeID('id'),
+      name: t.exposeString('name'),
+      prefix: t.exposeString('prefix', { description: 'The first characters of the key, to tell keys apart.' }),
+      role: t.expose('role', { type: RoleEnum }),
+      storeIds: t.exposeIDList('storeIds'),
+      createdAt: t.expose('createdAt', { type: 'DateTime' }),
+      lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
+      revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    }),
+  });
+
+  const Viewer = builder.simpleObject('Viewer', {
+    description: 'Who the current credentials belong to.',
+    fields: (t) => ({
+      kind: t.string({ description: 'staff, apiKey or anonymous' }),
+      name: t.string(),
+      staffId: t.id({ nullable: true }),
+      storeRoles: t.field({ type: [builder.simpleObject('ViewerStoreRole', { fields: (f) => ({ storeId: f.id(), role: f.field({ type: RoleEnum }) }) })] }),
+    }),
+  });
+
+  builder.queryFields((t) => ({
+    viewer: t.field({
+      type: Viewer,
+      resolve: (_root, _args, ctx) => ({
+        kind: ctx.auth.kind,
+        name: ctx.auth.name,
+        staffId: ctx.auth.staffId,
+        storeRoles: [...ctx.auth.roles].map(([storeId, role]) => ({ storeId, role })),
+      }),
+    }),
+    staffMembers: t.prismaField({
+      type: ['Staff'],
+      authScopes: { permission: 'staff:manage' },
+      resolve: (query, _root, _args, ctx) => ctx.db.staff.findMany({ ...query, orderBy: { name: 'asc' } }),
+    }),
+  }));
+
+  const SignInPayload = builder.simpleObject('SignInPayload', {
+    fields: (t) => ({
+      token: t.string({ description: 'Send as `Authorization: Bearer <token>`.' }),
+      expiresAt: t.field({ type: 'DateTime' }),
+      staffId: t.id(),
+      name: t.string(),
+    }),
+  });
+
+  const CreateApiKeyPayload = builder.objectRef<{ key: string; apiKeyId: string }>('CreateApiKeyPayload').implement({
+    fields: (t) => ({
+      key: t.exposeString('key', { description: 'The secret. Shown only now; store it in the POS configuration.' }),
+      apiKey: t.prismaField({
+        type: 'ApiKey',
+        resolve: (query, parent, _args, ctx) => ctx.db.apiKey.findUniqueOrThrow({ ...query, where: { id: parent.apiKeyId } }),
+      }),
+    }),
+  });
+
+  const RoleInput = builder.inputType('StoreRoleInput', {
+    fields: (t) => ({
+      storeId: t.globalID({ required: true }),
+      role: t.field({ type: RoleEnum, required: true }),
+    }),
+  });
+
+  builder.mutationFields((t) => ({
+    signIn: t.field({
+      type: SignInPayload,
+      description: 'Staff sign-in with mobile number or e-mail and password.',
+      errors: { types: [InvalidInputError], directResult: true },
+      args: { login: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
+      resolve: async (_root, args, ctx) => {
+        const { token, expiresAt, staff } = await signIn(ctx.db, ctx.app.tokens, args.login, args.password);
+        return { token, expiresAt, staffId: staff.id, name: staff.name };
+      },
+    }),
+    createApiKey: t.field({
+      type: CreateApiKeyPayload,
+      description: 'A key for a POS or integration, limited to a role in some stores. Only an owner of every one of those stores may create it.',
+      authScopes: { signedIn: true },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: {
+        name: t.arg.string({ required: true }),
+        role: t.arg({ type: RoleEnum, required: true }),
+        storeIds: t.arg.globalIDList({ required: true }),
+      },
+      resolve: async (_root, args, ctx) => {
+        const storeIds = args.storeIds.map((g) => g.id);
+        for (const id of storeIds) ctx.auth.require('staff:manage', id);
+        const { apiKey, key } = await runInTransaction(ctx.db, ctx.app.events, ({ tx }) =>
+          createApiKey(tx, { name: args.name, role: args.role, storeIds, createdById: ctx.auth.staffId }),
+        );
+        return { key, apiKeyId: apiKey.id };
+      },
+    }),
+    revokeApiKey: t.prismaField({
+      type: 'ApiKey',
+      errors: { types: [NotFoundError], directResult: true },
+      authScopes: { permission: 'staff:manage' },
+      args: { id: t.arg.id({ required: true }) },
+      resolve: async (query, _root, args, ctx) => {
+        const key = await ctx.db.apiKey.findUnique({ where: { id: String(args.id) } });
+        if (!key) throw new NotFoundError('ApiKey', String(args.id), ['id']);
+        for (const storeId of key.storeIds) if (!ctx.auth.can('staff:manage', storeId)) throw new AccessError('FORBIDDEN');
+        return ctx.db.apiKey.update({ ...query, where: { id: key.id }, data: { revokedAt: key.revokedAt ?? new Date() } });
+      },
+    }),
+    createStaff: t.prismaField({
+      type: 'Staff',
+      authScopes: { permission: 'staff:manage' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: {
+        name: t.arg.string({ required: true }),
+        login: t.arg.string({ required: true, description: 'Mainland mobile number or e-mail' }),
+        password: t.arg.string({ required: true }),
+        roles: t.arg({ type: [RoleInput], required: true }),
+      },
+      resolve: async (query, _root, args, ctx) => {
+        const roles = args.roles.map((r) => ({ storeId: r.storeId.id, role: r.role }));
+        for (const r of roles) ctx.auth.require('staff:manage', r.storeId);
+        const staff = await runInTransaction(ctx.db, ctx.app.events, ({ tx }) =>
+          createStaff(tx, { name: args.name, login: args.login, password: args.password, roles }),
+        );
+        return ctx.db.staff.findUniqueOrThrow({ ...query, where: { id: staff.id } });
+      },
+    }),
+  }));
+}

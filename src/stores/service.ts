@@ -1,0 +1,43 @@
+import type { Tx } from '../db/types.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.ts';
+import { isValidTimeZone } from './time.ts';
+
+export interface StoreInput {
+  code: string;
+  name: string;
+  address?: string | null;
+  timezone?: string | null;
+  allowNegativeStock?: boolean | null;
+}
+
+/** Creates a store; the staff member who creates it becomes its owner. */
+export async function createStore(tx: Tx, input: StoreInput, ownerStaffId: string | null) {
+  const code = input.code.trim().toUpperCase();
+  if (!/^[A-Z0-9_-]{2,20}$/.test(code)) {
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'code: 2–20 letters, digits, - or _' }, ['input', 'code']);
+  }
+  if (!input.name.trim()) throw new InvalidInputError('INVALID_INPUT', { detail: 'name' }, ['input', 'name']);
+  const timezone = input.timezone ?? 'Asia/Shanghai';
+  if (!isValidTimeZone(timezone)) {
+    throw new InvalidInputError('INVALID_INPUT', { detail: `timezone ${timezone}` }, ['input', 'timezone']);
+  }
+  if (await tx.store.findUnique({ where: { code }, select: { id: true } })) {
+    throw new ConflictError('DUPLICATE_CODE', { entity: 'Store', code }, ['input', 'code']);
+  }
+  return tx.store.create({
+    data: {
+      code,
+      name: input.name.trim(),
+      address: input.address ?? null,
+      timezone,
+      allowNegativeStock: input.allowNegativeStock ?? false,
+      staffRoles: ownerStaffId ? { create: { staffId: ownerStaffId, role: 'OWNER' } } : undefined,
+    },
+  });
+}
+
+export async function requireStore(tx: Tx, storeId: string, field: (string | number)[]) {
+  const store = await tx.store.findUnique({ where: { id: storeId } });
+  if (!store) throw new NotFoundError('Store', storeId, field);
+  return store;
+}

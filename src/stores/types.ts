@@ -1,0 +1,58 @@
+import { runInTransaction } from '../events/transaction.ts';
+import { USER_ERRORS } from '../errors/types.ts';
+import type { Builder } from '../schema/builder.ts';
+import { createStore } from './service.ts';
+
+export function addStoreTypes(builder: Builder) {
+  builder.prismaNode('Store', {
+    id: { field: 'id' },
+    description: 'A shop of the chain. Sales, stock and staff roles belong to a store.',
+    fields: (t) => ({
+      code: t.exposeString('code'),
+      name: t.exposeString('name'),
+      address: t.exposeString('address', { nullable: true }),
+      timezone: t.exposeString('timezone', { description: 'IANA time zone; business days of this store begin at its midnight.' }),
+      currency: t.exposeString('currency'),
+      allowNegativeStock: t.exposeBoolean('allowNegativeStock'),
+    }),
+  });
+
+  builder.queryFields((t) => ({
+    stores: t.prismaField({
+      type: ['Store'],
+      description: 'Every store of the chain (store names and codes are not secret to signed-in staff).',
+      authScopes: { signedIn: true },
+      resolve: (query, _root, _args, ctx) => ctx.db.store.findMany({ ...query, orderBy: { code: 'asc' } }),
+    }),
+    store: t.prismaField({
+      type: 'Store',
+      nullable: true,
+      authScopes: { signedIn: true },
+      args: { code: t.arg.string({ required: true }) },
+      resolve: (query, _root, args, ctx) => ctx.db.store.findUnique({ ...query, where: { code: args.code.trim().toUpperCase() } }),
+    }),
+  }));
+
+  const CreateStoreInput = builder.inputType('CreateStoreInput', {
+    fields: (t) => ({
+      code: t.string({ required: true, description: 'Short unique code, e.g. BJ-SLT' }),
+      name: t.string({ required: true }),
+      address: t.string(),
+      timezone: t.string({ description: 'IANA time zone, default Asia/Shanghai' }),
+      allowNegativeStock: t.boolean({ description: 'Default false: sales that exceed stock are refused.' }),
+    }),
+  });
+
+  builder.mutationFields((t) => ({
+    createStore: t.prismaField({
+      type: 'Store',
+      authScopes: { permission: 'store:write' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: { input: t.arg({ type: CreateStoreInput, required: true }) },
+      resolve: async (query, _root, { input }, ctx) => {
+        const store = await runInTransaction(ctx.db, ctx.app.events, ({ tx }) => createStore(tx, input, ctx.auth.staffId));
+        return ctx.db.store.findUniqueOrThrow({ ...query, where: { id: store.id } });
+      },
+    }),
+  }));
+}
