@@ -23,7 +23,8 @@ export function addErrorTypes(builder: Builder) {
     description:
       'A failure the caller can fix. Mutations return these inside their result union; nothing was written when one is returned.',
     fields: (t) => ({
-      code: t.field({ type: UserErrorCode, resolve: (e) => e.code as never }),
+      // Named errorCode, not code: result unions also hold Member, Store… which have a `code` of their own.
+      errorCode: t.field({ type: UserErrorCode, resolve: (e) => e.code as never }),
       message: t.string({
         description: "In the caller's language (Accept-Language: zh-CN by default, or en).",
         resolve: (e, _args, ctx) => translate(e.code, e.params, ctx.locale),
