@@ -28,20 +28,13 @@ export function useErrorPolicy(logger: Logger): Plugin<Context> {
       extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: ctx.requestId },
     });
   };
+  const onResult = (ctx: Context) => (payload: Parameters<typeof handleStreamOrSingleExecutionResult>[0]) =>
+    handleStreamOrSingleExecutionResult(payload, ({ result, setResult }) => {
+      if (result.errors?.length) setResult({ ...result, errors: result.errors.map((e) => convert(e, ctx)) });
+    });
   return {
-    onExecute: ({ args }) => ({
-      onExecuteDone: (payload) =>
-        handleStreamOrSingleExecutionResult(payload, ({ result, setResult }) => {
-          if (!result.errors?.length) return;
-          const ctx = args.contextValue as Context;
-          setResult({ ...result, errors: result.errors.map((e) => convert(e, ctx)) });
-        }),
-    }),
-    onSubscribe: ({ args }) => ({
-      onSubscribeError: ({ error, setError }) => {
-        if (error instanceof GraphQLError) setError(convert(error, args.contextValue as Context));
-        else if (error instanceof AccessError) setError(convert(new GraphQLError(error.message, { originalError: error }), args.contextValue as Context));
-      },
-    }),
+    onExecute: ({ args }) => ({ onExecuteDone: onResult(args.contextValue as Context) }),
+    // Covers both a subscription refused at subscribe time and errors in its later events.
+    onSubscribe: ({ args }) => ({ onSubscribeResult: onResult(args.contextValue as Context) }),
   };
 }

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getDatamodel } from '../src/generated/pothos-prisma-types.ts';
+import { printSchemaSdl } from '../src/schema/print.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+
+describe('published schema', () => {
+  it('schema/schema.graphql is what the code builds (run `npm run schema:print` after API changes)', () => {
+    const committed = readFileSync(new URL('../schema/schema.graphql', import.meta.url), 'utf8');
+    expect(committed).toBe(printSchemaSdl());
+  });
+});
+
+describe('migrations', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db?.drop());
+
+  // Prisma's type for each scalar, as PostgreSQL reports it (udt_name) for our @db attributes.
+  const udt: Record<string, string[]> = {
+    String: ['text', 'uuid'],
+    Int: ['int4'],
+    Boolean: ['bool'],
+    DateTime: ['timestamp', 'date'],
+    Decimal: ['numeric'],
+  };
+
+  it('create every table and column of schema.prisma with matching type and nullability', async () => {
+    const columns = await db.database.sql.query(
+      `SELECT table_name, column_name, is_nullable, udt_name FROM information_schema.columns WHERE table_schema = 'public'`,
+    );
+    const byKey = new Map(columns.map((c) => [`${c.table_name}.${c.column_name}`, c]));
+    const { models } = getDatamodel().datamodel as unknown as {
+      models: Record<string, { fields: { name: string; kind: string; type: string; isRequired: boolean; isList: boolean }[] }>;
+    };
+    let checked = 0;
+    for (const [model, { fields }] of Object.entries(models)) {
+      for (const field of fields.filter((f) => f.kind === 'scalar' || f.kind === 'enum')) {
+        const column = byKey.get(`${model}.${field.name}`);
+        expect(column, `${model}.${field.name} has a column`).toBeDefined();
+        // Prisma leaves scalar-list columns nullable and treats NULL as an empty list.
+        expect(column!.is_nullable, `${model}.${field.name} nullability`).toBe(field.isRequired && !field.isList ? 'NO' : 'YES');
+        const type = String(column!.udt_name).replace(/^_/, '');
+        if (field.kind === 'enum') expect(type).toBe(field.type);
+        else expect(udt[field.type], `${model}.${field.name} type ${type}`).toContain(type);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+    const tables = new Set(columns.map((c) => c.table_name));
+    expect([...tables].filter((t) => t !== '_prisma_migrations').sort()).toEqual(Object.keys(models).sort());
+  });
+
+  it('record each migration with its checksum and apply nothing twice', async () => {
+    const { migrateDatabase } = await import('../src/db/setup.ts');
+    expect(await migrateDatabase(db.database)).toEqual([]);
+    const rows = await db.database.sql.query(`SELECT migration_name, checksum, finished_at FROM "_prisma_migrations"`);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      expect(r.checksum).toMatch(/^[0-9a-f]{64}$/);
+      expect(r.finished_at).not.toBeNull();
+    }
+  });
+
+  it('refuse to run when an applied migration was edited afterwards', async () => {
+    const { migrate, readMigrations, MigrationChecksumError } = await import('../src/db/migrate.ts');
+    const { CORE_MIGRATIONS_DIR } = await import('../src/db/setup.ts');
+    const edited = readMigrations(CORE_MIGRATIONS_DIR).map((m, i) => (i === 0 ? { ...m, checksum: 'f'.repeat(64) } : m));
+    await expect(migrate(db.database.sql, edited)).rejects.toBeInstanceOf(MigrationChecksumError);
+  });
+});

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from 'graphql-ws';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { onHand, RECORD_SALE, uniqueId } from './helpers/queries.ts';
+import { subscribe, wsClient } from './helpers/ws.ts';
+
+const SALE_RECORDED = `subscription($stores: [ID!]) { saleRecorded(storeIds: $stores) { id externalId total store { code } lines { sku quantity } } }`;
+
+describe('subscriptions over graphql-ws', () => {
+  let t: TestApp;
+  let url: string;
+  const clients: Client[] = [];
+  const client = async (params: Record<string, unknown>) => {
+    const c = wsClient(url, params);
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const port = await t.app.listen(0, '127.0.0.1');
+    url = `ws://127.0.0.1:${port}/graphql`;
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.dispose()));
+    await t?.close();
+  });
+
+  const sale = (storeId: string, externalId = uniqueId()) => ({
+    storeId,
+    externalId,
+    lines: [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }],
+    payments: [{ method: 'CASH', amount: '2.00' }],
+  });
+
+  it('delivers sales of the subscribed stores only, after commit', async () => {
+    const [slt, wdk] = [t.stores.find((s) => s.code === 'BJ-SLT')!.id, t.stores.find((s) => s.code === 'BJ-WDK')!.id];
+    const sub = subscribe(await client({ authorization: `Bearer ${await t.token('OWNER')}` }), SALE_RECORDED, { stores: [slt] });
+    await new Promise((r) => setTimeout(r, 200)); // let the subscription register
+
+    await t.as('OWNER').ok(RECORD_SALE, { input: sale(wdk) });
+    const mine = sale(slt);
+    await t.as('OWNER').ok(RECORD_SALE, { input: mine });
+    const event = await sub.next();
+    expect(event.errors).toBeUndefined();
+    expect(event.data!.saleRecorded).toMatchObject({ externalId: mine.externalId, total: '2.00', store: { code: 'BJ-SLT' }, lines: [{ sku: 'DR-001', quantity: 1 }] });
+
+    // A sale that fails (and rolls back) is never announced.
+    const failed = await t.as('OWNER').ok(RECORD_SALE, { input: { ...sale(slt), lines: [{ sku: 'DR-001', quantity: 99_999, unitPrice: '2.00' }], payments: [{ method: 'CASH', amount: '199998.00' }] } });
+    expect(failed.recordSale.__typename).toBe('InsufficientStockError');
+    await expect(sub.next(500)).rejects.toThrow(/no subscription event/);
+    sub.close();
+  });
+
+  it('refuses a cashier subscribing to another store, and anonymous callers', async () => {
+    const sz = t.stores.find((s) => s.code === 'SZ-NS')!.id;
+    const cashier = subscribe(await client({ authorization: `Bearer ${await t.token('CASHIER')}` }), SALE_RECORDED, { stores: [sz] });
+    const denied = await cashier.next();
+    expect(JSON.stringify(denied.errors)).toMatch(/FORBIDDEN|无权/);
+
+    const anonymous = subscribe(await client({}), SALE_RECORDED, {});
+    const refused = await anonymous.next();
+    expect(JSON.stringify(refused.errors)).toMatch(/UNAUTHENTICATED|登录/);
+  });
+
+  it('streams stockLow over server-sent events as well', async () => {
+    const slt = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+    const owner = t.as('OWNER');
+    const before = await onHand(t, slt, 'SN-004');
+    expect(before).toBeGreaterThan(0);
+    // One unit sold takes the product from just above its reorder point to on it.
+    await owner.ok(`mutation($s: ID!, $p: Int!) { setReorderPoint(storeId: $s, sku: "SN-004", reorderPoint: $p) { __typename } }`, { s: slt, p: before - 1 });
+    const res = await t.app.yoga.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${await t.token('MANAGER')}` },
+      body: JSON.stringify({ query: `subscription($s: ID!) { stockLow(storeId: $s) { sku onHand reorderPoint } }`, variables: { s: slt } }),
+    });
+    // Read from the start: the subscription is set up as the stream is pulled.
+    const reader = res.body!.getReader();
+    const firstEvent = (async () => {
+      let text = '';
+      const deadline = Date.now() + 5000;
+      while (!/data: \{"data"/.test(text) && Date.now() < deadline) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      await reader.cancel();
+      return text;
+    })();
+    await new Promise((r) => setTimeout(r, 200));
+    await owner.ok(RECORD_SALE, { input: { ...sale(slt), lines: [{ sku: 'SN-004', quantity: 1, unitPrice: '6.50' }], payments: [{ method: 'CASH', amount: '6.50' }] } });
+    const text = await firstEvent;
+    const payload = JSON.parse(text.split('\n').find((l) => l.startsWith('data: {"data"'))!.slice(6));
+    expect(payload.data.stockLow).toEqual({ sku: 'SN-004', onHand: before - 1, reorderPoint: before - 1 });
+  });
+});
