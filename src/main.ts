@@ -15,6 +15,7 @@ const database = await openDatabase({
   url: config.DATABASE_URL,
   dataDir: join(config.DATA_DIR, 'pglite'),
   poolSize: config.DB_POOL_SIZE,
+  onConnectionError: (err) => logger.warn({ err }, 'idle database connection lost'),
 });
 const plugins = installedPlugins();
 const applied = await migrateDatabase(database, plugins.flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])));

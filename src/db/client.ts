@@ -21,6 +21,8 @@ export interface DatabaseOptions {
   /** Called with every SQL statement Prisma sends (statement-count tests, debugging). */
   onQuery?: (sql: string) => void;
   poolSize?: number;
+  /** An idle pooled connection failed (server restart, admin kill); the pool replaces it. */
+  onConnectionError?: (error: Error) => void;
 }
 
 function prismaLog(onQuery?: (sql: string) => void) {
@@ -31,6 +33,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.url) {
     const { Pool } = (await import('pg')).default;
     const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    // Without a listener, an error on an idle connection would crash the process.
+    pool.on('error', (error) => options.onConnectionError?.(error));
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool), log: prismaLog(options.onQuery) as never });
     attachQueryListener(prisma, options.onQuery);
     return {

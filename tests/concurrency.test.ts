@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { postgresUrl } from './helpers/database.ts';
+import { onHand, RECORD_SALE, REFUND_SALE, uniqueId } from './helpers/queries.ts';
+
+// PGlite runs one transaction at a time, so races only show on a real server (see environment notes).
+describe.skipIf(!postgresUrl)('concurrent writes on PostgreSQL', () => {
+  let t: TestApp;
+  let store: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ database: 'postgres' });
+    store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+  });
+  afterAll(() => t?.close());
+
+  const saleOf = (sku: string, quantity: number, extra: object = {}) => ({
+    storeId: store,
+    externalId: uniqueId('C'),
+    lines: [{ sku, quantity, unitPrice: '1.00' }],
+    payments: [{ method: 'CASH', amount: `${quantity}.00` }],
+    ...extra,
+  });
+
+  it('never oversells: 50 one-unit sales against 30 in stock leave exactly 30 sold and 0 on hand', async () => {
+    const have = await onHand(t, store, 'SN-005');
+    const owner = t.as('OWNER');
+    // Bring stock to exactly 30.
+    await owner.ok(`mutation($s: ID!, $q: Int!) { adjustStock(storeId: $s, type: ADJUSTMENT, reason: "test", lines: [{ sku: "SN-005", quantity: $q }]) { __typename } }`, { s: store, q: 30 - have });
+    expect(await onHand(t, store, 'SN-005')).toBe(30);
+
+    const results = await Promise.all(Array.from({ length: 50 }, () => t.gql(RECORD_SALE, { input: saleOf('SN-005', 1) }, { apiKey: t.posKey })));
+    const kinds = results.map((r) => r.data?.recordSale?.__typename ?? JSON.stringify(r.errors));
+    expect(kinds.filter((k) => k === 'RecordSalePayload')).toHaveLength(30);
+    expect(kinds.filter((k) => k === 'InsufficientStockError')).toHaveLength(20);
+    expect(await onHand(t, store, 'SN-005')).toBe(0);
+    // Each sale's movement saw a distinct balance: 29, 28, … 0.
+    const moves = await owner.ok(`query($s: ID!) { stockMovements(storeId: $s, sku: "SN-005", first: 31) { edges { node { type quantity balanceAfter } } } }`, { s: store });
+    const sales = moves.stockMovements.edges.map((e: any) => e.node).filter((m: any) => m.type === 'SALE');
+    expect(sales).toHaveLength(30);
+    expect(sales.map((m: any) => m.balanceAfter).sort((a: number, b: number) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
+  it('records a sale once when the POS sends it 20 times at once', async () => {
+    const before = await onHand(t, store, 'SN-006');
+    const input = saleOf('SN-006', 2);
+    const results = await Promise.all(Array.from({ length: 20 }, () => t.gql(RECORD_SALE, { input }, { apiKey: t.posKey })));
+    const ids = new Set(results.map((r) => r.data?.recordSale?.sale?.id ?? JSON.stringify(r.errors)));
+    expect(ids.size).toBe(1);
+    expect(results.filter((r) => r.data.recordSale.replayed === false)).toHaveLength(1);
+    expect(await onHand(t, store, 'SN-006')).toBe(before - 2);
+  });
+
+  it('counts every one of 40 simultaneous sales in the customer\'s figures', async () => {
+    const c = await t.as('OWNER').ok(`mutation { createCustomer(input: { name: "并发测试", phone: "13700000001" }) { ... on Customer { id } } }`);
+    const customerId = c.createCustomer.id;
+    await t.as('OWNER').ok(`mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "DR-001", quantity: 200 }]) { __typename } }`, { s: store });
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => t.gql(RECORD_SALE, { input: saleOf("DR-001", 1 + (i % 3), { customerId }) }, { apiKey: t.posKey })));
+    expect(results.map((r) => r.data?.recordSale?.__typename ?? JSON.stringify(r.errors))).toEqual(Array(40).fill("RecordSalePayload"));
+    const expectedSpend = Array.from({ length: 40 }, (_, i) => 1 + (i % 3)).reduce((a, b) => a + b, 0);
+    const after = await t.as('OWNER').ok(`query($id: ID!) { customer(id: $id) { visitCount lifetimeSpend } }`, { id: customerId });
+    expect(after.customer).toEqual({ visitCount: 40, lifetimeSpend: `${expectedSpend}.00` });
+  });
+
+  it('never refunds a line twice when refunds of it race', async () => {
+    const sale = await t.ok(RECORD_SALE, { input: saleOf('DR-003', 5) }, { apiKey: t.posKey });
+    const saleId = sale.recordSale.sale.id;
+    const manager = t.as('MANAGER');
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => manager.gql(REFUND_SALE, { saleId, externalId: `race-${i}`, lines: [{ lineNo: 1, quantity: 1 }] })),
+    );
+    const done = results.filter((r) => r.data?.refundSale?.__typename === 'RefundSalePayload');
+    expect(done).toHaveLength(5);
+    const final = await manager.ok(`query($id: ID!) { sale(id: $id) { status refundedTotal lines { refundedQuantity } } }`, { id: saleId });
+    expect(final.sale).toEqual({ status: 'REFUNDED', refundedTotal: '5.00', lines: [{ refundedQuantity: 5 }] });
+  });
+});
+
