@@ -33,3 +33,8 @@ export function uniqueId(prefix = 'T') {
   counter += 1;
   return `${prefix}-${process.pid}-${Date.now()}-${counter}`;
 }
+
+/** The database id inside a relay global id ("Sale:<uuid>", base64). */
+export function rawId(globalId: string): string {
+  return Buffer.from(globalId, 'base64').toString('utf8').split(':')[1]!;
+}
