@@ -36,6 +36,8 @@ export interface SchemaTypes {
     DateTime: { Input: Date; Output: Date };
     ID: { Input: string; Output: string | number | bigint };
   };
+  // Fields are non-null unless marked nullable: clients can trust what the schema promises.
+  DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
 }
@@ -52,6 +54,7 @@ function capitalize(s: string) {
  */
 export function createBuilder(): Builder {
   const builder = new SchemaBuilder<SchemaTypes>({
+    defaultFieldNullability: false,
     plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin, SimpleObjectsPlugin],
     prisma: {
       client: (ctx) => ctx.db,

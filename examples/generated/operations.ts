@@ -1,0 +1,137 @@
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type ConsentChannel =
+  | 'EMAIL'
+  | 'PHONE_CALL'
+  | 'SMS'
+  | 'WECHAT';
+
+export type Gender =
+  | 'FEMALE'
+  | 'MALE'
+  | 'UNKNOWN';
+
+export type InteractionKind =
+  | 'CALL'
+  | 'COMPLAINT'
+  | 'MESSAGE'
+  | 'NOTE'
+  | 'VISIT';
+
+export type MemberStatus =
+  | 'ACTIVE'
+  | 'CANCELLED'
+  | 'SUSPENDED';
+
+export type PaymentInput = {
+  amount: string;
+  method: PaymentMethod;
+  /** Payment provider transaction id */
+  reference?: string | null | undefined;
+};
+
+export type PaymentMethod =
+  | 'ALIPAY'
+  | 'CARD'
+  | 'CASH'
+  | 'OTHER'
+  | 'WECHAT_PAY';
+
+export type RecordSaleInput = {
+  customerId?: string | null | undefined;
+  /** The POS's own sale id. Sending the same id again returns the first result and changes nothing. */
+  externalId: string;
+  lines: Array<SaleLineInput>;
+  memberCode?: string | null | undefined;
+  /** Defaults to now. */
+  occurredAt?: string | null | undefined;
+  /** Must add up to the sale total exactly. */
+  payments: Array<PaymentInput>;
+  staffId?: string | null | undefined;
+  storeId: string;
+};
+
+export type SaleLineInput = {
+  /** Discount on the whole line. */
+  discount?: string | null | undefined;
+  quantity: number;
+  /** SKU or barcode */
+  sku: string;
+  /** Defaults to the product's list price. */
+  unitPrice?: string | null | undefined;
+};
+
+export type SaleStatus =
+  | 'COMPLETED'
+  | 'PARTIALLY_REFUNDED'
+  | 'REFUNDED';
+
+/** Stable, machine-readable reason for a UserError. The message is for people; branch on the code. */
+export type UserErrorCode =
+  | 'ALREADY_MEMBER'
+  | 'CUSTOMER_MERGED'
+  | 'DISCOUNT_TOO_LARGE'
+  | 'DUPLICATE_CODE'
+  | 'DUPLICATE_IDENTITY'
+  | 'DUPLICATE_PHONE'
+  | 'IDEMPOTENCY_CONFLICT'
+  | 'INSUFFICIENT_STOCK'
+  | 'INVALID_CREDENTIALS'
+  | 'INVALID_INPUT'
+  | 'INVALID_MONEY'
+  | 'INVALID_PHONE'
+  | 'MERGE_SAME_CUSTOMER'
+  | 'NOT_FOUND'
+  | 'PAYMENT_MISMATCH'
+  | 'PRODUCT_INACTIVE'
+  | 'REFUND_EXCEEDS_SOLD'
+  | 'SALE_ALREADY_REFUNDED'
+  | 'SAME_STORE_TRANSFER'
+  | 'STOCKTAKE_NOT_OPEN'
+  | 'UNKNOWN_SKU';
+
+export type Customer360QueryVariables = Exact<{
+  phone: string;
+}>;
+
+
+export type Customer360Query = { customer: { id: string, name: string, phone: string | null, gender: Gender, birthday: string | null, tags: Array<string>, visitCount: number, lifetimeSpend: string, averageOrderValue: string, firstPurchaseAt: string | null, lastPurchaseAt: string | null, member: { code: string, status: MemberStatus, joinedAt: string } | null, consents: Array<{ channel: ConsentChannel, granted: boolean }>, interactions: Array<{ kind: InteractionKind, summary: string, occurredAt: string, staff: { name: string } | null }>, sales: { totalCount: number, edges: Array<{ node: { occurredAt: string, total: string, status: SaleStatus, store: { name: string }, lines: Array<{ sku: string, name: string, quantity: number, total: string }> } }> } } | null };
+
+export type LiveSalesSubscriptionVariables = Exact<{
+  storeIds?: Array<string> | string | null | undefined;
+}>;
+
+
+export type LiveSalesSubscription = { saleRecorded: { id: string, occurredAt: string, total: string, store: { code: string, name: string }, lines: Array<{ sku: string, quantity: number }> } };
+
+export type RecordSaleMutationVariables = Exact<{
+  input: RecordSaleInput;
+}>;
+
+
+export type RecordSaleMutation = { recordSale:
+    | { __typename: 'ConflictError', errorCode: UserErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'InsufficientStockError', sku: string, requested: number, available: number, errorCode: UserErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'InvalidInputError', errorCode: UserErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'InvalidStateError', errorCode: UserErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'NotFoundError', errorCode: UserErrorCode, message: string, field: Array<string> | null }
+    | { __typename: 'RecordSalePayload', replayed: boolean, sale: { id: string, total: string, discountTotal: string, businessDate: string, member: { code: string } | null } }
+   };
+
+export type SalesByDayQueryVariables = Exact<{
+  storeId: string;
+  from: string;
+  to: string;
+}>;
+
+
+export type SalesByDayQuery = { salesByDay: Array<{ date: string, saleCount: number, netSales: string, averageOrderValue: string }> };
+
+
+export const Customer360Document = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Customer360"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"phone"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"customer"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"phone"},"value":{"kind":"Variable","name":{"kind":"Name","value":"phone"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"gender"}},{"kind":"Field","name":{"kind":"Name","value":"birthday"}},{"kind":"Field","name":{"kind":"Name","value":"tags"}},{"kind":"Field","name":{"kind":"Name","value":"visitCount"}},{"kind":"Field","name":{"kind":"Name","value":"lifetimeSpend"}},{"kind":"Field","name":{"kind":"Name","value":"averageOrderValue"}},{"kind":"Field","name":{"kind":"Name","value":"firstPurchaseAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastPurchaseAt"}},{"kind":"Field","name":{"kind":"Name","value":"member"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"joinedAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"consents"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"channel"}},{"kind":"Field","name":{"kind":"Name","value":"granted"}}]}},{"kind":"Field","name":{"kind":"Name","value":"interactions"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"last"},"value":{"kind":"IntValue","value":"10"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"summary"}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}},{"kind":"Field","name":{"kind":"Name","value":"staff"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"sales"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"20"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}},{"kind":"Field","name":{"kind":"Name","value":"total"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"store"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"lines"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sku"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"total"}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<Customer360Query, Customer360QueryVariables>;
+export const LiveSalesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"LiveSales"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"storeIds"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"saleRecorded"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"storeIds"},"value":{"kind":"Variable","name":{"kind":"Name","value":"storeIds"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}},{"kind":"Field","name":{"kind":"Name","value":"total"}},{"kind":"Field","name":{"kind":"Name","value":"store"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"lines"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sku"}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}}]}}]}}]}}]} as unknown as DocumentNode<LiveSalesSubscription, LiveSalesSubscriptionVariables>;
+export const RecordSaleDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RecordSale"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RecordSaleInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"recordSale"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"RecordSalePayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"replayed"}},{"kind":"Field","name":{"kind":"Name","value":"sale"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"total"}},{"kind":"Field","name":{"kind":"Name","value":"discountTotal"}},{"kind":"Field","name":{"kind":"Name","value":"businessDate"}},{"kind":"Field","name":{"kind":"Name","value":"member"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"InsufficientStockError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sku"}},{"kind":"Field","name":{"kind":"Name","value":"requested"}},{"kind":"Field","name":{"kind":"Name","value":"available"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UserError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"errorCode"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<RecordSaleMutation, RecordSaleMutationVariables>;
+export const SalesByDayDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SalesByDay"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"storeId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"from"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Date"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"to"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Date"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"salesByDay"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"storeId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"storeId"}}},{"kind":"Argument","name":{"kind":"Name","value":"from"},"value":{"kind":"Variable","name":{"kind":"Name","value":"from"}}},{"kind":"Argument","name":{"kind":"Name","value":"to"},"value":{"kind":"Variable","name":{"kind":"Name","value":"to"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"date"}},{"kind":"Field","name":{"kind":"Name","value":"saleCount"}},{"kind":"Field","name":{"kind":"Name","value":"netSales"}},{"kind":"Field","name":{"kind":"Name","value":"averageOrderValue"}}]}}]}}]} as unknown as DocumentNode<SalesByDayQuery, SalesByDayQueryVariables>;

@@ -1,0 +1,33 @@
+// A live dashboard's feed: every sale of the chain as it is committed, over graphql-ws.
+//
+//   npx tsx examples/live-dashboard.ts   # signs in as the demo owner; Ctrl-C to stop
+import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { LiveSalesDocument } from './generated/operations.ts';
+
+const http = process.env.ENDPOINT ?? 'http://localhost:4000/graphql';
+const signIn = await fetch(http, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({
+    query: 'mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } ... on UserError { message } } }',
+    variables: { l: process.env.LOGIN ?? '13800000001', p: process.env.PASSWORD ?? 'demo-owner-1' },
+  }),
+});
+const { data } = (await signIn.json()) as { data: { signIn: { token?: string; message?: string } } };
+if (!data.signIn.token) throw new Error(data.signIn.message);
+
+const client = createClient({ url: http.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${data.signIn.token}` } });
+client.subscribe(
+  { query: print(LiveSalesDocument), variables: {} },
+  {
+    next: ({ data: event }) => {
+      const sale = (event as { saleRecorded: { store: { name: string }; total: string; lines: { sku: string; quantity: number }[] } }).saleRecorded;
+      console.log(`${new Date().toLocaleTimeString('zh-CN')} ${sale.store.name} ¥${sale.total} ${sale.lines.map((l) => `${l.sku}×${l.quantity}`).join(' ')}`);
+    },
+    error: (err) => console.error(err),
+    complete: () => console.log('done'),
+  },
+);
+console.log('listening for sales…');

@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordSale, request } from '../examples/pos-client.ts';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { uniqueId } from './helpers/queries.ts';
+
+// The examples are documentation; this keeps them working against the real server.
+describe('examples/pos-client.ts', () => {
+  let t: TestApp;
+  let endpoint: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    endpoint = `http://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}/graphql`;
+  });
+  afterAll(() => t?.close());
+
+  it('records a sale over HTTP with the POS key, and a resend is a replay of the same sale', async () => {
+    const { store } = await request<{ store: { id: string } }, { code: string }>(endpoint, t.posKey, 'query($code: String!) { store(code: $code) { id } }', { code: 'BJ-SLT' });
+    const input = { storeId: store.id, externalId: uniqueId('EX'), lines: [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }], payments: [{ method: 'CASH' as const, amount: '2.00' }] };
+    const first = await recordSale(endpoint, t.posKey, input);
+    const again = await recordSale(endpoint, t.posKey, input);
+    expect(first.replayed).toBe(false);
+    expect(again).toMatchObject({ replayed: true, sale: { id: first.sale.id, total: '2.00' } });
+  });
+
+  it('surfaces a typed error as its code and message', async () => {
+    const { store } = await request<{ store: { id: string } }, { code: string }>(endpoint, t.posKey, 'query($code: String!) { store(code: $code) { id } }', { code: 'BJ-SLT' });
+    const input = { storeId: store.id, externalId: uniqueId('EX'), lines: [{ sku: 'NOPE', quantity: 1 }], payments: [{ method: 'CASH' as const, amount: '2.00' }] };
+    await expect(recordSale(endpoint, t.posKey, input)).rejects.toThrow('UNKNOWN_SKU: 未知商品编码：NOPE');
+  });
+});
