@@ -28,6 +28,8 @@ export function addCustomerTypes(builder: Builder) {
 
   builder.prismaNode('Customer', {
     id: { field: 'id' },
+    // Checked on the type too, so every path to a customer (node(id:), a sale's customer) is covered.
+    authScopes: { permission: 'customer:read' },
     description: 'One person, however many channels they reach the chain through (客户画像).',
     fields: (t) => ({
       name: t.exposeString('name'),
@@ -91,6 +93,7 @@ export function addCustomerTypes(builder: Builder) {
 
   builder.prismaNode('Interaction', {
     id: { field: 'id' },
+    authScopes: { permission: 'customer:read' },
     description: 'A call, message, visit, note or complaint in the customer\'s history.',
     fields: (t) => ({
       kind: t.expose('kind', { type: InteractionKindEnum }),

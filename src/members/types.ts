@@ -10,6 +10,7 @@ export function addMemberTypes(builder: Builder) {
 
   builder.prismaNode('Member', {
     id: { field: 'id' },
+    authScopes: { permission: 'customer:read' },
     description: 'A customer who joined the membership programme (会员).',
     fields: (t) => ({
       code: t.exposeString('code', { description: 'Member code / card number.' }),

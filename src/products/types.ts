@@ -6,6 +6,7 @@ import { createProduct } from './service.ts';
 export function addProductTypes(builder: Builder) {
   builder.prismaNode('Product', {
     id: { field: 'id' },
+    authScopes: { permission: 'product:read' },
     fields: (t) => ({
       sku: t.exposeString('sku'),
       barcode: t.exposeString('barcode', { nullable: true }),

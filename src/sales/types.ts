@@ -18,6 +18,8 @@ export function addSaleTypes(builder: Builder) {
 
   builder.prismaNode('Sale', {
     id: { field: 'id' },
+    // Checked on the type too, so every path to a sale (node(id:), a subscription) is covered.
+    authScopes: (sale) => ({ storePermission: { storeId: sale.storeId, permission: 'sale:read' } }),
     description: 'A completed POS transaction.',
     fields: (t) => ({
       externalId: t.exposeString('externalId', { description: "The POS's own id (idempotency key)." }),
@@ -61,9 +63,10 @@ export function addSaleTypes(builder: Builder) {
     }),
   });
 
-  builder.prismaNode('Refund', {
-    id: { field: 'id' },
+  // Not a Node: a refund is reached only through its sale or refundSale, both checked.
+  builder.prismaObject('Refund', {
     fields: (t) => ({
+      id: t.exposeID('id'),
       externalId: t.exposeString('externalId'),
       reason: t.exposeString('reason', { nullable: true }),
       total: t.expose('total', { type: 'Money' }),

@@ -14,6 +14,7 @@ export function addStaffTypes(builder: Builder) {
 
   builder.prismaNode('Staff', {
     id: { field: 'id' },
+    authScopes: { signedIn: true },
     description: 'A person who works in one or more stores.',
     fields: (t) => ({
       name: t.exposeString('name'),

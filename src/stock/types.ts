@@ -40,6 +40,7 @@ export function addStockTypes(builder: Builder) {
 
   builder.prismaNode('StockMovement', {
     id: { field: 'id' },
+    authScopes: (m) => ({ storePermission: { storeId: m.storeId, permission: 'stock:read' } }),
     description: 'One change to a store\'s stock of a product, with its cause.',
     fields: (t) => ({
       type: t.expose('type', { type: MovementTypeEnum }),
@@ -55,6 +56,12 @@ export function addStockTypes(builder: Builder) {
 
   builder.prismaNode('StockTransfer', {
     id: { field: 'id' },
+    authScopes: (tr) => ({
+      $any: {
+        storePermission: { storeId: tr.fromStoreId, permission: 'stock:read' },
+        $all: { storePermission: { storeId: tr.toStoreId, permission: 'stock:read' } },
+      },
+    }),
     fields: (t) => ({
       fromStore: t.relation('fromStore'),
       toStore: t.relation('toStore'),
@@ -69,6 +76,7 @@ export function addStockTypes(builder: Builder) {
 
   builder.prismaNode('Stocktake', {
     id: { field: 'id' },
+    authScopes: (st) => ({ storePermission: { storeId: st.storeId, permission: 'stock:read' } }),
     description: 'A count of a store\'s stock (盘点). Posting turns each counted line\'s variance into a movement.',
     fields: (t) => ({
       store: t.relation('store'),

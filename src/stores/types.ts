@@ -6,6 +6,7 @@ import { createStore } from './service.ts';
 export function addStoreTypes(builder: Builder) {
   builder.prismaNode('Store', {
     id: { field: 'id' },
+    authScopes: { signedIn: true },
     description: 'A shop of the chain. Sales, stock and staff roles belong to a store.',
     fields: (t) => ({
       code: t.exposeString('code'),
