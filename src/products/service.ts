@@ -42,3 +42,37 @@ export async function productsByCode(tx: Tx, codes: { code: string; field: (stri
   }
   return (code: string) => byCode.get(code.trim())!;
 }
+
+export interface ProductChanges {
+  name?: string | null;
+  category?: string | null;
+  barcode?: string | null;
+  price?: Prisma.Decimal | null;
+  cost?: Prisma.Decimal | null;
+  active?: boolean | null;
+}
+
+/** Changes a product; past sales keep the name and price they were sold at (copied on each line). */
+export async function updateProduct(tx: Tx, sku: string, changes: ProductChanges) {
+  const product = await tx.product.findUnique({ where: { sku } });
+  if (!product) throw new NotFoundError('Product', sku, ['sku'], 'UNKNOWN_SKU');
+  const data: Prisma.ProductUpdateInput = {};
+  if (changes.name != null) {
+    if (!changes.name.trim()) throw new InvalidInputError('INVALID_INPUT', { detail: 'name' }, ['input', 'name']);
+    data.name = changes.name.trim();
+  }
+  if (changes.category != null) data.category = changes.category.trim();
+  if (changes.price != null) {
+    if (changes.price.isNegative()) throw new InvalidInputError('INVALID_INPUT', { detail: 'price < 0' }, ['input', 'price']);
+    data.price = changes.price;
+  }
+  if (changes.cost !== undefined) data.cost = changes.cost;
+  if (changes.active != null) data.active = changes.active;
+  if (changes.barcode !== undefined) {
+    const barcode = changes.barcode?.trim() || null;
+    const other = barcode ? await tx.product.findUnique({ where: { barcode }, select: { id: true } }) : null;
+    if (other && other.id !== product.id) throw new ConflictError('DUPLICATE_CODE', { entity: 'Product', code: barcode! }, ['input', 'barcode']);
+    data.barcode = barcode;
+  }
+  return tx.product.update({ where: { id: product.id }, data });
+}

@@ -1,7 +1,7 @@
 import { USER_ERRORS } from '../errors/types.ts';
 import { runInTransaction } from '../events/transaction.ts';
 import type { Builder } from '../schema/builder.ts';
-import { createProduct } from './service.ts';
+import { createProduct, updateProduct } from './service.ts';
 
 export function addProductTypes(builder: Builder) {
   builder.prismaNode('Product', {
@@ -74,7 +74,29 @@ export function addProductTypes(builder: Builder) {
     }),
   });
 
+  const UpdateProductInput = builder.inputType('UpdateProductInput', {
+    description: 'Only the fields given change. active: false stops the product being sold.',
+    fields: (t) => ({
+      name: t.string(),
+      category: t.string(),
+      barcode: t.string(),
+      price: t.field({ type: 'Money' }),
+      cost: t.field({ type: 'Money' }),
+      active: t.boolean(),
+    }),
+  });
+
   builder.mutationFields((t) => ({
+    updateProduct: t.prismaField({
+      type: 'Product',
+      authScopes: { permission: 'product:write' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: { sku: t.arg.string({ required: true }), input: t.arg({ type: UpdateProductInput, required: true }) },
+      resolve: async (query, _root, { sku, input }, ctx) => {
+        const p = await runInTransaction(ctx.db, ctx.app.events, ({ tx }) => updateProduct(tx, sku, input));
+        return ctx.db.product.findUniqueOrThrow({ ...query, where: { id: p.id } });
+      },
+    }),
     createProduct: t.prismaField({
       type: 'Product',
       authScopes: { permission: 'product:write' },
