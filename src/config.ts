@@ -9,13 +9,14 @@ const schema = z.object({
   REDIS_URL: z.string().url().optional(),
   REDIS_CHANNEL_PREFIX: z.string().default('storecrm:'),
   JWT_SECRET: z.string().min(32).optional(),
-  DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
+  /** auto: demo data when the database has no store (default, except with NODE_ENV=production). */
+  DEMO_DATA: z.enum(['auto', 'off']).optional(),
   DB_POOL_SIZE: z.coerce.number().int().min(1).default(10),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   NODE_ENV: z.string().default('development'),
 });
 
-export type Config = z.infer<typeof schema>;
+export type Config = Omit<z.infer<typeof schema>, 'DEMO_DATA'> & { DEMO_DATA: 'auto' | 'off' };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
@@ -23,5 +24,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     throw new Error(`Invalid configuration:\n${problems}`);
   }
-  return parsed.data;
+  const config = parsed.data;
+  // A production database must never be filled with demo customers by accident.
+  return { ...config, DEMO_DATA: config.DEMO_DATA ?? (config.NODE_ENV === 'production' ? 'off' : 'auto') };
 }

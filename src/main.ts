@@ -28,6 +28,10 @@ if (config.DEMO_DATA === 'auto' && (await database.prisma.store.count()) === 0) 
   logger.info(counts, 'demo data created');
 }
 
+if (!seeded && (await database.prisma.staff.count()) === 0) {
+  logger.warn('no staff account exists yet: create the first store and owner with `npm run bootstrap` (see README)');
+}
+
 const app = createApp({
   database,
   logger,
