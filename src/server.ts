@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin as YogaPlugin, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -37,6 +38,26 @@ export interface App {
   close(): Promise<void>;
 }
 
+const GRAPHIQL_DEFAULT_QUERY = `# Welcome. 1) Run SignIn with a demo account printed at start-up (owner: 13800000001 / demo-owner-1).
+# 2) Put {"Authorization": "Bearer <token>"} in Headers below. 3) Run Overview.
+# Add "Accept-Language": "en" to the headers for English messages.
+
+mutation SignIn {
+  signIn(login: "13800000001", password: "demo-owner-1") {
+    ... on SignInPayload { token expiresAt }
+    ... on UserError { errorCode message }
+  }
+}
+
+query Overview {
+  stores { id code name }
+  customers(first: 5, filter: { isMember: true }) {
+    totalCount
+    edges { node { name phone member { code } visitCount lifetimeSpend averageOrderValue lastPurchaseAt } }
+  }
+}
+`;
+
 const requestIds = new WeakMap<Request, string>();
 
 type WsParams = { query: string; operationName?: string | null; variables?: Record<string, unknown> | null };
@@ -71,7 +92,9 @@ export function createApp(options: AppOptions): App {
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: options.graphiql ?? true,
+    graphiql: (options.graphiql ?? true) ? { title: 'store-crm GraphiQL', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
+    // GraphiQL served from our own package, not a CDN: works offline and where CDNs are slow or blocked.
+    renderGraphiQL,
     landingPage: false,
     logging: {
       debug: (...args) => logger.debug({ args }, 'yoga'),
