@@ -38,9 +38,9 @@ export interface App {
   close(): Promise<void>;
 }
 
-const GRAPHIQL_DEFAULT_QUERY = `# Welcome. 1) Run SignIn with a demo account printed at start-up (owner: 13800000001 / demo-owner-1).
-# 2) Put {"Authorization": "Bearer <token>"} in Headers below. 3) Run Overview.
-# Add "Accept-Language": "en" to the headers for English messages.
+const GRAPHIQL_DEFAULT_QUERY = `# 1) Run SignIn (demo accounts are printed at start-up).
+# 2) Headers: {"Authorization": "Bearer <token>"}
+# 3) Run Overview. English messages: "Accept-Language": "en"
 
 mutation SignIn {
   signIn(login: "13800000001", password: "demo-owner-1") {
