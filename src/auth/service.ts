@@ -20,6 +20,10 @@ export async function resolvePrincipal(
   if (apiKey) {
     const key = await db.apiKey.findUnique({ where: { keyHash: hashApiKey(apiKey) } });
     if (!key || key.revokedAt) return Principal.anonymous();
+    // Shows owners which keys are still in use; written at most every few minutes, never awaited.
+    if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      db.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+    }
     return new Principal('apiKey', key.id, key.name, new Map(key.storeIds.map((s) => [s, key.role] as const)));
   }
   if (bearer) {
@@ -40,6 +44,8 @@ export async function signIn(db: Db, tokens: TokenService, login: string, passwo
   const { token, expiresAt } = await tokens.issue(staff.id);
   return { token, expiresAt, staff };
 }
+
+const LAST_USED_RESOLUTION_MS = 5 * 60_000;
 
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
