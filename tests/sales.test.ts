@@ -24,7 +24,7 @@ async function createMember(name: string, phone: string) {
 
 describe('recordSale', () => {
   it('writes the sale, takes stock, updates the member and is idempotent on the POS id', async () => {
-    const { customerId, memberCode } = await createMember('测试顾客甲', '13911110001');
+    const { customerId, memberCode } = await createMember('测试顾客甲', '13011110001');
     const price = await productPrice(t, 'SN-001');
     const before = await onHand(t, store, 'SN-001');
     const input = {
@@ -117,7 +117,7 @@ describe('recordSale', () => {
 
 describe('refundSale', () => {
   it('refunds some lines, then the rest, returning stock and reducing the customer\'s spend exactly', async () => {
-    const { customerId, memberCode } = await createMember('测试顾客乙', '13911110002');
+    const { customerId, memberCode } = await createMember('测试顾客乙', '13011110002');
     const stockBefore = await onHand(t, store, 'MB-005');
     const sale = await t.ok(RECORD_SALE, {
       input: {

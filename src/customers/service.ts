@@ -144,6 +144,9 @@ export async function addInteraction(
  */
 export async function mergeCustomers({ tx, emit }: Unit, survivorId: string, mergedId: string) {
   const survivor = await requireLiveCustomer(tx, survivorId, ['survivorId']);
+  // Unlike the survivor, the record to merge away must be named directly, not through an old id.
+  const named = await tx.customer.findUnique({ where: { id: mergedId }, select: { mergedIntoId: true } });
+  if (named?.mergedIntoId) throw new InvalidStateError('CUSTOMER_MERGED', {}, ['mergedId']);
   const merged = await requireLiveCustomer(tx, mergedId, ['mergedId']);
   if (survivor.id === merged.id) throw new InvalidInputError('MERGE_SAME_CUSTOMER', {}, ['mergedId']);
   // Lock both rows in id order so two merges of the same pair cannot interleave.
@@ -158,11 +161,10 @@ export async function mergeCustomers({ tx, emit }: Unit, survivorId: string, mer
   if (mergedMember && !survivorMember) {
     await tx.member.update({ where: { id: mergedMember.id }, data: { customerId: survivor.id } });
   } else if (mergedMember && survivorMember) {
-    // One person, one membership: the older card survives, the other is cancelled and its sales re-pointed.
-    const [keep, drop] = mergedMember.joinedAt < survivorMember.joinedAt ? [mergedMember, survivorMember] : [survivorMember, mergedMember];
-    await tx.sale.updateMany({ where: { memberId: drop.id }, data: { memberId: keep.id } });
-    await tx.member.update({ where: { id: drop.id }, data: { status: 'CANCELLED', customerId: merged.id } });
-    await tx.member.update({ where: { id: keep.id }, data: { customerId: survivor.id } });
+    // One person, one card: the survivor's card stays (merge into the customer whose card you
+    // want to keep); the other is cancelled and its sales count for the surviving card.
+    await tx.sale.updateMany({ where: { memberId: mergedMember.id }, data: { memberId: survivorMember.id } });
+    await tx.member.update({ where: { id: mergedMember.id }, data: { status: 'CANCELLED' } });
   }
 
   await tx.sale.updateMany({ where: { customerId: merged.id }, data: { customerId: survivor.id } });

@@ -87,6 +87,7 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
 
   // Customers: phones unique, 11 digits; most joined as members.
   const channels: Channel[] = ['STORE', 'STORE', 'STORE', 'WECHAT', 'MINI_PROGRAM', 'MINI_PROGRAM', 'ECOMMERCE', 'WEB'];
+  // Never 130–132: tests create customers with those, so they cannot collide with demo phones.
   const prefixes = ['135', '136', '138', '139', '150', '151', '158', '177', '186', '188', '199'];
   const usedPhones = new Set<string>();
   const customers: Prisma.CustomerCreateManyInput[] = [];

@@ -3,7 +3,6 @@ import { runInTransaction } from '../events/transaction.ts';
 import { MemberStatus } from '../generated/prisma/enums.ts';
 import type { Builder } from '../schema/builder.ts';
 import { enrollMember, lookupMembers } from './service.ts';
-import { InvalidInputError } from '../errors/index.ts';
 
 export function addMemberTypes(builder: Builder) {
   const StatusEnum = builder.enumType(MemberStatus, { name: 'MemberStatus' });
@@ -25,7 +24,6 @@ export function addMemberTypes(builder: Builder) {
       type: ['Member'],
       description: 'Checkout look-up by member code, by phone, or by the last 4 digits of the phone with (part of) the name.',
       authScopes: { permission: 'customer:read' },
-      errors: { types: [InvalidInputError] },
       args: {
         code: t.arg.string(),
         phone: t.arg.string(),

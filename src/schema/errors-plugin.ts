@@ -1,6 +1,6 @@
 import { handleStreamOrSingleExecutionResult, type Plugin } from '@envelop/core';
 import { GraphQLError } from 'graphql';
-import { AccessError } from '../errors/index.ts';
+import { AccessError, UserError } from '../errors/index.ts';
 import { translate } from '../i18n/messages.ts';
 import type { Logger } from '../logger.ts';
 import type { Context } from './context.ts';
@@ -8,6 +8,8 @@ import type { Context } from './context.ts';
 /**
  * The single place where thrown errors become what the client sees:
  * - access denials → UNAUTHENTICATED / FORBIDDEN in the caller's language;
+ * - a UserError thrown by a query (mutations return them as typed results) → BAD_USER_INPUT
+ *   with its errorCode and field;
  * - GraphQL's own errors (validation, bad scalars) → as they are;
  * - anything else is unexpected: logged with the request id, masked as INTERNAL.
  * Expected business failures never get here: they are typed results (errors/types.ts).
@@ -19,6 +21,13 @@ export function useErrorPolicy(logger: Logger): Plugin<Context> {
       return new GraphQLError(translate(original.code, {}, ctx.locale), {
         path: error.path,
         extensions: { code: original.code },
+      });
+    }
+    if (original instanceof UserError) {
+      // A query (not a mutation) given input it cannot use: same code and field as a typed result.
+      return new GraphQLError(translate(original.code, original.params, ctx.locale), {
+        path: error.path,
+        extensions: { code: 'BAD_USER_INPUT', errorCode: original.code, field: original.field },
       });
     }
     if (!original || original instanceof GraphQLError) return error;
