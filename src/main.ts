@@ -4,7 +4,7 @@ import { openDatabase } from './db/client.ts';
 import { migrateDatabase, resolveJwtSecret } from './db/setup.ts';
 import { DEMO_ACCOUNTS, DEMO_POS_KEY, seedDemoData } from './demo/seed.ts';
 import { createLogger } from './logger.ts';
-import { installedPlugins } from './plugins.config.ts';
+import { loadInstalledPlugins } from './plugin-host/config.ts';
 import { createApp } from './server.ts';
 
 const started = performance.now();
@@ -17,7 +17,7 @@ const database = await openDatabase({
   poolSize: config.DB_POOL_SIZE,
   onConnectionError: (err) => logger.warn({ err }, 'idle database connection lost'),
 });
-const plugins = installedPlugins();
+const plugins = await loadInstalledPlugins();
 const applied = await migrateDatabase(database, plugins.flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])));
 if (applied.length) logger.info({ applied }, 'migrations applied');
 
@@ -32,7 +32,7 @@ if (!seeded && (await database.prisma.staff.count()) === 0) {
   logger.warn('no staff account exists yet: create the first store and owner with `npm run bootstrap` (see README)');
 }
 
-const app = createApp({
+const app = await createApp({
   database,
   logger,
   plugins,
@@ -41,6 +41,7 @@ const app = createApp({
   redisChannelPrefix: config.REDIS_CHANNEL_PREFIX,
 });
 const port = await app.listen(config.PORT, config.HOST);
+app.services.plugins.scheduleJobs();
 logger.info(
   { port, database: database.kind, redis: Boolean(config.REDIS_URL), startupMs: Math.round(performance.now() - started) },
   'store-crm API ready',

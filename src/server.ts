@@ -77,7 +77,7 @@ function useRequestId(): YogaPlugin {
   };
 }
 
-export function createApp(options: AppOptions): App {
+export async function createApp(options: AppOptions): Promise<App> {
   const { database, logger } = options;
   const plugins = new PluginHost(options.plugins ?? []);
   const events = new EventBus({
@@ -85,8 +85,8 @@ export function createApp(options: AppOptions): App {
     channelPrefix: options.redisChannelPrefix,
     onHandlerError: (type, err) => logger.error({ err, event: type }, 'event handler failed'),
   });
-  plugins.attachEvents(events);
   const services: AppServices = { db: database.prisma, events, tokens: new TokenService(options.jwtSecret), plugins };
+  await plugins.start({ db: database.prisma, events, logger });
   const schema = buildSchema(plugins);
 
   const yoga = createYoga<Record<string, unknown>, Context>({
@@ -216,6 +216,7 @@ export function createApp(options: AppOptions): App {
         httpServer.closeAllConnections();
         await new Promise((r) => httpServer!.close(r));
       }
+      plugins.stopJobs();
       await events.close();
     },
   };

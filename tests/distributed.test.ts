@@ -27,7 +27,7 @@ describe.skipIf(!postgresUrl || !redisUrl)('several API processes (PostgreSQL + 
   });
 
   it('a subscriber on one process receives a sale recorded through another', async () => {
-    const here = createApp({ database: db.database, jwtSecret, logger: createLogger('silent'), redisUrl, redisChannelPrefix: prefix });
+    const here = await createApp({ database: db.database, jwtSecret, logger: createLogger('silent'), redisUrl, redisChannelPrefix: prefix });
     await here.services.events.ready();
     try {
       const owner = DEMO_ACCOUNTS.find((a) => a.role === 'OWNER')!;

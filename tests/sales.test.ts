@@ -101,6 +101,12 @@ describe('recordSale', () => {
     expect(sale.sale).toBeNull();
   });
 
+  it('refuses points as payment when no installed plugin settles them', async () => {
+    const input = { storeId: store, externalId: uniqueId(), lines: [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }], payments: [{ method: 'POINTS', amount: '2.00' }] };
+    const r = await t.ok(RECORD_SALE, { input }, { apiKey: t.posKey });
+    expect(r.recordSale).toMatchObject({ __typename: 'InvalidInputError', errorCode: 'TENDER_NOT_ACCEPTED', field: ['input', 'payments', '0', 'method'] });
+  });
+
   it('dates the sale by the store\'s own calendar day', async () => {
     // 00:30 on 2 March in Beijing is 16:30 UTC on 1 March: the business date is 2 March.
     const r = await t.ok(RECORD_SALE, {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { migrateDatabase } from '../db/setup.ts';
-import { installedPlugins } from '../plugins.config.ts';
+import { loadInstalledPlugins } from '../plugin-host/config.ts';
 import { createStaff } from '../staff/service.ts';
 import { createStore } from '../stores/service.ts';
 import { UserError } from '../errors/index.ts';
@@ -32,7 +32,7 @@ const input = {
 const config = loadConfig();
 const db = await openDatabase({ url: config.DATABASE_URL, dataDir: join(config.DATA_DIR, 'pglite') });
 try {
-  await migrateDatabase(db, installedPlugins().flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])));
+  await migrateDatabase(db, (await loadInstalledPlugins()).flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])));
   if ((await db.prisma.staff.count()) > 0) {
     process.stderr.write('This database already has staff; sign in as an owner and use createStaff instead.\n');
     process.exitCode = 1;

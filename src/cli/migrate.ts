@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { migrateDatabase } from '../db/setup.ts';
-import { installedPlugins } from '../plugins.config.ts';
+import { loadInstalledPlugins } from '../plugin-host/config.ts';
 
 const config = loadConfig();
 const db = await openDatabase({ url: config.DATABASE_URL, dataDir: join(config.DATA_DIR, 'pglite') });
-const applied = await migrateDatabase(db, installedPlugins().flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])));
+const applied = await migrateDatabase(db, (await loadInstalledPlugins()).flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])));
 process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
 await db.close();

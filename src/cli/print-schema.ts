@@ -5,5 +5,5 @@ import { fileURLToPath } from 'node:url';
 import { printSchemaSdl } from '../schema/print.ts';
 
 const target = fileURLToPath(new URL('../../schema/schema.graphql', import.meta.url));
-writeFileSync(target, printSchemaSdl());
+writeFileSync(target, await printSchemaSdl());
 process.stdout.write(`wrote ${target}\n`);

@@ -49,6 +49,10 @@ export const messages = {
     'zh-CN': '第 {line} 行的折扣超过该行金额',
     en: 'The discount on line {line} is larger than the line amount',
   },
+  TENDER_NOT_ACCEPTED: {
+    'zh-CN': '不支持该付款方式：{method}（未安装处理它的插件）',
+    en: 'Payment method {method} is not accepted (no installed plugin handles it)',
+  },
   SALE_ALREADY_REFUNDED: { 'zh-CN': '该销售单已全额退款', en: 'This sale has already been refunded in full' },
   REFUND_EXCEEDS_SOLD: {
     'zh-CN': '第 {line} 行最多可退 {available} 件，申请退 {requested} 件',

@@ -1,49 +1,101 @@
-import type { Builder } from '../schema/builder.ts';
+import type { Db } from '../db/types.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { DomainEvents, EventType } from '../events/types.ts';
-import type { SaleDraft, SaleStep } from '../sales/pipeline.ts';
+import type { Logger } from '../logger.ts';
+import type { RefundStep } from '../sales/refund-pipeline.ts';
+import type { SaleStep } from '../sales/pipeline.ts';
+import type { Builder } from '../schema/builder.ts';
+import { PluginConfigError } from './errors.ts';
+import { ServiceRegistry } from './services.ts';
+
+export { PluginConfigError };
+
+/** What a plugin's setup and jobs receive from the running API. */
+export interface PluginContext {
+  db: Db;
+  events: EventBus;
+  services: ServiceRegistry;
+  logger: Logger;
+}
+
+/** A job the host runs on a schedule. It must be safe to run twice for the same moment. */
+export interface ScheduledJob {
+  /** Unique, prefixed with the plugin's name: "points.expire". */
+  name: string;
+  /** How often the in-process scheduler runs it. */
+  everyMs: number;
+  /** `now` is the moment the run stands for (tests and catch-up runs pass another one). */
+  run(ctx: PluginContext, now: Date): Promise<{ processed: number }>;
+}
 
 /**
- * An installable plugin. Everything is optional except the name; core calls each hook at a
- * documented point (docs/architecture.md, "Plugins").
+ * An installable plugin: one object, usually returned by a factory that takes the plugin's
+ * typed options. Everything is optional except the name. docs/plugins.md explains each hook.
  */
 export interface StorePlugin {
   name: string;
-  /** Names of plugins that must be installed and set up before this one. */
+  /** Plugins that must be installed, and are set up and run before this one. */
   dependsOn?: string[];
   /** Folder of SQL migrations in Prisma's layout, applied after core's. */
   migrationsDir?: string;
   /** Adds types and fields (also on core types such as Customer and Sale). */
   schema?: (builder: Builder) => void;
+  /** Runs once at start, in dependency order: provide services, use other plugins' services. */
+  setup?: (ctx: PluginContext) => void | Promise<void>;
   /** Handlers for committed events, run in the process that committed them. */
   events?: { [K in EventType]?: (payload: DomainEvents[K]) => void | Promise<void> };
   /** Steps in the sale pipeline, run inside the sale's transaction in plugin order. */
   saleSteps?: SaleStep[];
+  /** Steps run inside a refund's transaction, in plugin order. */
+  refundSteps?: RefundStep[];
+  /** Scheduled jobs (points expiry, tier reviews…). */
+  jobs?: ScheduledJob[];
 }
 
 export function definePlugin<P extends StorePlugin>(plugin: P): P {
   return plugin;
 }
 
-export class PluginConfigError extends Error {}
+/** Checks a plugin's options, so a mistake in the configuration stops start-up with a clear message. */
+export function parsePluginOptions<T>(
+  plugin: string,
+  schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } },
+  input: unknown,
+): T {
+  const parsed = schema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `  ${i.path.map(String).join('.') || '(options)'}: ${i.message}`).join('\n');
+  throw new PluginConfigError(`Invalid options for plugin "${plugin}":\n${problems}`);
+}
 
 /** The installed plugins, ordered so that each comes after what it depends on. */
 export class PluginHost {
   readonly plugins: readonly StorePlugin[];
+  readonly services = new ServiceRegistry();
+  private timers: NodeJS.Timeout[] = [];
+  private context: PluginContext | null = null;
 
   constructor(plugins: StorePlugin[]) {
     this.plugins = orderByDependencies(plugins);
+    const jobNames = new Set<string>();
+    for (const job of this.jobs) {
+      if (jobNames.has(job.name)) throw new PluginConfigError(`Two plugins define the job "${job.name}".`);
+      jobNames.add(job.name);
+    }
   }
 
   addSchema(builder: Builder) {
     for (const plugin of this.plugins) plugin.schema?.(builder);
   }
 
-  attachEvents(bus: EventBus) {
+  /** Wires event handlers and runs each plugin's setup, dependencies first. */
+  async start(ctx: Omit<PluginContext, 'services'>) {
+    this.context = { ...ctx, services: this.services };
     for (const plugin of this.plugins) {
       for (const [type, handler] of Object.entries(plugin.events ?? {})) {
-        bus.on(type as EventType, handler as (p: unknown) => void);
+        ctx.events.on(type as EventType, handler as (p: unknown) => void);
       }
+      await plugin.setup?.(this.context);
     }
   }
 
@@ -51,8 +103,40 @@ export class PluginHost {
     return this.plugins.flatMap((p) => p.saleSteps ?? []);
   }
 
+  get refundSteps(): RefundStep[] {
+    return this.plugins.flatMap((p) => p.refundSteps ?? []);
+  }
+
+  get jobs(): ScheduledJob[] {
+    return this.plugins.flatMap((p) => p.jobs ?? []);
+  }
+
   get migrationDirs(): string[] {
     return this.plugins.flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : []));
+  }
+
+  /** Runs one job now (or for another moment); used by the scheduler and by runScheduledJob. */
+  async runJob(name: string, now = new Date()): Promise<{ processed: number }> {
+    const job = this.jobs.find((j) => j.name === name);
+    if (!job) throw new PluginConfigError(`No installed plugin defines the job "${name}".`);
+    if (!this.context) throw new PluginConfigError('Plugins have not been started.');
+    return job.run(this.context, now);
+  }
+
+  /** In-process schedule: each job every `everyMs`. Several processes may all run it; jobs are idempotent. */
+  scheduleJobs() {
+    for (const job of this.jobs) {
+      const timer = setInterval(() => {
+        this.runJob(job.name).catch((err) => this.context?.logger.error({ err, job: job.name }, 'scheduled job failed'));
+      }, job.everyMs);
+      timer.unref();
+      this.timers.push(timer);
+    }
+  }
+
+  stopJobs() {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
   }
 }
 

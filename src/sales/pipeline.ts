@@ -1,7 +1,8 @@
 import type { Prisma } from '../generated/prisma/client.ts';
+import type { PaymentMethod } from '../generated/prisma/enums.ts';
 import type { Unit } from '../events/transaction.ts';
 
-/** A sale line after core has priced it, before it is written. Steps may lower `discount`. */
+/** A sale line after core has priced it, before it is written. Steps may raise `discount`. */
 export interface SaleDraftLine {
   lineNo: number;
   productId: string;
@@ -14,21 +15,44 @@ export interface SaleDraftLine {
   unitCost: Prisma.Decimal | null;
 }
 
+export interface SaleDraftPayment {
+  method: PaymentMethod;
+  amount: Prisma.Decimal;
+  reference: string | null;
+}
+
 export interface SaleDraft {
   storeId: string;
+  /** The store's time zone: business-day rules (caps per day, weekdays) use it. */
+  timezone: string;
   customerId: string | null;
   memberId: string | null;
   occurredAt: Date;
   lines: SaleDraftLine[];
+  payments: SaleDraftPayment[];
+}
+
+/** The sale as written, given to `afterWrite`. */
+export interface WrittenSale extends SaleDraft {
+  id: string;
+  subtotal: Prisma.Decimal;
+  discountTotal: Prisma.Decimal;
+  total: Prisma.Decimal;
+  lines: (SaleDraftLine & { id: string; total: Prisma.Decimal })[];
 }
 
 /**
- * A plugin's part in recording a sale. Both hooks run inside the sale's transaction:
- * `beforeWrite` may adjust the draft (a member discount), `afterWrite` may write its own rows
- * (points accrual). Throwing a UserError from either rolls the whole sale back.
+ * A plugin's part in recording a sale. Both hooks run inside the sale's transaction, in plugin
+ * order: `beforeWrite` may adjust the draft (a member discount), `afterWrite` may write its own
+ * rows (points accrual, a tier upgrade). Throwing a UserError from either rolls the sale back.
  */
 export interface SaleStep {
   name: string;
+  /** Payment methods this step accepts and settles (e.g. POINTS); core refuses them otherwise. */
+  tenders?: PaymentMethod[];
   beforeWrite?: (draft: SaleDraft, unit: Unit) => Promise<void> | void;
-  afterWrite?: (sale: { id: string; total: Prisma.Decimal } & SaleDraft, unit: Unit) => Promise<void> | void;
+  afterWrite?: (sale: WrittenSale, unit: Unit) => Promise<void> | void;
 }
+
+/** Payment methods core does not settle itself: a plugin must claim them with `tenders`. */
+export const PLUGIN_TENDERS: readonly PaymentMethod[] = ['POINTS'];

@@ -8,7 +8,8 @@ import { productsByCode } from '../products/service.ts';
 import { applyStockChanges } from '../stock/levels.ts';
 import { requireStore } from '../stores/service.ts';
 import { businessDate } from '../stores/time.ts';
-import type { SaleDraft, SaleStep } from './pipeline.ts';
+import { PLUGIN_TENDERS, type SaleDraft, type SaleStep, type WrittenSale } from './pipeline.ts';
+import type { RefundStep } from './refund-pipeline.ts';
 
 const ZERO = new Prisma.Decimal(0);
 
@@ -81,8 +82,14 @@ export async function recordSale(unit: Unit, steps: SaleStep[], input: RecordSal
   }
 
   const product = await productsByCode(tx, input.lines.map((l, i) => ({ code: l.sku, field: ['input', 'lines', i, 'sku'] })));
+  input.payments.forEach((p, i) => {
+    if (PLUGIN_TENDERS.includes(p.method) && !steps.some((s) => s.tenders?.includes(p.method))) {
+      throw new InvalidInputError('TENDER_NOT_ACCEPTED', { method: p.method }, ['input', 'payments', i, 'method']);
+    }
+  });
   const draft: SaleDraft = {
     storeId: store.id,
+    timezone: store.timezone,
     customerId,
     memberId,
     occurredAt,
@@ -98,6 +105,7 @@ export async function recordSale(unit: Unit, steps: SaleStep[], input: RecordSal
       if (discount.isNegative()) throw new InvalidInputError('INVALID_INPUT', { detail: 'discount < 0' }, ['input', 'lines', i, 'discount']);
       return { lineNo: i + 1, productId: p.id, sku: p.sku, name: p.name, category: p.category, quantity: line.quantity, unitPrice, discount, unitCost: p.cost };
     }),
+    payments: input.payments.map((p) => ({ method: p.method, amount: p.amount, reference: p.reference ?? null })),
   };
 
   for (const step of steps) await step.beforeWrite?.(draft, unit);
@@ -112,7 +120,7 @@ export async function recordSale(unit: Unit, steps: SaleStep[], input: RecordSal
     return { ...l, total: gross.sub(l.discount) };
   });
   const total = subtotal.sub(discountTotal);
-  const paid = input.payments.reduce((sum, p, i) => {
+  const paid = draft.payments.reduce((sum, p, i) => {
     if (!p.amount.isPositive() && !p.amount.isZero()) {
       throw new InvalidInputError('INVALID_INPUT', { detail: 'payment amount < 0' }, ['input', 'payments', i, 'amount']);
     }
@@ -150,11 +158,9 @@ export async function recordSale(unit: Unit, steps: SaleStep[], input: RecordSal
           })),
         },
       },
-      payments: {
-        createMany: { data: input.payments.map((p) => ({ method: p.method, amount: p.amount, reference: p.reference ?? null })) },
-      },
+      payments: { createMany: { data: draft.payments } },
     },
-    select: { id: true },
+    select: { id: true, lines: { select: { id: true, lineNo: true } } },
   });
 
   await applyStockChanges(
@@ -176,7 +182,15 @@ export async function recordSale(unit: Unit, steps: SaleStep[], input: RecordSal
       WHERE id = ${customerId}::uuid`;
   }
 
-  for (const step of steps) await step.afterWrite?.({ ...draft, id: sale.id, total }, unit);
+  const written: WrittenSale = {
+    ...draft,
+    id: sale.id,
+    subtotal,
+    discountTotal,
+    total,
+    lines: lines.map((l) => ({ ...l, id: sale.lines.find((w) => w.lineNo === l.lineNo)!.id })),
+  };
+  for (const step of steps) await step.afterWrite?.(written, unit);
 
   emit('sale.recorded', {
     saleId: sale.id,
@@ -213,7 +227,8 @@ export interface RefundSaleInput {
  * to the quantity, to the cent; the last units of a line take whatever is left, so a line
  * refunded in parts never returns more or less than was paid.
  */
-export async function refundSale({ tx, emit }: Unit, input: RefundSaleInput) {
+export async function refundSale(unit: Unit, steps: RefundStep[], input: RefundSaleInput) {
+  const { tx, emit } = unit;
   const externalId = input.externalId.trim();
   if (!externalId) throw new InvalidInputError('INVALID_INPUT', { detail: 'externalId' }, ['input', 'externalId']);
   // Lock the sale: refunds of one sale are serialised, so quantities and totals stay exact.
@@ -286,6 +301,22 @@ export async function refundSale({ tx, emit }: Unit, input: RefundSaleInput) {
     await tx.$executeRaw`
       UPDATE "Customer" SET "lifetimeSpend" = "lifetimeSpend" - ${amount}, "updatedAt" = now()
       WHERE id = ${sale.customerId}::uuid`;
+  }
+  for (const step of steps) {
+    await step.afterWrite(
+      {
+        refundId: refund.id,
+        saleId: sale.id,
+        storeId: sale.storeId,
+        customerId: sale.customerId,
+        memberId: sale.memberId,
+        amount,
+        saleTotal: sale.total,
+        fullyRefunded,
+        lines: refundLines.map((r) => ({ saleLineId: r.line.id, lineNo: r.line.lineNo, sku: r.line.sku, quantity: r.quantity, soldQuantity: r.line.quantity, amount: r.amount })),
+      },
+      unit,
+    );
   }
   emit('sale.refunded', { saleId: sale.id, refundId: refund.id, storeId: sale.storeId, customerId: sale.customerId, amount: amount.toFixed(2) });
   return { refund, replayed: false };

@@ -236,7 +236,7 @@ export function addSaleTypes(builder: Builder) {
         const sale = await ctx.db.sale.findUnique({ where: { id: args.saleId.id }, select: { storeId: true } });
         if (sale) ctx.auth.require('sale:refund', sale.storeId);
         const input = { saleId: args.saleId.id, externalId: args.externalId, reason: args.reason, lines: args.lines, staffId: ctx.auth.staffId };
-        const { refund, replayed } = await runInTransaction(ctx.db, ctx.app.events, (unit) => refundSale(unit, input));
+        const { refund, replayed } = await runInTransaction(ctx.db, ctx.app.events, (unit) => refundSale(unit, ctx.app.plugins.refundSteps, input));
         return { refundId: refund.id, replayed };
       },
     }),

@@ -1,9 +1,9 @@
 import { printSchema } from 'graphql';
 import { PluginHost } from '../plugin-host/host.ts';
-import { installedPlugins } from '../plugins.config.ts';
+import { loadInstalledPlugins } from '../plugin-host/config.ts';
 import { buildSchema } from './index.ts';
 
-/** The SDL as published in schema/schema.graphql. */
-export function printSchemaSdl(): string {
-  return `${printSchema(buildSchema(new PluginHost(installedPlugins())))}\n`;
+/** The SDL as published in schema/schema.graphql: core plus the plugins of plugins/config.ts. */
+export async function printSchemaSdl(): Promise<string> {
+  return `${printSchema(buildSchema(new PluginHost(await loadInstalledPlugins())))}\n`;
 }

@@ -40,7 +40,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const db = await createTestDatabase(options.database ?? 'default', (options.plugins ?? []).flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])));
   if (options.seed !== false) await seedDemoData(db.database.prisma, options.seed ?? SMALL_DEMO);
-  const app = createApp({
+  const app = await createApp({
     database: db.database,
     jwtSecret: randomBytes(32).toString('hex'),
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),

@@ -1,0 +1,19 @@
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PluginConfigError } from './errors.ts';
+import type { StorePlugin } from './host.ts';
+
+const DEFAULT_CONFIG = fileURLToPath(new URL('../../plugins/config.ts', import.meta.url));
+
+/**
+ * Loads the installed plugins from the configuration file (STORE_CONFIG, default
+ * plugins/config.ts). Loaded by path at start, so core code never imports a plugin.
+ */
+export async function loadInstalledPlugins(path = process.env.STORE_CONFIG || DEFAULT_CONFIG): Promise<StorePlugin[]> {
+  const module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
+  const plugins = module.default;
+  if (!Array.isArray(plugins) || plugins.some((p) => typeof p?.name !== 'string')) {
+    throw new PluginConfigError(`${path} must export default an array of plugins (each made with definePlugin).`);
+  }
+  return plugins as StorePlugin[];
+}
