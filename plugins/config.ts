@@ -1,10 +1,18 @@
 import type { StorePlugin } from '../src/plugin-host/host.ts';
+import { pointsPlugin } from './points/index.ts';
 
 /**
  * The plugins this deployment installs, each with its options. Order does not matter:
  * `dependsOn` decides it. Removing a plugin here removes its GraphQL surface and hooks;
  * its tables stay as they are. Another file can be used with STORE_CONFIG=path/to/config.ts.
  */
-const plugins: StorePlugin[] = [];
+const plugins: StorePlugin[] = [
+  pointsPlugin({
+    redemption: { pointsPerYuan: 100, maxShareOfSale: 0.5 }, // 100 分抵 1 元，最多抵扣 50%
+    pendingDays: 0,
+    expiryMonths: 12,
+    excludedCategories: ['礼品'],
+  }),
+];
 
 export default plugins;

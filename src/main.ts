@@ -40,6 +40,10 @@ const app = await createApp({
   redisUrl: config.REDIS_URL,
   redisChannelPrefix: config.REDIS_CHANNEL_PREFIX,
 });
+if (seeded) {
+  await app.services.plugins.seedDemo();
+  logger.info({ plugins: plugins.map((p) => p.name) }, 'plugin demo data created');
+}
 const port = await app.listen(config.PORT, config.HOST);
 app.services.plugins.scheduleJobs();
 logger.info(

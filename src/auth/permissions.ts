@@ -22,6 +22,8 @@ export const PERMISSIONS = [
   'stock:read',
   'stock:write',
   'report:read',
+  'marketing:manage', // loyalty rules, points adjustments, tiers, campaigns (plugins)
+  'system:operate', // run scheduled jobs by hand
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -29,7 +31,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 const cashier: Permission[] = ['customer:read', 'customer:write', 'interaction:write', 'product:read', 'sale:read', 'sale:record', 'stock:read'];
 const associate: Permission[] = [...cashier.filter((p) => p !== 'sale:record'), 'customer:search'];
 const manager: Permission[] = [
-  ...new Set<Permission>([...cashier, ...associate, 'customer:merge', 'customer:export', 'sale:refund', 'stock:write', 'report:read']),
+  ...new Set<Permission>([...cashier, ...associate, 'customer:merge', 'customer:export', 'sale:refund', 'stock:write', 'report:read', 'marketing:manage']),
 ];
 
 export const ROLE_PERMISSIONS: Record<StaffRoleKind, ReadonlySet<Permission>> = {

@@ -142,7 +142,11 @@ export async function addInteraction(
  * to the survivor; the survivor keeps its own values and takes the other's where it has none.
  * The merged record stays as a tombstone pointing at the survivor, so old ids still resolve.
  */
-export async function mergeCustomers({ tx, emit }: Unit, survivorId: string, mergedId: string) {
+/** A plugin's part in a merge, inside its transaction: move what it keeps about the merged customer. */
+export type CustomerMergeStep = (ids: { survivorId: string; mergedId: string }, unit: Unit) => Promise<void> | void;
+
+export async function mergeCustomers(unit: Unit, survivorId: string, mergedId: string, steps: CustomerMergeStep[] = []) {
+  const { tx, emit } = unit;
   const survivor = await requireLiveCustomer(tx, survivorId, ['survivorId']);
   // Unlike the survivor, the record to merge away must be named directly, not through an old id.
   const named = await tx.customer.findUnique({ where: { id: mergedId }, select: { mergedIntoId: true } });
@@ -201,6 +205,7 @@ export async function mergeCustomers({ tx, emit }: Unit, survivorId: string, mer
     },
   });
   await recomputeCustomerFigures(tx, survivor.id);
+  for (const step of steps) await step({ survivorId: survivor.id, mergedId: merged.id }, unit);
   emit('customer.merged', { survivorId: survivor.id, mergedId: merged.id });
   return tx.customer.findUniqueOrThrow({ where: { id: survivor.id } });
 }

@@ -219,7 +219,7 @@ export function addCustomerTypes(builder: Builder) {
         mergedId: t.arg.globalID({ required: true }),
       },
       resolve: async (query, _root, args, ctx) => {
-        const c = await runInTransaction(ctx.db, ctx.app.events, (unit) => mergeCustomers(unit, args.survivorId.id, args.mergedId.id));
+        const c = await runInTransaction(ctx.db, ctx.app.events, (unit) => mergeCustomers(unit, args.survivorId.id, args.mergedId.id, ctx.app.plugins.mergeSteps));
         return ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
       },
     }),

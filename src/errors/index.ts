@@ -9,12 +9,12 @@ type Params = Record<string, string | number>;
  * caller's language.
  */
 export abstract class UserError extends Error {
-  readonly code: MessageCode;
+  readonly code: MessageCode | (string & {});
   readonly params: Params;
   /** Path of the input field at fault, e.g. ['input', 'lines', '2', 'sku']. */
   readonly field: string[] | null;
 
-  constructor(code: MessageCode, params: Params = {}, field: (string | number)[] | null = null) {
+  constructor(code: MessageCode | (string & {}), params: Params = {}, field: (string | number)[] | null = null) {
     super(`${code} ${JSON.stringify(params)}`);
     this.code = code;
     this.params = params;

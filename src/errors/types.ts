@@ -1,4 +1,4 @@
-import { messages, translate, type MessageCode } from '../i18n/messages.ts';
+import { messageCodes, translate } from '../i18n/messages.ts';
 import type { Builder } from '../schema/builder.ts';
 import {
   ConflictError,
@@ -13,7 +13,7 @@ import {
 export const USER_ERRORS: (new (...args: never[]) => Error)[] = [InvalidInputError, NotFoundError, ConflictError, InvalidStateError];
 
 export function addErrorTypes(builder: Builder) {
-  const codes = Object.keys(messages) as MessageCode[];
+  const codes = messageCodes();
   const UserErrorCode = builder.enumType('UserErrorCode', {
     description: 'Stable, machine-readable reason for a UserError. The message is for people; branch on the code.',
     values: codes.filter((c) => !['UNAUTHENTICATED', 'FORBIDDEN', 'INTERNAL'].includes(c)),

@@ -77,6 +77,27 @@ export const messages = {
 
 export type MessageCode = keyof typeof messages;
 
+const pluginMessages: Record<string, Message> = {};
+
+/**
+ * Plugins add their own sentences (and so their own error codes) when their factory runs,
+ * before the schema is built. A code may be registered once.
+ */
+export function registerMessages(added: Record<string, Message>) {
+  for (const [code, message] of Object.entries(added)) {
+    if (code in messages || code in pluginMessages) {
+      if (pluginMessages[code]?.en === message.en) continue; // the same plugin loaded twice
+      throw new Error(`Message code ${code} is already defined`);
+    }
+    pluginMessages[code] = message;
+  }
+}
+
+/** Every error code known now: core's and those of the loaded plugins. */
+export function messageCodes(): string[] {
+  return [...Object.keys(messages), ...Object.keys(pluginMessages)];
+}
+
 /** Entity names used inside messages such as NOT_FOUND. */
 export const entityNames: Record<string, Message> = {
   Customer: { 'zh-CN': '顾客', en: 'Customer' },
@@ -88,6 +109,7 @@ export const entityNames: Record<string, Message> = {
   SaleLine: { 'zh-CN': '销售行', en: 'Sale line' },
   Stocktake: { 'zh-CN': '盘点单', en: 'Stocktake' },
   ApiKey: { 'zh-CN': 'API 密钥', en: 'API key' },
+  Job: { 'zh-CN': '定时任务', en: 'Scheduled job' },
 };
 
 const statusWords: Record<string, Message> = {
@@ -95,8 +117,8 @@ const statusWords: Record<string, Message> = {
   CANCELLED: { 'zh-CN': '取消', en: 'cancelled' },
 };
 
-export function translate(code: MessageCode, params: Params, locale: Locale): string {
-  const template = messages[code][locale];
+export function translate(code: MessageCode | (string & {}), params: Params, locale: Locale): string {
+  const template = ((messages as Record<string, Message>)[code] ?? pluginMessages[code])?.[locale] ?? code;
   return template.replace(/\{(\w+)\}/g, (_, key: string) => {
     const raw = params[key];
     if (raw === undefined) return `{${key}}`;

@@ -1,3 +1,4 @@
+import type { CustomerMergeStep } from '../customers/service.ts';
 import type { Db } from '../db/types.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { DomainEvents, EventType } from '../events/types.ts';
@@ -48,6 +49,10 @@ export interface StorePlugin {
   saleSteps?: SaleStep[];
   /** Steps run inside a refund's transaction, in plugin order. */
   refundSteps?: RefundStep[];
+  /** Runs inside a customer merge's transaction: move the plugin's own rows to the survivor. */
+  onCustomerMerge?: CustomerMergeStep;
+  /** Adds the plugin's part of the demo data, after core's (only when demo data is created). */
+  seedDemo?: (ctx: PluginContext) => Promise<void>;
   /** Scheduled jobs (points expiry, tier reviews…). */
   jobs?: ScheduledJob[];
 }
@@ -99,12 +104,22 @@ export class PluginHost {
     }
   }
 
+  /** Each plugin's demo data, dependencies first. */
+  async seedDemo() {
+    if (!this.context) throw new PluginConfigError('Plugins have not been started.');
+    for (const plugin of this.plugins) await plugin.seedDemo?.(this.context);
+  }
+
   get saleSteps(): SaleStep[] {
     return this.plugins.flatMap((p) => p.saleSteps ?? []);
   }
 
   get refundSteps(): RefundStep[] {
     return this.plugins.flatMap((p) => p.refundSteps ?? []);
+  }
+
+  get mergeSteps(): CustomerMergeStep[] {
+    return this.plugins.flatMap((p) => (p.onCustomerMerge ? [p.onCustomerMerge] : []));
   }
 
   get jobs(): ScheduledJob[] {

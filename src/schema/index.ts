@@ -3,6 +3,7 @@ import { addCustomerTypes } from '../customers/types.ts';
 import { addErrorTypes } from '../errors/types.ts';
 import { addMemberTypes } from '../members/types.ts';
 import type { PluginHost } from '../plugin-host/host.ts';
+import { addPluginHostTypes } from '../plugin-host/types.ts';
 import { addProductTypes } from '../products/types.ts';
 import { addSaleTypes } from '../sales/types.ts';
 import { addStaffTypes } from '../staff/types.ts';
@@ -21,6 +22,7 @@ export function buildSchema(plugins: PluginHost): GraphQLSchema {
   addProductTypes(builder);
   addStockTypes(builder);
   addSaleTypes(builder);
+  addPluginHostTypes(builder);
   plugins.addSchema(builder);
   return lexicographicSortSchema(builder.toSchema());
 }

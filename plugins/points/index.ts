@@ -1,0 +1,34 @@
+import { fileURLToPath } from 'node:url';
+import { definePlugin } from '../../src/plugin-host/host.ts';
+import './messages.ts';
+import { seedPointsDemo } from './demo.ts';
+import { resolvePointsOptions, type PointsOptions } from './options.ts';
+import { PointsService } from './service.ts';
+import { addPointsTypes } from './types.ts';
+
+export type { PointsOptions };
+export type { PointsService, EarnContext, EarnContextProvider } from './service.ts';
+
+/**
+ * Points (积分): an append-only ledger per customer, earning rules as data, points as payment
+ * at checkout, reversal on refunds, a return window and FIFO expiry. Provides the service
+ * "points" to other plugins (tiers registers its multiplier through it).
+ */
+export function pointsPlugin(options?: PointsOptions) {
+  const service = new PointsService(resolvePointsOptions(options));
+  const everyMs = service.options.jobIntervalMinutes * 60_000;
+  return definePlugin({
+    name: 'points',
+    migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+    schema: (builder) => addPointsTypes(builder, service),
+    setup: ({ services }) => services.provide('points', service),
+    saleSteps: [{ name: 'points', tenders: ['POINTS'], afterWrite: (sale, unit) => service.afterSale(sale, unit) }],
+    refundSteps: [{ name: 'points', afterWrite: (refund, unit) => service.afterRefund(refund, unit) }],
+    onCustomerMerge: (ids, unit) => service.merge(ids, unit),
+    seedDemo: ({ db }) => seedPointsDemo(db, service),
+    jobs: [
+      { name: 'points.release', everyMs, run: async ({ db }, now) => ({ processed: await service.releasePending(db, now) }) },
+      { name: 'points.expire', everyMs, run: async ({ db }, now) => ({ processed: await service.expire(db, now) }) },
+    ],
+  });
+}

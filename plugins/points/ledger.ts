@@ -1,0 +1,126 @@
+import type { Tx } from '../../src/db/types.ts';
+import { uuidv7 } from '../../src/db/ids.ts';
+import { InvalidStateError } from '../../src/errors/index.ts';
+import type { PointsEntryKind, Prisma } from '../../src/generated/prisma/client.ts';
+
+export interface EntryFields {
+  customerId: string;
+  kind: PointsEntryKind;
+  saleId?: string | null;
+  refundId?: string | null;
+  reason?: string | null;
+  staffId?: string | null;
+  explanation?: Prisma.InputJsonValue;
+  dedupeKey?: string | null;
+}
+
+/**
+ * Locks (creating it if needed) a customer's points account for the rest of the transaction.
+ * Every change to a customer's points goes through here first, so concurrent sales, refunds and
+ * jobs for one customer are applied one after the other and balances never lose an update.
+ */
+export async function lockAccount(tx: Tx, customerId: string) {
+  await tx.$executeRaw`INSERT INTO "PointsAccount" ("customerId", "updatedAt") VALUES (${customerId}::uuid, now()) ON CONFLICT DO NOTHING`;
+  const rows = await tx.$queryRaw<{ balance: number; pending: number }[]>`
+    SELECT balance, pending FROM "PointsAccount" WHERE "customerId" = ${customerId}::uuid FOR UPDATE`;
+  return rows[0]!;
+}
+
+export async function alreadyRecorded(tx: Tx, dedupeKey: string) {
+  return (await tx.pointsLedgerEntry.count({ where: { dedupeKey } })) > 0;
+}
+
+/**
+ * Adds points as a lot: spendable at `availableAt` (pending until then), what is left of it
+ * expiring at `expiresAt`. The account must be locked.
+ */
+export async function addLot(tx: Tx, fields: EntryFields & { points: number; availableAt: Date; expiresAt: Date | null; now: Date }) {
+  const released = fields.availableAt <= fields.now;
+  const entry = await tx.pointsLedgerEntry.create({
+    data: {
+      id: uuidv7(fields.now.getTime()),
+      customerId: fields.customerId,
+      kind: fields.kind,
+      points: fields.points,
+      remaining: fields.points,
+      availableAt: fields.availableAt,
+      releasedAt: released ? fields.now : null,
+      expiresAt: fields.expiresAt,
+      saleId: fields.saleId ?? null,
+      refundId: fields.refundId ?? null,
+      reason: fields.reason ?? null,
+      staffId: fields.staffId ?? null,
+      explanation: fields.explanation,
+      dedupeKey: fields.dedupeKey ?? null,
+      createdAt: fields.now,
+    },
+  });
+  await tx.pointsAccount.update({
+    where: { customerId: fields.customerId },
+    data: {
+      ...(released ? { balance: { increment: fields.points } } : { pending: { increment: fields.points } }),
+      ...(fields.kind === 'EARN' ? { lifetimeEarned: { increment: fields.points } } : {}),
+    },
+  });
+  return entry;
+}
+
+/**
+ * Takes points away as one negative entry, consuming lots first-in-first-out by expiry (a
+ * named lot first, for reversing a sale's own points, even while it is still pending). The
+ * account must be locked. Taking more than the lots hold leaves a negative balance: a refund
+ * after the points were spent is owed back.
+ */
+export async function deduct(tx: Tx, fields: EntryFields & { points: number; now: Date; fromLotId?: string | null }) {
+  let left = fields.points;
+  let fromPending = 0;
+  if (fields.fromLotId) {
+    const lot = await tx.pointsLedgerEntry.findUnique({ where: { id: fields.fromLotId } });
+    if (lot && lot.remaining > 0) {
+      const used = Math.min(lot.remaining, left);
+      await tx.pointsLedgerEntry.update({ where: { id: lot.id }, data: { remaining: { decrement: used } } });
+      if (!lot.releasedAt) fromPending = used;
+      left -= used;
+    }
+  }
+  if (left > 0) {
+    const lots = await tx.pointsLedgerEntry.findMany({
+      where: { customerId: fields.customerId, remaining: { gt: 0 }, releasedAt: { not: null } },
+      orderBy: [{ expiresAt: { sort: 'asc', nulls: 'last' } }, { createdAt: 'asc' }],
+      select: { id: true, remaining: true },
+    });
+    for (const lot of lots) {
+      if (left === 0) break;
+      const used = Math.min(lot.remaining, left);
+      await tx.pointsLedgerEntry.update({ where: { id: lot.id }, data: { remaining: { decrement: used } } });
+      left -= used;
+    }
+  }
+  const entry = await tx.pointsLedgerEntry.create({
+    data: {
+      id: uuidv7(fields.now.getTime()),
+      customerId: fields.customerId,
+      kind: fields.kind,
+      points: -fields.points,
+      availableAt: fields.now,
+      releasedAt: fields.now,
+      saleId: fields.saleId ?? null,
+      refundId: fields.refundId ?? null,
+      reason: fields.reason ?? null,
+      staffId: fields.staffId ?? null,
+      explanation: fields.explanation,
+      dedupeKey: fields.dedupeKey ?? null,
+      createdAt: fields.now,
+    },
+  });
+  await tx.pointsAccount.update({
+    where: { customerId: fields.customerId },
+    data: { balance: { decrement: fields.points - fromPending }, pending: { decrement: fromPending } },
+  });
+  return entry;
+}
+
+/** Refuses to spend more than the spendable balance. */
+export function requireBalance(balance: number, points: number, field: (string | number)[]) {
+  if (points > balance) throw new InvalidStateError('INSUFFICIENT_POINTS', { requested: points, available: Math.max(balance, 0) }, field);
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { parsePluginOptions } from '../../src/plugin-host/host.ts';
+
+const schema = z.object({
+  redemption: z
+    .object({
+      /** How many points make ¥1 when points pay for a sale (100 → 100 points = ¥1). */
+      pointsPerYuan: z.number().int().positive().default(100),
+      /** The largest share of a sale points may pay, 0–1. */
+      maxShareOfSale: z.number().gt(0).lte(1).default(0.5),
+    })
+    .default({ pointsPerYuan: 100, maxShareOfSale: 0.5 }),
+  /** Days earned points stay pending (the return window); 0: spendable at once. */
+  pendingDays: z.number().int().min(0).max(365).default(0),
+  /** Earned points expire this many months after they were earned (FIFO); null: never. */
+  expiryMonths: z.number().int().positive().max(120).nullable().default(12),
+  /** Categories that never earn points (e.g. tobacco, gift cards). */
+  excludedCategories: z.array(z.string()).default([]),
+  /** How often the scheduled jobs (release pending points, expire old ones) run, in minutes. */
+  jobIntervalMinutes: z.number().positive().default(60),
+});
+
+export type PointsOptions = z.input<typeof schema>;
+export type ResolvedPointsOptions = z.output<typeof schema>;
+
+export function resolvePointsOptions(input: PointsOptions | undefined): ResolvedPointsOptions {
+  return parsePluginOptions('points', schema, input);
+}

@@ -1,0 +1,291 @@
+import type { Db, Tx } from '../../src/db/types.ts';
+import type { Unit } from '../../src/events/transaction.ts';
+import { InvalidInputError } from '../../src/errors/index.ts';
+import { Prisma } from '../../src/generated/prisma/client.ts';
+import type { PointsRule } from '../../src/generated/prisma/client.ts';
+import type { WrittenRefund } from '../../src/sales/refund-pipeline.ts';
+import type { WrittenSale } from '../../src/sales/pipeline.ts';
+import { businessDate } from '../../src/stores/time.ts';
+import { addLot, alreadyRecorded, deduct, lockAccount, requireBalance } from './ledger.ts';
+import type { ResolvedPointsOptions } from './options.ts';
+import { computeEarn, type LineResult } from './rules.ts';
+
+/** What another plugin (tiers) tells the points plugin about a member when points are earned. */
+export interface EarnContext {
+  tierCode: string;
+  tierName: string;
+  multiplier: Prisma.Decimal;
+}
+export type EarnContextProvider = (tx: Tx, customerId: string, at: Date) => Promise<EarnContext | null>;
+
+const DAY = 86_400_000;
+const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
+
+export function weekdayIn(instant: Date, timeZone: string): number {
+  return WEEKDAYS[new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short' }).format(instant)]!;
+}
+
+export function addMonths(date: Date, months: number): Date {
+  const d = new Date(date);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d;
+}
+
+interface EarnExplanation {
+  lines: LineResult[];
+}
+interface ReverseExplanation {
+  lines: { lineNo: number; quantity: number; points: number }[];
+}
+
+/** The points plugin's service: what its pipeline steps, jobs and GraphQL fields call. */
+export class PointsService {
+  private earnContext: EarnContextProvider | null = null;
+
+  constructor(readonly options: ResolvedPointsOptions) {}
+
+  /** The tiers plugin registers how to find a member's tier and points multiplier. */
+  setEarnContextProvider(provider: EarnContextProvider) {
+    this.earnContext = provider;
+  }
+
+  private expiresAt(from: Date) {
+    return this.options.expiryMonths === null ? null : addMonths(from, this.options.expiryMonths);
+  }
+
+  /** Inside the sale's transaction: settle points used as payment, then earn on what was paid in money. */
+  async afterSale(sale: WrittenSale, { tx }: Unit) {
+    const pointsPaid = sale.payments.filter((p) => p.method === 'POINTS').reduce((s, p) => s.add(p.amount), new Prisma.Decimal(0));
+    const paymentField = ['input', 'payments', Math.max(sale.payments.findIndex((p) => p.method === 'POINTS'), 0), 'amount'];
+    if (!sale.customerId || !sale.memberId) {
+      if (pointsPaid.isPositive()) throw new InvalidInputError('POINTS_NEED_MEMBER', {}, paymentField);
+      return;
+    }
+    const now = new Date();
+    const account = await lockAccount(tx, sale.customerId);
+
+    if (pointsPaid.isPositive()) {
+      const { pointsPerYuan, maxShareOfSale } = this.options.redemption;
+      const maxAmount = sale.total.mul(maxShareOfSale).toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR);
+      if (pointsPaid.gt(maxAmount)) {
+        throw new InvalidInputError('POINTS_SHARE_TOO_LARGE', { max: maxAmount.toFixed(2), share: Math.round(maxShareOfSale * 100) }, paymentField);
+      }
+      const points = pointsPaid.mul(pointsPerYuan);
+      if (!points.isInteger()) throw new InvalidInputError('POINTS_AMOUNT_NOT_WHOLE', { ratio: pointsPerYuan }, paymentField);
+      requireBalance(account.balance, points.toNumber(), paymentField);
+      await deduct(tx, { customerId: sale.customerId, kind: 'REDEEM', points: points.toNumber(), saleId: sale.id, dedupeKey: `redeem:${sale.id}`, now, reason: `抵扣 ¥${pointsPaid.toFixed(2)}` });
+    }
+
+    // Points are earned on money paid: the share paid with points earns nothing.
+    const moneyShare = sale.total.isZero() ? new Prisma.Decimal(0) : sale.total.sub(pointsPaid).div(sale.total);
+    const lines = sale.lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, category: l.category, paid: l.total.mul(moneyShare).toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR) }));
+    const rules = await tx.pointsRule.findMany({ where: { active: true }, orderBy: { createdAt: 'asc' } });
+    const day = businessDate(sale.occurredAt, sale.timezone);
+    const capped = rules.filter((r) => r.capPerDay !== null).map((r) => r.id);
+    const usage = capped.length
+      ? await tx.pointsRuleUsage.findMany({ where: { customerId: sale.customerId, businessDate: day, ruleId: { in: capped } } })
+      : [];
+    const customer = await tx.customer.findUniqueOrThrow({ where: { id: sale.customerId }, select: { birthday: true } });
+    const saleMonth = Number(businessDate(sale.occurredAt, sale.timezone).toISOString().slice(5, 7));
+    const tier = this.earnContext ? await this.earnContext(tx, sale.customerId, sale.occurredAt) : null;
+    const result = computeEarn(lines, rules, {
+      weekday: weekdayIn(sale.occurredAt, sale.timezone),
+      occurredAt: sale.occurredAt,
+      saleTotal: sale.total,
+      tierCode: tier?.tierCode ?? null,
+      tierName: tier?.tierName ?? null,
+      tierMultiplier: tier?.multiplier ?? new Prisma.Decimal(1),
+      birthdayMonth: customer.birthday ? customer.birthday.getUTCMonth() + 1 === saleMonth : false,
+      usedToday: new Map(usage.map((u) => [u.ruleId, u.points])),
+      excludedCategories: this.options.excludedCategories,
+    });
+    if (result.points <= 0) return;
+    const availableAt = new Date(sale.occurredAt.getTime() + this.options.pendingDays * DAY);
+    await addLot(tx, {
+      customerId: sale.customerId,
+      kind: 'EARN',
+      points: result.points,
+      availableAt,
+      expiresAt: this.expiresAt(availableAt),
+      saleId: sale.id,
+      explanation: { lines: result.lines } as unknown as Prisma.InputJsonValue,
+      dedupeKey: `earn:${sale.id}`,
+      now,
+    });
+    for (const [ruleId, points] of result.byRule) {
+      if (!capped.includes(ruleId)) continue;
+      await tx.pointsRuleUsage.upsert({
+        where: { customerId_ruleId_businessDate: { customerId: sale.customerId, ruleId, businessDate: day } },
+        create: { customerId: sale.customerId, ruleId, businessDate: day, points },
+        update: { points: { increment: points } },
+      });
+    }
+  }
+
+  /**
+   * Inside the refund's transaction: take back the points earned on the refunded units (the last
+   * units of a line take what is left of its points) and give back points used as payment, in
+   * proportion to the money refunded.
+   */
+  async afterRefund(refund: WrittenRefund, { tx }: Unit) {
+    if (!refund.customerId) return;
+    const entries = await tx.pointsLedgerEntry.findMany({ where: { saleId: refund.saleId }, orderBy: { createdAt: 'asc' } });
+    const earn = entries.find((e) => e.kind === 'EARN');
+    const redeem = entries.find((e) => e.kind === 'REDEEM');
+    if (!earn && !redeem) return;
+    if (await alreadyRecorded(tx, `reverse:${refund.refundId}`)) return;
+    const customerId = (earn ?? redeem)!.customerId; // the sale's customer when it was recorded (merges move entries too)
+    await lockAccount(tx, customerId);
+    const now = new Date();
+
+    if (earn) {
+      const earned = new Map(((earn.explanation as unknown as EarnExplanation).lines ?? []).map((l) => [l.lineNo, l.points]));
+      const before = new Map<number, { quantity: number; points: number }>();
+      for (const e of entries.filter((x) => x.kind === 'REVERSE' && x.points < 0)) {
+        for (const l of (e.explanation as unknown as ReverseExplanation).lines) {
+          const b = before.get(l.lineNo) ?? { quantity: 0, points: 0 };
+          before.set(l.lineNo, { quantity: b.quantity + l.quantity, points: b.points + l.points });
+        }
+      }
+      const lines = refund.lines.map((l) => {
+        const linePoints = earned.get(l.lineNo) ?? 0;
+        const done = before.get(l.lineNo) ?? { quantity: 0, points: 0 };
+        const last = done.quantity + l.quantity >= l.soldQuantity;
+        const points = last ? linePoints - done.points : Math.floor((linePoints * l.quantity) / l.soldQuantity);
+        return { lineNo: l.lineNo, quantity: l.quantity, points };
+      });
+      const total = lines.reduce((s, l) => s + l.points, 0);
+      if (total > 0) {
+        await deduct(tx, {
+          customerId,
+          kind: 'REVERSE',
+          points: total,
+          saleId: refund.saleId,
+          refundId: refund.refundId,
+          fromLotId: earn.id,
+          explanation: { lines } as unknown as Prisma.InputJsonValue,
+          dedupeKey: `reverse:${refund.refundId}`,
+          reason: '退货扣回积分',
+          now,
+        });
+      }
+    }
+
+    if (redeem) {
+      const redeemed = -redeem.points;
+      const givenBack = entries.filter((e) => e.kind === 'REVERSE' && e.points > 0).reduce((s, e) => s + e.points, 0);
+      const back = refund.fullyRefunded ? redeemed - givenBack : new Prisma.Decimal(redeemed).mul(refund.amount).div(refund.saleTotal).floor().toNumber();
+      if (back > 0) {
+        await addLot(tx, {
+          customerId,
+          kind: 'REVERSE',
+          points: back,
+          availableAt: now,
+          expiresAt: this.expiresAt(now),
+          saleId: refund.saleId,
+          refundId: refund.refundId,
+          dedupeKey: `giveback:${refund.refundId}`,
+          reason: '退货退回抵扣积分',
+          now,
+        });
+      }
+    }
+  }
+
+  /** A manual correction by staff, with a reason. Taking away more than the balance is refused. */
+  async adjust({ tx }: Unit, input: { customerId: string; points: number; reason: string; staffId: string | null }) {
+    if (!Number.isInteger(input.points) || input.points === 0) {
+      throw new InvalidInputError('INVALID_INPUT', { detail: 'points must be a non-zero whole number' }, ['points']);
+    }
+    if (!input.reason.trim()) throw new InvalidInputError('INVALID_INPUT', { detail: 'an adjustment needs a reason' }, ['reason']);
+    const account = await lockAccount(tx, input.customerId);
+    const now = new Date();
+    const common = { customerId: input.customerId, kind: 'ADJUST' as const, reason: input.reason.trim(), staffId: input.staffId, now };
+    if (input.points > 0) return addLot(tx, { ...common, points: input.points, availableAt: now, expiresAt: this.expiresAt(now) });
+    requireBalance(account.balance, -input.points, ['points']);
+    return deduct(tx, { ...common, points: -input.points });
+  }
+
+  /** Job: pending points whose return window has closed become spendable. Safe to run twice. */
+  async releasePending(db: Db, now: Date) {
+    const due = await db.pointsLedgerEntry.findMany({ where: { releasedAt: null, availableAt: { lte: now } }, select: { customerId: true }, distinct: ['customerId'] });
+    let processed = 0;
+    for (const { customerId } of due) {
+      processed += await db.$transaction(async (tx) => {
+        await lockAccount(tx, customerId);
+        const lots = await tx.pointsLedgerEntry.findMany({ where: { customerId, releasedAt: null, availableAt: { lte: now } } });
+        const points = lots.reduce((s, l) => s + l.remaining, 0);
+        await tx.pointsLedgerEntry.updateMany({ where: { id: { in: lots.map((l) => l.id) } }, data: { releasedAt: now } });
+        await tx.pointsAccount.update({ where: { customerId }, data: { balance: { increment: points }, pending: { decrement: points } } });
+        return lots.length;
+      });
+    }
+    return processed;
+  }
+
+  /** Job: what is left of lots past their expiry is written off, oldest first. Safe to run twice. */
+  async expire(db: Db, now: Date) {
+    const due = await db.pointsLedgerEntry.findMany({
+      where: { remaining: { gt: 0 }, releasedAt: { not: null }, expiresAt: { lte: now } },
+      select: { customerId: true },
+      distinct: ['customerId'],
+    });
+    let processed = 0;
+    for (const { customerId } of due) {
+      processed += await db.$transaction(async (tx) => {
+        await lockAccount(tx, customerId);
+        const lots = await tx.pointsLedgerEntry.findMany({
+          where: { customerId, remaining: { gt: 0 }, releasedAt: { not: null }, expiresAt: { lte: now } },
+          orderBy: { expiresAt: 'asc' },
+        });
+        for (const lot of lots) {
+          await tx.pointsLedgerEntry.update({ where: { id: lot.id }, data: { remaining: 0 } });
+          await tx.pointsLedgerEntry.create({
+            data: { customerId, kind: 'EXPIRE', points: -lot.remaining, availableAt: now, releasedAt: now, dedupeKey: `expire:${lot.id}`, reason: '积分过期', createdAt: now },
+          });
+          await tx.pointsAccount.update({ where: { customerId }, data: { balance: { decrement: lot.remaining } } });
+        }
+        return lots.length;
+      });
+    }
+    return processed;
+  }
+
+  /** Inside a customer merge: the merged customer's points and history move to the survivor. */
+  async merge({ survivorId, mergedId }: { survivorId: string; mergedId: string }, { tx }: Unit) {
+    for (const id of [survivorId, mergedId].sort()) await lockAccount(tx, id);
+    const from = await tx.pointsAccount.findUniqueOrThrow({ where: { customerId: mergedId } });
+    await tx.pointsLedgerEntry.updateMany({ where: { customerId: mergedId }, data: { customerId: survivorId } });
+    await tx.pointsAccount.update({
+      where: { customerId: survivorId },
+      data: { balance: { increment: from.balance }, pending: { increment: from.pending }, lifetimeEarned: { increment: from.lifetimeEarned } },
+    });
+    await tx.pointsAccount.update({ where: { customerId: mergedId }, data: { balance: 0, pending: 0, lifetimeEarned: 0 } });
+    // Day caps: the survivor's usage for a day is the sum of both.
+    const usage = await tx.pointsRuleUsage.findMany({ where: { customerId: mergedId } });
+    for (const u of usage) {
+      await tx.pointsRuleUsage.upsert({
+        where: { customerId_ruleId_businessDate: { customerId: survivorId, ruleId: u.ruleId, businessDate: u.businessDate } },
+        create: { customerId: survivorId, ruleId: u.ruleId, businessDate: u.businessDate, points: u.points },
+        update: { points: { increment: u.points } },
+      });
+    }
+    await tx.pointsRuleUsage.deleteMany({ where: { customerId: mergedId } });
+  }
+
+  /** For the tiers plugin: points earned (net of reversals) since a moment. */
+  async earnedSince(tx: Tx | Db, customerId: string, since: Date) {
+    const sum = await tx.pointsLedgerEntry.aggregate({
+      where: { customerId, createdAt: { gte: since }, OR: [{ kind: 'EARN' }, { kind: 'REVERSE', points: { lt: 0 } }] },
+      _sum: { points: true },
+    });
+    return sum._sum.points ?? 0;
+  }
+}
+
+export function describeRuleProblem(rule: Pick<PointsRule, 'kind' | 'pointsPerYuan' | 'multiplier'>): string | null {
+  if (rule.kind === 'BASE_RATE' && (!rule.pointsPerYuan || !rule.pointsPerYuan.isPositive())) return 'pointsPerYuan must be above 0 for a BASE_RATE rule';
+  if (rule.kind === 'MULTIPLIER' && (!rule.multiplier || rule.multiplier.lte(1))) return 'multiplier must be above 1 for a MULTIPLIER rule';
+  return null;
+}
+

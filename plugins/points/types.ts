@@ -1,0 +1,242 @@
+import { InvalidInputError, NotFoundError } from '../../src/errors/index.ts';
+import { USER_ERRORS } from '../../src/errors/types.ts';
+import { runInTransaction } from '../../src/events/transaction.ts';
+import { PointsEntryKind, PointsRounding, PointsRuleCombine, PointsRuleKind } from '../../src/generated/prisma/enums.ts';
+import { Prisma } from '../../src/generated/prisma/client.ts';
+import { requireLiveCustomer } from '../../src/customers/service.ts';
+import type { Builder } from '../../src/schema/builder.ts';
+import { requestLoader } from '../../src/schema/loaders.ts';
+import { describeRuleProblem, type PointsService } from './service.ts';
+import type { LineResult } from './rules.ts';
+
+export function addPointsTypes(builder: Builder, service: PointsService) {
+  const KindEnum = builder.enumType(PointsEntryKind, { name: 'PointsEntryKind' });
+  const RuleKindEnum = builder.enumType(PointsRuleKind, { name: 'PointsRuleKind' });
+  const CombineEnum = builder.enumType(PointsRuleCombine, { name: 'PointsRuleCombine' });
+  const RoundingEnum = builder.enumType(PointsRounding, { name: 'PointsRounding' });
+
+  const PointsAccountRef = builder.prismaObject('PointsAccount', {
+    description: 'A customer\'s points. balance + pending always equals the sum of the ledger.',
+    fields: (t) => ({
+      balance: t.exposeInt('balance', { description: 'Spendable now.' }),
+      pending: t.exposeInt('pending', { description: 'Earned, spendable once the return window closes.' }),
+      lifetimeEarned: t.exposeInt('lifetimeEarned'),
+      cashValue: t.field({
+        type: 'Money',
+        description: 'What the balance pays at checkout.',
+        resolve: (a) => new Prisma.Decimal(Math.max(a.balance, 0)).div(service.options.redemption.pointsPerYuan).toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR),
+      }),
+    }),
+  });
+
+  const Contribution = builder.simpleObject('PointsContribution', {
+    fields: (t) => ({ rule: t.string({ description: 'Rule name (or the member tier).' }), ruleId: t.id({ nullable: true }), points: t.int() }),
+  });
+  const LineExplanation = builder.simpleObject('PointsLineExplanation', {
+    description: 'Why one sale line earned what it did.',
+    fields: (t) => ({
+      lineNo: t.int(),
+      sku: t.string(),
+      paid: t.field({ type: 'Money', description: 'Money paid for the line (points used as payment excluded).' }),
+      points: t.int(),
+      contributions: t.field({ type: [Contribution] }),
+    }),
+  });
+
+  builder.prismaNode('PointsLedgerEntry', {
+    id: { field: 'id' },
+    authScopes: { permission: 'customer:read' },
+    fields: (t) => ({
+      kind: t.expose('kind', { type: KindEnum }),
+      points: t.exposeInt('points', { description: 'Signed.' }),
+      createdAt: t.expose('createdAt', { type: 'DateTime' }),
+      availableAt: t.expose('availableAt', { type: 'DateTime' }),
+      expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+      remaining: t.exposeInt('remaining', { description: 'For points added: what is not yet spent, reversed or expired.' }),
+      reason: t.exposeString('reason', { nullable: true }),
+      saleId: t.exposeID('saleId', { nullable: true }),
+      lines: t.field({
+        type: [LineExplanation],
+        description: 'For EARN: the rules behind each line.',
+        resolve: (e) => (e.kind === 'EARN' ? ((e.explanation as { lines?: LineResult[] } | null)?.lines ?? []) : []) as never,
+      }),
+    }),
+  });
+
+  const SalePoints = builder.simpleObject('SalePoints', {
+    description: 'Points a sale earned and used, and why.',
+    fields: (t) => ({
+      earned: t.int({ description: 'Earned by the sale, before any refund.' }),
+      reversed: t.int({ description: 'Taken back by refunds.' }),
+      redeemed: t.int({ description: 'Used to pay.' }),
+      lines: t.field({ type: [LineExplanation] }),
+    }),
+  });
+
+  builder.prismaObjectField('Customer', 'points', (t) =>
+    t.field({
+      type: PointsAccountRef,
+      nullable: true,
+      description: 'Null until the customer first earns or is given points.',
+      select: { id: true },
+      resolve: (c, _args, ctx) =>
+        requestLoader(ctx, 'points.account', async (ids) => {
+          const rows = await ctx.db.pointsAccount.findMany({ where: { customerId: { in: [...ids] } } });
+          return new Map(rows.map((r) => [r.customerId, r]));
+        }).load(c.id),
+    }),
+  );
+
+  builder.prismaObjectField('Sale', 'points', (t) =>
+    t.field({
+      type: SalePoints,
+      nullable: true,
+      description: 'Null when the sale involved no points.',
+      select: { id: true },
+      resolve: async (sale, _args, ctx) => {
+        const entries = await requestLoader(ctx, 'points.bySale', async (ids) => {
+          const rows = await ctx.db.pointsLedgerEntry.findMany({ where: { saleId: { in: [...ids] } }, orderBy: { createdAt: 'asc' } });
+          const map = new Map<string, typeof rows>();
+          for (const r of rows) map.set(r.saleId!, [...(map.get(r.saleId!) ?? []), r]);
+          return map;
+        }).load(sale.id);
+        if (!entries?.length) return null;
+        const earn = entries.find((e) => e.kind === 'EARN');
+        return {
+          earned: earn?.points ?? 0,
+          reversed: -entries.filter((e) => e.kind === 'REVERSE' && e.points < 0).reduce((s, e) => s + e.points, 0),
+          redeemed: -entries.filter((e) => e.kind === 'REDEEM').reduce((s, e) => s + e.points, 0),
+          lines: ((earn?.explanation as { lines?: LineResult[] } | null)?.lines ?? []) as never,
+        };
+      },
+    }),
+  );
+
+  builder.prismaObject('PointsRule', {
+    description: 'An earning rule. See docs/plugins.md for how rules combine.',
+    fields: (t) => ({
+      id: t.exposeID('id'),
+      name: t.exposeString('name'),
+      kind: t.expose('kind', { type: RuleKindEnum }),
+      combine: t.expose('combine', { type: CombineEnum }),
+      active: t.exposeBoolean('active'),
+      pointsPerYuan: t.string({ nullable: true, resolve: (r) => r.pointsPerYuan?.toString() ?? null }),
+      multiplier: t.string({ nullable: true, resolve: (r) => r.multiplier?.toString() ?? null }),
+      rounding: t.expose('rounding', { type: RoundingEnum }),
+      categories: t.exposeStringList('categories'),
+      skus: t.exposeStringList('skus'),
+      excludedCategories: t.exposeStringList('excludedCategories'),
+      excludedSkus: t.exposeStringList('excludedSkus'),
+      weekdays: t.exposeIntList('weekdays'),
+      startsAt: t.expose('startsAt', { type: 'DateTime', nullable: true }),
+      endsAt: t.expose('endsAt', { type: 'DateTime', nullable: true }),
+      tierCodes: t.exposeStringList('tierCodes'),
+      birthdayMonth: t.exposeBoolean('birthdayMonth'),
+      minSpend: t.expose('minSpend', { type: 'Money', nullable: true }),
+      capPerSale: t.exposeInt('capPerSale', { nullable: true }),
+      capPerDay: t.exposeInt('capPerDay', { nullable: true }),
+    }),
+  });
+
+  builder.queryFields((t) => ({
+    pointsRules: t.prismaField({
+      type: ['PointsRule'],
+      authScopes: { permission: 'marketing:manage' },
+      resolve: (query, _root, _args, ctx) => ctx.db.pointsRule.findMany({ ...query, orderBy: { createdAt: 'asc' } }),
+    }),
+    pointsLedger: t.prismaConnection({
+      type: 'PointsLedgerEntry',
+      cursor: 'id',
+      description: 'A customer\'s points history, newest first.',
+      authScopes: { permission: 'customer:read' },
+      args: { customerId: t.arg.globalID({ required: true }) },
+      resolve: (query, _root, args, ctx) =>
+        ctx.db.pointsLedgerEntry.findMany({ ...query, where: { customerId: args.customerId.id }, orderBy: { id: 'desc' } }),
+    }),
+  }));
+
+  const RuleInput = builder.inputType('PointsRuleInput', {
+    fields: (t) => ({
+      name: t.string(),
+      kind: t.field({ type: RuleKindEnum }),
+      combine: t.field({ type: CombineEnum }),
+      active: t.boolean(),
+      pointsPerYuan: t.string({ description: 'BASE_RATE: points per yuan paid, e.g. "1" or "0.5".' }),
+      multiplier: t.string({ description: 'MULTIPLIER: e.g. "2" for double points.' }),
+      rounding: t.field({ type: RoundingEnum }),
+      categories: t.stringList(),
+      skus: t.stringList(),
+      excludedCategories: t.stringList(),
+      excludedSkus: t.stringList(),
+      weekdays: t.intList({ description: '1 = Monday … 7 = Sunday, in the store\'s time zone.' }),
+      startsAt: t.field({ type: 'DateTime' }),
+      endsAt: t.field({ type: 'DateTime' }),
+      tierCodes: t.stringList(),
+      birthdayMonth: t.boolean(),
+      minSpend: t.field({ type: 'Money' }),
+      capPerSale: t.int(),
+      capPerDay: t.int(),
+    }),
+  });
+
+  type RuleArgs = Record<string, unknown> & { pointsPerYuan?: string | null; multiplier?: string | null; weekdays?: number[] | null };
+  const toData = (input: RuleArgs) => {
+    const decimal = (v: string | null | undefined, field: string) => {
+      if (v === undefined || v === null) return v;
+      if (!/^\d+(\.\d{1,4})?$/.test(v.trim())) throw new InvalidInputError('INVALID_POINTS_RULE', { detail: `${field}: a positive number` }, ['input', field]);
+      return new Prisma.Decimal(v.trim());
+    };
+    if (input.weekdays?.some((d) => d < 1 || d > 7)) throw new InvalidInputError('INVALID_POINTS_RULE', { detail: 'weekdays are 1–7' }, ['input', 'weekdays']);
+    const data = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Record<string, unknown>;
+    if ('pointsPerYuan' in input) data.pointsPerYuan = decimal(input.pointsPerYuan, 'pointsPerYuan');
+    if ('multiplier' in input) data.multiplier = decimal(input.multiplier, 'multiplier');
+    return data;
+  };
+  const check = (rule: Parameters<typeof describeRuleProblem>[0]) => {
+    const problem = describeRuleProblem(rule);
+    if (problem) throw new InvalidInputError('INVALID_POINTS_RULE', { detail: problem }, ['input']);
+  };
+
+  builder.mutationFields((t) => ({
+    createPointsRule: t.prismaField({
+      type: 'PointsRule',
+      authScopes: { permission: 'marketing:manage' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: { input: t.arg({ type: RuleInput, required: true }) },
+      resolve: async (query, _root, { input }, ctx) => {
+        if (!input.name?.trim() || !input.kind) throw new InvalidInputError('INVALID_POINTS_RULE', { detail: 'name and kind are required' }, ['input']);
+        const data = toData(input as RuleArgs);
+        check({ kind: input.kind, pointsPerYuan: (data.pointsPerYuan as Prisma.Decimal) ?? null, multiplier: (data.multiplier as Prisma.Decimal) ?? null });
+        return ctx.db.pointsRule.create({ ...query, data: data as Prisma.PointsRuleCreateInput });
+      },
+    }),
+    updatePointsRule: t.prismaField({
+      type: 'PointsRule',
+      description: 'Changes only the fields given; active: false switches a rule off.',
+      authScopes: { permission: 'marketing:manage' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: { id: t.arg.id({ required: true }), input: t.arg({ type: RuleInput, required: true }) },
+      resolve: async (query, _root, { id, input }, ctx) => {
+        const existing = await ctx.db.pointsRule.findUnique({ where: { id: String(id) } }).catch(() => null);
+        if (!existing) throw new NotFoundError('PointsRule', String(id), ['id']);
+        const data = toData(input as RuleArgs);
+        check({ ...existing, ...(data as object) });
+        return ctx.db.pointsRule.update({ ...query, where: { id: existing.id }, data });
+      },
+    }),
+    adjustPoints: t.prismaField({
+      type: 'PointsLedgerEntry',
+      description: 'Gives (positive) or takes (negative) points by hand, with a reason; recorded with the staff member.',
+      authScopes: { permission: 'marketing:manage' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: { customerId: t.arg.globalID({ required: true }), points: t.arg.int({ required: true }), reason: t.arg.string({ required: true }) },
+      resolve: async (query, _root, args, ctx) => {
+        const entry = await runInTransaction(ctx.db, ctx.app.events, async (unit) => {
+          const customer = await requireLiveCustomer(unit.tx, args.customerId.id, ['customerId']);
+          return service.adjust(unit, { customerId: customer.id, points: args.points, reason: args.reason, staffId: ctx.auth.staffId });
+        });
+        return ctx.db.pointsLedgerEntry.findUniqueOrThrow({ ...query, where: { id: entry.id } });
+      },
+    }),
+  }));
+}
