@@ -95,11 +95,13 @@ export function computeEarn(lines: EarnLine[], rules: PointsRule[], facts: EarnF
   };
   const best = (candidates: { rule: PointsRule; points: number }[]) =>
     candidates.length ? [candidates.reduce((a, b) => (b.points > a.points ? b : a))] : [];
+  // Contributions are listed in the rules' own order, whatever decided them.
+  const inRuleOrder = <C extends { rule: PointsRule }>(chosen: C[]) => chosen.sort((a, b) => active.indexOf(a.rule) - active.indexOf(b.rule));
 
   const byRule = new Map<string, number>();
   const results: LineResult[] = lines.map((line) => {
     const contributions: Contribution[] = [];
-    if (facts.excludedCategories.includes(line.category) || !line.paid.isPositive()) {
+    if (facts.excludedCategories.includes(line.category) || line.paid.lte(0)) {
       return { lineNo: line.lineNo, sku: line.sku, paid: line.paid.toFixed(2), points: 0, contributions };
     }
     const forLine = active.filter((r) => appliesToLine(r, line));
@@ -107,7 +109,7 @@ export function computeEarn(lines: EarnLine[], rules: PointsRule[], facts: EarnF
     const baseCandidates = forLine
       .filter((r) => r.kind === 'BASE_RATE' && r.pointsPerYuan)
       .map((rule) => ({ rule, points: round(line.paid.mul(rule.pointsPerYuan!), rule.rounding) }));
-    const baseChosen = [...best(baseCandidates.filter((c) => c.rule.combine === 'HIGHEST_WINS')), ...baseCandidates.filter((c) => c.rule.combine === 'ADDITIVE')];
+    const baseChosen = inRuleOrder([...best(baseCandidates.filter((c) => c.rule.combine === 'HIGHEST_WINS')), ...baseCandidates.filter((c) => c.rule.combine === 'ADDITIVE')]);
     let base = 0;
     for (const c of baseChosen) {
       const points = take(c.rule, c.points);
@@ -118,10 +120,10 @@ export function computeEarn(lines: EarnLine[], rules: PointsRule[], facts: EarnF
     const multiplierCandidates = forLine
       .filter((r) => r.kind === 'MULTIPLIER' && r.multiplier)
       .map((rule) => ({ rule, points: round(new Prisma.Decimal(base).mul(rule.multiplier!.sub(1)), rule.rounding) }));
-    const multipliersChosen = [
+    const multipliersChosen = inRuleOrder([
       ...best(multiplierCandidates.filter((c) => c.rule.combine === 'HIGHEST_WINS')),
       ...multiplierCandidates.filter((c) => c.rule.combine === 'ADDITIVE'),
-    ];
+    ]);
     for (const c of multipliersChosen) contributions.push({ ruleId: c.rule.id, rule: c.rule.name, points: take(c.rule, c.points) });
 
     if (facts.tierMultiplier.gt(1) && base > 0) {

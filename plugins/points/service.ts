@@ -58,13 +58,13 @@ export class PointsService {
     const pointsPaid = sale.payments.filter((p) => p.method === 'POINTS').reduce((s, p) => s.add(p.amount), new Prisma.Decimal(0));
     const paymentField = ['input', 'payments', Math.max(sale.payments.findIndex((p) => p.method === 'POINTS'), 0), 'amount'];
     if (!sale.customerId || !sale.memberId) {
-      if (pointsPaid.isPositive()) throw new InvalidInputError('POINTS_NEED_MEMBER', {}, paymentField);
+      if (pointsPaid.gt(0)) throw new InvalidInputError('POINTS_NEED_MEMBER', {}, paymentField);
       return;
     }
     const now = new Date();
     const account = await lockAccount(tx, sale.customerId);
 
-    if (pointsPaid.isPositive()) {
+    if (pointsPaid.gt(0)) {
       const { pointsPerYuan, maxShareOfSale } = this.options.redemption;
       const maxAmount = sale.total.mul(maxShareOfSale).toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR);
       if (pointsPaid.gt(maxAmount)) {
@@ -284,7 +284,7 @@ export class PointsService {
 }
 
 export function describeRuleProblem(rule: Pick<PointsRule, 'kind' | 'pointsPerYuan' | 'multiplier'>): string | null {
-  if (rule.kind === 'BASE_RATE' && (!rule.pointsPerYuan || !rule.pointsPerYuan.isPositive())) return 'pointsPerYuan must be above 0 for a BASE_RATE rule';
+  if (rule.kind === 'BASE_RATE' && (!rule.pointsPerYuan || rule.pointsPerYuan.lte(0))) return 'pointsPerYuan must be above 0 for a BASE_RATE rule';
   if (rule.kind === 'MULTIPLIER' && (!rule.multiplier || rule.multiplier.lte(1))) return 'multiplier must be above 1 for a MULTIPLIER rule';
   return null;
 }

@@ -15,7 +15,7 @@ export async function createProduct(tx: Tx, input: ProductInput) {
   const sku = input.sku.trim();
   if (!/^[A-Za-z0-9._-]{1,40}$/.test(sku)) throw new InvalidInputError('INVALID_INPUT', { detail: 'sku' }, ['input', 'sku']);
   if (!input.name.trim()) throw new InvalidInputError('INVALID_INPUT', { detail: 'name' }, ['input', 'name']);
-  if (input.price.isNegative()) throw new InvalidInputError('INVALID_INPUT', { detail: 'price < 0' }, ['input', 'price']);
+  if (input.price.lt(0)) throw new InvalidInputError('INVALID_INPUT', { detail: 'price < 0' }, ['input', 'price']);
   if (await tx.product.findUnique({ where: { sku }, select: { id: true } })) {
     throw new ConflictError('DUPLICATE_CODE', { entity: 'Product', code: sku }, ['input', 'sku']);
   }
@@ -63,7 +63,7 @@ export async function updateProduct(tx: Tx, sku: string, changes: ProductChanges
   }
   if (changes.category != null) data.category = changes.category.trim();
   if (changes.price != null) {
-    if (changes.price.isNegative()) throw new InvalidInputError('INVALID_INPUT', { detail: 'price < 0' }, ['input', 'price']);
+    if (changes.price.lt(0)) throw new InvalidInputError('INVALID_INPUT', { detail: 'price < 0' }, ['input', 'price']);
     data.price = changes.price;
   }
   if (changes.cost !== undefined) data.cost = changes.cost;

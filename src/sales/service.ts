@@ -101,8 +101,8 @@ export async function recordSale(unit: Unit, steps: SaleStep[], input: RecordSal
       }
       const unitPrice = line.unitPrice ?? p.price;
       const discount = line.discount ?? ZERO;
-      if (unitPrice.isNegative()) throw new InvalidInputError('INVALID_INPUT', { detail: 'unitPrice < 0' }, ['input', 'lines', i, 'unitPrice']);
-      if (discount.isNegative()) throw new InvalidInputError('INVALID_INPUT', { detail: 'discount < 0' }, ['input', 'lines', i, 'discount']);
+      if (unitPrice.lt(0)) throw new InvalidInputError('INVALID_INPUT', { detail: 'unitPrice < 0' }, ['input', 'lines', i, 'unitPrice']);
+      if (discount.lt(0)) throw new InvalidInputError('INVALID_INPUT', { detail: 'discount < 0' }, ['input', 'lines', i, 'discount']);
       return { lineNo: i + 1, productId: p.id, sku: p.sku, name: p.name, category: p.category, quantity: line.quantity, unitPrice, discount, unitCost: p.cost };
     }),
     payments: input.payments.map((p) => ({ method: p.method, amount: p.amount, reference: p.reference ?? null })),
@@ -121,7 +121,7 @@ export async function recordSale(unit: Unit, steps: SaleStep[], input: RecordSal
   });
   const total = subtotal.sub(discountTotal);
   const paid = draft.payments.reduce((sum, p, i) => {
-    if (!p.amount.isPositive() && !p.amount.isZero()) {
+    if (p.amount.lt(0)) {
       throw new InvalidInputError('INVALID_INPUT', { detail: 'payment amount < 0' }, ['input', 'payments', i, 'amount']);
     }
     return sum.add(p.amount);
