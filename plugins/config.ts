@@ -1,5 +1,6 @@
 import type { StorePlugin } from '../src/plugin-host/host.ts';
 import { pointsPlugin } from './points/index.ts';
+import { tiersPlugin } from './tiers/index.ts';
 
 /**
  * The plugins this deployment installs, each with its options. Order does not matter:
@@ -13,6 +14,7 @@ const plugins: StorePlugin[] = [
     expiryMonths: 12,
     excludedCategories: ['礼品'],
   }),
+  tiersPlugin({ windowMonths: 12, reviewMonths: 12, graceDays: 30 }),
 ];
 
 export default plugins;

@@ -1,4 +1,4 @@
-import { registerMessages } from '../../src/i18n/messages.ts';
+import { entityNames, registerMessages } from '../../src/i18n/messages.ts';
 
 registerMessages({
   INSUFFICIENT_POINTS: { 'zh-CN': '积分不足：需要 {requested}，可用 {available}', en: 'Not enough points: {requested} needed, {available} available' },
@@ -13,3 +13,5 @@ registerMessages({
   },
   INVALID_POINTS_RULE: { 'zh-CN': '积分规则有误：{detail}', en: 'Invalid points rule: {detail}' },
 });
+
+entityNames.PointsRule = { 'zh-CN': '积分规则', en: 'Points rule' };

@@ -30,6 +30,8 @@ export interface SaleDraft {
   occurredAt: Date;
   lines: SaleDraftLine[];
   payments: SaleDraftPayment[];
+  /** Where a step leaves what it did for its own afterWrite (or for later steps), keyed by plugin name. */
+  notes: Record<string, unknown>;
 }
 
 /** The sale as written, given to `afterWrite`. */

@@ -106,6 +106,7 @@ export async function recordSale(unit: Unit, steps: SaleStep[], input: RecordSal
       return { lineNo: i + 1, productId: p.id, sku: p.sku, name: p.name, category: p.category, quantity: line.quantity, unitPrice, discount, unitCost: p.cost };
     }),
     payments: input.payments.map((p) => ({ method: p.method, amount: p.amount, reference: p.reference ?? null })),
+    notes: {},
   };
 
   for (const step of steps) await step.beforeWrite?.(draft, unit);

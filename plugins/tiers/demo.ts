@@ -1,0 +1,30 @@
+import type { Db } from '../../src/db/types.ts';
+import { Prisma } from '../../src/generated/prisma/client.ts';
+import type { TierService } from './service.ts';
+
+/** Demo tiers, and each demo member placed in the tier their past year of purchases earns. */
+export async function seedTiersDemo(db: Db, service: TierService) {
+  if ((await db.tier.count()) > 0) return;
+  await db.tier.createMany({
+    data: [
+      { code: 'REGULAR', name: '普通会员', rank: 0 },
+      { code: 'SILVER', name: '银卡会员', rank: 1, minSpend: new Prisma.Decimal(800), minVisits: 8, discountPercent: new Prisma.Decimal(2), pointsMultiplier: new Prisma.Decimal('1.2') },
+      { code: 'GOLD', name: '金卡会员', rank: 2, minSpend: new Prisma.Decimal(2000), minVisits: 20, discountPercent: new Prisma.Decimal(5), pointsMultiplier: new Prisma.Decimal('1.5'), birthdayBenefit: '生日当月赠送蛋糕券一张' },
+      { code: 'DIAMOND', name: '钻石会员', rank: 3, minSpend: new Prisma.Decimal(5000), discountPercent: new Prisma.Decimal(8), pointsMultiplier: new Prisma.Decimal(2), birthdayBenefit: '生日当月双倍积分并赠送礼盒' },
+    ],
+  });
+  const tiers = await service.allTiers(db);
+  const members = await db.member.findMany({ where: { status: 'ACTIVE' }, select: { customerId: true, joinedAt: true } });
+  const now = new Date();
+  const rows: Prisma.MemberTierCreateManyInput[] = [];
+  const history: Prisma.TierChangeCreateManyInput[] = [];
+  for (const m of members) {
+    const tier = service.highestQualifying(tiers, await service.qualification(db, m.customerId, now)) ?? tiers[0]!;
+    const reviewAt = new Date(now.getTime() + (30 + (rows.length % 300)) * 86_400_000);
+    rows.push({ customerId: m.customerId, tierId: tier.id, since: m.joinedAt, reviewAt });
+    history.push({ customerId: m.customerId, toTierId: tiers[0]!.id, reason: 'INITIAL', changedAt: m.joinedAt });
+    if (tier.rank > 0) history.push({ customerId: m.customerId, fromTierId: tiers[0]!.id, toTierId: tier.id, reason: 'UPGRADE', changedAt: now });
+  }
+  await db.memberTier.createMany({ data: rows });
+  await db.tierChange.createMany({ data: history });
+}

@@ -1,0 +1,39 @@
+import { fileURLToPath } from 'node:url';
+import { definePlugin } from '../../src/plugin-host/host.ts';
+import type { PointsService } from '../points/index.ts';
+import { seedTiersDemo } from './demo.ts';
+import './messages.ts';
+import { resolveTierOptions, type TierOptions } from './options.ts';
+import { TierService } from './service.ts';
+import { addTierTypes } from './types.ts';
+
+export type { TierOptions };
+
+/**
+ * Membership tiers (会员等级): qualification by spend, visits and points over a rolling window,
+ * the member discount at checkout, upgrades right after the qualifying sale, reviews with a
+ * grace period for downgrades, history and a tierChanged subscription. Uses the points plugin's
+ * service to count points earned and to apply each tier's points multiplier.
+ */
+export function tiersPlugin(options?: TierOptions) {
+  const service = new TierService(resolveTierOptions(options));
+  return definePlugin({
+    name: 'tiers',
+    dependsOn: ['points'],
+    migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+    schema: (builder) => addTierTypes(builder, service),
+    setup: ({ services }) => {
+      const points = services.get<PointsService>('points');
+      service.usePoints(points);
+      points.setEarnContextProvider(async (tx, customerId) => {
+        const tier = await service.tierOf(tx, customerId);
+        return tier ? { tierCode: tier.code, tierName: tier.name, multiplier: tier.pointsMultiplier } : null;
+      });
+      services.provide('tiers', service);
+    },
+    saleSteps: [{ name: 'tiers', beforeWrite: (draft, unit) => service.beforeSale(draft, unit), afterWrite: (sale, unit) => service.afterSale(sale, unit) }],
+    onCustomerMerge: (ids, unit) => service.merge(ids, unit),
+    seedDemo: ({ db }) => seedTiersDemo(db, service),
+    jobs: [{ name: 'tiers.review', everyMs: service.options.jobIntervalMinutes * 60_000, run: async ({ db, events }, now) => ({ processed: await service.review(db, events, now) }) }],
+  });
+}

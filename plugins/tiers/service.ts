@@ -1,0 +1,183 @@
+import type { Db, Tx } from '../../src/db/types.ts';
+import type { EventBus } from '../../src/events/bus.ts';
+import { runInTransaction, type Unit } from '../../src/events/transaction.ts';
+import { Prisma } from '../../src/generated/prisma/client.ts';
+import type { Tier } from '../../src/generated/prisma/client.ts';
+import type { SaleDraft, WrittenSale } from '../../src/sales/pipeline.ts';
+import type { PointsService } from '../points/index.ts';
+import './events.ts';
+import type { ResolvedTierOptions } from './options.ts';
+
+export interface Qualification {
+  spend: Prisma.Decimal;
+  visits: number;
+  pointsEarned: number;
+}
+
+const DAY = 86_400_000;
+
+function addMonths(date: Date, months: number): Date {
+  const d = new Date(date);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d;
+}
+
+export function qualifies(tier: Tier, q: Qualification): boolean {
+  const tests = [
+    tier.minSpend === null ? null : q.spend.gte(tier.minSpend),
+    tier.minVisits === null ? null : q.visits >= tier.minVisits,
+    tier.minPointsEarned === null ? null : q.pointsEarned >= tier.minPointsEarned,
+  ].filter((x): x is boolean => x !== null);
+  if (!tests.length) return true; // no thresholds: the entry tier
+  return tier.qualifyWhen === 'ALL' ? tests.every(Boolean) : tests.some(Boolean);
+}
+
+/** The tiers plugin's service: checkout discount, upgrades after sales, reviews with grace. */
+export class TierService {
+  private points: PointsService | null = null;
+
+  constructor(readonly options: ResolvedTierOptions) {}
+
+  usePoints(points: PointsService) {
+    this.points = points;
+  }
+
+  async allTiers(tx: Tx | Db) {
+    return tx.tier.findMany({ orderBy: { rank: 'asc' } });
+  }
+
+  /** The member's tier now: their recorded one, or the entry tier. */
+  async tierOf(tx: Tx | Db, customerId: string, tiers?: Tier[]) {
+    const list = tiers ?? (await this.allTiers(tx));
+    const record = await tx.memberTier.findUnique({ where: { customerId } });
+    return list.find((t) => t.id === record?.tierId) ?? list[0] ?? null;
+  }
+
+  /** Spend net of refunds, visits (sales not wholly refunded) and points earned over the window. */
+  async qualification(tx: Tx | Db, customerId: string, at: Date): Promise<Qualification> {
+    const from = addMonths(at, -this.options.windowMonths);
+    const [row] = await tx.$queryRaw<{ spend: Prisma.Decimal | null; visits: number }[]>`
+      SELECT coalesce(sum(total - "refundedTotal"), 0) AS spend, count(*) FILTER (WHERE status <> 'REFUNDED')::int AS visits
+      FROM "Sale" WHERE "customerId" = ${customerId}::uuid AND "occurredAt" > ${from} AND "occurredAt" <= ${at}`;
+    const pointsEarned = this.points ? await this.points.earnedSince(tx, customerId, from) : 0;
+    return { spend: new Prisma.Decimal(row?.spend ?? 0), visits: row?.visits ?? 0, pointsEarned };
+  }
+
+  highestQualifying(tiers: Tier[], q: Qualification): Tier | null {
+    return [...tiers].reverse().find((t) => qualifies(t, q)) ?? null;
+  }
+
+  /** Before the sale is written: the member's tier discount on every line. */
+  async beforeSale(draft: SaleDraft, { tx }: Unit) {
+    if (!draft.customerId || !draft.memberId) return;
+    const tier = await this.tierOf(tx, draft.customerId);
+    if (!tier || tier.discountPercent.lte(0)) return;
+    let amount = new Prisma.Decimal(0);
+    for (const line of draft.lines) {
+      const due = line.unitPrice.mul(line.quantity).sub(line.discount);
+      const extra = due.mul(tier.discountPercent).div(100).toDecimalPlaces(2, Prisma.Decimal.ROUND_HALF_UP);
+      line.discount = line.discount.add(extra);
+      amount = amount.add(extra);
+    }
+    draft.notes.tiers = { tier, amount };
+  }
+
+  /**
+   * After the sale is written (same transaction): record the benefit it received, then upgrade
+   * the member at once if the sale made them qualify for a higher tier. The member's tier row is
+   * locked first, so concurrent sales of one member are evaluated one after the other and the
+   * last one sees them all.
+   */
+  async afterSale(sale: WrittenSale, unit: Unit) {
+    const { tx } = unit;
+    const applied = sale.notes.tiers as { tier: Tier; amount: Prisma.Decimal } | undefined;
+    if (applied && applied.amount.gt(0)) {
+      await tx.saleTierBenefit.create({
+        data: { saleId: sale.id, tierId: applied.tier.id, tierCode: applied.tier.code, tierName: applied.tier.name, discountPercent: applied.tier.discountPercent, discountAmount: applied.amount },
+      });
+    }
+    if (!sale.customerId || !sale.memberId) return;
+    const tiers = await this.allTiers(tx);
+    if (!tiers.length) return;
+    const now = new Date();
+    const current = await this.lockMemberTier(unit, sale.customerId, tiers, now);
+    const q = await this.qualification(tx, sale.customerId, now);
+    const best = this.highestQualifying(tiers, q);
+    if (best && best.rank > current.rank) await this.change(unit, sale.customerId, current, best, 'UPGRADE', now, sale.id);
+  }
+
+  /** Locks the member's tier row, creating it in the entry tier (and its INITIAL history) if needed. */
+  private async lockMemberTier({ tx, emit }: Unit, customerId: string, tiers: Tier[], now: Date): Promise<Tier> {
+    const entry = tiers[0]!;
+    const inserted = await tx.$executeRaw`
+      INSERT INTO "MemberTier" ("customerId", "tierId", "since", "reviewAt", "updatedAt")
+      VALUES (${customerId}::uuid, ${entry.id}::uuid, ${now}, ${addMonths(now, this.options.reviewMonths)}, now())
+      ON CONFLICT DO NOTHING`;
+    if (inserted) {
+      await tx.tierChange.create({ data: { customerId, toTierId: entry.id, reason: 'INITIAL', changedAt: now } });
+      emit('tier.changed', { customerId, fromTier: null, toTier: entry.code, reason: 'INITIAL', changedAt: now.toISOString() });
+    }
+    const [row] = await tx.$queryRaw<{ tierId: string }[]>`SELECT "tierId"::text FROM "MemberTier" WHERE "customerId" = ${customerId}::uuid FOR UPDATE`;
+    return tiers.find((t) => t.id === row!.tierId) ?? entry;
+  }
+
+  private async change({ tx, emit }: Unit, customerId: string, from: Tier, to: Tier, reason: 'UPGRADE' | 'DOWNGRADE', now: Date, saleId: string | null = null) {
+    await tx.memberTier.update({
+      where: { customerId },
+      data: { tierId: to.id, since: now, reviewAt: addMonths(now, this.options.reviewMonths), graceUntil: null },
+    });
+    await tx.tierChange.create({ data: { customerId, fromTierId: from.id, toTierId: to.id, reason, saleId, changedAt: now } });
+    emit('tier.changed', { customerId, fromTier: from.code, toTier: to.code, reason, changedAt: now.toISOString() });
+  }
+
+  /**
+   * Job: members due for review keep their tier if they still qualify (next review a period
+   * later); otherwise they get `graceDays`, and are moved down to the highest tier they qualify
+   * for once the grace has passed. Safe to run twice for the same moment.
+   */
+  async review(db: Db, events: EventBus, now: Date): Promise<number> {
+    const due = await db.memberTier.findMany({
+      where: { reviewAt: { lte: now }, OR: [{ graceUntil: null }, { graceUntil: { lte: now } }] },
+      select: { customerId: true },
+    });
+    let processed = 0;
+    for (const { customerId } of due) {
+      const changed = await runInTransaction(db, events, async (unit) => {
+        const { tx } = unit;
+        const tiers = await this.allTiers(tx);
+        const current = await this.lockMemberTier(unit, customerId, tiers, now);
+        const record = await tx.memberTier.findUniqueOrThrow({ where: { customerId } });
+        if (record.reviewAt > now || (record.graceUntil && record.graceUntil > now)) return false; // reviewed meanwhile
+        const q = await this.qualification(tx, customerId, now);
+        const best = this.highestQualifying(tiers, q) ?? tiers[0]!;
+        if (best.rank >= current.rank) {
+          await tx.memberTier.update({ where: { customerId }, data: { reviewAt: addMonths(record.reviewAt, this.options.reviewMonths), graceUntil: null } });
+          if (best.rank > current.rank) await this.change(unit, customerId, current, best, 'UPGRADE', now);
+          return true;
+        }
+        if (!record.graceUntil) {
+          await tx.memberTier.update({ where: { customerId }, data: { graceUntil: new Date(now.getTime() + this.options.graceDays * DAY) } });
+          return true;
+        }
+        await this.change(unit, customerId, current, best, 'DOWNGRADE', now);
+        return true;
+      });
+      if (changed) processed += 1;
+    }
+    return processed;
+  }
+
+  /** Inside a customer merge: the survivor keeps the higher tier; the merged history moves over. */
+  async merge({ survivorId, mergedId }: { survivorId: string; mergedId: string }, { tx }: Unit) {
+    const [a, b] = await Promise.all([tx.memberTier.findUnique({ where: { customerId: survivorId } }), tx.memberTier.findUnique({ where: { customerId: mergedId } })]);
+    await tx.tierChange.updateMany({ where: { customerId: mergedId }, data: { customerId: survivorId } });
+    if (!b) return;
+    const tiers = await this.allTiers(tx);
+    const rank = (id: string) => tiers.find((t) => t.id === id)?.rank ?? 0;
+    if (!a) await tx.memberTier.create({ data: { customerId: survivorId, tierId: b.tierId, since: b.since, reviewAt: b.reviewAt, graceUntil: b.graceUntil } });
+    else if (rank(b.tierId) > rank(a.tierId)) {
+      await tx.memberTier.update({ where: { customerId: survivorId }, data: { tierId: b.tierId, since: b.since, reviewAt: b.reviewAt, graceUntil: b.graceUntil } });
+    }
+    await tx.memberTier.delete({ where: { customerId: mergedId } });
+  }
+}
