@@ -101,6 +101,19 @@ describe('recordSale', () => {
     expect(sale.sale).toBeNull();
   });
 
+  it('previews a sale\'s total without recording anything', async () => {
+    const before = await onHand(t, store, 'SN-003');
+    const preview = `mutation($input: PreviewSaleInput!) { previewSale(input: $input) { __typename ... on SaleQuote { subtotal discountTotal total lines { sku quantity total } } ... on InsufficientStockError { available } } }`;
+    const quote = await t.ok(preview, { input: { storeId: store, lines: [{ sku: 'SN-003', quantity: 2, unitPrice: '19.90', discount: '0.80' }] } }, { apiKey: t.posKey });
+    expect(quote.previewSale).toEqual({ __typename: 'SaleQuote', subtotal: '39.80', discountTotal: '0.80', total: '39.00', lines: [{ sku: 'SN-003', quantity: 2, total: '39.00' }] });
+    expect(await onHand(t, store, 'SN-003')).toBe(before);
+    const sales = await t.as('OWNER').ok(`query($s: ID!) { sales(storeId: $s, first: 1) { totalCount } }`, { s: store });
+    const tooMany = await t.ok(preview, { input: { storeId: store, lines: [{ sku: 'SN-003', quantity: before + 1 }] } }, { apiKey: t.posKey });
+    expect(tooMany.previewSale).toEqual({ __typename: 'InsufficientStockError', available: before });
+    const after = await t.as('OWNER').ok(`query($s: ID!) { sales(storeId: $s, first: 1) { totalCount } }`, { s: store });
+    expect(after.sales.totalCount).toBe(sales.sales.totalCount);
+  });
+
   it('refuses points as payment when no installed plugin settles them', async () => {
     const input = { storeId: store, externalId: uniqueId(), lines: [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }], payments: [{ method: 'POINTS', amount: '2.00' }] };
     const r = await t.ok(RECORD_SALE, { input }, { apiKey: t.posKey });

@@ -54,6 +54,8 @@ export async function createApiKey(
   input: { name: string; role: StaffRoleKind; storeIds: string[]; createdById: string | null },
 ) {
   if (!input.name.trim()) throw new InvalidInputError('INVALID_INPUT', { detail: 'name' }, ['input', 'name']);
+  // A key for no store would still count as signed in, and no store's owner would answer for it.
+  if (!input.storeIds.length) throw new InvalidInputError('INVALID_INPUT', { detail: 'storeIds' }, ['storeIds']);
   const stores = await tx.store.findMany({ where: { id: { in: input.storeIds } }, select: { id: true } });
   const missing = input.storeIds.find((id) => !stores.some((s) => s.id === id));
   if (missing) throw new NotFoundError('Store', missing, ['input', 'storeIds']);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/types.ts';
 import type { Unit } from '../events/transaction.ts';
 import { Prisma } from '../generated/prisma/client.ts';
@@ -40,14 +41,30 @@ export async function findSaleByExternalId(db: Db | Unit['tx'], storeId: string,
  * writes the sale, takes the stock, updates the customer's figures and announces
  * sale.recorded after commit. Idempotent on (store, externalId).
  */
-export async function recordSale(unit: Unit, steps: SaleStep[], input: RecordSaleInput): Promise<RecordSaleResult> {
+/**
+ * Thrown at the end of a preview, after every step has run, to roll the transaction back:
+ * the caller gets the priced sale (member discount and all) and nothing is kept or announced.
+ */
+export class SalePreview extends Error {
+  constructor(readonly sale: WrittenSale) {
+    super('sale preview');
+  }
+}
+
+export async function recordSale(
+  unit: Unit,
+  steps: SaleStep[],
+  input: RecordSaleInput,
+  mode: 'record' | 'preview' = 'record',
+): Promise<RecordSaleResult> {
   const { tx, emit } = unit;
-  const externalId = input.externalId.trim();
+  const preview = mode === 'preview';
+  const externalId = preview ? `preview:${randomUUID()}` : input.externalId.trim();
   if (!externalId || externalId.length > 100) {
     throw new InvalidInputError('INVALID_INPUT', { detail: 'externalId: 1–100 characters' }, ['input', 'externalId']);
   }
   const store = await requireStore(tx, input.storeId, ['input', 'storeId']);
-  const previous = await findSaleByExternalId(tx, store.id, externalId);
+  const previous = preview ? null : await findSaleByExternalId(tx, store.id, externalId);
   if (previous) return { saleId: previous.id, replayed: true };
 
   if (!input.lines.length) throw new InvalidInputError('INVALID_INPUT', { detail: 'a sale needs at least one line' }, ['input', 'lines']);
@@ -127,7 +144,7 @@ export async function recordSale(unit: Unit, steps: SaleStep[], input: RecordSal
     }
     return sum.add(p.amount);
   }, ZERO);
-  if (!paid.eq(total)) {
+  if (!preview && !paid.eq(total)) {
     throw new InvalidInputError('PAYMENT_MISMATCH', { paid: paid.toFixed(2), total: total.toFixed(2) }, ['input', 'payments']);
   }
 
@@ -192,6 +209,7 @@ export async function recordSale(unit: Unit, steps: SaleStep[], input: RecordSal
     lines: lines.map((l) => ({ ...l, id: sale.lines.find((w) => w.lineNo === l.lineNo)!.id })),
   };
   for (const step of steps) await step.afterWrite?.(written, unit);
+  if (preview) throw new SalePreview(written);
 
   emit('sale.recorded', {
     saleId: sale.id,

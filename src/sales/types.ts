@@ -5,7 +5,7 @@ import { runInTransaction } from '../events/transaction.ts';
 import { PaymentMethod, SaleStatus } from '../generated/prisma/enums.ts';
 import type { Builder } from '../schema/builder.ts';
 import { salesByDay } from './reports.ts';
-import { findSaleByExternalId, isUniqueViolation, recordSale, refundSale, type RecordSaleInput } from './service.ts';
+import { findSaleByExternalId, isUniqueViolation, recordSale, refundSale, SalePreview, type RecordSaleInput } from './service.ts';
 
 const salesWhere = (args: { storeId: { id: string }; from?: Date | null; to?: Date | null }) => ({
   storeId: args.storeId.id,
@@ -165,7 +165,18 @@ export function addSaleTypes(builder: Builder) {
       customerId: t.globalID(),
       memberCode: t.string(),
       lines: t.field({ type: [SaleLineInput], required: true }),
-      payments: t.field({ type: [PaymentInput], required: true, description: 'Must add up to the sale total exactly.' }),
+      payments: t.field({ type: [PaymentInput], required: true, description: 'Must add up to the sale total exactly (previewSale tells the total).' }),
+    }),
+  });
+  const PreviewSaleInputType = builder.inputType('PreviewSaleInput', {
+    description: 'A sale to price without recording it: as RecordSaleInput, without the POS id; payments only if some are paid with points.',
+    fields: (t) => ({
+      storeId: t.globalID({ required: true }),
+      occurredAt: t.field({ type: 'DateTime' }),
+      customerId: t.globalID(),
+      memberCode: t.string(),
+      lines: t.field({ type: [SaleLineInput], required: true }),
+      payments: t.field({ type: [PaymentInput] }),
     }),
   });
 
@@ -179,7 +190,53 @@ export function addSaleTypes(builder: Builder) {
     }),
   });
 
+  const QuoteLine = builder.simpleObject('SaleQuoteLine', {
+    fields: (t) => ({
+      lineNo: t.int(),
+      sku: t.string(),
+      name: t.string(),
+      quantity: t.int(),
+      unitPrice: t.field({ type: 'Money' }),
+      discount: t.field({ type: 'Money', description: 'Including discounts applied by plugins (member benefits).' }),
+      total: t.field({ type: 'Money' }),
+    }),
+  });
+  const SaleQuote = builder.simpleObject('SaleQuote', {
+    description: 'What the sale would come to now, after every plugin step (member discount…). Nothing was recorded.',
+    fields: (t) => ({
+      subtotal: t.field({ type: 'Money' }),
+      discountTotal: t.field({ type: 'Money' }),
+      total: t.field({ type: 'Money', description: 'What the payments of recordSale must add up to.' }),
+      lines: t.field({ type: [QuoteLine] }),
+    }),
+  });
+
   builder.mutationFields((t) => ({
+    previewSale: t.field({
+      type: SaleQuote,
+      description: 'Prices a sale exactly as recordSale would (member discounts, stock, points limits) and records nothing. A mutation because plugin steps run as they would in a real sale.',
+      errors: { types: [...USER_ERRORS, InsufficientStockError], directResult: true },
+      authScopes: (_root, args) => ({ storePermission: { storeId: args.input.storeId.id, permission: 'sale:record' } }),
+      args: { input: t.arg({ type: PreviewSaleInputType, required: true }) },
+      resolve: async (_root, { input }, ctx) => {
+        const serviceInput: RecordSaleInput = {
+          ...input,
+          externalId: '',
+          storeId: input.storeId.id,
+          staffId: ctx.auth.staffId,
+          customerId: input.customerId?.id ?? null,
+          payments: input.payments ?? [],
+        };
+        try {
+          await runInTransaction(ctx.db, ctx.app.events, (unit) => recordSale(unit, ctx.app.plugins.saleSteps, serviceInput, 'preview'));
+        } catch (error) {
+          if (!(error instanceof SalePreview)) throw error;
+          const { subtotal, discountTotal, total, lines } = error.sale;
+          return { subtotal, discountTotal, total, lines: lines.map(({ lineNo, sku, name, quantity, unitPrice, discount, total: lineTotal }) => ({ lineNo, sku, name, quantity, unitPrice, discount, total: lineTotal })) };
+        }
+        throw new Error('previewSale finished without a preview');
+      },
+    }),
     recordSale: t.field({
       type: RecordSalePayload,
       description: 'Records a POS sale: stock, customer figures and plugins are updated in one transaction.',

@@ -112,7 +112,8 @@ export function addStaffTypes(builder: Builder) {
     createApiKey: t.field({
       type: CreateApiKeyPayload,
       description: 'A key for a POS or integration, limited to a role in some stores. Only an owner of every one of those stores may create it.',
-      authScopes: { signedIn: true },
+      // Checked here as well as per store below: with an empty storeIds list the per-store check has nothing to check.
+      authScopes: { permission: 'staff:manage' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: {
         name: t.arg.string({ required: true }),

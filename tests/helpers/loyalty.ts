@@ -22,7 +22,13 @@ export interface Line {
   discount?: string;
 }
 
-/** Records a sale through the POS key; `points` is the amount (¥) paid with points. */
+const PREVIEW = `mutation($input: PreviewSaleInput!) { previewSale(input: $input) { __typename ... on SaleQuote { total } ... on UserError { errorCode message field } } }`;
+
+/**
+ * Records a sale through the POS key as a till would: previewSale for the total after member
+ * benefits, then recordSale paying exactly that. `points` is the amount (¥) paid with points.
+ * A typed error from either step is returned as the result.
+ */
 export async function sell(
   t: TestApp,
   storeId: string,
@@ -30,10 +36,13 @@ export async function sell(
   lines: Line[],
   options: { points?: string; occurredAt?: string; externalId?: string } = {},
 ) {
-  const total = lines.reduce((s, l) => s + Math.round(Number(l.unitPrice) * 100) * l.quantity - Math.round(Number(l.discount ?? '0') * 100), 0);
   const pointsCents = Math.round(Number(options.points ?? '0') * 100);
+  const pointsPayment = pointsCents ? [{ method: 'POINTS', amount: (pointsCents / 100).toFixed(2) }] : [];
+  const quote = await t.ok(PREVIEW, { input: { storeId, memberCode, lines, payments: pointsPayment, ...(options.occurredAt ? { occurredAt: options.occurredAt } : {}) } }, { apiKey: t.posKey });
+  if (quote.previewSale.__typename !== 'SaleQuote') return quote.previewSale;
+  const total = Math.round(Number(quote.previewSale.total) * 100);
   const payments = [
-    ...(pointsCents ? [{ method: 'POINTS', amount: (pointsCents / 100).toFixed(2) }] : []),
+    ...pointsPayment,
     ...(total - pointsCents > 0 ? [{ method: 'WECHAT_PAY', amount: ((total - pointsCents) / 100).toFixed(2) }] : []),
   ];
   const input = { storeId, externalId: options.externalId ?? uniqueId('L'), memberCode, lines, payments, ...(options.occurredAt ? { occurredAt: options.occurredAt } : {}) };
