@@ -36,13 +36,14 @@ export async function alreadyRecorded(tx: Tx, dedupeKey: string) {
  */
 export async function addLot(tx: Tx, fields: EntryFields & { points: number; availableAt: Date; expiresAt: Date | null; now: Date }) {
   const released = fields.availableAt <= fields.now;
+  const { balance } = await tx.pointsAccount.findUniqueOrThrow({ where: { customerId: fields.customerId }, select: { balance: true } });
   const entry = await tx.pointsLedgerEntry.create({
     data: {
       id: uuidv7(fields.now.getTime()),
       customerId: fields.customerId,
       kind: fields.kind,
       points: fields.points,
-      remaining: fields.points,
+      remaining: released ? payDebt(balance, fields.points) : fields.points,
       availableAt: fields.availableAt,
       releasedAt: released ? fields.now : null,
       expiresAt: fields.expiresAt,
@@ -118,6 +119,14 @@ export async function deduct(tx: Tx, fields: EntryFields & { points: number; now
     data: { balance: { decrement: fields.points - fromPending }, pending: { decrement: fromPending } },
   });
   return entry;
+}
+
+/**
+ * What is left of new spendable points once a negative balance (points owed after a refund of
+ * points already spent) is paid off: the lots always hold exactly max(balance, 0).
+ */
+export function payDebt(balance: number, points: number): number {
+  return Math.max(0, points - Math.max(0, -balance));
 }
 
 /** Refuses to spend more than the spendable balance. */

@@ -6,7 +6,7 @@ import type { PointsRule } from '../../src/generated/prisma/client.ts';
 import type { WrittenRefund } from '../../src/sales/refund-pipeline.ts';
 import type { WrittenSale } from '../../src/sales/pipeline.ts';
 import { businessDate } from '../../src/stores/time.ts';
-import { addLot, alreadyRecorded, deduct, lockAccount, requireBalance } from './ledger.ts';
+import { addLot, alreadyRecorded, deduct, lockAccount, payDebt, requireBalance } from './ledger.ts';
 import type { ResolvedPointsOptions } from './options.ts';
 import { computeEarn, type LineResult } from './rules.ts';
 
@@ -212,11 +212,13 @@ export class PointsService {
     let processed = 0;
     for (const { customerId } of due) {
       processed += await db.$transaction(async (tx) => {
-        await lockAccount(tx, customerId);
-        const lots = await tx.pointsLedgerEntry.findMany({ where: { customerId, releasedAt: null, availableAt: { lte: now } } });
-        const points = lots.reduce((s, l) => s + l.remaining, 0);
-        await tx.pointsLedgerEntry.updateMany({ where: { id: { in: lots.map((l) => l.id) } }, data: { releasedAt: now } });
-        await tx.pointsAccount.update({ where: { customerId }, data: { balance: { increment: points }, pending: { decrement: points } } });
+        let { balance } = await lockAccount(tx, customerId);
+        const lots = await tx.pointsLedgerEntry.findMany({ where: { customerId, releasedAt: null, availableAt: { lte: now } }, orderBy: { availableAt: 'asc' } });
+        for (const lot of lots) {
+          await tx.pointsLedgerEntry.update({ where: { id: lot.id }, data: { releasedAt: now, remaining: payDebt(balance, lot.remaining) } });
+          await tx.pointsAccount.update({ where: { customerId }, data: { balance: { increment: lot.remaining }, pending: { decrement: lot.remaining } } });
+          balance += lot.remaining;
+        }
         return lots.length;
       });
     }
