@@ -457,6 +457,28 @@ describe('authentication and access control', () => {
       expect(await keys()).toBe(before);
     });
 
+    it('an OWNER of BJ-SLT alone issues and revokes keys for BJ-SLT, not for SZ-NS', async () => {
+      const created = await t.as('OWNER').ok(`mutation($s: ID!) { createStaff(name: "三里屯店主", login: "slt-owner@example.cn", password: "slt-owner-1", roles: [{ storeId: $s, role: OWNER }]) { __typename ... on Staff { id } ... on UserError { errorCode } } }`, { s: slt });
+      expect(created.createStaff.__typename).toBe('Staff');
+      const signIn = await t.ok(SIGN_IN, { l: 'SLT-Owner@example.cn', p: 'slt-owner-1' });
+      const storeOwner = { token: signIn.signIn.token as string };
+      const keys = () => t.db.database.prisma.apiKey.count();
+
+      const before = await keys();
+      for (const s of [[sz], [slt, sz]]) expectDenied(await t.gql(CREATE_KEY, { name: '越店', role: 'CASHIER', s }, storeOwner), 'FORBIDDEN');
+      expect(await keys()).toBe(before);
+
+      const own = (await t.ok(CREATE_KEY, { name: '三里屯 POS-03', role: 'CASHIER', s: [slt] }, storeOwner)).createApiKey;
+      expect(own.__typename).toBe('CreateApiKeyPayload');
+      expect(await keys()).toBe(before + 1);
+      expect((await t.ok(REVOKE_KEY, { id: own.apiKey.id }, storeOwner)).revokeApiKey.revokedAt).toEqual(expect.any(String));
+
+      // A key that also works in Shenzhen is not hers to revoke.
+      const shared = (await t.as('OWNER').ok(CREATE_KEY, { name: '两店通用', role: 'CASHIER', s: [slt, sz] })).createApiKey;
+      expectDenied(await t.gql(REVOKE_KEY, { id: shared.apiKey.id }, storeOwner), 'FORBIDDEN');
+      expect((await t.ok(RECORD_SALE, { input: sale(sz) }, { apiKey: shared.key })).recordSale.__typename).toBe('RecordSalePayload');
+    });
+
     it('only someone who manages every store of a key can revoke it', async () => {
       const created = (await t.as('OWNER').ok(CREATE_KEY, { name: '撤销权限', role: 'CASHIER', s: [slt] })).createApiKey;
       expectDenied(await t.as('MANAGER').gql(REVOKE_KEY, { id: created.apiKey.id }), 'FORBIDDEN');
