@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pointsPlugin } from '../plugins/points/index.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { createRule, newMember, runJob, sell, stockUp } from './helpers/loyalty.ts';
-import { rawId, REFUND_SALE } from './helpers/queries.ts';
+import { checkLedger, createRule, newMember, runJob, sell, stockUp } from './helpers/loyalty.ts';
+import { REFUND_SALE } from './helpers/queries.ts';
 
 /** Small deterministic PRNG, so a failure can be replayed. */
 function prng(seed: number) {
@@ -13,23 +13,6 @@ function prng(seed: number) {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** Balance + pending equals the ledger's sum; lots hold exactly what the account says. */
-export async function checkLedger(t: TestApp, customerId: string) {
-  const db = t.db.database.prisma;
-  const id = rawId(customerId);
-  const account = await db.pointsAccount.findUniqueOrThrow({ where: { customerId: id } });
-  const entries = await db.pointsLedgerEntry.findMany({ where: { customerId: id } });
-  const sum = entries.reduce((s, e) => s + e.points, 0);
-  expect(account.balance + account.pending, 'balance + pending = ledger sum').toBe(sum);
-  const pendingLots = entries.filter((e) => e.releasedAt === null).reduce((s, e) => s + e.remaining, 0);
-  expect(account.pending, 'pending = what unreleased lots hold').toBe(pendingLots);
-  expect(entries.every((e) => e.remaining >= 0 && e.remaining <= Math.max(e.points, 0))).toBe(true);
-  expect(account.lifetimeEarned).toBe(entries.filter((e) => e.kind === 'EARN').reduce((s, e) => s + e.points, 0));
-  const spendable = entries.filter((e) => e.releasedAt !== null).reduce((s, e) => s + e.remaining, 0);
-  expect(spendable, 'released lots hold the balance (nothing while points are owed)').toBe(Math.max(account.balance, 0));
-  return { account, entries };
 }
 
 describe('the points ledger under thousands of random operations', () => {

@@ -25,9 +25,11 @@ export async function runInTransaction<T>(
   const emit: Emit = (type, payload) => {
     pending.push({ type, payload } as DomainEvent);
   };
+  // Generous limits: under a burst (many sales for one member or one SKU queue on the same row
+  // locks) waiting a little longer beats failing a sale the POS would only have to resend.
   const result = await db.$transaction((tx) => fn({ tx, emit }), {
-    timeout: options.timeoutMs ?? 15_000,
-    maxWait: 10_000,
+    timeout: options.timeoutMs ?? 30_000,
+    maxWait: 20_000,
   });
   for (const event of pending) if (event.type === 'sale.recorded') event.payload.committedAt = Date.now();
   await bus.publish(pending);

@@ -1,5 +1,6 @@
 import type { TestApp } from './app.ts';
-import { RECORD_SALE, uniqueId } from './queries.ts';
+import { expect } from 'vitest';
+import { RECORD_SALE, rawId, uniqueId } from './queries.ts';
 
 let phoneCounter = 0;
 
@@ -77,3 +78,21 @@ export async function stockUp(t: TestApp, storeId: string, skus: string[]) {
     lines: skus.map((sku) => ({ sku, quantity: 100_000 })),
   });
 }
+
+/** Balance + pending equals the ledger's sum; lots hold exactly what the account says. */
+export async function checkLedger(t: TestApp, customerId: string) {
+  const db = t.db.database.prisma;
+  const id = rawId(customerId);
+  const account = await db.pointsAccount.findUniqueOrThrow({ where: { customerId: id } });
+  const entries = await db.pointsLedgerEntry.findMany({ where: { customerId: id } });
+  const sum = entries.reduce((s, e) => s + e.points, 0);
+  expect(account.balance + account.pending, 'balance + pending = ledger sum').toBe(sum);
+  const pendingLots = entries.filter((e) => e.releasedAt === null).reduce((s, e) => s + e.remaining, 0);
+  expect(account.pending, 'pending = what unreleased lots hold').toBe(pendingLots);
+  expect(entries.every((e) => e.remaining >= 0 && e.remaining <= Math.max(e.points, 0))).toBe(true);
+  expect(account.lifetimeEarned).toBe(entries.filter((e) => e.kind === 'EARN').reduce((s, e) => s + e.points, 0));
+  const spendable = entries.filter((e) => e.releasedAt !== null).reduce((s, e) => s + e.remaining, 0);
+  expect(spendable, 'released lots hold the balance (nothing while points are owed)').toBe(Math.max(account.balance, 0));
+  return { account, entries };
+}
+
