@@ -14,6 +14,8 @@ const schema = z.object({
   DB_POOL_SIZE: z.coerce.number().int().min(1).default(10),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   NODE_ENV: z.string().default('development'),
+  /** The file listing the installed plugins (default plugins/config.ts). */
+  STORE_CONFIG: z.string().optional(),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'DEMO_DATA'> & { DEMO_DATA: 'auto' | 'off' };

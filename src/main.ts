@@ -17,7 +17,7 @@ const database = await openDatabase({
   poolSize: config.DB_POOL_SIZE,
   onConnectionError: (err) => logger.warn({ err }, 'idle database connection lost'),
 });
-const plugins = await loadInstalledPlugins();
+const plugins = await loadInstalledPlugins(config.STORE_CONFIG);
 const applied = await migrateDatabase(database, plugins.flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])));
 if (applied.length) logger.info({ applied }, 'migrations applied');
 

@@ -38,6 +38,7 @@ export type PaymentMethod =
   | 'CARD'
   | 'CASH'
   | 'OTHER'
+  | 'POINTS'
   | 'WECHAT_PAY';
 
 export type RecordSaleInput = {
@@ -48,7 +49,7 @@ export type RecordSaleInput = {
   memberCode?: string | null | undefined;
   /** Defaults to now. */
   occurredAt?: string | null | undefined;
-  /** Must add up to the sale total exactly. */
+  /** Must add up to the sale total exactly (previewSale tells the total). */
   payments: Array<PaymentInput>;
   staffId?: string | null | undefined;
   storeId: string;
@@ -78,19 +79,26 @@ export type UserErrorCode =
   | 'DUPLICATE_IDENTITY'
   | 'DUPLICATE_PHONE'
   | 'IDEMPOTENCY_CONFLICT'
+  | 'INSUFFICIENT_POINTS'
   | 'INSUFFICIENT_STOCK'
   | 'INVALID_CREDENTIALS'
   | 'INVALID_INPUT'
   | 'INVALID_MONEY'
   | 'INVALID_PHONE'
+  | 'INVALID_POINTS_RULE'
+  | 'INVALID_TIER'
   | 'MERGE_SAME_CUSTOMER'
   | 'NOT_FOUND'
   | 'PAYMENT_MISMATCH'
+  | 'POINTS_AMOUNT_NOT_WHOLE'
+  | 'POINTS_NEED_MEMBER'
+  | 'POINTS_SHARE_TOO_LARGE'
   | 'PRODUCT_INACTIVE'
   | 'REFUND_EXCEEDS_SOLD'
   | 'SALE_ALREADY_REFUNDED'
   | 'SAME_STORE_TRANSFER'
   | 'STOCKTAKE_NOT_OPEN'
+  | 'TENDER_NOT_ACCEPTED'
   | 'UNKNOWN_SKU';
 
 export type Customer360QueryVariables = Exact<{
