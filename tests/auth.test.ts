@@ -509,4 +509,20 @@ describe('authentication and access control', () => {
       }
     });
   });
+
+  describe('what ids and staff details a caller sees', () => {
+    it('gives store ids as global ids a client can pass back', async () => {
+      const me = await t.as('CASHIER').ok(`{ viewer { storeRoles { storeId role } } }`);
+      expect(me.viewer.storeRoles).toEqual([{ storeId: slt, role: 'CASHIER' }]);
+      const key = await t.as('OWNER').ok(`mutation($s: [ID!]!) { createApiKey(name: "ids", role: CASHIER, storeIds: $s) { ... on CreateApiKeyPayload { apiKey { storeIds } } } }`, { s: [sz] });
+      expect(key.createApiKey.apiKey.storeIds).toEqual([sz]);
+    });
+
+    it('shows staff sign-in names only to those who manage staff', async () => {
+      const q = `query($id: ID!) { sale(id: $id) { staff { name login } } }`;
+      const mine = (await t.as('CASHIER').ok(RECORD_SALE, { input: sale(slt) })).recordSale.sale.id;
+      expect((await t.as('CASHIER').ok(q, { id: mine })).sale.staff).toEqual({ name: '王小红', login: null });
+      expect((await t.as('OWNER').ok(q, { id: mine })).sale.staff).toEqual({ name: '王小红', login: '13800000003' });
+    });
+  });
 });

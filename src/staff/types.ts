@@ -1,3 +1,4 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { createApiKey, signIn } from '../auth/service.ts';
 import { AccessError, InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { USER_ERRORS } from '../errors/types.ts';
@@ -18,7 +19,12 @@ export function addStaffTypes(builder: Builder) {
     description: 'A person who works in one or more stores.',
     fields: (t) => ({
       name: t.exposeString('name'),
-      login: t.exposeString('login'),
+      login: t.exposeString('login', {
+        nullable: true,
+        description: 'Sign-in name (a mobile number): only for those who manage staff.',
+        authScopes: { permission: 'staff:manage' },
+        unauthorizedResolver: () => null,
+      }),
       active: t.exposeBoolean('active'),
       roles: t.relation('roles'),
     }),
@@ -38,7 +44,7 @@ export function addStaffTypes(builder: Builder) {
       name: t.exposeString('name'),
       prefix: t.exposeString('prefix', { description: 'The first characters of the key, to tell keys apart.' }),
       role: t.expose('role', { type: RoleEnum }),
-      storeIds: t.exposeIDList('storeIds'),
+      storeIds: t.idList({ description: 'Global ids, as Store.id.', resolve: (k) => k.storeIds.map((id) => encodeGlobalID('Store', id)) }),
       createdAt: t.expose('createdAt', { type: 'DateTime' }),
       lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
       revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
@@ -51,7 +57,7 @@ export function addStaffTypes(builder: Builder) {
       kind: t.string({ description: 'staff, apiKey or anonymous' }),
       name: t.string(),
       staffId: t.id({ nullable: true }),
-      storeRoles: t.field({ type: [builder.simpleObject('ViewerStoreRole', { fields: (f) => ({ storeId: f.id(), role: f.field({ type: RoleEnum }) }) })] }),
+      storeRoles: t.field({ type: [builder.simpleObject('ViewerStoreRole', { fields: (f) => ({ storeId: f.id({ description: 'Global id, as Store.id.' }), role: f.field({ type: RoleEnum }) }) })] }),
     }),
   });
 
@@ -62,7 +68,7 @@ export function addStaffTypes(builder: Builder) {
         kind: ctx.auth.kind,
         name: ctx.auth.name,
         staffId: ctx.auth.staffId,
-        storeRoles: [...ctx.auth.roles].map(([storeId, role]) => ({ storeId, role })),
+        storeRoles: [...ctx.auth.roles].map(([storeId, role]) => ({ storeId: encodeGlobalID('Store', storeId), role })),
       }),
     }),
     staffMembers: t.prismaField({
