@@ -1,7 +1,8 @@
 import type { Db } from '../../src/db/types.ts';
 import { uuidv7 } from '../../src/db/ids.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
-import { addMonths, weekdayIn, type PointsService } from './service.ts';
+import { addMonths } from '../../src/stores/time.ts';
+import { weekdayIn, type PointsService } from './service.ts';
 import { computeEarn } from './rules.ts';
 
 /**

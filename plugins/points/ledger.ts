@@ -26,6 +26,25 @@ export async function lockAccount(tx: Tx, customerId: string) {
   return rows[0]!;
 }
 
+/** Writes one ledger entry; the account is updated by the caller. */
+function insertEntry(tx: Tx, fields: EntryFields & { now: Date }, values: { points: number; remaining: number; availableAt: Date; releasedAt: Date | null; expiresAt: Date | null }) {
+  return tx.pointsLedgerEntry.create({
+    data: {
+      id: uuidv7(fields.now.getTime()),
+      customerId: fields.customerId,
+      kind: fields.kind,
+      ...values,
+      saleId: fields.saleId ?? null,
+      refundId: fields.refundId ?? null,
+      reason: fields.reason ?? null,
+      staffId: fields.staffId ?? null,
+      explanation: fields.explanation,
+      dedupeKey: fields.dedupeKey ?? null,
+      createdAt: fields.now,
+    },
+  });
+}
+
 export async function alreadyRecorded(tx: Tx, dedupeKey: string) {
   return (await tx.pointsLedgerEntry.count({ where: { dedupeKey } })) > 0;
 }
@@ -37,24 +56,12 @@ export async function alreadyRecorded(tx: Tx, dedupeKey: string) {
 export async function addLot(tx: Tx, fields: EntryFields & { points: number; availableAt: Date; expiresAt: Date | null; now: Date }) {
   const released = fields.availableAt <= fields.now;
   const { balance } = await tx.pointsAccount.findUniqueOrThrow({ where: { customerId: fields.customerId }, select: { balance: true } });
-  const entry = await tx.pointsLedgerEntry.create({
-    data: {
-      id: uuidv7(fields.now.getTime()),
-      customerId: fields.customerId,
-      kind: fields.kind,
-      points: fields.points,
-      remaining: released ? payDebt(balance, fields.points) : fields.points,
-      availableAt: fields.availableAt,
-      releasedAt: released ? fields.now : null,
-      expiresAt: fields.expiresAt,
-      saleId: fields.saleId ?? null,
-      refundId: fields.refundId ?? null,
-      reason: fields.reason ?? null,
-      staffId: fields.staffId ?? null,
-      explanation: fields.explanation,
-      dedupeKey: fields.dedupeKey ?? null,
-      createdAt: fields.now,
-    },
+  const entry = await insertEntry(tx, fields, {
+    points: fields.points,
+    remaining: released ? payDebt(balance, fields.points) : fields.points,
+    availableAt: fields.availableAt,
+    releasedAt: released ? fields.now : null,
+    expiresAt: fields.expiresAt,
   });
   await tx.pointsAccount.update({
     where: { customerId: fields.customerId },
@@ -97,23 +104,7 @@ export async function deduct(tx: Tx, fields: EntryFields & { points: number; now
       left -= used;
     }
   }
-  const entry = await tx.pointsLedgerEntry.create({
-    data: {
-      id: uuidv7(fields.now.getTime()),
-      customerId: fields.customerId,
-      kind: fields.kind,
-      points: -fields.points,
-      availableAt: fields.now,
-      releasedAt: fields.now,
-      saleId: fields.saleId ?? null,
-      refundId: fields.refundId ?? null,
-      reason: fields.reason ?? null,
-      staffId: fields.staffId ?? null,
-      explanation: fields.explanation,
-      dedupeKey: fields.dedupeKey ?? null,
-      createdAt: fields.now,
-    },
-  });
+  const entry = await insertEntry(tx, fields, { points: -fields.points, remaining: 0, availableAt: fields.now, releasedAt: fields.now, expiresAt: null });
   await tx.pointsAccount.update({
     where: { customerId: fields.customerId },
     data: { balance: { decrement: fields.points - fromPending }, pending: { decrement: fromPending } },

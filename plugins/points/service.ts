@@ -5,7 +5,7 @@ import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { PointsRule } from '../../src/generated/prisma/client.ts';
 import type { WrittenRefund } from '../../src/sales/refund-pipeline.ts';
 import type { WrittenSale } from '../../src/sales/pipeline.ts';
-import { businessDate } from '../../src/stores/time.ts';
+import { addMonths, businessDate } from '../../src/stores/time.ts';
 import { addLot, alreadyRecorded, deduct, lockAccount, payDebt, requireBalance } from './ledger.ts';
 import type { ResolvedPointsOptions } from './options.ts';
 import { computeEarn, type LineResult } from './rules.ts';
@@ -25,11 +25,6 @@ export function weekdayIn(instant: Date, timeZone: string): number {
   return WEEKDAYS[new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short' }).format(instant)]!;
 }
 
-export function addMonths(date: Date, months: number): Date {
-  const d = new Date(date);
-  d.setUTCMonth(d.getUTCMonth() + months);
-  return d;
-}
 
 interface EarnExplanation {
   lines: LineResult[];

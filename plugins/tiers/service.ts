@@ -6,6 +6,7 @@ import type { Tier } from '../../src/generated/prisma/client.ts';
 import type { SaleDraft, WrittenSale } from '../../src/sales/pipeline.ts';
 import type { PointsService } from '../points/index.ts';
 import './events.ts';
+import { addMonths } from '../../src/stores/time.ts';
 import type { ResolvedTierOptions } from './options.ts';
 
 export interface Qualification {
@@ -16,11 +17,6 @@ export interface Qualification {
 
 const DAY = 86_400_000;
 
-function addMonths(date: Date, months: number): Date {
-  const d = new Date(date);
-  d.setUTCMonth(d.getUTCMonth() + months);
-  return d;
-}
 
 export function qualifies(tier: Tier, q: Qualification): boolean {
   const tests = [

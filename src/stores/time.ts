@@ -22,3 +22,10 @@ export function isValidTimeZone(timeZone: string): boolean {
     return false;
   }
 }
+
+/** The same instant some calendar months later (or earlier), as loyalty periods count them. */
+export function addMonths(date: Date, months: number): Date {
+  const d = new Date(date);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d;
+}
