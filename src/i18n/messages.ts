@@ -14,10 +14,6 @@ export const messages = {
     'zh-CN': '手机号格式不正确，应为 11 位中国大陆手机号',
     en: 'Phone number must be an 11-digit mainland China mobile number',
   },
-  INVALID_MONEY: {
-    'zh-CN': '金额格式不正确，最多两位小数：{value}',
-    en: 'Amount must be a number with at most two decimal places: {value}',
-  },
   NOT_FOUND: { 'zh-CN': '找不到{entity}：{key}', en: '{entity} not found: {key}' },
   DUPLICATE_PHONE: {
     'zh-CN': '手机号 {phone} 已被其他顾客使用',
@@ -57,10 +53,6 @@ export const messages = {
   REFUND_EXCEEDS_SOLD: {
     'zh-CN': '第 {line} 行最多可退 {available} 件，申请退 {requested} 件',
     en: 'Line {line} can refund at most {available}, requested {requested}',
-  },
-  IDEMPOTENCY_CONFLICT: {
-    'zh-CN': '编号 {externalId} 已用于另一笔内容不同的记录',
-    en: 'The id {externalId} was already used for a different record',
   },
   // stock
   SAME_STORE_TRANSFER: { 'zh-CN': '调出门店与调入门店不能相同', en: 'A transfer needs two different stores' },
