@@ -139,18 +139,22 @@ export class PluginHost {
   }
 
   /** In-process schedule: each job every `everyMs`. Several processes may all run it; jobs are idempotent. */
-  scheduleJobs() {
+  scheduleJobs(firstRunAfterMs = 10_000) {
     for (const job of this.jobs) {
-      const timer = setInterval(() => {
+      const run = () => {
         this.runJob(job.name).catch((err) => this.context?.logger.error({ err, job: job.name }, 'scheduled job failed'));
-      }, job.everyMs);
+      };
+      // A first run soon after start, so a process restarted more often than `everyMs` still runs its jobs.
+      const first = setTimeout(run, Math.min(firstRunAfterMs, job.everyMs));
+      const timer = setInterval(run, job.everyMs);
+      first.unref();
       timer.unref();
-      this.timers.push(timer);
+      this.timers.push(first, timer);
     }
   }
 
   stopJobs() {
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) clearTimeout(t);
     this.timers = [];
   }
 }
