@@ -16,6 +16,7 @@ import { translate } from './i18n/messages.ts';
 import type { Logger } from './logger.ts';
 import { PluginHost, type StorePlugin } from './plugin-host/host.ts';
 import type { AppServices, Context } from './schema/context.ts';
+import { Metrics } from './ops/metrics.ts';
 import { useErrorPolicy } from './schema/errors-plugin.ts';
 import { buildSchema } from './schema/index.ts';
 
@@ -31,6 +32,7 @@ export interface AppOptions {
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  metrics: Metrics;
   schema: GraphQLSchema;
   services: AppServices;
   /** Starts HTTP (GraphQL, GraphiQL, SSE) and graphql-ws on one port; resolves with the port. */
@@ -88,6 +90,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   const services: AppServices = { db: database.prisma, events, tokens: new TokenService(options.jwtSecret), plugins };
   await plugins.start({ db: database.prisma, events, logger });
   const schema = buildSchema(plugins);
+  let wsServer: WebSocketServer | null = null;
+  const metrics = new Metrics({ pool: () => database.poolStats(), websockets: () => wsServer?.clients.size ?? 0 });
+  plugins.observeJob = (name, run) => metrics.timeJob(name, run);
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -102,7 +107,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       warn: (...args) => logger.warn({ args }, 'yoga'),
       error: (...args) => logger.error({ args }, 'yoga'),
     },
-    plugins: [useRequestId(), useErrorPolicy(logger)],
+    plugins: [useRequestId(), useErrorPolicy(logger), metrics.plugin()],
     context: async (initial): Promise<Context> => {
       const request = initial.request as Request | undefined;
       // graphql-ws passes connectionParams and the upgrade request instead of a fetch Request.
@@ -155,10 +160,16 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
 
   let httpServer: Server | null = null;
-  let wsServer: WebSocketServer | null = null;
+
+  /** /readyz: the database answers and, when used, Redis too. A load balancer sends traffic only then. */
+  async function ready(): Promise<{ database: boolean; redis: boolean }> {
+    const database = await services.db.$queryRaw`SELECT 1`.then(() => true, () => false);
+    return { database, redis: await events.healthy() };
+  }
 
   return {
     yoga,
+    metrics,
     schema,
     services,
     async listen(port, host = '0.0.0.0') {
@@ -166,6 +177,17 @@ export async function createApp(options: AppOptions): Promise<App> {
       httpServer = createServer((req, res) => {
         if (req.url === '/healthz') {
           res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+          return;
+        }
+        if (req.url === '/readyz') {
+          void ready().then((checks) => {
+            const ok = checks.database && checks.redis;
+            res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'not ready', ...checks }));
+          });
+          return;
+        }
+        if (req.url === '/metrics') {
+          void metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text));
           return;
         }
         if (req.method === 'GET' && req.url?.startsWith('/exports/customers.csv')) {

@@ -10,6 +10,8 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   /** Runs raw SQL outside Prisma (migrations, benchmarks). */
   sql: SqlRunner;
+  /** PostgreSQL pool figures for /metrics; null on the embedded database. */
+  poolStats(): { total: number; idle: number; waiting: number } | null;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return {
       prisma,
       kind: 'postgres',
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       sql: {
         exec: async (text) => {
           await pool.query(text);
@@ -79,6 +82,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     prisma,
     kind: 'pglite',
+    poolStats: () => null,
     sql: {
       exec: async (text) => {
         await pglite.exec(text);

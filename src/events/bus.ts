@@ -75,6 +75,16 @@ export class EventBus {
     );
   }
 
+  /** For /readyz: Redis answers (always true without Redis). */
+  async healthy(): Promise<boolean> {
+    if (!this.redisClients.length) return true;
+    try {
+      return (await this.redisClients[0]!.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.redisClients.map((c) => c.quit().catch(() => c.disconnect())));
   }

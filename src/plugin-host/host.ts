@@ -78,6 +78,8 @@ export class PluginHost {
   readonly plugins: readonly StorePlugin[];
   readonly services = new ServiceRegistry();
   private timers: NodeJS.Timeout[] = [];
+  /** Wraps every job run (metrics); set by the app. */
+  observeJob: <T>(name: string, run: () => Promise<T>) => Promise<T> = (_name, run) => run();
   private context: PluginContext | null = null;
 
   constructor(plugins: StorePlugin[]) {
@@ -135,7 +137,8 @@ export class PluginHost {
     const job = this.jobs.find((j) => j.name === name);
     if (!job) throw new PluginConfigError(`No installed plugin defines the job "${name}".`);
     if (!this.context) throw new PluginConfigError('Plugins have not been started.');
-    return job.run(this.context, now);
+    const context = this.context;
+    return this.observeJob(name, () => job.run(context, now));
   }
 
   /** In-process schedule: each job every `everyMs`. Several processes may all run it; jobs are idempotent. */

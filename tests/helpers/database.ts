@@ -44,7 +44,7 @@ export async function createTestDatabase(kind: 'default' | 'postgres' = 'default
     url: url.toString(),
     statements,
     drop: async () => {
-      await database.close();
+      await database.close().catch(() => {}); // a test may have closed it already
       const c = new pg.Client({ connectionString: postgresUrl });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -1,0 +1,128 @@
+import type { Plugin } from '@envelop/core';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Context } from '../schema/context.ts';
+
+export interface MetricsSources {
+  /** PostgreSQL pool figures (absent on the embedded database). */
+  pool?: () => { total: number; idle: number; waiting: number } | null;
+  /** Open graphql-ws connections. */
+  websockets?: () => number;
+}
+
+/**
+ * Prometheus metrics of one API process, served at /metrics. A registry per app (not the
+ * library's global one), so several apps in one test process do not share counters.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'operation' | 'type' | 'outcome'>;
+  readonly duration: Histogram<'operation' | 'type'>;
+  readonly jobRuns: Counter<'job' | 'outcome'>;
+  readonly jobDuration: Histogram<'job'>;
+
+  constructor(sources: MetricsSources = {}) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'storecrm_' });
+    this.requests = new Counter({
+      name: 'storecrm_graphql_operations_total',
+      help: 'GraphQL operations executed, by operation name, type and outcome (ok, error).',
+      labelNames: ['operation', 'type', 'outcome'],
+      registers: [this.registry],
+    });
+    this.duration = new Histogram({
+      name: 'storecrm_graphql_operation_duration_seconds',
+      help: 'Time to execute a GraphQL operation (subscriptions: to set up).',
+      labelNames: ['operation', 'type'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+    this.jobRuns = new Counter({
+      name: 'storecrm_job_runs_total',
+      help: 'Scheduled job runs, by job and outcome.',
+      labelNames: ['job', 'outcome'],
+      registers: [this.registry],
+    });
+    this.jobDuration = new Histogram({
+      name: 'storecrm_job_duration_seconds',
+      help: 'Duration of scheduled job runs.',
+      labelNames: ['job'],
+      buckets: [0.01, 0.1, 0.5, 1, 5, 30, 120],
+      registers: [this.registry],
+    });
+    const pool = sources.pool;
+    if (pool) {
+      new Gauge({
+        name: 'storecrm_db_pool_connections',
+        help: 'PostgreSQL pool connections by state (total, idle, waiting clients).',
+        labelNames: ['state'],
+        registers: [this.registry],
+        collect() {
+          const stats = pool();
+          if (!stats) return;
+          this.set({ state: 'total' }, stats.total);
+          this.set({ state: 'idle' }, stats.idle);
+          this.set({ state: 'waiting' }, stats.waiting);
+        },
+      });
+    }
+    const websockets = sources.websockets;
+    new Gauge({
+      name: 'storecrm_websocket_connections',
+      help: 'Open graphql-ws connections (live dashboards, POS screens).',
+      registers: [this.registry],
+      collect() {
+        this.set(websockets ? websockets() : 0);
+      },
+    });
+  }
+
+  /** Times a job run and counts its outcome. */
+  async timeJob<T>(job: string, run: () => Promise<T>): Promise<T> {
+    const end = this.jobDuration.startTimer({ job });
+    try {
+      const result = await run();
+      this.jobRuns.inc({ job, outcome: 'ok' });
+      return result;
+    } catch (error) {
+      this.jobRuns.inc({ job, outcome: 'error' });
+      throw error;
+    } finally {
+      end();
+    }
+  }
+
+  /** Envelop plugin: counts and times every operation, over HTTP, SSE and WebSockets alike. */
+  plugin(): Plugin<Context> {
+    const observe = (args: { operationName?: string | null; document: { definitions: readonly unknown[] } }, outcomeOf: () => string) => {
+      const op = args.document.definitions.find((d) => (d as { kind: string }).kind === 'OperationDefinition') as { operation?: string; name?: { value: string } } | undefined;
+      const labels = { operation: args.operationName ?? op?.name?.value ?? 'anonymous', type: op?.operation ?? 'unknown' };
+      const end = this.duration.startTimer(labels);
+      return () => {
+        end();
+        this.requests.inc({ ...labels, outcome: outcomeOf() });
+      };
+    };
+    return {
+      onExecute: ({ args }) => {
+        let outcome = 'ok';
+        const done = observe(args, () => outcome);
+        return {
+          onExecuteDone: ({ result }) => {
+            if (!(Symbol.asyncIterator in result) && result.errors?.length) outcome = 'error';
+            done();
+          },
+        };
+      },
+      // A subscription is counted once, when it is set up (refused ones as errors).
+      onSubscribe: ({ args }) => {
+        let outcome = 'ok';
+        const done = observe(args, () => outcome);
+        return {
+          onSubscribeResult: ({ result }) => {
+            if (!(Symbol.asyncIterator in result) && result.errors?.length) outcome = 'error';
+            done();
+          },
+        };
+      },
+    };
+  }
+}

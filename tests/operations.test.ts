@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
+import { wsClient } from './helpers/ws.ts';
+
+describe('operations endpoints', () => {
+  let t: TestApp;
+  let base: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    base = `http://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}`;
+  });
+  afterAll(() => t?.close());
+
+  it('/healthz answers while the process lives; /readyz checks the database', async () => {
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', database: true, redis: true });
+  });
+
+  it('/metrics counts operations by name and outcome, and open WebSockets', async () => {
+    const store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+    const metric = async (pattern: RegExp) => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return Number(text.split('\n').find((l) => pattern.test(l))?.split(' ').at(-1) ?? 0);
+    };
+    const okBefore = await metric(/^storecrm_graphql_operations_total\{operation="Record",type="mutation",outcome="ok"\}/);
+    const deniedBefore = await metric(/^storecrm_graphql_operations_total\{operation="Record",type="mutation",outcome="error"\}/);
+    const input = { storeId: store, externalId: uniqueId(), lines: [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }], payments: [{ method: 'CASH', amount: '2.00' }] };
+    await t.as('OWNER').ok(RECORD_SALE, { input });
+    await t.gql(RECORD_SALE, { input }); // anonymous: refused
+    expect(await metric(/^storecrm_graphql_operations_total\{operation="Record",type="mutation",outcome="ok"\}/)).toBe(okBefore + 1);
+    expect(await metric(/^storecrm_graphql_operations_total\{operation="Record",type="mutation",outcome="error"\}/)).toBe(deniedBefore + 1);
+    expect(await metric(/^storecrm_graphql_operation_duration_seconds_count\{operation="Record",type="mutation"\}/)).toBeGreaterThanOrEqual(2);
+
+    const client = wsClient(base.replace('http', 'ws') + '/graphql', { authorization: `Bearer ${await t.token('OWNER')}` });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await metric(/^storecrm_websocket_connections /)).toBe(1);
+    await client.dispose();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await metric(/^storecrm_websocket_connections /)).toBe(0);
+    expect(await metric(/^storecrm_process_resident_memory_bytes /)).toBeGreaterThan(0);
+    if (t.db.url) expect(await metric(/^storecrm_db_pool_connections\{state="total"\}/)).toBeGreaterThan(0);
+  });
+});
+
+describe('/readyz when the database is gone', () => {
+  it('answers 503, so a load balancer stops sending traffic', async () => {
+    const t = await startTestApp({ seed: false });
+    const base = `http://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}`;
+    await t.db.database.close();
+    const res = await fetch(`${base}/readyz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'not ready', database: false });
+    await t.app.close();
+    await t.db.drop();
+  });
+});
