@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin as YogaPlugin, type YogaServerInstance } from 'graphql-yoga';
@@ -10,9 +10,8 @@ import { resolvePrincipal } from './auth/service.ts';
 import { TokenService } from './auth/tokens.ts';
 import type { Database } from './db/client.ts';
 import { EventBus } from './events/bus.ts';
-import { exportCustomersCsv, exportFilterFromQuery } from './customers/export.ts';
+import { serveCustomerExport } from './customers/export.ts';
 import { negotiateLocale } from './i18n/locale.ts';
-import { translate } from './i18n/messages.ts';
 import type { Logger } from './logger.ts';
 import { PluginHost, type StorePlugin } from './plugin-host/host.ts';
 import type { AppServices, Context } from './schema/context.ts';
@@ -87,7 +86,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     channelPrefix: options.redisChannelPrefix,
     onHandlerError: (type, err) => logger.error({ err, event: type }, 'event handler failed'),
   });
-  const services: AppServices = { db: database.prisma, events, tokens: new TokenService(options.jwtSecret), plugins };
+  const services: AppServices = { db: database.prisma, logger, events, tokens: new TokenService(options.jwtSecret), plugins };
   await plugins.start({ db: database.prisma, events, logger });
   const schema = buildSchema(plugins);
   let wsServer: WebSocketServer | null = null;
@@ -132,33 +131,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
   });
 
-  /**
-   * GET /exports/customers.csv: the customer base as a streamed CSV file, for owners and managers
-   * (customer:export). A file of personal data, so every export is logged with who took it.
-   */
-  async function serveCustomerExport(req: IncomingMessage, res: ServerResponse) {
-    const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : null);
-    const locale = negotiateLocale(header('accept-language'));
-    const auth = await resolvePrincipal(services.db, services.tokens, { authorization: header('authorization'), apiKey: header('x-api-key') });
-    if (!auth.can('customer:export')) {
-      const code = auth.signedIn ? 'FORBIDDEN' : 'UNAUTHENTICATED';
-      res.writeHead(auth.signedIn ? 403 : 401, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ errors: [{ message: translate(code, {}, locale), extensions: { code } }] }));
-      return;
-    }
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const filter = exportFilterFromQuery(url.searchParams);
-    logger.info({ principal: auth.id, kind: auth.kind, filter }, 'customer export');
-    res.writeHead(200, {
-      'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="customers-${new Date().toISOString().slice(0, 10)}.csv"`,
-    });
-    for await (const chunk of exportCustomersCsv(services.db, filter, locale)) {
-      if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
-    }
-    res.end();
-  }
-
   let httpServer: Server | null = null;
 
   /** /readyz: the database answers and, when used, Redis too. A load balancer sends traffic only then. */
@@ -191,7 +163,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           return;
         }
         if (req.method === 'GET' && req.url?.startsWith('/exports/customers.csv')) {
-          void serveCustomerExport(req, res).catch((err) => {
+          void serveCustomerExport(req, res, services).catch((err) => {
             logger.error({ err }, 'customer export failed');
             res.destroy(err);
           });

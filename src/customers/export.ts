@@ -1,6 +1,11 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify } from 'csv-stringify';
+import { resolvePrincipal } from '../auth/service.ts';
+import { translate } from '../i18n/messages.ts';
+import { negotiateLocale, type Locale } from '../i18n/locale.ts';
+import type { AppServices } from '../schema/context.ts';
 import type { Db } from '../db/types.ts';
-import type { Locale } from '../i18n/locale.ts';
+
 import { customerSearchWhere, type CustomerFilter } from './service.ts';
 
 const BATCH = 1000;
@@ -79,4 +84,30 @@ export function exportFilterFromQuery(params: URLSearchParams): CustomerFilter {
     lastPurchaseFrom: date(params.get('lastPurchaseFrom')),
     lastPurchaseTo: date(params.get('lastPurchaseTo')),
   };
+}
+
+/**
+ * GET /exports/customers.csv: the customer base as a streamed CSV file, for owners and managers
+ * (customer:export). A file of personal data, so every export is logged with who took it.
+ */
+export async function serveCustomerExport(req: IncomingMessage, res: ServerResponse, services: AppServices) {
+  const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : null);
+  const locale = negotiateLocale(header('accept-language'));
+  const auth = await resolvePrincipal(services.db, services.tokens, { authorization: header('authorization'), apiKey: header('x-api-key') });
+  if (!auth.can('customer:export')) {
+    const code = auth.signedIn ? 'FORBIDDEN' : 'UNAUTHENTICATED';
+    res.writeHead(auth.signedIn ? 403 : 401, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ errors: [{ message: translate(code, {}, locale), extensions: { code } }] }));
+    return;
+  }
+  const filter = exportFilterFromQuery(new URL(req.url ?? '/', 'http://localhost').searchParams);
+  services.logger.info({ principal: auth.id, kind: auth.kind, filter }, 'customer export');
+  res.writeHead(200, {
+    'content-type': 'text/csv; charset=utf-8',
+    'content-disposition': `attachment; filename="customers-${new Date().toISOString().slice(0, 10)}.csv"`,
+  });
+  for await (const chunk of exportCustomersCsv(services.db, filter, locale)) {
+    if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+  }
+  res.end();
 }

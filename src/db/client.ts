@@ -101,7 +101,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     },
     close: async () => {
       await prisma.$disconnect();
-      await pglite.close();
+      // The adapter may already have closed it on disconnect.
+      if (!pglite.closed) await pglite.close();
     },
   };
 }

@@ -3,11 +3,13 @@ import type { TokenService } from '../auth/tokens.ts';
 import type { Db } from '../db/types.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Locale } from '../i18n/locale.ts';
+import type { Logger } from '../logger.ts';
 import type { PluginHost } from '../plugin-host/host.ts';
 
 /** Long-lived parts of one running API process, shared by every request. */
 export interface AppServices {
   db: Db;
+  logger: Logger;
   events: EventBus;
   tokens: TokenService;
   plugins: PluginHost;
