@@ -32,3 +32,23 @@ describe('node(id:) respects store access', () => {
     expect(anonymous.errors?.map((e) => e.extensions?.code)).toContain('UNAUTHENTICATED');
   });
 });
+
+describe('malformed ids', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ seed: false });
+  });
+  afterAll(() => t?.close());
+
+  it('are the caller\'s mistake (BAD_USER_INPUT, INVALID_ID), in queries and mutations alike', async () => {
+    const notUuid = Buffer.from('Sale:not-a-uuid').toString('base64');
+    for (const [query, variables] of [
+      [`query($id: ID!) { sale(id: $id) { id } }`, { id: notUuid }],
+      [`query($id: ID!) { node(id: $id) { id } }`, { id: '!!!' }],
+      [`mutation($id: ID!) { refundSale(saleId: $id, externalId: "R") { __typename } }`, { id: notUuid }],
+    ] as const) {
+      const r = await t.gql(query, variables);
+      expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', errorCode: 'INVALID_ID' });
+    }
+  });
+});

@@ -14,6 +14,7 @@ export const messages = {
     'zh-CN': '手机号格式不正确，应为 11 位中国大陆手机号',
     en: 'Phone number must be an 11-digit mainland China mobile number',
   },
+  INVALID_ID: { 'zh-CN': '编号格式不正确：{id}', en: 'Not a valid id: {id}' },
   NOT_FOUND: { 'zh-CN': '找不到{entity}：{key}', en: '{entity} not found: {key}' },
   DUPLICATE_PHONE: {
     'zh-CN': '手机号 {phone} 已被其他顾客使用',

@@ -1,7 +1,7 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import { GraphQLError } from 'graphql';
@@ -9,6 +9,7 @@ import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Permission } from '../auth/permissions.ts';
+import { InvalidInputError } from '../errors/index.ts';
 import { translate } from '../i18n/messages.ts';
 import type { Context } from './context.ts';
 import {
@@ -44,6 +45,8 @@ export interface SchemaTypes {
 
 export type Builder = PothosSchemaTypes.SchemaBuilder<PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>>;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function capitalize(s: string) {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
@@ -64,6 +67,18 @@ export function createBuilder(): Builder {
       onUnusedQuery: null,
     },
     relay: {
+      // Every id is a UUID: a malformed one is the caller's mistake (BAD_USER_INPUT), not a
+      // database error deep inside a resolver.
+      decodeGlobalID: (globalID) => {
+        let decoded: { typename: string; id: string } | null = null;
+        try {
+          decoded = decodeGlobalID(globalID);
+        } catch {
+          // not base64 "Type:id" at all
+        }
+        if (!decoded || !UUID.test(decoded.id)) throw new InvalidInputError('INVALID_ID', { id: globalID });
+        return decoded;
+      },
       clientMutationId: 'omit',
       cursorType: 'String',
       edgesFieldOptions: { nullable: false },

@@ -7,6 +7,8 @@ import { StaffRoleKind } from '../generated/prisma/enums.ts';
 import type { Builder } from '../schema/builder.ts';
 import { createStaff } from './service.ts';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function addStaffTypes(builder: Builder) {
   const RoleEnum = builder.enumType(StaffRoleKind, {
     name: 'StaffRoleKind',
@@ -141,7 +143,7 @@ export function addStaffTypes(builder: Builder) {
       authScopes: { permission: 'staff:manage' },
       args: { id: t.arg.id({ required: true }) },
       resolve: async (query, _root, args, ctx) => {
-        const key = await ctx.db.apiKey.findUnique({ where: { id: String(args.id) } });
+        const key = UUID.test(String(args.id)) ? await ctx.db.apiKey.findUnique({ where: { id: String(args.id) } }) : null;
         if (!key) throw new NotFoundError('ApiKey', String(args.id), ['id']);
         for (const storeId of key.storeIds) if (!ctx.auth.can('staff:manage', storeId)) throw new AccessError('FORBIDDEN');
         return ctx.db.apiKey.update({ ...query, where: { id: key.id }, data: { revokedAt: key.revokedAt ?? new Date() } });
