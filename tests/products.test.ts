@@ -20,6 +20,9 @@ describe('products', () => {
     expect((await owner.ok(CREATE, { input })).createProduct).toEqual({ __typename: 'Product', sku: 'TEA-001', price: '198.00', cost: '120.00', active: true });
     expect((await owner.ok(CREATE, { input })).createProduct).toEqual({ __typename: 'ConflictError', errorCode: 'DUPLICATE_CODE', field: ['input', 'sku'] });
     expect((await owner.ok(CREATE, { input: { ...input, sku: 'TEA-002' } })).createProduct).toEqual({ __typename: 'ConflictError', errorCode: 'DUPLICATE_CODE', field: ['input', 'barcode'] });
+    // A code a till scans names one product: another product's SKU cannot be a barcode, nor the reverse.
+    expect((await owner.ok(CREATE, { input: { ...input, sku: 'TEA-004', barcode: 'TEA-001' } })).createProduct).toEqual({ __typename: 'ConflictError', errorCode: 'DUPLICATE_CODE', field: ['input', 'barcode'] });
+    expect((await owner.ok(CREATE, { input: { ...input, sku: '6900000000017', barcode: null } })).createProduct).toEqual({ __typename: 'ConflictError', errorCode: 'DUPLICATE_CODE', field: ['input', 'sku'] });
     const denied = await t.as('CASHIER').gql(CREATE, { input: { ...input, sku: 'TEA-003', barcode: null } });
     expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });

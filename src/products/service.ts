@@ -16,11 +16,10 @@ export async function createProduct(tx: Tx, input: ProductInput) {
   if (!/^[A-Za-z0-9._-]{1,40}$/.test(sku)) throw new InvalidInputError('INVALID_INPUT', { detail: 'sku' }, ['input', 'sku']);
   if (!input.name.trim()) throw new InvalidInputError('INVALID_INPUT', { detail: 'name' }, ['input', 'name']);
   if (input.price.lt(0)) throw new InvalidInputError('INVALID_INPUT', { detail: 'price < 0' }, ['input', 'price']);
-  if (await tx.product.findUnique({ where: { sku }, select: { id: true } })) {
-    throw new ConflictError('DUPLICATE_CODE', { entity: 'Product', code: sku }, ['input', 'sku']);
-  }
+  // SKUs and barcodes share one namespace: a till scans either, so one code must name one product.
+  if (await codeTaken(tx, sku)) throw new ConflictError('DUPLICATE_CODE', { entity: 'Product', code: sku }, ['input', 'sku']);
   const barcode = input.barcode?.trim() || null;
-  if (barcode && (await tx.product.findUnique({ where: { barcode }, select: { id: true } }))) {
+  if (barcode && (barcode === sku || (await codeTaken(tx, barcode)))) {
     throw new ConflictError('DUPLICATE_CODE', { entity: 'Product', code: barcode }, ['input', 'barcode']);
   }
   return tx.product.create({
@@ -28,15 +27,20 @@ export async function createProduct(tx: Tx, input: ProductInput) {
   });
 }
 
+/** Whether another product already answers to `code`, as its SKU or its barcode. */
+async function codeTaken(tx: Tx, code: string, exceptId?: string) {
+  const other = await tx.product.findFirst({ where: { OR: [{ sku: code }, { barcode: code }], ...(exceptId ? { id: { not: exceptId } } : {}) }, select: { id: true } });
+  return other !== null;
+}
+
 /** Products by SKU or barcode in one query; NotFoundError (UNKNOWN_SKU) names the first unknown code. */
 export async function productsByCode(tx: Tx, codes: { code: string; field: (string | number)[] }[]) {
   const wanted = [...new Set(codes.map((c) => c.code.trim()))];
   const products = await tx.product.findMany({ where: { OR: [{ sku: { in: wanted } }, { barcode: { in: wanted } }] } });
   const byCode = new Map<string, (typeof products)[number]>();
-  for (const p of products) {
-    byCode.set(p.sku, p);
-    if (p.barcode) byCode.set(p.barcode, p);
-  }
+  // Barcodes first, SKUs after: should data from before the shared-namespace rule hold a clash, the SKU wins.
+  for (const p of products) if (p.barcode) byCode.set(p.barcode, p);
+  for (const p of products) byCode.set(p.sku, p);
   for (const c of codes) {
     if (!byCode.has(c.code.trim())) throw new NotFoundError('Product', c.code, c.field, 'UNKNOWN_SKU');
   }
@@ -70,8 +74,9 @@ export async function updateProduct(tx: Tx, sku: string, changes: ProductChanges
   if (changes.active != null) data.active = changes.active;
   if (changes.barcode !== undefined) {
     const barcode = changes.barcode?.trim() || null;
-    const other = barcode ? await tx.product.findUnique({ where: { barcode }, select: { id: true } }) : null;
-    if (other && other.id !== product.id) throw new ConflictError('DUPLICATE_CODE', { entity: 'Product', code: barcode! }, ['input', 'barcode']);
+    if (barcode && (await codeTaken(tx, barcode, product.id))) {
+      throw new ConflictError('DUPLICATE_CODE', { entity: 'Product', code: barcode }, ['input', 'barcode']);
+    }
     data.barcode = barcode;
   }
   return tx.product.update({ where: { id: product.id }, data });
