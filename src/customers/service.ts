@@ -147,16 +147,27 @@ export type CustomerMergeStep = (ids: { survivorId: string; mergedId: string }, 
 
 export async function mergeCustomers(unit: Unit, survivorId: string, mergedId: string, steps: CustomerMergeStep[] = []) {
   const { tx, emit } = unit;
-  const survivor = await requireLiveCustomer(tx, survivorId, ['survivorId']);
+  const liveSurvivorId = (await requireLiveCustomer(tx, survivorId, ['survivorId'])).id;
   // Unlike the survivor, the record to merge away must be named directly, not through an old id.
   const named = await tx.customer.findUnique({ where: { id: mergedId }, select: { mergedIntoId: true } });
   if (named?.mergedIntoId) throw new InvalidStateError('CUSTOMER_MERGED', {}, ['mergedId']);
-  const merged = await requireLiveCustomer(tx, mergedId, ['mergedId']);
-  if (survivor.id === merged.id) throw new InvalidInputError('MERGE_SAME_CUSTOMER', {}, ['mergedId']);
-  // Lock both rows in id order so two merges of the same pair cannot interleave.
-  await tx.$queryRaw`SELECT id FROM "Customer" WHERE id IN (${survivor.id}::uuid, ${merged.id}::uuid) ORDER BY id FOR UPDATE`;
-  const stillLive = await tx.customer.findUnique({ where: { id: merged.id }, select: { mergedIntoId: true } });
-  if (stillLive?.mergedIntoId) throw new InvalidStateError('CUSTOMER_MERGED', {}, ['mergedId']);
+  const liveMergedId = (await requireLiveCustomer(tx, mergedId, ['mergedId'])).id;
+  if (liveSurvivorId === liveMergedId) throw new InvalidInputError('MERGE_SAME_CUSTOMER', {}, ['mergedId']);
+  // Lock both rows in id order so two merges touching the same customer cannot interleave, then
+  // read both again under the lock: while we waited, another merge ("this survivor into a third
+  // customer", or "the other one into this survivor") may have merged either away or changed what
+  // we combine (tags, e-mail...). Rows read before the lock would put history on a tombstone or
+  // drop what that merge had just moved.
+  await tx.$queryRaw`SELECT id FROM "Customer" WHERE id IN (${liveSurvivorId}::uuid, ${liveMergedId}::uuid) ORDER BY id FOR UPDATE`;
+  const [survivor, merged] = await Promise.all([
+    tx.customer.findUnique({ where: { id: liveSurvivorId } }),
+    tx.customer.findUnique({ where: { id: liveMergedId } }),
+  ]);
+  if (!survivor) throw new NotFoundError('Customer', survivorId, ['survivorId']);
+  if (!merged) throw new NotFoundError('Customer', mergedId, ['mergedId']);
+  if (merged.mergedIntoId) throw new InvalidStateError('CUSTOMER_MERGED', {}, ['mergedId']);
+  // Merged away meanwhile: the caller decides again (sent once more, the old id names the new survivor).
+  if (survivor.mergedIntoId) throw new InvalidStateError('CUSTOMER_MERGED', {}, ['survivorId']);
 
   const [survivorMember, mergedMember] = await Promise.all([
     tx.member.findUnique({ where: { customerId: survivor.id } }),
@@ -221,13 +232,22 @@ export interface CustomerFilter {
   lastPurchaseTo?: Date | null;
 }
 
+/**
+ * `text` for a Prisma `contains` filter, matched literally. Prisma turns `contains` into LIKE /
+ * ILIKE without escaping (prisma/prisma#19506), so a typed "%" or "_" would be a wildcard: "%"
+ * would list every customer, and at the counter "last 4 + name" would match any name.
+ */
+export function literalContains(text: string) {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 /** Prisma `where` for customer search; merged tombstones are never listed. */
 export function customerSearchWhere(filter: CustomerFilter): Prisma.CustomerWhereInput {
   const and: Prisma.CustomerWhereInput[] = [{ mergedIntoId: null }];
   const q = filter.query?.trim();
   if (q) {
     const digits = q.replace(/\D/g, '');
-    const or: Prisma.CustomerWhereInput[] = [{ name: { contains: q, mode: 'insensitive' } }];
+    const or: Prisma.CustomerWhereInput[] = [{ name: { contains: literalContains(q), mode: 'insensitive' } }];
     if (digits.length >= 3 && digits === q.replace(/[\s-]/g, '')) {
       or.push(digits.length === 4 ? { phoneLast4: digits } : { phone: { contains: digits } });
     }

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Db } from '../db/types.ts';
 import type { Unit } from '../events/transaction.ts';
 import { ConflictError, InvalidInputError } from '../errors/index.ts';
-import { requireLiveCustomer } from '../customers/service.ts';
+import { literalContains, requireLiveCustomer } from '../customers/service.ts';
 import { normalizePhone } from '../customers/phone.ts';
 
 /** Card numbers: "88" and ten random digits, like a printed membership card. */
@@ -60,7 +60,7 @@ export async function lookupMembers(
     throw new InvalidInputError('INVALID_INPUT', { detail: 'give code, phone, or phoneLast4 with name' }, ['phoneLast4']);
   }
   return db.member.findMany({
-    where: { customer: { phoneLast4: last4, name: { contains: name }, mergedIntoId: null } },
+    where: { customer: { phoneLast4: last4, name: { contains: literalContains(name) }, mergedIntoId: null } },
     include,
     take: 10,
   });
