@@ -518,6 +518,9 @@ describe('customers', () => {
       expect(after.sales.edges.every((e: any) => e.node.member?.code === survivorCode)).toBe(true);
       const old = await owner().ok(`query($c: String!) { memberLookup(code: $c) { status } customer(memberCode: $c) { id } }`, { c: mergedCode });
       expect(old).toEqual({ memberLookup: [{ status: 'CANCELLED' }], customer: { id: survivor.id } });
+      // A till that still scans the cancelled card: the sale counts for the survivor's card.
+      const scanned = await record({ memberCode: mergedCode }, [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }]);
+      expect(scanned).toMatchObject({ customer: { id: survivor.id }, member: { code: survivorCode } });
     });
 
     it('refuses to merge a customer into itself or to merge a merged record again, changing nothing', async () => {

@@ -83,6 +83,11 @@ export async function recordSale(
     customerId = customer.id;
     memberId = member.status === 'ACTIVE' ? member.id : null;
   }
+  if (input.memberCode && !memberId && customerId) {
+    // A card cancelled by a merge: the sale counts for the card the surviving customer holds.
+    const current = await tx.member.findUnique({ where: { customerId } });
+    memberId = current?.status === 'ACTIVE' ? current.id : null;
+  }
   if (input.customerId) {
     const customer = await requireLiveCustomer(tx, input.customerId, ['input', 'customerId']);
     if (customerId && customerId !== customer.id) {
