@@ -519,7 +519,7 @@ describe('customers', () => {
       const old = await owner().ok(`query($c: String!) { memberLookup(code: $c) { status } customer(memberCode: $c) { id } }`, { c: mergedCode });
       expect(old).toEqual({ memberLookup: [{ status: 'CANCELLED' }], customer: { id: survivor.id } });
       // A till that still scans the cancelled card: the sale counts for the survivor's card.
-      const scanned = await record({ memberCode: mergedCode }, [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }]);
+      const scanned = await record({ memberCode: mergedCode! }, [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }]);
       expect(scanned).toMatchObject({ customer: { id: survivor.id }, member: { code: survivorCode } });
     });
 
