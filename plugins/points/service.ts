@@ -236,11 +236,7 @@ export class PointsService {
           orderBy: { expiresAt: 'asc' },
         });
         for (const lot of lots) {
-          await tx.pointsLedgerEntry.update({ where: { id: lot.id }, data: { remaining: 0 } });
-          await tx.pointsLedgerEntry.create({
-            data: { customerId, kind: 'EXPIRE', points: -lot.remaining, availableAt: now, releasedAt: now, dedupeKey: `expire:${lot.id}`, reason: '积分过期', createdAt: now },
-          });
-          await tx.pointsAccount.update({ where: { customerId }, data: { balance: { decrement: lot.remaining } } });
+          await deduct(tx, { customerId, kind: 'EXPIRE', points: lot.remaining, fromLotId: lot.id, dedupeKey: `expire:${lot.id}`, reason: '积分过期', now });
         }
         return lots.length;
       });
