@@ -9,6 +9,7 @@ import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Permission } from '../auth/permissions.ts';
+import { isUuid } from '../db/ids.ts';
 import { InvalidInputError } from '../errors/index.ts';
 import { translate } from '../i18n/messages.ts';
 import type { Context } from './context.ts';
@@ -45,8 +46,6 @@ export interface SchemaTypes {
 
 export type Builder = PothosSchemaTypes.SchemaBuilder<PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function capitalize(s: string) {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
@@ -76,7 +75,7 @@ export function createBuilder(): Builder {
         } catch {
           // not base64 "Type:id" at all
         }
-        if (!decoded || !UUID.test(decoded.id)) throw new InvalidInputError('INVALID_ID', { id: globalID });
+        if (!decoded || !isUuid(decoded.id)) throw new InvalidInputError('INVALID_ID', { id: globalID });
         return decoded;
       },
       clientMutationId: 'omit',

@@ -1,13 +1,12 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { createApiKey, signIn } from '../auth/service.ts';
+import { isUuid } from '../db/ids.ts';
 import { AccessError, InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { USER_ERRORS } from '../errors/types.ts';
 import { runInTransaction } from '../events/transaction.ts';
 import { StaffRoleKind } from '../generated/prisma/enums.ts';
 import type { Builder } from '../schema/builder.ts';
 import { createStaff } from './service.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function addStaffTypes(builder: Builder) {
   const RoleEnum = builder.enumType(StaffRoleKind, {
@@ -143,7 +142,7 @@ export function addStaffTypes(builder: Builder) {
       authScopes: { permission: 'staff:manage' },
       args: { id: t.arg.id({ required: true }) },
       resolve: async (query, _root, args, ctx) => {
-        const key = UUID.test(String(args.id)) ? await ctx.db.apiKey.findUnique({ where: { id: String(args.id) } }) : null;
+        const key = isUuid(String(args.id)) ? await ctx.db.apiKey.findUnique({ where: { id: String(args.id) } }) : null;
         if (!key) throw new NotFoundError('ApiKey', String(args.id), ['id']);
         for (const storeId of key.storeIds) if (!ctx.auth.can('staff:manage', storeId)) throw new AccessError('FORBIDDEN');
         return ctx.db.apiKey.update({ ...query, where: { id: key.id }, data: { revokedAt: key.revokedAt ?? new Date() } });
