@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from 'graphql-ws';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { onHand, RECORD_SALE, uniqueId } from './helpers/queries.ts';
+import { sseSubscribe } from './helpers/sse.ts';
 import { subscribe, wsClient } from './helpers/ws.ts';
 
 const SALE_RECORDED = `subscription($stores: [ID!]) { saleRecorded(storeIds: $stores) { id externalId total store { code } lines { sku quantity } } }`;
@@ -70,28 +71,10 @@ describe('subscriptions over graphql-ws', () => {
     expect(before).toBeGreaterThan(0);
     // One unit sold takes the product from just above its reorder point to on it.
     await owner.ok(`mutation($s: ID!, $p: Int!) { setReorderPoint(storeId: $s, sku: "SN-004", reorderPoint: $p) { __typename } }`, { s: slt, p: before - 1 });
-    const res = await t.app.yoga.fetch('http://test/graphql', {
-      method: 'POST',
-      headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: `Bearer ${await t.token('MANAGER')}` },
-      body: JSON.stringify({ query: `subscription($s: ID!) { stockLow(storeId: $s) { sku onHand reorderPoint } }`, variables: { s: slt } }),
-    });
-    // Read from the start: the subscription is set up as the stream is pulled.
-    const reader = res.body!.getReader();
-    const firstEvent = (async () => {
-      let text = '';
-      const deadline = Date.now() + 5000;
-      while (!/data: \{"data"/.test(text) && Date.now() < deadline) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += new TextDecoder().decode(value);
-      }
-      await reader.cancel();
-      return text;
-    })();
-    await new Promise((r) => setTimeout(r, 200));
+    const sub = await sseSubscribe(t, `subscription($s: ID!) { stockLow(storeId: $s) { sku onHand reorderPoint } }`, { s: slt }, { token: await t.token('MANAGER') });
     await owner.ok(RECORD_SALE, { input: { ...sale(slt), lines: [{ sku: 'SN-004', quantity: 1, unitPrice: '6.50' }], payments: [{ method: 'CASH', amount: '6.50' }] } });
-    const text = await firstEvent;
-    const payload = JSON.parse(text.split('\n').find((l) => l.startsWith('data: {"data"'))!.slice(6));
+    const payload = await sub.next(5000);
+    await sub.close();
     expect(payload.data.stockLow).toEqual({ sku: 'SN-004', onHand: before - 1, reorderPoint: before - 1 });
   });
 });
