@@ -16,6 +16,10 @@ const schema = z.object({
   NODE_ENV: z.string().default('development'),
   /** The file listing the installed plugins (default plugins/config.ts). */
   STORE_CONFIG: z.string().optional(),
+  /** Time zone the scheduled jobs' cron expressions are read in. */
+  JOB_TIMEZONE: z.string().default('Asia/Shanghai'),
+  /** How often (seconds) the job queue looks for due occurrences and work; pg-boss's defaults when unset. */
+  JOB_POLL_SECONDS: z.coerce.number().int().min(1).max(30).optional(),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'DEMO_DATA'> & { DEMO_DATA: 'auto' | 'off' };

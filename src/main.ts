@@ -39,13 +39,14 @@ const app = await createApp({
   jwtSecret: resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR),
   redisUrl: config.REDIS_URL,
   redisChannelPrefix: config.REDIS_CHANNEL_PREFIX,
+  jobTimezone: config.JOB_TIMEZONE,
 });
 if (seeded) {
   await app.services.plugins.seedDemo();
   logger.info({ plugins: plugins.map((p) => p.name) }, 'plugin demo data created');
 }
 const port = await app.listen(config.PORT, config.HOST);
-app.services.plugins.scheduleJobs();
+await app.startJobs({ pollSeconds: config.JOB_POLL_SECONDS });
 logger.info(
   { port, database: database.kind, redis: Boolean(config.REDIS_URL), startupMs: Math.round(performance.now() - started) },
   'store-crm API ready',

@@ -10,6 +10,7 @@ import { resolvePrincipal } from './auth/service.ts';
 import { TokenService } from './auth/tokens.ts';
 import type { Database } from './db/client.ts';
 import { EventBus } from './events/bus.ts';
+import { JobScheduler } from './jobs/scheduler.ts';
 import { serveCustomerExport } from './customers/export.ts';
 import { negotiateLocale } from './i18n/locale.ts';
 import type { Logger } from './logger.ts';
@@ -27,6 +28,8 @@ export interface AppOptions {
   redisUrl?: string | undefined;
   redisChannelPrefix?: string;
   graphiql?: boolean;
+  /** Time zone of the jobs' cron expressions (default Asia/Shanghai). */
+  jobTimezone?: string;
 }
 
 export interface App {
@@ -36,6 +39,8 @@ export interface App {
   services: AppServices;
   /** Starts HTTP (GraphQL, GraphiQL, SSE) and graphql-ws on one port; resolves with the port. */
   listen(port: number, host?: string): Promise<number>;
+  /** Starts taking scheduled jobs from the job queue (`pollSeconds`: how often to look; tests shorten it). */
+  startJobs(options?: { pollSeconds?: number }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -90,7 +95,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   await plugins.start({ db: database.prisma, events, logger });
   const schema = buildSchema(plugins);
   let wsServer: WebSocketServer | null = null;
-  const metrics = new Metrics({ pool: () => database.poolStats(), websockets: () => wsServer?.clients.size ?? 0 });
+  let jobs: JobScheduler | null = null;
+  const metrics = new Metrics({
+    pool: () => database.poolStats(),
+    websockets: () => wsServer?.clients.size ?? 0,
+    jobQueue: async () => (jobs ? jobs.depth() : []),
+  });
   plugins.observeJob = (name, run) => metrics.timeJob(name, run);
 
   const yoga = createYoga<Record<string, unknown>, Context>({
@@ -201,6 +211,18 @@ export async function createApp(options: AppOptions): Promise<App> {
       await new Promise<void>((resolve) => httpServer!.listen(port, host, resolve));
       return (httpServer.address() as AddressInfo).port;
     },
+    async startJobs(opts = {}) {
+      if (jobs) return;
+      jobs = new JobScheduler({
+        database,
+        logger,
+        jobs: plugins.jobs,
+        run: (name, asOf) => plugins.runJob(name, asOf),
+        timezone: options.jobTimezone ?? 'Asia/Shanghai',
+        pollSeconds: opts.pollSeconds,
+      });
+      await jobs.start();
+    },
     async close() {
       if (wsServer) {
         for (const client of wsServer.clients) client.terminate();
@@ -210,7 +232,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         httpServer.closeAllConnections();
         await new Promise((r) => httpServer!.close(r));
       }
-      plugins.stopJobs();
+      await jobs?.stop();
       await events.close();
     },
   };

@@ -60,29 +60,3 @@ describe('plugin order and dependencies', () => {
     expect(() => new PluginHost([a, b])).toThrow(/circle: a → b → a/);
   });
 });
-
-describe('scheduled jobs', () => {
-  it('run soon after start, then every interval, until stopped', async () => {
-    const runs: Date[] = [];
-    const host = new PluginHost([
-      definePlugin({ name: 'ticker', jobs: [{ name: 'ticker.tick', everyMs: 40, run: async (_ctx, now) => (runs.push(now), { processed: 1 }) }] }),
-    ]);
-    const { EventBus } = await import('../src/events/bus.ts');
-    const { createLogger } = await import('../src/logger.ts');
-    await host.start({ db: undefined as never, events: new EventBus(), logger: createLogger('silent') });
-    host.scheduleJobs(5);
-    await new Promise((r) => setTimeout(r, 150));
-    host.stopJobs();
-    const count = runs.length;
-    expect(count).toBeGreaterThanOrEqual(3);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(runs.length).toBe(count);
-    expect(await host.runJob('ticker.tick', new Date('2030-01-01T00:00:00Z'))).toEqual({ processed: 1 });
-    expect(runs.at(-1)).toEqual(new Date('2030-01-01T00:00:00Z'));
-  });
-
-  it('refuses two jobs of the same name', () => {
-    const job = { name: 'same', everyMs: 1000, run: async () => ({ processed: 0 }) };
-    expect(() => new PluginHost([definePlugin({ name: 'a', jobs: [job] }), definePlugin({ name: 'b', jobs: [job] })])).toThrow('Two plugins define the job "same".');
-  });
-});

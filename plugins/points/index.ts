@@ -16,7 +16,7 @@ export type { PointsService, EarnContext, EarnContextProvider } from './service.
  */
 export function pointsPlugin(options?: PointsOptions) {
   const service = new PointsService(resolvePointsOptions(options));
-  const everyMs = service.options.jobIntervalMinutes * 60_000;
+  const cron = service.options.jobSchedule;
   return definePlugin({
     name: 'points',
     migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
@@ -27,8 +27,8 @@ export function pointsPlugin(options?: PointsOptions) {
     onCustomerMerge: (ids, unit) => service.merge(ids, unit),
     seedDemo: ({ db }) => seedPointsDemo(db, service),
     jobs: [
-      { name: 'points.release', everyMs, run: async ({ db }, now) => ({ processed: await service.releasePending(db, now) }) },
-      { name: 'points.expire', everyMs, run: async ({ db }, now) => ({ processed: await service.expire(db, now) }) },
+      { name: 'points.release', cron, run: async ({ db }, now) => ({ processed: await service.releasePending(db, now) }) },
+      { name: 'points.expire', cron, run: async ({ db }, now) => ({ processed: await service.expire(db, now) }) },
     ],
   });
 }

@@ -16,8 +16,8 @@ const schema = z.object({
   expiryMonths: z.number().int().positive().max(120).nullable().default(12),
   /** Categories that never earn points (e.g. tobacco, gift cards). */
   excludedCategories: z.array(z.string()).default([]),
-  /** How often the scheduled jobs (release pending points, expire old ones) run, in minutes. */
-  jobIntervalMinutes: z.number().positive().default(60),
+  /** When the scheduled jobs (release pending points, expire old ones) run: cron, in JOB_TIMEZONE. Hourly by default. */
+  jobSchedule: z.string().default('5 * * * *'),
 });
 
 export type PointsOptions = z.input<typeof schema>;

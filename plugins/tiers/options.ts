@@ -8,8 +8,8 @@ const schema = z.object({
   reviewMonths: z.number().int().min(1).max(60).default(12),
   /** Days a member keeps a tier after a review found they no longer qualify. */
   graceDays: z.number().int().min(0).max(365).default(30),
-  /** How often the review job runs, in minutes. */
-  jobIntervalMinutes: z.number().positive().default(60),
+  /** When the review job runs: cron, in JOB_TIMEZONE. Hourly by default. */
+  jobSchedule: z.string().default('15 * * * *'),
 });
 
 export type TierOptions = z.input<typeof schema>;

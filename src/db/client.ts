@@ -8,6 +8,8 @@ import type { SqlRunner } from './migrate.ts';
 export interface Database {
   prisma: PrismaClient;
   kind: 'pglite' | 'postgres';
+  /** What else may connect to the same database (the job queue): the server's URL, or the embedded instance. */
+  backend: { kind: 'postgres'; url: string } | { kind: 'pglite'; pglite: PGlite };
   /** Runs raw SQL outside Prisma (migrations, benchmarks). */
   sql: SqlRunner;
   /** PostgreSQL pool figures for /metrics; null on the embedded database. */
@@ -42,6 +44,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return {
       prisma,
       kind: 'postgres',
+      backend: { kind: 'postgres', url: options.url },
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       sql: {
         exec: async (text) => {
@@ -82,6 +85,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     prisma,
     kind: 'pglite',
+    backend: { kind: 'pglite', pglite },
     poolStats: () => null,
     sql: {
       exec: async (text) => {

@@ -7,6 +7,8 @@ export interface MetricsSources {
   pool?: () => { total: number; idle: number; waiting: number } | null;
   /** Open graphql-ws connections. */
   websockets?: () => number;
+  /** Jobs waiting, running and failed in the job queue, per job. */
+  jobQueue?: () => Promise<{ job: string; queued: number; active: number; failed: number }[]>;
 }
 
 /**
@@ -61,6 +63,23 @@ export class Metrics {
           this.set({ state: 'total' }, stats.total);
           this.set({ state: 'idle' }, stats.idle);
           this.set({ state: 'waiting' }, stats.waiting);
+        },
+      });
+    }
+    const jobQueue = sources.jobQueue;
+    if (jobQueue) {
+      new Gauge({
+        name: 'storecrm_job_queue_jobs',
+        help: 'Jobs in the job queue by job and state (queued: waiting to run, active: running, failed: retained failures).',
+        labelNames: ['job', 'state'],
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          for (const q of await jobQueue()) {
+            this.set({ job: q.job, state: 'queued' }, q.queued);
+            this.set({ job: q.job, state: 'active' }, q.active);
+            this.set({ job: q.job, state: 'failed' }, q.failed);
+          }
         },
       });
     }

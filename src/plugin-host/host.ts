@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { RefundStep } from '../sales/refund-pipeline.ts';
 import type { SaleStep } from '../sales/pipeline.ts';
 import type { Builder } from '../schema/builder.ts';
+import { CronExpressionParser } from 'cron-parser';
 import { PluginConfigError } from './errors.ts';
 import { ServiceRegistry } from './services.ts';
 
@@ -19,13 +20,19 @@ export interface PluginContext {
   logger: Logger;
 }
 
-/** A job the host runs on a schedule. It must be safe to run twice for the same moment. */
+/**
+ * A job the host runs on a schedule, through the job queue (src/jobs/scheduler.ts): each
+ * occurrence once across every API process. It must still be safe to run twice for the same
+ * moment: a run that crashed after committing is retried.
+ */
 export interface ScheduledJob {
-  /** Unique, prefixed with the plugin's name: "points.expire". */
+  /** Unique, prefixed with the plugin's name: "points.expire". Letters, digits, . _ - / only. */
   name: string;
-  /** How often the in-process scheduler runs it. */
-  everyMs: number;
-  /** `now` is the moment the run stands for (tests and catch-up runs pass another one). */
+  /** When it runs: a 5-field cron expression in the deployment's JOB_TIMEZONE ("5 * * * *": hourly at :05). */
+  cron: string;
+  /** A run still going after this long is presumed dead and retried (default 900). */
+  timeoutSeconds?: number;
+  /** `now` is the moment the run stands for (the cron occurrence; tests and catch-up runs pass another one). */
   run(ctx: PluginContext, now: Date): Promise<{ processed: number }>;
 }
 
@@ -77,7 +84,6 @@ export function parsePluginOptions<T>(
 export class PluginHost {
   readonly plugins: readonly StorePlugin[];
   readonly services = new ServiceRegistry();
-  private timers: NodeJS.Timeout[] = [];
   /** Wraps every job run (metrics); set by the app. */
   observeJob: <T>(name: string, run: () => Promise<T>) => Promise<T> = (_name, run) => run();
   private context: PluginContext | null = null;
@@ -87,6 +93,8 @@ export class PluginHost {
     const jobNames = new Set<string>();
     for (const job of this.jobs) {
       if (jobNames.has(job.name)) throw new PluginConfigError(`Two plugins define the job "${job.name}".`);
+      if (!/^[\w.\-/]+$/.test(job.name)) throw new PluginConfigError(`Job name "${job.name}" may only hold letters, digits and . _ - /.`);
+      assertCron(job.name, job.cron);
       jobNames.add(job.name);
     }
   }
@@ -140,25 +148,15 @@ export class PluginHost {
     const context = this.context;
     return this.observeJob(name, () => job.run(context, now));
   }
+}
 
-  /** In-process schedule: each job every `everyMs`. Several processes may all run it; jobs are idempotent. */
-  scheduleJobs(firstRunAfterMs = 10_000) {
-    for (const job of this.jobs) {
-      const run = () => {
-        this.runJob(job.name).catch((err) => this.context?.logger.error({ err, job: job.name }, 'scheduled job failed'));
-      };
-      // A first run soon after start, so a process restarted more often than `everyMs` still runs its jobs.
-      const first = setTimeout(run, Math.min(firstRunAfterMs, job.everyMs));
-      const timer = setInterval(run, job.everyMs);
-      first.unref();
-      timer.unref();
-      this.timers.push(first, timer);
-    }
-  }
-
-  stopJobs() {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers = [];
+/** A cron expression a plugin's options carry, checked when the plugin is built. */
+export function assertCron(what: string, cron: string) {
+  try {
+    if (!cron.trim() || cron.trim().split(/\s+/).length !== 5) throw new Error('five fields expected (minute hour day month weekday)');
+    CronExpressionParser.parse(cron);
+  } catch (error) {
+    throw new PluginConfigError(`Schedule of "${what}" is not a cron expression: "${cron}" (${(error as Error).message}).`);
   }
 }
 

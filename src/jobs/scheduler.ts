@@ -1,0 +1,108 @@
+import { CronExpressionParser } from 'cron-parser';
+import { PgBoss, fromPglite, type ConstructorOptions } from 'pg-boss';
+import type { Database } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import type { ScheduledJob } from '../plugin-host/host.ts';
+
+export interface JobSchedulerOptions {
+  database: Database;
+  logger: Logger;
+  jobs: readonly ScheduledJob[];
+  /** Runs one occurrence of a job; `asOf` is the moment the occurrence stands for. */
+  run(name: string, asOf: Date): Promise<{ processed: number }>;
+  /** Time zone the cron expressions are read in (a chain's "03:00" is its own 03:00). */
+  timezone: string;
+  /** How often idle workers and the cron pass look for due work, in seconds (tests shorten it). */
+  pollSeconds?: number;
+}
+
+export interface JobQueueDepth {
+  job: string;
+  queued: number;
+  active: number;
+  failed: number;
+}
+
+/** pg-boss keeps its tables in a schema of their own, away from Prisma's. */
+const QUEUE_SCHEMA = 'jobqueue';
+
+/**
+ * Scheduled jobs through pg-boss, a job queue kept in the system of record: on PostgreSQL when
+ * DATABASE_URL is set, on the embedded database otherwise. Every API process starts one; pg-boss
+ * claims each cron occurrence once across all of them and hands its job to exactly one worker
+ * (SKIP LOCKED), retries a failed run, and catches up once on an occurrence missed while every
+ * process was down. Jobs stay idempotent all the same: a run that crashes after committing its
+ * work but before pg-boss records completion is run again.
+ */
+export class JobScheduler {
+  private readonly boss: PgBoss;
+  private started = false;
+
+  constructor(private readonly options: JobSchedulerOptions) {
+    const poll = options.pollSeconds;
+    const backend: ConstructorOptions =
+      options.database.backend.kind === 'postgres'
+        ? // A small pool of its own: the queue's polling never waits behind API requests for a connection.
+          { connectionString: options.database.backend.url, max: 3, application_name: 'storecrm-jobs' }
+        : { db: fromPglite(options.database.backend.pglite), backend: 'pglite' };
+    this.boss = new PgBoss({
+      ...backend,
+      schema: QUEUE_SCHEMA,
+      ...(poll ? { cronMonitorIntervalSeconds: poll, cronWorkerIntervalSeconds: poll } : {}),
+    });
+    this.boss.on('error', (err) => options.logger.error({ err }, 'job queue error'));
+  }
+
+  get jobNames(): string[] {
+    return this.options.jobs.map((j) => j.name);
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    const { logger, timezone } = this.options;
+    await this.boss.start();
+    this.started = true;
+    const installed = new Set(this.jobNames);
+    for (const job of this.options.jobs) {
+      if (!(await this.boss.getQueue(job.name))) {
+        await this.boss.createQueue(job.name, { retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: job.timeoutSeconds ?? 900 });
+      }
+      await this.boss.schedule(job.name, job.cron, {}, { tz: timezone, missed: 'once' });
+      await this.boss.work(job.name, { includeMetadata: true, batchSize: 1, ...(this.options.pollSeconds ? { pollingIntervalSeconds: this.options.pollSeconds } : {}) }, async ([queued]) => {
+        if (!queued) return;
+        const asOf = occurrenceBefore(job.cron, timezone, queued.createdOn);
+        const result = await this.options.run(job.name, asOf);
+        logger.info({ job: job.name, jobId: queued.id, asOf, attempt: queued.retryCount + 1, processed: result.processed }, 'scheduled job done');
+        return result;
+      });
+    }
+    // A plugin that was removed leaves its schedule behind; without this it would keep queueing work nobody takes.
+    for (const schedule of await this.boss.getSchedules()) {
+      if (!installed.has(schedule.name)) await this.boss.unschedule(schedule.name, schedule.key);
+    }
+    logger.info({ jobs: this.options.jobs.map((j) => ({ name: j.name, cron: j.cron })), timezone }, 'job scheduler started');
+  }
+
+  /** Jobs waiting, running and failed per job, for /metrics. */
+  async depth(): Promise<JobQueueDepth[]> {
+    if (!this.started || !this.jobNames.length) return [];
+    const queues = await this.boss.getQueues(this.jobNames);
+    return queues.map((q) => ({ job: q.name, queued: q.queuedCount, active: q.activeCount, failed: q.failedCount }));
+  }
+
+  /** Stops taking work and waits (up to 20 s) for running jobs to finish. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.boss.stop({ graceful: true, timeout: 20_000 });
+  }
+}
+
+/**
+ * The occurrence a queued run stands for: the latest time the cron expression names at or before
+ * the job was queued. pg-boss queues an occurrence's job within seconds of it (or, after downtime,
+ * one catch-up job standing for the latest missed occurrence) but does not hand the occurrence over.
+ */
+export function occurrenceBefore(cron: string, timezone: string, queuedAt: Date): Date {
+  return CronExpressionParser.parse(cron, { tz: timezone, currentDate: new Date(queuedAt.getTime() + 1) }).prev().toDate();
+}
