@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /** Everything the API reads from the environment, checked once at start. README lists them. */
@@ -12,6 +13,11 @@ const schema = z.object({
   /** auto: demo data when the database has no store (default, except with NODE_ENV=production). */
   DEMO_DATA: z.enum(['auto', 'off']).optional(),
   DB_POOL_SIZE: z.coerce.number().int().min(1).default(10),
+  /** API processes sharing the port: a number, or "auto" for one per CPU core. */
+  WEB_CONCURRENCY: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(64)])
+    .default(1)
+    .transform((n) => (n === 'auto' ? availableParallelism() : n)),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   NODE_ENV: z.string().default('development'),
   /** The file listing the installed plugins (default plugins/config.ts). */
@@ -22,7 +28,7 @@ const schema = z.object({
   JOB_POLL_SECONDS: z.coerce.number().int().min(1).max(30).optional(),
 });
 
-export type Config = Omit<z.infer<typeof schema>, 'DEMO_DATA'> & { DEMO_DATA: 'auto' | 'off' };
+export type Config = Omit<z.output<typeof schema>, 'DEMO_DATA'> & { DEMO_DATA: 'auto' | 'off' };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
@@ -31,6 +37,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${problems}`);
   }
   const config = parsed.data;
+  if (config.WEB_CONCURRENCY > 1 && (!config.DATABASE_URL || !config.REDIS_URL)) {
+    // The embedded database lives in one process; subscribers on one process hear sales recorded on another only through Redis.
+    throw new Error(
+      `Invalid configuration:\n  WEB_CONCURRENCY: ${config.WEB_CONCURRENCY} processes need DATABASE_URL (a PostgreSQL server) and REDIS_URL (events shared between processes)`,
+    );
+  }
   // A production database must never be filled with demo customers by accident.
   return { ...config, DEMO_DATA: config.DEMO_DATA ?? (config.NODE_ENV === 'production' ? 'off' : 'auto') };
 }

@@ -4,5 +4,5 @@ export type { Logger };
 
 /** Structured JSON logs on stdout, one line per event; a process manager collects them. */
 export function createLogger(level: string = 'info'): Logger {
-  return pino({ level, base: { service: 'storecrm' }, timestamp: pino.stdTimeFunctions.isoTime });
+  return pino({ level, base: { service: 'storecrm', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
 }

@@ -1,79 +1,76 @@
-import { join } from 'node:path';
+// `npm start`: one API process, or with WEB_CONCURRENCY > 1 a primary that prepares the database
+// and a cluster of API processes sharing the port. src/startup.ts has the steps.
+import cluster from 'node:cluster';
+import { reportReady, runPrimary } from './cluster.ts';
 import { loadConfig } from './config.ts';
-import { openDatabase } from './db/client.ts';
-import { migrateDatabase, resolveJwtSecret } from './db/setup.ts';
-import { DEMO_ACCOUNTS, DEMO_POS_KEY, seedDemoData } from './demo/seed.ts';
+import { resolveJwtSecret } from './db/setup.ts';
 import { createLogger } from './logger.ts';
 import { loadInstalledPlugins } from './plugin-host/config.ts';
-import { createApp } from './server.ts';
+import { hasDemoAccounts, open, prepareDatabase, printDemoAccounts, serve } from './startup.ts';
 
 const started = performance.now();
 const config = loadConfig();
 const logger = createLogger(config.LOG_LEVEL);
-
-const database = await openDatabase({
-  url: config.DATABASE_URL,
-  dataDir: join(config.DATA_DIR, 'pglite'),
-  poolSize: config.DB_POOL_SIZE,
-  onConnectionError: (err) => logger.warn({ err }, 'idle database connection lost'),
-});
 const plugins = await loadInstalledPlugins(config.STORE_CONFIG);
-const applied = await migrateDatabase(database, plugins.flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])));
-if (applied.length) logger.info({ applied }, 'migrations applied');
 
-let seeded = false;
-if (config.DEMO_DATA === 'auto' && (await database.prisma.store.count()) === 0) {
-  const counts = await seedDemoData(database.prisma);
-  seeded = true;
-  logger.info(counts, 'demo data created');
-}
-
-if (!seeded && (await database.prisma.staff.count()) === 0) {
-  logger.warn('no staff account exists yet: create the first store and owner with `npm run bootstrap` (see README)');
-}
-
-const app = await createApp({
-  database,
-  logger,
-  plugins,
-  jwtSecret: resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR),
-  redisUrl: config.REDIS_URL,
-  redisChannelPrefix: config.REDIS_CHANNEL_PREFIX,
-  jobTimezone: config.JOB_TIMEZONE,
-});
-if (seeded) {
-  await app.services.plugins.seedDemo();
-  logger.info({ plugins: plugins.map((p) => p.name) }, 'plugin demo data created');
-}
-const port = await app.listen(config.PORT, config.HOST);
-await app.startJobs({ pollSeconds: config.JOB_POLL_SECONDS });
-logger.info(
-  { port, database: database.kind, redis: Boolean(config.REDIS_URL), startupMs: Math.round(performance.now() - started) },
-  'store-crm API ready',
-);
-
-if (config.DEMO_DATA === 'auto' && (seeded || (await database.prisma.staff.count({ where: { login: DEMO_ACCOUNTS[0]!.login } })) > 0)) {
-  const lines = DEMO_ACCOUNTS.map((a) => `  ${a.role.padEnd(16)} ${a.login.padEnd(24)} ${a.password}   ${a.note}`);
-  process.stderr.write(
-    [
-      '',
-      `GraphiQL: http://localhost:${port}/graphql`,
-      'Demo accounts (mutation signIn(login, password) → token; send "Authorization: Bearer <token>"):',
-      ...lines,
-      `  POS API key (cashier, 北京三里屯店): send "Authorization: Bearer ${DEMO_POS_KEY}"`,
-      '',
-    ].join('\n'),
-  );
-}
-
-let closing = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down');
+if (cluster.isWorker) {
+  // The primary migrated and seeded; a worker only serves.
+  const database = await open(config, logger);
+  const { app, port } = await serve(config, logger, database, plugins, config.JWT_SECRET!);
+  logger.info({ port, worker: cluster.worker?.id }, 'API process ready');
+  reportReady(port);
+  onShutdown(async () => {
     await app.close();
     await database.close();
-    process.exit(0);
   });
+} else if (config.WEB_CONCURRENCY > 1) {
+  const database = await open(config, logger);
+  await prepareDatabase(config, logger, database, plugins);
+  const demo = await hasDemoAccounts(config, database);
+  await database.close();
+  runPrimary({
+    workers: config.WEB_CONCURRENCY,
+    logger,
+    // Every process signs and checks staff tokens with the same secret.
+    env: { JWT_SECRET: resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR) },
+    onReady: (port) => {
+      logger.info(
+        { port, processes: config.WEB_CONCURRENCY, database: 'postgres', redis: true, startupMs: Math.round(performance.now() - started) },
+        'store-crm API ready',
+      );
+      if (demo) printDemoAccounts(port);
+    },
+  });
+} else {
+  const database = await open(config, logger);
+  await prepareDatabase(config, logger, database, plugins);
+  const { app, port } = await serve(config, logger, database, plugins, resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR));
+  logger.info(
+    { port, processes: 1, database: database.kind, redis: Boolean(config.REDIS_URL), startupMs: Math.round(performance.now() - started) },
+    'store-crm API ready',
+  );
+  if (await hasDemoAccounts(config, database)) printDemoAccounts(port);
+  onShutdown(async () => {
+    await app.close();
+    await database.close();
+  });
+}
+
+/** SIGTERM (process managers, deploys) and SIGINT (Ctrl-C): finish what is in flight, then exit. */
+function onShutdown(close: () => Promise<void>) {
+  let closing = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, async () => {
+      if (closing) return;
+      closing = true;
+      logger.info({ signal }, 'shutting down');
+      try {
+        await close();
+        process.exit(0);
+      } catch (err) {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      }
+    });
+  }
 }

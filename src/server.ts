@@ -7,6 +7,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { GraphQLSchema } from 'graphql';
 import { resolvePrincipal } from './auth/service.ts';
+import { metricsForScrape, shareMetrics } from './cluster.ts';
 import { TokenService } from './auth/tokens.ts';
 import type { Database } from './db/client.ts';
 import { EventBus } from './events/bus.ts';
@@ -102,6 +103,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     jobQueue: async () => (jobs ? jobs.depth() : []),
   });
   plugins.observeJob = (name, run) => metrics.timeJob(name, run);
+  shareMetrics(metrics.registry);
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -158,7 +160,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       await events.ready();
       httpServer = createServer((req, res) => {
         if (req.url === '/healthz') {
-          res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+          // The pid tells an operator (and a test) which process of a cluster answered.
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', pid: process.pid }));
           return;
         }
         if (req.url === '/readyz') {
@@ -169,7 +172,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           return;
         }
         if (req.url === '/metrics') {
-          void metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text));
+          void metricsForScrape(metrics.registry).then(({ text, contentType }) => res.writeHead(200, { 'content-type': contentType }).end(text));
           return;
         }
         if (req.method === 'GET' && req.url?.startsWith('/exports/customers.csv')) {
@@ -229,8 +232,15 @@ export async function createApp(options: AppOptions): Promise<App> {
         await new Promise((r) => wsServer!.close(r));
       }
       if (httpServer) {
-        httpServer.closeAllConnections();
-        await new Promise((r) => httpServer!.close(r));
+        // Stop accepting, let requests in flight (a sale a till is waiting for) finish, then cut what is left.
+        const server = httpServer;
+        const closed = new Promise((r) => server.close(r));
+        server.closeIdleConnections();
+        const drained = await Promise.race([closed.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000).unref())]);
+        if (!drained) {
+          server.closeAllConnections();
+          await closed;
+        }
       }
       await jobs?.stop();
       await events.close();

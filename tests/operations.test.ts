@@ -13,7 +13,7 @@ describe('operations endpoints', () => {
   afterAll(() => t?.close());
 
   it('/healthz answers while the process lives; /readyz checks the database', async () => {
-    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok', pid: process.pid });
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', database: true, redis: true });

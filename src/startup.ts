@@ -1,0 +1,82 @@
+import { join } from 'node:path';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db/client.ts';
+import { migrateDatabase } from './db/setup.ts';
+import { DEMO_ACCOUNTS, DEMO_POS_KEY, seedDemoData } from './demo/seed.ts';
+import { EventBus } from './events/bus.ts';
+import type { Logger } from './logger.ts';
+import { PluginHost, type StorePlugin } from './plugin-host/host.ts';
+import { createApp, type App } from './server.ts';
+
+/** What `npm start` does, in the order it does it; src/main.ts composes these for one process or a cluster. */
+
+export function open(config: Config, logger: Logger): Promise<Database> {
+  return openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: join(config.DATA_DIR, 'pglite'),
+    poolSize: config.DB_POOL_SIZE,
+    onConnectionError: (err) => logger.warn({ err }, 'idle database connection lost'),
+  });
+}
+
+/**
+ * Migrations, then demo data when the database is empty (DEMO_DATA=auto). Runs once per start,
+ * before any process serves: in a cluster, the primary does it and the workers only serve.
+ */
+export async function prepareDatabase(config: Config, logger: Logger, database: Database, plugins: StorePlugin[]): Promise<{ seeded: boolean }> {
+  const applied = await migrateDatabase(database, plugins.flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])));
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+
+  if (config.DEMO_DATA === 'auto' && (await database.prisma.store.count()) === 0) {
+    const counts = await seedDemoData(database.prisma);
+    logger.info(counts, 'demo data created');
+    // Plugins' demo data needs their setup (services they provide each other), not a server.
+    const host = new PluginHost(plugins);
+    const events = new EventBus();
+    await host.start({ db: database.prisma, events, logger });
+    await host.seedDemo();
+    await events.close();
+    logger.info({ plugins: plugins.map((p) => p.name) }, 'plugin demo data created');
+    return { seeded: true };
+  }
+  if ((await database.prisma.staff.count()) === 0) {
+    logger.warn('no staff account exists yet: create the first store and owner with `npm run bootstrap` (see README)');
+  }
+  return { seeded: false };
+}
+
+/** One API process: GraphQL over HTTP and WebSockets, the operations endpoints, and the job queue. */
+export async function serve(config: Config, logger: Logger, database: Database, plugins: StorePlugin[], jwtSecret: string): Promise<{ app: App; port: number }> {
+  const app = await createApp({
+    database,
+    logger,
+    plugins,
+    jwtSecret,
+    redisUrl: config.REDIS_URL,
+    redisChannelPrefix: config.REDIS_CHANNEL_PREFIX,
+    jobTimezone: config.JOB_TIMEZONE,
+  });
+  const port = await app.listen(config.PORT, config.HOST);
+  await app.startJobs({ pollSeconds: config.JOB_POLL_SECONDS });
+  return { app, port };
+}
+
+/** True when the demo sign-ins exist (and DEMO_DATA=auto), so they are worth printing. */
+export async function hasDemoAccounts(config: Config, database: Database): Promise<boolean> {
+  return config.DEMO_DATA === 'auto' && (await database.prisma.staff.count({ where: { login: DEMO_ACCOUNTS[0]!.login } })) > 0;
+}
+
+/** The demo sign-ins, on stderr for the person who just typed `npm start`. */
+export function printDemoAccounts(port: number) {
+  const lines = DEMO_ACCOUNTS.map((a) => `  ${a.role.padEnd(16)} ${a.login.padEnd(24)} ${a.password}   ${a.note}`);
+  process.stderr.write(
+    [
+      '',
+      `GraphiQL: http://localhost:${port}/graphql`,
+      'Demo accounts (mutation signIn(login, password) → token; send "Authorization: Bearer <token>"):',
+      ...lines,
+      `  POS API key (cashier, 北京三里屯店): send "Authorization: Bearer ${DEMO_POS_KEY}"`,
+      '',
+    ].join('\n'),
+  );
+}
