@@ -6,6 +6,8 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.string().url().optional(),
+  /** A read replica of DATABASE_URL for analytics queries (reports, exports, dashboards). */
+  DATABASE_REPLICA_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('.data'),
   REDIS_URL: z.string().url().optional(),
   REDIS_CHANNEL_PREFIX: z.string().default('storecrm:'),
@@ -37,6 +39,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${problems}`);
   }
   const config = parsed.data;
+  if (config.DATABASE_REPLICA_URL && !config.DATABASE_URL) {
+    throw new Error('Invalid configuration:\n  DATABASE_REPLICA_URL: a replica needs its primary in DATABASE_URL');
+  }
   if (config.WEB_CONCURRENCY > 1 && (!config.DATABASE_URL || !config.REDIS_URL)) {
     // The embedded database lives in one process; subscribers on one process hear sales recorded on another only through Redis.
     throw new Error(

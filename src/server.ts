@@ -92,7 +92,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     channelPrefix: options.redisChannelPrefix,
     onHandlerError: (type, err) => logger.error({ err, event: type }, 'event handler failed'),
   });
-  const services: AppServices = { db: database.prisma, logger, events, tokens: new TokenService(options.jwtSecret), plugins };
+  const services: AppServices = { db: database.prisma, analytics: database.analytics, logger, events, tokens: new TokenService(options.jwtSecret), plugins };
   await plugins.start({ db: database.prisma, events, logger });
   const schema = buildSchema(plugins);
   let wsServer: WebSocketServer | null = null;
@@ -145,10 +145,18 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   let httpServer: Server | null = null;
 
-  /** /readyz: the database answers and, when used, Redis too. A load balancer sends traffic only then. */
-  async function ready(): Promise<{ database: boolean; redis: boolean }> {
-    const database = await services.db.$queryRaw`SELECT 1`.then(() => true, () => false);
-    return { database, redis: await events.healthy() };
+  /**
+   * /readyz: the database answers and, when used, Redis too. A load balancer sends traffic only
+   * then. A replica that is down is reported but does not take the process out of rotation:
+   * sales and look-ups do not need it, only reports do.
+   */
+  async function ready(): Promise<{ ok: boolean; checks: Record<string, boolean> }> {
+    const [primary, redis, replica] = await Promise.all([
+      services.db.$queryRaw`SELECT 1`.then(() => true, () => false),
+      events.healthy(),
+      database.replicaHealthy(),
+    ]);
+    return { ok: primary && redis, checks: { database: primary, redis, ...(services.analytics !== services.db ? { replica } : {}) } };
   }
 
   return {
@@ -165,8 +173,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           return;
         }
         if (req.url === '/readyz') {
-          void ready().then((checks) => {
-            const ok = checks.database && checks.redis;
+          void ready().then(({ ok, checks }) => {
             res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'not ready', ...checks }));
           });
           return;

@@ -13,6 +13,7 @@ import { createApp, type App } from './server.ts';
 export function open(config: Config, logger: Logger): Promise<Database> {
   return openDatabase({
     url: config.DATABASE_URL,
+    replicaUrl: config.DATABASE_REPLICA_URL,
     dataDir: join(config.DATA_DIR, 'pglite'),
     poolSize: config.DB_POOL_SIZE,
     onConnectionError: (err) => logger.warn({ err }, 'idle database connection lost'),

@@ -41,7 +41,7 @@ describe('operations endpoints', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(await metric(/^storecrm_websocket_connections /)).toBe(0);
     expect(await metric(/^storecrm_process_resident_memory_bytes /)).toBeGreaterThan(0);
-    if (t.db.url) expect(await metric(/^storecrm_db_pool_connections\{state="total"\}/)).toBeGreaterThan(0);
+    if (t.db.url) expect(await metric(/^storecrm_db_pool_connections\{pool="primary",state="total"\}/)).toBeGreaterThan(0);
   });
 });
 

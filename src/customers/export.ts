@@ -106,7 +106,7 @@ export async function serveCustomerExport(req: IncomingMessage, res: ServerRespo
     'content-type': 'text/csv; charset=utf-8',
     'content-disposition': `attachment; filename="customers-${new Date().toISOString().slice(0, 10)}.csv"`,
   });
-  for await (const chunk of exportCustomersCsv(services.db, filter, locale)) {
+  for await (const chunk of exportCustomersCsv(services.analytics, filter, locale)) {
     if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
   }
   res.end();

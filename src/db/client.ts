@@ -7,19 +7,29 @@ import type { SqlRunner } from './migrate.ts';
 
 export interface Database {
   prisma: PrismaClient;
+  /**
+   * For read-only analytics (reports, exports, dashboards): a client on DATABASE_REPLICA_URL when
+   * one is set, else the same client as `prisma`. A replica may lag the primary by a moment, so
+   * nothing that must read its own writes (a sale, then its points) uses it.
+   */
+  analytics: PrismaClient;
   kind: 'pglite' | 'postgres';
   /** What else may connect to the same database (the job queue): the server's URL, or the embedded instance. */
   backend: { kind: 'postgres'; url: string } | { kind: 'pglite'; pglite: PGlite };
   /** Runs raw SQL outside Prisma (migrations, benchmarks). */
   sql: SqlRunner;
-  /** PostgreSQL pool figures for /metrics; null on the embedded database. */
-  poolStats(): { total: number; idle: number; waiting: number } | null;
+  /** PostgreSQL pool figures for /metrics, per pool (primary, replica); empty on the embedded database. */
+  poolStats(): { pool: 'primary' | 'replica'; total: number; idle: number; waiting: number }[];
+  /** For /readyz: the replica answers (true when there is none). */
+  replicaHealthy(): Promise<boolean>;
   close(): Promise<void>;
 }
 
 export interface DatabaseOptions {
   /** postgres://… ; when absent the embedded PGlite database is used. */
   url?: string | undefined;
+  /** postgres://… of a read replica for analytics queries (only with `url`). */
+  replicaUrl?: string | undefined;
   /** Folder for the embedded database; `memory://` keeps it in memory (tests). */
   dataDir?: string;
   /** Called with every SQL statement Prisma sends (statement-count tests, debugging). */
@@ -41,11 +51,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     pool.on('error', (error) => options.onConnectionError?.(error));
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool), log: prismaLog(options.onQuery) as never });
     attachQueryListener(prisma, options.onQuery);
+    const replicaPool = options.replicaUrl ? new Pool({ connectionString: options.replicaUrl, max: options.poolSize ?? 10 }) : null;
+    replicaPool?.on('error', (error) => options.onConnectionError?.(error));
+    const analytics = replicaPool ? new PrismaClient({ adapter: new PrismaPg(replicaPool), log: prismaLog(options.onQuery) as never }) : prisma;
+    if (replicaPool) attachQueryListener(analytics, options.onQuery);
+    const stats = (name: 'primary' | 'replica', p: InstanceType<typeof Pool>) => ({ pool: name, total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount });
     return {
       prisma,
+      analytics,
       kind: 'postgres',
       backend: { kind: 'postgres', url: options.url },
-      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      poolStats: () => [stats('primary', pool), ...(replicaPool ? [stats('replica', replicaPool)] : [])],
+      replicaHealthy: async () => (replicaPool ? replicaPool.query('SELECT 1').then(() => true, () => false) : true),
       sql: {
         exec: async (text) => {
           await pool.query(text);
@@ -73,6 +90,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       close: async () => {
         await prisma.$disconnect();
         await pool.end();
+        if (replicaPool) {
+          await analytics.$disconnect();
+          await replicaPool.end();
+        }
       },
     };
   }
@@ -84,9 +105,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   attachQueryListener(prisma, options.onQuery);
   return {
     prisma,
+    analytics: prisma,
     kind: 'pglite',
     backend: { kind: 'pglite', pglite },
-    poolStats: () => null,
+    poolStats: () => [],
+    replicaHealthy: async () => true,
     sql: {
       exec: async (text) => {
         await pglite.exec(text);

@@ -3,8 +3,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Context } from '../schema/context.ts';
 
 export interface MetricsSources {
-  /** PostgreSQL pool figures (absent on the embedded database). */
-  pool?: () => { total: number; idle: number; waiting: number } | null;
+  /** PostgreSQL pool figures per pool (none on the embedded database). */
+  pool?: () => { pool: string; total: number; idle: number; waiting: number }[];
   /** Open graphql-ws connections. */
   websockets?: () => number;
   /** Jobs waiting, running and failed in the job queue, per job. */
@@ -54,15 +54,15 @@ export class Metrics {
     if (pool) {
       new Gauge({
         name: 'storecrm_db_pool_connections',
-        help: 'PostgreSQL pool connections by state (total, idle, waiting clients).',
-        labelNames: ['state'],
+        help: 'PostgreSQL pool connections by pool (primary, replica) and state (total, idle, waiting clients).',
+        labelNames: ['pool', 'state'],
         registers: [this.registry],
         collect() {
-          const stats = pool();
-          if (!stats) return;
-          this.set({ state: 'total' }, stats.total);
-          this.set({ state: 'idle' }, stats.idle);
-          this.set({ state: 'waiting' }, stats.waiting);
+          for (const stats of pool()) {
+            this.set({ pool: stats.pool, state: 'total' }, stats.total);
+            this.set({ pool: stats.pool, state: 'idle' }, stats.idle);
+            this.set({ pool: stats.pool, state: 'waiting' }, stats.waiting);
+          }
         },
       });
     }

@@ -137,7 +137,7 @@ export function addSaleTypes(builder: Builder) {
         from: t.arg({ type: 'Date', required: true }),
         to: t.arg({ type: 'Date', required: true }),
       },
-      resolve: (_root, args, ctx) => salesByDay(ctx.db, args.storeId.id, args.from, args.to),
+      resolve: (_root, args, ctx) => salesByDay(ctx.app.analytics, args.storeId.id, args.from, args.to),
     }),
   }));
 

@@ -9,6 +9,8 @@ import type { PluginHost } from '../plugin-host/host.ts';
 /** Long-lived parts of one running API process, shared by every request. */
 export interface AppServices {
   db: Db;
+  /** Read-only analytics (reports, exports, dashboards): the read replica when configured, else `db`. May lag `db`. */
+  analytics: Db;
   logger: Logger;
   events: EventBus;
   tokens: TokenService;
