@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
-import { wsClient } from './helpers/ws.ts';
+import { subscribe, wsClient } from './helpers/ws.ts';
 
 describe('operations endpoints', () => {
   let t: TestApp;
@@ -37,9 +37,16 @@ describe('operations endpoints', () => {
     const client = wsClient(base.replace('http', 'ws') + '/graphql', { authorization: `Bearer ${await t.token('OWNER')}` });
     await new Promise((r) => setTimeout(r, 200));
     expect(await metric(/^storecrm_websocket_connections /)).toBe(1);
+    const live = [1, 2].map(() => subscribe(client, `subscription Feed { saleRecorded { id } }`));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await metric(/^storecrm_graphql_subscriptions_active\{operation="Feed"\}/)).toBe(2);
+    live[0]!.close();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await metric(/^storecrm_graphql_subscriptions_active\{operation="Feed"\}/)).toBe(1);
     await client.dispose();
     await new Promise((r) => setTimeout(r, 200));
     expect(await metric(/^storecrm_websocket_connections /)).toBe(0);
+    expect(await metric(/^storecrm_graphql_subscriptions_active\{operation="Feed"\}/)).toBe(0);
     expect(await metric(/^storecrm_process_resident_memory_bytes /)).toBeGreaterThan(0);
     if (t.db.url) expect(await metric(/^storecrm_db_pool_connections\{pool="primary",state="total"\}/)).toBeGreaterThan(0);
   });

@@ -19,6 +19,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly requests: Counter<'operation' | 'type' | 'outcome'>;
   readonly duration: Histogram<'operation' | 'type'>;
+  readonly subscriptions: Gauge<'operation'>;
   readonly jobRuns: Counter<'job' | 'outcome'>;
   readonly jobDuration: Histogram<'job'>;
 
@@ -35,6 +36,12 @@ export class Metrics {
       help: 'Time to execute a GraphQL operation (subscriptions: to set up).',
       labelNames: ['operation', 'type'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+    this.subscriptions = new Gauge({
+      name: 'storecrm_graphql_subscriptions_active',
+      help: 'GraphQL subscriptions open now (graphql-ws and SSE), by operation name.',
+      labelNames: ['operation'],
       registers: [this.registry],
     });
     this.jobRuns = new Counter({
@@ -115,15 +122,18 @@ export class Metrics {
       const op = args.document.definitions.find((d) => (d as { kind: string }).kind === 'OperationDefinition') as { operation?: string; name?: { value: string } } | undefined;
       const labels = { operation: args.operationName ?? op?.name?.value ?? 'anonymous', type: op?.operation ?? 'unknown' };
       const end = this.duration.startTimer(labels);
-      return () => {
-        end();
-        this.requests.inc({ ...labels, outcome: outcomeOf() });
+      return {
+        operation: labels.operation,
+        done: () => {
+          end();
+          this.requests.inc({ ...labels, outcome: outcomeOf() });
+        },
       };
     };
     return {
       onExecute: ({ args }) => {
         let outcome = 'ok';
-        const done = observe(args, () => outcome);
+        const { done } = observe(args, () => outcome);
         return {
           onExecuteDone: ({ result }) => {
             if (!(Symbol.asyncIterator in result) && result.errors?.length) outcome = 'error';
@@ -134,11 +144,16 @@ export class Metrics {
       // A subscription is counted once, when it is set up (refused ones as errors).
       onSubscribe: ({ args }) => {
         let outcome = 'ok';
-        const done = observe(args, () => outcome);
+        const { done, operation } = observe(args, () => outcome);
         return {
           onSubscribeResult: ({ result }) => {
-            if (!(Symbol.asyncIterator in result) && result.errors?.length) outcome = 'error';
+            const live = Symbol.asyncIterator in result;
+            if (!live && result.errors?.length) outcome = 'error';
             done();
+            if (!live) return;
+            const labels = { operation };
+            this.subscriptions.inc(labels);
+            return { onEnd: () => this.subscriptions.dec(labels) };
           },
         };
       },
