@@ -5,12 +5,14 @@ import { reportReady, runPrimary } from './cluster.ts';
 import { loadConfig } from './config.ts';
 import { resolveJwtSecret } from './db/setup.ts';
 import { createLogger } from './logger.ts';
+import { startTracing } from './ops/tracing.ts';
 import { loadInstalledPlugins } from './plugin-host/config.ts';
 import { hasDemoAccounts, open, prepareDatabase, printDemoAccounts, serve } from './startup.ts';
 
 const started = performance.now();
 const config = loadConfig();
 const logger = createLogger(config.LOG_LEVEL);
+const tracing = startTracing(logger);
 const plugins = await loadInstalledPlugins(config.STORE_CONFIG);
 
 if (cluster.isWorker) {
@@ -22,6 +24,7 @@ if (cluster.isWorker) {
   onShutdown(async () => {
     await app.close();
     await database.close();
+    await tracing?.shutdown();
   });
 } else if (config.WEB_CONCURRENCY > 1) {
   const database = await open(config, logger);
@@ -53,6 +56,7 @@ if (cluster.isWorker) {
   onShutdown(async () => {
     await app.close();
     await database.close();
+    await tracing?.shutdown(); // the last spans leave before the process does
   });
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin as YogaPlugin, type YogaServerInstance } from 'graphql-yoga';
@@ -18,6 +18,7 @@ import type { Logger } from './logger.ts';
 import { PluginHost, type StorePlugin } from './plugin-host/host.ts';
 import type { AppServices, Context } from './schema/context.ts';
 import { Metrics } from './ops/metrics.ts';
+import { traceRequest, useTracing } from './ops/tracing.ts';
 import { useErrorPolicy } from './schema/errors-plugin.ts';
 import { buildSchema } from './schema/index.ts';
 
@@ -31,6 +32,8 @@ export interface AppOptions {
   graphiql?: boolean;
   /** Time zone of the jobs' cron expressions (default Asia/Shanghai). */
   jobTimezone?: string;
+  /** Spans for requests and operations (src/ops/tracing.ts; the provider is registered by startTracing). */
+  tracing?: boolean;
 }
 
 export interface App {
@@ -118,7 +121,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       warn: (...args) => logger.warn({ args }, 'yoga'),
       error: (...args) => logger.error({ args }, 'yoga'),
     },
-    plugins: [useRequestId(), useErrorPolicy(logger), metrics.plugin()],
+    plugins: [useRequestId(), useErrorPolicy(logger), metrics.plugin(), ...(options.tracing ? [useTracing()] : [])],
     context: async (initial): Promise<Context> => {
       const request = initial.request as Request | undefined;
       // graphql-ws passes connectionParams and the upgrade request instead of a fetch Request.
@@ -166,7 +169,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     services,
     async listen(port, host = '0.0.0.0') {
       await events.ready();
-      httpServer = createServer((req, res) => {
+      httpServer = createServer((req, res) => (options.tracing ? traceRequest(req, res, () => route(req, res)) : route(req, res)));
+      const route = (req: IncomingMessage, res: ServerResponse) => {
         if (req.url === '/healthz') {
           // The pid tells an operator (and a test) which process of a cluster answered.
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', pid: process.pid }));
@@ -190,7 +194,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           return;
         }
         void yoga.requestListener(req, res);
-      });
+      };
       wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
       useServer(
         {

@@ -6,6 +6,7 @@ import { DEMO_ACCOUNTS, DEMO_POS_KEY, seedDemoData } from './demo/seed.ts';
 import { EventBus } from './events/bus.ts';
 import type { Logger } from './logger.ts';
 import { PluginHost, type StorePlugin } from './plugin-host/host.ts';
+import { tracingConfigured } from './ops/tracing.ts';
 import { createApp, type App } from './server.ts';
 
 /** What `npm start` does, in the order it does it; src/main.ts composes these for one process or a cluster. */
@@ -56,6 +57,7 @@ export async function serve(config: Config, logger: Logger, database: Database, 
     redisUrl: config.REDIS_URL,
     redisChannelPrefix: config.REDIS_CHANNEL_PREFIX,
     jobTimezone: config.JOB_TIMEZONE,
+    tracing: tracingConfigured(),
   });
   const port = await app.listen(config.PORT, config.HOST);
   await app.startJobs({ pollSeconds: config.JOB_POLL_SECONDS });
