@@ -10,9 +10,12 @@ export interface ApiProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `src/main.ts` as a separate API process, as `npm start` would, and waits until it listens. */
-export async function startApiProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ApiProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/**
+ * Starts `src/main.ts` as a separate API process, as `npm start` would (or `command`, e.g. a
+ * systemd unit's ExecStart), and waits until it listens.
+ */
+export async function startApiProcess(env: Record<string, string>, timeoutMs = 60_000, command: string[] = [process.execPath, '--import', 'tsx', 'src/main.ts']): Promise<ApiProcess> {
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
