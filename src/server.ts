@@ -132,10 +132,12 @@ export async function createApp(options: AppOptions): Promise<App> {
         (typeof wsParams?.[name] === 'string' ? (wsParams[name] as string) : undefined) ??
         (wsReq?.headers[name] as string | undefined) ??
         null;
-      const auth = await resolvePrincipal(services.db, services.tokens, {
-        authorization: header('authorization') ?? (wsParams?.Authorization as string | undefined) ?? null,
-        apiKey: header('x-api-key'),
-      });
+      const auth = await resolvePrincipal(
+        services.db,
+        services.tokens,
+        { authorization: header('authorization') ?? (wsParams?.Authorization as string | undefined) ?? null, apiKey: header('x-api-key') },
+        services.events.cache,
+      );
       return {
         db: services.db,
         auth,

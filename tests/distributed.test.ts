@@ -55,4 +55,51 @@ describe.skipIf(!postgresUrl || !redisUrl)('several API processes (PostgreSQL + 
       await here.close();
     }
   });
+
+  // Each process caches products and API keys; a change committed through one reaches the other's cache through Redis.
+  it('a price change and a key revocation made through one process hold at once in the other', async () => {
+    const here = await createApp({ database: db.database, jwtSecret, logger: createLogger('silent'), redisUrl, redisChannelPrefix: prefix });
+    await here.services.events.ready();
+    try {
+      const local = async (query: string, variables: object, headers: Record<string, string> = {}) =>
+        (await (await here.yoga.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) })).json()) as any;
+      const remote = async (query: string, variables: object, headers: Record<string, string> = {}) =>
+        (await (await fetch(`http://127.0.0.1:${other.port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) })).json()) as any;
+      const owner = DEMO_ACCOUNTS.find((a) => a.role === 'OWNER')!;
+      const token = (await local(`mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } } }`, { l: owner.login, p: owner.password })).data.signIn.token;
+      const auth = { authorization: `Bearer ${token}` };
+      const slt = (await local(`{ stores { id code } }`, {}, auth)).data.stores.find((s: { code: string }) => s.code === 'BJ-SLT').id;
+      const key = (await local(`mutation($s: [ID!]!) { createApiKey(name: "两进程", role: CASHIER, storeIds: $s) { ... on CreateApiKeyPayload { key apiKey { id } } } }`, { s: [slt] }, auth)).data.createApiKey;
+      const saleThere = (amount: string, apiKey: string) =>
+        remote(RECORD_SALE, { input: { storeId: slt, externalId: uniqueId('X'), lines: [{ sku: 'DR-001', quantity: 1 }], payments: [{ method: 'CASH', amount }] } }, { 'x-api-key': apiKey });
+
+      // The other process reads the product and the key once, and keeps them.
+      await local(`mutation { updateProduct(sku: "DR-001", input: { price: "4.00" }) { __typename } }`, {}, auth);
+      expect((await saleThere('4.00', key.key)).data.recordSale.__typename).toBe('RecordSalePayload');
+      expect((await saleThere('4.00', key.key)).data.recordSale.__typename).toBe('RecordSalePayload');
+
+      await local(`mutation { updateProduct(sku: "DR-001", input: { price: "4.20" }) { __typename } }`, {}, auth);
+      const afterChange = await waitFor(async () => (await saleThere('4.20', key.key)).data.recordSale, (r) => r.__typename === 'RecordSalePayload');
+      expect(afterChange.sale.total).toBe('4.20');
+
+      await local(`mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: key.apiKey.id }, auth);
+      const refused = await waitFor(() => saleThere('4.20', key.key), (r) => r.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED');
+      expect(refused.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    } finally {
+      await here.close();
+    }
+  });
 });
+
+/**
+ * Retries `attempt` until `done` holds, for at most one second: the time allowed for an event to
+ * cross Redis. Without the cross-process invalidation the cached value would last five minutes.
+ */
+async function waitFor<T>(attempt: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 1000;
+  for (;;) {
+    const value = await attempt();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -5,6 +5,7 @@ import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { PointsRule } from '../../src/generated/prisma/client.ts';
 import type { WrittenRefund } from '../../src/sales/refund-pipeline.ts';
 import type { WrittenSale } from '../../src/sales/pipeline.ts';
+import './events.ts';
 import { addMonths, businessDate } from '../../src/stores/time.ts';
 import { addLot, alreadyRecorded, deduct, lockAccount, payDebt, requireBalance } from './ledger.ts';
 import type { ResolvedPointsOptions } from './options.ts';
@@ -49,7 +50,8 @@ export class PointsService {
   }
 
   /** Inside the sale's transaction: settle points used as payment, then earn on what was paid in money. */
-  async afterSale(sale: WrittenSale, { tx }: Unit) {
+  async afterSale(sale: WrittenSale, unit: Unit) {
+    const { tx } = unit;
     const pointsPaid = sale.payments.filter((p) => p.method === 'POINTS').reduce((s, p) => s.add(p.amount), new Prisma.Decimal(0));
     const paymentField = ['input', 'payments', Math.max(sale.payments.findIndex((p) => p.method === 'POINTS'), 0), 'amount'];
     if (!sale.customerId || !sale.memberId) {
@@ -74,7 +76,10 @@ export class PointsService {
     // Points are earned on money paid: the share paid with points earns nothing.
     const moneyShare = sale.total.isZero() ? new Prisma.Decimal(0) : sale.total.sub(pointsPaid).div(sale.total);
     const lines = sale.lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, category: l.category, paid: l.total.mul(moneyShare).toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR) }));
-    const rules = await tx.pointsRule.findMany({ where: { active: true }, orderBy: { createdAt: 'asc' } });
+    // Every sale reads the rules; they change a few times a year.
+    const rules = (await unit.cache
+      .region<PointsRule[]>('points.rules', ['points.rule.changed'])
+      .get('active', () => tx.pointsRule.findMany({ where: { active: true }, orderBy: { createdAt: 'asc' } })))!;
     const day = businessDate(sale.occurredAt, sale.timezone);
     const capped = rules.filter((r) => r.capPerDay !== null).map((r) => r.id);
     const usage = capped.length

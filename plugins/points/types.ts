@@ -207,7 +207,12 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
         if (!input.name?.trim() || !input.kind) throw new InvalidInputError('INVALID_POINTS_RULE', { detail: 'name and kind are required' }, ['input']);
         const data = toData(input as RuleArgs);
         check({ kind: input.kind, pointsPerYuan: (data.pointsPerYuan as Prisma.Decimal) ?? null, multiplier: (data.multiplier as Prisma.Decimal) ?? null });
-        return ctx.db.pointsRule.create({ ...query, data: data as Prisma.PointsRuleCreateInput });
+        const rule = await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
+          const created = await tx.pointsRule.create({ data: data as Prisma.PointsRuleCreateInput });
+          emit('points.rule.changed', { ruleId: created.id });
+          return created;
+        });
+        return ctx.db.pointsRule.findUniqueOrThrow({ ...query, where: { id: rule.id } });
       },
     }),
     updatePointsRule: t.prismaField({
@@ -221,7 +226,11 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
         if (!existing) throw new NotFoundError('PointsRule', String(id), ['id']);
         const data = toData(input as RuleArgs);
         check({ ...existing, ...(data as object) });
-        return ctx.db.pointsRule.update({ ...query, where: { id: existing.id }, data });
+        await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
+          await tx.pointsRule.update({ where: { id: existing.id }, data });
+          emit('points.rule.changed', { ruleId: existing.id });
+        });
+        return ctx.db.pointsRule.findUniqueOrThrow({ ...query, where: { id: existing.id } });
       },
     }),
     adjustPoints: t.prismaField({

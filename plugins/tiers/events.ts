@@ -1,4 +1,4 @@
-// The tiers plugin's event, added to core's event map so the bus and subscriptions type it.
+// The tiers plugin's events, added to core's event map so the bus and subscriptions type it.
 declare module '../../src/events/types.ts' {
   interface DomainEvents {
     'tier.changed': {
@@ -8,6 +8,8 @@ declare module '../../src/events/types.ts' {
       reason: 'INITIAL' | 'UPGRADE' | 'DOWNGRADE';
       changedAt: string;
     };
+    /** A tier's definition (thresholds, discount, multiplier) was created or changed. */
+    'tier.definition.changed': { tierId: string };
   }
 }
 

@@ -22,7 +22,8 @@ export function tiersPlugin(options?: TierOptions) {
     dependsOn: ['points'],
     migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
     schema: (builder) => addTierTypes(builder, service),
-    setup: ({ services }) => {
+    setup: ({ services, events }) => {
+      service.useCache(events.cache);
       const points = services.get<PointsService>('points');
       service.usePoints(points);
       points.setEarnContextProvider(async (tx, customerId) => {

@@ -1,5 +1,6 @@
 import type { Db, Tx } from '../../src/db/types.ts';
 import type { EventBus } from '../../src/events/bus.ts';
+import type { CacheRegion, ReferenceCache } from '../../src/events/reference-cache.ts';
 import { runInTransaction, type Unit } from '../../src/events/transaction.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { Tier } from '../../src/generated/prisma/client.ts';
@@ -32,14 +33,22 @@ export function qualifies(tier: Tier, q: Qualification): boolean {
 export class TierService {
   private points: PointsService | null = null;
 
+  private cached: CacheRegion<Tier[]> | null = null;
+
   constructor(readonly options: ResolvedTierOptions) {}
 
   usePoints(points: PointsService) {
     this.points = points;
   }
 
-  async allTiers(tx: Tx | Db) {
-    return tx.tier.findMany({ orderBy: { rank: 'asc' } });
+  /** Tier definitions are read several times per member sale and change a few times a year. */
+  useCache(cache: ReferenceCache) {
+    this.cached = cache.region<Tier[]>('tiers', ['tier.definition.changed']);
+  }
+
+  async allTiers(tx: Tx | Db): Promise<Tier[]> {
+    const load = () => tx.tier.findMany({ orderBy: { rank: 'asc' } });
+    return this.cached ? ((await this.cached.get('all', load)) ?? []) : load();
   }
 
   /** The member's tier now: their recorded one, or the entry tier. */

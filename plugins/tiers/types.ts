@@ -4,6 +4,7 @@ import { filterAsync } from '../../src/events/filter.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { Tier } from '../../src/generated/prisma/client.ts';
 import { TierChangeReason, TierQualifyWhen } from '../../src/generated/prisma/enums.ts';
+import { runInTransaction } from '../../src/events/transaction.ts';
 import type { Builder } from '../../src/schema/builder.ts';
 import { requestLoader } from '../../src/schema/loaders.ts';
 import type { TierService } from './service.ts';
@@ -154,7 +155,12 @@ export function addTierTypes(builder: Builder, service: TierService) {
         }
         const clash = await ctx.db.tier.findFirst({ where: { OR: [{ code: input.code.trim() }, { rank: input.rank }] } });
         if (clash) throw new ConflictError('DUPLICATE_CODE', { entity: 'Tier', code: clash.code }, ['input', clash.code === input.code.trim() ? 'code' : 'rank']);
-        return ctx.db.tier.create({ ...query, data: { ...(toData(input) as Prisma.TierCreateInput), code: input.code.trim() } });
+        const tier = await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
+          const created = await tx.tier.create({ data: { ...(toData(input) as Prisma.TierCreateInput), code: input.code!.trim() } });
+          emit('tier.definition.changed', { tierId: created.id });
+          return created;
+        });
+        return ctx.db.tier.findUniqueOrThrow({ ...query, where: { id: tier.id } });
       },
     }),
     updateTier: t.prismaField({
@@ -165,7 +171,11 @@ export function addTierTypes(builder: Builder, service: TierService) {
       resolve: async (query, _r, { code, input }, ctx) => {
         const tier = await ctx.db.tier.findUnique({ where: { code } });
         if (!tier) throw new NotFoundError('Tier', code, ['code']);
-        return ctx.db.tier.update({ ...query, where: { id: tier.id }, data: toData(input) });
+        await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
+          await tx.tier.update({ where: { id: tier.id }, data: toData(input) });
+          emit('tier.definition.changed', { tierId: tier.id });
+        });
+        return ctx.db.tier.findUniqueOrThrow({ ...query, where: { id: tier.id } });
       },
     }),
   }));

@@ -1,4 +1,6 @@
 import type { Db, Tx } from '../db/types.ts';
+import type { ReferenceCache } from '../events/reference-cache.ts';
+import type { ApiKey } from '../generated/prisma/client.ts';
 import type { StaffRoleKind } from '../generated/prisma/enums.ts';
 import { InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { normalizeLogin } from '../staff/login.ts';
@@ -8,21 +10,25 @@ import { API_KEY_PREFIX, hashApiKey, newApiKey, type TokenService } from './toke
 
 /**
  * Turns an Authorization header (`Bearer <staff token>` or `Bearer sk_…`, or an `x-api-key`
- * header) into the caller. Roles are read on every request so a revoked role takes effect at once.
+ * header) into the caller. Staff roles are read on every request. API keys — every POS request —
+ * come from the reference cache, which a revocation drops in every process (`apiKey.revoked`).
  */
 export async function resolvePrincipal(
   db: Db,
   tokens: TokenService,
   credentials: { authorization?: string | null; apiKey?: string | null },
+  cache: ReferenceCache,
 ): Promise<Principal> {
   const bearer = credentials.authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
   const apiKey = credentials.apiKey?.trim() || (bearer?.startsWith(API_KEY_PREFIX) ? bearer : null);
   if (apiKey) {
-    const key = await db.apiKey.findUnique({ where: { keyHash: hashApiKey(apiKey) } });
+    const keyHash = hashApiKey(apiKey);
+    const key = await cache.region<ApiKey>('apiKeys', ['apiKey.revoked']).get(keyHash, () => db.apiKey.findUnique({ where: { keyHash } }));
     if (!key || key.revokedAt) return Principal.anonymous();
     // Shows owners which keys are still in use; written at most every few minutes, never awaited.
     if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-      db.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } }).catch(() => {});
+      key.lastUsedAt = new Date(); // the cached copy too, so the next request does not write again
+      db.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: key.lastUsedAt } }).catch(() => {});
     }
     return new Principal('apiKey', key.id, key.name, new Map(key.storeIds.map((s) => [s, key.role] as const)));
   }

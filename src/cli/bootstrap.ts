@@ -38,7 +38,8 @@ try {
     process.exitCode = 1;
   } else {
     await db.prisma.$transaction(async (tx) => {
-      const store = await createStore(tx, { code: input.storeCode, name: input.storeName }, null);
+      // No API process hears a command-line transaction's events: nothing to announce.
+      const store = await createStore({ tx, emit: () => {} }, { code: input.storeCode, name: input.storeName }, null);
       await createStaff(tx, { name: input.ownerName, login: input.ownerLogin, password: input.ownerPassword, roles: [{ storeId: store.id, role: 'OWNER' }] });
     });
     process.stdout.write(`Created store ${input.storeCode} and its owner ${input.ownerLogin}.\n`);

@@ -1,6 +1,7 @@
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
+import { ReferenceCache } from './reference-cache.ts';
 import type { DomainEvent, DomainEvents, EventType } from './types.ts';
 
 type Handler<K extends EventType> = (payload: DomainEvents[K]) => void | Promise<void>;
@@ -27,12 +28,21 @@ export class EventBus {
   private readonly handlers = new Map<EventType, Handler<EventType>[]>();
   private readonly redisClients: Redis[] = [];
   private readonly prefix: string;
+  /** Reference data cached in this process, kept coherent by this bus's events (src/events/reference-cache.ts). */
+  readonly cache: ReferenceCache;
 
   constructor(private readonly options: EventBusOptions = {}) {
     this.prefix = options.channelPrefix ?? 'storecrm:';
+    this.cache = new ReferenceCache(this);
     if (options.redisUrl) {
       const publishClient = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
       const subscribeClient = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
+      // Events published while this process was cut off from Redis are lost to it: start its caches afresh.
+      let connectedBefore = false;
+      subscribeClient.on('ready', () => {
+        if (connectedBefore) this.cache.clearAll();
+        connectedBefore = true;
+      });
       this.redisClients.push(publishClient, subscribeClient);
       this.pubsub = createPubSub<Topics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
     } else {
@@ -86,6 +96,7 @@ export class EventBus {
   }
 
   async close(): Promise<void> {
+    await this.cache.close();
     await Promise.all(this.redisClients.map((c) => c.quit().catch(() => c.disconnect())));
   }
 

@@ -1,13 +1,19 @@
 import type { Db, Tx } from '../db/types.ts';
 import type { EventBus } from './bus.ts';
+import type { ReferenceCache } from './reference-cache.ts';
 import type { DomainEvent, DomainEvents, EventType } from './types.ts';
 
 export type Emit = <K extends EventType>(type: K, payload: DomainEvents[K]) => void;
 
-/** What a domain function receives: the transaction, and a way to announce what it changed. */
+/**
+ * What a domain function receives: the transaction, a way to announce what it changed, and the
+ * process's cache of reference data (stores, products by code, rules) for reads that need not hit
+ * the database on every sale.
+ */
 export interface Unit {
   tx: Tx;
   emit: Emit;
+  cache: ReferenceCache;
 }
 
 /**
@@ -27,7 +33,7 @@ export async function runInTransaction<T>(
   };
   // Generous limits: under a burst (many sales for one member or one SKU queue on the same row
   // locks) waiting a little longer beats failing a sale the POS would only have to resend.
-  const result = await db.$transaction((tx) => fn({ tx, emit }), {
+  const result = await db.$transaction((tx) => fn({ tx, emit, cache: bus.cache }), {
     timeout: options.timeoutMs ?? 30_000,
     maxWait: 20_000,
   });

@@ -19,6 +19,10 @@ export interface DomainEvents {
   'customer.merged': { survivorId: string; mergedId: string };
   'member.enrolled': { memberId: string; customerId: string };
   'stock.low': { storeId: string; productId: string; sku: string; onHand: number; reorderPoint: number };
+  /** A product was created or changed (price, barcode, active…): tills and caches re-read it. */
+  'product.changed': { productId: string; sku: string };
+  'store.changed': { storeId: string };
+  'apiKey.revoked': { apiKeyId: string };
 }
 
 export type EventType = keyof DomainEvents;

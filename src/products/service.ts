@@ -1,5 +1,6 @@
 import type { Tx } from '../db/types.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
+import type { Unit } from '../events/transaction.ts';
+import type { Prisma, Product } from '../generated/prisma/client.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.ts';
 
 export interface ProductInput {
@@ -11,7 +12,7 @@ export interface ProductInput {
   cost?: Prisma.Decimal | null;
 }
 
-export async function createProduct(tx: Tx, input: ProductInput) {
+export async function createProduct({ tx, emit }: Pick<Unit, 'tx' | 'emit'>, input: ProductInput) {
   const sku = input.sku.trim();
   if (!/^[A-Za-z0-9._-]{1,40}$/.test(sku)) throw new InvalidInputError('INVALID_INPUT', { detail: 'sku' }, ['input', 'sku']);
   if (!input.name.trim()) throw new InvalidInputError('INVALID_INPUT', { detail: 'name' }, ['input', 'name']);
@@ -22,9 +23,11 @@ export async function createProduct(tx: Tx, input: ProductInput) {
   if (barcode && (barcode === sku || (await codeTaken(tx, barcode)))) {
     throw new ConflictError('DUPLICATE_CODE', { entity: 'Product', code: barcode }, ['input', 'barcode']);
   }
-  return tx.product.create({
+  const product = await tx.product.create({
     data: { sku, barcode, name: input.name.trim(), category: input.category.trim(), price: input.price, cost: input.cost ?? null },
   });
+  emit('product.changed', { productId: product.id, sku: product.sku });
+  return product;
 }
 
 /** Whether another product already answers to `code`, as its SKU or its barcode. */
@@ -33,14 +36,20 @@ async function codeTaken(tx: Tx, code: string, exceptId?: string) {
   return other !== null;
 }
 
-/** Products by SKU or barcode in one query; NotFoundError (UNKNOWN_SKU) names the first unknown code. */
-export async function productsByCode(tx: Tx, codes: { code: string; field: (string | number)[] }[]) {
+/**
+ * Products by SKU or barcode: from the reference cache, the rest in one query. NotFoundError
+ * (UNKNOWN_SKU) names the first unknown code.
+ */
+export async function productsByCode({ tx, cache }: Pick<Unit, 'tx' | 'cache'>, codes: { code: string; field: (string | number)[] }[]) {
   const wanted = [...new Set(codes.map((c) => c.code.trim()))];
-  const products = await tx.product.findMany({ where: { OR: [{ sku: { in: wanted } }, { barcode: { in: wanted } }] } });
-  const byCode = new Map<string, (typeof products)[number]>();
-  // Barcodes first, SKUs after: should data from before the shared-namespace rule hold a clash, the SKU wins.
-  for (const p of products) if (p.barcode) byCode.set(p.barcode, p);
-  for (const p of products) byCode.set(p.sku, p);
+  const byCode = await cache.region<Product>('products', ['product.changed']).getMany(wanted, async (missing) => {
+    const products = await tx.product.findMany({ where: { OR: [{ sku: { in: missing } }, { barcode: { in: missing } }] } });
+    const found = new Map<string, Product>();
+    // Barcodes first, SKUs after: should data from before the shared-namespace rule hold a clash, the SKU wins.
+    for (const p of products) if (p.barcode && missing.includes(p.barcode)) found.set(p.barcode, p);
+    for (const p of products) if (missing.includes(p.sku)) found.set(p.sku, p);
+    return found;
+  });
   for (const c of codes) {
     if (!byCode.has(c.code.trim())) throw new NotFoundError('Product', c.code, c.field, 'UNKNOWN_SKU');
   }
@@ -57,7 +66,7 @@ export interface ProductChanges {
 }
 
 /** Changes a product; past sales keep the name and price they were sold at (copied on each line). */
-export async function updateProduct(tx: Tx, sku: string, changes: ProductChanges) {
+export async function updateProduct({ tx, emit }: Pick<Unit, 'tx' | 'emit'>, sku: string, changes: ProductChanges) {
   const product = await tx.product.findUnique({ where: { sku } });
   if (!product) throw new NotFoundError('Product', sku, ['sku'], 'UNKNOWN_SKU');
   const data: Prisma.ProductUpdateInput = {};
@@ -79,5 +88,7 @@ export async function updateProduct(tx: Tx, sku: string, changes: ProductChanges
     }
     data.barcode = barcode;
   }
-  return tx.product.update({ where: { id: product.id }, data });
+  const updated = await tx.product.update({ where: { id: product.id }, data });
+  emit('product.changed', { productId: updated.id, sku: updated.sku });
+  return updated;
 }

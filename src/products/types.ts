@@ -93,7 +93,7 @@ export function addProductTypes(builder: Builder) {
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { sku: t.arg.string({ required: true }), input: t.arg({ type: UpdateProductInput, required: true }) },
       resolve: async (query, _root, { sku, input }, ctx) => {
-        const p = await runInTransaction(ctx.db, ctx.app.events, ({ tx }) => updateProduct(tx, sku, input));
+        const p = await runInTransaction(ctx.db, ctx.app.events, (unit) => updateProduct(unit, sku, input));
         return ctx.db.product.findUniqueOrThrow({ ...query, where: { id: p.id } });
       },
     }),
@@ -103,7 +103,7 @@ export function addProductTypes(builder: Builder) {
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { input: t.arg({ type: CreateProductInput, required: true }) },
       resolve: async (query, _root, { input }, ctx) => {
-        const p = await runInTransaction(ctx.db, ctx.app.events, ({ tx }) => createProduct(tx, input));
+        const p = await runInTransaction(ctx.db, ctx.app.events, (unit) => createProduct(unit, input));
         return ctx.db.product.findUniqueOrThrow({ ...query, where: { id: p.id } });
       },
     }),

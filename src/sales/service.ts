@@ -63,7 +63,7 @@ export async function recordSale(
   if (!externalId || externalId.length > 100) {
     throw new InvalidInputError('INVALID_INPUT', { detail: 'externalId: 1–100 characters' }, ['input', 'externalId']);
   }
-  const store = await requireStore(tx, input.storeId, ['input', 'storeId']);
+  const store = await requireStore(unit, input.storeId, ['input', 'storeId']);
   const previous = preview ? null : await findSaleByExternalId(tx, store.id, externalId);
   if (previous) return { saleId: previous.id, replayed: true };
 
@@ -103,7 +103,7 @@ export async function recordSale(
     throw new NotFoundError('Staff', input.staffId, ['input', 'staffId']);
   }
 
-  const product = await productsByCode(tx, input.lines.map((l, i) => ({ code: l.sku, field: ['input', 'lines', i, 'sku'] })));
+  const product = await productsByCode(unit, input.lines.map((l, i) => ({ code: l.sku, field: ['input', 'lines', i, 'sku'] })));
   input.payments.forEach((p, i) => {
     if (PLUGIN_TENDERS.includes(p.method) && !steps.some((s) => s.tenders?.includes(p.method))) {
       throw new InvalidInputError('TENDER_NOT_ACCEPTED', { method: p.method }, ['input', 'payments', i, 'method']);

@@ -145,7 +145,12 @@ export function addStaffTypes(builder: Builder) {
         const key = isUuid(String(args.id)) ? await ctx.db.apiKey.findUnique({ where: { id: String(args.id) } }) : null;
         if (!key) throw new NotFoundError('ApiKey', String(args.id), ['id']);
         for (const storeId of key.storeIds) if (!ctx.auth.can('staff:manage', storeId)) throw new AccessError('FORBIDDEN');
-        return ctx.db.apiKey.update({ ...query, where: { id: key.id }, data: { revokedAt: key.revokedAt ?? new Date() } });
+        // Through the event bus: this process drops the key from its cache before answering, the others as the event reaches them.
+        await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
+          await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: key.revokedAt ?? new Date() } });
+          emit('apiKey.revoked', { apiKeyId: key.id });
+        });
+        return ctx.db.apiKey.findUniqueOrThrow({ ...query, where: { id: key.id } });
       },
     }),
     createStaff: t.prismaField({

@@ -13,11 +13,12 @@ function positiveInt(n: number, field: (string | number)[]) {
 
 /** Goods received (RECEIPT, quantity > 0) or a manual correction (ADJUSTMENT, signed) with a reason. */
 export async function adjustStock(
-  { tx, emit }: Unit,
+  unit: Unit,
   actor: Actor,
   input: { storeId: string; type: 'RECEIPT' | 'ADJUSTMENT'; reason?: string | null; lines: { sku: string; quantity: number }[] },
 ) {
-  const store = await requireStore(tx, input.storeId, ['input', 'storeId']);
+  const { tx, emit } = unit;
+  const store = await requireStore(unit, input.storeId, ['input', 'storeId']);
   if (!input.lines.length) throw new InvalidInputError('INVALID_INPUT', { detail: 'lines is empty' }, ['input', 'lines']);
   input.lines.forEach((l, i) => {
     if (input.type === 'RECEIPT') positiveInt(l.quantity, ['input', 'lines', i, 'quantity']);
@@ -28,7 +29,7 @@ export async function adjustStock(
   if (input.type === 'ADJUSTMENT' && !input.reason?.trim()) {
     throw new InvalidInputError('INVALID_INPUT', { detail: 'an adjustment needs a reason' }, ['input', 'reason']);
   }
-  const product = await productsByCode(tx, input.lines.map((l, i) => ({ code: l.sku, field: ['input', 'lines', i, 'sku'] })));
+  const product = await productsByCode(unit, input.lines.map((l, i) => ({ code: l.sku, field: ['input', 'lines', i, 'sku'] })));
   return applyStockChanges(
     tx,
     emit,
@@ -37,12 +38,13 @@ export async function adjustStock(
   );
 }
 
-export async function setReorderPoint(tx: Tx, input: { storeId: string; sku: string; reorderPoint: number }) {
-  await requireStore(tx, input.storeId, ['input', 'storeId']);
+export async function setReorderPoint(unit: Unit, input: { storeId: string; sku: string; reorderPoint: number }) {
+  const { tx } = unit;
+  await requireStore(unit, input.storeId, ['input', 'storeId']);
   if (!Number.isInteger(input.reorderPoint) || input.reorderPoint < 0) {
     throw new InvalidInputError('INVALID_INPUT', { detail: 'reorderPoint must be 0 or more' }, ['input', 'reorderPoint']);
   }
-  const product = await productsByCode(tx, [{ code: input.sku, field: ['input', 'sku'] }]);
+  const product = await productsByCode(unit, [{ code: input.sku, field: ['input', 'sku'] }]);
   const productId = product(input.sku).id;
   return tx.stockLevel.upsert({
     where: { storeId_productId: { storeId: input.storeId, productId } },
@@ -53,16 +55,17 @@ export async function setReorderPoint(tx: Tx, input: { storeId: string; sku: str
 
 /** Moves stock from one store to another in one transaction: TRANSFER_OUT there, TRANSFER_IN here. */
 export async function transferStock(
-  { tx, emit }: Unit,
+  unit: Unit,
   actor: Actor,
   input: { fromStoreId: string; toStoreId: string; note?: string | null; lines: { sku: string; quantity: number }[] },
 ) {
+  const { tx, emit } = unit;
   if (input.fromStoreId === input.toStoreId) throw new InvalidInputError('SAME_STORE_TRANSFER', {}, ['input', 'toStoreId']);
-  const from = await requireStore(tx, input.fromStoreId, ['input', 'fromStoreId']);
-  const to = await requireStore(tx, input.toStoreId, ['input', 'toStoreId']);
+  const from = await requireStore(unit, input.fromStoreId, ['input', 'fromStoreId']);
+  const to = await requireStore(unit, input.toStoreId, ['input', 'toStoreId']);
   if (!input.lines.length) throw new InvalidInputError('INVALID_INPUT', { detail: 'lines is empty' }, ['input', 'lines']);
   input.lines.forEach((l, i) => positiveInt(l.quantity, ['input', 'lines', i, 'quantity']));
-  const product = await productsByCode(tx, input.lines.map((l, i) => ({ code: l.sku, field: ['input', 'lines', i, 'sku'] })));
+  const product = await productsByCode(unit, input.lines.map((l, i) => ({ code: l.sku, field: ['input', 'lines', i, 'sku'] })));
   const quantities = new Map<string, number>();
   for (const l of input.lines) quantities.set(product(l.sku).id, (quantities.get(product(l.sku).id) ?? 0) + l.quantity);
   const transfer = await tx.stockTransfer.create({
@@ -82,8 +85,9 @@ export async function transferStock(
   return transfer;
 }
 
-export async function startStocktake({ tx }: Unit, actor: Actor, input: { storeId: string; note?: string | null }) {
-  const store = await requireStore(tx, input.storeId, ['input', 'storeId']);
+export async function startStocktake(unit: Unit, actor: Actor, input: { storeId: string; note?: string | null }) {
+  const { tx } = unit;
+  const store = await requireStore(unit, input.storeId, ['input', 'storeId']);
   return tx.stocktake.create({ data: { storeId: store.id, note: input.note ?? null, staffId: actor.staffId } });
 }
 
@@ -101,16 +105,17 @@ async function requireOpenStocktake(tx: Tx, id: string) {
  * product replaces the earlier one, unless `add` is set (scanning item by item).
  */
 export async function recordStocktakeCounts(
-  { tx }: Unit,
+  unit: Unit,
   input: { stocktakeId: string; add?: boolean | null; counts: { sku: string; counted: number }[] },
 ) {
+  const { tx } = unit;
   const stocktake = await requireOpenStocktake(tx, input.stocktakeId);
   input.counts.forEach((c, i) => {
     if (!Number.isInteger(c.counted) || c.counted < 0) {
       throw new InvalidInputError('INVALID_INPUT', { detail: 'counted must be 0 or more' }, ['input', 'counts', i, 'counted']);
     }
   });
-  const product = await productsByCode(tx, input.counts.map((c, i) => ({ code: c.sku, field: ['input', 'counts', i, 'sku'] })));
+  const product = await productsByCode(unit, input.counts.map((c, i) => ({ code: c.sku, field: ['input', 'counts', i, 'sku'] })));
   for (const c of input.counts) {
     const productId = product(c.sku).id;
     await tx.stocktakeLine.upsert({

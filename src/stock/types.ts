@@ -192,8 +192,8 @@ export function addStockTypes(builder: Builder) {
         reorderPoint: t.arg.int({ required: true }),
       },
       resolve: async (query, _root, args, ctx) => {
-        const level = await runInTransaction(ctx.db, ctx.app.events, ({ tx }) =>
-          setReorderPoint(tx, { storeId: args.storeId.id, sku: args.sku, reorderPoint: args.reorderPoint }),
+        const level = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
+          setReorderPoint(unit, { storeId: args.storeId.id, sku: args.sku, reorderPoint: args.reorderPoint }),
         );
         return ctx.db.stockLevel.findUniqueOrThrow({ ...query, where: { storeId_productId: { storeId: level.storeId, productId: level.productId } } });
       },

@@ -1,4 +1,5 @@
-import type { Tx } from '../db/types.ts';
+import type { Unit } from '../events/transaction.ts';
+import type { Store } from '../generated/prisma/client.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { isValidTimeZone } from './time.ts';
 
@@ -11,7 +12,7 @@ export interface StoreInput {
 }
 
 /** Creates a store; the staff member who creates it becomes its owner. */
-export async function createStore(tx: Tx, input: StoreInput, ownerStaffId: string | null) {
+export async function createStore({ tx, emit }: Pick<Unit, 'tx' | 'emit'>, input: StoreInput, ownerStaffId: string | null) {
   const code = input.code.trim().toUpperCase();
   if (!/^[A-Z0-9_-]{2,20}$/.test(code)) {
     throw new InvalidInputError('INVALID_INPUT', { detail: 'code: 2–20 letters, digits, - or _' }, ['input', 'code']);
@@ -24,7 +25,7 @@ export async function createStore(tx: Tx, input: StoreInput, ownerStaffId: strin
   if (await tx.store.findUnique({ where: { code }, select: { id: true } })) {
     throw new ConflictError('DUPLICATE_CODE', { entity: 'Store', code }, ['input', 'code']);
   }
-  return tx.store.create({
+  const store = await tx.store.create({
     data: {
       code,
       name: input.name.trim(),
@@ -34,10 +35,13 @@ export async function createStore(tx: Tx, input: StoreInput, ownerStaffId: strin
       staffRoles: ownerStaffId ? { create: { staffId: ownerStaffId, role: 'OWNER' } } : undefined,
     },
   });
+  emit('store.changed', { storeId: store.id });
+  return store;
 }
 
-export async function requireStore(tx: Tx, storeId: string, field: (string | number)[]) {
-  const store = await tx.store.findUnique({ where: { id: storeId } });
+/** The store, from the reference cache when this process has read it before. */
+export async function requireStore({ tx, cache }: Pick<Unit, 'tx' | 'cache'>, storeId: string, field: (string | number)[]) {
+  const store = await cache.region<Store>('stores', ['store.changed']).get(storeId, () => tx.store.findUnique({ where: { id: storeId } }));
   if (!store) throw new NotFoundError('Store', storeId, field);
   return store;
 }

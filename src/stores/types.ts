@@ -51,7 +51,7 @@ export function addStoreTypes(builder: Builder) {
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { input: t.arg({ type: CreateStoreInput, required: true }) },
       resolve: async (query, _root, { input }, ctx) => {
-        const store = await runInTransaction(ctx.db, ctx.app.events, ({ tx }) => createStore(tx, input, ctx.auth.staffId));
+        const store = await runInTransaction(ctx.db, ctx.app.events, (unit) => createStore(unit, input, ctx.auth.staffId));
         return ctx.db.store.findUniqueOrThrow({ ...query, where: { id: store.id } });
       },
     }),
