@@ -23,15 +23,15 @@ const RUN_LOCK = Prisma.sql`hashtext('rfm.score')`;
  *
  * One transaction: the scores are computed and written by a single INSERT … SELECT … ON
  * CONFLICT DO UPDATE, scores of customers no longer in the base are deleted, and the run is
- * recorded with its segment counts. It only reads Customer and Sale (no row locks there), so
- * sales go on while it runs; readers see the previous scores until it commits. Running it again
- * for the same `now` writes the same scores.
+ * recorded with its segment counts. It only reads Customer and Sale, locking none of their rows
+ * while it computes, so sales go on meanwhile; readers see the previous scores until it commits.
+ * Running it again for the same `now` writes the same scores.
  */
 export async function scoreCustomers(db: Db, now: Date, options: ResolvedRfmOptions = resolveRfmOptions({})): Promise<RfmRun> {
   const runId = uuidv7();
   const windowStart = addMonths(now, -options.windowMonths);
   const cut = options.highScore === 'average' ? null : options.highScore;
-  const run = await db.$transaction(
+  return db.$transaction(
     async (tx) => {
       // The sort and hash steps over a year of sales fit in memory instead of spilling to disk.
       await tx.$executeRawUnsafe(`SET LOCAL work_mem = '64MB'`);
@@ -60,7 +60,6 @@ export async function scoreCustomers(db: Db, now: Date, options: ResolvedRfmOpti
     // Minutes, not the default seconds: a large customer base takes a while to score.
     { timeout: 10 * 60_000, maxWait: 60_000 },
   );
-  return run;
 }
 
 /** The one set-based statement that computes and writes every score. */
