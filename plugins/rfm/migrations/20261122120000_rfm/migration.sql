@@ -59,12 +59,12 @@ CREATE INDEX "RfmRun_finishedAt_idx" ON "RfmRun"("finishedAt");
 ALTER TABLE "RfmRunSegment" ADD CONSTRAINT "RfmRunSegment_runId_fkey" FOREIGN KEY ("runId") REFERENCES "RfmRun"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 
--- Foreign keys to core tables (kept out of schema.prisma so core's schema never names a plugin).
--- Checked at commit: a scoring run writes a score for every customer, and an immediate check
--- would hold a key-share lock on each new customer's row for the whole run (a merge of that
--- customer would wait for the run); checked at commit, the locks last only as long as the check.
+-- Foreign key to core (kept out of schema.prisma so core's schema never names a plugin), checked
+-- at commit: a run inserts a score for every customer scored for the first time, and an immediate
+-- check would hold a key-share lock on each of their rows for the whole run (a merge of one of
+-- them would wait for the run); checked at commit, the locks last only as long as the check.
+-- "homeStoreId" is a copy of Customer."homeStoreId" as of the run, whose own constraint guards it.
 ALTER TABLE "RfmScore" ADD CONSTRAINT "RfmScore_customerId_fkey" FOREIGN KEY ("customerId") REFERENCES "Customer"("id") ON DELETE CASCADE ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED;
-ALTER TABLE "RfmScore" ADD CONSTRAINT "RfmScore_homeStoreId_fkey" FOREIGN KEY ("homeStoreId") REFERENCES "Store"("id") ON DELETE SET NULL ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED;
 
 -- Every run rewrites every score: room in each page lets a row whose indexed columns did not
 -- change be updated in place (HOT), without touching the indexes.
