@@ -50,9 +50,6 @@ CREATE TABLE "RfmRunSegment" (
 CREATE INDEX "RfmScore_segment_monetary_customerId_idx" ON "RfmScore"("segment", "monetary" DESC, "customerId" DESC);
 
 -- CreateIndex
-CREATE INDEX "RfmScore_homeStoreId_segment_monetary_customerId_idx" ON "RfmScore"("homeStoreId", "segment", "monetary" DESC, "customerId" DESC);
-
--- CreateIndex
 CREATE INDEX "RfmRun_finishedAt_idx" ON "RfmRun"("finishedAt");
 
 -- AddForeignKey
