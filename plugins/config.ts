@@ -1,5 +1,6 @@
 import type { StorePlugin } from '../src/plugin-host/host.ts';
 import { pointsPlugin } from './points/index.ts';
+import { rfmPlugin } from './rfm/index.ts';
 import { tiersPlugin } from './tiers/index.ts';
 
 /**
@@ -15,6 +16,7 @@ const plugins: StorePlugin[] = [
     excludedCategories: ['礼品'],
   }),
   tiersPlugin({ windowMonths: 12, reviewMonths: 12, graceDays: 30 }),
+  rfmPlugin({ windowMonths: 12, highScore: 'average' }), // RFM 客户价值分层，每日评分
 ];
 
 export default plugins;

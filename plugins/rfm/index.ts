@@ -1,0 +1,35 @@
+import { fileURLToPath } from 'node:url';
+import { definePlugin } from '../../src/plugin-host/host.ts';
+import { seedRfmDemo } from './demo.ts';
+import './messages.ts';
+import { resolveRfmOptions, type RfmOptions } from './options.ts';
+import { forgetMergedScore, scoreCustomers } from './service.ts';
+import { addRfmTypes } from './types.ts';
+
+export type { RfmOptions };
+
+/**
+ * RFM scoring (RFM 客户价值分层): every live customer who bought in the window is scored 1–5
+ * on recency, frequency and monetary value by quintile of the customer base, and placed in one
+ * of the eight classic value layers (重要价值客户 … 一般挽留客户). A scheduled job rescores the
+ * whole base in one set-based statement; Customer.rfm, a dashboard and segment lists read it.
+ */
+export function rfmPlugin(options?: RfmOptions) {
+  const resolved = resolveRfmOptions(options);
+  return definePlugin({
+    name: 'rfm',
+    migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+    schema: (builder) => addRfmTypes(builder),
+    onCustomerMerge: forgetMergedScore,
+    seedDemo: ({ db }) => seedRfmDemo(db, resolved),
+    jobs: [
+      {
+        name: 'rfm.score',
+        cron: resolved.schedule,
+        // A whole-base run takes seconds; minutes mean something is wrong, and it is retried.
+        timeoutSeconds: 600,
+        run: async ({ db }, now) => ({ processed: (await scoreCustomers(db, now, resolved)).customersScored }),
+      },
+    ],
+  });
+}
