@@ -53,6 +53,27 @@ describe('subscriptions over graphql-ws', () => {
     sub.close();
   });
 
+  it('reads a sale once for all its subscribers, and forgets subscribers as soon as they close', async () => {
+    const slt = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+    const saleReads = async (subscribers: number) => {
+      const subs = await Promise.all(
+        Array.from({ length: subscribers }, async () => subscribe(await client({ authorization: `Bearer ${await t.token('OWNER')}` }), SALE_RECORDED, { stores: [slt] })),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      const mine = sale(slt);
+      t.db.statements.length = 0;
+      await t.as('OWNER').ok(RECORD_SALE, { input: mine });
+      for (const sub of subs) expect((await sub.next()).data!.saleRecorded.externalId).toBe(mine.externalId);
+      for (const sub of subs) sub.close();
+      return t.db.statements.filter((s) => /FROM "public"\."Sale"/.test(s)).length;
+    };
+    const six = await saleReads(6);
+    const afterThemClosed = await saleReads(0);
+    const alone = await saleReads(0);
+    expect(six).toBe(alone + 1); // one read for all six
+    expect(afterThemClosed).toBe(alone); // closed subscriptions stop listening at once, not at the next event
+  });
+
   it('refuses a cashier subscribing to another store, and anonymous callers', async () => {
     const sz = t.stores.find((s) => s.code === 'SZ-NS')!.id;
     const cashier = subscribe(await client({ authorization: `Bearer ${await t.token('CASHIER')}` }), SALE_RECORDED, { stores: [sz] });

@@ -1,6 +1,6 @@
 import { AccessError, InsufficientStockError } from '../errors/index.ts';
 import { USER_ERRORS } from '../errors/types.ts';
-import { filterAsync } from '../events/filter.ts';
+import { filterAsync, loadOncePerEvent } from '../events/filter.ts';
 import { runInTransaction } from '../events/transaction.ts';
 import { PaymentMethod, SaleStatus } from '../generated/prisma/enums.ts';
 import type { Builder } from '../schema/builder.ts';
@@ -313,7 +313,7 @@ export function addSaleTypes(builder: Builder) {
         return filterAsync(ctx.app.events.subscribe('sale.recorded'), (e) => stores.has(e.storeId));
       },
       resolve: (query, event, _args, ctx) =>
-        ctx.db.sale.findUniqueOrThrow({ ...query, where: { id: (event as unknown as { saleId: string }).saleId } }),
+        loadOncePerEvent(event, query, () => ctx.db.sale.findUniqueOrThrow({ ...query, where: { id: (event as unknown as { saleId: string }).saleId } })),
     }),
   }));
 }
