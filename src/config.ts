@@ -13,6 +13,8 @@ const schema = z.object({
   DEMO_DATA: z.enum(['auto', 'off']).optional(),
   DB_POOL_SIZE: z.coerce.number().int().min(1).default(10),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** on: count the SQL statements sent to the database in /metrics (benchmarks, N+1 hunting). */
+  DB_STATEMENT_METRICS: z.enum(['on', 'off']).default('off'),
   NODE_ENV: z.string().default('development'),
   /** The file listing the installed plugins (default plugins/config.ts). */
   STORE_CONFIG: z.string().optional(),

@@ -11,8 +11,12 @@ const started = performance.now();
 const config = loadConfig();
 const logger = createLogger(config.LOG_LEVEL);
 
+// Opt-in: counting needs Prisma's query events, which cost a little on every statement.
+let sqlStatements = 0;
+const countStatements = config.DB_STATEMENT_METRICS === 'on';
 const database = await openDatabase({
   url: config.DATABASE_URL,
+  onQuery: countStatements ? () => void sqlStatements++ : undefined,
   dataDir: join(config.DATA_DIR, 'pglite'),
   poolSize: config.DB_POOL_SIZE,
   onConnectionError: (err) => logger.warn({ err }, 'idle database connection lost'),
@@ -39,6 +43,7 @@ const app = await createApp({
   jwtSecret: resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR),
   redisUrl: config.REDIS_URL,
   redisChannelPrefix: config.REDIS_CHANNEL_PREFIX,
+  sqlStatements: countStatements ? () => sqlStatements : undefined,
 });
 if (seeded) {
   await app.services.plugins.seedDemo();

@@ -27,6 +27,8 @@ export interface AppOptions {
   redisUrl?: string | undefined;
   redisChannelPrefix?: string;
   graphiql?: boolean;
+  /** SQL statements sent so far, for /metrics (see DB_STATEMENT_METRICS). */
+  sqlStatements?: () => number;
 }
 
 export interface App {
@@ -90,7 +92,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   await plugins.start({ db: database.prisma, events, logger });
   const schema = buildSchema(plugins);
   let wsServer: WebSocketServer | null = null;
-  const metrics = new Metrics({ pool: () => database.poolStats(), websockets: () => wsServer?.clients.size ?? 0 });
+  const metrics = new Metrics({
+    pool: () => database.poolStats(),
+    websockets: () => wsServer?.clients.size ?? 0,
+    sqlStatements: options.sqlStatements,
+  });
   plugins.observeJob = (name, run) => metrics.timeJob(name, run);
 
   const yoga = createYoga<Record<string, unknown>, Context>({

@@ -7,6 +7,8 @@ export interface MetricsSources {
   pool?: () => { total: number; idle: number; waiting: number } | null;
   /** Open graphql-ws connections. */
   websockets?: () => number;
+  /** SQL statements sent so far (only when DB_STATEMENT_METRICS=on). */
+  sqlStatements?: () => number;
 }
 
 /**
@@ -61,6 +63,20 @@ export class Metrics {
           this.set({ state: 'total' }, stats.total);
           this.set({ state: 'idle' }, stats.idle);
           this.set({ state: 'waiting' }, stats.waiting);
+        },
+      });
+    }
+    const sqlStatements = sources.sqlStatements;
+    if (sqlStatements) {
+      let reported = 0;
+      new Counter({
+        name: 'storecrm_db_statements_total',
+        help: 'SQL statements sent to the database (DB_STATEMENT_METRICS=on): statements per request = rise / requests.',
+        registers: [this.registry],
+        collect() {
+          const now = sqlStatements();
+          this.inc(now - reported);
+          reported = now;
         },
       });
     }
