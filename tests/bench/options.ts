@@ -17,6 +17,11 @@ export interface Timing {
   warmup: number;
   /** Seconds each measured load run lasts. */
   duration: number;
+  /**
+   * When set, each load run sends this many requests instead of lasting `duration` (and warms up
+   * with one request per connection): a run that always completes, however busy the machine (CI).
+   */
+  requests: number | null;
   /** Subscribers and sales of the fan-out scenario. */
   subscribers: number;
   fanoutSales: number;
@@ -47,7 +52,7 @@ const USAGE = `npm run bench -- [options]
   --scale=N|ci        shrink every count (0.01 = 1,000 customers, 10,000 sales); ci: a tiny run for CI
   --only=a,b          run only these scenarios (record-sale, customer-360, customer-search,
                       subscriptions, rfm, csv-import, cold-start)
-  --duration=S        seconds per measured load run (default 20; 2 at --scale=ci)
+  --duration=S        seconds per measured load run (default 20; at --scale=ci a fixed 48 requests)
   --warmup=S          seconds of warm-up before each load run (default 3)
   --connections=N     concurrent connections of the load runs (default 16)
   --processes=N       API processes (sets WEB_CONCURRENCY)
@@ -100,7 +105,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   const number = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v));
   const timing: Timing = {
     warmup: number(values.warmup, ci ? 0.5 : 3),
-    duration: number(values.duration, ci ? 1.5 : 20),
+    duration: number(values.duration, 20),
+    requests: ci && values.duration === undefined ? 48 : null,
     subscribers: ci ? 50 : 1_000,
     fanoutSales: ci ? 10 : 100,
   };

@@ -1,4 +1,5 @@
 import type { BenchOptions } from './options.ts';
+import type { RunLength } from './workers/protocol.ts';
 import type { ApiServer } from './server.ts';
 
 export interface ScenarioResult {
@@ -8,8 +9,9 @@ export interface ScenarioResult {
   measured: Record<string, unknown>;
   baseline: Record<string, unknown> | null;
   target: string;
-  /** null when not available. */
+  /** null when not available or skipped. */
   pass: boolean | null;
+  skipped?: boolean;
   /** One line each for the markdown table. */
   summary: { measured: string; baseline: string };
   notes?: string[];
@@ -20,7 +22,7 @@ export interface BenchContext {
   databaseUrl: string;
   jwtSecret: string;
   /** A fresh API process on the benchmark database (with --cpu-prof when this scenario was chosen for it). */
-  startServer(options?: { statementMetrics?: boolean }): Promise<ApiServer>;
+  startServer(): Promise<ApiServer>;
   /** Where this scenario's CPU profiles go, or null when it is not being profiled. */
   cpuProfileDir: string | null;
   /** A staff token of the benchmark's owner, from signIn on `server`. */
@@ -46,4 +48,10 @@ export async function graphql<T = any>(server: ApiServer, query: string, variabl
   });
   if (!res.ok && res.status !== 400) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 500)}`);
   return (await res.json()) as { data?: T; errors?: { message: string }[] };
+}
+
+/** The length of a load run from the options; `share` shortens it (a scenario with several runs). */
+export function runLength(options: BenchOptions, share = 1): RunLength {
+  const { warmup, duration, requests } = options.timing;
+  return { warmupSeconds: warmup, durationSeconds: duration * share, requests: requests === null ? null : Math.ceil(requests * share) };
 }

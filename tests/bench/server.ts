@@ -34,14 +34,12 @@ export interface ServerOptions {
   processes?: number | null;
   /** Write a V8 CPU profile of every API process into this folder when it exits. */
   cpuProfileDir?: string | null;
-  /** Count SQL statements in /metrics (DB_STATEMENT_METRICS=on); off by default, as it costs a little per statement. */
-  statementMetrics?: boolean;
   env?: Record<string, string>;
 }
 
 /**
  * Starts the API as production runs it: `node --import tsx src/main.ts` with NODE_ENV=production,
- * no demo data, warnings only. It listens on a free port chosen here, and is ready when /readyz
+ * no demo data, warnings only, SQL statements counted in /metrics. It listens on a free port chosen here, and is ready when /readyz
  * answers 200 (the "store-crm API ready" line is an info line, which LOG_LEVEL=warn leaves out).
  * The rest of the environment (REDIS_URL, …) passes through.
  */
@@ -59,7 +57,8 @@ export async function startServer(options: ServerOptions, timeoutMs = 120_000): 
       PORT: String(port),
       HOST: '127.0.0.1',
       JWT_SECRET: options.jwtSecret,
-      DB_STATEMENT_METRICS: options.statementMetrics ? 'on' : 'off',
+      // Statements per request are read from /metrics; the count costs an event per statement.
+      DB_STATEMENT_METRICS: 'on',
       ...(options.processes ? { WEB_CONCURRENCY: String(options.processes) } : {}),
       ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       ...options.env,
@@ -110,12 +109,23 @@ export function stopProcess(child: ChildProcess, signalGroup = false): Promise<v
       }
     };
     const timer = setTimeout(() => kill('SIGKILL'), 15_000);
-    child.once('exit', () => {
+    child.once('exit', async () => {
+      // A group's other members (npm's child, the API) may outlive its leader: wait for them too.
+      while (signalGroup && groupAlive(child.pid!)) await new Promise((r) => setTimeout(r, 50));
       clearTimeout(timer);
       resolve();
     });
     kill('SIGTERM');
   });
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** VmRSS of a process and all its descendants, from /proc (Linux). */

@@ -1,6 +1,6 @@
 import { globalId, loadBuyers, withClient } from '../fixtures.ts';
 import { CUSTOMER_360, failureOf } from '../requests.ts';
-import { graphql, type BenchContext, type Scenario, type ScenarioResult } from '../scenario.ts';
+import { graphql, runLength, type BenchContext, type Scenario, type ScenarioResult } from '../scenario.ts';
 import { median, round } from '../stats.ts';
 import { runWorker } from '../workers/protocol.ts';
 import type { HttpLoadConfig, HttpLoadResult } from '../workers/http-load.ts';
@@ -18,29 +18,7 @@ export const customer360: Scenario = {
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     const { options } = ctx;
     const buyers = await loadBuyers(ctx.databaseUrl, 5_000);
-    const load = { connections: options.connections, warmupSeconds: options.timing.warmup, durationSeconds: options.timing.duration };
-
-    const server = await ctx.startServer();
-    let api: HttpLoadResult;
-    try {
-      const token = await ctx.ownerToken(server);
-      ctx.log(`API: 360° view × ${options.connections} connections for ${load.durationSeconds} s`);
-      api = await runWorker<HttpLoadResult>('./http-load.ts', {
-        url: server.url,
-        kind: 'customer360',
-        authorization: `Bearer ${token}`,
-        customerIds: buyers.map((b) => b.globalId),
-        ...load,
-      } satisfies HttpLoadConfig);
-    } finally {
-      await server.stop();
-    }
-    if (!api.ok) throw new Error(`no 360° view answered: ${api.errorSamples.join('; ')}`);
-
-    ctx.log('baseline: the same data by hand-written SQL');
-    const baseline = await runWorker<HttpLoadResult>('./sql-360.ts', { databaseUrl: ctx.databaseUrl, customerIds: buyers.map((b) => b.id), ...load } satisfies Sql360Config);
-    if (!baseline.ok) throw new Error(`the SQL baseline read nothing: ${baseline.errorSamples.join('; ')}`);
-
+    const load = { connections: options.connections, ...runLength(options) };
     // Members with the fewest and the most sales: the statement count must not depend on it.
     const [few, many] = await withClient(ctx.databaseUrl, async (c) => {
       const pick = (order: 'ASC' | 'DESC') =>
@@ -50,25 +28,41 @@ export const customer360: Scenario = {
         );
       return [(await pick('ASC')).rows[0]!, (await pick('DESC')).rows[0]!];
     });
-    const counting = await ctx.startServer({ statementMetrics: true });
+
+    const server = await ctx.startServer();
+    let api: HttpLoadResult;
     let statements: { few: number; many: number };
     try {
-      const auth = `Bearer ${await ctx.ownerToken(counting)}`;
+      const auth = `Bearer ${await ctx.ownerToken(server)}`;
+      ctx.log(`API: 360° view × ${options.connections} connections`);
+      api = await runWorker<HttpLoadResult>('./http-load.ts', {
+        url: server.url,
+        kind: 'customer360',
+        authorization: auth,
+        customerIds: buyers.map((b) => b.globalId),
+        ...load,
+      } satisfies HttpLoadConfig);
+      if (!api.ok) throw new Error(`no 360° view answered: ${api.errorSamples.join('; ')}`);
+
+      // One view at a time: the rise of the server's statement counter (median of five).
       const count = async (id: string) => {
         const samples: number[] = [];
-        for (let i = 0; i < 6; i++) {
-          const before = await counting.metric('storecrm_db_statements_total');
-          const r = await graphql(counting, CUSTOMER_360, { id: globalId('Customer', id) }, auth);
-          const failure = failureOf('customer360', JSON.stringify(r));
+        for (let i = 0; i < 5; i++) {
+          const before = await server.metric('storecrm_db_statements_total');
+          const failure = failureOf('customer360', JSON.stringify(await graphql(server, CUSTOMER_360, { id: globalId('Customer', id) }, auth)));
           if (failure) throw new Error(`360° view failed: ${failure}`);
-          if (i > 0) samples.push((await counting.metric('storecrm_db_statements_total')) - before); // the first warms up
+          samples.push((await server.metric('storecrm_db_statements_total')) - before);
         }
         return median(samples);
       };
       statements = { few: await count(few.id), many: await count(many.id) };
     } finally {
-      await counting.stop();
+      await server.stop();
     }
+
+    ctx.log('baseline: the same data by hand-written SQL');
+    const baseline = await runWorker<HttpLoadResult>('./sql-360.ts', { databaseUrl: ctx.databaseUrl, customerIds: buyers.map((b) => b.id), ...load } satisfies Sql360Config);
+    if (!baseline.ok) throw new Error(`the SQL baseline read nothing: ${baseline.errorSamples.join('; ')}`);
 
     const ratio = api.okPerSecond / baseline.okPerSecond;
     const constant = statements.few === statements.many;

@@ -6,15 +6,13 @@
 import autocannon from 'autocannon';
 import type { SaleFixtures } from '../fixtures.ts';
 import { CUSTOMER_360, SEARCH, SaleMaker, failureOf, recordSaleBody, type GraphqlBody } from '../requests.ts';
-import { report, workerConfig } from './protocol.ts';
+import { report, workerConfig, type RunLength } from './protocol.ts';
 
-export interface HttpLoadConfig {
+export interface HttpLoadConfig extends RunLength {
   url: string;
   kind: 'recordSale' | 'customer360' | 'search';
   authorization: string;
   connections: number;
-  warmupSeconds: number;
-  durationSeconds: number;
   saleFixtures?: SaleFixtures;
   memberOffset?: number;
   customerIds?: string[];
@@ -45,14 +43,14 @@ if (config.kind === 'recordSale') {
   nextBody = () => ({ query: SEARCH, variables: { filter: pick(config.filters!) } });
 }
 
-async function run(seconds: number) {
+async function run(length: { seconds: number } | { requests: number }) {
   let ok = 0;
   let failed = 0;
   const samples: string[] = [];
   const result = await autocannon({
     url: `${config.url}/graphql`,
     connections: config.connections,
-    duration: seconds,
+    ...('requests' in length ? { amount: length.requests } : { duration: length.seconds }),
     timeout: 30,
     requests: [
       {
@@ -85,5 +83,10 @@ async function run(seconds: number) {
   } satisfies HttpLoadResult;
 }
 
-if (config.warmupSeconds > 0) await run(config.warmupSeconds);
-report(await run(config.durationSeconds));
+if (config.requests) {
+  await run({ requests: config.connections });
+  report(await run({ requests: config.requests }));
+} else {
+  if (config.warmupSeconds > 0) await run({ seconds: config.warmupSeconds });
+  report(await run({ seconds: config.durationSeconds }));
+}

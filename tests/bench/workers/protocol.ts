@@ -48,3 +48,11 @@ export function workerConfig<T>(): T {
 export function report(result: unknown) {
   process.stdout.write(`${MARK}${JSON.stringify(result)}\n`);
 }
+
+/** How long a load run lasts: a number of seconds (after a warm-up), or a number of requests. */
+export interface RunLength {
+  warmupSeconds: number;
+  durationSeconds: number;
+  /** When set, the run sends this many requests (after one per connection to warm up) and ignores the seconds. */
+  requests: number | null;
+}

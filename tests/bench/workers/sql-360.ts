@@ -6,13 +6,11 @@
  */
 import pg from 'pg';
 import { Latencies } from '../stats.ts';
-import { report, workerConfig } from './protocol.ts';
+import { report, workerConfig, type RunLength } from './protocol.ts';
 
-export interface Sql360Config {
+export interface Sql360Config extends RunLength {
   databaseUrl: string;
   connections: number;
-  warmupSeconds: number;
-  durationSeconds: number;
   customerIds: string[];
 }
 
@@ -41,16 +39,17 @@ export const LAST_SALES = `
   ORDER BY s."occurredAt" DESC, s.id DESC
   LIMIT 20`;
 
-async function run(seconds: number) {
+async function run(length: { seconds: number } | { requests: number }) {
   const latencies = new Latencies();
   let ok = 0;
   let errors = 0;
   const samples: string[] = [];
   const started = performance.now();
-  const deadline = started + seconds * 1000;
+  const deadline = 'seconds' in length ? started + length.seconds * 1000 : Infinity;
+  let left = 'requests' in length ? length.requests : Infinity;
   await Promise.all(
     Array.from({ length: config.connections }, async () => {
-      while (performance.now() < deadline) {
+      while (performance.now() < deadline && left-- > 0) {
         const id = config.customerIds[Math.floor(Math.random() * config.customerIds.length)]!;
         const t0 = performance.now();
         try {
@@ -70,6 +69,11 @@ async function run(seconds: number) {
   return { requests: ok + errors, ok, errors, errorSamples: samples, seconds: elapsed, okPerSecond: ok / elapsed, latency: latencies.summary(), statementsPerRequest: 2 };
 }
 
-if (config.warmupSeconds > 0) await run(config.warmupSeconds);
-report(await run(config.durationSeconds));
+if (config.requests) {
+  await run({ requests: config.connections });
+  report(await run({ requests: config.requests }));
+} else {
+  if (config.warmupSeconds > 0) await run({ seconds: config.warmupSeconds });
+  report(await run({ seconds: config.durationSeconds }));
+}
 await pool.end();

@@ -30,13 +30,11 @@ import { weekdayIn } from '../../../plugins/points/service.ts';
 import type { SaleFixtures } from '../fixtures.ts';
 import { SaleMaker, money, type PlannedSale } from '../requests.ts';
 import { Latencies } from '../stats.ts';
-import { report, workerConfig } from './protocol.ts';
+import { report, workerConfig, type RunLength } from './protocol.ts';
 
-export interface SqlSalesConfig {
+export interface SqlSalesConfig extends RunLength {
   databaseUrl: string;
   connections: number;
-  warmupSeconds: number;
-  durationSeconds: number;
   saleFixtures: SaleFixtures;
   memberOffset?: number;
   /** The points plugin's options in plugins/config.ts. */
@@ -213,19 +211,20 @@ async function recordSale(client: pg.PoolClient, sale: PlannedSale) {
   }
 }
 
-async function run(seconds: number) {
+async function run(length: { seconds: number } | { requests: number }) {
   const latencies = new Latencies();
   let ok = 0;
   let errors = 0;
   let retries = 0;
   const samples: string[] = [];
   const started = performance.now();
-  const deadline = started + seconds * 1000;
+  const deadline = 'seconds' in length ? started + length.seconds * 1000 : Infinity;
+  let left = 'requests' in length ? length.requests : Infinity;
   await Promise.all(
     Array.from({ length: config.connections }, async () => {
       const client = await pool.connect();
       try {
-        while (performance.now() < deadline) {
+        while (performance.now() < deadline && left-- > 0) {
           const sale = maker.make();
           const t0 = performance.now();
           for (let attempt = 1; ; attempt++) {
@@ -255,6 +254,11 @@ async function run(seconds: number) {
   return { requests: ok + errors, ok, errors, retries, errorSamples: samples, seconds: elapsed, okPerSecond: ok / elapsed, latency: latencies.summary() };
 }
 
-if (config.warmupSeconds > 0) await run(config.warmupSeconds);
-report(await run(config.durationSeconds));
+if (config.requests) {
+  await run({ requests: config.connections });
+  report(await run({ requests: config.requests }));
+} else {
+  if (config.warmupSeconds > 0) await run({ seconds: config.warmupSeconds });
+  report(await run({ seconds: config.durationSeconds }));
+}
 await pool.end();
