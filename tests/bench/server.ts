@@ -45,8 +45,9 @@ export interface ServerOptions {
  */
 export async function startServer(options: ServerOptions, timeoutMs = 120_000): Promise<ApiServer> {
   const port = await freePort();
-  const nodeOptions = [process.env.NODE_OPTIONS ?? '', options.cpuProfileDir ? `--cpu-prof --cpu-prof-dir=${options.cpuProfileDir}` : ''].join(' ').trim();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // --cpu-prof is refused in NODE_OPTIONS; as a flag it is also in process.execArgv, which cluster workers inherit.
+  const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -60,7 +61,6 @@ export async function startServer(options: ServerOptions, timeoutMs = 120_000): 
       // Statements per request are read from /metrics; the count costs an event per statement.
       DB_STATEMENT_METRICS: 'on',
       ...(options.processes ? { WEB_CONCURRENCY: String(options.processes) } : {}),
-      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

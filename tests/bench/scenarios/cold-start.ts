@@ -47,10 +47,13 @@ async function timeStart(dataDir: string, cpuProfileDir: string | null): Promise
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'NODE_ENV', 'DEMO_DATA', 'JWT_SECRET', 'WEB_CONCURRENCY']) delete env[name];
-  if (cpuProfileDir) env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${cpuProfileDir}`.trim();
   const t0 = performance.now();
-  // Its own process group, so npm, its shell and the API all stop together.
-  const child = spawn('npm', ['start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // Its own process group, so npm, its shell and the API all stop together. Node refuses --cpu-prof
+  // in NODE_OPTIONS, so a profiled start runs what `npm start` runs (tsx src/main.ts) directly.
+  const command = cpuProfileDir
+    ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, '--import', 'tsx', 'src/main.ts']
+    : ['npm', 'start'];
+  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-10_000)));
   child.stderr!.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-10_000)));
