@@ -23,6 +23,11 @@ export interface ApiServer {
   rss(): number;
   /** Current value of a Prometheus sample from /metrics (0 when absent). */
   metric(name: string): Promise<number>;
+  /**
+   * Resolves once the process sends no SQL for half a second: requests still in flight when a
+   * load run stopped have finished, and counting statements per request can start.
+   */
+  settle(): Promise<void>;
   output(): string;
   stop(): Promise<void>;
 }
@@ -70,14 +75,25 @@ export async function startServer(options: ServerOptions, timeoutMs = 120_000): 
   child.stderr!.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-20_000)));
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(child, url, timeoutMs, () => out);
+  const metric = async (name: string) => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  };
   return {
     url,
     pid: child.pid!,
     rss: () => treeRss(child.pid!),
-    metric: async (name) => {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-      return line ? Number(line.split(' ').at(-1)) : 0;
+    metric,
+    settle: async () => {
+      const deadline = Date.now() + 60_000;
+      let last = await metric('storecrm_db_statements_total');
+      while (Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 500));
+        const now = await metric('storecrm_db_statements_total');
+        if (now === last) return;
+        last = now;
+      }
     },
     output: () => out,
     stop: () => stopProcess(child),

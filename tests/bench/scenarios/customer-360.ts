@@ -44,6 +44,7 @@ export const customer360: Scenario = {
       } satisfies HttpLoadConfig);
       if (!api.ok) throw new Error(`no 360° view answered: ${api.errorSamples.join('; ')}`);
 
+      await server.settle(); // requests in flight when the load stopped
       // One view at a time: the rise of the server's statement counter (median of five).
       const count = async (id: string) => {
         const samples: number[] = [];
