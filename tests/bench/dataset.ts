@@ -342,8 +342,9 @@ export async function generateDataset(url: string, size: Size, now = new Date(),
                 jsonb_agg(jsonb_build_object('lineNo', l.line_no, 'sku', l.sku, 'paid', l.paid::text, 'points', l.points,
                   'contributions', CASE WHEN l.points > 0 THEN jsonb_build_array(jsonb_build_object('ruleId', base.id, 'rule', base.name, 'points', l.points)) ELSE '[]'::jsonb END)
                   ORDER BY l.line_no) AS lines
-         FROM (SELECT sale_idx, line_no, sku, price * qty - discount AS paid,
-                      CASE WHEN category = '礼品' THEN 0 ELSE floor(price * qty - discount)::int END AS points FROM t_line) l
+         FROM (SELECT l.sale_idx, l.line_no, l.sku, l.price * l.qty - l.discount AS paid,
+                      CASE WHEN l.category = '礼品' THEN 0 ELSE floor(l.price * l.qty - l.discount)::int END AS points
+               FROM t_line l JOIN t_sale s ON s.idx = l.sale_idx WHERE s.member_id IS NOT NULL) l
          CROSS JOIN (SELECT id::text, name FROM "PointsRule" WHERE kind = 'BASE_RATE') base
          GROUP BY l.sale_idx
        ) e ON e.sale_idx = s.idx
@@ -429,5 +430,33 @@ async function checkConsistency(c: pg.Client) {
   for (const [what, sql] of checks) {
     const bad = Number((await c.query(sql)).rows[0].n);
     if (bad) throw new Error(`generated data is inconsistent (${what}): ${bad} rows`);
+  }
+}
+
+/** What a data set was generated with, kept as the database's comment so a run with --reuse can report it. */
+export interface DatasetInfo {
+  size: Size;
+  seconds: number;
+  generatedAt: string;
+}
+
+export async function saveDatasetInfo(url: string, name: string, info: DatasetInfo) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`COMMENT ON DATABASE ${name} IS ${pg.escapeLiteral(JSON.stringify(info))}`);
+  } finally {
+    await c.end();
+  }
+}
+
+export async function readDatasetInfo(url: string): Promise<DatasetInfo | null> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const comment = (await c.query(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = current_database()`)).rows[0]?.c;
+    return comment ? (JSON.parse(comment) as DatasetInfo) : null;
+  } finally {
+    await c.end();
   }
 }

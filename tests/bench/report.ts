@@ -2,7 +2,7 @@ import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { GenerationReport } from './dataset.ts';
+import type { DatasetInfo } from './dataset.ts';
 import type { BenchOptions } from './options.ts';
 import type { ScenarioResult } from './scenario.ts';
 import { ROOT } from './server.ts';
@@ -48,16 +48,20 @@ export function markdownTable(results: ScenarioResult[]): string {
   ].join('\n');
 }
 
-export function resultsSection(results: ScenarioResult[], machine: Machine, options: BenchOptions, generation: GenerationReport | null): string {
-  const size = options.size;
+export function resultsSection(results: ScenarioResult[], machine: Machine, options: BenchOptions, dataset: DatasetInfo | null, generatedNow: boolean): string {
+  const size = dataset?.size ?? options.size;
+  const generated = !dataset
+    ? ''
+    : generatedNow
+      ? `, generated in ${dataset.seconds.toFixed(1)} s`
+      : `, generated in ${dataset.seconds.toFixed(1)} s on ${dataset.generatedAt.slice(0, 10)} (kept database, reused: earlier runs' sales are in it too)`;
   return [
-    `Run of ${machine.date.slice(0, 16).replace('T', ' ')} UTC at commit \`${machine.commit}\`, \`npm run bench -- --scale=${options.scaleLabel}\`:`,
+    `Run of ${machine.date.slice(0, 16).replace('T', ' ')} UTC at commit \`${machine.commit}\`, \`npm run bench\`${options.scaleLabel === '1' ? '' : ` at \`--scale=${options.scaleLabel}\``}:`,
     '',
     `- machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGB} GB memory, load average ${machine.loadAverageAtStart.join(' / ')} at the start`,
     `- Node ${machine.node}, ${machine.postgres}`,
-    `- data: ${size.stores} stores, ${size.skus.toLocaleString('en')} SKUs, ${size.customers.toLocaleString('en')} customers, ${size.sales.toLocaleString('en')} sales` +
-      (generation ? `, generated in ${generation.seconds.toFixed(1)} s` : ' (a kept database, not generated in this run)'),
-    `- load: ${options.connections} connections, ${options.timing.warmup} s warm-up and ${options.timing.duration} s per measured run`,
+    `- data: ${size.stores} stores, ${size.skus.toLocaleString('en')} SKUs, ${size.customers.toLocaleString('en')} customers, ${size.sales.toLocaleString('en')} sales${generated}`,
+    `- load: ${options.connections} connections (search: 4), ${options.timing.warmup} s warm-up and ${options.timing.duration} s per measured run`,
     '',
     markdownTable(results),
   ].join('\n');

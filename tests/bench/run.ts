@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BENCH_OWNER, createDatabase, databaseUrl, dropDatabase, generateDataset, migrate, type GenerationReport } from './dataset.ts';
+import { BENCH_OWNER, createDatabase, databaseUrl, dropDatabase, generateDataset, migrate, readDatasetInfo, saveDatasetInfo, type DatasetInfo } from './dataset.ts';
 import { withClient } from './fixtures.ts';
 import { parseOptions, SCENARIOS } from './options.ts';
 import { describeMachine, markdownTable, resultsSection, writeResultsToDocs } from './report.ts';
@@ -30,7 +30,8 @@ const options = parseOptions(process.argv.slice(2));
 const started = performance.now();
 const name = options.reuse ?? (await createDatabase(options.postgresUrl));
 const url = databaseUrl(options.postgresUrl, name);
-let generation: GenerationReport | null = null;
+let dataset: DatasetInfo | null = null;
+let generatedNow = false;
 let failed = false;
 
 try {
@@ -39,10 +40,15 @@ try {
     await migrate(url);
     const { size } = options;
     log(`generating ${size.customers} customers, ${size.sales} sales, ${size.skus} SKUs in ${size.stores} stores`);
-    generation = await generateDataset(url, size, new Date(), log);
+    const generation = await generateDataset(url, size, new Date(), log);
     log(`data generated in ${generation.seconds.toFixed(1)} s`);
+    dataset = { size, seconds: Math.round(generation.seconds * 10) / 10, generatedAt: new Date().toISOString() };
+    generatedNow = true;
+    await saveDatasetInfo(url, name, dataset);
     console.log(JSON.stringify({ scenario: 'data-generation', seconds: Math.round(generation.seconds * 10) / 10, counts: generation.counts, steps: generation.steps.map((s) => ({ ...s, seconds: Math.round(s.seconds * 10) / 10 })) }));
   }
+  dataset ??= await readDatasetInfo(url);
+  if (options.reuse && !dataset) log(`${name} does not say how it was generated: the report shows this run's --scale`);
   const postgres = await withClient(url, async (c) => `PostgreSQL ${(await c.query('SHOW server_version')).rows[0].server_version}`);
   const machine = describeMachine(postgres);
   const jwtSecret = randomBytes(32).toString('hex');
@@ -89,7 +95,7 @@ try {
 
   console.log(`\n${markdownTable(results)}\n`);
   if (options.writeDocs && !options.only) {
-    writeResultsToDocs(resultsSection(results, machine, options, generation));
+    writeResultsToDocs(resultsSection(results, machine, options, dataset, generatedNow));
     log('results written to docs/benchmarks.md');
   } else if (options.writeDocs) {
     log('not all scenarios ran (--only): docs/benchmarks.md left as it was');

@@ -21,6 +21,8 @@ export interface ApiServer {
   pid: number;
   /** Resident memory of the API process and its children (cluster workers), in bytes. */
   rss(): number;
+  /** CPU time (user + system) the API process and its children have used, in seconds. */
+  cpuSeconds(): number;
   /** Current value of a Prometheus sample from /metrics (0 when absent). */
   metric(name: string): Promise<number>;
   /**
@@ -84,6 +86,7 @@ export async function startServer(options: ServerOptions, timeoutMs = 120_000): 
     url,
     pid: child.pid!,
     rss: () => treeRss(child.pid!),
+    cpuSeconds: () => treeCpuSeconds(child.pid!),
     metric,
     settle: async () => {
       const deadline = Date.now() + 60_000;
@@ -144,8 +147,8 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-/** VmRSS of a process and all its descendants, from /proc (Linux). */
-export function treeRss(pid: number): number {
+/** A process and all its descendants, from /proc (Linux). */
+function processTree(pid: number): number[] {
   const parents = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -157,17 +160,38 @@ export function treeRss(pid: number): number {
       // exited meanwhile
     }
   }
-  let total = 0;
+  const tree: number[] = [];
   const queue = [pid];
   while (queue.length) {
     const p = queue.pop()!;
+    tree.push(p);
+    queue.push(...(parents.get(p) ?? []));
+  }
+  return tree;
+}
+
+function sumOver(pid: number, read: (p: number) => number): number {
+  let total = 0;
+  for (const p of processTree(pid)) {
     try {
-      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1];
-      total += Number(kb ?? 0) * 1024;
+      total += read(p);
     } catch {
       // exited meanwhile
     }
-    queue.push(...(parents.get(p) ?? []));
   }
   return total;
+}
+
+/** VmRSS of a process and its descendants, in bytes. */
+export function treeRss(pid: number): number {
+  return sumOver(pid, (p) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) * 1024);
+}
+
+/** User + system CPU time of a process and its descendants, in seconds (clock ticks of 1/100 s). */
+export function treeCpuSeconds(pid: number): number {
+  return sumOver(pid, (p) => {
+    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14 and 15 of stat)
+  });
 }
