@@ -72,7 +72,7 @@ describe('DB_STATEMENT_METRICS=on', () => {
       await api.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 120_000); // a process of its own: migrations on the embedded database first
 });
 
 describe('/readyz when the database is gone', () => {
