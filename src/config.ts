@@ -21,6 +21,8 @@ const schema = z.object({
     .default(1)
     .transform((n) => (n === 'auto' ? availableParallelism() : n)),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** on: count the SQL statements sent to the database in /metrics (benchmarks, N+1 hunting). */
+  DB_STATEMENT_METRICS: z.enum(['on', 'off']).default('off'),
   NODE_ENV: z.string().default('development'),
   /** The file listing the installed plugins (default plugins/config.ts). */
   STORE_CONFIG: z.string().optional(),

@@ -104,6 +104,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     pool: () => database.poolStats(),
     websockets: () => wsServer?.clients.size ?? 0,
     jobQueue: async () => (jobs ? jobs.depth() : []),
+    sqlStatements: database.statementCount,
   });
   plugins.observeJob = (name, run) => metrics.timeJob(name, run);
   shareMetrics(metrics.registry);

@@ -17,6 +17,7 @@ export function open(config: Config, logger: Logger): Promise<Database> {
     replicaUrl: config.DATABASE_REPLICA_URL,
     dataDir: join(config.DATA_DIR, 'pglite'),
     poolSize: config.DB_POOL_SIZE,
+    countStatements: config.DB_STATEMENT_METRICS === 'on',
     onConnectionError: (err) => logger.warn({ err }, 'idle database connection lost'),
   });
 }

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.ts';
+import { startApiProcess } from './helpers/process.ts';
 import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
 import { subscribe, wsClient } from './helpers/ws.ts';
 
@@ -49,7 +53,33 @@ describe('operations endpoints', () => {
     expect(await metric(/^storecrm_graphql_subscriptions_active\{operation="Feed"\}/)).toBe(0);
     expect(await metric(/^storecrm_process_resident_memory_bytes /)).toBeGreaterThan(0);
     if (t.db.url) expect(await metric(/^storecrm_db_pool_connections\{pool="primary",state="total"\}/)).toBeGreaterThan(0);
+    // Statement counting is opt-in (DB_STATEMENT_METRICS=on): absent by default.
+    expect(await (await fetch(`${base}/metrics`)).text()).not.toContain('storecrm_db_statements_total');
   });
+});
+
+describe('DB_STATEMENT_METRICS=on', () => {
+  it('counts the SQL statements the process sends in /metrics', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'storecrm-statements-'));
+    // DATABASE_URL emptied: the embedded database in its own folder, whatever the suite runs on.
+    const api = await startApiProcess({ DATABASE_URL: '', DATA_DIR: dataDir, DEMO_DATA: 'off', DB_STATEMENT_METRICS: 'on' });
+    try {
+      const base = `http://127.0.0.1:${api.port}`;
+      const statements = async () => {
+        const text = await (await fetch(`${base}/metrics`)).text();
+        const line = text.split('\n').find((l) => l.startsWith('storecrm_db_statements_total '));
+        expect(line, 'the counter is exported').toBeDefined();
+        return Number(line!.split(' ').at(-1));
+      };
+      const before = await statements();
+      expect(before).toBeGreaterThan(0); // start-up read the database
+      for (let i = 0; i < 3; i++) expect((await fetch(`${base}/readyz`)).status).toBe(200); // one SELECT 1 each
+      expect(await statements()).toBeGreaterThanOrEqual(before + 3);
+    } finally {
+      await api.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000); // a process of its own: migrations on the embedded database first
 });
 
 describe('/readyz when the database is gone', () => {

@@ -10,7 +10,7 @@ import { customerSearchWhere, type CustomerFilter } from './service.ts';
 
 const BATCH = 1000;
 
-const HEADERS: Record<Locale, string[]> = {
+export const HEADERS: Record<Locale, string[]> = {
   'zh-CN': ['顾客编号', '姓名', '手机号', '邮箱', '性别', '生日', '来源渠道', '标签', '会员号', '首次消费', '最近消费', '消费次数', '累计消费', '短信营销授权', '微信营销授权', '建档时间'],
   en: ['Customer id', 'Name', 'Phone', 'E-mail', 'Gender', 'Birthday', 'Source channel', 'Tags', 'Member code', 'First purchase', 'Last purchase', 'Visits', 'Lifetime spend', 'SMS consent', 'WeChat consent', 'Created at'],
 };

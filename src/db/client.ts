@@ -20,6 +20,8 @@ export interface Database {
   sql: SqlRunner;
   /** PostgreSQL pool figures for /metrics, per pool (primary, replica); empty on the embedded database. */
   poolStats(): { pool: 'primary' | 'replica'; total: number; idle: number; waiting: number }[];
+  /** SQL statements sent so far, when opened with `countStatements` (DB_STATEMENT_METRICS=on). */
+  statementCount?: () => number;
   /** For /readyz: the replica answers (true when there is none). */
   replicaHealthy(): Promise<boolean>;
   close(): Promise<void>;
@@ -34,6 +36,8 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** Called with every SQL statement Prisma sends (statement-count tests, debugging). */
   onQuery?: (sql: string) => void;
+  /** Count statements for /metrics; it needs Prisma's query events, which cost a little on every statement. */
+  countStatements?: boolean;
   poolSize?: number;
   /** An idle pooled connection failed (server restart, admin kill); the pool replaces it. */
   onConnectionError?: (error: Error) => void;
@@ -43,7 +47,16 @@ function prismaLog(onQuery?: (sql: string) => void) {
   return onQuery ? ([{ emit: 'event', level: 'query' }] as const) : undefined;
 }
 
-export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+export async function openDatabase(given: DatabaseOptions): Promise<Database> {
+  let statements = 0;
+  const options: DatabaseOptions = given.countStatements
+    ? { ...given, onQuery: (sql) => (statements++, given.onQuery?.(sql)) }
+    : given;
+  const database = await open(options);
+  return given.countStatements ? { ...database, statementCount: () => statements } : database;
+}
+
+async function open(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
     const { Pool } = (await import('pg')).default;
     const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });

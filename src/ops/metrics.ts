@@ -9,6 +9,8 @@ export interface MetricsSources {
   websockets?: () => number;
   /** Jobs waiting, running and failed in the job queue, per job. */
   jobQueue?: () => Promise<{ job: string; queued: number; active: number; failed: number }[]>;
+  /** SQL statements sent so far (only when DB_STATEMENT_METRICS=on). */
+  sqlStatements?: () => number;
 }
 
 /**
@@ -87,6 +89,20 @@ export class Metrics {
             this.set({ job: q.job, state: 'active' }, q.active);
             this.set({ job: q.job, state: 'failed' }, q.failed);
           }
+        },
+      });
+    }
+    const sqlStatements = sources.sqlStatements;
+    if (sqlStatements) {
+      let reported = 0;
+      new Counter({
+        name: 'storecrm_db_statements_total',
+        help: 'SQL statements sent to the database (DB_STATEMENT_METRICS=on): statements per request = rise / requests.',
+        registers: [this.registry],
+        collect() {
+          const now = sqlStatements();
+          this.inc(now - reported);
+          reported = now;
         },
       });
     }

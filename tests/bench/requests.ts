@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import type { SaleFixtures } from './fixtures.ts';
+
+/** GraphQL operations the scenarios send, as a POS, a CRM screen and a dashboard would. */
+export const RECORD_SALE = `mutation BenchRecordSale($input: RecordSaleInput!) {
+  recordSale(input: $input) {
+    __typename
+    ... on RecordSalePayload { replayed sale { id total discountTotal } }
+    ... on UserError { errorCode message }
+  }
+}`;
+
+export const CUSTOMER_360 = `query BenchCustomer360($id: ID!) {
+  customer(id: $id) {
+    id name phone gender birthday tags visitCount lifetimeSpend averageOrderValue firstPurchaseAt lastPurchaseAt
+    member { code status joinedAt }
+    points { balance pending lifetimeEarned }
+    tier { since reviewAt tier { code name discountPercent } }
+    sales(first: 20) {
+      edges { node {
+        id occurredAt businessDate total status store { name }
+        lines { lineNo sku name quantity unitPrice discount total }
+        payments { method amount }
+      } }
+    }
+  }
+}`;
+
+export const SEARCH = `query BenchCustomerSearch($filter: CustomerFilter!) {
+  customers(first: 20, filter: $filter) { edges { node { id name phone member { code } } } }
+}`;
+
+export const SALE_RECORDED = `subscription BenchSaleRecorded { saleRecorded { id externalId total occurredAt store { name } } }`;
+
+export interface GraphqlBody {
+  query: string;
+  variables: Record<string, unknown>;
+}
+
+export interface PlannedLine {
+  lineNo: number;
+  sku: string;
+  productId: string;
+  name: string;
+  category: string;
+  quantity: number;
+  priceCents: number;
+  costCents: number | null;
+  /** The member discount the tiers plugin gives this line. */
+  discountCents: number;
+}
+
+export interface PlannedSale {
+  store: SaleFixtures['stores'][number];
+  member: SaleFixtures['members'][number];
+  externalId: string;
+  lines: PlannedLine[];
+  subtotalCents: number;
+  discountCents: number;
+  totalCents: number;
+}
+
+export const money = (cents: number) => (cents / 100).toFixed(2);
+
+/**
+ * Makes sales like a till: a random store, three distinct random SKUs with enough stock there,
+ * and the next member of a shuffled list, so a run uses every member at most once until the
+ * list wraps (a member's tier, and so their discount, can change after their sale). The total
+ * applies the member's tier discount exactly as the tiers plugin does (per line, half up), so
+ * the payment always matches.
+ */
+export class SaleMaker {
+  private next: number;
+  private count = 0;
+  private readonly prefix = `BENCH-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+
+  constructor(
+    private readonly fixtures: SaleFixtures,
+    /** Where in the member list to start: workers running together take different slices. */
+    memberOffset = Math.floor(Math.random() * fixtures.members.length),
+  ) {
+    if (!fixtures.members.length) throw new Error('no active members in the data set');
+    if (!fixtures.stores.some((s) => s.skus.length >= 3)) throw new Error('no store has three SKUs with enough stock');
+    this.next = memberOffset;
+  }
+
+  make(): PlannedSale {
+    const stores = this.fixtures.stores.filter((s) => s.skus.length >= 3);
+    const store = stores[Math.floor(Math.random() * stores.length)]!;
+    const member = this.fixtures.members[this.next++ % this.fixtures.members.length]!;
+    const picked = new Set<number>();
+    while (picked.size < 3) picked.add(Math.floor(Math.random() * store.skus.length));
+    const lines = [...picked].map((i, n) => {
+      const sku = store.skus[i]!;
+      const quantity = Math.random() < 0.2 ? 2 : 1;
+      const due = sku.priceCents * quantity;
+      return {
+        lineNo: n + 1,
+        sku: sku.sku,
+        productId: sku.productId,
+        name: sku.name,
+        category: sku.category,
+        quantity,
+        priceCents: sku.priceCents,
+        costCents: sku.costCents,
+        discountCents: Math.floor((due * member.discountHundredths + 5_000) / 10_000),
+      };
+    });
+    const subtotalCents = lines.reduce((s, l) => s + l.priceCents * l.quantity, 0);
+    const discountCents = lines.reduce((s, l) => s + l.discountCents, 0);
+    this.count += 1;
+    return { store, member, externalId: `${this.prefix}-${this.count}`, lines, subtotalCents, discountCents, totalCents: subtotalCents - discountCents };
+  }
+}
+
+export function recordSaleBody(sale: PlannedSale): GraphqlBody {
+  return {
+    query: RECORD_SALE,
+    variables: {
+      input: {
+        storeId: sale.store.globalId,
+        externalId: sale.externalId,
+        memberCode: sale.member.code,
+        lines: sale.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+        payments: [{ method: 'WECHAT_PAY', amount: money(sale.totalCents) }],
+      },
+    },
+  };
+}
+
+type Json = { data?: Record<string, any> | null; errors?: { message: string }[] };
+
+/** Why a response counts as an error (a GraphQL error or a UserError result), or null when it is a success. */
+export function failureOf(kind: 'recordSale' | 'customer360' | 'search', body: string): string | null {
+  let json: Json;
+  try {
+    json = JSON.parse(body) as Json;
+  } catch {
+    return `not JSON: ${body.slice(0, 120)}`;
+  }
+  if (json.errors?.length) return json.errors[0]!.message;
+  if (kind === 'recordSale') {
+    const r = json.data?.recordSale;
+    if (r?.__typename !== 'RecordSalePayload') return `${r?.__typename}: ${r?.errorCode} ${r?.message}`;
+    if (r.replayed) return 'replayed';
+  }
+  if (kind === 'customer360' && !json.data?.customer) return 'customer not found';
+  if (kind === 'search' && !json.data?.customers) return 'no result';
+  return null;
+}

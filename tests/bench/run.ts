@@ -1,0 +1,122 @@
+/**
+ * `npm run bench`: creates a benchmark database, fills it, and measures the API as production runs
+ * it against hand-written baselines where there is one. Prints one JSON line per scenario and a
+ * markdown table, and writes the table to docs/benchmarks.md. See docs/benchmarks.md.
+ *
+ * Exits non-zero when the harness itself fails (a scenario cannot measure at all), never because a
+ * target was missed: targets are for people to read, at full scale.
+ */
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BENCH_OWNER, createDatabase, databaseUrl, dropDatabase, generateDataset, migrate, readDatasetInfo, saveDatasetInfo, type DatasetInfo } from './dataset.ts';
+import { withClient } from './fixtures.ts';
+import { parseOptions, SCENARIOS } from './options.ts';
+import { describeMachine, markdownTable, resultsSection, writeResultsToDocs } from './report.ts';
+import { graphql, type BenchContext, type Scenario, type ScenarioResult } from './scenario.ts';
+import { startServer, type ApiServer } from './server.ts';
+import { coldStart } from './scenarios/cold-start.ts';
+import { csvImport } from './scenarios/csv-import.ts';
+import { customer360 } from './scenarios/customer-360.ts';
+import { customerSearch } from './scenarios/customer-search.ts';
+import { recordSale } from './scenarios/record-sale.ts';
+import { rfm } from './scenarios/rfm.ts';
+import { subscriptions } from './scenarios/subscriptions.ts';
+
+const ALL: Scenario[] = [recordSale, customer360, customerSearch, subscriptions, rfm, csvImport, coldStart];
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const options = parseOptions(process.argv.slice(2));
+const started = performance.now();
+const name = options.reuse ?? (await createDatabase(options.postgresUrl));
+const url = databaseUrl(options.postgresUrl, name);
+let dataset: DatasetInfo | null = null;
+let generatedNow = false;
+let failed = false;
+
+try {
+  if (!options.reuse) {
+    log(`database ${name}: migrating`);
+    await migrate(url);
+    const { size } = options;
+    log(`generating ${size.customers} customers, ${size.sales} sales, ${size.skus} SKUs in ${size.stores} stores`);
+    const generation = await generateDataset(url, size, new Date(), log);
+    log(`data generated in ${generation.seconds.toFixed(1)} s`);
+    dataset = { size, seconds: Math.round(generation.seconds * 10) / 10, generatedAt: new Date().toISOString() };
+    generatedNow = true;
+    await saveDatasetInfo(url, name, dataset);
+    console.log(JSON.stringify({ scenario: 'data-generation', seconds: Math.round(generation.seconds * 10) / 10, counts: generation.counts, steps: generation.steps.map((s) => ({ ...s, seconds: Math.round(s.seconds * 10) / 10 })) }));
+  }
+  dataset ??= await readDatasetInfo(url);
+  if (options.reuse && !dataset) log(`${name} does not say how it was generated: the report shows this run's --scale`);
+  const postgres = await withClient(url, async (c) => `PostgreSQL ${(await c.query('SHOW server_version')).rows[0].server_version}`);
+  const machine = describeMachine(postgres);
+  const jwtSecret = randomBytes(32).toString('hex');
+  const results: ScenarioResult[] = [];
+
+  for (const scenario of ALL.filter((s) => !options.only || options.only.includes(s.name))) {
+    const profiled = options.cpuProf === scenario.name;
+    const cpuProfileDir = profiled ? resolve(options.profileDir, `${scenario.name}-${Date.now()}`) : null;
+    if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
+    const ctx: BenchContext = {
+      options,
+      databaseUrl: url,
+      jwtSecret,
+      cpuProfileDir,
+      startServer: () => startServer({ databaseUrl: url, jwtSecret, processes: options.processes, cpuProfileDir }),
+      ownerToken: (server: ApiServer) => signIn(server),
+      log: (line) => log(`  [${scenario.name}] ${line}`),
+    };
+    log(`scenario ${scenario.name}`);
+    const t0 = performance.now();
+    let result: ScenarioResult;
+    try {
+      result = await scenario.run(ctx);
+    } catch (error) {
+      failed = true;
+      log(`  [${scenario.name}] FAILED: ${(error as Error).stack ?? error}`);
+      result = {
+        scenario: scenario.name,
+        available: true,
+        measured: { error: (error as Error).message.slice(0, 2_000) },
+        baseline: null,
+        target: '',
+        pass: false,
+        summary: { measured: `harness error: ${(error as Error).message.split('\n')[0]}`, baseline: '—' },
+      };
+    }
+    if (cpuProfileDir) log(`  [${scenario.name}] CPU profiles in ${cpuProfileDir}`);
+    log(`  [${scenario.name}] ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    results.push(result);
+    const line = JSON.stringify({ ...result, summary: undefined });
+    console.log(line);
+    if (options.out) appendFileSync(options.out, `${line}\n`);
+  }
+
+  console.log(`\n${markdownTable(results)}\n`);
+  if (options.writeDocs && !options.only) {
+    writeResultsToDocs(resultsSection(results, machine, options, dataset, generatedNow));
+    log('results written to docs/benchmarks.md');
+  } else if (options.writeDocs) {
+    log('not all scenarios ran (--only): docs/benchmarks.md left as it was');
+  }
+  log(`benchmark finished in ${((performance.now() - started) / 1000).toFixed(0)} s (${SCENARIOS.length} scenarios known)`);
+} catch (error) {
+  failed = true;
+  log(`benchmark failed: ${(error as Error).stack ?? error}`);
+} finally {
+  if (options.keep || options.reuse) log(`database kept: ${name} (npm run bench -- --reuse=${name})`);
+  else await dropDatabase(options.postgresUrl, name).catch((e) => log(`could not drop ${name}: ${e}`));
+}
+process.exit(failed ? 1 : 0);
+
+async function signIn(server: ApiServer): Promise<string> {
+  const r = await graphql<{ signIn: { token?: string; errorCode?: string } }>(
+    server,
+    `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } ... on UserError { errorCode } } }`,
+    { l: BENCH_OWNER.login, p: BENCH_OWNER.password },
+  );
+  const token = r.data?.signIn.token;
+  if (!token) throw new Error(`the benchmark owner cannot sign in: ${JSON.stringify(r)}`);
+  return token;
+}

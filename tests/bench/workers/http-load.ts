@@ -1,0 +1,92 @@
+/**
+ * Load worker: drives the API over HTTP with autocannon, a fresh body for every request
+ * (unique sale ids, random members, customers or search terms), and counts as errors every
+ * response that is not a 200 with the expected result: GraphQL errors and UserError results too.
+ */
+import autocannon from 'autocannon';
+import type { SaleFixtures } from '../fixtures.ts';
+import { CUSTOMER_360, SEARCH, SaleMaker, failureOf, recordSaleBody, type GraphqlBody } from '../requests.ts';
+import { report, workerConfig, type RunLength } from './protocol.ts';
+
+export interface HttpLoadConfig extends RunLength {
+  url: string;
+  kind: 'recordSale' | 'customer360' | 'search';
+  authorization: string;
+  connections: number;
+  saleFixtures?: SaleFixtures;
+  memberOffset?: number;
+  customerIds?: string[];
+  filters?: Record<string, unknown>[];
+}
+
+export interface HttpLoadResult {
+  requests: number;
+  ok: number;
+  errors: number;
+  errorSamples: string[];
+  seconds: number;
+  /** Successful requests per second. */
+  okPerSecond: number;
+  latency: { mean: number; p50: number; p90: number; p99: number; max: number };
+}
+
+const config = workerConfig<HttpLoadConfig>();
+const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]!;
+
+let nextBody: () => GraphqlBody;
+if (config.kind === 'recordSale') {
+  const maker = new SaleMaker(config.saleFixtures!, config.memberOffset);
+  nextBody = () => recordSaleBody(maker.make());
+} else if (config.kind === 'customer360') {
+  nextBody = () => ({ query: CUSTOMER_360, variables: { id: pick(config.customerIds!) } });
+} else {
+  nextBody = () => ({ query: SEARCH, variables: { filter: pick(config.filters!) } });
+}
+
+async function run(length: { seconds: number } | { requests: number }) {
+  let ok = 0;
+  let failed = 0;
+  const samples: string[] = [];
+  const result = await autocannon({
+    url: `${config.url}/graphql`,
+    connections: config.connections,
+    ...('requests' in length ? { amount: length.requests } : { duration: length.seconds }),
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        path: '/graphql',
+        headers: { 'content-type': 'application/json', authorization: config.authorization },
+        setupRequest: (req) => ({ ...req, body: JSON.stringify(nextBody()) }),
+        onResponse: (status, body) => {
+          const failure = status === 200 ? failureOf(config.kind, body) : `HTTP ${status}: ${body.slice(0, 200)}`;
+          if (failure === null) ok += 1;
+          else {
+            failed += 1;
+            if (samples.length < 5) samples.push(failure);
+          }
+        },
+      },
+    ],
+  });
+  const errors = failed + result.errors + result.timeouts;
+  if (result.errors && samples.length < 5) samples.push(`${result.errors} connection errors`);
+  const lat = result.latency;
+  return {
+    requests: ok + errors,
+    ok,
+    errors,
+    errorSamples: samples,
+    seconds: result.duration,
+    okPerSecond: ok / result.duration,
+    latency: { mean: lat.mean, p50: lat.p50, p90: lat.p90, p99: lat.p99, max: lat.max },
+  } satisfies HttpLoadResult;
+}
+
+if (config.requests) {
+  await run({ requests: config.connections });
+  report(await run({ requests: config.requests }));
+} else {
+  if (config.warmupSeconds > 0) await run({ seconds: config.warmupSeconds });
+  report(await run({ seconds: config.durationSeconds }));
+}
