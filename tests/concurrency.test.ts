@@ -74,5 +74,31 @@ describe.skipIf(!postgresUrl)('concurrent writes on PostgreSQL', () => {
     const final = await manager.ok(`query($id: ID!) { sale(id: $id) { status refundedTotal lines { refundedQuantity } } }`, { id: saleId });
     expect(final.sale).toEqual({ status: 'REFUNDED', refundedTotal: '5.00', lines: [{ refundedQuantity: 5 }] });
   });
-});
 
+  it('runs a transaction again when PostgreSQL aborts it to break a deadlock', async () => {
+    const { runInTransaction } = await import('../src/events/transaction.ts');
+    const levels = await t.db.database.prisma.stockLevel.findMany({ where: { storeId: rawStoreId() }, take: 2, orderBy: { productId: 'asc' } });
+    const [a, b] = levels.map((l) => l.productId);
+    let attempts = 0;
+    let arrived = 0;
+    let release!: () => void;
+    const bothLocked = new Promise<void>((r) => (release = r));
+    // Two transactions lock the same two levels in opposite orders: a deadlock on the first try.
+    const lockBoth = (first: string, second: string) =>
+      runInTransaction(t.db.database.prisma, t.app.services.events, async ({ tx }) => {
+        attempts += 1;
+        const lock = (productId: string) => tx.$queryRaw`SELECT 1 FROM "StockLevel" WHERE "storeId" = ${rawStoreId()}::uuid AND "productId" = ${productId}::uuid FOR UPDATE`;
+        await lock(first);
+        if (++arrived === 2) release();
+        await bothLocked;
+        await lock(second);
+        return 'done';
+      });
+    expect(await Promise.all([lockBoth(a!, b!), lockBoth(b!, a!)])).toEqual(['done', 'done']);
+    expect(attempts).toBe(3); // one of the two was aborted once and ran again
+  });
+
+  function rawStoreId() {
+    return Buffer.from(store, 'base64').toString('utf8').split(':')[1]!;
+  }
+});

@@ -19,7 +19,8 @@ export interface Unit {
 /**
  * Runs `fn` in one database transaction. Events it emits are held back and published only
  * once the transaction has committed; if `fn` throws, everything is rolled back and nothing
- * is announced.
+ * is announced. A transaction PostgreSQL aborts to break a deadlock is run again (up to three
+ * times): `fn` must only touch the database and `emit`, which domain functions do.
  */
 export async function runInTransaction<T>(
   db: Db,
@@ -27,17 +28,32 @@ export async function runInTransaction<T>(
   fn: (unit: Unit) => Promise<T>,
   options: { timeoutMs?: number } = {},
 ): Promise<T> {
-  const pending: DomainEvent[] = [];
-  const emit: Emit = (type, payload) => {
-    pending.push({ type, payload } as DomainEvent);
-  };
-  // Generous limits: under a burst (many sales for one member or one SKU queue on the same row
-  // locks) waiting a little longer beats failing a sale the POS would only have to resend.
-  const result = await db.$transaction((tx) => fn({ tx, emit, cache: bus.cache }), {
-    timeout: options.timeoutMs ?? 30_000,
-    maxWait: 20_000,
-  });
-  for (const event of pending) if (event.type === 'sale.recorded') event.payload.committedAt = Date.now();
-  await bus.publish(pending);
-  return result;
+  for (let attempt = 1; ; attempt++) {
+    const pending: DomainEvent[] = [];
+    const emit: Emit = (type, payload) => {
+      pending.push({ type, payload } as DomainEvent);
+    };
+    try {
+      // Generous limits: under a burst (many sales for one member or one SKU queue on the same row
+      // locks) waiting a little longer beats failing a sale the POS would only have to resend.
+      const result = await db.$transaction((tx) => fn({ tx, emit, cache: bus.cache }), {
+        timeout: options.timeoutMs ?? 30_000,
+        maxWait: 20_000,
+      });
+      for (const event of pending) if (event.type === 'sale.recorded') event.payload.committedAt = Date.now();
+      await bus.publish(pending);
+      return result;
+    } catch (error) {
+      // PostgreSQL broke a deadlock by aborting this transaction: nothing of it was kept, so it runs again.
+      if (attempt >= MAX_ATTEMPTS || !isDeadlock(error)) throw error;
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+    }
+  }
+}
+
+const MAX_ATTEMPTS = 3;
+
+function isDeadlock(error: unknown): boolean {
+  const e = error as { code?: string; message?: string; meta?: { code?: string } };
+  return e?.code === 'P2034' || e?.meta?.code === '40P01' || /deadlock detected/i.test(e?.message ?? '');
 }

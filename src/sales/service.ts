@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/types.ts';
+import { uuidv7 } from '../db/ids.ts';
+import type { Db, Tx } from '../db/types.ts';
 import type { Unit } from '../events/transaction.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { PaymentMethod } from '../generated/prisma/enums.ts';
@@ -153,71 +154,28 @@ export async function recordSale(
     throw new InvalidInputError('PAYMENT_MISMATCH', { paid: paid.toFixed(2), total: total.toFixed(2) }, ['input', 'payments']);
   }
 
-  const sale = await tx.sale.create({
-    data: {
-      storeId: store.id,
-      externalId,
-      staffId: input.staffId ?? null,
-      customerId,
-      memberId,
-      occurredAt,
-      businessDate: businessDate(occurredAt, store.timezone),
-      currency: store.currency,
-      subtotal,
-      discountTotal,
-      total,
-      lines: {
-        createMany: {
-          data: lines.map((l) => ({
-            lineNo: l.lineNo,
-            productId: l.productId,
-            sku: l.sku,
-            name: l.name,
-            quantity: l.quantity,
-            unitPrice: l.unitPrice,
-            discount: l.discount,
-            total: l.total,
-            unitCost: l.unitCost,
-          })),
-        },
-      },
-      payments: { createMany: { data: draft.payments } },
-    },
-    select: { id: true, lines: { select: { id: true, lineNo: true } } },
-  });
+  const written: WrittenSale = {
+    ...draft,
+    id: uuidv7(),
+    subtotal,
+    discountTotal,
+    total,
+    lines: lines.map((l) => ({ ...l, id: uuidv7() })),
+  };
+  await writeSale(tx, written, { externalId, staffId: input.staffId ?? null, businessDate: businessDate(occurredAt, store.timezone), currency: store.currency });
 
   await applyStockChanges(
     tx,
     emit,
-    { storeId: store.id, type: 'SALE', allowNegative: store.allowNegativeStock, saleId: sale.id, staffId: input.staffId ?? null, occurredAt },
+    { storeId: store.id, type: 'SALE', allowNegative: store.allowNegativeStock, saleId: written.id, staffId: input.staffId ?? null, occurredAt },
     lines.map((l) => ({ productId: l.productId, sku: l.sku, delta: -l.quantity, field: ['input', 'lines', l.lineNo - 1, 'quantity'] })),
   );
 
-  if (customerId) {
-    // One statement, no read: concurrent sales for the same customer all count.
-    await tx.$executeRaw`
-      UPDATE "Customer" SET
-        "visitCount" = "visitCount" + 1,
-        "lifetimeSpend" = "lifetimeSpend" + ${total},
-        "firstPurchaseAt" = LEAST(coalesce("firstPurchaseAt", ${occurredAt}), ${occurredAt}),
-        "lastPurchaseAt" = GREATEST(coalesce("lastPurchaseAt", ${occurredAt}), ${occurredAt}),
-        "updatedAt" = now()
-      WHERE id = ${customerId}::uuid`;
-  }
-
-  const written: WrittenSale = {
-    ...draft,
-    id: sale.id,
-    subtotal,
-    discountTotal,
-    total,
-    lines: lines.map((l) => ({ ...l, id: sale.lines.find((w) => w.lineNo === l.lineNo)!.id })),
-  };
   for (const step of steps) await step.afterWrite?.(written, unit);
   if (preview) throw new SalePreview(written);
 
   emit('sale.recorded', {
-    saleId: sale.id,
+    saleId: written.id,
     storeId: store.id,
     customerId,
     memberId,
@@ -225,7 +183,44 @@ export async function recordSale(
     occurredAt: occurredAt.toISOString(),
     committedAt: 0,
   });
-  return { saleId: sale.id, replayed: false };
+  return { saleId: written.id, replayed: false };
+}
+
+/**
+ * Writes the sale, its lines and payments, and the customer's purchase figures in one statement:
+ * a till waits for every round trip of a sale, and the rows are known in full beforehand. The
+ * figures are `x = x + Δ` in the same statement, so concurrent sales for one customer all count.
+ */
+async function writeSale(tx: Tx, sale: WrittenSale, extra: { externalId: string; staffId: string | null; businessDate: Date; currency: string }) {
+  const money = (d: Prisma.Decimal | null) => (d === null ? null : d.toFixed(2));
+  const payments = sale.payments.map(() => uuidv7());
+  await tx.$executeRaw`
+    WITH sale AS (
+      INSERT INTO "Sale" ("id", "storeId", "externalId", "staffId", "customerId", "memberId", "occurredAt", "businessDate", "currency", "subtotal", "discountTotal", "total", "createdAt")
+      VALUES (${sale.id}::uuid, ${sale.storeId}::uuid, ${extra.externalId}, ${extra.staffId}::uuid, ${sale.customerId}::uuid, ${sale.memberId}::uuid, ${sale.occurredAt},
+              ${extra.businessDate}::date, ${extra.currency}, ${money(sale.subtotal)}::numeric, ${money(sale.discountTotal)}::numeric, ${money(sale.total)}::numeric, ${new Date()})
+      RETURNING "id"
+    ), lines AS (
+      INSERT INTO "SaleLine" ("id", "saleId", "lineNo", "productId", "sku", "name", "quantity", "unitPrice", "discount", "total", "unitCost")
+      SELECT l.id, sale.id, l.line_no, l.product_id, l.sku, l.name, l.quantity, l.unit_price, l.discount, l.total, l.unit_cost
+      FROM sale, unnest(${sale.lines.map((l) => l.id)}::uuid[], ${sale.lines.map((l) => l.lineNo)}::int[], ${sale.lines.map((l) => l.productId)}::uuid[],
+                        ${sale.lines.map((l) => l.sku)}::text[], ${sale.lines.map((l) => l.name)}::text[], ${sale.lines.map((l) => l.quantity)}::int[],
+                        ${sale.lines.map((l) => money(l.unitPrice))}::numeric[], ${sale.lines.map((l) => money(l.discount))}::numeric[],
+                        ${sale.lines.map((l) => money(l.total))}::numeric[], ${sale.lines.map((l) => money(l.unitCost))}::numeric[])
+        AS l(id, line_no, product_id, sku, name, quantity, unit_price, discount, total, unit_cost)
+    ), payments AS (
+      INSERT INTO "Payment" ("id", "saleId", "method", "amount", "reference")
+      SELECT p.id, sale.id, p.method::"PaymentMethod", p.amount, p.reference
+      FROM sale, unnest(${payments}::uuid[], ${sale.payments.map((p) => p.method)}::text[], ${sale.payments.map((p) => money(p.amount))}::numeric[],
+                        ${sale.payments.map((p) => p.reference)}::text[]) AS p(id, method, amount, reference)
+    )
+    UPDATE "Customer" SET
+      "visitCount" = "visitCount" + 1,
+      "lifetimeSpend" = "lifetimeSpend" + ${money(sale.total)}::numeric,
+      "firstPurchaseAt" = LEAST(coalesce("firstPurchaseAt", ${sale.occurredAt}), ${sale.occurredAt}),
+      "lastPurchaseAt" = GREATEST(coalesce("lastPurchaseAt", ${sale.occurredAt}), ${sale.occurredAt}),
+      "updatedAt" = ${new Date()}
+    FROM sale WHERE "Customer"."id" = ${sale.customerId}::uuid`;
 }
 
 /** True for the unique-violation Prisma reports when two requests insert the same key at once. */
