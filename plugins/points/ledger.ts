@@ -20,9 +20,11 @@ export interface EntryFields {
  * jobs for one customer are applied one after the other and balances never lose an update.
  */
 export async function lockAccount(tx: Tx, customerId: string) {
-  await tx.$executeRaw`INSERT INTO "PointsAccount" ("customerId", "updatedAt") VALUES (${customerId}::uuid, now()) ON CONFLICT DO NOTHING`;
+  // One round trip: the upsert creates the account or, on conflict, locks the existing row (a no-op update).
   const rows = await tx.$queryRaw<{ balance: number; pending: number }[]>`
-    SELECT balance, pending FROM "PointsAccount" WHERE "customerId" = ${customerId}::uuid FOR UPDATE`;
+    INSERT INTO "PointsAccount" ("customerId", "updatedAt") VALUES (${customerId}::uuid, ${new Date()})
+    ON CONFLICT ("customerId") DO UPDATE SET "customerId" = EXCLUDED."customerId"
+    RETURNING balance, pending`;
   return rows[0]!;
 }
 
@@ -53,24 +55,31 @@ export async function alreadyRecorded(tx: Tx, dedupeKey: string) {
  * Adds points as a lot: spendable at `availableAt` (pending until then), what is left of it
  * expiring at `expiresAt`. The account must be locked.
  */
-export async function addLot(tx: Tx, fields: EntryFields & { points: number; availableAt: Date; expiresAt: Date | null; now: Date }) {
+export async function addLot(tx: Tx, fields: EntryFields & { points: number; availableAt: Date; expiresAt: Date | null; now: Date }): Promise<{ id: string }> {
   const released = fields.availableAt <= fields.now;
-  const { balance } = await tx.pointsAccount.findUniqueOrThrow({ where: { customerId: fields.customerId }, select: { balance: true } });
-  const entry = await insertEntry(tx, fields, {
-    points: fields.points,
-    remaining: released ? payDebt(balance, fields.points) : fields.points,
-    availableAt: fields.availableAt,
-    releasedAt: released ? fields.now : null,
-    expiresAt: fields.expiresAt,
-  });
-  await tx.pointsAccount.update({
-    where: { customerId: fields.customerId },
-    data: {
-      ...(released ? { balance: { increment: fields.points } } : { pending: { increment: fields.points } }),
-      ...(fields.kind === 'EARN' ? { lifetimeEarned: { increment: fields.points } } : {}),
-    },
-  });
-  return entry;
+  const id = uuidv7(fields.now.getTime());
+  const earned = fields.kind === 'EARN' ? fields.points : 0;
+  // One statement (an earning sale waits for each round trip): the account moves, and the lot
+  // keeps what is left once a negative balance (points owed after a refund) is paid — see payDebt.
+  await tx.$executeRaw`
+    WITH account AS (
+      UPDATE "PointsAccount" SET
+        "balance" = "balance" + ${released ? fields.points : 0}::int,
+        "pending" = "pending" + ${released ? 0 : fields.points}::int,
+        "lifetimeEarned" = "lifetimeEarned" + ${earned}::int,
+        "updatedAt" = ${fields.now}
+      WHERE "customerId" = ${fields.customerId}::uuid
+      RETURNING "balance" - ${released ? fields.points : 0}::int AS before
+    )
+    INSERT INTO "PointsLedgerEntry" ("id", "customerId", "kind", "points", "remaining", "availableAt", "releasedAt", "expiresAt",
+                                     "saleId", "refundId", "reason", "staffId", "explanation", "dedupeKey", "createdAt")
+    SELECT ${id}::uuid, ${fields.customerId}::uuid, ${fields.kind}::"PointsEntryKind", ${fields.points}::int,
+           CASE WHEN ${released}::boolean THEN greatest(0, ${fields.points}::int - greatest(0, -account.before)) ELSE ${fields.points}::int END,
+           ${fields.availableAt}, ${released ? fields.now : null}, ${fields.expiresAt},
+           ${fields.saleId ?? null}::uuid, ${fields.refundId ?? null}::uuid, ${fields.reason ?? null}, ${fields.staffId ?? null}::uuid,
+           ${fields.explanation === undefined ? null : JSON.stringify(fields.explanation)}::jsonb, ${fields.dedupeKey ?? null}, ${fields.now}
+    FROM account`;
+  return { id };
 }
 
 /**

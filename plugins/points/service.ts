@@ -17,7 +17,8 @@ export interface EarnContext {
   tierName: string;
   multiplier: Prisma.Decimal;
 }
-export type EarnContextProvider = (tx: Tx, customerId: string, at: Date) => Promise<EarnContext | null>;
+/** Called while the sale is written; `sale.notes` holds what earlier steps (the tier discount) left there. */
+export type EarnContextProvider = (tx: Tx, sale: WrittenSale & { customerId: string }) => Promise<EarnContext | null>;
 
 const DAY = 86_400_000;
 const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
@@ -85,9 +86,8 @@ export class PointsService {
     const usage = capped.length
       ? await tx.pointsRuleUsage.findMany({ where: { customerId: sale.customerId, businessDate: day, ruleId: { in: capped } } })
       : [];
-    const customer = await tx.customer.findUniqueOrThrow({ where: { id: sale.customerId }, select: { birthday: true } });
     const saleMonth = Number(businessDate(sale.occurredAt, sale.timezone).toISOString().slice(5, 7));
-    const tier = this.earnContext ? await this.earnContext(tx, sale.customerId, sale.occurredAt) : null;
+    const tier = this.earnContext ? await this.earnContext(tx, { ...sale, customerId: sale.customerId }) : null;
     const result = computeEarn(lines, rules, {
       weekday: weekdayIn(sale.occurredAt, sale.timezone),
       occurredAt: sale.occurredAt,
@@ -95,7 +95,7 @@ export class PointsService {
       tierCode: tier?.tierCode ?? null,
       tierName: tier?.tierName ?? null,
       tierMultiplier: tier?.multiplier ?? new Prisma.Decimal(1),
-      birthdayMonth: customer.birthday ? customer.birthday.getUTCMonth() + 1 === saleMonth : false,
+      birthdayMonth: sale.customerBirthday ? sale.customerBirthday.getUTCMonth() + 1 === saleMonth : false,
       usedToday: new Map(usage.map((u) => [u.ruleId, u.points])),
       excludedCategories: this.options.excludedCategories,
     });

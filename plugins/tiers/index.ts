@@ -26,8 +26,9 @@ export function tiersPlugin(options?: TierOptions) {
       service.useCache(events.cache);
       const points = services.get<PointsService>('points');
       service.usePoints(points);
-      points.setEarnContextProvider(async (tx, customerId) => {
-        const tier = await service.tierOf(tx, customerId);
+      points.setEarnContextProvider(async (tx, sale) => {
+        // The checkout step already found the member's tier; only a sale without it looks again.
+        const tier = service.tierFoundAtCheckout(sale) ?? (await service.tierOf(tx, sale.customerId));
         return tier ? { tierCode: tier.code, tierName: tier.name, multiplier: tier.pointsMultiplier } : null;
       });
       services.provide('tiers', service);

@@ -76,7 +76,9 @@ export class TierService {
   async beforeSale(draft: SaleDraft, { tx }: Unit) {
     if (!draft.customerId || !draft.memberId) return;
     const tier = await this.tierOf(tx, draft.customerId);
-    if (!tier || tier.discountPercent.lte(0)) return;
+    if (!tier) return;
+    draft.notes.tiers = { tier, amount: new Prisma.Decimal(0) };
+    if (tier.discountPercent.lte(0)) return;
     let amount = new Prisma.Decimal(0);
     for (const line of draft.lines) {
       const due = line.unitPrice.mul(line.quantity).sub(line.discount);
@@ -85,6 +87,11 @@ export class TierService {
       amount = amount.add(extra);
     }
     draft.notes.tiers = { tier, amount };
+  }
+
+  /** The member's tier as the checkout step found it for this sale, if it ran. */
+  tierFoundAtCheckout(sale: SaleDraft): Tier | null {
+    return (sale.notes.tiers as { tier: Tier } | undefined)?.tier ?? null;
   }
 
   /**
@@ -106,6 +113,7 @@ export class TierService {
     if (!tiers.length) return;
     const now = new Date();
     const current = await this.lockMemberTier(unit, sale.customerId, tiers, now);
+    if (current.rank >= tiers.at(-1)!.rank) return; // already at the top: nothing to qualify for
     const q = await this.qualification(tx, sale.customerId, now);
     const best = this.highestQualifying(tiers, q);
     if (best && best.rank > current.rank) await this.change(unit, sale.customerId, current, best, 'UPGRADE', now, sale.id);
@@ -114,15 +122,17 @@ export class TierService {
   /** Locks the member's tier row, creating it in the entry tier (and its INITIAL history) if needed. */
   private async lockMemberTier({ tx, emit }: Unit, customerId: string, tiers: Tier[], now: Date): Promise<Tier> {
     const entry = tiers[0]!;
-    const inserted = await tx.$executeRaw`
+    // One round trip: creates the row in the entry tier, or locks the existing one (a no-op update).
+    // xmax is 0 only on a row this statement inserted.
+    const [row] = await tx.$queryRaw<{ tierId: string; inserted: boolean }[]>`
       INSERT INTO "MemberTier" ("customerId", "tierId", "since", "reviewAt", "updatedAt")
-      VALUES (${customerId}::uuid, ${entry.id}::uuid, ${now}, ${addMonths(now, this.options.reviewMonths)}, now())
-      ON CONFLICT DO NOTHING`;
-    if (inserted) {
+      VALUES (${customerId}::uuid, ${entry.id}::uuid, ${now}, ${addMonths(now, this.options.reviewMonths)}, ${now})
+      ON CONFLICT ("customerId") DO UPDATE SET "customerId" = EXCLUDED."customerId"
+      RETURNING "tierId"::text AS "tierId", (xmax = 0) AS inserted`;
+    if (row!.inserted) {
       await tx.tierChange.create({ data: { customerId, toTierId: entry.id, reason: 'INITIAL', changedAt: now } });
       emit('tier.changed', { customerId, fromTier: null, toTier: entry.code, reason: 'INITIAL', changedAt: now.toISOString() });
     }
-    const [row] = await tx.$queryRaw<{ tierId: string }[]>`SELECT "tierId"::text FROM "MemberTier" WHERE "customerId" = ${customerId}::uuid FOR UPDATE`;
     return tiers.find((t) => t.id === row!.tierId) ?? entry;
   }
 

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
-import type { Db } from '../db/types.ts';
+import type { Db, Tx } from '../db/types.ts';
 import type { Unit } from '../events/transaction.ts';
-import { ConflictError, InvalidInputError } from '../errors/index.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { literalContains, requireLiveCustomer } from '../customers/service.ts';
 import { normalizePhone } from '../customers/phone.ts';
 
@@ -33,6 +33,38 @@ export async function enrollMember(
   });
   emit('member.enrolled', { memberId: member.id, customerId: customer.id });
   return member;
+}
+
+/** Who a sale is for. */
+export interface Buyer {
+  customerId: string;
+  /** The active card the sale counts on, if any. */
+  memberId: string | null;
+  birthday: Date | null;
+}
+
+/**
+ * The buyer of a sale from a member code scanned at the till: the live customer (following
+ * merges) and the card the sale counts on — the survivor's when a merge cancelled this one. One
+ * statement for the usual case, an active card of a customer never merged.
+ */
+export async function buyerByMemberCode(tx: Tx, code: string, field: (string | number)[]): Promise<Buyer> {
+  const [card] = await tx.$queryRaw<{ id: string; status: string; customerId: string; mergedIntoId: string | null; birthday: Date | null }[]>`
+    SELECT m.id::text, m.status::text, c.id::text AS "customerId", c."mergedIntoId"::text AS "mergedIntoId", c.birthday
+    FROM "Member" m JOIN "Customer" c ON c.id = m."customerId" WHERE m.code = ${code.trim()}`;
+  if (!card) throw new NotFoundError('Member', code, field);
+  if (card.status === 'ACTIVE' && !card.mergedIntoId) return { customerId: card.customerId, memberId: card.id, birthday: card.birthday };
+  const customer = await requireLiveCustomer(tx, card.customerId, field);
+  if (card.status === 'ACTIVE' && customer.id === card.customerId) return { customerId: customer.id, memberId: card.id, birthday: customer.birthday };
+  const current = await tx.member.findUnique({ where: { customerId: customer.id } });
+  return { customerId: customer.id, memberId: current?.status === 'ACTIVE' ? current.id : null, birthday: customer.birthday };
+}
+
+/** The buyer of a sale named by customer id: the live customer (following merges) and their active card. */
+export async function buyerByCustomerId(tx: Tx, id: string, field: (string | number)[]): Promise<Buyer> {
+  const customer = await requireLiveCustomer(tx, id, field);
+  const member = await tx.member.findUnique({ where: { customerId: customer.id } });
+  return { customerId: customer.id, memberId: member?.status === 'ACTIVE' ? member.id : null, birthday: customer.birthday };
 }
 
 /**

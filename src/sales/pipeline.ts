@@ -27,6 +27,8 @@ export interface SaleDraft {
   timezone: string;
   customerId: string | null;
   memberId: string | null;
+  /** The buyer's birthday, for birthday-month rules (null without a buyer or a birthday). */
+  customerBirthday: Date | null;
   occurredAt: Date;
   lines: SaleDraftLine[];
   payments: SaleDraftPayment[];

@@ -5,7 +5,7 @@ import type { Unit } from '../events/transaction.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { PaymentMethod } from '../generated/prisma/enums.ts';
 import { InvalidInputError, InvalidStateError, NotFoundError } from '../errors/index.ts';
-import { requireLiveCustomer } from '../customers/service.ts';
+import { buyerByCustomerId, buyerByMemberCode, type Buyer } from '../members/service.ts';
 import { productsByCode } from '../products/service.ts';
 import { applyStockChanges } from '../stock/levels.ts';
 import { requireStore } from '../stores/service.ts';
@@ -75,31 +75,16 @@ export async function recordSale(
     throw new InvalidInputError('INVALID_INPUT', { detail: 'occurredAt is in the future' }, ['input', 'occurredAt']);
   }
 
-  let customerId: string | null = null;
-  let memberId: string | null = null;
-  if (input.memberCode) {
-    const member = await tx.member.findUnique({ where: { code: input.memberCode.trim() } });
-    if (!member) throw new NotFoundError('Member', input.memberCode, ['input', 'memberCode']);
-    const customer = await requireLiveCustomer(tx, member.customerId, ['input', 'memberCode']);
-    customerId = customer.id;
-    memberId = member.status === 'ACTIVE' ? member.id : null;
-  }
-  if (input.memberCode && !memberId && customerId) {
-    // A card cancelled by a merge: the sale counts for the card the surviving customer holds.
-    const current = await tx.member.findUnique({ where: { customerId } });
-    memberId = current?.status === 'ACTIVE' ? current.id : null;
-  }
+  let buyer: Buyer | null = input.memberCode ? await buyerByMemberCode(tx, input.memberCode, ['input', 'memberCode']) : null;
   if (input.customerId) {
-    const customer = await requireLiveCustomer(tx, input.customerId, ['input', 'customerId']);
-    if (customerId && customerId !== customer.id) {
+    const named = await buyerByCustomerId(tx, input.customerId, ['input', 'customerId']);
+    if (buyer && buyer.customerId !== named.customerId) {
       throw new InvalidInputError('INVALID_INPUT', { detail: 'customerId and memberCode name different customers' }, ['input', 'customerId']);
     }
-    customerId = customer.id;
-    if (!memberId) {
-      const member = await tx.member.findUnique({ where: { customerId: customer.id } });
-      memberId = member?.status === 'ACTIVE' ? member.id : null;
-    }
+    buyer = buyer ?? named;
   }
+  const customerId = buyer?.customerId ?? null;
+  const memberId = buyer?.memberId ?? null;
   if (input.staffId && !(await tx.staffRole.findUnique({ where: { staffId_storeId: { staffId: input.staffId, storeId: store.id } } }))) {
     throw new NotFoundError('Staff', input.staffId, ['input', 'staffId']);
   }
@@ -115,6 +100,7 @@ export async function recordSale(
     timezone: store.timezone,
     customerId,
     memberId,
+    customerBirthday: buyer?.birthday ?? null,
     occurredAt,
     lines: input.lines.map((line, i) => {
       const p = product(line.sku);
