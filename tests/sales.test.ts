@@ -51,6 +51,12 @@ describe('recordSale', () => {
 
     const c = await t.as('OWNER').ok(`query($id: ID!) { customer(id: $id) { visitCount lifetimeSpend sales(first: 5) { totalCount } } }`, { id: customerId });
     expect(c.customer).toEqual({ visitCount: 1, lifetimeSpend: sale.sale.total, sales: { totalCount: 1 } });
+
+    // A POS resending it after the price changed still gets the recorded sale back, not a mismatch.
+    await t.as('OWNER').ok(`mutation { updateProduct(sku: "SN-001", input: { price: "99.00" }) { __typename } }`);
+    const late = await t.gql(RECORD_SALE, { input }, { apiKey: t.posKey });
+    expect(late.data.recordSale).toMatchObject({ __typename: 'RecordSalePayload', replayed: true, sale: { id: sale.sale.id, total: sale.sale.total } });
+    await t.as('OWNER').ok(`mutation($p: Money!) { updateProduct(sku: "SN-001", input: { price: $p }) { __typename } }`, { p: price });
   });
 
   it('keeps money exact: 0.1 + 0.2 is 0.30 and three lines of 33.33 are 99.99', async () => {

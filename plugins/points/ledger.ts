@@ -53,7 +53,8 @@ export async function alreadyRecorded(tx: Tx, dedupeKey: string) {
 
 /**
  * Adds points as a lot: spendable at `availableAt` (pending until then), what is left of it
- * expiring at `expiresAt`. The account must be locked.
+ * expiring at `expiresAt`. Creates the account if needed; its row is locked from here on (the
+ * caller locks it first when it must read the balance before deciding).
  */
 export async function addLot(tx: Tx, fields: EntryFields & { points: number; availableAt: Date; expiresAt: Date | null; now: Date }): Promise<{ id: string }> {
   const released = fields.availableAt <= fields.now;
@@ -63,12 +64,13 @@ export async function addLot(tx: Tx, fields: EntryFields & { points: number; ava
   // keeps what is left once a negative balance (points owed after a refund) is paid — see payDebt.
   await tx.$executeRaw`
     WITH account AS (
-      UPDATE "PointsAccount" SET
-        "balance" = "balance" + ${released ? fields.points : 0}::int,
-        "pending" = "pending" + ${released ? 0 : fields.points}::int,
-        "lifetimeEarned" = "lifetimeEarned" + ${earned}::int,
-        "updatedAt" = ${fields.now}
-      WHERE "customerId" = ${fields.customerId}::uuid
+      INSERT INTO "PointsAccount" ("customerId", "balance", "pending", "lifetimeEarned", "updatedAt")
+      VALUES (${fields.customerId}::uuid, ${released ? fields.points : 0}::int, ${released ? 0 : fields.points}::int, ${earned}::int, ${fields.now})
+      ON CONFLICT ("customerId") DO UPDATE SET
+        "balance" = "PointsAccount"."balance" + EXCLUDED."balance",
+        "pending" = "PointsAccount"."pending" + EXCLUDED."pending",
+        "lifetimeEarned" = "PointsAccount"."lifetimeEarned" + EXCLUDED."lifetimeEarned",
+        "updatedAt" = EXCLUDED."updatedAt"
       RETURNING "balance" - ${released ? fields.points : 0}::int AS before
     )
     INSERT INTO "PointsLedgerEntry" ("id", "customerId", "kind", "points", "remaining", "availableAt", "releasedAt", "expiresAt",

@@ -23,8 +23,13 @@ export type EarnContextProvider = (tx: Tx, sale: WrittenSale & { customerId: str
 const DAY = 86_400_000;
 const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
+const weekdayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** ISO weekday (1 = Monday) of an instant in a store's time zone. Formatters are costly to build, so one per zone is kept. */
 export function weekdayIn(instant: Date, timeZone: string): number {
-  return WEEKDAYS[new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short' }).format(instant)]!;
+  let format = weekdayFormats.get(timeZone);
+  if (!format) weekdayFormats.set(timeZone, (format = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short' })));
+  return WEEKDAYS[format.format(instant)]!;
 }
 
 
@@ -60,9 +65,17 @@ export class PointsService {
       return;
     }
     const now = new Date();
-    const account = await lockAccount(tx, sale.customerId);
+    // Every sale reads the rules; they change a few times a year.
+    const rules = (await unit.cache
+      .region<PointsRule[]>('points.rules', ['points.rule.changed'])
+      .get('active', () => tx.pointsRule.findMany({ where: { active: true }, orderBy: { createdAt: 'asc' } })))!;
+    const capped = rules.filter((r) => r.capPerDay !== null).map((r) => r.id);
+    // Lock the account before reading what depends on it (the balance, today's capped points), so
+    // this customer's concurrent sales take turns. A plain earn needs no early lock: writing the lot
+    // locks the account in the same statement.
+    const account = pointsPaid.gt(0) || capped.length ? await lockAccount(tx, sale.customerId) : null;
 
-    if (pointsPaid.gt(0)) {
+    if (account && pointsPaid.gt(0)) {
       const { pointsPerYuan, maxShareOfSale } = this.options.redemption;
       const maxAmount = sale.total.mul(maxShareOfSale).toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR);
       if (pointsPaid.gt(maxAmount)) {
@@ -77,12 +90,7 @@ export class PointsService {
     // Points are earned on money paid: the share paid with points earns nothing.
     const moneyShare = sale.total.isZero() ? new Prisma.Decimal(0) : sale.total.sub(pointsPaid).div(sale.total);
     const lines = sale.lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, category: l.category, paid: l.total.mul(moneyShare).toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR) }));
-    // Every sale reads the rules; they change a few times a year.
-    const rules = (await unit.cache
-      .region<PointsRule[]>('points.rules', ['points.rule.changed'])
-      .get('active', () => tx.pointsRule.findMany({ where: { active: true }, orderBy: { createdAt: 'asc' } })))!;
     const day = businessDate(sale.occurredAt, sale.timezone);
-    const capped = rules.filter((r) => r.capPerDay !== null).map((r) => r.id);
     const usage = capped.length
       ? await tx.pointsRuleUsage.findMany({ where: { customerId: sale.customerId, businessDate: day, ruleId: { in: capped } } })
       : [];

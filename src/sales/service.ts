@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { uuidv7 } from '../db/ids.ts';
 import type { Db, Tx } from '../db/types.ts';
 import type { Unit } from '../events/transaction.ts';
-import { Prisma } from '../generated/prisma/client.ts';
+import { Prisma, type Store } from '../generated/prisma/client.ts';
 import type { PaymentMethod } from '../generated/prisma/enums.ts';
-import { InvalidInputError, InvalidStateError, NotFoundError } from '../errors/index.ts';
+import { InvalidInputError, InvalidStateError, NotFoundError, UserError } from '../errors/index.ts';
 import { buyerByCustomerId, buyerByMemberCode, type Buyer } from '../members/service.ts';
 import { productsByCode } from '../products/service.ts';
 import { applyStockChanges } from '../stock/levels.ts';
@@ -65,9 +65,35 @@ export async function recordSale(
     throw new InvalidInputError('INVALID_INPUT', { detail: 'externalId: 1–100 characters' }, ['input', 'externalId']);
   }
   const store = await requireStore(unit, input.storeId, ['input', 'storeId']);
-  const previous = preview ? null : await findSaleByExternalId(tx, store.id, externalId);
-  if (previous) return { saleId: previous.id, replayed: true };
+  const progress = { written: false };
+  if (preview) return writeNewSale(unit, steps, input, store, externalId, true, progress);
+  try {
+    return await writeNewSale(unit, steps, input, store, externalId, false, progress);
+  } catch (error) {
+    // Looked up only now rather than before every sale: a POS resending a recorded sale gets it
+    // back, even when its content would no longer pass (a price changed since, a product withdrawn).
+    // Not once this sale is written: a failure after that (stock short) is this sale's own.
+    if (!progress.written && (error instanceof UserError || error instanceof SaleAlreadyRecorded)) {
+      const previous = await findSaleByExternalId(tx, store.id, externalId);
+      if (previous) return { saleId: previous.id, replayed: true };
+    }
+    throw error;
+  }
+}
 
+/** The sale's external id is already taken in its store: nothing was written, and it is a replay. */
+class SaleAlreadyRecorded extends Error {}
+
+async function writeNewSale(
+  unit: Unit,
+  steps: SaleStep[],
+  input: RecordSaleInput,
+  store: Store,
+  externalId: string,
+  preview: boolean,
+  progress: { written: boolean },
+): Promise<RecordSaleResult> {
+  const { tx, emit } = unit;
   if (!input.lines.length) throw new InvalidInputError('INVALID_INPUT', { detail: 'a sale needs at least one line' }, ['input', 'lines']);
   if (input.lines.length > 500) throw new InvalidInputError('INVALID_INPUT', { detail: 'at most 500 lines' }, ['input', 'lines']);
   const occurredAt = input.occurredAt ?? new Date();
@@ -148,7 +174,10 @@ export async function recordSale(
     total,
     lines: lines.map((l) => ({ ...l, id: uuidv7() })),
   };
-  await writeSale(tx, written, { externalId, staffId: input.staffId ?? null, businessDate: businessDate(occurredAt, store.timezone), currency: store.currency });
+  if (!(await writeSale(tx, written, { externalId, staffId: input.staffId ?? null, businessDate: businessDate(occurredAt, store.timezone), currency: store.currency }))) {
+    throw new SaleAlreadyRecorded();
+  }
+  progress.written = true;
 
   await applyStockChanges(
     tx,
@@ -176,15 +205,17 @@ export async function recordSale(
  * Writes the sale, its lines and payments, and the customer's purchase figures in one statement:
  * a till waits for every round trip of a sale, and the rows are known in full beforehand. The
  * figures are `x = x + Δ` in the same statement, so concurrent sales for one customer all count.
+ * False, with nothing written, when the store already has a sale with this external id.
  */
-async function writeSale(tx: Tx, sale: WrittenSale, extra: { externalId: string; staffId: string | null; businessDate: Date; currency: string }) {
+async function writeSale(tx: Tx, sale: WrittenSale, extra: { externalId: string; staffId: string | null; businessDate: Date; currency: string }): Promise<boolean> {
   const money = (d: Prisma.Decimal | null) => (d === null ? null : d.toFixed(2));
   const payments = sale.payments.map(() => uuidv7());
-  await tx.$executeRaw`
+  const [{ written }] = await tx.$queryRaw<[{ written: number }]>`
     WITH sale AS (
       INSERT INTO "Sale" ("id", "storeId", "externalId", "staffId", "customerId", "memberId", "occurredAt", "businessDate", "currency", "subtotal", "discountTotal", "total", "createdAt")
       VALUES (${sale.id}::uuid, ${sale.storeId}::uuid, ${extra.externalId}, ${extra.staffId}::uuid, ${sale.customerId}::uuid, ${sale.memberId}::uuid, ${sale.occurredAt},
               ${extra.businessDate}::date, ${extra.currency}, ${money(sale.subtotal)}::numeric, ${money(sale.discountTotal)}::numeric, ${money(sale.total)}::numeric, ${new Date()})
+      ON CONFLICT ("storeId", "externalId") DO NOTHING
       RETURNING "id"
     ), lines AS (
       INSERT INTO "SaleLine" ("id", "saleId", "lineNo", "productId", "sku", "name", "quantity", "unitPrice", "discount", "total", "unitCost")
@@ -199,14 +230,17 @@ async function writeSale(tx: Tx, sale: WrittenSale, extra: { externalId: string;
       SELECT p.id, sale.id, p.method::"PaymentMethod", p.amount, p.reference
       FROM sale, unnest(${payments}::uuid[], ${sale.payments.map((p) => p.method)}::text[], ${sale.payments.map((p) => money(p.amount))}::numeric[],
                         ${sale.payments.map((p) => p.reference)}::text[]) AS p(id, method, amount, reference)
+    ), figures AS (
+      UPDATE "Customer" SET
+        "visitCount" = "visitCount" + 1,
+        "lifetimeSpend" = "lifetimeSpend" + ${money(sale.total)}::numeric,
+        "firstPurchaseAt" = LEAST(coalesce("firstPurchaseAt", ${sale.occurredAt}), ${sale.occurredAt}),
+        "lastPurchaseAt" = GREATEST(coalesce("lastPurchaseAt", ${sale.occurredAt}), ${sale.occurredAt}),
+        "updatedAt" = ${new Date()}
+      FROM sale WHERE "Customer"."id" = ${sale.customerId}::uuid
     )
-    UPDATE "Customer" SET
-      "visitCount" = "visitCount" + 1,
-      "lifetimeSpend" = "lifetimeSpend" + ${money(sale.total)}::numeric,
-      "firstPurchaseAt" = LEAST(coalesce("firstPurchaseAt", ${sale.occurredAt}), ${sale.occurredAt}),
-      "lastPurchaseAt" = GREATEST(coalesce("lastPurchaseAt", ${sale.occurredAt}), ${sale.occurredAt}),
-      "updatedAt" = ${new Date()}
-    FROM sale WHERE "Customer"."id" = ${sale.customerId}::uuid`;
+    SELECT count(*)::int AS written FROM sale`;
+  return written === 1;
 }
 
 /** True for the unique-violation Prisma reports when two requests insert the same key at once. */
