@@ -14,6 +14,8 @@ const schema = z.object({
   DB_POOL_SIZE: z.coerce.number().int().min(1).default(10),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   NODE_ENV: z.string().default('development'),
+  /** Largest CSV file POST /imports/customers.csv accepts, in MB. */
+  IMPORT_MAX_MB: z.coerce.number().positive().default(50),
   /** The file listing the installed plugins (default plugins/config.ts). */
   STORE_CONFIG: z.string().optional(),
 });

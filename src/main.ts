@@ -39,6 +39,7 @@ const app = await createApp({
   jwtSecret: resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR),
   redisUrl: config.REDIS_URL,
   redisChannelPrefix: config.REDIS_CHANNEL_PREFIX,
+  importMaxBytes: Math.round(config.IMPORT_MAX_MB * 1024 * 1024),
 });
 if (seeded) {
   await app.services.plugins.seedDemo();

@@ -11,6 +11,7 @@ import { TokenService } from './auth/tokens.ts';
 import type { Database } from './db/client.ts';
 import { EventBus } from './events/bus.ts';
 import { serveCustomerExport } from './customers/export.ts';
+import { DEFAULT_IMPORT_MAX_BYTES, serveCustomerImport } from './customers/import-http.ts';
 import { negotiateLocale } from './i18n/locale.ts';
 import type { Logger } from './logger.ts';
 import { PluginHost, type StorePlugin } from './plugin-host/host.ts';
@@ -27,6 +28,8 @@ export interface AppOptions {
   redisUrl?: string | undefined;
   redisChannelPrefix?: string;
   graphiql?: boolean;
+  /** Largest file POST /imports/customers.csv accepts (default 50 MB). */
+  importMaxBytes?: number;
 }
 
 export interface App {
@@ -166,6 +169,14 @@ export async function createApp(options: AppOptions): Promise<App> {
           void serveCustomerExport(req, res, services).catch((err) => {
             logger.error({ err }, 'customer export failed');
             res.destroy(err);
+          });
+          return;
+        }
+        if (req.method === 'POST' && req.url?.split('?')[0] === '/imports/customers.csv') {
+          void serveCustomerImport(req, res, services, { maxBytes: options.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES }).catch((err) => {
+            logger.error({ err }, 'customer import failed');
+            if (res.headersSent) res.destroy(err);
+            else res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
           });
           return;
         }
