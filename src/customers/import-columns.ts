@@ -122,7 +122,7 @@ export function mapHeader(header: string[]): HeaderMapping {
     if (other !== undefined) mapping.problems.push({ column: name, problem: { code: 'IMPORT_DUPLICATE_COLUMN', params: { column: name, other } } });
     else seen.set(field, name);
   });
-  if (!seen.has('phone') && !seen.has('memberCode')) {
+  if (!seen.has('phone') && !seen.has('memberCode') && !seen.has('id')) {
     mapping.problems.push({ column: '', problem: { code: 'IMPORT_NO_KEY_COLUMN' } });
   }
   return mapping;

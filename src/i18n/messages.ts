@@ -128,8 +128,8 @@ export const messages = {
   },
   IMPORT_EMPTY_FILE: { 'zh-CN': '文件是空的：第一行应为列名', en: 'The file is empty: its first row should name the columns' },
   IMPORT_NO_KEY_COLUMN: {
-    'zh-CN': '找不到手机号或会员卡号列（列名可用：手机号、手机、电话、会员卡号、会员号 等）',
-    en: 'No phone or member code column (headers such as Phone, Mobile, Member code, Card number)',
+    'zh-CN': '找不到手机号或会员卡号列（列名可用：手机号、手机、电话、会员卡号、会员号 等，或导出文件的顾客编号）',
+    en: 'No phone or member code column (headers such as Phone, Mobile, Member code, Card number, or the export\'s Customer id)',
   },
   IMPORT_DUPLICATE_COLUMN: {
     'zh-CN': '列“{column}”与列“{other}”表示同一项，请只保留一列',
