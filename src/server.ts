@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin as YogaPlugin, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -101,7 +100,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     graphqlEndpoint: '/graphql',
     graphiql: (options.graphiql ?? true) ? { title: 'store-crm GraphiQL', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
     // GraphiQL served from our own package, not a CDN: works offline and where CDNs are slow or blocked.
-    renderGraphiQL,
+    // Loaded when first asked for: the bundle costs ~80 MB of memory a server that never shows it keeps free.
+    renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
     landingPage: false,
     logging: {
       debug: (...args) => logger.debug({ args }, 'yoga'),
