@@ -32,8 +32,26 @@ export function addMonths(date: Date, months: number): Date {
 
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 
-/** Minutes the time zone is ahead of UTC at an instant (480 for Asia/Shanghai). */
+const offsetCache = new Map<string, number>();
+const QUARTER_HOUR = 15 * 60_000;
+
+/**
+ * Minutes the time zone is ahead of UTC at an instant (480 for Asia/Shanghai). Asking Intl is
+ * slow (a bulk import reads several dates per row), and every zone changes its offset on a
+ * quarter hour, so answers are kept per zone and quarter hour.
+ */
 function offsetMinutes(instantMs: number, timeZone: string): number {
+  const key = `${timeZone} ${Math.floor(instantMs / QUARTER_HOUR)}`;
+  let offset = offsetCache.get(key);
+  if (offset === undefined) {
+    if (offsetCache.size >= 50_000) offsetCache.clear();
+    offset = askOffsetMinutes(instantMs, timeZone);
+    offsetCache.set(key, offset);
+  }
+  return offset;
+}
+
+function askOffsetMinutes(instantMs: number, timeZone: string): number {
   let f = offsetFormatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
