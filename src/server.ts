@@ -88,7 +88,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     channelPrefix: options.redisChannelPrefix,
     onHandlerError: (type, err) => logger.error({ err, event: type }, 'event handler failed'),
   });
-  const services: AppServices = { db: database.prisma, logger, events, tokens: new TokenService(options.jwtSecret), plugins };
+  const services: AppServices = { db: database.prisma, sql: database.sql, logger, events, tokens: new TokenService(options.jwtSecret), plugins };
   await plugins.start({ db: database.prisma, events, logger });
   const schema = buildSchema(plugins);
   let wsServer: WebSocketServer | null = null;

@@ -43,12 +43,12 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-async function post(body: string | Uint8Array, options: { role?: 'OWNER' | 'MANAGER' | 'CASHIER'; query?: string; headers?: Record<string, string>; locale?: string } = {}) {
+async function post(body: string | Buffer | Uint8Array<ArrayBuffer>, options: { role?: 'OWNER' | 'MANAGER' | 'CASHIER'; query?: string; headers?: Record<string, string>; locale?: string } = {}) {
   const headers: Record<string, string> = { 'content-type': 'text/csv', 'accept-language': options.locale ?? 'zh-CN', ...options.headers };
   if (options.role !== undefined || !('authorization' in headers || 'x-api-key' in headers)) {
     headers.authorization = `Bearer ${await t.token(options.role ?? 'OWNER')}`;
   }
-  const res = await fetch(`${base}/imports/customers.csv${options.query ?? ''}`, { method: 'POST', headers, body });
+  const res = await fetch(`${base}/imports/customers.csv${options.query ?? ''}`, { method: 'POST', headers, body: body as BodyInit });
   return { status: res.status, body: (await res.json()) as Report & { errors: any[] } };
 }
 
@@ -192,8 +192,8 @@ describe('POST /imports/customers.csv', () => {
     const en = await post(file, { locale: 'en' });
     expect(en.status).toBe(422);
     expect(en.body.errors.map((e: any) => [e.row, e.column, e.code])).toEqual(brief);
-    expect(en.body.errors.find((e: any) => e.code === 'IMPORT_INVALID_AMOUNT').message).toBe('Not a valid amount: 12.345 (0 or more, at most two decimals)');
-    expect(en.body.errors.find((e: any) => e.code === 'IMPORT_NAME_REQUIRED').message).toBe('A new customer needs a name');
+    expect(en.body.errors.find((e: any) => e.code === 'IMPORT_INVALID_AMOUNT')!.message).toBe('Not a valid amount: 12.345 (0 or more, at most two decimals)');
+    expect(en.body.errors.find((e: any) => e.code === 'IMPORT_NAME_REQUIRED')!.message).toBe('A new customer needs a name');
   });
 
   it('refuses a file without a phone or member code column, with duplicate columns, or with unbalanced quotes', async () => {

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolvePrincipal } from '../auth/service.ts';
 import { uuidv7 } from '../db/ids.ts';
-import { runInTransaction } from '../events/transaction.ts';
 import { negotiateLocale, type Locale } from '../i18n/locale.ts';
 import { translate, type MessageCode } from '../i18n/messages.ts';
 import type { AppServices } from '../schema/context.ts';
@@ -21,9 +20,6 @@ import {
 import { encodingOfCharset, readCsvRecords, spoolUpload, UploadTooLarge, type ImportEncoding } from './import-file.ts';
 
 export const DEFAULT_IMPORT_MAX_BYTES = 50 * 1024 * 1024;
-/** One transaction holds the whole file; 100,000 rows take seconds on PostgreSQL, far less than this. */
-const IMPORT_TRANSACTION_MS = 15 * 60_000;
-
 export interface ImportHttpOptions {
   maxBytes: number;
 }
@@ -47,6 +43,17 @@ function fileNameOf(req: IncomingMessage, params: URLSearchParams): string | nul
     null;
   const clean = name?.replace(/[\u0000-\u001f]/g, '').trim();
   return clean ? clean.slice(0, 255) : null;
+}
+
+/** The import in one transaction; once it has committed, one event announces it. */
+async function runImport(services: AppServices, spool: string, options: ImportOptions): Promise<ImportReport> {
+  let report: ImportReport | undefined;
+  await services.sql.transaction(async (session) => {
+    report = await importCustomers(session, readCsvRecords(spool, options.encoding as ImportEncoding), options);
+  });
+  const { importId, created, updated, unchanged } = report!;
+  await services.events.publish([{ type: 'customer.imported', payload: { importId, created, updated, unchanged } }]);
+  return report!;
 }
 
 /** The report as the caller reads it: each problem with a message in their language. */
@@ -144,16 +151,11 @@ export async function serveCustomerImport(req: IncomingMessage, res: ServerRespo
 
     let report: ImportReport;
     try {
-      report = await runInTransaction(
-        services.db,
-        services.events,
-        (unit) => importCustomers(unit, readCsvRecords(spool, encoding), importOptions),
-        { timeoutMs: IMPORT_TRANSACTION_MS },
-      );
+      report = await runImport(services, spool, importOptions);
     } catch (error) {
       if (error instanceof ImportNotWritten) {
         report = error.report;
-        await recordImport(services.db, importOptions, report);
+        await recordImport(services.sql, importOptions, report);
       } else if (error instanceof ImportRaceError || isUniqueViolation(error)) {
         services.logger.warn({ err: error, importId }, 'customer import collided with a concurrent change');
         refuse(409, 'IMPORT_CONFLICT');

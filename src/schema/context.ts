@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/principal.ts';
 import type { TokenService } from '../auth/tokens.ts';
+import type { SqlRunner } from '../db/migrate.ts';
 import type { Db } from '../db/types.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Locale } from '../i18n/locale.ts';
@@ -9,6 +10,8 @@ import type { PluginHost } from '../plugin-host/host.ts';
 /** Long-lived parts of one running API process, shared by every request. */
 export interface AppServices {
   db: Db;
+  /** The same database through its driver, for bulk statements (customer import). */
+  sql: SqlRunner;
   logger: Logger;
   events: EventBus;
   tokens: TokenService;
