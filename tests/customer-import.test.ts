@@ -210,14 +210,18 @@ describe('POST /imports/customers.csv', () => {
     expect((await post('')).body.errors).toMatchObject([{ row: 1, code: 'IMPORT_EMPTY_FILE' }]);
   });
 
-  it('dry run: checks and counts what would happen, writes nothing, and is recorded as such', async () => {
+  it('dry run: checks and counts what would happen, writes nothing, announces nothing, and is recorded as such', async () => {
     const [p1, p2] = [newPhone(), newPhone()];
-    await post(csv(['姓名', '手机号'], ['已有', p1]));
+    const announced: unknown[] = [];
+    t.app.services.events.on('customer.imported', (e) => void announced.push(e));
+    const applied = await post(csv(['姓名', '手机号'], ['已有', p1]));
+    expect(announced).toEqual([{ importId: applied.body.importId, created: 1, updated: 0, unchanged: 0 }]);
     const file = csv(['姓名', '手机号', '会员卡号'], ['已有', p1, `DRY-${phoneSeq}`], ['新人', p2, '']);
     const before = await count();
     const res = await post(file, { query: '?dryRun=true&fileName=check.csv' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ dryRun: true, created: 1, updated: 1, unchanged: 0, errors: [] });
+    expect(announced).toHaveLength(1);
     expect(await count()).toBe(before);
     expect(await profile({ phone: p2 })).toBeNull();
     expect((await profile({ phone: p1 })).member).toBeNull();
@@ -258,6 +262,27 @@ describe('POST /imports/customers.csv', () => {
       [6, null, 'IMPORT_SAME_CUSTOMER', '与第 5 行是同一位顾客（手机号、会员卡号或顾客编号相同），请合并为一行'],
     ]);
     expect(await profile({ phone: p1 })).toBeNull();
+  });
+
+  it('reads the tab-separated UTF-16 text Excel saves as "Unicode text"', async () => {
+    const phone = newPhone();
+    const text = ['姓名\t手机号\t标签', `诸葛亮\t${phone}\t军师`].join('\r\n');
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const res = await post(utf16);
+    expect(res.body).toMatchObject({ created: 1, encoding: 'UTF-16LE' });
+    expect(await profile({ phone })).toMatchObject({ name: '诸葛亮', tags: ['军师'] });
+  });
+
+  it('refuses a row whose customer id and phone name two different customers', async () => {
+    const [p1, p2] = [newPhone(), newPhone()];
+    await post(csv(['姓名', '手机号'], ['甲', p1], ['乙', p2]));
+    const first = await profile({ phone: p1 });
+    const res = await post(csv(['顾客编号', '姓名', '手机号'], [rawId(first.id), '甲', p2]), { locale: 'en' });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([
+      { row: 2, column: '顾客编号', code: 'IMPORT_CUSTOMER_ID_CONFLICT', message: "The customer id names a different customer than this row's phone number or member code" },
+    ]);
+    expect((await profile({ phone: p2 })).name).toBe('乙');
   });
 });
 
