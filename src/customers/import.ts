@@ -82,7 +82,10 @@ export class ImportNotWritten extends Error {
 
 /** A file with more problems than this is misread as a whole; the first ones show how. */
 export const MAX_LISTED_ERRORS = 10_000;
-const BATCH_ROWS = 2_000;
+// Small batches: their rows and JSON text die young (V8's new space) instead of piling up as old
+// garbage; measured on 100,000 rows, 100 rows per statement was as fast as 2,000 and peaked
+// ~80 MB lower.
+const BATCH_ROWS = 100;
 const MAX_MERGE_HOPS = 10;
 // Imports run one at a time: two files naming the same customers would otherwise race.
 const IMPORT_LOCK_KEY = 72707370;
