@@ -126,10 +126,14 @@ export async function* readCsvRecords(path: string, encoding: ImportEncoding): A
     from_line: sepHint ? 2 : 1,
   });
   const file = createReadStream(path);
-  const source = file.pipe(iconv.decodeStream(codec));
   file.on('error', (error) => parser.destroy(error));
-  source.on('error', (error) => parser.destroy(error));
-  source.pipe(parser);
+  if (encoding === 'UTF-8') {
+    file.pipe(parser); // csv-parse reads UTF-8 bytes itself: no decoding to text and back
+  } else {
+    const decoded = file.pipe(iconv.decodeStream(codec));
+    decoded.on('error', (error) => parser.destroy(error));
+    decoded.pipe(parser);
+  }
   try {
     for await (const record of parser as AsyncIterable<string[]>) yield record;
   } catch (error) {
