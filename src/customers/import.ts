@@ -2,26 +2,26 @@ import { uuidv7 } from '../db/ids.ts';
 import type { SqlSession } from '../db/migrate.ts';
 import type { CustomerImportOutcome } from '../generated/prisma/enums.ts';
 import { ImportFileError } from './import-file.ts';
-import { mapHeader, parseRow, type HeaderMapping, type ImportField, type ImportRow, type Problem, type StoreRef } from './import-columns.ts';
+import { mapHeader, parseRow, type ImportField, type ImportRow, type Problem, type StoreRef } from './import-columns.ts';
 
 /**
  * Customer import: a merchant's customer list (Excel, an old POS) checked as a whole and
  * written in one transaction with set-based statements.
  *
  * 1. Every row is parsed and checked one at a time, and nothing of it is kept in memory:
- * 2. valid rows go, in batches, into a temporary staging table (one INSERT … SELECT FROM
- *    unnest(arrays) per batch, whatever the batch size).
- * 3. A few statements over the staging table find the customer each row names (phone, then
- *    member code, then this system's customer id; merged records lead to their survivor) and
+ *    valid rows go, in small batches, into a temporary staging table (one INSERT … SELECT FROM
+ *    json_to_recordset per batch), which also looks up the customer each row's phone, member
+ *    code and customer id name.
+ * 2. A few statements over the staging table lead merged records to their survivor and find
  *    the problems that involve other rows or the database: the same phone twice in the file,
  *    a member code of another customer…
- *
- * It runs on the database driver's own connection (SqlSession), not through Prisma: Prisma's
- * raw-query path copies large array parameters several times over, which measured at twice the
- * time and several times the memory for 100,000 rows.
- * 4. With no problem, a few more write everything: new customers, changed customers, member
+ * 3. With no problem, a few more write everything: new customers, changed customers, member
  *    cards, consents, the import's record. Otherwise, or for a dry run, the transaction is
  *    rolled back: nothing is half-written.
+ *
+ * It runs on the database driver's own connection (SqlSession), not through Prisma: Prisma's
+ * raw-query path copies large parameters several times over, which measured at twice the time
+ * and several times the memory for 100,000 rows.
  *
  * What an existing customer takes from a row (README, "Importing customers"): a filled cell
  * replaces the stored value, an empty cell never erases one; tags are added; notes are
@@ -508,4 +508,3 @@ export async function recordImport(sql: SqlSession, options: ImportOptions, repo
   );
 }
 
-export type { HeaderMapping };
