@@ -24,6 +24,8 @@ const schema = z.object({
   /** on: count the SQL statements sent to the database in /metrics (benchmarks, N+1 hunting). */
   DB_STATEMENT_METRICS: z.enum(['on', 'off']).default('off'),
   NODE_ENV: z.string().default('development'),
+  /** Largest CSV file POST /imports/customers.csv accepts, in MB. */
+  IMPORT_MAX_MB: z.coerce.number().positive().default(50),
   /** The file listing the installed plugins (default plugins/config.ts). */
   STORE_CONFIG: z.string().optional(),
   /** Time zone the scheduled jobs' cron expressions are read in. */

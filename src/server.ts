@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin as YogaPlugin, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -13,6 +12,7 @@ import type { Database } from './db/client.ts';
 import { EventBus } from './events/bus.ts';
 import { JobScheduler } from './jobs/scheduler.ts';
 import { serveCustomerExport } from './customers/export.ts';
+import { DEFAULT_IMPORT_MAX_BYTES, serveCustomerImport } from './customers/import-http.ts';
 import { negotiateLocale } from './i18n/locale.ts';
 import type { Logger } from './logger.ts';
 import { PluginHost, type StorePlugin } from './plugin-host/host.ts';
@@ -34,6 +34,8 @@ export interface AppOptions {
   jobTimezone?: string;
   /** Spans for requests and operations (src/ops/tracing.ts; the provider is registered by startTracing). */
   tracing?: boolean;
+  /** Largest file POST /imports/customers.csv accepts (default 50 MB). */
+  importMaxBytes?: number;
 }
 
 export interface App {
@@ -95,7 +97,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     channelPrefix: options.redisChannelPrefix,
     onHandlerError: (type, err) => logger.error({ err, event: type }, 'event handler failed'),
   });
-  const services: AppServices = { db: database.prisma, analytics: database.analytics, logger, events, tokens: new TokenService(options.jwtSecret), plugins };
+  const services: AppServices = { db: database.prisma, analytics: database.analytics, sql: database.sql, logger, events, tokens: new TokenService(options.jwtSecret), plugins };
   await plugins.start({ db: database.prisma, events, logger });
   const schema = buildSchema(plugins);
   let wsServer: WebSocketServer | null = null;
@@ -114,7 +116,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     graphqlEndpoint: '/graphql',
     graphiql: (options.graphiql ?? true) ? { title: 'store-crm GraphiQL', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
     // GraphiQL served from our own package, not a CDN: works offline and where CDNs are slow or blocked.
-    renderGraphiQL,
+    // Loaded when first asked for: the bundle costs ~80 MB of memory a server that never shows it keeps free.
+    renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
     landingPage: false,
     logging: {
       debug: (...args) => logger.debug({ args }, 'yoga'),
@@ -193,6 +196,14 @@ export async function createApp(options: AppOptions): Promise<App> {
           void serveCustomerExport(req, res, services).catch((err) => {
             logger.error({ err }, 'customer export failed');
             res.destroy(err);
+          });
+          return;
+        }
+        if (req.method === 'POST' && req.url?.split('?')[0] === '/imports/customers.csv') {
+          void serveCustomerImport(req, res, services, { maxBytes: options.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES }).catch((err) => {
+            logger.error({ err }, 'customer import failed');
+            if (res.headersSent) res.destroy(err);
+            else res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
           });
           return;
         }

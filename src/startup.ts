@@ -59,6 +59,7 @@ export async function serve(config: Config, logger: Logger, database: Database, 
     redisChannelPrefix: config.REDIS_CHANNEL_PREFIX,
     jobTimezone: config.JOB_TIMEZONE,
     tracing: tracingConfigured(),
+    importMaxBytes: Math.round(config.IMPORT_MAX_MB * 1024 * 1024),
   });
   const port = await app.listen(config.PORT, config.HOST);
   await app.startJobs({ pollSeconds: config.JOB_POLL_SECONDS });

@@ -11,6 +11,7 @@ export const PERMISSIONS = [
   'customer:search', // browse and filter the customer base
   'customer:merge',
   'customer:export',
+  'customer:import', // bring customers in from a CSV file (a merchant's old system or Excel)
   'interaction:write',
   'product:read',
   'product:write',
@@ -31,7 +32,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 const cashier: Permission[] = ['customer:read', 'customer:write', 'interaction:write', 'product:read', 'sale:read', 'sale:record', 'stock:read'];
 const associate: Permission[] = [...cashier.filter((p) => p !== 'sale:record'), 'customer:search'];
 const manager: Permission[] = [
-  ...new Set<Permission>([...cashier, ...associate, 'customer:merge', 'customer:export', 'sale:refund', 'stock:write', 'report:read', 'marketing:manage']),
+  ...new Set<Permission>([...cashier, ...associate, 'customer:merge', 'customer:export', 'customer:import', 'sale:refund', 'stock:write', 'report:read', 'marketing:manage']),
 ];
 
 export const ROLE_PERMISSIONS: Record<StaffRoleKind, ReadonlySet<Permission>> = {

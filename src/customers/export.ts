@@ -10,9 +10,32 @@ import { customerSearchWhere, type CustomerFilter } from './service.ts';
 
 const BATCH = 1000;
 
+/**
+ * The export's columns in order, with their header in each language. The customer import
+ * (import-columns.ts) reads these same headers, so an exported file re-imports as it is.
+ */
+export const EXPORT_COLUMNS = [
+  { key: 'id', 'zh-CN': '顾客编号', en: 'Customer id' },
+  { key: 'name', 'zh-CN': '姓名', en: 'Name' },
+  { key: 'phone', 'zh-CN': '手机号', en: 'Phone' },
+  { key: 'email', 'zh-CN': '邮箱', en: 'E-mail' },
+  { key: 'gender', 'zh-CN': '性别', en: 'Gender' },
+  { key: 'birthday', 'zh-CN': '生日', en: 'Birthday' },
+  { key: 'sourceChannel', 'zh-CN': '来源渠道', en: 'Source channel' },
+  { key: 'tags', 'zh-CN': '标签', en: 'Tags' },
+  { key: 'memberCode', 'zh-CN': '会员号', en: 'Member code' },
+  { key: 'firstPurchaseAt', 'zh-CN': '首次消费', en: 'First purchase' },
+  { key: 'lastPurchaseAt', 'zh-CN': '最近消费', en: 'Last purchase' },
+  { key: 'visitCount', 'zh-CN': '消费次数', en: 'Visits' },
+  { key: 'lifetimeSpend', 'zh-CN': '累计消费', en: 'Lifetime spend' },
+  { key: 'consentSms', 'zh-CN': '短信营销授权', en: 'SMS consent' },
+  { key: 'consentWechat', 'zh-CN': '微信营销授权', en: 'WeChat consent' },
+  { key: 'createdAt', 'zh-CN': '建档时间', en: 'Created at' },
+] as const;
+
 export const HEADERS: Record<Locale, string[]> = {
-  'zh-CN': ['顾客编号', '姓名', '手机号', '邮箱', '性别', '生日', '来源渠道', '标签', '会员号', '首次消费', '最近消费', '消费次数', '累计消费', '短信营销授权', '微信营销授权', '建档时间'],
-  en: ['Customer id', 'Name', 'Phone', 'E-mail', 'Gender', 'Birthday', 'Source channel', 'Tags', 'Member code', 'First purchase', 'Last purchase', 'Visits', 'Lifetime spend', 'SMS consent', 'WeChat consent', 'Created at'],
+  'zh-CN': EXPORT_COLUMNS.map((c) => c['zh-CN']),
+  en: EXPORT_COLUMNS.map((c) => c.en),
 };
 
 /**

@@ -3,7 +3,7 @@ import type { Unit } from '../events/transaction.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { Channel, ConsentChannel, Gender, InteractionKind } from '../generated/prisma/enums.ts';
 import { ConflictError, InvalidInputError, InvalidStateError, NotFoundError } from '../errors/index.ts';
-import { recomputeCustomerFigures } from './figures.ts';
+import { moveImportedHistory, recomputeCustomerFigures } from './figures.ts';
 import { requirePhone } from './phone.ts';
 
 export interface CustomerInput {
@@ -215,6 +215,7 @@ export async function mergeCustomers(unit: Unit, survivorId: string, mergedId: s
       notes: [survivor.notes, merged.notes].filter(Boolean).join('\n') || null,
     },
   });
+  await moveImportedHistory(tx, merged.id, survivor.id);
   await recomputeCustomerFigures(tx, survivor.id);
   for (const step of steps) await step({ survivorId: survivor.id, mergedId: merged.id }, unit);
   emit('customer.merged', { survivorId: survivor.id, mergedId: merged.id });

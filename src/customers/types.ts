@@ -1,6 +1,6 @@
 import { USER_ERRORS } from '../errors/types.ts';
 import { runInTransaction } from '../events/transaction.ts';
-import { Channel, ConsentChannel, Gender, InteractionKind } from '../generated/prisma/enums.ts';
+import { Channel, ConsentChannel, CustomerImportOutcome, Gender, InteractionKind } from '../generated/prisma/enums.ts';
 import type { Builder } from '../schema/builder.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { normalizePhone } from './phone.ts';
@@ -26,6 +26,17 @@ export function addCustomerTypes(builder: Builder) {
   const ConsentChannelEnum = builder.enumType(ConsentChannel, { name: 'ConsentChannel' });
   const InteractionKindEnum = builder.enumType(InteractionKind, { name: 'InteractionKind' });
 
+  const ImportedHistory = builder.simpleObject('ImportedPurchaseHistory', {
+    description:
+      "A previous system's purchase figures for a customer, brought in by a customer import. The customer's visitCount, lifetimeSpend and purchase dates include them; sales recorded here add to them.",
+    fields: (t) => ({
+      firstPurchaseAt: t.field({ type: 'DateTime', nullable: true }),
+      lastPurchaseAt: t.field({ type: 'DateTime', nullable: true }),
+      visitCount: t.int(),
+      spend: t.field({ type: 'Money' }),
+    }),
+  });
+
   builder.prismaNode('Customer', {
     id: { field: 'id' },
     // Checked on the type too, so every path to a customer (node(id:), a sale's customer) is covered.
@@ -50,6 +61,16 @@ export function addCustomerTypes(builder: Builder) {
         description: '客单价: lifetime spend divided by visits.',
         select: { lifetimeSpend: true, visitCount: true },
         resolve: (c) => (c.visitCount ? c.lifetimeSpend.div(c.visitCount).toDecimalPlaces(2) : new Prisma.Decimal(0)),
+      }),
+      importedHistory: t.field({
+        type: ImportedHistory,
+        nullable: true,
+        description: 'The part of the purchase figures carried over from a previous system by a customer import; null when none was.',
+        select: { importedFirstPurchaseAt: true, importedLastPurchaseAt: true, importedVisitCount: true, importedSpend: true },
+        resolve: (c) =>
+          c.importedVisitCount || !c.importedSpend.isZero() || c.importedFirstPurchaseAt || c.importedLastPurchaseAt
+            ? { firstPurchaseAt: c.importedFirstPurchaseAt, lastPurchaseAt: c.importedLastPurchaseAt, visitCount: c.importedVisitCount, spend: c.importedSpend }
+            : null,
       }),
       createdAt: t.expose('createdAt', { type: 'DateTime' }),
       member: t.relation('member', { nullable: true }),
@@ -151,6 +172,43 @@ export function addCustomerTypes(builder: Builder) {
       totalCount: (_root, args, ctx) => ctx.db.customer.count({ where: searchWhere(args.filter) }),
       resolve: (query, _root, args, ctx) =>
         ctx.db.customer.findMany({ ...query, where: searchWhere(args.filter), orderBy: { id: 'desc' } }),
+    }),
+  }));
+
+  const ImportOutcomeEnum = builder.enumType(CustomerImportOutcome, {
+    name: 'CustomerImportOutcome',
+    description: 'APPLIED: written. CHECKED: a dry run with every row valid, nothing written. REJECTED: invalid rows, nothing written.',
+  });
+
+  builder.prismaNode('CustomerImport', {
+    id: { field: 'id' },
+    authScopes: { permission: 'customer:import' },
+    description: 'One CSV file sent to POST /imports/customers.csv: who sent it, when, and what came of it.',
+    fields: (t) => ({
+      importedBy: t.exposeString('importedBy', { description: "The staff member's or API key's name when the file was sent." }),
+      staff: t.relation('staff', { nullable: true, description: 'The staff member who sent it (null for an API key).' }),
+      fileName: t.exposeString('fileName', { nullable: true }),
+      encoding: t.exposeString('encoding', { description: 'How the file was read: UTF-8, GB18030, UTF-16LE or UTF-16BE.' }),
+      dryRun: t.exposeBoolean('dryRun'),
+      outcome: t.expose('outcome', { type: ImportOutcomeEnum }),
+      rowCount: t.exposeInt('rowCount', { description: 'Data rows read; blank rows are not counted.' }),
+      created: t.exposeInt('created'),
+      updated: t.exposeInt('updated'),
+      unchanged: t.exposeInt('unchanged'),
+      errorCount: t.exposeInt('errorCount'),
+      startedAt: t.expose('startedAt', { type: 'DateTime' }),
+      finishedAt: t.expose('finishedAt', { type: 'DateTime' }),
+    }),
+  });
+
+  builder.queryFields((t) => ({
+    customerImports: t.prismaConnection({
+      type: 'CustomerImport',
+      cursor: 'id',
+      description: 'Customer imports, newest first (owners and managers).',
+      authScopes: { permission: 'customer:import' },
+      totalCount: (_root, _args, ctx) => ctx.db.customerImport.count(),
+      resolve: (query, _root, _args, ctx) => ctx.db.customerImport.findMany({ ...query, orderBy: { id: 'desc' } }),
     }),
   }));
 

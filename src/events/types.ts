@@ -18,6 +18,8 @@ export interface DomainEvents {
   'customer.updated': { customerId: string };
   'customer.merged': { survivorId: string; mergedId: string };
   'member.enrolled': { memberId: string; customerId: string };
+  /** A CSV import was written: one event for the whole file, not one per customer. */
+  'customer.imported': { importId: string; created: number; updated: number; unchanged: number };
   'stock.low': { storeId: string; productId: string; sku: string; onHand: number; reorderPoint: number };
   /** A product was created or changed (price, barcode, active…): tills and caches re-read it. */
   'product.changed': { productId: string; sku: string };

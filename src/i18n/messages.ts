@@ -58,6 +58,102 @@ export const messages = {
   // stock
   SAME_STORE_TRANSFER: { 'zh-CN': '调出门店与调入门店不能相同', en: 'A transfer needs two different stores' },
   STOCKTAKE_NOT_OPEN: { 'zh-CN': '盘点单已{status}，不能再修改', en: 'The stocktake is already {status}' },
+  // customer import (POST /imports/customers.csv): each problem names its row and column
+  IMPORT_INVALID_NAME: { 'zh-CN': '姓名应为 1–60 个字符', en: 'Name must be 1–60 characters' },
+  IMPORT_INVALID_EMAIL: { 'zh-CN': '邮箱格式不正确：{value}', en: 'Not a valid e-mail address: {value}' },
+  IMPORT_INVALID_GENDER: {
+    'zh-CN': '无法识别的性别：{value}（可填 男、女 或 未知）',
+    en: 'Unknown gender: {value} (use male, female or unknown)',
+  },
+  IMPORT_INVALID_DATE: {
+    'zh-CN': '无法识别的日期：{value}（可填 2024-05-01、2024/5/1、2024年5月1日，可带时间 14:30）',
+    en: 'Not a date: {value} (use 2024-05-01, 2024/5/1 or 2024-05-01 14:30)',
+  },
+  IMPORT_DATE_IN_FUTURE: { 'zh-CN': '日期晚于今天：{value}', en: 'Date is in the future: {value}' },
+  IMPORT_PURCHASE_DATES: {
+    'zh-CN': '首次消费（{first}）晚于最近消费（{last}）',
+    en: 'First purchase ({first}) is after the last purchase ({last})',
+  },
+  IMPORT_INVALID_CHANNEL: {
+    'zh-CN': '无法识别的来源渠道：{value}（可填 门店、微信、小程序、电商、官网 或 导入）',
+    en: 'Unknown source channel: {value} (use STORE, WECHAT, MINI_PROGRAM, ECOMMERCE, WEB or IMPORT)',
+  },
+  IMPORT_INVALID_COUNT: { 'zh-CN': '应为不小于 0 的整数：{value}', en: 'Must be a whole number of 0 or more: {value}' },
+  IMPORT_INVALID_AMOUNT: {
+    'zh-CN': '金额格式不正确：{value}（不小于 0，最多两位小数）',
+    en: 'Not a valid amount: {value} (0 or more, at most two decimals)',
+  },
+  IMPORT_INVALID_CONSENT: {
+    'zh-CN': '无法识别的授权：{value}（可填 是/否、Y/N、同意/不同意）',
+    en: 'Unknown consent: {value} (use Y/N, yes/no or true/false)',
+  },
+  IMPORT_INVALID_MEMBER_CODE: {
+    'zh-CN': '会员卡号格式不正确：{value}（4–32 位字母、数字或 -）',
+    en: 'Not a valid member code: {value} (4–32 letters, digits or -)',
+  },
+  IMPORT_UNKNOWN_STORE: { 'zh-CN': '找不到门店：{value}（填门店编码或门店名称）', en: 'No store with code or name {value}' },
+  IMPORT_TOO_LONG: { 'zh-CN': '内容过长：最多 {max} 个字符', en: 'Too long: at most {max} characters' },
+  IMPORT_NO_KEY: {
+    'zh-CN': '该行没有手机号，也没有会员卡号，无法识别是哪位顾客',
+    en: 'The row has neither a phone number nor a member code to identify the customer',
+  },
+  IMPORT_NAME_REQUIRED: { 'zh-CN': '新顾客需要填写姓名', en: 'A new customer needs a name' },
+  IMPORT_DUPLICATE_PHONE: {
+    'zh-CN': '手机号 {phone} 与第 {other} 行重复',
+    en: 'Phone {phone} also appears on row {other}',
+  },
+  IMPORT_DUPLICATE_MEMBER_CODE: {
+    'zh-CN': '会员卡号 {code} 与第 {other} 行重复',
+    en: 'Member code {code} also appears on row {other}',
+  },
+  IMPORT_SAME_CUSTOMER: {
+    'zh-CN': '与第 {other} 行是同一位顾客（手机号、会员卡号或顾客编号相同），请合并为一行',
+    en: 'Row {other} is the same customer (same phone, member code or customer id); combine the two rows',
+  },
+  IMPORT_MEMBER_CODE_TAKEN: {
+    'zh-CN': '会员卡号 {code} 属于另一位顾客，不是本行手机号对应的顾客',
+    en: 'Member code {code} belongs to a different customer than this row\'s phone number',
+  },
+  IMPORT_CUSTOMER_ID_CONFLICT: {
+    'zh-CN': '顾客编号对应的顾客与本行手机号或会员卡号对应的顾客不是同一人',
+    en: 'The customer id names a different customer than this row\'s phone number or member code',
+  },
+  IMPORT_MEMBER_CODE_DIFFERS: {
+    'zh-CN': '该顾客已有会员卡号 {existing}，与文件中的 {code} 不同',
+    en: 'This customer already has member code {existing}, not {code}',
+  },
+  IMPORT_EXTRA_CELLS: {
+    'zh-CN': '本行比表头多出 {count} 个有内容的单元格',
+    en: 'The row has {count} filled cells beyond the header',
+  },
+  IMPORT_EMPTY_FILE: { 'zh-CN': '文件是空的：第一行应为列名', en: 'The file is empty: its first row should name the columns' },
+  IMPORT_NO_KEY_COLUMN: {
+    'zh-CN': '找不到手机号或会员卡号列（列名可用：手机号、手机、电话、会员卡号、会员号 等，或导出文件的顾客编号）',
+    en: 'No phone or member code column (headers such as Phone, Mobile, Member code, Card number, or the export\'s Customer id)',
+  },
+  IMPORT_DUPLICATE_COLUMN: {
+    'zh-CN': '列“{column}”与列“{other}”表示同一项，请只保留一列',
+    en: 'Columns "{column}" and "{other}" mean the same field; keep one',
+  },
+  IMPORT_MALFORMED_CSV: { 'zh-CN': 'CSV 格式有误（{detail}）', en: 'Malformed CSV ({detail})' },
+  IMPORT_BAD_QUOTES: {
+    'zh-CN': '引号不成对：一个以引号开始的单元格没有结束的引号',
+    en: 'Unbalanced quotes: a cell that starts with a quote never ends it',
+  },
+  IMPORT_UNKNOWN_COLUMN: { 'zh-CN': '未识别的列“{column}”，已忽略', en: 'Unknown column "{column}" ignored' },
+  IMPORT_TOO_LARGE: { 'zh-CN': '文件超过 {limit} MB 的上限', en: 'The file is larger than the {limit} MB limit' },
+  IMPORT_UNSUPPORTED_MEDIA: {
+    'zh-CN': '请将 CSV 文件本身作为请求体上传（不支持 multipart 表单）',
+    en: 'Send the CSV file itself as the request body (multipart forms are not accepted)',
+  },
+  IMPORT_UNKNOWN_ENCODING: {
+    'zh-CN': '不支持的字符编码：{charset}（支持 UTF-8 和 GB18030/GBK）',
+    en: 'Unsupported character set: {charset} (UTF-8 and GB18030/GBK are)',
+  },
+  IMPORT_CONFLICT: {
+    'zh-CN': '导入期间有其他操作修改了相同的顾客或会员卡号，未写入任何数据，请重新导入',
+    en: 'Another change touched the same customers or member codes during the import; nothing was written, send the file again',
+  },
   // auth
   INVALID_CREDENTIALS: { 'zh-CN': '账号或密码错误', en: 'Wrong sign-in name or password' },
   UNAUTHENTICATED: { 'zh-CN': '请先登录或提供 API 密钥', en: 'Sign in or send an API key first' },

@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/principal.ts';
 import type { TokenService } from '../auth/tokens.ts';
+import type { SqlRunner } from '../db/migrate.ts';
 import type { Db } from '../db/types.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Locale } from '../i18n/locale.ts';
@@ -11,6 +12,8 @@ export interface AppServices {
   db: Db;
   /** Read-only analytics (reports, exports, dashboards): the read replica when configured, else `db`. May lag `db`. */
   analytics: Db;
+  /** The same database through its driver, for bulk statements (customer import). */
+  sql: SqlRunner;
   logger: Logger;
   events: EventBus;
   tokens: TokenService;

@@ -29,3 +29,59 @@ export function addMonths(date: Date, months: number): Date {
   d.setUTCMonth(d.getUTCMonth() + months);
   return d;
 }
+
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
+const offsetCache = new Map<string, number>();
+const QUARTER_HOUR = 15 * 60_000;
+
+/**
+ * Minutes the time zone is ahead of UTC at an instant (480 for Asia/Shanghai). Asking Intl is
+ * slow (a bulk import reads several dates per row), and every zone changes its offset on a
+ * quarter hour, so answers are kept per zone and quarter hour.
+ */
+function offsetMinutes(instantMs: number, timeZone: string): number {
+  const key = `${timeZone} ${Math.floor(instantMs / QUARTER_HOUR)}`;
+  let offset = offsetCache.get(key);
+  if (offset === undefined) {
+    if (offsetCache.size >= 50_000) offsetCache.clear();
+    offset = askOffsetMinutes(instantMs, timeZone);
+    offsetCache.set(key, offset);
+  }
+  return offset;
+}
+
+function askOffsetMinutes(instantMs: number, timeZone: string): number {
+  let f = offsetFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    offsetFormatters.set(timeZone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(new Date(instantMs)).map((x) => [x.type, x.value]));
+  const wall = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+  return Math.round((wall - Math.floor(instantMs / 1000) * 1000) / 60_000);
+}
+
+/**
+ * The instant a wall-clock time names in a time zone ("2024-05-01 14:30" in a Beijing store):
+ * how a date written without a zone, in a merchant's file, is read.
+ */
+export function wallTimeToInstant(
+  wall: { year: number; month: number; day: number; hour?: number; minute?: number; second?: number; ms?: number },
+  timeZone: string,
+): Date {
+  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour ?? 0, wall.minute ?? 0, wall.second ?? 0, wall.ms ?? 0);
+  // Twice: the offset at the first guess may differ across a daylight-saving change.
+  let instant = asUtc - offsetMinutes(asUtc, timeZone) * 60_000;
+  instant = asUtc - offsetMinutes(instant, timeZone) * 60_000;
+  return new Date(instant);
+}

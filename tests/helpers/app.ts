@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createApp, type App } from '../../src/server.ts';
+import { createApp, type App, type AppOptions } from '../../src/server.ts';
 import { createLogger } from '../../src/logger.ts';
 import { DEMO_ACCOUNTS, DEMO_POS_KEY, seedDemoData, type DemoSize } from '../../src/demo/seed.ts';
 import type { StorePlugin } from '../../src/plugin-host/host.ts';
@@ -36,7 +36,14 @@ export interface TestApp {
 export const SMALL_DEMO: DemoSize = { customers: 30, sales: 120, days: 60 };
 
 export async function startTestApp(
-  options: { plugins?: StorePlugin[]; seed?: DemoSize | false; database?: 'default' | 'postgres'; redisUrl?: string } = {},
+  options: {
+    plugins?: StorePlugin[];
+    seed?: DemoSize | false;
+    database?: 'default' | 'postgres';
+    redisUrl?: string;
+    /** Limits and switches of the app under test (e.g. importMaxBytes). */
+    app?: Pick<AppOptions, 'importMaxBytes'>;
+  } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase(options.database ?? 'default', (options.plugins ?? []).flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])));
   if (options.seed !== false) await seedDemoData(db.database.prisma, options.seed ?? SMALL_DEMO);
@@ -47,6 +54,7 @@ export async function startTestApp(
     plugins: options.plugins ?? [],
     redisUrl: options.redisUrl,
     redisChannelPrefix: `test:${randomBytes(4).toString('hex')}:`,
+    ...options.app,
   });
 
   const gql: TestApp['gql'] = async (query, variables = {}, opts = {}) => {

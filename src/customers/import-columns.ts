@@ -1,0 +1,362 @@
+import type { Channel, ConsentChannel, Gender } from '../generated/prisma/enums.ts';
+import type { MessageCode } from '../i18n/messages.ts';
+import { wallTimeToInstant } from '../stores/time.ts';
+import { isUuid } from '../db/ids.ts';
+import { EXPORT_COLUMNS } from './export.ts';
+import { normalizePhone } from './phone.ts';
+
+/** What a column of an import file can mean. */
+export type ImportField =
+  | 'id'
+  | 'name'
+  | 'phone'
+  | 'email'
+  | 'gender'
+  | 'birthday'
+  | 'sourceChannel'
+  | 'tags'
+  | 'memberCode'
+  | 'memberSince'
+  | 'homeStore'
+  | 'firstPurchaseAt'
+  | 'lastPurchaseAt'
+  | 'visitCount'
+  | 'lifetimeSpend'
+  | 'consentSms'
+  | 'consentWechat'
+  | 'consentEmail'
+  | 'consentPhoneCall'
+  | 'notes'
+  | 'createdAt';
+
+/**
+ * Header names per field, besides the export's own (EXPORT_COLUMNS, both languages): what
+ * merchants' spreadsheets and old POS exports call them. Compared after `headerKey`, so case,
+ * spaces, full-width forms, "*" marks and bracketed hints such as "(元)" or "（必填）" do not matter.
+ */
+const SYNONYMS: Record<ImportField, string[]> = {
+  id: ['顾客编号', '客户编号', '顾客id', '客户id', 'customer id', 'id'],
+  name: ['姓名', '客户姓名', '顾客姓名', '会员姓名', '名字', '客户名称', '顾客名称', '客户名', 'name', 'full name', 'customer name'],
+  phone: [
+    '手机号', '手机', '手机号码', '电话', '电话号码', '联系电话', '联系方式', '移动电话', '会员手机', '会员手机号', '客户手机', '客户手机号',
+    'phone', 'mobile', 'mobile phone', 'mobile number', 'phone number', 'cell', 'cellphone', 'tel', 'telephone',
+  ],
+  email: ['邮箱', '电子邮箱', '电子邮件', '邮件', '邮箱地址', 'email', 'e-mail', 'mail', 'email address'],
+  gender: ['性别', 'gender', 'sex'],
+  birthday: ['生日', '出生日期', '出生年月日', '生日日期', 'birthday', 'date of birth', 'birth date', 'dob'],
+  sourceChannel: ['来源渠道', '来源', '渠道', '客户来源', '顾客来源', 'source channel', 'source', 'channel'],
+  tags: ['标签', '客户标签', '顾客标签', '会员标签', 'tags', 'tag', 'labels'],
+  memberCode: [
+    '会员号', '会员卡号', '卡号', '会员编号', '会员码', '会员卡', '会员卡编号',
+    'member code', 'member number', 'member no', 'membership number', 'card number', 'card no', 'card',
+  ],
+  memberSince: ['入会时间', '入会日期', '开卡时间', '开卡日期', '成为会员时间', 'member since', 'joined at', 'joined', 'join date'],
+  homeStore: ['所属门店', '归属门店', '门店', '门店编码', '门店代码', '开卡门店', '常去门店', 'home store', 'home store code', 'store', 'store code'],
+  firstPurchaseAt: ['首次消费', '首次消费时间', '首次消费日期', '首次购买', '首次购买时间', '第一次消费', 'first purchase', 'first purchase at', 'first order'],
+  lastPurchaseAt: [
+    '最近消费', '最近消费时间', '最近消费日期', '最后消费', '最后消费时间', '最后消费日期', '最近购买', '最后购买时间',
+    'last purchase', 'last purchase at', 'last order',
+  ],
+  visitCount: ['消费次数', '累计消费次数', '到店次数', '购买次数', '来店次数', 'visits', 'visit count', 'orders', 'order count', 'number of orders'],
+  lifetimeSpend: [
+    '累计消费', '累计消费金额', '消费总额', '消费总金额', '总消费', '总消费金额', '累计金额', '消费金额',
+    'lifetime spend', 'total spend', 'total spent', 'lifetime value', 'spend',
+  ],
+  consentSms: ['短信营销授权', '短信授权', '接收短信', '短信营销', '允许短信', 'sms consent', 'sms marketing', 'accepts sms'],
+  consentWechat: ['微信营销授权', '微信授权', '微信营销', '接收微信消息', 'wechat consent', 'wechat marketing'],
+  consentEmail: ['邮件营销授权', '邮件授权', '邮件营销', '接收邮件', 'email consent', 'e-mail consent', 'email marketing', 'accepts email'],
+  consentPhoneCall: ['电话营销授权', '电话授权', '电话营销', '接听营销电话', 'phone call consent', 'call consent', 'phone marketing'],
+  notes: ['备注', '说明', '客户备注', '顾客备注', 'notes', 'note', 'remarks', 'remark', 'comment', 'comments'],
+  createdAt: ['建档时间', '建档日期', '创建时间', '注册时间', '注册日期', 'created at', 'created', 'registered at', 'registration date'],
+};
+
+/** Case, width, spaces, separators, "*" marks and bracketed hints do not change what a header means. */
+export function headerKey(header: string): string {
+  return header
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/\(.*?\)|\[.*?\]|【.*?】/g, '')
+    .replace(/[\s_\-*:.#]/g, '');
+}
+
+const FIELD_BY_HEADER = new Map<string, ImportField>();
+for (const c of EXPORT_COLUMNS) {
+  FIELD_BY_HEADER.set(headerKey(c['zh-CN']), c.key);
+  FIELD_BY_HEADER.set(headerKey(c.en), c.key);
+}
+for (const [field, names] of Object.entries(SYNONYMS) as [ImportField, string[]][]) {
+  for (const name of names) {
+    const key = headerKey(name);
+    const known = FIELD_BY_HEADER.get(key);
+    if (known && known !== field) throw new Error(`Import header "${name}" means both ${known} and ${field}`);
+    FIELD_BY_HEADER.set(key, field);
+  }
+}
+
+export interface Problem {
+  code: MessageCode;
+  params?: Record<string, string | number>;
+}
+
+export interface HeaderMapping {
+  /** The field of each column (null: not recognised, ignored). */
+  fields: (ImportField | null)[];
+  /** The header text of each column as written in the file, for reports. */
+  names: string[];
+  unknown: { column: string }[];
+  problems: { column: string; problem: Problem }[];
+}
+
+export function mapHeader(header: string[]): HeaderMapping {
+  const names = header.map((h) => h.trim());
+  const seen = new Map<ImportField, string>();
+  const mapping: HeaderMapping = { fields: [], names, unknown: [], problems: [] };
+  names.forEach((name, i) => {
+    const field = name ? (FIELD_BY_HEADER.get(headerKey(name)) ?? null) : null;
+    mapping.fields[i] = field;
+    if (!field) {
+      if (name) mapping.unknown.push({ column: name });
+      return;
+    }
+    const other = seen.get(field);
+    if (other !== undefined) mapping.problems.push({ column: name, problem: { code: 'IMPORT_DUPLICATE_COLUMN', params: { column: name, other } } });
+    else seen.set(field, name);
+  });
+  if (!seen.has('phone') && !seen.has('memberCode') && !seen.has('id')) {
+    mapping.problems.push({ column: '', problem: { code: 'IMPORT_NO_KEY_COLUMN' } });
+  }
+  return mapping;
+}
+
+/** One row of the file, checked and normalised; absent fields were empty cells. */
+export interface ImportRow {
+  /** Row number as a spreadsheet shows it: the header is row 1. */
+  row: number;
+  /** A customer id of this system (a row of our own export). */
+  id?: string;
+  name?: string;
+  phone?: string;
+  email?: string;
+  gender?: Gender;
+  /** YYYY-MM-DD */
+  birthday?: string;
+  sourceChannel?: Channel;
+  tags: string[];
+  memberCode?: string;
+  memberSince?: Date;
+  homeStoreId?: string;
+  firstPurchaseAt?: Date;
+  lastPurchaseAt?: Date;
+  visitCount?: number;
+  /** Exact decimal, two places, as text. */
+  lifetimeSpend?: string;
+  consents: Partial<Record<ConsentChannel, boolean>>;
+  notes?: string;
+  createdAt?: Date;
+}
+
+export interface StoreRef {
+  id: string;
+  code: string;
+  name: string;
+  timezone: string;
+}
+
+export interface RowContext {
+  /** Stores by code and by name (lower case). */
+  stores: Map<string, StoreRef>;
+  /** Zone of dates written without one, when the row names no home store. */
+  defaultTimeZone: string;
+  now: Date;
+}
+
+class CellError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.code);
+  }
+}
+
+const fail = (code: MessageCode, params: Record<string, string | number> = {}): never => {
+  throw new CellError({ code, params });
+};
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const MEMBER_CODE = /^[A-Za-z0-9-]{4,32}$/;
+
+const GENDERS: Record<string, Gender | null> = {
+  男: 'MALE', 男性: 'MALE', 男士: 'MALE', 先生: 'MALE', m: 'MALE', male: 'MALE', man: 'MALE',
+  女: 'FEMALE', 女性: 'FEMALE', 女士: 'FEMALE', 小姐: 'FEMALE', f: 'FEMALE', female: 'FEMALE', woman: 'FEMALE',
+  未知: null, 保密: null, 不详: null, 其他: null, unknown: null, u: null, '-': null,
+};
+
+const CHANNELS: Record<string, Channel> = {
+  store: 'STORE', 门店: 'STORE', 线下: 'STORE', 线下门店: 'STORE', 到店: 'STORE', pos: 'STORE',
+  wechat: 'WECHAT', 微信: 'WECHAT', 公众号: 'WECHAT', 微信公众号: 'WECHAT',
+  miniprogram: 'MINI_PROGRAM', 小程序: 'MINI_PROGRAM', 微信小程序: 'MINI_PROGRAM',
+  ecommerce: 'ECOMMERCE', 电商: 'ECOMMERCE', 网店: 'ECOMMERCE', 淘宝: 'ECOMMERCE', 天猫: 'ECOMMERCE', 京东: 'ECOMMERCE', 拼多多: 'ECOMMERCE', 抖音: 'ECOMMERCE',
+  web: 'WEB', 官网: 'WEB', 网站: 'WEB',
+  import: 'IMPORT', 导入: 'IMPORT', 其他: 'IMPORT',
+};
+
+const YES = new Set(['y', 'yes', 'true', '1', '是', '同意', '已同意', '授权', '已授权', '允许', '接收', '√', '✓', '✔']);
+const NO = new Set(['n', 'no', 'false', '0', '否', '不同意', '拒绝', '未授权', '不允许', '不接收', '退订', '×', '✗', '✘']);
+
+const textLimit = (value: string, max: number) => (value.length > max ? fail('IMPORT_TOO_LONG', { max }) : value);
+
+/** Dates as merchants' files write them; a time without a zone is wall-clock time in `timeZone`. */
+function parseDateTime(raw: string, timeZone: string, now: Date): Date {
+  const value = raw.normalize('NFKC').trim();
+  let instant: Date | null = null;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(value)) {
+    instant = new Date(value);
+  } else {
+    const m =
+      /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,3}))?)?秒?)?$/.exec(value) ??
+      /^(\d{4})(\d{2})(\d{2})()()()()$/.exec(value);
+    if (m) {
+      const [year, month, day, hour, minute, second] = m.slice(1, 7).map((x) => (x ? Number(x) : 0)) as number[];
+      const ms = m[7] ? Number(m[7].padEnd(3, '0')) : 0;
+      const valid =
+        month! >= 1 && month! <= 12 && day! >= 1 && day! <= new Date(Date.UTC(year!, month!, 0)).getUTCDate() && hour! < 24 && minute! < 60 && second! < 60;
+      if (valid) instant = wallTimeToInstant({ year: year!, month: month!, day: day!, hour, minute, second, ms }, timeZone);
+    }
+  }
+  if (!instant || Number.isNaN(instant.getTime()) || instant.getUTCFullYear() < 1900) return fail('IMPORT_INVALID_DATE', { value: raw });
+  if (instant.getTime() > now.getTime()) return fail('IMPORT_DATE_IN_FUTURE', { value: raw });
+  return instant;
+}
+
+/** A calendar date (birthday), YYYY-MM-DD; a time after it is ignored. */
+function parseCalendarDate(raw: string, now: Date): string {
+  const value = raw.normalize('NFKC').trim();
+  const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT].*)?$/.exec(value) ?? /^(\d{4})(\d{2})(\d{2})$/.exec(value);
+  if (!m) return fail('IMPORT_INVALID_DATE', { value: raw });
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (year < 1900 || month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) {
+    return fail('IMPORT_INVALID_DATE', { value: raw });
+  }
+  const date = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  if (date > now.toISOString().slice(0, 10)) return fail('IMPORT_DATE_IN_FUTURE', { value: raw });
+  return date;
+}
+
+function parseAmount(raw: string): string {
+  const value = raw.normalize('NFKC').replace(/[\s,¥]|元|rmb|cny/gi, '');
+  const m = /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(value);
+  if (!m) return fail('IMPORT_INVALID_AMOUNT', { value: raw });
+  return `${BigInt(m[1]!)}.${(m[2] ?? '').padEnd(2, '0')}`;
+}
+
+function parseCount(raw: string): number {
+  const value = raw.normalize('NFKC').replace(/[\s,]|次/g, '');
+  if (!/^\d{1,9}$/.test(value)) return fail('IMPORT_INVALID_COUNT', { value: raw });
+  return Number(value);
+}
+
+function parseConsent(raw: string): boolean {
+  const value = raw.normalize('NFKC').trim().toLowerCase();
+  if (YES.has(value)) return true;
+  if (NO.has(value)) return false;
+  return fail('IMPORT_INVALID_CONSENT', { value: raw });
+}
+
+const CONSENT_FIELDS: Partial<Record<ImportField, ConsentChannel>> = {
+  consentSms: 'SMS',
+  consentWechat: 'WECHAT',
+  consentEmail: 'EMAIL',
+  consentPhoneCall: 'PHONE_CALL',
+};
+
+/**
+ * Checks and normalises one row. Every bad cell is reported (not only the first), each with the
+ * column's header as the file wrote it.
+ */
+export function parseRow(
+  row: number,
+  cells: string[],
+  mapping: HeaderMapping,
+  ctx: RowContext,
+): { value: ImportRow; problems: { column: string | null; problem: Problem }[] } {
+  const value: ImportRow = { row, tags: [], consents: {} };
+  const problems: { column: string | null; problem: Problem }[] = [];
+  const cell = new Map<ImportField, { raw: string; column: string }>();
+  mapping.fields.forEach((field, i) => {
+    let raw = (cells[i] ?? '').trim();
+    // ="13800138000": how many exports keep Excel from turning a long number into 1.38E+10.
+    const formula = /^="(.*)"$/s.exec(raw);
+    if (formula) raw = formula[1]!.trim();
+    if (field && raw && !cell.has(field)) cell.set(field, { raw, column: mapping.names[i]! });
+  });
+  const extra = cells.slice(mapping.fields.length).filter((c) => c.trim()).length;
+  if (extra) problems.push({ column: null, problem: { code: 'IMPORT_EXTRA_CELLS', params: { count: extra } } });
+
+  const read = <T>(field: ImportField, parse: (raw: string) => T): T | undefined => {
+    const c = cell.get(field);
+    if (!c) return undefined;
+    try {
+      return parse(c.raw);
+    } catch (error) {
+      if (!(error instanceof CellError)) throw error;
+      problems.push({ column: c.column, problem: error.problem });
+      return undefined;
+    }
+  };
+
+  // The home store first: its time zone reads the row's dates.
+  const store = read('homeStore', (raw) => ctx.stores.get(raw.normalize('NFKC').toLowerCase()) ?? fail('IMPORT_UNKNOWN_STORE', { value: raw }));
+  value.homeStoreId = store?.id;
+  const zone = store?.timezone ?? ctx.defaultTimeZone;
+
+  value.id = read('id', (raw) => (isUuid(raw) ? raw.toLowerCase() : undefined));
+  value.name = read('name', (raw) => {
+    const name = raw.replace(/\s+/g, ' ');
+    return name.length > 60 ? fail('IMPORT_INVALID_NAME') : name;
+  });
+  value.phone = read('phone', (raw) => normalizePhone(raw.normalize('NFKC')) ?? fail('INVALID_PHONE', { phone: raw }));
+  value.email = read('email', (raw) => {
+    const email = raw.normalize('NFKC').toLowerCase();
+    return EMAIL.test(email) && email.length <= 254 ? email : fail('IMPORT_INVALID_EMAIL', { value: raw });
+  });
+  value.gender = read('gender', (raw) => {
+    const key = raw.normalize('NFKC').toLowerCase();
+    if (!(key in GENDERS)) return fail('IMPORT_INVALID_GENDER', { value: raw });
+    return GENDERS[key] ?? undefined; // "unknown" says nothing: it never overwrites a known gender
+  });
+  value.birthday = read('birthday', (raw) => parseCalendarDate(raw, ctx.now));
+  value.sourceChannel = read('sourceChannel', (raw) => {
+    const key = raw.normalize('NFKC').toLowerCase().replace(/[\s_\-]/g, '');
+    return CHANNELS[key] ?? fail('IMPORT_INVALID_CHANNEL', { value: raw });
+  });
+  value.tags =
+    read('tags', (raw) => {
+      const tags = [...new Set(raw.split(/[|,，;；、]/).map((t) => t.trim()).filter(Boolean))];
+      for (const t of tags) textLimit(t, 30);
+      return tags;
+    }) ?? [];
+  value.memberCode = read('memberCode', (raw) => {
+    const code = raw.normalize('NFKC');
+    return MEMBER_CODE.test(code) ? code : fail('IMPORT_INVALID_MEMBER_CODE', { value: raw });
+  });
+  value.memberSince = read('memberSince', (raw) => parseDateTime(raw, zone, ctx.now));
+  value.firstPurchaseAt = read('firstPurchaseAt', (raw) => parseDateTime(raw, zone, ctx.now));
+  value.lastPurchaseAt = read('lastPurchaseAt', (raw) => parseDateTime(raw, zone, ctx.now));
+  if (value.firstPurchaseAt && value.lastPurchaseAt && value.firstPurchaseAt > value.lastPurchaseAt) {
+    problems.push({
+      column: cell.get('firstPurchaseAt')!.column,
+      problem: { code: 'IMPORT_PURCHASE_DATES', params: { first: cell.get('firstPurchaseAt')!.raw, last: cell.get('lastPurchaseAt')!.raw } },
+    });
+  }
+  value.visitCount = read('visitCount', parseCount);
+  value.lifetimeSpend = read('lifetimeSpend', parseAmount);
+  for (const [field, channel] of Object.entries(CONSENT_FIELDS) as [ImportField, ConsentChannel][]) {
+    const granted = read(field, parseConsent);
+    if (granted !== undefined) value.consents[channel] = granted;
+  }
+  value.notes = read('notes', (raw) => textLimit(raw, 2000));
+  value.createdAt = read('createdAt', (raw) => parseDateTime(raw, zone, ctx.now));
+
+  if (!value.phone && !value.memberCode && !value.id && !problems.some((p) => ['INVALID_PHONE', 'IMPORT_INVALID_MEMBER_CODE'].includes(p.problem.code))) {
+    problems.push({ column: null, problem: { code: 'IMPORT_NO_KEY' } });
+  }
+  return { value, problems };
+}
