@@ -31,9 +31,32 @@ const PROFILE = `query($id: ID!) {
     sales(first: 100) { totalCount edges { node { id total refundedTotal member { code } } } }
   }
 }`;
-const SEARCH_FIELDS = 'id name phone tags sourceChannel lastPurchaseAt member { code }';
+const SEARCH_FIELDS = 'id name phone email tags sourceChannel lastPurchaseAt member { code }';
 
-type Person = { id: string; name: string; phone: string | null; tags: string[]; sourceChannel: string; lastPurchaseAt: string | null; member: { code: string } | null };
+type Person = {
+  id: string;
+  name: string;
+  phone: string | null;
+  email: string | null;
+  tags: string[];
+  sourceChannel: string;
+  lastPurchaseAt: string | null;
+  member: { code: string } | null;
+};
+
+/**
+ * `people` (newest first) in the order of a search for `query`: exact matches (whole name, whole
+ * phone, member code, e-mail) first, then by last purchase, most recent first, then those who
+ * never bought; newest first within each (a stable sort keeps it).
+ */
+function inSearchOrder<P extends Person>(people: P[], query: string): P[] {
+  const q = query.trim();
+  const digits = q.replace(/[\s-]/g, '');
+  const exact = (p: P) =>
+    p.name.toLowerCase() === q.toLowerCase() || (/^\d{11}$/.test(digits) && p.phone === digits) || p.member?.code === q || p.email === q.toLowerCase();
+  const rank = (p: P) => (exact(p) ? 0 : 2) + (p.lastPurchaseAt ? 0 : 1);
+  return [...people].sort((a, b) => rank(a) - rank(b) || (b.lastPurchaseAt ?? '').localeCompare(a.lastPurchaseAt ?? ''));
+}
 
 const cents = (money: string) => Math.round(Number(money) * 100);
 const money = (c: number) => (c / 100).toFixed(2);
@@ -603,15 +626,18 @@ describe('customers', () => {
       return found;
     };
 
-    it('filters by name fragment, phone fragment, last 4 digits, tag, channel and membership, newest first', async () => {
+    it('filters by name fragment, phone fragment, last 4 digits, tag, channel and membership, newest first (a query in search order)', async () => {
       const latin = await create({ name: 'Alice Wang', phone: freshPhone() });
       // Names with LIKE's special characters, and one the unescaped pattern "li_na" would also match.
       for (const name of ['li_na', 'lixna', '五折%会员', 'back\\slash']) await create({ name });
       const people = await everyone();
       const expectIds = (pred: (p: Person) => boolean) => people.filter(pred).map((p) => p.id);
-      /** The filter returns exactly the matching customers, in the same order, and actually narrows the list. */
-      const check = async (filter: object, pred: (p: Person) => boolean) => {
-        const expected = expectIds(pred);
+      /**
+       * The filter returns exactly the matching customers, in the same order (a search with
+       * `query` in its own order), and actually narrows the list.
+       */
+      const check = async (filter: { query?: string; [key: string]: unknown }, pred: (p: Person) => boolean) => {
+        const expected = filter.query ? inSearchOrder(people.filter(pred), filter.query).map((p) => p.id) : expectIds(pred);
         expect(expected.length, JSON.stringify(filter)).toBeGreaterThan(0);
         expect(expected.length, JSON.stringify(filter)).toBeLessThan(people.length);
         expect(await ids(filter), JSON.stringify(filter)).toEqual(expected);

@@ -1,0 +1,195 @@
+import type { Db, Tx } from '../db/types.ts';
+import { isUuid } from '../db/ids.ts';
+import { InvalidInputError } from '../errors/index.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import type { Channel } from '../generated/prisma/enums.ts';
+
+/**
+ * Customer search, in SQL: Prisma's `where` cannot say "the name's search terms contain these"
+ * (a GIN `@>` over a generated column, see migration 20261123000000_customer_search), so the ids
+ * of a page and the count come from here; the caller loads the customers themselves with Prisma.
+ */
+
+export interface CustomerFilter {
+  /** Name fragment, phone fragment (3+ digits), last 4 digits, whole phone, member code or e-mail. */
+  query?: string | null;
+  phoneLast4?: string | null;
+  tag?: string | null;
+  channel?: Channel | null;
+  homeStoreId?: string | null;
+  isMember?: boolean | null;
+  lastPurchaseFrom?: Date | null;
+  lastPurchaseTo?: Date | null;
+}
+
+/**
+ * - `relevance` (a search with `query`): exact matches first (the whole name, whole phone, member
+ *   code or e-mail), then by last purchase, most recent first, then those who never bought,
+ *   newest first.
+ * - `newest`: newest first.
+ */
+export type CustomerOrder = 'relevance' | 'newest';
+
+export interface CustomerPageRequest {
+  order: CustomerOrder;
+  /** A cursor from an earlier page of the same filter and order. */
+  cursor?: string | null;
+  /** Which argument the cursor came in, for the error when it is not one of ours. */
+  cursorArg?: string;
+  /** Rows after the cursor (forward) or before it (backward, returned nearest first). */
+  backward?: boolean;
+  limit: number;
+}
+
+/**
+ * The search order is walked in tiers, each a run of rows in one index order: rows bought from
+ * (lastPurchaseAt desc, id desc, on the (lastPurchaseAt, id) index) or rows by id (newest
+ * first, on the primary key). Each tier is one statement with LIMIT, asked only while the page
+ * is not full, so a fragment matching thousands of customers reads a page's worth of rows.
+ */
+interface Tier {
+  where: Prisma.Sql;
+  byLastPurchase: boolean;
+}
+
+type Key = { tier: number; t: string | null; id: string };
+
+const ORDER_TAG: Record<CustomerOrder, string> = { relevance: 'r', newest: 'n' };
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}$/;
+
+function or(parts: Prisma.Sql[]) {
+  return Prisma.sql`(${Prisma.join(parts, ' OR ')})`;
+}
+function and(parts: Prisma.Sql[]) {
+  return Prisma.join(parts, ' AND ');
+}
+
+/** What `query` matches, split into exact matches (ranked first) and the rest. */
+function queryConditions(query: string) {
+  const digits = query.replace(/\D/g, '');
+  // Digits only (spaces and dashes allowed, as people write phone numbers).
+  const phoneLike = digits.length >= 3 && digits === query.replace(/[\s-]/g, '');
+  const exact = [
+    Prisma.sql`lower(c.name) = lower(${query}::text)`,
+    Prisma.sql`c.email = lower(${query}::text)`,
+    Prisma.sql`c.id = ANY (ARRAY(SELECT m."customerId" FROM "Member" m WHERE m.code = ${query}::text))`,
+  ];
+  if (phoneLike && digits.length === 11) exact.push(Prisma.sql`c.phone = ${digits}::text`);
+  // The terms narrow the rows through the index; strpos checks the literal text (so % and _
+  // are plain characters) and fragments of 3+ characters, whose pairs may sit apart.
+  const partial = [
+    Prisma.sql`(c."searchTerms" @> customer_name_query_terms(${query}::text) AND strpos(lower(c.name), lower(${query}::text)) > 0)`,
+  ];
+  if (phoneLike && digits.length === 4) partial.push(Prisma.sql`c."phoneLast4" = ${digits}::text`);
+  else if (phoneLike && digits.length < 11) {
+    partial.push(Prisma.sql`(c."searchTerms" @> customer_search_terms(NULL, ${digits}::text) AND strpos(c.phone, ${digits}::text) > 0)`);
+  }
+  return { exact: or(exact), partial: or(partial) };
+}
+
+/** Every condition but `query`; merged records (tombstones) are never listed. */
+function filterConditions(filter: CustomerFilter): Prisma.Sql[] {
+  const utc = (d: Date) => Prisma.sql`(${d.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
+  const conditions = [Prisma.sql`c."mergedIntoId" IS NULL`];
+  if (filter.phoneLast4) conditions.push(Prisma.sql`c."phoneLast4" = ${filter.phoneLast4}::text`);
+  if (filter.tag) conditions.push(Prisma.sql`${filter.tag}::text = ANY (c.tags)`);
+  if (filter.channel) conditions.push(Prisma.sql`c."sourceChannel" = ${filter.channel}::text::"Channel"`);
+  if (filter.homeStoreId) conditions.push(Prisma.sql`c."homeStoreId" = ${filter.homeStoreId}::uuid`);
+  if (filter.isMember === true) conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM "Member" m WHERE m."customerId" = c.id)`);
+  if (filter.isMember === false) conditions.push(Prisma.sql`NOT EXISTS (SELECT 1 FROM "Member" m WHERE m."customerId" = c.id)`);
+  if (filter.lastPurchaseFrom) conditions.push(Prisma.sql`c."lastPurchaseAt" >= ${utc(filter.lastPurchaseFrom)}`);
+  if (filter.lastPurchaseTo) conditions.push(Prisma.sql`c."lastPurchaseAt" < ${utc(filter.lastPurchaseTo)}`);
+  return conditions;
+}
+
+function tiersOf(filter: CustomerFilter, order: CustomerOrder): Tier[] {
+  const query = filter.query?.trim();
+  if (!query) return [{ where: Prisma.sql`TRUE`, byLastPurchase: false }];
+  const { exact, partial } = queryConditions(query);
+  if (order === 'newest') return [{ where: or([exact, partial]), byLastPurchase: false }];
+  const bought = Prisma.sql`c."lastPurchaseAt" IS NOT NULL`;
+  const never = Prisma.sql`c."lastPurchaseAt" IS NULL`;
+  // An OR of exact matches may be NULL (no e-mail); an exact match is never listed twice.
+  const notExact = Prisma.sql`NOT coalesce(${exact}, FALSE)`;
+  return [
+    { where: and([exact, bought]), byLastPurchase: true },
+    { where: and([exact, never]), byLastPurchase: false },
+    { where: and([partial, notExact, bought]), byLastPurchase: true },
+    { where: and([partial, notExact, never]), byLastPurchase: false },
+  ];
+}
+
+/** How many customers match `filter`. */
+export async function countCustomers(db: Db | Tx, filter: CustomerFilter): Promise<number> {
+  const [tier] = tiersOf(filter, 'newest');
+  const rows = await db.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM "Customer" c WHERE ${and([...filterConditions(filter), tier!.where])}`;
+  return rows[0]!.n;
+}
+
+/**
+ * Ids of one page of customers matching `filter`, in `order`, each with its cursor. Asks for
+ * `limit` rows; fewer means the list ends there.
+ */
+export async function findCustomerPage(db: Db | Tx, filter: CustomerFilter, request: CustomerPageRequest) {
+  const tiers = tiersOf(filter, request.order);
+  const from = request.cursor ? decodeCursor(request.cursor, request.order, tiers, request.cursorArg ?? 'after') : null;
+  const backward = Boolean(request.backward);
+  const conditions = filterConditions(filter);
+  const found: { id: string; cursor: string }[] = [];
+  const start = from?.tier ?? (backward ? tiers.length - 1 : 0);
+  for (let i = start; i >= 0 && i < tiers.length && found.length < request.limit; i += backward ? -1 : 1) {
+    const tier = tiers[i]!;
+    const where = [...conditions, tier.where];
+    if (from && from.tier === i) where.push(keysetCondition(tier, from, backward));
+    const direction = backward ? Prisma.sql`ASC` : Prisma.sql`DESC`;
+    const orderBy = tier.byLastPurchase
+      ? Prisma.sql`c."lastPurchaseAt" ${direction}, c.id ${direction}`
+      : Prisma.sql`c.id ${direction}`;
+    const rows = await db.$queryRaw<{ id: string; t: string | null }[]>`
+      SELECT c.id::text AS id, to_char(c."lastPurchaseAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS t
+      FROM "Customer" c
+      WHERE ${and(where)}
+      ORDER BY ${orderBy}
+      LIMIT ${request.limit - found.length}`;
+    for (const row of rows) found.push({ id: row.id, cursor: encodeCursor(request.order, { tier: i, t: row.t, id: row.id }) });
+  }
+  return found;
+}
+
+/** Rows past `key` in the tier's order; a row comparison, so the index can start there. */
+function keysetCondition(tier: Tier, key: Key, backward: boolean) {
+  const past = backward ? Prisma.sql`>` : Prisma.sql`<`;
+  return tier.byLastPurchase
+    ? Prisma.sql`(c."lastPurchaseAt", c.id) ${past} (${key.t}::timestamp(3), ${key.id}::uuid)`
+    : Prisma.sql`c.id ${past} ${key.id}::uuid`;
+}
+
+function encodeCursor(order: CustomerOrder, key: Key) {
+  return Buffer.from(JSON.stringify([ORDER_TAG[order], key.tier, key.t, key.id])).toString('base64url');
+}
+
+/** A cursor is only good for the order (and so the kind of filter) that gave it out. */
+function decodeCursor(cursor: string, order: CustomerOrder, tiers: Tier[], arg: string): Key {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  if (Array.isArray(parsed) && parsed.length === 4) {
+    const [tag, tier, t, id] = parsed as unknown[];
+    const tierOk = Number.isInteger(tier) && (tier as number) >= 0 && (tier as number) < tiers.length;
+    if (
+      tag === ORDER_TAG[order] &&
+      tierOk &&
+      (t === null || (typeof t === 'string' && TIMESTAMP.test(t))) &&
+      !(tiers[tier as number]!.byLastPurchase && t === null) &&
+      typeof id === 'string' &&
+      isUuid(id)
+    ) {
+      return { tier: tier as number, t: t as string | null, id };
+    }
+  }
+  throw new InvalidInputError('INVALID_CURSOR', { cursor }, [arg]);
+}
