@@ -32,7 +32,11 @@ export function addMemberTypes(builder: Builder) {
       },
       resolve: async (query, _root, args, ctx) => {
         const found = await lookupMembers(ctx.db, args);
-        return found.length ? ctx.db.member.findMany({ ...query, where: { id: { in: found.map((m) => m.id) } } }) : [];
+        if (!found.length) return [];
+        const rows = await ctx.db.member.findMany({ ...query, where: { id: { in: found.map((m) => m.id) } } });
+        // In the look-up's order, which `in` does not keep.
+        const byId = new Map(rows.map((m) => [m.id, m]));
+        return found.flatMap((m) => (byId.has(m.id) ? [byId.get(m.id)!] : []));
       },
     }),
   }));
