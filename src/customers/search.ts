@@ -50,6 +50,12 @@ export interface CustomerPageRequest {
 interface Tier {
   where: Prisma.Sql;
   byLastPurchase: boolean;
+  /**
+   * Read every match through the indexes, then sort. For rows whose literal text is checked
+   * after the index: the planner cannot tell how many survive that check, and guessing "many"
+   * would make it walk the whole order looking for matches that are not there.
+   */
+  indexFirst?: boolean;
 }
 
 type Key = { tier: number; t: string | null; id: string };
@@ -64,7 +70,11 @@ function and(parts: Prisma.Sql[]) {
   return Prisma.join(parts, ' AND ');
 }
 
-/** What `query` matches, split into exact matches (ranked first) and the rest. */
+/**
+ * What `query` matches, split into exact matches (ranked first) and the rest. `checked`: the
+ * rest are found by the index and then checked as literal text, so they are best read through
+ * the index first (see Tier.indexFirst).
+ */
 function queryConditions(query: string) {
   const digits = query.replace(/\D/g, '');
   // Digits only (spaces and dashes allowed, as people write phone numbers).
@@ -75,16 +85,26 @@ function queryConditions(query: string) {
     Prisma.sql`c.id = ANY (ARRAY(SELECT m."customerId" FROM "Member" m WHERE m.code = ${query}::text))`,
   ];
   if (phoneLike && digits.length === 11) exact.push(Prisma.sql`c.phone = ${digits}::text`);
-  // The terms narrow the rows through the index; strpos checks the literal text (so % and _
-  // are plain characters) and fragments of 3+ characters, whose pairs may sit apart.
+  // A fragment of 1–2 characters (or 3 digits) is one term itself, so having the term is the
+  // match. A longer one has its pieces checked by the index and its literal text by strpos
+  // (where % and _ are plain characters).
+  const longName = [...query].length > 2;
   const partial = [
-    Prisma.sql`(c."searchTerms" @> customer_name_query_terms(${query}::text) AND strpos(lower(c.name), lower(${query}::text)) > 0)`,
+    longName
+      ? Prisma.sql`(c."searchTerms" @> customer_name_query_terms(${query}::text) AND strpos(lower(c.name), lower(${query}::text)) > 0)`
+      : Prisma.sql`c."searchTerms" @> customer_name_query_terms(${query}::text)`,
   ];
+  let longDigits = false;
   if (phoneLike && digits.length === 4) partial.push(Prisma.sql`c."phoneLast4" = ${digits}::text`);
+  else if (phoneLike && digits.length === 3) partial.push(Prisma.sql`c."searchTerms" @> customer_search_terms(NULL, ${digits}::text)`);
   else if (phoneLike && digits.length < 11) {
+    longDigits = true;
     partial.push(Prisma.sql`(c."searchTerms" @> customer_search_terms(NULL, ${digits}::text) AND strpos(c.phone, ${digits}::text) > 0)`);
   }
-  return { exact: or(exact), partial: or(partial) };
+  // Three digits are a term that many customers may have: the planner knows how many (and may
+  // walk the search order), which outweighs guessing about names with those digits.
+  const checked = longDigits || (longName && !(phoneLike && digits.length === 3));
+  return { exact: or(exact), partial: or(partial), checked };
 }
 
 /** Every condition but `query`; merged records (tombstones) are never listed. */
@@ -105,8 +125,8 @@ function filterConditions(filter: CustomerFilter): Prisma.Sql[] {
 function tiersOf(filter: CustomerFilter, order: CustomerOrder): Tier[] {
   const query = filter.query?.trim();
   if (!query) return [{ where: Prisma.sql`TRUE`, byLastPurchase: false }];
-  const { exact, partial } = queryConditions(query);
-  if (order === 'newest') return [{ where: or([exact, partial]), byLastPurchase: false }];
+  const { exact, partial, checked } = queryConditions(query);
+  if (order === 'newest') return [{ where: or([exact, partial]), byLastPurchase: false, indexFirst: checked }];
   const bought = Prisma.sql`c."lastPurchaseAt" IS NOT NULL`;
   const never = Prisma.sql`c."lastPurchaseAt" IS NULL`;
   // An OR of exact matches may be NULL (no e-mail); an exact match is never listed twice.
@@ -114,8 +134,8 @@ function tiersOf(filter: CustomerFilter, order: CustomerOrder): Tier[] {
   return [
     { where: and([exact, bought]), byLastPurchase: true },
     { where: and([exact, never]), byLastPurchase: false },
-    { where: and([partial, notExact, bought]), byLastPurchase: true },
-    { where: and([partial, notExact, never]), byLastPurchase: false },
+    { where: and([partial, notExact, bought]), byLastPurchase: true, indexFirst: checked },
+    { where: and([partial, notExact, never]), byLastPurchase: false, indexFirst: checked },
   ];
 }
 
@@ -147,9 +167,9 @@ export async function findCustomerPage(db: Db | Tx, filter: CustomerFilter, requ
       ? Prisma.sql`c."lastPurchaseAt" ${direction}, c.id ${direction}`
       : Prisma.sql`c.id ${direction}`;
     const rows = await db.$queryRaw<{ id: string; t: string | null }[]>`
+      ${tier.indexFirst ? Prisma.sql`WITH matches AS MATERIALIZED (SELECT c.id, c."lastPurchaseAt" FROM "Customer" c WHERE ${and(where)})` : Prisma.empty}
       SELECT c.id::text AS id, to_char(c."lastPurchaseAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS t
-      FROM "Customer" c
-      WHERE ${and(where)}
+      FROM ${tier.indexFirst ? Prisma.sql`matches c` : Prisma.sql`"Customer" c WHERE ${and(where)}`}
       ORDER BY ${orderBy}
       LIMIT ${request.limit - found.length}`;
     for (const row of rows) found.push({ id: row.id, cursor: encodeCursor(request.order, { tier: i, t: row.t, id: row.id }) });

@@ -4,22 +4,23 @@
 -- "王", a given name "建国"). pg_trgm cannot index fragments shorter than three characters, so a
 -- customer's search terms are every 1- and 2-character piece of the lower-cased name, plus every
 -- 3-digit piece of the phone number. A fragment matches where all of its pieces are among the
--- terms (a GIN index answers `@>`); the literal text is then checked on those few rows.
+-- terms (a GIN index answers `@>`); a fragment longer than its pieces (3+ characters, 4+ digits)
+-- is then checked as literal text on those few rows.
 -- Only built-in functions are used, so both PostgreSQL and the embedded PGlite run it.
 
 -- The terms of one customer. Name pieces have 1 or 2 characters and phone pieces 3, so the two
 -- kinds never mix up.
 CREATE FUNCTION "customer_search_terms"(name TEXT, phone TEXT) RETURNS TEXT[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT ARRAY(SELECT substr(lower(name), i, n) FROM generate_series(1, 2) AS n, generate_series(1, char_length(name) - n + 1) AS i)
-      || ARRAY(SELECT substr(phone, i, 3) FROM generate_series(1, char_length(phone) - 2) AS i)
+  SELECT ARRAY(SELECT DISTINCT substr(lower(name), i, n) FROM generate_series(1, 2) AS n, generate_series(1, char_length(name) - n + 1) AS i)
+      || ARRAY(SELECT DISTINCT substr(phone, i, 3) FROM generate_series(1, char_length(phone) - 2) AS i)
 $$;
 
 -- The terms a name fragment must all have: the character itself, or each pair of neighbours.
 CREATE FUNCTION "customer_name_query_terms"(fragment TEXT) RETURNS TEXT[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT CASE WHEN char_length(fragment) = 1 THEN ARRAY[lower(fragment)]
-    ELSE ARRAY(SELECT substr(lower(fragment), i, 2) FROM generate_series(1, char_length(fragment) - 1) AS i) END
+    ELSE ARRAY(SELECT DISTINCT substr(lower(fragment), i, 2) FROM generate_series(1, char_length(fragment) - 1) AS i) END
 $$;
 
 -- Stored, so that checking a row costs an array comparison, not a function call: the planner may
