@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { RECORD_SALE, REFUND_SALE, uniqueId } from './helpers/queries.ts';
+import { inSearchOrder, RECORD_SALE, REFUND_SALE, uniqueId } from './helpers/queries.ts';
 
 // Everything here goes through GraphQL requests, as a client would: expectations are computed
 // from what the API said before the action, never from demo-data constants.
@@ -43,20 +43,6 @@ type Person = {
   lastPurchaseAt: string | null;
   member: { code: string } | null;
 };
-
-/**
- * `people` (newest first) in the order of a search for `query`: exact matches (whole name, whole
- * phone, member code, e-mail) first, then by last purchase, most recent first, then those who
- * never bought; newest first within each (a stable sort keeps it).
- */
-function inSearchOrder<P extends Person>(people: P[], query: string): P[] {
-  const q = query.trim();
-  const digits = q.replace(/[\s-]/g, '');
-  const exact = (p: P) =>
-    p.name.toLowerCase() === q.toLowerCase() || (/^\d{11}$/.test(digits) && p.phone === digits) || p.member?.code === q || p.email === q.toLowerCase();
-  const rank = (p: P) => (exact(p) ? 0 : 2) + (p.lastPurchaseAt ? 0 : 1);
-  return [...people].sort((a, b) => rank(a) - rank(b) || (b.lastPurchaseAt ?? '').localeCompare(a.lastPurchaseAt ?? ''));
-}
 
 const cents = (money: string) => Math.round(Number(money) * 100);
 const money = (c: number) => (c / 100).toFixed(2);
