@@ -42,14 +42,16 @@ export interface CustomerPageRequest {
 }
 
 /**
- * The search order is walked in tiers, each a run of rows in one index order: rows bought from
+ * The search order is a run of tiers, each in one index order: rows by last purchase
  * (lastPurchaseAt desc, id desc, on the (lastPurchaseAt, id) index) or rows by id (newest
- * first, on the primary key). Each tier is one statement with LIMIT, asked only while the page
- * is not full, so a fragment matching thousands of customers reads a page's worth of rows.
+ * first, on the primary key). Read with a LIMIT, a tier whose fragment matches thousands of
+ * customers reads about a page's worth of rows.
  */
 interface Tier {
-  where: Prisma.Sql;
-  byLastPurchase: boolean;
+  /** What the tier's rows match; tiers split by purchase share it. */
+  match: Prisma.Sql;
+  /** true: bought before, by last purchase; false: never bought, by id; null: everyone, by id. */
+  bought: boolean | null;
   /**
    * Read every match through the indexes, then sort. For rows whose literal text is checked
    * after the index: the planner cannot tell how many survive that check, and guessing "many"
@@ -124,18 +126,16 @@ function filterConditions(filter: CustomerFilter): Prisma.Sql[] {
 
 function tiersOf(filter: CustomerFilter, order: CustomerOrder): Tier[] {
   const query = filter.query?.trim();
-  if (!query) return [{ where: Prisma.sql`TRUE`, byLastPurchase: false }];
+  if (!query) return [{ match: Prisma.sql`TRUE`, bought: null }];
   const { exact, partial, checked } = queryConditions(query);
-  if (order === 'newest') return [{ where: or([exact, partial]), byLastPurchase: false, indexFirst: checked }];
-  const bought = Prisma.sql`c."lastPurchaseAt" IS NOT NULL`;
-  const never = Prisma.sql`c."lastPurchaseAt" IS NULL`;
+  if (order === 'newest') return [{ match: or([exact, partial]), bought: null, indexFirst: checked }];
   // An OR of exact matches may be NULL (no e-mail); an exact match is never listed twice.
-  const notExact = Prisma.sql`NOT coalesce(${exact}, FALSE)`;
+  const rest = and([partial, Prisma.sql`NOT coalesce(${exact}, FALSE)`]);
   return [
-    { where: and([exact, bought]), byLastPurchase: true },
-    { where: and([exact, never]), byLastPurchase: false },
-    { where: and([partial, notExact, bought]), byLastPurchase: true, indexFirst: checked },
-    { where: and([partial, notExact, never]), byLastPurchase: false, indexFirst: checked },
+    { match: exact, bought: true },
+    { match: exact, bought: false },
+    { match: rest, bought: true, indexFirst: checked },
+    { match: rest, bought: false, indexFirst: checked },
   ];
 }
 
@@ -143,44 +143,62 @@ function tiersOf(filter: CustomerFilter, order: CustomerOrder): Tier[] {
 export async function countCustomers(db: Db | Tx, filter: CustomerFilter): Promise<number> {
   const [tier] = tiersOf(filter, 'newest');
   const rows = await db.$queryRaw<{ n: number }[]>`
-    SELECT count(*)::int AS n FROM "Customer" c WHERE ${and([...filterConditions(filter), tier!.where])}`;
+    SELECT count(*)::int AS n FROM "Customer" c WHERE ${and([...filterConditions(filter), tier!.match])}`;
   return rows[0]!.n;
 }
 
 /**
  * Ids of one page of customers matching `filter`, in `order`, each with its cursor. Asks for
- * `limit` rows; fewer means the list ends there.
+ * `limit` rows; fewer means the list ends there. One statement: each tier from the cursor's on
+ * is a branch with its own ORDER BY and LIMIT (so its own index order), and the page is the
+ * first `limit` rows of the branches in tier order.
  */
 export async function findCustomerPage(db: Db | Tx, filter: CustomerFilter, request: CustomerPageRequest) {
   const tiers = tiersOf(filter, request.order);
   const from = request.cursor ? decodeCursor(request.cursor, request.order, tiers, request.cursorArg ?? 'after') : null;
   const backward = Boolean(request.backward);
+  const direction = backward ? Prisma.sql`ASC` : Prisma.sql`DESC`;
   const conditions = filterConditions(filter);
-  const found: { id: string; cursor: string }[] = [];
+  // The matches read through the index first, once for the tiers that share them.
+  const fenced = new Map<Prisma.Sql, Prisma.Sql>();
+  const branches: Prisma.Sql[] = [];
   const start = from?.tier ?? (backward ? tiers.length - 1 : 0);
-  for (let i = start; i >= 0 && i < tiers.length && found.length < request.limit; i += backward ? -1 : 1) {
+  for (let i = start; i >= 0 && i < tiers.length; i += backward ? -1 : 1) {
     const tier = tiers[i]!;
-    const where = [...conditions, tier.where];
-    if (from && from.tier === i) where.push(keysetCondition(tier, from, backward));
-    const direction = backward ? Prisma.sql`ASC` : Prisma.sql`DESC`;
-    const orderBy = tier.byLastPurchase
-      ? Prisma.sql`c."lastPurchaseAt" ${direction}, c.id ${direction}`
-      : Prisma.sql`c.id ${direction}`;
-    const rows = await db.$queryRaw<{ id: string; t: string | null }[]>`
-      ${tier.indexFirst ? Prisma.sql`WITH matches AS MATERIALIZED (SELECT c.id, c."lastPurchaseAt" FROM "Customer" c WHERE ${and(where)})` : Prisma.empty}
-      SELECT c.id::text AS id, to_char(c."lastPurchaseAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS t
-      FROM ${tier.indexFirst ? Prisma.sql`matches c` : Prisma.sql`"Customer" c WHERE ${and(where)}`}
-      ORDER BY ${orderBy}
-      LIMIT ${request.limit - found.length}`;
-    for (const row of rows) found.push({ id: row.id, cursor: encodeCursor(request.order, { tier: i, t: row.t, id: row.id }) });
+    const where: Prisma.Sql[] = [];
+    if (tier.bought !== null) where.push(tier.bought ? Prisma.sql`c."lastPurchaseAt" IS NOT NULL` : Prisma.sql`c."lastPurchaseAt" IS NULL`);
+    if (from?.tier === i) where.push(keysetCondition(tier, from, backward));
+    let source = Prisma.sql`"Customer" c`;
+    if (tier.indexFirst) {
+      if (!fenced.has(tier.match)) fenced.set(tier.match, Prisma.raw(`matches${fenced.size}`));
+      source = Prisma.sql`${fenced.get(tier.match)!} c`;
+    } else {
+      where.unshift(...conditions, tier.match);
+    }
+    const byLastPurchase = tier.bought === true;
+    const key = byLastPurchase ? Prisma.sql`c."lastPurchaseAt"` : Prisma.sql`NULL::timestamp(3)`;
+    const orderBy = byLastPurchase ? Prisma.sql`c."lastPurchaseAt" ${direction}, c.id ${direction}` : Prisma.sql`c.id ${direction}`;
+    branches.push(Prisma.sql`(
+      SELECT ${i}::int AS tier, c.id, c."lastPurchaseAt" AS t, ${key} AS k FROM ${source}
+      WHERE ${where.length ? and(where) : Prisma.sql`TRUE`} ORDER BY ${orderBy} LIMIT ${request.limit})`);
   }
-  return found;
+  const ctes = [...fenced].map(
+    ([match, name]) =>
+      Prisma.sql`${name} AS MATERIALIZED (SELECT c.id, c."lastPurchaseAt" FROM "Customer" c WHERE ${and([...conditions, match])})`,
+  );
+  const rows = await db.$queryRaw<{ tier: number; id: string; t: string | null }[]>`
+    ${ctes.length ? Prisma.sql`WITH ${Prisma.join(ctes, ', ')}` : Prisma.empty}
+    SELECT p.tier, p.id::text AS id, to_char(p.t, 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS t
+    FROM (${Prisma.join(branches, ' UNION ALL ')}) p
+    ORDER BY p.tier ${backward ? Prisma.sql`DESC` : Prisma.sql`ASC`}, p.k ${direction}, p.id ${direction}
+    LIMIT ${request.limit}`;
+  return rows.map((row) => ({ id: row.id, cursor: encodeCursor(request.order, { tier: row.tier, t: row.t, id: row.id }) }));
 }
 
 /** Rows past `key` in the tier's order; a row comparison, so the index can start there. */
 function keysetCondition(tier: Tier, key: Key, backward: boolean) {
   const past = backward ? Prisma.sql`>` : Prisma.sql`<`;
-  return tier.byLastPurchase
+  return tier.bought === true
     ? Prisma.sql`(c."lastPurchaseAt", c.id) ${past} (${key.t}::timestamp(3), ${key.id}::uuid)`
     : Prisma.sql`c.id ${past} ${key.id}::uuid`;
 }
@@ -204,7 +222,7 @@ function decodeCursor(cursor: string, order: CustomerOrder, tiers: Tier[], arg: 
       tag === ORDER_TAG[order] &&
       tierOk &&
       (t === null || (typeof t === 'string' && TIMESTAMP.test(t))) &&
-      !(tiers[tier as number]!.byLastPurchase && t === null) &&
+      !(tiers[tier as number]!.bought === true && t === null) &&
       typeof id === 'string' &&
       isUuid(id)
     ) {
