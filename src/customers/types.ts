@@ -61,8 +61,8 @@ async function customersConnection(args: PageArgs & { filter?: FilterArg }, ctx:
       for (const row of page) cursors.set(row.id, row.cursor);
       const query = await queryFromInfo({ context: ctx, info, typeName: 'Customer', path: ['edges', 'node'], awaitSelections: true });
       const rows = await ctx.db.customer.findMany({ ...query, where: { id: { in: page.map((r) => r.id) } } });
+      // In the page's order, which `in` does not keep.
       const byId = new Map(rows.map((r) => [r.id, r]));
-      // A customer merged away between the two statements is left out rather than listed.
       return page.flatMap((r) => (byId.has(r.id) ? [byId.get(r.id)!] : []));
     },
   );
