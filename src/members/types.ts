@@ -22,7 +22,9 @@ export function addMemberTypes(builder: Builder) {
   builder.queryFields((t) => ({
     memberLookup: t.prismaField({
       type: ['Member'],
-      description: 'Checkout look-up by member code, by phone, or by the last 4 digits of the phone with (part of) the name.',
+      description:
+        'Checkout look-up by member code, by phone, or by the last 4 digits of the phone with (part of) the name, case-insensitive; ' +
+        'when several match, up to 10, the most recent buyer first.',
       authScopes: { permission: 'customer:read' },
       args: {
         code: t.arg.string(),
