@@ -43,9 +43,9 @@ export interface CustomerPageRequest {
 
 /**
  * The search order is a run of tiers, each in one index order: rows by last purchase
- * (lastPurchaseAt desc, id desc, on the (lastPurchaseAt, id) index) or rows by id (newest
- * first, on the primary key). Read with a LIMIT, a tier whose fragment matches thousands of
- * customers reads about a page's worth of rows.
+ * (lastPurchaseAt desc, id desc, on the (lastPurchaseAt, id) index) or rows by id, newest first
+ * (on the primary key, or the index of those who never bought). Read with a LIMIT, a tier whose
+ * fragment matches thousands of customers reads about a page's worth of rows.
  */
 interface Tier {
   /** What the tier's rows match; tiers split by purchase share it. */
