@@ -4,7 +4,7 @@
 -- "王", a given name "建国"). pg_trgm cannot index fragments shorter than three characters, so a
 -- customer's search terms are every 1- and 2-character piece of the lower-cased name, plus every
 -- 3-digit piece of the phone number. A fragment matches where all of its pieces are among the
--- terms (a GIN index answers `@>`); a fragment longer than its pieces (3+ characters, 4+ digits)
+-- terms (a GIN index answers `@>`); a fragment longer than its pieces (3+ characters, 5+ digits)
 -- is then checked as literal text on those few rows.
 -- Only built-in functions are used, so both PostgreSQL and the embedded PGlite run it.
 
