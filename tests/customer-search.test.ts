@@ -151,6 +151,12 @@ describe('customer search', () => {
     expect((await ids({ query: 'HAOMA@example.cn' }))[0]).toBe(a.id);
     // The whole name first, then the longer one.
     expect((await ids({ query: '号码测试' })).slice(0, 2)).toEqual([a.id, people.find((p) => p.name === '号码测试二')!.id]);
+    // Longer than any name may be: still an e-mail address, and a long paste finds nobody.
+    const longEmail = `${'very.long.mailbox.name.'.repeat(3)}x@example.cn`;
+    expect(longEmail.length).toBeGreaterThan(60);
+    const b = await create('长邮箱', { email: longEmail });
+    expect(await ids({ query: longEmail })).toEqual([b.id]);
+    expect(await ids({ query: '王'.repeat(5000) })).toEqual([]);
   });
 
   it('ranks exact names first, then by last purchase (most recent first), then those who never bought, newest first', async () => {

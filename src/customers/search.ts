@@ -3,6 +3,7 @@ import { isUuid } from '../db/ids.ts';
 import { InvalidInputError } from '../errors/index.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { Channel } from '../generated/prisma/enums.ts';
+import { NAME_MAX_LENGTH } from './service.ts';
 
 /**
  * Customer search, in SQL: Prisma's `where` cannot say "the name's search terms contain these"
@@ -90,12 +91,18 @@ function queryConditions(query: string) {
   // A fragment of 1–2 characters (or 3 digits) is one term itself, so having the term is the
   // match. A longer one has its pieces checked by the index and its literal text by strpos
   // (where % and _ are plain characters).
-  const longName = [...query].length > 2;
-  const partial = [
-    longName
-      ? Prisma.sql`(c."searchTerms" @> customer_name_query_terms(${query}::text) AND strpos(lower(c.name), lower(${query}::text)) > 0)`
-      : Prisma.sql`c."searchTerms" @> customer_name_query_terms(${query}::text)`,
-  ];
+  // No name is longer than NAME_MAX_LENGTH: a longer fragment is no name's, and its pieces are
+  // not worth looking up.
+  const length = [...query].length;
+  const longName = length > 2;
+  const partial: Prisma.Sql[] = [];
+  if (length <= NAME_MAX_LENGTH) {
+    partial.push(
+      longName
+        ? Prisma.sql`(c."searchTerms" @> customer_name_query_terms(${query}::text) AND strpos(lower(c.name), lower(${query}::text)) > 0)`
+        : Prisma.sql`c."searchTerms" @> customer_name_query_terms(${query}::text)`,
+    );
+  }
   let longDigits = false;
   if (phoneLike && digits.length === 4) partial.push(Prisma.sql`c."phoneLast4" = ${digits}::text`);
   else if (phoneLike && digits.length === 3) partial.push(Prisma.sql`c."searchTerms" @> customer_search_terms(NULL, ${digits}::text)`);
@@ -106,7 +113,7 @@ function queryConditions(query: string) {
   // Three digits are a term that many customers may have: the planner knows how many (and may
   // walk the search order), which outweighs guessing about names with those digits.
   const checked = longDigits || (longName && !(phoneLike && digits.length === 3));
-  return { exact: or(exact), partial: or(partial), checked };
+  return { exact: or(exact), partial: partial.length ? or(partial) : Prisma.sql`FALSE`, checked };
 }
 
 /** Every condition but `query`; merged records (tombstones) are never listed. */

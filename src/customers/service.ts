@@ -21,13 +21,17 @@ export interface CustomerInput {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The longest name a customer may have (search relies on it too). */
+export const NAME_MAX_LENGTH = 60;
 
 /** Checks and normalises the fields present in `input`; absent fields stay absent. */
 function cleanFields(input: CustomerInput) {
   const data: Prisma.CustomerUncheckedUpdateInput = {};
   if (input.name !== undefined && input.name !== null) {
     const name = input.name.trim();
-    if (!name || name.length > 60) throw new InvalidInputError('INVALID_INPUT', { detail: 'name: 1–60 characters' }, ['input', 'name']);
+    if (!name || name.length > NAME_MAX_LENGTH) {
+      throw new InvalidInputError('INVALID_INPUT', { detail: `name: 1–${NAME_MAX_LENGTH} characters` }, ['input', 'name']);
+    }
     data.name = name;
   }
   if (input.phone !== undefined) {
