@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { RECORD_SALE, REFUND_SALE, uniqueId } from './helpers/queries.ts';
+import { inSearchOrder, RECORD_SALE, REFUND_SALE, uniqueId } from './helpers/queries.ts';
 
 // Everything here goes through GraphQL requests, as a client would: expectations are computed
 // from what the API said before the action, never from demo-data constants.
@@ -31,9 +31,18 @@ const PROFILE = `query($id: ID!) {
     sales(first: 100) { totalCount edges { node { id total refundedTotal member { code } } } }
   }
 }`;
-const SEARCH_FIELDS = 'id name phone tags sourceChannel lastPurchaseAt member { code }';
+const SEARCH_FIELDS = 'id name phone email tags sourceChannel lastPurchaseAt member { code }';
 
-type Person = { id: string; name: string; phone: string | null; tags: string[]; sourceChannel: string; lastPurchaseAt: string | null; member: { code: string } | null };
+type Person = {
+  id: string;
+  name: string;
+  phone: string | null;
+  email: string | null;
+  tags: string[];
+  sourceChannel: string;
+  lastPurchaseAt: string | null;
+  member: { code: string } | null;
+};
 
 const cents = (money: string) => Math.round(Number(money) * 100);
 const money = (c: number) => (c / 100).toFixed(2);
@@ -603,15 +612,18 @@ describe('customers', () => {
       return found;
     };
 
-    it('filters by name fragment, phone fragment, last 4 digits, tag, channel and membership, newest first', async () => {
+    it('filters by name fragment, phone fragment, last 4 digits, tag, channel and membership, newest first (a query in search order)', async () => {
       const latin = await create({ name: 'Alice Wang', phone: freshPhone() });
       // Names with LIKE's special characters, and one the unescaped pattern "li_na" would also match.
       for (const name of ['li_na', 'lixna', '五折%会员', 'back\\slash']) await create({ name });
       const people = await everyone();
       const expectIds = (pred: (p: Person) => boolean) => people.filter(pred).map((p) => p.id);
-      /** The filter returns exactly the matching customers, in the same order, and actually narrows the list. */
-      const check = async (filter: object, pred: (p: Person) => boolean) => {
-        const expected = expectIds(pred);
+      /**
+       * The filter returns exactly the matching customers, in the same order (a search with
+       * `query` in its own order), and actually narrows the list.
+       */
+      const check = async (filter: { query?: string; [key: string]: unknown }, pred: (p: Person) => boolean) => {
+        const expected = filter.query ? inSearchOrder(people.filter(pred), filter.query).map((p) => p.id) : expectIds(pred);
         expect(expected.length, JSON.stringify(filter)).toBeGreaterThan(0);
         expect(expected.length, JSON.stringify(filter)).toBeLessThan(people.length);
         expect(await ids(filter), JSON.stringify(filter)).toEqual(expected);

@@ -6,7 +6,7 @@ import { negotiateLocale, type Locale } from '../i18n/locale.ts';
 import type { AppServices } from '../schema/context.ts';
 import type { Db } from '../db/types.ts';
 
-import { customerSearchWhere, type CustomerFilter } from './service.ts';
+import { findCustomerPage, type CustomerFilter } from './search.ts';
 
 const BATCH = 1000;
 
@@ -39,9 +39,9 @@ export const HEADERS: Record<Locale, string[]> = {
 };
 
 /**
- * Streams the customer base (optionally filtered like the search) as CSV, reading in keyset
- * batches so memory stays flat however many customers there are. A UTF-8 BOM makes Excel
- * open the Chinese text correctly.
+ * Streams the customer base (optionally filtered like the search), newest first, as CSV,
+ * reading in keyset batches so memory stays flat however many customers there are. A UTF-8
+ * BOM makes Excel open the Chinese text correctly.
  */
 export async function* exportCustomersCsv(db: Db, filter: CustomerFilter, locale: Locale): AsyncGenerator<string> {
   const csv = stringify({ header: true, columns: HEADERS[locale], bom: true });
@@ -53,13 +53,14 @@ export async function* exportCustomersCsv(db: Db, filter: CustomerFilter, locale
   const date = (d: Date | null) => (d ? d.toISOString() : '');
   let cursor: string | undefined;
   for (;;) {
-    const rows = await db.customer.findMany({
-      where: customerSearchWhere(filter),
-      orderBy: { id: 'asc' },
-      take: BATCH,
-      ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+    // Newest first, whatever the filter: an order no sale can change while the file streams.
+    const page = await findCustomerPage(db, filter, { order: 'newest', cursor, limit: BATCH });
+    const loaded = await db.customer.findMany({
+      where: { id: { in: page.map((p) => p.id) } },
       include: { member: { select: { code: true } }, consents: true },
     });
+    const byId = new Map(loaded.map((c) => [c.id, c]));
+    const rows = page.flatMap((p) => (byId.has(p.id) ? [byId.get(p.id)!] : []));
     for (const c of rows) {
       const consent = (channel: string) => {
         const found = c.consents.find((x) => x.channel === channel);
@@ -86,8 +87,8 @@ export async function* exportCustomersCsv(db: Db, filter: CustomerFilter, locale
     }
     await new Promise((r) => setImmediate(r));
     yield* flush();
-    if (rows.length < BATCH) break;
-    cursor = rows.at(-1)!.id;
+    if (page.length < BATCH) break;
+    cursor = page.at(-1)!.cursor;
   }
   csv.end();
   await new Promise((r) => csv.once('end', r));

@@ -21,13 +21,17 @@ export interface CustomerInput {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The longest name a customer may have (search relies on it too). */
+export const NAME_MAX_LENGTH = 60;
 
 /** Checks and normalises the fields present in `input`; absent fields stay absent. */
 function cleanFields(input: CustomerInput) {
   const data: Prisma.CustomerUncheckedUpdateInput = {};
   if (input.name !== undefined && input.name !== null) {
     const name = input.name.trim();
-    if (!name || name.length > 60) throw new InvalidInputError('INVALID_INPUT', { detail: 'name: 1–60 characters' }, ['input', 'name']);
+    if (!name || name.length > NAME_MAX_LENGTH) {
+      throw new InvalidInputError('INVALID_INPUT', { detail: `name: 1–${NAME_MAX_LENGTH} characters` }, ['input', 'name']);
+    }
     data.name = name;
   }
   if (input.phone !== undefined) {
@@ -222,17 +226,6 @@ export async function mergeCustomers(unit: Unit, survivorId: string, mergedId: s
   return tx.customer.findUniqueOrThrow({ where: { id: survivor.id } });
 }
 
-export interface CustomerFilter {
-  query?: string | null;
-  phoneLast4?: string | null;
-  tag?: string | null;
-  channel?: Channel | null;
-  homeStoreId?: string | null;
-  isMember?: boolean | null;
-  lastPurchaseFrom?: Date | null;
-  lastPurchaseTo?: Date | null;
-}
-
 /**
  * `text` for a Prisma `contains` filter, matched literally. Prisma turns `contains` into LIKE /
  * ILIKE without escaping (prisma/prisma#19506), so a typed "%" or "_" would be a wildcard: "%"
@@ -241,28 +234,3 @@ export interface CustomerFilter {
 export function literalContains(text: string) {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
-
-/** Prisma `where` for customer search; merged tombstones are never listed. */
-export function customerSearchWhere(filter: CustomerFilter): Prisma.CustomerWhereInput {
-  const and: Prisma.CustomerWhereInput[] = [{ mergedIntoId: null }];
-  const q = filter.query?.trim();
-  if (q) {
-    const digits = q.replace(/\D/g, '');
-    const or: Prisma.CustomerWhereInput[] = [{ name: { contains: literalContains(q), mode: 'insensitive' } }];
-    if (digits.length >= 3 && digits === q.replace(/[\s-]/g, '')) {
-      or.push(digits.length === 4 ? { phoneLast4: digits } : { phone: { contains: digits } });
-    }
-    or.push({ member: { code: q } }, { email: q.toLowerCase() });
-    and.push({ OR: or });
-  }
-  if (filter.phoneLast4) and.push({ phoneLast4: filter.phoneLast4 });
-  if (filter.tag) and.push({ tags: { has: filter.tag } });
-  if (filter.channel) and.push({ sourceChannel: filter.channel });
-  if (filter.homeStoreId) and.push({ homeStoreId: filter.homeStoreId });
-  if (filter.isMember === true) and.push({ member: { isNot: null } });
-  if (filter.isMember === false) and.push({ member: { is: null } });
-  if (filter.lastPurchaseFrom) and.push({ lastPurchaseAt: { gte: filter.lastPurchaseFrom } });
-  if (filter.lastPurchaseTo) and.push({ lastPurchaseAt: { lt: filter.lastPurchaseTo } });
-  return { AND: and };
-}
-

@@ -1,21 +1,75 @@
+import { Kind, type GraphQLResolveInfo } from 'graphql';
+import { queryFromInfo } from '@pothos/plugin-prisma';
+import { resolveCursorConnection } from '@pothos/plugin-relay';
+import { InvalidInputError } from '../errors/index.ts';
 import { USER_ERRORS } from '../errors/types.ts';
 import { runInTransaction } from '../events/transaction.ts';
 import { Channel, ConsentChannel, CustomerImportOutcome, Gender, InteractionKind } from '../generated/prisma/enums.ts';
 import type { Builder } from '../schema/builder.ts';
+import type { Context } from '../schema/context.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { normalizePhone } from './phone.ts';
+import { countCustomers, findCustomerPage, type CustomerFilter } from './search.ts';
 import {
   addInteraction,
   createCustomer,
-  customerSearchWhere,
-  type CustomerFilter,
   mergeCustomers,
   requireLiveCustomer,
   updateCustomer,
 } from './service.ts';
 
 type FilterArg = (Omit<CustomerFilter, 'homeStoreId'> & { homeStoreId?: { id: string } | null }) | null | undefined;
-const searchWhere = (filter: FilterArg) => customerSearchWhere({ ...filter, homeStoreId: filter?.homeStoreId?.id });
+type PageArgs = { first?: number | null; last?: number | null; after?: string | null; before?: string | null };
+
+/** Whether the client asked the connection for nothing but totalCount: then no page is read. */
+function onlyTotalCount(info: GraphQLResolveInfo) {
+  return info.fieldNodes.every((node) =>
+    node.selectionSet?.selections.every((s) => s.kind === Kind.FIELD && (s.name.value === 'totalCount' || s.name.value === '__typename')),
+  );
+}
+
+/**
+ * `customers`: one page of the search, in its order (see search.ts), with keyset cursors that
+ * carry the position in that order, and the customers loaded with the query the response
+ * shape plans (their relations in one statement per level).
+ */
+async function customersConnection(args: PageArgs & { filter?: FilterArg }, ctx: Context, info: GraphQLResolveInfo) {
+  const filter: CustomerFilter = { ...args.filter, homeStoreId: args.filter?.homeStoreId?.id };
+  const order = filter.query?.trim() ? 'relevance' : 'newest';
+  const totalCount = () => countCustomers(ctx.db, filter);
+  // The pairs a keyset cursor cannot serve, refused as the caller's mistake.
+  for (const [a, b] of [['after', 'before'], ['after', 'last'], ['before', 'first']] as const) {
+    if (args[a] != null && args[b] != null) {
+      throw new InvalidInputError('INVALID_INPUT', { detail: `${a} and ${b} cannot be used together` }, [b]);
+    }
+  }
+  if (onlyTotalCount(info)) {
+    return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount };
+  }
+  const cursors = new Map<string, string>();
+  const connection = await resolveCursorConnection<Promise<{ id: string }[]>>(
+    { args, toCursor: (customer) => cursors.get(customer.id)!, defaultSize: 20, maxSize: 100 },
+    async ({ before, after, limit, inverted }) => {
+      const page = await findCustomerPage(ctx.db, filter, {
+        order,
+        cursor: after ?? before,
+        cursorArg: after ? 'after' : 'before',
+        backward: inverted,
+        limit,
+      });
+      if (!page.length) return [];
+      for (const row of page) cursors.set(row.id, row.cursor);
+      const query = await queryFromInfo({ context: ctx, info, typeName: 'Customer', path: ['edges', 'node'], awaitSelections: true });
+      const rows = await ctx.db.customer.findMany({ ...query, where: { id: { in: page.map((r) => r.id) } } });
+      // In the page's order, which `in` does not keep.
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return page.flatMap((r) => (byId.has(r.id) ? [byId.get(r.id)!] : []));
+    },
+  );
+  // Like the other connections: no cursors on an empty page.
+  if (!connection!.edges.length) Object.assign(connection!.pageInfo, { startCursor: null, endCursor: null });
+  return { ...connection!, totalCount };
+}
 
 export function addCustomerTypes(builder: Builder) {
   const GenderEnum = builder.enumType(Gender, { name: 'Gender' });
@@ -37,7 +91,7 @@ export function addCustomerTypes(builder: Builder) {
     }),
   });
 
-  builder.prismaNode('Customer', {
+  const CustomerNode = builder.prismaNode('Customer', {
     id: { field: 'id' },
     // Checked on the type too, so every path to a customer (node(id:), a sale's customer) is covered.
     authScopes: { permission: 'customer:read' },
@@ -127,7 +181,10 @@ export function addCustomerTypes(builder: Builder) {
 
   const CustomerFilter = builder.inputType('CustomerFilter', {
     fields: (t) => ({
-      query: t.string({ description: 'Name fragment, phone fragment (3+ digits), last 4 digits, member code or e-mail.' }),
+      query: t.string({
+        description:
+          'Name fragment (any 1 or more characters, case-insensitive, taken literally), phone fragment (3+ digits), last 4 digits, whole phone, member code or e-mail.',
+      }),
       phoneLast4: t.string(),
       tag: t.string(),
       channel: t.field({ type: ChannelEnum }),
@@ -163,16 +220,23 @@ export function addCustomerTypes(builder: Builder) {
         return live ? ctx.db.customer.findUnique({ ...query, where: { id: live.id } }) : null;
       },
     }),
-    customers: t.prismaConnection({
-      type: 'Customer',
-      cursor: 'id',
-      description: 'Search the shared customer base, newest first. totalCount is computed only when asked for.',
-      authScopes: { permission: 'customer:search' },
-      args: { filter: t.arg({ type: CustomerFilter }) },
-      totalCount: (_root, args, ctx) => ctx.db.customer.count({ where: searchWhere(args.filter) }),
-      resolve: (query, _root, args, ctx) =>
-        ctx.db.customer.findMany({ ...query, where: searchWhere(args.filter), orderBy: { id: 'desc' } }),
-    }),
+    customers: t.connection(
+      {
+        type: CustomerNode,
+        description:
+          'Search the shared customer base. With `filter.query`: exact matches first (whole name, whole phone, member code, e-mail), ' +
+          'then by last purchase, most recent first, then customers who never bought, newest first. Without it: newest first. ' +
+          'Cursors belong to one filter; totalCount is exact and computed only when asked for.',
+        authScopes: { permission: 'customer:search' },
+        args: { filter: t.arg({ type: CustomerFilter }) },
+        resolve: (_root, args, ctx, info) => customersConnection(args, ctx, info) as never,
+      },
+      {
+        fields: (c) => ({
+          totalCount: c.int({ resolve: (connection) => (connection as unknown as { totalCount: () => Promise<number> }).totalCount() }),
+        }),
+      },
+    ),
   }));
 
   const ImportOutcomeEnum = builder.enumType(CustomerImportOutcome, {

@@ -15,6 +15,10 @@ export const messages = {
     en: 'Phone number must be an 11-digit mainland China mobile number',
   },
   INVALID_ID: { 'zh-CN': '编号格式不正确：{id}', en: 'Not a valid id: {id}' },
+  INVALID_CURSOR: {
+    'zh-CN': '分页游标无效（游标只能用于发出它的同一查询）：{cursor}',
+    en: 'Not a valid cursor (a cursor only works with the query that gave it out): {cursor}',
+  },
   NOT_FOUND: { 'zh-CN': '找不到{entity}：{key}', en: '{entity} not found: {key}' },
   DUPLICATE_PHONE: {
     'zh-CN': '手机号 {phone} 已被其他顾客使用',

@@ -22,7 +22,9 @@ export function addMemberTypes(builder: Builder) {
   builder.queryFields((t) => ({
     memberLookup: t.prismaField({
       type: ['Member'],
-      description: 'Checkout look-up by member code, by phone, or by the last 4 digits of the phone with (part of) the name.',
+      description:
+        'Checkout look-up by member code, by phone, or by the last 4 digits of the phone with (part of) the name, case-insensitive; ' +
+        'when several match, up to 10, the most recent buyer first.',
       authScopes: { permission: 'customer:read' },
       args: {
         code: t.arg.string(),
@@ -32,7 +34,11 @@ export function addMemberTypes(builder: Builder) {
       },
       resolve: async (query, _root, args, ctx) => {
         const found = await lookupMembers(ctx.db, args);
-        return found.length ? ctx.db.member.findMany({ ...query, where: { id: { in: found.map((m) => m.id) } } }) : [];
+        if (!found.length) return [];
+        const rows = await ctx.db.member.findMany({ ...query, where: { id: { in: found.map((m) => m.id) } } });
+        // In the look-up's order, which `in` does not keep.
+        const byId = new Map(rows.map((m) => [m.id, m]));
+        return found.flatMap((m) => (byId.has(m.id) ? [byId.get(m.id)!] : []));
       },
     }),
   }));

@@ -38,3 +38,26 @@ export function uniqueId(prefix = 'T') {
 export function rawId(globalId: string): string {
   return Buffer.from(globalId, 'base64').toString('utf8').split(':')[1]!;
 }
+
+/** What a test reads of a customer to work out where a search must list it. */
+export interface SearchedPerson {
+  name: string;
+  phone: string | null;
+  email: string | null;
+  lastPurchaseAt: string | null;
+  member: { code: string } | null;
+}
+
+/**
+ * `people` (newest first) in the order of a search for `query`: exact matches (whole name, whole
+ * phone, member code, e-mail) first, then by last purchase, most recent first, then those who
+ * never bought; newest first within each (a stable sort keeps it).
+ */
+export function inSearchOrder<P extends SearchedPerson>(people: P[], query: string): P[] {
+  const q = query.trim();
+  const digits = q.replace(/[\s-]/g, '');
+  const exact = (p: P) =>
+    p.name.toLowerCase() === q.toLowerCase() || (/^\d{11}$/.test(digits) && p.phone === digits) || p.member?.code === q || p.email === q.toLowerCase();
+  const rank = (p: P) => (exact(p) ? 0 : 2) + (p.lastPurchaseAt ? 0 : 1);
+  return [...people].sort((a, b) => rank(a) - rank(b) || (b.lastPurchaseAt ?? '').localeCompare(a.lastPurchaseAt ?? ''));
+}

@@ -1,0 +1,240 @@
+import type { Db, Tx } from '../db/types.ts';
+import { isUuid } from '../db/ids.ts';
+import { InvalidInputError } from '../errors/index.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import type { Channel } from '../generated/prisma/enums.ts';
+import { NAME_MAX_LENGTH } from './service.ts';
+
+/**
+ * Customer search, in SQL: Prisma's `where` cannot say "the name's search terms contain these"
+ * (a GIN `@>` over a generated column, see migration 20261123000000_customer_search), so the ids
+ * of a page and the count come from here; the caller loads the customers themselves with Prisma.
+ */
+
+export interface CustomerFilter {
+  /** Name fragment, phone fragment (3+ digits), last 4 digits, whole phone, member code or e-mail. */
+  query?: string | null;
+  phoneLast4?: string | null;
+  tag?: string | null;
+  channel?: Channel | null;
+  homeStoreId?: string | null;
+  isMember?: boolean | null;
+  lastPurchaseFrom?: Date | null;
+  lastPurchaseTo?: Date | null;
+}
+
+/**
+ * - `relevance` (a search with `query`): exact matches first (the whole name, whole phone, member
+ *   code or e-mail), then by last purchase, most recent first, then those who never bought,
+ *   newest first.
+ * - `newest`: newest first.
+ */
+export type CustomerOrder = 'relevance' | 'newest';
+
+export interface CustomerPageRequest {
+  order: CustomerOrder;
+  /** A cursor from an earlier page of the same filter and order. */
+  cursor?: string | null;
+  /** Which argument the cursor came in, for the error when it is not one of ours. */
+  cursorArg?: string;
+  /** Rows after the cursor (forward) or before it (backward, returned nearest first). */
+  backward?: boolean;
+  limit: number;
+}
+
+/**
+ * The search order is a run of tiers, each in one index order: rows by last purchase
+ * (lastPurchaseAt desc, id desc, on the (lastPurchaseAt, id) index) or rows by id, newest first
+ * (on the primary key, or the index of those who never bought). Read with a LIMIT, a tier whose
+ * fragment matches thousands of customers reads about a page's worth of rows.
+ */
+interface Tier {
+  /** What the tier's rows match; tiers split by purchase share it. */
+  match: Prisma.Sql;
+  /** true: bought before, by last purchase; false: never bought, by id; null: everyone, by id. */
+  bought: boolean | null;
+  /**
+   * Read every match through the indexes, then sort. For rows whose literal text is checked
+   * after the index: the planner cannot tell how many survive that check, and guessing "many"
+   * would make it walk the whole order looking for matches that are not there.
+   */
+  indexFirst?: boolean;
+}
+
+type Key = { tier: number; t: string | null; id: string };
+
+const ORDER_TAG: Record<CustomerOrder, string> = { relevance: 'r', newest: 'n' };
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}$/;
+
+function or(parts: Prisma.Sql[]) {
+  return Prisma.sql`(${Prisma.join(parts, ' OR ')})`;
+}
+function and(parts: Prisma.Sql[]) {
+  return Prisma.join(parts, ' AND ');
+}
+
+/**
+ * What `query` matches, split into exact matches (ranked first) and the rest. `checked`: the
+ * rest are found by the index and then checked as literal text, so they are best read through
+ * the index first (see Tier.indexFirst).
+ */
+function queryConditions(query: string) {
+  const digits = query.replace(/\D/g, '');
+  // Digits only (spaces and dashes allowed, as people write phone numbers).
+  const phoneLike = digits.length >= 3 && digits === query.replace(/[\s-]/g, '');
+  const exact = [
+    Prisma.sql`lower(c.name) = lower(${query}::text)`,
+    Prisma.sql`c.email = lower(${query}::text)`,
+    Prisma.sql`c.id = ANY (ARRAY(SELECT m."customerId" FROM "Member" m WHERE m.code = ${query}::text))`,
+  ];
+  if (phoneLike && digits.length === 11) exact.push(Prisma.sql`c.phone = ${digits}::text`);
+  // A fragment of 1–2 characters (or 3 digits) is one term itself, so having the term is the
+  // match. A longer one has its pieces checked by the index and its literal text by strpos
+  // (where % and _ are plain characters).
+  // No name is longer than NAME_MAX_LENGTH: a longer fragment is no name's, and its pieces are
+  // not worth looking up.
+  const length = [...query].length;
+  const longName = length > 2;
+  const partial: Prisma.Sql[] = [];
+  if (length <= NAME_MAX_LENGTH) {
+    partial.push(
+      longName
+        ? Prisma.sql`(c."searchTerms" @> customer_name_query_terms(${query}::text) AND strpos(lower(c.name), lower(${query}::text)) > 0)`
+        : Prisma.sql`c."searchTerms" @> customer_name_query_terms(${query}::text)`,
+    );
+  }
+  let longDigits = false;
+  if (phoneLike && digits.length === 4) partial.push(Prisma.sql`c."phoneLast4" = ${digits}::text`);
+  else if (phoneLike && digits.length === 3) partial.push(Prisma.sql`c."searchTerms" @> customer_search_terms(NULL, ${digits}::text)`);
+  else if (phoneLike && digits.length < 11) {
+    longDigits = true;
+    partial.push(Prisma.sql`(c."searchTerms" @> customer_search_terms(NULL, ${digits}::text) AND strpos(c.phone, ${digits}::text) > 0)`);
+  }
+  // Three digits are a term that many customers may have: the planner knows how many (and may
+  // walk the search order), which outweighs guessing about names with those digits.
+  const checked = longDigits || (longName && !(phoneLike && digits.length === 3));
+  return { exact: or(exact), partial: partial.length ? or(partial) : Prisma.sql`FALSE`, checked };
+}
+
+/** Every condition but `query`; merged records (tombstones) are never listed. */
+function filterConditions(filter: CustomerFilter): Prisma.Sql[] {
+  const utc = (d: Date) => Prisma.sql`(${d.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
+  const conditions = [Prisma.sql`c."mergedIntoId" IS NULL`];
+  if (filter.phoneLast4) conditions.push(Prisma.sql`c."phoneLast4" = ${filter.phoneLast4}::text`);
+  if (filter.tag) conditions.push(Prisma.sql`${filter.tag}::text = ANY (c.tags)`);
+  if (filter.channel) conditions.push(Prisma.sql`c."sourceChannel" = ${filter.channel}::text::"Channel"`);
+  if (filter.homeStoreId) conditions.push(Prisma.sql`c."homeStoreId" = ${filter.homeStoreId}::uuid`);
+  if (filter.isMember === true) conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM "Member" m WHERE m."customerId" = c.id)`);
+  if (filter.isMember === false) conditions.push(Prisma.sql`NOT EXISTS (SELECT 1 FROM "Member" m WHERE m."customerId" = c.id)`);
+  if (filter.lastPurchaseFrom) conditions.push(Prisma.sql`c."lastPurchaseAt" >= ${utc(filter.lastPurchaseFrom)}`);
+  if (filter.lastPurchaseTo) conditions.push(Prisma.sql`c."lastPurchaseAt" < ${utc(filter.lastPurchaseTo)}`);
+  return conditions;
+}
+
+function tiersOf(filter: CustomerFilter, order: CustomerOrder): Tier[] {
+  const query = filter.query?.trim();
+  if (!query) return [{ match: Prisma.sql`TRUE`, bought: null }];
+  const { exact, partial, checked } = queryConditions(query);
+  if (order === 'newest') return [{ match: or([exact, partial]), bought: null, indexFirst: checked }];
+  // An OR of exact matches may be NULL (no e-mail); an exact match is never listed twice.
+  const rest = and([partial, Prisma.sql`NOT coalesce(${exact}, FALSE)`]);
+  return [
+    { match: exact, bought: true },
+    { match: exact, bought: false },
+    { match: rest, bought: true, indexFirst: checked },
+    { match: rest, bought: false, indexFirst: checked },
+  ];
+}
+
+/** How many customers match `filter`. */
+export async function countCustomers(db: Db | Tx, filter: CustomerFilter): Promise<number> {
+  const [tier] = tiersOf(filter, 'newest');
+  const rows = await db.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM "Customer" c WHERE ${and([...filterConditions(filter), tier!.match])}`;
+  return rows[0]!.n;
+}
+
+/**
+ * Ids of one page of customers matching `filter`, in `order`, each with its cursor. Asks for
+ * `limit` rows; fewer means the list ends there. One statement: each tier from the cursor's on
+ * is a branch with its own ORDER BY and LIMIT (so its own index order), and the page is the
+ * first `limit` rows of the branches in tier order.
+ */
+export async function findCustomerPage(db: Db | Tx, filter: CustomerFilter, request: CustomerPageRequest) {
+  const tiers = tiersOf(filter, request.order);
+  const from = request.cursor ? decodeCursor(request.cursor, request.order, tiers, request.cursorArg ?? 'after') : null;
+  const backward = Boolean(request.backward);
+  const direction = backward ? Prisma.sql`ASC` : Prisma.sql`DESC`;
+  const conditions = filterConditions(filter);
+  // The matches read through the index first, once for the tiers that share them.
+  const fenced = new Map<Prisma.Sql, Prisma.Sql>();
+  const branches: Prisma.Sql[] = [];
+  const start = from?.tier ?? (backward ? tiers.length - 1 : 0);
+  for (let i = start; i >= 0 && i < tiers.length; i += backward ? -1 : 1) {
+    const tier = tiers[i]!;
+    const where: Prisma.Sql[] = [];
+    if (tier.bought !== null) where.push(tier.bought ? Prisma.sql`c."lastPurchaseAt" IS NOT NULL` : Prisma.sql`c."lastPurchaseAt" IS NULL`);
+    if (from?.tier === i) where.push(keysetCondition(tier, from, backward));
+    let source = Prisma.sql`"Customer" c`;
+    if (tier.indexFirst) {
+      if (!fenced.has(tier.match)) fenced.set(tier.match, Prisma.raw(`matches${fenced.size}`));
+      source = Prisma.sql`${fenced.get(tier.match)!} c`;
+    } else {
+      where.unshift(...conditions, tier.match);
+    }
+    const byLastPurchase = tier.bought === true;
+    const key = byLastPurchase ? Prisma.sql`c."lastPurchaseAt"` : Prisma.sql`NULL::timestamp(3)`;
+    const orderBy = byLastPurchase ? Prisma.sql`c."lastPurchaseAt" ${direction}, c.id ${direction}` : Prisma.sql`c.id ${direction}`;
+    branches.push(Prisma.sql`(
+      SELECT ${i}::int AS tier, c.id, c."lastPurchaseAt" AS t, ${key} AS k FROM ${source}
+      WHERE ${where.length ? and(where) : Prisma.sql`TRUE`} ORDER BY ${orderBy} LIMIT ${request.limit})`);
+  }
+  const ctes = [...fenced].map(
+    ([match, name]) =>
+      Prisma.sql`${name} AS MATERIALIZED (SELECT c.id, c."lastPurchaseAt" FROM "Customer" c WHERE ${and([...conditions, match])})`,
+  );
+  const rows = await db.$queryRaw<{ tier: number; id: string; t: string | null }[]>`
+    ${ctes.length ? Prisma.sql`WITH ${Prisma.join(ctes, ', ')}` : Prisma.empty}
+    SELECT p.tier, p.id::text AS id, to_char(p.t, 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS t
+    FROM (${Prisma.join(branches, ' UNION ALL ')}) p
+    ORDER BY p.tier ${backward ? Prisma.sql`DESC` : Prisma.sql`ASC`}, p.k ${direction}, p.id ${direction}
+    LIMIT ${request.limit}`;
+  return rows.map((row) => ({ id: row.id, cursor: encodeCursor(request.order, { tier: row.tier, t: row.t, id: row.id }) }));
+}
+
+/** Rows past `key` in the tier's order; a row comparison, so the index can start there. */
+function keysetCondition(tier: Tier, key: Key, backward: boolean) {
+  const past = backward ? Prisma.sql`>` : Prisma.sql`<`;
+  return tier.bought === true
+    ? Prisma.sql`(c."lastPurchaseAt", c.id) ${past} (${key.t}::timestamp(3), ${key.id}::uuid)`
+    : Prisma.sql`c.id ${past} ${key.id}::uuid`;
+}
+
+function encodeCursor(order: CustomerOrder, key: Key) {
+  return Buffer.from(JSON.stringify([ORDER_TAG[order], key.tier, key.t, key.id])).toString('base64url');
+}
+
+/** A cursor is only good for the order (and so the kind of filter) that gave it out. */
+function decodeCursor(cursor: string, order: CustomerOrder, tiers: Tier[], arg: string): Key {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  if (Array.isArray(parsed) && parsed.length === 4) {
+    const [tag, tier, t, id] = parsed as unknown[];
+    const tierOk = Number.isInteger(tier) && (tier as number) >= 0 && (tier as number) < tiers.length;
+    if (
+      tag === ORDER_TAG[order] &&
+      tierOk &&
+      (t === null || (typeof t === 'string' && TIMESTAMP.test(t))) &&
+      !(tiers[tier as number]!.bought === true && t === null) &&
+      typeof id === 'string' &&
+      isUuid(id)
+    ) {
+      return { tier: tier as number, t: t as string | null, id };
+    }
+  }
+  throw new InvalidInputError('INVALID_CURSOR', { cursor }, [arg]);
+}
