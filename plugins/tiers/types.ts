@@ -30,8 +30,9 @@ export function addTierTypes(builder: Builder, service: TierService) {
     }),
   });
 
+  // Tier definitions come from the service's cache: a list of members costs no query for them.
   const tierById = (ctx: Parameters<typeof requestLoader>[0]) =>
-    requestLoader<Tier>(ctx, 'tiers.byId', async (ids) => new Map((await ctx.db.tier.findMany({ where: { id: { in: [...ids] } } })).map((t) => [t.id, t])));
+    requestLoader<Tier>(ctx, 'tiers.byId', async (ids) => new Map((await service.allTiers(ctx.db)).filter((t) => ids.includes(t.id)).map((t) => [t.id, t])));
 
   const Progress = builder.simpleObject('TierProgress', {
     description: 'Where the member stands over the qualification window.',
@@ -45,13 +46,14 @@ export function addTierTypes(builder: Builder, service: TierService) {
 
   const MemberTierRef = builder.prismaObject('MemberTier', {
     fields: (t) => ({
-      tier: t.field({ type: TierRef, select: { tierId: true }, resolve: async (m, _a, ctx) => (await tierById(ctx).load(m.tierId))! }),
+      // No `select`: a MemberTier is always loaded whole (it is small), so these read what is there
+      // instead of Pothos loading the row again.
+      tier: t.field({ type: TierRef, resolve: async (m, _a, ctx) => (await tierById(ctx).load(m.tierId))! }),
       since: t.expose('since', { type: 'DateTime' }),
       reviewAt: t.expose('reviewAt', { type: 'DateTime', description: 'Next review for a downgrade.' }),
       graceUntil: t.expose('graceUntil', { type: 'DateTime', nullable: true, description: 'Set when a review found the member below the tier: downgraded after this.' }),
       progress: t.field({
         type: Progress,
-        select: { customerId: true, tierId: true },
         resolve: async (m, _a, ctx) => {
           const tiers = await service.allTiers(ctx.db);
           const q = await service.qualification(ctx.db, m.customerId, new Date());

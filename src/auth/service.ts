@@ -1,6 +1,6 @@
 import type { Db, Tx } from '../db/types.ts';
 import type { ReferenceCache } from '../events/reference-cache.ts';
-import type { ApiKey } from '../generated/prisma/client.ts';
+import type { ApiKey, Staff, StaffRole } from '../generated/prisma/client.ts';
 import type { StaffRoleKind } from '../generated/prisma/enums.ts';
 import { InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { normalizeLogin } from '../staff/login.ts';
@@ -8,10 +8,13 @@ import { verifyPassword } from './passwords.ts';
 import { Principal } from './principal.ts';
 import { API_KEY_PREFIX, hashApiKey, newApiKey, type TokenService } from './tokens.ts';
 
+type StaffWithRoles = Staff & { roles: StaffRole[] };
+
 /**
  * Turns an Authorization header (`Bearer <staff token>` or `Bearer sk_…`, or an `x-api-key`
- * header) into the caller. Staff roles are read on every request. API keys — every POS request —
- * come from the reference cache, which a revocation drops in every process (`apiKey.revoked`).
+ * header) into the caller. Staff and their roles, and API keys, come from the reference cache:
+ * what changes them (`staff.changed`, a new store's owner role, `apiKey.revoked`) drops it in
+ * every process. A staff entry also expires after a minute, for changes made outside the API.
  */
 export async function resolvePrincipal(
   db: Db,
@@ -35,7 +38,9 @@ export async function resolvePrincipal(
   if (bearer) {
     const staffId = await tokens.verify(bearer);
     if (!staffId) return Principal.anonymous();
-    const staff = await db.staff.findUnique({ where: { id: staffId }, include: { roles: true } });
+    const staff = await cache
+      .region<StaffWithRoles>('staff', ['staff.changed', 'store.changed'], { ttlMs: 60_000 })
+      .get(staffId, () => db.staff.findUnique({ where: { id: staffId }, include: { roles: true } }));
     if (!staff || !staff.active) return Principal.anonymous();
     return new Principal('staff', staff.id, staff.name, new Map(staff.roles.map((r) => [r.storeId, r.role] as const)));
   }

@@ -216,8 +216,14 @@ export function addCustomerTypes(builder: Builder) {
           id = (await ctx.db.member.findUnique({ where: { code: args.memberCode.trim() }, select: { customerId: true } }))?.customerId;
         }
         if (!id) return null;
-        const live = await requireLiveCustomer(ctx.db, id, ['id']).catch(() => null);
-        return live ? ctx.db.customer.findUnique({ ...query, where: { id: live.id } }) : null;
+        // The planned read, with mergedIntoId: an id merged away costs one more read per merge it went through.
+        const withMerge = 'select' in query && query.select ? { ...query, select: { ...query.select, mergedIntoId: true } } : query;
+        let found = await ctx.db.customer.findUnique({ ...withMerge, where: { id } });
+        // A chain of merges is short; the bound only guards against a cycle written by hand.
+        for (let hops = 0; found?.mergedIntoId && hops < 10; hops++) {
+          found = await ctx.db.customer.findUnique({ ...withMerge, where: { id: found.mergedIntoId } });
+        }
+        return found?.mergedIntoId ? null : found;
       },
     }),
     customers: t.connection(

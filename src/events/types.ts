@@ -25,6 +25,8 @@ export interface DomainEvents {
   'product.changed': { productId: string; sku: string };
   'store.changed': { storeId: string };
   'apiKey.revoked': { apiKeyId: string };
+  /** A staff member was created or changed (roles, sign-in allowed): every process re-reads them. */
+  'staff.changed': { staffId: string };
 }
 
 export type EventType = keyof DomainEvents;

@@ -166,9 +166,11 @@ export function addStaffTypes(builder: Builder) {
       resolve: async (query, _root, args, ctx) => {
         const roles = args.roles.map((r) => ({ storeId: r.storeId.id, role: r.role }));
         for (const r of roles) ctx.auth.require('staff:manage', r.storeId);
-        const staff = await runInTransaction(ctx.db, ctx.app.events, ({ tx }) =>
-          createStaff(tx, { name: args.name, login: args.login, password: args.password, roles }),
-        );
+        const staff = await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
+          const created = await createStaff(tx, { name: args.name, login: args.login, password: args.password, roles });
+          emit('staff.changed', { staffId: created.id });
+          return created;
+        });
         return ctx.db.staff.findUniqueOrThrow({ ...query, where: { id: staff.id } });
       },
     }),
