@@ -20,6 +20,7 @@ import type { AppServices, Context } from './schema/context.ts';
 import { Metrics } from './ops/metrics.ts';
 import { traceRequest, useTracing } from './ops/tracing.ts';
 import { useErrorPolicy } from './schema/errors-plugin.ts';
+import { useSharedSubscriptionExecution } from './schema/shared-subscriptions.ts';
 import { buildSchema } from './schema/index.ts';
 
 export interface AppOptions {
@@ -125,7 +126,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       warn: (...args) => logger.warn({ args }, 'yoga'),
       error: (...args) => logger.error({ args }, 'yoga'),
     },
-    plugins: [useRequestId(), useErrorPolicy(logger), metrics.plugin(), ...(options.tracing ? [useTracing()] : [])],
+    plugins: [useRequestId(), useErrorPolicy(logger), useSharedSubscriptionExecution(), metrics.plugin(), ...(options.tracing ? [useTracing()] : [])],
     context: async (initial): Promise<Context> => {
       const request = initial.request as Request | undefined;
       // graphql-ws passes connectionParams and the upgrade request instead of a fetch Request.

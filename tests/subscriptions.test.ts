@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from './helpers/app.ts';
 import { onHand, RECORD_SALE, uniqueId } from './helpers/queries.ts';
 import { sseSubscribe } from './helpers/sse.ts';
 import { subscribe, wsClient } from './helpers/ws.ts';
+import { fieldProbePlugin } from './fixtures/field-probe-plugin.ts';
 
 const SALE_RECORDED = `subscription($stores: [ID!]) { saleRecorded(storeIds: $stores) { id externalId total store { code } lines { sku quantity } } }`;
 
@@ -97,5 +98,32 @@ describe('subscriptions over graphql-ws', () => {
     const payload = await sub.next(5000);
     await sub.close();
     expect(payload.data.stockLow).toEqual({ sku: 'SN-004', onHand: before - 1, reorderPoint: before - 1 });
+  });
+});
+
+describe('a sale delivered to many subscribers', () => {
+  let t: TestApp;
+  let url: string;
+  const probe = fieldProbePlugin();
+  beforeAll(async () => {
+    t = await startTestApp({ plugins: [probe.plugin] });
+    url = `ws://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}/graphql`;
+  });
+  afterAll(() => t?.close());
+
+  it('is executed once per kind of caller, not once per subscriber', async () => {
+    const slt = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+    const query = `subscription($s: [ID!]) { saleRecorded(storeIds: $s) { externalId probe } }`;
+    const as = async (role: 'OWNER' | 'MANAGER') => wsClient(url, { authorization: `Bearer ${await t.token(role)}` });
+    const clients = [...(await Promise.all([1, 2, 3, 4, 5].map(() => as('OWNER')))), await as('MANAGER')];
+    const subs = clients.map((c) => subscribe(c, query, { s: [slt] }));
+    await new Promise((r) => setTimeout(r, 300));
+    const externalId = uniqueId('FAN');
+    await t.as('OWNER').ok(RECORD_SALE, { input: { storeId: slt, externalId, lines: [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }], payments: [{ method: 'CASH', amount: '2.00' }] } });
+    for (const sub of subs) expect((await sub.next()).data).toEqual({ saleRecorded: { externalId, probe: 'seen' } });
+    // Five owners share one execution; the manager, whose roles differ, gets one of their own.
+    expect(probe.resolved).toHaveLength(2);
+    for (const sub of subs) sub.close();
+    await Promise.all(clients.map((c) => c.dispose()));
   });
 });

@@ -280,6 +280,16 @@ export class PointsService {
   }
 
   /** For the tiers plugin: points earned (net of reversals) since a moment. */
+  /** Points earned since a moment, net of reversals, for every customer who earned any. */
+  async earnedSinceByCustomer(tx: Tx | Db, since: Date): Promise<Map<string, number>> {
+    const rows = await tx.pointsLedgerEntry.groupBy({
+      by: ['customerId'],
+      where: { createdAt: { gte: since }, OR: [{ kind: 'EARN' }, { kind: 'REVERSE', points: { lt: 0 } }] },
+      _sum: { points: true },
+    });
+    return new Map(rows.map((r) => [r.customerId, r._sum.points ?? 0]));
+  }
+
   async earnedSince(tx: Tx | Db, customerId: string, since: Date) {
     const sum = await tx.pointsLedgerEntry.aggregate({
       where: { customerId, createdAt: { gte: since }, OR: [{ kind: 'EARN' }, { kind: 'REVERSE', points: { lt: 0 } }] },

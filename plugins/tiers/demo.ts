@@ -16,10 +16,12 @@ export async function seedTiersDemo(db: Db, service: TierService) {
   const tiers = await service.allTiers(db);
   const members = await db.member.findMany({ where: { status: 'ACTIVE' }, select: { customerId: true, joinedAt: true } });
   const now = new Date();
+  const qualified = await service.qualificationsOfAll(db, now);
   const rows: Prisma.MemberTierCreateManyInput[] = [];
   const history: Prisma.TierChangeCreateManyInput[] = [];
   for (const m of members) {
-    const tier = service.highestQualifying(tiers, await service.qualification(db, m.customerId, now)) ?? tiers[0]!;
+    const q = qualified.get(m.customerId) ?? { spend: new Prisma.Decimal(0), visits: 0, pointsEarned: 0 };
+    const tier = service.highestQualifying(tiers, q) ?? tiers[0]!;
     const reviewAt = new Date(now.getTime() + (30 + (rows.length % 300)) * 86_400_000);
     rows.push({ customerId: m.customerId, tierId: tier.id, since: m.joinedAt, reviewAt });
     history.push({ customerId: m.customerId, toTierId: tiers[0]!.id, reason: 'INITIAL', changedAt: m.joinedAt });

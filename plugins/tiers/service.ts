@@ -68,6 +68,17 @@ export class TierService {
     return { spend: new Prisma.Decimal(row?.spend ?? 0), visits: row?.visits ?? 0, pointsEarned };
   }
 
+  /** The same figures for every customer with sales in the window, in two statements (demo data, bulk checks). */
+  async qualificationsOfAll(db: Tx | Db, at: Date): Promise<Map<string, Qualification>> {
+    const from = addMonths(at, -this.options.windowMonths);
+    const rows = await db.$queryRaw<{ customerId: string; spend: Prisma.Decimal; visits: number }[]>`
+      SELECT "customerId"::text AS "customerId", coalesce(sum(total - "refundedTotal"), 0) AS spend,
+             count(*) FILTER (WHERE status <> 'REFUNDED')::int AS visits
+      FROM "Sale" WHERE "customerId" IS NOT NULL AND "occurredAt" > ${from} AND "occurredAt" <= ${at} GROUP BY "customerId"`;
+    const points = this.points ? await this.points.earnedSinceByCustomer(db, from) : new Map<string, number>();
+    return new Map(rows.map((r) => [r.customerId, { spend: new Prisma.Decimal(r.spend), visits: r.visits, pointsEarned: points.get(r.customerId) ?? 0 }]));
+  }
+
   highestQualifying(tiers: Tier[], q: Qualification): Tier | null {
     return [...tiers].reverse().find((t) => qualifies(t, q)) ?? null;
   }

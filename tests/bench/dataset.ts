@@ -258,7 +258,10 @@ export async function generateDataset(url: string, size: Size, now = new Date(),
        FROM t_sale s
        CROSS JOIN LATERAL generate_series(0, s.n_lines - 1) k
        JOIN t_product p ON p.idx = (s.base + k * s.step) % (SELECT skus FROM params)
-       CROSS JOIN LATERAL (SELECT CASE WHEN p.category IN ('饮料', '零食') THEN 1 + floor(random() * 3)::int ELSE 1 END AS qty, k AS _correlate) q`,
+       CROSS JOIN LATERAL (SELECT CASE WHEN p.category IN ('饮料', '零食') THEN 1 + floor(random() * 3)::int ELSE 1 END AS qty, k AS _correlate) q;
+       -- Autovacuum never analyzes temporary tables: without this the joins below plan on guesses
+       -- (a points-ledger step once ran for many minutes on a spilled, misestimated join).
+       ANALYZE t_customer; ANALYZE t_sale; ANALYZE t_line`,
     );
     await step(
       'sales',
