@@ -526,3 +526,16 @@ describe('authentication and access control', () => {
     });
   });
 });
+
+describe('staff tokens', () => {
+  it('are accepted until they expire, however often the same token was checked before', async () => {
+    const { TokenService } = await import('../src/auth/tokens.ts');
+    const tokens = new TokenService('a-secret-of-at-least-thirty-two-characters!', 1);
+    const { token } = await tokens.issue('01a20000-0000-7000-8000-000000000001');
+    expect(await tokens.verify(token)).toBe('01a20000-0000-7000-8000-000000000001');
+    expect(await tokens.verify(token)).toBe('01a20000-0000-7000-8000-000000000001'); // remembered
+    expect(await tokens.verify(`${token.slice(0, -2)}xx`)).toBeNull(); // a forged signature is never remembered as valid
+    await new Promise((r) => setTimeout(r, 2100)); // exp has second resolution
+    expect(await tokens.verify(token)).toBeNull();
+  });
+});

@@ -1,11 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
 
 const ISSUER = 'storecrm';
 
 /** Signs and checks staff session tokens (HS256 JWT). */
 export class TokenService {
   private readonly key: Uint8Array;
+  /**
+   * Tokens already verified, until they expire. A dashboard or back office sends the same token
+   * with every request; checking its HMAC once is enough (the staff member's state is read apart).
+   */
+  private readonly verified = new LRUCache<string, { staffId: string; expiresAtMs: number }>({ max: 10_000 });
   constructor(
     secret: string,
     private readonly ttlSeconds = 12 * 3600,
@@ -27,9 +33,16 @@ export class TokenService {
 
   /** The staff id, or null for a bad or expired token. */
   async verify(token: string): Promise<string | null> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.expiresAtMs > Date.now()) return known.staffId;
+      this.verified.delete(token);
+    }
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
-      return payload.sub ?? null;
+      if (!payload.sub) return null;
+      if (payload.exp) this.verified.set(token, { staffId: payload.sub, expiresAtMs: payload.exp * 1000 });
+      return payload.sub;
     } catch {
       return null;
     }
