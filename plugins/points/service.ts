@@ -290,6 +290,15 @@ export class PointsService {
     return new Map(rows.map((r) => [r.customerId, r._sum.points ?? 0]));
   }
 
+  /**
+   * The same sum as earnedSince, as a scalar subquery another plugin can put in its own statement
+   * (the tiers plugin's qualification reads sales and points in one round trip).
+   */
+  earnedSinceSql(customerId: string, since: Date): Prisma.Sql {
+    return Prisma.sql`(SELECT coalesce(sum(points), 0)::int FROM "PointsLedgerEntry"
+      WHERE "customerId" = ${customerId}::uuid AND "createdAt" >= ${since} AND (kind = 'EARN' OR (kind = 'REVERSE' AND points < 0)))`;
+  }
+
   async earnedSince(tx: Tx | Db, customerId: string, since: Date) {
     const sum = await tx.pointsLedgerEntry.aggregate({
       where: { customerId, createdAt: { gte: since }, OR: [{ kind: 'EARN' }, { kind: 'REVERSE', points: { lt: 0 } }] },

@@ -59,13 +59,14 @@ export class TierService {
   }
 
   /** Spend net of refunds, visits (sales not wholly refunded) and points earned over the window. */
-  async qualification(tx: Tx | Db, customerId: string, at: Date): Promise<Qualification> {
+  async qualification(tx: Tx | Db, customerId: string, at: Date, withCte: Prisma.Sql = Prisma.empty): Promise<Qualification> {
     const from = addMonths(at, -this.options.windowMonths);
-    const [row] = await tx.$queryRaw<{ spend: Prisma.Decimal | null; visits: number }[]>`
-      SELECT coalesce(sum(total - "refundedTotal"), 0) AS spend, count(*) FILTER (WHERE status <> 'REFUNDED')::int AS visits
+    const points = this.points ? this.points.earnedSinceSql(customerId, from) : Prisma.sql`0`;
+    const [row] = await tx.$queryRaw<{ spend: Prisma.Decimal | null; visits: number; points: number }[]>`
+      ${withCte}
+      SELECT coalesce(sum(total - "refundedTotal"), 0) AS spend, count(*) FILTER (WHERE status <> 'REFUNDED')::int AS visits, ${points} AS points
       FROM "Sale" WHERE "customerId" = ${customerId}::uuid AND "occurredAt" > ${from} AND "occurredAt" <= ${at}`;
-    const pointsEarned = this.points ? await this.points.earnedSince(tx, customerId, from) : 0;
-    return { spend: new Prisma.Decimal(row?.spend ?? 0), visits: row?.visits ?? 0, pointsEarned };
+    return { spend: new Prisma.Decimal(row?.spend ?? 0), visits: row?.visits ?? 0, pointsEarned: row?.points ?? 0 };
   }
 
   /** The same figures for every customer with sales in the window, in two statements (demo data, bulk checks). */
@@ -83,51 +84,59 @@ export class TierService {
     return [...tiers].reverse().find((t) => qualifies(t, q)) ?? null;
   }
 
-  /** Before the sale is written: the member's tier discount on every line. */
-  async beforeSale(draft: SaleDraft, { tx }: Unit) {
+  /**
+   * Before the sale is written: lock the member's tier row (creating it in the entry tier) and
+   * give the tier's discount on every line. Locking here rather than after the sale is written
+   * means one round trip serves both the discount and the upgrade check, and concurrent sales of
+   * one member are evaluated one after the other, the last seeing them all.
+   */
+  async beforeSale(draft: SaleDraft, unit: Unit) {
     if (!draft.customerId || !draft.memberId) return;
-    const tier = await this.tierOf(tx, draft.customerId);
-    if (!tier) return;
-    draft.notes.tiers = { tier, amount: new Prisma.Decimal(0) };
-    if (tier.discountPercent.lte(0)) return;
+    const tiers = await this.allTiers(unit.tx);
+    if (!tiers.length) return;
+    const tier = await this.lockMemberTier(unit, draft.customerId, tiers, new Date());
     let amount = new Prisma.Decimal(0);
-    for (const line of draft.lines) {
-      const due = line.unitPrice.mul(line.quantity).sub(line.discount);
-      const extra = due.mul(tier.discountPercent).div(100).toDecimalPlaces(2, Prisma.Decimal.ROUND_HALF_UP);
-      line.discount = line.discount.add(extra);
-      amount = amount.add(extra);
+    if (tier.discountPercent.gt(0)) {
+      for (const line of draft.lines) {
+        const due = line.unitPrice.mul(line.quantity).sub(line.discount);
+        const extra = due.mul(tier.discountPercent).div(100).toDecimalPlaces(2, Prisma.Decimal.ROUND_HALF_UP);
+        line.discount = line.discount.add(extra);
+        amount = amount.add(extra);
+      }
     }
-    draft.notes.tiers = { tier, amount };
+    draft.notes.tiers = { tier, amount } satisfies AppliedTier;
   }
 
   /** The member's tier as the checkout step found it for this sale, if it ran. */
   tierFoundAtCheckout(sale: SaleDraft): Tier | null {
-    return (sale.notes.tiers as { tier: Tier } | undefined)?.tier ?? null;
+    return (sale.notes.tiers as AppliedTier | undefined)?.tier ?? null;
   }
 
   /**
-   * After the sale is written (same transaction): record the benefit it received, then upgrade
-   * the member at once if the sale made them qualify for a higher tier. The member's tier row is
-   * locked first, so concurrent sales of one member are evaluated one after the other and the
-   * last one sees them all.
+   * After the sale is written (same transaction): record the discount it received, then upgrade
+   * the member at once if the sale made them qualify for a higher tier — one round trip for both.
+   * The tier row was locked before the sale, so the sums include every sale committed before it.
    */
   async afterSale(sale: WrittenSale, unit: Unit) {
+    const applied = sale.notes.tiers as AppliedTier | undefined;
+    if (!applied || !sale.customerId) return;
     const { tx } = unit;
-    const applied = sale.notes.tiers as { tier: Tier; amount: Prisma.Decimal } | undefined;
-    if (applied && applied.amount.gt(0)) {
-      await tx.saleTierBenefit.create({
-        data: { saleId: sale.id, tierId: applied.tier.id, tierCode: applied.tier.code, tierName: applied.tier.name, discountPercent: applied.tier.discountPercent, discountAmount: applied.amount },
-      });
-    }
-    if (!sale.customerId || !sale.memberId) return;
+    const benefit = applied.amount.gt(0)
+      ? Prisma.sql`WITH benefit AS (
+          INSERT INTO "SaleTierBenefit" ("saleId", "tierId", "tierCode", "tierName", "discountPercent", "discountAmount")
+          VALUES (${sale.id}::uuid, ${applied.tier.id}::uuid, ${applied.tier.code}, ${applied.tier.name},
+                  ${applied.tier.discountPercent.toString()}::numeric, ${applied.amount.toFixed(2)}::numeric))`
+      : Prisma.empty;
     const tiers = await this.allTiers(tx);
-    if (!tiers.length) return;
+    if (applied.tier.rank >= tiers.at(-1)!.rank) {
+      // Already at the top: nothing to qualify for, only the discount to record.
+      if (applied.amount.gt(0)) await tx.$executeRaw`${benefit} SELECT 1`;
+      return;
+    }
     const now = new Date();
-    const current = await this.lockMemberTier(unit, sale.customerId, tiers, now);
-    if (current.rank >= tiers.at(-1)!.rank) return; // already at the top: nothing to qualify for
-    const q = await this.qualification(tx, sale.customerId, now);
+    const q = await this.qualification(tx, sale.customerId, now, benefit);
     const best = this.highestQualifying(tiers, q);
-    if (best && best.rank > current.rank) await this.change(unit, sale.customerId, current, best, 'UPGRADE', now, sale.id);
+    if (best && best.rank > applied.tier.rank) await this.change(unit, sale.customerId, applied.tier, best, 'UPGRADE', now, sale.id);
   }
 
   /** Locks the member's tier row, creating it in the entry tier (and its INITIAL history) if needed. */
@@ -206,4 +215,10 @@ export class TierService {
     }
     await tx.memberTier.delete({ where: { customerId: mergedId } });
   }
+}
+
+/** What the checkout step found and gave, left on the sale for the steps after it. */
+interface AppliedTier {
+  tier: Tier;
+  amount: Prisma.Decimal;
 }
