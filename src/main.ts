@@ -12,7 +12,7 @@ import { hasDemoAccounts, open, prepareDatabase, printDemoAccounts, serve } from
 const started = performance.now();
 const config = loadConfig();
 const logger = createLogger(config.LOG_LEVEL);
-const tracing = startTracing(logger);
+const tracing = await startTracing(logger);
 const plugins = await loadInstalledPlugins(config.STORE_CONFIG);
 
 if (cluster.isWorker) {

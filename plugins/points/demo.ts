@@ -1,4 +1,5 @@
 import type { Db } from '../../src/db/types.ts';
+import { bulkInsert } from '../../src/db/bulk.ts';
 import { uuidv7 } from '../../src/db/ids.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import { addMonths } from '../../src/stores/time.ts';
@@ -73,6 +74,7 @@ export async function seedPointsDemo(db: Db, service: PointsService) {
         customerId: sale.customerId!,
         kind: 'REVERSE',
         points: -result.points,
+        remaining: 0,
         availableAt: new Date(at + 3600_000),
         releasedAt: new Date(at + 3600_000),
         saleId: sale.id,
@@ -85,15 +87,13 @@ export async function seedPointsDemo(db: Db, service: PointsService) {
       // Older than the expiry: the job would have written it off.
       account.balance -= result.points;
       entries.at(-1)!.remaining = 0;
-      entries.push({ id: uuidv7(expiresAt.getTime()), customerId: sale.customerId!, kind: 'EXPIRE', points: -result.points, availableAt: expiresAt, releasedAt: expiresAt, reason: '积分过期', dedupeKey: `expire:${earnId}`, createdAt: expiresAt });
+      entries.push({ id: uuidv7(expiresAt.getTime()), customerId: sale.customerId!, kind: 'EXPIRE', points: -result.points, remaining: 0, availableAt: expiresAt, releasedAt: expiresAt, reason: '积分过期', dedupeKey: `expire:${earnId}`, createdAt: expiresAt });
     }
   }
   await db.$transaction(
     async (tx) => {
-      for (let i = 0; i < entries.length; i += 1000) await tx.pointsLedgerEntry.createMany({ data: entries.slice(i, i + 1000) });
-      await tx.pointsAccount.createMany({
-        data: [...accounts].map(([customerId, a]) => ({ customerId, balance: a.balance, lifetimeEarned: a.lifetimeEarned, updatedAt: new Date() })),
-      });
+      await bulkInsert(tx, 'PointsLedgerEntry', entries);
+      await bulkInsert(tx, 'PointsAccount', [...accounts].map(([customerId, a]) => ({ customerId, balance: a.balance, lifetimeEarned: a.lifetimeEarned, updatedAt: new Date() })));
     },
     { timeout: 60_000 },
   );

@@ -1,3 +1,5 @@
+import { bulkInsert } from '../../src/db/bulk.ts';
+import { uuidv7 } from '../../src/db/ids.ts';
 import type { Db } from '../../src/db/types.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { TierService } from './service.ts';
@@ -23,10 +25,10 @@ export async function seedTiersDemo(db: Db, service: TierService) {
     const q = qualified.get(m.customerId) ?? { spend: new Prisma.Decimal(0), visits: 0, pointsEarned: 0 };
     const tier = service.highestQualifying(tiers, q) ?? tiers[0]!;
     const reviewAt = new Date(now.getTime() + (30 + (rows.length % 300)) * 86_400_000);
-    rows.push({ customerId: m.customerId, tierId: tier.id, since: m.joinedAt, reviewAt });
-    history.push({ customerId: m.customerId, toTierId: tiers[0]!.id, reason: 'INITIAL', changedAt: m.joinedAt });
-    if (tier.rank > 0) history.push({ customerId: m.customerId, fromTierId: tiers[0]!.id, toTierId: tier.id, reason: 'UPGRADE', changedAt: now });
+    rows.push({ customerId: m.customerId, tierId: tier.id, since: m.joinedAt, reviewAt, updatedAt: now });
+    history.push({ id: uuidv7(m.joinedAt.getTime()), customerId: m.customerId, fromTierId: null, toTierId: tiers[0]!.id, reason: 'INITIAL', changedAt: m.joinedAt });
+    if (tier.rank > 0) history.push({ id: uuidv7(now.getTime()), customerId: m.customerId, fromTierId: tiers[0]!.id, toTierId: tier.id, reason: 'UPGRADE', changedAt: now });
   }
-  await db.memberTier.createMany({ data: rows });
-  await db.tierChange.createMany({ data: history });
+  await bulkInsert(db, 'MemberTier', rows);
+  await bulkInsert(db, 'TierChange', history);
 }

@@ -1,4 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { copyEmbeddedTemplate, readEmbeddedTemplate } from './embedded-template.ts';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { PrismaClient } from '../generated/prisma/client.ts';
@@ -114,7 +116,11 @@ async function open(options: DatabaseOptions): Promise<Database> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   // Loaded only when used: a server on PostgreSQL does not carry the embedded database's ~40 MB.
   const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
-  const pglite = new PGlite(dataDir);
+  // A new database starts from the cluster `npm install` initialised, instead of running initdb now.
+  const inMemory = dataDir.startsWith('memory://');
+  if (!inMemory && !existsSync(join(dataDir, 'PG_VERSION'))) copyEmbeddedTemplate(dataDir);
+  const template = inMemory ? readEmbeddedTemplate() : null;
+  const pglite = new PGlite(dataDir, template ? { loadDataDir: template } : {});
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), log: prismaLog(options.onQuery) as never });
   attachQueryListener(prisma, options.onQuery);
   return {
@@ -124,22 +130,7 @@ async function open(options: DatabaseOptions): Promise<Database> {
     backend: { kind: 'pglite', pglite },
     poolStats: () => [],
     replicaHealthy: async () => true,
-    sql: {
-      exec: async (text) => {
-        await pglite.exec(text);
-      },
-      query: async (text, params) => (await pglite.query(text, params as unknown[])).rows as Record<string, unknown>[],
-      transaction: async (fn) => {
-        await pglite.transaction(async (t) => {
-          await fn({
-            exec: async (text) => {
-              await t.exec(text);
-            },
-            query: async (text, params) => (await t.query(text, params as unknown[])).rows as Record<string, unknown>[],
-          });
-        });
-      },
-    },
+    sql: pgliteRunner(pglite),
     close: async () => {
       await prisma.$disconnect();
       // The adapter may already have closed it on disconnect.
@@ -153,4 +144,20 @@ function attachQueryListener(prisma: PrismaClient, onQuery?: (sql: string) => vo
   (prisma as unknown as { $on(event: 'query', cb: (e: { query: string }) => void): void }).$on('query', (e) =>
     onQuery(e.query),
   );
+}
+
+/** Raw SQL on an embedded database, outside Prisma (migrations, the embedded template). */
+export function pgliteRunner(pglite: PGlite): SqlRunner {
+  const session = (db: Pick<PGlite, 'exec' | 'query'>) => ({
+    exec: async (text: string) => {
+      await db.exec(text);
+    },
+    query: async (text: string, params?: unknown[]) => (await db.query(text, params)).rows as Record<string, unknown>[],
+  });
+  return {
+    ...session(pglite),
+    transaction: async (fn) => {
+      await pglite.transaction((t) => fn(session(t)));
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/types.ts';
+import { bulkInsert } from '../db/bulk.ts';
 import { uuidv7 } from '../db/ids.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { Channel, PaymentMethod, StaffRoleKind } from '../generated/prisma/enums.ts';
@@ -48,15 +49,15 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
   const start = now.getTime() - size.days * DAY;
 
   const stores = DEMO_STORES.map((s) => ({ id: uuidv7(start), ...s, createdAt: new Date(start), updatedAt: now }));
-  await db.store.createMany({ data: stores });
+  await bulkInsert(db, 'Store', stores);
 
   const staffRows: Prisma.StaffCreateManyInput[] = [];
   const roleRows: Prisma.StaffRoleCreateManyInput[] = [];
-  // scrypt is slow on purpose; the hashes are worked out side by side on libuv's threads.
-  const demoHashes = await Promise.all([...DEMO_ACCOUNTS.map((a) => a.password), 'demo-cashier-2', 'demo-cashier-3'].map(hashPassword));
-  for (const [n, account] of DEMO_ACCOUNTS.entries()) {
+  // scrypt is slow on purpose: the hashes are worked out on libuv's threads while the rest is built.
+  const hashing = Promise.all([...DEMO_ACCOUNTS.map((a) => a.password), 'demo-cashier-2', 'demo-cashier-3'].map(hashPassword));
+  for (const account of DEMO_ACCOUNTS) {
     const id = uuidv7(start);
-    staffRows.push({ id, name: account.name, login: account.login, phone: account.login, passwordHash: demoHashes[n]! });
+    staffRows.push({ id, name: account.name, login: account.login, phone: account.login, passwordHash: '', updatedAt: now });
     const storesOfRole = account.role === 'OWNER' ? stores : [stores[0]!];
     for (const s of storesOfRole) roleRows.push({ staffId: id, storeId: s.id, role: account.role });
   }
@@ -64,15 +65,9 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
   const cashierNames = ['赵婷', '黄家豪'];
   for (const [i, s] of stores.slice(1).entries()) {
     const id = uuidv7(start);
-    staffRows.push({ id, name: cashierNames[i]!, login: `1380000001${i}`, phone: `1380000001${i}`, passwordHash: demoHashes[DEMO_ACCOUNTS.length + i]! });
+    staffRows.push({ id, name: cashierNames[i]!, login: `1380000001${i}`, phone: `1380000001${i}`, passwordHash: '', updatedAt: now });
     roleRows.push({ staffId: id, storeId: s.id, role: 'CASHIER' });
   }
-  await db.staff.createMany({ data: staffRows });
-  await db.staffRole.createMany({ data: roleRows });
-  const owner = staffRows[0]!;
-  await db.apiKey.create({
-    data: { name: '三里屯店收银机 POS-01', prefix: DEMO_POS_KEY.slice(0, 10), keyHash: hashApiKey(DEMO_POS_KEY), role: 'CASHIER', storeIds: [stores[0]!.id], createdById: owner.id },
-  });
   const cashierOf = (storeIndex: number) => (storeIndex === 0 ? staffRows[2]!.id : staffRows[3 + storeIndex]!.id);
 
   const products = DEMO_PRODUCTS.map(([sku, name, category, price, cost], i) => ({
@@ -83,8 +78,9 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
     category,
     price: new Prisma.Decimal(price),
     cost: new Prisma.Decimal(cost),
+    updatedAt: now,
   }));
-  await db.product.createMany({ data: products });
+  await bulkInsert(db, 'Product', products);
   const bySku = new Map(products.map((p) => [p.sku, p]));
 
   // Customers: phones unique, 11 digits; most joined as members.
@@ -127,9 +123,9 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
     consents.push({ customerId: id, channel: 'SMS', granted: rnd() < 0.6, updatedAt: new Date(joined) });
     consents.push({ customerId: id, channel: 'WECHAT', granted: rnd() < 0.75, updatedAt: new Date(joined) });
   }
-  await db.customer.createMany({ data: customers });
-  await db.member.createMany({ data: members });
-  await db.marketingConsent.createMany({ data: consents });
+  await bulkInsert(db, 'Customer', customers);
+  await bulkInsert(db, 'Member', members);
+  await bulkInsert(db, 'MarketingConsent', consents);
   const memberOf = new Map(members.map((m) => [m.customerId, m.id!]));
 
   // Sales: busier at lunch and after work, on weekends and around 双十一 and Spring Festival.
@@ -271,15 +267,21 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
     interactions.push({ id: uuidv7(at), customerId: c.id!, kind, summary, staffId: staffRows[3]!.id, storeId: c.homeStoreId ?? null, occurredAt: new Date(at), createdAt: new Date(at) });
   }
 
+  for (const [i, hash] of (await hashing).entries()) staffRows[i]!.passwordHash = hash;
   await db.$transaction(async (tx) => {
-    for (let i = 0; i < sales.length; i += 1000) await tx.sale.createMany({ data: sales.slice(i, i + 1000) });
-    for (let i = 0; i < lines.length; i += 2000) await tx.saleLine.createMany({ data: lines.slice(i, i + 2000) });
-    for (let i = 0; i < payments.length; i += 2000) await tx.payment.createMany({ data: payments.slice(i, i + 2000) });
-    await tx.refund.createMany({ data: refunds });
-    await tx.refundLine.createMany({ data: refundLines });
-    await tx.stockLevel.createMany({ data: levels });
-    for (let i = 0; i < movements.length; i += 2000) await tx.stockMovement.createMany({ data: movements.slice(i, i + 2000) });
-    await tx.interaction.createMany({ data: interactions });
+    await bulkInsert(tx, 'Staff', staffRows);
+    await bulkInsert(tx, 'StaffRole', roleRows);
+    await tx.apiKey.create({
+      data: { name: '三里屯店收银机 POS-01', prefix: DEMO_POS_KEY.slice(0, 10), keyHash: hashApiKey(DEMO_POS_KEY), role: 'CASHIER', storeIds: [stores[0]!.id], createdById: staffRows[0]!.id },
+    });
+    await bulkInsert(tx, 'Sale', sales);
+    await bulkInsert(tx, 'SaleLine', lines);
+    await bulkInsert(tx, 'Payment', payments);
+    await bulkInsert(tx, 'Refund', refunds);
+    await bulkInsert(tx, 'RefundLine', refundLines);
+    await bulkInsert(tx, 'StockLevel', levels);
+    await bulkInsert(tx, 'StockMovement', movements);
+    await bulkInsert(tx, 'Interaction', interactions);
     await recomputeCustomerFigures(tx);
   }, { timeout: 120_000 });
 

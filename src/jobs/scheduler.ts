@@ -24,7 +24,7 @@ export interface JobQueueDepth {
 }
 
 /** pg-boss keeps its tables in a schema of their own, away from Prisma's. */
-const QUEUE_SCHEMA = 'jobqueue';
+export const QUEUE_SCHEMA = 'jobqueue';
 
 /**
  * Scheduled jobs through pg-boss, a job queue kept in the system of record: on PostgreSQL when

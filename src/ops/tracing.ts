@@ -1,12 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from '@envelop/core';
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { PrismaInstrumentation, registerInstrumentations } from '@prisma/instrumentation';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -27,9 +21,21 @@ export function tracingConfigured(env: NodeJS.ProcessEnv = process.env): boolean
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }
 
-/** Registers the global tracer provider; call before the first request. Null when not configured. */
-export function startTracing(logger: Logger, env: NodeJS.ProcessEnv = process.env): Tracing | null {
+/**
+ * Registers the global tracer provider; call before the first request. Null when not configured.
+ * The SDK is loaded only then: a process that does not trace does not pay for loading it.
+ */
+export async function startTracing(logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Tracing | null> {
   if (!tracingConfigured(env)) return null;
+  const [{ AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { OTLPTraceExporter }, { resourceFromAttributes }, { BatchSpanProcessor, TracerProvider }, { PrismaInstrumentation, registerInstrumentations }] =
+    await Promise.all([
+      import('@opentelemetry/context-async-hooks'),
+      import('@opentelemetry/core'),
+      import('@opentelemetry/exporter-trace-otlp-http'),
+      import('@opentelemetry/resources'),
+      import('@opentelemetry/sdk-trace'),
+      import('@prisma/instrumentation'),
+    ]);
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || 'storecrm', 'service.instance.id': String(process.pid) }),
     // OTEL_BSP_SCHEDULE_DELAY: the standard knob for how long spans wait to be sent in a batch.
