@@ -45,6 +45,8 @@ function fileNameOf(req: IncomingMessage, params: URLSearchParams): string | nul
   return clean ? clean.slice(0, 255) : null;
 }
 
+const ANALYZE_AFTER_ROWS = 1000;
+
 /** The import in one transaction; once it has committed, one event announces it. */
 async function runImport(services: AppServices, spool: string, options: ImportOptions): Promise<ImportReport> {
   let report: ImportReport | undefined;
@@ -52,6 +54,9 @@ async function runImport(services: AppServices, spool: string, options: ImportOp
     report = await importCustomers(session, readCsvRecords(spool, options.encoding as ImportEncoding), options);
   });
   const { importId, created, updated, unchanged } = report!;
+  // Thousands of new rows change what the planner should do with customer search (the embedded
+  // database never analyzes by itself, and PostgreSQL's autovacuum would only get to it later).
+  if (!report!.dryRun && created + updated >= ANALYZE_AFTER_ROWS) await services.sql.exec('ANALYZE "Customer"');
   await services.events.publish([{ type: 'customer.imported', payload: { importId, created, updated, unchanged } }]);
   return report!;
 }
