@@ -18,6 +18,7 @@ import type { Logger } from './logger.ts';
 import { PluginHost, type StorePlugin } from './plugin-host/host.ts';
 import type { AppServices, Context } from './schema/context.ts';
 import { Metrics } from './ops/metrics.ts';
+import { useOperationLog } from './ops/operation-log.ts';
 import { traceRequest, useTracing } from './ops/tracing.ts';
 import { useErrorPolicy } from './schema/errors-plugin.ts';
 import { useSharedSubscriptionExecution } from './schema/shared-subscriptions.ts';
@@ -126,7 +127,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       warn: (...args) => logger.warn({ args }, 'yoga'),
       error: (...args) => logger.error({ args }, 'yoga'),
     },
-    plugins: [useRequestId(), useErrorPolicy(logger), useSharedSubscriptionExecution(), metrics.plugin(), ...(options.tracing ? [useTracing()] : [])],
+    plugins: [useRequestId(), useErrorPolicy(logger), useSharedSubscriptionExecution(), metrics.plugin(), useOperationLog(logger), ...(options.tracing ? [useTracing()] : [])],
     context: async (initial): Promise<Context> => {
       const request = initial.request as Request | undefined;
       // graphql-ws passes connectionParams and the upgrade request instead of a fetch Request.

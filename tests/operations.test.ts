@@ -58,8 +58,8 @@ describe('operations endpoints', () => {
   });
 });
 
-describe('DB_STATEMENT_METRICS=on', () => {
-  it('counts the SQL statements the process sends in /metrics', async () => {
+describe('an API process on its own', () => {
+  it('counts the SQL statements it sends in /metrics (DB_STATEMENT_METRICS=on) and logs each operation with its request id', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'storecrm-statements-'));
     // DATABASE_URL emptied: the embedded database in its own folder, whatever the suite runs on.
     const api = await startApiProcess({ DATABASE_URL: '', DATA_DIR: dataDir, DEMO_DATA: 'off', DB_STATEMENT_METRICS: 'on' });
@@ -75,6 +75,23 @@ describe('DB_STATEMENT_METRICS=on', () => {
       expect(before).toBeGreaterThan(0); // start-up read the database
       for (let i = 0; i < 3; i++) expect((await fetch(`${base}/readyz`)).status).toBe(200); // one SELECT 1 each
       expect(await statements()).toBeGreaterThanOrEqual(before + 3);
+
+      // Every operation leaves one JSON log line with the request id the response carried.
+      const res = await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'till-7-receipt-0042' },
+        body: JSON.stringify({ query: 'query WhoAmI { viewer { kind } }' }),
+      });
+      expect(res.headers.get('x-request-id')).toBe('till-7-receipt-0042');
+      await new Promise((r) => setTimeout(r, 100));
+      const line = api
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l))
+        .find((l) => l.msg === 'graphql operation' && l.requestId === 'till-7-receipt-0042');
+      expect(line).toMatchObject({ operation: 'WhoAmI', type: 'query', caller: 'anonymous', errors: 0, service: 'storecrm' });
+      expect(line.ms).toBeGreaterThan(0);
     } finally {
       await api.stop();
       rmSync(dataDir, { recursive: true, force: true });
