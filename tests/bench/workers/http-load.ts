@@ -6,7 +6,7 @@
 import autocannon from 'autocannon';
 import type { SaleFixtures } from '../fixtures.ts';
 import { CUSTOMER_360, SEARCH, SaleMaker, failureOf, recordSaleBody, type GraphqlBody } from '../requests.ts';
-import { report, workerConfig, type RunLength } from './protocol.ts';
+import { warmUpThenReport, workerConfig, type LoadLength, type RunLength } from './protocol.ts';
 
 export interface HttpLoadConfig extends RunLength {
   url: string;
@@ -43,7 +43,7 @@ if (config.kind === 'recordSale') {
   nextBody = () => ({ query: SEARCH, variables: { filter: pick(config.filters!) } });
 }
 
-async function run(length: { seconds: number } | { requests: number }) {
+async function run(length: LoadLength) {
   let ok = 0;
   let failed = 0;
   const samples: string[] = [];
@@ -83,10 +83,4 @@ async function run(length: { seconds: number } | { requests: number }) {
   } satisfies HttpLoadResult;
 }
 
-if (config.requests) {
-  await run({ requests: config.connections });
-  report(await run({ requests: config.requests }));
-} else {
-  if (config.warmupSeconds > 0) await run({ seconds: config.warmupSeconds });
-  report(await run({ seconds: config.durationSeconds }));
-}
+await warmUpThenReport(config, run);

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Latencies } from '../stats.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const MARK = 'BENCH-RESULT ';
@@ -55,4 +56,63 @@ export interface RunLength {
   durationSeconds: number;
   /** When set, the run sends this many requests (after one per connection to warm up) and ignores the seconds. */
   requests: number | null;
+}
+
+export type LoadLength = { seconds: number } | { requests: number };
+
+/**
+ * In a worker: a warm-up run, then the measured run whose result goes to the harness. With a
+ * number of requests (CI's tiny runs), the warm-up is one request per connection.
+ */
+export async function warmUpThenReport<T>(config: RunLength & { connections: number }, run: (length: LoadLength) => Promise<T>) {
+  if (config.requests) {
+    await run({ requests: config.connections });
+    report(await run({ requests: config.requests }));
+  } else {
+    if (config.warmupSeconds > 0) await run({ seconds: config.warmupSeconds });
+    report(await run({ seconds: config.durationSeconds }));
+  }
+}
+
+/**
+ * A closed-loop load: `connections` loops, each sending its next request as soon as the last is
+ * answered, until the time or the number of requests is used up. A request that throws counts
+ * as an error (its message kept as a sample).
+ */
+export async function closedLoop<C>(options: {
+  connections: number;
+  length: LoadLength;
+  /** A connection of each loop's own, released at the end (the pool's when absent). */
+  connect?: () => Promise<C & { release(): void }>;
+  request: (connection: C | undefined) => Promise<void>;
+}) {
+  const latencies = new Latencies();
+  let ok = 0;
+  let errors = 0;
+  const samples: string[] = [];
+  const started = performance.now();
+  const deadline = 'seconds' in options.length ? started + options.length.seconds * 1000 : Infinity;
+  let left = 'requests' in options.length ? options.length.requests : Infinity;
+  await Promise.all(
+    Array.from({ length: options.connections }, async () => {
+      const connection = options.connect ? await options.connect() : undefined;
+      try {
+        while (performance.now() < deadline && left-- > 0) {
+          const t0 = performance.now();
+          try {
+            await options.request(connection);
+            ok += 1;
+          } catch (error) {
+            errors += 1;
+            if (samples.length < 5) samples.push((error as Error).message);
+          }
+          latencies.record(performance.now() - t0);
+        }
+      } finally {
+        connection?.release();
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { requests: ok + errors, ok, errors, errorSamples: samples, seconds, okPerSecond: ok / seconds, latency: latencies.summary() };
 }

@@ -5,8 +5,7 @@
  * JSON response: this is the database's share of the work.
  */
 import pg from 'pg';
-import { Latencies } from '../stats.ts';
-import { report, workerConfig, type RunLength } from './protocol.ts';
+import { closedLoop, warmUpThenReport, workerConfig, type RunLength } from './protocol.ts';
 
 export interface Sql360Config extends RunLength {
   databaseUrl: string;
@@ -39,41 +38,17 @@ export const LAST_SALES = `
   ORDER BY s."occurredAt" DESC, s.id DESC
   LIMIT 20`;
 
-async function run(length: { seconds: number } | { requests: number }) {
-  const latencies = new Latencies();
-  let ok = 0;
-  let errors = 0;
-  const samples: string[] = [];
-  const started = performance.now();
-  const deadline = 'seconds' in length ? started + length.seconds * 1000 : Infinity;
-  let left = 'requests' in length ? length.requests : Infinity;
-  await Promise.all(
-    Array.from({ length: config.connections }, async () => {
-      while (performance.now() < deadline && left-- > 0) {
-        const id = config.customerIds[Math.floor(Math.random() * config.customerIds.length)]!;
-        const t0 = performance.now();
-        try {
-          const profile = await pool.query(PROFILE, [id]);
-          if (!profile.rows[0]) throw new Error(`customer ${id} not found`);
-          await pool.query(LAST_SALES, [id]);
-          ok += 1;
-        } catch (error) {
-          errors += 1;
-          if (samples.length < 5) samples.push((error as Error).message);
-        }
-        latencies.record(performance.now() - t0);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  return { requests: ok + errors, ok, errors, errorSamples: samples, seconds: elapsed, okPerSecond: ok / elapsed, latency: latencies.summary(), statementsPerRequest: 2 };
-}
-
-if (config.requests) {
-  await run({ requests: config.connections });
-  report(await run({ requests: config.requests }));
-} else {
-  if (config.warmupSeconds > 0) await run({ seconds: config.warmupSeconds });
-  report(await run({ seconds: config.durationSeconds }));
-}
+await warmUpThenReport(config, async (length) => ({
+  ...(await closedLoop({
+    connections: config.connections,
+    length,
+    request: async () => {
+      const id = config.customerIds[Math.floor(Math.random() * config.customerIds.length)]!;
+      const profile = await pool.query(PROFILE, [id]);
+      if (!profile.rows[0]) throw new Error(`customer ${id} not found`);
+      await pool.query(LAST_SALES, [id]);
+    },
+  })),
+  statementsPerRequest: 2,
+}));
 await pool.end();

@@ -29,8 +29,7 @@ import { computeEarn } from '../../../plugins/points/rules.ts';
 import { weekdayIn } from '../../../plugins/points/service.ts';
 import type { SaleFixtures } from '../fixtures.ts';
 import { SaleMaker, money, type PlannedSale } from '../requests.ts';
-import { Latencies } from '../stats.ts';
-import { report, workerConfig, type RunLength } from './protocol.ts';
+import { closedLoop, warmUpThenReport, workerConfig, type RunLength } from './protocol.ts';
 
 export interface SqlSalesConfig extends RunLength {
   databaseUrl: string;
@@ -211,54 +210,28 @@ async function recordSale(client: pg.PoolClient, sale: PlannedSale) {
   }
 }
 
-async function run(length: { seconds: number } | { requests: number }) {
-  const latencies = new Latencies();
-  let ok = 0;
-  let errors = 0;
+await warmUpThenReport(config, async (length) => {
   let retries = 0;
-  const samples: string[] = [];
-  const started = performance.now();
-  const deadline = 'seconds' in length ? started + length.seconds * 1000 : Infinity;
-  let left = 'requests' in length ? length.requests : Infinity;
-  await Promise.all(
-    Array.from({ length: config.connections }, async () => {
-      const client = await pool.connect();
-      try {
-        while (performance.now() < deadline && left-- > 0) {
-          const sale = maker.make();
-          const t0 = performance.now();
-          for (let attempt = 1; ; attempt++) {
-            try {
-              await recordSale(client, sale);
-              ok += 1;
-              break;
-            } catch (error) {
-              const code = (error as { code?: string }).code;
-              if ((code === '40P01' || code === '40001') && attempt < 5) {
-                retries += 1;
-                continue;
-              }
-              errors += 1;
-              if (samples.length < 5) samples.push((error as Error).message);
-              break;
-            }
+  const result = await closedLoop({
+    connections: config.connections,
+    length,
+    connect: () => pool.connect(),
+    request: async (client) => {
+      const sale = maker.make();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await recordSale(client!, sale);
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if ((code === '40P01' || code === '40001') && attempt < 5) {
+            retries += 1;
+            continue;
           }
-          latencies.record(performance.now() - t0);
+          throw error;
         }
-      } finally {
-        client.release();
       }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  return { requests: ok + errors, ok, errors, retries, errorSamples: samples, seconds: elapsed, okPerSecond: ok / elapsed, latency: latencies.summary() };
-}
-
-if (config.requests) {
-  await run({ requests: config.connections });
-  report(await run({ requests: config.requests }));
-} else {
-  if (config.warmupSeconds > 0) await run({ seconds: config.warmupSeconds });
-  report(await run({ seconds: config.durationSeconds }));
-}
+    },
+  });
+  return { ...result, retries };
+});
 await pool.end();
