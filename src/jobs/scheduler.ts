@@ -64,9 +64,10 @@ export class JobScheduler {
     this.started = true;
     const installed = new Set(this.jobNames);
     for (const job of this.options.jobs) {
-      if (!(await this.boss.getQueue(job.name))) {
-        await this.boss.createQueue(job.name, { retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: job.timeoutSeconds ?? 900 });
-      }
+      const queue = { retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: job.timeoutSeconds ?? 900 };
+      // Updated when it exists, so a changed timeout in a new release takes effect.
+      if (await this.boss.getQueue(job.name)) await this.boss.updateQueue(job.name, queue);
+      else await this.boss.createQueue(job.name, queue);
       await this.boss.schedule(job.name, job.cron, {}, { tz: timezone, missed: 'once' });
       await this.boss.work(job.name, { includeMetadata: true, batchSize: 1, ...(this.options.pollSeconds ? { pollingIntervalSeconds: this.options.pollSeconds } : {}) }, async ([queued]) => {
         if (!queued) return;
