@@ -279,34 +279,29 @@ export class PointsService {
     await tx.pointsRuleUsage.deleteMany({ where: { customerId: mergedId } });
   }
 
-  /** For the tiers plugin: points earned (net of reversals) since a moment. */
-  /** Points earned since a moment, net of reversals, for every customer who earned any. */
+  /**
+   * For the tiers plugin: points earned since a moment (net of reversals), for every customer who
+   * earned any. Demo data and bulk checks.
+   */
   async earnedSinceByCustomer(tx: Tx | Db, since: Date): Promise<Map<string, number>> {
-    const rows = await tx.pointsLedgerEntry.groupBy({
-      by: ['customerId'],
-      where: { createdAt: { gte: since }, OR: [{ kind: 'EARN' }, { kind: 'REVERSE', points: { lt: 0 } }] },
-      _sum: { points: true },
-    });
-    return new Map(rows.map((r) => [r.customerId, r._sum.points ?? 0]));
+    const rows = await tx.$queryRaw<{ customerId: string; points: number }[]>`
+      SELECT "customerId"::text AS "customerId", sum(points)::int AS points FROM "PointsLedgerEntry"
+      WHERE "createdAt" >= ${since} AND ${EARNED} GROUP BY "customerId"`;
+    return new Map(rows.map((r) => [r.customerId, r.points]));
   }
 
   /**
-   * The same sum as earnedSince, as a scalar subquery another plugin can put in its own statement
-   * (the tiers plugin's qualification reads sales and points in one round trip).
+   * For the tiers plugin: the same sum for one customer, as a scalar subquery it puts in its own
+   * statement (a qualification reads sales and points in one round trip).
    */
   earnedSinceSql(customerId: string, since: Date): Prisma.Sql {
     return Prisma.sql`(SELECT coalesce(sum(points), 0)::int FROM "PointsLedgerEntry"
-      WHERE "customerId" = ${customerId}::uuid AND "createdAt" >= ${since} AND (kind = 'EARN' OR (kind = 'REVERSE' AND points < 0)))`;
-  }
-
-  async earnedSince(tx: Tx | Db, customerId: string, since: Date) {
-    const sum = await tx.pointsLedgerEntry.aggregate({
-      where: { customerId, createdAt: { gte: since }, OR: [{ kind: 'EARN' }, { kind: 'REVERSE', points: { lt: 0 } }] },
-      _sum: { points: true },
-    });
-    return sum._sum.points ?? 0;
+      WHERE "customerId" = ${customerId}::uuid AND "createdAt" >= ${since} AND ${EARNED})`;
   }
 }
+
+/** Entries that count as points earned: earnings, less the reversals of refunded ones. */
+const EARNED = Prisma.sql`(kind = 'EARN' OR (kind = 'REVERSE' AND points < 0))`;
 
 export function describeRuleProblem(rule: Pick<PointsRule, 'kind' | 'pointsPerYuan' | 'multiplier'>): string | null {
   if (rule.kind === 'BASE_RATE' && (!rule.pointsPerYuan || rule.pointsPerYuan.lte(0))) return 'pointsPerYuan must be above 0 for a BASE_RATE rule';

@@ -26,9 +26,9 @@ export function tiersPlugin(options?: TierOptions) {
       service.useCache(events.cache);
       const points = services.get<PointsService>('points');
       service.usePoints(points);
-      points.setEarnContextProvider(async (tx, sale) => {
-        // The checkout step already found the member's tier; only a sale without it looks again.
-        const tier = service.tierFoundAtCheckout(sale) ?? (await service.tierOf(tx, sale.customerId));
+      points.setEarnContextProvider(async (_tx, sale) => {
+        // The checkout step found (and locked) the member's tier before any sale is written.
+        const tier = service.tierFoundAtCheckout(sale);
         return tier ? { tierCode: tier.code, tierName: tier.name, multiplier: tier.pointsMultiplier } : null;
       });
       services.provide('tiers', service);

@@ -51,13 +51,6 @@ export class TierService {
     return this.cached ? ((await this.cached.get('all', load)) ?? []) : load();
   }
 
-  /** The member's tier now: their recorded one, or the entry tier. */
-  async tierOf(tx: Tx | Db, customerId: string, tiers?: Tier[]) {
-    const list = tiers ?? (await this.allTiers(tx));
-    const record = await tx.memberTier.findUnique({ where: { customerId } });
-    return list.find((t) => t.id === record?.tierId) ?? list[0] ?? null;
-  }
-
   /** Spend net of refunds, visits (sales not wholly refunded) and points earned over the window. */
   async qualification(tx: Tx | Db, customerId: string, at: Date, withCte: Prisma.Sql = Prisma.empty): Promise<Qualification> {
     const from = addMonths(at, -this.options.windowMonths);
