@@ -1,6 +1,8 @@
 import type { Plugin } from '@envelop/core';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DocumentNode } from 'graphql';
 import type { Context } from '../schema/context.ts';
+import { describeOperation } from './operation.ts';
 
 export interface MetricsSources {
   /** PostgreSQL pool figures per pool (none on the embedded database). */
@@ -134,9 +136,9 @@ export class Metrics {
 
   /** Envelop plugin: counts and times every operation, over HTTP, SSE and WebSockets alike. */
   plugin(): Plugin<Context> {
-    const observe = (args: { operationName?: string | null; document: { definitions: readonly unknown[] } }, outcomeOf: () => string) => {
-      const op = args.document.definitions.find((d) => (d as { kind: string }).kind === 'OperationDefinition') as { operation?: string; name?: { value: string } } | undefined;
-      const labels = { operation: args.operationName ?? op?.name?.value ?? 'anonymous', type: op?.operation ?? 'unknown' };
+    const observe = (args: { operationName?: string | null; document: DocumentNode }, outcomeOf: () => string) => {
+      const { name, type } = describeOperation(args.document, args.operationName);
+      const labels = { operation: name, type };
       const end = this.duration.startTimer(labels);
       return {
         operation: labels.operation,

@@ -1,5 +1,5 @@
 import type { Plugin } from '@envelop/core';
-import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { describeOperation } from './operation.ts';
 import type { Logger } from '../logger.ts';
 import type { Context } from '../schema/context.ts';
 
@@ -13,11 +13,11 @@ export function useOperationLog(logger: Logger): Plugin<Context> {
     onExecute: ({ args }) => {
       const started = performance.now();
       const ctx = args.contextValue as Context;
-      const op = (args.document as DocumentNode).definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+      const { name, type } = describeOperation(args.document, args.operationName);
       const fields = {
         requestId: ctx.requestId,
-        operation: args.operationName ?? op?.name?.value ?? 'anonymous',
-        type: op?.operation ?? 'unknown',
+        operation: name,
+        type,
         caller: ctx.auth.kind,
         callerId: ctx.auth.id ?? undefined,
       };

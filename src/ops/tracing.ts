@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from '@envelop/core';
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import type { DocumentNode } from 'graphql';
 import type { Logger } from '../logger.ts';
+import { describeOperation } from './operation.ts';
 
 /**
  * OpenTelemetry tracing, on when an OTLP endpoint is configured (the standard
@@ -72,10 +74,8 @@ export function traceRequest(req: IncomingMessage, res: ServerResponse, handle: 
 
 /** Envelop plugin: a span per GraphQL operation, the parent of the database spans it causes. */
 export function useTracing(): Plugin<{ requestId?: string }> {
-  const start = (args: { operationName?: string | null; document: { definitions: readonly unknown[] }; contextValue: { requestId?: string } }) => {
-    const op = args.document.definitions.find((d) => (d as { kind: string }).kind === 'OperationDefinition') as { operation?: string; name?: { value: string } } | undefined;
-    const name = args.operationName ?? op?.name?.value ?? 'anonymous';
-    const type = op?.operation ?? 'unknown';
+  const start = (args: { operationName?: string | null; document: DocumentNode; contextValue: { requestId?: string } }) => {
+    const { name, type } = describeOperation(args.document, args.operationName);
     return tracer.startSpan(`graphql.${type} ${name}`, {
       attributes: { 'graphql.operation.name': name, 'graphql.operation.type': type, 'storecrm.request_id': args.contextValue.requestId ?? '' },
     });
