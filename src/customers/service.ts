@@ -109,13 +109,19 @@ export async function updateCustomer({ tx, emit }: Unit, id: string, input: Cust
   return updated;
 }
 
+/**
+ * Reads a customer with `read` and, while the one read was merged away, the customer it went into.
+ * A chain of merges is short; the bound only guards against a cycle written by hand.
+ */
+export async function followMerges<C extends { mergedIntoId: string | null }>(id: string, read: (id: string) => Promise<C | null>): Promise<C | null> {
+  let customer = await read(id);
+  for (let hops = 0; customer?.mergedIntoId && hops < 10; hops++) customer = await read(customer.mergedIntoId);
+  return customer;
+}
+
 /** The customer, following merges to the survivor; NotFoundError if there is none. */
 export async function requireLiveCustomer(tx: Tx, id: string, field: (string | number)[]) {
-  let customer = await tx.customer.findUnique({ where: { id } });
-  // A chain of merges is short; the bound only guards against a cycle written by hand.
-  for (let hops = 0; customer?.mergedIntoId && hops < 10; hops++) {
-    customer = await tx.customer.findUnique({ where: { id: customer.mergedIntoId } });
-  }
+  const customer = await followMerges(id, (at) => tx.customer.findUnique({ where: { id: at } }));
   if (!customer) throw new NotFoundError('Customer', id, field);
   return customer;
 }

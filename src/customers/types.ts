@@ -14,7 +14,7 @@ import {
   addInteraction,
   createCustomer,
   mergeCustomers,
-  requireLiveCustomer,
+  followMerges,
   updateCustomer,
 } from './service.ts';
 
@@ -218,11 +218,7 @@ export function addCustomerTypes(builder: Builder) {
         if (!id) return null;
         // The planned read, with mergedIntoId: an id merged away costs one more read per merge it went through.
         const withMerge = 'select' in query && query.select ? { ...query, select: { ...query.select, mergedIntoId: true } } : query;
-        let found = await ctx.db.customer.findUnique({ ...withMerge, where: { id } });
-        // A chain of merges is short; the bound only guards against a cycle written by hand.
-        for (let hops = 0; found?.mergedIntoId && hops < 10; hops++) {
-          found = await ctx.db.customer.findUnique({ ...withMerge, where: { id: found.mergedIntoId } });
-        }
+        const found = await followMerges(id, (at) => ctx.db.customer.findUnique({ ...withMerge, where: { id: at } }));
         return found?.mergedIntoId ? null : found;
       },
     }),
