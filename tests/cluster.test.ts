@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,23 +9,7 @@ import { createTestDatabase, postgresUrl, redisUrl, type TestDatabase } from './
 import { startApiProcess, type ApiProcess } from './helpers/process.ts';
 import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
 import { subscribe, wsClient } from './helpers/ws.ts';
-
-/** One HTTP request on a connection of its own, so the cluster may hand it to any process. */
-function call(port: number, path: string, body?: object, headers: Record<string, string> = {}): Promise<{ status: number; json: any; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, method: body ? 'POST' : 'GET', agent: false, headers: { 'content-type': 'application/json', ...headers } },
-      (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode!, text, json: text.startsWith('{') ? JSON.parse(text) : null }));
-      },
-    );
-    req.on('error', reject);
-    req.setTimeout(3000, () => req.destroy(new Error(`${path}: no answer within 3 s`)));
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
-}
+import { requestOnce as call } from './helpers/http.ts';
 
 async function pidsAnswering(port: number, tries = 12): Promise<Set<number>> {
   const pids = new Set<number>();

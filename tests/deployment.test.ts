@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, postgresUrl, redisUrl, type TestDatabase } from './helpers/database.ts';
+import { requestOnce } from './helpers/http.ts';
 import { startApiProcess, type ApiProcess } from './helpers/process.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -40,16 +40,8 @@ function envLines(text: string): Record<string, string> {
   );
 }
 
-function healthz(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/healthz', agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve(JSON.parse(body).pid));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function healthz(port: number): Promise<number> {
+  return (await requestOnce(port, '/healthz')).json.pid;
 }
 
 describe('the systemd example (examples/deploy)', () => {
