@@ -11,20 +11,31 @@ const signIn = await fetch(http, {
   method: 'POST',
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify({
-    query: 'mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } ... on UserError { message } } }',
+    query:
+      'mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } ... on UserError { message } } }',
     variables: { l: process.env.LOGIN ?? '13800000001', p: process.env.PASSWORD ?? 'demo-owner-1' },
   }),
 });
 const { data } = (await signIn.json()) as { data: { signIn: { token?: string; message?: string } } };
 if (!data.signIn.token) throw new Error(data.signIn.message);
 
-const client = createClient({ url: http.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${data.signIn.token}` } });
+const client = createClient({
+  url: http.replace(/^http/, 'ws'),
+  webSocketImpl: WebSocket,
+  connectionParams: { authorization: `Bearer ${data.signIn.token}` },
+});
 client.subscribe(
   { query: print(LiveSalesDocument), variables: {} },
   {
     next: ({ data: event }) => {
-      const sale = (event as { saleRecorded: { store: { name: string }; total: string; lines: { sku: string; quantity: number }[] } }).saleRecorded;
-      console.log(`${new Date().toLocaleTimeString('zh-CN')} ${sale.store.name} ¥${sale.total} ${sale.lines.map((l) => `${l.sku}×${l.quantity}`).join(' ')}`);
+      const sale = (
+        event as {
+          saleRecorded: { store: { name: string }; total: string; lines: { sku: string; quantity: number }[] };
+        }
+      ).saleRecorded;
+      console.log(
+        `${new Date().toLocaleTimeString('zh-CN')} ${sale.store.name} ¥${sale.total} ${sale.lines.map((l) => `${l.sku}×${l.quantity}`).join(' ')}`,
+      );
     },
     error: (err) => console.error(err),
     complete: () => console.log('done'),

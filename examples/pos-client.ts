@@ -9,7 +9,12 @@ import { print } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { RecordSaleDocument, type RecordSaleMutationVariables } from './generated/operations.ts';
 
-export async function request<R, V>(endpoint: string, apiKey: string, document: TypedDocumentNode<R, V> | string, variables?: V): Promise<R> {
+export async function request<R, V>(
+  endpoint: string,
+  apiKey: string,
+  document: TypedDocumentNode<R, V> | string,
+  variables?: V,
+): Promise<R> {
   const response = await fetch(endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, 'accept-language': 'zh-CN' },
@@ -21,7 +26,12 @@ export async function request<R, V>(endpoint: string, apiKey: string, document: 
 }
 
 /** Records a sale; on a network failure it sends the very same sale again (same externalId). */
-export async function recordSale(endpoint: string, apiKey: string, input: RecordSaleMutationVariables['input'], attempts = 3) {
+export async function recordSale(
+  endpoint: string,
+  apiKey: string,
+  input: RecordSaleMutationVariables['input'],
+  attempts = 3,
+) {
   for (let attempt = 1; ; attempt++) {
     try {
       const { recordSale: result } = await request(endpoint, apiKey, RecordSaleDocument, { input });
@@ -49,10 +59,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const input = {
     storeId: store.id,
     externalId: `POS-01-${Date.now()}`,
-    lines: [{ sku: 'DR-002', quantity: 2 }, { sku: 'SN-004', quantity: 1 }],
+    lines: [
+      { sku: 'DR-002', quantity: 2 },
+      { sku: 'SN-004', quantity: 1 },
+    ],
     payments: [{ method: 'WECHAT_PAY' as const, amount: '17.50' }],
   };
   const first = await recordSale(endpoint, apiKey, input);
   const again = await recordSale(endpoint, apiKey, input);
-  console.log(`${store.name}: sale ${first.sale.id} total ¥${first.sale.total}; sent again → replayed=${again.replayed}, same sale: ${again.sale.id === first.sale.id}`);
+  console.log(
+    `${store.name}: sale ${first.sale.id} total ¥${first.sale.total}; sent again → replayed=${again.replayed}, same sale: ${again.sale.id === first.sale.id}`,
+  );
 }

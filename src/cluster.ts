@@ -9,7 +9,10 @@ import type { Logger } from './logger.ts';
  * drains before the primary exits, and answers /metrics for the whole cluster.
  */
 
-type Message = { type: 'storecrm:ready'; port: number } | { type: 'storecrm:metrics'; id: number } | { type: 'storecrm:metrics-reply'; id: number; text: string; contentType: string };
+type Message =
+  | { type: 'storecrm:ready'; port: number }
+  | { type: 'storecrm:metrics'; id: number }
+  | { type: 'storecrm:metrics-reply'; id: number; text: string; contentType: string };
 
 export interface ClusterOptions {
   workers: number;
@@ -43,10 +46,21 @@ export function runPrimary({ workers, logger, env, onReady }: ClusterOptions): v
       }
     } else if (message?.type === 'storecrm:metrics') {
       metrics.clusterMetrics().then(
-        (text) => worker.send({ type: 'storecrm:metrics-reply', id: message.id, text, contentType: metrics.contentType } satisfies Message),
+        (text) =>
+          worker.send({
+            type: 'storecrm:metrics-reply',
+            id: message.id,
+            text,
+            contentType: metrics.contentType,
+          } satisfies Message),
         (err) => {
           logger.error({ err }, 'cluster metrics failed');
-          worker.send({ type: 'storecrm:metrics-reply', id: message.id, text: '', contentType: 'text/plain' } satisfies Message);
+          worker.send({
+            type: 'storecrm:metrics-reply',
+            id: message.id,
+            text: '',
+            contentType: 'text/plain',
+          } satisfies Message);
         },
       );
     }
@@ -57,7 +71,10 @@ export function runPrimary({ workers, logger, env, onReady }: ClusterOptions): v
     if (stopping) return;
     // A process that dies soon after starting is likely to die again: back off instead of spinning.
     restartDelayMs = Date.now() - lastStart < 10_000 ? Math.min(restartDelayMs * 2, 30_000) : 1000;
-    logger.error({ worker: worker.process.pid, code, signal, restartInMs: restartDelayMs }, 'API process exited; starting another');
+    logger.error(
+      { worker: worker.process.pid, code, signal, restartInMs: restartDelayMs },
+      'API process exited; starting another',
+    );
     setTimeout(() => !stopping && fork(), restartDelayMs).unref();
   });
 

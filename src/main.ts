@@ -38,7 +38,13 @@ if (cluster.isWorker) {
     env: { JWT_SECRET: resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR) },
     onReady: (port) => {
       logger.info(
-        { port, processes: config.WEB_CONCURRENCY, database: 'postgres', redis: true, startupMs: Math.round(performance.now() - started) },
+        {
+          port,
+          processes: config.WEB_CONCURRENCY,
+          database: 'postgres',
+          redis: true,
+          startupMs: Math.round(performance.now() - started),
+        },
         'store-crm API ready',
       );
       if (demo) printDemoAccounts(port);
@@ -47,9 +53,21 @@ if (cluster.isWorker) {
 } else {
   const database = await open(config, logger);
   await prepareDatabase(config, logger, database, plugins);
-  const { app, port } = await serve(config, logger, database, plugins, resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR));
+  const { app, port } = await serve(
+    config,
+    logger,
+    database,
+    plugins,
+    resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR),
+  );
   logger.info(
-    { port, processes: 1, database: database.kind, redis: Boolean(config.REDIS_URL), startupMs: Math.round(performance.now() - started) },
+    {
+      port,
+      processes: 1,
+      database: database.kind,
+      redis: Boolean(config.REDIS_URL),
+      startupMs: Math.round(performance.now() - started),
+    },
     'store-crm API ready',
   );
   if (await hasDemoAccounts(config, database)) printDemoAccounts(port);

@@ -99,7 +99,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     channelPrefix: options.redisChannelPrefix,
     onHandlerError: (type, err) => logger.error({ err, event: type }, 'event handler failed'),
   });
-  const services: AppServices = { db: database.prisma, analytics: database.analytics, sql: database.sql, logger, events, tokens: new TokenService(options.jwtSecret), plugins };
+  const services: AppServices = {
+    db: database.prisma,
+    analytics: database.analytics,
+    sql: database.sql,
+    logger,
+    events,
+    tokens: new TokenService(options.jwtSecret),
+    plugins,
+  };
   await plugins.start({ db: database.prisma, events, logger });
   const schema = buildSchema(plugins);
   let wsServer: WebSocketServer | null = null;
@@ -116,7 +124,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: (options.graphiql ?? true) ? { title: 'store-crm GraphiQL', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
+    graphiql:
+      (options.graphiql ?? true) ? { title: 'store-crm GraphiQL', defaultQuery: GRAPHIQL_DEFAULT_QUERY } : false,
     // GraphiQL served from our own package, not a CDN: works offline and where CDNs are slow or blocked.
     // Loaded when first asked for: the bundle costs ~80 MB of memory a server that never shows it keeps free.
     renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
@@ -127,7 +136,14 @@ export async function createApp(options: AppOptions): Promise<App> {
       warn: (...args) => logger.warn({ args }, 'yoga'),
       error: (...args) => logger.error({ args }, 'yoga'),
     },
-    plugins: [useRequestId(), useErrorPolicy(logger), useSharedSubscriptionExecution(), metrics.plugin(), useOperationLog(logger), ...(options.tracing ? [useTracing()] : [])],
+    plugins: [
+      useRequestId(),
+      useErrorPolicy(logger),
+      useSharedSubscriptionExecution(),
+      metrics.plugin(),
+      useOperationLog(logger),
+      ...(options.tracing ? [useTracing()] : []),
+    ],
     context: async (initial): Promise<Context> => {
       const request = initial.request as Request | undefined;
       // graphql-ws passes connectionParams and the upgrade request instead of a fetch Request.
@@ -141,7 +157,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       const auth = await resolvePrincipal(
         services.db,
         services.tokens,
-        { authorization: header('authorization') ?? (wsParams?.Authorization as string | undefined) ?? null, apiKey: header('x-api-key') },
+        {
+          authorization: header('authorization') ?? (wsParams?.Authorization as string | undefined) ?? null,
+          apiKey: header('x-api-key'),
+        },
         services.events.cache,
       );
       return {
@@ -163,11 +182,17 @@ export async function createApp(options: AppOptions): Promise<App> {
    */
   async function ready(): Promise<{ ok: boolean; checks: Record<string, boolean> }> {
     const [primary, redis, replica] = await Promise.all([
-      services.db.$queryRaw`SELECT 1`.then(() => true, () => false),
+      services.db.$queryRaw`SELECT 1`.then(
+        () => true,
+        () => false,
+      ),
       events.healthy(),
       database.replicaHealthy(),
     ]);
-    return { ok: primary && redis, checks: { database: primary, redis, ...(services.analytics !== services.db ? { replica } : {}) } };
+    return {
+      ok: primary && redis,
+      checks: { database: primary, redis, ...(services.analytics !== services.db ? { replica } : {}) },
+    };
   }
 
   return {
@@ -177,21 +202,29 @@ export async function createApp(options: AppOptions): Promise<App> {
     services,
     async listen(port, host = '0.0.0.0') {
       await events.ready();
-      httpServer = createServer((req, res) => (options.tracing ? traceRequest(req, res, () => route(req, res)) : route(req, res)));
+      httpServer = createServer((req, res) =>
+        options.tracing ? traceRequest(req, res, () => route(req, res)) : route(req, res),
+      );
       const route = (req: IncomingMessage, res: ServerResponse) => {
         if (req.url === '/healthz') {
           // The pid tells an operator (and a test) which process of a cluster answered.
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', pid: process.pid }));
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ status: 'ok', pid: process.pid }));
           return;
         }
         if (req.url === '/readyz') {
           void ready().then(({ ok, checks }) => {
-            res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'not ready', ...checks }));
+            res
+              .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+              .end(JSON.stringify({ status: ok ? 'ready' : 'not ready', ...checks }));
           });
           return;
         }
         if (req.url === '/metrics') {
-          void metricsForScrape(metrics.registry).then(({ text, contentType }) => res.writeHead(200, { 'content-type': contentType }).end(text));
+          void metricsForScrape(metrics.registry).then(({ text, contentType }) =>
+            res.writeHead(200, { 'content-type': contentType }).end(text),
+          );
           return;
         }
         if (req.method === 'GET' && req.url?.startsWith('/exports/customers.csv')) {
@@ -202,10 +235,17 @@ export async function createApp(options: AppOptions): Promise<App> {
           return;
         }
         if (req.method === 'POST' && req.url?.split('?')[0] === '/imports/customers.csv') {
-          void serveCustomerImport(req, res, services, { maxBytes: options.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES }).catch((err) => {
+          void serveCustomerImport(req, res, services, {
+            maxBytes: options.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES,
+          }).catch((err) => {
             logger.error({ err }, 'customer import failed');
             if (res.headersSent) res.destroy(err);
-            else res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+            else
+              res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(
+                JSON.stringify({
+                  errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+                }),
+              );
           });
           return;
         }
@@ -217,7 +257,14 @@ export async function createApp(options: AppOptions): Promise<App> {
           execute: (args: { rootValue: { execute: (a: unknown) => unknown } }) => args.rootValue.execute(args),
           subscribe: (args: { rootValue: { subscribe: (a: unknown) => unknown } }) => args.rootValue.subscribe(args),
           onSubscribe: async (ctx: WsContext, _id: string, params: WsParams) => {
-            const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+            const {
+              schema: s,
+              execute,
+              subscribe,
+              contextFactory,
+              parse,
+              validate,
+            } = yoga.getEnveloped({
               ...ctx,
               req: ctx.extra.request,
               socket: ctx.extra.socket,
@@ -263,7 +310,10 @@ export async function createApp(options: AppOptions): Promise<App> {
         const server = httpServer;
         const closed = new Promise((r) => server.close(r));
         server.closeIdleConnections();
-        const drained = await Promise.race([closed.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000).unref())]);
+        const drained = await Promise.race([
+          closed.then(() => true),
+          new Promise((r) => setTimeout(() => r(false), 10_000).unref()),
+        ]);
         if (!drained) {
           server.closeAllConnections();
           await closed;

@@ -26,8 +26,16 @@ export function open(config: Config, logger: Logger): Promise<Database> {
  * Migrations, then demo data when the database is empty (DEMO_DATA=auto). Runs once per start,
  * before any process serves: in a cluster, the primary does it and the workers only serve.
  */
-export async function prepareDatabase(config: Config, logger: Logger, database: Database, plugins: StorePlugin[]): Promise<{ seeded: boolean }> {
-  const applied = await migrateDatabase(database, plugins.flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])));
+export async function prepareDatabase(
+  config: Config,
+  logger: Logger,
+  database: Database,
+  plugins: StorePlugin[],
+): Promise<{ seeded: boolean }> {
+  const applied = await migrateDatabase(
+    database,
+    plugins.flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])),
+  );
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
   if (config.DEMO_DATA === 'auto' && (await database.prisma.store.count()) === 0) {
@@ -49,7 +57,13 @@ export async function prepareDatabase(config: Config, logger: Logger, database: 
 }
 
 /** One API process: GraphQL over HTTP and WebSockets, the operations endpoints, and the job queue. */
-export async function serve(config: Config, logger: Logger, database: Database, plugins: StorePlugin[], jwtSecret: string): Promise<{ app: App; port: number }> {
+export async function serve(
+  config: Config,
+  logger: Logger,
+  database: Database,
+  plugins: StorePlugin[],
+  jwtSecret: string,
+): Promise<{ app: App; port: number }> {
   const app = await createApp({
     database,
     logger,
@@ -68,7 +82,10 @@ export async function serve(config: Config, logger: Logger, database: Database, 
 
 /** True when the demo sign-ins exist (and DEMO_DATA=auto), so they are worth printing. */
 export async function hasDemoAccounts(config: Config, database: Database): Promise<boolean> {
-  return config.DEMO_DATA === 'auto' && (await database.prisma.staff.count({ where: { login: DEMO_ACCOUNTS[0]!.login } })) > 0;
+  return (
+    config.DEMO_DATA === 'auto' &&
+    (await database.prisma.staff.count({ where: { login: DEMO_ACCOUNTS[0]!.login } })) > 0
+  );
 }
 
 /** The demo sign-ins, on stderr for the person who just typed `npm start`. */

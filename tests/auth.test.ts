@@ -67,17 +67,29 @@ describe('authentication and access control', () => {
   const newCustomer = async (name: string) => {
     phoneCounter += 1;
     const phone = `1305555${String(phoneCounter).padStart(4, '0')}`;
-    const r = await t.as('OWNER').ok(`mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { __typename ... on Customer { id } ... on UserError { errorCode } } }`, {
-      input: { name, phone },
-    });
+    const r = await t
+      .as('OWNER')
+      .ok(
+        `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { __typename ... on Customer { id } ... on UserError { errorCode } } }`,
+        {
+          input: { name, phone },
+        },
+      );
     expect(r.createCustomer.__typename).toBe('Customer');
     return r.createCustomer.id as string;
   };
   const saleStatus = async (storeId: string, externalId: string) =>
-    (await t.as('OWNER').ok(SALE_BY_EXTERNAL_ID, { s: storeId, e: externalId })).sale as { id: string; status: string } | null;
+    (await t.as('OWNER').ok(SALE_BY_EXTERNAL_ID, { s: storeId, e: externalId })).sale as {
+      id: string;
+      status: string;
+    } | null;
   /** A raw request through Yoga's fetch, for headers the helper does not set or read. */
   const raw = (body: unknown, headers: Record<string, string> = {}) =>
-    t.app.yoga.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    t.app.yoga.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
   const ws = (params: Record<string, unknown>) => {
     const c = wsClient(wsUrl, params);
     clients.push(c);
@@ -89,7 +101,12 @@ describe('authentication and access control', () => {
     slt = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
     sz = t.stores.find((s) => s.code === 'SZ-NS')!.id;
     for (const storeId of [slt, sz]) {
-      await t.as('OWNER').ok(`mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "DR-001", quantity: 500 }]) { __typename } }`, { s: storeId });
+      await t
+        .as('OWNER')
+        .ok(
+          `mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "DR-001", quantity: 500 }]) { __typename } }`,
+          { s: storeId },
+        );
     }
     const port = await t.app.listen(0, '127.0.0.1');
     wsUrl = `ws://127.0.0.1:${port}/graphql`;
@@ -105,8 +122,17 @@ describe('authentication and access control', () => {
       const r = await t.ok(SIGN_IN, { l: '13800000003', p: 'demo-cashier-1' });
       expect(r.signIn).toMatchObject({ __typename: 'SignInPayload', name: '王小红' });
       expect(r.signIn.token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
-      const me = await t.ok(`{ viewer { kind name staffId storeRoles { storeId role } } }`, {}, { token: r.signIn.token });
-      expect(me.viewer).toEqual({ kind: 'staff', name: '王小红', staffId: r.signIn.staffId, storeRoles: [{ storeId: expect.any(String), role: 'CASHIER' }] });
+      const me = await t.ok(
+        `{ viewer { kind name staffId storeRoles { storeId role } } }`,
+        {},
+        { token: r.signIn.token },
+      );
+      expect(me.viewer).toEqual({
+        kind: 'staff',
+        name: '王小红',
+        staffId: r.signIn.staffId,
+        storeRoles: [{ storeId: expect.any(String), role: 'CASHIER' }],
+      });
       // And a protected operation goes through with it.
       const sold = await t.ok(RECORD_SALE, { input: sale(slt) }, { token: r.signIn.token });
       expect(sold.recordSale.__typename).toBe('RecordSalePayload');
@@ -116,11 +142,21 @@ describe('authentication and access control', () => {
       const wrong = await t.gql(SIGN_IN, { l: '13800000001', p: 'demo-owner-2' });
       const unknown = await t.gql(SIGN_IN, { l: '13899999999', p: 'demo-owner-1' });
       expect(wrong.errors).toBeUndefined();
-      expect(wrong.data.signIn).toEqual({ __typename: 'InvalidInputError', errorCode: 'INVALID_CREDENTIALS', message: '账号或密码错误', field: ['password'] });
+      expect(wrong.data.signIn).toEqual({
+        __typename: 'InvalidInputError',
+        errorCode: 'INVALID_CREDENTIALS',
+        message: '账号或密码错误',
+        field: ['password'],
+      });
       // Nothing tells the caller which of the two was wrong.
       expect(unknown).toEqual(wrong);
       const en = await t.gql(SIGN_IN, { l: 'nobody@example.com', p: 'x' }, { locale: 'en' });
-      expect(en.data.signIn).toEqual({ __typename: 'InvalidInputError', errorCode: 'INVALID_CREDENTIALS', message: 'Wrong sign-in name or password', field: ['password'] });
+      expect(en.data.signIn).toEqual({
+        __typename: 'InvalidInputError',
+        errorCode: 'INVALID_CREDENTIALS',
+        message: 'Wrong sign-in name or password',
+        field: ['password'],
+      });
     });
 
     it('accepts the login as "+86 138 0000 0001" and other usual phone forms', async () => {
@@ -169,13 +205,18 @@ describe('authentication and access control', () => {
           expect(code(r), `${token.slice(0, 20)}… on ${query.slice(0, 20)}`).toBe('UNAUTHENTICATED');
         }
       }
-      expect(code(await t.gql(RECORD_SALE, { input: sale(slt) }, { apiKey: 'sk_made_up_key' }))).toBe('UNAUTHENTICATED');
+      expect(code(await t.gql(RECORD_SALE, { input: sale(slt) }, { apiKey: 'sk_made_up_key' }))).toBe(
+        'UNAUTHENTICATED',
+      );
     });
 
     it('treats a revoked API key as no credentials, in either header', async () => {
-      const created = (await t.as('OWNER').ok(CREATE_KEY, { name: '作废测试', role: 'CASHIER', s: [slt] })).createApiKey;
+      const created = (await t.as('OWNER').ok(CREATE_KEY, { name: '作废测试', role: 'CASHIER', s: [slt] }))
+        .createApiKey;
       expect(created.__typename).toBe('CreateApiKeyPayload');
-      expect((await t.ok(RECORD_SALE, { input: sale(slt) }, { apiKey: created.key })).recordSale.__typename).toBe('RecordSalePayload');
+      expect((await t.ok(RECORD_SALE, { input: sale(slt) }, { apiKey: created.key })).recordSale.__typename).toBe(
+        'RecordSalePayload',
+      );
       await t.as('OWNER').ok(REVOKE_KEY, { id: created.apiKey.id });
       const before = await onHand(t, slt, 'DR-001');
       expectDenied(await t.gql(RECORD_SALE, { input: sale(slt) }, { apiKey: created.key }), 'UNAUTHENTICATED');
@@ -212,9 +253,20 @@ describe('authentication and access control', () => {
 
         expectDenied(await t.gql(SALES, { s: sz }, who), 'FORBIDDEN');
         expectDenied(await t.gql(SALE_BY_ID, { id: shenzhen.id }, who), 'FORBIDDEN');
-        const byExternal = await t.gql(SALE_BY_EXTERNAL_ID, { s: sz, e: (await t.as('OWNER').ok(`query($id: ID!) { sale(id: $id) { externalId } }`, { id: shenzhen.id })).sale.externalId }, who);
+        const byExternal = await t.gql(
+          SALE_BY_EXTERNAL_ID,
+          {
+            s: sz,
+            e: (await t.as('OWNER').ok(`query($id: ID!) { sale(id: $id) { externalId } }`, { id: shenzhen.id })).sale
+              .externalId,
+          },
+          who,
+        );
         expectDenied(byExternal, 'FORBIDDEN');
-        expectDenied(await t.gql(`query($id: ID!) { node(id: $id) { id ... on Sale { total } } }`, { id: shenzhen.id }, who), 'FORBIDDEN');
+        expectDenied(
+          await t.gql(`query($id: ID!) { node(id: $id) { id ... on Sale { total } } }`, { id: shenzhen.id }, who),
+          'FORBIDDEN',
+        );
         expectDenied(await t.gql(SALES_BY_DAY, { s: sz }, who), 'FORBIDDEN');
       });
 
@@ -228,7 +280,9 @@ describe('authentication and access control', () => {
         denied.close();
 
         const mixed = subscribe(ws(params), SALE_RECORDED, { stores: [slt, sz] });
-        expect(((await mixed.next()).errors as { extensions?: { code?: string } }[])[0]?.extensions?.code).toBe('FORBIDDEN');
+        expect(((await mixed.next()).errors as { extensions?: { code?: string } }[])[0]?.extensions?.code).toBe(
+          'FORBIDDEN',
+        );
         mixed.close();
 
         const all = subscribe(ws(params), SALE_RECORDED, {});
@@ -276,7 +330,9 @@ describe('authentication and access control', () => {
 
       for (const who of [{ token: await t.token('CASHIER') }, { apiKey: t.posKey }]) {
         const seen = await t.ok(history, { id: customerId }, who);
-        expect(seen.customer.sales.edges.map((e: any) => e.node)).toEqual([{ id: inSlt.id, store: { code: 'BJ-SLT' } }]);
+        expect(seen.customer.sales.edges.map((e: any) => e.node)).toEqual([
+          { id: inSlt.id, store: { code: 'BJ-SLT' } },
+        ]);
         expect(seen.customer.sales.totalCount).toBe(1);
       }
     });
@@ -287,7 +343,9 @@ describe('authentication and access control', () => {
     it('a CASHIER can look up one customer but cannot list or search customers', async () => {
       const customerId = await newCustomer('收银查询');
       const cashier = t.as('CASHIER');
-      expect((await cashier.ok(`query($id: ID!) { customer(id: $id) { id } }`, { id: customerId })).customer.id).toBe(customerId);
+      expect((await cashier.ok(`query($id: ID!) { customer(id: $id) { id } }`, { id: customerId })).customer.id).toBe(
+        customerId,
+      );
       expectDenied(await cashier.gql(CUSTOMERS), 'FORBIDDEN');
       expectDenied(await cashier.gql(`{ customers(first: 5, filter: { query: "收银" }) { totalCount } }`), 'FORBIDDEN');
       expectDenied(await t.gql(CUSTOMERS, {}, { apiKey: t.posKey }), 'FORBIDDEN');
@@ -297,7 +355,9 @@ describe('authentication and access control', () => {
       const a = await newCustomer('合并甲');
       const b = await newCustomer('合并乙');
       expectDenied(await t.as('CASHIER').gql(MERGE, { a, b }), 'FORBIDDEN');
-      const after = await t.as('OWNER').ok(`query($id: ID!) { node(id: $id) { ... on Customer { id mergedInto { id } } } }`, { id: b });
+      const after = await t
+        .as('OWNER')
+        .ok(`query($id: ID!) { node(id: $id) { ... on Customer { id mergedInto { id } } } }`, { id: b });
       expect(after.node).toEqual({ id: b, mergedInto: null });
       // The same merge by a manager goes through: the denial was about the role.
       expect((await t.as('MANAGER').ok(MERGE, { a, b })).mergeCustomers).toEqual({ __typename: 'Customer', id: a });
@@ -307,8 +367,13 @@ describe('authentication and access control', () => {
       const mine = (await t.as('CASHIER').ok(RECORD_SALE, { input: sale(slt) })).recordSale.sale;
       const before = await onHand(t, slt, 'DR-001');
       expectDenied(await t.as('CASHIER').gql(REFUND_SALE, { saleId: mine.id, externalId: uniqueId('R') }), 'FORBIDDEN');
-      expectDenied(await t.gql(REFUND_SALE, { saleId: mine.id, externalId: uniqueId('R') }, { apiKey: t.posKey }), 'FORBIDDEN');
-      expect((await t.as('OWNER').ok(SALE_BY_ID.replace('total', 'total status'), { id: mine.id })).sale.status).toBe('COMPLETED');
+      expectDenied(
+        await t.gql(REFUND_SALE, { saleId: mine.id, externalId: uniqueId('R') }, { apiKey: t.posKey }),
+        'FORBIDDEN',
+      );
+      expect((await t.as('OWNER').ok(SALE_BY_ID.replace('total', 'total status'), { id: mine.id })).sale.status).toBe(
+        'COMPLETED',
+      );
       expect(await onHand(t, slt, 'DR-001')).toBe(before);
     });
 
@@ -328,7 +393,10 @@ describe('authentication and access control', () => {
       const manager = t.as('MANAGER');
       const local = (await t.as('CASHIER').ok(RECORD_SALE, { input: sale(slt) })).recordSale.sale;
       const refunded = await manager.ok(REFUND_SALE, { saleId: local.id, externalId: uniqueId('R') });
-      expect(refunded.refundSale).toMatchObject({ __typename: 'RefundSalePayload', refund: { total: '2.00', sale: { status: 'REFUNDED' } } });
+      expect(refunded.refundSale).toMatchObject({
+        __typename: 'RefundSalePayload',
+        refund: { total: '2.00', sale: { status: 'REFUNDED' } },
+      });
 
       const input = sale(sz);
       const shenzhen = (await t.as('OWNER').ok(RECORD_SALE, { input })).recordSale.sale;
@@ -339,7 +407,9 @@ describe('authentication and access control', () => {
       expect((await saleStatus(sz, input.externalId))!.status).toBe('COMPLETED');
       expect(await onHand(t, sz, 'DR-001')).toBe(before);
       // The owner can refund it.
-      expect((await t.as('OWNER').ok(REFUND_SALE, { saleId: shenzhen.id, externalId: uniqueId('R') })).refundSale.__typename).toBe('RefundSalePayload');
+      expect(
+        (await t.as('OWNER').ok(REFUND_SALE, { saleId: shenzhen.id, externalId: uniqueId('R') })).refundSale.__typename,
+      ).toBe('RefundSalePayload');
     });
 
     it('Product.cost is null for a CASHIER and the POS key, and set for a MANAGER and the OWNER', async () => {
@@ -363,9 +433,13 @@ describe('authentication and access control', () => {
     it('says FORBIDDEN in Chinese when no language is asked for', async () => {
       const res = await raw({ query: CUSTOMERS }, { authorization: `Bearer ${await t.token('CASHIER')}` });
       const body = (await res.json()) as GqlResult;
-      expect(body.errors).toEqual([expect.objectContaining({ message: FORBIDDEN_ZH, extensions: { code: 'FORBIDDEN' } })]);
+      expect(body.errors).toEqual([
+        expect.objectContaining({ message: FORBIDDEN_ZH, extensions: { code: 'FORBIDDEN' } }),
+      ]);
       const anon = (await (await raw({ query: CUSTOMERS })).json()) as GqlResult;
-      expect(anon.errors).toEqual([expect.objectContaining({ message: UNAUTHENTICATED_ZH, extensions: { code: 'UNAUTHENTICATED' } })]);
+      expect(anon.errors).toEqual([
+        expect.objectContaining({ message: UNAUTHENTICATED_ZH, extensions: { code: 'UNAUTHENTICATED' } }),
+      ]);
       expect((await t.as('CASHIER').gql(CUSTOMERS, {}, { locale: 'zh-CN' })).errors?.[0]?.message).toBe(FORBIDDEN_ZH);
     });
 
@@ -377,14 +451,22 @@ describe('authentication and access control', () => {
       }
       // Denials raised inside a resolver (refund in another store) and at the field (sale in another store) alike.
       const shenzhen = await recordAsOwner(sz);
-      expect((await t.as('MANAGER').gql(REFUND_SALE, { saleId: shenzhen.id, externalId: uniqueId('R') }, { locale: 'en' })).errors?.[0]?.message).toBe(FORBIDDEN_EN);
-      expect((await t.as('CASHIER').gql(SALE_BY_ID, { id: shenzhen.id }, { locale: 'en' })).errors?.[0]?.message).toBe(FORBIDDEN_EN);
+      expect(
+        (await t.as('MANAGER').gql(REFUND_SALE, { saleId: shenzhen.id, externalId: uniqueId('R') }, { locale: 'en' }))
+          .errors?.[0]?.message,
+      ).toBe(FORBIDDEN_EN);
+      expect((await t.as('CASHIER').gql(SALE_BY_ID, { id: shenzhen.id }, { locale: 'en' })).errors?.[0]?.message).toBe(
+        FORBIDDEN_EN,
+      );
       expect((await t.gql(CUSTOMERS, {}, { locale: 'en' })).errors?.[0]?.message).toBe(UNAUTHENTICATED_EN);
     });
 
     it('a denied recordSale writes nothing: no sale, stock unchanged, and the caller can still sell at home', async () => {
       const before = { sz: await onHand(t, sz, 'DR-001'), slt: await onHand(t, slt, 'DR-001') };
-      const input = sale(sz, { lines: [{ sku: 'DR-001', quantity: 3, unitPrice: '2.00' }], payments: [{ method: 'CASH', amount: '6.00' }] });
+      const input = sale(sz, {
+        lines: [{ sku: 'DR-001', quantity: 3, unitPrice: '2.00' }],
+        payments: [{ method: 'CASH', amount: '6.00' }],
+      });
       const r = await t.as('CASHIER').gql(RECORD_SALE, { input }, { locale: 'en' });
       expectDenied(r, 'FORBIDDEN');
       expect(r.errors![0]!.message).toBe(FORBIDDEN_EN);
@@ -401,8 +483,12 @@ describe('authentication and access control', () => {
   // ───────────────────────────────────────────────────────────────────────────────────────────
   describe('6. API keys', () => {
     it('an OWNER creates a CASHIER key for SZ-NS: it sells in SZ-NS, is FORBIDDEN in BJ-SLT, and stops when revoked', async () => {
-      const created = (await t.as('OWNER').ok(CREATE_KEY, { name: '深圳 POS-02', role: 'CASHIER', s: [sz] })).createApiKey;
-      expect(created).toMatchObject({ __typename: 'CreateApiKeyPayload', apiKey: { name: '深圳 POS-02', role: 'CASHIER', revokedAt: null } });
+      const created = (await t.as('OWNER').ok(CREATE_KEY, { name: '深圳 POS-02', role: 'CASHIER', s: [sz] }))
+        .createApiKey;
+      expect(created).toMatchObject({
+        __typename: 'CreateApiKeyPayload',
+        apiKey: { name: '深圳 POS-02', role: 'CASHIER', revokedAt: null },
+      });
       expect(created.key.startsWith('sk_')).toBe(true);
       expect(created.key.startsWith(created.apiKey.prefix)).toBe(true);
       const key = created.key as string;
@@ -415,7 +501,9 @@ describe('authentication and access control', () => {
       expect(sold.recordSale.__typename).toBe('RecordSalePayload');
       expect(await onHand(t, sz, 'DR-001')).toBe(before - 1);
       // As a Bearer token too.
-      expect((await t.ok(RECORD_SALE, { input: sale(sz) }, { token: key })).recordSale.__typename).toBe('RecordSalePayload');
+      expect((await t.ok(RECORD_SALE, { input: sale(sz) }, { token: key })).recordSale.__typename).toBe(
+        'RecordSalePayload',
+      );
 
       const sltBefore = await onHand(t, slt, 'DR-001');
       expectDenied(await t.gql(RECORD_SALE, { input: sale(slt) }, { apiKey: key }), 'FORBIDDEN');
@@ -423,10 +511,17 @@ describe('authentication and access control', () => {
       expect(await onHand(t, slt, 'DR-001')).toBe(sltBefore);
       // A CASHIER key gets a cashier's rights, not more.
       expectDenied(await t.gql(CUSTOMERS, {}, { apiKey: key }), 'FORBIDDEN');
-      expectDenied(await t.gql(REFUND_SALE, { saleId: sold.recordSale.sale.id, externalId: uniqueId('R') }, { apiKey: key }), 'FORBIDDEN');
+      expectDenied(
+        await t.gql(REFUND_SALE, { saleId: sold.recordSale.sale.id, externalId: uniqueId('R') }, { apiKey: key }),
+        'FORBIDDEN',
+      );
 
       const revoked = await t.as('OWNER').ok(REVOKE_KEY, { id: created.apiKey.id });
-      expect(revoked.revokeApiKey).toMatchObject({ __typename: 'ApiKey', id: created.apiKey.id, revokedAt: expect.any(String) });
+      expect(revoked.revokeApiKey).toMatchObject({
+        __typename: 'ApiKey',
+        id: created.apiKey.id,
+        revokedAt: expect.any(String),
+      });
       const afterRevoke = await onHand(t, sz, 'DR-001');
       expectDenied(await t.gql(RECORD_SALE, { input: sale(sz) }, { apiKey: key }), 'UNAUTHENTICATED');
       expectDenied(await t.gql(RECORD_SALE, { input: sale(sz) }, { token: key }), 'UNAUTHENTICATED');
@@ -447,7 +542,11 @@ describe('authentication and access control', () => {
     it('no one without staff:manage can create a key, not even one for no store', async () => {
       const keys = () => t.db.database.prisma.apiKey.count();
       const before = await keys();
-      for (const who of [{ token: await t.token('MANAGER') }, { token: await t.token('CASHIER') }, { apiKey: t.posKey }]) {
+      for (const who of [
+        { token: await t.token('MANAGER') },
+        { token: await t.token('CASHIER') },
+        { apiKey: t.posKey },
+      ]) {
         const r = await t.gql(CREATE_KEY, { name: '无门店', role: 'CASHIER', s: [] }, who);
         expect(code(r), JSON.stringify(who)).toBe('FORBIDDEN');
       }
@@ -458,32 +557,47 @@ describe('authentication and access control', () => {
     });
 
     it('an OWNER of BJ-SLT alone issues and revokes keys for BJ-SLT, not for SZ-NS', async () => {
-      const created = await t.as('OWNER').ok(`mutation($s: ID!) { createStaff(name: "三里屯店主", login: "slt-owner@example.cn", password: "slt-owner-1", roles: [{ storeId: $s, role: OWNER }]) { __typename ... on Staff { id } ... on UserError { errorCode } } }`, { s: slt });
+      const created = await t
+        .as('OWNER')
+        .ok(
+          `mutation($s: ID!) { createStaff(name: "三里屯店主", login: "slt-owner@example.cn", password: "slt-owner-1", roles: [{ storeId: $s, role: OWNER }]) { __typename ... on Staff { id } ... on UserError { errorCode } } }`,
+          { s: slt },
+        );
       expect(created.createStaff.__typename).toBe('Staff');
       const signIn = await t.ok(SIGN_IN, { l: 'SLT-Owner@example.cn', p: 'slt-owner-1' });
       const storeOwner = { token: signIn.signIn.token as string };
       const keys = () => t.db.database.prisma.apiKey.count();
 
       const before = await keys();
-      for (const s of [[sz], [slt, sz]]) expectDenied(await t.gql(CREATE_KEY, { name: '越店', role: 'CASHIER', s }, storeOwner), 'FORBIDDEN');
+      for (const s of [[sz], [slt, sz]])
+        expectDenied(await t.gql(CREATE_KEY, { name: '越店', role: 'CASHIER', s }, storeOwner), 'FORBIDDEN');
       expect(await keys()).toBe(before);
 
-      const own = (await t.ok(CREATE_KEY, { name: '三里屯 POS-03', role: 'CASHIER', s: [slt] }, storeOwner)).createApiKey;
+      const own = (await t.ok(CREATE_KEY, { name: '三里屯 POS-03', role: 'CASHIER', s: [slt] }, storeOwner))
+        .createApiKey;
       expect(own.__typename).toBe('CreateApiKeyPayload');
       expect(await keys()).toBe(before + 1);
-      expect((await t.ok(REVOKE_KEY, { id: own.apiKey.id }, storeOwner)).revokeApiKey.revokedAt).toEqual(expect.any(String));
+      expect((await t.ok(REVOKE_KEY, { id: own.apiKey.id }, storeOwner)).revokeApiKey.revokedAt).toEqual(
+        expect.any(String),
+      );
 
       // A key that also works in Shenzhen is not hers to revoke.
-      const shared = (await t.as('OWNER').ok(CREATE_KEY, { name: '两店通用', role: 'CASHIER', s: [slt, sz] })).createApiKey;
+      const shared = (await t.as('OWNER').ok(CREATE_KEY, { name: '两店通用', role: 'CASHIER', s: [slt, sz] }))
+        .createApiKey;
       expectDenied(await t.gql(REVOKE_KEY, { id: shared.apiKey.id }, storeOwner), 'FORBIDDEN');
-      expect((await t.ok(RECORD_SALE, { input: sale(sz) }, { apiKey: shared.key })).recordSale.__typename).toBe('RecordSalePayload');
+      expect((await t.ok(RECORD_SALE, { input: sale(sz) }, { apiKey: shared.key })).recordSale.__typename).toBe(
+        'RecordSalePayload',
+      );
     });
 
     it('only someone who manages every store of a key can revoke it', async () => {
-      const created = (await t.as('OWNER').ok(CREATE_KEY, { name: '撤销权限', role: 'CASHIER', s: [slt] })).createApiKey;
+      const created = (await t.as('OWNER').ok(CREATE_KEY, { name: '撤销权限', role: 'CASHIER', s: [slt] }))
+        .createApiKey;
       expectDenied(await t.as('MANAGER').gql(REVOKE_KEY, { id: created.apiKey.id }), 'FORBIDDEN');
       expectDenied(await t.gql(REVOKE_KEY, { id: created.apiKey.id }, { apiKey: t.posKey }), 'FORBIDDEN');
-      expect((await t.ok(RECORD_SALE, { input: sale(slt) }, { apiKey: created.key })).recordSale.__typename).toBe('RecordSalePayload');
+      expect((await t.ok(RECORD_SALE, { input: sale(slt) }, { apiKey: created.key })).recordSale.__typename).toBe(
+        'RecordSalePayload',
+      );
     });
   });
 
@@ -514,7 +628,12 @@ describe('authentication and access control', () => {
     it('gives store ids as global ids a client can pass back', async () => {
       const me = await t.as('CASHIER').ok(`{ viewer { storeRoles { storeId role } } }`);
       expect(me.viewer.storeRoles).toEqual([{ storeId: slt, role: 'CASHIER' }]);
-      const key = await t.as('OWNER').ok(`mutation($s: [ID!]!) { createApiKey(name: "ids", role: CASHIER, storeIds: $s) { ... on CreateApiKeyPayload { apiKey { storeIds } } } }`, { s: [sz] });
+      const key = await t
+        .as('OWNER')
+        .ok(
+          `mutation($s: [ID!]!) { createApiKey(name: "ids", role: CASHIER, storeIds: $s) { ... on CreateApiKeyPayload { apiKey { storeIds } } } }`,
+          { s: [sz] },
+        );
       expect(key.createApiKey.apiKey.storeIds).toEqual([sz]);
     });
 

@@ -65,15 +65,29 @@ describe.skipIf(!postgresUrl || !redisUrl)('npm start with WEB_CONCURRENCY=2', (
     const token = signIn.json.data.signIn.token as string;
     // Whichever process signed it, every process accepts it.
     for (let i = 0; i < 6; i++) {
-      const r = await call(api.port, '/graphql', { query: '{ viewer { kind } }' }, { authorization: `Bearer ${token}` });
+      const r = await call(
+        api.port,
+        '/graphql',
+        { query: '{ viewer { kind } }' },
+        { authorization: `Bearer ${token}` },
+      );
       expect(r.json.data.viewer.kind).toBe('staff');
     }
-    const stores = await call(api.port, '/graphql', { query: '{ stores { id code } }' }, { authorization: `Bearer ${token}` });
+    const stores = await call(
+      api.port,
+      '/graphql',
+      { query: '{ stores { id code } }' },
+      { authorization: `Bearer ${token}` },
+    );
     const slt = stores.json.data.stores.find((s: { code: string }) => s.code === 'BJ-SLT').id;
 
     // Four dashboards; round-robin puts them on both processes. Each hears a sale recorded on either.
-    const clients = [1, 2, 3, 4].map(() => wsClient(`ws://127.0.0.1:${api.port}/graphql`, { authorization: `Bearer ${token}` }));
-    const subs = clients.map((c) => subscribe(c, `subscription($s: [ID!]) { saleRecorded(storeIds: $s) { externalId total } }`, { s: [slt] }));
+    const clients = [1, 2, 3, 4].map(() =>
+      wsClient(`ws://127.0.0.1:${api.port}/graphql`, { authorization: `Bearer ${token}` }),
+    );
+    const subs = clients.map((c) =>
+      subscribe(c, `subscription($s: [ID!]) { saleRecorded(storeIds: $s) { externalId total } }`, { s: [slt] }),
+    );
     await new Promise((r) => setTimeout(r, 500));
     const metrics = await call(api.port, '/metrics');
     expect(metrics.text).toMatch(/^storecrm_websocket_connections 4$/m);
@@ -83,7 +97,17 @@ describe.skipIf(!postgresUrl || !redisUrl)('npm start with WEB_CONCURRENCY=2', (
       const recorded = await call(
         api.port,
         '/graphql',
-        { query: RECORD_SALE, variables: { input: { storeId: slt, externalId, lines: [{ sku: 'DR-002', quantity: 1 }], payments: [{ method: 'CASH', amount: '5.50' }] } } },
+        {
+          query: RECORD_SALE,
+          variables: {
+            input: {
+              storeId: slt,
+              externalId,
+              lines: [{ sku: 'DR-002', quantity: 1 }],
+              payments: [{ method: 'CASH', amount: '5.50' }],
+            },
+          },
+        },
         { 'x-api-key': DEMO_POS_KEY },
       );
       expect(recorded.json.data.recordSale.__typename).toBe('RecordSalePayload');
@@ -96,7 +120,12 @@ describe.skipIf(!postgresUrl || !redisUrl)('npm start with WEB_CONCURRENCY=2', (
     await Promise.all(clients.map((c) => c.dispose()));
 
     // Scrapes of the cluster count both processes' operations.
-    const ops = (text: string) => Number(/^storecrm_graphql_operations_total\{operation="Record",type="mutation",outcome="ok"\} (\d+)/m.exec(text)?.[1] ?? 0);
+    const ops = (text: string) =>
+      Number(
+        /^storecrm_graphql_operations_total\{operation="Record",type="mutation",outcome="ok"\} (\d+)/m.exec(
+          text,
+        )?.[1] ?? 0,
+      );
     expect(ops((await call(api.port, '/metrics')).text)).toBe(2);
   });
 
@@ -127,6 +156,8 @@ describe.skipIf(!postgresUrl || !redisUrl)('npm start with WEB_CONCURRENCY=2', (
 
 describe('WEB_CONCURRENCY without a PostgreSQL server', () => {
   it('refuses to start, naming what is missing', async () => {
-    await expect(startApiProcess({ WEB_CONCURRENCY: '2', DATABASE_URL: '', REDIS_URL: '' }, 30_000)).rejects.toThrow(/WEB_CONCURRENCY: 2 processes need DATABASE_URL .* and REDIS_URL/);
+    await expect(startApiProcess({ WEB_CONCURRENCY: '2', DATABASE_URL: '', REDIS_URL: '' }, 30_000)).rejects.toThrow(
+      /WEB_CONCURRENCY: 2 processes need DATABASE_URL .* and REDIS_URL/,
+    );
   });
 });

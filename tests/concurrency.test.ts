@@ -26,39 +26,66 @@ describe.skipIf(!postgresUrl)('concurrent writes on PostgreSQL', () => {
     const have = await onHand(t, store, 'SN-005');
     const owner = t.as('OWNER');
     // Bring stock to exactly 30.
-    await owner.ok(`mutation($s: ID!, $q: Int!) { adjustStock(storeId: $s, type: ADJUSTMENT, reason: "test", lines: [{ sku: "SN-005", quantity: $q }]) { __typename } }`, { s: store, q: 30 - have });
+    await owner.ok(
+      `mutation($s: ID!, $q: Int!) { adjustStock(storeId: $s, type: ADJUSTMENT, reason: "test", lines: [{ sku: "SN-005", quantity: $q }]) { __typename } }`,
+      { s: store, q: 30 - have },
+    );
     expect(await onHand(t, store, 'SN-005')).toBe(30);
 
-    const results = await Promise.all(Array.from({ length: 50 }, () => t.gql(RECORD_SALE, { input: saleOf('SN-005', 1) }, { apiKey: t.posKey })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => t.gql(RECORD_SALE, { input: saleOf('SN-005', 1) }, { apiKey: t.posKey })),
+    );
     const kinds = results.map((r) => r.data?.recordSale?.__typename ?? JSON.stringify(r.errors));
     expect(kinds.filter((k) => k === 'RecordSalePayload')).toHaveLength(30);
     expect(kinds.filter((k) => k === 'InsufficientStockError')).toHaveLength(20);
     expect(await onHand(t, store, 'SN-005')).toBe(0);
     // Each sale's movement saw a distinct balance: 29, 28, … 0.
-    const moves = await owner.ok(`query($s: ID!) { stockMovements(storeId: $s, sku: "SN-005", first: 31) { edges { node { type quantity balanceAfter } } } }`, { s: store });
+    const moves = await owner.ok(
+      `query($s: ID!) { stockMovements(storeId: $s, sku: "SN-005", first: 31) { edges { node { type quantity balanceAfter } } } }`,
+      { s: store },
+    );
     const sales = moves.stockMovements.edges.map((e: any) => e.node).filter((m: any) => m.type === 'SALE');
     expect(sales).toHaveLength(30);
-    expect(sales.map((m: any) => m.balanceAfter).sort((a: number, b: number) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(sales.map((m: any) => m.balanceAfter).sort((a: number, b: number) => a - b)).toEqual(
+      Array.from({ length: 30 }, (_, i) => i),
+    );
   });
 
   it('records a sale once when the POS sends it 20 times at once', async () => {
     const before = await onHand(t, store, 'SN-006');
     const input = saleOf('SN-006', 2);
-    const results = await Promise.all(Array.from({ length: 20 }, () => t.gql(RECORD_SALE, { input }, { apiKey: t.posKey })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => t.gql(RECORD_SALE, { input }, { apiKey: t.posKey })),
+    );
     const ids = new Set(results.map((r) => r.data?.recordSale?.sale?.id ?? JSON.stringify(r.errors)));
     expect(ids.size).toBe(1);
     expect(results.filter((r) => r.data.recordSale.replayed === false)).toHaveLength(1);
     expect(await onHand(t, store, 'SN-006')).toBe(before - 2);
   });
 
-  it('counts every one of 40 simultaneous sales in the customer\'s figures', async () => {
-    const c = await t.as('OWNER').ok(`mutation { createCustomer(input: { name: "并发测试", phone: "13000000099" }) { ... on Customer { id } } }`);
+  it("counts every one of 40 simultaneous sales in the customer's figures", async () => {
+    const c = await t
+      .as('OWNER')
+      .ok(`mutation { createCustomer(input: { name: "并发测试", phone: "13000000099" }) { ... on Customer { id } } }`);
     const customerId = c.createCustomer.id;
-    await t.as('OWNER').ok(`mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "DR-001", quantity: 200 }]) { __typename } }`, { s: store });
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => t.gql(RECORD_SALE, { input: saleOf("DR-001", 1 + (i % 3), { customerId }) }, { apiKey: t.posKey })));
-    expect(results.map((r) => r.data?.recordSale?.__typename ?? JSON.stringify(r.errors))).toEqual(Array(40).fill("RecordSalePayload"));
+    await t
+      .as('OWNER')
+      .ok(
+        `mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "DR-001", quantity: 200 }]) { __typename } }`,
+        { s: store },
+      );
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        t.gql(RECORD_SALE, { input: saleOf('DR-001', 1 + (i % 3), { customerId }) }, { apiKey: t.posKey }),
+      ),
+    );
+    expect(results.map((r) => r.data?.recordSale?.__typename ?? JSON.stringify(r.errors))).toEqual(
+      Array(40).fill('RecordSalePayload'),
+    );
     const expectedSpend = Array.from({ length: 40 }, (_, i) => 1 + (i % 3)).reduce((a, b) => a + b, 0);
-    const after = await t.as('OWNER').ok(`query($id: ID!) { customer(id: $id) { visitCount lifetimeSpend } }`, { id: customerId });
+    const after = await t
+      .as('OWNER')
+      .ok(`query($id: ID!) { customer(id: $id) { visitCount lifetimeSpend } }`, { id: customerId });
     expect(after.customer).toEqual({ visitCount: 40, lifetimeSpend: `${expectedSpend}.00` });
   });
 
@@ -67,17 +94,26 @@ describe.skipIf(!postgresUrl)('concurrent writes on PostgreSQL', () => {
     const saleId = sale.recordSale.sale.id;
     const manager = t.as('MANAGER');
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => manager.gql(REFUND_SALE, { saleId, externalId: `race-${i}`, lines: [{ lineNo: 1, quantity: 1 }] })),
+      Array.from({ length: 10 }, (_, i) =>
+        manager.gql(REFUND_SALE, { saleId, externalId: `race-${i}`, lines: [{ lineNo: 1, quantity: 1 }] }),
+      ),
     );
     const done = results.filter((r) => r.data?.refundSale?.__typename === 'RefundSalePayload');
     expect(done).toHaveLength(5);
-    const final = await manager.ok(`query($id: ID!) { sale(id: $id) { status refundedTotal lines { refundedQuantity } } }`, { id: saleId });
+    const final = await manager.ok(
+      `query($id: ID!) { sale(id: $id) { status refundedTotal lines { refundedQuantity } } }`,
+      { id: saleId },
+    );
     expect(final.sale).toEqual({ status: 'REFUNDED', refundedTotal: '5.00', lines: [{ refundedQuantity: 5 }] });
   });
 
   it('runs a transaction again when PostgreSQL aborts it to break a deadlock', async () => {
     const { runInTransaction } = await import('../src/events/transaction.ts');
-    const levels = await t.db.database.prisma.stockLevel.findMany({ where: { storeId: rawStoreId() }, take: 2, orderBy: { productId: 'asc' } });
+    const levels = await t.db.database.prisma.stockLevel.findMany({
+      where: { storeId: rawStoreId() },
+      take: 2,
+      orderBy: { productId: 'asc' },
+    });
     const [a, b] = levels.map((l) => l.productId);
     let attempts = 0;
     let arrived = 0;
@@ -87,7 +123,8 @@ describe.skipIf(!postgresUrl)('concurrent writes on PostgreSQL', () => {
     const lockBoth = (first: string, second: string) =>
       runInTransaction(t.db.database.prisma, t.app.services.events, async ({ tx }) => {
         attempts += 1;
-        const lock = (productId: string) => tx.$queryRaw`SELECT 1 FROM "StockLevel" WHERE "storeId" = ${rawStoreId()}::uuid AND "productId" = ${productId}::uuid FOR UPDATE`;
+        const lock = (productId: string) =>
+          tx.$queryRaw`SELECT 1 FROM "StockLevel" WHERE "storeId" = ${rawStoreId()}::uuid AND "productId" = ${productId}::uuid FOR UPDATE`;
         await lock(first);
         if (++arrived === 2) release();
         await bothLocked;

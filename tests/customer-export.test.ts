@@ -38,7 +38,10 @@ describe('GET /exports/customers.csv', () => {
   it('is refused to cashiers and to callers without credentials', async () => {
     const cashier = await get('/exports/customers.csv', { authorization: `Bearer ${await t.token('CASHIER')}` });
     expect(cashier.status).toBe(403);
-    expect((await cashier.json()).errors[0]).toEqual({ message: '当前账号无权执行此操作', extensions: { code: 'FORBIDDEN' } });
+    expect((await cashier.json()).errors[0]).toEqual({
+      message: '当前账号无权执行此操作',
+      extensions: { code: 'FORBIDDEN' },
+    });
     const pos = await get('/exports/customers.csv', { 'x-api-key': t.posKey });
     expect(pos.status).toBe(403);
     expect((await get('/exports/customers.csv')).status).toBe(401);

@@ -35,7 +35,10 @@ let base: string;
 let phoneSeq = 0;
 /** A fresh mainland mobile number nobody in the database has. */
 const newPhone = () => `199${String(process.pid % 1000).padStart(3, '0')}${String(++phoneSeq).padStart(5, '0')}`;
-const csv = (...rows: (string | number)[][]) => rows.map((r) => r.map((c) => (/[",\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : c)).join(',')).join('\r\n') + '\r\n';
+const csv = (...rows: (string | number)[][]) =>
+  `${rows
+    .map((r) => r.map((c) => (/[",\n]/.test(String(c)) ? `"${String(c).replace(/"/g, '""')}"` : c)).join(','))
+    .join('\r\n')}\r\n`;
 
 beforeAll(async () => {
   t = await startTestApp({ app: { importMaxBytes: 256 * 1024 } });
@@ -43,16 +46,33 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-async function post(body: string | Buffer | Uint8Array<ArrayBuffer>, options: { role?: 'OWNER' | 'MANAGER' | 'CASHIER'; query?: string; headers?: Record<string, string>; locale?: string } = {}) {
-  const headers: Record<string, string> = { 'content-type': 'text/csv', 'accept-language': options.locale ?? 'zh-CN', ...options.headers };
+async function post(
+  body: string | Buffer | Uint8Array<ArrayBuffer>,
+  options: {
+    role?: 'OWNER' | 'MANAGER' | 'CASHIER';
+    query?: string;
+    headers?: Record<string, string>;
+    locale?: string;
+  } = {},
+) {
+  const headers: Record<string, string> = {
+    'content-type': 'text/csv',
+    'accept-language': options.locale ?? 'zh-CN',
+    ...options.headers,
+  };
   if (options.role !== undefined || !('authorization' in headers || 'x-api-key' in headers)) {
     headers.authorization = `Bearer ${await t.token(options.role ?? 'OWNER')}`;
   }
-  const res = await fetch(`${base}/imports/customers.csv${options.query ?? ''}`, { method: 'POST', headers, body: body as BodyInit });
+  const res = await fetch(`${base}/imports/customers.csv${options.query ?? ''}`, {
+    method: 'POST',
+    headers,
+    body: body as BodyInit,
+  });
   return { status: res.status, body: (await res.json()) as Report & { errors: any[] } };
 }
 
-const profile = async (by: { phone?: string; code?: string; id?: string }) => (await t.as('OWNER').ok(PROFILE, by)).customer;
+const profile = async (by: { phone?: string; code?: string; id?: string }) =>
+  (await t.as('OWNER').ok(PROFILE, by)).customer;
 const count = async () => (await t.as('OWNER').ok(COUNT)).customers.totalCount as number;
 
 describe('POST /imports/customers.csv', () => {
@@ -60,15 +80,53 @@ describe('POST /imports/customers.csv', () => {
     const [p1, p2] = [newPhone(), newPhone()];
     const code = `OLD-${phoneSeq}`;
     const file = csv(
-      ['客户姓名', '手机号码', '电子邮箱', '性别', '出生日期', '客户来源', '客户标签', '会员卡号', '所属门店', '短信授权', '微信营销授权', '备注', '喜欢的颜色'],
-      ['王芳', `+86 ${p1.slice(0, 3)}-${p1.slice(3, 7)}-${p1.slice(7)}`, 'Wang.Fang@Example.COM', '女', '1990/5/3', '小程序', '母婴，VIP|新客', code, 'BJ-SLT', '是', '否', '喜欢红色', '红'],
+      [
+        '客户姓名',
+        '手机号码',
+        '电子邮箱',
+        '性别',
+        '出生日期',
+        '客户来源',
+        '客户标签',
+        '会员卡号',
+        '所属门店',
+        '短信授权',
+        '微信营销授权',
+        '备注',
+        '喜欢的颜色',
+      ],
+      [
+        '王芳',
+        `+86 ${p1.slice(0, 3)}-${p1.slice(3, 7)}-${p1.slice(7)}`,
+        'Wang.Fang@Example.COM',
+        '女',
+        '1990/5/3',
+        '小程序',
+        '母婴，VIP|新客',
+        code,
+        'BJ-SLT',
+        '是',
+        '否',
+        '喜欢红色',
+        '红',
+      ],
       ['李雷', p2, '', '先生', '1985年12月1日', '', '', '', '', '', '', '', ''],
     );
     const before = await count();
     const res = await post(file, { query: '?fileName=老系统会员.csv' });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ created: 2, updated: 0, unchanged: 0, rowCount: 2, errors: [], dryRun: false, encoding: 'UTF-8' });
-    expect(res.body.warnings).toEqual([{ row: 1, column: '喜欢的颜色', code: 'IMPORT_UNKNOWN_COLUMN', message: '未识别的列“喜欢的颜色”，已忽略' }]);
+    expect(res.body).toMatchObject({
+      created: 2,
+      updated: 0,
+      unchanged: 0,
+      rowCount: 2,
+      errors: [],
+      dryRun: false,
+      encoding: 'UTF-8',
+    });
+    expect(res.body.warnings).toEqual([
+      { row: 1, column: '喜欢的颜色', code: 'IMPORT_UNKNOWN_COLUMN', message: '未识别的列“喜欢的颜色”，已忽略' },
+    ]);
     expect(await count()).toBe(before + 2);
 
     const wang = await profile({ phone: p1 });
@@ -93,7 +151,15 @@ describe('POST /imports/customers.csv', () => {
     ]);
     expect(await profile({ code })).toMatchObject({ id: wang.id });
     const li = await profile({ phone: p2 });
-    expect(li).toMatchObject({ name: '李雷', gender: 'MALE', birthday: '1985-12-01', sourceChannel: 'IMPORT', member: null, email: null, tags: [] });
+    expect(li).toMatchObject({
+      name: '李雷',
+      gender: 'MALE',
+      birthday: '1985-12-01',
+      sourceChannel: 'IMPORT',
+      member: null,
+      email: null,
+      tags: [],
+    });
   });
 
   it('reads a GB18030 file as Excel in China saves it, and UTF-8 with or without a BOM', async () => {
@@ -110,7 +176,14 @@ describe('POST /imports/customers.csv', () => {
     expect((await profile({ phone: p2 })).name).toBe('张伟');
 
     // A header in plain ASCII, the Chinese only far below: still seen as GB18030.
-    const late = iconv.encode(csv(['name', 'phone', 'notes'], ...Array.from({ length: 2000 }, () => ['x', '', '']), ['赵敏', p3, '老顾客']).replace(/x,,\r\n/g, ''), 'gb18030');
+    const late = iconv.encode(
+      csv(['name', 'phone', 'notes'], ...Array.from({ length: 2000 }, () => ['x', '', '']), [
+        '赵敏',
+        p3,
+        '老顾客',
+      ]).replace(/x,,\r\n/g, ''),
+      'gb18030',
+    );
     const res = await post(late);
     expect(res.body).toMatchObject({ created: 1, encoding: 'GB18030' });
     expect(await profile({ phone: p3 })).toMatchObject({ name: '赵敏', notes: '老顾客' });
@@ -119,18 +192,33 @@ describe('POST /imports/customers.csv', () => {
   it('re-imports its own export unchanged (zh and en), and a second import of any file changes nothing', async () => {
     const owner = `Bearer ${await t.token('OWNER')}`;
     for (const locale of ['zh-CN', 'en']) {
-      const exported = new Uint8Array(await (await fetch(`${base}/exports/customers.csv`, { headers: { authorization: owner, 'accept-language': locale } })).arrayBuffer());
+      const exported = new Uint8Array(
+        await (
+          await fetch(`${base}/exports/customers.csv`, { headers: { authorization: owner, 'accept-language': locale } })
+        ).arrayBuffer(),
+      );
       const rows = parse(new TextDecoder().decode(exported)) as string[][];
-      const before = await t.as('OWNER').ok(`{ customers(first: 200) { totalCount edges { node { id visitCount lifetimeSpend firstPurchaseAt lastPurchaseAt tags member { code } } } } }`);
+      const before = await t
+        .as('OWNER')
+        .ok(
+          `{ customers(first: 200) { totalCount edges { node { id visitCount lifetimeSpend firstPurchaseAt lastPurchaseAt tags member { code } } } } }`,
+        );
       const res = await post(exported, { locale });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ created: 0, updated: 0, unchanged: rows.length - 1, errors: [], warnings: [] });
-      const after = await t.as('OWNER').ok(`{ customers(first: 200) { totalCount edges { node { id visitCount lifetimeSpend firstPurchaseAt lastPurchaseAt tags member { code } } } } }`);
+      const after = await t
+        .as('OWNER')
+        .ok(
+          `{ customers(first: 200) { totalCount edges { node { id visitCount lifetimeSpend firstPurchaseAt lastPurchaseAt tags member { code } } } } }`,
+        );
       expect(after).toEqual(before);
     }
 
     const phone = newPhone();
-    const file = csv(['姓名', '手机号', '标签', '消费次数', '累计消费', '首次消费', '最近消费', '会员号'], ['周杰', phone, 'A|B', '7', '1,234.5', '2019-03-01', '2023-08-08 19:30', `RE-${phoneSeq}`]);
+    const file = csv(
+      ['姓名', '手机号', '标签', '消费次数', '累计消费', '首次消费', '最近消费', '会员号'],
+      ['周杰', phone, 'A|B', '7', '1,234.5', '2019-03-01', '2023-08-08 19:30', `RE-${phoneSeq}`],
+    );
     expect((await post(file)).body).toMatchObject({ created: 1, updated: 0, unchanged: 0 });
     const once = await profile({ phone });
     const again = await post(file);
@@ -140,8 +228,16 @@ describe('POST /imports/customers.csv', () => {
 
   it('updates what a filled cell says, never erases with an empty one, adds tags and appends notes once', async () => {
     const phone = newPhone();
-    await post(csv(['姓名', '手机号', '邮箱', '性别', '标签', '备注', '短信营销授权'], ['陈静', phone, 'chen@example.com', '女', '老客', '过敏：花生', 'Y']));
-    const file = csv(['姓名', '手机号', '邮箱', '性别', '生日', '标签', '备注', '短信营销授权'], ['陈静怡', phone, '', '未知', '1992-02-29', '母婴|老客', '喜欢红色', 'N']);
+    await post(
+      csv(
+        ['姓名', '手机号', '邮箱', '性别', '标签', '备注', '短信营销授权'],
+        ['陈静', phone, 'chen@example.com', '女', '老客', '过敏：花生', 'Y'],
+      ),
+    );
+    const file = csv(
+      ['姓名', '手机号', '邮箱', '性别', '生日', '标签', '备注', '短信营销授权'],
+      ['陈静怡', phone, '', '未知', '1992-02-29', '母婴|老客', '喜欢红色', 'N'],
+    );
     const res = await post(file);
     expect(res.body).toMatchObject({ created: 0, updated: 1, unchanged: 0, errors: [] });
     expect(await profile({ phone })).toMatchObject({
@@ -185,15 +281,21 @@ describe('POST /imports/customers.csv', () => {
     ]);
     expect(zh.body).toMatchObject({ created: 0, updated: 0, unchanged: 0, errorCount: 9, rowCount: 5 });
     expect(zh.body.errors[0].message).toBe('手机号格式不正确，应为 11 位中国大陆手机号');
-    expect(zh.body.errors[4].message).toBe('无法识别的日期：1990-02-30（可填 2024-05-01、2024/5/1、2024年5月1日，可带时间 14:30）');
+    expect(zh.body.errors[4].message).toBe(
+      '无法识别的日期：1990-02-30（可填 2024-05-01、2024/5/1、2024年5月1日，可带时间 14:30）',
+    );
     expect(await count()).toBe(before);
     expect(await profile({ phone: ok })).toBeNull(); // the valid row was not written either
 
     const en = await post(file, { locale: 'en' });
     expect(en.status).toBe(422);
     expect(en.body.errors.map((e: any) => [e.row, e.column, e.code])).toEqual(brief);
-    expect(en.body.errors.find((e: any) => e.code === 'IMPORT_INVALID_AMOUNT')!.message).toBe('Not a valid amount: 12.345 (0 or more, at most two decimals)');
-    expect(en.body.errors.find((e: any) => e.code === 'IMPORT_NAME_REQUIRED')!.message).toBe('A new customer needs a name');
+    expect(en.body.errors.find((e: any) => e.code === 'IMPORT_INVALID_AMOUNT')!.message).toBe(
+      'Not a valid amount: 12.345 (0 or more, at most two decimals)',
+    );
+    expect(en.body.errors.find((e: any) => e.code === 'IMPORT_NAME_REQUIRED')!.message).toBe(
+      'A new customer needs a name',
+    );
   });
 
   it('refuses a file without a phone or member code column, with duplicate columns, or with unbalanced quotes', async () => {
@@ -202,7 +304,12 @@ describe('POST /imports/customers.csv', () => {
     expect(noKey.body.errors).toMatchObject([{ row: 1, column: null, code: 'IMPORT_NO_KEY_COLUMN' }]);
     const twice = await post(csv(['姓名', '手机', '手机号码'], ['某人', newPhone(), newPhone()]), { locale: 'en' });
     expect(twice.body.errors).toEqual([
-      { row: 1, column: '手机号码', code: 'IMPORT_DUPLICATE_COLUMN', message: 'Columns "手机号码" and "手机" mean the same field; keep one' },
+      {
+        row: 1,
+        column: '手机号码',
+        code: 'IMPORT_DUPLICATE_COLUMN',
+        message: 'Columns "手机号码" and "手机" mean the same field; keep one',
+      },
     ]);
     const quotes = await post(`姓名,手机号\r\n甲,${newPhone()}\r\n"乙,${newPhone()}\r\n`);
     expect(quotes.status).toBe(422);
@@ -225,7 +332,9 @@ describe('POST /imports/customers.csv', () => {
     expect(await count()).toBe(before);
     expect(await profile({ phone: p2 })).toBeNull();
     expect((await profile({ phone: p1 })).member).toBeNull();
-    const history = await t.as('MANAGER').ok(`{ customerImports(first: 1) { edges { node { id dryRun outcome fileName created updated rowCount } } } }`);
+    const history = await t
+      .as('MANAGER')
+      .ok(`{ customerImports(first: 1) { edges { node { id dryRun outcome fileName created updated rowCount } } } }`);
     expect(history.customerImports.edges[0].node).toEqual({
       id: expect.any(String),
       dryRun: true,
@@ -280,7 +389,12 @@ describe('POST /imports/customers.csv', () => {
     const res = await post(csv(['顾客编号', '姓名', '手机号'], [rawId(first.id), '甲', p2]), { locale: 'en' });
     expect(res.status).toBe(422);
     expect(res.body.errors).toEqual([
-      { row: 2, column: '顾客编号', code: 'IMPORT_CUSTOMER_ID_CONFLICT', message: "The customer id names a different customer than this row's phone number or member code" },
+      {
+        row: 2,
+        column: '顾客编号',
+        code: 'IMPORT_CUSTOMER_ID_CONFLICT',
+        message: "The customer id names a different customer than this row's phone number or member code",
+      },
     ]);
     expect((await profile({ phone: p2 })).name).toBe('乙');
   });
@@ -290,13 +404,22 @@ describe('member codes', () => {
   it('enrol new and existing customers with the code given, and refuse codes that clash', async () => {
     const [p1, p2, p3, p4] = [newPhone(), newPhone(), newPhone(), newPhone()];
     await post(csv(['姓名', '手机号'], ['未入会', p2], ['有卡', p3]));
-    const enrolled = await t.as('OWNER').ok(`mutation($id: ID!) { enrollMember(input: { customerId: $id, code: "HAS-${phoneSeq}" }) { ... on Member { code } } }`, {
-      id: (await profile({ phone: p3 })).id,
-    });
+    const enrolled = await t
+      .as('OWNER')
+      .ok(
+        `mutation($id: ID!) { enrollMember(input: { customerId: $id, code: "HAS-${phoneSeq}" }) { ... on Member { code } } }`,
+        {
+          id: (await profile({ phone: p3 })).id,
+        },
+      );
     expect(enrolled.enrollMember.code).toBe(`HAS-${phoneSeq}`);
 
     const res = await post(
-      csv(['姓名', '手机号', '会员卡号', '入会日期', '所属门店'], ['新会员', p1, `NEW-${phoneSeq}`, '2020-06-01', '北京三里屯店'], ['', p2, `LATE-${phoneSeq}`, '', '']),
+      csv(
+        ['姓名', '手机号', '会员卡号', '入会日期', '所属门店'],
+        ['新会员', p1, `NEW-${phoneSeq}`, '2020-06-01', '北京三里屯店'],
+        ['', p2, `LATE-${phoneSeq}`, '', ''],
+      ),
     );
     expect(res.body).toMatchObject({ created: 1, updated: 1, errors: [] });
     const fresh = await profile({ code: `NEW-${phoneSeq}` });
@@ -306,12 +429,22 @@ describe('member codes', () => {
 
     // A phone and a card of two different customers, and a second card for a customer who has one.
     const clash = await post(
-      csv(['姓名', '手机号', '会员卡号'], ['冒用', p2, `NEW-${phoneSeq}`], ['换卡', p3, `OTHER-${phoneSeq}`], ['无辜', p4, `FINE-${phoneSeq}`]),
+      csv(
+        ['姓名', '手机号', '会员卡号'],
+        ['冒用', p2, `NEW-${phoneSeq}`],
+        ['换卡', p3, `OTHER-${phoneSeq}`],
+        ['无辜', p4, `FINE-${phoneSeq}`],
+      ),
     );
     expect(clash.status).toBe(422);
     expect(clash.body.errors.map((e: any) => [e.row, e.column, e.code, e.message])).toEqual([
       [2, '会员卡号', 'IMPORT_MEMBER_CODE_TAKEN', `会员卡号 NEW-${phoneSeq} 属于另一位顾客，不是本行手机号对应的顾客`],
-      [3, '会员卡号', 'IMPORT_MEMBER_CODE_DIFFERS', `该顾客已有会员卡号 HAS-${phoneSeq}，与文件中的 OTHER-${phoneSeq} 不同`],
+      [
+        3,
+        '会员卡号',
+        'IMPORT_MEMBER_CODE_DIFFERS',
+        `该顾客已有会员卡号 HAS-${phoneSeq}，与文件中的 OTHER-${phoneSeq} 不同`,
+      ],
     ]);
     expect(await profile({ phone: p4 })).toBeNull();
     expect((await profile({ phone: p2 })).member.code).toBe(`LATE-${phoneSeq}`);
@@ -336,7 +469,11 @@ describe('access', () => {
     expect(cashier.status).toBe(403);
     expect(cashier.body.errors[0]).toEqual({ message: '当前账号无权执行此操作', extensions: { code: 'FORBIDDEN' } });
     expect((await post(file, { headers: { 'x-api-key': t.posKey } })).status).toBe(403);
-    const anonymous = await fetch(`${base}/imports/customers.csv`, { method: 'POST', body: file, headers: { 'accept-language': 'en' } });
+    const anonymous = await fetch(`${base}/imports/customers.csv`, {
+      method: 'POST',
+      body: file,
+      headers: { 'accept-language': 'en' },
+    });
     expect(anonymous.status).toBe(401);
     expect((await anonymous.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
     expect(await profile({ phone })).toBeNull();
@@ -347,7 +484,10 @@ describe('access', () => {
   });
 
   it('lists the import history to owners and managers only, with who sent which file', async () => {
-    await post(csv(['姓名', '手机号'], ['历史', newPhone()]), { role: 'MANAGER', headers: { 'x-file-name': encodeURIComponent('三月会员.csv') } });
+    await post(csv(['姓名', '手机号'], ['历史', newPhone()]), {
+      role: 'MANAGER',
+      headers: { 'x-file-name': encodeURIComponent('三月会员.csv') },
+    });
     const q = `{ customerImports(first: 1) { totalCount edges { node { importedBy staff { name } fileName encoding outcome dryRun created updated unchanged errorCount rowCount } } } }`;
     const data = await t.as('OWNER').ok(q);
     expect(data.customerImports.totalCount).toBeGreaterThan(1);
@@ -368,7 +508,10 @@ describe('access', () => {
   });
 
   it('refuses files past the size limit (413) and multipart forms (415)', async () => {
-    const big = csv(['姓名', '手机号'], ...Array.from({ length: 12_000 }, (_, i) => ['很长的名字很长的名字', `199${String(i).padStart(8, '0')}`]));
+    const big = csv(
+      ['姓名', '手机号'],
+      ...Array.from({ length: 12_000 }, (_, i) => ['很长的名字很长的名字', `199${String(i).padStart(8, '0')}`]),
+    );
     expect(Buffer.byteLength(big)).toBeGreaterThan(256 * 1024);
     const before = await count();
     const res = await post(big);
@@ -397,12 +540,19 @@ describe('access', () => {
 describe('merged customers', () => {
   it('a row naming a merged record (its id or its card) updates the survivor', async () => {
     const [pa, pb] = [newPhone(), newPhone()];
-    await post(csv(['姓名', '手机号', '会员卡号'], ['留下的', pa, `KEEP-${phoneSeq}`], ['并掉的', pb, `GONE-${phoneSeq}`]));
+    await post(
+      csv(['姓名', '手机号', '会员卡号'], ['留下的', pa, `KEEP-${phoneSeq}`], ['并掉的', pb, `GONE-${phoneSeq}`]),
+    );
     const [a, b] = [await profile({ phone: pa }), await profile({ phone: pb })];
-    const merged = await t.as('OWNER').ok(`mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { ... on Customer { id } ... on UserError { errorCode } } }`, {
-      a: a.id,
-      b: b.id,
-    });
+    const merged = await t
+      .as('OWNER')
+      .ok(
+        `mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { ... on Customer { id } ... on UserError { errorCode } } }`,
+        {
+          a: a.id,
+          b: b.id,
+        },
+      );
     expect(merged.mergeCustomers.id).toBe(a.id);
 
     // An old export still lists the merged record by its id; an old sheet lists its cancelled card.
@@ -412,7 +562,9 @@ describe('merged customers', () => {
     expect(byCard.body).toMatchObject({ created: 0, updated: 1, errors: [] });
     const survivor = await profile({ id: a.id });
     expect(survivor).toMatchObject({ name: '并掉的', tags: ['旧导出', '旧卡'], member: { code: `KEEP-${phoneSeq}` } });
-    const tombstone = await t.as('OWNER').ok(`query($id: ID!) { node(id: $id) { ... on Customer { tags mergedInto { id } } } }`, { id: b.id });
+    const tombstone = await t
+      .as('OWNER')
+      .ok(`query($id: ID!) { node(id: $id) { ... on Customer { tags mergedInto { id } } } }`, { id: b.id });
     expect(tombstone.node).toEqual({ tags: [], mergedInto: { id: a.id } });
   });
 });
@@ -421,7 +573,11 @@ describe('purchase figures', () => {
   it('imported history is a baseline: later sales add to it, a re-import replaces it, a merge adds both up', async () => {
     const [p1, p2] = [newPhone(), newPhone()];
     const file = (visits: string, spend: string) =>
-      csv(['姓名', '手机号', '消费次数', '累计消费', '首次消费', '最近消费'], ['老顾客', p1, visits, spend, '2018-01-15', '2024-03-02 18:00'], ['另一位', p2, '2', '99.90', '2020-01-01', '2020-02-01']);
+      csv(
+        ['姓名', '手机号', '消费次数', '累计消费', '首次消费', '最近消费'],
+        ['老顾客', p1, visits, spend, '2018-01-15', '2024-03-02 18:00'],
+        ['另一位', p2, '2', '99.90', '2020-01-01', '2020-02-01'],
+      );
     expect((await post(file('10', '¥1,000.50'))).body).toMatchObject({ created: 2 });
     const imported = await profile({ phone: p1 });
     expect(imported).toMatchObject({
@@ -429,14 +585,27 @@ describe('purchase figures', () => {
       lifetimeSpend: '1000.50',
       firstPurchaseAt: '2018-01-14T16:00:00.000Z',
       lastPurchaseAt: '2024-03-02T10:00:00.000Z',
-      importedHistory: { visitCount: 10, spend: '1000.50', firstPurchaseAt: '2018-01-14T16:00:00.000Z', lastPurchaseAt: '2024-03-02T10:00:00.000Z' },
+      importedHistory: {
+        visitCount: 10,
+        spend: '1000.50',
+        firstPurchaseAt: '2018-01-14T16:00:00.000Z',
+        lastPurchaseAt: '2024-03-02T10:00:00.000Z',
+      },
     });
 
     const store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
     const price = await productPrice(t, 'SN-001');
     const sale = await t.gql(
       RECORD_SALE,
-      { input: { storeId: store, externalId: uniqueId('IMP'), customerId: imported.id, lines: [{ sku: 'SN-001', quantity: 1 }], payments: [{ method: 'CASH', amount: price }] } },
+      {
+        input: {
+          storeId: store,
+          externalId: uniqueId('IMP'),
+          customerId: imported.id,
+          lines: [{ sku: 'SN-001', quantity: 1 }],
+          payments: [{ method: 'CASH', amount: price }],
+        },
+      },
       { apiKey: t.posKey },
     );
     expect(sale.data.recordSale.__typename).toBe('RecordSalePayload');
@@ -453,16 +622,29 @@ describe('purchase figures', () => {
     expect((await post(file('10', '1000.50'))).body).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
     expect((await post(file('12', '1200'))).body).toMatchObject({ updated: 1, unchanged: 1 });
     const corrected = await profile({ phone: p1 });
-    expect(corrected).toMatchObject({ visitCount: 13, lifetimeSpend: money(120000 + cents(price)), lastPurchaseAt: afterSale.lastPurchaseAt });
+    expect(corrected).toMatchObject({
+      visitCount: 13,
+      lifetimeSpend: money(120000 + cents(price)),
+      lastPurchaseAt: afterSale.lastPurchaseAt,
+    });
 
     // Our own export read back (rows carry our customer ids) does not count the sales again.
-    const exported = await (await fetch(`${base}/exports/customers.csv?query=${p1}`, { headers: { authorization: `Bearer ${await t.token('OWNER')}` } })).text();
+    const exported = await (
+      await fetch(`${base}/exports/customers.csv?query=${p1}`, {
+        headers: { authorization: `Bearer ${await t.token('OWNER')}` },
+      })
+    ).text();
     expect((await post(exported)).body).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
     expect(await profile({ phone: p1 })).toEqual(corrected);
 
     // A merge adds both histories up, and recomputing from sales keeps them.
     const other = await profile({ phone: p2 });
-    await t.as('OWNER').ok(`mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { ... on Customer { id } } }`, { a: corrected.id, b: other.id });
+    await t
+      .as('OWNER')
+      .ok(`mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { ... on Customer { id } } }`, {
+        a: corrected.id,
+        b: other.id,
+      });
     const survivor = await profile({ id: corrected.id });
     expect(survivor).toMatchObject({
       visitCount: 15,

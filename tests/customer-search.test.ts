@@ -7,8 +7,18 @@ import { inSearchOrder, phoneNumbers, RECORD_SALE, uniqueId } from './helpers/qu
 // also covers names this file did not write.
 
 const FIELDS = 'id name phone email lastPurchaseAt member { code }';
-type Person = { id: string; name: string; phone: string | null; email: string | null; lastPurchaseAt: string | null; member: { code: string } | null };
-type Page = { pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null }; edges: { cursor: string; node: { id: string } }[] };
+type Person = {
+  id: string;
+  name: string;
+  phone: string | null;
+  email: string | null;
+  lastPurchaseAt: string | null;
+  member: { code: string } | null;
+};
+type Page = {
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  edges: { cursor: string; node: { id: string } }[];
+};
 
 const SEARCH = `query($f: CustomerFilter, $first: Int, $after: String, $last: Int, $before: String) {
   customers(filter: $f, first: $first, after: $after, last: $last, before: $before) {
@@ -24,8 +34,11 @@ function matches(p: Person, query: string) {
   const q = query.trim();
   const digits = q.replace(/\D/g, '');
   const phoneLike = digits.length >= 3 && digits === q.replace(/[\s-]/g, '');
-  const byPhone = phoneLike && p.phone !== null && (digits.length === 4 ? p.phone.endsWith(digits) : p.phone.includes(digits));
-  return p.name.toLowerCase().includes(q.toLowerCase()) || byPhone || p.member?.code === q || p.email === q.toLowerCase();
+  const byPhone =
+    phoneLike && p.phone !== null && (digits.length === 4 ? p.phone.endsWith(digits) : p.phone.includes(digits));
+  return (
+    p.name.toLowerCase().includes(q.toLowerCase()) || byPhone || p.member?.code === q || p.email === q.toLowerCase()
+  );
 }
 
 describe('customer search', () => {
@@ -38,34 +51,47 @@ describe('customer search', () => {
   beforeAll(async () => {
     t = await startTestApp({ seed: { customers: 40, sales: 150, days: 60 } });
     store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
-    await owner().ok(`mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "DR-001", quantity: 10000 }]) { __typename } }`, { s: store });
+    await owner().ok(
+      `mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "DR-001", quantity: 10000 }]) { __typename } }`,
+      { s: store },
+    );
   }, 120_000);
   afterAll(() => t?.close());
 
   async function create(name: string, input: { phone?: string | null; email?: string } = {}) {
-    const r = await owner().ok(`mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { __typename ... on Customer { id name phone } ... on UserError { errorCode message } } }`, {
-      input: { name, phone: input.phone === undefined ? freshPhone() : input.phone, email: input.email },
-    });
+    const r = await owner().ok(
+      `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { __typename ... on Customer { id name phone } ... on UserError { errorCode message } } }`,
+      {
+        input: { name, phone: input.phone === undefined ? freshPhone() : input.phone, email: input.email },
+      },
+    );
     expect(r.createCustomer.__typename, JSON.stringify(r.createCustomer)).toBe('Customer');
     return r.createCustomer as { id: string; name: string; phone: string | null };
   }
   async function enroll(id: string) {
-    const r = await owner().ok(`mutation($id: ID!) { enrollMember(input: { customerId: $id }) { __typename ... on Member { code } } }`, { id });
+    const r = await owner().ok(
+      `mutation($id: ID!) { enrollMember(input: { customerId: $id }) { __typename ... on Member { code } } }`,
+      { id },
+    );
     expect(r.enrollMember.__typename).toBe('Member');
     return r.enrollMember.code as string;
   }
   /** A sale for the customer `daysAgo` days ago, which becomes their last purchase if it is the latest. */
   async function buy(customerId: string, daysAgo: number) {
-    const r = await t.ok(RECORD_SALE, {
-      input: {
-        storeId: store,
-        externalId: uniqueId('SEARCH'),
-        customerId,
-        occurredAt: new Date(Date.now() - daysAgo * DAY).toISOString(),
-        lines: [{ sku: 'DR-001', quantity: 1, unitPrice: '3.00' }],
-        payments: [{ method: 'CASH', amount: '3.00' }],
+    const r = await t.ok(
+      RECORD_SALE,
+      {
+        input: {
+          storeId: store,
+          externalId: uniqueId('SEARCH'),
+          customerId,
+          occurredAt: new Date(Date.now() - daysAgo * DAY).toISOString(),
+          lines: [{ sku: 'DR-001', quantity: 1, unitPrice: '3.00' }],
+          payments: [{ method: 'CASH', amount: '3.00' }],
+        },
       },
-    }, { apiKey: t.posKey });
+      { apiKey: t.posKey },
+    );
     expect(r.recordSale.__typename, JSON.stringify(r.recordSale)).toBe('RecordSalePayload');
   }
   async function page(variables: Record<string, unknown>, role: 'OWNER' | 'MANAGER' = 'OWNER'): Promise<Page> {
@@ -88,7 +114,10 @@ describe('customer search', () => {
     const people: Person[] = [];
     let after: string | null = null;
     for (let n = 0; n < 100; n++) {
-      const r: any = await owner().ok(`query($after: String) { customers(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { ${FIELDS} } } } }`, { after });
+      const r: any = await owner().ok(
+        `query($after: String) { customers(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { ${FIELDS} } } } }`,
+        { after },
+      );
       people.push(...r.customers.edges.map((e: any) => e.node));
       if (!r.customers.pageInfo.hasNextPage) break;
       after = r.customers.pageInfo.endCursor;
@@ -96,22 +125,58 @@ describe('customer search', () => {
     return people;
   }
   /** The search for `query` lists exactly the matching customers, in search order. */
-  async function expectSearch(people: Person[], query: string, extra: (p: Person) => boolean = () => true, filter: object = {}) {
-    const expected = inSearchOrder(people.filter((p) => matches(p, query) && extra(p)), query).map((p) => p.id);
+  async function expectSearch(
+    people: Person[],
+    query: string,
+    extra: (p: Person) => boolean = () => true,
+    filter: object = {},
+  ) {
+    const expected = inSearchOrder(
+      people.filter((p) => matches(p, query) && extra(p)),
+      query,
+    ).map((p) => p.id);
     expect(await ids({ ...filter, query }), query).toEqual(expected);
     return expected;
   }
 
   it('finds 1- and 2-character Chinese fragments in any position, and only names that contain them', async () => {
-    const names = ['王芳', '王芳芳', '汪芳', '王小芳', '芳王', '李建国', '欧阳建国', '建国', '张建华', '国建', '王小小芳'];
+    const names = [
+      '王芳',
+      '王芳芳',
+      '汪芳',
+      '王小芳',
+      '芳王',
+      '李建国',
+      '欧阳建国',
+      '建国',
+      '张建华',
+      '国建',
+      '王小小芳',
+    ];
     const made = new Map<string, string>();
     for (const name of names) made.set(name, (await create(name)).id);
     const people = await everyone();
-    for (const fragment of ['芳', '王', '汪', '建国', '国建', '王芳', '芳王', '欧阳', '阳建', '小小', '王小芳', '欧阳建国']) {
+    for (const fragment of [
+      '芳',
+      '王',
+      '汪',
+      '建国',
+      '国建',
+      '王芳',
+      '芳王',
+      '欧阳',
+      '阳建',
+      '小小',
+      '王小芳',
+      '欧阳建国',
+    ]) {
       const found = await expectSearch(people, fragment);
       expect(found.length, fragment).toBeGreaterThan(0);
     }
-    const named = async (fragment: string) => (await ids({ query: fragment })).filter((id) => [...made.values()].includes(id)).map((id) => names.find((n) => made.get(n) === id));
+    const named = async (fragment: string) =>
+      (await ids({ query: fragment }))
+        .filter((id) => [...made.values()].includes(id))
+        .map((id) => names.find((n) => made.get(n) === id));
     // Spelled out, so the rule the expectations above are computed by is checked too.
     expect((await named('王芳')).sort()).toEqual(['王芳', '王芳芳'].sort());
     expect((await named('国建')).sort()).toEqual(['国建']);
@@ -122,10 +187,23 @@ describe('customer search', () => {
   });
 
   it('matches Latin letters whatever their case, and % and _ as plain characters', async () => {
-    for (const name of ['Alice Wang', 'ALICE LI', 'Malice', 'Bob wang', 'li_na', 'lixna', '五折%会员', '100% 满意', 'back\\slash']) await create(name);
+    for (const name of [
+      'Alice Wang',
+      'ALICE LI',
+      'Malice',
+      'Bob wang',
+      'li_na',
+      'lixna',
+      '五折%会员',
+      '100% 满意',
+      'back\\slash',
+    ])
+      await create(name);
     const people = await everyone();
-    for (const fragment of ['alice', 'ALICE', 'Wang', 'a', 'Li', 'e w', 'li_na', '%', '_', '五折%', '\\']) await expectSearch(people, fragment);
-    const names = async (q: string) => (await ids({ query: q })).map((id) => people.find((p) => p.id === id)!.name).sort();
+    for (const fragment of ['alice', 'ALICE', 'Wang', 'a', 'Li', 'e w', 'li_na', '%', '_', '五折%', '\\'])
+      await expectSearch(people, fragment);
+    const names = async (q: string) =>
+      (await ids({ query: q })).map((id) => people.find((p) => p.id === id)!.name).sort();
     expect(await names('alice')).toEqual(['ALICE LI', 'Alice Wang', 'Malice']);
     expect(await names('li_na')).toEqual(['li_na']);
     expect(await names('%')).toEqual(['100% 满意', '五折%会员']);
@@ -137,14 +215,26 @@ describe('customer search', () => {
     const code = await enroll(a.id);
     await create('号码测试二', { phone: freshPhone('4321') });
     const people = await everyone();
-    for (const q of ['4321', phone.slice(0, 3), phone.slice(3, 8), `${phone.slice(0, 3)} ${phone.slice(3, 7)} ${phone.slice(7)}`, phone, code, 'haoma@example.cn', '号码测试']) {
+    for (const q of [
+      '4321',
+      phone.slice(0, 3),
+      phone.slice(3, 8),
+      `${phone.slice(0, 3)} ${phone.slice(3, 7)} ${phone.slice(7)}`,
+      phone,
+      code,
+      'haoma@example.cn',
+      '号码测试',
+    ]) {
       await expectSearch(people, q);
     }
     expect((await ids({ query: phone }))[0]).toBe(a.id);
     expect((await ids({ query: code }))[0]).toBe(a.id);
     expect((await ids({ query: 'HAOMA@example.cn' }))[0]).toBe(a.id);
     // The whole name first, then the longer one.
-    expect((await ids({ query: '号码测试' })).slice(0, 2)).toEqual([a.id, people.find((p) => p.name === '号码测试二')!.id]);
+    expect((await ids({ query: '号码测试' })).slice(0, 2)).toEqual([
+      a.id,
+      people.find((p) => p.name === '号码测试二')!.id,
+    ]);
     // Longer than any name may be: still an e-mail address, and a long paste finds nobody.
     const longEmail = `${'very.long.mailbox.name.'.repeat(3)}x@example.cn`;
     expect(longEmail.length).toBeGreaterThan(60);
@@ -173,7 +263,10 @@ describe('customer search', () => {
     const mergedPhone = freshPhone('5151');
     const merged = await create('合并离开', { phone: mergedPhone, email: 'leaving@example.cn' });
     await enroll(merged.id);
-    const r = await owner().ok(`mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { __typename } }`, { a: survivor.id, b: merged.id });
+    const r = await owner().ok(
+      `mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { __typename } }`,
+      { a: survivor.id, b: merged.id },
+    );
     expect(r.mergeCustomers.__typename).toBe('Customer');
 
     for (const query of ['合并', '离开', '5151', mergedPhone, 'leaving@example.cn']) {
@@ -201,7 +294,11 @@ describe('customer search', () => {
       expect(expected).not.toContain(isMember ? guest.id : member.id);
     }
     for (const query of ['王', '芳', '过滤']) {
-      const { totalCount } = (await owner().ok(`query($q: String) { customers(first: 1, filter: { query: $q }) { totalCount } }`, { q: query })).customers;
+      const { totalCount } = (
+        await owner().ok(`query($q: String) { customers(first: 1, filter: { query: $q }) { totalCount } }`, {
+          q: query,
+        })
+      ).customers;
       expect(totalCount, query).toBe(people.filter((p) => matches(p, query)).length);
     }
   });
@@ -220,7 +317,9 @@ describe('customer search', () => {
 
     const cashier = t.as('CASHIER');
     const lookup = async (name: string, last4 = '6161') =>
-      ((await cashier.ok(LOOKUP, { last4, name })).memberLookup as { code: string; customer: { id: string } }[]).map((m) => m.customer.id);
+      ((await cashier.ok(LOOKUP, { last4, name })).memberLookup as { code: string; customer: { id: string } }[]).map(
+        (m) => m.customer.id,
+      );
     expect(await lookup('王')).toEqual([fang.id, jianguo.id]);
     expect(await lookup('建国')).toEqual([jianguo.id]);
     expect(await lookup('wang')).toEqual([lily.id]);
@@ -238,7 +337,10 @@ describe('customer search', () => {
       for (let i = 0; i < 13; i++) made.push(await create(i % 5 === 0 ? '翻页' : `翻页${i}号`));
       // Distinct days, so that the order is decided by the last purchase, not by chance.
       for (const [i, c] of made.entries()) if (i % 3 !== 2) await buy(c.id, 40 - i * 2);
-      expected = inSearchOrder((await everyone()).filter((p) => p.name.includes('翻页')), '翻页').map((p) => p.id);
+      expected = inSearchOrder(
+        (await everyone()).filter((p) => p.name.includes('翻页')),
+        '翻页',
+      ).map((p) => p.id);
       expect(expected).toHaveLength(13);
     }, 60_000);
 
@@ -299,7 +401,11 @@ describe('customer search', () => {
       ];
       for (const [variables, errorCode, field] of cases) {
         const r = await owner().gql(SEARCH, variables);
-        expect(r.errors?.[0]?.extensions, JSON.stringify(variables)).toEqual({ code: 'BAD_USER_INPUT', errorCode, field });
+        expect(r.errors?.[0]?.extensions, JSON.stringify(variables)).toEqual({
+          code: 'BAD_USER_INPUT',
+          errorCode,
+          field,
+        });
       }
     });
   });

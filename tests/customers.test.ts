@@ -58,10 +58,13 @@ describe('customers', () => {
   beforeAll(async () => {
     t = await startTestApp({ seed: { customers: 60, sales: 400, days: 90 } });
     store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
-    await owner().ok(`mutation($s: ID!, $lines: [StockLineInput!]!) { adjustStock(storeId: $s, type: RECEIPT, lines: $lines) { __typename } }`, {
-      s: store,
-      lines: ['DR-001', 'DR-002', 'SN-001', 'MB-005', 'DH-004', 'BT-004'].map((sku) => ({ sku, quantity: 10_000 })),
-    });
+    await owner().ok(
+      `mutation($s: ID!, $lines: [StockLineInput!]!) { adjustStock(storeId: $s, type: RECEIPT, lines: $lines) { __typename } }`,
+      {
+        s: store,
+        lines: ['DR-001', 'DR-002', 'SN-001', 'MB-005', 'DH-004', 'BT-004'].map((sku) => ({ sku, quantity: 10_000 })),
+      },
+    );
   }, 120_000);
   afterAll(() => t?.close());
 
@@ -92,15 +95,37 @@ describe('customers', () => {
   ) {
     const total = lines.reduce((s, l) => s + cents(l.unitPrice) * l.quantity, 0);
     const half = Math.floor(total / 2);
-    const payments = options.split && half > 0
-      ? [{ method: 'CASH', amount: money(half) }, { method: 'WECHAT_PAY', amount: money(total - half) }]
-      : [{ method: 'ALIPAY', amount: money(total) }];
-    const r = await t.ok(RECORD_SALE, {
-      input: { storeId: store, externalId: uniqueId('CUST'), ...who, lines, payments, ...(options.occurredAt ? { occurredAt: options.occurredAt.toISOString() } : {}) },
-    }, { apiKey: t.posKey });
+    const payments =
+      options.split && half > 0
+        ? [
+            { method: 'CASH', amount: money(half) },
+            { method: 'WECHAT_PAY', amount: money(total - half) },
+          ]
+        : [{ method: 'ALIPAY', amount: money(total) }];
+    const r = await t.ok(
+      RECORD_SALE,
+      {
+        input: {
+          storeId: store,
+          externalId: uniqueId('CUST'),
+          ...who,
+          lines,
+          payments,
+          ...(options.occurredAt ? { occurredAt: options.occurredAt.toISOString() } : {}),
+        },
+      },
+      { apiKey: t.posKey },
+    );
     expect(r.recordSale.__typename, JSON.stringify(r.recordSale)).toBe('RecordSalePayload');
     expect(r.recordSale.sale.total).toBe(money(total));
-    return r.recordSale.sale as { id: string; total: string; member: { code: string } | null; customer: { id: string } | null; lines: unknown[]; payments: unknown[] };
+    return r.recordSale.sale as {
+      id: string;
+      total: string;
+      member: { code: string } | null;
+      customer: { id: string } | null;
+      lines: unknown[];
+      payments: unknown[];
+    };
   }
 
   async function profile(id: string) {
@@ -113,7 +138,10 @@ describe('customers', () => {
     let after: string | null = null;
     let total = 0;
     for (let page = 0; page < 50; page++) {
-      const r: any = await owner().ok(`query($after: String) { customers(first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { ${SEARCH_FIELDS} } } } }`, { after });
+      const r: any = await owner().ok(
+        `query($after: String) { customers(first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { ${SEARCH_FIELDS} } } } }`,
+        { after },
+      );
       total = r.customers.totalCount;
       people.push(...r.customers.edges.map((e: any) => e.node));
       if (!r.customers.pageInfo.hasNextPage) break;
@@ -149,11 +177,17 @@ describe('customers', () => {
       await interact(c.id, 'NOTE', `${name}：偏好晚上到店`);
       const recorded = [];
       for (let i = 0; i < sales; i++) {
-        recorded.push(await record({ memberCode: code }, [
-          { sku: 'DR-001', quantity: 1 + i, unitPrice: '2.00' },
-          { sku: 'SN-001', quantity: 1, unitPrice: '89.00' },
-          ...(i % 2 ? [{ sku: 'BT-004', quantity: 1, unitPrice: '89.00' }] : []),
-        ], { split: true }));
+        recorded.push(
+          await record(
+            { memberCode: code },
+            [
+              { sku: 'DR-001', quantity: 1 + i, unitPrice: '2.00' },
+              { sku: 'SN-001', quantity: 1, unitPrice: '89.00' },
+              ...(i % 2 ? [{ sku: 'BT-004', quantity: 1, unitPrice: '89.00' }] : []),
+            ],
+            { split: true },
+          ),
+        );
       }
       return { ...c, code, recorded };
     }
@@ -195,7 +229,11 @@ describe('customers', () => {
       expect(nodes.filter((n: any) => n.sales.edges.length > 1).length).toBeGreaterThan(10);
       expect(nodes.filter((n: any) => n.interactions.some((i: any) => i.staff)).length).toBeGreaterThan(5);
       expect(nodes.filter((n: any) => n.member).length).toBeGreaterThan(10);
-      expect(nodes.flatMap((n: any) => n.sales.edges).every((e: any) => e.node.lines.length > 0 && e.node.payments.length > 0 && e.node.store.name)).toBe(true);
+      expect(
+        nodes
+          .flatMap((n: any) => n.sales.edges)
+          .every((e: any) => e.node.lines.length > 0 && e.node.payments.length > 0 && e.node.store.name),
+      ).toBe(true);
 
       expect(fifty.statements).toBe(one.statements);
       expect(one.statements).toBeLessThanOrEqual(12);
@@ -214,7 +252,9 @@ describe('customers', () => {
       console.info(`single 360° view: ${s.statements} statements (1 sale), ${b.statements} (6 sales)`);
       expect(s.customer.sales.totalCount).toBe(1);
       expect(b.customer.sales.totalCount).toBe(6);
-      expect(b.customer.sales.edges.map((e: any) => e.node.total)).toEqual([...big.recorded].reverse().map((x) => x.total));
+      expect(b.customer.sales.edges.map((e: any) => e.node.total)).toEqual(
+        [...big.recorded].reverse().map((x) => x.total),
+      );
       expect(b.customer.lifetimeSpend).toBe(money(big.recorded.reduce((sum, x) => sum + cents(x.total), 0)));
       expect(b.customer.visitCount).toBe(6);
       expect(b.statements).toBe(s.statements);
@@ -253,15 +293,30 @@ describe('customers', () => {
   describe('createCustomer', () => {
     it('normalises a formatted phone to its 11 digits and finds the customer by it', async () => {
       const r = await owner().ok(CREATE, {
-        input: { name: ' 刘晓梅 ', phone: '+86 139-1234-5678', tags: ['母婴', '母婴', ' 会员日 '], consents: [{ channel: 'SMS', granted: true }] },
+        input: {
+          name: ' 刘晓梅 ',
+          phone: '+86 139-1234-5678',
+          tags: ['母婴', '母婴', ' 会员日 '],
+          consents: [{ channel: 'SMS', granted: true }],
+        },
       });
-      expect(r.createCustomer).toMatchObject({ __typename: 'Customer', name: '刘晓梅', phone: '13912345678', tags: ['母婴', '会员日'], consents: [{ channel: 'SMS', granted: true }] });
+      expect(r.createCustomer).toMatchObject({
+        __typename: 'Customer',
+        name: '刘晓梅',
+        phone: '13912345678',
+        tags: ['母婴', '会员日'],
+        consents: [{ channel: 'SMS', granted: true }],
+      });
       // Stored normalised: the plain number, and other spellings of it, find the same customer.
       for (const spelling of ['13912345678', '0086 139 1234 5678', '139-1234-5678']) {
-        expect((await owner().ok(`query($p: String!) { customer(phone: $p) { id phone } }`, { p: spelling })).customer).toEqual({ id: r.createCustomer.id, phone: '13912345678' });
+        expect(
+          (await owner().ok(`query($p: String!) { customer(phone: $p) { id phone } }`, { p: spelling })).customer,
+        ).toEqual({ id: r.createCustomer.id, phone: '13912345678' });
       }
       // …and its last four digits were kept for the counter look-up.
-      const last4 = await owner().ok(`{ customers(first: 100, filter: { phoneLast4: "5678" }) { edges { node { id } } } }`);
+      const last4 = await owner().ok(
+        `{ customers(first: 100, filter: { phoneLast4: "5678" }) { edges { node { id } } } }`,
+      );
       expect(last4.customers.edges.map((e: any) => e.node.id)).toContain(r.createCustomer.id);
     });
 
@@ -295,26 +350,54 @@ describe('customers', () => {
       const before = await customerCount();
       const spaced = `+86 ${phone.slice(0, 3)} ${phone.slice(3, 7)} ${phone.slice(7)}`;
       const dup = await owner().ok(CREATE, { input: { name: '李四（重复）', phone: spaced } });
-      expect(dup.createCustomer).toMatchObject({ __typename: 'ConflictError', errorCode: 'DUPLICATE_PHONE', field: ['input', 'phone'] });
+      expect(dup.createCustomer).toMatchObject({
+        __typename: 'ConflictError',
+        errorCode: 'DUPLICATE_PHONE',
+        field: ['input', 'phone'],
+      });
       expect(dup.createCustomer.message).toContain(phone);
       expect(await customerCount()).toBe(before);
-      expect((await owner().ok(`query($p: String!) { customer(phone: $p) { id name } }`, { p: phone })).customer).toEqual({ id: first.id, name: '李四' });
+      expect(
+        (await owner().ok(`query($p: String!) { customer(phone: $p) { id name } }`, { p: phone })).customer,
+      ).toEqual({ id: first.id, name: '李四' });
     });
 
     it('keeps channel identities unique across customers, and a refused create leaves nothing behind', async () => {
       const tmall = uniqueId('tmall');
       const wx = uniqueId('wx');
-      const first = await create({ name: '王芳', phone: freshPhone(), identities: [{ channel: 'ECOMMERCE', externalId: tmall }, { channel: 'WECHAT', externalId: wx }] });
-      expect(sorted((first as any).identities.map((i: any) => `${i.channel}:${i.externalId}`))).toEqual(sorted([`ECOMMERCE:${tmall}`, `WECHAT:${wx}`]));
+      const first = await create({
+        name: '王芳',
+        phone: freshPhone(),
+        identities: [
+          { channel: 'ECOMMERCE', externalId: tmall },
+          { channel: 'WECHAT', externalId: wx },
+        ],
+      });
+      expect(sorted((first as any).identities.map((i: any) => `${i.channel}:${i.externalId}`))).toEqual(
+        sorted([`ECOMMERCE:${tmall}`, `WECHAT:${wx}`]),
+      );
 
       const before = await customerCount();
       const phone = freshPhone();
       const mp = uniqueId('mp');
       // The first identity is new and would be written before the second one collides.
       const clash = await owner().ok(CREATE, {
-        input: { name: '王五', phone, tags: ['新客'], consents: [{ channel: 'SMS', granted: true }], identities: [{ channel: 'MINI_PROGRAM', externalId: mp }, { channel: 'ECOMMERCE', externalId: ` ${tmall} ` }] },
+        input: {
+          name: '王五',
+          phone,
+          tags: ['新客'],
+          consents: [{ channel: 'SMS', granted: true }],
+          identities: [
+            { channel: 'MINI_PROGRAM', externalId: mp },
+            { channel: 'ECOMMERCE', externalId: ` ${tmall} ` },
+          ],
+        },
       });
-      expect(clash.createCustomer).toMatchObject({ __typename: 'ConflictError', errorCode: 'DUPLICATE_IDENTITY', field: ['input', 'identities', '1'] });
+      expect(clash.createCustomer).toMatchObject({
+        __typename: 'ConflictError',
+        errorCode: 'DUPLICATE_IDENTITY',
+        field: ['input', 'identities', '1'],
+      });
       expect(clash.createCustomer.message).toContain(tmall);
 
       // Nothing half-written: no customer, no phone taken, and the first identity is still free.
@@ -329,8 +412,15 @@ describe('customers', () => {
       const other = await create({ name: '赵六', identities: [{ channel: 'WEB', externalId: tmall }] });
       expect((other as any).identities).toEqual([{ channel: 'WEB', externalId: tmall }]);
       // Adding someone else's identity later is refused the same way, and changes nothing.
-      const update = await owner().ok(UPDATE, { id: other.id, input: { identities: [{ channel: 'WECHAT', externalId: wx }] } });
-      expect(update.updateCustomer).toEqual({ __typename: 'ConflictError', errorCode: 'DUPLICATE_IDENTITY', field: ['input', 'identities', '0'] });
+      const update = await owner().ok(UPDATE, {
+        id: other.id,
+        input: { identities: [{ channel: 'WECHAT', externalId: wx }] },
+      });
+      expect(update.updateCustomer).toEqual({
+        __typename: 'ConflictError',
+        errorCode: 'DUPLICATE_IDENTITY',
+        field: ['input', 'identities', '0'],
+      });
       expect((await profile(other.id)).identities).toEqual([{ channel: 'WEB', externalId: tmall }]);
     });
   });
@@ -340,11 +430,17 @@ describe('customers', () => {
       const phone = freshPhone();
       const c = await create({ name: '欧阳娜娜', phone });
       const code = await enroll(c.id, `VIP-${process.pid}-1`);
-      const byId = await owner().ok(`query($id: ID!) { customer(id: $id) { id name phone member { code } } }`, { id: c.id });
+      const byId = await owner().ok(`query($id: ID!) { customer(id: $id) { id name phone member { code } } }`, {
+        id: c.id,
+      });
       expect(byId.customer).toEqual({ id: c.id, name: '欧阳娜娜', phone, member: { code } });
       const dashed = `${phone.slice(0, 3)}-${phone.slice(3, 7)}-${phone.slice(7)}`;
-      expect((await owner().ok(`query($p: String!) { customer(phone: $p) { id } }`, { p: dashed })).customer).toEqual({ id: c.id });
-      expect((await owner().ok(`query($m: String!) { customer(memberCode: $m) { id } }`, { m: ` ${code} ` })).customer).toEqual({ id: c.id });
+      expect((await owner().ok(`query($p: String!) { customer(phone: $p) { id } }`, { p: dashed })).customer).toEqual({
+        id: c.id,
+      });
+      expect(
+        (await owner().ok(`query($m: String!) { customer(memberCode: $m) { id } }`, { m: ` ${code} ` })).customer,
+      ).toEqual({ id: c.id });
       // Unknown or unusable keys find nobody rather than failing.
       expect((await owner().ok(`{ customer(phone: "13100000000") { id } }`)).customer).toBeNull();
       expect((await owner().ok(`{ customer(phone: "12345") { id } }`)).customer).toBeNull();
@@ -365,10 +461,14 @@ describe('customers', () => {
 
       const cashier = t.as('CASHIER');
       const q = `query($code: String, $phone: String, $last4: String, $name: String) { memberLookup(code: $code, phone: $phone, phoneLast4: $last4, name: $name) { code status customer { id name } } }`;
-      expect((await cashier.ok(q, { code: codeA })).memberLookup).toEqual([{ code: codeA, status: 'ACTIVE', customer: { id: a.id, name: a.name } }]);
+      expect((await cashier.ok(q, { code: codeA })).memberLookup).toEqual([
+        { code: codeA, status: 'ACTIVE', customer: { id: a.id, name: a.name } },
+      ]);
       expect((await cashier.ok(q, { code: 'NO-SUCH-CARD' })).memberLookup).toEqual([]);
       const spelled = `+86 ${b.phone!.slice(0, 3)} ${b.phone!.slice(3)}`;
-      expect((await cashier.ok(q, { phone: spelled })).memberLookup).toEqual([{ code: codeB, status: 'ACTIVE', customer: { id: b.id, name: b.name } }]);
+      expect((await cashier.ok(q, { phone: spelled })).memberLookup).toEqual([
+        { code: codeB, status: 'ACTIVE', customer: { id: b.id, name: b.name } },
+      ]);
       expect((await cashier.ok(q, { phone: notMember.phone })).memberLookup).toEqual([]);
 
       const one = await cashier.ok(q, { last4: '7777', name: `林一${tag}` });
@@ -378,23 +478,39 @@ describe('customers', () => {
       expect(sorted(several.memberLookup.map((m: any) => m.code))).toEqual(sorted([codeA, codeB]));
       expect((await cashier.ok(q, { last4: '7778', name: '测试林' })).memberLookup).toEqual([]);
       // The name is matched literally: a LIKE wildcard typed at the till does not stand for any name.
-      for (const wildcard of ['%', '_', '__']) expect((await cashier.ok(q, { last4: '7777', name: wildcard })).memberLookup, wildcard).toEqual([]);
+      for (const wildcard of ['%', '_', '__'])
+        expect((await cashier.ok(q, { last4: '7777', name: wildcard })).memberLookup, wildcard).toEqual([]);
     });
 
     it('memberLookup without enough to go on is a typed BAD_USER_INPUT error naming the argument', async () => {
       const cashier = t.as('CASHIER');
       const q = `query($code: String, $phone: String, $last4: String, $name: String) { memberLookup(code: $code, phone: $phone, phoneLast4: $last4, name: $name) { code } }`;
-      for (const args of [{}, { last4: '1234' }, { name: '娜娜' }, { last4: '12a4', name: '娜娜' }, { last4: '123', name: '娜娜' }, { code: '  ', last4: '1234', name: ' ' }]) {
+      for (const args of [
+        {},
+        { last4: '1234' },
+        { name: '娜娜' },
+        { last4: '12a4', name: '娜娜' },
+        { last4: '123', name: '娜娜' },
+        { code: '  ', last4: '1234', name: ' ' },
+      ]) {
         const r = await cashier.gql(q, args);
         expect(r.data?.memberLookup ?? null, JSON.stringify(args)).toBeNull();
         expect(r.errors, JSON.stringify(args)).toHaveLength(1);
-        expect(r.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', errorCode: 'INVALID_INPUT', field: ['phoneLast4'] });
+        expect(r.errors![0]!.extensions).toEqual({
+          code: 'BAD_USER_INPUT',
+          errorCode: 'INVALID_INPUT',
+          field: ['phoneLast4'],
+        });
         expect(r.errors![0]!.message).toMatch(/^输入有误：/);
       }
       const en = await cashier.gql(q, { last4: '1234' }, { locale: 'en' });
       expect(en.errors![0]!.message).toMatch(/^Invalid input: /);
       const badPhone = await cashier.gql(q, { phone: '12345' });
-      expect(badPhone.errors![0]!.extensions).toEqual({ code: 'BAD_USER_INPUT', errorCode: 'INVALID_PHONE', field: ['phone'] });
+      expect(badPhone.errors![0]!.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        errorCode: 'INVALID_PHONE',
+        field: ['phone'],
+      });
       expect(badPhone.errors![0]!.message).toBe('手机号格式不正确，应为 11 位中国大陆手机号');
     });
   });
@@ -416,20 +532,41 @@ describe('customers', () => {
         phone: freshPhone(),
         email: `${uniqueId('dup').toLowerCase()}@example.cn`,
         tags: ['母婴', '美妆'],
-        identities: [{ channel: 'MINI_PROGRAM', externalId: uniqueId('mp') }, { channel: 'ECOMMERCE', externalId: uniqueId('tmall') }],
+        identities: [
+          { channel: 'MINI_PROGRAM', externalId: uniqueId('mp') },
+          { channel: 'ECOMMERCE', externalId: uniqueId('tmall') },
+        ],
       });
       const survivorCode = members.survivor ? await enroll(survivor.id) : null;
       const mergedCode = members.merged ? await enroll(merged.id) : null;
       const who = (c: { id: string }, code: string | null) => (code ? { memberCode: code } : { customerId: c.id });
 
       // Sales at different times, so first/last purchase come from different records.
-      await record(who(survivor, survivorCode), [{ sku: 'DR-001', quantity: 3, unitPrice: '2.00' }], { occurredAt: new Date(now - 10 * DAY) });
-      await record(who(survivor, survivorCode), [{ sku: 'SN-001', quantity: 1, unitPrice: '89.00' }, { sku: 'DR-002', quantity: 2, unitPrice: '5.50' }], { occurredAt: new Date(now - 3 * DAY) });
-      const refunded = await record(who(merged, mergedCode), [{ sku: 'MB-005', quantity: 2, unitPrice: '39.90' }], { occurredAt: new Date(now - 20 * DAY) });
-      await record(who(merged, mergedCode), [{ sku: 'BT-004', quantity: 1, unitPrice: '89.00' }], { occurredAt: new Date(now - 1 * DAY), split: true });
-      await record(who(merged, mergedCode), [{ sku: 'DH-004', quantity: 1, unitPrice: '29.90' }], { occurredAt: new Date(now - 5 * DAY) });
+      await record(who(survivor, survivorCode), [{ sku: 'DR-001', quantity: 3, unitPrice: '2.00' }], {
+        occurredAt: new Date(now - 10 * DAY),
+      });
+      await record(
+        who(survivor, survivorCode),
+        [
+          { sku: 'SN-001', quantity: 1, unitPrice: '89.00' },
+          { sku: 'DR-002', quantity: 2, unitPrice: '5.50' },
+        ],
+        { occurredAt: new Date(now - 3 * DAY) },
+      );
+      const refunded = await record(who(merged, mergedCode), [{ sku: 'MB-005', quantity: 2, unitPrice: '39.90' }], {
+        occurredAt: new Date(now - 20 * DAY),
+      });
+      await record(who(merged, mergedCode), [{ sku: 'BT-004', quantity: 1, unitPrice: '89.00' }], {
+        occurredAt: new Date(now - 1 * DAY),
+        split: true,
+      });
+      await record(who(merged, mergedCode), [{ sku: 'DH-004', quantity: 1, unitPrice: '29.90' }], {
+        occurredAt: new Date(now - 5 * DAY),
+      });
       // A partial refund: lifetime spend is net of it, before and after the merge.
-      const refund = await t.as('MANAGER').ok(REFUND_SALE, { saleId: refunded.id, externalId: uniqueId('R'), lines: [{ lineNo: 1, quantity: 1 }] });
+      const refund = await t
+        .as('MANAGER')
+        .ok(REFUND_SALE, { saleId: refunded.id, externalId: uniqueId('R'), lines: [{ lineNo: 1, quantity: 1 }] });
       expect(refund.refundSale.__typename).toBe('RefundSalePayload');
 
       await interact(survivor.id, 'CALL', '电话回访：满意');
@@ -448,8 +585,12 @@ describe('customers', () => {
       // The figures agree with the sales the survivor now has.
       const saleNodes = after.sales.edges.map((e: any) => e.node);
       expect(after.sales.totalCount).toBe(a.sales.totalCount + b.sales.totalCount);
-      expect(sorted(saleNodes.map((s: any) => s.id))).toEqual(sorted([...a.sales.edges, ...b.sales.edges].map((e: any) => e.node.id)));
-      expect(after.lifetimeSpend).toBe(money(saleNodes.reduce((s: number, n: any) => s + cents(n.total) - cents(n.refundedTotal), 0)));
+      expect(sorted(saleNodes.map((s: any) => s.id))).toEqual(
+        sorted([...a.sales.edges, ...b.sales.edges].map((e: any) => e.node.id)),
+      );
+      expect(after.lifetimeSpend).toBe(
+        money(saleNodes.reduce((s: number, n: any) => s + cents(n.total) - cents(n.refundedTotal), 0)),
+      );
       // Interactions: all of both, plus one merge note naming the merged record.
       const beforeIds = [...a.interactions, ...b.interactions].map((i: any) => i.id);
       expect(after.interactions).toHaveLength(beforeIds.length + 1);
@@ -476,24 +617,40 @@ describe('customers', () => {
       expect(b.member).toEqual({ code: mergedCode, status: 'ACTIVE' });
       const countBefore = await customerCount();
 
-      expect((await owner().ok(MERGE, { a: survivor.id, b: merged.id })).mergeCustomers).toEqual({ __typename: 'Customer', id: survivor.id });
+      expect((await owner().ok(MERGE, { a: survivor.id, b: merged.id })).mergeCustomers).toEqual({
+        __typename: 'Customer',
+        id: survivor.id,
+      });
       const after = await profile(survivor.id);
       expectMergedProfile(after, a, b);
       expect(after.member).toEqual({ code: mergedCode, status: 'ACTIVE' });
       // Sales made with the card still name it.
-      for (const e of after.sales.edges.filter((e: any) => b.sales.edges.some((x: any) => x.node.id === e.node.id))) expect(e.node.member).toEqual({ code: mergedCode });
+      for (const e of after.sales.edges.filter((e: any) => b.sales.edges.some((x: any) => x.node.id === e.node.id)))
+        expect(e.node.member).toEqual({ code: mergedCode });
 
       // The merged id still resolves, to the survivor; lookups by the card find the survivor too.
       expect(await profile(merged.id)).toEqual(after);
-      expect((await owner().ok(`query($m: String!) { customer(memberCode: $m) { id } }`, { m: mergedCode })).customer).toEqual({ id: survivor.id });
-      expect((await t.as('CASHIER').ok(`query($p: String!) { memberLookup(phone: $p) { code customer { id } } }`, { p: survivor.phone })).memberLookup).toEqual([
-        { code: mergedCode, customer: { id: survivor.id } },
-      ]);
+      expect(
+        (await owner().ok(`query($m: String!) { customer(memberCode: $m) { id } }`, { m: mergedCode })).customer,
+      ).toEqual({ id: survivor.id });
+      expect(
+        (
+          await t
+            .as('CASHIER')
+            .ok(`query($p: String!) { memberLookup(phone: $p) { code customer { id } } }`, { p: survivor.phone })
+        ).memberLookup,
+      ).toEqual([{ code: mergedCode, customer: { id: survivor.id } }]);
       // The merged record is gone from search, by name, by phone and in the full list; the count drops by one.
       expect(await customerCount()).toBe(countBefore - 1);
-      const byName = await owner().ok(`query($q: String!) { customers(first: 100, filter: { query: $q }) { edges { node { id } } } }`, { q: '合并测试' });
+      const byName = await owner().ok(
+        `query($q: String!) { customers(first: 100, filter: { query: $q }) { edges { node { id } } } }`,
+        { q: '合并测试' },
+      );
       expect(byName.customers.edges.map((e: any) => e.node.id)).toEqual([survivor.id]);
-      const byPhone = await owner().ok(`query($q: String!) { customers(first: 100, filter: { query: $q }) { edges { node { id } } } }`, { q: merged.phone });
+      const byPhone = await owner().ok(
+        `query($q: String!) { customers(first: 100, filter: { query: $q }) { edges { node { id } } } }`,
+        { q: merged.phone },
+      );
       expect(byPhone.customers.edges).toEqual([]);
       expect((await everyone()).map((p) => p.id)).not.toContain(merged.id);
 
@@ -507,19 +664,28 @@ describe('customers', () => {
     });
 
     it('both members: the survivor keeps its card, the other is cancelled and its sales count for the surviving card', async () => {
-      const { survivor, merged, survivorCode, mergedCode } = await duplicates('双卡测试', { survivor: true, merged: true });
+      const { survivor, merged, survivorCode, mergedCode } = await duplicates('双卡测试', {
+        survivor: true,
+        merged: true,
+      });
       const a = await profile(survivor.id);
       const b = await profile(merged.id);
       const cashierMerge = await t.as('CASHIER').gql(MERGE, { a: survivor.id, b: merged.id });
       expect(cashierMerge.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       expect(await profile(merged.id)).toEqual(b);
 
-      expect((await t.as('MANAGER').ok(MERGE, { a: survivor.id, b: merged.id })).mergeCustomers).toEqual({ __typename: 'Customer', id: survivor.id });
+      expect((await t.as('MANAGER').ok(MERGE, { a: survivor.id, b: merged.id })).mergeCustomers).toEqual({
+        __typename: 'Customer',
+        id: survivor.id,
+      });
       const after = await profile(survivor.id);
       expectMergedProfile(after, a, b);
       expect(after.member).toEqual({ code: survivorCode, status: 'ACTIVE' });
       expect(after.sales.edges.every((e: any) => e.node.member?.code === survivorCode)).toBe(true);
-      const old = await owner().ok(`query($c: String!) { memberLookup(code: $c) { status } customer(memberCode: $c) { id } }`, { c: mergedCode });
+      const old = await owner().ok(
+        `query($c: String!) { memberLookup(code: $c) { status } customer(memberCode: $c) { id } }`,
+        { c: mergedCode },
+      );
       expect(old).toEqual({ memberLookup: [{ status: 'CANCELLED' }], customer: { id: survivor.id } });
       // A till that still scans the cancelled card: the sale counts for the survivor's card.
       const scanned = await record({ memberCode: mergedCode! }, [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }]);
@@ -533,20 +699,34 @@ describe('customers', () => {
       await record({ customerId: b.id }, [{ sku: 'DR-002', quantity: 1, unitPrice: '5.50' }]);
 
       const self = await owner().ok(MERGE, { a: a.id, b: a.id });
-      expect(self.mergeCustomers).toMatchObject({ __typename: 'InvalidInputError', errorCode: 'MERGE_SAME_CUSTOMER', field: ['mergedId'] });
+      expect(self.mergeCustomers).toMatchObject({
+        __typename: 'InvalidInputError',
+        errorCode: 'MERGE_SAME_CUSTOMER',
+        field: ['mergedId'],
+      });
       expect(self.mergeCustomers.message).toBe('不能将顾客与自身合并');
 
       await owner().ok(MERGE, { a: a.id, b: b.id });
       const settled = await profile(a.id);
       const cBefore = await profile(c.id);
 
-      for (const [survivorId, mergedId] of [[a.id, b.id], [c.id, b.id]]) {
+      for (const [survivorId, mergedId] of [
+        [a.id, b.id],
+        [c.id, b.id],
+      ]) {
         const again = await owner().ok(MERGE, { a: survivorId, b: mergedId });
-        expect(again.mergeCustomers).toMatchObject({ __typename: 'InvalidStateError', errorCode: 'CUSTOMER_MERGED', field: ['mergedId'] });
+        expect(again.mergeCustomers).toMatchObject({
+          __typename: 'InvalidStateError',
+          errorCode: 'CUSTOMER_MERGED',
+          field: ['mergedId'],
+        });
       }
       // The old id names the survivor, so "merge a into b" is a merge into itself.
       const viaOldId = await owner().ok(MERGE, { a: b.id, b: a.id });
-      expect(viaOldId.mergeCustomers).toMatchObject({ __typename: 'InvalidInputError', errorCode: 'MERGE_SAME_CUSTOMER' });
+      expect(viaOldId.mergeCustomers).toMatchObject({
+        __typename: 'InvalidInputError',
+        errorCode: 'MERGE_SAME_CUSTOMER',
+      });
       // Nothing changed: no extra merge note, no sales moved, figures as they were.
       expect(await profile(a.id)).toEqual(settled);
       expect(await profile(c.id)).toEqual(cBefore);
@@ -598,7 +778,10 @@ describe('customers', () => {
       const found: string[] = [];
       let after: string | null = null;
       for (let page = 0; page < 50; page++) {
-        const r: any = await owner().ok(`query($f: CustomerFilter, $after: String) { customers(first: 100, after: $after, filter: $f) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`, { f: filter, after });
+        const r: any = await owner().ok(
+          `query($f: CustomerFilter, $after: String) { customers(first: 100, after: $after, filter: $f) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`,
+          { f: filter, after },
+        );
         found.push(...r.customers.edges.map((e: any) => e.node.id));
         if (!r.customers.pageInfo.hasNextPage) break;
         after = r.customers.pageInfo.endCursor;
@@ -617,7 +800,9 @@ describe('customers', () => {
        * `query` in its own order), and actually narrows the list.
        */
       const check = async (filter: { query?: string; [key: string]: unknown }, pred: (p: Person) => boolean) => {
-        const expected = filter.query ? inSearchOrder(people.filter(pred), filter.query).map((p) => p.id) : expectIds(pred);
+        const expected = filter.query
+          ? inSearchOrder(people.filter(pred), filter.query).map((p) => p.id)
+          : expectIds(pred);
         expect(expected.length, JSON.stringify(filter)).toBeGreaterThan(0);
         expect(expected.length, JSON.stringify(filter)).toBeLessThan(people.length);
         expect(await ids(filter), JSON.stringify(filter)).toEqual(expected);
@@ -632,15 +817,19 @@ describe('customers', () => {
       await check({ query: someone.name }, (p) => p.name.includes(someone.name));
       expect(await ids({ query: 'alice' })).toEqual([latin.id]);
       // A fragment is literal text: % and _ are not wildcards, nor is a backslash an escape.
-      for (const fragment of ['%', '_', 'li_na', '五折%', '\\']) await check({ query: fragment }, (p) => p.name.toLowerCase().includes(fragment.toLowerCase()));
+      for (const fragment of ['%', '_', 'li_na', '五折%', '\\'])
+        await check({ query: fragment }, (p) => p.name.toLowerCase().includes(fragment.toLowerCase()));
       const fragment = someone.phone!.slice(2, 8);
       await check({ query: fragment }, (p) => Boolean(p.phone?.includes(fragment)));
-      await check({ query: `${fragment.slice(0, 3)}-${fragment.slice(3)}` }, (p) => Boolean(p.phone?.includes(fragment)));
+      await check({ query: `${fragment.slice(0, 3)}-${fragment.slice(3)}` }, (p) =>
+        Boolean(p.phone?.includes(fragment)),
+      );
       const last4 = someone.phone!.slice(-4);
       await check({ phoneLast4: last4 }, (p) => Boolean(p.phone?.endsWith(last4)));
       await check({ query: last4 }, (p) => Boolean(p.phone?.endsWith(last4)));
       await check({ tag }, (p) => p.tags.includes(tag));
-      for (const channel of [...new Set(people.map((p) => p.sourceChannel))]) await check({ channel }, (p) => p.sourceChannel === channel);
+      for (const channel of [...new Set(people.map((p) => p.sourceChannel))])
+        await check({ channel }, (p) => p.sourceChannel === channel);
       await check({ isMember: true }, (p) => p.member !== null);
       await check({ isMember: false }, (p) => p.member === null);
       await check({ tag, isMember: true }, (p) => p.tags.includes(tag) && p.member !== null);
@@ -654,7 +843,8 @@ describe('customers', () => {
       expect(times.length).toBeGreaterThan(10);
       const from = times[Math.floor(times.length / 4)]!;
       const to = times[Math.floor((times.length * 3) / 4)]!;
-      const expectIds = (pred: (at: string) => boolean) => people.filter((p) => p.lastPurchaseAt && pred(p.lastPurchaseAt)).map((p) => p.id);
+      const expectIds = (pred: (at: string) => boolean) =>
+        people.filter((p) => p.lastPurchaseAt && pred(p.lastPurchaseAt)).map((p) => p.id);
 
       const window = await ids({ lastPurchaseFrom: from, lastPurchaseTo: to });
       expect(window).toEqual(expectIds((at) => at >= from && at < to));
@@ -667,7 +857,10 @@ describe('customers', () => {
     it('pages with keyset cursors: every result exactly once, even when customers are added meanwhile', async () => {
       // Members and non-members: together every customer, each set small enough for one page of 100.
       for (const filter of [{ isMember: true }, { isMember: false }]) {
-        const whole = await owner().ok(`query($f: CustomerFilter) { customers(first: 100, filter: $f) { totalCount pageInfo { hasNextPage } edges { node { id } } } }`, { f: filter });
+        const whole = await owner().ok(
+          `query($f: CustomerFilter) { customers(first: 100, filter: $f) { totalCount pageInfo { hasNextPage } edges { node { id } } } }`,
+          { f: filter },
+        );
         expect(whole.customers.pageInfo.hasNextPage).toBe(false);
         const all = whole.customers.edges.map((e: any) => e.node.id);
         expect(all.length).toBe(whole.customers.totalCount);
@@ -677,7 +870,10 @@ describe('customers', () => {
         let after: string | null = null;
         let pages = 0;
         for (; pages < 100; pages++) {
-          const r: any = await owner().ok(`query($f: CustomerFilter, $after: String) { customers(first: 7, after: $after, filter: $f) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`, { f: filter, after });
+          const r: any = await owner().ok(
+            `query($f: CustomerFilter, $after: String) { customers(first: 7, after: $after, filter: $f) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`,
+            { f: filter, after },
+          );
           seen.push(...r.customers.edges.map((e: any) => e.node.id));
           if (pages === 0) {
             // A newcomer sorts first (newest): a keyset cursor is not shifted by it, an offset would be.
@@ -718,5 +914,4 @@ describe('customers', () => {
       }
     });
   });
-
 });

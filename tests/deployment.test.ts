@@ -72,7 +72,9 @@ describe('the systemd example (examples/deploy)', () => {
       await db?.drop();
     });
 
-    it('starts one process per core from the example environment, serves, and stops cleanly within TimeoutStopSec', { timeout: 120_000 }, async () => {
+    it('starts one process per core from the example environment, serves, and stops cleanly within TimeoutStopSec', {
+      timeout: 120_000,
+    }, async () => {
       db = await createTestDatabase('postgres');
       const env: Record<string, string> = {
         ...envLines(readFileSync(envFile, 'utf8')),

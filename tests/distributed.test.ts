@@ -19,7 +19,13 @@ describe.skipIf(!postgresUrl || !redisUrl)('several API processes (PostgreSQL + 
   beforeAll(async () => {
     db = await createTestDatabase('postgres');
     await seedDemoData(db.database.prisma, SMALL_DEMO);
-    other = await startApiProcess({ DATABASE_URL: db.url!, REDIS_URL: redisUrl, REDIS_CHANNEL_PREFIX: prefix, JWT_SECRET: jwtSecret, DEMO_DATA: 'off' });
+    other = await startApiProcess({
+      DATABASE_URL: db.url!,
+      REDIS_URL: redisUrl,
+      REDIS_CHANNEL_PREFIX: prefix,
+      JWT_SECRET: jwtSecret,
+      DEMO_DATA: 'off',
+    });
   });
   afterAll(async () => {
     await other?.stop();
@@ -27,24 +33,52 @@ describe.skipIf(!postgresUrl || !redisUrl)('several API processes (PostgreSQL + 
   });
 
   it('a subscriber on one process receives a sale recorded through another', async () => {
-    const here = await createApp({ database: db.database, jwtSecret, logger: createLogger('silent'), redisUrl, redisChannelPrefix: prefix });
+    const here = await createApp({
+      database: db.database,
+      jwtSecret,
+      logger: createLogger('silent'),
+      redisUrl,
+      redisChannelPrefix: prefix,
+    });
     await here.services.events.ready();
     try {
       const owner = DEMO_ACCOUNTS.find((a) => a.role === 'OWNER')!;
       const call = async (query: string, variables: object, headers: Record<string, string> = {}) =>
-        (await (await here.yoga.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) })).json()) as any;
-      const signIn = await call(`mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } } }`, { l: owner.login, p: owner.password });
+        (await (
+          await here.yoga.fetch('http://test/graphql', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...headers },
+            body: JSON.stringify({ query, variables }),
+          })
+        ).json()) as any;
+      const signIn = await call(
+        `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } } }`,
+        { l: owner.login, p: owner.password },
+      );
       const token = signIn.data.signIn.token;
       const stores = await call(`{ stores { id code } }`, {}, { authorization: `Bearer ${token}` });
       const slt = stores.data.stores.find((s: { code: string }) => s.code === 'BJ-SLT').id;
 
       // The token was issued by this process; the other process accepts it (shared JWT_SECRET).
       const client = wsClient(`ws://127.0.0.1:${other.port}/graphql`, { authorization: `Bearer ${token}` });
-      const sub = subscribe(client, `subscription($s: [ID!]) { saleRecorded(storeIds: $s) { externalId total } }`, { s: [slt] });
+      const sub = subscribe(client, `subscription($s: [ID!]) { saleRecorded(storeIds: $s) { externalId total } }`, {
+        s: [slt],
+      });
       await new Promise((r) => setTimeout(r, 300));
 
       const externalId = uniqueId('X');
-      const recorded = await call(RECORD_SALE, { input: { storeId: slt, externalId, lines: [{ sku: 'DR-002', quantity: 2 }], payments: [{ method: 'WECHAT_PAY', amount: '11.00' }] } }, { 'x-api-key': DEMO_POS_KEY });
+      const recorded = await call(
+        RECORD_SALE,
+        {
+          input: {
+            storeId: slt,
+            externalId,
+            lines: [{ sku: 'DR-002', quantity: 2 }],
+            payments: [{ method: 'WECHAT_PAY', amount: '11.00' }],
+          },
+        },
+        { 'x-api-key': DEMO_POS_KEY },
+      );
       expect(recorded.data.recordSale.__typename).toBe('RecordSalePayload');
 
       const event = await sub.next(5000);
@@ -58,20 +92,62 @@ describe.skipIf(!postgresUrl || !redisUrl)('several API processes (PostgreSQL + 
 
   // Each process caches products and API keys; a change committed through one reaches the other's cache through Redis.
   it('a price change and a key revocation made through one process hold at once in the other', async () => {
-    const here = await createApp({ database: db.database, jwtSecret, logger: createLogger('silent'), redisUrl, redisChannelPrefix: prefix });
+    const here = await createApp({
+      database: db.database,
+      jwtSecret,
+      logger: createLogger('silent'),
+      redisUrl,
+      redisChannelPrefix: prefix,
+    });
     await here.services.events.ready();
     try {
       const local = async (query: string, variables: object, headers: Record<string, string> = {}) =>
-        (await (await here.yoga.fetch('http://test/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) })).json()) as any;
+        (await (
+          await here.yoga.fetch('http://test/graphql', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...headers },
+            body: JSON.stringify({ query, variables }),
+          })
+        ).json()) as any;
       const remote = async (query: string, variables: object, headers: Record<string, string> = {}) =>
-        (await (await fetch(`http://127.0.0.1:${other.port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) })).json()) as any;
+        (await (
+          await fetch(`http://127.0.0.1:${other.port}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...headers },
+            body: JSON.stringify({ query, variables }),
+          })
+        ).json()) as any;
       const owner = DEMO_ACCOUNTS.find((a) => a.role === 'OWNER')!;
-      const token = (await local(`mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } } }`, { l: owner.login, p: owner.password })).data.signIn.token;
+      const token = (
+        await local(
+          `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } } }`,
+          { l: owner.login, p: owner.password },
+        )
+      ).data.signIn.token;
       const auth = { authorization: `Bearer ${token}` };
-      const slt = (await local(`{ stores { id code } }`, {}, auth)).data.stores.find((s: { code: string }) => s.code === 'BJ-SLT').id;
-      const key = (await local(`mutation($s: [ID!]!) { createApiKey(name: "两进程", role: CASHIER, storeIds: $s) { ... on CreateApiKeyPayload { key apiKey { id } } } }`, { s: [slt] }, auth)).data.createApiKey;
+      const slt = (await local(`{ stores { id code } }`, {}, auth)).data.stores.find(
+        (s: { code: string }) => s.code === 'BJ-SLT',
+      ).id;
+      const key = (
+        await local(
+          `mutation($s: [ID!]!) { createApiKey(name: "两进程", role: CASHIER, storeIds: $s) { ... on CreateApiKeyPayload { key apiKey { id } } } }`,
+          { s: [slt] },
+          auth,
+        )
+      ).data.createApiKey;
       const saleThere = (amount: string, apiKey: string) =>
-        remote(RECORD_SALE, { input: { storeId: slt, externalId: uniqueId('X'), lines: [{ sku: 'DR-001', quantity: 1 }], payments: [{ method: 'CASH', amount }] } }, { 'x-api-key': apiKey });
+        remote(
+          RECORD_SALE,
+          {
+            input: {
+              storeId: slt,
+              externalId: uniqueId('X'),
+              lines: [{ sku: 'DR-001', quantity: 1 }],
+              payments: [{ method: 'CASH', amount }],
+            },
+          },
+          { 'x-api-key': apiKey },
+        );
 
       // The other process reads the product and the key once, and keeps them.
       await local(`mutation { updateProduct(sku: "DR-001", input: { price: "4.00" }) { __typename } }`, {}, auth);
@@ -79,11 +155,17 @@ describe.skipIf(!postgresUrl || !redisUrl)('several API processes (PostgreSQL + 
       expect((await saleThere('4.00', key.key)).data.recordSale.__typename).toBe('RecordSalePayload');
 
       await local(`mutation { updateProduct(sku: "DR-001", input: { price: "4.20" }) { __typename } }`, {}, auth);
-      const afterChange = await waitFor(async () => (await saleThere('4.20', key.key)).data.recordSale, (r) => r.__typename === 'RecordSalePayload');
+      const afterChange = await waitFor(
+        async () => (await saleThere('4.20', key.key)).data.recordSale,
+        (r) => r.__typename === 'RecordSalePayload',
+      );
       expect(afterChange.sale.total).toBe('4.20');
 
       await local(`mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`, { id: key.apiKey.id }, auth);
-      const refused = await waitFor(() => saleThere('4.20', key.key), (r) => r.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED');
+      const refused = await waitFor(
+        () => saleThere('4.20', key.key),
+        (r) => r.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED',
+      );
       expect(refused.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     } finally {
       await here.close();

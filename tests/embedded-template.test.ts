@@ -19,13 +19,19 @@ describe('the embedded template', () => {
       const dataDir = join(dir, 'pglite');
       const database = await openDatabase({ dataDir });
       try {
-        const recorded = await database.sql.query(`SELECT migration_name, checksum FROM "_prisma_migrations" ORDER BY migration_name`);
+        const recorded = await database.sql.query(
+          `SELECT migration_name, checksum FROM "_prisma_migrations" ORDER BY migration_name`,
+        );
         expect(recorded).toEqual(treeMigrations().map((m) => ({ migration_name: m.name, checksum: m.checksum })));
         expect(await migrateDatabase(database, [])).toEqual([]); // nothing left to apply for core
-        const schemas = await database.sql.query(`SELECT schema_name FROM information_schema.schemata WHERE schema_name = 'jobqueue'`);
+        const schemas = await database.sql.query(
+          `SELECT schema_name FROM information_schema.schemata WHERE schema_name = 'jobqueue'`,
+        );
         expect(schemas).toHaveLength(1);
         expect(await database.prisma.store.count()).toBe(0); // a copy of the template, not of anyone's data
-        await database.sql.exec(`INSERT INTO "Store" (id, code, name, "updatedAt") VALUES (gen_random_uuid(), 'KEEP', '保留', now())`);
+        await database.sql.exec(
+          `INSERT INTO "Store" (id, code, name, "updatedAt") VALUES (gen_random_uuid(), 'KEEP', '保留', now())`,
+        );
       } finally {
         await database.close();
       }

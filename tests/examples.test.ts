@@ -14,8 +14,18 @@ describe('examples/pos-client.ts', () => {
   afterAll(() => t?.close());
 
   it('records a sale over HTTP with the POS key, and a resend is a replay of the same sale', async () => {
-    const { store } = await request<{ store: { id: string } }, { code: string }>(endpoint, t.posKey, 'query($code: String!) { store(code: $code) { id } }', { code: 'BJ-SLT' });
-    const input = { storeId: store.id, externalId: uniqueId('EX'), lines: [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }], payments: [{ method: 'CASH' as const, amount: '2.00' }] };
+    const { store } = await request<{ store: { id: string } }, { code: string }>(
+      endpoint,
+      t.posKey,
+      'query($code: String!) { store(code: $code) { id } }',
+      { code: 'BJ-SLT' },
+    );
+    const input = {
+      storeId: store.id,
+      externalId: uniqueId('EX'),
+      lines: [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }],
+      payments: [{ method: 'CASH' as const, amount: '2.00' }],
+    };
     const first = await recordSale(endpoint, t.posKey, input);
     const again = await recordSale(endpoint, t.posKey, input);
     expect(first.replayed).toBe(false);
@@ -23,8 +33,18 @@ describe('examples/pos-client.ts', () => {
   });
 
   it('surfaces a typed error as its code and message', async () => {
-    const { store } = await request<{ store: { id: string } }, { code: string }>(endpoint, t.posKey, 'query($code: String!) { store(code: $code) { id } }', { code: 'BJ-SLT' });
-    const input = { storeId: store.id, externalId: uniqueId('EX'), lines: [{ sku: 'NOPE', quantity: 1 }], payments: [{ method: 'CASH' as const, amount: '2.00' }] };
+    const { store } = await request<{ store: { id: string } }, { code: string }>(
+      endpoint,
+      t.posKey,
+      'query($code: String!) { store(code: $code) { id } }',
+      { code: 'BJ-SLT' },
+    );
+    const input = {
+      storeId: store.id,
+      externalId: uniqueId('EX'),
+      lines: [{ sku: 'NOPE', quantity: 1 }],
+      payments: [{ method: 'CASH' as const, amount: '2.00' }],
+    };
     await expect(recordSale(endpoint, t.posKey, input)).rejects.toThrow('UNKNOWN_SKU: 未知商品编码：NOPE');
   });
 });

@@ -15,7 +15,13 @@ describe.skipIf(!postgresUrl)('200 concurrent sales for one member (PostgreSQL)'
     store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
     await stockUp(t, store, ['DR-004']);
     await createRule(t, { name: '基础', kind: 'BASE_RATE', pointsPerYuan: '1' });
-    await createRule(t, { name: '每日封顶加赠', kind: 'BASE_RATE', pointsPerYuan: '1', combine: 'ADDITIVE', capPerDay: 500 });
+    await createRule(t, {
+      name: '每日封顶加赠',
+      kind: 'BASE_RATE',
+      pointsPerYuan: '1',
+      combine: 'ADDITIVE',
+      capPerDay: 500,
+    });
     for (const input of [
       { code: 'REGULAR', name: '普通会员', rank: 0 },
       { code: 'SILVER', name: '银卡会员', rank: 1, minSpend: '1000.00' },
@@ -30,10 +36,24 @@ describe.skipIf(!postgresUrl)('200 concurrent sales for one member (PostgreSQL)'
     const { customerId, memberCode } = await newMember(t);
     const results = await Promise.all(
       Array.from({ length: 200 }, () =>
-        t.gql(RECORD_SALE, { input: { storeId: store, externalId: uniqueId('C'), memberCode, lines: [{ sku: 'DR-004', quantity: 1, unitPrice: '10.00' }], payments: [{ method: 'CASH', amount: '10.00' }] } }, { apiKey: t.posKey }),
+        t.gql(
+          RECORD_SALE,
+          {
+            input: {
+              storeId: store,
+              externalId: uniqueId('C'),
+              memberCode,
+              lines: [{ sku: 'DR-004', quantity: 1, unitPrice: '10.00' }],
+              payments: [{ method: 'CASH', amount: '10.00' }],
+            },
+          },
+          { apiKey: t.posKey },
+        ),
       ),
     );
-    expect(results.map((r) => r.data?.recordSale?.__typename ?? JSON.stringify(r.errors))).toEqual(Array(200).fill('RecordSalePayload'));
+    expect(results.map((r) => r.data?.recordSale?.__typename ?? JSON.stringify(r.errors))).toEqual(
+      Array(200).fill('RecordSalePayload'),
+    );
 
     const { account, entries } = await checkLedger(t, customerId);
     const earned = entries.filter((e) => e.kind === 'EARN');
@@ -44,9 +64,22 @@ describe.skipIf(!postgresUrl)('200 concurrent sales for one member (PostgreSQL)'
     expect(account.balance).toBe(2000 + 500);
 
     // Spend 2,000 over 200 visits: gold, reached exactly once, after silver, with no repeats.
-    const tier = await t.as('OWNER').ok(`query($id: ID!) { customer(id: $id) { visitCount lifetimeSpend tier { tier { code } } tierHistory { reason to { code } } } }`, { id: customerId });
-    expect(tier.customer).toMatchObject({ visitCount: 200, lifetimeSpend: '2000.00', tier: { tier: { code: 'GOLD' } } });
-    expect(tier.customer.tierHistory.map((h: any) => `${h.reason}:${h.to.code}`).reverse()).toEqual(['INITIAL:REGULAR', 'UPGRADE:SILVER', 'UPGRADE:GOLD']);
+    const tier = await t
+      .as('OWNER')
+      .ok(
+        `query($id: ID!) { customer(id: $id) { visitCount lifetimeSpend tier { tier { code } } tierHistory { reason to { code } } } }`,
+        { id: customerId },
+      );
+    expect(tier.customer).toMatchObject({
+      visitCount: 200,
+      lifetimeSpend: '2000.00',
+      tier: { tier: { code: 'GOLD' } },
+    });
+    expect(tier.customer.tierHistory.map((h: any) => `${h.reason}:${h.to.code}`).reverse()).toEqual([
+      'INITIAL:REGULAR',
+      'UPGRADE:SILVER',
+      'UPGRADE:GOLD',
+    ]);
     const rows = await t.db.database.prisma.memberTier.count({ where: { customerId: rawId(customerId) } });
     expect(rows).toBe(1);
   });

@@ -10,7 +10,12 @@ describe('node(id:) respects store access', () => {
     t = await startTestApp();
     const sz = t.stores.find((s) => s.code === 'SZ-NS')!.id;
     const r = await t.as('OWNER').ok(RECORD_SALE, {
-      input: { storeId: sz, externalId: uniqueId(), lines: [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }], payments: [{ method: 'CASH', amount: '2.00' }] },
+      input: {
+        storeId: sz,
+        externalId: uniqueId(),
+        lines: [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }],
+        payments: [{ method: 'CASH', amount: '2.00' }],
+      },
     });
     saleInShenzhen = r.recordSale.sale.id;
   });
@@ -40,7 +45,7 @@ describe('malformed ids', () => {
   });
   afterAll(() => t?.close());
 
-  it('are the caller\'s mistake (BAD_USER_INPUT, INVALID_ID), in queries and mutations alike', async () => {
+  it("are the caller's mistake (BAD_USER_INPUT, INVALID_ID), in queries and mutations alike", async () => {
     const notUuid = Buffer.from('Sale:not-a-uuid').toString('base64');
     for (const [query, variables] of [
       [`query($id: ID!) { sale(id: $id) { id } }`, { id: notUuid }],

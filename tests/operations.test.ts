@@ -27,18 +27,41 @@ describe('operations endpoints', () => {
     const store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
     const metric = async (pattern: RegExp) => {
       const text = await (await fetch(`${base}/metrics`)).text();
-      return Number(text.split('\n').find((l) => pattern.test(l))?.split(' ').at(-1) ?? 0);
+      return Number(
+        text
+          .split('\n')
+          .find((l) => pattern.test(l))
+          ?.split(' ')
+          .at(-1) ?? 0,
+      );
     };
-    const okBefore = await metric(/^storecrm_graphql_operations_total\{operation="Record",type="mutation",outcome="ok"\}/);
-    const deniedBefore = await metric(/^storecrm_graphql_operations_total\{operation="Record",type="mutation",outcome="error"\}/);
-    const input = { storeId: store, externalId: uniqueId(), lines: [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }], payments: [{ method: 'CASH', amount: '2.00' }] };
+    const okBefore = await metric(
+      /^storecrm_graphql_operations_total\{operation="Record",type="mutation",outcome="ok"\}/,
+    );
+    const deniedBefore = await metric(
+      /^storecrm_graphql_operations_total\{operation="Record",type="mutation",outcome="error"\}/,
+    );
+    const input = {
+      storeId: store,
+      externalId: uniqueId(),
+      lines: [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }],
+      payments: [{ method: 'CASH', amount: '2.00' }],
+    };
     await t.as('OWNER').ok(RECORD_SALE, { input });
     await t.gql(RECORD_SALE, { input }); // anonymous: refused
-    expect(await metric(/^storecrm_graphql_operations_total\{operation="Record",type="mutation",outcome="ok"\}/)).toBe(okBefore + 1);
-    expect(await metric(/^storecrm_graphql_operations_total\{operation="Record",type="mutation",outcome="error"\}/)).toBe(deniedBefore + 1);
-    expect(await metric(/^storecrm_graphql_operation_duration_seconds_count\{operation="Record",type="mutation"\}/)).toBeGreaterThanOrEqual(2);
+    expect(await metric(/^storecrm_graphql_operations_total\{operation="Record",type="mutation",outcome="ok"\}/)).toBe(
+      okBefore + 1,
+    );
+    expect(
+      await metric(/^storecrm_graphql_operations_total\{operation="Record",type="mutation",outcome="error"\}/),
+    ).toBe(deniedBefore + 1);
+    expect(
+      await metric(/^storecrm_graphql_operation_duration_seconds_count\{operation="Record",type="mutation"\}/),
+    ).toBeGreaterThanOrEqual(2);
 
-    const client = wsClient(base.replace('http', 'ws') + '/graphql', { authorization: `Bearer ${await t.token('OWNER')}` });
+    const client = wsClient(`${base.replace('http', 'ws')}/graphql`, {
+      authorization: `Bearer ${await t.token('OWNER')}`,
+    });
     await new Promise((r) => setTimeout(r, 200));
     expect(await metric(/^storecrm_websocket_connections /)).toBe(1);
     const live = [1, 2].map(() => subscribe(client, `subscription Feed { saleRecorded { id } }`));
@@ -52,7 +75,8 @@ describe('operations endpoints', () => {
     expect(await metric(/^storecrm_websocket_connections /)).toBe(0);
     expect(await metric(/^storecrm_graphql_subscriptions_active\{operation="Feed"\}/)).toBe(0);
     expect(await metric(/^storecrm_process_resident_memory_bytes /)).toBeGreaterThan(0);
-    if (t.db.url) expect(await metric(/^storecrm_db_pool_connections\{pool="primary",state="total"\}/)).toBeGreaterThan(0);
+    if (t.db.url)
+      expect(await metric(/^storecrm_db_pool_connections\{pool="primary",state="total"\}/)).toBeGreaterThan(0);
     // Statement counting is opt-in (DB_STATEMENT_METRICS=on): absent by default.
     expect(await (await fetch(`${base}/metrics`)).text()).not.toContain('storecrm_db_statements_total');
   });
@@ -62,7 +86,12 @@ describe('an API process on its own', () => {
   it('counts the SQL statements it sends in /metrics (DB_STATEMENT_METRICS=on) and logs each operation with its request id', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'storecrm-statements-'));
     // DATABASE_URL emptied: the embedded database in its own folder, whatever the suite runs on.
-    const api = await startApiProcess({ DATABASE_URL: '', DATA_DIR: dataDir, DEMO_DATA: 'off', DB_STATEMENT_METRICS: 'on' });
+    const api = await startApiProcess({
+      DATABASE_URL: '',
+      DATA_DIR: dataDir,
+      DEMO_DATA: 'off',
+      DB_STATEMENT_METRICS: 'on',
+    });
     try {
       const base = `http://127.0.0.1:${api.port}`;
       const statements = async () => {
@@ -90,7 +119,13 @@ describe('an API process on its own', () => {
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l))
         .find((l) => l.msg === 'graphql operation' && l.requestId === 'till-7-receipt-0042');
-      expect(line).toMatchObject({ operation: 'WhoAmI', type: 'query', caller: 'anonymous', errors: 0, service: 'storecrm' });
+      expect(line).toMatchObject({
+        operation: 'WhoAmI',
+        type: 'query',
+        caller: 'anonymous',
+        errors: 0,
+        service: 'storecrm',
+      });
       expect(line.ms).toBeGreaterThan(0);
     } finally {
       await api.stop();

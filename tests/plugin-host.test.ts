@@ -19,12 +19,21 @@ describe('a plugin from outside src/', () => {
 
   it('adjusts the sale inside the pipeline and hears about it only after commit', async () => {
     const store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
-    const input = { storeId: store, externalId: uniqueId(), lines: [{ sku: 'DR-002', quantity: 1, unitPrice: '12.34' }], payments: [{ method: 'CASH', amount: '12.00' }] };
+    const input = {
+      storeId: store,
+      externalId: uniqueId(),
+      lines: [{ sku: 'DR-002', quantity: 1, unitPrice: '12.34' }],
+      payments: [{ method: 'CASH', amount: '12.00' }],
+    };
     const r = await t.ok(RECORD_SALE, { input }, { apiKey: t.posKey });
     expect(r.recordSale.sale).toMatchObject({ total: '12.00', discountTotal: '0.34' });
     expect(committed).toEqual([rawId(r.recordSale.sale.id)]);
 
-    const failing = await t.ok(RECORD_SALE, { input: { ...input, externalId: uniqueId(), payments: [{ method: 'CASH', amount: '12.34' }] } }, { apiKey: t.posKey });
+    const failing = await t.ok(
+      RECORD_SALE,
+      { input: { ...input, externalId: uniqueId(), payments: [{ method: 'CASH', amount: '12.34' }] } },
+      { apiKey: t.posKey },
+    );
     expect(failing.recordSale.errorCode).toBe('PAYMENT_MISMATCH');
     expect(committed).toHaveLength(1);
   });

@@ -23,7 +23,13 @@ describe('the points ledger under thousands of random operations', () => {
     store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
     await stockUp(t, store, ['DR-004', 'SN-001', 'MB-001']);
     await createRule(t, { name: '基础', kind: 'BASE_RATE', pointsPerYuan: '1' });
-    await createRule(t, { name: '母婴 ×2', kind: 'MULTIPLIER', multiplier: '2', categories: ['母婴'], capPerSale: 100 });
+    await createRule(t, {
+      name: '母婴 ×2',
+      kind: 'MULTIPLIER',
+      multiplier: '2',
+      categories: ['母婴'],
+      capPerSale: 100,
+    });
   });
   afterAll(() => t?.close());
 
@@ -40,7 +46,11 @@ describe('the points ledger under thousands of random operations', () => {
       const r = rnd();
       if (r < 0.45) {
         const lines = [
-          { sku: 'DR-004', quantity: 1 + Math.floor(rnd() * 3), unitPrice: (1 + Math.floor(rnd() * 5000) / 100).toFixed(2) },
+          {
+            sku: 'DR-004',
+            quantity: 1 + Math.floor(rnd() * 3),
+            unitPrice: (1 + Math.floor(rnd() * 5000) / 100).toFixed(2),
+          },
           ...(rnd() < 0.5 ? [{ sku: 'MB-001', quantity: 1 + Math.floor(rnd() * 2), unitPrice: '88.00' }] : []),
         ];
         const points = rnd() < 0.3 ? (Math.floor(rnd() * 500) / 100).toFixed(2) : undefined;
@@ -52,11 +62,20 @@ describe('the points ledger under thousands of random operations', () => {
       } else if (r < 0.65 && sales.length) {
         const sale = sales[Math.floor(rnd() * sales.length)]!;
         const lineNo = 1 + Math.floor(rnd() * sale.lines.length);
-        const res = await t.as('MANAGER').ok(REFUND_SALE, { saleId: sale.id, externalId: `r${i}`, lines: rnd() < 0.3 ? null : [{ lineNo, quantity: 1 }] });
+        const res = await t.as('MANAGER').ok(REFUND_SALE, {
+          saleId: sale.id,
+          externalId: `r${i}`,
+          lines: rnd() < 0.3 ? null : [{ lineNo, quantity: 1 }],
+        });
         done(res.refundSale.__typename === 'RefundSalePayload' ? 'refund' : `refused:${res.refundSale.errorCode}`);
       } else if (r < 0.85) {
         const points = Math.floor(rnd() * 400) - 150 || 1;
-        const res = await t.as('MANAGER').ok(`mutation($c: ID!, $p: Int!) { adjustPoints(customerId: $c, points: $p, reason: "随机") { __typename ... on UserError { errorCode } } }`, { c: m.customerId, p: points });
+        const res = await t
+          .as('MANAGER')
+          .ok(
+            `mutation($c: ID!, $p: Int!) { adjustPoints(customerId: $c, points: $p, reason: "随机") { __typename ... on UserError { errorCode } } }`,
+            { c: m.customerId, p: points },
+          );
         done(res.adjustPoints.__typename === 'PointsLedgerEntry' ? 'adjust' : `refused:${res.adjustPoints.errorCode}`);
       } else {
         jobTime += Math.floor(rnd() * 10) * 86_400_000;

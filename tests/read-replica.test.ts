@@ -49,27 +49,54 @@ describe.skipIf(!postgresUrl)('analytics on a read replica (PostgreSQL)', () => 
   });
 
   const gql = async (query: string, variables: object, headers: Record<string, string>) =>
-    (await (await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) })).json()) as any;
+    (await (
+      await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      })
+    ).json()) as any;
 
   it('reads reports and exports from the replica, and sales and look-ups from the primary', async () => {
     const owner = DEMO_ACCOUNTS.find((a) => a.role === 'OWNER')!;
-    const signIn = await gql(`mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } } }`, { l: owner.login, p: owner.password }, {});
+    const signIn = await gql(
+      `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } } }`,
+      { l: owner.login, p: owner.password },
+      {},
+    );
     const auth = { authorization: `Bearer ${signIn.data.signIn.token}` };
-    const store = (await gql(`{ stores { id code } }`, {}, auth)).data.stores.find((s: { code: string }) => s.code === 'BJ-SLT').id;
+    const store = (await gql(`{ stores { id code } }`, {}, auth)).data.stores.find(
+      (s: { code: string }) => s.code === 'BJ-SLT',
+    ).id;
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
     const report = async () =>
-      (await gql(`query($s: ID!, $d: Date!) { salesByDay(storeId: $s, from: $d, to: $d) { saleCount } }`, { s: store, d: today }, auth)).data.salesByDay[0].saleCount;
+      (
+        await gql(
+          `query($s: ID!, $d: Date!) { salesByDay(storeId: $s, from: $d, to: $d) { saleCount } }`,
+          { s: store, d: today },
+          auth,
+        )
+      ).data.salesByDay[0].saleCount;
     const before = await report();
 
     const externalId = uniqueId('R');
     const recorded = await gql(
       RECORD_SALE,
-      { input: { storeId: store, externalId, lines: [{ sku: 'DR-002', quantity: 1 }], payments: [{ method: 'CASH', amount: '5.50' }] } },
+      {
+        input: {
+          storeId: store,
+          externalId,
+          lines: [{ sku: 'DR-002', quantity: 1 }],
+          payments: [{ method: 'CASH', amount: '5.50' }],
+        },
+      },
       { 'x-api-key': DEMO_POS_KEY },
     );
     const saleId = recorded.data.recordSale.sale.id;
     // The sale is on the primary, and read back from it at once…
-    expect((await gql(`query($id: ID!) { node(id: $id) { ... on Sale { externalId } } }`, { id: saleId }, auth)).data.node).toEqual({ externalId });
+    expect(
+      (await gql(`query($id: ID!) { node(id: $id) { ... on Sale { externalId } } }`, { id: saleId }, auth)).data.node,
+    ).toEqual({ externalId });
     // …while the report reads the replica, which has not seen it.
     expect(await report()).toBe(before);
 

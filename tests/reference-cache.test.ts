@@ -18,7 +18,18 @@ describe('reference data cached in the API process', () => {
   afterAll(() => t?.close());
 
   const sale = (sku: string, amount: string, apiKey = t.posKey) =>
-    t.ok(RECORD_SALE, { input: { storeId: store, externalId: uniqueId('RC'), lines: [{ sku, quantity: 1 }], payments: [{ method: 'CASH', amount }] } }, { apiKey });
+    t.ok(
+      RECORD_SALE,
+      {
+        input: {
+          storeId: store,
+          externalId: uniqueId('RC'),
+          lines: [{ sku, quantity: 1 }],
+          payments: [{ method: 'CASH', amount }],
+        },
+      },
+      { apiKey },
+    );
 
   it('a second sale reads no store, product, API key, points rule or tier from the database', async () => {
     await t.as('OWNER').ok(UPDATE_PRICE, { sku: 'DR-001', price: '2.50' });
@@ -28,7 +39,10 @@ describe('reference data cached in the API process', () => {
     expect(second.recordSale.__typename).toBe('RecordSalePayload');
     const reads = t.db.statements.filter((s) => /^SELECT/.test(s.trim()));
     for (const table of ['Store', 'Product', 'ApiKey', 'PointsRule', 'Tier']) {
-      expect(reads.filter((s) => s.includes(`FROM "public"."${table}"`)), table).toEqual([]);
+      expect(
+        reads.filter((s) => s.includes(`FROM "public"."${table}"`)),
+        table,
+      ).toEqual([]);
     }
   });
 
@@ -42,7 +56,18 @@ describe('reference data cached in the API process', () => {
     const created = (await t.as('OWNER').ok(CREATE_KEY, { s: [store] })).createApiKey;
     expect((await sale('DR-002', '5.50', created.key)).recordSale.__typename).toBe('RecordSalePayload');
     await t.as('OWNER').ok(REVOKE_KEY, { id: created.apiKey.id });
-    const refused = await t.gql(RECORD_SALE, { input: { storeId: store, externalId: uniqueId(), lines: [{ sku: 'DR-002', quantity: 1 }], payments: [{ method: 'CASH', amount: '5.50' }] } }, { apiKey: created.key });
+    const refused = await t.gql(
+      RECORD_SALE,
+      {
+        input: {
+          storeId: store,
+          externalId: uniqueId(),
+          lines: [{ sku: 'DR-002', quantity: 1 }],
+          payments: [{ method: 'CASH', amount: '5.50' }],
+        },
+      },
+      { apiKey: created.key },
+    );
     expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });

@@ -121,7 +121,7 @@ describe('scoring a known customer base', () => {
     expect(await rfmOf(noPurchase)).toBeNull();
   });
 
-  it('names segments in the caller\'s language', async () => {
+  it("names segments in the caller's language", async () => {
     expect((await rfmOf(ids[0]!)).segmentName).toBe('重要价值客户');
     expect((await rfmOf(ids[0]!, 'en')).segmentName).toBe('Champions');
     expect((await rfmOf(ids[3]!)).segmentName).toBe('重要挽留客户');
@@ -144,7 +144,16 @@ describe('scoring a known customer base', () => {
     const live = (await t.as('OWNER').ok(`{ customers(first: 1) { totalCount } }`)).customers.totalCount;
     expect(d.lastRun.customersWithoutPurchase).toBe(live - 10);
     expect(new Date(d.lastRun.finishedAt).getTime()).toBeGreaterThanOrEqual(new Date(d.lastRun.startedAt).getTime());
-    expect(d.segments.map((s: any) => s.segment)).toEqual(['CHAMPIONS', 'POTENTIAL_LOYALISTS', 'AT_RISK', 'WIN_BACK', 'LOYAL', 'PROMISING', 'NEED_ATTENTION', 'HIBERNATING']);
+    expect(d.segments.map((s: any) => s.segment)).toEqual([
+      'CHAMPIONS',
+      'POTENTIAL_LOYALISTS',
+      'AT_RISK',
+      'WIN_BACK',
+      'LOYAL',
+      'PROMISING',
+      'NEED_ATTENTION',
+      'HIBERNATING',
+    ]);
     const hibernating = d.segments.find((s: any) => s.segment === 'HIBERNATING');
     expect(hibernating).toEqual({
       segment: 'HIBERNATING',
@@ -158,12 +167,26 @@ describe('scoring a known customer base', () => {
       averageOrderValue: '100.00',
       averageRecencyDays: 9,
     });
-    expect(d.segments.find((s: any) => s.segment === 'CHAMPIONS')).toMatchObject({ customers: 1, spend: '1000.00', purchases: 10, averageOrderValue: '100.00', customerShare: 0.1 });
-    expect(d.segments.find((s: any) => s.segment === 'AT_RISK')).toMatchObject({ customers: 1, spend: '800.00', purchases: 9, averageOrderValue: '88.89' });
+    expect(d.segments.find((s: any) => s.segment === 'CHAMPIONS')).toMatchObject({
+      customers: 1,
+      spend: '1000.00',
+      purchases: 10,
+      averageOrderValue: '100.00',
+      customerShare: 0.1,
+    });
+    expect(d.segments.find((s: any) => s.segment === 'AT_RISK')).toMatchObject({
+      customers: 1,
+      spend: '800.00',
+      purchases: 9,
+      averageOrderValue: '88.89',
+    });
     expect(d.segments.reduce((n: number, s: any) => n + s.customers, 0)).toBe(10);
     // The run keeps the counts for trends.
     expect(d.lastRun.segments).toEqual(
-      expect.arrayContaining([{ segment: 'HIBERNATING', customers: 3, spend: '600.00', purchases: 6 }, { segment: 'CHAMPIONS', customers: 1, spend: '1000.00', purchases: 10 }]),
+      expect.arrayContaining([
+        { segment: 'HIBERNATING', customers: 3, spend: '600.00', purchases: 6 },
+        { segment: 'CHAMPIONS', customers: 1, spend: '1000.00', purchases: 10 },
+      ]),
     );
     expect(d.lastRun.segments).toHaveLength(8);
     const english = await dashboard('OWNER', null, 'en');
@@ -174,26 +197,37 @@ describe('scoring a known customer base', () => {
     const d = await dashboard('OWNER', store);
     expect(d.customersScored).toBe(4);
     expect(d.spend).toBe('3400.00');
-    expect(d.segments.filter((s: any) => s.customers > 0).map((s: any) => s.segment)).toEqual(['CHAMPIONS', 'POTENTIAL_LOYALISTS', 'AT_RISK', 'WIN_BACK']);
+    expect(d.segments.filter((s: any) => s.customers > 0).map((s: any) => s.segment)).toEqual([
+      'CHAMPIONS',
+      'POTENTIAL_LOYALISTS',
+      'AT_RISK',
+      'WIN_BACK',
+    ]);
     expect(d.segments.find((s: any) => s.segment === 'CHAMPIONS').spendShare).toBe(0.2941); // 1000 / 3400
   });
 
-  it('lists a segment\'s customers by net spend, keyset-paginated both ways, optionally by home store', async () => {
+  it("lists a segment's customers by net spend, keyset-paginated both ways, optionally by home store", async () => {
     const first = (await t.as('OWNER').ok(SEGMENT_LIST, { segment: 'HIBERNATING', first: 2 })).rfmSegmentCustomers;
     expect(first.totalCount).toBe(3);
     expect(first.edges.map((e: any) => e.node.name)).toEqual(['一般挽留甲', '一般挽留乙']);
     expect(first.edges[0].node.rfm).toEqual({ segment: 'HIBERNATING', monetary: '300.00' });
     expect(first.edges[0].node.member.code).toBeTruthy();
     expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
-    const second = (await t.as('OWNER').ok(SEGMENT_LIST, { segment: 'HIBERNATING', first: 2, after: first.pageInfo.endCursor })).rfmSegmentCustomers;
+    const second = (
+      await t.as('OWNER').ok(SEGMENT_LIST, { segment: 'HIBERNATING', first: 2, after: first.pageInfo.endCursor })
+    ).rfmSegmentCustomers;
     expect(second.edges.map((e: any) => e.node.name)).toEqual(['一般挽留丙']);
     expect(second.pageInfo.hasNextPage).toBe(false);
-    const back = (await t.as('OWNER').ok(SEGMENT_LIST, { segment: 'HIBERNATING', last: 2, before: second.edges[0].cursor })).rfmSegmentCustomers;
+    const back = (
+      await t.as('OWNER').ok(SEGMENT_LIST, { segment: 'HIBERNATING', last: 2, before: second.edges[0].cursor })
+    ).rfmSegmentCustomers;
     expect(back.edges.map((e: any) => e.node.name)).toEqual(['一般挽留甲', '一般挽留乙']);
 
     const ofStore = (await t.as('OWNER').ok(SEGMENT_LIST, { segment: 'AT_RISK', store })).rfmSegmentCustomers;
     expect(ofStore.edges.map((e: any) => e.node.id)).toEqual([ids[2]]);
-    expect((await t.as('OWNER').ok(SEGMENT_LIST, { segment: 'HIBERNATING', store })).rfmSegmentCustomers).toMatchObject({ totalCount: 0, edges: [] });
+    expect((await t.as('OWNER').ok(SEGMENT_LIST, { segment: 'HIBERNATING', store })).rfmSegmentCustomers).toMatchObject(
+      { totalCount: 0, edges: [] },
+    );
 
     const bad = await t.as('OWNER').gql(SEGMENT_LIST, { segment: 'HIBERNATING', after: 'bm90IGEgY3Vyc29y' });
     expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', errorCode: 'RFM_INVALID_CURSOR' });
@@ -201,11 +235,13 @@ describe('scoring a known customer base', () => {
 
   it('runs again for the same moment with the same result, also two runs at once', async () => {
     const before = await Promise.all(ids.map((id) => rfmOf(id)));
-    const runsBefore = (await t.as('OWNER').ok(`{ rfmRuns(first: 100) { edges { node { id } } } }`)).rfmRuns.edges.length;
+    const runsBefore = (await t.as('OWNER').ok(`{ rfmRuns(first: 100) { edges { node { id } } } }`)).rfmRuns.edges
+      .length;
     const [a, b] = await Promise.all([score(asOf), score(asOf)]);
     expect([a, b]).toEqual([10, 10]);
     expect(await Promise.all(ids.map((id) => rfmOf(id)))).toEqual(before);
-    const runs = (await t.as('OWNER').ok(`{ rfmRuns(first: 100) { edges { node { id asOf customersScored } } } }`)).rfmRuns.edges;
+    const runs = (await t.as('OWNER').ok(`{ rfmRuns(first: 100) { edges { node { id asOf customersScored } } } }`))
+      .rfmRuns.edges;
     expect(runs).toHaveLength(runsBefore + 2);
     expect(runs[0].node).toMatchObject({ asOf: asOf.toISOString(), customersScored: 10 });
     expect((await dashboard()).customersScored).toBe(10);
@@ -217,7 +253,11 @@ describe('scoring a known customer base', () => {
     expect(await rfmOf(ids[0]!)).toBeNull();
     const d = await dashboard();
     expect(d.customersScored).toBe(0);
-    expect(d.segments.every((s: any) => s.customers === 0 && s.spend === '0.00' && s.customerShare === 0 && s.averageRecencyDays === null)).toBe(true);
+    expect(
+      d.segments.every(
+        (s: any) => s.customers === 0 && s.spend === '0.00' && s.customerShare === 0 && s.averageRecencyDays === null,
+      ),
+    ).toBe(true);
   });
 });
 
@@ -235,7 +275,9 @@ describe('what counts as a purchase', () => {
     expect(await rfmOf(buyer)).toMatchObject({ frequency: 3, monetary: '600.00', recencyDays: 1 });
 
     const refund = async (saleId: string, lines?: { lineNo: number; quantity: number }[]) =>
-      expect((await t.as('OWNER').ok(REFUND_SALE, { saleId, externalId: uniqueId('RR'), lines })).refundSale.__typename).toBe('RefundSalePayload');
+      expect(
+        (await t.as('OWNER').ok(REFUND_SALE, { saleId, externalId: uniqueId('RR'), lines })).refundSale.__typename,
+      ).toBe('RefundSalePayload');
     await refund(twoUnits, [{ lineNo: 1, quantity: 1 }]); // ¥150 back, the sale still counts
     await refund(latest); // all of it: no longer a purchase
     await refund(only);
@@ -297,14 +339,30 @@ describe('merged customers', () => {
     const extraSale = await sale(merged, new Date(asOf.getTime() - 1 * DAY), 300);
     expect(await score(asOf)).toBe(2);
 
-    const merge = await t.as('OWNER').ok(`mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { __typename } }`, { a: survivor, b: merged });
+    const merge = await t
+      .as('OWNER')
+      .ok(`mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { __typename } }`, {
+        a: survivor,
+        b: merged,
+      });
     expect(merge.mergeCustomers.__typename).toBe('Customer');
     // At once: the merged record's score is gone, so it drops out of the counts and lists.
     expect((await dashboard()).customersScored).toBe(1);
     const listed = async () => {
       const all = await Promise.all(
-        ['CHAMPIONS', 'POTENTIAL_LOYALISTS', 'AT_RISK', 'WIN_BACK', 'LOYAL', 'PROMISING', 'NEED_ATTENTION', 'HIBERNATING'].map(
-          async (segment) => (await t.as('OWNER').ok(SEGMENT_LIST, { segment, first: 100 })).rfmSegmentCustomers.edges.map((e: any) => e.node.id),
+        [
+          'CHAMPIONS',
+          'POTENTIAL_LOYALISTS',
+          'AT_RISK',
+          'WIN_BACK',
+          'LOYAL',
+          'PROMISING',
+          'NEED_ATTENTION',
+          'HIBERNATING',
+        ].map(async (segment) =>
+          (await t.as('OWNER').ok(SEGMENT_LIST, { segment, first: 100 })).rfmSegmentCustomers.edges.map(
+            (e: any) => e.node.id,
+          ),
         ),
       );
       return all.flat();
@@ -338,10 +396,12 @@ describe('access', () => {
     expect(code(await t.as('CASHIER').gql(SEGMENT_LIST, { segment: 'CHAMPIONS' }))).toBe('FORBIDDEN');
 
     // Running the job is for operators only.
-    expect(code(await t.as('MANAGER').gql(`mutation { runScheduledJob(name: "rfm.score") { processed } }`))).toBe('FORBIDDEN');
+    expect(code(await t.as('MANAGER').gql(`mutation { runScheduledJob(name: "rfm.score") { processed } }`))).toBe(
+      'FORBIDDEN',
+    );
   });
 
-  it('shows a customer\'s score wherever the customer may be read, the counter included', async () => {
+  it("shows a customer's score wherever the customer may be read, the counter included", async () => {
     const asOf = at('2025-01-10T04:00:00Z');
     const id = await customer('柜台顾客');
     await sale(id, new Date(asOf.getTime() - DAY), 99);
@@ -395,8 +455,10 @@ describe('demo data, and what reading scores costs', () => {
 });
 
 describe('options', () => {
-  it('uses the configured window and fixed thresholds instead of the base\'s averages', async () => {
-    const app = await startTestApp({ plugins: [rfmPlugin({ windowMonths: 3, highScore: { recency: 5, frequency: 5, monetary: 5 } })] });
+  it("uses the configured window and fixed thresholds instead of the base's averages", async () => {
+    const app = await startTestApp({
+      plugins: [rfmPlugin({ windowMonths: 3, highScore: { recency: 5, frequency: 5, monetary: 5 } })],
+    });
     try {
       await stockUp(app, app.stores.find((s) => s.code === 'BJ-SLT')!.id, [SKU]);
       const asOf = at('2023-03-01T04:00:00Z');
@@ -414,7 +476,13 @@ describe('options', () => {
       const rfm = await Promise.all(ids.map((id) => rfmOf(id, 'zh-CN', app)));
       expect(rfm.map((r) => r.code)).toEqual(['111', '222', '333', '444', '555']);
       // Only a 5 is high here; with the default ("above the average of 3") 444 would be a champion too.
-      expect(rfm.map((r) => r.segment)).toEqual(['HIBERNATING', 'HIBERNATING', 'HIBERNATING', 'HIBERNATING', 'CHAMPIONS']);
+      expect(rfm.map((r) => r.segment)).toEqual([
+        'HIBERNATING',
+        'HIBERNATING',
+        'HIBERNATING',
+        'HIBERNATING',
+        'CHAMPIONS',
+      ]);
       const run = (await app.as('OWNER').ok(`{ rfmDashboard { lastRun { windowStart } } }`)).rfmDashboard.lastRun;
       expect(run.windowStart).toBe('2022-12-01T04:00:00.000Z');
     } finally {

@@ -10,15 +10,35 @@ import { PROBE_MIGRATIONS } from './fixtures/job-probe/config.ts';
 describe('scheduled jobs', () => {
   it('refuses two jobs of the same name and a schedule that is not cron', () => {
     const job = { name: 'same', cron: '0 * * * *', run: async () => ({ processed: 0 }) };
-    expect(() => new PluginHost([definePlugin({ name: 'a', jobs: [job] }), definePlugin({ name: 'b', jobs: [job] })])).toThrow('Two plugins define the job "same".');
-    expect(() => new PluginHost([definePlugin({ name: 'a', jobs: [{ ...job, cron: 'every hour' }] })])).toThrow(/Schedule of "same" is not a cron expression: "every hour"/);
-    expect(() => new PluginHost([definePlugin({ name: 'a', jobs: [{ ...job, cron: '61 * * * *' }] })])).toThrow(/not a cron expression/);
-    expect(() => new PluginHost([definePlugin({ name: 'a', jobs: [{ ...job, name: 'a job' }] })])).toThrow(/may only hold letters/);
+    expect(
+      () => new PluginHost([definePlugin({ name: 'a', jobs: [job] }), definePlugin({ name: 'b', jobs: [job] })]),
+    ).toThrow('Two plugins define the job "same".');
+    expect(() => new PluginHost([definePlugin({ name: 'a', jobs: [{ ...job, cron: 'every hour' }] })])).toThrow(
+      /Schedule of "same" is not a cron expression: "every hour"/,
+    );
+    expect(() => new PluginHost([definePlugin({ name: 'a', jobs: [{ ...job, cron: '61 * * * *' }] })])).toThrow(
+      /not a cron expression/,
+    );
+    expect(() => new PluginHost([definePlugin({ name: 'a', jobs: [{ ...job, name: 'a job' }] })])).toThrow(
+      /may only hold letters/,
+    );
   });
 
   it('runs each occurrence through the job queue, on the minute it stands for, and stops with the app', async () => {
     const runs: Date[] = [];
-    const ticker = definePlugin({ name: 'ticker', jobs: [{ name: 'ticker.tick', cron: '* * * * *', run: async (_ctx, now) => (runs.push(now), { processed: 1 }) }] });
+    const ticker = definePlugin({
+      name: 'ticker',
+      jobs: [
+        {
+          name: 'ticker.tick',
+          cron: '* * * * *',
+          run: async (_ctx, now) => {
+            runs.push(now);
+            return { processed: 1 };
+          },
+        },
+      ],
+    });
     const t = await startTestApp({ plugins: [ticker], seed: false });
     try {
       const started = Date.now();
@@ -37,7 +57,9 @@ describe('scheduled jobs', () => {
       expect(metrics).toMatch(/storecrm_job_queue_jobs\{job="ticker.tick",state="queued"\} 0/);
 
       // Run by hand as of another moment: the same job, outside the queue.
-      expect(await t.app.services.plugins.runJob('ticker.tick', new Date('2030-01-01T00:00:00Z'))).toEqual({ processed: 1 });
+      expect(await t.app.services.plugins.runJob('ticker.tick', new Date('2030-01-01T00:00:00Z'))).toEqual({
+        processed: 1,
+      });
       expect(runs.at(-1)).toEqual(new Date('2030-01-01T00:00:00Z'));
     } finally {
       await t.close();
@@ -66,7 +88,11 @@ describe.skipIf(!postgresUrl)('scheduled jobs across three API processes (Postgr
     await client.connect();
     try {
       const occurrences = async () =>
-        (await client.query<{ occurrence: Date; runs: number }>(`SELECT "occurrence", count(*)::int AS runs FROM "JobProbeRun" GROUP BY 1 ORDER BY 1`)).rows;
+        (
+          await client.query<{ occurrence: Date; runs: number }>(
+            `SELECT "occurrence", count(*)::int AS runs FROM "JobProbeRun" GROUP BY 1 ORDER BY 1`,
+          )
+        ).rows;
       // The minute under way runs at start; wait for the next one too, so a boundary is crossed with all three up.
       const deadline = Date.now() + 100_000;
       while ((await occurrences()).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));

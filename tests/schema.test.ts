@@ -16,7 +16,9 @@ describe('migrations', () => {
   let db: TestDatabase;
   // Every plugin present, installed or not: the generated client knows all their models.
   const pluginMigrations = readdirSync(fileURLToPath(new URL('../plugins', import.meta.url)), { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(fileURLToPath(new URL(`../plugins/${d.name}/migrations`, import.meta.url))))
+    .filter(
+      (d) => d.isDirectory() && existsSync(fileURLToPath(new URL(`../plugins/${d.name}/migrations`, import.meta.url))),
+    )
     .map((d) => fileURLToPath(new URL(`../plugins/${d.name}/migrations`, import.meta.url)));
   beforeAll(async () => {
     db = await createTestDatabase('default', pluginMigrations);
@@ -39,7 +41,10 @@ describe('migrations', () => {
     );
     const byKey = new Map(columns.map((c) => [`${c.table_name}.${c.column_name}`, c]));
     const { models } = getDatamodel().datamodel as unknown as {
-      models: Record<string, { fields: { name: string; kind: string; type: string; isRequired: boolean; isList: boolean }[] }>;
+      models: Record<
+        string,
+        { fields: { name: string; kind: string; type: string; isRequired: boolean; isList: boolean }[] }
+      >;
     };
     let checked = 0;
     for (const [model, { fields }] of Object.entries(models)) {
@@ -47,7 +52,9 @@ describe('migrations', () => {
         const column = byKey.get(`${model}.${field.name}`);
         expect(column, `${model}.${field.name} has a column`).toBeDefined();
         // Prisma leaves scalar-list columns nullable and treats NULL as an empty list.
-        expect(column!.is_nullable, `${model}.${field.name} nullability`).toBe(field.isRequired && !field.isList ? 'NO' : 'YES');
+        expect(column!.is_nullable, `${model}.${field.name} nullability`).toBe(
+          field.isRequired && !field.isList ? 'NO' : 'YES',
+        );
         const type = String(column!.udt_name).replace(/^_/, '');
         if (field.kind === 'enum') expect(type).toBe(field.type);
         else expect(udt[field.type], `${model}.${field.name} type ${type}`).toContain(type);
@@ -73,7 +80,9 @@ describe('migrations', () => {
   it('refuse to run when an applied migration was edited afterwards', async () => {
     const { migrate, readMigrations, MigrationChecksumError } = await import('../src/db/migrate.ts');
     const { CORE_MIGRATIONS_DIR } = await import('../src/db/setup.ts');
-    const edited = readMigrations(CORE_MIGRATIONS_DIR).map((m, i) => (i === 0 ? { ...m, checksum: 'f'.repeat(64) } : m));
+    const edited = readMigrations(CORE_MIGRATIONS_DIR).map((m, i) =>
+      i === 0 ? { ...m, checksum: 'f'.repeat(64) } : m,
+    );
     await expect(migrate(db.database.sql, edited)).rejects.toBeInstanceOf(MigrationChecksumError);
   });
 });

@@ -67,18 +67,24 @@ describe('stock', () => {
   };
   /** On-hand of several products in one store, by SKU. */
   const levelsOf = async <K extends string>(storeId: string, skus: readonly K[]) =>
-    Object.fromEntries(await Promise.all(skus.map(async (sku) => [sku, await onHand(t, storeId, sku)] as const))) as Record<K, number>;
+    Object.fromEntries(
+      await Promise.all(skus.map(async (sku) => [sku, await onHand(t, storeId, sku)] as const)),
+    ) as Record<K, number>;
   /** One POS sale of `quantity` units at list price, through the demo till's API key. */
   const sellAtPos = async (storeId: string, sku: string, quantity: number) => {
     const price = await productPrice(t, sku);
-    const r = await t.ok(RECORD_SALE, {
-      input: {
-        storeId,
-        externalId: uniqueId('STK'),
-        lines: [{ sku, quantity }],
-        payments: [{ method: 'CASH', amount: (Math.round(Number(price) * 100) * quantity / 100).toFixed(2) }],
+    const r = await t.ok(
+      RECORD_SALE,
+      {
+        input: {
+          storeId,
+          externalId: uniqueId('STK'),
+          lines: [{ sku, quantity }],
+          payments: [{ method: 'CASH', amount: ((Math.round(Number(price) * 100) * quantity) / 100).toFixed(2) }],
+        },
       },
-    }, { apiKey: t.posKey });
+      { apiKey: t.posKey },
+    );
     expect(r.recordSale.__typename).toBe('RecordSalePayload');
     return r.recordSale.sale;
   };
@@ -94,7 +100,11 @@ describe('stock', () => {
     it('receives goods: on-hand rises and a RECEIPT movement records the balance after it', async () => {
       const before = await onHand(t, slt, 'DH-001');
       const since = await newestMove(slt, 'DH-001');
-      const received = await manager().ok(ADJUST, { s: slt, type: 'RECEIPT', lines: [{ sku: 'DH-001', quantity: 24 }] });
+      const received = await manager().ok(ADJUST, {
+        s: slt,
+        type: 'RECEIPT',
+        lines: [{ sku: 'DH-001', quantity: 24 }],
+      });
       expect(received.adjustStock).toEqual({ __typename: 'StockMovementsPayload', count: 1 });
       expect(await onHand(t, slt, 'DH-001')).toBe(before + 24);
       expect(await movesSince(slt, 'DH-001', since)).toEqual([
@@ -102,7 +112,12 @@ describe('stock', () => {
       ]);
 
       // A signed correction with a reason is its own movement, its balance following on.
-      const corrected = await manager().ok(ADJUST, { s: slt, type: 'ADJUSTMENT', reason: '破损', lines: [{ sku: 'DH-001', quantity: -2 }] });
+      const corrected = await manager().ok(ADJUST, {
+        s: slt,
+        type: 'ADJUSTMENT',
+        reason: '破损',
+        lines: [{ sku: 'DH-001', quantity: -2 }],
+      });
       expect(corrected.adjustStock).toEqual({ __typename: 'StockMovementsPayload', count: 1 });
       expect(await onHand(t, slt, 'DH-001')).toBe(before + 22);
       expect((await movesSince(slt, 'DH-001', since)).map(({ id: _id, ...m }) => m)).toEqual([
@@ -115,8 +130,17 @@ describe('stock', () => {
       const before = await onHand(t, slt, 'DH-002');
       const since = await newestMove(slt, 'DH-002');
       for (const reason of [undefined, null, '   ']) {
-        const r = await manager().ok(ADJUST, { s: slt, type: 'ADJUSTMENT', reason, lines: [{ sku: 'DH-002', quantity: 1 }] });
-        expect(r.adjustStock, `reason ${JSON.stringify(reason)}`).toEqual({ __typename: 'InvalidInputError', errorCode: 'INVALID_INPUT', field: ['input', 'reason'] });
+        const r = await manager().ok(ADJUST, {
+          s: slt,
+          type: 'ADJUSTMENT',
+          reason,
+          lines: [{ sku: 'DH-002', quantity: 1 }],
+        });
+        expect(r.adjustStock, `reason ${JSON.stringify(reason)}`).toEqual({
+          __typename: 'InvalidInputError',
+          errorCode: 'INVALID_INPUT',
+          field: ['input', 'reason'],
+        });
       }
       expect(await onHand(t, slt, 'DH-002')).toBe(before);
       expect(await newestMove(slt, 'DH-002')).toBe(since);
@@ -134,7 +158,10 @@ describe('stock', () => {
         s: slt,
         type: 'ADJUSTMENT',
         reason: '盘亏',
-        lines: [{ sku: 'DH-003', quantity: 1 }, { sku: 'DH-002', quantity: -(short + 1) }],
+        lines: [
+          { sku: 'DH-003', quantity: 1 },
+          { sku: 'DH-002', quantity: -(short + 1) },
+        ],
       });
       expect(below.adjustStock).toEqual({
         __typename: 'InsufficientStockError',
@@ -150,19 +177,35 @@ describe('stock', () => {
       expect(await newestMove(slt, 'DH-003')).toBe(otherSince);
 
       // Taking exactly what is there is allowed: the refusal is about going below zero.
-      const toZero = await manager().ok(ADJUST, { s: slt, type: 'ADJUSTMENT', reason: '盘亏', lines: [{ sku: 'DH-002', quantity: -short }] });
+      const toZero = await manager().ok(ADJUST, {
+        s: slt,
+        type: 'ADJUSTMENT',
+        reason: '盘亏',
+        lines: [{ sku: 'DH-002', quantity: -short }],
+      });
       expect(toZero.adjustStock).toEqual({ __typename: 'StockMovementsPayload', count: 1 });
       expect(await onHand(t, slt, 'DH-002')).toBe(0);
     });
 
     it('lets a store that allows negative stock go below zero', async () => {
-      const created = await owner().ok(`mutation { createStore(input: { code: "TS-NEG", name: "测试负库存店", allowNegativeStock: true }) { __typename ... on Store { id allowNegativeStock } } }`);
+      const created = await owner().ok(
+        `mutation { createStore(input: { code: "TS-NEG", name: "测试负库存店", allowNegativeStock: true }) { __typename ... on Store { id allowNegativeStock } } }`,
+      );
       expect(created.createStore).toMatchObject({ __typename: 'Store', allowNegativeStock: true });
       const store = created.createStore.id;
-      const r = await owner().ok(ADJUST, { s: store, type: 'ADJUSTMENT', reason: '先卖后补', lines: [{ sku: 'DH-002', quantity: -3 }] });
+      const r = await owner().ok(ADJUST, {
+        s: store,
+        type: 'ADJUSTMENT',
+        reason: '先卖后补',
+        lines: [{ sku: 'DH-002', quantity: -3 }],
+      });
       expect(r.adjustStock).toEqual({ __typename: 'StockMovementsPayload', count: 1 });
       expect(await onHand(t, store, 'DH-002')).toBe(-3);
-      expect((await moves(store, 'DH-002', 1))[0]).toMatchObject({ type: 'ADJUSTMENT', quantity: -3, balanceAfter: -3 });
+      expect((await moves(store, 'DH-002', 1))[0]).toMatchObject({
+        type: 'ADJUSTMENT',
+        quantity: -3,
+        balanceAfter: -3,
+      });
     });
   });
 
@@ -193,7 +236,11 @@ describe('stock', () => {
       const before = await onHand(t, slt, 'DH-004');
       const since = await newestMove(slt, 'DH-004');
       const same = await manager().ok(TRANSFER, { from: slt, to: slt, lines: [{ sku: 'DH-004', quantity: 1 }] });
-      expect(same.transferStock).toEqual({ __typename: 'InvalidInputError', errorCode: 'SAME_STORE_TRANSFER', field: ['input', 'toStoreId'] });
+      expect(same.transferStock).toEqual({
+        __typename: 'InvalidInputError',
+        errorCode: 'SAME_STORE_TRANSFER',
+        field: ['input', 'toStoreId'],
+      });
       expect(await onHand(t, slt, 'DH-004')).toBe(before);
       expect(await newestMove(slt, 'DH-004')).toBe(since);
     });
@@ -207,7 +254,14 @@ describe('stock', () => {
       expect(await onHand(t, slt, 'DH-005')).toBeGreaterThan(0);
 
       // DH-005 could go; DH-004 is asked for one more than there is.
-      const tooMuch = await manager().ok(TRANSFER, { from: slt, to: wdk, lines: [{ sku: 'DH-005', quantity: 1 }, { sku: 'DH-004', quantity: available + 1 }] });
+      const tooMuch = await manager().ok(TRANSFER, {
+        from: slt,
+        to: wdk,
+        lines: [
+          { sku: 'DH-005', quantity: 1 },
+          { sku: 'DH-004', quantity: available + 1 },
+        ],
+      });
       expect(tooMuch.transferStock).toEqual({
         __typename: 'InsufficientStockError',
         errorCode: 'INSUFFICIENT_STOCK',
@@ -231,21 +285,36 @@ describe('stock', () => {
       expect(before[replaced]).toBeGreaterThan(0); // one is sold while counting
 
       const started = await m.ok(START, { s: slt, note: '月末盘点' });
-      expect(started.startStocktake).toMatchObject({ __typename: 'Stocktake', status: 'OPEN', postedAt: null, lines: [] });
+      expect(started.startStocktake).toMatchObject({
+        __typename: 'Stocktake',
+        status: 'OPEN',
+        postedAt: null,
+        lines: [],
+      });
       const id = started.startStocktake.id;
       const linesOf = (r: { recordStocktakeCounts: { lines: Line[] } }) =>
         Object.fromEntries(r.recordStocktakeCounts.lines.map((l) => [l.product.sku, l]));
 
       const first = await m.ok(COUNT, { id, counts: [{ sku: replaced, counted: 5 }] });
-      expect(linesOf(first)).toEqual({ [replaced]: { counted: 5, systemQuantity: null, variance: null, product: { sku: replaced } } });
+      expect(linesOf(first)).toEqual({
+        [replaced]: { counted: 5, systemQuantity: null, variance: null, product: { sku: replaced } },
+      });
       // A recount (add not given) replaces the first figure.
       const recount = await m.ok(COUNT, { id, counts: [{ sku: replaced, counted: before[replaced] + 2 }] });
       expect(linesOf(recount)[replaced]!.counted).toBe(before[replaced] + 2);
 
       // Item-by-item scanning: each scan adds, by barcode or by SKU alike.
-      const barcode = (await m.ok(`query($sku: String!) { product(sku: $sku) { barcode } }`, { sku: scanned })).product.barcode;
+      const barcode = (await m.ok(`query($sku: String!) { product(sku: $sku) { barcode } }`, { sku: scanned })).product
+        .barcode;
       expect(barcode).toMatch(/^\d+$/);
-      const scans1 = await m.ok(COUNT, { id, add: true, counts: [{ sku: barcode, counted: 1 }, { sku: barcode, counted: 1 }] });
+      const scans1 = await m.ok(COUNT, {
+        id,
+        add: true,
+        counts: [
+          { sku: barcode, counted: 1 },
+          { sku: barcode, counted: 1 },
+        ],
+      });
       expect(linesOf(scans1)[scanned]!.counted).toBe(2);
       const scans2 = await m.ok(COUNT, { id, add: true, counts: [{ sku: scanned, counted: 3 }] });
       expect(linesOf(scans2)[scanned]!.counted).toBe(5);
@@ -259,10 +328,18 @@ describe('stock', () => {
       await sellAtPos(slt, replaced, 1);
       const atPosting: Record<string, number> = await levelsOf(slt, Object.keys(counted));
       expect(atPosting[replaced]).toBe(before[replaced] - 1);
-      const since = Object.fromEntries(await Promise.all([...Object.keys(counted), untouched].map(async (sku) => [sku, await newestMove(slt, sku)] as const)));
+      const since = Object.fromEntries(
+        await Promise.all(
+          [...Object.keys(counted), untouched].map(async (sku) => [sku, await newestMove(slt, sku)] as const),
+        ),
+      );
 
       const posted = await m.ok(POST, { id });
-      expect(posted.postStocktake).toMatchObject({ __typename: 'Stocktake', status: 'POSTED', postedAt: expect.any(String) });
+      expect(posted.postStocktake).toMatchObject({
+        __typename: 'Stocktake',
+        status: 'POSTED',
+        postedAt: expect.any(String),
+      });
       const lines = Object.fromEntries((posted.postStocktake.lines as Line[]).map((l) => [l.product.sku, l]));
       expect(Object.keys(lines).sort()).toEqual(Object.keys(counted).sort());
       for (const [sku, n] of Object.entries(counted)) {
@@ -270,7 +347,10 @@ describe('stock', () => {
         expect(lines[sku], sku).toEqual({ counted: n, systemQuantity: atPosting[sku], variance, product: { sku } });
         expect(await onHand(t, slt, sku), `${sku} on hand`).toBe(n);
         // One STOCKTAKE movement of exactly the variance; none where nothing differed.
-        expect((await movesSince(slt, sku, since[sku]!)).map(({ id: _id, ...mv }) => mv), `${sku} movements`).toEqual(
+        expect(
+          (await movesSince(slt, sku, since[sku]!)).map(({ id: _id, ...mv }) => mv),
+          `${sku} movements`,
+        ).toEqual(
           variance === 0 ? [] : [{ type: 'STOCKTAKE', quantity: variance, balanceAfter: n, reason: '月末盘点' }],
         );
       }
@@ -281,11 +361,24 @@ describe('stock', () => {
 
       // Posted is final: no second posting, no more counts, no cancelling; stock stays as posted.
       const again = await m.ok(POST, { id });
-      expect(again.postStocktake).toEqual({ __typename: 'InvalidStateError', errorCode: 'STOCKTAKE_NOT_OPEN', field: ['stocktakeId'] });
+      expect(again.postStocktake).toEqual({
+        __typename: 'InvalidStateError',
+        errorCode: 'STOCKTAKE_NOT_OPEN',
+        field: ['stocktakeId'],
+      });
       const late = await m.ok(COUNT, { id, counts: [{ sku: replaced, counted: 1 }] });
-      expect(late.recordStocktakeCounts).toEqual({ __typename: 'InvalidStateError', errorCode: 'STOCKTAKE_NOT_OPEN', field: ['stocktakeId'] });
-      expect((await m.ok(CANCEL, { id })).cancelStocktake).toEqual({ __typename: 'InvalidStateError', errorCode: 'STOCKTAKE_NOT_OPEN' });
-      const st = await m.ok(`query($id: ID!) { stocktake(id: $id) { status lines { counted product { sku } } } }`, { id });
+      expect(late.recordStocktakeCounts).toEqual({
+        __typename: 'InvalidStateError',
+        errorCode: 'STOCKTAKE_NOT_OPEN',
+        field: ['stocktakeId'],
+      });
+      expect((await m.ok(CANCEL, { id })).cancelStocktake).toEqual({
+        __typename: 'InvalidStateError',
+        errorCode: 'STOCKTAKE_NOT_OPEN',
+      });
+      const st = await m.ok(`query($id: ID!) { stocktake(id: $id) { status lines { counted product { sku } } } }`, {
+        id,
+      });
       expect(st.stocktake.status).toBe('POSTED');
       expect(st.stocktake.lines.find((l: Line) => l.product.sku === replaced).counted).toBe(counted[replaced]);
       expect(await onHand(t, slt, replaced)).toBe(counted[replaced]);
@@ -305,8 +398,14 @@ describe('stock', () => {
       expect(await onHand(t, slt, sku)).toBe(before);
 
       const post = await m.ok(POST, { id: startStocktake.id });
-      expect(post.postStocktake).toEqual({ __typename: 'InvalidStateError', errorCode: 'STOCKTAKE_NOT_OPEN', field: ['stocktakeId'] });
-      expect((await m.ok(COUNT, { id: startStocktake.id, counts: [{ sku, counted: 1 }] })).recordStocktakeCounts.errorCode).toBe('STOCKTAKE_NOT_OPEN');
+      expect(post.postStocktake).toEqual({
+        __typename: 'InvalidStateError',
+        errorCode: 'STOCKTAKE_NOT_OPEN',
+        field: ['stocktakeId'],
+      });
+      expect(
+        (await m.ok(COUNT, { id: startStocktake.id, counts: [{ sku, counted: 1 }] })).recordStocktakeCounts.errorCode,
+      ).toBe('STOCKTAKE_NOT_OPEN');
       expect(await onHand(t, slt, sku)).toBe(before);
       expect(await newestMove(slt, sku)).toBe(since);
     });
@@ -321,17 +420,31 @@ describe('stock', () => {
       const points = { [at]: level[at]!, [above]: level[above]! - 1, [below]: level[below]! + 5 };
       for (const [sku, p] of Object.entries(points)) {
         const r = await m.ok(SET_REORDER, { s: slt, sku, p });
-        expect(r.setReorderPoint).toEqual({ __typename: 'StockLevel', onHand: level[sku], reorderPoint: p, isLow: level[sku]! <= p, product: { sku } });
+        expect(r.setReorderPoint).toEqual({
+          __typename: 'StockLevel',
+          onHand: level[sku],
+          reorderPoint: p,
+          isLow: level[sku]! <= p,
+          product: { sku },
+        });
       }
       const bad = await m.ok(SET_REORDER, { s: slt, sku: at, p: -1 });
-      expect(bad.setReorderPoint).toEqual({ __typename: 'InvalidInputError', errorCode: 'INVALID_INPUT', field: ['input', 'reorderPoint'] });
+      expect(bad.setReorderPoint).toEqual({
+        __typename: 'InvalidInputError',
+        errorCode: 'INVALID_INPUT',
+        field: ['input', 'reorderPoint'],
+      });
 
       type Node = { onHand: number; reorderPoint: number; isLow: boolean; product: { sku: string } };
       const all = (await m.ok(LEVELS, { s: slt })).stockLevels;
       expect(all.pageInfo.hasNextPage).toBe(false);
       const nodes: Node[] = all.edges.map((e: { node: Node }) => e.node);
-      for (const [sku, p] of Object.entries(points)) expect(nodes.find((n) => n.product.sku === sku)).toMatchObject({ onHand: level[sku], reorderPoint: p });
-      const expected = nodes.filter((n) => n.onHand <= n.reorderPoint).map((n) => n.product.sku).sort();
+      for (const [sku, p] of Object.entries(points))
+        expect(nodes.find((n) => n.product.sku === sku)).toMatchObject({ onHand: level[sku], reorderPoint: p });
+      const expected = nodes
+        .filter((n) => n.onHand <= n.reorderPoint)
+        .map((n) => n.product.sku)
+        .sort();
       expect(expected).toEqual(expect.arrayContaining([at, below]));
       expect(expected).not.toContain(above);
       expect(expected.length).toBeLessThan(nodes.length); // the filter must actually leave something out
@@ -346,7 +459,11 @@ describe('stock', () => {
     it('publishes stockLow when a sale takes a product across its reorder point, once, for that store only', async () => {
       const [crossing, staysAbove, later, elsewhere] = ['FR-001', 'FR-002', 'FR-003', 'FR-004'] as const;
       // Enough stock that every step below is possible, whatever the demo left.
-      await owner().ok(ADJUST, { s: slt, type: 'RECEIPT', lines: [crossing, staysAbove, later].map((sku) => ({ sku, quantity: 10 })) });
+      await owner().ok(ADJUST, {
+        s: slt,
+        type: 'RECEIPT',
+        lines: [crossing, staysAbove, later].map((sku) => ({ sku, quantity: 10 })),
+      });
       await owner().ok(ADJUST, { s: wdk, type: 'RECEIPT', lines: [{ sku: elsewhere, quantity: 10 }] });
       const level = await levelsOf(slt, [crossing, staysAbove, later]);
       const wdkLevel = await onHand(t, wdk, elsewhere);
@@ -362,11 +479,20 @@ describe('stock', () => {
         await sellAtPos(slt, crossing, 3);
         const event = await sub.next(5000);
         expect(event.errors).toBeUndefined();
-        expect(event.data!.stockLow).toEqual({ sku: crossing, onHand: level[crossing]! - 3, reorderPoint: level[crossing]! - 2 });
+        expect(event.data!.stockLow).toEqual({
+          sku: crossing,
+          onHand: level[crossing]! - 3,
+          reorderPoint: level[crossing]! - 2,
+        });
 
         // Already low: selling more announces nothing. Nor does another store crossing its point.
         await sellAtPos(slt, crossing, 1);
-        const other = await owner().ok(ADJUST, { s: wdk, type: 'ADJUSTMENT', reason: '破损', lines: [{ sku: elsewhere, quantity: -1 }] });
+        const other = await owner().ok(ADJUST, {
+          s: wdk,
+          type: 'ADJUSTMENT',
+          reason: '破损',
+          lines: [{ sku: elsewhere, quantity: -1 }],
+        });
         expect(other.adjustStock.count).toBe(1);
         await sellAtPos(slt, later, 1);
         const next = await sub.next(5000);

@@ -37,7 +37,9 @@ describe('subscriptions over graphql-ws', () => {
 
   it('delivers sales of the subscribed stores only, after commit', async () => {
     const [slt, wdk] = [t.stores.find((s) => s.code === 'BJ-SLT')!.id, t.stores.find((s) => s.code === 'BJ-WDK')!.id];
-    const sub = subscribe(await client({ authorization: `Bearer ${await t.token('OWNER')}` }), SALE_RECORDED, { stores: [slt] });
+    const sub = subscribe(await client({ authorization: `Bearer ${await t.token('OWNER')}` }), SALE_RECORDED, {
+      stores: [slt],
+    });
     await new Promise((r) => setTimeout(r, 200)); // let the subscription register
 
     await t.as('OWNER').ok(RECORD_SALE, { input: sale(wdk) });
@@ -45,10 +47,21 @@ describe('subscriptions over graphql-ws', () => {
     await t.as('OWNER').ok(RECORD_SALE, { input: mine });
     const event = await sub.next();
     expect(event.errors).toBeUndefined();
-    expect(event.data!.saleRecorded).toMatchObject({ externalId: mine.externalId, total: '2.00', store: { code: 'BJ-SLT' }, lines: [{ sku: 'DR-001', quantity: 1 }] });
+    expect(event.data!.saleRecorded).toMatchObject({
+      externalId: mine.externalId,
+      total: '2.00',
+      store: { code: 'BJ-SLT' },
+      lines: [{ sku: 'DR-001', quantity: 1 }],
+    });
 
     // A sale that fails (and rolls back) is never announced.
-    const failed = await t.as('OWNER').ok(RECORD_SALE, { input: { ...sale(slt), lines: [{ sku: 'DR-001', quantity: 99_999, unitPrice: '2.00' }], payments: [{ method: 'CASH', amount: '199998.00' }] } });
+    const failed = await t.as('OWNER').ok(RECORD_SALE, {
+      input: {
+        ...sale(slt),
+        lines: [{ sku: 'DR-001', quantity: 99_999, unitPrice: '2.00' }],
+        payments: [{ method: 'CASH', amount: '199998.00' }],
+      },
+    });
     expect(failed.recordSale.__typename).toBe('InsufficientStockError');
     await expect(sub.next(500)).rejects.toThrow(/no subscription event/);
     sub.close();
@@ -58,7 +71,11 @@ describe('subscriptions over graphql-ws', () => {
     const slt = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
     const saleReads = async (subscribers: number) => {
       const subs = await Promise.all(
-        Array.from({ length: subscribers }, async () => subscribe(await client({ authorization: `Bearer ${await t.token('OWNER')}` }), SALE_RECORDED, { stores: [slt] })),
+        Array.from({ length: subscribers }, async () =>
+          subscribe(await client({ authorization: `Bearer ${await t.token('OWNER')}` }), SALE_RECORDED, {
+            stores: [slt],
+          }),
+        ),
       );
       await new Promise((r) => setTimeout(r, 300));
       const mine = sale(slt);
@@ -77,7 +94,9 @@ describe('subscriptions over graphql-ws', () => {
 
   it('refuses a cashier subscribing to another store, and anonymous callers', async () => {
     const sz = t.stores.find((s) => s.code === 'SZ-NS')!.id;
-    const cashier = subscribe(await client({ authorization: `Bearer ${await t.token('CASHIER')}` }), SALE_RECORDED, { stores: [sz] });
+    const cashier = subscribe(await client({ authorization: `Bearer ${await t.token('CASHIER')}` }), SALE_RECORDED, {
+      stores: [sz],
+    });
     const denied = await cashier.next();
     expect(JSON.stringify(denied.errors)).toMatch(/FORBIDDEN|无权/);
 
@@ -92,9 +111,23 @@ describe('subscriptions over graphql-ws', () => {
     const before = await onHand(t, slt, 'SN-004');
     expect(before).toBeGreaterThan(0);
     // One unit sold takes the product from just above its reorder point to on it.
-    await owner.ok(`mutation($s: ID!, $p: Int!) { setReorderPoint(storeId: $s, sku: "SN-004", reorderPoint: $p) { __typename } }`, { s: slt, p: before - 1 });
-    const sub = await sseSubscribe(t, `subscription($s: ID!) { stockLow(storeId: $s) { sku onHand reorderPoint } }`, { s: slt }, { token: await t.token('MANAGER') });
-    await owner.ok(RECORD_SALE, { input: { ...sale(slt), lines: [{ sku: 'SN-004', quantity: 1, unitPrice: '6.50' }], payments: [{ method: 'CASH', amount: '6.50' }] } });
+    await owner.ok(
+      `mutation($s: ID!, $p: Int!) { setReorderPoint(storeId: $s, sku: "SN-004", reorderPoint: $p) { __typename } }`,
+      { s: slt, p: before - 1 },
+    );
+    const sub = await sseSubscribe(
+      t,
+      `subscription($s: ID!) { stockLow(storeId: $s) { sku onHand reorderPoint } }`,
+      { s: slt },
+      { token: await t.token('MANAGER') },
+    );
+    await owner.ok(RECORD_SALE, {
+      input: {
+        ...sale(slt),
+        lines: [{ sku: 'SN-004', quantity: 1, unitPrice: '6.50' }],
+        payments: [{ method: 'CASH', amount: '6.50' }],
+      },
+    });
     const payload = await sub.next(5000);
     await sub.close();
     expect(payload.data.stockLow).toEqual({ sku: 'SN-004', onHand: before - 1, reorderPoint: before - 1 });
@@ -119,7 +152,14 @@ describe('a sale delivered to many subscribers', () => {
     const subs = clients.map((c) => subscribe(c, query, { s: [slt] }));
     await new Promise((r) => setTimeout(r, 300));
     const externalId = uniqueId('FAN');
-    await t.as('OWNER').ok(RECORD_SALE, { input: { storeId: slt, externalId, lines: [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }], payments: [{ method: 'CASH', amount: '2.00' }] } });
+    await t.as('OWNER').ok(RECORD_SALE, {
+      input: {
+        storeId: slt,
+        externalId,
+        lines: [{ sku: 'DR-001', quantity: 1, unitPrice: '2.00' }],
+        payments: [{ method: 'CASH', amount: '2.00' }],
+      },
+    });
     for (const sub of subs) expect((await sub.next()).data).toEqual({ saleRecorded: { externalId, probe: 'seen' } });
     // Five owners share one execution; the manager, whose roles differ, gets one of their own.
     expect(probe.resolved).toHaveLength(2);

@@ -20,7 +20,16 @@ async function tierApp(options: Parameters<typeof tiersPlugin>[0] = {}) {
   for (const input of [
     { code: 'REGULAR', name: '普通会员', rank: 0 },
     { code: 'SILVER', name: '银卡会员', rank: 1, minSpend: '500.00', discountPercent: '2', pointsMultiplier: '1.5' },
-    { code: 'GOLD', name: '金卡会员', rank: 2, minSpend: '1000.00', minVisits: 3, qualifyWhen: 'ALL', discountPercent: '5', pointsMultiplier: '2' },
+    {
+      code: 'GOLD',
+      name: '金卡会员',
+      rank: 2,
+      minSpend: '1000.00',
+      minVisits: 3,
+      qualifyWhen: 'ALL',
+      discountPercent: '5',
+      pointsMultiplier: '2',
+    },
   ]) {
     expect((await t.as('OWNER').ok(create, { input })).createTier.__typename).toBe('Tier');
   }
@@ -45,22 +54,44 @@ describe('tiers', () => {
     const { customerId, memberCode } = await newMember(t);
     const client = wsClient(url, { authorization: `Bearer ${await t.token('MANAGER')}` });
     clients.push(client);
-    const events = subscribe(client, `subscription($c: ID) { tierChanged(customerId: $c) { fromTier toTier reason } }`, { c: customerId });
+    const events = subscribe(
+      client,
+      `subscription($c: ID) { tierChanged(customerId: $c) { fromTier toTier reason } }`,
+      { c: customerId },
+    );
     await new Promise((r) => setTimeout(r, 200));
 
     const first = await sell(t, store, memberCode, [{ sku: 'DR-004', quantity: 1, unitPrice: '300.00' }]);
     expect(first.sale.total).toBe('300.00'); // entry tier: no discount
-    expect((await events.next()).data).toEqual({ tierChanged: { fromTier: null, toTier: 'REGULAR', reason: 'INITIAL' } });
+    expect((await events.next()).data).toEqual({
+      tierChanged: { fromTier: null, toTier: 'REGULAR', reason: 'INITIAL' },
+    });
 
     const second = await sell(t, store, memberCode, [{ sku: 'DR-004', quantity: 1, unitPrice: '300.00' }]);
-    expect((await events.next()).data).toEqual({ tierChanged: { fromTier: 'REGULAR', toTier: 'SILVER', reason: 'UPGRADE' } });
+    expect((await events.next()).data).toEqual({
+      tierChanged: { fromTier: 'REGULAR', toTier: 'SILVER', reason: 'UPGRADE' },
+    });
     expect(second.sale.total).toBe('300.00'); // the upgrade comes after the sale that qualified
 
-    const third = await t.ok(`mutation($input: RecordSaleInput!) { recordSale(input: $input) { ... on RecordSalePayload { sale { total discountTotal memberBenefit { tierCode discountPercent discountAmount } points { earned lines { contributions { rule points } } } } } } }`, {
-      input: { storeId: store, externalId: `T3-${customerId}`, memberCode, lines: [{ sku: 'SN-001', quantity: 1, unitPrice: '100.00' }], payments: [{ method: 'CASH', amount: '98.00' }] },
-    }, { apiKey: t.posKey });
+    const third = await t.ok(
+      `mutation($input: RecordSaleInput!) { recordSale(input: $input) { ... on RecordSalePayload { sale { total discountTotal memberBenefit { tierCode discountPercent discountAmount } points { earned lines { contributions { rule points } } } } } } }`,
+      {
+        input: {
+          storeId: store,
+          externalId: `T3-${customerId}`,
+          memberCode,
+          lines: [{ sku: 'SN-001', quantity: 1, unitPrice: '100.00' }],
+          payments: [{ method: 'CASH', amount: '98.00' }],
+        },
+      },
+      { apiKey: t.posKey },
+    );
     const sale = third.recordSale.sale;
-    expect(sale).toMatchObject({ total: '98.00', discountTotal: '2.00', memberBenefit: { tierCode: 'SILVER', discountPercent: '2', discountAmount: '2.00' } });
+    expect(sale).toMatchObject({
+      total: '98.00',
+      discountTotal: '2.00',
+      memberBenefit: { tierCode: 'SILVER', discountPercent: '2', discountAmount: '2.00' },
+    });
     // 98 base points, and the silver multiplier ×1.5 adds 49.
     expect(sale.points.lines[0].contributions).toEqual([
       { rule: '基础 1 分/元', points: 98 },
@@ -87,7 +118,9 @@ describe('tiers', () => {
     const { customerId, memberCode } = await newMember(t);
     const big = await sell(t, store, memberCode, [{ sku: 'DR-004', quantity: 2, unitPrice: '300.00' }]);
     expect((await t.as('OWNER').ok(TIER, { id: customerId })).customer.tier.tier.code).toBe('SILVER');
-    await t.as('MANAGER').ok(REFUND_SALE, { saleId: big.sale.id, externalId: 'R-big', lines: [{ lineNo: 1, quantity: 1 }] });
+    await t
+      .as('MANAGER')
+      .ok(REFUND_SALE, { saleId: big.sale.id, externalId: 'R-big', lines: [{ lineNo: 1, quantity: 1 }] });
     const status = (await t.as('OWNER').ok(TIER, { id: customerId })).customer.tier;
     expect(status.progress.spend).toBe('300.00');
 
@@ -133,12 +166,16 @@ describe('tier reviews', () => {
 
 describe('installing and removing plugins', () => {
   it('refuses tiers without points, naming the missing plugin', () => {
-    expect(() => new PluginHost([tiersPlugin()])).toThrow('Plugin "tiers" needs plugin "points", which is not installed.');
+    expect(() => new PluginHost([tiersPlugin()])).toThrow(
+      'Plugin "tiers" needs plugin "points", which is not installed.',
+    );
   });
 
   it('refuses invalid options with the option named', () => {
     expect(() => tiersPlugin({ graceDays: -1 })).toThrow(/Invalid options for plugin "tiers":\n {2}graceDays:/);
-    expect(() => pointsPlugin({ redemption: { pointsPerYuan: 100, maxShareOfSale: 2 } })).toThrow(/redemption\.maxShareOfSale/);
+    expect(() => pointsPlugin({ redemption: { pointsPerYuan: 100, maxShareOfSale: 2 } })).toThrow(
+      /redemption\.maxShareOfSale/,
+    );
   });
 
   it('with tiers removed, its schema is gone while points still work', async () => {

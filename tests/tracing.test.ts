@@ -55,8 +55,14 @@ describe('OpenTelemetry tracing', () => {
     const callerSpan = '00f067aa0ba902b7';
     const res = await fetch(`http://127.0.0.1:${api.port}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${callerSpan}-01`, 'x-request-id': 'trace-test-1' },
-      body: JSON.stringify({ query: 'mutation SignIn { signIn(login: "13800000009", password: "wrong-password") { __typename } }' }),
+      headers: {
+        'content-type': 'application/json',
+        traceparent: `00-${traceId}-${callerSpan}-01`,
+        'x-request-id': 'trace-test-1',
+      },
+      body: JSON.stringify({
+        query: 'mutation SignIn { signIn(login: "13800000009", password: "wrong-password") { __typename } }',
+      }),
     });
     expect((await res.json()).data.signIn.__typename).toBe('InvalidInputError');
 
@@ -65,8 +71,12 @@ describe('OpenTelemetry tracing', () => {
     const deadline = Date.now() + 10_000;
     const find = () => {
       const server = inTrace().find((s) => s.parentSpanId === callerSpan);
-      const operation = server && inTrace().find((s) => s.parentSpanId === server.spanId && s.name === 'graphql.mutation SignIn');
-      const below = (root: ExportedSpan): ExportedSpan[] => inTrace().filter((s) => s.parentSpanId === root.spanId).flatMap((c) => [c, ...below(c)]);
+      const operation =
+        server && inTrace().find((s) => s.parentSpanId === server.spanId && s.name === 'graphql.mutation SignIn');
+      const below = (root: ExportedSpan): ExportedSpan[] =>
+        inTrace()
+          .filter((s) => s.parentSpanId === root.spanId)
+          .flatMap((c) => [c, ...below(c)]);
       const database = operation ? below(operation).filter((s) => s.name.startsWith('prisma:')) : [];
       return { server, operation, database };
     };

@@ -14,9 +14,27 @@ export async function seedPointsDemo(db: Db, service: PointsService) {
   if ((await db.pointsRule.count()) > 0) return;
   await db.pointsRule.createMany({
     data: [
-      { name: '基础积分：每消费 1 元积 1 分', kind: 'BASE_RATE', pointsPerYuan: new Prisma.Decimal(1), combine: 'HIGHEST_WINS' },
-      { name: '周三会员日双倍积分', kind: 'MULTIPLIER', multiplier: new Prisma.Decimal(2), weekdays: [3], combine: 'ADDITIVE' },
-      { name: '母婴品类 1.5 倍积分（每单最多 300 分）', kind: 'MULTIPLIER', multiplier: new Prisma.Decimal(1.5), categories: ['母婴'], combine: 'HIGHEST_WINS', capPerSale: 300 },
+      {
+        name: '基础积分：每消费 1 元积 1 分',
+        kind: 'BASE_RATE',
+        pointsPerYuan: new Prisma.Decimal(1),
+        combine: 'HIGHEST_WINS',
+      },
+      {
+        name: '周三会员日双倍积分',
+        kind: 'MULTIPLIER',
+        multiplier: new Prisma.Decimal(2),
+        weekdays: [3],
+        combine: 'ADDITIVE',
+      },
+      {
+        name: '母婴品类 1.5 倍积分（每单最多 300 分）',
+        kind: 'MULTIPLIER',
+        multiplier: new Prisma.Decimal(1.5),
+        categories: ['母婴'],
+        combine: 'HIGHEST_WINS',
+        capPerSale: 300,
+      },
     ],
   });
   const rules = await db.pointsRule.findMany();
@@ -79,7 +97,13 @@ export async function seedPointsDemo(db: Db, service: PointsService) {
         releasedAt: new Date(at + 3600_000),
         saleId: sale.id,
         reason: '退货扣回积分',
-        explanation: { lines: result.lines.map((l) => ({ lineNo: l.lineNo, quantity: sale.lines.find((x) => x.lineNo === l.lineNo)!.quantity, points: l.points })) },
+        explanation: {
+          lines: result.lines.map((l) => ({
+            lineNo: l.lineNo,
+            quantity: sale.lines.find((x) => x.lineNo === l.lineNo)!.quantity,
+            points: l.points,
+          })),
+        },
         createdAt: new Date(at + 3600_000),
       });
     }
@@ -87,13 +111,33 @@ export async function seedPointsDemo(db: Db, service: PointsService) {
       // Older than the expiry: the job would have written it off.
       account.balance -= result.points;
       entries.at(-1)!.remaining = 0;
-      entries.push({ id: uuidv7(expiresAt.getTime()), customerId: sale.customerId!, kind: 'EXPIRE', points: -result.points, remaining: 0, availableAt: expiresAt, releasedAt: expiresAt, reason: '积分过期', dedupeKey: `expire:${earnId}`, createdAt: expiresAt });
+      entries.push({
+        id: uuidv7(expiresAt.getTime()),
+        customerId: sale.customerId!,
+        kind: 'EXPIRE',
+        points: -result.points,
+        remaining: 0,
+        availableAt: expiresAt,
+        releasedAt: expiresAt,
+        reason: '积分过期',
+        dedupeKey: `expire:${earnId}`,
+        createdAt: expiresAt,
+      });
     }
   }
   await db.$transaction(
     async (tx) => {
       await bulkInsert(tx, 'PointsLedgerEntry', entries);
-      await bulkInsert(tx, 'PointsAccount', [...accounts].map(([customerId, a]) => ({ customerId, balance: a.balance, lifetimeEarned: a.lifetimeEarned, updatedAt: new Date() })));
+      await bulkInsert(
+        tx,
+        'PointsAccount',
+        [...accounts].map(([customerId, a]) => ({
+          customerId,
+          balance: a.balance,
+          lifetimeEarned: a.lifetimeEarned,
+          updatedAt: new Date(),
+        })),
+      );
     },
     { timeout: 60_000 },
   );

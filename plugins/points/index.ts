@@ -27,7 +27,11 @@ export function pointsPlugin(options?: PointsOptions) {
     onCustomerMerge: (ids, unit) => service.merge(ids, unit),
     seedDemo: ({ db }) => seedPointsDemo(db, service),
     jobs: [
-      { name: 'points.release', cron, run: async ({ db }, now) => ({ processed: await service.releasePending(db, now) }) },
+      {
+        name: 'points.release',
+        cron,
+        run: async ({ db }, now) => ({ processed: await service.releasePending(db, now) }),
+      },
       { name: 'points.expire', cron, run: async ({ db }, now) => ({ processed: await service.expire(db, now) }) },
     ],
   });

@@ -29,7 +29,11 @@ export async function lockAccount(tx: Tx, customerId: string) {
 }
 
 /** Writes one ledger entry; the account is updated by the caller. */
-function insertEntry(tx: Tx, fields: EntryFields & { now: Date }, values: { points: number; remaining: number; availableAt: Date; releasedAt: Date | null; expiresAt: Date | null }) {
+function insertEntry(
+  tx: Tx,
+  fields: EntryFields & { now: Date },
+  values: { points: number; remaining: number; availableAt: Date; releasedAt: Date | null; expiresAt: Date | null },
+) {
   return tx.pointsLedgerEntry.create({
     data: {
       id: uuidv7(fields.now.getTime()),
@@ -56,7 +60,10 @@ export async function alreadyRecorded(tx: Tx, dedupeKey: string) {
  * expiring at `expiresAt`. Creates the account if needed; its row is locked from here on (the
  * caller locks it first when it must read the balance before deciding).
  */
-export async function addLot(tx: Tx, fields: EntryFields & { points: number; availableAt: Date; expiresAt: Date | null; now: Date }): Promise<{ id: string }> {
+export async function addLot(
+  tx: Tx,
+  fields: EntryFields & { points: number; availableAt: Date; expiresAt: Date | null; now: Date },
+): Promise<{ id: string }> {
   const released = fields.availableAt <= fields.now;
   const id = uuidv7(fields.now.getTime());
   const earned = fields.kind === 'EARN' ? fields.points : 0;
@@ -115,7 +122,13 @@ export async function deduct(tx: Tx, fields: EntryFields & { points: number; now
       left -= used;
     }
   }
-  const entry = await insertEntry(tx, fields, { points: -fields.points, remaining: 0, availableAt: fields.now, releasedAt: fields.now, expiresAt: null });
+  const entry = await insertEntry(tx, fields, {
+    points: -fields.points,
+    remaining: 0,
+    availableAt: fields.now,
+    releasedAt: fields.now,
+    expiresAt: null,
+  });
   await tx.pointsAccount.update({
     where: { customerId: fields.customerId },
     data: { balance: { decrement: fields.points - fromPending }, pending: { decrement: fromPending } },
@@ -133,5 +146,6 @@ export function payDebt(balance: number, points: number): number {
 
 /** Refuses to spend more than the spendable balance. */
 export function requireBalance(balance: number, points: number, field: (string | number)[]) {
-  if (points > balance) throw new InvalidStateError('INSUFFICIENT_POINTS', { requested: points, available: Math.max(balance, 0) }, field);
+  if (points > balance)
+    throw new InvalidStateError('INSUFFICIENT_POINTS', { requested: points, available: Math.max(balance, 0) }, field);
 }

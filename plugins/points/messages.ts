@@ -1,7 +1,10 @@
 import { entityNames, registerMessages } from '../../src/i18n/messages.ts';
 
 registerMessages({
-  INSUFFICIENT_POINTS: { 'zh-CN': '积分不足：需要 {requested}，可用 {available}', en: 'Not enough points: {requested} needed, {available} available' },
+  INSUFFICIENT_POINTS: {
+    'zh-CN': '积分不足：需要 {requested}，可用 {available}',
+    en: 'Not enough points: {requested} needed, {available} available',
+  },
   POINTS_NEED_MEMBER: { 'zh-CN': '只有会员可以使用积分付款', en: 'Only members can pay with points' },
   POINTS_SHARE_TOO_LARGE: {
     'zh-CN': '积分最多抵扣订单金额的 {share}%（本单最多 ¥{max}）',

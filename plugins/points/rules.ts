@@ -47,7 +47,12 @@ export interface EarnResult {
 }
 
 function round(value: Prisma.Decimal, mode: PointsRounding): number {
-  const rounding = mode === 'CEIL' ? Prisma.Decimal.ROUND_CEIL : mode === 'ROUND' ? Prisma.Decimal.ROUND_HALF_UP : Prisma.Decimal.ROUND_FLOOR;
+  const rounding =
+    mode === 'CEIL'
+      ? Prisma.Decimal.ROUND_CEIL
+      : mode === 'ROUND'
+        ? Prisma.Decimal.ROUND_HALF_UP
+        : Prisma.Decimal.ROUND_FLOOR;
   return value.toDecimalPlaces(0, rounding).toNumber();
 }
 
@@ -84,7 +89,9 @@ export function computeEarn(lines: EarnLine[], rules: PointsRule[], facts: EarnF
   const active = rules.filter((r) => appliesToSale(r, facts));
   const left = new Map<string, number>();
   for (const r of active) {
-    const limits = [r.capPerSale, r.capPerDay === null ? null : r.capPerDay - (facts.usedToday.get(r.id) ?? 0)].filter((x): x is number => x !== null);
+    const limits = [r.capPerSale, r.capPerDay === null ? null : r.capPerDay - (facts.usedToday.get(r.id) ?? 0)].filter(
+      (x): x is number => x !== null,
+    );
     if (limits.length) left.set(r.id, Math.max(0, Math.min(...limits)));
   }
   const take = (rule: PointsRule, points: number): number => {
@@ -96,7 +103,8 @@ export function computeEarn(lines: EarnLine[], rules: PointsRule[], facts: EarnF
   const best = (candidates: { rule: PointsRule; points: number }[]) =>
     candidates.length ? [candidates.reduce((a, b) => (b.points > a.points ? b : a))] : [];
   // Contributions are listed in the rules' own order, whatever decided them.
-  const inRuleOrder = <C extends { rule: PointsRule }>(chosen: C[]) => chosen.sort((a, b) => active.indexOf(a.rule) - active.indexOf(b.rule));
+  const inRuleOrder = <C extends { rule: PointsRule }>(chosen: C[]) =>
+    chosen.sort((a, b) => active.indexOf(a.rule) - active.indexOf(b.rule));
 
   const byRule = new Map<string, number>();
   const results: LineResult[] = lines.map((line) => {
@@ -109,7 +117,10 @@ export function computeEarn(lines: EarnLine[], rules: PointsRule[], facts: EarnF
     const baseCandidates = forLine
       .filter((r) => r.kind === 'BASE_RATE' && r.pointsPerYuan)
       .map((rule) => ({ rule, points: round(line.paid.mul(rule.pointsPerYuan!), rule.rounding) }));
-    const baseChosen = inRuleOrder([...best(baseCandidates.filter((c) => c.rule.combine === 'HIGHEST_WINS')), ...baseCandidates.filter((c) => c.rule.combine === 'ADDITIVE')]);
+    const baseChosen = inRuleOrder([
+      ...best(baseCandidates.filter((c) => c.rule.combine === 'HIGHEST_WINS')),
+      ...baseCandidates.filter((c) => c.rule.combine === 'ADDITIVE'),
+    ]);
     let base = 0;
     for (const c of baseChosen) {
       const points = take(c.rule, c.points);
@@ -124,16 +135,30 @@ export function computeEarn(lines: EarnLine[], rules: PointsRule[], facts: EarnF
       ...best(multiplierCandidates.filter((c) => c.rule.combine === 'HIGHEST_WINS')),
       ...multiplierCandidates.filter((c) => c.rule.combine === 'ADDITIVE'),
     ]);
-    for (const c of multipliersChosen) contributions.push({ ruleId: c.rule.id, rule: c.rule.name, points: take(c.rule, c.points) });
+    for (const c of multipliersChosen)
+      contributions.push({ ruleId: c.rule.id, rule: c.rule.name, points: take(c.rule, c.points) });
 
     if (facts.tierMultiplier.gt(1) && base > 0) {
-      const points = new Prisma.Decimal(base).mul(facts.tierMultiplier.sub(1)).toDecimalPlaces(0, Prisma.Decimal.ROUND_FLOOR).toNumber();
-      contributions.push({ ruleId: null, rule: `会员等级 ${facts.tierName ?? facts.tierCode} ×${facts.tierMultiplier.toString()}`, points });
+      const points = new Prisma.Decimal(base)
+        .mul(facts.tierMultiplier.sub(1))
+        .toDecimalPlaces(0, Prisma.Decimal.ROUND_FLOOR)
+        .toNumber();
+      contributions.push({
+        ruleId: null,
+        rule: `会员等级 ${facts.tierName ?? facts.tierCode} ×${facts.tierMultiplier.toString()}`,
+        points,
+      });
     }
 
     const kept = contributions.filter((c) => c.points !== 0);
     for (const c of kept) if (c.ruleId) byRule.set(c.ruleId, (byRule.get(c.ruleId) ?? 0) + c.points);
-    return { lineNo: line.lineNo, sku: line.sku, paid: line.paid.toFixed(2), points: kept.reduce((s, c) => s + c.points, 0), contributions: kept };
+    return {
+      lineNo: line.lineNo,
+      sku: line.sku,
+      paid: line.paid.toFixed(2),
+      points: kept.reduce((s, c) => s + c.points, 0),
+      contributions: kept,
+    };
   });
   return { points: results.reduce((s, l) => s + l.points, 0), lines: results, byRule };
 }

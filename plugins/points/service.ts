@@ -28,10 +28,12 @@ const weekdayFormats = new Map<string, Intl.DateTimeFormat>();
 /** ISO weekday (1 = Monday) of an instant in a store's time zone. Formatters are costly to build, so one per zone is kept. */
 export function weekdayIn(instant: Date, timeZone: string): number {
   let format = weekdayFormats.get(timeZone);
-  if (!format) weekdayFormats.set(timeZone, (format = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short' })));
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short' });
+    weekdayFormats.set(timeZone, format);
+  }
   return WEEKDAYS[format.format(instant)]!;
 }
-
 
 interface EarnExplanation {
   lines: LineResult[];
@@ -58,8 +60,18 @@ export class PointsService {
   /** Inside the sale's transaction: settle points used as payment, then earn on what was paid in money. */
   async afterSale(sale: WrittenSale, unit: Unit) {
     const { tx } = unit;
-    const pointsPaid = sale.payments.filter((p) => p.method === 'POINTS').reduce((s, p) => s.add(p.amount), new Prisma.Decimal(0));
-    const paymentField = ['input', 'payments', Math.max(sale.payments.findIndex((p) => p.method === 'POINTS'), 0), 'amount'];
+    const pointsPaid = sale.payments
+      .filter((p) => p.method === 'POINTS')
+      .reduce((s, p) => s.add(p.amount), new Prisma.Decimal(0));
+    const paymentField = [
+      'input',
+      'payments',
+      Math.max(
+        sale.payments.findIndex((p) => p.method === 'POINTS'),
+        0,
+      ),
+      'amount',
+    ];
     if (!sale.customerId || !sale.memberId) {
       if (pointsPaid.gt(0)) throw new InvalidInputError('POINTS_NEED_MEMBER', {}, paymentField);
       return;
@@ -79,20 +91,40 @@ export class PointsService {
       const { pointsPerYuan, maxShareOfSale } = this.options.redemption;
       const maxAmount = sale.total.mul(maxShareOfSale).toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR);
       if (pointsPaid.gt(maxAmount)) {
-        throw new InvalidInputError('POINTS_SHARE_TOO_LARGE', { max: maxAmount.toFixed(2), share: Math.round(maxShareOfSale * 100) }, paymentField);
+        throw new InvalidInputError(
+          'POINTS_SHARE_TOO_LARGE',
+          { max: maxAmount.toFixed(2), share: Math.round(maxShareOfSale * 100) },
+          paymentField,
+        );
       }
       const points = pointsPaid.mul(pointsPerYuan);
-      if (!points.isInteger()) throw new InvalidInputError('POINTS_AMOUNT_NOT_WHOLE', { ratio: pointsPerYuan }, paymentField);
+      if (!points.isInteger())
+        throw new InvalidInputError('POINTS_AMOUNT_NOT_WHOLE', { ratio: pointsPerYuan }, paymentField);
       requireBalance(account.balance, points.toNumber(), paymentField);
-      await deduct(tx, { customerId: sale.customerId, kind: 'REDEEM', points: points.toNumber(), saleId: sale.id, dedupeKey: `redeem:${sale.id}`, now, reason: `抵扣 ¥${pointsPaid.toFixed(2)}` });
+      await deduct(tx, {
+        customerId: sale.customerId,
+        kind: 'REDEEM',
+        points: points.toNumber(),
+        saleId: sale.id,
+        dedupeKey: `redeem:${sale.id}`,
+        now,
+        reason: `抵扣 ¥${pointsPaid.toFixed(2)}`,
+      });
     }
 
     // Points are earned on money paid: the share paid with points earns nothing.
     const moneyShare = sale.total.isZero() ? new Prisma.Decimal(0) : sale.total.sub(pointsPaid).div(sale.total);
-    const lines = sale.lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, category: l.category, paid: l.total.mul(moneyShare).toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR) }));
+    const lines = sale.lines.map((l) => ({
+      lineNo: l.lineNo,
+      sku: l.sku,
+      category: l.category,
+      paid: l.total.mul(moneyShare).toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR),
+    }));
     const day = businessDate(sale.occurredAt, sale.timezone);
     const usage = capped.length
-      ? await tx.pointsRuleUsage.findMany({ where: { customerId: sale.customerId, businessDate: day, ruleId: { in: capped } } })
+      ? await tx.pointsRuleUsage.findMany({
+          where: { customerId: sale.customerId, businessDate: day, ruleId: { in: capped } },
+        })
       : [];
     const saleMonth = Number(businessDate(sale.occurredAt, sale.timezone).toISOString().slice(5, 7));
     const tier = this.earnContext ? await this.earnContext(tx, { ...sale, customerId: sale.customerId }) : null;
@@ -137,7 +169,10 @@ export class PointsService {
    */
   async afterRefund(refund: WrittenRefund, { tx }: Unit) {
     if (!refund.customerId) return;
-    const entries = await tx.pointsLedgerEntry.findMany({ where: { saleId: refund.saleId }, orderBy: { createdAt: 'asc' } });
+    const entries = await tx.pointsLedgerEntry.findMany({
+      where: { saleId: refund.saleId },
+      orderBy: { createdAt: 'asc' },
+    });
     const earn = entries.find((e) => e.kind === 'EARN');
     const redeem = entries.find((e) => e.kind === 'REDEEM');
     if (!earn && !redeem) return;
@@ -147,7 +182,9 @@ export class PointsService {
     const now = new Date();
 
     if (earn) {
-      const earned = new Map(((earn.explanation as unknown as EarnExplanation).lines ?? []).map((l) => [l.lineNo, l.points]));
+      const earned = new Map(
+        ((earn.explanation as unknown as EarnExplanation).lines ?? []).map((l) => [l.lineNo, l.points]),
+      );
       const before = new Map<number, { quantity: number; points: number }>();
       for (const e of entries.filter((x) => x.kind === 'REVERSE' && x.points < 0)) {
         for (const l of (e.explanation as unknown as ReverseExplanation).lines) {
@@ -182,7 +219,9 @@ export class PointsService {
     if (redeem) {
       const redeemed = -redeem.points;
       const givenBack = entries.filter((e) => e.kind === 'REVERSE' && e.points > 0).reduce((s, e) => s + e.points, 0);
-      const back = refund.fullyRefunded ? redeemed - givenBack : new Prisma.Decimal(redeemed).mul(refund.amount).div(refund.saleTotal).floor().toNumber();
+      const back = refund.fullyRefunded
+        ? redeemed - givenBack
+        : new Prisma.Decimal(redeemed).mul(refund.amount).div(refund.saleTotal).floor().toNumber();
       if (back > 0) {
         await addLot(tx, {
           customerId,
@@ -205,26 +244,47 @@ export class PointsService {
     if (!Number.isInteger(input.points) || input.points === 0) {
       throw new InvalidInputError('INVALID_INPUT', { detail: 'points must be a non-zero whole number' }, ['points']);
     }
-    if (!input.reason.trim()) throw new InvalidInputError('INVALID_INPUT', { detail: 'an adjustment needs a reason' }, ['reason']);
+    if (!input.reason.trim())
+      throw new InvalidInputError('INVALID_INPUT', { detail: 'an adjustment needs a reason' }, ['reason']);
     const account = await lockAccount(tx, input.customerId);
     const now = new Date();
-    const common = { customerId: input.customerId, kind: 'ADJUST' as const, reason: input.reason.trim(), staffId: input.staffId, now };
-    if (input.points > 0) return addLot(tx, { ...common, points: input.points, availableAt: now, expiresAt: this.expiresAt(now) });
+    const common = {
+      customerId: input.customerId,
+      kind: 'ADJUST' as const,
+      reason: input.reason.trim(),
+      staffId: input.staffId,
+      now,
+    };
+    if (input.points > 0)
+      return addLot(tx, { ...common, points: input.points, availableAt: now, expiresAt: this.expiresAt(now) });
     requireBalance(account.balance, -input.points, ['points']);
     return deduct(tx, { ...common, points: -input.points });
   }
 
   /** Job: pending points whose return window has closed become spendable. Safe to run twice. */
   async releasePending(db: Db, now: Date) {
-    const due = await db.pointsLedgerEntry.findMany({ where: { releasedAt: null, availableAt: { lte: now } }, select: { customerId: true }, distinct: ['customerId'] });
+    const due = await db.pointsLedgerEntry.findMany({
+      where: { releasedAt: null, availableAt: { lte: now } },
+      select: { customerId: true },
+      distinct: ['customerId'],
+    });
     let processed = 0;
     for (const { customerId } of due) {
       processed += await db.$transaction(async (tx) => {
         let { balance } = await lockAccount(tx, customerId);
-        const lots = await tx.pointsLedgerEntry.findMany({ where: { customerId, releasedAt: null, availableAt: { lte: now } }, orderBy: { availableAt: 'asc' } });
+        const lots = await tx.pointsLedgerEntry.findMany({
+          where: { customerId, releasedAt: null, availableAt: { lte: now } },
+          orderBy: { availableAt: 'asc' },
+        });
         for (const lot of lots) {
-          await tx.pointsLedgerEntry.update({ where: { id: lot.id }, data: { releasedAt: now, remaining: payDebt(balance, lot.remaining) } });
-          await tx.pointsAccount.update({ where: { customerId }, data: { balance: { increment: lot.remaining }, pending: { decrement: lot.remaining } } });
+          await tx.pointsLedgerEntry.update({
+            where: { id: lot.id },
+            data: { releasedAt: now, remaining: payDebt(balance, lot.remaining) },
+          });
+          await tx.pointsAccount.update({
+            where: { customerId },
+            data: { balance: { increment: lot.remaining }, pending: { decrement: lot.remaining } },
+          });
           balance += lot.remaining;
         }
         return lots.length;
@@ -249,7 +309,15 @@ export class PointsService {
           orderBy: { expiresAt: 'asc' },
         });
         for (const lot of lots) {
-          await deduct(tx, { customerId, kind: 'EXPIRE', points: lot.remaining, fromLotId: lot.id, dedupeKey: `expire:${lot.id}`, reason: '积分过期', now });
+          await deduct(tx, {
+            customerId,
+            kind: 'EXPIRE',
+            points: lot.remaining,
+            fromLotId: lot.id,
+            dedupeKey: `expire:${lot.id}`,
+            reason: '积分过期',
+            now,
+          });
         }
         return lots.length;
       });
@@ -264,14 +332,23 @@ export class PointsService {
     await tx.pointsLedgerEntry.updateMany({ where: { customerId: mergedId }, data: { customerId: survivorId } });
     await tx.pointsAccount.update({
       where: { customerId: survivorId },
-      data: { balance: { increment: from.balance }, pending: { increment: from.pending }, lifetimeEarned: { increment: from.lifetimeEarned } },
+      data: {
+        balance: { increment: from.balance },
+        pending: { increment: from.pending },
+        lifetimeEarned: { increment: from.lifetimeEarned },
+      },
     });
-    await tx.pointsAccount.update({ where: { customerId: mergedId }, data: { balance: 0, pending: 0, lifetimeEarned: 0 } });
+    await tx.pointsAccount.update({
+      where: { customerId: mergedId },
+      data: { balance: 0, pending: 0, lifetimeEarned: 0 },
+    });
     // Day caps: the survivor's usage for a day is the sum of both.
     const usage = await tx.pointsRuleUsage.findMany({ where: { customerId: mergedId } });
     for (const u of usage) {
       await tx.pointsRuleUsage.upsert({
-        where: { customerId_ruleId_businessDate: { customerId: survivorId, ruleId: u.ruleId, businessDate: u.businessDate } },
+        where: {
+          customerId_ruleId_businessDate: { customerId: survivorId, ruleId: u.ruleId, businessDate: u.businessDate },
+        },
         create: { customerId: survivorId, ruleId: u.ruleId, businessDate: u.businessDate, points: u.points },
         update: { points: { increment: u.points } },
       });
@@ -304,8 +381,9 @@ export class PointsService {
 const EARNED = Prisma.sql`(kind = 'EARN' OR (kind = 'REVERSE' AND points < 0))`;
 
 export function describeRuleProblem(rule: Pick<PointsRule, 'kind' | 'pointsPerYuan' | 'multiplier'>): string | null {
-  if (rule.kind === 'BASE_RATE' && (!rule.pointsPerYuan || rule.pointsPerYuan.lte(0))) return 'pointsPerYuan must be above 0 for a BASE_RATE rule';
-  if (rule.kind === 'MULTIPLIER' && (!rule.multiplier || rule.multiplier.lte(1))) return 'multiplier must be above 1 for a MULTIPLIER rule';
+  if (rule.kind === 'BASE_RATE' && (!rule.pointsPerYuan || rule.pointsPerYuan.lte(0)))
+    return 'pointsPerYuan must be above 0 for a BASE_RATE rule';
+  if (rule.kind === 'MULTIPLIER' && (!rule.multiplier || rule.multiplier.lte(1)))
+    return 'multiplier must be above 1 for a MULTIPLIER rule';
   return null;
 }
-

@@ -1,7 +1,12 @@
 import { InvalidInputError, NotFoundError } from '../../src/errors/index.ts';
 import { USER_ERRORS } from '../../src/errors/types.ts';
 import { runInTransaction } from '../../src/events/transaction.ts';
-import { PointsEntryKind, PointsRounding, PointsRuleCombine, PointsRuleKind } from '../../src/generated/prisma/enums.ts';
+import {
+  PointsEntryKind,
+  PointsRounding,
+  PointsRuleCombine,
+  PointsRuleKind,
+} from '../../src/generated/prisma/enums.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import { requireLiveCustomer } from '../../src/customers/service.ts';
 import type { Builder } from '../../src/schema/builder.ts';
@@ -16,7 +21,7 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
   const RoundingEnum = builder.enumType(PointsRounding, { name: 'PointsRounding' });
 
   const PointsAccountRef = builder.prismaObject('PointsAccount', {
-    description: 'A customer\'s points. balance + pending always equals the sum of the ledger.',
+    description: "A customer's points. balance + pending always equals the sum of the ledger.",
     fields: (t) => ({
       balance: t.exposeInt('balance', { description: 'Spendable now.' }),
       pending: t.exposeInt('pending', { description: 'Earned, spendable once the return window closes.' }),
@@ -24,13 +29,20 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
       cashValue: t.field({
         type: 'Money',
         description: 'What the balance pays at checkout.',
-        resolve: (a) => new Prisma.Decimal(Math.max(a.balance, 0)).div(service.options.redemption.pointsPerYuan).toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR),
+        resolve: (a) =>
+          new Prisma.Decimal(Math.max(a.balance, 0))
+            .div(service.options.redemption.pointsPerYuan)
+            .toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR),
       }),
     }),
   });
 
   const Contribution = builder.simpleObject('PointsContribution', {
-    fields: (t) => ({ rule: t.string({ description: 'Rule name (or the member tier).' }), ruleId: t.id({ nullable: true }), points: t.int() }),
+    fields: (t) => ({
+      rule: t.string({ description: 'Rule name (or the member tier).' }),
+      ruleId: t.id({ nullable: true }),
+      points: t.int(),
+    }),
   });
   const LineExplanation = builder.simpleObject('PointsLineExplanation', {
     description: 'Why one sale line earned what it did.',
@@ -52,13 +64,16 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
       createdAt: t.expose('createdAt', { type: 'DateTime' }),
       availableAt: t.expose('availableAt', { type: 'DateTime' }),
       expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
-      remaining: t.exposeInt('remaining', { description: 'For points added: what is not yet spent, reversed or expired.' }),
+      remaining: t.exposeInt('remaining', {
+        description: 'For points added: what is not yet spent, reversed or expired.',
+      }),
       reason: t.exposeString('reason', { nullable: true }),
       saleId: t.exposeID('saleId', { nullable: true }),
       lines: t.field({
         type: [LineExplanation],
         description: 'For EARN: the rules behind each line.',
-        resolve: (e) => (e.kind === 'EARN' ? ((e.explanation as { lines?: LineResult[] } | null)?.lines ?? []) : []) as never,
+        resolve: (e) =>
+          (e.kind === 'EARN' ? ((e.explanation as { lines?: LineResult[] } | null)?.lines ?? []) : []) as never,
       }),
     }),
   });
@@ -95,7 +110,10 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
       select: { id: true },
       resolve: async (sale, _args, ctx) => {
         const entries = await requestLoader(ctx, 'points.bySale', async (ids) => {
-          const rows = await ctx.db.pointsLedgerEntry.findMany({ where: { saleId: { in: [...ids] } }, orderBy: { createdAt: 'asc' } });
+          const rows = await ctx.db.pointsLedgerEntry.findMany({
+            where: { saleId: { in: [...ids] } },
+            orderBy: { createdAt: 'asc' },
+          });
           const map = new Map<string, typeof rows>();
           for (const r of rows) map.set(r.saleId!, [...(map.get(r.saleId!) ?? []), r]);
           return map;
@@ -147,11 +165,15 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
     pointsLedger: t.prismaConnection({
       type: 'PointsLedgerEntry',
       cursor: 'id',
-      description: 'A customer\'s points history, newest first.',
+      description: "A customer's points history, newest first.",
       authScopes: { permission: 'customer:read' },
       args: { customerId: t.arg.globalID({ required: true }) },
       resolve: (query, _root, args, ctx) =>
-        ctx.db.pointsLedgerEntry.findMany({ ...query, where: { customerId: args.customerId.id }, orderBy: { id: 'desc' } }),
+        ctx.db.pointsLedgerEntry.findMany({
+          ...query,
+          where: { customerId: args.customerId.id },
+          orderBy: { id: 'desc' },
+        }),
     }),
   }));
 
@@ -168,7 +190,7 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
       skus: t.stringList(),
       excludedCategories: t.stringList(),
       excludedSkus: t.stringList(),
-      weekdays: t.intList({ description: '1 = Monday … 7 = Sunday, in the store\'s time zone.' }),
+      weekdays: t.intList({ description: "1 = Monday … 7 = Sunday, in the store's time zone." }),
       startsAt: t.field({ type: 'DateTime' }),
       endsAt: t.field({ type: 'DateTime' }),
       tierCodes: t.stringList(),
@@ -179,15 +201,24 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
     }),
   });
 
-  type RuleArgs = Record<string, unknown> & { pointsPerYuan?: string | null; multiplier?: string | null; weekdays?: number[] | null };
+  type RuleArgs = Record<string, unknown> & {
+    pointsPerYuan?: string | null;
+    multiplier?: string | null;
+    weekdays?: number[] | null;
+  };
   const toData = (input: RuleArgs) => {
     const decimal = (v: string | null | undefined, field: string) => {
       if (v === undefined || v === null) return v;
-      if (!/^\d+(\.\d{1,4})?$/.test(v.trim())) throw new InvalidInputError('INVALID_POINTS_RULE', { detail: `${field}: a positive number` }, ['input', field]);
+      if (!/^\d+(\.\d{1,4})?$/.test(v.trim()))
+        throw new InvalidInputError('INVALID_POINTS_RULE', { detail: `${field}: a positive number` }, ['input', field]);
       return new Prisma.Decimal(v.trim());
     };
-    if (input.weekdays?.some((d) => d < 1 || d > 7)) throw new InvalidInputError('INVALID_POINTS_RULE', { detail: 'weekdays are 1–7' }, ['input', 'weekdays']);
-    const data = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Record<string, unknown>;
+    if (input.weekdays?.some((d) => d < 1 || d > 7))
+      throw new InvalidInputError('INVALID_POINTS_RULE', { detail: 'weekdays are 1–7' }, ['input', 'weekdays']);
+    const data = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      unknown
+    >;
     if ('pointsPerYuan' in input) data.pointsPerYuan = decimal(input.pointsPerYuan, 'pointsPerYuan');
     if ('multiplier' in input) data.multiplier = decimal(input.multiplier, 'multiplier');
     return data;
@@ -204,9 +235,14 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { input: t.arg({ type: RuleInput, required: true }) },
       resolve: async (query, _root, { input }, ctx) => {
-        if (!input.name?.trim() || !input.kind) throw new InvalidInputError('INVALID_POINTS_RULE', { detail: 'name and kind are required' }, ['input']);
+        if (!input.name?.trim() || !input.kind)
+          throw new InvalidInputError('INVALID_POINTS_RULE', { detail: 'name and kind are required' }, ['input']);
         const data = toData(input as RuleArgs);
-        check({ kind: input.kind, pointsPerYuan: (data.pointsPerYuan as Prisma.Decimal) ?? null, multiplier: (data.multiplier as Prisma.Decimal) ?? null });
+        check({
+          kind: input.kind,
+          pointsPerYuan: (data.pointsPerYuan as Prisma.Decimal) ?? null,
+          multiplier: (data.multiplier as Prisma.Decimal) ?? null,
+        });
         const rule = await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
           const created = await tx.pointsRule.create({ data: data as Prisma.PointsRuleCreateInput });
           emit('points.rule.changed', { ruleId: created.id });
@@ -235,14 +271,24 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
     }),
     adjustPoints: t.prismaField({
       type: 'PointsLedgerEntry',
-      description: 'Gives (positive) or takes (negative) points by hand, with a reason; recorded with the staff member.',
+      description:
+        'Gives (positive) or takes (negative) points by hand, with a reason; recorded with the staff member.',
       authScopes: { permission: 'marketing:manage' },
       errors: { types: [...USER_ERRORS], directResult: true },
-      args: { customerId: t.arg.globalID({ required: true }), points: t.arg.int({ required: true }), reason: t.arg.string({ required: true }) },
+      args: {
+        customerId: t.arg.globalID({ required: true }),
+        points: t.arg.int({ required: true }),
+        reason: t.arg.string({ required: true }),
+      },
       resolve: async (query, _root, args, ctx) => {
         const entry = await runInTransaction(ctx.db, ctx.app.events, async (unit) => {
           const customer = await requireLiveCustomer(unit.tx, args.customerId.id, ['customerId']);
-          return service.adjust(unit, { customerId: customer.id, points: args.points, reason: args.reason, staffId: ctx.auth.staffId });
+          return service.adjust(unit, {
+            customerId: customer.id,
+            points: args.points,
+            reason: args.reason,
+            staffId: ctx.auth.staffId,
+          });
         });
         return ctx.db.pointsLedgerEntry.findUniqueOrThrow({ ...query, where: { id: entry.id } });
       },

@@ -3,7 +3,10 @@ import type { Locale } from '../../src/i18n/locale.ts';
 import type { RfmSegment } from '../../src/generated/prisma/enums.ts';
 
 registerMessages({
-  RFM_INVALID_CURSOR: { 'zh-CN': '分页游标无效，请从第一页重新查询', en: 'Invalid page cursor; start again from the first page' },
+  RFM_INVALID_CURSOR: {
+    'zh-CN': '分页游标无效，请从第一页重新查询',
+    en: 'Invalid page cursor; start again from the first page',
+  },
 });
 
 type Text = Record<Locale, string>;

@@ -29,7 +29,8 @@ export async function segmentSummary(db: Db, homeStoreId: string | null) {
   const bySegment = new Map(groups.map((g) => [g.segment, g]));
   const customers = groups.reduce((n, g) => n + g._count._all, 0);
   const spend = groups.reduce((sum, g) => sum.add(g._sum.monetary ?? zero), zero);
-  const share = (part: Prisma.Decimal, whole: Prisma.Decimal) => (whole.isZero() ? 0 : part.div(whole).toDecimalPlaces(4).toNumber());
+  const share = (part: Prisma.Decimal, whole: Prisma.Decimal) =>
+    whole.isZero() ? 0 : part.div(whole).toDecimalPlaces(4).toNumber();
   return {
     customers,
     spend,
@@ -64,7 +65,14 @@ export function encodeCursor({ monetary, customerId }: SegmentCursor): string {
 
 export function decodeCursor(cursor: string, field: string): SegmentCursor {
   const [tag, monetary, customerId, ...rest] = Buffer.from(cursor, 'base64').toString('utf8').split(':');
-  if (tag !== 'RFM' || rest.length || !monetary || !/^-?\d{1,12}(\.\d{1,2})?$/.test(monetary) || !customerId || !isUuid(customerId)) {
+  if (
+    tag !== 'RFM' ||
+    rest.length ||
+    !monetary ||
+    !/^-?\d{1,12}(\.\d{1,2})?$/.test(monetary) ||
+    !customerId ||
+    !isUuid(customerId)
+  ) {
     throw new InvalidInputError('RFM_INVALID_CURSOR', {}, [field]);
   }
   return { monetary, customerId };
@@ -85,10 +93,18 @@ export async function segmentPage(
   page: { after: SegmentCursor | null; before: SegmentCursor | null; limit: number; inverted: boolean },
 ): Promise<SegmentCursor[]> {
   const conditions = [segmentWhere(filter)];
-  if (page.after) conditions.push(Prisma.sql`(s."monetary", s."customerId") < (${page.after.monetary}::numeric, ${page.after.customerId}::uuid)`);
-  if (page.before) conditions.push(Prisma.sql`(s."monetary", s."customerId") > (${page.before.monetary}::numeric, ${page.before.customerId}::uuid)`);
+  if (page.after)
+    conditions.push(
+      Prisma.sql`(s."monetary", s."customerId") < (${page.after.monetary}::numeric, ${page.after.customerId}::uuid)`,
+    );
+  if (page.before)
+    conditions.push(
+      Prisma.sql`(s."monetary", s."customerId") > (${page.before.monetary}::numeric, ${page.before.customerId}::uuid)`,
+    );
   // Ordered by the table's columns (not the text the ids are read as), so the index gives the order.
-  const order = page.inverted ? Prisma.sql`s."monetary" ASC, s."customerId" ASC` : Prisma.sql`s."monetary" DESC, s."customerId" DESC`;
+  const order = page.inverted
+    ? Prisma.sql`s."monetary" ASC, s."customerId" ASC`
+    : Prisma.sql`s."monetary" DESC, s."customerId" DESC`;
   const rows = await db.$queryRaw<{ customerId: string; monetary: Prisma.Decimal }[]>`
     SELECT s."customerId"::text AS "customerId", s."monetary" FROM "RfmScore" s
     WHERE ${Prisma.join(conditions, ' AND ')}

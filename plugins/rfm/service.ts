@@ -27,7 +27,11 @@ const RUN_LOCK = Prisma.sql`hashtext('rfm.score')`;
  * while it computes, so sales go on meanwhile; readers see the previous scores until it commits.
  * Running it again for the same `now` writes the same scores.
  */
-export async function scoreCustomers(db: Db, now: Date, options: ResolvedRfmOptions = resolveRfmOptions({})): Promise<RfmRun> {
+export async function scoreCustomers(
+  db: Db,
+  now: Date,
+  options: ResolvedRfmOptions = resolveRfmOptions({}),
+): Promise<RfmRun> {
   const runId = uuidv7();
   const windowStart = addMonths(now, -options.windowMonths);
   const cut = options.highScore === 'average' ? null : options.highScore;
@@ -63,10 +67,19 @@ export async function scoreCustomers(db: Db, now: Date, options: ResolvedRfmOpti
 }
 
 /** The one set-based statement that computes and writes every score. */
-function upsertScores(tx: Tx, runId: string, now: Date, windowStart: Date, cut: { recency: number; frequency: number; monetary: number } | null) {
-  const score = (rank: string) => Prisma.raw(`(CASE WHEN n = 1 THEN 1 ELSE least(5, 1 + (5 * (${rank} - 1)) / (n - 1)) END)::int`);
+function upsertScores(
+  tx: Tx,
+  runId: string,
+  now: Date,
+  windowStart: Date,
+  cut: { recency: number; frequency: number; monetary: number } | null,
+) {
+  const score = (rank: string) =>
+    Prisma.raw(`(CASE WHEN n = 1 THEN 1 ELSE least(5, 1 + (5 * (${rank} - 1)) / (n - 1)) END)::int`);
   const high = (column: string, threshold: number | undefined) =>
-    threshold === undefined ? Prisma.raw(`(${column} > avg(${column}) OVER ())`) : Prisma.sql`(${Prisma.raw(column)} >= ${threshold}::int)`;
+    threshold === undefined
+      ? Prisma.raw(`(${column} > avg(${column}) OVER ())`)
+      : Prisma.sql`(${Prisma.raw(column)} >= ${threshold}::int)`;
   return tx.$executeRaw`
     WITH per_customer AS (
       SELECT "customerId",

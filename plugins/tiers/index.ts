@@ -33,9 +33,21 @@ export function tiersPlugin(options?: TierOptions) {
       });
       services.provide('tiers', service);
     },
-    saleSteps: [{ name: 'tiers', beforeWrite: (draft, unit) => service.beforeSale(draft, unit), afterWrite: (sale, unit) => service.afterSale(sale, unit) }],
+    saleSteps: [
+      {
+        name: 'tiers',
+        beforeWrite: (draft, unit) => service.beforeSale(draft, unit),
+        afterWrite: (sale, unit) => service.afterSale(sale, unit),
+      },
+    ],
     onCustomerMerge: (ids, unit) => service.merge(ids, unit),
     seedDemo: ({ db }) => seedTiersDemo(db, service),
-    jobs: [{ name: 'tiers.review', cron: service.options.jobSchedule, run: async ({ db, events }, now) => ({ processed: await service.review(db, events, now) }) }],
+    jobs: [
+      {
+        name: 'tiers.review',
+        cron: service.options.jobSchedule,
+        run: async ({ db, events }, now) => ({ processed: await service.review(db, events, now) }),
+      },
+    ],
   });
 }

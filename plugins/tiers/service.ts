@@ -18,7 +18,6 @@ export interface Qualification {
 
 const DAY = 86_400_000;
 
-
 export function qualifies(tier: Tier, q: Qualification): boolean {
   const tests = [
     tier.minSpend === null ? null : q.spend.gte(tier.minSpend),
@@ -52,7 +51,12 @@ export class TierService {
   }
 
   /** Spend net of refunds, visits (sales not wholly refunded) and points earned over the window. */
-  async qualification(tx: Tx | Db, customerId: string, at: Date, withCte: Prisma.Sql = Prisma.empty): Promise<Qualification> {
+  async qualification(
+    tx: Tx | Db,
+    customerId: string,
+    at: Date,
+    withCte: Prisma.Sql = Prisma.empty,
+  ): Promise<Qualification> {
     const from = addMonths(at, -this.options.windowMonths);
     const points = this.points ? this.points.earnedSinceSql(customerId, from) : Prisma.sql`0`;
     const [row] = await tx.$queryRaw<{ spend: Prisma.Decimal | null; visits: number; points: number }[]>`
@@ -70,7 +74,12 @@ export class TierService {
              count(*) FILTER (WHERE status <> 'REFUNDED')::int AS visits
       FROM "Sale" WHERE "customerId" IS NOT NULL AND "occurredAt" > ${from} AND "occurredAt" <= ${at} GROUP BY "customerId"`;
     const points = this.points ? await this.points.earnedSinceByCustomer(db, from) : new Map<string, number>();
-    return new Map(rows.map((r) => [r.customerId, { spend: new Prisma.Decimal(r.spend), visits: r.visits, pointsEarned: points.get(r.customerId) ?? 0 }]));
+    return new Map(
+      rows.map((r) => [
+        r.customerId,
+        { spend: new Prisma.Decimal(r.spend), visits: r.visits, pointsEarned: points.get(r.customerId) ?? 0 },
+      ]),
+    );
   }
 
   highestQualifying(tiers: Tier[], q: Qualification): Tier | null {
@@ -129,7 +138,8 @@ export class TierService {
     const now = new Date();
     const q = await this.qualification(tx, sale.customerId, now, benefit);
     const best = this.highestQualifying(tiers, q);
-    if (best && best.rank > applied.tier.rank) await this.change(unit, sale.customerId, applied.tier, best, 'UPGRADE', now, sale.id);
+    if (best && best.rank > applied.tier.rank)
+      await this.change(unit, sale.customerId, applied.tier, best, 'UPGRADE', now, sale.id);
   }
 
   /** Locks the member's tier row, creating it in the entry tier (and its INITIAL history) if needed. */
@@ -144,17 +154,33 @@ export class TierService {
       RETURNING "tierId"::text AS "tierId", (xmax = 0) AS inserted`;
     if (row!.inserted) {
       await tx.tierChange.create({ data: { customerId, toTierId: entry.id, reason: 'INITIAL', changedAt: now } });
-      emit('tier.changed', { customerId, fromTier: null, toTier: entry.code, reason: 'INITIAL', changedAt: now.toISOString() });
+      emit('tier.changed', {
+        customerId,
+        fromTier: null,
+        toTier: entry.code,
+        reason: 'INITIAL',
+        changedAt: now.toISOString(),
+      });
     }
     return tiers.find((t) => t.id === row!.tierId) ?? entry;
   }
 
-  private async change({ tx, emit }: Unit, customerId: string, from: Tier, to: Tier, reason: 'UPGRADE' | 'DOWNGRADE', now: Date, saleId: string | null = null) {
+  private async change(
+    { tx, emit }: Unit,
+    customerId: string,
+    from: Tier,
+    to: Tier,
+    reason: 'UPGRADE' | 'DOWNGRADE',
+    now: Date,
+    saleId: string | null = null,
+  ) {
     await tx.memberTier.update({
       where: { customerId },
       data: { tierId: to.id, since: now, reviewAt: addMonths(now, this.options.reviewMonths), graceUntil: null },
     });
-    await tx.tierChange.create({ data: { customerId, fromTierId: from.id, toTierId: to.id, reason, saleId, changedAt: now } });
+    await tx.tierChange.create({
+      data: { customerId, fromTierId: from.id, toTierId: to.id, reason, saleId, changedAt: now },
+    });
     emit('tier.changed', { customerId, fromTier: from.code, toTier: to.code, reason, changedAt: now.toISOString() });
   }
 
@@ -179,12 +205,18 @@ export class TierService {
         const q = await this.qualification(tx, customerId, now);
         const best = this.highestQualifying(tiers, q) ?? tiers[0]!;
         if (best.rank >= current.rank) {
-          await tx.memberTier.update({ where: { customerId }, data: { reviewAt: addMonths(record.reviewAt, this.options.reviewMonths), graceUntil: null } });
+          await tx.memberTier.update({
+            where: { customerId },
+            data: { reviewAt: addMonths(record.reviewAt, this.options.reviewMonths), graceUntil: null },
+          });
           if (best.rank > current.rank) await this.change(unit, customerId, current, best, 'UPGRADE', now);
           return true;
         }
         if (!record.graceUntil) {
-          await tx.memberTier.update({ where: { customerId }, data: { graceUntil: new Date(now.getTime() + this.options.graceDays * DAY) } });
+          await tx.memberTier.update({
+            where: { customerId },
+            data: { graceUntil: new Date(now.getTime() + this.options.graceDays * DAY) },
+          });
           return true;
         }
         await this.change(unit, customerId, current, best, 'DOWNGRADE', now);
@@ -197,14 +229,29 @@ export class TierService {
 
   /** Inside a customer merge: the survivor keeps the higher tier; the merged history moves over. */
   async merge({ survivorId, mergedId }: { survivorId: string; mergedId: string }, { tx }: Unit) {
-    const [a, b] = await Promise.all([tx.memberTier.findUnique({ where: { customerId: survivorId } }), tx.memberTier.findUnique({ where: { customerId: mergedId } })]);
+    const [a, b] = await Promise.all([
+      tx.memberTier.findUnique({ where: { customerId: survivorId } }),
+      tx.memberTier.findUnique({ where: { customerId: mergedId } }),
+    ]);
     await tx.tierChange.updateMany({ where: { customerId: mergedId }, data: { customerId: survivorId } });
     if (!b) return;
     const tiers = await this.allTiers(tx);
     const rank = (id: string) => tiers.find((t) => t.id === id)?.rank ?? 0;
-    if (!a) await tx.memberTier.create({ data: { customerId: survivorId, tierId: b.tierId, since: b.since, reviewAt: b.reviewAt, graceUntil: b.graceUntil } });
+    if (!a)
+      await tx.memberTier.create({
+        data: {
+          customerId: survivorId,
+          tierId: b.tierId,
+          since: b.since,
+          reviewAt: b.reviewAt,
+          graceUntil: b.graceUntil,
+        },
+      });
     else if (rank(b.tierId) > rank(a.tierId)) {
-      await tx.memberTier.update({ where: { customerId: survivorId }, data: { tierId: b.tierId, since: b.since, reviewAt: b.reviewAt, graceUntil: b.graceUntil } });
+      await tx.memberTier.update({
+        where: { customerId: survivorId },
+        data: { tierId: b.tierId, since: b.since, reviewAt: b.reviewAt, graceUntil: b.graceUntil },
+      });
     }
     await tx.memberTier.delete({ where: { customerId: mergedId } });
   }

@@ -20,7 +20,11 @@ export function addTierTypes(builder: Builder, service: TierService) {
       code: t.exposeString('code'),
       name: t.exposeString('name'),
       rank: t.exposeInt('rank', { description: '0 is the entry tier.' }),
-      minSpend: t.expose('minSpend', { type: 'Money', nullable: true, description: 'Spend net of refunds over the window.' }),
+      minSpend: t.expose('minSpend', {
+        type: 'Money',
+        nullable: true,
+        description: 'Spend net of refunds over the window.',
+      }),
       minVisits: t.exposeInt('minVisits', { nullable: true }),
       minPointsEarned: t.exposeInt('minPointsEarned', { nullable: true }),
       qualifyWhen: t.expose('qualifyWhen', { type: QualifyWhenEnum }),
@@ -32,7 +36,11 @@ export function addTierTypes(builder: Builder, service: TierService) {
 
   // Tier definitions come from the service's cache: a list of members costs no query for them.
   const tierById = (ctx: Parameters<typeof requestLoader>[0]) =>
-    requestLoader<Tier>(ctx, 'tiers.byId', async (ids) => new Map((await service.allTiers(ctx.db)).filter((t) => ids.includes(t.id)).map((t) => [t.id, t])));
+    requestLoader<Tier>(
+      ctx,
+      'tiers.byId',
+      async (ids) => new Map((await service.allTiers(ctx.db)).filter((t) => ids.includes(t.id)).map((t) => [t.id, t])),
+    );
 
   const Progress = builder.simpleObject('TierProgress', {
     description: 'Where the member stands over the qualification window.',
@@ -51,7 +59,11 @@ export function addTierTypes(builder: Builder, service: TierService) {
       tier: t.field({ type: TierRef, resolve: async (m, _a, ctx) => (await tierById(ctx).load(m.tierId))! }),
       since: t.expose('since', { type: 'DateTime' }),
       reviewAt: t.expose('reviewAt', { type: 'DateTime', description: 'Next review for a downgrade.' }),
-      graceUntil: t.expose('graceUntil', { type: 'DateTime', nullable: true, description: 'Set when a review found the member below the tier: downgraded after this.' }),
+      graceUntil: t.expose('graceUntil', {
+        type: 'DateTime',
+        nullable: true,
+        description: 'Set when a review found the member below the tier: downgraded after this.',
+      }),
       progress: t.field({
         type: Progress,
         resolve: async (m, _a, ctx) => {
@@ -68,8 +80,17 @@ export function addTierTypes(builder: Builder, service: TierService) {
     fields: (t) => ({
       reason: t.expose('reason', { type: ReasonEnum }),
       changedAt: t.expose('changedAt', { type: 'DateTime' }),
-      from: t.field({ type: TierRef, nullable: true, select: { fromTierId: true }, resolve: (c, _a, ctx) => (c.fromTierId ? tierById(ctx).load(c.fromTierId) : null) }),
-      to: t.field({ type: TierRef, select: { toTierId: true }, resolve: async (c, _a, ctx) => (await tierById(ctx).load(c.toTierId))! }),
+      from: t.field({
+        type: TierRef,
+        nullable: true,
+        select: { fromTierId: true },
+        resolve: (c, _a, ctx) => (c.fromTierId ? tierById(ctx).load(c.fromTierId) : null),
+      }),
+      to: t.field({
+        type: TierRef,
+        select: { toTierId: true },
+        resolve: async (c, _a, ctx) => (await tierById(ctx).load(c.toTierId))!,
+      }),
       saleId: t.exposeID('saleId', { nullable: true }),
     }),
   });
@@ -81,7 +102,17 @@ export function addTierTypes(builder: Builder, service: TierService) {
       description: 'Null for a customer who has not bought as a member yet.',
       select: { id: true },
       resolve: (c, _a, ctx) =>
-        requestLoader(ctx, 'tiers.member', async (ids) => new Map((await ctx.db.memberTier.findMany({ where: { customerId: { in: [...ids] } } })).map((m) => [m.customerId, m]))).load(c.id),
+        requestLoader(
+          ctx,
+          'tiers.member',
+          async (ids) =>
+            new Map(
+              (await ctx.db.memberTier.findMany({ where: { customerId: { in: [...ids] } } })).map((m) => [
+                m.customerId,
+                m,
+              ]),
+            ),
+        ).load(c.id),
     }),
   );
   builder.prismaObjectField('Customer', 'tierHistory', (t) =>
@@ -89,7 +120,8 @@ export function addTierTypes(builder: Builder, service: TierService) {
       type: ['TierChange'],
       description: 'Newest first.',
       select: { id: true },
-      resolve: (query, c, _a, ctx) => ctx.db.tierChange.findMany({ ...query, where: { customerId: c.id }, orderBy: { changedAt: 'desc' }, take: 50 }),
+      resolve: (query, c, _a, ctx) =>
+        ctx.db.tierChange.findMany({ ...query, where: { customerId: c.id }, orderBy: { changedAt: 'desc' }, take: 50 }),
     }),
   );
 
@@ -108,7 +140,17 @@ export function addTierTypes(builder: Builder, service: TierService) {
       nullable: true,
       select: { id: true },
       resolve: (s, _a, ctx) =>
-        requestLoader(ctx, 'tiers.benefit', async (ids) => new Map((await ctx.db.saleTierBenefit.findMany({ where: { saleId: { in: [...ids] } } })).map((b) => [b.saleId, b]))).load(s.id),
+        requestLoader(
+          ctx,
+          'tiers.benefit',
+          async (ids) =>
+            new Map(
+              (await ctx.db.saleTierBenefit.findMany({ where: { saleId: { in: [...ids] } } })).map((b) => [
+                b.saleId,
+                b,
+              ]),
+            ),
+        ).load(s.id),
     }),
   );
 
@@ -134,12 +176,21 @@ export function addTierTypes(builder: Builder, service: TierService) {
       birthdayBenefit: t.string(),
     }),
   });
-  const toData = (input: Record<string, unknown> & { discountPercent?: string | null; pointsMultiplier?: string | null }) => {
-    const data = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Record<string, unknown>;
-    for (const [key, max] of [['discountPercent', 100], ['pointsMultiplier', 100]] as const) {
+  const toData = (
+    input: Record<string, unknown> & { discountPercent?: string | null; pointsMultiplier?: string | null },
+  ) => {
+    const data = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      unknown
+    >;
+    for (const [key, max] of [
+      ['discountPercent', 100],
+      ['pointsMultiplier', 100],
+    ] as const) {
       const v = input[key];
       if (v === undefined || v === null) continue;
-      if (!/^\d+(\.\d{1,2})?$/.test(v) || Number(v) > max) throw new InvalidInputError('INVALID_TIER', { detail: key }, ['input', key]);
+      if (!/^\d+(\.\d{1,2})?$/.test(v) || Number(v) > max)
+        throw new InvalidInputError('INVALID_TIER', { detail: key }, ['input', key]);
       data[key] = new Prisma.Decimal(v);
     }
     return data;
@@ -153,12 +204,22 @@ export function addTierTypes(builder: Builder, service: TierService) {
       args: { input: t.arg({ type: TierInput, required: true }) },
       resolve: async (query, _r, { input }, ctx) => {
         if (!input.code?.trim() || !input.name?.trim() || input.rank == null || input.rank < 0) {
-          throw new InvalidInputError('INVALID_TIER', { detail: 'code, name and a rank of 0 or more are required' }, ['input']);
+          throw new InvalidInputError('INVALID_TIER', { detail: 'code, name and a rank of 0 or more are required' }, [
+            'input',
+          ]);
         }
-        const clash = await ctx.db.tier.findFirst({ where: { OR: [{ code: input.code.trim() }, { rank: input.rank }] } });
-        if (clash) throw new ConflictError('DUPLICATE_CODE', { entity: 'Tier', code: clash.code }, ['input', clash.code === input.code.trim() ? 'code' : 'rank']);
+        const clash = await ctx.db.tier.findFirst({
+          where: { OR: [{ code: input.code.trim() }, { rank: input.rank }] },
+        });
+        if (clash)
+          throw new ConflictError('DUPLICATE_CODE', { entity: 'Tier', code: clash.code }, [
+            'input',
+            clash.code === input.code.trim() ? 'code' : 'rank',
+          ]);
         const tier = await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
-          const created = await tx.tier.create({ data: { ...(toData(input) as Prisma.TierCreateInput), code: input.code!.trim() } });
+          const created = await tx.tier.create({
+            data: { ...(toData(input) as Prisma.TierCreateInput), code: input.code!.trim() },
+          });
           emit('tier.definition.changed', { tierId: created.id });
           return created;
         });
@@ -197,7 +258,11 @@ export function addTierTypes(builder: Builder, service: TierService) {
       description: 'Upgrades and downgrades as they are committed, for one customer or all.',
       authScopes: { permission: 'customer:read' },
       args: { customerId: t.arg.globalID() },
-      subscribe: (_r, args, ctx) => filterAsync(ctx.app.events.subscribe('tier.changed'), (e) => !args.customerId || e.customerId === args.customerId.id),
+      subscribe: (_r, args, ctx) =>
+        filterAsync(
+          ctx.app.events.subscribe('tier.changed'),
+          (e) => !args.customerId || e.customerId === args.customerId.id,
+        ),
       resolve: (e) => ({ ...e, changedAt: new Date(e.changedAt) }),
     }),
   }));

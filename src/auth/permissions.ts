@@ -29,10 +29,28 @@ export const PERMISSIONS = [
 
 export type Permission = (typeof PERMISSIONS)[number];
 
-const cashier: Permission[] = ['customer:read', 'customer:write', 'interaction:write', 'product:read', 'sale:read', 'sale:record', 'stock:read'];
+const cashier: Permission[] = [
+  'customer:read',
+  'customer:write',
+  'interaction:write',
+  'product:read',
+  'sale:read',
+  'sale:record',
+  'stock:read',
+];
 const associate: Permission[] = [...cashier.filter((p) => p !== 'sale:record'), 'customer:search'];
 const manager: Permission[] = [
-  ...new Set<Permission>([...cashier, ...associate, 'customer:merge', 'customer:export', 'customer:import', 'sale:refund', 'stock:write', 'report:read', 'marketing:manage']),
+  ...new Set<Permission>([
+    ...cashier,
+    ...associate,
+    'customer:merge',
+    'customer:export',
+    'customer:import',
+    'sale:refund',
+    'stock:write',
+    'report:read',
+    'marketing:manage',
+  ]),
 ];
 
 export const ROLE_PERMISSIONS: Record<StaffRoleKind, ReadonlySet<Permission>> = {

@@ -26,7 +26,9 @@ export async function resolvePrincipal(
   const apiKey = credentials.apiKey?.trim() || (bearer?.startsWith(API_KEY_PREFIX) ? bearer : null);
   if (apiKey) {
     const keyHash = hashApiKey(apiKey);
-    const key = await cache.region<ApiKey>('apiKeys', ['apiKey.revoked']).get(keyHash, () => db.apiKey.findUnique({ where: { keyHash } }));
+    const key = await cache
+      .region<ApiKey>('apiKeys', ['apiKey.revoked'])
+      .get(keyHash, () => db.apiKey.findUnique({ where: { keyHash } }));
     if (!key || key.revokedAt) return Principal.anonymous();
     // Shows owners which keys are still in use; written at most every few minutes, never awaited.
     if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
@@ -41,7 +43,7 @@ export async function resolvePrincipal(
     const staff = await cache
       .region<StaffWithRoles>('staff', ['staff.changed', 'store.changed'], { ttlMs: 60_000 })
       .get(staffId, () => db.staff.findUnique({ where: { id: staffId }, include: { roles: true } }));
-    if (!staff || !staff.active) return Principal.anonymous();
+    if (!staff?.active) return Principal.anonymous();
     return new Principal('staff', staff.id, staff.name, new Map(staff.roles.map((r) => [r.storeId, r.role] as const)));
   }
   return Principal.anonymous();
@@ -72,7 +74,14 @@ export async function createApiKey(
   if (missing) throw new NotFoundError('Store', missing, ['input', 'storeIds']);
   const { key, prefix, hash } = newApiKey();
   const apiKey = await tx.apiKey.create({
-    data: { name: input.name.trim(), prefix, keyHash: hash, role: input.role, storeIds: input.storeIds, createdById: input.createdById },
+    data: {
+      name: input.name.trim(),
+      prefix,
+      keyHash: hash,
+      role: input.role,
+      storeIds: input.storeIds,
+      createdById: input.createdById,
+    },
   });
   return { apiKey, key };
 }

@@ -32,7 +32,10 @@ const input = {
 const config = loadConfig();
 const db = await openDatabase({ url: config.DATABASE_URL, dataDir: join(config.DATA_DIR, 'pglite') });
 try {
-  await migrateDatabase(db, (await loadInstalledPlugins()).flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])));
+  await migrateDatabase(
+    db,
+    (await loadInstalledPlugins()).flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])),
+  );
   if ((await db.prisma.staff.count()) > 0) {
     process.stderr.write('This database already has staff; sign in as an owner and use createStaff instead.\n');
     process.exitCode = 1;
@@ -40,7 +43,12 @@ try {
     await db.prisma.$transaction(async (tx) => {
       // No API process hears a command-line transaction's events: nothing to announce.
       const store = await createStore({ tx, emit: () => {} }, { code: input.storeCode, name: input.storeName }, null);
-      await createStaff(tx, { name: input.ownerName, login: input.ownerLogin, password: input.ownerPassword, roles: [{ storeId: store.id, role: 'OWNER' }] });
+      await createStaff(tx, {
+        name: input.ownerName,
+        login: input.ownerLogin,
+        password: input.ownerPassword,
+        roles: [{ storeId: store.id, role: 'OWNER' }],
+      });
     });
     process.stdout.write(`Created store ${input.storeCode} and its owner ${input.ownerLogin}.\n`);
   }

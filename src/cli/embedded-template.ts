@@ -10,12 +10,20 @@ import { QUEUE_SCHEMA } from '../jobs/scheduler.ts';
 try {
   const file = await writeEmbeddedTemplate(async (pglite, migrations) => {
     await migrate(pgliteRunner(pglite), migrations);
-    const boss = new PgBoss({ db: fromPglite(pglite), backend: 'pglite', schema: QUEUE_SCHEMA, schedule: false, supervise: false });
+    const boss = new PgBoss({
+      db: fromPglite(pglite),
+      backend: 'pglite',
+      schema: QUEUE_SCHEMA,
+      schedule: false,
+      supervise: false,
+    });
     await boss.start();
     await boss.stop({ graceful: false, close: false });
   });
   process.stdout.write(`embedded database template: ${file}\n`);
 } catch (error) {
   // Only a first start depends on it, and only for speed: an install must not fail over it.
-  process.stderr.write(`embedded database template not made (first starts will be slower): ${(error as Error).message}\n`);
+  process.stderr.write(
+    `embedded database template not made (first starts will be slower): ${(error as Error).message}\n`,
+  );
 }

@@ -7,6 +7,9 @@ import { loadInstalledPlugins } from '../plugin-host/config.ts';
 
 const config = loadConfig();
 const db = await openDatabase({ url: config.DATABASE_URL, dataDir: join(config.DATA_DIR, 'pglite') });
-const applied = await migrateDatabase(db, (await loadInstalledPlugins()).flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])));
+const applied = await migrateDatabase(
+  db,
+  (await loadInstalledPlugins()).flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])),
+);
 process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
 await db.close();

@@ -31,9 +31,14 @@ for (const entry of existsSync(pluginsDir) ? readdirSync(pluginsDir, { withFileT
   if (!entry.isDirectory() || !existsSync(file)) continue;
   const text = readFileSync(file, 'utf8');
   if (/^\s*(generator|datasource)\s/m.test(text)) {
-    throw new Error(`${relative(root, file)}: a plugin's schema holds models and enums only (no generator or datasource).`);
+    throw new Error(
+      `${relative(root, file)}: a plugin's schema holds models and enums only (no generator or datasource).`,
+    );
   }
-  writeFileSync(join(outDir, `plugin-${entry.name}.prisma`), `// From plugins/${entry.name}/schema.prisma; do not edit here.\n${text}`);
+  writeFileSync(
+    join(outDir, `plugin-${entry.name}.prisma`),
+    `// From plugins/${entry.name}/schema.prisma; do not edit here.\n${text}`,
+  );
   included.push(entry.name);
 }
 

@@ -117,7 +117,12 @@ export function exportFilterFromQuery(params: URLSearchParams): CustomerFilter {
 export async function serveCustomerExport(req: IncomingMessage, res: ServerResponse, services: AppServices) {
   const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : null);
   const locale = negotiateLocale(header('accept-language'));
-  const auth = await resolvePrincipal(services.db, services.tokens, { authorization: header('authorization'), apiKey: header('x-api-key') }, services.events.cache);
+  const auth = await resolvePrincipal(
+    services.db,
+    services.tokens,
+    { authorization: header('authorization'), apiKey: header('x-api-key') },
+    services.events.cache,
+  );
   if (!auth.can('customer:export')) {
     const code = auth.signedIn ? 'FORBIDDEN' : 'UNAUTHENTICATED';
     res.writeHead(auth.signedIn ? 403 : 401, { 'content-type': 'application/json; charset=utf-8' });

@@ -36,10 +36,41 @@ export type ImportField =
  */
 const SYNONYMS: Record<ImportField, string[]> = {
   id: ['顾客编号', '客户编号', '顾客id', '客户id', 'customer id', 'id'],
-  name: ['姓名', '客户姓名', '顾客姓名', '会员姓名', '名字', '客户名称', '顾客名称', '客户名', 'name', 'full name', 'customer name'],
+  name: [
+    '姓名',
+    '客户姓名',
+    '顾客姓名',
+    '会员姓名',
+    '名字',
+    '客户名称',
+    '顾客名称',
+    '客户名',
+    'name',
+    'full name',
+    'customer name',
+  ],
   phone: [
-    '手机号', '手机', '手机号码', '电话', '电话号码', '联系电话', '联系方式', '移动电话', '会员手机', '会员手机号', '客户手机', '客户手机号',
-    'phone', 'mobile', 'mobile phone', 'mobile number', 'phone number', 'cell', 'cellphone', 'tel', 'telephone',
+    '手机号',
+    '手机',
+    '手机号码',
+    '电话',
+    '电话号码',
+    '联系电话',
+    '联系方式',
+    '移动电话',
+    '会员手机',
+    '会员手机号',
+    '客户手机',
+    '客户手机号',
+    'phone',
+    'mobile',
+    'mobile phone',
+    'mobile number',
+    'phone number',
+    'cell',
+    'cellphone',
+    'tel',
+    'telephone',
   ],
   email: ['邮箱', '电子邮箱', '电子邮件', '邮件', '邮箱地址', 'email', 'e-mail', 'mail', 'email address'],
   gender: ['性别', 'gender', 'sex'],
@@ -47,27 +78,138 @@ const SYNONYMS: Record<ImportField, string[]> = {
   sourceChannel: ['来源渠道', '来源', '渠道', '客户来源', '顾客来源', 'source channel', 'source', 'channel'],
   tags: ['标签', '客户标签', '顾客标签', '会员标签', 'tags', 'tag', 'labels'],
   memberCode: [
-    '会员号', '会员卡号', '卡号', '会员编号', '会员码', '会员卡', '会员卡编号',
-    'member code', 'member number', 'member no', 'membership number', 'card number', 'card no', 'card',
+    '会员号',
+    '会员卡号',
+    '卡号',
+    '会员编号',
+    '会员码',
+    '会员卡',
+    '会员卡编号',
+    'member code',
+    'member number',
+    'member no',
+    'membership number',
+    'card number',
+    'card no',
+    'card',
   ],
-  memberSince: ['入会时间', '入会日期', '开卡时间', '开卡日期', '成为会员时间', 'member since', 'joined at', 'joined', 'join date'],
-  homeStore: ['所属门店', '归属门店', '门店', '门店编码', '门店代码', '开卡门店', '常去门店', 'home store', 'home store code', 'store', 'store code'],
-  firstPurchaseAt: ['首次消费', '首次消费时间', '首次消费日期', '首次购买', '首次购买时间', '第一次消费', 'first purchase', 'first purchase at', 'first order'],
+  memberSince: [
+    '入会时间',
+    '入会日期',
+    '开卡时间',
+    '开卡日期',
+    '成为会员时间',
+    'member since',
+    'joined at',
+    'joined',
+    'join date',
+  ],
+  homeStore: [
+    '所属门店',
+    '归属门店',
+    '门店',
+    '门店编码',
+    '门店代码',
+    '开卡门店',
+    '常去门店',
+    'home store',
+    'home store code',
+    'store',
+    'store code',
+  ],
+  firstPurchaseAt: [
+    '首次消费',
+    '首次消费时间',
+    '首次消费日期',
+    '首次购买',
+    '首次购买时间',
+    '第一次消费',
+    'first purchase',
+    'first purchase at',
+    'first order',
+  ],
   lastPurchaseAt: [
-    '最近消费', '最近消费时间', '最近消费日期', '最后消费', '最后消费时间', '最后消费日期', '最近购买', '最后购买时间',
-    'last purchase', 'last purchase at', 'last order',
+    '最近消费',
+    '最近消费时间',
+    '最近消费日期',
+    '最后消费',
+    '最后消费时间',
+    '最后消费日期',
+    '最近购买',
+    '最后购买时间',
+    'last purchase',
+    'last purchase at',
+    'last order',
   ],
-  visitCount: ['消费次数', '累计消费次数', '到店次数', '购买次数', '来店次数', 'visits', 'visit count', 'orders', 'order count', 'number of orders'],
+  visitCount: [
+    '消费次数',
+    '累计消费次数',
+    '到店次数',
+    '购买次数',
+    '来店次数',
+    'visits',
+    'visit count',
+    'orders',
+    'order count',
+    'number of orders',
+  ],
   lifetimeSpend: [
-    '累计消费', '累计消费金额', '消费总额', '消费总金额', '总消费', '总消费金额', '累计金额', '消费金额',
-    'lifetime spend', 'total spend', 'total spent', 'lifetime value', 'spend',
+    '累计消费',
+    '累计消费金额',
+    '消费总额',
+    '消费总金额',
+    '总消费',
+    '总消费金额',
+    '累计金额',
+    '消费金额',
+    'lifetime spend',
+    'total spend',
+    'total spent',
+    'lifetime value',
+    'spend',
   ],
-  consentSms: ['短信营销授权', '短信授权', '接收短信', '短信营销', '允许短信', 'sms consent', 'sms marketing', 'accepts sms'],
+  consentSms: [
+    '短信营销授权',
+    '短信授权',
+    '接收短信',
+    '短信营销',
+    '允许短信',
+    'sms consent',
+    'sms marketing',
+    'accepts sms',
+  ],
   consentWechat: ['微信营销授权', '微信授权', '微信营销', '接收微信消息', 'wechat consent', 'wechat marketing'],
-  consentEmail: ['邮件营销授权', '邮件授权', '邮件营销', '接收邮件', 'email consent', 'e-mail consent', 'email marketing', 'accepts email'],
-  consentPhoneCall: ['电话营销授权', '电话授权', '电话营销', '接听营销电话', 'phone call consent', 'call consent', 'phone marketing'],
+  consentEmail: [
+    '邮件营销授权',
+    '邮件授权',
+    '邮件营销',
+    '接收邮件',
+    'email consent',
+    'e-mail consent',
+    'email marketing',
+    'accepts email',
+  ],
+  consentPhoneCall: [
+    '电话营销授权',
+    '电话授权',
+    '电话营销',
+    '接听营销电话',
+    'phone call consent',
+    'call consent',
+    'phone marketing',
+  ],
   notes: ['备注', '说明', '客户备注', '顾客备注', 'notes', 'note', 'remarks', 'remark', 'comment', 'comments'],
-  createdAt: ['建档时间', '建档日期', '创建时间', '注册时间', '注册日期', 'created at', 'created', 'registered at', 'registration date'],
+  createdAt: [
+    '建档时间',
+    '建档日期',
+    '创建时间',
+    '注册时间',
+    '注册日期',
+    'created at',
+    'created',
+    'registered at',
+    'registration date',
+  ],
 };
 
 /** Case, width, spaces, separators, "*" marks and bracketed hints do not change what a header means. */
@@ -119,7 +261,11 @@ export function mapHeader(header: string[]): HeaderMapping {
       return;
     }
     const other = seen.get(field);
-    if (other !== undefined) mapping.problems.push({ column: name, problem: { code: 'IMPORT_DUPLICATE_COLUMN', params: { column: name, other } } });
+    if (other !== undefined)
+      mapping.problems.push({
+        column: name,
+        problem: { code: 'IMPORT_DUPLICATE_COLUMN', params: { column: name, other } },
+      });
     else seen.set(field, name);
   });
   if (!seen.has('phone') && !seen.has('memberCode') && !seen.has('id')) {
@@ -184,22 +330,76 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MEMBER_CODE = /^[A-Za-z0-9-]{4,32}$/;
 
 const GENDERS: Record<string, Gender | null> = {
-  男: 'MALE', 男性: 'MALE', 男士: 'MALE', 先生: 'MALE', m: 'MALE', male: 'MALE', man: 'MALE',
-  女: 'FEMALE', 女性: 'FEMALE', 女士: 'FEMALE', 小姐: 'FEMALE', f: 'FEMALE', female: 'FEMALE', woman: 'FEMALE',
-  未知: null, 保密: null, 不详: null, 其他: null, unknown: null, u: null, '-': null,
+  男: 'MALE',
+  男性: 'MALE',
+  男士: 'MALE',
+  先生: 'MALE',
+  m: 'MALE',
+  male: 'MALE',
+  man: 'MALE',
+  女: 'FEMALE',
+  女性: 'FEMALE',
+  女士: 'FEMALE',
+  小姐: 'FEMALE',
+  f: 'FEMALE',
+  female: 'FEMALE',
+  woman: 'FEMALE',
+  未知: null,
+  保密: null,
+  不详: null,
+  其他: null,
+  unknown: null,
+  u: null,
+  '-': null,
 };
 
 const CHANNELS: Record<string, Channel> = {
-  store: 'STORE', 门店: 'STORE', 线下: 'STORE', 线下门店: 'STORE', 到店: 'STORE', pos: 'STORE',
-  wechat: 'WECHAT', 微信: 'WECHAT', 公众号: 'WECHAT', 微信公众号: 'WECHAT',
-  miniprogram: 'MINI_PROGRAM', 小程序: 'MINI_PROGRAM', 微信小程序: 'MINI_PROGRAM',
-  ecommerce: 'ECOMMERCE', 电商: 'ECOMMERCE', 网店: 'ECOMMERCE', 淘宝: 'ECOMMERCE', 天猫: 'ECOMMERCE', 京东: 'ECOMMERCE', 拼多多: 'ECOMMERCE', 抖音: 'ECOMMERCE',
-  web: 'WEB', 官网: 'WEB', 网站: 'WEB',
-  import: 'IMPORT', 导入: 'IMPORT', 其他: 'IMPORT',
+  store: 'STORE',
+  门店: 'STORE',
+  线下: 'STORE',
+  线下门店: 'STORE',
+  到店: 'STORE',
+  pos: 'STORE',
+  wechat: 'WECHAT',
+  微信: 'WECHAT',
+  公众号: 'WECHAT',
+  微信公众号: 'WECHAT',
+  miniprogram: 'MINI_PROGRAM',
+  小程序: 'MINI_PROGRAM',
+  微信小程序: 'MINI_PROGRAM',
+  ecommerce: 'ECOMMERCE',
+  电商: 'ECOMMERCE',
+  网店: 'ECOMMERCE',
+  淘宝: 'ECOMMERCE',
+  天猫: 'ECOMMERCE',
+  京东: 'ECOMMERCE',
+  拼多多: 'ECOMMERCE',
+  抖音: 'ECOMMERCE',
+  web: 'WEB',
+  官网: 'WEB',
+  网站: 'WEB',
+  import: 'IMPORT',
+  导入: 'IMPORT',
+  其他: 'IMPORT',
 };
 
 const YES = new Set(['y', 'yes', 'true', '1', '是', '同意', '已同意', '授权', '已授权', '允许', '接收', '√', '✓', '✔']);
-const NO = new Set(['n', 'no', 'false', '0', '否', '不同意', '拒绝', '未授权', '不允许', '不接收', '退订', '×', '✗', '✘']);
+const NO = new Set([
+  'n',
+  'no',
+  'false',
+  '0',
+  '否',
+  '不同意',
+  '拒绝',
+  '未授权',
+  '不允许',
+  '不接收',
+  '退订',
+  '×',
+  '✗',
+  '✘',
+]);
 
 const textLimit = (value: string, max: number) => (value.length > max ? fail('IMPORT_TOO_LONG', { max }) : value);
 
@@ -211,17 +411,26 @@ function parseDateTime(raw: string, timeZone: string, now: Date): Date {
     instant = new Date(value);
   } else {
     const m =
-      /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,3}))?)?秒?)?$/.exec(value) ??
-      /^(\d{4})(\d{2})(\d{2})()()()()$/.exec(value);
+      /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,3}))?)?秒?)?$/.exec(
+        value,
+      ) ?? /^(\d{4})(\d{2})(\d{2})()()()()$/.exec(value);
     if (m) {
       const [year, month, day, hour, minute, second] = m.slice(1, 7).map((x) => (x ? Number(x) : 0)) as number[];
       const ms = m[7] ? Number(m[7].padEnd(3, '0')) : 0;
       const valid =
-        month! >= 1 && month! <= 12 && day! >= 1 && day! <= new Date(Date.UTC(year!, month!, 0)).getUTCDate() && hour! < 24 && minute! < 60 && second! < 60;
-      if (valid) instant = wallTimeToInstant({ year: year!, month: month!, day: day!, hour, minute, second, ms }, timeZone);
+        month! >= 1 &&
+        month! <= 12 &&
+        day! >= 1 &&
+        day! <= new Date(Date.UTC(year!, month!, 0)).getUTCDate() &&
+        hour! < 24 &&
+        minute! < 60 &&
+        second! < 60;
+      if (valid)
+        instant = wallTimeToInstant({ year: year!, month: month!, day: day!, hour, minute, second, ms }, timeZone);
     }
   }
-  if (!instant || Number.isNaN(instant.getTime()) || instant.getUTCFullYear() < 1900) return fail('IMPORT_INVALID_DATE', { value: raw });
+  if (!instant || Number.isNaN(instant.getTime()) || instant.getUTCFullYear() < 1900)
+    return fail('IMPORT_INVALID_DATE', { value: raw });
   if (instant.getTime() > now.getTime()) return fail('IMPORT_DATE_IN_FUTURE', { value: raw });
   return instant;
 }
@@ -229,7 +438,9 @@ function parseDateTime(raw: string, timeZone: string, now: Date): Date {
 /** A calendar date (birthday), YYYY-MM-DD; a time after it is ignored. */
 function parseCalendarDate(raw: string, now: Date): string {
   const value = raw.normalize('NFKC').trim();
-  const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT].*)?$/.exec(value) ?? /^(\d{4})(\d{2})(\d{2})$/.exec(value);
+  const m =
+    /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT].*)?$/.exec(value) ??
+    /^(\d{4})(\d{2})(\d{2})$/.exec(value);
   if (!m) return fail('IMPORT_INVALID_DATE', { value: raw });
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   if (year < 1900 || month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) {
@@ -303,7 +514,10 @@ export function parseRow(
   };
 
   // The home store first: its time zone reads the row's dates.
-  const store = read('homeStore', (raw) => ctx.stores.get(raw.normalize('NFKC').toLowerCase()) ?? fail('IMPORT_UNKNOWN_STORE', { value: raw }));
+  const store = read(
+    'homeStore',
+    (raw) => ctx.stores.get(raw.normalize('NFKC').toLowerCase()) ?? fail('IMPORT_UNKNOWN_STORE', { value: raw }),
+  );
   value.homeStoreId = store?.id;
   const zone = store?.timezone ?? ctx.defaultTimeZone;
 
@@ -324,12 +538,22 @@ export function parseRow(
   });
   value.birthday = read('birthday', (raw) => parseCalendarDate(raw, ctx.now));
   value.sourceChannel = read('sourceChannel', (raw) => {
-    const key = raw.normalize('NFKC').toLowerCase().replace(/[\s_\-]/g, '');
+    const key = raw
+      .normalize('NFKC')
+      .toLowerCase()
+      .replace(/[\s_-]/g, '');
     return CHANNELS[key] ?? fail('IMPORT_INVALID_CHANNEL', { value: raw });
   });
   value.tags =
     read('tags', (raw) => {
-      const tags = [...new Set(raw.split(/[|,，;；、]/).map((t) => t.trim()).filter(Boolean))];
+      const tags = [
+        ...new Set(
+          raw
+            .split(/[|,，;；、]/)
+            .map((t) => t.trim())
+            .filter(Boolean),
+        ),
+      ];
       for (const t of tags) textLimit(t, 30);
       return tags;
     }) ?? [];
@@ -343,7 +567,10 @@ export function parseRow(
   if (value.firstPurchaseAt && value.lastPurchaseAt && value.firstPurchaseAt > value.lastPurchaseAt) {
     problems.push({
       column: cell.get('firstPurchaseAt')!.column,
-      problem: { code: 'IMPORT_PURCHASE_DATES', params: { first: cell.get('firstPurchaseAt')!.raw, last: cell.get('lastPurchaseAt')!.raw } },
+      problem: {
+        code: 'IMPORT_PURCHASE_DATES',
+        params: { first: cell.get('firstPurchaseAt')!.raw, last: cell.get('lastPurchaseAt')!.raw },
+      },
     });
   }
   value.visitCount = read('visitCount', parseCount);
@@ -355,7 +582,12 @@ export function parseRow(
   value.notes = read('notes', (raw) => textLimit(raw, 2000));
   value.createdAt = read('createdAt', (raw) => parseDateTime(raw, zone, ctx.now));
 
-  if (!value.phone && !value.memberCode && !value.id && !problems.some((p) => ['INVALID_PHONE', 'IMPORT_INVALID_MEMBER_CODE'].includes(p.problem.code))) {
+  if (
+    !value.phone &&
+    !value.memberCode &&
+    !value.id &&
+    !problems.some((p) => ['INVALID_PHONE', 'IMPORT_INVALID_MEMBER_CODE'].includes(p.problem.code))
+  ) {
     problems.push({ column: null, problem: { code: 'IMPORT_NO_KEY' } });
   }
   return { value, problems };

@@ -10,7 +10,12 @@ import type { MessageCode } from '../i18n/messages.ts';
 /** The character encodings an import file may be in. */
 export type ImportEncoding = 'UTF-8' | 'GB18030' | 'UTF-16LE' | 'UTF-16BE';
 
-const ICONV_NAME: Record<ImportEncoding, string> = { 'UTF-8': 'utf8', GB18030: 'gb18030', 'UTF-16LE': 'utf16le', 'UTF-16BE': 'utf16be' };
+const ICONV_NAME: Record<ImportEncoding, string> = {
+  'UTF-8': 'utf8',
+  GB18030: 'gb18030',
+  'UTF-16LE': 'utf16le',
+  'UTF-16BE': 'utf16be',
+};
 
 /**
  * The encoding a Content-Type charset names: undefined when the caller named none, null when it
@@ -102,7 +107,11 @@ function detectDelimiter(firstLine: string): string {
   return best && count(best) > 0 ? best : ',';
 }
 
-const QUOTE_ERRORS = new Set(['CSV_QUOTE_NOT_CLOSED', 'CSV_INVALID_CLOSING_QUOTE', 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE']);
+const QUOTE_ERRORS = new Set([
+  'CSV_QUOTE_NOT_CLOSED',
+  'CSV_INVALID_CLOSING_QUOTE',
+  'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE',
+]);
 
 /** The records of a spooled CSV file, decoded; the header is the first. Yields one at a time. */
 export async function* readCsvRecords(path: string, encoding: ImportEncoding): AsyncGenerator<string[]> {

@@ -38,10 +38,12 @@ function fileNameOf(req: IncomingMessage, params: URLSearchParams): string | nul
   const name =
     params.get('fileName') ??
     (header('x-file-name') ? decode(header('x-file-name')!) : null) ??
-    (disposition?.match(/filename\*\s*=\s*UTF-8''([^;]+)/i)?.[1] ? decode(disposition.match(/filename\*\s*=\s*UTF-8''([^;]+)/i)![1]!) : null) ??
+    (disposition?.match(/filename\*\s*=\s*UTF-8''([^;]+)/i)?.[1]
+      ? decode(disposition.match(/filename\*\s*=\s*UTF-8''([^;]+)/i)![1]!)
+      : null) ??
     disposition?.match(/filename\s*=\s*"?([^";]+)"?/i)?.[1] ??
     null;
-  const clean = name?.replace(/[\u0000-\u001f]/g, '').trim();
+  const clean = name?.replace(/\p{Cc}/gu, '').trim();
   return clean ? clean.slice(0, 255) : null;
 }
 
@@ -63,7 +65,12 @@ async function runImport(services: AppServices, spool: string, options: ImportOp
 
 /** The report as the caller reads it: each problem with a message in their language. */
 function reportJson(report: ImportReport, encoding: ImportEncoding, locale: Locale) {
-  const problem = (p: ImportProblem) => ({ row: p.row, column: p.column, code: p.code, message: translate(p.code, p.params, locale) });
+  const problem = (p: ImportProblem) => ({
+    row: p.row,
+    column: p.column,
+    code: p.code,
+    message: translate(p.code, p.params, locale),
+  });
   return {
     importId: report.importId,
     dryRun: report.dryRun,
@@ -84,7 +91,12 @@ function reportJson(report: ImportReport, encoding: ImportEncoding, locale: Loca
  * with the report when written (or, for ?dryRun=true, when it would be), 422 with the report
  * when rows are invalid. Personal data moved in, so every import is recorded and logged.
  */
-export async function serveCustomerImport(req: IncomingMessage, res: ServerResponse, services: AppServices, options: ImportHttpOptions) {
+export async function serveCustomerImport(
+  req: IncomingMessage,
+  res: ServerResponse,
+  services: AppServices,
+  options: ImportHttpOptions,
+) {
   const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : null);
   const locale = negotiateLocale(header('accept-language'));
   const send = (status: number, body: unknown) => {
@@ -106,7 +118,12 @@ export async function serveCustomerImport(req: IncomingMessage, res: ServerRespo
     send(status, { errors: [{ message: translate(code, params, locale), extensions: { code } }] });
   };
 
-  const auth = await resolvePrincipal(services.db, services.tokens, { authorization: header('authorization'), apiKey: header('x-api-key') }, services.events.cache);
+  const auth = await resolvePrincipal(
+    services.db,
+    services.tokens,
+    { authorization: header('authorization'), apiKey: header('x-api-key') },
+    services.events.cache,
+  );
   if (!auth.can('customer:import')) {
     refuse(auth.signedIn ? 403 : 401, auth.signedIn ? 'FORBIDDEN' : 'UNAUTHENTICATED');
     return;
@@ -132,7 +149,7 @@ export async function serveCustomerImport(req: IncomingMessage, res: ServerRespo
   const startedAt = new Date();
   const spool = join(tmpdir(), `storecrm-import-${importId}.csv`);
   try {
-    let upload;
+    let upload: Awaited<ReturnType<typeof spoolUpload>>;
     try {
       upload = await spoolUpload(req, spool, options.maxBytes);
     } catch (error) {
@@ -144,7 +161,8 @@ export async function serveCustomerImport(req: IncomingMessage, res: ServerRespo
     }
     // A byte-order mark settles it; then valid UTF-8 is UTF-8 (whatever a client's default header
     // claimed); anything else is what the caller declared, or GB18030, Excel's CSV in China.
-    const encoding: ImportEncoding = upload.bom ?? (upload.validUtf8 ? 'UTF-8' : declared && declared !== 'UTF-8' ? declared : 'GB18030');
+    const encoding: ImportEncoding =
+      upload.bom ?? (upload.validUtf8 ? 'UTF-8' : declared && declared !== 'UTF-8' ? declared : 'GB18030');
     const importOptions: ImportOptions = {
       importId,
       startedAt,

@@ -2,7 +2,14 @@ import { uuidv7 } from '../db/ids.ts';
 import type { SqlSession } from '../db/migrate.ts';
 import type { CustomerImportOutcome } from '../generated/prisma/enums.ts';
 import { ImportFileError } from './import-file.ts';
-import { mapHeader, parseRow, type ImportField, type ImportRow, type Problem, type StoreRef } from './import-columns.ts';
+import {
+  mapHeader,
+  parseRow,
+  type ImportField,
+  type ImportRow,
+  type Problem,
+  type StoreRef,
+} from './import-columns.ts';
 
 /**
  * Customer import: a merchant's customer list (Excel, an old POS) checked as a whole and
@@ -110,7 +117,9 @@ class ProblemList {
 }
 
 async function loadStores(sql: SqlSession) {
-  const stores = (await sql.query(`SELECT id, code, name, timezone FROM "Store" ORDER BY "createdAt", id`)) as unknown as StoreRef[];
+  const stores = (await sql.query(
+    `SELECT id, code, name, timezone FROM "Store" ORDER BY "createdAt", id`,
+  )) as unknown as StoreRef[];
   const byKey = new Map<string, StoreRef>();
   for (const s of stores) byKey.set(s.name.normalize('NFKC').toLowerCase(), s);
   for (const s of stores) byKey.set(s.code.normalize('NFKC').toLowerCase(), s); // a code wins over a name
@@ -203,18 +212,23 @@ function stagedRow(r: ImportRow) {
   };
 }
 
-
-
 /**
  * Reads the file's records (the first is the header), checks them all and, when every row is
  * valid and this is not a dry run, writes them. Throws ImportNotWritten (rolling the
  * transaction back) otherwise.
  */
-export async function importCustomers(sql: SqlSession, records: AsyncIterable<string[]>, options: ImportOptions): Promise<ImportReport> {
+export async function importCustomers(
+  sql: SqlSession,
+  records: AsyncIterable<string[]>,
+  options: ImportOptions,
+): Promise<ImportReport> {
   await sql.exec(`SELECT pg_advisory_xact_lock(${IMPORT_LOCK_KEY})`);
   const errors = new ProblemList();
   const warnings: ImportProblem[] = [];
-  const report = (outcome: CustomerImportOutcome, counts = { rowCount: 0, created: 0, updated: 0, unchanged: 0 }): ImportReport => ({
+  const report = (
+    outcome: CustomerImportOutcome,
+    counts = { rowCount: 0, created: 0, updated: 0, unchanged: 0 },
+  ): ImportReport => ({
     importId: options.importId,
     dryRun: options.dryRun,
     outcome,
@@ -248,8 +262,10 @@ export async function importCustomers(sql: SqlSession, records: AsyncIterable<st
   }
   const mapping = mapHeader(header.value);
   const headerRow = rowNo;
-  for (const u of mapping.unknown) warnings.push({ row: headerRow, column: u.column, code: 'IMPORT_UNKNOWN_COLUMN', params: { column: u.column } });
-  for (const p of mapping.problems) errors.add({ row: headerRow, column: p.column || null, code: p.problem.code, params: p.problem.params ?? {} });
+  for (const u of mapping.unknown)
+    warnings.push({ row: headerRow, column: u.column, code: 'IMPORT_UNKNOWN_COLUMN', params: { column: u.column } });
+  for (const p of mapping.problems)
+    errors.add({ row: headerRow, column: p.column || null, code: p.problem.code, params: p.problem.params ?? {} });
   if (mapping.problems.length) throw new ImportNotWritten(report('REJECTED'));
   const column = (field: ImportField) => mapping.names[mapping.fields.indexOf(field)] ?? null;
 
@@ -271,7 +287,8 @@ export async function importCustomers(sql: SqlSession, records: AsyncIterable<st
     if (cells.every((c) => !c.trim())) continue;
     rowCount++;
     const { value, problems } = parseRow(rowNo, cells, mapping, ctx);
-    for (const p of problems) errors.add({ row: rowNo, column: p.column, code: p.problem.code, params: p.problem.params ?? {} });
+    for (const p of problems)
+      errors.add({ row: rowNo, column: p.column, code: p.problem.code, params: p.problem.params ?? {} });
     if (problems.length) continue;
     batch.push(stagedRow(value));
     if (batch.length >= BATCH_ROWS) await flush();
@@ -356,15 +373,26 @@ async function findConflicts(sql: SqlSession, errors: ProblemList, column: (fiel
       FROM single s JOIN "Member" m ON m."customerId" = s.target
       WHERE s.member_code IS NOT NULL AND s.by_code IS NULL
     ORDER BY 1
-    LIMIT ${MAX_LISTED_ERRORS + 1}`)) as { row_no: number; code: ImportProblem['code']; field: ImportField | null; a: string | null; b: string | null }[];
+    LIMIT ${MAX_LISTED_ERRORS + 1}`)) as {
+    row_no: number;
+    code: ImportProblem['code'];
+    field: ImportField | null;
+    a: string | null;
+    b: string | null;
+  }[];
   for (const r of rows) {
     const params: Record<string, string | number> =
-      r.code === 'IMPORT_DUPLICATE_PHONE' ? { phone: r.a!, other: Number(r.b) }
-      : r.code === 'IMPORT_DUPLICATE_MEMBER_CODE' ? { code: r.a!, other: Number(r.b) }
-      : r.code === 'IMPORT_MEMBER_CODE_TAKEN' ? { code: r.a! }
-      : r.code === 'IMPORT_MEMBER_CODE_DIFFERS' ? { existing: r.a!, code: r.b! }
-      : r.code === 'IMPORT_SAME_CUSTOMER' ? { other: Number(r.a) }
-      : {};
+      r.code === 'IMPORT_DUPLICATE_PHONE'
+        ? { phone: r.a!, other: Number(r.b) }
+        : r.code === 'IMPORT_DUPLICATE_MEMBER_CODE'
+          ? { code: r.a!, other: Number(r.b) }
+          : r.code === 'IMPORT_MEMBER_CODE_TAKEN'
+            ? { code: r.a! }
+            : r.code === 'IMPORT_MEMBER_CODE_DIFFERS'
+              ? { existing: r.a!, code: r.b! }
+              : r.code === 'IMPORT_SAME_CUSTOMER'
+                ? { other: Number(r.a) }
+                : {};
     errors.add({ row: Number(r.row_no), column: r.field ? column(r.field) : null, code: r.code, params });
   }
 }
@@ -416,15 +444,20 @@ const FIGURES = `
       ELSE (SELECT max(x."occurredAt") FROM "Sale" x WHERE x."customerId" = c.id) END) END`;
 
 async function writeCustomers(sql: SqlSession) {
-  const changed = await counted(sql, `UPDATE ${STAGING} s SET changed = true FROM "Customer" c WHERE c.id = s.target AND (${CHANGED})`);
+  const changed = await counted(
+    sql,
+    `UPDATE ${STAGING} s SET changed = true FROM "Customer" c WHERE c.id = s.target AND (${CHANGED})`,
+  );
 
   // Changed customers first: the update also locks them, and one merged meanwhile (no longer
   // live) is not updated, which the count shows. The caller then sends the file again.
   // Fresh statistics let the planner join the few changed rows, not scan them per customer.
   await sql.exec(`ANALYZE ${STAGING}`);
-  const updated = !changed ? 0 : await counted(
-    sql,
-    `UPDATE "Customer" c SET
+  const updated = !changed
+    ? 0
+    : await counted(
+        sql,
+        `UPDATE "Customer" c SET
       name = coalesce(s.name, c.name),
       phone = coalesce(s.phone, c.phone),
       "phoneLast4" = coalesce(right(s.phone, 4), c."phoneLast4"),
@@ -443,7 +476,7 @@ async function writeCustomers(sql: SqlSession) {
       "updatedAt" = ${NOW_UTC}
     FROM ${STAGING} s
     WHERE c.id = s.target AND s.changed AND c."mergedIntoId" IS NULL`,
-  );
+      );
   if (updated !== changed) throw new ImportRaceError();
 
   const created = await counted(
@@ -507,4 +540,3 @@ export async function recordImport(sql: SqlSession, options: ImportOptions, repo
     ],
   );
 }
-

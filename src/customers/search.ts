@@ -105,10 +105,13 @@ function queryConditions(query: string) {
   }
   let longDigits = false;
   if (phoneLike && digits.length === 4) partial.push(Prisma.sql`c."phoneLast4" = ${digits}::text`);
-  else if (phoneLike && digits.length === 3) partial.push(Prisma.sql`c."searchTerms" @> customer_search_terms(NULL, ${digits}::text)`);
+  else if (phoneLike && digits.length === 3)
+    partial.push(Prisma.sql`c."searchTerms" @> customer_search_terms(NULL, ${digits}::text)`);
   else if (phoneLike && digits.length < 11) {
     longDigits = true;
-    partial.push(Prisma.sql`(c."searchTerms" @> customer_search_terms(NULL, ${digits}::text) AND strpos(c.phone, ${digits}::text) > 0)`);
+    partial.push(
+      Prisma.sql`(c."searchTerms" @> customer_search_terms(NULL, ${digits}::text) AND strpos(c.phone, ${digits}::text) > 0)`,
+    );
   }
   // Three digits are a term that many customers may have: the planner knows how many (and may
   // walk the search order), which outweighs guessing about names with those digits.
@@ -124,8 +127,10 @@ function filterConditions(filter: CustomerFilter): Prisma.Sql[] {
   if (filter.tag) conditions.push(Prisma.sql`${filter.tag}::text = ANY (c.tags)`);
   if (filter.channel) conditions.push(Prisma.sql`c."sourceChannel" = ${filter.channel}::text::"Channel"`);
   if (filter.homeStoreId) conditions.push(Prisma.sql`c."homeStoreId" = ${filter.homeStoreId}::uuid`);
-  if (filter.isMember === true) conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM "Member" m WHERE m."customerId" = c.id)`);
-  if (filter.isMember === false) conditions.push(Prisma.sql`NOT EXISTS (SELECT 1 FROM "Member" m WHERE m."customerId" = c.id)`);
+  if (filter.isMember === true)
+    conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM "Member" m WHERE m."customerId" = c.id)`);
+  if (filter.isMember === false)
+    conditions.push(Prisma.sql`NOT EXISTS (SELECT 1 FROM "Member" m WHERE m."customerId" = c.id)`);
   if (filter.lastPurchaseFrom) conditions.push(Prisma.sql`c."lastPurchaseAt" >= ${utc(filter.lastPurchaseFrom)}`);
   if (filter.lastPurchaseTo) conditions.push(Prisma.sql`c."lastPurchaseAt" < ${utc(filter.lastPurchaseTo)}`);
   return conditions;
@@ -173,7 +178,8 @@ export async function findCustomerPage(db: Db | Tx, filter: CustomerFilter, requ
   for (let i = start; i >= 0 && i < tiers.length; i += backward ? -1 : 1) {
     const tier = tiers[i]!;
     const where: Prisma.Sql[] = [];
-    if (tier.bought !== null) where.push(tier.bought ? Prisma.sql`c."lastPurchaseAt" IS NOT NULL` : Prisma.sql`c."lastPurchaseAt" IS NULL`);
+    if (tier.bought !== null)
+      where.push(tier.bought ? Prisma.sql`c."lastPurchaseAt" IS NOT NULL` : Prisma.sql`c."lastPurchaseAt" IS NULL`);
     if (from?.tier === i) where.push(keysetCondition(tier, from, backward));
     let source = Prisma.sql`"Customer" c`;
     if (tier.indexFirst) {
@@ -184,7 +190,9 @@ export async function findCustomerPage(db: Db | Tx, filter: CustomerFilter, requ
     }
     const byLastPurchase = tier.bought === true;
     const key = byLastPurchase ? Prisma.sql`c."lastPurchaseAt"` : Prisma.sql`NULL::timestamp(3)`;
-    const orderBy = byLastPurchase ? Prisma.sql`c."lastPurchaseAt" ${direction}, c.id ${direction}` : Prisma.sql`c.id ${direction}`;
+    const orderBy = byLastPurchase
+      ? Prisma.sql`c."lastPurchaseAt" ${direction}, c.id ${direction}`
+      : Prisma.sql`c.id ${direction}`;
     branches.push(Prisma.sql`(
       SELECT ${i}::int AS tier, c.id, c."lastPurchaseAt" AS t, ${key} AS k FROM ${source}
       WHERE ${where.length ? and(where) : Prisma.sql`TRUE`} ORDER BY ${orderBy} LIMIT ${request.limit})`);
@@ -199,7 +207,10 @@ export async function findCustomerPage(db: Db | Tx, filter: CustomerFilter, requ
     FROM (${Prisma.join(branches, ' UNION ALL ')}) p
     ORDER BY p.tier ${backward ? Prisma.sql`DESC` : Prisma.sql`ASC`}, p.k ${direction}, p.id ${direction}
     LIMIT ${request.limit}`;
-  return rows.map((row) => ({ id: row.id, cursor: encodeCursor(request.order, { tier: row.tier, t: row.t, id: row.id }) }));
+  return rows.map((row) => ({
+    id: row.id,
+    cursor: encodeCursor(request.order, { tier: row.tier, t: row.t, id: row.id }),
+  }));
 }
 
 /** Rows past `key` in the tier's order; a row comparison, so the index can start there. */

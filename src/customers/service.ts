@@ -1,6 +1,6 @@
 import type { Tx } from '../db/types.ts';
 import type { Unit } from '../events/transaction.ts';
-import { Prisma } from '../generated/prisma/client.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
 import type { Channel, ConsentChannel, Gender, InteractionKind } from '../generated/prisma/enums.ts';
 import { ConflictError, InvalidInputError, InvalidStateError, NotFoundError } from '../errors/index.ts';
 import { moveImportedHistory, recomputeCustomerFigures } from './figures.ts';
@@ -30,18 +30,23 @@ function cleanFields(input: CustomerInput) {
   if (input.name !== undefined && input.name !== null) {
     const name = input.name.trim();
     if (!name || name.length > NAME_MAX_LENGTH) {
-      throw new InvalidInputError('INVALID_INPUT', { detail: `name: 1–${NAME_MAX_LENGTH} characters` }, ['input', 'name']);
+      throw new InvalidInputError('INVALID_INPUT', { detail: `name: 1–${NAME_MAX_LENGTH} characters` }, [
+        'input',
+        'name',
+      ]);
     }
     data.name = name;
   }
   if (input.phone !== undefined) {
-    const phone = input.phone === null || input.phone.trim() === '' ? null : requirePhone(input.phone, ['input', 'phone']);
+    const phone =
+      input.phone === null || input.phone.trim() === '' ? null : requirePhone(input.phone, ['input', 'phone']);
     data.phone = phone;
     data.phoneLast4 = phone ? phone.slice(-4) : null;
   }
   if (input.email !== undefined) {
     const email = input.email?.trim().toLowerCase() || null;
-    if (email && !EMAIL.test(email)) throw new InvalidInputError('INVALID_INPUT', { detail: 'email' }, ['input', 'email']);
+    if (email && !EMAIL.test(email))
+      throw new InvalidInputError('INVALID_INPUT', { detail: 'email' }, ['input', 'email']);
     data.email = email;
   }
   if (input.gender) data.gender = input.gender;
@@ -71,7 +76,11 @@ async function addIdentities(tx: Tx, customerId: string, identities: CustomerInp
       where: { channel_externalId: { channel: identity.channel, externalId } },
     });
     if (existing && existing.customerId !== customerId) {
-      throw new ConflictError('DUPLICATE_IDENTITY', { channel: identity.channel, externalId }, ['input', 'identities', i]);
+      throw new ConflictError('DUPLICATE_IDENTITY', { channel: identity.channel, externalId }, [
+        'input',
+        'identities',
+        i,
+      ]);
     }
     if (!existing) await tx.customerIdentity.create({ data: { customerId, channel: identity.channel, externalId } });
   }
@@ -113,7 +122,10 @@ export async function updateCustomer({ tx, emit }: Unit, id: string, input: Cust
  * Reads a customer with `read` and, while the one read was merged away, the customer it went into.
  * A chain of merges is short; the bound only guards against a cycle written by hand.
  */
-export async function followMerges<C extends { mergedIntoId: string | null }>(id: string, read: (id: string) => Promise<C | null>): Promise<C | null> {
+export async function followMerges<C extends { mergedIntoId: string | null }>(
+  id: string,
+  read: (id: string) => Promise<C | null>,
+): Promise<C | null> {
   let customer = await read(id);
   for (let hops = 0; customer?.mergedIntoId && hops < 10; hops++) customer = await read(customer.mergedIntoId);
   return customer;
@@ -128,7 +140,14 @@ export async function requireLiveCustomer(tx: Tx, id: string, field: (string | n
 
 export async function addInteraction(
   { tx }: Unit,
-  input: { customerId: string; kind: InteractionKind; summary: string; occurredAt?: Date | null; storeId?: string | null; staffId: string | null },
+  input: {
+    customerId: string;
+    kind: InteractionKind;
+    summary: string;
+    occurredAt?: Date | null;
+    storeId?: string | null;
+    staffId: string | null;
+  },
 ) {
   const customer = await requireLiveCustomer(tx, input.customerId, ['input', 'customerId']);
   const summary = input.summary.trim();
@@ -155,7 +174,12 @@ export async function addInteraction(
 /** A plugin's part in a merge, inside its transaction: move what it keeps about the merged customer. */
 export type CustomerMergeStep = (ids: { survivorId: string; mergedId: string }, unit: Unit) => Promise<void> | void;
 
-export async function mergeCustomers(unit: Unit, survivorId: string, mergedId: string, steps: CustomerMergeStep[] = []) {
+export async function mergeCustomers(
+  unit: Unit,
+  survivorId: string,
+  mergedId: string,
+  steps: CustomerMergeStep[] = [],
+) {
   const { tx, emit } = unit;
   const liveSurvivorId = (await requireLiveCustomer(tx, survivorId, ['survivorId'])).id;
   // Unlike the survivor, the record to merge away must be named directly, not through an old id.
@@ -195,7 +219,10 @@ export async function mergeCustomers(unit: Unit, survivorId: string, mergedId: s
   await tx.sale.updateMany({ where: { customerId: merged.id }, data: { customerId: survivor.id } });
   await tx.interaction.updateMany({ where: { customerId: merged.id }, data: { customerId: survivor.id } });
   await tx.customerIdentity.updateMany({ where: { customerId: merged.id }, data: { customerId: survivor.id } });
-  const survivorConsents = await tx.marketingConsent.findMany({ where: { customerId: survivor.id }, select: { channel: true } });
+  const survivorConsents = await tx.marketingConsent.findMany({
+    where: { customerId: survivor.id },
+    select: { channel: true },
+  });
   await tx.marketingConsent.updateMany({
     where: { customerId: merged.id, channel: { notIn: survivorConsents.map((c) => c.channel) } },
     data: { customerId: survivor.id },

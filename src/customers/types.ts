@@ -10,13 +10,7 @@ import type { Context } from '../schema/context.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { normalizePhone } from './phone.ts';
 import { countCustomers, findCustomerPage, type CustomerFilter } from './search.ts';
-import {
-  addInteraction,
-  createCustomer,
-  mergeCustomers,
-  followMerges,
-  updateCustomer,
-} from './service.ts';
+import { addInteraction, createCustomer, mergeCustomers, followMerges, updateCustomer } from './service.ts';
 
 type FilterArg = (Omit<CustomerFilter, 'homeStoreId'> & { homeStoreId?: { id: string } | null }) | null | undefined;
 type PageArgs = { first?: number | null; last?: number | null; after?: string | null; before?: string | null };
@@ -24,7 +18,9 @@ type PageArgs = { first?: number | null; last?: number | null; after?: string | 
 /** Whether the client asked the connection for nothing but totalCount: then no page is read. */
 function onlyTotalCount(info: GraphQLResolveInfo) {
   return info.fieldNodes.every((node) =>
-    node.selectionSet?.selections.every((s) => s.kind === Kind.FIELD && (s.name.value === 'totalCount' || s.name.value === '__typename')),
+    node.selectionSet?.selections.every(
+      (s) => s.kind === Kind.FIELD && (s.name.value === 'totalCount' || s.name.value === '__typename'),
+    ),
   );
 }
 
@@ -38,13 +34,21 @@ async function customersConnection(args: PageArgs & { filter?: FilterArg }, ctx:
   const order = filter.query?.trim() ? 'relevance' : 'newest';
   const totalCount = () => countCustomers(ctx.db, filter);
   // The pairs a keyset cursor cannot serve, refused as the caller's mistake.
-  for (const [a, b] of [['after', 'before'], ['after', 'last'], ['before', 'first']] as const) {
+  for (const [a, b] of [
+    ['after', 'before'],
+    ['after', 'last'],
+    ['before', 'first'],
+  ] as const) {
     if (args[a] != null && args[b] != null) {
       throw new InvalidInputError('INVALID_INPUT', { detail: `${a} and ${b} cannot be used together` }, [b]);
     }
   }
   if (onlyTotalCount(info)) {
-    return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null }, totalCount };
+    return {
+      edges: [],
+      pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+      totalCount,
+    };
   }
   const cursors = new Map<string, string>();
   const connection = await resolveCursorConnection<Promise<{ id: string }[]>>(
@@ -59,7 +63,13 @@ async function customersConnection(args: PageArgs & { filter?: FilterArg }, ctx:
       });
       if (!page.length) return [];
       for (const row of page) cursors.set(row.id, row.cursor);
-      const query = await queryFromInfo({ context: ctx, info, typeName: 'Customer', path: ['edges', 'node'], awaitSelections: true });
+      const query = await queryFromInfo({
+        context: ctx,
+        info,
+        typeName: 'Customer',
+        path: ['edges', 'node'],
+        awaitSelections: true,
+      });
       const rows = await ctx.db.customer.findMany({ ...query, where: { id: { in: page.map((r) => r.id) } } });
       // In the page's order, which `in` does not keep.
       const byId = new Map(rows.map((r) => [r.id, r]));
@@ -75,7 +85,8 @@ export function addCustomerTypes(builder: Builder) {
   const GenderEnum = builder.enumType(Gender, { name: 'Gender' });
   const ChannelEnum = builder.enumType(Channel, {
     name: 'Channel',
-    description: 'Where a customer came from or is known: store POS, WeChat, mini-program, e-commerce, web, or a data import.',
+    description:
+      'Where a customer came from or is known: store POS, WeChat, mini-program, e-commerce, web, or a data import.',
   });
   const ConsentChannelEnum = builder.enumType(ConsentChannel, { name: 'ConsentChannel' });
   const InteractionKindEnum = builder.enumType(InteractionKind, { name: 'InteractionKind' });
@@ -119,11 +130,22 @@ export function addCustomerTypes(builder: Builder) {
       importedHistory: t.field({
         type: ImportedHistory,
         nullable: true,
-        description: 'The part of the purchase figures carried over from a previous system by a customer import; null when none was.',
-        select: { importedFirstPurchaseAt: true, importedLastPurchaseAt: true, importedVisitCount: true, importedSpend: true },
+        description:
+          'The part of the purchase figures carried over from a previous system by a customer import; null when none was.',
+        select: {
+          importedFirstPurchaseAt: true,
+          importedLastPurchaseAt: true,
+          importedVisitCount: true,
+          importedSpend: true,
+        },
         resolve: (c) =>
           c.importedVisitCount || !c.importedSpend.isZero() || c.importedFirstPurchaseAt || c.importedLastPurchaseAt
-            ? { firstPurchaseAt: c.importedFirstPurchaseAt, lastPurchaseAt: c.importedLastPurchaseAt, visitCount: c.importedVisitCount, spend: c.importedSpend }
+            ? {
+                firstPurchaseAt: c.importedFirstPurchaseAt,
+                lastPurchaseAt: c.importedLastPurchaseAt,
+                visitCount: c.importedVisitCount,
+                spend: c.importedSpend,
+              }
             : null,
       }),
       createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -144,7 +166,10 @@ export function addCustomerTypes(builder: Builder) {
           where: { storeId: { in: ctx.auth.storesWith('sale:read') } },
         }),
       }),
-      mergedInto: t.relation('mergedInto', { nullable: true, description: 'Set on a record that was merged into another.' }),
+      mergedInto: t.relation('mergedInto', {
+        nullable: true,
+        description: 'Set on a record that was merged into another.',
+      }),
     }),
   });
 
@@ -169,7 +194,7 @@ export function addCustomerTypes(builder: Builder) {
   builder.prismaNode('Interaction', {
     id: { field: 'id' },
     authScopes: { permission: 'customer:read' },
-    description: 'A call, message, visit, note or complaint in the customer\'s history.',
+    description: "A call, message, visit, note or complaint in the customer's history.",
     fields: (t) => ({
       kind: t.expose('kind', { type: InteractionKindEnum }),
       summary: t.exposeString('summary'),
@@ -213,11 +238,14 @@ export function addCustomerTypes(builder: Builder) {
           const phone = normalizePhone(args.phone);
           id = phone ? (await ctx.db.customer.findUnique({ where: { phone }, select: { id: true } }))?.id : undefined;
         } else if (args.memberCode) {
-          id = (await ctx.db.member.findUnique({ where: { code: args.memberCode.trim() }, select: { customerId: true } }))?.customerId;
+          id = (
+            await ctx.db.member.findUnique({ where: { code: args.memberCode.trim() }, select: { customerId: true } })
+          )?.customerId;
         }
         if (!id) return null;
         // The planned read, with mergedIntoId: an id merged away costs one more read per merge it went through.
-        const withMerge = 'select' in query && query.select ? { ...query, select: { ...query.select, mergedIntoId: true } } : query;
+        const withMerge =
+          'select' in query && query.select ? { ...query, select: { ...query.select, mergedIntoId: true } } : query;
         const found = await followMerges(id, (at) => ctx.db.customer.findUnique({ ...withMerge, where: { id: at } }));
         return found?.mergedIntoId ? null : found;
       },
@@ -235,7 +263,9 @@ export function addCustomerTypes(builder: Builder) {
       },
       {
         fields: (c) => ({
-          totalCount: c.int({ resolve: (connection) => (connection as unknown as { totalCount: () => Promise<number> }).totalCount() }),
+          totalCount: c.int({
+            resolve: (connection) => (connection as unknown as { totalCount: () => Promise<number> }).totalCount(),
+          }),
         }),
       },
     ),
@@ -243,7 +273,8 @@ export function addCustomerTypes(builder: Builder) {
 
   const ImportOutcomeEnum = builder.enumType(CustomerImportOutcome, {
     name: 'CustomerImportOutcome',
-    description: 'APPLIED: written. CHECKED: a dry run with every row valid, nothing written. REJECTED: invalid rows, nothing written.',
+    description:
+      'APPLIED: written. CHECKED: a dry run with every row valid, nothing written. REJECTED: invalid rows, nothing written.',
   });
 
   builder.prismaNode('CustomerImport', {
@@ -251,10 +282,17 @@ export function addCustomerTypes(builder: Builder) {
     authScopes: { permission: 'customer:import' },
     description: 'One CSV file sent to POST /imports/customers.csv: who sent it, when, and what came of it.',
     fields: (t) => ({
-      importedBy: t.exposeString('importedBy', { description: "The staff member's or API key's name when the file was sent." }),
-      staff: t.relation('staff', { nullable: true, description: 'The staff member who sent it (null for an API key).' }),
+      importedBy: t.exposeString('importedBy', {
+        description: "The staff member's or API key's name when the file was sent.",
+      }),
+      staff: t.relation('staff', {
+        nullable: true,
+        description: 'The staff member who sent it (null for an API key).',
+      }),
       fileName: t.exposeString('fileName', { nullable: true }),
-      encoding: t.exposeString('encoding', { description: 'How the file was read: UTF-8, GB18030, UTF-16LE or UTF-16BE.' }),
+      encoding: t.exposeString('encoding', {
+        description: 'How the file was read: UTF-8, GB18030, UTF-16LE or UTF-16BE.',
+      }),
       dryRun: t.exposeBoolean('dryRun'),
       outcome: t.expose('outcome', { type: ImportOutcomeEnum }),
       rowCount: t.exposeInt('rowCount', { description: 'Data rows read; blank rows are not counted.' }),
@@ -279,12 +317,21 @@ export function addCustomerTypes(builder: Builder) {
   }));
 
   const ConsentInput = builder.inputType('ConsentInput', {
-    fields: (t) => ({ channel: t.field({ type: ConsentChannelEnum, required: true }), granted: t.boolean({ required: true }) }),
+    fields: (t) => ({
+      channel: t.field({ type: ConsentChannelEnum, required: true }),
+      granted: t.boolean({ required: true }),
+    }),
   });
   const IdentityInput = builder.inputType('IdentityInput', {
-    fields: (t) => ({ channel: t.field({ type: ChannelEnum, required: true }), externalId: t.string({ required: true }) }),
+    fields: (t) => ({
+      channel: t.field({ type: ChannelEnum, required: true }),
+      externalId: t.string({ required: true }),
+    }),
   });
-  const customerFields = (t: Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0], nameRequired: boolean) => ({
+  const customerFields = (
+    t: Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0],
+    nameRequired: boolean,
+  ) => ({
     name: t.string({ required: nameRequired }),
     phone: t.string({ description: 'Mainland mobile; +86, spaces and dashes are accepted.' }),
     email: t.string(),
@@ -310,7 +357,10 @@ export function addCustomerTypes(builder: Builder) {
   });
 
   type CustomerArgs = { homeStoreId?: { id: string } | null } & Record<string, unknown>;
-  const toServiceInput = (input: CustomerArgs) => ({ ...input, homeStoreId: input.homeStoreId === undefined ? undefined : (input.homeStoreId?.id ?? null) });
+  const toServiceInput = (input: CustomerArgs) => ({
+    ...input,
+    homeStoreId: input.homeStoreId === undefined ? undefined : (input.homeStoreId?.id ?? null),
+  });
 
   builder.mutationFields((t) => ({
     createCustomer: t.prismaField({
@@ -319,7 +369,9 @@ export function addCustomerTypes(builder: Builder) {
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { input: t.arg({ type: CreateCustomerInput, required: true }) },
       resolve: async (query, _root, { input }, ctx) => {
-        const c = await runInTransaction(ctx.db, ctx.app.events, (unit) => createCustomer(unit, toServiceInput(input) as never));
+        const c = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
+          createCustomer(unit, toServiceInput(input) as never),
+        );
         return ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
       },
     }),
@@ -329,7 +381,9 @@ export function addCustomerTypes(builder: Builder) {
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { id: t.arg.globalID({ required: true }), input: t.arg({ type: UpdateCustomerInput, required: true }) },
       resolve: async (query, _root, { id, input }, ctx) => {
-        const c = await runInTransaction(ctx.db, ctx.app.events, (unit) => updateCustomer(unit, id.id, toServiceInput(input) as never));
+        const c = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
+          updateCustomer(unit, id.id, toServiceInput(input) as never),
+        );
         return ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
       },
     }),
@@ -343,7 +397,9 @@ export function addCustomerTypes(builder: Builder) {
         mergedId: t.arg.globalID({ required: true }),
       },
       resolve: async (query, _root, args, ctx) => {
-        const c = await runInTransaction(ctx.db, ctx.app.events, (unit) => mergeCustomers(unit, args.survivorId.id, args.mergedId.id, ctx.app.plugins.mergeSteps));
+        const c = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
+          mergeCustomers(unit, args.survivorId.id, args.mergedId.id, ctx.app.plugins.mergeSteps),
+        );
         return ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
       },
     }),

@@ -51,7 +51,13 @@ function prismaLog(onQuery?: (sql: string) => void) {
 export async function openDatabase(given: DatabaseOptions): Promise<Database> {
   let statements = 0;
   const options: DatabaseOptions = given.countStatements
-    ? { ...given, onQuery: (sql) => (statements++, given.onQuery?.(sql)) }
+    ? {
+        ...given,
+        onQuery: (sql) => {
+          statements++;
+          given.onQuery?.(sql);
+        },
+      }
     : given;
   const database = await open(options);
   return given.countStatements ? { ...database, statementCount: () => statements } : database;
@@ -65,18 +71,33 @@ async function open(options: DatabaseOptions): Promise<Database> {
     pool.on('error', (error) => options.onConnectionError?.(error));
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool), log: prismaLog(options.onQuery) as never });
     attachQueryListener(prisma, options.onQuery);
-    const replicaPool = options.replicaUrl ? new Pool({ connectionString: options.replicaUrl, max: options.poolSize ?? 10 }) : null;
+    const replicaPool = options.replicaUrl
+      ? new Pool({ connectionString: options.replicaUrl, max: options.poolSize ?? 10 })
+      : null;
     replicaPool?.on('error', (error) => options.onConnectionError?.(error));
-    const analytics = replicaPool ? new PrismaClient({ adapter: new PrismaPg(replicaPool), log: prismaLog(options.onQuery) as never }) : prisma;
+    const analytics = replicaPool
+      ? new PrismaClient({ adapter: new PrismaPg(replicaPool), log: prismaLog(options.onQuery) as never })
+      : prisma;
     if (replicaPool) attachQueryListener(analytics, options.onQuery);
-    const stats = (name: 'primary' | 'replica', p: InstanceType<typeof Pool>) => ({ pool: name, total: p.totalCount, idle: p.idleCount, waiting: p.waitingCount });
+    const stats = (name: 'primary' | 'replica', p: InstanceType<typeof Pool>) => ({
+      pool: name,
+      total: p.totalCount,
+      idle: p.idleCount,
+      waiting: p.waitingCount,
+    });
     return {
       prisma,
       analytics,
       kind: 'postgres',
       backend: { kind: 'postgres', url: options.url },
       poolStats: () => [stats('primary', pool), ...(replicaPool ? [stats('replica', replicaPool)] : [])],
-      replicaHealthy: async () => (replicaPool ? replicaPool.query('SELECT 1').then(() => true, () => false) : true),
+      replicaHealthy: async () =>
+        replicaPool
+          ? replicaPool.query('SELECT 1').then(
+              () => true,
+              () => false,
+            )
+          : true,
       sql: {
         exec: async (text) => {
           await pool.query(text);
@@ -115,7 +136,10 @@ async function open(options: DatabaseOptions): Promise<Database> {
   const dataDir = options.dataDir ?? '.data/pglite';
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   // Loaded only when used: a server on PostgreSQL does not carry the embedded database's ~40 MB.
-  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('pglite-prisma-adapter'),
+  ]);
   // A new database starts from the cluster `npm install` initialised, instead of running initdb now.
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory && !existsSync(join(dataDir, 'PG_VERSION'))) copyEmbeddedTemplate(dataDir);

@@ -29,12 +29,18 @@ export function treeMigrations(): Migration[] {
         .map((e) => join(pluginsDir, e.name, 'migrations'))
         .sort()
     : [];
-  return [join(root, 'prisma/migrations'), ...pluginDirs].flatMap(readMigrations).sort((a, b) => (a.name < b.name ? -1 : 1));
+  return [join(root, 'prisma/migrations'), ...pluginDirs]
+    .flatMap(readMigrations)
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
 /** The template for this tree, as an archive (for in-memory databases) and unpacked (copied for one on disk). */
 function templatePaths(): { archive: string; dir: string } {
-  const pglite = (JSON.parse(readFileSync(join(root, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string }).version;
+  const pglite = (
+    JSON.parse(readFileSync(join(root, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
   const hash = createHash('sha256').update(pglite);
   for (const m of treeMigrations()) hash.update(`\n${m.name}:${m.checksum}`);
   const name = `pglite-cluster-${hash.digest('hex').slice(0, 16)}`;
@@ -59,7 +65,9 @@ export function copyEmbeddedTemplate(dataDir: string): boolean {
 }
 
 /** `prepare` brings the new cluster up to date (migrations, the job queue's schema) before it is saved. */
-export async function writeEmbeddedTemplate(prepare: (pglite: PGlite, migrations: Migration[]) => Promise<void>): Promise<string> {
+export async function writeEmbeddedTemplate(
+  prepare: (pglite: PGlite, migrations: Migration[]) => Promise<void>,
+): Promise<string> {
   const { PGlite } = await import('@electric-sql/pglite');
   const db = new PGlite('memory://');
   await db.waitReady;
@@ -69,7 +77,8 @@ export async function writeEmbeddedTemplate(prepare: (pglite: PGlite, migrations
   const { archive, dir } = templatePaths();
   mkdirSync(CACHE_DIR, { recursive: true });
   // Templates of an earlier tree can never match again.
-  for (const old of readdirSync(CACHE_DIR)) if (old.startsWith('pglite-')) rmSync(join(CACHE_DIR, old), { recursive: true, force: true });
+  for (const old of readdirSync(CACHE_DIR))
+    if (old.startsWith('pglite-')) rmSync(join(CACHE_DIR, old), { recursive: true, force: true });
   writeFileSync(archive, Buffer.from(await dump.arrayBuffer()));
   const unpacked = new PGlite(dir, { loadDataDir: new Blob([readFileSync(archive)]) });
   await unpacked.waitReady;

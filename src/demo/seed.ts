@@ -14,7 +14,13 @@ export const DEMO_ACCOUNTS: { role: StaffRoleKind; name: string; login: string; 
   { role: 'OWNER', name: '周建国', login: '13800000001', password: 'demo-owner-1', note: '老板，所有门店' },
   { role: 'MANAGER', name: '林晓燕', login: '13800000002', password: 'demo-manager-1', note: '店长，北京三里屯店' },
   { role: 'CASHIER', name: '王小红', login: '13800000003', password: 'demo-cashier-1', note: '收银员，北京三里屯店' },
-  { role: 'SALES_ASSOCIATE', name: '陈志强', login: '13800000004', password: 'demo-associate-1', note: '导购，北京三里屯店' },
+  {
+    role: 'SALES_ASSOCIATE',
+    name: '陈志强',
+    login: '13800000004',
+    password: 'demo-associate-1',
+    note: '导购，北京三里屯店',
+  },
 ];
 export const DEMO_POS_KEY = 'sk_demo_pos_beijing_sanlitun';
 
@@ -43,7 +49,11 @@ const DAY = 86_400_000;
  * members), ~2,000 sales over the last 12 months with refunds and interactions. Written in
  * bulk (a few dozen statements), so first start stays quick even on the embedded database.
  */
-export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sales: 2000, days: 365 }, now = new Date()) {
+export async function seedDemoData(
+  db: Db,
+  size: DemoSize = { customers: 200, sales: 2000, days: 365 },
+  now = new Date(),
+) {
   const rnd = mulberry32(20261122);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
   const start = now.getTime() - size.days * DAY;
@@ -54,10 +64,19 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
   const staffRows: Prisma.StaffCreateManyInput[] = [];
   const roleRows: Prisma.StaffRoleCreateManyInput[] = [];
   // scrypt is slow on purpose: the hashes are worked out on libuv's threads while the rest is built.
-  const hashing = Promise.all([...DEMO_ACCOUNTS.map((a) => a.password), 'demo-cashier-2', 'demo-cashier-3'].map(hashPassword));
+  const hashing = Promise.all(
+    [...DEMO_ACCOUNTS.map((a) => a.password), 'demo-cashier-2', 'demo-cashier-3'].map(hashPassword),
+  );
   for (const account of DEMO_ACCOUNTS) {
     const id = uuidv7(start);
-    staffRows.push({ id, name: account.name, login: account.login, phone: account.login, passwordHash: '', updatedAt: now });
+    staffRows.push({
+      id,
+      name: account.name,
+      login: account.login,
+      phone: account.login,
+      passwordHash: '',
+      updatedAt: now,
+    });
     const storesOfRole = account.role === 'OWNER' ? stores : [stores[0]!];
     for (const s of storesOfRole) roleRows.push({ staffId: id, storeId: s.id, role: account.role });
   }
@@ -65,7 +84,14 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
   const cashierNames = ['赵婷', '黄家豪'];
   for (const [i, s] of stores.slice(1).entries()) {
     const id = uuidv7(start);
-    staffRows.push({ id, name: cashierNames[i]!, login: `1380000001${i}`, phone: `1380000001${i}`, passwordHash: '', updatedAt: now });
+    staffRows.push({
+      id,
+      name: cashierNames[i]!,
+      login: `1380000001${i}`,
+      phone: `1380000001${i}`,
+      passwordHash: '',
+      updatedAt: now,
+    });
     roleRows.push({ staffId: id, storeId: s.id, role: 'CASHIER' });
   }
   const cashierOf = (storeIndex: number) => (storeIndex === 0 ? staffRows[2]!.id : staffRows[3 + storeIndex]!.id);
@@ -118,7 +144,13 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
       updatedAt: now,
     });
     if (rnd() < 0.7) {
-      members.push({ id: uuidv7(joined), customerId: id, code: `88${String(10000000 + i * 37).padStart(10, '0')}`, joinedAt: new Date(joined), joinedStoreId: customers[i]!.homeStoreId ?? null });
+      members.push({
+        id: uuidv7(joined),
+        customerId: id,
+        code: `88${String(10000000 + i * 37).padStart(10, '0')}`,
+        joinedAt: new Date(joined),
+        joinedStoreId: customers[i]!.homeStoreId ?? null,
+      });
     }
     consents.push({ customerId: id, channel: 'SMS', granted: rnd() < 0.6, updatedAt: new Date(joined) });
     consents.push({ customerId: id, channel: 'WECHAT', granted: rnd() < 0.75, updatedAt: new Date(joined) });
@@ -133,10 +165,24 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
   const hourTotal = hourWeights.reduce((a, b) => a + b, 0);
   const pickHour = () => {
     let r = rnd() * hourTotal;
-    for (let h = 0; h < 24; h++) if ((r -= hourWeights[h]!) < 0) return h;
+    for (let h = 0; h < 24; h++) {
+      r -= hourWeights[h]!;
+      if (r < 0) return h;
+    }
     return 12;
   };
-  const methods: PaymentMethod[] = ['WECHAT_PAY', 'WECHAT_PAY', 'WECHAT_PAY', 'WECHAT_PAY', 'WECHAT_PAY', 'ALIPAY', 'ALIPAY', 'ALIPAY', 'CARD', 'CASH'];
+  const methods: PaymentMethod[] = [
+    'WECHAT_PAY',
+    'WECHAT_PAY',
+    'WECHAT_PAY',
+    'WECHAT_PAY',
+    'WECHAT_PAY',
+    'ALIPAY',
+    'ALIPAY',
+    'ALIPAY',
+    'CARD',
+    'CASH',
+  ];
 
   type PlannedSale = { at: number; storeIndex: number; customerId: string | null; skus: [string, number][] };
   const planned: PlannedSale[] = [];
@@ -145,7 +191,10 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
     const lines = new Map<string, number>();
     for (let k = 0; k < n; k++) {
       const p = pick(products);
-      lines.set(p.sku, (lines.get(p.sku) ?? 0) + (p.category === '饮料' || p.category === '零食' ? 1 + Math.floor(rnd() * 3) : 1));
+      lines.set(
+        p.sku,
+        (lines.get(p.sku) ?? 0) + (p.category === '饮料' || p.category === '零食' ? 1 + Math.floor(rnd() * 3) : 1),
+      );
     }
     return [...lines];
   };
@@ -162,7 +211,13 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
     // Basket association the analytics should find: most infant-formula buyers come back for diapers within two weeks.
     if (customer && skus.some(([s]) => s === 'MB-001' || s === 'MB-002') && rnd() < 0.72) {
       const later = at + (1 + Math.floor(rnd() * 13)) * DAY;
-      if (later < now.getTime() - 60_000) planned.push({ at: later, storeIndex: stores.findIndex((s) => s.id === customer.homeStoreId), customerId: customer.id!, skus: [[pick(['MB-003', 'MB-004']), 1]] });
+      if (later < now.getTime() - 60_000)
+        planned.push({
+          at: later,
+          storeIndex: stores.findIndex((s) => s.id === customer.homeStoreId),
+          customerId: customer.id!,
+          skus: [[pick(['MB-003', 'MB-004']), 1]],
+        });
     }
   }
   planned.sort((a, b) => a.at - b.at);
@@ -174,7 +229,15 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
   const refundLines: Prisma.RefundLineCreateManyInput[] = [];
   const movements: Prisma.StockMovementCreateManyInput[] = [];
   const sold = new Map<string, number>(); // storeId:productId → units sold
-  const saleMovements: { storeId: string; productId: string; delta: number; at: number; saleId: string; refundId?: string; type: 'SALE' | 'RETURN' }[] = [];
+  const saleMovements: {
+    storeId: string;
+    productId: string;
+    delta: number;
+    at: number;
+    saleId: string;
+    refundId?: string;
+    type: 'SALE' | 'RETURN';
+  }[] = [];
 
   for (const [n, plan] of planned.entries()) {
     const store = stores[plan.storeIndex]!;
@@ -187,7 +250,19 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
       const discount = rnd() < 0.15 ? gross.mul(0.1).toDecimalPlaces(2) : new Prisma.Decimal(0);
       subtotal = subtotal.add(gross);
       discountTotal = discountTotal.add(discount);
-      return { id: uuidv7(plan.at), saleId, lineNo: i + 1, productId: p.id, sku, name: p.name, quantity: qty, unitPrice: p.price, discount, total: gross.sub(discount), unitCost: p.cost };
+      return {
+        id: uuidv7(plan.at),
+        saleId,
+        lineNo: i + 1,
+        productId: p.id,
+        sku,
+        name: p.name,
+        quantity: qty,
+        unitPrice: p.price,
+        discount,
+        total: gross.sub(discount),
+        unitCost: p.cost,
+      };
     });
     const total = subtotal.sub(discountTotal);
     const refunded = rnd() < 0.02;
@@ -213,17 +288,39 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
     for (const l of saleLines) {
       const key = `${store.id}:${l.productId}`;
       sold.set(key, (sold.get(key) ?? 0) + l.quantity);
-      saleMovements.push({ storeId: store.id, productId: l.productId, delta: -l.quantity, at: plan.at, saleId, type: 'SALE' });
+      saleMovements.push({
+        storeId: store.id,
+        productId: l.productId,
+        delta: -l.quantity,
+        at: plan.at,
+        saleId,
+        type: 'SALE',
+      });
     }
     if (refunded) {
       const refundAt = plan.at + 2 * 3600_000;
       const refundId = uuidv7(refundAt);
-      refunds.push({ id: refundId, saleId, externalId: `R-${n + 1}`, reason: '顾客退货：商品不需要了', total, createdAt: new Date(Math.min(refundAt, now.getTime())) });
+      refunds.push({
+        id: refundId,
+        saleId,
+        externalId: `R-${n + 1}`,
+        reason: '顾客退货：商品不需要了',
+        total,
+        createdAt: new Date(Math.min(refundAt, now.getTime())),
+      });
       for (const l of saleLines) {
         refundLines.push({ refundId, saleLineId: l.id, quantity: l.quantity, amount: l.total });
         const key = `${store.id}:${l.productId}`;
         sold.set(key, sold.get(key)! - l.quantity);
-        saleMovements.push({ storeId: store.id, productId: l.productId, delta: l.quantity, at: Math.min(refundAt, now.getTime()), saleId, refundId, type: 'RETURN' });
+        saleMovements.push({
+          storeId: store.id,
+          productId: l.productId,
+          delta: l.quantity,
+          at: Math.min(refundAt, now.getTime()),
+          saleId,
+          refundId,
+          type: 'RETURN',
+        });
       }
     }
   }
@@ -240,7 +337,16 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
       const closing = low ? Math.floor(reorderPoint / 2) : reorderPoint + 10 + ((pi * 7 + si * 3) % 40);
       const opening = (sold.get(key) ?? 0) + closing;
       balance.set(key, opening);
-      movements.push({ id: uuidv7(start), storeId: store.id, productId: p.id, type: 'RECEIPT', quantity: opening, balanceAfter: opening, reason: '期初入库', occurredAt: new Date(start) });
+      movements.push({
+        id: uuidv7(start),
+        storeId: store.id,
+        productId: p.id,
+        type: 'RECEIPT',
+        quantity: opening,
+        balanceAfter: opening,
+        reason: '期初入库',
+        occurredAt: new Date(start),
+      });
       levels.push({ storeId: store.id, productId: p.id, onHand: closing, reorderPoint, updatedAt: now });
     }
   }
@@ -249,7 +355,17 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
     const key = `${m.storeId}:${m.productId}`;
     const after = balance.get(key)! + m.delta;
     balance.set(key, after);
-    movements.push({ id: uuidv7(m.at), storeId: m.storeId, productId: m.productId, type: m.type, quantity: m.delta, balanceAfter: after, saleId: m.saleId, refundId: m.refundId ?? null, occurredAt: new Date(m.at) });
+    movements.push({
+      id: uuidv7(m.at),
+      storeId: m.storeId,
+      productId: m.productId,
+      type: m.type,
+      quantity: m.delta,
+      balanceAfter: after,
+      saleId: m.saleId,
+      refundId: m.refundId ?? null,
+      occurredAt: new Date(m.at),
+    });
   }
 
   const interactions: Prisma.InteractionCreateManyInput[] = [];
@@ -264,26 +380,51 @@ export async function seedDemoData(db: Db, size: DemoSize = { customers: 200, sa
     const [kind, summary] = pick(summaries);
     const at = Math.max(start, (c.createdAt as Date).getTime()) + Math.floor(rnd() * 60) * DAY;
     if (at >= now.getTime()) continue;
-    interactions.push({ id: uuidv7(at), customerId: c.id!, kind, summary, staffId: staffRows[3]!.id, storeId: c.homeStoreId ?? null, occurredAt: new Date(at), createdAt: new Date(at) });
+    interactions.push({
+      id: uuidv7(at),
+      customerId: c.id!,
+      kind,
+      summary,
+      staffId: staffRows[3]!.id,
+      storeId: c.homeStoreId ?? null,
+      occurredAt: new Date(at),
+      createdAt: new Date(at),
+    });
   }
 
   for (const [i, hash] of (await hashing).entries()) staffRows[i]!.passwordHash = hash;
-  await db.$transaction(async (tx) => {
-    await bulkInsert(tx, 'Staff', staffRows);
-    await bulkInsert(tx, 'StaffRole', roleRows);
-    await tx.apiKey.create({
-      data: { name: '三里屯店收银机 POS-01', prefix: DEMO_POS_KEY.slice(0, 10), keyHash: hashApiKey(DEMO_POS_KEY), role: 'CASHIER', storeIds: [stores[0]!.id], createdById: staffRows[0]!.id },
-    });
-    await bulkInsert(tx, 'Sale', sales);
-    await bulkInsert(tx, 'SaleLine', lines);
-    await bulkInsert(tx, 'Payment', payments);
-    await bulkInsert(tx, 'Refund', refunds);
-    await bulkInsert(tx, 'RefundLine', refundLines);
-    await bulkInsert(tx, 'StockLevel', levels);
-    await bulkInsert(tx, 'StockMovement', movements);
-    await bulkInsert(tx, 'Interaction', interactions);
-    await recomputeCustomerFigures(tx);
-  }, { timeout: 120_000 });
+  await db.$transaction(
+    async (tx) => {
+      await bulkInsert(tx, 'Staff', staffRows);
+      await bulkInsert(tx, 'StaffRole', roleRows);
+      await tx.apiKey.create({
+        data: {
+          name: '三里屯店收银机 POS-01',
+          prefix: DEMO_POS_KEY.slice(0, 10),
+          keyHash: hashApiKey(DEMO_POS_KEY),
+          role: 'CASHIER',
+          storeIds: [stores[0]!.id],
+          createdById: staffRows[0]!.id,
+        },
+      });
+      await bulkInsert(tx, 'Sale', sales);
+      await bulkInsert(tx, 'SaleLine', lines);
+      await bulkInsert(tx, 'Payment', payments);
+      await bulkInsert(tx, 'Refund', refunds);
+      await bulkInsert(tx, 'RefundLine', refundLines);
+      await bulkInsert(tx, 'StockLevel', levels);
+      await bulkInsert(tx, 'StockMovement', movements);
+      await bulkInsert(tx, 'Interaction', interactions);
+      await recomputeCustomerFigures(tx);
+    },
+    { timeout: 120_000 },
+  );
 
-  return { stores: stores.length, products: products.length, customers: customers.length, members: members.length, sales: sales.length };
+  return {
+    stores: stores.length,
+    products: products.length,
+    customers: customers.length,
+    members: members.length,
+    sales: sales.length,
+  };
 }

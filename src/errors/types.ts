@@ -6,11 +6,16 @@ import {
   InvalidInputError,
   InvalidStateError,
   NotFoundError,
-  UserError,
+  type UserError,
 } from './index.ts';
 
 /** The error types a mutation may list; every one implements the UserError interface. */
-export const USER_ERRORS: (new (...args: never[]) => Error)[] = [InvalidInputError, NotFoundError, ConflictError, InvalidStateError];
+export const USER_ERRORS: (new (...args: never[]) => Error)[] = [
+  InvalidInputError,
+  NotFoundError,
+  ConflictError,
+  InvalidStateError,
+];
 
 export function addErrorTypes(builder: Builder) {
   const codes = messageCodes();
@@ -44,12 +49,17 @@ export function addErrorTypes(builder: Builder) {
     [InvalidStateError, 'The target is in a state that does not allow this (already refunded, stocktake posted...).'],
   ] as const;
   for (const [cls, description] of simple) {
-    builder.objectType(cls, { name: cls.name, description, interfaces: [UserErrorInterface], isTypeOf: (e) => e instanceof cls });
+    builder.objectType(cls, {
+      name: cls.name,
+      description,
+      interfaces: [UserErrorInterface],
+      isTypeOf: (e) => e instanceof cls,
+    });
   }
 
   builder.objectType(InsufficientStockError, {
     name: 'InsufficientStockError',
-    description: "The store does not allow negative stock and has less on hand than the sale or movement needs.",
+    description: 'The store does not allow negative stock and has less on hand than the sale or movement needs.',
     interfaces: [UserErrorInterface],
     isTypeOf: (e) => e instanceof InsufficientStockError,
     fields: (t) => ({

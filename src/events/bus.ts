@@ -81,7 +81,9 @@ export class EventBus {
   /** Resolves when Redis (if used) is connected and subscribed-ready. */
   async ready(): Promise<void> {
     await Promise.all(
-      this.redisClients.map((c) => (c.status === 'ready' ? Promise.resolve() : new Promise((res, rej) => c.once('ready', res).once('error', rej)))),
+      this.redisClients.map((c) =>
+        c.status === 'ready' ? Promise.resolve() : new Promise((res, rej) => c.once('ready', res).once('error', rej)),
+      ),
     );
   }
 

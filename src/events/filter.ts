@@ -18,9 +18,15 @@ const shared = new WeakMap<object, Map<string, Promise<unknown>>>();
  */
 export function loadOncePerEvent<T>(event: object, selection: unknown, load: () => Promise<T>): Promise<T> {
   let byShape = shared.get(event);
-  if (!byShape) shared.set(event, (byShape = new Map()));
+  if (!byShape) {
+    byShape = new Map();
+    shared.set(event, byShape);
+  }
   const key = JSON.stringify(selection);
   let pending = byShape.get(key) as Promise<T> | undefined;
-  if (!pending) byShape.set(key, (pending = load()));
+  if (!pending) {
+    pending = load();
+    byShape.set(key, pending);
+  }
   return pending;
 }

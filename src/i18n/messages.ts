@@ -95,7 +95,10 @@ export const messages = {
     'zh-CN': '会员卡号格式不正确：{value}（4–32 位字母、数字或 -）',
     en: 'Not a valid member code: {value} (4–32 letters, digits or -)',
   },
-  IMPORT_UNKNOWN_STORE: { 'zh-CN': '找不到门店：{value}（填门店编码或门店名称）', en: 'No store with code or name {value}' },
+  IMPORT_UNKNOWN_STORE: {
+    'zh-CN': '找不到门店：{value}（填门店编码或门店名称）',
+    en: 'No store with code or name {value}',
+  },
   IMPORT_TOO_LONG: { 'zh-CN': '内容过长：最多 {max} 个字符', en: 'Too long: at most {max} characters' },
   IMPORT_NO_KEY: {
     'zh-CN': '该行没有手机号，也没有会员卡号，无法识别是哪位顾客',
@@ -116,11 +119,11 @@ export const messages = {
   },
   IMPORT_MEMBER_CODE_TAKEN: {
     'zh-CN': '会员卡号 {code} 属于另一位顾客，不是本行手机号对应的顾客',
-    en: 'Member code {code} belongs to a different customer than this row\'s phone number',
+    en: "Member code {code} belongs to a different customer than this row's phone number",
   },
   IMPORT_CUSTOMER_ID_CONFLICT: {
     'zh-CN': '顾客编号对应的顾客与本行手机号或会员卡号对应的顾客不是同一人',
-    en: 'The customer id names a different customer than this row\'s phone number or member code',
+    en: "The customer id names a different customer than this row's phone number or member code",
   },
   IMPORT_MEMBER_CODE_DIFFERS: {
     'zh-CN': '该顾客已有会员卡号 {existing}，与文件中的 {code} 不同',
@@ -130,10 +133,13 @@ export const messages = {
     'zh-CN': '本行比表头多出 {count} 个有内容的单元格',
     en: 'The row has {count} filled cells beyond the header',
   },
-  IMPORT_EMPTY_FILE: { 'zh-CN': '文件是空的：第一行应为列名', en: 'The file is empty: its first row should name the columns' },
+  IMPORT_EMPTY_FILE: {
+    'zh-CN': '文件是空的：第一行应为列名',
+    en: 'The file is empty: its first row should name the columns',
+  },
   IMPORT_NO_KEY_COLUMN: {
     'zh-CN': '找不到手机号或会员卡号列（列名可用：手机号、手机、电话、会员卡号、会员号 等，或导出文件的顾客编号）',
-    en: 'No phone or member code column (headers such as Phone, Mobile, Member code, Card number, or the export\'s Customer id)',
+    en: "No phone or member code column (headers such as Phone, Mobile, Member code, Card number, or the export's Customer id)",
   },
   IMPORT_DUPLICATE_COLUMN: {
     'zh-CN': '列“{column}”与列“{other}”表示同一项，请只保留一列',

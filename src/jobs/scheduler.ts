@@ -69,19 +69,33 @@ export class JobScheduler {
       if (await this.boss.getQueue(job.name)) await this.boss.updateQueue(job.name, queue);
       else await this.boss.createQueue(job.name, queue);
       await this.boss.schedule(job.name, job.cron, {}, { tz: timezone, missed: 'once' });
-      await this.boss.work(job.name, { includeMetadata: true, batchSize: 1, ...(this.options.pollSeconds ? { pollingIntervalSeconds: this.options.pollSeconds } : {}) }, async ([queued]) => {
-        if (!queued) return;
-        const asOf = occurrenceBefore(job.cron, timezone, queued.createdOn);
-        const result = await this.options.run(job.name, asOf);
-        logger.info({ job: job.name, jobId: queued.id, asOf, attempt: queued.retryCount + 1, processed: result.processed }, 'scheduled job done');
-        return result;
-      });
+      await this.boss.work(
+        job.name,
+        {
+          includeMetadata: true,
+          batchSize: 1,
+          ...(this.options.pollSeconds ? { pollingIntervalSeconds: this.options.pollSeconds } : {}),
+        },
+        async ([queued]) => {
+          if (!queued) return;
+          const asOf = occurrenceBefore(job.cron, timezone, queued.createdOn);
+          const result = await this.options.run(job.name, asOf);
+          logger.info(
+            { job: job.name, jobId: queued.id, asOf, attempt: queued.retryCount + 1, processed: result.processed },
+            'scheduled job done',
+          );
+          return result;
+        },
+      );
     }
     // A plugin that was removed leaves its schedule behind; without this it would keep queueing work nobody takes.
     for (const schedule of await this.boss.getSchedules()) {
       if (!installed.has(schedule.name)) await this.boss.unschedule(schedule.name, schedule.key);
     }
-    logger.info({ jobs: this.options.jobs.map((j) => ({ name: j.name, cron: j.cron })), timezone }, 'job scheduler started');
+    logger.info(
+      { jobs: this.options.jobs.map((j) => ({ name: j.name, cron: j.cron })), timezone },
+      'job scheduler started',
+    );
   }
 
   /** Jobs waiting, running and failed per job, for /metrics. */
@@ -105,5 +119,7 @@ export class JobScheduler {
  * one catch-up job standing for the latest missed occurrence) but does not hand the occurrence over.
  */
 export function occurrenceBefore(cron: string, timezone: string, queuedAt: Date): Date {
-  return CronExpressionParser.parse(cron, { tz: timezone, currentDate: new Date(queuedAt.getTime() + 1) }).prev().toDate();
+  return CronExpressionParser.parse(cron, { tz: timezone, currentDate: new Date(queuedAt.getTime() + 1) })
+    .prev()
+    .toDate();
 }

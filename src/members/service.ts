@@ -29,7 +29,12 @@ export async function enrollMember(
     while (await tx.member.findUnique({ where: { code }, select: { id: true } }));
   }
   const member = await tx.member.create({
-    data: { customerId: customer.id, code, joinedStoreId: input.storeId ?? null, joinedAt: input.joinedAt ?? new Date() },
+    data: {
+      customerId: customer.id,
+      code,
+      joinedStoreId: input.storeId ?? null,
+      joinedAt: input.joinedAt ?? new Date(),
+    },
   });
   emit('member.enrolled', { memberId: member.id, customerId: customer.id });
   return member;
@@ -49,22 +54,34 @@ export interface Buyer {
  * statement for the usual case, an active card of a customer never merged.
  */
 export async function buyerByMemberCode(tx: Tx, code: string, field: (string | number)[]): Promise<Buyer> {
-  const [card] = await tx.$queryRaw<{ id: string; status: string; customerId: string; mergedIntoId: string | null; birthday: Date | null }[]>`
+  const [card] = await tx.$queryRaw<
+    { id: string; status: string; customerId: string; mergedIntoId: string | null; birthday: Date | null }[]
+  >`
     SELECT m.id::text, m.status::text, c.id::text AS "customerId", c."mergedIntoId"::text AS "mergedIntoId", c.birthday
     FROM "Member" m JOIN "Customer" c ON c.id = m."customerId" WHERE m.code = ${code.trim()}`;
   if (!card) throw new NotFoundError('Member', code, field);
-  if (card.status === 'ACTIVE' && !card.mergedIntoId) return { customerId: card.customerId, memberId: card.id, birthday: card.birthday };
+  if (card.status === 'ACTIVE' && !card.mergedIntoId)
+    return { customerId: card.customerId, memberId: card.id, birthday: card.birthday };
   const customer = await requireLiveCustomer(tx, card.customerId, field);
-  if (card.status === 'ACTIVE' && customer.id === card.customerId) return { customerId: customer.id, memberId: card.id, birthday: customer.birthday };
+  if (card.status === 'ACTIVE' && customer.id === card.customerId)
+    return { customerId: customer.id, memberId: card.id, birthday: customer.birthday };
   const current = await tx.member.findUnique({ where: { customerId: customer.id } });
-  return { customerId: customer.id, memberId: current?.status === 'ACTIVE' ? current.id : null, birthday: customer.birthday };
+  return {
+    customerId: customer.id,
+    memberId: current?.status === 'ACTIVE' ? current.id : null,
+    birthday: customer.birthday,
+  };
 }
 
 /** The buyer of a sale named by customer id: the live customer (following merges) and their active card. */
 export async function buyerByCustomerId(tx: Tx, id: string, field: (string | number)[]): Promise<Buyer> {
   const customer = await requireLiveCustomer(tx, id, field);
   const member = await tx.member.findUnique({ where: { customerId: customer.id } });
-  return { customerId: customer.id, memberId: member?.status === 'ACTIVE' ? member.id : null, birthday: customer.birthday };
+  return {
+    customerId: customer.id,
+    memberId: member?.status === 'ACTIVE' ? member.id : null,
+    birthday: customer.birthday,
+  };
 }
 
 /**
@@ -90,13 +107,21 @@ export async function lookupMembers(
   const last4 = by.phoneLast4?.trim();
   const name = by.name?.trim();
   if (!last4 || !/^\d{4}$/.test(last4) || !name) {
-    throw new InvalidInputError('INVALID_INPUT', { detail: 'give code, phone, or phoneLast4 with name' }, ['phoneLast4']);
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'give code, phone, or phoneLast4 with name' }, [
+      'phoneLast4',
+    ]);
   }
   // The phoneLast4 index narrows this to a handful of rows (about 10 in 100,000 customers); the
   // name is then checked on those, case-insensitively and literally, like the search does.
   // Most recent buyer first: the likelier one to be standing at the till.
   return db.member.findMany({
-    where: { customer: { phoneLast4: last4, name: { contains: literalContains(name), mode: 'insensitive' }, mergedIntoId: null } },
+    where: {
+      customer: {
+        phoneLast4: last4,
+        name: { contains: literalContains(name), mode: 'insensitive' },
+        mergedIntoId: null,
+      },
+    },
     include,
     orderBy: [{ customer: { lastPurchaseAt: { sort: 'desc', nulls: 'last' } } }, { id: 'desc' }],
     take: 10,

@@ -24,7 +24,10 @@ export function useOperationLog(logger: Logger): Plugin<Context> {
       return {
         onExecuteDone: ({ result }) => {
           const errors = 'errors' in result ? (result.errors?.length ?? 0) : 0;
-          logger.info({ ...fields, ms: Math.round((performance.now() - started) * 10) / 10, errors }, 'graphql operation');
+          logger.info(
+            { ...fields, ms: Math.round((performance.now() - started) * 10) / 10, errors },
+            'graphql operation',
+          );
         },
       };
     },

@@ -29,25 +29,42 @@ export function tracingConfigured(env: NodeJS.ProcessEnv = process.env): boolean
  */
 export async function startTracing(logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Tracing | null> {
   if (!tracingConfigured(env)) return null;
-  const [{ AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { OTLPTraceExporter }, { resourceFromAttributes }, { BatchSpanProcessor, TracerProvider }, { PrismaInstrumentation, registerInstrumentations }] =
-    await Promise.all([
-      import('@opentelemetry/context-async-hooks'),
-      import('@opentelemetry/core'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
-      import('@opentelemetry/resources'),
-      import('@opentelemetry/sdk-trace'),
-      import('@prisma/instrumentation'),
-    ]);
+  const [
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { BatchSpanProcessor, TracerProvider },
+    { PrismaInstrumentation, registerInstrumentations },
+  ] = await Promise.all([
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace'),
+    import('@prisma/instrumentation'),
+  ]);
   const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || 'storecrm', 'service.instance.id': String(process.pid) }),
+    resource: resourceFromAttributes({
+      'service.name': env.OTEL_SERVICE_NAME || 'storecrm',
+      'service.instance.id': String(process.pid),
+    }),
     // OTEL_BSP_SCHEDULE_DELAY: the standard knob for how long spans wait to be sent in a batch.
-    spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY) || undefined })],
+    spanProcessors: [
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter(),
+        scheduledDelayMillis: Number(env.OTEL_BSP_SCHEDULE_DELAY) || undefined,
+      }),
+    ],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   registerInstrumentations({ tracerProvider: provider, instrumentations: [new PrismaInstrumentation()] });
-  logger.info({ endpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT }, 'tracing to OTLP');
+  logger.info(
+    { endpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT },
+    'tracing to OTLP',
+  );
   return { shutdown: () => provider.shutdown() };
 }
 
@@ -74,10 +91,18 @@ export function traceRequest(req: IncomingMessage, res: ServerResponse, handle: 
 
 /** Envelop plugin: a span per GraphQL operation, the parent of the database spans it causes. */
 export function useTracing(): Plugin<{ requestId?: string }> {
-  const start = (args: { operationName?: string | null; document: DocumentNode; contextValue: { requestId?: string } }) => {
+  const start = (args: {
+    operationName?: string | null;
+    document: DocumentNode;
+    contextValue: { requestId?: string };
+  }) => {
     const { name, type } = describeOperation(args.document, args.operationName);
     return tracer.startSpan(`graphql.${type} ${name}`, {
-      attributes: { 'graphql.operation.name': name, 'graphql.operation.type': type, 'storecrm.request_id': args.contextValue.requestId ?? '' },
+      attributes: {
+        'graphql.operation.name': name,
+        'graphql.operation.type': type,
+        'storecrm.request_id': args.contextValue.requestId ?? '',
+      },
     });
   };
   const finish = (span: Span, result: unknown) => {

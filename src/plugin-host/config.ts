@@ -9,7 +9,9 @@ const DEFAULT_CONFIG = fileURLToPath(new URL('../../plugins/config.ts', import.m
  * Loads the installed plugins from the configuration file (STORE_CONFIG, default
  * plugins/config.ts). Loaded by path at start, so core code never imports a plugin.
  */
-export async function loadInstalledPlugins(path: string = process.env.STORE_CONFIG || DEFAULT_CONFIG): Promise<StorePlugin[]> {
+export async function loadInstalledPlugins(
+  path: string = process.env.STORE_CONFIG || DEFAULT_CONFIG,
+): Promise<StorePlugin[]> {
   const module = (await import(pathToFileURL(resolve(path)).href)) as { default?: unknown };
   const plugins = module.default;
   if (!Array.isArray(plugins) || plugins.some((p) => typeof p?.name !== 'string')) {

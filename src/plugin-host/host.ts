@@ -71,12 +71,18 @@ export function definePlugin<P extends StorePlugin>(plugin: P): P {
 /** Checks a plugin's options, so a mistake in the configuration stops start-up with a clear message. */
 export function parsePluginOptions<T>(
   plugin: string,
-  schema: { safeParse(input: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } },
+  schema: {
+    safeParse(
+      input: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
   input: unknown,
 ): T {
   const parsed = schema.safeParse(input ?? {});
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => `  ${i.path.map(String).join('.') || '(options)'}: ${i.message}`).join('\n');
+  const problems = parsed.error.issues
+    .map((i) => `  ${i.path.map(String).join('.') || '(options)'}: ${i.message}`)
+    .join('\n');
   throw new PluginConfigError(`Invalid options for plugin "${plugin}":\n${problems}`);
 }
 
@@ -93,7 +99,8 @@ export class PluginHost {
     const jobNames = new Set<string>();
     for (const job of this.jobs) {
       if (jobNames.has(job.name)) throw new PluginConfigError(`Two plugins define the job "${job.name}".`);
-      if (!/^[\w.\-/]+$/.test(job.name)) throw new PluginConfigError(`Job name "${job.name}" may only hold letters, digits and . _ - /.`);
+      if (!/^[\w.\-/]+$/.test(job.name))
+        throw new PluginConfigError(`Job name "${job.name}" may only hold letters, digits and . _ - /.`);
       assertCron(job.name, job.cron);
       jobNames.add(job.name);
     }
@@ -153,10 +160,12 @@ export class PluginHost {
 /** A cron expression a plugin's options carry, checked when the plugin is built. */
 export function assertCron(what: string, cron: string) {
   try {
-    if (!cron.trim() || cron.trim().split(/\s+/).length !== 5) throw new Error('five fields expected (minute hour day month weekday)');
+    if (cron.trim()?.split(/\s+/).length !== 5) throw new Error('five fields expected (minute hour day month weekday)');
     CronExpressionParser.parse(cron);
   } catch (error) {
-    throw new PluginConfigError(`Schedule of "${what}" is not a cron expression: "${cron}" (${(error as Error).message}).`);
+    throw new PluginConfigError(
+      `Schedule of "${what}" is not a cron expression: "${cron}" (${(error as Error).message}).`,
+    );
   }
 }
 

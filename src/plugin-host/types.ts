@@ -24,18 +24,24 @@ export function addPluginHostTypes(builder: Builder) {
       description: 'The plugins of this deployment, in the order they run.',
       authScopes: { signedIn: true },
       resolve: (_root, _args, ctx) =>
-        ctx.app.plugins.plugins.map((p) => ({ name: p.name, dependsOn: p.dependsOn ?? [], jobs: (p.jobs ?? []).map((j) => j.name) })),
+        ctx.app.plugins.plugins.map((p) => ({
+          name: p.name,
+          dependsOn: p.dependsOn ?? [],
+          jobs: (p.jobs ?? []).map((j) => j.name),
+        })),
     }),
   }));
 
   builder.mutationFields((t) => ({
     runScheduledJob: t.field({
       type: JobRun,
-      description: 'Runs a scheduled job now, or as of another moment (catching up after downtime). Jobs are safe to run twice.',
+      description:
+        'Runs a scheduled job now, or as of another moment (catching up after downtime). Jobs are safe to run twice.',
       authScopes: { permission: 'system:operate' },
       args: { name: t.arg.string({ required: true }), asOf: t.arg({ type: 'DateTime' }) },
       resolve: async (_root, args, ctx) => {
-        if (!ctx.app.plugins.jobs.some((j) => j.name === args.name)) throw new NotFoundError('Job', args.name, ['name']);
+        if (!ctx.app.plugins.jobs.some((j) => j.name === args.name))
+          throw new NotFoundError('Job', args.name, ['name']);
         const asOf = args.asOf ?? new Date();
         const { processed } = await ctx.app.plugins.runJob(args.name, asOf);
         return { name: args.name, asOf, processed };

@@ -14,17 +14,26 @@ export interface ProductInput {
 
 export async function createProduct({ tx, emit }: Pick<Unit, 'tx' | 'emit'>, input: ProductInput) {
   const sku = input.sku.trim();
-  if (!/^[A-Za-z0-9._-]{1,40}$/.test(sku)) throw new InvalidInputError('INVALID_INPUT', { detail: 'sku' }, ['input', 'sku']);
+  if (!/^[A-Za-z0-9._-]{1,40}$/.test(sku))
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'sku' }, ['input', 'sku']);
   if (!input.name.trim()) throw new InvalidInputError('INVALID_INPUT', { detail: 'name' }, ['input', 'name']);
   if (input.price.lt(0)) throw new InvalidInputError('INVALID_INPUT', { detail: 'price < 0' }, ['input', 'price']);
   // SKUs and barcodes share one namespace: a till scans either, so one code must name one product.
-  if (await codeTaken(tx, sku)) throw new ConflictError('DUPLICATE_CODE', { entity: 'Product', code: sku }, ['input', 'sku']);
+  if (await codeTaken(tx, sku))
+    throw new ConflictError('DUPLICATE_CODE', { entity: 'Product', code: sku }, ['input', 'sku']);
   const barcode = input.barcode?.trim() || null;
   if (barcode && (barcode === sku || (await codeTaken(tx, barcode)))) {
     throw new ConflictError('DUPLICATE_CODE', { entity: 'Product', code: barcode }, ['input', 'barcode']);
   }
   const product = await tx.product.create({
-    data: { sku, barcode, name: input.name.trim(), category: input.category.trim(), price: input.price, cost: input.cost ?? null },
+    data: {
+      sku,
+      barcode,
+      name: input.name.trim(),
+      category: input.category.trim(),
+      price: input.price,
+      cost: input.cost ?? null,
+    },
   });
   emit('product.changed', { productId: product.id, sku: product.sku });
   return product;
@@ -32,7 +41,10 @@ export async function createProduct({ tx, emit }: Pick<Unit, 'tx' | 'emit'>, inp
 
 /** Whether another product already answers to `code`, as its SKU or its barcode. */
 async function codeTaken(tx: Tx, code: string, exceptId?: string) {
-  const other = await tx.product.findFirst({ where: { OR: [{ sku: code }, { barcode: code }], ...(exceptId ? { id: { not: exceptId } } : {}) }, select: { id: true } });
+  const other = await tx.product.findFirst({
+    where: { OR: [{ sku: code }, { barcode: code }], ...(exceptId ? { id: { not: exceptId } } : {}) },
+    select: { id: true },
+  });
   return other !== null;
 }
 
@@ -40,10 +52,15 @@ async function codeTaken(tx: Tx, code: string, exceptId?: string) {
  * Products by SKU or barcode: from the reference cache, the rest in one query. NotFoundError
  * (UNKNOWN_SKU) names the first unknown code.
  */
-export async function productsByCode({ tx, cache }: Pick<Unit, 'tx' | 'cache'>, codes: { code: string; field: (string | number)[] }[]) {
+export async function productsByCode(
+  { tx, cache }: Pick<Unit, 'tx' | 'cache'>,
+  codes: { code: string; field: (string | number)[] }[],
+) {
   const wanted = [...new Set(codes.map((c) => c.code.trim()))];
   const byCode = await cache.region<Product>('products', ['product.changed']).getMany(wanted, async (missing) => {
-    const products = await tx.product.findMany({ where: { OR: [{ sku: { in: missing } }, { barcode: { in: missing } }] } });
+    const products = await tx.product.findMany({
+      where: { OR: [{ sku: { in: missing } }, { barcode: { in: missing } }] },
+    });
     const found = new Map<string, Product>();
     // Barcodes first, SKUs after: should data from before the shared-namespace rule hold a clash, the SKU wins.
     for (const p of products) if (p.barcode && missing.includes(p.barcode)) found.set(p.barcode, p);

@@ -57,9 +57,11 @@ export function addProductTypes(builder: Builder) {
       authScopes: { permission: 'product:read' },
       args: { sku: t.arg.string(), barcode: t.arg.string() },
       resolve: (query, _root, args, ctx) =>
-        args.sku ? ctx.db.product.findUnique({ ...query, where: { sku: args.sku } })
-        : args.barcode ? ctx.db.product.findUnique({ ...query, where: { barcode: args.barcode } })
-        : null,
+        args.sku
+          ? ctx.db.product.findUnique({ ...query, where: { sku: args.sku } })
+          : args.barcode
+            ? ctx.db.product.findUnique({ ...query, where: { barcode: args.barcode } })
+            : null,
     }),
   }));
 

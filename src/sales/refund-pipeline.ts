@@ -14,7 +14,14 @@ export interface WrittenRefund {
   saleTotal: Prisma.Decimal;
   /** True when, with this refund, nothing of the sale is left. */
   fullyRefunded: boolean;
-  lines: { saleLineId: string; lineNo: number; sku: string; quantity: number; soldQuantity: number; amount: Prisma.Decimal }[];
+  lines: {
+    saleLineId: string;
+    lineNo: number;
+    sku: string;
+    quantity: number;
+    soldQuantity: number;
+    amount: Prisma.Decimal;
+  }[];
 }
 
 /** A plugin's part in a refund (reverse points, give back redeemed points). Throwing rolls it back. */

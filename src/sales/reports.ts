@@ -7,7 +7,8 @@ const DAY = 86_400_000;
 /** Daily totals for one store between two business dates, inclusive; days without sales are zeros. */
 export async function salesByDay(db: Db, storeId: string, from: Date, to: Date) {
   const days = Math.round((to.getTime() - from.getTime()) / DAY) + 1;
-  if (days < 1 || days > 366) throw new InvalidInputError('INVALID_INPUT', { detail: 'from–to must span 1 to 366 days' }, ['to']);
+  if (days < 1 || days > 366)
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'from–to must span 1 to 366 days' }, ['to']);
   const rows = await db.sale.groupBy({
     by: ['businessDate'],
     where: { storeId, businessDate: { gte: from, lte: to } },

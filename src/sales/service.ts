@@ -58,7 +58,7 @@ export async function recordSale(
   input: RecordSaleInput,
   mode: 'record' | 'preview' = 'record',
 ): Promise<RecordSaleResult> {
-  const { tx, emit } = unit;
+  const { tx } = unit;
   const preview = mode === 'preview';
   const externalId = preview ? `preview:${randomUUID()}` : input.externalId.trim();
   if (!externalId || externalId.length > 100) {
@@ -94,28 +94,41 @@ async function writeNewSale(
   progress: { written: boolean },
 ): Promise<RecordSaleResult> {
   const { tx, emit } = unit;
-  if (!input.lines.length) throw new InvalidInputError('INVALID_INPUT', { detail: 'a sale needs at least one line' }, ['input', 'lines']);
-  if (input.lines.length > 500) throw new InvalidInputError('INVALID_INPUT', { detail: 'at most 500 lines' }, ['input', 'lines']);
+  if (!input.lines.length)
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'a sale needs at least one line' }, ['input', 'lines']);
+  if (input.lines.length > 500)
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'at most 500 lines' }, ['input', 'lines']);
   const occurredAt = input.occurredAt ?? new Date();
   if (occurredAt.getTime() > Date.now() + 5 * 60_000) {
     throw new InvalidInputError('INVALID_INPUT', { detail: 'occurredAt is in the future' }, ['input', 'occurredAt']);
   }
 
-  let buyer: Buyer | null = input.memberCode ? await buyerByMemberCode(tx, input.memberCode, ['input', 'memberCode']) : null;
+  let buyer: Buyer | null = input.memberCode
+    ? await buyerByMemberCode(tx, input.memberCode, ['input', 'memberCode'])
+    : null;
   if (input.customerId) {
     const named = await buyerByCustomerId(tx, input.customerId, ['input', 'customerId']);
     if (buyer && buyer.customerId !== named.customerId) {
-      throw new InvalidInputError('INVALID_INPUT', { detail: 'customerId and memberCode name different customers' }, ['input', 'customerId']);
+      throw new InvalidInputError('INVALID_INPUT', { detail: 'customerId and memberCode name different customers' }, [
+        'input',
+        'customerId',
+      ]);
     }
     buyer = buyer ?? named;
   }
   const customerId = buyer?.customerId ?? null;
   const memberId = buyer?.memberId ?? null;
-  if (input.staffId && !(await tx.staffRole.findUnique({ where: { staffId_storeId: { staffId: input.staffId, storeId: store.id } } }))) {
+  if (
+    input.staffId &&
+    !(await tx.staffRole.findUnique({ where: { staffId_storeId: { staffId: input.staffId, storeId: store.id } } }))
+  ) {
     throw new NotFoundError('Staff', input.staffId, ['input', 'staffId']);
   }
 
-  const product = await productsByCode(unit, input.lines.map((l, i) => ({ code: l.sku, field: ['input', 'lines', i, 'sku'] })));
+  const product = await productsByCode(
+    unit,
+    input.lines.map((l, i) => ({ code: l.sku, field: ['input', 'lines', i, 'sku'] })),
+  );
   input.payments.forEach((p, i) => {
     if (PLUGIN_TENDERS.includes(p.method) && !steps.some((s) => s.tenders?.includes(p.method))) {
       throw new InvalidInputError('TENDER_NOT_ACCEPTED', { method: p.method }, ['input', 'payments', i, 'method']);
@@ -132,13 +145,30 @@ async function writeNewSale(
       const p = product(line.sku);
       if (!p.active) throw new InvalidStateError('PRODUCT_INACTIVE', { sku: p.sku }, ['input', 'lines', i, 'sku']);
       if (!Number.isInteger(line.quantity) || line.quantity <= 0 || line.quantity > 100_000) {
-        throw new InvalidInputError('INVALID_INPUT', { detail: 'quantity must be a whole number from 1' }, ['input', 'lines', i, 'quantity']);
+        throw new InvalidInputError('INVALID_INPUT', { detail: 'quantity must be a whole number from 1' }, [
+          'input',
+          'lines',
+          i,
+          'quantity',
+        ]);
       }
       const unitPrice = line.unitPrice ?? p.price;
       const discount = line.discount ?? ZERO;
-      if (unitPrice.lt(0)) throw new InvalidInputError('INVALID_INPUT', { detail: 'unitPrice < 0' }, ['input', 'lines', i, 'unitPrice']);
-      if (discount.lt(0)) throw new InvalidInputError('INVALID_INPUT', { detail: 'discount < 0' }, ['input', 'lines', i, 'discount']);
-      return { lineNo: i + 1, productId: p.id, sku: p.sku, name: p.name, category: p.category, quantity: line.quantity, unitPrice, discount, unitCost: p.cost };
+      if (unitPrice.lt(0))
+        throw new InvalidInputError('INVALID_INPUT', { detail: 'unitPrice < 0' }, ['input', 'lines', i, 'unitPrice']);
+      if (discount.lt(0))
+        throw new InvalidInputError('INVALID_INPUT', { detail: 'discount < 0' }, ['input', 'lines', i, 'discount']);
+      return {
+        lineNo: i + 1,
+        productId: p.id,
+        sku: p.sku,
+        name: p.name,
+        category: p.category,
+        quantity: line.quantity,
+        unitPrice,
+        discount,
+        unitCost: p.cost,
+      };
     }),
     payments: input.payments.map((p) => ({ method: p.method, amount: p.amount, reference: p.reference ?? null })),
     notes: {},
@@ -150,7 +180,13 @@ async function writeNewSale(
   let discountTotal = ZERO;
   const lines = draft.lines.map((l) => {
     const gross = l.unitPrice.mul(l.quantity);
-    if (l.discount.gt(gross)) throw new InvalidInputError('DISCOUNT_TOO_LARGE', { line: l.lineNo }, ['input', 'lines', l.lineNo - 1, 'discount']);
+    if (l.discount.gt(gross))
+      throw new InvalidInputError('DISCOUNT_TOO_LARGE', { line: l.lineNo }, [
+        'input',
+        'lines',
+        l.lineNo - 1,
+        'discount',
+      ]);
     subtotal = subtotal.add(gross);
     discountTotal = discountTotal.add(l.discount);
     return { ...l, total: gross.sub(l.discount) };
@@ -158,12 +194,20 @@ async function writeNewSale(
   const total = subtotal.sub(discountTotal);
   const paid = draft.payments.reduce((sum, p, i) => {
     if (p.amount.lt(0)) {
-      throw new InvalidInputError('INVALID_INPUT', { detail: 'payment amount < 0' }, ['input', 'payments', i, 'amount']);
+      throw new InvalidInputError('INVALID_INPUT', { detail: 'payment amount < 0' }, [
+        'input',
+        'payments',
+        i,
+        'amount',
+      ]);
     }
     return sum.add(p.amount);
   }, ZERO);
   if (!preview && !paid.eq(total)) {
-    throw new InvalidInputError('PAYMENT_MISMATCH', { paid: paid.toFixed(2), total: total.toFixed(2) }, ['input', 'payments']);
+    throw new InvalidInputError('PAYMENT_MISMATCH', { paid: paid.toFixed(2), total: total.toFixed(2) }, [
+      'input',
+      'payments',
+    ]);
   }
 
   const written: WrittenSale = {
@@ -174,7 +218,14 @@ async function writeNewSale(
     total,
     lines: lines.map((l) => ({ ...l, id: uuidv7() })),
   };
-  if (!(await writeSale(tx, written, { externalId, staffId: input.staffId ?? null, businessDate: businessDate(occurredAt, store.timezone), currency: store.currency }))) {
+  if (
+    !(await writeSale(tx, written, {
+      externalId,
+      staffId: input.staffId ?? null,
+      businessDate: businessDate(occurredAt, store.timezone),
+      currency: store.currency,
+    }))
+  ) {
     throw new SaleAlreadyRecorded();
   }
   progress.written = true;
@@ -182,8 +233,20 @@ async function writeNewSale(
   await applyStockChanges(
     tx,
     emit,
-    { storeId: store.id, type: 'SALE', allowNegative: store.allowNegativeStock, saleId: written.id, staffId: input.staffId ?? null, occurredAt },
-    lines.map((l) => ({ productId: l.productId, sku: l.sku, delta: -l.quantity, field: ['input', 'lines', l.lineNo - 1, 'quantity'] })),
+    {
+      storeId: store.id,
+      type: 'SALE',
+      allowNegative: store.allowNegativeStock,
+      saleId: written.id,
+      staffId: input.staffId ?? null,
+      occurredAt,
+    },
+    lines.map((l) => ({
+      productId: l.productId,
+      sku: l.sku,
+      delta: -l.quantity,
+      field: ['input', 'lines', l.lineNo - 1, 'quantity'],
+    })),
   );
 
   for (const step of steps) await step.afterWrite?.(written, unit);
@@ -207,7 +270,11 @@ async function writeNewSale(
  * figures are `x = x + Δ` in the same statement, so concurrent sales for one customer all count.
  * False, with nothing written, when the store already has a sale with this external id.
  */
-async function writeSale(tx: Tx, sale: WrittenSale, extra: { externalId: string; staffId: string | null; businessDate: Date; currency: string }): Promise<boolean> {
+async function writeSale(
+  tx: Tx,
+  sale: WrittenSale,
+  extra: { externalId: string; staffId: string | null; businessDate: Date; currency: string },
+): Promise<boolean> {
   const money = (d: Prisma.Decimal | null) => (d === null ? null : d.toFixed(2));
   const payments = sale.payments.map(() => uuidv7());
   const [{ written }] = await tx.$queryRaw<[{ written: number }]>`
@@ -271,7 +338,9 @@ export async function refundSale(unit: Unit, steps: RefundStep[], input: RefundS
   const externalId = input.externalId.trim();
   if (!externalId) throw new InvalidInputError('INVALID_INPUT', { detail: 'externalId' }, ['input', 'externalId']);
   // Lock the sale: refunds of one sale are serialised, so quantities and totals stay exact.
-  const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Sale" WHERE id = ${input.saleId}::uuid FOR UPDATE`;
+  const locked = await tx.$queryRaw<
+    { id: string }[]
+  >`SELECT id FROM "Sale" WHERE id = ${input.saleId}::uuid FOR UPDATE`;
   if (!locked.length) throw new NotFoundError('Sale', input.saleId, ['input', 'saleId']);
   const previous = await tx.refund.findUnique({ where: { saleId_externalId: { saleId: input.saleId, externalId } } });
   if (previous) return { refund: previous, replayed: true };
@@ -284,15 +353,23 @@ export async function refundSale(unit: Unit, steps: RefundStep[], input: RefundS
 
   const requested =
     input.lines ??
-    sale.lines.filter((l) => l.quantity > l.refundedQuantity).map((l) => ({ lineNo: l.lineNo, quantity: l.quantity - l.refundedQuantity }));
-  if (!requested.length) throw new InvalidInputError('INVALID_INPUT', { detail: 'nothing to refund' }, ['input', 'lines']);
+    sale.lines
+      .filter((l) => l.quantity > l.refundedQuantity)
+      .map((l) => ({ lineNo: l.lineNo, quantity: l.quantity - l.refundedQuantity }));
+  if (!requested.length)
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'nothing to refund' }, ['input', 'lines']);
 
   const refundLines = requested.map((r, i) => {
     const line = sale.lines.find((l) => l.lineNo === r.lineNo);
     if (!line) throw new NotFoundError('SaleLine', String(r.lineNo), ['input', 'lines', i, 'lineNo']);
     const available = line.quantity - line.refundedQuantity;
     if (!Number.isInteger(r.quantity) || r.quantity <= 0 || r.quantity > available) {
-      throw new InvalidInputError('REFUND_EXCEEDS_SOLD', { line: r.lineNo, available, requested: r.quantity }, ['input', 'lines', i, 'quantity']);
+      throw new InvalidInputError('REFUND_EXCEEDS_SOLD', { line: r.lineNo, available, requested: r.quantity }, [
+        'input',
+        'lines',
+        i,
+        'quantity',
+      ]);
     }
     const alreadyRefunded = line.refundLines.reduce((s, rl) => s.add(rl.amount), ZERO);
     const amount =
@@ -303,7 +380,8 @@ export async function refundSale(unit: Unit, steps: RefundStep[], input: RefundS
   });
   const seen = new Set<number>();
   for (const [i, r] of refundLines.entries()) {
-    if (seen.has(r.line.lineNo)) throw new InvalidInputError('INVALID_INPUT', { detail: 'a line appears twice' }, ['input', 'lines', i]);
+    if (seen.has(r.line.lineNo))
+      throw new InvalidInputError('INVALID_INPUT', { detail: 'a line appears twice' }, ['input', 'lines', i]);
     seen.add(r.line.lineNo);
   }
   const amount = refundLines.reduce((s, r) => s.add(r.amount), ZERO);
@@ -315,7 +393,11 @@ export async function refundSale(unit: Unit, steps: RefundStep[], input: RefundS
       reason: input.reason ?? null,
       staffId: input.staffId,
       total: amount,
-      lines: { createMany: { data: refundLines.map((r) => ({ saleLineId: r.line.id, quantity: r.quantity, amount: r.amount })) } },
+      lines: {
+        createMany: {
+          data: refundLines.map((r) => ({ saleLineId: r.line.id, quantity: r.quantity, amount: r.amount })),
+        },
+      },
     },
   });
   for (const r of refundLines) {
@@ -333,7 +415,15 @@ export async function refundSale(unit: Unit, steps: RefundStep[], input: RefundS
   await applyStockChanges(
     tx,
     emit,
-    { storeId: sale.storeId, type: 'RETURN', allowNegative: true, saleId: sale.id, refundId: refund.id, staffId: input.staffId, reason: input.reason ?? null },
+    {
+      storeId: sale.storeId,
+      type: 'RETURN',
+      allowNegative: true,
+      saleId: sale.id,
+      refundId: refund.id,
+      staffId: input.staffId,
+      reason: input.reason ?? null,
+    },
     refundLines.map((r) => ({ productId: r.line.productId, sku: r.line.sku, delta: r.quantity })),
   );
   if (sale.customerId) {
@@ -352,11 +442,24 @@ export async function refundSale(unit: Unit, steps: RefundStep[], input: RefundS
         amount,
         saleTotal: sale.total,
         fullyRefunded,
-        lines: refundLines.map((r) => ({ saleLineId: r.line.id, lineNo: r.line.lineNo, sku: r.line.sku, quantity: r.quantity, soldQuantity: r.line.quantity, amount: r.amount })),
+        lines: refundLines.map((r) => ({
+          saleLineId: r.line.id,
+          lineNo: r.line.lineNo,
+          sku: r.line.sku,
+          quantity: r.quantity,
+          soldQuantity: r.line.quantity,
+          amount: r.amount,
+        })),
       },
       unit,
     );
   }
-  emit('sale.refunded', { saleId: sale.id, refundId: refund.id, storeId: sale.storeId, customerId: sale.customerId, amount: amount.toFixed(2) });
+  emit('sale.refunded', {
+    saleId: sale.id,
+    refundId: refund.id,
+    storeId: sale.storeId,
+    customerId: sale.customerId,
+    amount: amount.toFixed(2),
+  });
   return { refund, replayed: false };
 }

@@ -5,7 +5,14 @@ import { runInTransaction } from '../events/transaction.ts';
 import { PaymentMethod, SaleStatus } from '../generated/prisma/enums.ts';
 import type { Builder } from '../schema/builder.ts';
 import { salesByDay } from './reports.ts';
-import { findSaleByExternalId, isUniqueViolation, recordSale, refundSale, SalePreview, type RecordSaleInput } from './service.ts';
+import {
+  findSaleByExternalId,
+  isUniqueViolation,
+  recordSale,
+  refundSale,
+  SalePreview,
+  type RecordSaleInput,
+} from './service.ts';
 
 const salesWhere = (args: { storeId: { id: string }; from?: Date | null; to?: Date | null }) => ({
   storeId: args.storeId.id,
@@ -28,7 +35,10 @@ export function addSaleTypes(builder: Builder) {
       customer: t.relation('customer', { nullable: true }),
       member: t.relation('member', { nullable: true }),
       occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
-      businessDate: t.expose('businessDate', { type: 'Date', description: "Day of the sale in the store's time zone." }),
+      businessDate: t.expose('businessDate', {
+        type: 'Date',
+        description: "Day of the sale in the store's time zone.",
+      }),
       currency: t.exposeString('currency'),
       subtotal: t.expose('subtotal', { type: 'Money' }),
       discountTotal: t.expose('discountTotal', { type: 'Money' }),
@@ -101,7 +111,7 @@ export function addSaleTypes(builder: Builder) {
       nullable: true,
       authScopes: { signedIn: true },
       args: { id: t.arg.globalID(), storeId: t.arg.globalID(), externalId: t.arg.string() },
-      description: 'By id, or by store and the POS\'s external id.',
+      description: "By id, or by store and the POS's external id.",
       resolve: async (query, _root, args, ctx) => {
         const where = args.id
           ? { id: args.id.id }
@@ -159,17 +169,25 @@ export function addSaleTypes(builder: Builder) {
   const RecordSaleInputType = builder.inputType('RecordSaleInput', {
     fields: (t) => ({
       storeId: t.globalID({ required: true }),
-      externalId: t.string({ required: true, description: "The POS's own sale id. Sending the same id again returns the first result and changes nothing." }),
+      externalId: t.string({
+        required: true,
+        description: "The POS's own sale id. Sending the same id again returns the first result and changes nothing.",
+      }),
       occurredAt: t.field({ type: 'DateTime', description: 'Defaults to now.' }),
       staffId: t.globalID(),
       customerId: t.globalID(),
       memberCode: t.string(),
       lines: t.field({ type: [SaleLineInput], required: true }),
-      payments: t.field({ type: [PaymentInput], required: true, description: 'Must add up to the sale total exactly (previewSale tells the total).' }),
+      payments: t.field({
+        type: [PaymentInput],
+        required: true,
+        description: 'Must add up to the sale total exactly (previewSale tells the total).',
+      }),
     }),
   });
   const PreviewSaleInputType = builder.inputType('PreviewSaleInput', {
-    description: 'A sale to price without recording it: as RecordSaleInput, without the POS id; payments only if some are paid with points.',
+    description:
+      'A sale to price without recording it: as RecordSaleInput, without the POS id; payments only if some are paid with points.',
     fields: (t) => ({
       storeId: t.globalID({ required: true }),
       occurredAt: t.field({ type: 'DateTime' }),
@@ -182,10 +200,13 @@ export function addSaleTypes(builder: Builder) {
 
   const RecordSalePayload = builder.objectRef<{ saleId: string; replayed: boolean }>('RecordSalePayload').implement({
     fields: (t) => ({
-      replayed: t.exposeBoolean('replayed', { description: 'True when this externalId was already recorded: nothing changed now.' }),
+      replayed: t.exposeBoolean('replayed', {
+        description: 'True when this externalId was already recorded: nothing changed now.',
+      }),
       sale: t.prismaField({
         type: 'Sale',
-        resolve: (query, parent, _args, ctx) => ctx.db.sale.findUniqueOrThrow({ ...query, where: { id: parent.saleId } }),
+        resolve: (query, parent, _args, ctx) =>
+          ctx.db.sale.findUniqueOrThrow({ ...query, where: { id: parent.saleId } }),
       }),
     }),
   });
@@ -214,7 +235,8 @@ export function addSaleTypes(builder: Builder) {
   builder.mutationFields((t) => ({
     previewSale: t.field({
       type: SaleQuote,
-      description: 'Prices a sale exactly as recordSale would (member discounts, stock, points limits) and records nothing. A mutation because plugin steps run as they would in a real sale.',
+      description:
+        'Prices a sale exactly as recordSale would (member discounts, stock, points limits) and records nothing. A mutation because plugin steps run as they would in a real sale.',
       errors: { types: [...USER_ERRORS, InsufficientStockError], directResult: true },
       authScopes: (_root, args) => ({ storePermission: { storeId: args.input.storeId.id, permission: 'sale:record' } }),
       args: { input: t.arg({ type: PreviewSaleInputType, required: true }) },
@@ -228,11 +250,26 @@ export function addSaleTypes(builder: Builder) {
           payments: input.payments ?? [],
         };
         try {
-          await runInTransaction(ctx.db, ctx.app.events, (unit) => recordSale(unit, ctx.app.plugins.saleSteps, serviceInput, 'preview'));
+          await runInTransaction(ctx.db, ctx.app.events, (unit) =>
+            recordSale(unit, ctx.app.plugins.saleSteps, serviceInput, 'preview'),
+          );
         } catch (error) {
           if (!(error instanceof SalePreview)) throw error;
           const { subtotal, discountTotal, total, lines } = error.sale;
-          return { subtotal, discountTotal, total, lines: lines.map(({ lineNo, sku, name, quantity, unitPrice, discount, total: lineTotal }) => ({ lineNo, sku, name, quantity, unitPrice, discount, total: lineTotal })) };
+          return {
+            subtotal,
+            discountTotal,
+            total,
+            lines: lines.map(({ lineNo, sku, name, quantity, unitPrice, discount, total: lineTotal }) => ({
+              lineNo,
+              sku,
+              name,
+              quantity,
+              unitPrice,
+              discount,
+              total: lineTotal,
+            })),
+          };
         }
         throw new Error('previewSale finished without a preview');
       },
@@ -251,7 +288,9 @@ export function addSaleTypes(builder: Builder) {
           customerId: input.customerId?.id ?? null,
         };
         try {
-          return await runInTransaction(ctx.db, ctx.app.events, (unit) => recordSale(unit, ctx.app.plugins.saleSteps, serviceInput));
+          return await runInTransaction(ctx.db, ctx.app.events, (unit) =>
+            recordSale(unit, ctx.app.plugins.saleSteps, serviceInput),
+          );
         } catch (error) {
           // Two deliveries of the same sale raced: the other one won, so answer with its result.
           if (isUniqueViolation(error)) {
@@ -272,7 +311,8 @@ export function addSaleTypes(builder: Builder) {
       replayed: t.exposeBoolean('replayed'),
       refund: t.prismaField({
         type: 'Refund',
-        resolve: (query, parent, _args, ctx) => ctx.db.refund.findUniqueOrThrow({ ...query, where: { id: parent.refundId } }),
+        resolve: (query, parent, _args, ctx) =>
+          ctx.db.refund.findUniqueOrThrow({ ...query, where: { id: parent.refundId } }),
       }),
     }),
   });
@@ -280,7 +320,8 @@ export function addSaleTypes(builder: Builder) {
   builder.mutationFields((t) => ({
     refundSale: t.field({
       type: RefundSalePayload,
-      description: 'Refunds a whole sale (omit lines) or some lines; stock comes back and customer figures are reduced.',
+      description:
+        'Refunds a whole sale (omit lines) or some lines; stock comes back and customer figures are reduced.',
       errors: { types: [...USER_ERRORS], directResult: true },
       authScopes: { permission: 'sale:refund' },
       args: {
@@ -292,8 +333,16 @@ export function addSaleTypes(builder: Builder) {
       resolve: async (_root, args, ctx) => {
         const sale = await ctx.db.sale.findUnique({ where: { id: args.saleId.id }, select: { storeId: true } });
         if (sale) ctx.auth.require('sale:refund', sale.storeId);
-        const input = { saleId: args.saleId.id, externalId: args.externalId, reason: args.reason, lines: args.lines, staffId: ctx.auth.staffId };
-        const { refund, replayed } = await runInTransaction(ctx.db, ctx.app.events, (unit) => refundSale(unit, ctx.app.plugins.refundSteps, input));
+        const input = {
+          saleId: args.saleId.id,
+          externalId: args.externalId,
+          reason: args.reason,
+          lines: args.lines,
+          staffId: ctx.auth.staffId,
+        };
+        const { refund, replayed } = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
+          refundSale(unit, ctx.app.plugins.refundSteps, input),
+        );
         return { refundId: refund.id, replayed };
       },
     }),
@@ -313,7 +362,9 @@ export function addSaleTypes(builder: Builder) {
         return filterAsync(ctx.app.events.subscribe('sale.recorded'), (e) => stores.has(e.storeId));
       },
       resolve: (query, event, _args, ctx) =>
-        loadOncePerEvent(event, query, () => ctx.db.sale.findUniqueOrThrow({ ...query, where: { id: (event as unknown as { saleId: string }).saleId } })),
+        loadOncePerEvent(event, query, () =>
+          ctx.db.sale.findUniqueOrThrow({ ...query, where: { id: (event as unknown as { saleId: string }).saleId } }),
+        ),
     }),
   }));
 }

@@ -13,14 +13,7 @@ import { isUuid } from '../db/ids.ts';
 import { InvalidInputError } from '../errors/index.ts';
 import { translate } from '../i18n/messages.ts';
 import type { Context } from './context.ts';
-import {
-  literalValue,
-  parseDate,
-  parseDateTime,
-  parseMoney,
-  serializeDate,
-  serializeMoney,
-} from './scalars.ts';
+import { literalValue, parseDate, parseDateTime, parseMoney, serializeDate, serializeMoney } from './scalars.ts';
 
 export interface SchemaTypes {
   PrismaTypes: PrismaTypes;
@@ -102,13 +95,14 @@ export function createBuilder(): Builder {
   });
 
   builder.scalarType('Money', {
-    description: 'An exact amount of money in the currency of its store or sale, as a string with two decimals: "128.00".',
+    description:
+      'An exact amount of money in the currency of its store or sale, as a string with two decimals: "128.00".',
     serialize: serializeMoney,
     parseValue: parseMoney,
     parseLiteral: (ast) => parseMoney(literalValue(ast)),
   });
   builder.scalarType('Date', {
-    description: 'A calendar date, YYYY-MM-DD. Business dates are in the store\'s own time zone.',
+    description: "A calendar date, YYYY-MM-DD. Business dates are in the store's own time zone.",
     serialize: serializeDate,
     parseValue: parseDate,
     parseLiteral: (ast) => parseDate(literalValue(ast)),

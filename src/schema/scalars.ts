@@ -8,9 +8,12 @@ const MONEY_PATTERN = /^-?\d{1,12}(\.\d{1,2})?$/;
 export function parseMoney(value: unknown): Prisma.Decimal {
   const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : null;
   if (text === null || !MONEY_PATTERN.test(text)) {
-    throw new GraphQLError(`Money must be a decimal with at most two places, e.g. "12.50"; got ${JSON.stringify(value)}`, {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw new GraphQLError(
+      `Money must be a decimal with at most two places, e.g. "12.50"; got ${JSON.stringify(value)}`,
+      {
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    );
   }
   return new Prisma.Decimal(text);
 }
@@ -45,9 +48,12 @@ export function parseDateTime(value: unknown): Date {
     const date = new Date(value);
     if (!Number.isNaN(date.getTime())) return date;
   }
-  throw new GraphQLError(`DateTime must be an ISO-8601 timestamp with a time zone, e.g. "2026-11-22T10:30:00+08:00"; got ${JSON.stringify(value)}`, {
-    extensions: { code: 'BAD_USER_INPUT' },
-  });
+  throw new GraphQLError(
+    `DateTime must be an ISO-8601 timestamp with a time zone, e.g. "2026-11-22T10:30:00+08:00"; got ${JSON.stringify(value)}`,
+    {
+      extensions: { code: 'BAD_USER_INPUT' },
+    },
+  );
 }
 
 export function literalValue(ast: ValueNode): unknown {

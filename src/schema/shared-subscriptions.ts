@@ -59,8 +59,14 @@ function executeOnce(event: unknown, key: string, args: ExecutionArgs): Promise<
   // Events that are not objects (none of ours) cannot carry a memo: execute them as graphql-js would.
   if (typeof event !== 'object' || event === null) return Promise.resolve(execute({ ...args, rootValue: event }));
   let byKey = results.get(event);
-  if (!byKey) results.set(event, (byKey = new Map()));
+  if (!byKey) {
+    byKey = new Map();
+    results.set(event, byKey);
+  }
   let result = byKey.get(key);
-  if (!result) byKey.set(key, (result = Promise.resolve(execute({ ...args, rootValue: event }))));
+  if (!result) {
+    result = Promise.resolve(execute({ ...args, rootValue: event }));
+    byKey.set(key, result);
+  }
   return result;
 }

@@ -11,7 +11,8 @@ import { createStaff } from './service.ts';
 export function addStaffTypes(builder: Builder) {
   const RoleEnum = builder.enumType(StaffRoleKind, {
     name: 'StaffRoleKind',
-    description: 'OWNER: everything. MANAGER: store operations, refunds, stock, reports, merges. CASHIER: checkout. SALES_ASSOCIATE: customers and follow-ups.',
+    description:
+      'OWNER: everything. MANAGER: store operations, refunds, stock, reports, merges. CASHIER: checkout. SALES_ASSOCIATE: customers and follow-ups.',
   });
 
   builder.prismaNode('Staff', {
@@ -45,7 +46,10 @@ export function addStaffTypes(builder: Builder) {
       name: t.exposeString('name'),
       prefix: t.exposeString('prefix', { description: 'The first characters of the key, to tell keys apart.' }),
       role: t.expose('role', { type: RoleEnum }),
-      storeIds: t.idList({ description: 'Global ids, as Store.id.', resolve: (k) => k.storeIds.map((id) => encodeGlobalID('Store', id)) }),
+      storeIds: t.idList({
+        description: 'Global ids, as Store.id.',
+        resolve: (k) => k.storeIds.map((id) => encodeGlobalID('Store', id)),
+      }),
       createdAt: t.expose('createdAt', { type: 'DateTime' }),
       lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
       revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
@@ -58,7 +62,16 @@ export function addStaffTypes(builder: Builder) {
       kind: t.string({ description: 'staff, apiKey or anonymous' }),
       name: t.string(),
       staffId: t.id({ nullable: true }),
-      storeRoles: t.field({ type: [builder.simpleObject('ViewerStoreRole', { fields: (f) => ({ storeId: f.id({ description: 'Global id, as Store.id.' }), role: f.field({ type: RoleEnum }) }) })] }),
+      storeRoles: t.field({
+        type: [
+          builder.simpleObject('ViewerStoreRole', {
+            fields: (f) => ({
+              storeId: f.id({ description: 'Global id, as Store.id.' }),
+              role: f.field({ type: RoleEnum }),
+            }),
+          }),
+        ],
+      }),
     }),
   });
 
@@ -93,7 +106,8 @@ export function addStaffTypes(builder: Builder) {
       key: t.exposeString('key', { description: 'The secret. Shown only now; store it in the POS configuration.' }),
       apiKey: t.prismaField({
         type: 'ApiKey',
-        resolve: (query, parent, _args, ctx) => ctx.db.apiKey.findUniqueOrThrow({ ...query, where: { id: parent.apiKeyId } }),
+        resolve: (query, parent, _args, ctx) =>
+          ctx.db.apiKey.findUniqueOrThrow({ ...query, where: { id: parent.apiKeyId } }),
       }),
     }),
   });
@@ -118,7 +132,8 @@ export function addStaffTypes(builder: Builder) {
     }),
     createApiKey: t.field({
       type: CreateApiKeyPayload,
-      description: 'A key for a POS or integration, limited to a role in some stores. Only an owner of every one of those stores may create it.',
+      description:
+        'A key for a POS or integration, limited to a role in some stores. Only an owner of every one of those stores may create it.',
       // Checked here as well as per store below: with an empty storeIds list the per-store check has nothing to check.
       authScopes: { permission: 'staff:manage' },
       errors: { types: [...USER_ERRORS], directResult: true },
@@ -144,7 +159,8 @@ export function addStaffTypes(builder: Builder) {
       resolve: async (query, _root, args, ctx) => {
         const key = isUuid(String(args.id)) ? await ctx.db.apiKey.findUnique({ where: { id: String(args.id) } }) : null;
         if (!key) throw new NotFoundError('ApiKey', String(args.id), ['id']);
-        for (const storeId of key.storeIds) if (!ctx.auth.can('staff:manage', storeId)) throw new AccessError('FORBIDDEN');
+        for (const storeId of key.storeIds)
+          if (!ctx.auth.can('staff:manage', storeId)) throw new AccessError('FORBIDDEN');
         // Through the event bus: this process drops the key from its cache before answering, the others as the event reaches them.
         await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
           await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: key.revokedAt ?? new Date() } });

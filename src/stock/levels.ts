@@ -42,7 +42,9 @@ export async function applyStockChanges(tx: Tx, emit: Emit, ctx: MovementContext
     const prev = merged.get(c.productId);
     merged.set(c.productId, prev ? { ...prev, delta: prev.delta + c.delta } : { ...c });
   }
-  const ordered = [...merged.values()].filter((c) => c.delta !== 0).sort((a, b) => (a.productId < b.productId ? -1 : 1));
+  const ordered = [...merged.values()]
+    .filter((c) => c.delta !== 0)
+    .sort((a, b) => (a.productId < b.productId ? -1 : 1));
   if (!ordered.length) return [];
   const occurredAt = ctx.occurredAt ?? new Date();
   const now = new Date();
@@ -75,14 +77,23 @@ export async function applyStockChanges(tx: Tx, emit: Emit, ctx: MovementContext
   const byProduct = new Map(rows.map((r) => [r.productId, r]));
   const short = ordered.find((c) => !byProduct.has(c.productId));
   if (short) {
-    const level = await tx.stockLevel.findUnique({ where: { storeId_productId: { storeId: ctx.storeId, productId: short.productId } }, select: { onHand: true } });
+    const level = await tx.stockLevel.findUnique({
+      where: { storeId_productId: { storeId: ctx.storeId, productId: short.productId } },
+      select: { onHand: true },
+    });
     throw new InsufficientStockError(short.sku, -short.delta, Math.max(level?.onHand ?? 0, 0), short.field ?? null);
   }
   return ordered.map((change) => {
     const row = byProduct.get(change.productId)!;
     const before = row.onHand - change.delta;
     if (row.onHand <= row.reorderPoint && before > row.reorderPoint) {
-      emit('stock.low', { storeId: ctx.storeId, productId: change.productId, sku: change.sku, onHand: row.onHand, reorderPoint: row.reorderPoint });
+      emit('stock.low', {
+        storeId: ctx.storeId,
+        productId: change.productId,
+        sku: change.sku,
+        onHand: row.onHand,
+        reorderPoint: row.reorderPoint,
+      });
     }
     return { id: row.movementId, productId: change.productId, quantity: change.delta, balanceAfter: row.onHand };
   });

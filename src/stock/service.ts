@@ -8,33 +8,59 @@ import { applyStockChanges } from './levels.ts';
 type Actor = { staffId: string | null };
 
 function positiveInt(n: number, field: (string | number)[]) {
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidInputError('INVALID_INPUT', { detail: 'quantity must be a positive whole number' }, field);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'quantity must be a positive whole number' }, field);
 }
 
 /** Goods received (RECEIPT, quantity > 0) or a manual correction (ADJUSTMENT, signed) with a reason. */
 export async function adjustStock(
   unit: Unit,
   actor: Actor,
-  input: { storeId: string; type: 'RECEIPT' | 'ADJUSTMENT'; reason?: string | null; lines: { sku: string; quantity: number }[] },
+  input: {
+    storeId: string;
+    type: 'RECEIPT' | 'ADJUSTMENT';
+    reason?: string | null;
+    lines: { sku: string; quantity: number }[];
+  },
 ) {
   const { tx, emit } = unit;
   const store = await requireStore(unit, input.storeId, ['input', 'storeId']);
-  if (!input.lines.length) throw new InvalidInputError('INVALID_INPUT', { detail: 'lines is empty' }, ['input', 'lines']);
+  if (!input.lines.length)
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'lines is empty' }, ['input', 'lines']);
   input.lines.forEach((l, i) => {
     if (input.type === 'RECEIPT') positiveInt(l.quantity, ['input', 'lines', i, 'quantity']);
     else if (!Number.isInteger(l.quantity) || l.quantity === 0) {
-      throw new InvalidInputError('INVALID_INPUT', { detail: 'quantity must be a non-zero whole number' }, ['input', 'lines', i, 'quantity']);
+      throw new InvalidInputError('INVALID_INPUT', { detail: 'quantity must be a non-zero whole number' }, [
+        'input',
+        'lines',
+        i,
+        'quantity',
+      ]);
     }
   });
   if (input.type === 'ADJUSTMENT' && !input.reason?.trim()) {
     throw new InvalidInputError('INVALID_INPUT', { detail: 'an adjustment needs a reason' }, ['input', 'reason']);
   }
-  const product = await productsByCode(unit, input.lines.map((l, i) => ({ code: l.sku, field: ['input', 'lines', i, 'sku'] })));
+  const product = await productsByCode(
+    unit,
+    input.lines.map((l, i) => ({ code: l.sku, field: ['input', 'lines', i, 'sku'] })),
+  );
   return applyStockChanges(
     tx,
     emit,
-    { storeId: store.id, type: input.type, allowNegative: store.allowNegativeStock, reason: input.reason ?? null, staffId: actor.staffId },
-    input.lines.map((l, i) => ({ productId: product(l.sku).id, sku: product(l.sku).sku, delta: l.quantity, field: ['input', 'lines', i, 'quantity'] })),
+    {
+      storeId: store.id,
+      type: input.type,
+      allowNegative: store.allowNegativeStock,
+      reason: input.reason ?? null,
+      staffId: actor.staffId,
+    },
+    input.lines.map((l, i) => ({
+      productId: product(l.sku).id,
+      sku: product(l.sku).sku,
+      delta: l.quantity,
+      field: ['input', 'lines', i, 'quantity'],
+    })),
   );
 }
 
@@ -42,7 +68,10 @@ export async function setReorderPoint(unit: Unit, input: { storeId: string; sku:
   const { tx } = unit;
   await requireStore(unit, input.storeId, ['input', 'storeId']);
   if (!Number.isInteger(input.reorderPoint) || input.reorderPoint < 0) {
-    throw new InvalidInputError('INVALID_INPUT', { detail: 'reorderPoint must be 0 or more' }, ['input', 'reorderPoint']);
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'reorderPoint must be 0 or more' }, [
+      'input',
+      'reorderPoint',
+    ]);
   }
   const product = await productsByCode(unit, [{ code: input.sku, field: ['input', 'sku'] }]);
   const productId = product(input.sku).id;
@@ -60,12 +89,19 @@ export async function transferStock(
   input: { fromStoreId: string; toStoreId: string; note?: string | null; lines: { sku: string; quantity: number }[] },
 ) {
   const { tx, emit } = unit;
-  if (input.fromStoreId === input.toStoreId) throw new InvalidInputError('SAME_STORE_TRANSFER', {}, ['input', 'toStoreId']);
+  if (input.fromStoreId === input.toStoreId)
+    throw new InvalidInputError('SAME_STORE_TRANSFER', {}, ['input', 'toStoreId']);
   const from = await requireStore(unit, input.fromStoreId, ['input', 'fromStoreId']);
   const to = await requireStore(unit, input.toStoreId, ['input', 'toStoreId']);
-  if (!input.lines.length) throw new InvalidInputError('INVALID_INPUT', { detail: 'lines is empty' }, ['input', 'lines']);
-  input.lines.forEach((l, i) => positiveInt(l.quantity, ['input', 'lines', i, 'quantity']));
-  const product = await productsByCode(unit, input.lines.map((l, i) => ({ code: l.sku, field: ['input', 'lines', i, 'sku'] })));
+  if (!input.lines.length)
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'lines is empty' }, ['input', 'lines']);
+  input.lines.forEach((l, i) => {
+    positiveInt(l.quantity, ['input', 'lines', i, 'quantity']);
+  });
+  const product = await productsByCode(
+    unit,
+    input.lines.map((l, i) => ({ code: l.sku, field: ['input', 'lines', i, 'sku'] })),
+  );
   const quantities = new Map<string, number>();
   for (const l of input.lines) quantities.set(product(l.sku).id, (quantities.get(product(l.sku).id) ?? 0) + l.quantity);
   const transfer = await tx.stockTransfer.create({
@@ -78,9 +114,19 @@ export async function transferStock(
     },
   });
   const changes = (sign: 1 | -1) =>
-    input.lines.map((l, i) => ({ productId: product(l.sku).id, sku: product(l.sku).sku, delta: sign * l.quantity, field: ['input', 'lines', i, 'quantity'] }));
+    input.lines.map((l, i) => ({
+      productId: product(l.sku).id,
+      sku: product(l.sku).sku,
+      delta: sign * l.quantity,
+      field: ['input', 'lines', i, 'quantity'],
+    }));
   const base = { staffId: actor.staffId, transferId: transfer.id, reason: input.note ?? null };
-  await applyStockChanges(tx, emit, { ...base, storeId: from.id, type: 'TRANSFER_OUT', allowNegative: from.allowNegativeStock }, changes(-1));
+  await applyStockChanges(
+    tx,
+    emit,
+    { ...base, storeId: from.id, type: 'TRANSFER_OUT', allowNegative: from.allowNegativeStock },
+    changes(-1),
+  );
   await applyStockChanges(tx, emit, { ...base, storeId: to.id, type: 'TRANSFER_IN', allowNegative: true }, changes(1));
   return transfer;
 }
@@ -96,7 +142,8 @@ async function requireOpenStocktake(tx: Tx, id: string) {
   const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Stocktake" WHERE id = ${id}::uuid FOR UPDATE`;
   if (!rows.length) throw new NotFoundError('Stocktake', id, ['stocktakeId']);
   const stocktake = await tx.stocktake.findUniqueOrThrow({ where: { id } });
-  if (stocktake.status !== 'OPEN') throw new InvalidStateError('STOCKTAKE_NOT_OPEN', { status: stocktake.status }, ['stocktakeId']);
+  if (stocktake.status !== 'OPEN')
+    throw new InvalidStateError('STOCKTAKE_NOT_OPEN', { status: stocktake.status }, ['stocktakeId']);
   return stocktake;
 }
 
@@ -112,10 +159,18 @@ export async function recordStocktakeCounts(
   const stocktake = await requireOpenStocktake(tx, input.stocktakeId);
   input.counts.forEach((c, i) => {
     if (!Number.isInteger(c.counted) || c.counted < 0) {
-      throw new InvalidInputError('INVALID_INPUT', { detail: 'counted must be 0 or more' }, ['input', 'counts', i, 'counted']);
+      throw new InvalidInputError('INVALID_INPUT', { detail: 'counted must be 0 or more' }, [
+        'input',
+        'counts',
+        i,
+        'counted',
+      ]);
     }
   });
-  const product = await productsByCode(unit, input.counts.map((c, i) => ({ code: c.sku, field: ['input', 'counts', i, 'sku'] })));
+  const product = await productsByCode(
+    unit,
+    input.counts.map((c, i) => ({ code: c.sku, field: ['input', 'counts', i, 'sku'] })),
+  );
   for (const c of input.counts) {
     const productId = product(c.sku).id;
     await tx.stocktakeLine.upsert({
@@ -133,7 +188,10 @@ export async function recordStocktakeCounts(
  */
 export async function postStocktake({ tx, emit }: Unit, actor: Actor, stocktakeId: string) {
   const stocktake = await requireOpenStocktake(tx, stocktakeId);
-  const lines = await tx.stocktakeLine.findMany({ where: { stocktakeId }, include: { product: { select: { sku: true } } } });
+  const lines = await tx.stocktakeLine.findMany({
+    where: { stocktakeId },
+    include: { product: { select: { sku: true } } },
+  });
   // Lock the counted rows in product order, then read them: sales that land meanwhile wait.
   const productIds = lines.map((l) => l.productId).sort();
   const levels = productIds.length
@@ -153,8 +211,19 @@ export async function postStocktake({ tx, emit }: Unit, actor: Actor, stocktakeI
   await applyStockChanges(
     tx,
     emit,
-    { storeId: stocktake.storeId, type: 'STOCKTAKE', allowNegative: true, stocktakeId, staffId: actor.staffId, reason: stocktake.note },
-    lines.map((l) => ({ productId: l.productId, sku: l.product.sku, delta: l.counted - (onHand.get(l.productId) ?? 0) })),
+    {
+      storeId: stocktake.storeId,
+      type: 'STOCKTAKE',
+      allowNegative: true,
+      stocktakeId,
+      staffId: actor.staffId,
+      reason: stocktake.note,
+    },
+    lines.map((l) => ({
+      productId: l.productId,
+      sku: l.product.sku,
+      delta: l.counted - (onHand.get(l.productId) ?? 0),
+    })),
   );
   return tx.stocktake.update({ where: { id: stocktakeId }, data: { status: 'POSTED', postedAt: new Date() } });
 }

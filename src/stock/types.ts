@@ -19,7 +19,10 @@ export function addStockTypes(builder: Builder) {
   const MovementTypeEnum = builder.enumType(StockMovementType, { name: 'StockMovementType' });
   const StocktakeStatusEnum = builder.enumType(StocktakeStatus, { name: 'StocktakeStatus' });
   const AdjustmentType = builder.enumType('StockAdjustmentType', {
-    values: { RECEIPT: { description: 'Goods received; quantities are positive.' }, ADJUSTMENT: { description: 'A correction with a reason; signed.' } },
+    values: {
+      RECEIPT: { description: 'Goods received; quantities are positive.' },
+      ADJUSTMENT: { description: 'A correction with a reason; signed.' },
+    },
   });
 
   builder.prismaObject('StockLevel', {
@@ -41,7 +44,7 @@ export function addStockTypes(builder: Builder) {
   builder.prismaNode('StockMovement', {
     id: { field: 'id' },
     authScopes: (m) => ({ storePermission: { storeId: m.storeId, permission: 'stock:read' } }),
-    description: 'One change to a store\'s stock of a product, with its cause.',
+    description: "One change to a store's stock of a product, with its cause.",
     fields: (t) => ({
       type: t.expose('type', { type: MovementTypeEnum }),
       quantity: t.exposeInt('quantity', { description: 'Signed change to on-hand.' }),
@@ -77,7 +80,7 @@ export function addStockTypes(builder: Builder) {
   builder.prismaNode('Stocktake', {
     id: { field: 'id' },
     authScopes: (st) => ({ storePermission: { storeId: st.storeId, permission: 'stock:read' } }),
-    description: 'A count of a store\'s stock (盘点). Posting turns each counted line\'s variance into a movement.',
+    description: "A count of a store's stock (盘点). Posting turns each counted line's variance into a movement.",
     fields: (t) => ({
       store: t.relation('store'),
       status: t.expose('status', { type: StocktakeStatusEnum }),
@@ -145,10 +148,16 @@ export function addStockTypes(builder: Builder) {
   }));
 
   const LineInput = builder.inputType('StockLineInput', {
-    fields: (t) => ({ sku: t.string({ required: true, description: 'SKU or barcode' }), quantity: t.int({ required: true }) }),
+    fields: (t) => ({
+      sku: t.string({ required: true, description: 'SKU or barcode' }),
+      quantity: t.int({ required: true }),
+    }),
   });
   const CountInput = builder.inputType('StocktakeCountInput', {
-    fields: (t) => ({ sku: t.string({ required: true, description: 'SKU or barcode' }), counted: t.int({ required: true }) }),
+    fields: (t) => ({
+      sku: t.string({ required: true, description: 'SKU or barcode' }),
+      counted: t.int({ required: true }),
+    }),
   });
   const stockErrors = { types: [...USER_ERRORS, InsufficientStockError], directResult: true as const };
   const actor = (ctx: { auth: { staffId: string | null } }) => ({ staffId: ctx.auth.staffId });
@@ -177,7 +186,12 @@ export function addStockTypes(builder: Builder) {
       },
       resolve: async (_root, args, ctx) => {
         const movements = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
-          adjustStock(unit, actor(ctx), { storeId: args.storeId.id, type: args.type as 'RECEIPT' | 'ADJUSTMENT', reason: args.reason, lines: args.lines }),
+          adjustStock(unit, actor(ctx), {
+            storeId: args.storeId.id,
+            type: args.type as 'RECEIPT' | 'ADJUSTMENT',
+            reason: args.reason,
+            lines: args.lines,
+          }),
         );
         return { count: movements.length };
       },
@@ -195,7 +209,10 @@ export function addStockTypes(builder: Builder) {
         const level = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
           setReorderPoint(unit, { storeId: args.storeId.id, sku: args.sku, reorderPoint: args.reorderPoint }),
         );
-        return ctx.db.stockLevel.findUniqueOrThrow({ ...query, where: { storeId_productId: { storeId: level.storeId, productId: level.productId } } });
+        return ctx.db.stockLevel.findUniqueOrThrow({
+          ...query,
+          where: { storeId_productId: { storeId: level.storeId, productId: level.productId } },
+        });
       },
     }),
     transferStock: t.prismaField({
@@ -211,7 +228,12 @@ export function addStockTypes(builder: Builder) {
       },
       resolve: async (query, _root, args, ctx) => {
         const transfer = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
-          transferStock(unit, actor(ctx), { fromStoreId: args.fromStoreId.id, toStoreId: args.toStoreId.id, note: args.note, lines: args.lines }),
+          transferStock(unit, actor(ctx), {
+            fromStoreId: args.fromStoreId.id,
+            toStoreId: args.toStoreId.id,
+            note: args.note,
+            lines: args.lines,
+          }),
         );
         return ctx.db.stockTransfer.findUniqueOrThrow({ ...query, where: { id: transfer.id } });
       },
@@ -222,7 +244,9 @@ export function addStockTypes(builder: Builder) {
       authScopes: (_root, args) => ({ storePermission: { storeId: args.storeId.id, permission: 'stock:write' } }),
       args: { storeId: t.arg.globalID({ required: true }), note: t.arg.string() },
       resolve: async (query, _root, args, ctx) => {
-        const st = await runInTransaction(ctx.db, ctx.app.events, (unit) => startStocktake(unit, actor(ctx), { storeId: args.storeId.id, note: args.note }));
+        const st = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
+          startStocktake(unit, actor(ctx), { storeId: args.storeId.id, note: args.note }),
+        );
         return ctx.db.stocktake.findUniqueOrThrow({ ...query, where: { id: st.id } });
       },
     }),
@@ -284,7 +308,8 @@ export function addStockTypes(builder: Builder) {
       description: 'Fires when a product in the store falls to or below its reorder point.',
       authScopes: (_root, args) => ({ storePermission: { storeId: args.storeId.id, permission: 'stock:read' } }),
       args: { storeId: t.arg.globalID({ required: true }) },
-      subscribe: (_root, args, ctx) => filterAsync(ctx.app.events.subscribe('stock.low'), (e) => e.storeId === args.storeId.id),
+      subscribe: (_root, args, ctx) =>
+        filterAsync(ctx.app.events.subscribe('stock.low'), (e) => e.storeId === args.storeId.id),
       resolve: (event) => event,
     }),
   }));

@@ -12,7 +12,11 @@ export interface StoreInput {
 }
 
 /** Creates a store; the staff member who creates it becomes its owner. */
-export async function createStore({ tx, emit }: Pick<Unit, 'tx' | 'emit'>, input: StoreInput, ownerStaffId: string | null) {
+export async function createStore(
+  { tx, emit }: Pick<Unit, 'tx' | 'emit'>,
+  input: StoreInput,
+  ownerStaffId: string | null,
+) {
   const code = input.code.trim().toUpperCase();
   if (!/^[A-Z0-9_-]{2,20}$/.test(code)) {
     throw new InvalidInputError('INVALID_INPUT', { detail: 'code: 2–20 letters, digits, - or _' }, ['input', 'code']);
@@ -40,8 +44,14 @@ export async function createStore({ tx, emit }: Pick<Unit, 'tx' | 'emit'>, input
 }
 
 /** The store, from the reference cache when this process has read it before. */
-export async function requireStore({ tx, cache }: Pick<Unit, 'tx' | 'cache'>, storeId: string, field: (string | number)[]) {
-  const store = await cache.region<Store>('stores', ['store.changed']).get(storeId, () => tx.store.findUnique({ where: { id: storeId } }));
+export async function requireStore(
+  { tx, cache }: Pick<Unit, 'tx' | 'cache'>,
+  storeId: string,
+  field: (string | number)[],
+) {
+  const store = await cache
+    .region<Store>('stores', ['store.changed'])
+    .get(storeId, () => tx.store.findUnique({ where: { id: storeId } }));
   if (!store) throw new NotFoundError('Store', storeId, field);
   return store;
 }

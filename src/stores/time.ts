@@ -67,7 +67,14 @@ function askOffsetMinutes(instantMs: number, timeZone: string): number {
     offsetFormatters.set(timeZone, f);
   }
   const p = Object.fromEntries(f.formatToParts(new Date(instantMs)).map((x) => [x.type, x.value]));
-  const wall = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+  const wall = Date.UTC(
+    Number(p.year),
+    Number(p.month) - 1,
+    Number(p.day),
+    Number(p.hour),
+    Number(p.minute),
+    Number(p.second),
+  );
   return Math.round((wall - Math.floor(instantMs / 1000) * 1000) / 60_000);
 }
 
@@ -79,7 +86,15 @@ export function wallTimeToInstant(
   wall: { year: number; month: number; day: number; hour?: number; minute?: number; second?: number; ms?: number },
   timeZone: string,
 ): Date {
-  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour ?? 0, wall.minute ?? 0, wall.second ?? 0, wall.ms ?? 0);
+  const asUtc = Date.UTC(
+    wall.year,
+    wall.month - 1,
+    wall.day,
+    wall.hour ?? 0,
+    wall.minute ?? 0,
+    wall.second ?? 0,
+    wall.ms ?? 0,
+  );
   // Twice: the offset at the first guess may differ across a daylight-saving change.
   let instant = asUtc - offsetMinutes(asUtc, timeZone) * 60_000;
   instant = asUtc - offsetMinutes(instant, timeZone) * 60_000;

@@ -12,7 +12,9 @@ export function addStoreTypes(builder: Builder) {
       code: t.exposeString('code'),
       name: t.exposeString('name'),
       address: t.exposeString('address', { nullable: true }),
-      timezone: t.exposeString('timezone', { description: 'IANA time zone; business days of this store begin at its midnight.' }),
+      timezone: t.exposeString('timezone', {
+        description: 'IANA time zone; business days of this store begin at its midnight.',
+      }),
       currency: t.exposeString('currency'),
       allowNegativeStock: t.exposeBoolean('allowNegativeStock'),
     }),
@@ -30,7 +32,8 @@ export function addStoreTypes(builder: Builder) {
       nullable: true,
       authScopes: { signedIn: true },
       args: { code: t.arg.string({ required: true }) },
-      resolve: (query, _root, args, ctx) => ctx.db.store.findUnique({ ...query, where: { code: args.code.trim().toUpperCase() } }),
+      resolve: (query, _root, args, ctx) =>
+        ctx.db.store.findUnique({ ...query, where: { code: args.code.trim().toUpperCase() } }),
     }),
   }));
 
@@ -51,7 +54,9 @@ export function addStoreTypes(builder: Builder) {
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { input: t.arg({ type: CreateStoreInput, required: true }) },
       resolve: async (query, _root, { input }, ctx) => {
-        const store = await runInTransaction(ctx.db, ctx.app.events, (unit) => createStore(unit, input, ctx.auth.staffId));
+        const store = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
+          createStore(unit, input, ctx.auth.staffId),
+        );
         return ctx.db.store.findUniqueOrThrow({ ...query, where: { id: store.id } });
       },
     }),

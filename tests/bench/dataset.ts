@@ -4,7 +4,14 @@ import { hashPassword } from '../../src/auth/passwords.ts';
 import { hashApiKey } from '../../src/auth/tokens.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/setup.ts';
-import { CUSTOMER_TAGS, DEMO_PRODUCTS, DEMO_STORES, GIVEN_FEMALE, GIVEN_MALE, SURNAMES } from '../../src/demo/catalog.ts';
+import {
+  CUSTOMER_TAGS,
+  DEMO_PRODUCTS,
+  DEMO_STORES,
+  GIVEN_FEMALE,
+  GIVEN_MALE,
+  SURNAMES,
+} from '../../src/demo/catalog.ts';
 import { loadInstalledPlugins } from '../../src/plugin-host/config.ts';
 import type { Size } from './options.ts';
 
@@ -13,7 +20,25 @@ export const BENCH_OWNER = { login: '13900000000', password: 'bench-owner-1', na
 export const BENCH_POS_KEY = 'sk_bench_pos_all_stores';
 
 /** Mobile prefixes of the generated customers; the CSV import uses others, so its phones are new. */
-export const CUSTOMER_PHONE_PREFIXES = ['135', '136', '137', '138', '139', '150', '151', '152', '157', '158', '159', '177', '186', '187', '188', '189', '199'];
+export const CUSTOMER_PHONE_PREFIXES = [
+  '135',
+  '136',
+  '137',
+  '138',
+  '139',
+  '150',
+  '151',
+  '152',
+  '157',
+  '158',
+  '159',
+  '177',
+  '186',
+  '187',
+  '188',
+  '189',
+  '199',
+];
 
 /** Sales lie in the last SALES_DAYS days (up to yesterday), so no points lot is due to expire yet. */
 const SALES_DAYS = 360;
@@ -50,7 +75,10 @@ export async function migrate(url: string) {
   const database = await openDatabase({ url, poolSize: 2 });
   try {
     const plugins = await loadInstalledPlugins();
-    await migrateDatabase(database, plugins.flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])));
+    await migrateDatabase(
+      database,
+      plugins.flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])),
+    );
   } finally {
     await database.close();
   }
@@ -67,7 +95,18 @@ $$`;
 const HOUR_WEIGHTS = [0, 0, 0, 0, 0, 0, 0, 1, 3, 4, 5, 7, 8, 6, 4, 4, 5, 7, 9, 8, 6, 4, 2, 1];
 const HOUR_POOL = HOUR_WEIGHTS.flatMap((w, h) => Array<number>(w).fill(h));
 const CHANNELS = ['STORE', 'STORE', 'STORE', 'WECHAT', 'MINI_PROGRAM', 'MINI_PROGRAM', 'ECOMMERCE', 'WEB'];
-const METHODS = ['WECHAT_PAY', 'WECHAT_PAY', 'WECHAT_PAY', 'WECHAT_PAY', 'WECHAT_PAY', 'ALIPAY', 'ALIPAY', 'ALIPAY', 'CARD', 'CASH'];
+const METHODS = [
+  'WECHAT_PAY',
+  'WECHAT_PAY',
+  'WECHAT_PAY',
+  'WECHAT_PAY',
+  'WECHAT_PAY',
+  'ALIPAY',
+  'ALIPAY',
+  'ALIPAY',
+  'CARD',
+  'CASH',
+];
 
 export interface GenerationReport {
   seconds: number;
@@ -84,7 +123,12 @@ export interface GenerationReport {
  * (session_replication_role = replica, as pg_restore does): the rows are consistent by
  * construction, and checks at the end prove the parts that matter.
  */
-export async function generateDataset(url: string, size: Size, now = new Date(), log: (line: string) => void = () => {}): Promise<GenerationReport> {
+export async function generateDataset(
+  url: string,
+  size: Size,
+  now = new Date(),
+  log: (line: string) => void = () => {},
+): Promise<GenerationReport> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   const started = performance.now();
@@ -104,13 +148,10 @@ export async function generateDataset(url: string, size: Size, now = new Date(),
     await c.query(`SET session_replication_role = replica; SET synchronous_commit = off;
       SET maintenance_work_mem = '512MB'; SET work_mem = '256MB'; SELECT setseed(0.20261122)`);
     await c.query(UUID7);
-    await c.query(`CREATE TEMP TABLE params AS SELECT $1::timestamp AS now, $2::int AS skus, $3::int AS customers, $4::int AS sales, $5::int AS days`, [
-      nowUtc,
-      size.skus,
-      size.customers,
-      size.sales,
-      SALES_DAYS,
-    ]);
+    await c.query(
+      `CREATE TEMP TABLE params AS SELECT $1::timestamp AS now, $2::int AS skus, $3::int AS customers, $4::int AS sales, $5::int AS days`,
+      [nowUtc, size.skus, size.customers, size.sales, SALES_DAYS],
+    );
 
     const indexes = await c.query<{ name: string; def: string }>(`
       SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
@@ -123,19 +164,25 @@ export async function generateDataset(url: string, size: Size, now = new Date(),
     const storeRows = DEMO_STORES.slice(0, size.stores);
     await step(
       'stores',
-      [`CREATE TEMP TABLE t_store AS
+      [
+        `CREATE TEMP TABLE t_store AS
        SELECT s.idx::int, pg_temp.uuid7(p.now - interval '3 years') AS id, s.code, s.name, s.address, s.timezone,
               pg_temp.uuid7(p.now - interval '3 years') AS cashier_id
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS s(code, name, address, timezone, idx), params p`,
-      [storeRows.map((s) => s.code), storeRows.map((s) => s.name), storeRows.map((s) => s.address), storeRows.map((s) => s.timezone)]],
+        [
+          storeRows.map((s) => s.code),
+          storeRows.map((s) => s.name),
+          storeRows.map((s) => s.address),
+          storeRows.map((s) => s.timezone),
+        ],
+      ],
       `INSERT INTO "Store" (id, code, name, address, timezone, "createdAt", "updatedAt")
        SELECT id, code, name, address, timezone, (SELECT now FROM params) - interval '3 years', (SELECT now FROM params) FROM t_store`,
     );
     const ownerHash = await hashPassword(BENCH_OWNER.password);
     const cashierHash = await hashPassword(randomBytes(12).toString('base64url')); // nobody signs in as these
-    await step(
-      'staff and POS key',
-      [`WITH owner AS (
+    await step('staff and POS key', [
+      `WITH owner AS (
          INSERT INTO "Staff" (id, name, login, phone, "passwordHash", "updatedAt")
          VALUES (pg_temp.uuid7((SELECT now FROM params)), $1, $2, $2, $3, (SELECT now FROM params)) RETURNING id
        ), cashiers AS (
@@ -149,13 +196,21 @@ export async function generateDataset(url: string, size: Size, now = new Date(),
        )
        INSERT INTO "ApiKey" (id, name, prefix, "keyHash", role, "storeIds", "createdById")
        SELECT pg_temp.uuid7((SELECT now FROM params)), '压测收银机（全部门店）', $5, $6, 'CASHIER', (SELECT array_agg(id ORDER BY idx) FROM t_store), owner.id FROM owner`,
-      [BENCH_OWNER.name, BENCH_OWNER.login, ownerHash, cashierHash, BENCH_POS_KEY.slice(0, 10), hashApiKey(BENCH_POS_KEY)]],
-    );
+      [
+        BENCH_OWNER.name,
+        BENCH_OWNER.login,
+        ownerHash,
+        cashierHash,
+        BENCH_POS_KEY.slice(0, 10),
+        hashApiKey(BENCH_POS_KEY),
+      ],
+    ]);
 
     // ---- products and their templates -----------------------------------------------------
     await step(
       'products',
-      [`CREATE TEMP TABLE t_product AS
+      [
+        `CREATE TEMP TABLE t_product AS
        SELECT g - 1 AS idx, pg_temp.uuid7(p.now - interval '2 years') AS id,
               split_part(t.sku, '-', 1) || '-' || lpad(g::text, 5, '0') AS sku,
               '69' || lpad((20000000000 + g * 7919)::text, 11, '0') AS barcode,
@@ -164,7 +219,15 @@ export async function generateDataset(url: string, size: Size, now = new Date(),
        JOIN unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::numeric[]) WITH ORDINALITY AS t(sku, name, category, price, cost, n)
          ON t.n = 1 + (g - 1) % $6
        CROSS JOIN LATERAL (SELECT greatest(round(t.price * (0.85 + random() * 0.3)::numeric, 1), 0.5) AS price) v`,
-      [DEMO_PRODUCTS.map((p) => p[0]), DEMO_PRODUCTS.map((p) => p[1]), DEMO_PRODUCTS.map((p) => p[2]), DEMO_PRODUCTS.map((p) => p[3]), DEMO_PRODUCTS.map((p) => p[4]), DEMO_PRODUCTS.length]],
+        [
+          DEMO_PRODUCTS.map((p) => p[0]),
+          DEMO_PRODUCTS.map((p) => p[1]),
+          DEMO_PRODUCTS.map((p) => p[2]),
+          DEMO_PRODUCTS.map((p) => p[3]),
+          DEMO_PRODUCTS.map((p) => p[4]),
+          DEMO_PRODUCTS.length,
+        ],
+      ],
       `INSERT INTO "Product" (id, sku, barcode, name, category, price, cost, "createdAt", "updatedAt")
        SELECT id, sku, barcode, name, category, price, cost, (SELECT now FROM params) - interval '2 years', (SELECT now FROM params) FROM t_product;
        CREATE UNIQUE INDEX ON t_product (idx)`,
@@ -176,7 +239,8 @@ export async function generateDataset(url: string, size: Size, now = new Date(),
     // buy_rank orders customers by how often they buy (a random permutation; 15 % never buy).
     await step(
       'customers (draws)',
-      [`CREATE TEMP TABLE t_customer AS
+      [
+        `CREATE TEMP TABLE t_customer AS
        SELECT idx, pg_temp.uuid7(created_at) AS id, female, created_at, home_store, phone, is_member,
               CASE WHEN is_member THEN pg_temp.uuid7(created_at) END AS member_id,
               row_number() OVER (ORDER BY random()) - 1 AS buy_rank,
@@ -189,12 +253,12 @@ export async function generateDataset(url: string, size: Size, now = new Date(),
                 ($4::text[])[1 + g % cardinality($4::text[])] || lpad(((g::bigint * 73939133 + 4242) % 100000000)::text, 8, '0') AS phone
          FROM params p, generate_series(0, p.customers - 1) g
        ) d`,
-      [SURNAMES, GIVEN_FEMALE, GIVEN_MALE, CUSTOMER_PHONE_PREFIXES, SALES_DAYS]],
+        [SURNAMES, GIVEN_FEMALE, GIVEN_MALE, CUSTOMER_PHONE_PREFIXES, SALES_DAYS],
+      ],
       'CREATE UNIQUE INDEX ON t_customer (buy_rank)',
     );
-    await step(
-      'customers',
-      [`INSERT INTO "Customer" (id, name, phone, "phoneLast4", email, gender, birthday, "sourceChannel", "homeStoreId", tags, "createdAt", "updatedAt")
+    await step('customers', [
+      `INSERT INTO "Customer" (id, name, phone, "phoneLast4", email, gender, birthday, "sourceChannel", "homeStoreId", tags, "createdAt", "updatedAt")
        SELECT c.id, c.surname || c.given, c.phone, right(c.phone, 4),
               CASE WHEN random() < 0.3 THEN 'user' || c.idx || '@example.cn' END,
               CASE WHEN c.female THEN 'FEMALE' ELSE 'MALE' END::"Gender",
@@ -211,8 +275,8 @@ export async function generateDataset(url: string, size: Size, now = new Date(),
                      ELSE ARRAY[($2::text[])[1 + r.a]] END AS list
        ) tags
        ORDER BY c.id`,
-      [CHANNELS, CUSTOMER_TAGS]],
-    );
+      [CHANNELS, CUSTOMER_TAGS],
+    ]);
     await step(
       'members and consents',
       `INSERT INTO "Member" (id, "customerId", code, "joinedAt", "joinedStoreId", status)
@@ -227,9 +291,8 @@ export async function generateDataset(url: string, size: Size, now = new Date(),
     // A sale: a store, a local day in the last SALES_DAYS days and an hour by HOUR_POOL,
     // 72 % with a customer (frequent buyers more often: rank = N × u^1.3), 1–5 lines of
     // distinct products (base + k × step, popular products more often).
-    await step(
-      'sales (draws)',
-      [`CREATE TEMP TABLE t_sale AS
+    await step('sales (draws)', [
+      `CREATE TEMP TABLE t_sale AS
        SELECT d.idx, pg_temp.uuid7(d.occurred_at) AS id, d.store, d.occurred_at, d.business_date, d.n_lines, d.base, d.step,
               c.id AS customer_id, c.member_id
        FROM (
@@ -247,8 +310,8 @@ export async function generateDataset(url: string, size: Size, now = new Date(),
          ) x JOIN t_store s ON s.idx = x.store
        ) d
        LEFT JOIN t_customer c ON c.buy_rank = d.buyer`,
-      [HOUR_POOL]],
-    );
+      [HOUR_POOL],
+    ]);
     await step(
       'sale lines (draws)',
       `CREATE TEMP TABLE t_line AS
@@ -279,13 +342,12 @@ export async function generateDataset(url: string, size: Size, now = new Date(),
        SELECT pg_temp.uuid7(occurred_at), sale_id, line_no, product_id, sku, name, qty, price, discount, price * qty - discount, cost
        FROM t_line ORDER BY occurred_at, sale_id, line_no`,
     );
-    await step(
-      'payments',
-      [`INSERT INTO "Payment" (id, "saleId", method, amount)
+    await step('payments', [
+      `INSERT INTO "Payment" (id, "saleId", method, amount)
        SELECT pg_temp.uuid7("occurredAt"), id, ($1::text[])[1 + floor(random() * cardinality($1::text[]))::int]::"PaymentMethod", total
        FROM "Sale" ORDER BY id`,
-      [METHODS]],
-    );
+      [METHODS],
+    ]);
 
     // ---- stock: levels, an opening receipt, one movement per line -------------------------
     // 5 % of levels end low (at or under the reorder point); the rest comfortably stocked.
@@ -394,7 +456,20 @@ export async function generateDataset(url: string, size: Size, now = new Date(),
     await checkConsistency(c);
 
     const counts: Record<string, number> = {};
-    for (const table of ['Store', 'Product', 'StockLevel', 'Customer', 'Member', 'Sale', 'SaleLine', 'Payment', 'StockMovement', 'PointsLedgerEntry', 'PointsAccount', 'MemberTier']) {
+    for (const table of [
+      'Store',
+      'Product',
+      'StockLevel',
+      'Customer',
+      'Member',
+      'Sale',
+      'SaleLine',
+      'Payment',
+      'StockMovement',
+      'PointsLedgerEntry',
+      'PointsAccount',
+      'MemberTier',
+    ]) {
       counts[table] = Number((await c.query(`SELECT count(*) AS n FROM "${table}"`)).rows[0].n);
     }
     return { seconds: (performance.now() - started) / 1000, steps, counts };
@@ -427,8 +502,14 @@ async function checkConsistency(c: pg.Client) {
        JOIN (SELECT "saleId", sum(amount) AS t FROM "Payment" GROUP BY "saleId") p ON p."saleId" = s.id
        WHERE s.total <> l.t OR s.total <> p.t`,
     ],
-    ['customers: visits = sales', `SELECT count(*) AS n FROM "Customer" c WHERE c."visitCount" <> (SELECT count(*) FROM "Sale" s WHERE s."customerId" = c.id)`],
-    ['members: one tier row and one points account each', `SELECT count(*) AS n FROM "Member" m WHERE NOT EXISTS (SELECT 1 FROM "MemberTier" t WHERE t."customerId" = m."customerId") OR NOT EXISTS (SELECT 1 FROM "PointsAccount" a WHERE a."customerId" = m."customerId")`],
+    [
+      'customers: visits = sales',
+      `SELECT count(*) AS n FROM "Customer" c WHERE c."visitCount" <> (SELECT count(*) FROM "Sale" s WHERE s."customerId" = c.id)`,
+    ],
+    [
+      'members: one tier row and one points account each',
+      `SELECT count(*) AS n FROM "Member" m WHERE NOT EXISTS (SELECT 1 FROM "MemberTier" t WHERE t."customerId" = m."customerId") OR NOT EXISTS (SELECT 1 FROM "PointsAccount" a WHERE a."customerId" = m."customerId")`,
+    ],
   ];
   for (const [what, sql] of checks) {
     const bad = Number((await c.query(sql)).rows[0].n);
@@ -457,7 +538,11 @@ export async function readDatasetInfo(url: string): Promise<DatasetInfo | null> 
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    const comment = (await c.query(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = current_database()`)).rows[0]?.c;
+    const comment = (
+      await c.query(
+        `SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = current_database()`,
+      )
+    ).rows[0]?.c;
     return comment ? (JSON.parse(comment) as DatasetInfo) : null;
   } finally {
     await c.end();

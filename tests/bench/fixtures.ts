@@ -2,7 +2,20 @@ import pg from 'pg';
 
 /** What load workers need to make valid requests, read from the benchmark database before a scenario. */
 export interface SaleFixtures {
-  stores: { id: string; globalId: string; code: string; timezone: string; skus: { sku: string; productId: string; name: string; category: string; priceCents: number; costCents: number | null }[] }[];
+  stores: {
+    id: string;
+    globalId: string;
+    code: string;
+    timezone: string;
+    skus: {
+      sku: string;
+      productId: string;
+      name: string;
+      category: string;
+      priceCents: number;
+      costCents: number | null;
+    }[];
+  }[];
   /** Active members in random order, each with their tier's member discount. */
   members: { code: string; customerId: string; discountHundredths: number }[];
 }
@@ -25,8 +38,18 @@ export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T
 
 export async function loadSaleFixtures(url: string): Promise<SaleFixtures> {
   return withClient(url, async (c) => {
-    const stores = await c.query<{ id: string; code: string; timezone: string }>(`SELECT id, code, timezone FROM "Store" ORDER BY code`);
-    const skus = await c.query<{ storeId: string; sku: string; productId: string; name: string; category: string; price: string; cost: string | null }>(
+    const stores = await c.query<{ id: string; code: string; timezone: string }>(
+      `SELECT id, code, timezone FROM "Store" ORDER BY code`,
+    );
+    const skus = await c.query<{
+      storeId: string;
+      sku: string;
+      productId: string;
+      name: string;
+      category: string;
+      price: string;
+      cost: string | null;
+    }>(
       `SELECT l."storeId", p.sku, p.id AS "productId", p.name, p.category, p.price::text, p.cost::text
        FROM "StockLevel" l JOIN "Product" p ON p.id = l."productId"
        WHERE p.active AND l."onHand" >= $1 ORDER BY p.sku`,
@@ -46,15 +69,29 @@ export async function loadSaleFixtures(url: string): Promise<SaleFixtures> {
         timezone: s.timezone,
         skus: skus.rows
           .filter((k) => k.storeId === s.id)
-          .map((k) => ({ sku: k.sku, productId: k.productId, name: k.name, category: k.category, priceCents: cents(k.price)!, costCents: cents(k.cost) })),
+          .map((k) => ({
+            sku: k.sku,
+            productId: k.productId,
+            name: k.name,
+            category: k.category,
+            priceCents: cents(k.price)!,
+            costCents: cents(k.cost),
+          })),
       })),
-      members: members.rows.map((m) => ({ code: m.code, customerId: m.customerId, discountHundredths: cents(m.discount)! })),
+      members: members.rows.map((m) => ({
+        code: m.code,
+        customerId: m.customerId,
+        discountHundredths: cents(m.discount)!,
+      })),
     };
   });
 }
 
 /** Customers that bought something, in random order: the ones a 360° view is opened for. */
-export async function loadBuyers(url: string, limit: number): Promise<{ id: string; globalId: string; visits: number }[]> {
+export async function loadBuyers(
+  url: string,
+  limit: number,
+): Promise<{ id: string; globalId: string; visits: number }[]> {
   return withClient(url, async (c) => {
     const rows = await c.query<{ id: string; visitCount: number }>(
       `SELECT id, "visitCount" FROM "Customer" WHERE "visitCount" > 0 AND "mergedIntoId" IS NULL ORDER BY random() LIMIT $1`,

@@ -64,7 +64,15 @@ const USAGE = `npm run bench -- [options]
   --out=FILE          also append the JSON lines to FILE
   BENCH_POSTGRES_URL  server to create the database on (default postgres://root@127.0.0.1:5432/postgres)`;
 
-export const SCENARIOS = ['record-sale', 'customer-360', 'customer-search', 'subscriptions', 'rfm', 'csv-import', 'cold-start'] as const;
+export const SCENARIOS = [
+  'record-sale',
+  'customer-360',
+  'customer-search',
+  'subscriptions',
+  'rfm',
+  'csv-import',
+  'cold-start',
+] as const;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -91,7 +99,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   }
   const ci = values.scale === 'ci';
   const scale = ci ? 0 : Number(values.scale);
-  if (!ci && !(scale > 0 && scale <= 10)) throw new Error(`--scale must be a number in (0, 10] or "ci", got ${values.scale}`);
+  if (!ci && !(scale > 0 && scale <= 10))
+    throw new Error(`--scale must be a number in (0, 10] or "ci", got ${values.scale}`);
   const sized = (n: number, min: number) => Math.max(min, Math.round(n * scale));
   const size: Size = ci
     ? { stores: 3, skus: 60, customers: 2_000, sales: 20_000, importCustomers: 2_000 }
@@ -112,7 +121,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   };
   const only = values.only ? values.only.split(',').map((s) => s.trim()) : null;
   for (const name of [...(only ?? []), ...(values['cpu-prof'] ? [values['cpu-prof']] : [])]) {
-    if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario "${name}"; one of ${SCENARIOS.join(', ')}`);
+    if (!(SCENARIOS as readonly string[]).includes(name))
+      throw new Error(`unknown scenario "${name}"; one of ${SCENARIOS.join(', ')}`);
   }
   return {
     scaleLabel: ci ? 'ci' : String(scale),

@@ -21,7 +21,9 @@ export interface Machine {
 export function describeMachine(postgres: string): Machine {
   let commit = 'unknown';
   try {
-    commit = execSync('git rev-parse --short HEAD', { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    commit = execSync('git rev-parse --short HEAD', { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     // not a git checkout
   }
@@ -40,15 +42,25 @@ export function describeMachine(postgres: string): Machine {
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function markdownTable(results: ScenarioResult[]): string {
-  const verdict = (r: ScenarioResult) => (r.skipped ? 'skipped' : r.pass === null ? 'not available' : r.pass ? 'pass' : 'miss');
+  const verdict = (r: ScenarioResult) =>
+    r.skipped ? 'skipped' : r.pass === null ? 'not available' : r.pass ? 'pass' : 'miss';
   return [
     '| scenario | measured | baseline (same run) | target (2 cores) | result |',
     '|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.scenario} | ${cell(r.summary.measured)} | ${cell(r.summary.baseline)} | ${cell(r.target)} | ${verdict(r)} |`),
+    ...results.map(
+      (r) =>
+        `| ${r.scenario} | ${cell(r.summary.measured)} | ${cell(r.summary.baseline)} | ${cell(r.target)} | ${verdict(r)} |`,
+    ),
   ].join('\n');
 }
 
-export function resultsSection(results: ScenarioResult[], machine: Machine, options: BenchOptions, dataset: DatasetInfo | null, generatedNow: boolean): string {
+export function resultsSection(
+  results: ScenarioResult[],
+  machine: Machine,
+  options: BenchOptions,
+  dataset: DatasetInfo | null,
+  generatedNow: boolean,
+): string {
   const size = dataset?.size ?? options.size;
   const generated = !dataset
     ? ''

@@ -109,7 +109,15 @@ export class SaleMaker {
     const subtotalCents = lines.reduce((s, l) => s + l.priceCents * l.quantity, 0);
     const discountCents = lines.reduce((s, l) => s + l.discountCents, 0);
     this.count += 1;
-    return { store, member, externalId: `${this.prefix}-${this.count}`, lines, subtotalCents, discountCents, totalCents: subtotalCents - discountCents };
+    return {
+      store,
+      member,
+      externalId: `${this.prefix}-${this.count}`,
+      lines,
+      subtotalCents,
+      discountCents,
+      totalCents: subtotalCents - discountCents,
+    };
   }
 }
 

@@ -9,7 +9,17 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BENCH_OWNER, createDatabase, databaseUrl, dropDatabase, generateDataset, migrate, readDatasetInfo, saveDatasetInfo, type DatasetInfo } from './dataset.ts';
+import {
+  BENCH_OWNER,
+  createDatabase,
+  databaseUrl,
+  dropDatabase,
+  generateDataset,
+  migrate,
+  readDatasetInfo,
+  saveDatasetInfo,
+  type DatasetInfo,
+} from './dataset.ts';
 import { withClient } from './fixtures.ts';
 import { parseOptions, SCENARIOS } from './options.ts';
 import { describeMachine, markdownTable, resultsSection, writeResultsToDocs } from './report.ts';
@@ -45,11 +55,21 @@ try {
     dataset = { size, seconds: Math.round(generation.seconds * 10) / 10, generatedAt: new Date().toISOString() };
     generatedNow = true;
     await saveDatasetInfo(url, name, dataset);
-    console.log(JSON.stringify({ scenario: 'data-generation', seconds: Math.round(generation.seconds * 10) / 10, counts: generation.counts, steps: generation.steps.map((s) => ({ ...s, seconds: Math.round(s.seconds * 10) / 10 })) }));
+    console.log(
+      JSON.stringify({
+        scenario: 'data-generation',
+        seconds: Math.round(generation.seconds * 10) / 10,
+        counts: generation.counts,
+        steps: generation.steps.map((s) => ({ ...s, seconds: Math.round(s.seconds * 10) / 10 })),
+      }),
+    );
   }
   dataset ??= await readDatasetInfo(url);
   if (options.reuse && !dataset) log(`${name} does not say how it was generated: the report shows this run's --scale`);
-  const postgres = await withClient(url, async (c) => `PostgreSQL ${(await c.query('SHOW server_version')).rows[0].server_version}`);
+  const postgres = await withClient(
+    url,
+    async (c) => `PostgreSQL ${(await c.query('SHOW server_version')).rows[0].server_version}`,
+  );
   const machine = describeMachine(postgres);
   const jwtSecret = randomBytes(32).toString('hex');
   const results: ScenarioResult[] = [];
@@ -100,7 +120,9 @@ try {
   } else if (options.writeDocs) {
     log('not all scenarios ran (--only): docs/benchmarks.md left as it was');
   }
-  log(`benchmark finished in ${((performance.now() - started) / 1000).toFixed(0)} s (${SCENARIOS.length} scenarios known)`);
+  log(
+    `benchmark finished in ${((performance.now() - started) / 1000).toFixed(0)} s (${SCENARIOS.length} scenarios known)`,
+  );
 } catch (error) {
   failed = true;
   log(`benchmark failed: ${(error as Error).stack ?? error}`);

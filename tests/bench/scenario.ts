@@ -36,11 +36,25 @@ export interface Scenario {
 }
 
 export function notAvailable(scenario: string, target: string, why: string): ScenarioResult {
-  return { scenario, available: false, measured: {}, baseline: null, target, pass: null, summary: { measured: `not available: ${why}`, baseline: '—' }, notes: [why] };
+  return {
+    scenario,
+    available: false,
+    measured: {},
+    baseline: null,
+    target,
+    pass: null,
+    summary: { measured: `not available: ${why}`, baseline: '—' },
+    notes: [why],
+  };
 }
 
 /** Posts a GraphQL operation; throws on HTTP or GraphQL errors unless `raw`. */
-export async function graphql<T = any>(server: ApiServer, query: string, variables: Record<string, unknown>, authorization?: string): Promise<{ data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
+export async function graphql<T = any>(
+  server: ApiServer,
+  query: string,
+  variables: Record<string, unknown>,
+  authorization?: string,
+): Promise<{ data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
   const res = await fetch(`${server.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
@@ -53,5 +67,9 @@ export async function graphql<T = any>(server: ApiServer, query: string, variabl
 /** The length of a load run from the options; `share` shortens it (a scenario with several runs). */
 export function runLength(options: BenchOptions, share = 1): RunLength {
   const { warmup, duration, requests } = options.timing;
-  return { warmupSeconds: warmup, durationSeconds: duration * share, requests: requests === null ? null : Math.ceil(requests * share) };
+  return {
+    warmupSeconds: warmup,
+    durationSeconds: duration * share,
+    requests: requests === null ? null : Math.ceil(requests * share),
+  };
 }

@@ -107,7 +107,10 @@ async function waitUntilReady(child: ChildProcess, url: string, timeoutMs: numbe
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`API process exited with ${child.exitCode}:\n${output()}`);
-    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -184,7 +187,10 @@ function sumOver(pid: number, read: (p: number) => number): number {
 
 /** VmRSS of a process and its descendants, in bytes. */
 export function treeRss(pid: number): number {
-  return sumOver(pid, (p) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) * 1024);
+  return sumOver(
+    pid,
+    (p) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) * 1024,
+  );
 }
 
 /** User + system CPU time of a process and its descendants, in seconds (clock ticks of 1/100 s). */

@@ -15,7 +15,11 @@ export interface LatencySummary {
  * read back in milliseconds with three significant digits.
  */
 export class Latencies {
-  private readonly histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+  private readonly histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
 
   /** Records one latency in milliseconds; negative values are recorded as 0. */
   record(ms: number) {

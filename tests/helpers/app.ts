@@ -45,7 +45,10 @@ export async function startTestApp(
     app?: Pick<AppOptions, 'importMaxBytes'>;
   } = {},
 ): Promise<TestApp> {
-  const db = await createTestDatabase(options.database ?? 'default', (options.plugins ?? []).flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])));
+  const db = await createTestDatabase(
+    options.database ?? 'default',
+    (options.plugins ?? []).flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])),
+  );
   if (options.seed !== false) await seedDemoData(db.database.prisma, options.seed ?? SMALL_DEMO);
   const app = await createApp({
     database: db.database,
@@ -58,10 +61,17 @@ export async function startTestApp(
   });
 
   const gql: TestApp['gql'] = async (query, variables = {}, opts = {}) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'accept-language': opts.locale ?? 'zh-CN' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'accept-language': opts.locale ?? 'zh-CN',
+    };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     if (opts.apiKey) headers['x-api-key'] = opts.apiKey;
-    const res = await app.yoga.fetch('http://test/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    const res = await app.yoga.fetch('http://test/graphql', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query, variables }),
+    });
     return (await res.json()) as GqlResult;
   };
   const ok: TestApp['ok'] = async (query, variables, opts) => {
@@ -73,15 +83,19 @@ export async function startTestApp(
   const token = async (role: Role) => {
     if (!tokens.has(role)) {
       const account = DEMO_ACCOUNTS.find((a) => a.role === role)!;
-      const data = await ok(`mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } ... on UserError { errorCode message } } }`, {
-        l: account.login,
-        p: account.password,
-      });
+      const data = await ok(
+        `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } ... on UserError { errorCode message } } }`,
+        {
+          l: account.login,
+          p: account.password,
+        },
+      );
       tokens.set(role, data.signIn.token);
     }
     return tokens.get(role)!;
   };
-  const stores = options.seed === false ? [] : (await ok(`{ stores { id code } }`, {}, { token: await token('OWNER') })).stores;
+  const stores =
+    options.seed === false ? [] : (await ok(`{ stores { id code } }`, {}, { token: await token('OWNER') })).stores;
   return {
     app,
     db,

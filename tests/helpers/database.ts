@@ -20,7 +20,10 @@ export interface TestDatabase {
  * A fresh, migrated database of its own: PostgreSQL (a new database on the server, dropped
  * afterwards) when `kind` is 'postgres' or DATABASE_URL is set, otherwise in-memory PGlite.
  */
-export async function createTestDatabase(kind: 'default' | 'postgres' = 'default', pluginMigrationDirs: string[] = []): Promise<TestDatabase> {
+export async function createTestDatabase(
+  kind: 'default' | 'postgres' = 'default',
+  pluginMigrationDirs: string[] = [],
+): Promise<TestDatabase> {
   const statements: string[] = [];
   const onQuery = (sql: string) => statements.push(sql);
   const usePostgres = kind === 'postgres' || Boolean(process.env.DATABASE_URL);

@@ -14,7 +14,11 @@ export interface ApiProcess {
  * Starts `src/main.ts` as a separate API process, as `npm start` would (or `command`, e.g. a
  * systemd unit's ExecStart), and waits until it listens.
  */
-export async function startApiProcess(env: Record<string, string>, timeoutMs = 60_000, command: string[] = [process.execPath, '--import', 'tsx', 'src/main.ts']): Promise<ApiProcess> {
+export async function startApiProcess(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  command: string[] = [process.execPath, '--import', 'tsx', 'src/main.ts'],
+): Promise<ApiProcess> {
   const child = spawn(command[0]!, command.slice(1), {
     cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },

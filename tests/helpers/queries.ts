@@ -19,7 +19,9 @@ export const REFUND_SALE = `mutation Refund($saleId: ID!, $externalId: String!, 
 
 /** On-hand quantity of a SKU in a store, read through the API. */
 export async function onHand(t: TestApp, storeId: string, sku: string): Promise<number> {
-  const data = await t.as('OWNER').ok(`query($sku: String!) { product(sku: $sku) { stock { onHand store { id } } } }`, { sku });
+  const data = await t
+    .as('OWNER')
+    .ok(`query($sku: String!) { product(sku: $sku) { stock { onHand store { id } } } }`, { sku });
   return data.product.stock.find((s: { store: { id: string } }) => s.store.id === storeId)?.onHand ?? 0;
 }
 
@@ -57,9 +59,14 @@ export function inSearchOrder<P extends SearchedPerson>(people: P[], query: stri
   const q = query.trim();
   const digits = q.replace(/[\s-]/g, '');
   const exact = (p: P) =>
-    p.name.toLowerCase() === q.toLowerCase() || (/^\d{11}$/.test(digits) && p.phone === digits) || p.member?.code === q || p.email === q.toLowerCase();
+    p.name.toLowerCase() === q.toLowerCase() ||
+    (/^\d{11}$/.test(digits) && p.phone === digits) ||
+    p.member?.code === q ||
+    p.email === q.toLowerCase();
   const rank = (p: P) => (exact(p) ? 0 : 2) + (p.lastPurchaseAt ? 0 : 1);
-  return [...people].sort((a, b) => rank(a) - rank(b) || (b.lastPurchaseAt ?? '').localeCompare(a.lastPurchaseAt ?? ''));
+  return [...people].sort(
+    (a, b) => rank(a) - rank(b) || (b.lastPurchaseAt ?? '').localeCompare(a.lastPurchaseAt ?? ''),
+  );
 }
 
 /**

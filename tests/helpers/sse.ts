@@ -28,9 +28,15 @@ export async function sseSubscribe<T = any>(
 ): Promise<SseSubscription<T>> {
   const headers: Record<string, string> = { accept: 'text/event-stream', 'content-type': 'application/json' };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const res = await t.app.yoga.fetch('http://test/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const res = await t.app.yoga.fetch('http://test/graphql', {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query, variables }),
+  });
   if (!res.headers.get('content-type')?.includes('text/event-stream')) {
-    throw new Error(`expected an event stream, got ${res.status} ${res.headers.get('content-type')}: ${await res.text()}`);
+    throw new Error(
+      `expected an event stream, got ${res.status} ${res.headers.get('content-type')}: ${await res.text()}`,
+    );
   }
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
@@ -54,7 +60,8 @@ export async function sseSubscribe<T = any>(
     let event = 'message';
     const data: string[] = [];
     for (const line of block.split('\n')) {
-      if (line.startsWith(':')) sawPing(); // comment: Yoga's ping
+      if (line.startsWith(':'))
+        sawPing(); // comment: Yoga's ping
       else if (line.startsWith('event:')) event = line.slice(6).trim();
       else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
     }
@@ -70,8 +77,7 @@ export async function sseSubscribe<T = any>(
         const { value, done } = await reader.read();
         if (done) break;
         buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
           handleBlock(buffer.slice(0, end));
           buffer = buffer.slice(end + 2);
         }

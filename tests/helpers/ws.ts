@@ -13,7 +13,11 @@ export interface Subscription<T> {
   close(): void;
 }
 
-export function subscribe<T = any>(client: Client, query: string, variables: Record<string, unknown> = {}): Subscription<T> {
+export function subscribe<T = any>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Subscription<T> {
   const queue: { data?: T; errors?: unknown[] }[] = [];
   const waiters: ((v: { data?: T; errors?: unknown[] }) => void)[] = [];
   const push = (v: { data?: T; errors?: unknown[] }) => {
@@ -34,7 +38,10 @@ export function subscribe<T = any>(client: Client, query: string, variables: Rec
       queue.length
         ? Promise.resolve(queue.shift()!)
         : new Promise((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`no subscription event within ${timeoutMs} ms`)), timeoutMs);
+            const timer = setTimeout(
+              () => reject(new Error(`no subscription event within ${timeoutMs} ms`)),
+              timeoutMs,
+            );
             waiters.push((v) => {
               clearTimeout(timer);
               resolve(v);

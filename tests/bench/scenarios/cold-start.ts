@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchContext, type Scenario, type ScenarioResult } from '../scenario.ts';
+import type { BenchContext, Scenario, ScenarioResult } from '../scenario.ts';
 import { ROOT, freePort, stopProcess } from '../server.ts';
 import { round } from '../stats.ts';
 
@@ -20,7 +20,16 @@ export const coldStart: Scenario = {
       // Demo data on the embedded database takes far longer than the rest of the CI run; .ci/run's
       // smoke step already starts `npm start` on a fresh folder and queries it.
       const why = 'skipped at --scale=ci (the CI smoke step starts npm start on a fresh folder)';
-      return { scenario: 'cold-start', available: true, skipped: true, measured: {}, baseline: null, target: TARGET, pass: null, summary: { measured: why, baseline: '—' } };
+      return {
+        scenario: 'cold-start',
+        available: true,
+        skipped: true,
+        measured: {},
+        baseline: null,
+        target: TARGET,
+        pass: null,
+        summary: { measured: why, baseline: '—' },
+      };
     }
     const dataDir = mkdtempSync(join(tmpdir(), 'storecrm-bench-cold-'));
     try {
@@ -45,15 +54,27 @@ export const coldStart: Scenario = {
 
 async function timeStart(dataDir: string, cpuProfileDir: string | null): Promise<number> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'NODE_ENV', 'DEMO_DATA', 'JWT_SECRET', 'WEB_CONCURRENCY']) delete env[name];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  };
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'NODE_ENV', 'DEMO_DATA', 'JWT_SECRET', 'WEB_CONCURRENCY'])
+    delete env[name];
   const t0 = performance.now();
   // Its own process group, so npm, its shell and the API all stop together. Node refuses --cpu-prof
   // in NODE_OPTIONS, so a profiled start runs what `npm start` runs (tsx src/main.ts) directly.
   const command = cpuProfileDir
     ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, '--import', 'tsx', 'src/main.ts']
     : ['npm', 'start'];
-  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command[0]!, command.slice(1), {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-10_000)));
   child.stderr!.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-10_000)));
@@ -66,7 +87,10 @@ async function timeStart(dataDir: string, cpuProfileDir: string | null): Promise
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query: '{ __typename }' }),
-      }).then(async (r) => r.ok && ((await r.json()) as { data?: { __typename?: string } }).data?.__typename === 'Query', () => false);
+      }).then(
+        async (r) => r.ok && ((await r.json()) as { data?: { __typename?: string } }).data?.__typename === 'Query',
+        () => false,
+      );
       if (answered) break;
       await new Promise((r) => setTimeout(r, 25));
     }

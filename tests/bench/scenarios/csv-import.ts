@@ -15,11 +15,31 @@ export function customerCsv(rows: number): string {
   const offset = randomInt(100_000_000);
   const records = Array.from({ length: rows }, (_, i) => {
     const female = Math.random() < 0.62;
-    const phone = IMPORT_PREFIXES[i % IMPORT_PREFIXES.length]! + String((i * 73_939_133 + offset) % 100_000_000).padStart(8, '0');
-    const birthday = new Date(Date.UTC(1960 + randomInt(45), randomInt(12), 1 + randomInt(28))).toISOString().slice(0, 10);
+    const phone =
+      IMPORT_PREFIXES[i % IMPORT_PREFIXES.length]! + String((i * 73_939_133 + offset) % 100_000_000).padStart(8, '0');
+    const birthday = new Date(Date.UTC(1960 + randomInt(45), randomInt(12), 1 + randomInt(28)))
+      .toISOString()
+      .slice(0, 10);
     const tags = [...new Set([pick(CUSTOMER_TAGS), ...(Math.random() < 0.4 ? [pick(CUSTOMER_TAGS)] : [])])].join('|');
     // 顾客编号 … 建档时间: new customers have no id, card or purchase figures yet.
-    return ['', pick(SURNAMES) + pick(female ? GIVEN_FEMALE : GIVEN_MALE), phone, Math.random() < 0.3 ? `import${i}@example.cn` : '', female ? 'FEMALE' : 'MALE', birthday, 'IMPORT', tags, '', '', '', '', '', Math.random() < 0.6 ? 'Y' : 'N', Math.random() < 0.75 ? 'Y' : 'N', ''];
+    return [
+      '',
+      pick(SURNAMES) + pick(female ? GIVEN_FEMALE : GIVEN_MALE),
+      phone,
+      Math.random() < 0.3 ? `import${i}@example.cn` : '',
+      female ? 'FEMALE' : 'MALE',
+      birthday,
+      'IMPORT',
+      tags,
+      '',
+      '',
+      '',
+      '',
+      '',
+      Math.random() < 0.6 ? 'Y' : 'N',
+      Math.random() < 0.75 ? 'Y' : 'N',
+      '',
+    ];
   });
   return stringify(records, { header: true, columns: HEADERS['zh-CN'], bom: true });
 }
@@ -45,7 +65,11 @@ export const csvImport: Scenario = {
       let status: number;
       let body: string;
       try {
-        const res = await fetch(`${server.url}/imports/customers.csv`, { method: 'POST', headers: { authorization, 'content-type': 'text/csv; charset=utf-8' }, body: csv });
+        const res = await fetch(`${server.url}/imports/customers.csv`, {
+          method: 'POST',
+          headers: { authorization, 'content-type': 'text/csv; charset=utf-8' },
+          body: csv,
+        });
         status = res.status;
         body = await res.text();
       } finally {
@@ -59,15 +83,24 @@ export const csvImport: Scenario = {
       return {
         scenario: 'csv-import',
         available: true,
-        measured: { rows, seconds, rowsPerSecond: Math.round(rows / seconds), peakRssMB: peakMB, rssBeforeMB: Math.round(rssBefore / MB), response: body.slice(0, 300) },
+        measured: {
+          rows,
+          seconds,
+          rowsPerSecond: Math.round(rows / seconds),
+          peakRssMB: peakMB,
+          rssBeforeMB: Math.round(rssBefore / MB),
+          response: body.slice(0, 300),
+        },
         baseline: null,
         target: TARGET,
         pass: seconds <= 60 && peakMB <= 400,
-        summary: { measured: `${rows} customers in ${seconds} s (${Math.round(rows / seconds)}/s), peak RSS ${peakMB} MB`, baseline: '—' },
+        summary: {
+          measured: `${rows} customers in ${seconds} s (${Math.round(rows / seconds)}/s), peak RSS ${peakMB} MB`,
+          baseline: '—',
+        },
       };
     } finally {
       await server.stop();
     }
   },
 };
-

@@ -49,14 +49,20 @@ export const customer360: Scenario = {
       if (!api.ok) throw new Error(`no 360° view answered: ${api.errorSamples.join('; ')}`);
       await server.settle(); // requests in flight when the load stopped
       // The API process's own CPU per view (warm-up included): a figure other work on the machine hardly moves.
-      cpuMsPerView = round(((server.cpuSeconds() - cpu) * 1000) / Math.max(1, (await server.metric(OK_VIEWS)) - views), 1);
+      cpuMsPerView = round(
+        ((server.cpuSeconds() - cpu) * 1000) / Math.max(1, (await server.metric(OK_VIEWS)) - views),
+        1,
+      );
 
       // One view at a time: the rise of the server's statement counter (median of five).
       const count = async (id: string) => {
         const samples: number[] = [];
         for (let i = 0; i < 5; i++) {
           const before = await server.metric('storecrm_db_statements_total');
-          const failure = failureOf('customer360', JSON.stringify(await graphql(server, CUSTOMER_360, { id: globalId('Customer', id) }, auth)));
+          const failure = failureOf(
+            'customer360',
+            JSON.stringify(await graphql(server, CUSTOMER_360, { id: globalId('Customer', id) }, auth)),
+          );
           if (failure) throw new Error(`360° view failed: ${failure}`);
           samples.push((await server.metric('storecrm_db_statements_total')) - before);
         }
@@ -68,7 +74,11 @@ export const customer360: Scenario = {
     }
 
     ctx.log('baseline: the same data by hand-written SQL');
-    const baseline = await runWorker<HttpLoadResult>('./sql-360.ts', { databaseUrl: ctx.databaseUrl, customerIds: buyers.map((b) => b.id), ...load } satisfies Sql360Config);
+    const baseline = await runWorker<HttpLoadResult>('./sql-360.ts', {
+      databaseUrl: ctx.databaseUrl,
+      customerIds: buyers.map((b) => b.id),
+      ...load,
+    } satisfies Sql360Config);
     if (!baseline.ok) throw new Error(`the SQL baseline read nothing: ${baseline.errorSamples.join('; ')}`);
 
     const ratio = api.okPerSecond / baseline.okPerSecond;
@@ -89,7 +99,12 @@ export const customer360: Scenario = {
         salesMany: many.visitCount,
         apiCpuMsPerView: cpuMsPerView,
       },
-      baseline: { viewsPerSecond: round(baseline.okPerSecond, 1), p50Ms: baseline.latency.p50, p99Ms: baseline.latency.p99, sqlStatementsPerView: 2 },
+      baseline: {
+        viewsPerSecond: round(baseline.okPerSecond, 1),
+        p50Ms: baseline.latency.p50,
+        p99Ms: baseline.latency.p99,
+        sqlStatementsPerView: 2,
+      },
       target: TARGET,
       pass: ratio >= 0.5 && constant && api.errors === 0,
       summary: {

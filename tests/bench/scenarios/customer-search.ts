@@ -19,7 +19,11 @@ export const customerSearch: Scenario = {
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     const { options } = ctx;
     const last4 = await withClient(ctx.databaseUrl, async (c) =>
-      (await c.query<{ l: string }>(`SELECT "phoneLast4" AS l FROM "Customer" WHERE "phoneLast4" IS NOT NULL ORDER BY random() LIMIT 500`)).rows.map((r) => r.l),
+      (
+        await c.query<{ l: string }>(
+          `SELECT "phoneLast4" AS l FROM "Customer" WHERE "phoneLast4" IS NOT NULL ORDER BY random() LIMIT 500`,
+        )
+      ).rows.map((r) => r.l),
     );
     const given = [...GIVEN_FEMALE, ...GIVEN_MALE];
     const fragments = [...SURNAMES, ...given.filter((g) => g.length === 2), ...given.map((g) => g[0]!)];
@@ -34,22 +38,42 @@ export const customerSearch: Scenario = {
         ['name', fragments.map((q) => ({ query: q }))],
       ] as const) {
         ctx.log(`API: search by ${key} × ${CONNECTIONS} connections`);
-        results[key] = await runWorker<HttpLoadResult>('./http-load.ts', { url: server.url, kind: 'search', authorization, filters: [...filters], ...load } satisfies HttpLoadConfig);
+        results[key] = await runWorker<HttpLoadResult>('./http-load.ts', {
+          url: server.url,
+          kind: 'search',
+          authorization,
+          filters: [...filters],
+          ...load,
+        } satisfies HttpLoadConfig);
         if (!results[key].ok) throw new Error(`no search by ${key} answered: ${results[key].errorSamples.join('; ')}`);
       }
     } finally {
       await server.stop();
     }
-    const figures = (r: HttpLoadResult) => ({ perSecond: round(r.okPerSecond, 1), p50Ms: r.latency.p50, p99Ms: r.latency.p99, errors: r.errors, errorSamples: r.errorSamples });
-    const line = (r: HttpLoadResult) => `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms (${round(r.okPerSecond, 1)}/s, ${r.errors} errors)`;
+    const figures = (r: HttpLoadResult) => ({
+      perSecond: round(r.okPerSecond, 1),
+      p50Ms: r.latency.p50,
+      p99Ms: r.latency.p99,
+      errors: r.errors,
+      errorSamples: r.errorSamples,
+    });
+    const line = (r: HttpLoadResult) =>
+      `p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms (${round(r.okPerSecond, 1)}/s, ${r.errors} errors)`;
     return {
       scenario: 'customer-search',
       available: true,
       measured: { connections: CONNECTIONS, byLast4: figures(results.last4), byName: figures(results.name) },
       baseline: null,
       target: TARGET,
-      pass: results.last4.latency.p99 <= 20 && results.name.latency.p99 <= 20 && !results.last4.errors && !results.name.errors,
-      summary: { measured: `last 4 digits: ${line(results.last4)}; name fragment: ${line(results.name)}`, baseline: '—' },
+      pass:
+        results.last4.latency.p99 <= 20 &&
+        results.name.latency.p99 <= 20 &&
+        !results.last4.errors &&
+        !results.name.errors,
+      summary: {
+        measured: `last 4 digits: ${line(results.last4)}; name fragment: ${line(results.name)}`,
+        baseline: '—',
+      },
     };
   },
 };

@@ -45,7 +45,10 @@ export const recordSale: Scenario = {
       if (!api.ok) throw new Error(`no sale was recorded through the API: ${api.errorSamples.join('; ')}`);
       await server.settle(); // requests in flight when the load stopped
       // The API process's own CPU per sale (warm-up included): a figure other work on the machine hardly moves.
-      cpuMsPerSale = round(((server.cpuSeconds() - cpu) * 1000) / Math.max(1, (await server.metric(OK_SALES)) - sales), 1);
+      cpuMsPerSale = round(
+        ((server.cpuSeconds() - cpu) * 1000) / Math.max(1, (await server.metric(OK_SALES)) - sales),
+        1,
+      );
 
       // Statements per sale: one sale at a time, the rise of the server's statement counter.
       // Each run takes its own slice of the shuffled members, so no sale finds a member whose tier
@@ -54,7 +57,10 @@ export const recordSale: Scenario = {
       const maker = new SaleMaker(fixtures, Math.max(0, Math.floor(members / 2) - n)); // just before the baseline's slice
       const send = async () => {
         const body = recordSaleBody(maker.make());
-        const failure = failureOf('recordSale', JSON.stringify(await graphql(server, body.query, body.variables, `Bearer ${BENCH_POS_KEY}`)));
+        const failure = failureOf(
+          'recordSale',
+          JSON.stringify(await graphql(server, body.query, body.variables, `Bearer ${BENCH_POS_KEY}`)),
+        );
         if (failure) throw new Error(`recordSale failed: ${failure}`);
       };
       const before = await server.metric('storecrm_db_statements_total');

@@ -14,14 +14,24 @@ export const rfm: Scenario = {
     const server = await ctx.startServer();
     try {
       const auth = `Bearer ${await ctx.ownerToken(server)}`;
-      const installed = await graphql<{ installedPlugins: { name: string; jobs: string[] }[] }>(server, `{ installedPlugins { name jobs } }`, {}, auth);
+      const installed = await graphql<{ installedPlugins: { name: string; jobs: string[] }[] }>(
+        server,
+        `{ installedPlugins { name jobs } }`,
+        {},
+        auth,
+      );
       if (installed.errors?.length) throw new Error(`installedPlugins: ${installed.errors[0]!.message}`);
       if (!installed.data!.installedPlugins.some((p) => p.jobs.includes(JOB))) {
         return notAvailable('rfm', TARGET, `no installed plugin defines the job "${JOB}"`);
       }
       ctx.log(`API: runScheduledJob("${JOB}")`);
       const t0 = performance.now();
-      const r = await graphql<{ runScheduledJob: { processed: number } }>(server, `mutation($n: String!) { runScheduledJob(name: $n) { processed } }`, { n: JOB }, auth);
+      const r = await graphql<{ runScheduledJob: { processed: number } }>(
+        server,
+        `mutation($n: String!) { runScheduledJob(name: $n) { processed } }`,
+        { n: JOB },
+        auth,
+      );
       const seconds = round((performance.now() - t0) / 1000, 2);
       if (r.errors?.length) throw new Error(`runScheduledJob("${JOB}"): ${r.errors[0]!.message}`);
       const processed = r.data!.runScheduledJob.processed;

@@ -1,6 +1,6 @@
 import { BENCH_POS_KEY } from '../dataset.ts';
 import { loadSaleFixtures } from '../fixtures.ts';
-import { type BenchContext, type Scenario, type ScenarioResult } from '../scenario.ts';
+import type { BenchContext, Scenario, ScenarioResult } from '../scenario.ts';
 import { runWorker } from '../workers/protocol.ts';
 import type { SubscribersConfig, SubscribersResult } from '../workers/subscribers.ts';
 
@@ -24,7 +24,9 @@ export const subscriptions: Scenario = {
     let r: SubscribersResult;
     try {
       const token = await ctx.ownerToken(server);
-      ctx.log(`API: ${options.timing.subscribers} subscribers, ${options.timing.fanoutSales} sales at ${SALES_PER_SECOND}/s`);
+      ctx.log(
+        `API: ${options.timing.subscribers} subscribers, ${options.timing.fanoutSales} sales at ${SALES_PER_SECOND}/s`,
+      );
       r = await runWorker<SubscribersResult>('./subscribers.ts', {
         url: server.url,
         serverPid: server.pid,

@@ -19,10 +19,14 @@ export async function runWorker<T>(script: string, config: unknown, timeoutMs = 
   writeFileSync(file, JSON.stringify(config));
   try {
     return await new Promise<T>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), file], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), file],
+        {
+          cwd: ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let out = '';
       let err = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -64,7 +68,10 @@ export type LoadLength = { seconds: number } | { requests: number };
  * In a worker: a warm-up run, then the measured run whose result goes to the harness. With a
  * number of requests (CI's tiny runs), the warm-up is one request per connection.
  */
-export async function warmUpThenReport<T>(config: RunLength & { connections: number }, run: (length: LoadLength) => Promise<T>) {
+export async function warmUpThenReport<T>(
+  config: RunLength & { connections: number },
+  run: (length: LoadLength) => Promise<T>,
+) {
   if (config.requests) {
     await run({ requests: config.connections });
     report(await run({ requests: config.requests }));
@@ -114,5 +121,13 @@ export async function closedLoop<C>(options: {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { requests: ok + errors, ok, errors, errorSamples: samples, seconds, okPerSecond: ok / seconds, latency: latencies.summary() };
+  return {
+    requests: ok + errors,
+    ok,
+    errors,
+    errorSamples: samples,
+    seconds,
+    okPerSecond: ok / seconds,
+    latency: latencies.summary(),
+  };
 }

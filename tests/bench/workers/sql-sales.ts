@@ -50,8 +50,21 @@ const config = workerConfig<SqlSalesConfig>();
 const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.connections });
 const maker = new SaleMaker(config.saleFixtures, config.memberOffset);
 
-type Tier = { id: string; code: string; name: string; rank: number; minSpend: string | null; minVisits: number | null; minPointsEarned: number | null; qualifyWhen: string };
-const tiers = (await pool.query<Tier>(`SELECT id, code, name, rank, "minSpend"::text, "minVisits", "minPointsEarned", "qualifyWhen"::text FROM "Tier" ORDER BY rank`)).rows;
+type Tier = {
+  id: string;
+  code: string;
+  name: string;
+  rank: number;
+  minSpend: string | null;
+  minVisits: number | null;
+  minPointsEarned: number | null;
+  qualifyWhen: string;
+};
+const tiers = (
+  await pool.query<Tier>(
+    `SELECT id, code, name, rank, "minSpend"::text, "minVisits", "minPointsEarned", "qualifyWhen"::text FROM "Tier" ORDER BY rank`,
+  )
+).rows;
 const rules = (await pool.query(`SELECT * FROM "PointsRule" WHERE active ORDER BY "createdAt"`)).rows.map(
   (r) =>
     ({
@@ -150,7 +163,9 @@ async function recordSale(client: pg.PoolClient, sale: PlannedSale) {
   try {
     const found = (await client.query(LOOKUP, [sale.member.code, sale.store.id, sorted.map((l) => l.sku)])).rows[0];
     if (!found) throw new Rollback('member or store not found');
-    const products = new Map<string, { price: string; active: boolean }>((found.products ?? []).map((p: { sku: string }) => [p.sku, p]));
+    const products = new Map<string, { price: string; active: boolean }>(
+      (found.products ?? []).map((p: { sku: string }) => [p.sku, p]),
+    );
     if (sorted.some((l) => !products.get(l.sku)?.active)) throw new Rollback('unknown or inactive SKU');
     // Prices and the member discount from the database, as the API computes them.
     const pct = Math.round(Number(found.discount_percent) * 100);
@@ -162,11 +177,17 @@ async function recordSale(client: pg.PoolClient, sale: PlannedSale) {
     const subtotal = lines.reduce((s, l) => s + l.price * l.quantity, 0);
     const discount = lines.reduce((s, l) => s + l.discount, 0);
     const total = subtotal - discount;
-    if (total !== sale.totalCents) throw new Rollback(`payment ${money(sale.totalCents)} does not match total ${money(total)}`);
+    if (total !== sale.totalCents)
+      throw new Rollback(`payment ${money(sale.totalCents)} does not match total ${money(total)}`);
 
     const occurredAt = now;
     const earn = computeEarn(
-      lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, category: l.category, paid: new Prisma.Decimal(money(l.total)) })),
+      lines.map((l) => ({
+        lineNo: l.lineNo,
+        sku: l.sku,
+        category: l.category,
+        paid: new Prisma.Decimal(money(l.total)),
+      })),
       rules,
       {
         weekday: weekdayIn(occurredAt, found.timezone),
@@ -184,24 +205,59 @@ async function recordSale(client: pg.PoolClient, sale: PlannedSale) {
     const saleId = uuidv7(now.getTime());
     const written = (
       await client.query(WRITE, [
-        saleId, sale.store.id, sale.externalId, found.customer_id, found.member_id, utc(occurredAt), businessDate(occurredAt, found.timezone).toISOString().slice(0, 10), found.currency,
-        money(subtotal), money(discount), money(total),
-        lines.map(() => uuidv7(now.getTime())), lines.map((l) => l.lineNo), lines.map((l) => l.productId), lines.map((l) => l.sku), lines.map((l) => l.name),
-        lines.map((l) => l.quantity), lines.map((l) => money(l.price)), lines.map((l) => money(l.discount)), lines.map((l) => money(l.total)),
-        lines.map((l) => (l.costCents === null ? null : money(l.costCents))), lines.map(() => uuidv7(now.getTime())),
+        saleId,
+        sale.store.id,
+        sale.externalId,
+        found.customer_id,
+        found.member_id,
+        utc(occurredAt),
+        businessDate(occurredAt, found.timezone).toISOString().slice(0, 10),
+        found.currency,
+        money(subtotal),
+        money(discount),
+        money(total),
+        lines.map(() => uuidv7(now.getTime())),
+        lines.map((l) => l.lineNo),
+        lines.map((l) => l.productId),
+        lines.map((l) => l.sku),
+        lines.map((l) => l.name),
+        lines.map((l) => l.quantity),
+        lines.map((l) => money(l.price)),
+        lines.map((l) => money(l.discount)),
+        lines.map((l) => money(l.total)),
+        lines.map((l) => (l.costCents === null ? null : money(l.costCents))),
+        lines.map(() => uuidv7(now.getTime())),
         uuidv7(now.getTime()),
-        found.tier_id, found.tier_code, found.tier_name, found.discount_percent, money(discount),
+        found.tier_id,
+        found.tier_code,
+        found.tier_name,
+        found.discount_percent,
+        money(discount),
         found.allow_negative,
-        uuidv7(now.getTime()), earn.points, utc(now), config.expiryMonths === null ? null : utc(addMonths(occurredAt, config.expiryMonths)),
-        Math.max(0, earn.points - Math.max(0, -found.balance)), JSON.stringify({ lines: earn.lines }),
+        uuidv7(now.getTime()),
+        earn.points,
+        utc(now),
+        config.expiryMonths === null ? null : utc(addMonths(occurredAt, config.expiryMonths)),
+        Math.max(0, earn.points - Math.max(0, -found.balance)),
+        JSON.stringify({ lines: earn.lines }),
         utc(windowStart),
       ])
     ).rows[0];
     if (written.written !== 1) throw new Rollback('externalId already recorded');
     if (written.stocked !== lines.length) throw new Rollback('insufficient stock');
-    const best = [...tiers].reverse().find((t) => qualifies(t, { spend: Number(written.spend), visits: written.visits, points: written.points }));
+    const best = [...tiers]
+      .reverse()
+      .find((t) => qualifies(t, { spend: Number(written.spend), visits: written.visits, points: written.points }));
     if (best && best.rank > found.rank) {
-      await client.query(UPGRADE, [found.customer_id, best.id, utc(now), utc(addMonths(now, config.reviewMonths)), uuidv7(now.getTime()), found.tier_id, saleId]);
+      await client.query(UPGRADE, [
+        found.customer_id,
+        best.id,
+        utc(now),
+        utc(addMonths(now, config.reviewMonths)),
+        uuidv7(now.getTime()),
+        found.tier_id,
+        saleId,
+      ]);
     }
     await client.query('COMMIT');
   } catch (error) {

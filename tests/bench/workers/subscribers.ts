@@ -50,7 +50,8 @@ async function metric(name: string): Promise<number> {
   const line = text.split('\n').find((l) => l.startsWith(name));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
-const SUBSCRIPTIONS = 'storecrm_graphql_operations_total{operation="BenchSaleRecorded",type="subscription",outcome="ok"}';
+const SUBSCRIPTIONS =
+  'storecrm_graphql_operations_total{operation="BenchSaleRecorded",type="subscription",outcome="ok"}';
 
 async function recordSale(): Promise<{ externalId: string; sent: number; answered: number }> {
   const sale = maker.make();
@@ -70,7 +71,13 @@ async function recordSale(): Promise<{ externalId: string; sent: number; answere
 type Arrivals = Map<string, number[]>;
 function connect(arrivals: Arrivals): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${config.token}` }, lazy: false, retryAttempts: 0 });
+    const client = createClient({
+      url: wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${config.token}` },
+      lazy: false,
+      retryAttempts: 0,
+    });
     const off = client.on('connected', () => {
       off();
       resolve(client);
@@ -113,9 +120,15 @@ const subscriptionsBefore = await metric(SUBSCRIPTIONS);
 const arrivals: Arrivals = new Map();
 const clients: Client[] = [];
 for (let i = 0; i < config.subscribers; i += 100) {
-  clients.push(...(await Promise.all(Array.from({ length: Math.min(100, config.subscribers - i) }, () => connect(arrivals)))));
+  clients.push(
+    ...(await Promise.all(Array.from({ length: Math.min(100, config.subscribers - i) }, () => connect(arrivals)))),
+  );
 }
-await waitFor(async () => (await metric(SUBSCRIPTIONS)) - subscriptionsBefore >= config.subscribers, 60_000, 'every subscription to be set up');
+await waitFor(
+  async () => (await metric(SUBSCRIPTIONS)) - subscriptionsBefore >= config.subscribers,
+  60_000,
+  'every subscription to be set up',
+);
 await sleep(2_000);
 const rssAfter = treeRss(config.serverPid);
 
