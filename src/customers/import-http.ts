@@ -7,7 +7,7 @@ import { uuidv7 } from '../db/ids.ts';
 import { negotiateLocale, type Locale } from '../i18n/locale.ts';
 import { translate, type MessageCode } from '../i18n/messages.ts';
 import type { AppServices } from '../schema/context.ts';
-import { isUniqueViolation } from '../sales/service.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 import {
   importCustomers,
   ImportNotWritten,

@@ -1,3 +1,4 @@
+import { isDeadlock } from '../db/errors.ts';
 import type { Db, Tx } from '../db/types.ts';
 import type { EventBus } from './bus.ts';
 import type { ReferenceCache } from './reference-cache.ts';
@@ -52,8 +53,3 @@ export async function runInTransaction<T>(
 }
 
 const MAX_ATTEMPTS = 3;
-
-function isDeadlock(error: unknown): boolean {
-  const e = error as { code?: string; message?: string; meta?: { code?: string } };
-  return e?.code === 'P2034' || e?.meta?.code === '40P01' || /deadlock detected/i.test(e?.message ?? '');
-}

@@ -5,14 +5,9 @@ import { runInTransaction } from '../events/transaction.ts';
 import { PaymentMethod, SaleStatus } from '../generated/prisma/enums.ts';
 import type { Builder } from '../schema/builder.ts';
 import { salesByDay } from './reports.ts';
-import {
-  findSaleByExternalId,
-  isUniqueViolation,
-  recordSale,
-  refundSale,
-  SalePreview,
-  type RecordSaleInput,
-} from './service.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { findSaleByExternalId, recordSale, SalePreview, type RecordSaleInput } from './record.ts';
+import { refundSale } from './refund.ts';
 
 const salesWhere = (args: { storeId: { id: string }; from?: Date | null; to?: Date | null }) => ({
   storeId: args.storeId.id,
