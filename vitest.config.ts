@@ -8,6 +8,8 @@ export default defineConfig({
   },
   test: {
     include: ['tests/**/*.test.ts'],
+    // Crash, signal and outage tests: `npm run test:faults` (vitest.faults.config.ts).
+    exclude: ['tests/faults/**', 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
