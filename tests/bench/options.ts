@@ -44,6 +44,8 @@ export interface BenchOptions {
   writeDocs: boolean;
   /** Where the JSON lines go besides stdout. */
   out: string | null;
+  /** Another commit (a git ref) whose build is loaded by the same scenarios in the same run. */
+  compare: string | null;
   ci: boolean;
 }
 
@@ -62,6 +64,8 @@ const USAGE = `npm run bench -- [options]
   --reuse=DB          run against a kept database instead of generating one
   --no-docs           do not rewrite the results in docs/benchmarks.md
   --out=FILE          also append the JSON lines to FILE
+  --compare=REF       also run each scenario against another commit (a branch, tag or hash), checked out
+                      beside this one with a database its own code fills; rows are labelled "scenario @ commit"
   BENCH_POSTGRES_URL  server to create the database on (default postgres://root@127.0.0.1:5432/postgres)`;
 
 export const SCENARIOS = [
@@ -90,9 +94,12 @@ export function parseOptions(argv: string[]): BenchOptions {
       reuse: { type: 'string' },
       'no-docs': { type: 'boolean', default: false },
       out: { type: 'string' },
+      compare: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
+  if (values.compare && values.reuse)
+    throw new Error('--compare generates both databases: it cannot be used with --reuse');
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
@@ -136,8 +143,10 @@ export function parseOptions(argv: string[]): BenchOptions {
     connections: Number(values.connections),
     cpuProf: values['cpu-prof'] ?? null,
     profileDir: values['profile-dir']!,
-    writeDocs: !ci && !values['no-docs'],
+    // The results block shows one build; a comparison belongs in a findings section.
+    writeDocs: !ci && !values['no-docs'] && !values.compare,
     out: values.out ?? null,
+    compare: values.compare ?? null,
     ci,
   };
 }

@@ -20,11 +20,12 @@ import {
   saveDatasetInfo,
   type DatasetInfo,
 } from './dataset.ts';
+import { checkoutCompareTree, prepareCompareDatabase, type CompareTree } from './compare.ts';
 import { withClient } from './fixtures.ts';
 import { parseOptions, SCENARIOS } from './options.ts';
 import { describeMachine, markdownTable, resultsSection, writeResultsToDocs } from './report.ts';
 import { graphql, type BenchContext, type Scenario, type ScenarioResult } from './scenario.ts';
-import { startServer, type ApiServer } from './server.ts';
+import { ROOT, startServer, type ApiServer } from './server.ts';
 import { coldStart } from './scenarios/cold-start.ts';
 import { csvImport } from './scenarios/csv-import.ts';
 import { customer360 } from './scenarios/customer-360.ts';
@@ -43,6 +44,8 @@ const url = databaseUrl(options.postgresUrl, name);
 let dataset: DatasetInfo | null = null;
 let generatedNow = false;
 let failed = false;
+let compareTree: CompareTree | null = null;
+let compareDb: { name: string; url: string; drop(): Promise<void> } | null = null;
 
 try {
   if (!options.reuse) {
@@ -50,7 +53,8 @@ try {
     await migrate(url);
     const { size } = options;
     log(`generating ${size.customers} customers, ${size.sales} sales, ${size.skus} SKUs in ${size.stores} stores`);
-    const generation = await generateDataset(url, size, new Date(), log);
+    const now = new Date();
+    const generation = await generateDataset(url, size, now, log);
     log(`data generated in ${generation.seconds.toFixed(1)} s`);
     dataset = { size, seconds: Math.round(generation.seconds * 10) / 10, generatedAt: new Date().toISOString() };
     generatedNow = true;
@@ -63,6 +67,10 @@ try {
         steps: generation.steps.map((s) => ({ ...s, seconds: Math.round(s.seconds * 10) / 10 })),
       }),
     );
+  }
+  if (options.compare) {
+    compareTree = checkoutCompareTree(options.compare, log);
+    compareDb = await prepareCompareDatabase(compareTree, options.postgresUrl, options.size, new Date(), log);
   }
   dataset ??= await readDatasetInfo(url);
   if (options.reuse && !dataset) log(`${name} does not say how it was generated: the report shows this run's --scale`);
@@ -78,39 +86,59 @@ try {
     const profiled = options.cpuProf === scenario.name;
     const cpuProfileDir = profiled ? resolve(options.profileDir, `${scenario.name}-${Date.now()}`) : null;
     if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
-    const ctx: BenchContext = {
-      options,
-      databaseUrl: url,
-      jwtSecret,
-      cpuProfileDir,
-      startServer: () => startServer({ databaseUrl: url, jwtSecret, processes: options.processes, cpuProfileDir }),
-      ownerToken: (server: ApiServer) => signIn(server),
-      log: (line) => log(`  [${scenario.name}] ${line}`),
-    };
-    log(`scenario ${scenario.name}`);
-    const t0 = performance.now();
-    let result: ScenarioResult;
-    try {
-      result = await scenario.run(ctx);
-    } catch (error) {
-      failed = true;
-      log(`  [${scenario.name}] FAILED: ${(error as Error).stack ?? error}`);
-      result = {
-        scenario: scenario.name,
-        available: true,
-        measured: { error: (error as Error).message.slice(0, 2_000) },
-        baseline: null,
-        target: '',
-        pass: false,
-        summary: { measured: `harness error: ${(error as Error).message.split('\n')[0]}`, baseline: '—' },
-      };
+    // This build, then (with --compare) the other commit's, one after the other: the same load on both.
+    const builds = [{ root: ROOT, databaseUrl: url, label: scenario.name }];
+    if (compareTree && compareDb) {
+      builds.push({
+        root: compareTree.dir,
+        databaseUrl: compareDb.url,
+        label: `${scenario.name} @ ${compareTree.commit}`,
+      });
     }
-    if (cpuProfileDir) log(`  [${scenario.name}] CPU profiles in ${cpuProfileDir}`);
-    log(`  [${scenario.name}] ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    results.push(result);
-    const line = JSON.stringify({ ...result, summary: undefined });
-    console.log(line);
-    if (options.out) appendFileSync(options.out, `${line}\n`);
+    for (const build of builds) {
+      const ctx: BenchContext = {
+        options,
+        root: build.root,
+        databaseUrl: build.databaseUrl,
+        jwtSecret,
+        cpuProfileDir,
+        startServer: () =>
+          startServer({
+            root: build.root,
+            databaseUrl: build.databaseUrl,
+            jwtSecret,
+            processes: options.processes,
+            cpuProfileDir,
+          }),
+        ownerToken: (server: ApiServer) => signIn(server),
+        log: (line) => log(`  [${build.label}] ${line}`),
+      };
+      log(`scenario ${build.label}`);
+      const t0 = performance.now();
+      let result: ScenarioResult;
+      try {
+        result = await scenario.run(ctx);
+      } catch (error) {
+        failed = true;
+        log(`  [${build.label}] FAILED: ${(error as Error).stack ?? error}`);
+        result = {
+          scenario: scenario.name,
+          available: true,
+          measured: { error: (error as Error).message.slice(0, 2_000) },
+          baseline: null,
+          target: '',
+          pass: false,
+          summary: { measured: `harness error: ${(error as Error).message.split('\n')[0]}`, baseline: '—' },
+        };
+      }
+      result = { ...result, scenario: build.label };
+      if (cpuProfileDir) log(`  [${build.label}] CPU profiles in ${cpuProfileDir}`);
+      log(`  [${build.label}] ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      results.push(result);
+      const line = JSON.stringify({ ...result, summary: undefined });
+      console.log(line);
+      if (options.out) appendFileSync(options.out, `${line}\n`);
+    }
   }
 
   console.log(`\n${markdownTable(results)}\n`);
@@ -129,6 +157,9 @@ try {
 } finally {
   if (options.keep || options.reuse) log(`database kept: ${name} (npm run bench -- --reuse=${name})`);
   else await dropDatabase(options.postgresUrl, name).catch((e) => log(`could not drop ${name}: ${e}`));
+  if (compareDb && options.keep) log(`compare database kept: ${compareDb.name}`);
+  else await compareDb?.drop().catch((e) => log(`could not drop ${compareDb?.name}: ${e}`));
+  compareTree?.remove();
 }
 process.exit(failed ? 1 : 0);
 

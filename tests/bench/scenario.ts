@@ -19,6 +19,8 @@ export interface ScenarioResult {
 
 export interface BenchContext {
   options: BenchOptions;
+  /** The checkout whose API is measured: this one, or the other commit's with --compare. */
+  root: string;
   databaseUrl: string;
   jwtSecret: string;
   /** A fresh API process on the benchmark database (with --cpu-prof when this scenario was chosen for it). */

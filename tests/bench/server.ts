@@ -36,6 +36,8 @@ export interface ApiServer {
 
 export interface ServerOptions {
   databaseUrl: string;
+  /** The checkout to run (default this one; another with --compare). */
+  root?: string;
   jwtSecret: string;
   /** Sets WEB_CONCURRENCY. */
   processes?: number | null;
@@ -55,7 +57,7 @@ export async function startServer(options: ServerOptions, timeoutMs = 120_000): 
   // --cpu-prof is refused in NODE_OPTIONS; as a flag it is also in process.execArgv, which cluster workers inherit.
   const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
+    cwd: options.root ?? ROOT,
     env: {
       ...process.env,
       NODE_ENV: 'production',

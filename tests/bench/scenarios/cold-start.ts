@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext, Scenario, ScenarioResult } from '../scenario.ts';
-import { ROOT, freePort, stopProcess } from '../server.ts';
+import { freePort, stopProcess } from '../server.ts';
 import { round } from '../stats.ts';
 
 const TARGET = '≤ 5 s, first start and restart';
@@ -34,9 +34,9 @@ export const coldStart: Scenario = {
     const dataDir = mkdtempSync(join(tmpdir(), 'storecrm-bench-cold-'));
     try {
       ctx.log('npm start on a fresh data folder');
-      const first = await timeStart(dataDir, ctx.cpuProfileDir);
+      const first = await timeStart(ctx.root, dataDir, ctx.cpuProfileDir);
       ctx.log('npm start again on the same folder');
-      const restart = await timeStart(dataDir, ctx.cpuProfileDir);
+      const restart = await timeStart(ctx.root, dataDir, ctx.cpuProfileDir);
       return {
         scenario: 'cold-start',
         available: true,
@@ -52,7 +52,7 @@ export const coldStart: Scenario = {
   },
 };
 
-async function timeStart(dataDir: string, cpuProfileDir: string | null): Promise<number> {
+async function timeStart(root: string, dataDir: string, cpuProfileDir: string | null): Promise<number> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -70,7 +70,7 @@ async function timeStart(dataDir: string, cpuProfileDir: string | null): Promise
     ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, '--import', 'tsx', 'src/main.ts']
     : ['npm', 'start'];
   const child = spawn(command[0]!, command.slice(1), {
-    cwd: ROOT,
+    cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
