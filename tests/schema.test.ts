@@ -29,6 +29,7 @@ describe('migrations', () => {
   const udt: Record<string, string[]> = {
     String: ['text', 'uuid'],
     Int: ['int4'],
+    BigInt: ['int8'],
     Boolean: ['bool'],
     DateTime: ['timestamp', 'date'],
     Decimal: ['numeric'],

@@ -63,3 +63,16 @@ export class AccessError extends Error {
     super(code);
   }
 }
+
+/**
+ * The database could not serve the request now and nothing of it was written: contention that
+ * outlasted the retries, a transaction that waited too long for a connection. Surfaced as a
+ * GraphQL error with `extensions.code: "TRY_AGAIN"` and `retryable: true`; the caller sends the
+ * same request again (idempotent mutations make that safe).
+ */
+export class TryAgainError extends Error {
+  override name = 'TryAgainError';
+  constructor(cause: unknown) {
+    super('the database could not serve the request now', { cause });
+  }
+}

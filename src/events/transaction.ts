@@ -1,4 +1,5 @@
-import { isDeadlock } from '../db/errors.ts';
+import { isDeadlock, isTransient } from '../db/errors.ts';
+import { TryAgainError } from '../errors/index.ts';
 import type { Db, Tx } from '../db/types.ts';
 import type { EventBus } from './bus.ts';
 import type { ReferenceCache } from './reference-cache.ts';
@@ -20,8 +21,11 @@ export interface Unit {
 /**
  * Runs `fn` in one database transaction. Events it emits are held back and published only
  * once the transaction has committed; if `fn` throws, everything is rolled back and nothing
- * is announced. A transaction PostgreSQL aborts to break a deadlock is run again (up to three
- * times): `fn` must only touch the database and `emit`, which domain functions do.
+ * is announced. A transaction PostgreSQL aborts to break a deadlock (or a serialization failure)
+ * is run again, up to five times with a short random pause: `fn` must only touch the database and
+ * `emit`, which domain functions do. A transient failure that outlasts that (or a wait for a
+ * connection that timed out) becomes a TryAgainError: the caller gets a typed, retryable error,
+ * never a masked internal one.
  */
 export async function runInTransaction<T>(
   db: Db,
@@ -46,10 +50,19 @@ export async function runInTransaction<T>(
       return result;
     } catch (error) {
       // PostgreSQL broke a deadlock by aborting this transaction: nothing of it was kept, so it runs again.
-      if (attempt >= MAX_ATTEMPTS || !isDeadlock(error)) throw error;
-      await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+      if (attempt < MAX_ATTEMPTS && (isDeadlock(error) || isSerializationFailure(error))) {
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+        continue;
+      }
+      if (!(error instanceof TryAgainError) && isTransient(error)) throw new TryAgainError(error);
+      throw error;
     }
   }
 }
 
-const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 5;
+
+function isSerializationFailure(error: unknown) {
+  const e = error as { code?: string; meta?: { code?: string } };
+  return e?.code === 'P2034' || e?.meta?.code === '40001';
+}

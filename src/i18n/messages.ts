@@ -168,6 +168,10 @@ export const messages = {
   INVALID_CREDENTIALS: { 'zh-CN': '账号或密码错误', en: 'Wrong sign-in name or password' },
   UNAUTHENTICATED: { 'zh-CN': '请先登录或提供 API 密钥', en: 'Sign in or send an API key first' },
   FORBIDDEN: { 'zh-CN': '当前账号无权执行此操作', en: 'Your account is not allowed to do this' },
+  TRY_AGAIN: {
+    'zh-CN': '系统繁忙，本次操作未保存任何数据，请重新提交（请求编号 {requestId}）',
+    en: 'The system is busy; nothing was saved. Send the same request again (request id {requestId})',
+  },
   INTERNAL: {
     'zh-CN': '服务器内部错误，请联系管理员（请求编号 {requestId}）',
     en: 'Internal server error; contact your administrator (request id {requestId})',

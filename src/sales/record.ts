@@ -7,7 +7,7 @@ import type { PaymentMethod } from '../generated/prisma/enums.ts';
 import { InvalidInputError, InvalidStateError, NotFoundError, UserError } from '../errors/index.ts';
 import { buyerByCustomerId, buyerByMemberCode, type Buyer } from '../members/service.ts';
 import { productsByCode } from '../products/service.ts';
-import { applyStockChanges } from '../stock/levels.ts';
+import { applyStockChanges, checkStock } from '../stock/levels.ts';
 import { requireStore } from '../stores/service.ts';
 import { businessDate } from '../stores/time.ts';
 import { PLUGIN_TENDERS, type SaleDraft, type SaleStep, type WrittenSale } from './pipeline.ts';
@@ -230,6 +230,21 @@ async function writeNewSale(
   }
   progress.written = true;
 
+  for (const step of steps) await step.afterWrite?.(written, unit);
+
+  const stockChanges = lines.map((l) => ({
+    productId: l.productId,
+    sku: l.sku,
+    delta: -l.quantity,
+    field: ['input', 'lines', l.lineNo - 1, 'quantity'],
+  }));
+  if (preview) {
+    // A price check takes no stock lock: it would only make real sales of the same products wait.
+    await checkStock(tx, { storeId: store.id, allowNegative: store.allowNegativeStock }, stockChanges);
+    throw new SalePreview(written);
+  }
+  // The last write before COMMIT: a best seller's level is the hottest row of a store, and each
+  // statement run after its lock is time every other till selling it waits (applyStockChanges).
   await applyStockChanges(
     tx,
     emit,
@@ -239,18 +254,9 @@ async function writeNewSale(
       allowNegative: store.allowNegativeStock,
       saleId: written.id,
       staffId: input.staffId ?? null,
-      occurredAt,
     },
-    lines.map((l) => ({
-      productId: l.productId,
-      sku: l.sku,
-      delta: -l.quantity,
-      field: ['input', 'lines', l.lineNo - 1, 'quantity'],
-    })),
+    stockChanges,
   );
-
-  for (const step of steps) await step.afterWrite?.(written, unit);
-  if (preview) throw new SalePreview(written);
 
   emit('sale.recorded', {
     saleId: written.id,

@@ -100,20 +100,6 @@ export async function refundSale(unit: Unit, steps: RefundStep[], input: RefundS
     data: { refundedTotal: { increment: amount }, status: fullyRefunded ? 'REFUNDED' : 'PARTIALLY_REFUNDED' },
   });
 
-  await applyStockChanges(
-    tx,
-    emit,
-    {
-      storeId: sale.storeId,
-      type: 'RETURN',
-      allowNegative: true,
-      saleId: sale.id,
-      refundId: refund.id,
-      staffId: input.staffId,
-      reason: input.reason ?? null,
-    },
-    refundLines.map((r) => ({ productId: r.line.productId, sku: r.line.sku, delta: r.quantity })),
-  );
   if (sale.customerId) {
     await tx.$executeRaw`
       UPDATE "Customer" SET "lifetimeSpend" = "lifetimeSpend" - ${amount}, "updatedAt" = now()
@@ -142,6 +128,21 @@ export async function refundSale(unit: Unit, steps: RefundStep[], input: RefundS
       unit,
     );
   }
+  // Last, as in a sale: the levels' locks are held only until COMMIT (applyStockChanges).
+  await applyStockChanges(
+    tx,
+    emit,
+    {
+      storeId: sale.storeId,
+      type: 'RETURN',
+      allowNegative: true,
+      saleId: sale.id,
+      refundId: refund.id,
+      staffId: input.staffId,
+      reason: input.reason ?? null,
+    },
+    refundLines.map((r) => ({ productId: r.line.productId, sku: r.line.sku, delta: r.quantity })),
+  );
   emit('sale.refunded', {
     saleId: sale.id,
     refundId: refund.id,

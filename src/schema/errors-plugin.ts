@@ -1,6 +1,6 @@
 import { handleStreamOrSingleExecutionResult, type Plugin } from '@envelop/core';
 import { GraphQLError } from 'graphql';
-import { AccessError, UserError } from '../errors/index.ts';
+import { AccessError, TryAgainError, UserError } from '../errors/index.ts';
 import { translate } from '../i18n/messages.ts';
 import type { Logger } from '../logger.ts';
 import type { Context } from './context.ts';
@@ -11,6 +11,7 @@ import type { Context } from './context.ts';
  * - a UserError thrown by a query (mutations return them as typed results) → BAD_USER_INPUT
  *   with its errorCode and field;
  * - GraphQL's own errors (validation, bad scalars) → as they are;
+ * - a TryAgainError (contention that outlasted the retries) → TRY_AGAIN, retryable: nothing was written;
  * - anything else is unexpected: logged with the request id, masked as INTERNAL.
  * Expected business failures never get here: they are typed results (errors/types.ts).
  */
@@ -31,6 +32,13 @@ export function useErrorPolicy(logger: Logger): Plugin<Context> {
       });
     }
     if (!original || original instanceof GraphQLError) return error;
+    if (original instanceof TryAgainError) {
+      logger.warn({ err: original.cause, requestId: ctx.requestId, path: error.path?.join('.') }, 'try again');
+      return new GraphQLError(translate('TRY_AGAIN', { requestId: ctx.requestId }, ctx.locale), {
+        path: error.path,
+        extensions: { code: 'TRY_AGAIN', retryable: true, requestId: ctx.requestId },
+      });
+    }
     logger.error({ err: original, requestId: ctx.requestId, path: error.path?.join('.') }, 'unexpected error');
     return new GraphQLError(translate('INTERNAL', { requestId: ctx.requestId }, ctx.locale), {
       path: error.path,

@@ -121,13 +121,20 @@ export async function transferStock(
       field: ['input', 'lines', i, 'quantity'],
     }));
   const base = { staffId: actor.staffId, transferId: transfer.id, reason: input.note ?? null };
-  await applyStockChanges(
-    tx,
-    emit,
-    { ...base, storeId: from.id, type: 'TRANSFER_OUT', allowNegative: from.allowNegativeStock },
-    changes(-1),
-  );
-  await applyStockChanges(tx, emit, { ...base, storeId: to.id, type: 'TRANSFER_IN', allowNegative: true }, changes(1));
+  // Both stores' levels in one global order (store, then product), so two transfers between the
+  // same stores in opposite directions queue instead of deadlocking.
+  const moves = [
+    () =>
+      applyStockChanges(
+        tx,
+        emit,
+        { ...base, storeId: from.id, type: 'TRANSFER_OUT', allowNegative: from.allowNegativeStock },
+        changes(-1),
+      ),
+    () =>
+      applyStockChanges(tx, emit, { ...base, storeId: to.id, type: 'TRANSFER_IN', allowNegative: true }, changes(1)),
+  ];
+  for (const move of from.id < to.id ? moves : moves.reverse()) await move();
   return transfer;
 }
 

@@ -50,7 +50,10 @@ export function addStockTypes(builder: Builder) {
       quantity: t.exposeInt('quantity', { description: 'Signed change to on-hand.' }),
       balanceAfter: t.exposeInt('balanceAfter'),
       reason: t.exposeString('reason', { nullable: true }),
-      occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
+      occurredAt: t.expose('occurredAt', {
+        type: 'DateTime',
+        description: 'When the stock changed (for a sale, when it was recorded; the sale says when it happened).',
+      }),
       product: t.relation('product'),
       store: t.relation('store'),
       saleId: t.exposeID('saleId', { nullable: true }),
@@ -123,15 +126,16 @@ export function addStockTypes(builder: Builder) {
     }),
     stockMovements: t.prismaConnection({
       type: 'StockMovement',
-      cursor: 'id',
-      description: 'Movement history of one store, newest first.',
+      cursor: 'seq',
+      description:
+        "Movement history of one store, newest first, in the order the movements changed the stock: one product's list reads as a ledger (each balanceAfter is the next older one's plus this quantity).",
       authScopes: (_root, args) => ({ storePermission: { storeId: args.storeId.id, permission: 'stock:read' } }),
       args: { storeId: t.arg.globalID({ required: true }), sku: t.arg.string() },
       resolve: (query, _root, args, ctx) =>
         ctx.db.stockMovement.findMany({
           ...query,
           where: { storeId: args.storeId.id, ...(args.sku ? { product: { sku: args.sku } } : {}) },
-          orderBy: { id: 'desc' },
+          orderBy: { seq: 'desc' },
         }),
     }),
     stocktake: t.prismaField({
