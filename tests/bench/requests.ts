@@ -78,6 +78,8 @@ export class SaleMaker {
     private readonly fixtures: SaleFixtures,
     /** Where in the member list to start: workers running together take different slices. */
     memberOffset = Math.floor(Math.random() * fixtures.members.length),
+    /** The SKU every sale includes (the hot-sku scenario: a shopping bag, a best seller), per store id. */
+    private readonly hotSku: Record<string, string> | null = null,
   ) {
     if (!fixtures.members.length) throw new Error('no active members in the data set');
     if (!fixtures.stores.some((s) => s.skus.length >= 3)) throw new Error('no store has three SKUs with enough stock');
@@ -89,6 +91,8 @@ export class SaleMaker {
     const store = stores[Math.floor(Math.random() * stores.length)]!;
     const member = this.fixtures.members[this.next++ % this.fixtures.members.length]!;
     const picked = new Set<number>();
+    const hot = this.hotSku?.[store.id];
+    if (hot) picked.add(store.skus.findIndex((s) => s.sku === hot));
     while (picked.size < 3) picked.add(Math.floor(Math.random() * store.skus.length));
     const lines = [...picked].map((i, n) => {
       const sku = store.skus[i]!;

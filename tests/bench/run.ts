@@ -30,11 +30,12 @@ import { coldStart } from './scenarios/cold-start.ts';
 import { csvImport } from './scenarios/csv-import.ts';
 import { customer360 } from './scenarios/customer-360.ts';
 import { customerSearch } from './scenarios/customer-search.ts';
+import { hotSku } from './scenarios/hot-sku.ts';
 import { recordSale } from './scenarios/record-sale.ts';
 import { rfm } from './scenarios/rfm.ts';
 import { subscriptions } from './scenarios/subscriptions.ts';
 
-const ALL: Scenario[] = [recordSale, customer360, customerSearch, subscriptions, rfm, csvImport, coldStart];
+const ALL: Scenario[] = [recordSale, hotSku, customer360, customerSearch, subscriptions, rfm, csvImport, coldStart];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const options = parseOptions(process.argv.slice(2));

@@ -15,6 +15,8 @@ export interface HttpLoadConfig extends RunLength {
   connections: number;
   saleFixtures?: SaleFixtures;
   memberOffset?: number;
+  /** recordSale: the SKU every sale includes, per store id (the hot-sku scenario). */
+  hotSku?: Record<string, string>;
   customerIds?: string[];
   filters?: Record<string, unknown>[];
 }
@@ -35,7 +37,7 @@ const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]!
 
 let nextBody: () => GraphqlBody;
 if (config.kind === 'recordSale') {
-  const maker = new SaleMaker(config.saleFixtures!, config.memberOffset);
+  const maker = new SaleMaker(config.saleFixtures!, config.memberOffset, config.hotSku ?? null);
   nextBody = () => recordSaleBody(maker.make());
 } else if (config.kind === 'customer360') {
   nextBody = () => ({ query: CUSTOMER_360, variables: { id: pick(config.customerIds!) } });
