@@ -17,13 +17,15 @@ type Message =
 export interface ClusterOptions {
   workers: number;
   logger: Logger;
+  /** How long each worker may drain on SIGTERM (SHUTDOWN_DRAIN_SECONDS). */
+  drainMs: number;
   /** Environment every worker gets in addition to the primary's (the JWT secret the primary resolved). */
   env: Record<string, string>;
   /** Called once, when every worker has started listening. */
   onReady(port: number): void;
 }
 
-export function runPrimary({ workers, logger, env, onReady }: ClusterOptions): void {
+export function runPrimary({ workers, logger, env, onReady, drainMs }: ClusterOptions): void {
   const metrics = new AggregatorRegistry();
   const ready = new Set<number>();
   let announced = false;
@@ -91,7 +93,7 @@ export function runPrimary({ workers, logger, env, onReady }: ClusterOptions): v
         w.process.kill('SIGTERM');
       }
       // A process that cannot drain in time is not allowed to hold the deployment hostage.
-      setTimeout(() => process.exit(1), 30_000).unref();
+      setTimeout(() => process.exit(1), drainMs + 10_000).unref();
     });
   }
 

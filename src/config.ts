@@ -30,6 +30,11 @@ const schema = z.object({
   STORE_CONFIG: z.string().optional(),
   /** Time zone the scheduled jobs' cron expressions are read in. */
   JOB_TIMEZONE: z.string().default('Asia/Shanghai'),
+  /**
+   * On SIGTERM/SIGINT, how long (seconds) requests in flight and running jobs may take to finish
+   * before the process cuts them and exits.
+   */
+  SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(3600).default(10),
   /** How often (seconds) the job queue looks for due occurrences and work; pg-boss's defaults when unset. */
   JOB_POLL_SECONDS: z.coerce.number().int().min(1).max(30).optional(),
 });

@@ -7,6 +7,8 @@ import { resolveJwtSecret } from './db/setup.ts';
 import { createLogger } from './logger.ts';
 import { startTracing } from './ops/tracing.ts';
 import { loadInstalledPlugins } from './plugin-host/config.ts';
+import type { Database } from './db/client.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { hasDemoAccounts, open, prepareDatabase, printDemoAccounts, serve } from './startup.ts';
 
 const started = performance.now();
@@ -15,24 +17,57 @@ const logger = createLogger(config.LOG_LEVEL);
 const tracing = await startTracing(logger);
 const plugins = await loadInstalledPlugins(config.STORE_CONFIG);
 
-if (cluster.isWorker) {
+const drainMs = config.SHUTDOWN_DRAIN_SECONDS * 1000;
+// The database this process opened, so a start that fails half-way closes it (and its folder lock).
+let opened: Database | null = null;
+
+try {
+  await start();
+} catch (error) {
+  // A start that cannot finish (the data folder is in use, the port is taken, the database does
+  // not answer) exits non-zero with the reason, rather than living on holding the database.
+  const reason =
+    error instanceof DataDirLockedError
+      ? error.message
+      : (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+        ? `Port ${config.PORT} on ${config.HOST} is already in use: stop what listens there or set PORT`
+        : (error as Error).message;
+  logger.fatal({ err: error }, `store-crm cannot start: ${reason}`);
+  process.stderr.write(`\nstore-crm cannot start: ${reason}\n`);
+  await (opened as Database | null)?.close().catch(() => {});
+  process.exit(1);
+}
+
+async function start() {
+  if (cluster.isWorker) await startWorker();
+  else if (config.WEB_CONCURRENCY > 1) await startPrimary();
+  else await startSingle();
+}
+
+async function startWorker() {
   // The primary migrated and seeded; a worker only serves.
   const database = await open(config, logger);
+  opened = database;
   const { app, port } = await serve(config, logger, database, plugins, config.JWT_SECRET!);
   logger.info({ port, worker: cluster.worker?.id }, 'API process ready');
   reportReady(port);
   onShutdown(async () => {
-    await app.close();
+    await app.close({ drainMs });
     await database.close();
     await tracing?.shutdown();
   });
-} else if (config.WEB_CONCURRENCY > 1) {
+}
+
+async function startPrimary() {
   const database = await open(config, logger);
+  opened = database;
   await prepareDatabase(config, logger, database, plugins);
   const demo = await hasDemoAccounts(config, database);
   await database.close();
+  opened = null;
   runPrimary({
     workers: config.WEB_CONCURRENCY,
+    drainMs,
     logger,
     // Every process signs and checks staff tokens with the same secret.
     env: { JWT_SECRET: resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR) },
@@ -50,8 +85,11 @@ if (cluster.isWorker) {
       if (demo) printDemoAccounts(port);
     },
   });
-} else {
+}
+
+async function startSingle() {
   const database = await open(config, logger);
+  opened = database;
   await prepareDatabase(config, logger, database, plugins);
   const { app, port } = await serve(
     config,
@@ -72,20 +110,27 @@ if (cluster.isWorker) {
   );
   if (await hasDemoAccounts(config, database)) printDemoAccounts(port);
   onShutdown(async () => {
-    await app.close();
+    await app.close({ drainMs });
     await database.close();
     await tracing?.shutdown(); // the last spans leave before the process does
   });
 }
 
-/** SIGTERM (process managers, deploys) and SIGINT (Ctrl-C): finish what is in flight, then exit. */
+/**
+ * SIGTERM (process managers, deploys) and SIGINT (Ctrl-C): finish what is in flight, then exit,
+ * within SHUTDOWN_DRAIN_SECONDS (and a few seconds to close the database).
+ */
 function onShutdown(close: () => Promise<void>) {
   let closing = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, async () => {
       if (closing) return;
       closing = true;
-      logger.info({ signal }, 'shutting down');
+      logger.info({ signal, drainSeconds: config.SHUTDOWN_DRAIN_SECONDS }, 'shutting down');
+      setTimeout(() => {
+        logger.error('shutdown did not finish in time; exiting');
+        process.exit(1);
+      }, drainMs + 5_000).unref();
       try {
         await close();
         process.exit(0);

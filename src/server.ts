@@ -21,6 +21,7 @@ import { Metrics } from './ops/metrics.ts';
 import { useOperationLog } from './ops/operation-log.ts';
 import { traceRequest, useTracing } from './ops/tracing.ts';
 import { useErrorPolicy } from './schema/errors-plugin.ts';
+import { useInputLimits } from './schema/input-limits.ts';
 import { useSharedSubscriptionExecution } from './schema/shared-subscriptions.ts';
 import { buildSchema } from './schema/index.ts';
 
@@ -49,7 +50,14 @@ export interface App {
   listen(port: number, host?: string): Promise<number>;
   /** Starts taking scheduled jobs from the job queue (`pollSeconds`: how often to look; tests shorten it). */
   startJobs(options?: { pollSeconds?: number }): Promise<void>;
-  close(): Promise<void>;
+  /**
+   * Drains, then closes: stops accepting (new requests on kept-alive connections are answered 503
+   * with `Connection: close`, /readyz turns 503), lets every request in flight finish and its
+   * response go out with `Connection: close`, ends SSE subscriptions and closes graphql-ws ones
+   * with 1001 (going away), stops the job queue; whatever is still running after `drainMs`
+   * (default 10 s) is cut.
+   */
+  close(options?: { drainMs?: number }): Promise<void>;
 }
 
 const GRAPHIQL_DEFAULT_QUERY = `# 1) Run SignIn (demo accounts are printed at start-up).
@@ -89,6 +97,20 @@ function useRequestId(): YogaPlugin {
       if (id) response.headers.set('x-request-id', id);
     },
   };
+}
+
+/** 503 to a request that arrives while the process drains: the client sends it to another process. */
+function refuseWhileDraining(res: ServerResponse) {
+  res.writeHead(503, { 'content-type': 'application/json', connection: 'close', 'retry-after': '1' }).end(
+    JSON.stringify({
+      errors: [
+        {
+          message: 'The server is shutting down; send the request again',
+          extensions: { code: 'SHUTTING_DOWN', retryable: true },
+        },
+      ],
+    }),
+  );
 }
 
 export async function createApp(options: AppOptions): Promise<App> {
@@ -139,6 +161,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     plugins: [
       useRequestId(),
       useErrorPolicy(logger),
+      useInputLimits(),
       useSharedSubscriptionExecution(),
       metrics.plugin(),
       useOperationLog(logger),
@@ -174,6 +197,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   let httpServer: Server | null = null;
+  // Set by close(): from then on the process only finishes what it has.
+  let draining = false;
+  const inFlight = new Set<ServerResponse>();
+  const eventStreams = new Set<ServerResponse>();
+  let onIdle: (() => void) | null = null;
 
   /**
    * /readyz: the database answers and, when used, Redis too. A load balancer sends traffic only
@@ -202,9 +230,21 @@ export async function createApp(options: AppOptions): Promise<App> {
     services,
     async listen(port, host = '0.0.0.0') {
       await events.ready();
-      httpServer = createServer((req, res) =>
-        options.tracing ? traceRequest(req, res, () => route(req, res)) : route(req, res),
-      );
+      httpServer = createServer((req, res) => {
+        if (draining) {
+          // A new request on a connection kept alive from before the drain: not taken, nothing done.
+          refuseWhileDraining(res);
+          return;
+        }
+        inFlight.add(res);
+        res.once('close', () => {
+          inFlight.delete(res);
+          eventStreams.delete(res);
+          if (!inFlight.size) onIdle?.();
+        });
+        if (req.headers.accept?.includes('text/event-stream')) eventStreams.add(res);
+        return options.tracing ? traceRequest(req, res, () => route(req, res)) : route(req, res);
+      });
       const route = (req: IncomingMessage, res: ServerResponse) => {
         if (req.url === '/healthz') {
           // The pid tells an operator (and a test) which process of a cluster answered.
@@ -252,6 +292,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         void yoga.requestListener(req, res);
       };
       wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
+      // The HTTP server's errors (a port in use) reach listen() below; ws re-emits them here.
+      wsServer.on('error', () => {});
       useServer(
         {
           execute: (args: { rootValue: { execute: (a: unknown) => unknown } }) => args.rootValue.execute(args),
@@ -285,7 +327,15 @@ export async function createApp(options: AppOptions): Promise<App> {
         } as never,
         wsServer,
       );
-      await new Promise<void>((resolve) => httpServer!.listen(port, host, resolve));
+      // A port that cannot be bound rejects (the process then exits non-zero) instead of leaving a
+      // process that serves nothing but holds the database.
+      await new Promise<void>((resolve, reject) => {
+        httpServer!.once('error', reject);
+        httpServer!.listen(port, host, () => {
+          httpServer!.off('error', reject);
+          resolve();
+        });
+      });
       return (httpServer.address() as AddressInfo).port;
     },
     async startJobs(opts = {}) {
@@ -300,26 +350,39 @@ export async function createApp(options: AppOptions): Promise<App> {
       });
       await jobs.start();
     },
-    async close() {
+    async close({ drainMs = 10_000 } = {}) {
+      const deadline = Date.now() + drainMs;
+      draining = true;
+      const jobsStopped = jobs?.stop(drainMs);
+      if (wsServer) {
+        // graphql-ws clients see 1001 (going away) and reconnect to another process.
+        for (const client of wsServer.clients) client.close(1001, 'server shutting down');
+      }
+      if (httpServer) {
+        const server = httpServer;
+        const closed = server.listening ? new Promise((r) => server.close(r)) : Promise.resolve();
+        server.closeIdleConnections();
+        for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+        // An SSE subscription never finishes by itself: end it; the client reconnects elsewhere.
+        for (const res of eventStreams) {
+          res.on('error', () => {});
+          res.end();
+        }
+        if (inFlight.size) {
+          await Promise.race([
+            new Promise<void>((r) => (onIdle = r)),
+            new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref()),
+          ]);
+        }
+        // Past the deadline, or every response sent: close what is left (idle keep-alive sockets).
+        server.closeAllConnections();
+        await closed;
+      }
       if (wsServer) {
         for (const client of wsServer.clients) client.terminate();
         await new Promise((r) => wsServer!.close(r));
       }
-      if (httpServer) {
-        // Stop accepting, let requests in flight (a sale a till is waiting for) finish, then cut what is left.
-        const server = httpServer;
-        const closed = new Promise((r) => server.close(r));
-        server.closeIdleConnections();
-        const drained = await Promise.race([
-          closed.then(() => true),
-          new Promise((r) => setTimeout(() => r(false), 10_000).unref()),
-        ]);
-        if (!drained) {
-          server.closeAllConnections();
-          await closed;
-        }
-      }
-      await jobs?.stop();
+      await jobsStopped;
       await events.close();
     },
   };

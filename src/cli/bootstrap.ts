@@ -3,9 +3,8 @@
 //   STORE_CODE=BJ-001 STORE_NAME=北京旗舰店 OWNER_NAME=张三 OWNER_LOGIN=13900000000 OWNER_PASSWORD=… npm run bootstrap
 //
 // Refuses to run when the database already has staff, so it cannot be used to add an owner later.
-import { join } from 'node:path';
 import { loadConfig } from '../config.ts';
-import { openDatabase } from '../db/client.ts';
+import { openForCommand } from './open.ts';
 import { migrateDatabase } from '../db/setup.ts';
 import { loadInstalledPlugins } from '../plugin-host/config.ts';
 import { createStaff } from '../staff/service.ts';
@@ -30,7 +29,7 @@ const input = {
 };
 
 const config = loadConfig();
-const db = await openDatabase({ url: config.DATABASE_URL, dataDir: join(config.DATA_DIR, 'pglite') });
+const db = await openForCommand(config, 'bootstrap');
 try {
   await migrateDatabase(
     db,

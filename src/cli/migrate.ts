@@ -1,12 +1,11 @@
 // Applies pending migrations (core, then installed plugins') to DATABASE_URL or the embedded database.
-import { join } from 'node:path';
 import { loadConfig } from '../config.ts';
-import { openDatabase } from '../db/client.ts';
+import { openForCommand } from './open.ts';
 import { migrateDatabase } from '../db/setup.ts';
 import { loadInstalledPlugins } from '../plugin-host/config.ts';
 
 const config = loadConfig();
-const db = await openDatabase({ url: config.DATABASE_URL, dataDir: join(config.DATA_DIR, 'pglite') });
+const db = await openForCommand(config, 'migrate');
 const applied = await migrateDatabase(
   db,
   (await loadInstalledPlugins()).flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])),

@@ -5,6 +5,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import type { SqlRunner } from './migrate.ts';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 
 export interface Database {
   prisma: PrismaClient;
@@ -19,6 +20,8 @@ export interface Database {
   backend: { kind: 'postgres'; url: string } | { kind: 'pglite'; pglite: PGlite };
   /** Runs raw SQL outside Prisma (migrations, benchmarks). */
   sql: SqlRunner;
+  /** The embedded database's folder lock (null on PostgreSQL and in memory). */
+  lock: DataDirLock | null;
   /** PostgreSQL pool figures for /metrics, per pool (primary, replica); empty on the embedded database. */
   poolStats(): { pool: 'primary' | 'replica'; total: number; idle: number; waiting: number }[];
   /** SQL statements sent so far, when opened with `countStatements` (DB_STATEMENT_METRICS=on). */
@@ -35,6 +38,8 @@ export interface DatabaseOptions {
   replicaUrl?: string | undefined;
   /** Folder for the embedded database; `memory://` keeps it in memory (tests). */
   dataDir?: string;
+  /** Who opens the embedded database (`server`, `migrate`, `backup`…), named in its lock file. */
+  purpose?: string;
   /** Called with every SQL statement Prisma sends (statement-count tests, debugging). */
   onQuery?: (sql: string) => void;
   /** Count statements for /metrics; it needs Prisma's query events, which cost a little on every statement. */
@@ -90,6 +95,7 @@ async function open(options: DatabaseOptions): Promise<Database> {
       analytics,
       kind: 'postgres',
       backend: { kind: 'postgres', url: options.url },
+      lock: null,
       poolStats: () => [stats('primary', pool), ...(replicaPool ? [stats('replica', replicaPool)] : [])],
       replicaHealthy: async () =>
         replicaPool
@@ -134,33 +140,46 @@ async function open(options: DatabaseOptions): Promise<Database> {
   }
 
   const dataDir = options.dataDir ?? '.data/pglite';
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  // Loaded only when used: a server on PostgreSQL does not carry the embedded database's ~40 MB.
-  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
-    import('@electric-sql/pglite'),
-    import('pglite-prisma-adapter'),
-  ]);
-  // A new database starts from the cluster `npm install` initialised, instead of running initdb now.
   const inMemory = dataDir.startsWith('memory://');
-  if (!inMemory && !existsSync(join(dataDir, 'PG_VERSION'))) copyEmbeddedTemplate(dataDir);
-  const template = inMemory ? readEmbeddedTemplate() : null;
-  const pglite = new PGlite(dataDir, template ? { loadDataDir: template } : {});
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), log: prismaLog(options.onQuery) as never });
-  attachQueryListener(prisma, options.onQuery);
-  return {
-    prisma,
-    analytics: prisma,
-    kind: 'pglite',
-    backend: { kind: 'pglite', pglite },
-    poolStats: () => [],
-    replicaHealthy: async () => true,
-    sql: pgliteRunner(pglite),
-    close: async () => {
-      await prisma.$disconnect();
-      // The adapter may already have closed it on disconnect.
-      if (!pglite.closed) await pglite.close();
-    },
-  };
+  // Taken before PGlite touches the folder: a second process must not even read it (data-dir-lock.ts).
+  const lock = inMemory ? null : lockDataDir(dataDir, options.purpose ?? 'server');
+  try {
+    if (!inMemory) mkdirSync(dataDir, { recursive: true });
+    // Loaded only when used: a server on PostgreSQL does not carry the embedded database's ~40 MB.
+    const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('pglite-prisma-adapter'),
+    ]);
+    // A new database starts from the cluster `npm install` initialised, instead of running initdb now.
+    if (!inMemory && !existsSync(join(dataDir, 'PG_VERSION'))) copyEmbeddedTemplate(dataDir);
+    const template = inMemory ? readEmbeddedTemplate() : null;
+    const pglite = new PGlite(dataDir, template ? { loadDataDir: template } : {});
+    await pglite.waitReady;
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), log: prismaLog(options.onQuery) as never });
+    attachQueryListener(prisma, options.onQuery);
+    return {
+      prisma,
+      analytics: prisma,
+      kind: 'pglite',
+      backend: { kind: 'pglite', pglite },
+      lock,
+      poolStats: () => [],
+      replicaHealthy: async () => true,
+      sql: pgliteRunner(pglite),
+      close: async () => {
+        try {
+          await prisma.$disconnect();
+          // The adapter may already have closed it on disconnect.
+          if (!pglite.closed) await pglite.close();
+        } finally {
+          lock?.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }
 
 function attachQueryListener(prisma: PrismaClient, onQuery?: (sql: string) => void) {

@@ -35,7 +35,22 @@ export const messages = {
     'zh-CN': '该顾客已合并到其他顾客，请使用合并后的顾客',
     en: 'This customer was merged into another; use the surviving customer',
   },
+  // bounds on every input (src/schema/input-limits.ts)
+  INPUT_TOO_LONG: { 'zh-CN': '{field} 过长：最多 {max} 个字符', en: '{field} is too long: at most {max} characters' },
+  INPUT_HAS_NUL: {
+    'zh-CN': '{field} 含有不允许的空字符（\\u0000）',
+    en: '{field} contains a NUL character (\\u0000), which is not allowed',
+  },
+  INPUT_TOO_MANY_ITEMS: { 'zh-CN': '{field} 项目过多：最多 {max} 项', en: '{field} has too many items: at most {max}' },
+  VALUE_OUT_OF_RANGE: {
+    'zh-CN': '输入的数值或内容超出可保存的范围，未保存任何数据',
+    en: 'A value is outside the range that can be stored; nothing was saved',
+  },
   // sales
+  EXTERNAL_ID_CONFLICT: {
+    'zh-CN': '单号 {externalId} 已用于另一笔内容不同的销售（{saleId}），本次未记录；新的销售请使用新的单号',
+    en: 'The id {externalId} was already used for a different sale ({saleId}); nothing was recorded. Use a new id for a new sale',
+  },
   UNKNOWN_SKU: { 'zh-CN': '未知商品编码：{sku}', en: 'Unknown SKU: {sku}' },
   PRODUCT_INACTIVE: { 'zh-CN': '商品已停售：{sku}', en: 'Product is no longer sold: {sku}' },
   INSUFFICIENT_STOCK: {

@@ -105,11 +105,11 @@ export class JobScheduler {
     return queues.map((q) => ({ job: q.name, queued: q.queuedCount, active: q.activeCount, failed: q.failedCount }));
   }
 
-  /** Stops taking work and waits (up to 20 s) for running jobs to finish. */
-  async stop(): Promise<void> {
+  /** Stops taking work and waits (up to `timeoutMs`, default 20 s) for running jobs to finish. */
+  async stop(timeoutMs = 20_000): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    await this.boss.stop({ graceful: true, timeout: 20_000 });
+    await this.boss.stop({ graceful: true, timeout: Math.max(1_000, timeoutMs) });
   }
 }
 

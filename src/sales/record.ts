@@ -4,13 +4,15 @@ import type { Db } from '../db/types.ts';
 import type { Unit } from '../events/transaction.ts';
 import { Prisma, type Store } from '../generated/prisma/client.ts';
 import type { PaymentMethod } from '../generated/prisma/enums.ts';
-import { InvalidInputError, InvalidStateError, NotFoundError, UserError } from '../errors/index.ts';
+import { ConflictError, InvalidInputError, InvalidStateError, NotFoundError, UserError } from '../errors/index.ts';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { buyerByCustomerId, buyerByMemberCode, type Buyer } from '../members/service.ts';
 import { productsByCode } from '../products/service.ts';
 import { applyStockChanges, checkStock } from '../stock/levels.ts';
 import { requireStore } from '../stores/service.ts';
 import { businessDate } from '../stores/time.ts';
 import { PLUGIN_TENDERS, type SaleDraft, type SaleStep, type WrittenSale } from './pipeline.ts';
+import { saleFingerprint } from './fingerprint.ts';
 import { writeSale } from './write.ts';
 
 const ZERO = new Prisma.Decimal(0);
@@ -34,7 +36,10 @@ export interface RecordSaleResult {
 }
 
 export async function findSaleByExternalId(db: Db | Unit['tx'], storeId: string, externalId: string) {
-  return db.sale.findUnique({ where: { storeId_externalId: { storeId, externalId } }, select: { id: true } });
+  return db.sale.findUnique({
+    where: { storeId_externalId: { storeId, externalId } },
+    select: { id: true, requestHash: true },
+  });
 }
 
 /**
@@ -66,15 +71,24 @@ export async function recordSale(
   }
   const store = await requireStore(unit, input.storeId, ['input', 'storeId']);
   const progress = { written: false };
-  if (preview) return writeNewSale(unit, steps, input, store, externalId, true, progress);
+  if (preview) return writeNewSale(unit, steps, input, store, externalId, null, true, progress);
+  const requestHash = saleFingerprint(store.id, input);
   try {
-    return await writeNewSale(unit, steps, input, store, externalId, false, progress);
+    return await writeNewSale(unit, steps, input, store, externalId, requestHash, false, progress);
   } catch (error) {
     // Looked up only now rather than before every sale: a POS resending a recorded sale gets it
     // back, even when its content would no longer pass (a price changed since, a product withdrawn).
     // Not once this sale is written: a failure after that (stock short) is this sale's own.
     if (!progress.written && (error instanceof UserError || error instanceof SaleAlreadyRecorded)) {
       const previous = await findSaleByExternalId(tx, store.id, externalId);
+      if (previous?.requestHash && previous.requestHash !== requestHash) {
+        // The receipt number is taken by a different sale: answering "replayed" would make the
+        // till believe this one went through.
+        throw new ConflictError('EXTERNAL_ID_CONFLICT', { externalId, saleId: encodeGlobalID('Sale', previous.id) }, [
+          'input',
+          'externalId',
+        ]);
+      }
       if (previous) return { saleId: previous.id, replayed: true };
     }
     throw error;
@@ -90,6 +104,7 @@ async function writeNewSale(
   input: RecordSaleInput,
   store: Store,
   externalId: string,
+  requestHash: string | null,
   preview: boolean,
   progress: { written: boolean },
 ): Promise<RecordSaleResult> {
@@ -221,6 +236,7 @@ async function writeNewSale(
   if (
     !(await writeSale(tx, written, {
       externalId,
+      requestHash,
       staffId: input.staffId ?? null,
       businessDate: businessDate(occurredAt, store.timezone),
       currency: store.currency,

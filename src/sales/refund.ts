@@ -51,7 +51,15 @@ export async function refundSale(unit: Unit, steps: RefundStep[], input: RefundS
     const line = sale.lines.find((l) => l.lineNo === r.lineNo);
     if (!line) throw new NotFoundError('SaleLine', String(r.lineNo), ['input', 'lines', i, 'lineNo']);
     const available = line.quantity - line.refundedQuantity;
-    if (!Number.isInteger(r.quantity) || r.quantity <= 0 || r.quantity > available) {
+    if (!Number.isInteger(r.quantity) || r.quantity <= 0) {
+      throw new InvalidInputError('INVALID_INPUT', { detail: 'quantity must be a whole number from 1' }, [
+        'input',
+        'lines',
+        i,
+        'quantity',
+      ]);
+    }
+    if (r.quantity > available) {
       throw new InvalidInputError('REFUND_EXCEEDS_SOLD', { line: r.lineNo, available, requested: r.quantity }, [
         'input',
         'lines',

@@ -12,14 +12,20 @@ import type { WrittenSale } from './pipeline.ts';
 export async function writeSale(
   tx: Tx,
   sale: WrittenSale,
-  extra: { externalId: string; staffId: string | null; businessDate: Date; currency: string },
+  extra: {
+    externalId: string;
+    requestHash: string | null;
+    staffId: string | null;
+    businessDate: Date;
+    currency: string;
+  },
 ): Promise<boolean> {
   const money = (d: Prisma.Decimal | null) => (d === null ? null : d.toFixed(2));
   const payments = sale.payments.map(() => uuidv7());
   const [{ written }] = await tx.$queryRaw<[{ written: number }]>`
     WITH sale AS (
-      INSERT INTO "Sale" ("id", "storeId", "externalId", "staffId", "customerId", "memberId", "occurredAt", "businessDate", "currency", "subtotal", "discountTotal", "total", "createdAt")
-      VALUES (${sale.id}::uuid, ${sale.storeId}::uuid, ${extra.externalId}, ${extra.staffId}::uuid, ${sale.customerId}::uuid, ${sale.memberId}::uuid, ${sale.occurredAt},
+      INSERT INTO "Sale" ("id", "storeId", "externalId", "requestHash", "staffId", "customerId", "memberId", "occurredAt", "businessDate", "currency", "subtotal", "discountTotal", "total", "createdAt")
+      VALUES (${sale.id}::uuid, ${sale.storeId}::uuid, ${extra.externalId}, ${extra.requestHash}, ${extra.staffId}::uuid, ${sale.customerId}::uuid, ${sale.memberId}::uuid, ${sale.occurredAt},
               ${extra.businessDate}::date, ${extra.currency}, ${money(sale.subtotal)}::numeric, ${money(sale.discountTotal)}::numeric, ${money(sale.total)}::numeric, ${new Date()})
       ON CONFLICT ("storeId", "externalId") DO NOTHING
       RETURNING "id"

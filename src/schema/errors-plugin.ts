@@ -31,7 +31,17 @@ export function useErrorPolicy(logger: Logger): Plugin<Context> {
         extensions: { code: 'BAD_USER_INPUT', errorCode: original.code, field: original.field },
       });
     }
-    if (!original || original instanceof GraphQLError) return error;
+    // GraphQL's own input errors (a variable of the wrong type, a missing required variable, an
+    // unknown enum value, a bad scalar) carry a code like every other error, and never quote an
+    // unbounded value back.
+    if (!original || original instanceof GraphQLError) return withCode(error, 'BAD_USER_INPUT');
+    if (isDataException(original)) {
+      // PostgreSQL refused a value (a number past its column's range…): the input's fault, nothing written.
+      return new GraphQLError(translate('VALUE_OUT_OF_RANGE', {}, ctx.locale), {
+        path: error.path,
+        extensions: { code: 'BAD_USER_INPUT', errorCode: 'VALUE_OUT_OF_RANGE', requestId: ctx.requestId },
+      });
+    }
     if (original instanceof TryAgainError) {
       logger.warn({ err: original.cause, requestId: ctx.requestId, path: error.path?.join('.') }, 'try again');
       return new GraphQLError(translate('TRY_AGAIN', { requestId: ctx.requestId }, ctx.locale), {
@@ -50,8 +60,55 @@ export function useErrorPolicy(logger: Logger): Plugin<Context> {
       if (result.errors?.length) setResult({ ...result, errors: result.errors.map((e) => convert(e, ctx)) });
     });
   return {
+    onValidate:
+      () =>
+      ({ result, setResult }) => {
+        if (result.length) setResult(result.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')));
+      },
     onExecute: ({ args }) => ({ onExecuteDone: onResult(args.contextValue as Context) }),
     // Covers both a subscription refused at subscribe time and errors in its later events.
     onSubscribe: ({ args }) => ({ onSubscribeResult: onResult(args.contextValue as Context) }),
   };
+}
+
+/** The error with `extensions.code` (when it had none) and a message that quotes no long value. */
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  const message = shorten(error.message);
+  if (error.extensions?.code && message === error.message) return error;
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code: error.extensions?.code ?? code },
+  });
+}
+
+/** Quoted values past 40 characters are cut (`"xxxx…"`), and the message itself past 500. */
+export function shorten(message: string): string {
+  const cut = message.replace(/"((?:[^"\\]|\\.)*)"/g, (quoted, inner: string) =>
+    inner.length > 40 ? `"${inner.slice(0, 40)}…"` : quoted,
+  );
+  return cut.length > 500 ? `${cut.slice(0, 500)}…` : cut;
+}
+
+/** PostgreSQL's class 22 (data exception: numeric out of range, invalid text…), however the driver wraps it. */
+function isDataException(error: Error): boolean {
+  const e = error as {
+    code?: string;
+    meta?: { code?: string; driverAdapterError?: { cause?: { originalCode?: string } } };
+    cause?: { code?: string; originalCode?: string };
+  };
+  const codes = [
+    e.code,
+    e.meta?.code,
+    e.meta?.driverAdapterError?.cause?.originalCode,
+    e.cause?.code,
+    e.cause?.originalCode,
+  ];
+  return (
+    codes.some((c) => typeof c === 'string' && /^22[0-9A-Z]{3}$/.test(c)) ||
+    ['P2000', 'P2020', 'P2033'].includes(e.code ?? '')
+  );
 }

@@ -1,0 +1,24 @@
+import { createHash } from 'node:crypto';
+import type { RecordSaleInput } from './record.ts';
+
+/**
+ * What makes two recordSale requests "the same sale", so that a POS resending a receipt gets a
+ * replay and a till reusing a receipt number for a different sale gets a conflict: the store,
+ * the buyer as named (member code or customer id), the cashier, the time if one was given, every
+ * line in order (SKU, quantity, and unit price and discount when given) and every payment in
+ * order (method, amount, reference). Money is compared to the fen ("12.5" and "12.50" are the
+ * same); the result is a sha256 of that canonical form.
+ */
+export function saleFingerprint(storeId: string, input: RecordSaleInput): string {
+  const money = (d: { toFixed(n: number): string } | null | undefined) => (d ? d.toFixed(2) : null);
+  const canonical = [
+    storeId,
+    input.memberCode?.trim() || null,
+    input.customerId ?? null,
+    input.staffId ?? null,
+    input.occurredAt ? input.occurredAt.toISOString() : null,
+    input.lines.map((l) => [l.sku.trim(), l.quantity, money(l.unitPrice), money(l.discount)]),
+    input.payments.map((p) => [p.method, money(p.amount), p.reference ?? null]),
+  ];
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { onHand, RECORD_SALE, uniqueId } from './helpers/queries.ts';
+
+/**
+ * The same externalId sent again is a replay only when it is the same request (same store, buyer,
+ * cashier, time, lines and payments: src/sales/fingerprint.ts); a different sale under a used id
+ * is a typed conflict naming the sale that has it, and nothing is recorded.
+ */
+describe('recordSale: same receipt id, different content', () => {
+  let t: TestApp;
+  let store: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+  });
+  afterAll(() => t?.close());
+
+  const input = (externalId: string, quantity = 1, price = '3.50') => ({
+    storeId: store,
+    externalId,
+    lines: [{ sku: 'SN-002', quantity, unitPrice: price }],
+    payments: [{ method: 'CASH', amount: (quantity * Number(price)).toFixed(2) }],
+  });
+
+  it('replays the same request, with money written either way', async () => {
+    const id = uniqueId('FP');
+    const first = await t.ok(RECORD_SALE, { input: input(id) }, { apiKey: t.posKey });
+    const again = await t.ok(
+      RECORD_SALE,
+      { input: { ...input(id, 1, '3.5'), payments: [{ method: 'CASH', amount: 3.5 }] } },
+      { apiKey: t.posKey },
+    );
+    expect(again.recordSale).toMatchObject({
+      __typename: 'RecordSalePayload',
+      replayed: true,
+      sale: { id: first.recordSale.sale.id },
+    });
+  });
+
+  it('answers a different sale under a used id with a conflict naming the recorded sale, and records nothing', async () => {
+    const id = uniqueId('FP');
+    const first = await t.ok(RECORD_SALE, { input: input(id) }, { apiKey: t.posKey });
+    const stock = await onHand(t, store, 'SN-002');
+    for (const different of [input(id, 2), input(id, 1, '4.00')]) {
+      const r = await t.ok(RECORD_SALE, { input: different }, { apiKey: t.posKey, locale: 'en' });
+      expect(r.recordSale).toMatchObject({
+        __typename: 'ConflictError',
+        errorCode: 'EXTERNAL_ID_CONFLICT',
+        field: ['input', 'externalId'],
+      });
+      expect(r.recordSale.message).toContain(first.recordSale.sale.id);
+    }
+    expect(await onHand(t, store, 'SN-002')).toBe(stock);
+  });
+});
