@@ -9,6 +9,8 @@ import { startTracing } from './ops/tracing.ts';
 import { loadInstalledPlugins } from './plugin-host/config.ts';
 import type { Database } from './db/client.ts';
 import { DataDirLockedError } from './db/data-dir-lock.ts';
+import { serveEmbeddedBackups } from './db/backup.ts';
+import { join } from 'node:path';
 import { hasDemoAccounts, open, prepareDatabase, printDemoAccounts, serve } from './startup.ts';
 
 const started = performance.now();
@@ -98,6 +100,10 @@ async function startSingle() {
     plugins,
     resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR),
   );
+  // `npm run backup` beside a running server asks it for the copy (src/db/backup.ts).
+  const stopBackups = await serveEmbeddedBackups(database, join(config.DATA_DIR, 'pglite'), (err) =>
+    logger.error({ err }, 'embedded backup failed'),
+  );
   logger.info(
     {
       port,
@@ -110,6 +116,7 @@ async function startSingle() {
   );
   if (await hasDemoAccounts(config, database)) printDemoAccounts(port);
   onShutdown(async () => {
+    await stopBackups();
     await app.close({ drainMs });
     await database.close();
     await tracing?.shutdown(); // the last spans leave before the process does
