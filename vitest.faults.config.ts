@@ -14,8 +14,9 @@ export default defineConfig({
     ...base.test,
     include: ['tests/faults/**/*.test.ts'],
     exclude: ['node_modules/**'],
-    testTimeout: 180_000,
-    hookTimeout: 180_000,
+    // Each test starts, kills and restarts real API processes: minutes on a busy 2-core machine.
+    testTimeout: 600_000,
+    hookTimeout: 300_000,
     maxWorkers: 1,
     minWorkers: 1,
   },
