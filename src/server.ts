@@ -12,7 +12,13 @@ import type { Database } from './db/client.ts';
 import { EventBus } from './events/bus.ts';
 import { JobScheduler } from './jobs/scheduler.ts';
 import { serveCustomerExport } from './customers/export.ts';
-import { DEFAULT_IMPORT_MAX_BYTES, serveCustomerImport } from './customers/import-http.ts';
+import { CalendarService } from './calendar/service.ts';
+import { serveCustomerWorkbook } from './customers/export-xlsx.ts';
+import { DEFAULT_IMPORT_MAX_BYTES, serveImport } from './imports/http.ts';
+import { importKindsOf } from './imports/registry.ts';
+import { serveTemplate } from './imports/workbook.ts';
+import { serveSalesByDayWorkbook } from './sales/export.ts';
+import { serveStockWorkbook } from './stock/export.ts';
 import { negotiateLocale } from './i18n/locale.ts';
 import type { Logger } from './logger.ts';
 import { PluginHost, type StorePlugin } from './plugin-host/host.ts';
@@ -37,7 +43,7 @@ export interface AppOptions {
   jobTimezone?: string;
   /** Spans for requests and operations (src/ops/tracing.ts; the provider is registered by startTracing). */
   tracing?: boolean;
-  /** Largest file POST /imports/customers.csv accepts (default 50 MB). */
+  /** Largest file POST /imports/<kind> accepts (default 50 MB). */
   importMaxBytes?: number;
 }
 
@@ -129,7 +135,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     events,
     tokens: new TokenService(options.jwtSecret),
     plugins,
+    calendar: new CalendarService(),
+    importKinds: importKindsOf(plugins.importKinds),
   };
+  services.calendar.useCache(events.cache);
+  // Core's calendar is a service like a plugin's: campaigns, ticketing and points reach it by name.
+  plugins.services.provide('calendar', services.calendar);
   await plugins.start({ db: database.prisma, events, logger });
   const schema = buildSchema(plugins);
   let wsServer: WebSocketServer | null = null;
@@ -267,18 +278,10 @@ export async function createApp(options: AppOptions): Promise<App> {
           );
           return;
         }
-        if (req.method === 'GET' && req.url?.startsWith('/exports/customers.csv')) {
-          void serveCustomerExport(req, res, services).catch((err) => {
-            logger.error({ err }, 'customer export failed');
-            res.destroy(err);
-          });
-          return;
-        }
-        if (req.method === 'POST' && req.url?.split('?')[0] === '/imports/customers.csv') {
-          void serveCustomerImport(req, res, services, {
-            maxBytes: options.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES,
-          }).catch((err) => {
-            logger.error({ err }, 'customer import failed');
+        const path = req.url?.split('?')[0] ?? '';
+        const fileRoute = (serve: () => Promise<void>, what: string) => {
+          void serve().catch((err) => {
+            logger.error({ err }, `${what} failed`);
             if (res.headersSent) res.destroy(err);
             else
               res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(
@@ -287,6 +290,40 @@ export async function createApp(options: AppOptions): Promise<App> {
                 }),
               );
           });
+        };
+        if (req.method === 'GET' && path === '/exports/customers.csv') {
+          fileRoute(() => serveCustomerExport(req, res, services), 'customer export');
+          return;
+        }
+        if (req.method === 'GET' && path === '/exports/customers.xlsx') {
+          fileRoute(() => serveCustomerWorkbook(req, res, services), 'customer export');
+          return;
+        }
+        if (req.method === 'GET' && path === '/exports/stock.xlsx') {
+          fileRoute(() => serveStockWorkbook(req, res, services), 'stock export');
+          return;
+        }
+        if (req.method === 'GET' && path === '/exports/sales-by-day.xlsx') {
+          fileRoute(() => serveSalesByDayWorkbook(req, res, services), 'sales export');
+          return;
+        }
+        const template = /^\/imports\/templates\/([a-z-]+)\.(xlsx|csv)$/.exec(path);
+        if (req.method === 'GET' && template) {
+          fileRoute(
+            () => serveTemplate(req, res, services.importKinds, template[1]!, template[2] as 'xlsx' | 'csv'),
+            'import template',
+          );
+          return;
+        }
+        // POST /imports/<kind>, also written …/<kind>.csv or …/<kind>.xlsx: the format is read from the file.
+        const upload = /^\/imports\/([a-z-]+?)(?:\.(?:csv|xlsx))?$/.exec(path);
+        const kind = upload && services.importKinds.find((k) => k.name === upload[1]);
+        if (req.method === 'POST' && kind) {
+          fileRoute(
+            () =>
+              serveImport(req, res, services, kind, { maxBytes: options.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES }),
+            `${kind.name} import`,
+          );
           return;
         }
         void yoga.requestListener(req, res);

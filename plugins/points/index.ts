@@ -3,6 +3,7 @@ import { definePlugin } from '../../src/plugin-host/host.ts';
 import './messages.ts';
 import { seedPointsDemo } from './demo.ts';
 import { resolvePointsOptions, type PointsOptions } from './options.ts';
+import { pointsBalancesImport } from './import.ts';
 import { PointsService } from './service.ts';
 import { addPointsTypes } from './types.ts';
 
@@ -26,6 +27,7 @@ export function pointsPlugin(options?: PointsOptions) {
     refundSteps: [{ name: 'points', afterWrite: (refund, unit) => service.afterRefund(refund, unit) }],
     onCustomerMerge: (ids, unit) => service.merge(ids, unit),
     seedDemo: ({ db }) => seedPointsDemo(db, service),
+    importKinds: [pointsBalancesImport(service.options)],
     jobs: [
       {
         name: 'points.release',

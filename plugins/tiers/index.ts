@@ -4,6 +4,7 @@ import type { PointsService } from '../points/index.ts';
 import { seedTiersDemo } from './demo.ts';
 import './messages.ts';
 import { resolveTierOptions, type TierOptions } from './options.ts';
+import { memberTiersImport } from './import.ts';
 import { TierService } from './service.ts';
 import { addTierTypes } from './types.ts';
 
@@ -42,6 +43,17 @@ export function tiersPlugin(options?: TierOptions) {
     ],
     onCustomerMerge: (ids, unit) => service.merge(ids, unit),
     seedDemo: ({ db }) => seedTiersDemo(db, service),
+    importKinds: [
+      memberTiersImport(
+        service.options,
+        async (sql) =>
+          (await sql.query(`SELECT id, code, name FROM "Tier" ORDER BY rank`)) as unknown as {
+            id: string;
+            code: string;
+            name: string;
+          }[],
+      ),
+    ],
     jobs: [
       {
         name: 'tiers.review',

@@ -12,6 +12,7 @@ export const PERMISSIONS = [
   'customer:merge',
   'customer:export',
   'customer:import', // bring customers in from a CSV file (a merchant's old system or Excel)
+  'data:import', // the rest of a move from an old system: products, opening stock, sales history, staff, points, tiers
   'interaction:write',
   'product:read',
   'product:write',

@@ -41,7 +41,7 @@ export async function resolvePrincipal(
     const staffId = await tokens.verify(bearer);
     if (!staffId) return Principal.anonymous();
     const staff = await cache
-      .region<StaffWithRoles>('staff', ['staff.changed', 'store.changed'], { ttlMs: 60_000 })
+      .region<StaffWithRoles>('staff', ['staff.changed', 'store.changed', 'data.imported'], { ttlMs: 60_000 })
       .get(staffId, () => db.staff.findUnique({ where: { id: staffId }, include: { roles: true } }));
     if (!staff?.active) return Principal.anonymous();
     return new Principal('staff', staff.id, staff.name, new Map(staff.roles.map((r) => [r.storeId, r.role] as const)));

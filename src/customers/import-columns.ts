@@ -1,6 +1,8 @@
 import type { Channel, ConsentChannel, Gender } from '../generated/prisma/enums.ts';
 import type { MessageCode } from '../i18n/messages.ts';
-import { wallTimeToInstant } from '../stores/time.ts';
+import { parseAmount, parseCalendarDate, parseCount, parseDateTime, textLimit } from '../imports/cells.ts';
+import { headerKey } from '../imports/columns.ts';
+import { CellError, fail, type HeaderMapping, type ImportColumn, type Problem } from '../imports/kind.ts';
 import { isUuid } from '../db/ids.ts';
 import { EXPORT_COLUMNS } from './export.ts';
 import { normalizePhone } from './phone.ts';
@@ -212,15 +214,6 @@ const SYNONYMS: Record<ImportField, string[]> = {
   ],
 };
 
-/** Case, width, spaces, separators, "*" marks and bracketed hints do not change what a header means. */
-export function headerKey(header: string): string {
-  return header
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/\(.*?\)|\[.*?\]|【.*?】/g, '')
-    .replace(/[\s_\-*:.#]/g, '');
-}
-
 const FIELD_BY_HEADER = new Map<string, ImportField>();
 for (const c of EXPORT_COLUMNS) {
   FIELD_BY_HEADER.set(headerKey(c['zh-CN']), c.key);
@@ -233,20 +226,6 @@ for (const [field, names] of Object.entries(SYNONYMS) as [ImportField, string[]]
     if (known && known !== field) throw new Error(`Import header "${name}" means both ${known} and ${field}`);
     FIELD_BY_HEADER.set(key, field);
   }
-}
-
-export interface Problem {
-  code: MessageCode;
-  params?: Record<string, string | number>;
-}
-
-export interface HeaderMapping {
-  /** The field of each column (null: not recognised, ignored). */
-  fields: (ImportField | null)[];
-  /** The header text of each column as written in the file, for reports. */
-  names: string[];
-  unknown: { column: string }[];
-  problems: { column: string; problem: Problem }[];
 }
 
 export function mapHeader(header: string[]): HeaderMapping {
@@ -316,16 +295,6 @@ export interface RowContext {
   now: Date;
 }
 
-class CellError extends Error {
-  constructor(readonly problem: Problem) {
-    super(problem.code);
-  }
-}
-
-const fail = (code: MessageCode, params: Record<string, string | number> = {}): never => {
-  throw new CellError({ code, params });
-};
-
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MEMBER_CODE = /^[A-Za-z0-9-]{4,32}$/;
 
@@ -383,8 +352,23 @@ const CHANNELS: Record<string, Channel> = {
   其他: 'IMPORT',
 };
 
-const YES = new Set(['y', 'yes', 'true', '1', '是', '同意', '已同意', '授权', '已授权', '允许', '接收', '√', '✓', '✔']);
-const NO = new Set([
+const CONSENT_YES = new Set([
+  'y',
+  'yes',
+  'true',
+  '1',
+  '是',
+  '同意',
+  '已同意',
+  '授权',
+  '已授权',
+  '允许',
+  '接收',
+  '√',
+  '✓',
+  '✔',
+]);
+const CONSENT_NO = new Set([
   'n',
   'no',
   'false',
@@ -401,73 +385,10 @@ const NO = new Set([
   '✘',
 ]);
 
-const textLimit = (value: string, max: number) => (value.length > max ? fail('IMPORT_TOO_LONG', { max }) : value);
-
-/** Dates as merchants' files write them; a time without a zone is wall-clock time in `timeZone`. */
-function parseDateTime(raw: string, timeZone: string, now: Date): Date {
-  const value = raw.normalize('NFKC').trim();
-  let instant: Date | null = null;
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(value)) {
-    instant = new Date(value);
-  } else {
-    const m =
-      /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,3}))?)?秒?)?$/.exec(
-        value,
-      ) ?? /^(\d{4})(\d{2})(\d{2})()()()()$/.exec(value);
-    if (m) {
-      const [year, month, day, hour, minute, second] = m.slice(1, 7).map((x) => (x ? Number(x) : 0)) as number[];
-      const ms = m[7] ? Number(m[7].padEnd(3, '0')) : 0;
-      const valid =
-        month! >= 1 &&
-        month! <= 12 &&
-        day! >= 1 &&
-        day! <= new Date(Date.UTC(year!, month!, 0)).getUTCDate() &&
-        hour! < 24 &&
-        minute! < 60 &&
-        second! < 60;
-      if (valid)
-        instant = wallTimeToInstant({ year: year!, month: month!, day: day!, hour, minute, second, ms }, timeZone);
-    }
-  }
-  if (!instant || Number.isNaN(instant.getTime()) || instant.getUTCFullYear() < 1900)
-    return fail('IMPORT_INVALID_DATE', { value: raw });
-  if (instant.getTime() > now.getTime()) return fail('IMPORT_DATE_IN_FUTURE', { value: raw });
-  return instant;
-}
-
-/** A calendar date (birthday), YYYY-MM-DD; a time after it is ignored. */
-function parseCalendarDate(raw: string, now: Date): string {
-  const value = raw.normalize('NFKC').trim();
-  const m =
-    /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT].*)?$/.exec(value) ??
-    /^(\d{4})(\d{2})(\d{2})$/.exec(value);
-  if (!m) return fail('IMPORT_INVALID_DATE', { value: raw });
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (year < 1900 || month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) {
-    return fail('IMPORT_INVALID_DATE', { value: raw });
-  }
-  const date = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-  if (date > now.toISOString().slice(0, 10)) return fail('IMPORT_DATE_IN_FUTURE', { value: raw });
-  return date;
-}
-
-function parseAmount(raw: string): string {
-  const value = raw.normalize('NFKC').replace(/[\s,¥]|元|rmb|cny/gi, '');
-  const m = /^(\d{1,12})(?:\.(\d{1,2}))?$/.exec(value);
-  if (!m) return fail('IMPORT_INVALID_AMOUNT', { value: raw });
-  return `${BigInt(m[1]!)}.${(m[2] ?? '').padEnd(2, '0')}`;
-}
-
-function parseCount(raw: string): number {
-  const value = raw.normalize('NFKC').replace(/[\s,]|次/g, '');
-  if (!/^\d{1,9}$/.test(value)) return fail('IMPORT_INVALID_COUNT', { value: raw });
-  return Number(value);
-}
-
 function parseConsent(raw: string): boolean {
   const value = raw.normalize('NFKC').trim().toLowerCase();
-  if (YES.has(value)) return true;
-  if (NO.has(value)) return false;
+  if (CONSENT_YES.has(value)) return true;
+  if (CONSENT_NO.has(value)) return false;
   return fail('IMPORT_INVALID_CONSENT', { value: raw });
 }
 
@@ -496,7 +417,8 @@ export function parseRow(
     // ="13800138000": how many exports keep Excel from turning a long number into 1.38E+10.
     const formula = /^="(.*)"$/s.exec(raw);
     if (formula) raw = formula[1]!.trim();
-    if (field && raw && !cell.has(field)) cell.set(field, { raw, column: mapping.names[i]! });
+    if (field && raw && !cell.has(field as ImportField))
+      cell.set(field as ImportField, { raw, column: mapping.names[i]! });
   });
   const extra = cells.slice(mapping.fields.length).filter((c) => c.trim()).length;
   if (extra) problems.push({ column: null, problem: { code: 'IMPORT_EXTRA_CELLS', params: { count: extra } } });
@@ -592,3 +514,100 @@ export function parseRow(
   }
   return { value, problems };
 }
+
+export type { HeaderMapping, Problem };
+
+const h = (zh: string, en: string) => ({ 'zh-CN': zh, en });
+
+/**
+ * The customer file's columns as the template shows them (the import reads every synonym above
+ * too). Members are customers with a 会员号: one file brings both.
+ */
+export const CUSTOMER_COLUMNS: ImportColumn[] = [
+  {
+    field: 'phone',
+    ...h('手机号', 'Phone'),
+    text: true,
+    hint: h(
+      '11 位中国大陆手机号；识别顾客的主键（与会员号至少填一个）',
+      'Mainland mobile; the key that names the customer (this or the member code)',
+    ),
+    examples: ['13912345678', '13687654321'],
+  },
+  {
+    field: 'name',
+    ...h('姓名', 'Name'),
+    hint: h('新顾客必填，最多 60 个字', 'Required for a new customer, up to 60 characters'),
+    examples: ['王芳', '李建国'],
+  },
+  {
+    field: 'memberCode',
+    ...h('会员号', 'Member code'),
+    text: true,
+    hint: h(
+      '会员卡号，4–32 位字母、数字或 -；填写即开卡',
+      'Card number, 4–32 letters, digits or -; enrols the customer',
+    ),
+    examples: ['VIP000123', '0008812'],
+  },
+  {
+    field: 'memberSince',
+    ...h('入会时间', 'Member since'),
+    hint: h('开卡日期，如 2023-05-01', 'Date the card was issued, e.g. 2023-05-01'),
+    examples: ['2023-05-01', '2021-11-11'],
+  },
+  {
+    field: 'homeStore',
+    ...h('所属门店', 'Home store'),
+    hint: h('门店编码或名称', "A store's code or name"),
+    examples: ['BJ001', 'SH001'],
+  },
+  { field: 'gender', ...h('性别', 'Gender'), hint: h('男 / 女', 'Male / female'), examples: ['女', '男'] },
+  {
+    field: 'birthday',
+    ...h('生日', 'Birthday'),
+    hint: h('如 1990-05-03', 'e.g. 1990-05-03'),
+    examples: ['1990-05-03', '1985-10-20'],
+  },
+  { field: 'email', ...h('邮箱', 'E-mail'), hint: h('可不填', 'Optional'), examples: ['wangfang@example.cn', ''] },
+  {
+    field: 'tags',
+    ...h('标签', 'Tags'),
+    hint: h('多个标签用 | 或、分隔', 'Separated by | or 、'),
+    examples: ['母婴|高价值', ''],
+  },
+  {
+    field: 'sourceChannel',
+    ...h('来源渠道', 'Source channel'),
+    hint: h('门店、微信、小程序、电商、官网', 'Store, WeChat, mini-program, e-commerce, web'),
+    examples: ['门店', '小程序'],
+  },
+  {
+    field: 'lifetimeSpend',
+    ...h('累计消费', 'Lifetime spend'),
+    hint: h(
+      '旧系统的累计消费金额（元）；若同时导入销售明细，请留空以免重复计算',
+      "The old system's total (yuan); leave empty when importing the sales history too, or it counts twice",
+    ),
+    examples: ['12880.50', ''],
+  },
+  {
+    field: 'visitCount',
+    ...h('消费次数', 'Visits'),
+    hint: h('同上，导入销售明细时留空', 'As above: empty when importing sales history'),
+    examples: ['36', ''],
+  },
+  { field: 'consentSms', ...h('短信营销授权', 'SMS consent'), hint: h('是 / 否', 'Yes / no'), examples: ['是', '否'] },
+  {
+    field: 'consentWechat',
+    ...h('微信营销授权', 'WeChat consent'),
+    hint: h('是 / 否', 'Yes / no'),
+    examples: ['是', ''],
+  },
+  {
+    field: 'notes',
+    ...h('备注', 'Notes'),
+    hint: h('最多 2000 字', 'Up to 2,000 characters'),
+    examples: ['喜欢有机食品', ''],
+  },
+];

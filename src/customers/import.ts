@@ -1,19 +1,19 @@
 import { uuidv7 } from '../db/ids.ts';
 import type { SqlSession } from '../db/migrate.ts';
-import type { CustomerImportOutcome } from '../generated/prisma/enums.ts';
-import { ImportFileError } from './import-file.ts';
+import { counted, ImportRaceError, MAX_LISTED_ERRORS, NOW_UTC, utc } from '../imports/run.ts';
+import type { ImportContext, ImportKind, RowProblem } from '../imports/kind.ts';
 import {
+  CUSTOMER_COLUMNS,
   mapHeader,
   parseRow,
-  type ImportField,
   type ImportRow,
-  type Problem,
+  type RowContext,
   type StoreRef,
 } from './import-columns.ts';
 
 /**
- * Customer import: a merchant's customer list (Excel, an old POS) checked as a whole and
- * written in one transaction with set-based statements.
+ * Customer import (members with their cards too): a merchant's customer list (Excel, an old
+ * POS) checked as a whole and written in one transaction by the import framework (run.ts):
  *
  * 1. Every row is parsed and checked one at a time, and nothing of it is kept in memory:
  *    valid rows go, in small batches, into a temporary staging table (one INSERT … SELECT FROM
@@ -39,82 +39,9 @@ import {
  * the sales recorded here.
  */
 
-export interface ImportActor {
-  staffId: string | null;
-  apiKeyId: string | null;
-  name: string;
-}
-
-export interface ImportOptions {
-  dryRun: boolean;
-  fileName: string | null;
-  encoding: string;
-  actor: ImportActor;
-  /** Id of the import's record, chosen by the caller so that it can be logged before the end. */
-  importId: string;
-  startedAt: Date;
-}
-
-export interface ImportProblem {
-  /** Spreadsheet row number (the header is row 1); 1 for problems of the header itself. */
-  row: number;
-  /** The column's header as the file wrote it; null when the problem is the whole row or file. */
-  column: string | null;
-  code: Problem['code'];
-  params: Record<string, string | number>;
-}
-
-export interface ImportReport {
-  importId: string;
-  dryRun: boolean;
-  outcome: CustomerImportOutcome;
-  rowCount: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  /** Every problem found, up to MAX_LISTED_ERRORS, in row order. */
-  errors: ImportProblem[];
-  /** All problems found, also those past the listed ones. */
-  errorCount: number;
-  /** Not fatal: columns that were ignored. */
-  warnings: ImportProblem[];
-}
-
-/** Thrown inside the transaction to roll it back (invalid rows or a dry run), carrying the report. */
-export class ImportNotWritten extends Error {
-  constructor(readonly report: ImportReport) {
-    super(`customer import not written (${report.outcome})`);
-  }
-}
-
-/** A file with more problems than this is misread as a whole; the first ones show how. */
-export const MAX_LISTED_ERRORS = 10_000;
-// Small batches: their rows and JSON text die young (V8's new space) instead of piling up as old
-// garbage; measured on 100,000 rows, 100 rows per statement was as fast as 2,000 and peaked
-// ~80 MB lower.
-const BATCH_ROWS = 100;
 const MAX_MERGE_HOPS = 10;
-// Imports run one at a time: two files naming the same customers would otherwise race.
-const IMPORT_LOCK_KEY = 72707370;
 const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
-
 const STAGING = 'customer_import_row';
-
-/** Timestamps are stored as UTC `timestamp(3)`; text in, whatever the session's time zone. */
-const utc = (col: string) => `(${col}::timestamptz AT TIME ZONE 'UTC')`;
-const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
-
-class ProblemList {
-  readonly listed: ImportProblem[] = [];
-  count = 0;
-  add(problem: ImportProblem) {
-    this.count++;
-    if (this.listed.length < MAX_LISTED_ERRORS) this.listed.push(problem);
-  }
-  sorted() {
-    return [...this.listed].sort((a, b) => a.row - b.row);
-  }
-}
 
 async function loadStores(sql: SqlSession) {
   const stores = (await sql.query(
@@ -212,107 +139,6 @@ function stagedRow(r: ImportRow) {
   };
 }
 
-/**
- * Reads the file's records (the first is the header), checks them all and, when every row is
- * valid and this is not a dry run, writes them. Throws ImportNotWritten (rolling the
- * transaction back) otherwise.
- */
-export async function importCustomers(
-  sql: SqlSession,
-  records: AsyncIterable<string[]>,
-  options: ImportOptions,
-): Promise<ImportReport> {
-  await sql.exec(`SELECT pg_advisory_xact_lock(${IMPORT_LOCK_KEY})`);
-  const errors = new ProblemList();
-  const warnings: ImportProblem[] = [];
-  const report = (
-    outcome: CustomerImportOutcome,
-    counts = { rowCount: 0, created: 0, updated: 0, unchanged: 0 },
-  ): ImportReport => ({
-    importId: options.importId,
-    dryRun: options.dryRun,
-    outcome,
-    ...counts,
-    errors: errors.sorted(),
-    errorCount: errors.count,
-    warnings,
-  });
-
-  const iterator = records[Symbol.asyncIterator]();
-  // A file that cannot be read on (unbalanced quotes…) ends the check with what was found so far.
-  const nextRecord = async () => {
-    try {
-      return await iterator.next();
-    } catch (error) {
-      if (!(error instanceof ImportFileError)) throw error;
-      errors.add({ row: error.row, column: null, code: error.code, params: error.params });
-      throw new ImportNotWritten(report('REJECTED'));
-    }
-  };
-  let rowNo = 1;
-  let header = await nextRecord();
-  // Blank lines above the header are skipped, as a person reading the sheet would.
-  while (!header.done && header.value.every((c) => !c.trim())) {
-    header = await nextRecord();
-    rowNo++;
-  }
-  if (header.done) {
-    errors.add({ row: 1, column: null, code: 'IMPORT_EMPTY_FILE', params: {} });
-    throw new ImportNotWritten(report('REJECTED'));
-  }
-  const mapping = mapHeader(header.value);
-  const headerRow = rowNo;
-  for (const u of mapping.unknown)
-    warnings.push({ row: headerRow, column: u.column, code: 'IMPORT_UNKNOWN_COLUMN', params: { column: u.column } });
-  for (const p of mapping.problems)
-    errors.add({ row: headerRow, column: p.column || null, code: p.problem.code, params: p.problem.params ?? {} });
-  if (mapping.problems.length) throw new ImportNotWritten(report('REJECTED'));
-  const column = (field: ImportField) => mapping.names[mapping.fields.indexOf(field)] ?? null;
-
-  const stores = await loadStores(sql);
-  const ctx = { stores: stores.byKey, defaultTimeZone: stores.defaultTimeZone, now: new Date() };
-  await sql.exec(CREATE_STAGING);
-
-  let batch: ReturnType<typeof stagedRow>[] = [];
-  let rowCount = 0;
-  const flush = async () => {
-    if (!batch.length) return;
-    await sql.query(INSERT_STAGED, [JSON.stringify(batch)]);
-    batch = [];
-  };
-
-  for (let next = await nextRecord(); !next.done; next = await nextRecord()) {
-    rowNo++;
-    const cells = next.value;
-    if (cells.every((c) => !c.trim())) continue;
-    rowCount++;
-    const { value, problems } = parseRow(rowNo, cells, mapping, ctx);
-    for (const p of problems)
-      errors.add({ row: rowNo, column: p.column, code: p.problem.code, params: p.problem.params ?? {} });
-    if (problems.length) continue;
-    batch.push(stagedRow(value));
-    if (batch.length >= BATCH_ROWS) await flush();
-  }
-  await flush();
-  await sql.exec(`ANALYZE ${STAGING}`);
-
-  await followMerges(sql);
-  await findConflicts(sql, errors, column);
-  if (errors.count) throw new ImportNotWritten(report('REJECTED', { rowCount, created: 0, updated: 0, unchanged: 0 }));
-
-  const counts = await writeCustomers(sql);
-  if (options.dryRun) throw new ImportNotWritten(report('CHECKED', { rowCount, ...counts }));
-  const done = report('APPLIED', { rowCount, ...counts });
-  await recordImport(sql, options, done);
-  return done;
-}
-
-/** Rows an UPDATE or INSERT touched: the session returns rows, not counts. */
-async function counted(sql: SqlSession, statement: string): Promise<number> {
-  const [row] = await sql.query(`WITH done AS (${statement} RETURNING 1) SELECT count(*)::int AS n FROM done`);
-  return Number(row!.n);
-}
-
 /** A merged record (the id in an old export, a cancelled card) stands for its survivor. */
 async function followMerges(sql: SqlSession) {
   for (const col of ['by_id', 'by_phone', 'by_code']) {
@@ -330,7 +156,7 @@ async function followMerges(sql: SqlSession) {
  * Problems that involve other rows or the database. A row that repeats an earlier row's phone,
  * member code or customer id is reported against that row, and only so.
  */
-async function findConflicts(sql: SqlSession, errors: ProblemList, column: (field: ImportField) => string | null) {
+async function findConflicts(sql: SqlSession): Promise<RowProblem[]> {
   const rows = (await sql.query(`
     WITH dup_phone AS (
       SELECT phone, min(row_no) AS first_row FROM ${STAGING} WHERE phone IS NOT NULL GROUP BY phone HAVING count(*) > 1
@@ -375,12 +201,12 @@ async function findConflicts(sql: SqlSession, errors: ProblemList, column: (fiel
     ORDER BY 1
     LIMIT ${MAX_LISTED_ERRORS + 1}`)) as {
     row_no: number;
-    code: ImportProblem['code'];
-    field: ImportField | null;
+    code: RowProblem['code'];
+    field: string | null;
     a: string | null;
     b: string | null;
   }[];
-  for (const r of rows) {
+  return rows.map((r) => {
     const params: Record<string, string | number> =
       r.code === 'IMPORT_DUPLICATE_PHONE'
         ? { phone: r.a!, other: Number(r.b) }
@@ -393,8 +219,8 @@ async function findConflicts(sql: SqlSession, errors: ProblemList, column: (fiel
               : r.code === 'IMPORT_SAME_CUSTOMER'
                 ? { other: Number(r.a) }
                 : {};
-    errors.add({ row: Number(r.row_no), column: r.field ? column(r.field) : null, code: r.code, params });
-  }
+    return { row: Number(r.row_no), field: r.field, code: r.code, params };
+  });
 }
 
 /** Whether an existing customer would change: a filled cell that differs, tags or notes not there yet, a consent, a card, history. */
@@ -509,34 +335,39 @@ async function writeCustomers(sql: SqlSession) {
   return { created, updated, unchanged: total - created - updated };
 }
 
-/** A customer named by the file was merged or changed by someone else during the import. */
-export class ImportRaceError extends Error {
-  constructor() {
-    super('a customer in the import changed meanwhile');
-  }
-}
+/**
+ * The customers kind (members with their card codes are customers with a 会员号): one row per
+ * customer, the phone, the member code or our own customer id naming who it is.
+ */
+export const customersImport: ImportKind<ImportRow, RowContext> = {
+  name: 'customers',
+  title: { 'zh-CN': '顾客与会员', en: 'Customers and members' },
+  permission: 'customer:import',
+  order: 30,
+  columns: CUSTOMER_COLUMNS,
+  mapHeader,
+  async begin(sql: SqlSession, context: ImportContext) {
+    const stores = await loadStores(sql);
+    await sql.exec(CREATE_STAGING);
+    return { stores: stores.byKey, defaultTimeZone: stores.defaultTimeZone, now: context.now };
+  },
+  parseRow,
+  async stage(sql, rows) {
+    await sql.query(INSERT_STAGED, [JSON.stringify(rows.map(stagedRow))]);
+  },
+  async check(sql) {
+    await sql.exec(`ANALYZE ${STAGING}`);
+    await followMerges(sql);
+    return findConflicts(sql);
+  },
+  write: writeCustomers,
+  async afterCommit(services, report) {
+    const { importId, created, updated, unchanged } = report;
+    // Thousands of new rows change what the planner should do with customer search (the embedded
+    // database never analyzes by itself, and PostgreSQL's autovacuum would only get to it later).
+    if (!report.dryRun && created + updated >= ANALYZE_AFTER_ROWS) await services.sql.exec('ANALYZE "Customer"');
+    await services.events.publish([{ type: 'customer.imported', payload: { importId, created, updated, unchanged } }]);
+  },
+};
 
-/** The import's record: who, when, which file, what came of it. */
-export async function recordImport(sql: SqlSession, options: ImportOptions, report: ImportReport) {
-  await sql.query(
-    `INSERT INTO "CustomerImport" (id, "staffId", "apiKeyId", "importedBy", "fileName", encoding, "dryRun", outcome,
-       "rowCount", created, updated, unchanged, "errorCount", "startedAt", "finishedAt")
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::"CustomerImportOutcome", $9, $10, $11, $12, $13, ${utc('$14::text')}, ${NOW_UTC})`,
-    [
-      options.importId,
-      options.actor.staffId,
-      options.actor.apiKeyId,
-      options.actor.name,
-      options.fileName,
-      options.encoding,
-      options.dryRun,
-      report.outcome,
-      report.rowCount,
-      report.created,
-      report.updated,
-      report.unchanged,
-      report.errorCount,
-      options.startedAt.toISOString(),
-    ],
-  );
-}
+const ANALYZE_AFTER_ROWS = 1000;

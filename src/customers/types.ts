@@ -4,7 +4,7 @@ import { resolveCursorConnection } from '@pothos/plugin-relay';
 import { InvalidInputError } from '../errors/index.ts';
 import { USER_ERRORS } from '../errors/types.ts';
 import { runInTransaction } from '../events/transaction.ts';
-import { Channel, ConsentChannel, CustomerImportOutcome, Gender, InteractionKind } from '../generated/prisma/enums.ts';
+import { Channel, ConsentChannel, Gender, InteractionKind } from '../generated/prisma/enums.ts';
 import type { Builder } from '../schema/builder.ts';
 import type { Context } from '../schema/context.ts';
 import { Prisma } from '../generated/prisma/client.ts';
@@ -269,51 +269,6 @@ export function addCustomerTypes(builder: Builder) {
         }),
       },
     ),
-  }));
-
-  const ImportOutcomeEnum = builder.enumType(CustomerImportOutcome, {
-    name: 'CustomerImportOutcome',
-    description:
-      'APPLIED: written. CHECKED: a dry run with every row valid, nothing written. REJECTED: invalid rows, nothing written.',
-  });
-
-  builder.prismaNode('CustomerImport', {
-    id: { field: 'id' },
-    authScopes: { permission: 'customer:import' },
-    description: 'One CSV file sent to POST /imports/customers.csv: who sent it, when, and what came of it.',
-    fields: (t) => ({
-      importedBy: t.exposeString('importedBy', {
-        description: "The staff member's or API key's name when the file was sent.",
-      }),
-      staff: t.relation('staff', {
-        nullable: true,
-        description: 'The staff member who sent it (null for an API key).',
-      }),
-      fileName: t.exposeString('fileName', { nullable: true }),
-      encoding: t.exposeString('encoding', {
-        description: 'How the file was read: UTF-8, GB18030, UTF-16LE or UTF-16BE.',
-      }),
-      dryRun: t.exposeBoolean('dryRun'),
-      outcome: t.expose('outcome', { type: ImportOutcomeEnum }),
-      rowCount: t.exposeInt('rowCount', { description: 'Data rows read; blank rows are not counted.' }),
-      created: t.exposeInt('created'),
-      updated: t.exposeInt('updated'),
-      unchanged: t.exposeInt('unchanged'),
-      errorCount: t.exposeInt('errorCount'),
-      startedAt: t.expose('startedAt', { type: 'DateTime' }),
-      finishedAt: t.expose('finishedAt', { type: 'DateTime' }),
-    }),
-  });
-
-  builder.queryFields((t) => ({
-    customerImports: t.prismaConnection({
-      type: 'CustomerImport',
-      cursor: 'id',
-      description: 'Customer imports, newest first (owners and managers).',
-      authScopes: { permission: 'customer:import' },
-      totalCount: (_root, _args, ctx) => ctx.db.customerImport.count(),
-      resolve: (query, _root, _args, ctx) => ctx.db.customerImport.findMany({ ...query, orderBy: { id: 'desc' } }),
-    }),
   }));
 
   const ConsentInput = builder.inputType('ConsentInput', {

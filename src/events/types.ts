@@ -20,6 +20,11 @@ export interface DomainEvents {
   'member.enrolled': { memberId: string; customerId: string };
   /** A CSV import was written: one event for the whole file, not one per customer. */
   'customer.imported': { importId: string; created: number; updated: number; unchanged: number };
+  /**
+   * Any import file was written (src/imports/): one event for the whole file. Caches of what
+   * imports write (products, staff) drop on it.
+   */
+  'data.imported': { importId: string; kind: string; created: number; updated: number; unchanged: number };
   'stock.low': { storeId: string; productId: string; sku: string; onHand: number; reorderPoint: number };
   /** A product was created or changed (price, barcode, active…): tills and caches re-read it. */
   'product.changed': { productId: string; sku: string };

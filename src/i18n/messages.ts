@@ -175,9 +175,118 @@ export const messages = {
     'zh-CN': '不支持的字符编码：{charset}（支持 UTF-8 和 GB18030/GBK）',
     en: 'Unsupported character set: {charset} (UTF-8 and GB18030/GBK are)',
   },
+  IMPORT_MISSING_COLUMN: { 'zh-CN': '缺少必需的列“{column}”', en: 'The required column "{column}" is missing' },
+  IMPORT_REQUIRED: { 'zh-CN': '必填', en: 'Required' },
+  IMPORT_REQUIRED_FOR_NEW: {
+    'zh-CN': '新{entity}必须填写此列',
+    en: 'A new {entity} needs this column filled in',
+  },
+  IMPORT_DUPLICATE_VALUE: {
+    'zh-CN': '“{value}”与第 {other} 行重复',
+    en: '"{value}" repeats row {other}',
+  },
+  IMPORT_DUPLICATE_LINE: {
+    'zh-CN': '与第 {other} 行是同一单的相同商品行（{value}），请合并数量',
+    en: 'The same line ({value}) as row {other} of the same sale; add up the quantities',
+  },
+  IMPORT_INVALID_INTEGER: {
+    'zh-CN': '应为整数（绝对值不超过 {max}）：{value}',
+    en: 'Must be a whole number (at most {max} either way): {value}',
+  },
+  IMPORT_INVALID_QUANTITY: {
+    'zh-CN': '数量应为大于 0 的整数：{value}',
+    en: 'Quantity must be a whole number above 0: {value}',
+  },
+  IMPORT_INVALID_YES_NO: { 'zh-CN': '应为“是”或“否”：{value}', en: 'Must be yes or no: {value}' },
+  IMPORT_INVALID_CODE: {
+    'zh-CN': '编码应为 1–64 位字母、数字或 . _ - / #：{value}',
+    en: 'A code is 1–64 letters, digits or . _ - / #: {value}',
+  },
+  IMPORT_STORE_FORBIDDEN: {
+    'zh-CN': '当前账号无权向门店“{value}”导入数据',
+    en: 'Your account may not import data into store "{value}"',
+  },
+  IMPORT_UNKNOWN_SKU: {
+    'zh-CN': '未知商品编码：{value}（请先导入商品）',
+    en: 'Unknown SKU: {value} (import the products first)',
+  },
+  IMPORT_BARCODE_TAKEN: {
+    'zh-CN': '条码 {value} 已属于商品 {sku}',
+    en: 'Barcode {value} already belongs to product {sku}',
+  },
+  IMPORT_UNKNOWN_MEMBER: {
+    'zh-CN': '找不到会员号 {value}（请先导入会员）',
+    en: 'No member has the code {value} (import the members first)',
+  },
+  IMPORT_UNKNOWN_CUSTOMER: {
+    'zh-CN': '找不到手机号为 {value} 的顾客（请先导入会员）',
+    en: 'No customer has the phone {value} (import the members first)',
+  },
+  IMPORT_MEMBER_PHONE_DIFFER: {
+    'zh-CN': '会员号 {code} 与手机号 {phone} 属于不同的顾客',
+    en: 'Member code {code} and phone {phone} belong to different customers',
+  },
+  IMPORT_NOT_A_MEMBER: {
+    'zh-CN': '手机号为 {value} 的顾客还不是会员',
+    en: 'The customer with phone {value} is not a member',
+  },
+  IMPORT_UNKNOWN_STAFF: {
+    'zh-CN': '找不到员工账号 {value}（请先导入员工）',
+    en: 'No staff member signs in as {value} (import the staff first)',
+  },
+  IMPORT_INVALID_PAYMENT_METHOD: {
+    'zh-CN': '支付方式应为现金、银行卡、微信、支付宝或其他：{value}',
+    en: 'Payment method must be cash, card, WeChat, Alipay or other: {value}',
+  },
+  IMPORT_DISCOUNT_TOO_LARGE: {
+    'zh-CN': '优惠 {value} 超过该行金额',
+    en: 'The discount {value} is more than the line amount',
+  },
+  IMPORT_SALE_LINES_DISAGREE: {
+    'zh-CN': '与同一单（{receipt}）第 {other} 行填写的不一致',
+    en: 'Differs from row {other} of the same sale ({receipt})',
+  },
+  IMPORT_SALE_TOO_MANY_LINES: {
+    'zh-CN': '销售单 {receipt} 超过 {max} 行',
+    en: 'Sale {receipt} has more than {max} lines',
+  },
+  IMPORT_INVALID_ROLE: {
+    'zh-CN': '角色应为店长、收银员、导购或老板：{value}',
+    en: 'Role must be manager, cashier, sales associate or owner: {value}',
+  },
+  IMPORT_INVALID_PASSWORD: {
+    'zh-CN': '初始密码应为 8–200 个字符',
+    en: 'The initial password must be 8–200 characters',
+  },
+  IMPORT_PASSWORD_REQUIRED: { 'zh-CN': '新员工需要填写初始密码', en: 'A new staff member needs an initial password' },
+  IMPORT_UNKNOWN_TIER: { 'zh-CN': '未知会员等级：{value}', en: 'Unknown tier: {value}' },
+  IMPORT_POINTS_EXPIRED: {
+    'zh-CN': '积分在 {value} 已到期，不能导入',
+    en: 'These points expired on {value} and cannot be imported',
+  },
+  IMPORT_POINTS_OPENING_EXISTS: {
+    'zh-CN': '该会员已导入期初积分 {existing}，不能再导入不同的数额（请用积分调整）',
+    en: 'This member already has an opening balance of {existing} points; a different figure cannot be imported (adjust the points instead)',
+  },
+  IMPORT_TOO_MANY_ROWS: { 'zh-CN': '工作表超过 {max} 行', en: 'The worksheet has more than {max} rows' },
+  IMPORT_TOO_MANY_COLUMNS: { 'zh-CN': '工作表超过 {max} 列', en: 'The worksheet has more than {max} columns' },
+  IMPORT_MALFORMED_XLSX: {
+    'zh-CN': '无法读取 Excel 文件（{detail}）；请另存为 .xlsx 或 CSV 后重试',
+    en: 'The Excel file cannot be read ({detail}); save it as .xlsx or CSV and try again',
+  },
+  IMPORT_UNKNOWN_KIND: {
+    'zh-CN': '没有这种导入：{kind}（可用：{kinds}）',
+    en: 'No such import: {kind} (there are: {kinds})',
+  },
+  // calendar
+  CALENDAR_INVALID_DATE: {
+    'zh-CN': '日期应为 {from}–{to} 年间的 YYYY-MM-DD：{value}',
+    en: 'A date is YYYY-MM-DD between {from} and {to}: {value}',
+  },
+  CALENDAR_PERIOD_TOO_LONG: { 'zh-CN': '日期范围最多 {max} 天', en: 'A period is at most {max} days' },
   IMPORT_CONFLICT: {
-    'zh-CN': '导入期间有其他操作修改了相同的顾客或会员卡号，未写入任何数据，请重新导入',
-    en: 'Another change touched the same customers or member codes during the import; nothing was written, send the file again',
+    'zh-CN': '导入期间有其他操作修改了相同的数据（如顾客或会员卡号），未写入任何数据，请重新导入',
+    en: 'Another change touched the same records (customers, member codes…) during the import; nothing was written, send the file again',
   },
   // auth
   INVALID_CREDENTIALS: { 'zh-CN': '账号或密码错误', en: 'Wrong sign-in name or password' },

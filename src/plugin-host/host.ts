@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { RefundStep } from '../sales/refund-pipeline.ts';
 import type { SaleStep } from '../sales/pipeline.ts';
 import type { Builder } from '../schema/builder.ts';
+import type { ImportKind } from '../imports/kind.ts';
 import { CronExpressionParser } from 'cron-parser';
 import { PluginConfigError } from './errors.ts';
 import { ServiceRegistry } from './services.ts';
@@ -62,6 +63,11 @@ export interface StorePlugin {
   seedDemo?: (ctx: PluginContext) => Promise<void>;
   /** Scheduled jobs (points expiry, tier reviews…). */
   jobs?: ScheduledJob[];
+  /**
+   * Kinds of import file the plugin reads (points balances, tiers), served at POST /imports/<name>
+   * with the same checks, dry run, history and templates as core's (src/imports/kind.ts).
+   */
+  importKinds?: ImportKind<any, any>[];
 }
 
 export function definePlugin<P extends StorePlugin>(plugin: P): P {
@@ -96,6 +102,13 @@ export class PluginHost {
 
   constructor(plugins: StorePlugin[]) {
     this.plugins = orderByDependencies(plugins);
+    const kindNames = new Set<string>();
+    for (const kind of this.importKinds) {
+      if (kindNames.has(kind.name)) throw new PluginConfigError(`Two plugins define the import kind "${kind.name}".`);
+      if (!/^[a-z][a-z-]{1,40}$/.test(kind.name))
+        throw new PluginConfigError(`Import kind "${kind.name}" may only hold lower-case letters and dashes.`);
+      kindNames.add(kind.name);
+    }
     const jobNames = new Set<string>();
     for (const job of this.jobs) {
       if (jobNames.has(job.name)) throw new PluginConfigError(`Two plugins define the job "${job.name}".`);
@@ -137,6 +150,10 @@ export class PluginHost {
 
   get mergeSteps(): CustomerMergeStep[] {
     return this.plugins.flatMap((p) => (p.onCustomerMerge ? [p.onCustomerMerge] : []));
+  }
+
+  get importKinds(): ImportKind<any, any>[] {
+    return this.plugins.flatMap((p) => p.importKinds ?? []);
   }
 
   get jobs(): ScheduledJob[] {

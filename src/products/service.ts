@@ -57,16 +57,18 @@ export async function productsByCode(
   codes: { code: string; field: (string | number)[] }[],
 ) {
   const wanted = [...new Set(codes.map((c) => c.code.trim()))];
-  const byCode = await cache.region<Product>('products', ['product.changed']).getMany(wanted, async (missing) => {
-    const products = await tx.product.findMany({
-      where: { OR: [{ sku: { in: missing } }, { barcode: { in: missing } }] },
+  const byCode = await cache
+    .region<Product>('products', ['product.changed', 'data.imported'])
+    .getMany(wanted, async (missing) => {
+      const products = await tx.product.findMany({
+        where: { OR: [{ sku: { in: missing } }, { barcode: { in: missing } }] },
+      });
+      const found = new Map<string, Product>();
+      // Barcodes first, SKUs after: should data from before the shared-namespace rule hold a clash, the SKU wins.
+      for (const p of products) if (p.barcode && missing.includes(p.barcode)) found.set(p.barcode, p);
+      for (const p of products) if (missing.includes(p.sku)) found.set(p.sku, p);
+      return found;
     });
-    const found = new Map<string, Product>();
-    // Barcodes first, SKUs after: should data from before the shared-namespace rule hold a clash, the SKU wins.
-    for (const p of products) if (p.barcode && missing.includes(p.barcode)) found.set(p.barcode, p);
-    for (const p of products) if (missing.includes(p.sku)) found.set(p.sku, p);
-    return found;
-  });
   for (const c of codes) {
     if (!byCode.has(c.code.trim())) throw new NotFoundError('Product', c.code, c.field, 'UNKNOWN_SKU');
   }

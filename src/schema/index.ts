@@ -1,6 +1,8 @@
 import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
+import { addCalendarTypes } from '../calendar/types.ts';
 import { addCustomerTypes } from '../customers/types.ts';
 import { addErrorTypes } from '../errors/types.ts';
+import { addImportTypes } from '../imports/types.ts';
 import { addMemberTypes } from '../members/types.ts';
 import type { PluginHost } from '../plugin-host/host.ts';
 import { addPluginHostTypes } from '../plugin-host/types.ts';
@@ -22,6 +24,8 @@ export function buildSchema(plugins: PluginHost): GraphQLSchema {
   addProductTypes(builder);
   addStockTypes(builder);
   addSaleTypes(builder);
+  addCalendarTypes(builder);
+  addImportTypes(builder);
   addPluginHostTypes(builder);
   plugins.addSchema(builder);
   return lexicographicSortSchema(builder.toSchema());

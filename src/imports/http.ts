@@ -4,20 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolvePrincipal } from '../auth/service.ts';
 import { uuidv7 } from '../db/ids.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 import { negotiateLocale, type Locale } from '../i18n/locale.ts';
 import { translate, type MessageCode } from '../i18n/messages.ts';
 import type { AppServices } from '../schema/context.ts';
-import { isUniqueViolation } from '../db/errors.ts';
-import {
-  importCustomers,
-  ImportNotWritten,
-  ImportRaceError,
-  recordImport,
-  type ImportOptions,
-  type ImportProblem,
-  type ImportReport,
-} from './import.ts';
-import { encodingOfCharset, readCsvRecords, spoolUpload, UploadTooLarge, type ImportEncoding } from './import-file.ts';
+import { encodingOfCharset, readRecords, spoolUpload, UploadTooLarge, type ImportEncoding } from './file.ts';
+import type { ImportContext, ImportKind, ImportOptions, ImportProblem, ImportReport } from './kind.ts';
+import { ImportNotWritten, ImportRaceError, recordImport, runImport } from './run.ts';
 
 export const DEFAULT_IMPORT_MAX_BYTES = 50 * 1024 * 1024;
 export interface ImportHttpOptions {
@@ -47,24 +40,25 @@ function fileNameOf(req: IncomingMessage, params: URLSearchParams): string | nul
   return clean ? clean.slice(0, 255) : null;
 }
 
-const ANALYZE_AFTER_ROWS = 1000;
-
-/** The import in one transaction; once it has committed, one event announces it. */
-async function runImport(services: AppServices, spool: string, options: ImportOptions): Promise<ImportReport> {
+/** The import in one transaction; once it has committed, the kind announces it. */
+async function importInTransaction(
+  services: AppServices,
+  kind: ImportKind<any, any>,
+  spool: string,
+  options: ImportOptions,
+  context: ImportContext,
+): Promise<ImportReport> {
   let report: ImportReport | undefined;
   await services.sql.transaction(async (session) => {
-    report = await importCustomers(session, readCsvRecords(spool, options.encoding as ImportEncoding), options);
+    const records = readRecords(spool, options.format, options.encoding as ImportEncoding);
+    report = await runImport(session, kind, records, options, context);
   });
-  const { importId, created, updated, unchanged } = report!;
-  // Thousands of new rows change what the planner should do with customer search (the embedded
-  // database never analyzes by itself, and PostgreSQL's autovacuum would only get to it later).
-  if (!report!.dryRun && created + updated >= ANALYZE_AFTER_ROWS) await services.sql.exec('ANALYZE "Customer"');
-  await services.events.publish([{ type: 'customer.imported', payload: { importId, created, updated, unchanged } }]);
+  await kind.afterCommit?.(services, report!);
   return report!;
 }
 
 /** The report as the caller reads it: each problem with a message in their language. */
-function reportJson(report: ImportReport, encoding: ImportEncoding, locale: Locale) {
+function reportJson(report: ImportReport, options: ImportOptions, locale: Locale) {
   const problem = (p: ImportProblem) => ({
     row: p.row,
     column: p.column,
@@ -72,6 +66,7 @@ function reportJson(report: ImportReport, encoding: ImportEncoding, locale: Loca
     message: translate(p.code, p.params, locale),
   });
   return {
+    kind: report.kind,
     importId: report.importId,
     dryRun: report.dryRun,
     created: report.created,
@@ -81,20 +76,22 @@ function reportJson(report: ImportReport, encoding: ImportEncoding, locale: Loca
     errors: report.errors.map(problem),
     errorCount: report.errorCount,
     warnings: report.warnings.map(problem),
-    encoding,
+    format: options.format,
+    ...(options.format === 'CSV' ? { encoding: options.encoding } : {}),
   };
 }
 
 /**
- * POST /imports/customers.csv: a CSV file of customers as the request body, for owners and
- * managers (customer:import). Checked whole and written in one transaction (import.ts); 200
- * with the report when written (or, for ?dryRun=true, when it would be), 422 with the report
- * when rows are invalid. Personal data moved in, so every import is recorded and logged.
+ * POST /imports/<kind>: a CSV or .xlsx file as the request body (POST /imports/customers.csv is
+ * the same for customers), for those with the kind's permission. Checked whole and written in one
+ * transaction (run.ts); 200 with the report when written (or, for ?dryRun=true, when it would be),
+ * 422 with the report when rows are invalid. Every import is recorded and logged with who sent it.
  */
-export async function serveCustomerImport(
+export async function serveImport(
   req: IncomingMessage,
   res: ServerResponse,
   services: AppServices,
+  kind: ImportKind<any, any>,
   options: ImportHttpOptions,
 ) {
   const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : null);
@@ -124,7 +121,7 @@ export async function serveCustomerImport(
     { authorization: header('authorization'), apiKey: header('x-api-key') },
     services.events.cache,
   );
-  if (!auth.can('customer:import')) {
+  if (!auth.can(kind.permission)) {
     refuse(auth.signedIn ? 403 : 401, auth.signedIn ? 'FORBIDDEN' : 'UNAUTHENTICATED');
     return;
   }
@@ -147,7 +144,7 @@ export async function serveCustomerImport(
   const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
   const importId = uuidv7();
   const startedAt = new Date();
-  const spool = join(tmpdir(), `storecrm-import-${importId}.csv`);
+  const spool = join(tmpdir(), `storecrm-import-${importId}.upload`);
   try {
     let upload: Awaited<ReturnType<typeof spoolUpload>>;
     try {
@@ -168,19 +165,21 @@ export async function serveCustomerImport(
       startedAt,
       dryRun: ['true', '1', 'yes'].includes((params.get('dryRun') ?? '').toLowerCase()),
       fileName: fileNameOf(req, params),
-      encoding,
+      format: upload.format,
+      encoding: upload.format === 'XLSX' ? 'UTF-8' : encoding,
       actor: { staffId: auth.staffId, apiKeyId: auth.kind === 'apiKey' ? auth.id : null, name: auth.name },
     };
+    const context: ImportContext = { principal: auth, now: new Date(), importId, services };
 
     let report: ImportReport;
     try {
-      report = await runImport(services, spool, importOptions);
+      report = await importInTransaction(services, kind, spool, importOptions, context);
     } catch (error) {
       if (error instanceof ImportNotWritten) {
         report = error.report;
         await recordImport(services.sql, importOptions, report);
       } else if (error instanceof ImportRaceError || isUniqueViolation(error)) {
-        services.logger.warn({ err: error, importId }, 'customer import collided with a concurrent change');
+        services.logger.warn({ err: error, importId, kind: kind.name }, 'import collided with a concurrent change');
         refuse(409, 'IMPORT_CONFLICT');
         return;
       } else throw error;
@@ -188,12 +187,14 @@ export async function serveCustomerImport(
     services.logger.info(
       {
         principal: auth.id,
-        kind: auth.kind,
+        principalKind: auth.kind,
+        kind: kind.name,
         importId,
         fileName: importOptions.fileName,
         dryRun: importOptions.dryRun,
         outcome: report.outcome,
         bytes: upload.bytes,
+        format: upload.format,
         encoding,
         rows: report.rowCount,
         created: report.created,
@@ -202,9 +203,9 @@ export async function serveCustomerImport(
         errors: report.errorCount,
         ms: Date.now() - startedAt.getTime(),
       },
-      'customer import',
+      'data import',
     );
-    send(report.outcome === 'REJECTED' ? 422 : 200, reportJson(report, encoding, locale));
+    send(report.outcome === 'REJECTED' ? 422 : 200, reportJson(report, importOptions, locale));
   } finally {
     await rm(spool, { force: true });
   }

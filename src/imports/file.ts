@@ -4,8 +4,19 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parse, CsvError } from 'csv-parse';
+import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import type { MessageCode } from '../i18n/messages.ts';
+
+/**
+ * Reading an import file: the request body spooled to a private temporary file (never held in
+ * memory), then read back one record at a time, as CSV (encoding judged on every byte) or as an
+ * Excel workbook (.xlsx, read streamed: only the row being read and the shared strings are in
+ * memory, so a 100,000-row workbook stays within bounded memory).
+ */
+
+/** What a file is: an .xlsx workbook (a zip file) or text. */
+export type ImportFormat = 'CSV' | 'XLSX';
 
 /** The character encodings an import file may be in. */
 export type ImportEncoding = 'UTF-8' | 'GB18030' | 'UTF-16LE' | 'UTF-16BE';
@@ -50,6 +61,8 @@ export class ImportFileError extends Error {
 
 export interface SpooledUpload {
   bytes: number;
+  /** A zip file's signature: an .xlsx workbook, whatever the caller's Content-Type said. */
+  format: ImportFormat;
   /** From a byte-order mark, which settles the question. */
   bom: ImportEncoding | null;
   /** Every byte sequence was valid UTF-8 (Chinese text in GB18030 practically never is). */
@@ -93,11 +106,13 @@ export async function spoolUpload(body: Readable, path: string, maxBytes: number
     out.end();
     await finished(out).catch(() => {});
   }
+  const format: ImportFormat =
+    head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04 ? 'XLSX' : 'CSV';
   let bom: ImportEncoding | null = null;
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) bom = 'UTF-8';
   else if (head[0] === 0xff && head[1] === 0xfe) bom = 'UTF-16LE';
   else if (head[0] === 0xfe && head[1] === 0xff) bom = 'UTF-16BE';
-  return { bytes, bom, validUtf8 };
+  return { bytes, format, bom, validUtf8: format === 'CSV' && validUtf8 };
 }
 
 /** The separator of the header line: a comma, or a tab (Excel's "Unicode text") or a semicolon. */
@@ -153,4 +168,88 @@ export async function* readCsvRecords(path: string, encoding: ImportEncoding): A
   } finally {
     file.destroy();
   }
+}
+
+/** A workbook bigger than this many rows or columns is refused rather than read on (a zip expands a lot). */
+export const XLSX_MAX_ROWS = 2_000_000;
+const XLSX_MAX_COLUMNS = 200;
+
+/** Excel keeps a number as a binary float: 19.9 may come back as 19.899999999999999. */
+function numberText(n: number): string {
+  if (Number.isInteger(n))
+    return Number.isSafeInteger(n) ? String(n) : n.toLocaleString('en-US', { useGrouping: false });
+  return String(Number(n.toPrecision(15)));
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * A cell as the text a person sees. Dates in a workbook carry no time zone: exceljs hands them
+ * over as UTC, so their UTC fields are the wall-clock time written in the sheet, which the
+ * import then reads in the store's zone like a date typed as text.
+ */
+export function cellText(value: ExcelJS.CellValue): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return numberText(value);
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) return '';
+    const date = `${value.getUTCFullYear()}-${pad(value.getUTCMonth() + 1)}-${pad(value.getUTCDate())}`;
+    const h = value.getUTCHours();
+    const m = value.getUTCMinutes();
+    const sec = value.getUTCSeconds();
+    return h || m || sec ? `${date} ${pad(h)}:${pad(m)}:${pad(sec)}` : date;
+  }
+  if (typeof value === 'object') {
+    if ('richText' in value) return value.richText.map((r) => r.text).join('');
+    if ('formula' in value || 'sharedFormula' in value)
+      return cellText((value as { result?: ExcelJS.CellValue }).result ?? null);
+    if ('text' in value && typeof value.text === 'string') return value.text; // a hyperlink
+    if ('error' in value) return '';
+  }
+  return String(value);
+}
+
+/**
+ * The rows of the first worksheet of a spooled .xlsx file, as text cells; the header is the
+ * first. Blank rows come as empty records so row numbers stay those Excel shows.
+ */
+export async function* readXlsxRecords(path: string): AsyncGenerator<string[]> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(path, {
+    worksheets: 'emit',
+    sharedStrings: 'cache',
+    styles: 'cache', // number formats tell a date from a number
+    hyperlinks: 'ignore',
+    entries: 'ignore',
+  });
+  let sheets = 0;
+  try {
+    for await (const worksheet of workbook) {
+      if (sheets++ > 0) continue; // only the first sheet holds data; the rest are read past
+      let expected = 1;
+      for await (const row of worksheet as AsyncIterable<ExcelJS.Row>) {
+        if (row.number > XLSX_MAX_ROWS)
+          throw new ImportFileError(row.number, 'IMPORT_TOO_MANY_ROWS', { max: XLSX_MAX_ROWS });
+        for (; expected < row.number; expected++) yield [];
+        expected = row.number + 1;
+        const values = row.values as ExcelJS.CellValue[]; // 1-based: values[0] is empty
+        if (values.length - 1 > XLSX_MAX_COLUMNS) {
+          throw new ImportFileError(row.number, 'IMPORT_TOO_MANY_COLUMNS', { max: XLSX_MAX_COLUMNS });
+        }
+        const cells: string[] = [];
+        for (let i = 1; i < values.length; i++) cells.push(cellText(values[i]));
+        yield cells;
+      }
+    }
+  } catch (error) {
+    if (error instanceof ImportFileError) throw error;
+    throw new ImportFileError(1, 'IMPORT_MALFORMED_XLSX', { detail: (error as Error).message.slice(0, 200) });
+  }
+  if (sheets === 0) throw new ImportFileError(1, 'IMPORT_MALFORMED_XLSX', { detail: 'no worksheet' });
+}
+
+/** The records of a spooled file in whichever format it is. */
+export function readRecords(path: string, format: ImportFormat, encoding: ImportEncoding): AsyncGenerator<string[]> {
+  return format === 'XLSX' ? readXlsxRecords(path) : readCsvRecords(path, encoding);
 }
