@@ -4,7 +4,7 @@ import { uuidv7 } from '../../src/db/ids.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import { addMonths } from '../../src/stores/time.ts';
 import { weekdayIn, type PointsService } from './service.ts';
-import { computeEarn } from './rules.ts';
+import { computeEarn, NO_CALENDAR } from './rules.ts';
 
 /**
  * Demo rules and a year of points history for the demo members, written in bulk: every member
@@ -61,6 +61,7 @@ export async function seedPointsDemo(db: Db, service: PointsService) {
         birthdayMonth: false,
         usedToday: new Map(),
         excludedCategories: service.options.excludedCategories,
+        calendar: NO_CALENDAR,
       },
     );
     if (result.points <= 0) continue;

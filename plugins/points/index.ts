@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { CalendarService } from '../../src/calendar/service.ts';
 import { definePlugin } from '../../src/plugin-host/host.ts';
 import './messages.ts';
 import { seedPointsDemo } from './demo.ts';
@@ -22,7 +23,10 @@ export function pointsPlugin(options?: PointsOptions) {
     name: 'points',
     migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
     schema: (builder) => addPointsTypes(builder, service),
-    setup: ({ services }) => services.provide('points', service),
+    setup: ({ services }) => {
+      service.useCalendar(services.get<CalendarService>('calendar'));
+      services.provide('points', service);
+    },
     saleSteps: [{ name: 'points', tenders: ['POINTS'], afterWrite: (sale, unit) => service.afterSale(sale, unit) }],
     refundSteps: [{ name: 'points', afterWrite: (refund, unit) => service.afterRefund(refund, unit) }],
     onCustomerMerge: (ids, unit) => service.merge(ids, unit),

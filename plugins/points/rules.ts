@@ -23,7 +23,22 @@ export interface EarnFacts {
   /** Points each capped rule already gave this customer on this business day. */
   usedToday: ReadonlyMap<string, number>;
   excludedCategories: readonly string[];
+  /** The sale's day in the retail calendar (src/calendar/), in the store's time zone. */
+  calendar: SaleDayCalendar;
 }
+
+/** What calendar conditions ask of a sale's day; answered by core's calendar service. */
+export interface SaleDayCalendar {
+  /** Within `before` days before and `after` days after the festival (its date of the right year). */
+  nearFestival(code: string, before: number, after: number): boolean;
+  /** A statutory day off (法定节假日), not a 调休 working day. */
+  statutoryHoliday: boolean;
+  /** The store's 会员日. */
+  memberDay: boolean;
+}
+
+/** A day no calendar condition holds on: where no rule has one (demo data, benchmark baselines). */
+export const NO_CALENDAR: SaleDayCalendar = { nearFestival: () => false, statutoryHoliday: false, memberDay: false };
 
 export interface Contribution {
   ruleId: string | null;
@@ -56,7 +71,7 @@ function round(value: Prisma.Decimal, mode: PointsRounding): number {
   return value.toDecimalPlaces(0, rounding).toNumber();
 }
 
-/** Whether a rule applies to this sale at all (date, weekday, tier, birthday, minimum spend). */
+/** Whether a rule applies to this sale at all (date, weekday, tier, birthday, minimum spend, festival, holiday, 会员日). */
 function appliesToSale(rule: PointsRule, facts: EarnFacts): boolean {
   if (!rule.active) return false;
   if (rule.startsAt && facts.occurredAt < rule.startsAt) return false;
@@ -65,6 +80,13 @@ function appliesToSale(rule: PointsRule, facts: EarnFacts): boolean {
   if (rule.tierCodes.length && (!facts.tierCode || !rule.tierCodes.includes(facts.tierCode))) return false;
   if (rule.birthdayMonth && !facts.birthdayMonth) return false;
   if (rule.minSpend && facts.saleTotal.lt(rule.minSpend)) return false;
+  if (
+    rule.festivals.length &&
+    !rule.festivals.some((code) => facts.calendar.nearFestival(code, rule.festivalDaysBefore, rule.festivalDaysAfter))
+  )
+    return false;
+  if (rule.statutoryHolidays && !facts.calendar.statutoryHoliday) return false;
+  if (rule.memberDay && !facts.calendar.memberDay) return false;
   return true;
 }
 

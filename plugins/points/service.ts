@@ -9,7 +9,9 @@ import './events.ts';
 import { addMonths, businessDate } from '../../src/stores/time.ts';
 import { addLot, alreadyRecorded, deduct, lockAccount, payDebt, requireBalance } from './ledger.ts';
 import type { ResolvedPointsOptions } from './options.ts';
-import { computeEarn, type LineResult } from './rules.ts';
+import type { CalendarService } from '../../src/calendar/service.ts';
+import type { FestivalCode } from '../../src/calendar/festivals.ts';
+import { computeEarn, NO_CALENDAR, type LineResult, type SaleDayCalendar } from './rules.ts';
 
 /** What another plugin (tiers) tells the points plugin about a member when points are earned. */
 export interface EarnContext {
@@ -45,8 +47,30 @@ interface ReverseExplanation {
 /** The points plugin's service: what its pipeline steps, jobs and GraphQL fields call. */
 export class PointsService {
   private earnContext: EarnContextProvider | null = null;
+  private calendar: CalendarService | null = null;
 
   constructor(readonly options: ResolvedPointsOptions) {}
+
+  /** Core's retail calendar, for rules on festivals, statutory holidays and 会员日 (set at start). */
+  useCalendar(calendar: CalendarService) {
+    this.calendar = calendar;
+  }
+
+  /** A sale's day as calendar conditions see it; the store's calendar is read only when a rule asks for 会员日. */
+  private async saleDay(tx: Tx, sale: WrittenSale, rules: PointsRule[]): Promise<SaleDayCalendar> {
+    const calendar = this.calendar;
+    if (!calendar || !rules.some((r) => r.festivals.length || r.statutoryHolidays || r.memberDay))
+      return NO_CALENDAR;
+    const date = calendar.dateOf(sale.occurredAt, sale.timezone);
+    const store = rules.some((r) => r.memberDay) ? await calendar.storeCalendar(tx, sale.storeId) : null;
+    const day = calendar.day(date, store);
+    return {
+      nearFestival: (code, before, after) =>
+        calendar.matches({ festivals: [{ code: code as FestivalCode, daysBefore: before, daysAfter: after }] }, date),
+      statutoryHoliday: !!day.statutory && !day.statutory.work,
+      memberDay: day.memberDay,
+    };
+  }
 
   /** The tiers plugin registers how to find a member's tier and points multiplier. */
   setEarnContextProvider(provider: EarnContextProvider) {
@@ -128,6 +152,7 @@ export class PointsService {
       : [];
     const saleMonth = Number(businessDate(sale.occurredAt, sale.timezone).toISOString().slice(5, 7));
     const tier = this.earnContext ? await this.earnContext(tx, { ...sale, customerId: sale.customerId }) : null;
+    const calendarDay = await this.saleDay(tx, sale, rules);
     const result = computeEarn(lines, rules, {
       weekday: weekdayIn(sale.occurredAt, sale.timezone),
       occurredAt: sale.occurredAt,
@@ -138,6 +163,7 @@ export class PointsService {
       birthdayMonth: sale.customerBirthday ? sale.customerBirthday.getUTCMonth() + 1 === saleMonth : false,
       usedToday: new Map(usage.map((u) => [u.ruleId, u.points])),
       excludedCategories: this.options.excludedCategories,
+      calendar: calendarDay,
     });
     if (result.points <= 0) return;
     const availableAt = new Date(sale.occurredAt.getTime() + this.options.pendingDays * DAY);

@@ -7,6 +7,7 @@ import {
   PointsRuleCombine,
   PointsRuleKind,
 } from '../../src/generated/prisma/enums.ts';
+import { FESTIVAL_CODES } from '../../src/calendar/festivals.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import { requireLiveCustomer } from '../../src/customers/service.ts';
 import type { Builder } from '../../src/schema/builder.ts';
@@ -150,6 +151,13 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
       endsAt: t.expose('endsAt', { type: 'DateTime', nullable: true }),
       tierCodes: t.exposeStringList('tierCodes'),
       birthdayMonth: t.exposeBoolean('birthdayMonth'),
+      festivals: t.exposeStringList('festivals', {
+        description: 'Festival codes (the Festival enum): the rule holds near any of them, every year on its own date.',
+      }),
+      festivalDaysBefore: t.exposeInt('festivalDaysBefore'),
+      festivalDaysAfter: t.exposeInt('festivalDaysAfter'),
+      statutoryHolidays: t.exposeBoolean('statutoryHolidays', { description: 'Only on statutory days off.' }),
+      memberDay: t.exposeBoolean('memberDay', { description: "Only on the store's 会员日." }),
       minSpend: t.expose('minSpend', { type: 'Money', nullable: true }),
       capPerSale: t.exposeInt('capPerSale', { nullable: true }),
       capPerDay: t.exposeInt('capPerDay', { nullable: true }),
@@ -195,6 +203,14 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
       endsAt: t.field({ type: 'DateTime' }),
       tierCodes: t.stringList(),
       birthdayMonth: t.boolean(),
+      festivals: t.stringList({
+        description:
+          'Festival codes (the Festival enum, e.g. MID_AUTUMN): the rule holds from festivalDaysBefore days before to festivalDaysAfter days after any of them, on each year\'s own date ("中秋 and the 3 days before": ["MID_AUTUMN"], 3, 0).',
+      }),
+      festivalDaysBefore: t.int({ description: '0–60, default 0.' }),
+      festivalDaysAfter: t.int({ description: '0–60, default 0.' }),
+      statutoryHolidays: t.boolean({ description: 'Only on statutory days off (法定节假日), not 调休 working days.' }),
+      memberDay: t.boolean({ description: "Only on the store's 会员日 (Store.calendar)." }),
       minSpend: t.field({ type: 'Money' }),
       capPerSale: t.int(),
       capPerDay: t.int(),
@@ -205,6 +221,9 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
     pointsPerYuan?: string | null;
     multiplier?: string | null;
     weekdays?: number[] | null;
+    festivals?: string[] | null;
+    festivalDaysBefore?: number | null;
+    festivalDaysAfter?: number | null;
   };
   const toData = (input: RuleArgs) => {
     const decimal = (v: string | null | undefined, field: string) => {
@@ -215,6 +234,14 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
     };
     if (input.weekdays?.some((d) => d < 1 || d > 7))
       throw new InvalidInputError('INVALID_POINTS_RULE', { detail: 'weekdays are 1–7' }, ['input', 'weekdays']);
+    const unknown = input.festivals?.find((f) => !(FESTIVAL_CODES as readonly string[]).includes(f));
+    if (unknown)
+      throw new InvalidInputError('INVALID_POINTS_RULE', { detail: `unknown festival ${unknown}` }, ['input', 'festivals']);
+    for (const field of ['festivalDaysBefore', 'festivalDaysAfter'] as const) {
+      const days = input[field];
+      if (days !== undefined && days !== null && (days < 0 || days > 60))
+        throw new InvalidInputError('INVALID_POINTS_RULE', { detail: `${field}: 0–60` }, ['input', field]);
+    }
     const data = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Record<
       string,
       unknown

@@ -138,6 +138,8 @@ export function festivalsOn(date: string): FestivalDefinition[] {
   return festivalsOfYear(Number(date.slice(0, 4))).get(date) ?? [];
 }
 
+const LUNAR_MONTHS = ['正', '二', '三', '四', '五', '六', '七', '八', '九', '十', '冬', '腊'];
+
 /** The lunar date of a day, as the calendar on a shop's wall prints it (八月十五, 闰六月初一). */
 export function lunarDateOf(date: string) {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
@@ -148,7 +150,7 @@ export function lunarDateOf(date: string) {
     month: Math.abs(lunarDay.getMonth()),
     day: lunarDay.getDay(),
     leapMonth: month.isLeap(),
-    text: `${month.getName()}${lunarDay.getName()}`,
+    text: `${month.isLeap() ? '闰' : ''}${LUNAR_MONTHS[Math.abs(lunarDay.getMonth()) - 1]}月${lunarDay.getName()}`,
   };
 }
 

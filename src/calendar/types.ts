@@ -174,6 +174,34 @@ export function addCalendarTypes(builder: Builder) {
     }),
   }));
 
+  builder.queryFields((t) => ({
+    businessTimeAfter: t.field({
+      type: 'DateTime',
+      description:
+        "The moment `minutes` of a store's opening time after `from`: nights and the days it closes do not count (ticket SLAs, appointments).",
+      authScopes: { signedIn: true },
+      args: {
+        storeId: t.arg.globalID({ required: true }),
+        from: t.arg({ type: 'DateTime', required: true }),
+        minutes: t.arg.int({ required: true, description: '0 to 100,000.' }),
+      },
+      resolve: async (_root, args, ctx) => {
+        if (args.minutes < 0 || args.minutes > 100_000)
+          throw new InvalidInputError('INVALID_INPUT', { detail: 'minutes: 0–100000' }, ['minutes']);
+        if (!(await ctx.db.store.findUnique({ where: { id: args.storeId.id }, select: { id: true } })))
+          throw new NotFoundError('Store', args.storeId.id, ['storeId']);
+        const store = await ctx.app.calendar.storeCalendar(ctx.db, args.storeId.id);
+        try {
+          return ctx.app.calendar.addBusinessMinutes(args.from, args.minutes, store);
+        } catch (error) {
+          if (error instanceof RangeError)
+            throw new InvalidInputError('INVALID_INPUT', { detail: error.message }, ['minutes']);
+          throw error;
+        }
+      },
+    }),
+  }));
+
   const StoreCalendarInput = builder.inputType('StoreCalendarInput', {
     description: 'Every field given replaces the stored one; fields left out keep theirs.',
     fields: (t) => ({

@@ -25,7 +25,7 @@ import { uuidv7 } from '../../../src/db/ids.ts';
 import { Prisma } from '../../../src/generated/prisma/client.ts';
 import type { PointsRule } from '../../../src/generated/prisma/client.ts';
 import { addMonths, businessDate } from '../../../src/stores/time.ts';
-import { computeEarn } from '../../../plugins/points/rules.ts';
+import { computeEarn, NO_CALENDAR } from '../../../plugins/points/rules.ts';
 import { weekdayIn } from '../../../plugins/points/service.ts';
 import type { SaleFixtures } from '../fixtures.ts';
 import { SaleMaker, money, type PlannedSale } from '../requests.ts';
@@ -199,6 +199,7 @@ async function recordSale(client: pg.PoolClient, sale: PlannedSale) {
         birthdayMonth: found.birth_month === Number(businessDate(occurredAt, found.timezone).toISOString().slice(5, 7)),
         usedToday: new Map(),
         excludedCategories: config.excludedCategories,
+        calendar: NO_CALENDAR,
       },
     );
     const windowStart = addMonths(now, -config.windowMonths);
