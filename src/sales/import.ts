@@ -145,8 +145,8 @@ interface SaleLineRow {
   line_id: string;
   store_id: string;
   receipt: string;
-  occurred_at: Date;
-  business_date: string;
+  occurred_at?: Date;
+  business_date?: string;
   sku: string;
   quantity: number;
   unit_price: string;
@@ -178,7 +178,7 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
   async begin(sql, { principal, now, importId }) {
     await sql.exec(`CREATE TEMP TABLE ${STAGING} (
       row_no int PRIMARY KEY, line_id uuid NOT NULL, store_id uuid NOT NULL, receipt text NOT NULL,
-      occurred_at timestamp(3) NOT NULL, business_date date NOT NULL, sku text NOT NULL, product_id uuid, name text, unit_cost numeric(12, 2),
+      occurred_at timestamp(3), business_date date, sku text NOT NULL, product_id uuid, name text, unit_cost numeric(12, 2),
       quantity int NOT NULL, unit_price numeric(12, 2) NOT NULL, discount numeric(12, 2) NOT NULL,
       member_code text, phone text, staff_login text, method text,
       by_code uuid, member_id uuid, by_phone uuid, staff_id uuid, existing uuid
@@ -188,9 +188,8 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
   parseRow(row, cells, mapping, ctx) {
     const r = rowReader(row, cells, mapping, SALES_HISTORY_COLUMNS);
     const store = r.read('store', ctx.store, { required: true });
-    const occurredAt = store
-      ? r.read('occurredAt', (raw) => parseDateTime(raw, store.timezone, ctx.now), { required: true })
-      : undefined;
+    // Said once per sale: the lines after its first may leave it empty.
+    const occurredAt = store ? r.read('occurredAt', (raw) => parseDateTime(raw, store.timezone, ctx.now)) : undefined;
     const quantity = r.read(
       'quantity',
       (raw) => {
@@ -208,8 +207,8 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
       line_id: uuidv7(occurredAt?.getTime()),
       store_id: store?.id ?? '',
       receipt: r.read('receipt', parseCode, { required: true }) ?? '',
-      occurred_at: occurredAt ?? ctx.now,
-      business_date: store && occurredAt ? businessDate(occurredAt, store.timezone).toISOString().slice(0, 10) : '',
+      occurred_at: occurredAt,
+      business_date: store && occurredAt ? businessDate(occurredAt, store.timezone).toISOString().slice(0, 10) : undefined,
       sku: r.read('sku', parseCode, { required: true }) ?? '',
       quantity: quantity ?? 0,
       unit_price: unitPrice ?? '0.00',
@@ -280,6 +279,8 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
                FROM ${STAGING} WHERE by_code IS NOT NULL AND by_phone IS NOT NULL AND by_code <> by_phone`,
             `SELECT row_no, 'IMPORT_UNKNOWN_STAFF', 'staff', json_build_object('value', staff_login)
                FROM ${STAGING} WHERE staff_login IS NOT NULL AND staff_id IS NULL`,
+            `SELECT f.occurred_at_row_or_first, 'IMPORT_REQUIRED', 'occurredAt', '{}'::json FROM (
+               SELECT min(row_no) AS occurred_at_row_or_first FROM ${STAGING} GROUP BY store_id, receipt HAVING count(occurred_at) = 0) f`,
             `SELECT first_row, 'IMPORT_SALE_TOO_MANY_LINES', 'receipt', json_build_object('receipt', receipt, 'max', ${MAX_LINES})
                FROM sizes`,
             duplicateRows(
