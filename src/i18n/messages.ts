@@ -246,6 +246,10 @@ export const messages = {
     'zh-CN': '与同一单（{receipt}）第 {other} 行填写的不一致',
     en: 'Differs from row {other} of the same sale ({receipt})',
   },
+  IMPORT_SALE_ALREADY_DIFFERENT: {
+    'zh-CN': '单号 {receipt} 已导入，但本文件中该单的行与已导入的不同（同一单的所有行须在同一文件中）',
+    en: 'Receipt {receipt} was imported before with other lines (all the lines of a sale must be in one file)',
+  },
   IMPORT_SALE_TOO_MANY_LINES: {
     'zh-CN': '销售单 {receipt} 超过 {max} 行',
     en: 'Sale {receipt} has more than {max} lines',

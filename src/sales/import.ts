@@ -281,6 +281,13 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
                FROM ${STAGING} WHERE staff_login IS NOT NULL AND staff_id IS NULL`,
             `SELECT f.occurred_at_row_or_first, 'IMPORT_REQUIRED', 'occurredAt', '{}'::json FROM (
                SELECT min(row_no) AS occurred_at_row_or_first FROM ${STAGING} GROUP BY store_id, receipt HAVING count(occurred_at) = 0) f`,
+            // A receipt imported before is skipped only when the file says the same of it: the lines
+            // of a sale split over two files would otherwise be half lost.
+            `SELECT min(s.row_no), 'IMPORT_SALE_ALREADY_DIFFERENT', 'receipt', json_build_object('receipt', s.receipt)
+               FROM ${STAGING} s JOIN "Sale" sa ON sa.id = s.existing
+               GROUP BY s.store_id, s.receipt, sa.id, sa.total
+               HAVING count(*) <> (SELECT count(*) FROM "SaleLine" x WHERE x."saleId" = sa.id)
+                 OR sum(s.quantity * s.unit_price - s.discount) <> sa.total`,
             `SELECT first_row, 'IMPORT_SALE_TOO_MANY_LINES', 'receipt', json_build_object('receipt', receipt, 'max', ${MAX_LINES})
                FROM sizes`,
             duplicateRows(
