@@ -42,7 +42,9 @@ describe('lunar festivals', () => {
     for (const year of [2023, 2024, 2025, 2026]) {
       const { festivals } = await calendar(`${year}-01-01`, `${year}-12-31`);
       for (const [code, dates] of Object.entries(expected)) {
-        const found = festivals.filter((f: { festival: string }) => f.festival === code).map((f: { date: string }) => f.date);
+        const found = festivals
+          .filter((f: { festival: string }) => f.festival === code)
+          .map((f: { date: string }) => f.date);
         expect(found, `${code} ${year}`).toEqual([dates[year - 2023]]);
       }
     }
@@ -65,7 +67,12 @@ describe('lunar festivals', () => {
     // 2025 had a leap sixth month, 2025-07-25 to 2025-08-22.
     const d = await day('2025-07-25');
     expect(d).toMatchObject({ lunarMonth: 6, lunarDay: 1, leapMonth: true, lunarDate: '闰六月初一' });
-    expect(await day('2025-10-06')).toMatchObject({ lunarMonth: 8, lunarDay: 15, leapMonth: false, lunarDate: '八月十五' });
+    expect(await day('2025-10-06')).toMatchObject({
+      lunarMonth: 8,
+      lunarDay: 15,
+      leapMonth: false,
+      lunarDate: '八月十五',
+    });
   });
 
   it('knows the solar-term and shopping festivals, with names in the caller’s language', async () => {
@@ -147,9 +154,20 @@ describe("a store's own calendar", () => {
     expect(forbidden.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const set = await t.as('MANAGER').ok(SET, {
       s: store,
-      i: { memberMonthDays: [8, 18], memberWeekdays: [3], opensAt: '09:00', closesAt: '21:00', closedFestivals: ['NEW_YEARS_EVE', 'SPRING_FESTIVAL'] },
+      i: {
+        memberMonthDays: [8, 18],
+        memberWeekdays: [3],
+        opensAt: '09:00',
+        closesAt: '21:00',
+        closedFestivals: ['NEW_YEARS_EVE', 'SPRING_FESTIVAL'],
+      },
     });
-    expect(set.setStoreCalendar).toMatchObject({ memberMonthDays: [8, 18], memberWeekdays: [3], opensAt: '09:00', closesAt: '21:00' });
+    expect(set.setStoreCalendar).toMatchObject({
+      memberMonthDays: [8, 18],
+      memberWeekdays: [3],
+      opensAt: '09:00',
+      closesAt: '21:00',
+    });
     const days = (await calendar('2026-02-16', '2026-02-18', store)).days;
     expect(days.map((d: { memberDay: boolean; storeOpen: boolean }) => [d.memberDay, d.storeOpen])).toEqual([
       [false, false], // 除夕, closed
@@ -163,7 +181,13 @@ describe("a store's own calendar", () => {
   it('counts business time over nights and closed festivals (a ticket due in 8 opening hours)', async () => {
     await t.as('OWNER').ok(SET, {
       s: store,
-      i: { opensAt: '09:00', closesAt: '21:00', closedFestivals: ['NEW_YEARS_EVE', 'SPRING_FESTIVAL'], memberMonthDays: [], memberWeekdays: [] },
+      i: {
+        opensAt: '09:00',
+        closesAt: '21:00',
+        closedFestivals: ['NEW_YEARS_EVE', 'SPRING_FESTIVAL'],
+        memberMonthDays: [],
+        memberWeekdays: [],
+      },
     });
     const due = async (from: string, minutes: number) =>
       (
@@ -184,7 +208,11 @@ describe("a store's own calendar", () => {
 
 describe('comparisons aligned by festival', () => {
   it("gives each year's 春节 week: this one against last year's, 19 days apart on the calendar", async () => {
-    const r = await t.as('CASHIER').ok(`{ festivalPeriods(festival: SPRING_FESTIVAL, years: [2025, 2026], daysBefore: 0, daysAfter: 6) { year date from to } }`);
+    const r = await t
+      .as('CASHIER')
+      .ok(
+        `{ festivalPeriods(festival: SPRING_FESTIVAL, years: [2025, 2026], daysBefore: 0, daysAfter: 6) { year date from to } }`,
+      );
     expect(r.festivalPeriods).toEqual([
       { year: 2025, date: '2025-01-29', from: '2025-01-29', to: '2025-02-04' },
       { year: 2026, date: '2026-02-17', from: '2026-02-17', to: '2026-02-23' },
@@ -205,8 +233,8 @@ describe('points rules on the calendar', () => {
     });
     const { memberCode } = await newMember(t);
     const earned = async (occurredAt: string) =>
-      (await sell(t, store, memberCode, [{ sku: 'SN-001', quantity: 1, unitPrice: '100.00' }], { occurredAt })).sale.points
-        .earned;
+      (await sell(t, store, memberCode, [{ sku: 'SN-001', quantity: 1, unitPrice: '100.00' }], { occurredAt })).sale
+        .points.earned;
     // 中秋 2025 was 6 October; 2024's 17 September (times are noon in Beijing).
     expect(await earned('2025-10-03T04:00:00Z')).toBe(200);
     expect(await earned('2025-10-06T04:00:00Z')).toBe(200);
@@ -229,29 +257,43 @@ describe('points rules on the calendar', () => {
     });
     const { memberCode } = await newMember(t);
     const earned = async (occurredAt: string) =>
-      (await sell(t, store, memberCode, [{ sku: 'SN-001', quantity: 1, unitPrice: '10.00' }], { occurredAt })).sale.points
-        .earned;
+      (await sell(t, store, memberCode, [{ sku: 'SN-001', quantity: 1, unitPrice: '10.00' }], { occurredAt })).sale
+        .points.earned;
     expect(await earned('2026-02-16T04:00:00Z')).toBe(20); // a day off of 春节
     expect(await earned('2026-02-14T04:00:00Z')).toBe(10); // the 调休 Saturday
-    await t.as('OWNER').ok(`mutation($id: ID!) { updatePointsRule(id: $id, input: { active: false }) { __typename } }`, { id: holiday });
+    await t
+      .as('OWNER')
+      .ok(`mutation($id: ID!) { updatePointsRule(id: $id, input: { active: false }) { __typename } }`, { id: holiday });
 
-    await createRule(t, { name: '会员日加赠', kind: 'BASE_RATE', pointsPerYuan: '1', combine: 'ADDITIVE', memberDay: true });
-    await t.as('OWNER').ok(
-      `mutation($s: ID!) { setStoreCalendar(storeId: $s, input: { memberMonthDays: [8], closedFestivals: [] }) { __typename } }`,
-      { s: store },
-    );
+    await createRule(t, {
+      name: '会员日加赠',
+      kind: 'BASE_RATE',
+      pointsPerYuan: '1',
+      combine: 'ADDITIVE',
+      memberDay: true,
+    });
+    await t
+      .as('OWNER')
+      .ok(
+        `mutation($s: ID!) { setStoreCalendar(storeId: $s, input: { memberMonthDays: [8], closedFestivals: [] }) { __typename } }`,
+        { s: store },
+      );
     expect(await earned('2026-03-08T04:00:00Z')).toBe(20);
     expect(await earned('2026-03-09T04:00:00Z')).toBe(10);
   });
 
   it('refuses unknown festivals and out-of-range windows', async () => {
-    const r = await t.as('OWNER').ok(
-      `mutation { createPointsRule(input: { name: "x", kind: MULTIPLIER, multiplier: "2", festivals: ["HALLOWEEN"] }) { __typename ... on UserError { errorCode } } }`,
-    );
+    const r = await t
+      .as('OWNER')
+      .ok(
+        `mutation { createPointsRule(input: { name: "x", kind: MULTIPLIER, multiplier: "2", festivals: ["HALLOWEEN"] }) { __typename ... on UserError { errorCode } } }`,
+      );
     expect(r.createPointsRule).toEqual({ __typename: 'InvalidInputError', errorCode: 'INVALID_POINTS_RULE' });
-    const r2 = await t.as('OWNER').ok(
-      `mutation { createPointsRule(input: { name: "x", kind: MULTIPLIER, multiplier: "2", festivals: ["QIXI"], festivalDaysBefore: 400 }) { __typename ... on UserError { errorCode } } }`,
-    );
+    const r2 = await t
+      .as('OWNER')
+      .ok(
+        `mutation { createPointsRule(input: { name: "x", kind: MULTIPLIER, multiplier: "2", festivals: ["QIXI"], festivalDaysBefore: 400 }) { __typename ... on UserError { errorCode } } }`,
+      );
     expect(r2.createPointsRule.errorCode).toBe('INVALID_POINTS_RULE');
   });
 });

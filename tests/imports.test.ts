@@ -31,14 +31,20 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 const csv = (...rows: (string | number)[][]) => `${rows.map((r) => r.join(',')).join('\r\n')}\r\n`;
-const countProducts = async () => (await t.as('OWNER').ok(`{ products(first: 500) { edges { node { sku } } } }`)).products.edges.length;
+const countProducts = async () =>
+  (await t.as('OWNER').ok(`{ products(first: 500) { edges { node { sku } } } }`)).products.edges.length;
 const product = async (sku: string) =>
-  (await t.as('OWNER').ok(`query($s: String!) { product(sku: $s) { sku barcode name category price cost active } }`, { s: sku }))
-    .product;
+  (
+    await t
+      .as('OWNER')
+      .ok(`query($s: String!) { product(sku: $s) { sku barcode name category price cost active } }`, { s: sku })
+  ).product;
 
 describe('kinds and templates', () => {
   it('lists every kind, core and plugins, in the order a migration imports them', async () => {
-    const r = await t.as('MANAGER').ok(`{ importKinds { name title permission resumable templateUrl columns { header required } } }`);
+    const r = await t
+      .as('MANAGER')
+      .ok(`{ importKinds { name title permission resumable templateUrl columns { header required } } }`);
     expect(r.importKinds.map((k: { name: string }) => k.name)).toEqual([
       'staff',
       'products',
@@ -58,7 +64,15 @@ describe('kinds and templates', () => {
   });
 
   it('serves each template as a workbook with Chinese headers, example rows, codes as text, and instructions', async () => {
-    for (const kind of ['staff', 'products', 'customers', 'opening-stock', 'points-balances', 'member-tiers', 'sales-history']) {
+    for (const kind of [
+      'staff',
+      'products',
+      'customers',
+      'opening-stock',
+      'points-balances',
+      'member-tiers',
+      'sales-history',
+    ]) {
       const res = await fetch(`${base}/imports/templates/${kind}.xlsx`);
       expect(res.status, kind).toBe(200);
       expect(res.headers.get('content-type')).toContain('spreadsheetml');
@@ -69,7 +83,16 @@ describe('kinds and templates', () => {
     }
     const book = await readWorkbook(await (await fetch(`${base}/imports/templates/products.xlsx`)).arrayBuffer());
     const sheet = book.worksheets[0]!;
-    expect(sheet.getRow(1).values).toEqual([undefined, '商品编码*', '条码', '商品名称', '分类', '售价', '成本价', '在售']);
+    expect(sheet.getRow(1).values).toEqual([
+      undefined,
+      '商品编码*',
+      '条码',
+      '商品名称',
+      '分类',
+      '售价',
+      '成本价',
+      '在售',
+    ]);
     expect(sheet.getCell('A3').value).toBe('00012'); // a code with a leading zero, kept as text
     expect(sheet.getColumn(1).numFmt).toBe('@');
     const en = await readWorkbook(await (await fetch(`${base}/imports/templates/products.xlsx?lang=en`)).arrayBuffer());
@@ -201,7 +224,12 @@ describe('files with deliberate errors: every bad row with its reason, nothing w
     const r = await postImport(
       base,
       'member-tiers',
-      csv(['会员号', '会员等级', '达到日期'], [a.memberCode, '金卡会员', '2025-03-10'], [a.memberCode, 'PLATINUM', '2025-03-10'], ['NOPE-1', 'GOLD', '2030-01-01']),
+      csv(
+        ['会员号', '会员等级', '达到日期'],
+        [a.memberCode, '金卡会员', '2025-03-10'],
+        [a.memberCode, 'PLATINUM', '2025-03-10'],
+        ['NOPE-1', 'GOLD', '2030-01-01'],
+      ),
       owner,
     );
     expect(r.status).toBe(422);
@@ -209,7 +237,9 @@ describe('files with deliberate errors: every bad row with its reason, nothing w
       [3, '会员等级', 'IMPORT_UNKNOWN_TIER'],
       [4, '达到日期', 'IMPORT_DATE_IN_FUTURE'],
     ]);
-    const tier = await t.as('OWNER').ok(`query($id: ID!) { customer(id: $id) { tier { tier { code } } } }`, { id: a.customerId });
+    const tier = await t
+      .as('OWNER')
+      .ok(`query($id: ID!) { customer(id: $id) { tier { tier { code } } } }`, { id: a.customerId });
     expect(tier.customer.tier).toBeNull();
   });
 
@@ -273,7 +303,12 @@ describe('files with deliberate errors: every bad row with its reason, nothing w
     const missing = await postImport(base, 'products', csv(['商品名称', '售价'], ['无编码', 1]), owner);
     expect(missing.status).toBe(422);
     expect(problems(missing.body)).toEqual([[1, null, 'IMPORT_MISSING_COLUMN']]);
-    const broken = await postImport(base, 'products', Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200, 7)]), owner);
+    const broken = await postImport(
+      base,
+      'products',
+      Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200, 7)]),
+      owner,
+    );
     expect(broken.status).toBe(422);
     expect(problems(broken.body)).toEqual([[1, null, 'IMPORT_MALFORMED_XLSX']]);
   });
@@ -304,8 +339,17 @@ describe('writing each kind', () => {
       active: true,
     });
     expect((await product('IMP-P100')).barcode).toBe('6900000001002'); // a number cell, every digit kept
-    expect((await postImport(base, 'products', file, owner)).body).toMatchObject({ created: 0, updated: 0, unchanged: 2 });
-    const change = await postImport(base, 'products', csv(['商品编码', '售价', '在售'], ['00077', '23.80', '否']), owner);
+    expect((await postImport(base, 'products', file, owner)).body).toMatchObject({
+      created: 0,
+      updated: 0,
+      unchanged: 2,
+    });
+    const change = await postImport(
+      base,
+      'products',
+      csv(['商品编码', '售价', '在售'], ['00077', '23.80', '否']),
+      owner,
+    );
     expect(change.body).toMatchObject({ created: 0, updated: 1 });
     expect(await product('00077')).toMatchObject({ price: '23.80', active: false, name: '进口燕麦片', cost: '16.20' });
   });
@@ -316,14 +360,20 @@ describe('writing each kind', () => {
     const file = csv(['门店', '商品编码', '期初数量', '安全库存'], [storeTwo.code, 'SN-004', 40, 8]);
     expect((await postImport(base, 'opening-stock', file, owner)).body).toMatchObject({ created: 1 });
     expect(await onHand(t, storeTwo.id, 'SN-004')).toBe(before + 40);
-    expect((await postImport(base, 'opening-stock', file, owner)).body).toMatchObject({ created: 0, updated: 0, unchanged: 1 });
+    expect((await postImport(base, 'opening-stock', file, owner)).body).toMatchObject({
+      created: 0,
+      updated: 0,
+      unchanged: 1,
+    });
     const corrected = csv(['门店', '商品编码', '期初数量'], [storeTwo.code, 'SN-004', 35]);
     expect((await postImport(base, 'opening-stock', corrected, owner)).body).toMatchObject({ updated: 1 });
     expect(await onHand(t, storeTwo.id, 'SN-004')).toBe(before + 35);
-    const moves = await t.as('OWNER').ok(
-      `query($s: ID!) { stockMovements(storeId: $s, sku: "SN-004", first: 5) { edges { node { type quantity reason } } } }`,
-      { s: storeTwo.id },
-    );
+    const moves = await t
+      .as('OWNER')
+      .ok(
+        `query($s: ID!) { stockMovements(storeId: $s, sku: "SN-004", first: 5) { edges { node { type quantity reason } } } }`,
+        { s: storeTwo.id },
+      );
     expect(moves.stockMovements.edges.slice(0, 2).map((e: { node: unknown }) => e.node)).toEqual([
       { type: 'OPENING_BALANCE', quantity: -5, reason: '期初库存' },
       { type: 'OPENING_BALANCE', quantity: 40, reason: '期初库存' },
@@ -331,11 +381,17 @@ describe('writing each kind', () => {
   });
 
   it('staff: new staff sign in with their initial password; an existing one keeps theirs', async () => {
-    const file = csv(['姓名', '登录账号', '角色', '门店', '初始密码'], ['钱多多', '13922220001', '收银员', 'BJ-SLT', 'Welcome-2026']);
+    const file = csv(
+      ['姓名', '登录账号', '角色', '门店', '初始密码'],
+      ['钱多多', '13922220001', '收银员', 'BJ-SLT', 'Welcome-2026'],
+    );
     expect((await postImport(base, 'staff', file, owner)).body).toMatchObject({ created: 1 });
     const signIn = `mutation($p: String!) { signIn(login: "13922220001", password: $p) { __typename } }`;
     expect((await t.ok(signIn, { p: 'Welcome-2026' })).signIn.__typename).toBe('SignInPayload');
-    const again = csv(['姓名', '登录账号', '角色', '门店', '初始密码'], ['钱多多', '13922220001', '店长', 'BJ-SLT', 'Another-pass-1']);
+    const again = csv(
+      ['姓名', '登录账号', '角色', '门店', '初始密码'],
+      ['钱多多', '13922220001', '店长', 'BJ-SLT', 'Another-pass-1'],
+    );
     expect((await postImport(base, 'staff', again, owner)).body).toMatchObject({ updated: 1 });
     expect((await t.ok(signIn, { p: 'Another-pass-1' })).signIn.__typename).not.toBe('SignInPayload');
     expect((await t.ok(signIn, { p: 'Welcome-2026' })).signIn.__typename).toBe('SignInPayload');
@@ -358,9 +414,19 @@ describe('writing each kind', () => {
          sales(first: 5) { edges { node { externalId total businessDate lines { sku quantity total } payments { method amount } } } } } }`,
       { id: a.customerId },
     );
-    expect(c.customer).toMatchObject({ visitCount: 2, lifetimeSpend: '34.50', firstPurchaseAt: '2025-06-18T02:00:00.000Z' });
+    expect(c.customer).toMatchObject({
+      visitCount: 2,
+      lifetimeSpend: '34.50',
+      firstPurchaseAt: '2025-06-18T02:00:00.000Z',
+    });
     expect(c.customer.sales.edges.map((e: { node: unknown }) => e.node)).toEqual([
-      { externalId: 'HIS-0002', total: '10.00', businessDate: '2025-07-01', lines: [{ sku: 'SN-001', quantity: 1, total: '10.00' }], payments: [{ method: 'CASH', amount: '10.00' }] },
+      {
+        externalId: 'HIS-0002',
+        total: '10.00',
+        businessDate: '2025-07-01',
+        lines: [{ sku: 'SN-001', quantity: 1, total: '10.00' }],
+        payments: [{ method: 'CASH', amount: '10.00' }],
+      },
       {
         externalId: 'HIS-0001',
         total: '24.50',
@@ -376,7 +442,10 @@ describe('writing each kind', () => {
     expect(await pointsOf(t, a.customerId)).toMatchObject({ balance: 0, lifetimeEarned: 0 });
     const again = await postImport(base, 'sales-history', file, owner);
     expect(again.body).toMatchObject({ created: 0, unchanged: 2 });
-    expect((await t.as('OWNER').ok(`query($id: ID!) { customer(id: $id) { visitCount } }`, { id: a.customerId })).customer.visitCount).toBe(2);
+    expect(
+      (await t.as('OWNER').ok(`query($id: ID!) { customer(id: $id) { visitCount } }`, { id: a.customerId })).customer
+        .visitCount,
+    ).toBe(2);
   });
 });
 
@@ -388,27 +457,55 @@ describe('access and history', () => {
     expect((await postImport(base, 'products', file, await t.token('CASHIER'))).status).toBe(403);
     const anonymous = await fetch(`${base}/imports/products`, { method: 'POST', body: file });
     expect(anonymous.status).toBe(401);
-    expect((await postImport(base, 'customers', csv(['手机号', '姓名'], ['13933330001', '经理导入']), await t.token('MANAGER'))).status).toBe(200);
+    expect(
+      (
+        await postImport(
+          base,
+          'customers',
+          csv(['手机号', '姓名'], ['13933330001', '经理导入']),
+          await t.token('MANAGER'),
+        )
+      ).status,
+    ).toBe(200);
     expect(await product('ACC-1')).toBeNull();
   });
 
   it('records every import with its kind, format, who and what came of it', async () => {
-    const r = await t.as('MANAGER').ok(
-      `{ imports(first: 50) { totalCount edges { node { kind format dryRun outcome importedBy rowCount errorCount } } } }`,
-    );
+    const r = await t
+      .as('MANAGER')
+      .ok(
+        `{ imports(first: 50) { totalCount edges { node { kind format dryRun outcome importedBy rowCount errorCount } } } }`,
+      );
     const kinds = new Set(r.imports.edges.map((e: { node: { kind: string } }) => e.node.kind));
-    for (const k of ['products', 'opening-stock', 'customers', 'points-balances', 'member-tiers', 'sales-history', 'staff'])
+    for (const k of [
+      'products',
+      'opening-stock',
+      'customers',
+      'points-balances',
+      'member-tiers',
+      'sales-history',
+      'staff',
+    ])
       expect(kinds.has(k), k).toBe(true);
-    const rejected = r.imports.edges.find((e: { node: { kind: string; outcome: string } }) => e.node.kind === 'sales-history' && e.node.outcome === 'REJECTED');
+    const rejected = r.imports.edges.find(
+      (e: { node: { kind: string; outcome: string } }) =>
+        e.node.kind === 'sales-history' && e.node.outcome === 'REJECTED',
+    );
     expect(rejected.node).toMatchObject({ format: 'XLSX', errorCount: 7, rowCount: 8 });
-    const customersOnly = await t.as('MANAGER').ok(`{ customerImports(first: 50) { edges { node { fileName outcome } } } }`);
-    expect(customersOnly.customerImports.edges.length).toBe(r.imports.edges.filter((e: { node: { kind: string } }) => e.node.kind === 'customers').length);
+    const customersOnly = await t
+      .as('MANAGER')
+      .ok(`{ customerImports(first: 50) { edges { node { fileName outcome } } } }`);
+    expect(customersOnly.customerImports.edges.length).toBe(
+      r.imports.edges.filter((e: { node: { kind: string } }) => e.node.kind === 'customers').length,
+    );
   });
 });
 
 describe('.xlsx exports', () => {
   it('customers, with phones and member codes as text, re-importable as they are', async () => {
-    const res = await fetch(`${base}/exports/customers.xlsx?isMember=true`, { headers: { authorization: `Bearer ${owner}` } });
+    const res = await fetch(`${base}/exports/customers.xlsx?isMember=true`, {
+      headers: { authorization: `Bearer ${owner}` },
+    });
     expect(res.status).toBe(200);
     const book = await readWorkbook(await res.arrayBuffer());
     const sheet = book.worksheets[0]!;
@@ -416,17 +513,47 @@ describe('.xlsx exports', () => {
     const phone = sheet.getRow(2).getCell(3);
     expect(typeof phone.value).toBe('string');
     expect(phone.numFmt).toBe('@');
-    const again = await postImport(base, 'customers', Buffer.from(await (await fetch(`${base}/exports/customers.xlsx`, { headers: { authorization: `Bearer ${owner}` } })).arrayBuffer()), owner, { dryRun: true });
+    const again = await postImport(
+      base,
+      'customers',
+      Buffer.from(
+        await (
+          await fetch(`${base}/exports/customers.xlsx`, { headers: { authorization: `Bearer ${owner}` } })
+        ).arrayBuffer(),
+      ),
+      owner,
+      { dryRun: true },
+    );
     expect(again.status, JSON.stringify(again.body.errors?.slice(0, 3))).toBe(200);
     expect(again.body).toMatchObject({ created: 0, updated: 0 });
-    expect((await fetch(`${base}/exports/customers.xlsx`, { headers: { authorization: `Bearer ${await t.token('CASHIER')}` } })).status).toBe(403);
+    expect(
+      (
+        await fetch(`${base}/exports/customers.xlsx`, {
+          headers: { authorization: `Bearer ${await t.token('CASHIER')}` },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('stock of a store and sales by day, each day with its festival or holiday', async () => {
-    const stock = await fetch(`${base}/exports/stock.xlsx?store=BJ-SLT`, { headers: { authorization: `Bearer ${owner}` } });
+    const stock = await fetch(`${base}/exports/stock.xlsx?store=BJ-SLT`, {
+      headers: { authorization: `Bearer ${owner}` },
+    });
     expect(stock.status).toBe(200);
     const sheet = (await readWorkbook(await stock.arrayBuffer())).worksheets[0]!;
-    expect(sheet.getRow(1).values).toEqual([undefined, '门店', '商品编码', '条码', '商品名称', '分类', '在库数量', '安全库存', '低于安全库存', '成本价', '库存金额']);
+    expect(sheet.getRow(1).values).toEqual([
+      undefined,
+      '门店',
+      '商品编码',
+      '条码',
+      '商品名称',
+      '分类',
+      '在库数量',
+      '安全库存',
+      '低于安全库存',
+      '成本价',
+      '库存金额',
+    ]);
     expect(sheet.rowCount).toBeGreaterThan(5);
     expect(sheet.getRow(2).getCell(3).numFmt).toBe('@');
     const sales = await fetch(`${base}/exports/sales-by-day.xlsx?store=BJ-SLT&from=2026-02-14&to=2026-02-17`, {

@@ -45,7 +45,9 @@ const MEMBERS = Array.from({ length: 120 }, (_, i) => ({
   tier: i % 10 === 0 ? 'GOLD' : i % 3 === 0 ? 'SILVER' : null,
   reached: `2025-0${1 + (i % 9)}-1${i % 10}`,
 }));
-const OPENING = STORES.flatMap((store) => PRODUCTS.map((p) => ({ store, sku: p.sku, quantity: 20 + Math.floor(rnd() * 200) })));
+const OPENING = STORES.flatMap((store) =>
+  PRODUCTS.map((p) => ({ store, sku: p.sku, quantity: 20 + Math.floor(rnd() * 200) })),
+);
 
 interface Line {
   store: string;
@@ -66,7 +68,16 @@ for (let i = 0; i < 700; i++) {
   const lines = Array.from({ length: 1 + Math.floor(rnd() * 3) }, (_, n) => {
     const p = PRODUCTS[(i * 7 + n * 13) % PRODUCTS.length]!;
     const quantity = 1 + Math.floor(rnd() * 3);
-    return { store, receipt: `OLD-${String(i + 1).padStart(6, '0')}`, at, sku: p.sku, quantity, price: p.price, discount: n === 0 && rnd() < 0.3 ? 100 : 0, member };
+    return {
+      store,
+      receipt: `OLD-${String(i + 1).padStart(6, '0')}`,
+      at,
+      sku: p.sku,
+      quantity,
+      price: p.price,
+      discount: n === 0 && rnd() < 0.3 ? 100 : 0,
+      member,
+    };
   });
   SALES.push(lines);
 }
@@ -104,16 +115,30 @@ beforeAll(async () => {
   ]);
   reports.products = await send(
     'products',
-    [['商品编码', '条码', '商品名称', '分类', '售价', '在售'], ...PRODUCTS.map((p) => [p.sku, p.barcode, p.name, p.category, Number(yuan(p.price)), '是'])],
+    [
+      ['商品编码', '条码', '商品名称', '分类', '售价', '在售'],
+      ...PRODUCTS.map((p) => [p.sku, p.barcode, p.name, p.category, Number(yuan(p.price)), '是']),
+    ],
     [0, 1],
   );
   reports.customers = await send(
     'customers',
-    [['会员号', '手机号', '姓名', '入会时间', '所属门店'], ...MEMBERS.map((m) => [m.code, m.phone, m.name, '2024-01-01', 'BJ-SLT'])],
+    [
+      ['会员号', '手机号', '姓名', '入会时间', '所属门店'],
+      ...MEMBERS.map((m) => [m.code, m.phone, m.name, '2024-01-01', 'BJ-SLT']),
+    ],
     [0, 1],
   );
-  reports.stock = await send('opening-stock', [['门店', '商品编码', '期初数量'], ...OPENING.map((o) => [o.store, o.sku, o.quantity])], [0, 1]);
-  reports.points = await send('points-balances', [['会员号', '积分余额'], ...MEMBERS.map((m) => [m.code, m.points])], [0]);
+  reports.stock = await send(
+    'opening-stock',
+    [['门店', '商品编码', '期初数量'], ...OPENING.map((o) => [o.store, o.sku, o.quantity])],
+    [0, 1],
+  );
+  reports.points = await send(
+    'points-balances',
+    [['会员号', '积分余额'], ...MEMBERS.map((m) => [m.code, m.points])],
+    [0],
+  );
   reports.tiers = await send(
     'member-tiers',
     [['会员号', '会员等级', '达到日期'], ...MEMBERS.filter((m) => m.tier).map((m) => [m.code, m.tier, m.reached])],
@@ -122,15 +147,34 @@ beforeAll(async () => {
   // A year of sales in four batches, as a chain sends it; the second batch goes twice (a retry).
   // Every line of a sale in the same file (docs/migration.md).
   const rows = (sales: Line[][]) =>
-    sales.flat().map((l) => [l.store, l.receipt, beijing(l.at), l.sku, l.quantity, yuan(l.price), yuan(l.discount), l.member ?? '', '微信']);
+    sales
+      .flat()
+      .map((l) => [
+        l.store,
+        l.receipt,
+        beijing(l.at),
+        l.sku,
+        l.quantity,
+        yuan(l.price),
+        yuan(l.discount),
+        l.member ?? '',
+        '微信',
+      ]);
   const header = ['门店', '单号', '销售时间', '商品编码', '数量', '单价', '优惠金额', '会员号', '支付方式'];
   const quarter = Math.ceil(SALES.length / 4);
   reports.sales = [];
   for (const part of [0, 1, 1, 2, 3])
-    (reports.sales as unknown[]).push(await send('sales-history', [header, ...rows(SALES.slice(part * quarter, (part + 1) * quarter))]));
+    (reports.sales as unknown[]).push(
+      await send('sales-history', [header, ...rows(SALES.slice(part * quarter, (part + 1) * quarter))]),
+    );
   // A file that splits a sale imported before is refused, not half-applied.
   const split = SALES.find((s) => s.length > 1)!;
-  const partial = await postImport(base, 'sales-history', await workbook([header, ...rows([split]).slice(0, 1)]), owner);
+  const partial = await postImport(
+    base,
+    'sales-history',
+    await workbook([header, ...rows([split]).slice(0, 1)]),
+    owner,
+  );
   reports.split = partial;
 }, 300_000);
 afterAll(() => t?.close());
@@ -165,12 +209,20 @@ describe('a chain moved from its old system through workbooks', () => {
       const days = [];
       for (let start = from; start <= to; ) {
         const end = new Date(Math.min(Date.parse(start) + 365 * DAY, Date.parse(to))).toISOString().slice(0, 10);
-        const r = await t.as('OWNER').ok(`query($s: ID!, $f: Date!, $t: Date!) { salesByDay(storeId: $s, from: $f, to: $t) { saleCount netSales } }`, { s: storeId, f: start, t: end });
+        const r = await t
+          .as('OWNER')
+          .ok(
+            `query($s: ID!, $f: Date!, $t: Date!) { salesByDay(storeId: $s, from: $f, to: $t) { saleCount netSales } }`,
+            { s: storeId, f: start, t: end },
+          );
         days.push(...r.salesByDay);
         start = new Date(Date.parse(end) + DAY).toISOString().slice(0, 10);
       }
       const expected = SALES.filter((s) => s[0]!.store === code);
-      expect(days.reduce((s: number, d: { saleCount: number }) => s + d.saleCount, 0), code).toBe(expected.length);
+      expect(
+        days.reduce((s: number, d: { saleCount: number }) => s + d.saleCount, 0),
+        code,
+      ).toBe(expected.length);
       expect(yuan(days.reduce((s: number, d: { netSales: string }) => s + fen(Number(d.netSales)), 0)), code).toBe(
         yuan(expected.reduce((s, sale) => s + total(sale), 0)),
       );
@@ -183,10 +235,12 @@ describe('a chain moved from its old system through workbooks', () => {
       byMember.set(m, { visits: v.visits + 1, spend: v.spend + total(s) });
     }
     for (const m of MEMBERS.filter((_, i) => i % 7 === 0)) {
-      const c = await t.as('OWNER').ok(
-        `query($code: String) { customer(memberCode: $code) { visitCount lifetimeSpend points { balance lifetimeEarned } } }`,
-        { code: m.code },
-      );
+      const c = await t
+        .as('OWNER')
+        .ok(
+          `query($code: String) { customer(memberCode: $code) { visitCount lifetimeSpend points { balance lifetimeEarned } } }`,
+          { code: m.code },
+        );
       const expected = byMember.get(m.code) ?? { visits: 0, spend: 0 };
       expect(c.customer, m.code).toMatchObject({
         visitCount: expected.visits,
@@ -198,17 +252,23 @@ describe('a chain moved from its old system through workbooks', () => {
 
   it('keeps each tier with the date it was reached, reviewed on its anniversary', async () => {
     for (const m of MEMBERS.filter((x) => x.tier).slice(0, 8)) {
-      const c = await t.as('OWNER').ok(
-        `query($code: String) { customer(memberCode: $code) { tier { tier { code } since reviewAt } tierHistory { reason to { code } } } }`,
-        { code: m.code },
-      );
+      const c = await t
+        .as('OWNER')
+        .ok(
+          `query($code: String) { customer(memberCode: $code) { tier { tier { code } since reviewAt } tierHistory { reason to { code } } } }`,
+          { code: m.code },
+        );
       const since = new Date(`${m.reached}T00:00:00+08:00`);
       let review = new Date(since);
       for (let k = 1; review.getTime() <= now; k++) {
         review = new Date(since);
         review.setUTCMonth(since.getUTCMonth() + 12 * k);
       }
-      expect(c.customer.tier).toEqual({ tier: { code: m.tier }, since: since.toISOString(), reviewAt: review.toISOString() });
+      expect(c.customer.tier).toEqual({
+        tier: { code: m.tier },
+        since: since.toISOString(),
+        reviewAt: review.toISOString(),
+      });
       expect(c.customer.tierHistory).toEqual([{ reason: 'IMPORTED', to: { code: m.tier } }]);
     }
   });
@@ -223,12 +283,18 @@ describe('a chain moved from its old system through workbooks', () => {
       inWindow.set(m, { frequency: v.frequency + 1, monetary: v.monetary + total(s) });
     }
     for (const m of MEMBERS.filter((_, i) => i % 9 === 0)) {
-      const c = await t.as('OWNER').ok(`query($code: String) { customer(memberCode: $code) { rfm { frequency monetary segment } } }`, {
-        code: m.code,
-      });
+      const c = await t
+        .as('OWNER')
+        .ok(`query($code: String) { customer(memberCode: $code) { rfm { frequency monetary segment } } }`, {
+          code: m.code,
+        });
       const expected = inWindow.get(m.code);
       if (!expected) expect(c.customer.rfm).toBeNull();
-      else expect(c.customer.rfm, m.code).toMatchObject({ frequency: expected.frequency, monetary: yuan(expected.monetary) });
+      else
+        expect(c.customer.rfm, m.code).toMatchObject({
+          frequency: expected.frequency,
+          monetary: yuan(expected.monetary),
+        });
     }
   });
 });

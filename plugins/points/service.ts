@@ -59,8 +59,7 @@ export class PointsService {
   /** A sale's day as calendar conditions see it; the store's calendar is read only when a rule asks for 会员日. */
   private async saleDay(tx: Tx, sale: WrittenSale, rules: PointsRule[]): Promise<SaleDayCalendar> {
     const calendar = this.calendar;
-    if (!calendar || !rules.some((r) => r.festivals.length || r.statutoryHolidays || r.memberDay))
-      return NO_CALENDAR;
+    if (!calendar || !rules.some((r) => r.festivals.length || r.statutoryHolidays || r.memberDay)) return NO_CALENDAR;
     const date = calendar.dateOf(sale.occurredAt, sale.timezone);
     const store = rules.some((r) => r.memberDay) ? await calendar.storeCalendar(tx, sale.storeId) : null;
     const day = calendar.day(date, store);

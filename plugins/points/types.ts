@@ -236,7 +236,10 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
       throw new InvalidInputError('INVALID_POINTS_RULE', { detail: 'weekdays are 1–7' }, ['input', 'weekdays']);
     const unknown = input.festivals?.find((f) => !(FESTIVAL_CODES as readonly string[]).includes(f));
     if (unknown)
-      throw new InvalidInputError('INVALID_POINTS_RULE', { detail: `unknown festival ${unknown}` }, ['input', 'festivals']);
+      throw new InvalidInputError('INVALID_POINTS_RULE', { detail: `unknown festival ${unknown}` }, [
+        'input',
+        'festivals',
+      ]);
     for (const field of ['festivalDaysBefore', 'festivalDaysAfter'] as const) {
       const days = input[field];
       if (days !== undefined && days !== null && (days < 0 || days > 60))

@@ -66,7 +66,7 @@ export function mapColumns(columns: ImportColumn[], oneOf: string[][] = []) {
  * an empty cell or one that failed (its problem is kept against its column). `required` fields
  * report an empty cell.
  */
-export function rowReader(row: number, cells: string[], mapping: HeaderMapping, columns: ImportColumn[]) {
+export function rowReader(_row: number, cells: string[], mapping: HeaderMapping, columns: ImportColumn[]) {
   const problems: ParsedRow<unknown>['problems'] = [];
   const cell = new Map<string, { raw: string; column: string }>();
   mapping.fields.forEach((field, i) => {

@@ -9,7 +9,7 @@ import { negotiateLocale, type Locale } from '../i18n/locale.ts';
 import { translate, type MessageCode } from '../i18n/messages.ts';
 import type { AppServices } from '../schema/context.ts';
 import { encodingOfCharset, readRecords, spoolUpload, UploadTooLarge, type ImportEncoding } from './file.ts';
-import type { ImportContext, ImportKind, ImportOptions, ImportProblem, ImportReport } from './kind.ts';
+import type { AnyImportKind, ImportContext, ImportOptions, ImportProblem, ImportReport } from './kind.ts';
 import { ImportNotWritten, ImportRaceError, recordImport, runImport } from './run.ts';
 
 export const DEFAULT_IMPORT_MAX_BYTES = 50 * 1024 * 1024;
@@ -43,7 +43,7 @@ function fileNameOf(req: IncomingMessage, params: URLSearchParams): string | nul
 /** The import in one transaction; once it has committed, the kind announces it. */
 async function importInTransaction(
   services: AppServices,
-  kind: ImportKind<any, any>,
+  kind: AnyImportKind,
   spool: string,
   options: ImportOptions,
   context: ImportContext,
@@ -91,7 +91,7 @@ export async function serveImport(
   req: IncomingMessage,
   res: ServerResponse,
   services: AppServices,
-  kind: ImportKind<any, any>,
+  kind: AnyImportKind,
   options: ImportHttpOptions,
 ) {
   const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : null);

@@ -44,6 +44,10 @@ export interface ImportKind<Row = unknown, Ctx = unknown> {
   afterCommit?(services: AppServices, report: ImportReport): Promise<void>;
 }
 
+/** Any kind, whatever its row and context types: how lists of kinds hold them. */
+// biome-ignore lint/suspicious/noExplicitAny: a kind's row and context types are its own business
+export type AnyImportKind = ImportKind<any, any>;
+
 export interface ImportColumn {
   field: string;
   /** The template's header in each language; the import reads both, and `synonyms`. */

@@ -9,6 +9,7 @@ export function addImportTypes(builder: Builder) {
       'APPLIED: written. CHECKED: a dry run with every row valid, nothing written. REJECTED: invalid rows, nothing written.',
   });
 
+  // biome-ignore lint/suspicious/noExplicitAny: the same fields on both variants of the model, whose field builders differ only in name
   const fields = (t: any) => ({
     importedBy: t.exposeString('importedBy', {
       description: "The staff member's or API key's name when the file was sent.",

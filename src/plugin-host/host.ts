@@ -6,7 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { RefundStep } from '../sales/refund-pipeline.ts';
 import type { SaleStep } from '../sales/pipeline.ts';
 import type { Builder } from '../schema/builder.ts';
-import type { ImportKind } from '../imports/kind.ts';
+import type { AnyImportKind } from '../imports/kind.ts';
 import { CronExpressionParser } from 'cron-parser';
 import { PluginConfigError } from './errors.ts';
 import { ServiceRegistry } from './services.ts';
@@ -67,7 +67,7 @@ export interface StorePlugin {
    * Kinds of import file the plugin reads (points balances, tiers), served at POST /imports/<name>
    * with the same checks, dry run, history and templates as core's (src/imports/kind.ts).
    */
-  importKinds?: ImportKind<any, any>[];
+  importKinds?: AnyImportKind[];
 }
 
 export function definePlugin<P extends StorePlugin>(plugin: P): P {
@@ -152,7 +152,7 @@ export class PluginHost {
     return this.plugins.flatMap((p) => (p.onCustomerMerge ? [p.onCustomerMerge] : []));
   }
 
-  get importKinds(): ImportKind<any, any>[] {
+  get importKinds(): AnyImportKind[] {
     return this.plugins.flatMap((p) => p.importKinds ?? []);
   }
 

@@ -208,7 +208,8 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
       store_id: store?.id ?? '',
       receipt: r.read('receipt', parseCode, { required: true }) ?? '',
       occurred_at: occurredAt,
-      business_date: store && occurredAt ? businessDate(occurredAt, store.timezone).toISOString().slice(0, 10) : undefined,
+      business_date:
+        store && occurredAt ? businessDate(occurredAt, store.timezone).toISOString().slice(0, 10) : undefined,
       sku: r.read('sku', parseCode, { required: true }) ?? '',
       quantity: quantity ?? 0,
       unit_price: unitPrice ?? '0.00',

@@ -6,7 +6,7 @@ import type { EventBus } from '../events/bus.ts';
 import type { Locale } from '../i18n/locale.ts';
 import type { Logger } from '../logger.ts';
 import type { CalendarService } from '../calendar/service.ts';
-import type { ImportKind } from '../imports/kind.ts';
+import type { AnyImportKind } from '../imports/kind.ts';
 import type { PluginHost } from '../plugin-host/host.ts';
 
 /** Long-lived parts of one running API process, shared by every request. */
@@ -23,7 +23,7 @@ export interface AppServices {
   /** The retail calendar (src/calendar/), also provided to plugins as the service "calendar". */
   calendar: CalendarService;
   /** Every kind of import file, core's and the plugins', in the order a migration imports them. */
-  importKinds: ImportKind<any, any>[];
+  importKinds: AnyImportKind[];
 }
 
 /** What every resolver receives. */

@@ -76,6 +76,7 @@ export const SCENARIOS = [
   'subscriptions',
   'rfm',
   'csv-import',
+  'xlsx-import',
   'cold-start',
 ] as const;
 

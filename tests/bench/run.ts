@@ -34,8 +34,19 @@ import { hotSku } from './scenarios/hot-sku.ts';
 import { recordSale } from './scenarios/record-sale.ts';
 import { rfm } from './scenarios/rfm.ts';
 import { subscriptions } from './scenarios/subscriptions.ts';
+import { xlsxImport } from './scenarios/xlsx-import.ts';
 
-const ALL: Scenario[] = [recordSale, hotSku, customer360, customerSearch, subscriptions, rfm, csvImport, coldStart];
+const ALL: Scenario[] = [
+  recordSale,
+  hotSku,
+  customer360,
+  customerSearch,
+  subscriptions,
+  rfm,
+  csvImport,
+  xlsxImport,
+  coldStart,
+];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const options = parseOptions(process.argv.slice(2));
