@@ -12,7 +12,7 @@ import type { Database } from './db/client.ts';
 import { EventBus } from './events/bus.ts';
 import { JobScheduler } from './jobs/scheduler.ts';
 import { serveCustomerExport } from './customers/export.ts';
-import { CalendarService } from './calendar/service.ts';
+import type { CalendarService } from './calendar/service.ts';
 import { serveCustomerWorkbook } from './customers/export-xlsx.ts';
 import { DEFAULT_IMPORT_MAX_BYTES, serveImport } from './imports/http.ts';
 import { importKindsOf } from './imports/registry.ts';
@@ -135,12 +135,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     events,
     tokens: new TokenService(options.jwtSecret),
     plugins,
-    calendar: new CalendarService(),
+    calendar: plugins.services.get<CalendarService>('calendar'),
     importKinds: importKindsOf(plugins.importKinds),
   };
   services.calendar.useCache(events.cache);
-  // Core's calendar is a service like a plugin's: campaigns, ticketing and points reach it by name.
-  plugins.services.provide('calendar', services.calendar);
   await plugins.start({ db: database.prisma, events, logger });
   const schema = buildSchema(plugins);
   let wsServer: WebSocketServer | null = null;

@@ -9,6 +9,7 @@ import type { Builder } from '../schema/builder.ts';
 import type { AnyImportKind } from '../imports/kind.ts';
 import { CronExpressionParser } from 'cron-parser';
 import { PluginConfigError } from './errors.ts';
+import { CalendarService } from '../calendar/service.ts';
 import { ServiceRegistry } from './services.ts';
 
 export { PluginConfigError };
@@ -102,6 +103,8 @@ export class PluginHost {
 
   constructor(plugins: StorePlugin[]) {
     this.plugins = orderByDependencies(plugins);
+    // Core's own services, which plugins take by name like each other's (docs/calendar.md).
+    this.services.provide('calendar', new CalendarService());
     const kindNames = new Set<string>();
     for (const kind of this.importKinds) {
       if (kindNames.has(kind.name)) throw new PluginConfigError(`Two plugins define the import kind "${kind.name}".`);
