@@ -53,7 +53,10 @@ export function mapColumns(columns: ImportColumn[], oneOf: string[][] = []) {
     }
     for (const group of oneOf) {
       if (!group.some((f) => seen.has(f))) {
-        const headers = group.map((f) => columns.find((c) => c.field === f)?.['zh-CN'] ?? f).join(' / ');
+        const headers = group
+          .map((f) => columns.find((c) => c.field === f))
+          .map((c) => (c ? `${c['zh-CN']} / ${c.en}` : ''))
+          .join(' | ');
         mapping.problems.push({ column: '', problem: { code: 'IMPORT_MISSING_COLUMN', params: { column: headers } } });
       }
     }
