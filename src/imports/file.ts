@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parse, CsvError } from 'csv-parse';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import type { MessageCode } from '../i18n/messages.ts';
 
@@ -216,7 +216,9 @@ export function cellText(value: ExcelJS.CellValue): string {
  * first. Blank rows come as empty records so row numbers stay those Excel shows.
  */
 export async function* readXlsxRecords(path: string): AsyncGenerator<string[]> {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(path, {
+  // Loaded on first use: exceljs is large, and most processes never read a workbook.
+  const { default: Excel } = await import('exceljs');
+  const workbook = new Excel.stream.xlsx.WorkbookReader(path, {
     worksheets: 'emit',
     sharedStrings: 'cache',
     styles: 'cache', // number formats tell a date from a number

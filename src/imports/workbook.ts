@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify } from 'csv-stringify/sync';
-import ExcelJS from 'exceljs';
 import { resolvePrincipal } from '../auth/service.ts';
 import type { Permission } from '../auth/permissions.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -52,7 +51,9 @@ export async function streamWorkbook(
     'content-type': XLSX_TYPE,
     'content-disposition': `attachment; filename="${encodeURIComponent(fileName)}"; filename*=UTF-8''${encodeURIComponent(fileName)}`,
   });
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: res, useStyles: true, useSharedStrings: false });
+  // Loaded on first use: exceljs is large, and most processes never write a workbook.
+  const { default: Excel } = await import('exceljs');
+  const workbook = new Excel.stream.xlsx.WorkbookWriter({ stream: res, useStyles: true, useSharedStrings: false });
   const sheet = workbook.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: 1 }] });
   sheet.columns = columns.map((c, i) => ({
     key: String(i),
@@ -120,7 +121,8 @@ export async function authorizeFile(
  * column. Codes are text cells, so what a person types into them stays as typed.
  */
 export async function templateWorkbook(kind: ImportKind, locale: Locale): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
+  const { default: Excel } = await import('exceljs');
+  const workbook = new Excel.Workbook();
   workbook.creator = 'store-crm';
   const sheet = workbook.addWorksheet(kind.title[locale].slice(0, 31), { views: [{ state: 'frozen', ySplit: 1 }] });
   sheet.columns = kind.columns.map((c, i) => ({
