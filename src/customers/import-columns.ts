@@ -1,5 +1,4 @@
 import type { Channel, ConsentChannel, Gender } from '../generated/prisma/enums.ts';
-import type { MessageCode } from '../i18n/messages.ts';
 import { parseAmount, parseCalendarDate, parseCount, parseDateTime, textLimit } from '../imports/cells.ts';
 import { headerKey } from '../imports/columns.ts';
 import { CellError, fail, type HeaderMapping, type ImportColumn, type Problem } from '../imports/kind.ts';
