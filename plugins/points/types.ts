@@ -1,3 +1,4 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { InvalidInputError, NotFoundError } from '../../src/errors/index.ts';
 import { USER_ERRORS } from '../../src/errors/types.ts';
 import { runInTransaction } from '../../src/events/transaction.ts';
@@ -14,6 +15,16 @@ import type { Builder } from '../../src/schema/builder.ts';
 import { requestLoader } from '../../src/schema/loaders.ts';
 import { describeRuleProblem, type PointsService } from './service.ts';
 import type { LineResult } from './rules.ts';
+
+/** The stored explanation's lines, with rule ids as the global ids `node(id:)` and `updatePointsRule` take. */
+const explainedLines = (explanation: unknown) =>
+  ((explanation as { lines?: LineResult[] } | null)?.lines ?? []).map((line) => ({
+    ...line,
+    contributions: line.contributions.map((c) => ({
+      ...c,
+      ruleId: c.ruleId ? encodeGlobalID('PointsRule', c.ruleId) : null,
+    })),
+  }));
 
 export function addPointsTypes(builder: Builder, service: PointsService) {
   const KindEnum = builder.enumType(PointsEntryKind, { name: 'PointsEntryKind' });
@@ -69,12 +80,11 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
         description: 'For points added: what is not yet spent, reversed or expired.',
       }),
       reason: t.exposeString('reason', { nullable: true }),
-      saleId: t.exposeID('saleId', { nullable: true }),
+      saleId: t.globalID({ nullable: true, resolve: (r) => (r.saleId ? { type: 'Sale', id: r.saleId } : null) }),
       lines: t.field({
         type: [LineExplanation],
         description: 'For EARN: the rules behind each line.',
-        resolve: (e) =>
-          (e.kind === 'EARN' ? ((e.explanation as { lines?: LineResult[] } | null)?.lines ?? []) : []) as never,
+        resolve: (e) => (e.kind === 'EARN' ? explainedLines(e.explanation) : []) as never,
       }),
     }),
   });
@@ -125,16 +135,17 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
           earned: earn?.points ?? 0,
           reversed: -entries.filter((e) => e.kind === 'REVERSE' && e.points < 0).reduce((s, e) => s + e.points, 0),
           redeemed: -entries.filter((e) => e.kind === 'REDEEM').reduce((s, e) => s + e.points, 0),
-          lines: ((earn?.explanation as { lines?: LineResult[] } | null)?.lines ?? []) as never,
+          lines: explainedLines(earn?.explanation) as never,
         };
       },
     }),
   );
 
-  builder.prismaObject('PointsRule', {
+  builder.prismaNode('PointsRule', {
+    id: { field: 'id' },
+    authScopes: { permission: 'marketing:manage' },
     description: 'An earning rule. See docs/plugins.md for how rules combine.',
     fields: (t) => ({
-      id: t.exposeID('id'),
       name: t.exposeString('name'),
       kind: t.expose('kind', { type: RuleKindEnum }),
       combine: t.expose('combine', { type: CombineEnum }),
@@ -286,10 +297,14 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
       description: 'Changes only the fields given; active: false switches a rule off.',
       authScopes: { permission: 'marketing:manage' },
       errors: { types: [...USER_ERRORS], directResult: true },
-      args: { id: t.arg.id({ required: true }), input: t.arg({ type: RuleInput, required: true }) },
+      args: {
+        id: t.arg.globalID({ required: true, description: 'PointsRule.id' }),
+        input: t.arg({ type: RuleInput, required: true }),
+      },
       resolve: async (query, _root, { id, input }, ctx) => {
-        const existing = await ctx.db.pointsRule.findUnique({ where: { id: String(id) } }).catch(() => null);
-        if (!existing) throw new NotFoundError('PointsRule', String(id), ['id']);
+        const existing =
+          id.typename === 'PointsRule' ? await ctx.db.pointsRule.findUnique({ where: { id: id.id } }) : null;
+        if (!existing) throw new NotFoundError('PointsRule', encodeGlobalID(id.typename, id.id), ['id']);
         const data = toData(input as RuleArgs);
         check({ ...existing, ...(data as object) });
         await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {

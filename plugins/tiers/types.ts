@@ -1,3 +1,4 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { InvalidInputError, ConflictError, NotFoundError } from '../../src/errors/index.ts';
 import { USER_ERRORS } from '../../src/errors/types.ts';
 import { filterAsync } from '../../src/events/filter.ts';
@@ -13,10 +14,11 @@ export function addTierTypes(builder: Builder, service: TierService) {
   const QualifyWhenEnum = builder.enumType(TierQualifyWhen, { name: 'TierQualifyWhen' });
   const ReasonEnum = builder.enumType(TierChangeReason, { name: 'TierChangeReason' });
 
-  const TierRef = builder.prismaObject('Tier', {
+  const TierRef = builder.prismaNode('Tier', {
+    id: { field: 'id' },
+    authScopes: { signedIn: true },
     description: 'A membership tier (普通/银卡/金卡/钻石…): how to qualify, and what it gives.',
     fields: (t) => ({
-      id: t.exposeID('id'),
       code: t.exposeString('code'),
       name: t.exposeString('name'),
       rank: t.exposeInt('rank', { description: '0 is the entry tier.' }),
@@ -91,7 +93,7 @@ export function addTierTypes(builder: Builder, service: TierService) {
         select: { toTierId: true },
         resolve: async (c, _a, ctx) => (await tierById(ctx).load(c.toTierId))!,
       }),
-      saleId: t.exposeID('saleId', { nullable: true }),
+      saleId: t.globalID({ nullable: true, resolve: (r) => (r.saleId ? { type: 'Sale', id: r.saleId } : null) }),
     }),
   });
 
@@ -245,7 +247,7 @@ export function addTierTypes(builder: Builder, service: TierService) {
 
   const TierChanged = builder.simpleObject('TierChangedEvent', {
     fields: (t) => ({
-      customerId: t.id({ description: 'Database id of the customer.' }),
+      customerId: t.id({ description: 'Global id, as Customer.id.' }),
       fromTier: t.string({ nullable: true }),
       toTier: t.string(),
       reason: t.field({ type: ReasonEnum }),
@@ -263,7 +265,11 @@ export function addTierTypes(builder: Builder, service: TierService) {
           ctx.app.events.subscribe('tier.changed'),
           (e) => !args.customerId || e.customerId === args.customerId.id,
         ),
-      resolve: (e) => ({ ...e, changedAt: new Date(e.changedAt) }),
+      resolve: (e) => ({
+        ...e,
+        customerId: encodeGlobalID('Customer', e.customerId),
+        changedAt: new Date(e.changedAt),
+      }),
     }),
   }));
 }

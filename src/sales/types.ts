@@ -4,6 +4,8 @@ import { filterAsync, loadOncePerEvent } from '../events/filter.ts';
 import { runInTransaction } from '../events/transaction.ts';
 import { PaymentMethod, SaleStatus } from '../generated/prisma/enums.ts';
 import type { Builder } from '../schema/builder.ts';
+import type { Context } from '../schema/context.ts';
+import { requestLoader } from '../schema/loaders.ts';
 import { salesByDay } from './reports.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { findSaleByExternalId, recordSale, SalePreview, type RecordSaleInput } from './record.ts';
@@ -13,6 +15,12 @@ const salesWhere = (args: { storeId: { id: string }; from?: Date | null; to?: Da
   storeId: args.storeId.id,
   businessDate: { ...(args.from ? { gte: args.from } : {}), ...(args.to ? { lte: args.to } : {}) },
 });
+
+const saleStoreOf = (ctx: Context) =>
+  requestLoader<string>(ctx, 'sale-store', async (ids) => {
+    const sales = await ctx.db.sale.findMany({ where: { id: { in: [...ids] } }, select: { id: true, storeId: true } });
+    return new Map(sales.map((s) => [s.id, s.storeId]));
+  });
 
 export function addSaleTypes(builder: Builder) {
   const PaymentMethodEnum = builder.enumType(PaymentMethod, { name: 'PaymentMethod' });
@@ -68,10 +76,13 @@ export function addSaleTypes(builder: Builder) {
     }),
   });
 
-  // Not a Node: a refund is reached only through its sale or refundSale, both checked.
-  builder.prismaObject('Refund', {
+  builder.prismaNode('Refund', {
+    id: { field: 'id' },
+    // A refund is its sale's: readable where the sale is (one batched look-up of the stores per request).
+    authScopes: async (refund, ctx) => ({
+      storePermission: { storeId: (await saleStoreOf(ctx).load(refund.saleId)) ?? '', permission: 'sale:read' },
+    }),
     fields: (t) => ({
-      id: t.exposeID('id'),
       externalId: t.exposeString('externalId'),
       reason: t.exposeString('reason', { nullable: true }),
       total: t.expose('total', { type: 'Money' }),

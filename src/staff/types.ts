@@ -1,6 +1,5 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { createApiKey, signIn } from '../auth/service.ts';
-import { isUuid } from '../db/ids.ts';
 import { AccessError, InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { USER_ERRORS } from '../errors/types.ts';
 import { runInTransaction } from '../events/transaction.ts';
@@ -39,10 +38,11 @@ export function addStaffTypes(builder: Builder) {
     }),
   });
 
-  builder.prismaObject('ApiKey', {
+  builder.prismaNode('ApiKey', {
+    id: { field: 'id' },
+    authScopes: { permission: 'staff:manage' },
     description: 'A credential for a POS or other integration. It acts with `role` in `stores`.',
     fields: (t) => ({
-      id: t.exposeID('id'),
       name: t.exposeString('name'),
       prefix: t.exposeString('prefix', { description: 'The first characters of the key, to tell keys apart.' }),
       role: t.expose('role', { type: RoleEnum }),
@@ -61,7 +61,7 @@ export function addStaffTypes(builder: Builder) {
     fields: (t) => ({
       kind: t.string({ description: 'staff, apiKey or anonymous' }),
       name: t.string(),
-      staffId: t.id({ nullable: true }),
+      staffId: t.id({ nullable: true, description: 'Global id, as Staff.id.' }),
       storeRoles: t.field({
         type: [
           builder.simpleObject('ViewerStoreRole', {
@@ -81,7 +81,7 @@ export function addStaffTypes(builder: Builder) {
       resolve: (_root, _args, ctx) => ({
         kind: ctx.auth.kind,
         name: ctx.auth.name,
-        staffId: ctx.auth.staffId,
+        staffId: ctx.auth.staffId ? encodeGlobalID('Staff', ctx.auth.staffId) : null,
         storeRoles: [...ctx.auth.roles].map(([storeId, role]) => ({ storeId: encodeGlobalID('Store', storeId), role })),
       }),
     }),
@@ -96,7 +96,7 @@ export function addStaffTypes(builder: Builder) {
     fields: (t) => ({
       token: t.string({ description: 'Send as `Authorization: Bearer <token>`.' }),
       expiresAt: t.field({ type: 'DateTime' }),
-      staffId: t.id(),
+      staffId: t.id({ description: 'Global id, as Staff.id.' }),
       name: t.string(),
     }),
   });
@@ -127,7 +127,7 @@ export function addStaffTypes(builder: Builder) {
       args: { login: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
       resolve: async (_root, args, ctx) => {
         const { token, expiresAt, staff } = await signIn(ctx.db, ctx.app.tokens, args.login, args.password);
-        return { token, expiresAt, staffId: staff.id, name: staff.name };
+        return { token, expiresAt, staffId: encodeGlobalID('Staff', staff.id), name: staff.name };
       },
     }),
     createApiKey: t.field({
@@ -155,10 +155,11 @@ export function addStaffTypes(builder: Builder) {
       type: 'ApiKey',
       errors: { types: [NotFoundError], directResult: true },
       authScopes: { permission: 'staff:manage' },
-      args: { id: t.arg.id({ required: true }) },
+      args: { id: t.arg.globalID({ required: true, description: 'ApiKey.id' }) },
       resolve: async (query, _root, args, ctx) => {
-        const key = isUuid(String(args.id)) ? await ctx.db.apiKey.findUnique({ where: { id: String(args.id) } }) : null;
-        if (!key) throw new NotFoundError('ApiKey', String(args.id), ['id']);
+        const key =
+          args.id.typename === 'ApiKey' ? await ctx.db.apiKey.findUnique({ where: { id: args.id.id } }) : null;
+        if (!key) throw new NotFoundError('ApiKey', encodeGlobalID(args.id.typename, args.id.id), ['id']);
         for (const storeId of key.storeIds)
           if (!ctx.auth.can('staff:manage', storeId)) throw new AccessError('FORBIDDEN');
         // Through the event bus: this process drops the key from its cache before answering, the others as the event reaches them.

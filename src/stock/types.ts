@@ -1,3 +1,4 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { AccessError, InsufficientStockError } from '../errors/index.ts';
 import { USER_ERRORS } from '../errors/types.ts';
 import { runInTransaction } from '../events/transaction.ts';
@@ -56,7 +57,7 @@ export function addStockTypes(builder: Builder) {
       }),
       product: t.relation('product'),
       store: t.relation('store'),
-      saleId: t.exposeID('saleId', { nullable: true }),
+      saleId: t.globalID({ nullable: true, resolve: (r) => (r.saleId ? { type: 'Sale', id: r.saleId } : null) }),
     }),
   });
 
@@ -298,8 +299,8 @@ export function addStockTypes(builder: Builder) {
 
   const StockLowEvent = builder.simpleObject('StockLowEvent', {
     fields: (t) => ({
-      storeId: t.id(),
-      productId: t.id(),
+      storeId: t.id({ description: 'Global id, as Store.id.' }),
+      productId: t.id({ description: 'Global id, as Product.id.' }),
       sku: t.string(),
       onHand: t.int(),
       reorderPoint: t.int(),
@@ -314,7 +315,11 @@ export function addStockTypes(builder: Builder) {
       args: { storeId: t.arg.globalID({ required: true }) },
       subscribe: (_root, args, ctx) =>
         filterAsync(ctx.app.events.subscribe('stock.low'), (e) => e.storeId === args.storeId.id),
-      resolve: (event) => event,
+      resolve: (e) => ({
+        ...e,
+        storeId: encodeGlobalID('Store', e.storeId),
+        productId: encodeGlobalID('Product', e.productId),
+      }),
     }),
   }));
 }

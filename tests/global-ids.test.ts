@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs';
+import { buildSchema, GraphQLID, getNamedType, isObjectType } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pointsPlugin } from '../plugins/points/index.ts';
+import { tiersPlugin } from '../plugins/tiers/index.ts';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { createRule, newMember, sell, stockUp } from './helpers/loyalty.ts';
+import { onHand } from './helpers/queries.ts';
+import { subscribe, wsClient } from './helpers/ws.ts';
+
+/**
+ * Every ID-typed output field other than a Node's own `id`, and the type whose global id it holds.
+ * A field added to the schema fails the first test until it is listed here (and the second proves
+ * what it returns is fetchable), so a raw database id cannot slip out again.
+ */
+const ID_FIELDS: Record<string, string> = {
+  'ApiKey.storeIds': 'Store',
+  'PointsContribution.ruleId': 'PointsRule',
+  'PointsLedgerEntry.saleId': 'Sale',
+  'SignInPayload.staffId': 'Staff',
+  'StockLowEvent.productId': 'Product',
+  'StockLowEvent.storeId': 'Store',
+  'StockMovement.saleId': 'Sale',
+  'TierChange.saleId': 'Sale',
+  'TierChangedEvent.customerId': 'Customer',
+  'Viewer.staffId': 'Staff',
+  'ViewerStoreRole.storeId': 'Store',
+};
+
+describe('every id in the schema is a global id that node(id:) fetches', () => {
+  it('lists each ID output field, and only Nodes have an `id`', () => {
+    const schema = buildSchema(readFileSync(new URL('../schema/schema.graphql', import.meta.url), 'utf8'));
+    const found: string[] = [];
+    const idWithoutNode: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (!isObjectType(type) || type.name.startsWith('__')) continue;
+      for (const field of Object.values(type.getFields())) {
+        if (getNamedType(field.type) !== GraphQLID) continue;
+        if (field.name === 'id') {
+          if (!type.getInterfaces().some((i) => i.name === 'Node')) idWithoutNode.push(type.name);
+        } else found.push(`${type.name}.${field.name}`);
+      }
+    }
+    expect(idWithoutNode).toEqual([]);
+    expect(found.sort()).toEqual(Object.keys(ID_FIELDS).sort());
+  });
+
+  let t: TestApp;
+  let store: string;
+  beforeAll(async () => {
+    t = await startTestApp({ plugins: [tiersPlugin({}), pointsPlugin({})] });
+    store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+    await stockUp(t, store, ['DR-004', 'SN-001']);
+    const create = `mutation($input: TierInput!) { createTier(input: $input) { __typename } }`;
+    await t.as('OWNER').ok(create, { input: { code: 'REGULAR', name: '普通会员', rank: 0 } });
+    await t.as('OWNER').ok(create, { input: { code: 'SILVER', name: '银卡会员', rank: 1, minSpend: '1.00' } });
+    await createRule(t, { name: '基础 1 分/元', kind: 'BASE_RATE', pointsPerYuan: '1' });
+  });
+  afterAll(() => t?.close());
+
+  /** Fetches each id through node(id:) as the owner and checks the type it names. */
+  async function expectFetchable(ids: Record<string, { id: string | null | undefined; type: string }>) {
+    for (const [field, { id, type }] of Object.entries(ids)) {
+      expect(id, field).toBeTruthy();
+      const r = await t.as('OWNER').ok(`query($id: ID!) { node(id: $id) { __typename id } }`, { id });
+      expect(r.node, `${field} → node(id: ${id})`).toEqual({ __typename: type, id });
+    }
+  }
+
+  it('returns fetchable ids from sales, stock, points, tiers, sign-in and keys', async () => {
+    const { customerId, memberCode } = await newMember(t);
+    const sale = await sell(t, store, memberCode, [{ sku: 'DR-004', quantity: 1, unitPrice: '120.00' }]);
+    expect(sale.__typename).toBe('RecordSalePayload');
+
+    const movements = await t
+      .as('OWNER')
+      .ok(`query($s: ID!) { stockMovements(storeId: $s, first: 1) { edges { node { saleId } } } }`, { s: store });
+    const ledger = await t
+      .as('OWNER')
+      .ok(
+        `query($c: ID!) { pointsLedger(customerId: $c, first: 5) { edges { node { kind saleId lines { contributions { ruleId } } } } } }`,
+        { c: customerId },
+      );
+    const earn = ledger.pointsLedger.edges.map((e: any) => e.node).find((n: any) => n.kind === 'EARN');
+    const history = await t
+      .as('OWNER')
+      .ok(`query($c: ID!) { customer(id: $c) { tierHistory { saleId } } }`, { c: customerId });
+    const signIn = await t.ok(
+      `mutation { signIn(login: "13800000001", password: "demo-owner-1") { ... on SignInPayload { staffId } } }`,
+    );
+    const viewer = await t.as('MANAGER').ok(`{ viewer { staffId storeRoles { storeId } } }`);
+    const keys = await t
+      .as('OWNER')
+      .ok(
+        `mutation($s: [ID!]!) { createApiKey(name: "测试收银机", role: CASHIER, storeIds: $s) { ... on CreateApiKeyPayload { apiKey { id storeIds } } } }`,
+        { s: [store] },
+      );
+    const saleId = sale.sale.id as string;
+    expect(movements.stockMovements.edges[0].node.saleId).toBe(saleId);
+    expect(earn.saleId).toBe(saleId);
+    expect(history.customer.tierHistory.map((h: any) => h.saleId)).toContain(saleId);
+    await expectFetchable({
+      'StockMovement.saleId': { id: movements.stockMovements.edges[0].node.saleId, type: 'Sale' },
+      'PointsLedgerEntry.saleId': { id: earn.saleId, type: 'Sale' },
+      'PointsContribution.ruleId': { id: earn.lines[0].contributions[0].ruleId, type: 'PointsRule' },
+      'TierChange.saleId': { id: history.customer.tierHistory.find((h: any) => h.saleId)?.saleId, type: 'Sale' },
+      'SignInPayload.staffId': { id: signIn.signIn.staffId, type: 'Staff' },
+      'Viewer.staffId': { id: viewer.viewer.staffId, type: 'Staff' },
+      'ViewerStoreRole.storeId': { id: viewer.viewer.storeRoles[0].storeId, type: 'Store' },
+      'ApiKey.id': { id: keys.createApiKey.apiKey.id, type: 'ApiKey' },
+      'ApiKey.storeIds': { id: keys.createApiKey.apiKey.storeIds[0], type: 'Store' },
+    });
+  });
+
+  it('the newly fetchable types keep their own checks: a cashier cannot read a key or a rule by id', async () => {
+    const keys = await t
+      .as('OWNER')
+      .ok(
+        `mutation($s: [ID!]!) { createApiKey(name: "后台同步", role: MANAGER, storeIds: $s) { ... on CreateApiKeyPayload { apiKey { id } } } }`,
+        { s: [store] },
+      );
+    const ruleId = await createRule(t, { name: '会员日加倍', kind: 'MULTIPLIER', multiplier: '2' });
+    for (const id of [keys.createApiKey.apiKey.id, ruleId]) {
+      const r = await t.as('CASHIER').gql(`query($id: ID!) { node(id: $id) { id } }`, { id });
+      expect(r.data?.node ?? null).toBeNull();
+      expect(r.errors?.map((e) => e.extensions?.code)).toContain('FORBIDDEN');
+    }
+  });
+
+  it('takes the same ids back: a rule and a key are changed through the ids the API gave', async () => {
+    const ruleId = await createRule(t, { name: '周末双倍', kind: 'MULTIPLIER', multiplier: '2', weekdays: [6, 7] });
+    const updated = await t
+      .as('OWNER')
+      .ok(
+        `mutation($id: ID!) { updatePointsRule(id: $id, input: { active: false }) { ... on PointsRule { id active } } }`,
+        {
+          id: ruleId,
+        },
+      );
+    expect(updated.updatePointsRule).toEqual({ id: ruleId, active: false });
+    // Another type's id is not taken for a rule.
+    const wrong = await t
+      .as('OWNER')
+      .ok(`mutation($id: ID!) { updatePointsRule(id: $id, input: { active: false }) { __typename } }`, { id: store });
+    expect(wrong.updatePointsRule.__typename).toBe('NotFoundError');
+  });
+
+  it('subscription events carry global ids (stockLow, tierChanged)', async () => {
+    const url = `ws://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}/graphql`;
+    const client = wsClient(url, { authorization: `Bearer ${await t.token('OWNER')}` });
+    try {
+      const low = subscribe(client, `subscription($s: ID!) { stockLow(storeId: $s) { storeId productId sku } }`, {
+        s: store,
+      });
+      const tier = subscribe(client, `subscription { tierChanged { customerId toTier } }`, {});
+      await new Promise((r) => setTimeout(r, 300));
+      const { memberCode, customerId } = await newMember(t);
+      const product = await t.as('OWNER').ok(`{ products(first: 1, query: "SN-001") { edges { node { id } } } }`);
+      await t
+        .as('OWNER')
+        .ok(
+          `mutation($s: ID!, $rp: Int!) { setReorderPoint(storeId: $s, sku: "SN-001", reorderPoint: $rp) { __typename ... on UserError { message } } }`,
+          { s: store, rp: (await onHand(t, store, 'SN-001')) - 1 },
+        );
+      await sell(t, store, memberCode, [{ sku: 'SN-001', quantity: 1, unitPrice: '20.00' }]);
+      const lowEvent = (await low.next()).data.stockLow;
+      expect(lowEvent.storeId).toBe(store);
+      expect(lowEvent.productId).toBe(product.products.edges[0].node.id);
+      const tierEvent = (await tier.next()).data.tierChanged;
+      expect(tierEvent.customerId).toBe(customerId);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
