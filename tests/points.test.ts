@@ -342,6 +342,31 @@ describe('points as payment and refunds', () => {
     expect(await pointsOf(t, customerId)).toMatchObject({ balance: 1000 });
   });
 
+  it('lists the ledger newest first in the order entries were written, even when written together', async () => {
+    const { customerId, memberCode } = await newMember(t);
+    await t.as('MANAGER').ok(ADJUST, { c: customerId, p: 5000, r: '活动赠送' });
+    const expected: string[] = ['ADJUST'];
+    // Each sale writes REDEEM then EARN in one transaction, each full refund REVERSE (earned points
+    // back) then REVERSE (redeemed points returned): the same timestamp, so only the write order
+    // tells them apart. Eight rounds: ids that merely sort at random would show it.
+    for (let i = 0; i < 8; i++) {
+      const sale = await sell(t, store, memberCode, [{ sku: 'SN-001', quantity: 1, unitPrice: '10.00' }], {
+        points: '1.00',
+      });
+      await t.as('MANAGER').ok(REFUND_SALE, { saleId: sale.sale.id, externalId: `R-${i}` });
+      expected.push('REDEEM', 'EARN', 'REVERSE-', 'REVERSE+');
+    }
+    const page = await t
+      .as('OWNER')
+      .ok(`query($c: ID!) { pointsLedger(customerId: $c, first: 50) { edges { node { kind points } } } }`, {
+        c: customerId,
+      });
+    const kinds = page.pointsLedger.edges.map(({ node }: { node: { kind: string; points: number } }) =>
+      node.kind === 'REVERSE' ? `REVERSE${node.points < 0 ? '-' : '+'}` : node.kind,
+    );
+    expect(kinds).toEqual(expected.reverse());
+  });
+
   it('explains an adjustment and refuses taking away more than the balance', async () => {
     const { customerId } = await newMember(t);
     const r = await t.as('MANAGER').ok(ADJUST, { c: customerId, p: -1, r: '纠错' });

@@ -183,15 +183,15 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
     }),
     pointsLedger: t.prismaConnection({
       type: 'PointsLedgerEntry',
-      cursor: 'id',
-      description: "A customer's points history, newest first.",
+      cursor: 'seq',
+      description: "A customer's points history, newest first (in the order the entries were written).",
       authScopes: { permission: 'customer:read' },
       args: { customerId: t.arg.globalID({ required: true }) },
       resolve: (query, _root, args, ctx) =>
         ctx.db.pointsLedgerEntry.findMany({
           ...query,
           where: { customerId: args.customerId.id },
-          orderBy: { id: 'desc' },
+          orderBy: { seq: 'desc' },
         }),
     }),
   }));
