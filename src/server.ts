@@ -25,6 +25,7 @@ import { PluginHost, type StorePlugin } from './plugin-host/host.ts';
 import type { AppServices, Context } from './schema/context.ts';
 import { Metrics } from './ops/metrics.ts';
 import { useOperationLog } from './ops/operation-log.ts';
+import { answerRefusedRequests } from './ops/refused-requests.ts';
 import { traceRequest, useTracing } from './ops/tracing.ts';
 import { useErrorPolicy } from './schema/errors-plugin.ts';
 import { useInputLimits } from './schema/input-limits.ts';
@@ -362,6 +363,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         } as never,
         wsServer,
       );
+      answerRefusedRequests(httpServer, logger);
       // A port that cannot be bound rejects (the process then exits non-zero) instead of leaving a
       // process that serves nothing but holds the database.
       await new Promise<void>((resolve, reject) => {

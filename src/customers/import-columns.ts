@@ -1,3 +1,4 @@
+import { readCell } from '../csv/cells.ts';
 import type { Channel, ConsentChannel, Gender } from '../generated/prisma/enums.ts';
 import { parseAmount, parseCalendarDate, parseCount, parseDateTime, textLimit } from '../imports/cells.ts';
 import { headerKey } from '../imports/columns.ts';
@@ -412,10 +413,7 @@ export function parseRow(
   const problems: { column: string | null; problem: Problem }[] = [];
   const cell = new Map<ImportField, { raw: string; column: string }>();
   mapping.fields.forEach((field, i) => {
-    let raw = (cells[i] ?? '').trim();
-    // ="13800138000": how many exports keep Excel from turning a long number into 1.38E+10.
-    const formula = /^="(.*)"$/s.exec(raw);
-    if (formula) raw = formula[1]!.trim();
+    const raw = readCell(cells[i]);
     if (field && raw && !cell.has(field as ImportField))
       cell.set(field as ImportField, { raw, column: mapping.names[i]! });
   });

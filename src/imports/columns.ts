@@ -1,3 +1,4 @@
+import { readCell } from '../csv/cells.ts';
 import type { Locale } from '../i18n/locale.ts';
 import { CellError, type HeaderMapping, type ImportColumn, type ParsedRow, type Problem } from './kind.ts';
 
@@ -73,10 +74,7 @@ export function rowReader(_row: number, cells: string[], mapping: HeaderMapping,
   const problems: ParsedRow<unknown>['problems'] = [];
   const cell = new Map<string, { raw: string; column: string }>();
   mapping.fields.forEach((field, i) => {
-    let raw = (cells[i] ?? '').trim();
-    // ="0123": how many exports keep Excel from turning a code into a number.
-    const formula = /^="(.*)"$/s.exec(raw);
-    if (formula) raw = formula[1]!.trim();
+    const raw = readCell(cells[i]);
     if (field && raw && !cell.has(field)) cell.set(field, { raw, column: mapping.names[i]! });
   });
   const extra = cells.slice(mapping.fields.length).filter((c) => c.trim()).length;
