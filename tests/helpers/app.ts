@@ -42,7 +42,7 @@ export async function startTestApp(
     database?: 'default' | 'postgres';
     redisUrl?: string;
     /** Limits and switches of the app under test (e.g. importMaxBytes). */
-    app?: Pick<AppOptions, 'importMaxBytes' | 'logger'>;
+    app?: Partial<Pick<AppOptions, 'importMaxBytes' | 'logger'>>;
   } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase(
