@@ -1,22 +1,28 @@
 // A live dashboard's feed: every sale of the chain as it is committed, over graphql-ws.
 //
 //   npx tsx examples/live-dashboard.ts   # signs in as the demo owner; Ctrl-C to stop
+//
+// ENDPOINT (default http://localhost:4000/graphql), LOGIN and PASSWORD change what it talks to.
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { ENDPOINT, main } from './endpoint.ts';
 import { LiveSalesDocument } from './generated/operations.ts';
 
-const http = process.env.ENDPOINT ?? 'http://localhost:4000/graphql';
-const signIn = await fetch(http, {
-  method: 'POST',
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({
-    query:
-      'mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } ... on UserError { message } } }',
-    variables: { l: process.env.LOGIN ?? '13800000001', p: process.env.PASSWORD ?? 'demo-owner-1' },
-  }),
+const http = ENDPOINT;
+let signIn: Response | undefined;
+await main(async () => {
+  signIn = await fetch(http, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query:
+        'mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } ... on UserError { message } } }',
+      variables: { l: process.env.LOGIN ?? '13800000001', p: process.env.PASSWORD ?? 'demo-owner-1' },
+    }),
+  });
 });
-const { data } = (await signIn.json()) as { data: { signIn: { token?: string; message?: string } } };
+const { data } = (await signIn!.json()) as { data: { signIn: { token?: string; message?: string } } };
 if (!data.signIn.token) throw new Error(data.signIn.message);
 
 const client = createClient({

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordSale, request } from '../examples/pos-client.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
@@ -46,5 +48,48 @@ describe('examples/pos-client.ts', () => {
       payments: [{ method: 'CASH' as const, amount: '2.00' }],
     };
     await expect(recordSale(endpoint, t.posKey, input)).rejects.toThrow('UNKNOWN_SKU: 未知商品编码：NOPE');
+  });
+});
+
+/** Runs an example as a reader would (npx tsx examples/…), with ENDPOINT set. */
+function runExample(file: string, endpoint: string) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', file],
+      { env: { ...process.env, ENDPOINT: endpoint }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('running the examples on another port', () => {
+  let t: TestApp;
+  let endpoint: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    endpoint = `http://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}/graphql`;
+  });
+  afterAll(() => t?.close());
+
+  it('pos-client.ts talks to ENDPOINT', async () => {
+    const run = await runExample('examples/pos-client.ts', endpoint);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/北京三里屯店: sale .+ replayed=true, same sale: true/);
+  });
+
+  it('says in one line where it looked when the API is not there', async () => {
+    // A port that was free a moment ago: nothing listens on it.
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = probe.address() as { port: number };
+        probe.close(() => resolve(p));
+      });
+    });
+    const run = await runExample('examples/pos-client.ts', `http://127.0.0.1:${port}/graphql`);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      `Cannot reach the API at http://127.0.0.1:${port}/graphql (ECONNREFUSED): start it with \`npm start\`, or set ENDPOINT=http://<host>:<port>/graphql`,
+    ]);
   });
 });
