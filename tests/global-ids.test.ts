@@ -153,7 +153,12 @@ describe('every id in the schema is a global id that node(id:) fetches', () => {
         s: store,
       });
       const tier = subscribe(client, `subscription { tierChanged { customerId toTier } }`, {});
-      await new Promise((r) => setTimeout(r, 300));
+      // Both subscriptions are open in the server before anything is sold.
+      for (let i = 0; i < 400; i++) {
+        const open = (await t.app.metrics.subscriptions.get()).values.reduce((sum, v) => sum + v.value, 0);
+        if (open >= 2) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
       const { memberCode, customerId } = await newMember(t);
       const product = await t.as('OWNER').ok(`{ products(first: 1, query: "SN-001") { edges { node { id } } } }`);
       await t

@@ -69,7 +69,13 @@ describe('subscriptions over graphql-ws', () => {
 
   it('reads a sale once for all its subscribers, and forgets subscribers as soon as they close', async () => {
     const slt = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+    // Subscriptions open now in the server (its gauge), so the test waits for the server, not a clock.
+    const active = async () => (await t.app.metrics.subscriptions.get()).values.reduce((sum, v) => sum + v.value, 0);
+    const until = async (check: (n: number) => boolean) => {
+      for (let i = 0; i < 400 && !check(await active()); i++) await new Promise((r) => setTimeout(r, 25));
+    };
     const saleReads = async (subscribers: number) => {
+      const before = await active();
       const subs = await Promise.all(
         Array.from({ length: subscribers }, async () =>
           subscribe(await client({ authorization: `Bearer ${await t.token('OWNER')}` }), SALE_RECORDED, {
@@ -77,12 +83,13 @@ describe('subscriptions over graphql-ws', () => {
           }),
         ),
       );
-      await new Promise((r) => setTimeout(r, 300));
+      await until((n) => n >= before + subscribers);
       const mine = sale(slt);
       t.db.statements.length = 0;
       await t.as('OWNER').ok(RECORD_SALE, { input: mine });
       for (const sub of subs) expect((await sub.next()).data!.saleRecorded.externalId).toBe(mine.externalId);
       for (const sub of subs) sub.close();
+      await until((n) => n <= before);
       return t.db.statements.filter((s) => /FROM "public"\."Sale"/.test(s)).length;
     };
     const six = await saleReads(6);
