@@ -262,6 +262,8 @@ describe('scoring a known customer base', () => {
 });
 
 describe('what counts as a purchase', () => {
+  // Runs "as of" a past moment see refunds made since (docs/plugins.md): these refunds are made
+  // today, years after asOf, and still count.
   it('refunds lower net spend; a sale refunded in full is no purchase (frequency, recency) at all', async () => {
     const asOf = at('2018-06-01T04:00:00Z');
     const buyer = await customer('退货顾客');
@@ -290,6 +292,16 @@ describe('what counts as a purchase', () => {
       lastPurchaseAt: new Date(asOf.getTime() - 5 * DAY).toISOString(),
     });
     expect(await rfmOf(returnedAll)).toBeNull();
+  });
+
+  it('starts the window on the same day months earlier, or the last day of a shorter month (29 Feb → 28 Feb)', async () => {
+    await score(at('2028-02-29T04:00:00Z'));
+    expect((await dashboard()).lastRun).toMatchObject({
+      asOf: '2028-02-29T04:00:00.000Z',
+      windowStart: '2027-02-28T04:00:00.000Z',
+    });
+    await score(at('2029-03-31T04:00:00Z'));
+    expect((await dashboard()).lastRun.windowStart).toBe('2028-03-31T04:00:00.000Z');
   });
 
   it('takes purchases after the window start up to and including the moment scored, not one second more', async () => {

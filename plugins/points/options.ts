@@ -12,7 +12,7 @@ const schema = z.object({
     .default({ pointsPerYuan: 100, maxShareOfSale: 0.5 }),
   /** Days earned points stay pending (the return window); 0: spendable at once. */
   pendingDays: z.number().int().min(0).max(365).default(0),
-  /** Earned points expire this many months after they were earned (FIFO); null: never. */
+  /** Earned points expire this many months after they became spendable (the return window closed); null: never. */
   expiryMonths: z.number().int().positive().max(120).nullable().default(12),
   /** Categories that never earn points (e.g. tobacco, gift cards). */
   excludedCategories: z.array(z.string()).default([]),

@@ -26,7 +26,13 @@ export function isValidTimeZone(timeZone: string): boolean {
 /** The same instant some calendar months later (or earlier), as loyalty periods count them. */
 export function addMonths(date: Date, months: number): Date {
   const d = new Date(date);
+  const day = d.getUTCDate();
+  // Counted from the 1st so that a day the target month lacks (29 Feb, 31 Apr) becomes its last
+  // day instead of spilling into the next month: 29 Feb − 12 months is 28 Feb, not 1 Mar.
+  d.setUTCDate(1);
   d.setUTCMonth(d.getUTCMonth() + months);
+  const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(day, lastDay));
   return d;
 }
 
