@@ -10,6 +10,8 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     // Crash, signal and outage tests: `npm run test:faults` (vitest.faults.config.ts).
     exclude: ['tests/faults/**', 'node_modules/**'],
+    // Says which suites need a PostgreSQL or Redis server this run lacks, and how to run them.
+    globalSetup: ['tests/helpers/announce-skips.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
