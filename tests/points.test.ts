@@ -267,6 +267,39 @@ describe('points as payment and refunds', () => {
   });
   afterAll(() => t?.close());
 
+  it('previewSale tells the till the points the sale earns and the most points can pay, before charging', async () => {
+    const { customerId, memberCode } = await newMember(t);
+    await t.as('MANAGER').ok(ADJUST, { c: customerId, p: 800, r: '开卡礼' });
+    const QUOTE = `mutation($input: PreviewSaleInput!) { previewSale(input: $input) { ... on SaleQuote { total points { earned redeemed balance maxRedeemablePoints maxRedeemableAmount lines { sku points } } } } }`;
+    const lines = [{ sku: 'SN-001', quantity: 3, unitPrice: '10.00' }];
+    const quote = async (payments: { method: string; amount: string }[], code: string | null = memberCode) =>
+      (await t.ok(QUOTE, { input: { storeId: store, memberCode: code, lines, payments } }, { apiKey: t.posKey }))
+        .previewSale;
+
+    // ¥30.00 at 1 point per yuan; half of it (¥15.00 = 1,500 points) could be paid in points, but
+    // the balance covers only 800 points = ¥8.00.
+    expect(await quote([])).toEqual({
+      total: '30.00',
+      points: {
+        earned: 30,
+        redeemed: 0,
+        balance: 800,
+        maxRedeemablePoints: 800,
+        maxRedeemableAmount: '8.00',
+        lines: [{ sku: 'SN-001', points: 30 }],
+      },
+    });
+    // Paying ¥8.00 with points: 800 used, and only the ¥22.00 paid in money earns.
+    const withPoints = await quote([{ method: 'POINTS', amount: '8.00' }]);
+    expect(withPoints.points).toMatchObject({ earned: 22, redeemed: 800, balance: 800 });
+    // Nothing was recorded by either quote; the sale then earns exactly what was quoted.
+    expect(await pointsOf(t, customerId)).toMatchObject({ balance: 800 });
+    const sold = await sell(t, store, memberCode, lines, { points: '8.00' });
+    expect(sold.sale.points).toMatchObject({ earned: withPoints.points.earned, redeemed: 800 });
+    // No member, no points.
+    expect((await quote([], null)).points).toBeNull();
+  });
+
   it('pays up to the maximum share, earns only on the money part, and refuses more than the balance', async () => {
     const { customerId, memberCode } = await newMember(t);
     await t.as('MANAGER').ok(ADJUST, { c: customerId, p: 1500, r: '开卡礼' });

@@ -44,6 +44,13 @@ interface ReverseExplanation {
   lines: { lineNo: number; quantity: number; points: number }[];
 }
 
+/** What the points step did in a previewed sale, kept in the sale's notes for SaleQuote.points. */
+export interface PointsQuote {
+  earned: number;
+  redeemed: number;
+  lines: LineResult[];
+}
+
 /** The points plugin's service: what its pipeline steps, jobs and GraphQL fields call. */
 export class PointsService {
   private earnContext: EarnContextProvider | null = null;
@@ -78,6 +85,22 @@ export class PointsService {
 
   private expiresAt(from: Date) {
     return this.options.expiryMonths === null ? null : addMonths(from, this.options.expiryMonths);
+  }
+
+  /**
+   * The most a sale of `total` can take in points with this balance: at most maxShareOfSale of the
+   * total, never more than the balance, and an amount in fen that is a whole number of points.
+   */
+  redeemable(total: Prisma.Decimal, balance: number): { points: number; amount: Prisma.Decimal } {
+    const { pointsPerYuan, maxShareOfSale } = this.options.redemption;
+    const byShare = total.mul(maxShareOfSale).toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR);
+    const byBalance = new Prisma.Decimal(Math.max(balance, 0))
+      .div(pointsPerYuan)
+      .toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR);
+    let amount = Prisma.Decimal.min(byShare, byBalance);
+    // A rate like 3 points per yuan makes most fen amounts fractional points; step down to a whole one.
+    while (amount.gt(0) && !amount.mul(pointsPerYuan).isInteger()) amount = amount.sub('0.01');
+    return { points: amount.mul(pointsPerYuan).toNumber(), amount };
   }
 
   /** Inside the sale's transaction: settle points used as payment, then earn on what was paid in money. */
@@ -164,6 +187,13 @@ export class PointsService {
       excludedCategories: this.options.excludedCategories,
       calendar: calendarDay,
     });
+    // For previewSale's quote: what the till tells the customer before charging.
+    const quote: PointsQuote = {
+      earned: Math.max(result.points, 0),
+      redeemed: pointsPaid.mul(this.options.redemption.pointsPerYuan).toNumber(),
+      lines: result.lines,
+    };
+    sale.notes.points = quote;
     if (result.points <= 0) return;
     const availableAt = new Date(sale.occurredAt.getTime() + this.options.pendingDays * DAY);
     await addLot(tx, {

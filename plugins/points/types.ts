@@ -13,7 +13,7 @@ import { Prisma } from '../../src/generated/prisma/client.ts';
 import { requireLiveCustomer } from '../../src/customers/service.ts';
 import type { Builder } from '../../src/schema/builder.ts';
 import { requestLoader } from '../../src/schema/loaders.ts';
-import { describeRuleProblem, type PointsService } from './service.ts';
+import { describeRuleProblem, type PointsQuote, type PointsService } from './service.ts';
 import type { LineResult } from './rules.ts';
 
 /** The stored explanation's lines, with rule ids as the global ids `node(id:)` and `updatePointsRule` take. */
@@ -98,6 +98,45 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
       lines: t.field({ type: [LineExplanation] }),
     }),
   });
+
+  const QuotePoints = builder.simpleObject('SaleQuotePoints', {
+    description: "What the sale does to the member's points, for the till to tell them before charging.",
+    fields: (t) => ({
+      earned: t.int({ description: 'Points this sale earns as quoted (on the part paid in money).' }),
+      redeemed: t.int({ description: 'Points the quoted POINTS payment uses.' }),
+      balance: t.int({ description: 'Spendable before this sale.' }),
+      maxRedeemablePoints: t.int({ description: 'The most points this sale can take as payment.' }),
+      maxRedeemableAmount: t.field({
+        type: 'Money',
+        description: 'What those points pay: the largest POINTS payment recordSale accepts for this sale.',
+      }),
+      lines: t.field({ type: [LineExplanation], description: 'The rules behind each line.' }),
+    }),
+  });
+
+  builder.objectField('SaleQuote', 'points', (t) =>
+    t.field({
+      type: QuotePoints,
+      nullable: true,
+      description: 'Null when the sale has no member.',
+      resolve: async (quote, _args, ctx) => {
+        const did = quote.notes.points as PointsQuote | undefined;
+        if (!did || !quote.customerId) return null;
+        // Read after the preview rolled back: the balance as it stands, before this sale.
+        const account = await ctx.db.pointsAccount.findUnique({ where: { customerId: quote.customerId } });
+        const balance = account?.balance ?? 0;
+        const max = service.redeemable(quote.total, balance);
+        return {
+          earned: did.earned,
+          redeemed: did.redeemed,
+          balance,
+          maxRedeemablePoints: max.points,
+          maxRedeemableAmount: max.amount,
+          lines: explainedLines({ lines: did.lines }) as never,
+        };
+      },
+    }),
+  );
 
   builder.prismaObjectField('Customer', 'points', (t) =>
     t.field({

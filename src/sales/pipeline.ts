@@ -36,6 +36,28 @@ export interface SaleDraft {
   notes: Record<string, unknown>;
 }
 
+/**
+ * What previewSale answers: the sale priced by every step, nothing recorded. `notes` are the
+ * steps' notes (SaleDraft.notes), so a plugin can add a field to SaleQuote that tells the till
+ * what its step did (the points plugin: the points the sale earns).
+ */
+export interface SaleQuoteShape {
+  subtotal: Prisma.Decimal;
+  discountTotal: Prisma.Decimal;
+  total: Prisma.Decimal;
+  lines: {
+    lineNo: number;
+    sku: string;
+    name: string;
+    quantity: number;
+    unitPrice: Prisma.Decimal;
+    discount: Prisma.Decimal;
+    total: Prisma.Decimal;
+  }[];
+  customerId: string | null;
+  notes: Record<string, unknown>;
+}
+
 /** The sale as written, given to `afterWrite`. */
 export interface WrittenSale extends SaleDraft {
   id: string;

@@ -228,13 +228,14 @@ export function addSaleTypes(builder: Builder) {
       total: t.field({ type: 'Money' }),
     }),
   });
-  const SaleQuote = builder.simpleObject('SaleQuote', {
-    description: 'What the sale would come to now, after every plugin step (member discount…). Nothing was recorded.',
+  const SaleQuote = builder.objectType('SaleQuote', {
+    description:
+      'What the sale would come to now, after every plugin step (member discount, points…). Nothing was recorded.',
     fields: (t) => ({
-      subtotal: t.field({ type: 'Money' }),
-      discountTotal: t.field({ type: 'Money' }),
-      total: t.field({ type: 'Money', description: 'What the payments of recordSale must add up to.' }),
-      lines: t.field({ type: [QuoteLine] }),
+      subtotal: t.expose('subtotal', { type: 'Money' }),
+      discountTotal: t.expose('discountTotal', { type: 'Money' }),
+      total: t.expose('total', { type: 'Money', description: 'What the payments of recordSale must add up to.' }),
+      lines: t.field({ type: [QuoteLine], resolve: (q) => q.lines }),
     }),
   });
 
@@ -261,11 +262,13 @@ export function addSaleTypes(builder: Builder) {
           );
         } catch (error) {
           if (!(error instanceof SalePreview)) throw error;
-          const { subtotal, discountTotal, total, lines } = error.sale;
+          const { subtotal, discountTotal, total, lines, customerId, notes } = error.sale;
           return {
             subtotal,
             discountTotal,
             total,
+            customerId,
+            notes,
             lines: lines.map(({ lineNo, sku, name, quantity, unitPrice, discount, total: lineTotal }) => ({
               lineNo,
               sku,

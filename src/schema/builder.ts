@@ -13,6 +13,7 @@ import { isUuid } from '../db/ids.ts';
 import { InvalidInputError } from '../errors/index.ts';
 import { translate } from '../i18n/messages.ts';
 import type { Context } from './context.ts';
+import type { SaleQuoteShape } from '../sales/pipeline.ts';
 import { literalValue, parseDate, parseDateTime, parseMoney, serializeDate, serializeMoney } from './scalars.ts';
 
 export interface SchemaTypes {
@@ -31,6 +32,8 @@ export interface SchemaTypes {
     DateTime: { Input: Date; Output: Date };
     ID: { Input: string; Output: string | number | bigint };
   };
+  /** Object types plugins extend by name (core defines them; see src/sales/pipeline.ts). */
+  Objects: { SaleQuote: SaleQuoteShape };
   // Fields are non-null unless marked nullable: clients can trust what the schema promises.
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
