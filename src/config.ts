@@ -8,6 +8,8 @@ const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** A read replica of DATABASE_URL for analytics queries (reports, exports, dashboards). */
   DATABASE_REPLICA_URL: z.string().url().optional(),
+  /** A replica further behind than this (seconds) is not read: reports read the primary until it catches up. */
+  REPLICA_MAX_LAG_SECONDS: z.coerce.number().min(0).max(86_400).default(30),
   DATA_DIR: z.string().default('.data'),
   REDIS_URL: z.string().url().optional(),
   REDIS_CHANNEL_PREFIX: z.string().default('storecrm:'),

@@ -6,6 +6,8 @@ import { loadConfig } from './config.ts';
 import { resolveJwtSecret } from './db/setup.ts';
 import { createLogger } from './logger.ts';
 import { startTracing } from './ops/tracing.ts';
+import { guardProcess } from './ops/process-guard.ts';
+import type { App } from './server.ts';
 import { loadInstalledPlugins } from './plugin-host/config.ts';
 import type { Database } from './db/client.ts';
 import { DataDirLockedError } from './db/data-dir-lock.ts';
@@ -16,6 +18,12 @@ import { hasDemoAccounts, open, prepareDatabase, printDemoAccounts, serve } from
 const started = performance.now();
 const config = loadConfig();
 const logger = createLogger(config.LOG_LEVEL);
+// The app this process serves, once it does (a cluster's primary serves none itself).
+let serving: App | null = null;
+let primaryRunning = false;
+guardProcess(logger, () =>
+  primaryRunning ? null : serving ? serving.cannotServe() : 'start-up had not finished when it failed',
+);
 const tracing = await startTracing(logger);
 const plugins = await loadInstalledPlugins(config.STORE_CONFIG);
 
@@ -51,6 +59,7 @@ async function startWorker() {
   const database = await open(config, logger);
   opened = database;
   const { app, port } = await serve(config, logger, database, plugins, config.JWT_SECRET!);
+  serving = app;
   logger.info({ port, worker: cluster.worker?.id }, 'API process ready');
   reportReady(port);
   onShutdown(async () => {
@@ -67,6 +76,7 @@ async function startPrimary() {
   const demo = await hasDemoAccounts(config, database);
   await database.close();
   opened = null;
+  primaryRunning = true;
   runPrimary({
     workers: config.WEB_CONCURRENCY,
     drainMs,
@@ -100,6 +110,7 @@ async function startSingle() {
     plugins,
     resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR),
   );
+  serving = app;
   // `npm run backup` beside a running server asks it for the copy (src/db/backup.ts).
   const stopBackups = await serveEmbeddedBackups(database, join(config.DATA_DIR, 'pglite'), (err) =>
     logger.error({ err }, 'embedded backup failed'),

@@ -27,7 +27,10 @@ import { Metrics } from './ops/metrics.ts';
 import { useOperationLog } from './ops/operation-log.ts';
 import { answerRefusedRequests } from './ops/refused-requests.ts';
 import { traceRequest, useTracing } from './ops/tracing.ts';
-import { useErrorPolicy } from './schema/errors-plugin.ts';
+import { tryAgainError, useErrorPolicy } from './schema/errors-plugin.ts';
+import { isTransient, isUnavailable } from './db/errors.ts';
+import type { RedisStatus } from './events/bus.ts';
+import type { ReplicaStatus } from './db/client.ts';
 import { useInputLimits } from './schema/input-limits.ts';
 import { useSharedSubscriptionExecution } from './schema/shared-subscriptions.ts';
 import { buildSchema } from './schema/index.ts';
@@ -48,6 +51,14 @@ export interface AppOptions {
   importMaxBytes?: number;
 }
 
+/** What GET /readyz answers. */
+export interface ReadinessReport {
+  status: 'ready' | 'degraded' | 'not ready';
+  database: 'up' | 'down';
+  redis: RedisStatus;
+  replica: ReplicaStatus;
+}
+
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
   metrics: Metrics;
@@ -65,6 +76,8 @@ export interface App {
    * (default 10 s) is cut.
    */
   close(options?: { drainMs?: number }): Promise<void>;
+  /** Why this process can no longer serve (its HTTP server stopped), or null while it can. */
+  cannotServe(): string | null;
 }
 
 const GRAPHIQL_DEFAULT_QUERY = `# 1) Run SignIn (demo accounts are printed at start-up).
@@ -127,6 +140,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     redisUrl: options.redisUrl,
     channelPrefix: options.redisChannelPrefix,
     onHandlerError: (type, err) => logger.error({ err, event: type }, 'event handler failed'),
+    logger,
   });
   const services: AppServices = {
     db: database.prisma,
@@ -149,6 +163,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     websockets: () => wsServer?.clients.size ?? 0,
     jobQueue: async () => (jobs ? jobs.depth() : []),
     sqlStatements: database.statementCount,
+    dependencies: async () => {
+      const [redis, replica] = await Promise.all([events.redisStatus(), database.replicaStatus()]);
+      return { redis, replica };
+    },
+    unsharedEvents: () => events.unsharedEvents,
   });
   plugins.observeJob = (name, run) => metrics.timeJob(name, run);
   shareMetrics(metrics.registry);
@@ -187,22 +206,26 @@ export async function createApp(options: AppOptions): Promise<App> {
         (typeof wsParams?.[name] === 'string' ? (wsParams[name] as string) : undefined) ??
         (wsReq?.headers[name] as string | undefined) ??
         null;
-      const auth = await resolvePrincipal(
-        services.db,
-        services.tokens,
-        {
-          authorization: header('authorization') ?? (wsParams?.Authorization as string | undefined) ?? null,
-          apiKey: header('x-api-key'),
-        },
-        services.events.cache,
-      );
-      return {
-        db: services.db,
-        auth,
-        locale: negotiateLocale(header('accept-language')),
-        requestId: (request && requestIds.get(request)) || randomUUID(),
-        app: services,
-      };
+      const locale = negotiateLocale(header('accept-language'));
+      const requestId = (request && requestIds.get(request)) || randomUUID();
+      let auth: Context['auth'];
+      try {
+        auth = await resolvePrincipal(
+          services.db,
+          services.tokens,
+          {
+            authorization: header('authorization') ?? (wsParams?.Authorization as string | undefined) ?? null,
+            apiKey: header('x-api-key'),
+          },
+          services.events.cache,
+        );
+      } catch (err) {
+        // The key or staff member could not be read: the database is restarting or unreachable.
+        if (!isUnavailable(err) && !isTransient(err)) throw err;
+        logger.warn({ err, requestId }, 'try again: the caller could not be identified');
+        throw tryAgainError({ locale, requestId }, isUnavailable(err));
+      }
+      return { db: services.db, auth, locale, requestId, app: services };
     },
   });
 
@@ -214,22 +237,26 @@ export async function createApp(options: AppOptions): Promise<App> {
   let onIdle: (() => void) | null = null;
 
   /**
-   * /readyz: the database answers and, when used, Redis too. A load balancer sends traffic only
-   * then. A replica that is down is reported but does not take the process out of rotation:
-   * sales and look-ups do not need it, only reports do.
+   * /readyz: 200 while the database answers, so a load balancer sends traffic; 503 when it does not.
+   * Redis and the read replica are reported, never required: without Redis a process sells, only
+   * its events stay in it; without the replica, reports read the primary. Either one away makes
+   * the status `degraded` (still 200): every process shares them, so failing readiness for them
+   * would take the whole chain's tills offline at once.
    */
-  async function ready(): Promise<{ ok: boolean; checks: Record<string, boolean> }> {
+  async function ready(): Promise<{ ok: boolean; body: ReadinessReport }> {
     const [primary, redis, replica] = await Promise.all([
       services.db.$queryRaw`SELECT 1`.then(
-        () => true,
-        () => false,
+        () => 'up' as const,
+        () => 'down' as const,
       ),
-      events.healthy(),
-      database.replicaHealthy(),
+      events.redisStatus(),
+      database.replicaStatus(),
     ]);
+    const ok = primary === 'up';
+    const degraded = redis === 'down' || replica === 'down' || replica === 'lagging';
     return {
-      ok: primary && redis,
-      checks: { database: primary, redis, ...(services.analytics !== services.db ? { replica } : {}) },
+      ok,
+      body: { status: !ok ? 'not ready' : degraded ? 'degraded' : 'ready', database: primary, redis, replica },
     };
   }
 
@@ -239,7 +266,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     schema,
     services,
     async listen(port, host = '0.0.0.0') {
-      await events.ready();
+      // A moment for Redis to connect, so the first events are shared; without it the process
+      // serves all the same (readiness says `degraded`) and starts sharing when Redis comes.
+      if (!(await events.ready(2_000)) && events.distributed) {
+        logger.warn('Redis is not reachable at start: serving without it until it is (events stay in this process)');
+      }
       httpServer = createServer((req, res) => {
         if (draining) {
           // A new request on a connection kept alive from before the drain: not taken, nothing done.
@@ -264,10 +295,8 @@ export async function createApp(options: AppOptions): Promise<App> {
           return;
         }
         if (req.url === '/readyz') {
-          void ready().then(({ ok, checks }) => {
-            res
-              .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-              .end(JSON.stringify({ status: ok ? 'ready' : 'not ready', ...checks }));
+          void ready().then(({ ok, body }) => {
+            res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
           });
           return;
         }
@@ -280,8 +309,23 @@ export async function createApp(options: AppOptions): Promise<App> {
         const path = req.url?.split('?')[0] ?? '';
         const fileRoute = (serve: () => Promise<void>, what: string) => {
           void serve().catch((err) => {
-            logger.error({ err }, `${what} failed`);
+            const unavailable = isUnavailable(err);
+            logger.error({ err }, `${what} failed${unavailable ? ': the database is unreachable' : ''}`);
             if (res.headersSent) res.destroy(err);
+            else if (unavailable)
+              // Like TRY_AGAIN in GraphQL: the same request, sent again shortly, is answered.
+              res
+                .writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '2' })
+                .end(
+                  JSON.stringify({
+                    errors: [
+                      {
+                        message: 'The database is unreachable for a moment; send the request again',
+                        extensions: { code: 'TRY_AGAIN', retryable: true, reason: 'DATABASE_UNAVAILABLE' },
+                      },
+                    ],
+                  }),
+                );
             else
               res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(
                 JSON.stringify({
@@ -329,7 +373,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       };
       wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
       // The HTTP server's errors (a port in use) reach listen() below; ws re-emits them here.
-      wsServer.on('error', () => {});
+      wsServer.on('error', (err) => {
+        if (httpServer?.listening) logger.error({ err }, 'WebSocket server error');
+      });
       useServer(
         {
           execute: (args: { rootValue: { execute: (a: unknown) => unknown } }) => args.rootValue.execute(args),
@@ -373,7 +419,14 @@ export async function createApp(options: AppOptions): Promise<App> {
           resolve();
         });
       });
+      // After start, a server error (a failing socket) is logged, never an uncaught 'error' event.
+      httpServer.on('error', (err) => logger.error({ err }, 'HTTP server error'));
       return (httpServer.address() as AddressInfo).port;
+    },
+    cannotServe() {
+      if (draining) return null; // stopping on purpose: the shutdown path decides
+      if (httpServer && !httpServer.listening) return 'the HTTP server is no longer listening';
+      return null;
     },
     async startJobs(opts = {}) {
       if (jobs) return;

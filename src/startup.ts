@@ -19,6 +19,17 @@ export function open(config: Config, logger: Logger): Promise<Database> {
     poolSize: config.DB_POOL_SIZE,
     countStatements: config.DB_STATEMENT_METRICS === 'on',
     onConnectionError: (err) => logger.warn({ err }, 'idle database connection lost'),
+    replicaMaxLagSeconds: config.REPLICA_MAX_LAG_SECONDS,
+    onReplicaStatus: (status, { error, lagSeconds }) => {
+      if (status === 'up') logger.info({ lagSeconds }, 'read replica back: reports and exports read it again');
+      else
+        logger.warn(
+          { err: error, lagSeconds, replica: status },
+          status === 'down'
+            ? 'read replica unreachable: reports and exports read the primary until it is back'
+            : 'read replica lagging: reports and exports read the primary until it catches up',
+        );
+    },
   });
 }
 

@@ -6,6 +6,10 @@ import type { PGlite } from '@electric-sql/pglite';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import type { SqlRunner } from './migrate.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
+import { isUnavailable } from './errors.ts';
+
+/** What /readyz says about the read replica. */
+export type ReplicaStatus = 'up' | 'down' | 'lagging' | 'not configured';
 
 export interface Database {
   prisma: PrismaClient;
@@ -26,8 +30,11 @@ export interface Database {
   poolStats(): { pool: 'primary' | 'replica'; total: number; idle: number; waiting: number }[];
   /** SQL statements sent so far, when opened with `countStatements` (DB_STATEMENT_METRICS=on). */
   statementCount?: () => number;
-  /** For /readyz: the replica answers (true when there is none). */
-  replicaHealthy(): Promise<boolean>;
+  /**
+   * For /readyz: the replica answers and is no more than `replicaMaxLagSeconds` behind (asked now).
+   * While it is `down` or `lagging`, `analytics` reads the primary.
+   */
+  replicaStatus(): Promise<ReplicaStatus>;
   close(): Promise<void>;
 }
 
@@ -47,6 +54,10 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** An idle pooled connection failed (server restart, admin kill); the pool replaces it. */
   onConnectionError?: (error: Error) => void;
+  /** A replica further behind than this (seconds) is not read (default 30). */
+  replicaMaxLagSeconds?: number;
+  /** The replica went down, started lagging, or is back: analytics moved to the primary or back. */
+  onReplicaStatus?: (status: ReplicaStatus, detail: { error?: unknown; lagSeconds?: number }) => void;
 }
 
 function prismaLog(onQuery?: (sql: string) => void) {
@@ -71,15 +82,28 @@ export async function openDatabase(given: DatabaseOptions): Promise<Database> {
 async function open(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
     const { Pool } = (await import('pg')).default;
-    const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    // A server that does not answer (a failover under way) fails a request after 10 s instead of
+    // holding it; keep-alive notices a connection whose server vanished.
+    const pool = new Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+    });
     // Without a listener, an error on an idle connection would crash the process.
     pool.on('error', (error) => options.onConnectionError?.(error));
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool), log: prismaLog(options.onQuery) as never });
     attachQueryListener(prisma, options.onQuery);
     const replicaPool = options.replicaUrl
-      ? new Pool({ connectionString: options.replicaUrl, max: options.poolSize ?? 10 })
+      ? new Pool({
+          connectionString: options.replicaUrl,
+          max: options.poolSize ?? 10,
+          connectionTimeoutMillis: 3_000,
+          keepAlive: true,
+        })
       : null;
     replicaPool?.on('error', (error) => options.onConnectionError?.(error));
+    const replica = replicaPool ? routeReplica(replicaPool, pool, options) : null;
     const analytics = replicaPool
       ? new PrismaClient({ adapter: new PrismaPg(replicaPool), log: prismaLog(options.onQuery) as never })
       : prisma;
@@ -97,13 +121,7 @@ async function open(options: DatabaseOptions): Promise<Database> {
       backend: { kind: 'postgres', url: options.url },
       lock: null,
       poolStats: () => [stats('primary', pool), ...(replicaPool ? [stats('replica', replicaPool)] : [])],
-      replicaHealthy: async () =>
-        replicaPool
-          ? replicaPool.query('SELECT 1').then(
-              () => true,
-              () => false,
-            )
-          : true,
+      replicaStatus: async () => (replica ? replica.check() : 'not configured'),
       sql: {
         exec: async (text) => {
           await pool.query(text);
@@ -129,6 +147,7 @@ async function open(options: DatabaseOptions): Promise<Database> {
         },
       },
       close: async () => {
+        replica?.stop();
         await prisma.$disconnect();
         await pool.end();
         if (replicaPool) {
@@ -164,7 +183,7 @@ async function open(options: DatabaseOptions): Promise<Database> {
       backend: { kind: 'pglite', pglite },
       lock,
       poolStats: () => [],
-      replicaHealthy: async () => true,
+      replicaStatus: async () => 'not configured',
       sql: pgliteRunner(pglite),
       close: async () => {
         try {
@@ -180,6 +199,63 @@ async function open(options: DatabaseOptions): Promise<Database> {
     lock?.release();
     throw error;
   }
+}
+
+/**
+ * Routes the replica pool's connections: while the replica answers and keeps up, they are the
+ * replica's; while it is down or lagging, the primary's, so reports and exports keep working (on
+ * the primary) instead of failing. A connection the replica refuses marks it down at once; a check
+ * every few seconds (and every /readyz) measures its lag and brings it back.
+ */
+function routeReplica(replica: InstanceType<typeof import('pg').Pool>, primary: typeof replica, options: DatabaseOptions) {
+  const maxLag = options.replicaMaxLagSeconds ?? 30;
+  let status: ReplicaStatus = 'up';
+  const set = (next: ReplicaStatus, detail: { error?: unknown; lagSeconds?: number }) => {
+    if (next === status) return;
+    status = next;
+    options.onReplicaStatus?.(next, detail);
+  };
+  const replicaConnect = replica.connect.bind(replica) as () => Promise<import('pg').PoolClient>;
+  const connect = async (): Promise<import('pg').PoolClient> => {
+    if (status !== 'up') return primary.connect();
+    try {
+      return await replicaConnect();
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      set('down', { error });
+      return primary.connect();
+    }
+  };
+  // pg-pool calls connect with a callback from query(), without one from callers like Prisma's adapter.
+  replica.connect = ((callback?: (err: Error | undefined, client?: unknown, release?: unknown) => void) => {
+    if (!callback) return connect();
+    connect().then(
+      (client) => callback(undefined, client, client.release),
+      (err) => callback(err),
+    );
+  }) as typeof replica.connect;
+
+  const check = async (): Promise<ReplicaStatus> => {
+    let client: import('pg').PoolClient | null = null;
+    try {
+      client = await replicaConnect();
+      // Caught up when it has replayed all it received; else how old its last replayed commit is.
+      const { rows } = await client.query(
+        `SELECT CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END::float8 AS lag`,
+      );
+      const lagSeconds = Number(rows[0]?.lag ?? 0);
+      set(lagSeconds > maxLag ? 'lagging' : 'up', { lagSeconds });
+      client.release();
+    } catch (error) {
+      client?.release(error as Error); // a broken connection is not given back to the pool
+      set('down', { error });
+    }
+    return status;
+  };
+  const timer = setInterval(() => void check(), 5_000);
+  timer.unref();
+  return { check, stop: () => clearInterval(timer) };
 }
 
 function attachQueryListener(prisma: PrismaClient, onQuery?: (sql: string) => void) {

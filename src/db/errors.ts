@@ -32,3 +32,47 @@ export function isTransient(error: unknown): boolean {
     )
   );
 }
+
+/**
+ * True when the database could not be reached or the connection broke: the server is restarting
+ * or failing over, refuses connections, or cut this one (PostgreSQL's class 08 and 57P0x, the
+ * socket's ECONNREFUSED/ECONNRESET…, Prisma's P1001/P1017, pg's "Connection terminated"). What the
+ * statement did is unknown only for a COMMIT in flight: an idempotent retry (a sale's `externalId`)
+ * settles it. Looked for through the error's causes, however the driver and Prisma wrapped it.
+ */
+export function isUnavailable(error: unknown): boolean {
+  for (let e = error as Record<string, any> | undefined, depth = 0; e && depth < 6; depth++) {
+    const codes = [e.code, e.meta?.code, e.cause?.originalCode, e.meta?.driverAdapterError?.cause?.originalCode];
+    if (codes.some((c) => typeof c === 'string' && (UNAVAILABLE_CODES.has(c) || /^08[0-9A-Z]{3}$/.test(c))))
+      return true;
+    const kind = e.kind ?? e.cause?.kind ?? e.meta?.driverAdapterError?.cause?.kind;
+    if (typeof kind === 'string' && UNAVAILABLE_KINDS.has(kind)) return true;
+    if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true;
+    e = e.cause ?? e.meta?.driverAdapterError;
+  }
+  return false;
+}
+
+const UNAVAILABLE_CODES = new Set([
+  // PostgreSQL: admin shutdown, crash shutdown, cannot connect now (starting up, shutting down), too many connections
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  // the socket
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  // Prisma: cannot reach the server, timed out, the server closed the connection
+  'P1001',
+  'P1002',
+  'P1008',
+  'P1017',
+]);
+const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|terminating connection|connection (?:timeout|is closed)|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (?:starting up|shutting down|in recovery)|Can't reach database server|Server has closed the connection|Cannot use a pool after calling end/i;

@@ -72,7 +72,17 @@ export class AccessError extends Error {
  */
 export class TryAgainError extends Error {
   override name = 'TryAgainError';
-  constructor(cause: unknown) {
-    super('the database could not serve the request now', { cause });
+  /**
+   * `busy`: contention or a pool wait, nothing was written. `unavailable`: the database could not be
+   * reached or the connection broke (a restart, a failover); a sale whose COMMIT was in flight may
+   * have been kept, which the idempotent retry (same `externalId`) answers with `replayed: true`.
+   */
+  readonly reason: 'busy' | 'unavailable';
+  constructor(cause: unknown, reason: 'busy' | 'unavailable' = 'busy') {
+    super(
+      reason === 'busy' ? 'the database could not serve the request now' : 'the database is unreachable for a moment',
+      { cause },
+    );
+    this.reason = reason;
   }
 }

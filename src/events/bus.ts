@@ -1,6 +1,6 @@
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { Redis } from 'ioredis';
+import type { Logger } from '../logger.ts';
+import { RedisLink } from './redis-link.ts';
 import { ReferenceCache } from './reference-cache.ts';
 import type { DomainEvent, DomainEvents, EventType } from './types.ts';
 
@@ -13,7 +13,12 @@ export interface EventBusOptions {
   /** Prefix for Redis channel names: lets several deployments or test runs share one Redis. */
   channelPrefix?: string;
   onHandlerError?: (type: EventType, error: unknown) => void;
+  /** Where the Redis link says it lost or found Redis. */
+  logger?: Logger;
 }
+
+/** What /readyz and /metrics say about Redis. */
+export type RedisStatus = 'up' | 'down' | 'not configured';
 
 /**
  * The one event bus. Events are published only after the transaction that produced them has
@@ -26,7 +31,7 @@ export interface EventBusOptions {
 export class EventBus {
   private readonly pubsub: PubSub<Topics>;
   private readonly handlers = new Map<EventType, Handler<EventType>[]>();
-  private readonly redisClients: Redis[] = [];
+  private readonly redis: RedisLink | null = null;
   private readonly prefix: string;
   /** Reference data cached in this process, kept coherent by this bus's events (src/events/reference-cache.ts). */
   readonly cache: ReferenceCache;
@@ -35,23 +40,37 @@ export class EventBus {
     this.prefix = options.channelPrefix ?? 'storecrm:';
     this.cache = new ReferenceCache(this);
     if (options.redisUrl) {
-      const publishClient = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-      const subscribeClient = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-      // Events published while this process was cut off from Redis are lost to it: start its caches afresh.
-      let connectedBefore = false;
-      subscribeClient.on('ready', () => {
-        if (connectedBefore) this.cache.clearAll();
-        connectedBefore = true;
+      // Redis may be away at start or go away later: the process serves all the same (redis-link.ts).
+      // While it is away, other processes' invalidations cannot arrive, so the caches are bypassed
+      // (ReferenceCache asks `coherent`); on both edges they are dropped: nothing read before an
+      // outage, or while one was under way, outlives it.
+      this.redis = new RedisLink({
+        url: options.redisUrl,
+        logger: options.logger,
+        onStateChange: () => this.cache.clearAll(),
       });
-      this.redisClients.push(publishClient, subscribeClient);
-      this.pubsub = createPubSub<Topics>({ eventTarget: createRedisEventTarget({ publishClient, subscribeClient }) });
+      this.pubsub = createPubSub<Topics>({ eventTarget: this.redis as unknown as EventTarget });
     } else {
       this.pubsub = createPubSub<Topics>();
     }
   }
 
+  /** True when events also travel to and from other processes (Redis configured). */
   get distributed() {
-    return this.redisClients.length > 0;
+    return this.redis !== null;
+  }
+
+  /**
+   * True when every change committed anywhere reaches this process: always without Redis (one
+   * process), and with Redis only while the link is up. The reference caches trust themselves only then.
+   */
+  get coherent() {
+    return this.redis === null || this.redis.state === 'up';
+  }
+
+  /** Events published while Redis was away (delivered in this process only), for /metrics. */
+  get unsharedEvents() {
+    return this.redis?.unshared ?? 0;
   }
 
   on<K extends EventType>(type: K, handler: Handler<K>): void {
@@ -78,28 +97,23 @@ export class EventBus {
     return this.pubsub.subscribe(this.topic(type)) as AsyncIterable<DomainEvents[K]>;
   }
 
-  /** Resolves when Redis (if used) is connected and subscribed-ready. */
-  async ready(): Promise<void> {
-    await Promise.all(
-      this.redisClients.map((c) =>
-        c.status === 'ready' ? Promise.resolve() : new Promise((res, rej) => c.once('ready', res).once('error', rej)),
-      ),
-    );
+  /**
+   * Resolves true once Redis (if used) is connected with every channel subscribed, or false after
+   * `timeoutMs`: a process never waits for Redis longer than that, it serves without it.
+   */
+  async ready(timeoutMs = 10_000): Promise<boolean> {
+    return this.redis ? this.redis.waitUntilUp(timeoutMs) : true;
   }
 
-  /** For /readyz: Redis answers (always true without Redis). */
-  async healthy(): Promise<boolean> {
-    if (!this.redisClients.length) return true;
-    try {
-      return (await this.redisClients[0]!.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+  /** For /readyz and /metrics: Redis answers now, does not, or is not used. */
+  async redisStatus(): Promise<RedisStatus> {
+    if (!this.redis) return 'not configured';
+    return this.redis.state === 'up' && (await this.redis.ping()) ? 'up' : 'down';
   }
 
   async close(): Promise<void> {
     await this.cache.close();
-    await Promise.all(this.redisClients.map((c) => c.quit().catch(() => c.disconnect())));
+    await this.redis?.close();
   }
 
   private topic(type: EventType): EventType {

@@ -7,6 +7,8 @@ export interface InvalidationSource {
   subscribe(type: EventType): AsyncIterable<unknown>;
   /** True when events also come from other processes (Redis). */
   readonly distributed: boolean;
+  /** True when every process's changes are known to arrive (false while Redis is away). */
+  readonly coherent: boolean;
 }
 
 export interface RegionOptions {
@@ -16,6 +18,9 @@ export interface RegionOptions {
   ttlMs?: number;
 }
 
+/** What a region asks before it answers from memory. */
+type Trust = () => boolean;
+
 /**
  * Process-local caches of reference data that every sale reads and almost nothing writes: stores,
  * products by code, API keys, loyalty rules, tier definitions. A region is dropped whole when one
@@ -23,6 +28,11 @@ export interface RegionOptions {
  * (before its mutation answers), and in every other API process as the event arrives through
  * Redis. A load that was under way when the region was dropped is not kept, so a value read
  * before a change never outlives the change's event.
+ *
+ * While Redis is away (the bus is not `coherent`), another process's change could not be heard,
+ * so every region is bypassed: reads go to the database, nothing is kept, and a price change or a
+ * revoked API key made anywhere takes effect at once. The bus drops every region when Redis goes
+ * and again when it is back (and subscribed), after which the caches are trusted again.
  */
 export class ReferenceCache {
   private readonly regions = new Map<string, CacheRegion<unknown>>();
@@ -35,7 +45,7 @@ export class ReferenceCache {
   region<V>(name: string, invalidatedBy: EventType[], options: RegionOptions = {}): CacheRegion<V> {
     const existing = this.regions.get(name);
     if (existing) return existing as CacheRegion<V>;
-    const region = new CacheRegion<V>(options);
+    const region = new CacheRegion<V>(options, () => this.source.coherent);
     this.regions.set(name, region as CacheRegion<unknown>);
     for (const type of invalidatedBy) {
       this.source.on(type, () => region.clear());
@@ -71,12 +81,16 @@ export class CacheRegion<V> {
   private readonly entries: LRUCache<string, { value: V }>;
   private generation = 0;
 
-  constructor(options: RegionOptions) {
+  constructor(
+    options: RegionOptions,
+    private readonly trusted: Trust = () => true,
+  ) {
     this.entries = new LRUCache({ max: options.max ?? 10_000, ttl: options.ttlMs ?? 5 * 60_000 });
   }
 
   /** The cached value, or `load()`'s (kept unless it is null or the region was dropped meanwhile). */
   async get(key: string, load: () => Promise<V | null>): Promise<V | null> {
+    if (!this.trusted()) return load();
     const hit = this.entries.get(key);
     if (hit) return hit.value;
     const generation = this.generation;
@@ -87,6 +101,7 @@ export class CacheRegion<V> {
 
   /** Several values at once: the ones not cached are loaded together by `loadMissing`. */
   async getMany(keys: string[], loadMissing: (missing: string[]) => Promise<Map<string, V>>): Promise<Map<string, V>> {
+    if (!this.trusted()) return loadMissing(keys);
     const found = new Map<string, V>();
     const missing: string[] = [];
     for (const key of keys) {

@@ -1,4 +1,4 @@
-import { isDeadlock, isTransient } from '../db/errors.ts';
+import { isDeadlock, isTransient, isUnavailable } from '../db/errors.ts';
 import { TryAgainError } from '../errors/index.ts';
 import type { Db, Tx } from '../db/types.ts';
 import type { EventBus } from './bus.ts';
@@ -25,7 +25,8 @@ export interface Unit {
  * is run again, up to five times with a short random pause: `fn` must only touch the database and
  * `emit`, which domain functions do. A transient failure that outlasts that (or a wait for a
  * connection that timed out) becomes a TryAgainError: the caller gets a typed, retryable error,
- * never a masked internal one.
+ * never a masked internal one. So does a database that cannot be reached or drops the connection
+ * (`reason: 'unavailable'`).
  */
 export async function runInTransaction<T>(
   db: Db,
@@ -55,6 +56,9 @@ export async function runInTransaction<T>(
         continue;
       }
       if (!(error instanceof TryAgainError) && isTransient(error)) throw new TryAgainError(error);
+      // The database restarted or failed over under the transaction: not run again here (a COMMIT
+      // in flight may have been kept); the caller's idempotent retry settles it.
+      if (!(error instanceof TryAgainError) && isUnavailable(error)) throw new TryAgainError(error, 'unavailable');
       throw error;
     }
   }

@@ -300,6 +300,10 @@ export const messages = {
     'zh-CN': '系统繁忙，本次操作未保存任何数据，请重新提交（请求编号 {requestId}）',
     en: 'The system is busy; nothing was saved. Send the same request again (request id {requestId})',
   },
+  DATABASE_UNAVAILABLE: {
+    'zh-CN': '数据库暂时无法连接，请稍后用同一请求重新提交（同一单号的销售不会重复记录；请求编号 {requestId}）',
+    en: 'The database is unreachable for a moment; send the same request again shortly (a sale with the same external id is never recorded twice; request id {requestId})',
+  },
   INTERNAL: {
     'zh-CN': '服务器内部错误，请联系管理员（请求编号 {requestId}）',
     en: 'Internal server error; contact your administrator (request id {requestId})',

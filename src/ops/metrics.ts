@@ -13,6 +13,10 @@ export interface MetricsSources {
   jobQueue?: () => Promise<{ job: string; queued: number; active: number; failed: number }[]>;
   /** SQL statements sent so far (only when DB_STATEMENT_METRICS=on). */
   sqlStatements?: () => number;
+  /** What Redis and the read replica look like now ('not configured' ones are left out). */
+  dependencies?: () => Promise<{ redis: string; replica: string }>;
+  /** Events published while Redis was away, so heard only in this process. */
+  unsharedEvents?: () => number;
 }
 
 /**
@@ -103,6 +107,35 @@ export class Metrics {
         registers: [this.registry],
         collect() {
           const now = sqlStatements();
+          this.inc(now - reported);
+          reported = now;
+        },
+      });
+    }
+    const dependencies = sources.dependencies;
+    if (dependencies) {
+      new Gauge({
+        name: 'storecrm_dependency_up',
+        help: 'Redis and the read replica as this process sees them: 1 up, 0 down (or the replica lagging). Summed over a cluster: processes that see it up.',
+        labelNames: ['dependency'],
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          for (const [name, status] of Object.entries(await dependencies())) {
+            if (status !== 'not configured') this.set({ dependency: name }, status === 'up' ? 1 : 0);
+          }
+        },
+      });
+    }
+    const unsharedEvents = sources.unsharedEvents;
+    if (unsharedEvents) {
+      let reported = 0;
+      new Counter({
+        name: 'storecrm_events_unshared_total',
+        help: 'Events published while Redis was unreachable: delivered to this process only (live subscriptions on other processes missed them).',
+        registers: [this.registry],
+        collect() {
+          const now = unsharedEvents();
           this.inc(now - reported);
           reported = now;
         },

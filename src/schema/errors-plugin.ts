@@ -1,5 +1,6 @@
 import { handleStreamOrSingleExecutionResult, type Plugin } from '@envelop/core';
 import { GraphQLError } from 'graphql';
+import { isUnavailable } from '../db/errors.ts';
 import { AccessError, TryAgainError, UserError } from '../errors/index.ts';
 import { translate } from '../i18n/messages.ts';
 import type { Logger } from '../logger.ts';
@@ -12,6 +13,8 @@ import type { Context } from './context.ts';
  *   with its errorCode and field;
  * - GraphQL's own errors (validation, bad scalars) → as they are;
  * - a TryAgainError (contention that outlasted the retries) → TRY_AGAIN, retryable: nothing was written;
+ * - the database unreachable or the connection cut (a restart, a failover), in a mutation or a
+ *   read → TRY_AGAIN, retryable, `reason: DATABASE_UNAVAILABLE`;
  * - anything else is unexpected: logged with the request id, masked as INTERNAL.
  * Expected business failures never get here: they are typed results (errors/types.ts).
  */
@@ -42,12 +45,18 @@ export function useErrorPolicy(logger: Logger): Plugin<Context> {
         extensions: { code: 'BAD_USER_INPUT', errorCode: 'VALUE_OUT_OF_RANGE', requestId: ctx.requestId },
       });
     }
-    if (original instanceof TryAgainError) {
-      logger.warn({ err: original.cause, requestId: ctx.requestId, path: error.path?.join('.') }, 'try again');
-      return new GraphQLError(translate('TRY_AGAIN', { requestId: ctx.requestId }, ctx.locale), {
-        path: error.path,
-        extensions: { code: 'TRY_AGAIN', retryable: true, requestId: ctx.requestId },
-      });
+    if (original instanceof TryAgainError || isUnavailable(original)) {
+      const unavailable = original instanceof TryAgainError ? original.reason === 'unavailable' : true;
+      logger.warn(
+        {
+          err: original instanceof TryAgainError ? original.cause : original,
+          requestId: ctx.requestId,
+          path: error.path?.join('.'),
+          reason: unavailable ? 'database unavailable' : 'busy',
+        },
+        'try again',
+      );
+      return tryAgainError(ctx, unavailable, error.path);
     }
     logger.error({ err: original, requestId: ctx.requestId, path: error.path?.join('.') }, 'unexpected error');
     return new GraphQLError(translate('INTERNAL', { requestId: ctx.requestId }, ctx.locale), {
@@ -69,6 +78,29 @@ export function useErrorPolicy(logger: Logger): Plugin<Context> {
     // Covers both a subscription refused at subscribe time and errors in its later events.
     onSubscribe: ({ args }) => ({ onSubscribeResult: onResult(args.contextValue as Context) }),
   };
+}
+
+/**
+ * TRY_AGAIN: the client sends the same request again (idempotent mutations make that safe).
+ * `reason` says whether the database was busy or unreachable.
+ */
+export function tryAgainError(
+  ctx: Pick<Context, 'locale' | 'requestId'>,
+  unavailable: boolean,
+  path?: readonly (string | number)[],
+): GraphQLError {
+  return new GraphQLError(
+    translate(unavailable ? 'DATABASE_UNAVAILABLE' : 'TRY_AGAIN', { requestId: ctx.requestId }, ctx.locale),
+    {
+      path,
+      extensions: {
+        code: 'TRY_AGAIN',
+        retryable: true,
+        reason: unavailable ? 'DATABASE_UNAVAILABLE' : 'BUSY',
+        requestId: ctx.requestId,
+      },
+    },
+  );
 }
 
 /** The error with `extensions.code` (when it had none) and a message that quotes no long value. */
