@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_POS_KEY } from '../../src/demo/seed.ts';
-import { postgresUrl } from '../helpers/database.ts';
+import plugins from '../../plugins/config.ts';
+import { seedDemoData } from '../../src/demo/seed.ts';
+import { SMALL_DEMO } from '../helpers/app.ts';
+import { createTestDatabase, postgresUrl, type TestDatabase } from '../helpers/database.ts';
 import { startApiProcess, type ApiProcess } from '../helpers/process.ts';
 import { subscribe, wsClient } from '../helpers/ws.ts';
 import { gql, post, prepareSelling, SALE, saleInput } from './api-process.ts';
@@ -21,7 +24,7 @@ const SALES_FEED = `subscription($s: [ID!]) { saleRecorded(storeIds: $s) { exter
 describe.skipIf(!postgresUrl)('Redis outages', () => {
   let redis: OwnRedis;
   let url: string;
-  const dbName = `storecrm_faults_redis_${randomBytes(5).toString('hex')}`;
+  let db: TestDatabase;
   const processes: ApiProcess[] = [];
   let a: ApiProcess;
   let b: ApiProcess;
@@ -30,27 +33,28 @@ describe.skipIf(!postgresUrl)('Redis outages', () => {
   beforeAll(async () => {
     redis = await ownRedis();
     await redis.start();
-    await sql(postgresUrl, `CREATE DATABASE ${dbName}`);
-    const u = new URL(postgresUrl);
-    u.pathname = `/${dbName}`;
-    url = u.toString();
+    // Migrated and seeded here (a small demo), so the processes only start.
+    db = await createTestDatabase(
+      'postgres',
+      plugins.flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])),
+    );
+    await seedDemoData(db.database.prisma, SMALL_DEMO);
+    url = db.url!;
     env = {
       DATABASE_URL: url,
       REDIS_URL: redis.url,
       REDIS_CHANNEL_PREFIX: `faults:${randomBytes(4).toString('hex')}:`,
       JWT_SECRET: randomBytes(32).toString('hex'),
       DB_POOL_SIZE: '4',
-      DEMO_DATA: 'auto',
+      DEMO_DATA: 'off',
     };
-    a = await startApiProcess(env, 120_000);
-    processes.push(a);
-    b = await startApiProcess({ ...env, DEMO_DATA: 'off' }, 120_000);
-    processes.push(b);
+    [a, b] = await Promise.all([startApiProcess(env, 120_000), startApiProcess(env, 120_000)]);
+    processes.push(a, b);
   });
   afterAll(async () => {
     for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     await redis?.kill();
-    await sql(postgresUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await db?.drop();
   });
 
   const readyz = async (port: number) => {
@@ -209,7 +213,7 @@ describe.skipIf(!postgresUrl)('Redis outages', () => {
 
   it('starts and sells while Redis is down, and shares events once Redis is up', async () => {
     await redis.kill();
-    const c = await startApiProcess({ ...env, DEMO_DATA: 'off' }, 120_000);
+    const c = await startApiProcess(env, 120_000);
     processes.push(c);
     expect(c.output()).toContain('Redis is not reachable at start');
     expect(await readyz(c.port)).toEqual({
