@@ -314,18 +314,16 @@ export async function createApp(options: AppOptions): Promise<App> {
             if (res.headersSent) res.destroy(err);
             else if (unavailable)
               // Like TRY_AGAIN in GraphQL: the same request, sent again shortly, is answered.
-              res
-                .writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '2' })
-                .end(
-                  JSON.stringify({
-                    errors: [
-                      {
-                        message: 'The database is unreachable for a moment; send the request again',
-                        extensions: { code: 'TRY_AGAIN', retryable: true, reason: 'DATABASE_UNAVAILABLE' },
-                      },
-                    ],
-                  }),
-                );
+              res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '2' }).end(
+                JSON.stringify({
+                  errors: [
+                    {
+                      message: 'The database is unreachable for a moment; send the request again',
+                      extensions: { code: 'TRY_AGAIN', retryable: true, reason: 'DATABASE_UNAVAILABLE' },
+                    },
+                  ],
+                }),
+              );
             else
               res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(
                 JSON.stringify({

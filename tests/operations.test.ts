@@ -20,7 +20,12 @@ describe('operations endpoints', () => {
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok', pid: process.pid });
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', database: true, redis: true });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      database: 'up',
+      redis: 'not configured',
+      replica: 'not configured',
+    });
   });
 
   it('/metrics counts operations by name and outcome, and open WebSockets', async () => {
@@ -141,7 +146,7 @@ describe('/readyz when the database is gone', () => {
     await t.db.database.close();
     const res = await fetch(`${base}/readyz`);
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ status: 'not ready', database: false });
+    expect(await res.json()).toMatchObject({ status: 'not ready', database: 'down' });
     await t.app.close();
     await t.db.drop();
   });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
 import { EventBus } from '../src/events/bus.ts';
+import { redisUrl } from './helpers/database.ts';
 import plugins from '../plugins/config.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
@@ -85,6 +87,50 @@ describe('a cache region', () => {
       expect(await slowLoad).toBe('old price'); // the caller that asked gets what it read…
       expect(await region.get('DR-001', async () => 'new price')).toBe('new price'); // …but it is not kept
       expect(await region.get('DR-001', async () => 'never asked')).toBe('new price');
+    } finally {
+      await bus.close();
+    }
+  });
+});
+
+describe('a cache region while Redis is away', () => {
+  const deadPort = () =>
+    new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+
+  it('is bypassed: every read loads, nothing is kept (a change in another process could not be heard)', async () => {
+    const bus = new EventBus({ redisUrl: `redis://127.0.0.1:${await deadPort()}` });
+    try {
+      expect(await bus.ready(300)).toBe(false);
+      expect(bus.coherent).toBe(false);
+      const region = bus.cache.region<string>('prices', ['product.changed']);
+      let loads = 0;
+      const read = () => region.get('DR-001', async () => `price ${++loads}`);
+      expect(await read()).toBe('price 1');
+      expect(await read()).toBe('price 2');
+      const many = await region.getMany(['a', 'b'], async (keys) => new Map(keys.map((k) => [k, `${k} ${++loads}`])));
+      expect([...many.values()]).toEqual(['a 3', 'b 4']);
+      expect(await bus.redisStatus()).toBe('down');
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it.skipIf(!redisUrl)('is trusted once Redis is connected and subscribed', async () => {
+    const bus = new EventBus({ redisUrl, channelPrefix: `test:${Math.random().toString(36).slice(2)}:` });
+    try {
+      expect(await bus.ready()).toBe(true);
+      expect(bus.coherent).toBe(true);
+      const region = bus.cache.region<string>('prices', ['product.changed']);
+      let loads = 0;
+      const read = () => region.get('DR-001', async () => `price ${++loads}`);
+      expect(await read()).toBe('price 1');
+      expect(await read()).toBe('price 1');
+      expect(await bus.redisStatus()).toBe('up');
     } finally {
       await bus.close();
     }

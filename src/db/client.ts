@@ -207,7 +207,11 @@ async function open(options: DatabaseOptions): Promise<Database> {
  * the primary) instead of failing. A connection the replica refuses marks it down at once; a check
  * every few seconds (and every /readyz) measures its lag and brings it back.
  */
-function routeReplica(replica: InstanceType<typeof import('pg').Pool>, primary: typeof replica, options: DatabaseOptions) {
+function routeReplica(
+  replica: InstanceType<typeof import('pg').Pool>,
+  primary: typeof replica,
+  options: DatabaseOptions,
+) {
   const maxLag = options.replicaMaxLagSeconds ?? 30;
   let status: ReplicaStatus = 'up';
   const set = (next: ReplicaStatus, detail: { error?: unknown; lagSeconds?: number }) => {

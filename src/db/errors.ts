@@ -41,7 +41,7 @@ export function isTransient(error: unknown): boolean {
  * settles it. Looked for through the error's causes, however the driver and Prisma wrapped it.
  */
 export function isUnavailable(error: unknown): boolean {
-  for (let e = error as Record<string, any> | undefined, depth = 0; e && depth < 6; depth++) {
+  for (let e = error as Failure | undefined, depth = 0; e && depth < 6; depth++) {
     const codes = [e.code, e.meta?.code, e.cause?.originalCode, e.meta?.driverAdapterError?.cause?.originalCode];
     if (codes.some((c) => typeof c === 'string' && (UNAVAILABLE_CODES.has(c) || /^08[0-9A-Z]{3}$/.test(c))))
       return true;
@@ -51,6 +51,16 @@ export function isUnavailable(error: unknown): boolean {
     e = e.cause ?? e.meta?.driverAdapterError;
   }
   return false;
+}
+
+/** The shapes pg, the driver adapter and Prisma give a failure, as far as isUnavailable reads them. */
+interface Failure {
+  code?: unknown;
+  kind?: unknown;
+  message?: unknown;
+  originalCode?: unknown;
+  cause?: Failure;
+  meta?: { code?: unknown; driverAdapterError?: Failure };
 }
 
 const UNAVAILABLE_CODES = new Set([

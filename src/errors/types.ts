@@ -21,7 +21,9 @@ export function addErrorTypes(builder: Builder) {
   const codes = messageCodes();
   const UserErrorCode = builder.enumType('UserErrorCode', {
     description: 'Stable, machine-readable reason for a UserError. The message is for people; branch on the code.',
-    values: codes.filter((c) => !['UNAUTHENTICATED', 'FORBIDDEN', 'INTERNAL', 'TRY_AGAIN', 'DATABASE_UNAVAILABLE'].includes(c)),
+    values: codes.filter(
+      (c) => !['UNAUTHENTICATED', 'FORBIDDEN', 'INTERNAL', 'TRY_AGAIN', 'DATABASE_UNAVAILABLE'].includes(c),
+    ),
   });
 
   const UserErrorInterface = builder.interfaceRef<UserError>('UserError').implement({

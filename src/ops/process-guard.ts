@@ -10,7 +10,10 @@ import type { Logger } from '../logger.ts';
  */
 export function guardProcess(logger: Logger, cannotServe: () => string | null, burst = 20): void {
   process.on('unhandledRejection', (reason) => {
-    logger.error({ err: reason, kind: 'unhandledRejection' }, 'unhandled promise rejection (the process keeps serving)');
+    logger.error(
+      { err: reason, kind: 'unhandledRejection' },
+      'unhandled promise rejection (the process keeps serving)',
+    );
   });
   const recent: number[] = [];
   process.on('uncaughtException', (err, origin) => {

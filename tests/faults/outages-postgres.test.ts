@@ -131,6 +131,7 @@ describe.skipIf(!process.env.DATABASE_URL)('PostgreSQL and replica outages', () 
     const acknowledged = new Map<string, string>(); // externalId → sale id
     const answers = new Map<string, number>(); // error code → how many
     let stop = false;
+    let failure: Error | null = null;
     let n = 0;
     // A POS: sends a sale, and on a retryable error (or no answer) sends the same sale again.
     const till = async (t: number) => {
@@ -140,7 +141,12 @@ describe.skipIf(!process.env.DATABASE_URL)('PostgreSQL and replica outages', () 
           const started = Date.now();
           let r: Awaited<ReturnType<typeof post>>;
           try {
-            r = await post(api.port, { query: SALE, variables: { input: saleInput(store, sku, externalId) } }, DEMO_POS_KEY, 30_000);
+            r = await post(
+              api.port,
+              { query: SALE, variables: { input: saleInput(store, sku, externalId) } },
+              DEMO_POS_KEY,
+              30_000,
+            );
           } catch (error) {
             throw new Error(`no answer for ${externalId} after ${Date.now() - started} ms: ${error}`);
           }
@@ -159,10 +165,15 @@ describe.skipIf(!process.env.DATABASE_URL)('PostgreSQL and replica outages', () 
         }
       }
     };
-    const tills = Array.from({ length: 6 }, (_, t) => till(t));
+    const tills = Array.from({ length: 6 }, (_, t) =>
+      till(t).catch((error) => {
+        failure ??= error;
+        stop = true;
+      }),
+    );
     const waitForSales = async (count: number) => {
       const target = acknowledged.size + count;
-      while (acknowledged.size < target) await new Promise((r) => setTimeout(r, 20));
+      while (acknowledged.size < target && !failure) await new Promise((r) => setTimeout(r, 20));
     };
     await waitForSales(20);
 
@@ -176,6 +187,7 @@ describe.skipIf(!process.env.DATABASE_URL)('PostgreSQL and replica outages', () 
     await waitForSales(30);
     stop = true;
     await Promise.all(tills);
+    expect(failure).toBeNull();
 
     // Some requests met the outage, and every one of them was told to try again.
     expect(answers.get('TRY_AGAIN') ?? 0).toBeGreaterThan(0);
@@ -189,7 +201,8 @@ describe.skipIf(!process.env.DATABASE_URL)('PostgreSQL and replica outages', () 
       [[...acknowledged.keys()]],
     );
     expect(rows.length).toBe(acknowledged.size);
-    for (const row of rows) expect(`Sale:${row.id}`).toBe(Buffer.from(acknowledged.get(row.externalId)!, 'base64').toString());
+    for (const row of rows)
+      expect(`Sale:${row.id}`).toBe(Buffer.from(acknowledged.get(row.externalId)!, 'base64').toString());
 
     // The job queue reconnected too: a job queued now is taken and run.
     const boss = new PgBoss({

@@ -121,7 +121,12 @@ describe.skipIf(!postgresUrl)('Redis outages', () => {
         const externalId = `REDIS-${t}-${++n}`;
         const port = n % 2 ? a.port : b.port;
         try {
-          const r = await post(port, { query: SALE, variables: { input: saleInput(store, sku, externalId) } }, DEMO_POS_KEY, 15_000);
+          const r = await post(
+            port,
+            { query: SALE, variables: { input: saleInput(store, sku, externalId) } },
+            DEMO_POS_KEY,
+            15_000,
+          );
           if (r.json?.data?.recordSale?.__typename === 'RecordSalePayload') acknowledged.push(externalId);
           else failed.push({ externalId, answer: r.json ?? r.status });
         } catch (error) {
@@ -197,11 +202,9 @@ describe.skipIf(!postgresUrl)('Redis outages', () => {
     expect(answer.sale?.total, JSON.stringify(answer)).toBe('4.80');
 
     // Every acknowledged sale is in the database; neither process crashed or logged an unhandled error.
-    const [{ count }] = await sql(
-      url,
-      `SELECT count(*)::int AS count FROM "Sale" WHERE "externalId" = ANY($1)`,
-      [acknowledged],
-    );
+    const [{ count }] = await sql(url, `SELECT count(*)::int AS count FROM "Sale" WHERE "externalId" = ANY($1)`, [
+      acknowledged,
+    ]);
     expect(count).toBe(acknowledged.length);
     for (const p of [a, b]) {
       expect(p.child.exitCode).toBeNull();
