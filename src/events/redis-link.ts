@@ -12,6 +12,8 @@ export interface RedisLinkOptions {
   logger?: Logger;
   /** Called on every change of `state` (the event bus drops its reference caches on both edges). */
   onStateChange?: (state: RedisState) => void;
+  /** How often a connected link checks that Redis still answers (default 2 s). */
+  heartbeatMs?: number;
 }
 
 /**
@@ -27,6 +29,9 @@ export interface RedisLinkOptions {
  * - Both connections reconnect by themselves, forever, backing off to every 2 s. On reconnect the
  *   subscriber subscribes every channel again before the link reports `up`: from then on, events
  *   flow between processes again.
+ * - A Redis that stops answering without closing its connections (frozen, or cut off by the
+ *   network) is found by a PING every `heartbeatMs`: one that gets no answer within the command
+ *   timeout drops both connections, so the link reports `down` (caches bypassed) and reconnects.
  */
 export class RedisLink {
   readonly publisher: Redis;
@@ -38,6 +43,7 @@ export class RedisLink {
   private closing = false;
   private current: RedisState = 'connecting';
   private lastError: unknown = null;
+  private readonly heartbeat: NodeJS.Timeout;
   /** Events published while Redis was away: delivered in this process only. */
   unshared = 0;
 
@@ -46,7 +52,7 @@ export class RedisLink {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       connectTimeout: 2_000,
-      commandTimeout: 2_000,
+      commandTimeout: 1_500,
       keepAlive: 5_000,
       autoResubscribe: false,
       retryStrategy: (times) => Math.min(times * 200, 2_000),
@@ -74,6 +80,8 @@ export class RedisLink {
         else this.update();
       });
     }
+    this.heartbeat = setInterval(() => void this.checkAlive(), options.heartbeatMs ?? 2_000);
+    this.heartbeat.unref();
   }
 
   get state(): RedisState {
@@ -94,7 +102,10 @@ export class RedisLink {
     if (this.publisher.status !== 'ready') return false;
     return this.publisher.ping().then(
       (r) => r === 'PONG',
-      () => false,
+      (err) => {
+        this.drop(err);
+        return false;
+      },
     );
   }
 
@@ -149,6 +160,7 @@ export class RedisLink {
 
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.heartbeat);
     await Promise.all(
       [this.publisher, this.subscriber].map((c) =>
         c.status === 'ready' ? c.quit().catch(() => c.disconnect()) : Promise.resolve(c.disconnect()),
@@ -161,6 +173,30 @@ export class RedisLink {
     if (!set) return;
     const event = new CustomEvent(topic, { detail: message === '' ? null : JSON.parse(message) });
     for (const callback of set) callback(event);
+  }
+
+  private async checkAlive() {
+    if (this.current !== 'up' || this.closing) return;
+    // A subscriber connection may only send (P)(UN)SUBSCRIBE, PING and QUIT: both can be asked.
+    const answered = await Promise.all([this.publisher.ping(), this.subscriber.ping()]).then(
+      () => true,
+      (err) => {
+        this.lastError = err;
+        return false;
+      },
+    );
+    if (!answered) this.drop(this.lastError);
+  }
+
+  /** Redis does not answer on connections that look open: report `down` now and reconnect. */
+  private drop(err: unknown) {
+    if (this.current !== 'up' || this.closing) return;
+    this.lastError = err;
+    this.options.logger?.warn({ err }, 'Redis does not answer: reconnecting');
+    this.subscribed = false;
+    this.update();
+    this.publisher.disconnect(true);
+    this.subscriber.disconnect(true);
   }
 
   private async resubscribe() {

@@ -214,6 +214,53 @@ describe.skipIf(!process.env.DATABASE_URL || !postgresUrl)('Redis outages', () =
     }
   });
 
+  it('notices a Redis that stops answering without closing its connections, and keeps selling', async () => {
+    const { store, sku, token } = await prepareSelling(a.port, 'DR-002');
+    const atListPrice = (port: number, amount: string) =>
+      post(
+        port,
+        {
+          query: SALE_AT_LIST_PRICE,
+          variables: {
+            input: {
+              storeId: store,
+              externalId: `FROZEN-${randomBytes(6).toString('hex')}`,
+              lines: [{ sku, quantity: 1 }],
+              payments: [{ method: 'CASH', amount }],
+            },
+          },
+        },
+        DEMO_POS_KEY,
+      );
+    await gql(a.port, PRICE, { sku, price: '6.00' }, token);
+    expect((await atListPrice(b.port, '6.00')).json).toMatchObject({
+      data: { recordSale: { sale: { total: '6.00' } } },
+    }); // B caches it
+
+    redis.freeze(); // SIGSTOP: connections stay open, nothing answers (as behind a network partition)
+    try {
+      // Sales go on meanwhile: a publish that gets no answer never holds a sale.
+      expect((await atListPrice(a.port, '6.00')).json).toMatchObject({
+        data: { recordSale: { sale: { total: '6.00' } } },
+      });
+      // Each process notices by itself (its heartbeat: no readiness probe asked yet) within a few seconds.
+      for (const p of [a, b]) {
+        const deadline = Date.now() + 15_000;
+        while (!p.output().includes('Redis does not answer') && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 100));
+        expect(p.output()).toContain('Redis does not answer: reconnecting');
+      }
+      await gql(a.port, PRICE, { sku, price: '6.30' }, token);
+      expect((await atListPrice(b.port, '6.30')).json).toMatchObject({
+        data: { recordSale: { sale: { total: '6.30' } } },
+      });
+      expect((await readyz(b.port)).body).toMatchObject({ status: 'degraded', redis: 'down' });
+    } finally {
+      redis.thaw();
+    }
+    for (const p of [a, b]) expect((await waitForRedis(p.port, 'up')).body.status).toBe('ready');
+  });
+
   it('starts and sells while Redis is down, and shares events once Redis is up', async () => {
     await redis.kill();
     const c = await startApiProcess(env, 120_000);

@@ -37,6 +37,9 @@ export interface OwnRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port (empty: it keeps nothing). */
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that stops answering but keeps its connections open. */
+  freeze(): void;
+  thaw(): void;
 }
 
 /** A redis-server of the test's own, keeping nothing on disk. */
@@ -64,12 +67,15 @@ export async function ownRedis(): Promise<OwnRedis> {
       );
       await until('redis-server answers', ping, 10_000);
     },
+    freeze: () => child?.kill('SIGSTOP'),
+    thaw: () => child?.kill('SIGCONT'),
     async kill() {
       const c = child;
       if (!c || c.exitCode !== null) return;
       await new Promise((r) => {
         c.once('exit', r);
         c.kill('SIGKILL');
+        c.kill('SIGCONT'); // a frozen one dies too
       });
     },
   };
