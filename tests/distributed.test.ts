@@ -7,7 +7,7 @@ import { createTestDatabase, postgresUrl, redisUrl, type TestDatabase } from './
 import { startApiProcess, type ApiProcess } from './helpers/process.ts';
 import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
 import { subscribe, wsClient } from './helpers/ws.ts';
-import { SMALL_DEMO, startTestApp } from './helpers/app.ts';
+import { SMALL_DEMO, startTestApp, type TestApp } from './helpers/app.ts';
 import { createServer } from 'node:net';
 
 // Two API processes on one PostgreSQL and one Redis: what one commits, the other's subscribers see.
@@ -187,49 +187,50 @@ function deadPort(): Promise<number> {
 // Redis unreachable (tests/faults/outages-redis.test.ts kills a real one under load): the process
 // still starts, sells and answers readiness, and its own subscribers still hear its sales.
 describe('Redis configured but unreachable', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ redisUrl: `redis://127.0.0.1:${await deadPort()}` });
+  });
+  afterAll(() => t?.close());
+
   it('a sale is recorded at once and announced in this process; readiness says Redis is down', async () => {
-    const t = await startTestApp({ redisUrl: `redis://127.0.0.1:${await deadPort()}` });
-    try {
-      const base = `http://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}`;
-      const ready = await fetch(`${base}/readyz`);
-      expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({
-        status: 'degraded',
-        database: 'up',
-        redis: 'down',
-        replica: 'not configured',
-      });
-      const store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
-      const client = wsClient(`${base.replace('http', 'ws')}/graphql`, {
-        authorization: `Bearer ${await t.token('OWNER')}`,
-      });
-      const sub = subscribe(client, `subscription($s: [ID!]) { saleRecorded(storeIds: $s) { externalId } }`, {
-        s: [store],
-      });
-      await new Promise((r) => setTimeout(r, 300));
-      const externalId = uniqueId('NOREDIS');
-      const sold = await t.gql(
-        RECORD_SALE,
-        {
-          input: {
-            storeId: store,
-            externalId,
-            lines: [{ sku: 'DR-002', quantity: 1 }],
-            payments: [{ method: 'CASH', amount: '5.50' }],
-          },
+    const base = `http://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}`;
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: 'degraded',
+      database: 'up',
+      redis: 'down',
+      replica: 'not configured',
+    });
+    const store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+    const client = wsClient(`${base.replace('http', 'ws')}/graphql`, {
+      authorization: `Bearer ${await t.token('OWNER')}`,
+    });
+    const sub = subscribe(client, `subscription($s: [ID!]) { saleRecorded(storeIds: $s) { externalId } }`, {
+      s: [store],
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const externalId = uniqueId('NOREDIS');
+    const sold = await t.gql(
+      RECORD_SALE,
+      {
+        input: {
+          storeId: store,
+          externalId,
+          lines: [{ sku: 'DR-002', quantity: 1 }],
+          payments: [{ method: 'CASH', amount: '5.50' }],
         },
-        { apiKey: t.posKey },
-      );
-      expect(sold.data.recordSale.__typename).toBe('RecordSalePayload');
-      expect((await sub.next(5000)).data).toEqual({ saleRecorded: { externalId } });
-      sub.close();
-      await client.dispose();
-      const metrics = await (await fetch(`${base}/metrics`)).text();
-      expect(metrics).toMatch(/^storecrm_dependency_up\{dependency="redis"\} 0$/m);
-      expect(metrics).toMatch(/^storecrm_events_unshared_total [1-9]/m);
-    } finally {
-      await t.close();
-    }
+      },
+      { apiKey: t.posKey },
+    );
+    expect(sold.data.recordSale.__typename).toBe('RecordSalePayload');
+    expect((await sub.next(5000)).data).toEqual({ saleRecorded: { externalId } });
+    sub.close();
+    await client.dispose();
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^storecrm_dependency_up\{dependency="redis"\} 0$/m);
+    expect(metrics).toMatch(/^storecrm_events_unshared_total [1-9]/m);
   });
 });
 
