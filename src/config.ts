@@ -39,6 +39,32 @@ const schema = z.object({
   SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(3600).default(10),
   /** How often (seconds) the job queue looks for due occurrences and work; pg-boss's defaults when unset. */
   JOB_POLL_SECONDS: z.coerce.number().int().min(1).max(30).optional(),
+  // Limits on every operation (src/schema/query-limits.ts, docs/security.md).
+  QUERY_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
+  QUERY_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(30),
+  QUERY_MAX_FIELDS: z.coerce.number().int().min(1).max(100_000).default(500),
+  QUERY_MAX_COST: z.coerce.number().int().min(1).default(10_000),
+  QUERY_MAX_TOKENS: z.coerce.number().int().min(100).default(10_000),
+  /** PostgreSQL: longest a statement may run before the server cancels it; 0: no limit. */
+  DB_STATEMENT_TIMEOUT_SECONDS: z.coerce.number().min(0).max(86_400).default(30),
+  /** Operations per minute per caller (staff member, API key, or address when signed out); 0: no limit. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  /** Failed sign-ins in a row for one login before it is locked (the lock then doubles with each failure). */
+  SIGN_IN_FAILURES_PER_LOGIN: z.coerce.number().int().min(1).default(5),
+  /** Failed sign-ins from one address within a day before it is locked. */
+  SIGN_IN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
+  /** The first lock after too many failed sign-ins, in seconds (doubling, at most an hour). */
+  SIGN_IN_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** on: the client's address is the last X-Forwarded-For hop (run behind one reverse proxy). */
+  TRUST_PROXY: z.enum(['on', 'off']).default('off'),
+  /** Origins allowed to call from a browser, comma-separated, or *; default * except in production (none). */
+  CORS_ORIGINS: z.string().optional(),
+  /** GraphiQL at GET /graphql; default on, off in production. */
+  GRAPHIQL: z.enum(['on', 'off']).optional(),
+  /** Schema introspection (__schema, __type); default on, off in production. */
+  INTROSPECTION: z.enum(['on', 'off']).optional(),
+  /** When set, GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"; in production /metrics is refused without it. */
+  METRICS_TOKEN: z.string().min(16).optional(),
 });
 
 export type Config = Omit<z.output<typeof schema>, 'DEMO_DATA'> & { DEMO_DATA: 'auto' | 'off' };

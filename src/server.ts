@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createYoga, type Plugin as YogaPlugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, useExecutionCancellation, type Plugin as YogaPlugin, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { resolvePrincipal } from './auth/service.ts';
 import { metricsForScrape, shareMetrics } from './cluster.ts';
 import { TokenService } from './auth/tokens.ts';
@@ -32,6 +32,17 @@ import { isTransient, isUnavailable } from './db/errors.ts';
 import type { RedisStatus } from './events/bus.ts';
 import type { ReplicaStatus } from './db/client.ts';
 import { useInputLimits } from './schema/input-limits.ts';
+import {
+  clientAddressOf,
+  metricsAllowed,
+  rateLimitedError,
+  useCancelWithRequest,
+  useNoIntrospection,
+  useOperationMediaTypes,
+} from './security/http.ts';
+import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitOptions } from './security/rate-limits.ts';
+import { translate } from './i18n/messages.ts';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits, useQueryLimits } from './schema/query-limits.ts';
 import { useSharedSubscriptionExecution } from './schema/shared-subscriptions.ts';
 import { buildSchema } from './schema/index.ts';
 
@@ -49,6 +60,18 @@ export interface AppOptions {
   tracing?: boolean;
   /** Largest file POST /imports/<kind> accepts (default 50 MB). */
   importMaxBytes?: number;
+  /** Depth, alias, field, token and cost limits of every operation (src/schema/query-limits.ts). */
+  queryLimits?: Partial<QueryLimits>;
+  /** Per-caller request limit and sign-in throttling (src/security/rate-limits.ts). */
+  rateLimits?: Partial<RateLimitOptions>;
+  /** `__schema`/`__type` answered (default true; production's default is off, see startup.ts). */
+  introspection?: boolean;
+  /** Origins allowed to call from a browser: a list, or '*' for any (default); [] sends no CORS headers. */
+  corsOrigins?: string[] | '*';
+  /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string | null;
+  /** Take the client's address from the last X-Forwarded-For hop (behind one trusted proxy). */
+  trustProxy?: boolean;
 }
 
 /** What GET /readyz answers. */
@@ -152,6 +175,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     plugins,
     calendar: plugins.services.get<CalendarService>('calendar'),
     importKinds: importKindsOf(plugins.importKinds),
+    rateLimits: new RateLimits({
+      ...DEFAULT_RATE_LIMITS,
+      ...options.rateLimits,
+      redisUrl: options.redisUrl,
+      keyPrefix: options.redisChannelPrefix ?? 'storecrm:',
+    }),
   };
   services.calendar.useCache(events.cache);
   await plugins.start({ db: database.prisma, events, logger });
@@ -181,6 +210,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     // Loaded when first asked for: the bundle costs ~80 MB of memory a server that never shows it keeps free.
     renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
     landingPage: false,
+    // No cookies are used (tokens travel in Authorization), so no credentials cross origins.
+    cors:
+      options.corsOrigins === undefined || options.corsOrigins === '*'
+        ? { origin: '*', credentials: false }
+        : options.corsOrigins.length
+          ? { origin: options.corsOrigins, credentials: false }
+          : false,
+    // File uploads go to POST /imports/<kind>, not through GraphQL.
+    multipart: false,
     logging: {
       debug: (...args) => logger.debug({ args }, 'yoga'),
       info: (...args) => logger.info({ args }, 'yoga'),
@@ -189,9 +227,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     plugins: [
       useRequestId(),
+      useOperationMediaTypes(),
+      ...(options.introspection === false ? [useNoIntrospection()] : []),
+      useQueryLimits({ ...DEFAULT_QUERY_LIMITS, ...options.queryLimits }),
       useErrorPolicy(logger),
       useInputLimits(),
       useSharedSubscriptionExecution(),
+      useExecutionCancellation(),
+      useCancelWithRequest(),
       metrics.plugin(),
       useOperationLog(logger),
       ...(options.tracing ? [useTracing()] : []),
@@ -225,7 +268,21 @@ export async function createApp(options: AppOptions): Promise<App> {
         logger.warn({ err, requestId }, 'try again: the caller could not be identified');
         throw tryAgainError({ locale, requestId }, isUnavailable(err));
       }
-      return { db: services.db, auth, locale, requestId, app: services };
+      const clientAddress = clientAddressOf(
+        (initial.req as IncomingMessage | undefined) ?? wsReq,
+        request,
+        options.trustProxy ?? false,
+      );
+      // Counted per staff member or API key, else per address; refused before anything runs.
+      const refusal = await services.rateLimits.admit(
+        auth.signedIn ? `${auth.kind}:${auth.id}` : `addr:${clientAddress}`,
+      );
+      if (refusal)
+        throw rateLimitedError(
+          translate('RATE_LIMITED', { seconds: refusal.retryAfterSeconds }, locale),
+          refusal.retryAfterSeconds,
+        );
+      return { db: services.db, auth, locale, requestId, clientAddress, app: services };
     },
   });
 
@@ -301,6 +358,14 @@ export async function createApp(options: AppOptions): Promise<App> {
           return;
         }
         if (req.url === '/metrics') {
+          if (!metricsAllowed(req, options.metricsToken)) {
+            res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }).end(
+              JSON.stringify({
+                errors: [{ message: 'Send the metrics token', extensions: { code: 'UNAUTHENTICATED' } }],
+              }),
+            );
+            return;
+          }
           void metricsForScrape(metrics.registry).then(({ text, contentType }) =>
             res.writeHead(200, { 'content-type': contentType }).end(text),
           );
@@ -392,17 +457,23 @@ export async function createApp(options: AppOptions): Promise<App> {
               socket: ctx.extra.socket,
               params,
             });
-            const args = {
-              schema: s,
-              operationName: params.operationName,
-              document: parse(params.query),
-              variableValues: params.variables,
-              contextValue: await contextFactory(),
-              rootValue: { execute, subscribe },
-            };
-            const errors = validate(args.schema, args.document);
-            if (errors.length) return errors;
-            return args;
+            // As over HTTP: limits checked while parsing and validating, before the context (and any SQL).
+            try {
+              const document = parse(params.query);
+              const errors = validate(s, document);
+              if (errors.length) return errors;
+              return {
+                schema: s,
+                operationName: params.operationName,
+                document,
+                variableValues: params.variables,
+                contextValue: await contextFactory(),
+                rootValue: { execute, subscribe },
+              };
+            } catch (error) {
+              if (error instanceof GraphQLError) return [error];
+              throw error;
+            }
           },
         } as never,
         wsServer,
@@ -472,6 +543,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       }
       await jobsStopped;
       await events.close();
+      await services.rateLimits.close();
     },
   };
 }

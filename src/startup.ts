@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/client.ts';
@@ -18,6 +19,7 @@ export function open(config: Config, logger: Logger): Promise<Database> {
     dataDir: join(config.DATA_DIR, 'pglite'),
     poolSize: config.DB_POOL_SIZE,
     countStatements: config.DB_STATEMENT_METRICS === 'on',
+    statementTimeoutMs: Math.round(config.DB_STATEMENT_TIMEOUT_SECONDS * 1000),
     onConnectionError: (err) => logger.warn({ err }, 'idle database connection lost'),
     replicaMaxLagSeconds: config.REPLICA_MAX_LAG_SECONDS,
     onReplicaStatus: (status, { error, lagSeconds }) => {
@@ -85,10 +87,40 @@ export async function serve(
     jobTimezone: config.JOB_TIMEZONE,
     tracing: tracingConfigured(),
     importMaxBytes: Math.round(config.IMPORT_MAX_MB * 1024 * 1024),
+    ...securityOptions(config),
   });
   const port = await app.listen(config.PORT, config.HOST);
   await app.startJobs({ pollSeconds: config.JOB_POLL_SECONDS });
   return { app, port };
+}
+
+/** Limits and hardening from the configuration; production's defaults are the closed ones (docs/security.md). */
+export function securityOptions(config: Config) {
+  const production = config.NODE_ENV === 'production';
+  const origins = config.CORS_ORIGINS?.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  return {
+    queryLimits: {
+      maxDepth: config.QUERY_MAX_DEPTH,
+      maxAliases: config.QUERY_MAX_ALIASES,
+      maxFields: config.QUERY_MAX_FIELDS,
+      maxCost: config.QUERY_MAX_COST,
+      maxTokens: config.QUERY_MAX_TOKENS,
+    },
+    rateLimits: {
+      requestsPerMinute: config.RATE_LIMIT_PER_MINUTE,
+      signInFailuresPerLogin: config.SIGN_IN_FAILURES_PER_LOGIN,
+      signInFailuresPerAddress: config.SIGN_IN_FAILURES_PER_ADDRESS,
+      signInLockSeconds: config.SIGN_IN_LOCK_SECONDS,
+    },
+    trustProxy: config.TRUST_PROXY === 'on',
+    corsOrigins: origins?.includes('*') ? ('*' as const) : (origins ?? (production ? [] : ('*' as const))),
+    graphiql: (config.GRAPHIQL ?? (production ? 'off' : 'on')) === 'on',
+    introspection: (config.INTROSPECTION ?? (production ? 'off' : 'on')) === 'on',
+    // In production /metrics is never public: with no token set, no token opens it.
+    metricsToken: config.METRICS_TOKEN ?? (production ? randomBytes(32).toString('hex') : null),
+  };
 }
 
 /** True when the demo sign-ins exist (and DEMO_DATA=auto), so they are worth printing. */

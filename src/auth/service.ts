@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Db, Tx } from '../db/types.ts';
 import type { ReferenceCache } from '../events/reference-cache.ts';
 import type { ApiKey, Staff, StaffRole } from '../generated/prisma/client.ts';
 import type { StaffRoleKind } from '../generated/prisma/enums.ts';
-import { InvalidInputError, NotFoundError } from '../errors/index.ts';
+import { InvalidInputError, NotFoundError, TooManyAttemptsError } from '../errors/index.ts';
+import type { RateLimits } from '../security/rate-limits.ts';
 import { normalizeLogin } from '../staff/login.ts';
 import { verifyPassword } from './passwords.ts';
 import { Principal } from './principal.ts';
@@ -49,18 +51,40 @@ export async function resolvePrincipal(
   return Principal.anonymous();
 }
 
-export async function signIn(db: Db, tokens: TokenService, login: string, password: string) {
-  const staff = await db.staff.findUnique({ where: { login: normalizeLogin(login) } });
+/**
+ * Checks a password and issues a token. Throttled by login and by client address (RateLimits):
+ * a locked login or address is refused before any password is checked, and each failure (an
+ * unknown login counts like a wrong password) may lock it for longer. An unknown login is
+ * checked against a dummy hash with the same parameters, so it takes as long as a known one.
+ */
+export async function signIn(
+  db: Db,
+  tokens: TokenService,
+  input: { login: string; password: string; clientAddress: string },
+  limits: RateLimits | null,
+) {
+  const login = normalizeLogin(input.login);
+  // Keys in Redis carry no login or address in clear.
+  const loginKey = createHash('sha256').update(`login:${login}`).digest('base64url');
+  const addressKey = createHash('sha256').update(`addr:${input.clientAddress}`).digest('base64url');
+  const locked = await limits?.signInLocked(loginKey, addressKey);
+  if (locked) throw new TooManyAttemptsError(locked.retryAfterSeconds, ['login']);
+  const staff = await db.staff.findUnique({ where: { login } });
   // Verify against a dummy hash when the login is unknown, so timing does not reveal which logins exist.
-  const ok = await verifyPassword(password, staff?.passwordHash ?? DUMMY_HASH);
-  if (!staff || !ok || !staff.active) throw new InvalidInputError('INVALID_CREDENTIALS', {}, ['password']);
+  const ok = await verifyPassword(input.password, staff?.passwordHash ?? DUMMY_HASH);
+  if (!staff || !ok || !staff.active) {
+    await limits?.signInFailed(loginKey, addressKey);
+    throw new InvalidInputError('INVALID_CREDENTIALS', {}, ['password']);
+  }
+  await limits?.signInSucceeded(loginKey);
   const { token, expiresAt } = await tokens.issue(staff.id);
   return { token, expiresAt, staff };
 }
 
 const LAST_USED_RESOLUTION_MS = 5 * 60_000;
 
-const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+/** Same parameters (N, r, p, key length) as hashPassword's, so checking it costs the same. */
+export const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 export async function createApiKey(
   tx: Tx,

@@ -31,7 +31,7 @@ export class TokenService {
     return { token, expiresAt };
   }
 
-  /** The staff id, or null for a bad or expired token. */
+  /** The staff id, or null for a bad or expired token, or one without an expiry (never accepted). */
   async verify(token: string): Promise<string | null> {
     const known = this.verified.get(token);
     if (known) {
@@ -39,9 +39,13 @@ export class TokenService {
       this.verified.delete(token);
     }
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
-      if (!payload.sub) return null;
-      if (payload.exp) this.verified.set(token, { staffId: payload.sub, expiresAtMs: payload.exp * 1000 });
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER,
+        algorithms: ['HS256'],
+        requiredClaims: ['exp', 'sub'],
+      });
+      if (!payload.sub || !payload.exp) return null;
+      this.verified.set(token, { staffId: payload.sub, expiresAtMs: payload.exp * 1000 });
       return payload.sub;
     } catch {
       return null;

@@ -5,6 +5,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import type { SqlRunner } from './migrate.ts';
+import { hasRequestScope, trackStatement } from './cancel.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { isUnavailable } from './errors.ts';
 
@@ -58,6 +59,11 @@ export interface DatabaseOptions {
   replicaMaxLagSeconds?: number;
   /** The replica went down, started lagging, or is back: analytics moved to the primary or back. */
   onReplicaStatus?: (status: ReplicaStatus, detail: { error?: unknown; lagSeconds?: number }) => void;
+  /**
+   * PostgreSQL: longest a statement may run (ms) before the server cancels it; 0 for no limit.
+   * Imports and migrations (`sql.transaction`) lift it for their own transaction.
+   */
+  statementTimeoutMs?: number;
 }
 
 function prismaLog(onQuery?: (sql: string) => void) {
@@ -89,9 +95,11 @@ async function open(options: DatabaseOptions): Promise<Database> {
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 10_000,
       keepAlive: true,
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     });
     // Without a listener, an error on an idle connection would crash the process.
     pool.on('error', (error) => options.onConnectionError?.(error));
+    cancelWithRequests(pool, options.url);
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool), log: prismaLog(options.onQuery) as never });
     attachQueryListener(prisma, options.onQuery);
     const replicaPool = options.replicaUrl
@@ -131,6 +139,8 @@ async function open(options: DatabaseOptions): Promise<Database> {
           const conn = await pool.connect();
           try {
             await conn.query('BEGIN');
+            // Imports and migrations run long set-based statements by design.
+            if (options.statementTimeoutMs) await conn.query('SET LOCAL statement_timeout = 0');
             await fn({
               exec: async (text) => {
                 await conn.query(text);
@@ -260,6 +270,97 @@ function routeReplica(
   const timer = setInterval(() => void check(), 5_000);
   timer.unref();
   return { check, stop: () => clearInterval(timer) };
+}
+
+type PgPool = InstanceType<typeof import('pg')['default']['Pool']>;
+type PgClient = InstanceType<typeof import('pg')['default']['Client']>;
+
+/**
+ * Ties the pool's statements to the request that sent them (src/db/cancel.ts): a request whose
+ * client has gone sends no further statement, and the one it is running is cancelled with
+ * `pg_cancel_backend` from a connection of its own (the pool may be exhausted). The connection
+ * is not given back to the pool before the cancel has been delivered, so it never hits another
+ * request's statement.
+ */
+function cancelWithRequests(pool: PgPool, url: string) {
+  const cancelling = new Map<number, Promise<void>>();
+  const cancel = (pid: number, stillRunning: () => boolean) => {
+    if (cancelling.has(pid)) return;
+    const done = (async () => {
+      const { Client } = (await import('pg')).default;
+      const admin = new Client({ connectionString: url });
+      try {
+        await admin.connect();
+        if (stillRunning()) await admin.query('SELECT pg_cancel_backend($1)', [pid]);
+      } catch {
+        // The statement ends by itself (or by statement_timeout).
+      } finally {
+        await admin.end().catch(() => {});
+      }
+    })();
+    cancelling.set(pid, done);
+    void done.finally(() => cancelling.delete(pid));
+  };
+  pool.on('connect', (client: PgClient) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      const pid = (client as unknown as { processID?: number }).processID;
+      const callback = typeof args.at(-1) === 'function' ? (args.at(-1) as (e: unknown, r?: unknown) => void) : null;
+      let finished: (() => void) | null = null;
+      try {
+        // A ROLLBACK always goes out: the connection must not go back to the pool inside a transaction.
+        if (!isRollback(args[0])) finished = trackStatement(pid, cancel);
+      } catch (error) {
+        if (callback) {
+          process.nextTick(() => callback(error));
+          return undefined;
+        }
+        return Promise.reject(error);
+      }
+      if (!finished) return query(...args);
+      const end = async () => {
+        finished!();
+        await cancelling.get(pid!);
+      };
+      if (callback) {
+        args[args.length - 1] = (e: unknown, r: unknown) => void end().then(() => callback(e, r));
+        return query(...args);
+      }
+      return (query(...args) as Promise<unknown>).then(
+        async (r) => {
+          await end();
+          return r;
+        },
+        async (e) => {
+          await end();
+          throw e;
+        },
+      );
+    };
+  });
+  // pool.query takes a connection in a callback that may run in another request's async context:
+  // within a request, take the connection here (this context), then query it.
+  const poolQuery = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    if (!hasRequestScope() || typeof args.at(-1) === 'function') return poolQuery(...args);
+    return (async () => {
+      const client = await pool.connect();
+      try {
+        const result = await (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
+        client.release();
+        return result;
+      } catch (error) {
+        // As pg's own pool.query does: a connection that failed a statement is not reused.
+        client.release(error as Error);
+        throw error;
+      }
+    })();
+  };
+}
+
+function isRollback(query: unknown): boolean {
+  const text = typeof query === 'string' ? query : (query as { text?: unknown } | null)?.text;
+  return typeof text === 'string' && /^\s*ROLLBACK\b/i.test(text);
 }
 
 function attachQueryListener(prisma: PrismaClient, onQuery?: (sql: string) => void) {

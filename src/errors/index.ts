@@ -57,6 +57,17 @@ export class InsufficientStockError extends UserError {
   }
 }
 
+/** Too many attempts (failed sign-ins): refused without being tried; the caller waits `retryAfterSeconds`. */
+export class TooManyAttemptsError extends UserError {
+  override name = 'TooManyAttemptsError';
+  constructor(
+    readonly retryAfterSeconds: number,
+    field: (string | number)[] | null = null,
+  ) {
+    super('SIGN_IN_THROTTLED', { seconds: retryAfterSeconds }, field);
+  }
+}
+
 /** Thrown for authentication/authorisation failures; surfaced as a GraphQL error, not a result. */
 export class AccessError extends Error {
   constructor(readonly code: 'UNAUTHENTICATED' | 'FORBIDDEN') {

@@ -6,6 +6,7 @@ import {
   InvalidInputError,
   InvalidStateError,
   NotFoundError,
+  TooManyAttemptsError,
   type UserError,
 } from './index.ts';
 
@@ -21,8 +22,12 @@ export function addErrorTypes(builder: Builder) {
   const codes = messageCodes();
   const UserErrorCode = builder.enumType('UserErrorCode', {
     description: 'Stable, machine-readable reason for a UserError. The message is for people; branch on the code.',
+    // Codes of GraphQL errors (not UserErrors): access, internal, and refusals before execution.
     values: codes.filter(
-      (c) => !['UNAUTHENTICATED', 'FORBIDDEN', 'INTERNAL', 'TRY_AGAIN', 'DATABASE_UNAVAILABLE'].includes(c),
+      (c) =>
+        !['UNAUTHENTICATED', 'FORBIDDEN', 'INTERNAL', 'TRY_AGAIN', 'DATABASE_UNAVAILABLE', 'RATE_LIMITED'].includes(
+          c,
+        ) && !c.startsWith('QUERY_LIMIT_'),
     ),
   });
 
@@ -68,6 +73,16 @@ export function addErrorTypes(builder: Builder) {
       sku: t.exposeString('sku'),
       requested: t.exposeInt('requested'),
       available: t.exposeInt('available'),
+    }),
+  });
+
+  builder.objectType(TooManyAttemptsError, {
+    name: 'TooManyAttemptsError',
+    description: 'Too many failed attempts (sign-in): refused without being tried; try again after retryAfterSeconds.',
+    interfaces: [UserErrorInterface],
+    isTypeOf: (e) => e instanceof TooManyAttemptsError,
+    fields: (t) => ({
+      retryAfterSeconds: t.exposeInt('retryAfterSeconds'),
     }),
   });
 }

@@ -292,6 +292,39 @@ export const messages = {
     'zh-CN': '导入期间有其他操作修改了相同的数据（如顾客或会员卡号），未写入任何数据，请重新导入',
     en: 'Another change touched the same records (customers, member codes…) during the import; nothing was written, send the file again',
   },
+  // limits on requests (src/schema/query-limits.ts, src/security/)
+  QUERY_LIMIT_DEPTH: {
+    'zh-CN': '查询嵌套过深：最多 {max} 层',
+    en: 'The query is nested too deeply: at most {max} levels',
+  },
+  QUERY_LIMIT_ALIASES: {
+    'zh-CN': '查询使用的别名过多：最多 {max} 个',
+    en: 'The query uses too many aliases: at most {max}',
+  },
+  QUERY_LIMIT_FIELDS: {
+    'zh-CN': '查询选择的字段过多：最多 {max} 个（含片段展开后）',
+    en: 'The query selects too many fields: at most {max}, fragments included',
+  },
+  QUERY_LIMIT_COST: {
+    'zh-CN': '查询开销过大（最多 {max}）：请减小 first/last 分页大小或减少嵌套的列表',
+    en: 'The query would cost too much (at most {max}): ask for smaller pages (first/last) or fewer nested lists',
+  },
+  QUERY_LIMIT_TOKENS: {
+    'zh-CN': '查询文本过长：最多 {max} 个词法单元（大量数据请用变量传递）',
+    en: 'The query document is too long: at most {max} tokens (send large inputs as variables)',
+  },
+  QUERY_LIMIT_ONCE: {
+    'zh-CN': '一次请求中 {field} 最多只能出现一次',
+    en: '{field} may appear at most once in a request',
+  },
+  RATE_LIMITED: {
+    'zh-CN': '请求过于频繁，请在 {seconds} 秒后重试',
+    en: 'Too many requests; try again in {seconds} seconds',
+  },
+  SIGN_IN_THROTTLED: {
+    'zh-CN': '登录失败次数过多，请在 {seconds} 秒后再试',
+    en: 'Too many failed sign-ins; try again in {seconds} seconds',
+  },
   // auth
   INVALID_CREDENTIALS: { 'zh-CN': '账号或密码错误', en: 'Wrong sign-in name or password' },
   UNAUTHENTICATED: { 'zh-CN': '请先登录或提供 API 密钥', en: 'Sign in or send an API key first' },

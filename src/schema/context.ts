@@ -8,6 +8,7 @@ import type { Logger } from '../logger.ts';
 import type { CalendarService } from '../calendar/service.ts';
 import type { AnyImportKind } from '../imports/kind.ts';
 import type { PluginHost } from '../plugin-host/host.ts';
+import type { RateLimits } from '../security/rate-limits.ts';
 
 /** Long-lived parts of one running API process, shared by every request. */
 export interface AppServices {
@@ -24,6 +25,8 @@ export interface AppServices {
   calendar: CalendarService;
   /** Every kind of import file, core's and the plugins', in the order a migration imports them. */
   importKinds: AnyImportKind[];
+  /** Per-caller request limit and sign-in throttling (src/security/rate-limits.ts). */
+  rateLimits: RateLimits;
 }
 
 /** What every resolver receives. */
@@ -32,5 +35,7 @@ export interface Context {
   auth: Principal;
   locale: Locale;
   requestId: string;
+  /** The client's address: the socket's peer, or with trustProxy the last X-Forwarded-For hop ('unknown' in-process). */
+  clientAddress: string;
   app: AppServices;
 }

@@ -38,3 +38,14 @@ export async function createStaff(tx: Tx, input: StaffInput) {
     },
   });
 }
+
+/**
+ * Activates or deactivates a staff member. An inactive member cannot sign in, and the tokens
+ * they hold stop working at once: the caller emits `staff.changed`, which drops the member
+ * from the reference cache of every process (src/auth/service.ts reads `active` from it).
+ */
+export async function setStaffActive(tx: Tx, staffId: string, active: boolean) {
+  const updated = await tx.staff.updateMany({ where: { id: staffId }, data: { active } });
+  if (!updated.count) throw new NotFoundError('Staff', staffId, ['staffId']);
+  return tx.staff.findUniqueOrThrow({ where: { id: staffId }, include: { roles: true } });
+}

@@ -1,11 +1,11 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { createApiKey, signIn } from '../auth/service.ts';
-import { AccessError, InvalidInputError, NotFoundError } from '../errors/index.ts';
+import { AccessError, InvalidInputError, NotFoundError, TooManyAttemptsError } from '../errors/index.ts';
 import { USER_ERRORS } from '../errors/types.ts';
 import { runInTransaction } from '../events/transaction.ts';
 import { StaffRoleKind } from '../generated/prisma/enums.ts';
 import type { Builder } from '../schema/builder.ts';
-import { createStaff } from './service.ts';
+import { createStaff, setStaffActive } from './service.ts';
 
 export function addStaffTypes(builder: Builder) {
   const RoleEnum = builder.enumType(StaffRoleKind, {
@@ -123,10 +123,15 @@ export function addStaffTypes(builder: Builder) {
     signIn: t.field({
       type: SignInPayload,
       description: 'Staff sign-in with mobile number or e-mail and password.',
-      errors: { types: [InvalidInputError], directResult: true },
+      errors: { types: [InvalidInputError, TooManyAttemptsError], directResult: true },
       args: { login: t.arg.string({ required: true }), password: t.arg.string({ required: true }) },
       resolve: async (_root, args, ctx) => {
-        const { token, expiresAt, staff } = await signIn(ctx.db, ctx.app.tokens, args.login, args.password);
+        const { token, expiresAt, staff } = await signIn(
+          ctx.db,
+          ctx.app.tokens,
+          { login: args.login, password: args.password, clientAddress: ctx.clientAddress },
+          ctx.app.rateLimits,
+        );
         return { token, expiresAt, staffId: encodeGlobalID('Staff', staff.id), name: staff.name };
       },
     }),
@@ -168,6 +173,32 @@ export function addStaffTypes(builder: Builder) {
           emit('apiKey.revoked', { apiKeyId: key.id });
         });
         return ctx.db.apiKey.findUniqueOrThrow({ ...query, where: { id: key.id } });
+      },
+    }),
+    setStaffActive: t.prismaField({
+      type: 'Staff',
+      description:
+        'Deactivates (or reactivates) a staff member. Deactivated, they cannot sign in and the tokens they hold stop working at once, in every process.',
+      authScopes: { permission: 'staff:manage' },
+      errors: { types: [NotFoundError], directResult: true },
+      args: {
+        staffId: t.arg.globalID({ required: true, description: 'Staff.id (or Viewer.staffId)' }),
+        active: t.arg.boolean({ required: true }),
+      },
+      resolve: async (query, _root, args, ctx) => {
+        const staff =
+          args.staffId.typename === 'Staff'
+            ? await ctx.db.staff.findUnique({ where: { id: args.staffId.id }, include: { roles: true } })
+            : null;
+        if (!staff)
+          throw new NotFoundError('Staff', encodeGlobalID(args.staffId.typename, args.staffId.id), ['staffId']);
+        // Managing a member needs staff:manage in every store they work in.
+        for (const r of staff.roles) if (!ctx.auth.can('staff:manage', r.storeId)) throw new AccessError('FORBIDDEN');
+        await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
+          await setStaffActive(tx, staff.id, args.active);
+          emit('staff.changed', { staffId: staff.id });
+        });
+        return ctx.db.staff.findUniqueOrThrow({ ...query, where: { id: staff.id } });
       },
     }),
     createStaff: t.prismaField({

@@ -46,6 +46,9 @@ export interface ServerOptions {
   env?: Record<string, string>;
 }
 
+/** The token /metrics of a benchmarked server asks for (workers scraping it send it too). */
+export const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789';
+
 /**
  * Starts the API as production runs it: `node --import tsx src/main.ts` with NODE_ENV=production,
  * no demo data, warnings only, SQL statements counted in /metrics. It listens on a free port chosen here, and is ready when /readyz
@@ -69,6 +72,11 @@ export async function startServer(options: ServerOptions, timeoutMs = 120_000): 
       JWT_SECRET: options.jwtSecret,
       // Statements per request are read from /metrics; the count costs an event per statement.
       DB_STATEMENT_METRICS: 'on',
+      // Production keeps /metrics behind a token (docs/security.md).
+      METRICS_TOKEN: BENCH_METRICS_TOKEN,
+      // One POS key sends every sale of a load run: the per-caller limit stays on (its cost is
+      // measured) but far above what a run sends.
+      RATE_LIMIT_PER_MINUTE: '100000000',
       ...(options.processes ? { WEB_CONCURRENCY: String(options.processes) } : {}),
       ...options.env,
     },
@@ -80,7 +88,9 @@ export async function startServer(options: ServerOptions, timeoutMs = 120_000): 
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(child, url, timeoutMs, () => out);
   const metric = async (name: string) => {
-    const text = await (await fetch(`${url}/metrics`)).text();
+    const text = await (
+      await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } })
+    ).text();
     const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
     return line ? Number(line.split(' ').at(-1)) : 0;
   };

@@ -42,7 +42,21 @@ export async function startTestApp(
     database?: 'default' | 'postgres';
     redisUrl?: string;
     /** Limits and switches of the app under test (e.g. importMaxBytes). */
-    app?: Partial<Pick<AppOptions, 'importMaxBytes' | 'logger'>>;
+    app?: Partial<
+      Pick<
+        AppOptions,
+        | 'importMaxBytes'
+        | 'logger'
+        | 'queryLimits'
+        | 'rateLimits'
+        | 'introspection'
+        | 'corsOrigins'
+        | 'metricsToken'
+        | 'trustProxy'
+        | 'graphiql'
+        | 'jwtSecret'
+      >
+    >;
   } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase(

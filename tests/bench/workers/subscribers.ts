@@ -9,7 +9,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { SaleFixtures } from '../fixtures.ts';
 import { SALE_RECORDED, SaleMaker, failureOf, recordSaleBody } from '../requests.ts';
-import { treeRss } from '../server.ts';
+import { BENCH_METRICS_TOKEN, treeRss } from '../server.ts';
 import { Latencies, round, type LatencySummary } from '../stats.ts';
 import { report, workerConfig } from './protocol.ts';
 
@@ -46,7 +46,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const maker = new SaleMaker(config.saleFixtures, config.memberOffset);
 
 async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`${config.url}/metrics`)).text();
+  const text = await (
+    await fetch(`${config.url}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } })
+  ).text();
   const line = text.split('\n').find((l) => l.startsWith(name));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
