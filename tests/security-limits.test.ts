@@ -13,6 +13,7 @@ import { createApp, type App } from '../src/server.ts';
 import { securityOptions } from '../src/startup.ts';
 import { SMALL_DEMO, startTestApp, type TestApp } from './helpers/app.ts';
 import { createTestDatabase, postgresUrl, redisUrl, type TestDatabase } from './helpers/database.ts';
+import { subscribe, wsClient } from './helpers/ws.ts';
 
 /**
  * Availability and sign-in limits, and the HTTP hardening defaults (docs/security.md), through
@@ -142,6 +143,26 @@ describe('query limits: refused before any SQL runs', () => {
     });
     expect(errorOf(two.json)?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'once', field: 'signIn' });
     expect(two.statements).toBe(0);
+  });
+
+  it('refuses a deep subscription over graphql-ws the same way, and keeps serving ordinary ones', async () => {
+    const port = await t.app.listen(0, '127.0.0.1');
+    const client = wsClient(`ws://127.0.0.1:${port}/graphql`, { authorization: `Bearer ${token}` });
+    try {
+      let inner = 'id';
+      for (let i = 0; i < 4; i++) inner = `customer { sales(first: 1) { edges { node { ${inner} } } } }`;
+      t.db.statements.length = 0;
+      const deep = subscribe(client, `subscription { saleRecorded { ${inner} } }`);
+      const refused = await deep.next();
+      expect(JSON.stringify(refused.errors)).toContain('QUERY_TOO_COMPLEX');
+      expect(t.db.statements).toHaveLength(0);
+      const fine = subscribe(client, `subscription { saleRecorded { id } }`);
+      // Subscribed (no error within a moment): nothing arrives until a sale is recorded.
+      await expect(fine.next(300)).rejects.toThrow(/no subscription event/);
+      fine.close();
+    } finally {
+      await client.dispose();
+    }
   });
 
   it('answers the example operations and GraphiQL-style introspection within the default limits', async () => {
