@@ -25,9 +25,15 @@ export function addErrorTypes(builder: Builder) {
     // Codes of GraphQL errors (not UserErrors): access, internal, and refusals before execution.
     values: codes.filter(
       (c) =>
-        !['UNAUTHENTICATED', 'FORBIDDEN', 'INTERNAL', 'TRY_AGAIN', 'DATABASE_UNAVAILABLE', 'RATE_LIMITED'].includes(
-          c,
-        ) && !c.startsWith('QUERY_LIMIT_'),
+        ![
+          'UNAUTHENTICATED',
+          'FORBIDDEN',
+          'INTERNAL',
+          'TRY_AGAIN',
+          'DATABASE_UNAVAILABLE',
+          'RATE_LIMITED',
+          'STATEMENT_TIMEOUT',
+        ].includes(c) && !c.startsWith('QUERY_LIMIT_'),
     ),
   });
 

@@ -321,6 +321,10 @@ export const messages = {
     'zh-CN': '请求过于频繁，请在 {seconds} 秒后重试',
     en: 'Too many requests; try again in {seconds} seconds',
   },
+  STATEMENT_TIMEOUT: {
+    'zh-CN': '查询耗时过长，已被数据库取消，未保存任何数据（请求编号 {requestId}）；请缩小查询范围后重试',
+    en: 'The request took too long and the database cancelled it; nothing was saved (request id {requestId}). Ask for less and try again',
+  },
   SIGN_IN_THROTTLED: {
     'zh-CN': '登录失败次数过多，请在 {seconds} 秒后再试',
     en: 'Too many failed sign-ins; try again in {seconds} seconds',

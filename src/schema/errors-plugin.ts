@@ -1,6 +1,7 @@
 import { handleStreamOrSingleExecutionResult, type Plugin } from '@envelop/core';
 import { GraphQLError } from 'graphql';
 import { isUnavailable } from '../db/errors.ts';
+import { RequestAbortedError } from '../db/cancel.ts';
 import { AccessError, TryAgainError, UserError } from '../errors/index.ts';
 import { translate } from '../i18n/messages.ts';
 import type { Logger } from '../logger.ts';
@@ -15,6 +16,8 @@ import type { Context } from './context.ts';
  * - a TryAgainError (contention that outlasted the retries) → TRY_AGAIN, retryable: nothing was written;
  * - the database unreachable or the connection cut (a restart, a failover), in a mutation or a
  *   read → TRY_AGAIN, retryable, `reason: DATABASE_UNAVAILABLE`;
+ * - a statement past the statement timeout → STATEMENT_TIMEOUT; one cancelled because the client
+ *   went away → REQUEST_CANCELLED (logged as info: nobody reads it);
  * - anything else is unexpected: logged with the request id, masked as INTERNAL.
  * Expected business failures never get here: they are typed results (errors/types.ts).
  */
@@ -43,6 +46,23 @@ export function useErrorPolicy(logger: Logger): Plugin<Context> {
       return new GraphQLError(translate('VALUE_OUT_OF_RANGE', {}, ctx.locale), {
         path: error.path,
         extensions: { code: 'BAD_USER_INPUT', errorCode: 'VALUE_OUT_OF_RANGE', requestId: ctx.requestId },
+      });
+    }
+    const cancelled = cancellation(original);
+    if (cancelled === 'timeout') {
+      // Ran past DB_STATEMENT_TIMEOUT_SECONDS: the server cancelled it and its transaction rolled back.
+      logger.warn({ err: original, requestId: ctx.requestId, path: error.path?.join('.') }, 'statement timeout');
+      return new GraphQLError(translate('STATEMENT_TIMEOUT', { requestId: ctx.requestId }, ctx.locale), {
+        path: error.path,
+        extensions: { code: 'STATEMENT_TIMEOUT', requestId: ctx.requestId },
+      });
+    }
+    if (cancelled === 'client') {
+      // The client went away (src/db/cancel.ts): nobody reads this answer.
+      logger.info({ requestId: ctx.requestId, path: error.path?.join('.') }, 'request cancelled: the client went away');
+      return new GraphQLError('The request was cancelled', {
+        path: error.path,
+        extensions: { code: 'REQUEST_CANCELLED', requestId: ctx.requestId },
       });
     }
     if (original instanceof TryAgainError || isUnavailable(original)) {
@@ -101,6 +121,18 @@ export function tryAgainError(
       },
     },
   );
+}
+
+/** Why PostgreSQL cancelled a statement, if it did: its statement timeout, or our cancel for a client that left. */
+function cancellation(error: Error): 'timeout' | 'client' | null {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof RequestAbortedError) return 'client';
+    const message = (e as { message?: unknown }).message;
+    if (typeof message !== 'string') continue;
+    if (/canceling statement due to statement timeout/i.test(message)) return 'timeout';
+    if (/canceling statement due to user request/i.test(message)) return 'client';
+  }
+  return null;
 }
 
 /** The error with `extensions.code` (when it had none) and a message that quotes no long value. */
