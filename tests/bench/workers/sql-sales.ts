@@ -72,6 +72,8 @@ const rules = (await pool.query(`SELECT * FROM "PointsRule" WHERE active ORDER B
       pointsPerYuan: r.pointsPerYuan === null ? null : new Prisma.Decimal(r.pointsPerYuan),
       multiplier: r.multiplier === null ? null : new Prisma.Decimal(r.multiplier),
       minSpend: r.minSpend === null ? null : new Prisma.Decimal(r.minSpend),
+      // Rows written before the calendar columns existed hold NULL there; Prisma reads it as [].
+      festivals: r.festivals ?? [],
     }) as PointsRule,
 );
 
