@@ -28,6 +28,7 @@ const schema = z.object({
   NODE_ENV: z.string().default('development'),
   /** Largest CSV file POST /imports/customers.csv accepts, in MB. */
   IMPORT_MAX_MB: z.coerce.number().positive().default(50),
+  GRAPHQL_MAX_KB: z.coerce.number().int().positive().max(102_400).default(1024),
   /** The file listing the installed plugins (default plugins/config.ts). */
   STORE_CONFIG: z.string().optional(),
   /** Time zone the scheduled jobs' cron expressions are read in. */

@@ -60,6 +60,8 @@ export interface AppOptions {
   tracing?: boolean;
   /** Largest file POST /imports/<kind> accepts (default 50 MB). */
   importMaxBytes?: number;
+  /** Largest GraphQL request body or WebSocket message (default 1 MB); files go to /imports. */
+  graphqlMaxBytes?: number;
   /** Depth, alias, field, token and cost limits of every operation (src/schema/query-limits.ts). */
   queryLimits?: Partial<QueryLimits>;
   /** Per-caller request limit and sign-in throttling (src/security/rate-limits.ts). */
@@ -156,8 +158,35 @@ function refuseWhileDraining(res: ServerResponse) {
   );
 }
 
+/** Default largest GraphQL request: a sale of 200 lines is about 40 KB of JSON. */
+export const DEFAULT_GRAPHQL_MAX_BYTES = 1024 * 1024;
+
+/**
+ * A GraphQL POST past the limit is answered 413 before its body is read (Yoga would read it all
+ * into memory first); one without a declared length (chunked) is refused with 411, since its size
+ * is unknown until read. Every client library sends Content-Length for a JSON body.
+ */
+function refuseOversizedBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): boolean {
+  const declared = req.headers['content-length'];
+  const tooLarge = declared !== undefined && Number(declared) > maxBytes;
+  const unknown = declared === undefined && req.headers['transfer-encoding'] !== undefined;
+  if (!tooLarge && !unknown) return false;
+  const locale = negotiateLocale(
+    typeof req.headers['accept-language'] === 'string' ? req.headers['accept-language'] : null,
+  );
+  const code = tooLarge ? 'REQUEST_TOO_LARGE' : 'LENGTH_REQUIRED';
+  res.writeHead(tooLarge ? 413 : 411, { 'content-type': 'application/json; charset=utf-8', connection: 'close' }).end(
+    JSON.stringify({
+      errors: [{ message: translate(code, { max: maxBytes }, locale), extensions: { code } }],
+    }),
+  );
+  req.resume(); // drain what was sent, so the socket closes cleanly
+  return true;
+}
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { database, logger } = options;
+  const graphqlMaxBytes = options.graphqlMaxBytes ?? DEFAULT_GRAPHQL_MAX_BYTES;
   const plugins = new PluginHost(options.plugins ?? []);
   const events = new EventBus({
     redisUrl: options.redisUrl,
@@ -432,9 +461,15 @@ export async function createApp(options: AppOptions): Promise<App> {
           );
           return;
         }
+        if (req.method === 'POST' && refuseOversizedBody(req, res, graphqlMaxBytes)) return;
         void yoga.requestListener(req, res);
       };
-      wsServer = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint });
+      // ws's own default is 100 MiB per message: a subscription's message is as small as a query.
+      wsServer = new WebSocketServer({
+        server: httpServer,
+        path: yoga.graphqlEndpoint,
+        maxPayload: graphqlMaxBytes,
+      });
       // The HTTP server's errors (a port in use) reach listen() below; ws re-emits them here.
       wsServer.on('error', (err) => {
         if (httpServer?.listening) logger.error({ err }, 'WebSocket server error');

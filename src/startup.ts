@@ -87,6 +87,7 @@ export async function serve(
     jobTimezone: config.JOB_TIMEZONE,
     tracing: tracingConfigured(),
     importMaxBytes: Math.round(config.IMPORT_MAX_MB * 1024 * 1024),
+    graphqlMaxBytes: config.GRAPHQL_MAX_KB * 1024,
     ...securityOptions(config),
   });
   const port = await app.listen(config.PORT, config.HOST);

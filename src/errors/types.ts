@@ -33,6 +33,8 @@ export function addErrorTypes(builder: Builder) {
           'DATABASE_UNAVAILABLE',
           'RATE_LIMITED',
           'STATEMENT_TIMEOUT',
+          'REQUEST_TOO_LARGE',
+          'LENGTH_REQUIRED',
         ].includes(c) && !c.startsWith('QUERY_LIMIT_'),
     ),
   });

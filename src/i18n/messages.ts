@@ -321,6 +321,14 @@ export const messages = {
     'zh-CN': '请求过于频繁，请在 {seconds} 秒后重试',
     en: 'Too many requests; try again in {seconds} seconds',
   },
+  REQUEST_TOO_LARGE: {
+    'zh-CN': '请求过大：GraphQL 请求最多 {max} 字节（导入文件请使用 POST /imports/<类型>）',
+    en: 'The request is too large: a GraphQL request may be at most {max} bytes (send files to POST /imports/<kind>)',
+  },
+  LENGTH_REQUIRED: {
+    'zh-CN': 'GraphQL 请求须带 Content-Length（不接受分块传输）',
+    en: 'A GraphQL request needs a Content-Length (chunked bodies are not accepted)',
+  },
   STATEMENT_TIMEOUT: {
     'zh-CN': '查询耗时过长，已被数据库取消，未保存任何数据（请求编号 {requestId}）；请缩小查询范围后重试',
     en: 'The request took too long and the database cancelled it; nothing was saved (request id {requestId}). Ask for less and try again',

@@ -46,6 +46,7 @@ export async function startTestApp(
       Pick<
         AppOptions,
         | 'importMaxBytes'
+        | 'graphqlMaxBytes'
         | 'logger'
         | 'queryLimits'
         | 'rateLimits'
