@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { onHand, RECORD_SALE, uniqueId } from './helpers/queries.ts';
+import { onHand, RECORD_SALE, REFUND_SALE, uniqueId } from './helpers/queries.ts';
 
 /**
  * The same externalId sent again is a replay only when it is the same request (same store, buyer,
@@ -52,5 +52,40 @@ describe('recordSale: same receipt id, different content', () => {
       expect(r.recordSale.message).toContain(first.recordSale.sale.id);
     }
     expect(await onHand(t, store, 'SN-002')).toBe(stock);
+  });
+
+  it('answers a refund id reused for other lines with a conflict, and refunds nothing more', async () => {
+    const sold = await t.as('OWNER').ok(RECORD_SALE, {
+      input: {
+        storeId: store,
+        externalId: uniqueId('FR'),
+        lines: [
+          { sku: 'DR-001', quantity: 2, unitPrice: '2.00' },
+          { sku: 'SN-001', quantity: 1, unitPrice: '9.90' },
+        ],
+        payments: [{ method: 'CASH', amount: '13.90' }],
+      },
+    });
+    const saleId = sold.recordSale.sale.id;
+    const refund = (lines: { lineNo: number; quantity: number }[]) =>
+      t.as('OWNER').ok(REFUND_SALE, { saleId, externalId: 'R-1', lines });
+    expect((await refund([{ lineNo: 1, quantity: 1 }])).refundSale.__typename).toBe('RefundSalePayload');
+    // The same refund again (a till's retry) is a replay.
+    expect((await refund([{ lineNo: 1, quantity: 1 }])).refundSale).toMatchObject({ replayed: true });
+    expect((await refund([{ lineNo: 2, quantity: 1 }])).refundSale).toMatchObject({
+      __typename: 'ConflictError',
+      errorCode: 'REFUND_ID_CONFLICT',
+      field: ['input', 'externalId'],
+    });
+    const after = await t
+      .as('OWNER')
+      .ok(`query($id: ID!) { sale(id: $id) { refunds { externalId } lines { lineNo refundedQuantity } } }`, {
+        id: saleId,
+      });
+    expect(after.sale.refunds).toHaveLength(1);
+    expect(after.sale.lines).toEqual([
+      { lineNo: 1, refundedQuantity: 1 },
+      { lineNo: 2, refundedQuantity: 0 },
+    ]);
   });
 });

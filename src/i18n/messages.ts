@@ -51,6 +51,10 @@ export const messages = {
     'zh-CN': '单号 {externalId} 已用于另一笔内容不同的销售（{saleId}），本次未记录；新的销售请使用新的单号',
     en: 'The id {externalId} was already used for a different sale ({saleId}); nothing was recorded. Use a new id for a new sale',
   },
+  REFUND_ID_CONFLICT: {
+    'zh-CN': '退货单号 {externalId} 已用于这笔销售的另一笔内容不同的退货，本次未退货；新的退货请使用新的单号',
+    en: 'The refund id {externalId} was already used for a different refund of this sale; nothing was refunded. Use a new id for a new refund',
+  },
   UNKNOWN_SKU: { 'zh-CN': '未知商品编码：{sku}', en: 'Unknown SKU: {sku}' },
   PRODUCT_INACTIVE: { 'zh-CN': '商品已停售：{sku}', en: 'Product is no longer sold: {sku}' },
   INSUFFICIENT_STOCK: {

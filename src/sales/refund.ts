@@ -1,10 +1,20 @@
 import type { Unit } from '../events/transaction.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import { InvalidInputError, InvalidStateError, NotFoundError } from '../errors/index.ts';
+import { ConflictError, InvalidInputError, InvalidStateError, NotFoundError } from '../errors/index.ts';
 import { applyStockChanges } from '../stock/levels.ts';
 import type { RefundStep } from './refund-pipeline.ts';
 
 const ZERO = new Prisma.Decimal(0);
+
+/** Refund lines as one comparable value: quantities per sale line, in line order, same lines added up. */
+function linesKey(lines: { lineNo: number; quantity: number }[]): string {
+  const byLine = new Map<number, number>();
+  for (const l of lines) byLine.set(l.lineNo, (byLine.get(l.lineNo) ?? 0) + l.quantity);
+  return [...byLine]
+    .sort(([a], [b]) => a - b)
+    .map(([lineNo, q]) => `${lineNo}×${q}`)
+    .join(',');
+}
 
 export interface RefundSaleInput {
   saleId: string;
@@ -30,8 +40,20 @@ export async function refundSale(unit: Unit, steps: RefundStep[], input: RefundS
     { id: string }[]
   >`SELECT id FROM "Sale" WHERE id = ${input.saleId}::uuid FOR UPDATE`;
   if (!locked.length) throw new NotFoundError('Sale', input.saleId, ['input', 'saleId']);
-  const previous = await tx.refund.findUnique({ where: { saleId_externalId: { saleId: input.saleId, externalId } } });
-  if (previous) return { refund: previous, replayed: true };
+  const previous = await tx.refund.findUnique({
+    where: { saleId_externalId: { saleId: input.saleId, externalId } },
+    include: { lines: { select: { quantity: true, saleLine: { select: { lineNo: true } } } } },
+  });
+  if (previous) {
+    // The same refund number with other lines is another refund: answering "replayed" would make
+    // the till believe it went through. (A retry of "refund everything left" cannot be compared:
+    // what was left has changed; it is a replay.)
+    if (input.lines && linesKey(input.lines) !== linesKey(previous.lines.map((l) => ({ ...l, ...l.saleLine })))) {
+      throw new ConflictError('REFUND_ID_CONFLICT', { externalId }, ['input', 'externalId']);
+    }
+    const { lines: _lines, ...refund } = previous;
+    return { refund, replayed: true };
+  }
 
   const sale = await tx.sale.findUniqueOrThrow({
     where: { id: input.saleId },
