@@ -66,6 +66,13 @@ const schema = z.object({
   INTROSPECTION: z.enum(['on', 'off']).optional(),
   /** When set, GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"; in production /metrics is refused without it. */
   METRICS_TOKEN: z.string().min(16).optional(),
+  /**
+   * `<key id>:<base64 of 32 bytes>`: encrypts customers' phone, e-mail and birthday (src/crypto/keys.ts).
+   * Required in production with PostgreSQL; otherwise generated into DATA_DIR on first start.
+   */
+  DATA_ENCRYPTION_KEY: z.string().optional(),
+  /** Earlier keys, comma-separated, same form: still read until `npm run keys:rotate` has moved their data. */
+  DATA_ENCRYPTION_PREVIOUS_KEYS: z.string().optional(),
 });
 
 export type Config = Omit<z.output<typeof schema>, 'DEMO_DATA'> & { DEMO_DATA: 'auto' | 'off' };

@@ -4,6 +4,8 @@ import cluster from 'node:cluster';
 import { reportReady, runPrimary } from './cluster.ts';
 import { loadConfig } from './config.ts';
 import { resolveJwtSecret } from './db/setup.ts';
+import { installKeyring } from './crypto/keyring.ts';
+import { resolveDataKeys } from './crypto/keys.ts';
 import { createLogger } from './logger.ts';
 import { startTracing } from './ops/tracing.ts';
 import { guardProcess } from './ops/process-guard.ts';
@@ -55,7 +57,8 @@ async function start() {
 }
 
 async function startWorker() {
-  // The primary migrated and seeded; a worker only serves.
+  // The primary migrated and seeded; a worker only serves, with the data key the primary resolved.
+  installKeyring(resolveDataKeys(config, logger).keyring);
   const database = await open(config, logger);
   opened = database;
   const { app, port } = await serve(config, logger, database, plugins, config.JWT_SECRET!);
@@ -70,6 +73,8 @@ async function startWorker() {
 }
 
 async function startPrimary() {
+  const keys = resolveDataKeys(config, logger);
+  installKeyring(keys.keyring);
   const database = await open(config, logger);
   opened = database;
   await prepareDatabase(config, logger, database, plugins);
@@ -81,8 +86,8 @@ async function startPrimary() {
     workers: config.WEB_CONCURRENCY,
     drainMs,
     logger,
-    // Every process signs and checks staff tokens with the same secret.
-    env: { JWT_SECRET: resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR) },
+    // Every process signs and checks staff tokens with the same secret, and encrypts with the same key.
+    env: { JWT_SECRET: resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR), DATA_ENCRYPTION_KEY: keys.currentText },
     onReady: (port) => {
       logger.info(
         {
@@ -100,6 +105,7 @@ async function startPrimary() {
 }
 
 async function startSingle() {
+  installKeyring(resolveDataKeys(config, logger).keyring);
   const database = await open(config, logger);
   opened = database;
   await prepareDatabase(config, logger, database, plugins);

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { migrateDatabase } from './db/setup.ts';
+import { keyring } from './crypto/keyring.ts';
+import { verifyDataKeys } from './crypto/keys.ts';
 import { DEMO_ACCOUNTS, DEMO_POS_KEY, seedDemoData } from './demo/seed.ts';
 import { EventBus } from './events/bus.ts';
 import type { Logger } from './logger.ts';
@@ -50,6 +52,8 @@ export async function prepareDatabase(
     plugins.flatMap((p) => (p.migrationsDir ? [p.migrationsDir] : [])),
   );
   if (applied.length) logger.info({ applied }, 'migrations applied');
+  // Refuses a wrong data key, or a missing one that data still needs, before anything is served.
+  await verifyDataKeys(database.prisma, keyring());
 
   if (config.DEMO_DATA === 'auto' && (await database.prisma.store.count()) === 0) {
     const counts = await seedDemoData(database.prisma);

@@ -29,13 +29,16 @@ const SEARCH = `query($f: CustomerFilter, $first: Int, $after: String, $last: In
 const LOOKUP = `query($last4: String, $name: String) { memberLookup(phoneLast4: $last4, name: $name) { code customer { id name } } }`;
 const DAY = 86_400_000;
 
-/** What the search promises to match (see CustomerFilter.query): name text, phone digits, code, e-mail. */
+/**
+ * What the search promises to match (see CustomerFilter.query): name text, the phone's last 4
+ * digits or the whole phone (phones are encrypted: no other piece is searchable), code, e-mail.
+ */
 function matches(p: Person, query: string) {
   const q = query.trim();
   const digits = q.replace(/\D/g, '');
   const phoneLike = digits.length >= 3 && digits === q.replace(/[\s-]/g, '');
   const byPhone =
-    phoneLike && p.phone !== null && (digits.length === 4 ? p.phone.endsWith(digits) : p.phone.includes(digits));
+    phoneLike && p.phone !== null && (digits.length === 4 ? p.phone.endsWith(digits) : p.phone === digits);
   return (
     p.name.toLowerCase().includes(q.toLowerCase()) || byPhone || p.member?.code === q || p.email === q.toLowerCase()
   );
@@ -209,7 +212,7 @@ describe('customer search', () => {
     expect(await names('%')).toEqual(['100% 满意', '五折%会员']);
   });
 
-  it('finds by phone digits, whole phone, member code and e-mail, exact matches first', async () => {
+  it('finds by last 4 digits, whole phone, member code and e-mail, exact matches first; no other piece of a phone', async () => {
     const phone = freshPhone('4321');
     const a = await create('号码测试', { phone, email: 'Haoma@Example.cn' });
     const code = await enroll(a.id);
@@ -228,6 +231,9 @@ describe('customer search', () => {
       await expectSearch(people, q);
     }
     expect((await ids({ query: phone }))[0]).toBe(a.id);
+    // The phone is stored encrypted: a piece of it other than the last four digits finds nobody.
+    expect(await ids({ query: phone.slice(3, 8) })).toEqual([]);
+    expect(await ids({ query: phone.slice(0, 7) })).toEqual([]);
     expect((await ids({ query: code }))[0]).toBe(a.id);
     expect((await ids({ query: 'HAOMA@example.cn' }))[0]).toBe(a.id);
     // The whole name first, then the longer one.

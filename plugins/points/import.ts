@@ -4,6 +4,7 @@ import { mapColumns, rowReader } from '../../src/imports/columns.ts';
 import { fail, type ImportColumn, type ImportKind } from '../../src/imports/kind.ts';
 import {
   MEMBER_JOINS,
+  withPhoneHashes,
   MEMBER_KEY_COLUMNS,
   MEMBER_SELECT,
   memberChecks,
@@ -133,10 +134,10 @@ export function pointsBalancesImport(
       await sql.query(
         `INSERT INTO ${STAGING} (row_no, entry_id, member_code, phone, by_code, by_phone, points, available_at, expires_at, note)
          SELECT u.row_no, u.entry_id, u.member_code, u.phone, ${MEMBER_SELECT}, u.points, ${utc('u.available_at')}, ${utc('u.expires_at')}, u.note
-         FROM json_to_recordset($1::json) AS u(row_no int, entry_id uuid, member_code text, phone text, points int,
+         FROM json_to_recordset($1::json) AS u(row_no int, entry_id uuid, member_code text, phone text, phone_hashes text[], points int,
            available_at timestamptz, expires_at timestamptz, note text)
          ${MEMBER_JOINS}`,
-        [JSON.stringify(rows)],
+        [JSON.stringify(rows.map(withPhoneHashes))],
       );
     },
     async check(sql) {

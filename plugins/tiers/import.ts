@@ -4,6 +4,7 @@ import { mapColumns, rowReader } from '../../src/imports/columns.ts';
 import { fail, type ImportColumn, type ImportKind } from '../../src/imports/kind.ts';
 import {
   MEMBER_JOINS,
+  withPhoneHashes,
   MEMBER_KEY_COLUMNS,
   MEMBER_SELECT,
   memberChecks,
@@ -117,9 +118,9 @@ export function memberTiersImport(
       await sql.query(
         `INSERT INTO ${STAGING} (row_no, member_code, phone, by_code, by_phone, tier_id, since, review_at)
          SELECT u.row_no, u.member_code, u.phone, ${MEMBER_SELECT}, u.tier_id, ${utc('u.since')}, ${utc('u.review_at')}
-         FROM json_to_recordset($1::json) AS u(row_no int, member_code text, phone text, tier_id uuid, since timestamptz, review_at timestamptz)
+         FROM json_to_recordset($1::json) AS u(row_no int, member_code text, phone text, phone_hashes text[], tier_id uuid, since timestamptz, review_at timestamptz)
          ${MEMBER_JOINS}`,
-        [JSON.stringify(rows)],
+        [JSON.stringify(rows.map(withPhoneHashes))],
       );
     },
     async check(sql) {

@@ -6,6 +6,7 @@ import { CHANNEL, GENDER, YES_NO } from './export-values.ts';
 import type { Db } from '../db/types.ts';
 import { EXPORT_COLUMNS, exportFilterFromQuery } from './export.ts';
 import { findCustomerPage, type CustomerFilter } from './search.ts';
+import { openBirthday, openEmail, openPhone } from './personal.ts';
 
 const BATCH = 1000;
 const TYPES: Record<(typeof EXPORT_COLUMNS)[number]['key'], SheetColumn['type']> = {
@@ -52,10 +53,10 @@ async function* customerRows(
       yield [
         c.id,
         c.name,
-        c.phone ?? '',
-        c.email ?? '',
+        openPhone(c.phoneEnc) ?? '',
+        openEmail(c.emailEnc) ?? '',
         GENDER[locale][c.gender] ?? '',
-        c.birthday,
+        openBirthday(c.birthdayEnc),
         CHANNEL[locale][c.sourceChannel] ?? c.sourceChannel,
         c.tags.join('|'),
         c.member?.code ?? '',

@@ -9,6 +9,7 @@ import type { Db } from '../db/types.ts';
 import { codeCell, textCell } from '../csv/cells.ts';
 import { CHANNEL, GENDER, YES_NO } from './export-values.ts';
 import { findCustomerPage, type CustomerFilter } from './search.ts';
+import { openBirthday, openEmail, openPhone } from './personal.ts';
 
 const BATCH = 1000;
 
@@ -73,10 +74,10 @@ export async function* exportCustomersCsv(db: Db, filter: CustomerFilter, locale
       csv.write([
         c.id,
         textCell(c.name),
-        codeCell(c.phone),
-        textCell(c.email),
+        codeCell(openPhone(c.phoneEnc)),
+        textCell(openEmail(c.emailEnc)),
         GENDER[locale][c.gender] ?? '',
-        c.birthday ? c.birthday.toISOString().slice(0, 10) : '',
+        openBirthday(c.birthdayEnc)?.toISOString().slice(0, 10) ?? '',
         CHANNEL[locale][c.sourceChannel] ?? c.sourceChannel,
         textCell(c.tags.join('|')),
         codeCell(c.member?.code),

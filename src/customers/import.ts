@@ -10,6 +10,7 @@ import {
   type RowContext,
   type StoreRef,
 } from './import-columns.ts';
+import { emailHashes, openBirthday, phoneHashes, sealBirthday, sealEmail, sealPhone } from './personal.ts';
 
 /**
  * Customer import (members with their cards too): a merchant's customer list (Excel, an old
@@ -59,10 +60,21 @@ const CREATE_STAGING = `CREATE TEMP TABLE ${STAGING} (
   member_id uuid NOT NULL,
   ref_id uuid,
   name text,
+  -- The file's values in plaintext (this temporary table lives only in the import's transaction),
+  -- and as they are stored: encrypted, with their keyed hashes (src/customers/personal.ts).
   phone text,
   email text,
   gender "Gender",
   birthday date,
+  phone_enc text,
+  phone_hash text,
+  phone_last4_hash text,
+  phone_hashes text[],
+  email_enc text,
+  email_hash text,
+  email_hashes text[],
+  birthday_enc text,
+  birthday_differs boolean NOT NULL DEFAULT false,
   source_channel "Channel",
   tags text[] NOT NULL,
   member_code text,
@@ -92,10 +104,13 @@ const CREATE_STAGING = `CREATE TEMP TABLE ${STAGING} (
  * whatever the batch size, serialised by V8's own JSON.stringify (Dates become ISO instants),
  * which keeps both the time and the memory per row small.
  */
-const INSERT_STAGED = `INSERT INTO ${STAGING} (row_no, new_id, member_id, ref_id, name, phone, email, gender, birthday, source_channel, tags,
+const INSERT_STAGED = `INSERT INTO ${STAGING} (row_no, new_id, member_id, ref_id, name, phone, email, gender, birthday,
+    phone_enc, phone_hash, phone_last4_hash, phone_hashes, email_enc, email_hash, email_hashes, birthday_enc, source_channel, tags,
     member_code, member_since, home_store_id, first_at, last_at, visits, spend, c_sms, c_wechat, c_email, c_call, notes, created_at,
     by_id, by_phone, by_code)
-  SELECT u.row_no, u.new_id, u.member_id, u.ref_id, u.name, u.phone, u.email, u.gender::"Gender", u.birthday, u.source_channel::"Channel",
+  SELECT u.row_no, u.new_id, u.member_id, u.ref_id, u.name, u.phone, u.email, u.gender::"Gender", u.birthday,
+    u.phone_enc, u.phone_hash, u.phone_last4_hash, u.phone_hashes, u.email_enc, u.email_hash, u.email_hashes, u.birthday_enc,
+    u.source_channel::"Channel",
     coalesce(u.tags, '{}'), u.member_code, ${utc('u.member_since')}, u.home_store_id,
     -- our own figures, exported and read back (the row names our customer id), are not another system's history
     CASE WHEN ci.id IS NULL THEN ${utc('u.first_at')} END, CASE WHEN ci.id IS NULL THEN ${utc('u.last_at')} END,
@@ -103,11 +118,28 @@ const INSERT_STAGED = `INSERT INTO ${STAGING} (row_no, new_id, member_id, ref_id
     u.c_sms, u.c_wechat, u.c_email, u.c_call, u.notes, ${utc('u.created_at')},
     ci.id, cp.id, m."customerId"
   FROM json_to_recordset($1::json) AS u(row_no int, new_id uuid, member_id uuid, ref_id uuid, name text, phone text, email text, gender text,
-    birthday date, source_channel text, tags text[], member_code text, member_since timestamptz, home_store_id uuid, first_at timestamptz,
+    birthday date, phone_enc text, phone_hash text, phone_last4_hash text, phone_hashes text[], email_enc text, email_hash text,
+    email_hashes text[], birthday_enc text, source_channel text, tags text[], member_code text, member_since timestamptz, home_store_id uuid, first_at timestamptz,
     last_at timestamptz, visits int, spend numeric, c_sms boolean, c_wechat boolean, c_email boolean, c_call boolean, notes text, created_at timestamptz)
   LEFT JOIN "Customer" ci ON ci.id = u.ref_id
-  LEFT JOIN "Customer" cp ON cp.phone = u.phone
+  LEFT JOIN "Customer" cp ON cp."phoneHash" = ANY (u.phone_hashes)
   LEFT JOIN "Member" m ON m.code = u.member_code`;
+
+/** The row's phone, e-mail and birthday as stored (encrypted, keyed hashes), and the hashes a look-up matches. */
+function sealedColumns(r: ImportRow) {
+  const phone = sealPhone(r.phone ?? null);
+  const email = sealEmail(r.email ?? null);
+  return {
+    phone_enc: phone.phoneEnc,
+    phone_hash: phone.phoneHash,
+    phone_last4_hash: phone.phoneLast4Hash,
+    phone_hashes: r.phone ? phoneHashes(r.phone) : null,
+    email_enc: email.emailEnc,
+    email_hash: email.emailHash,
+    email_hashes: r.email ? emailHashes(r.email) : null,
+    birthday_enc: r.birthday ? sealBirthday(new Date(`${r.birthday}T00:00:00Z`)).birthdayEnc : null,
+  };
+}
 
 /** A checked row in the staging table's terms; absent (undefined) values arrive as NULL. */
 function stagedRow(r: ImportRow) {
@@ -121,6 +153,7 @@ function stagedRow(r: ImportRow) {
     email: r.email,
     gender: r.gender,
     birthday: r.birthday,
+    ...sealedColumns(r),
     source_channel: r.sourceChannel,
     tags: r.tags,
     member_code: r.memberCode,
@@ -226,10 +259,10 @@ async function findConflicts(sql: SqlSession): Promise<RowProblem[]> {
 /** Whether an existing customer would change: a filled cell that differs, tags or notes not there yet, a consent, a card, history. */
 const CHANGED = `
   (s.name IS NOT NULL AND s.name IS DISTINCT FROM c.name)
-  OR (s.phone IS NOT NULL AND s.phone IS DISTINCT FROM c.phone)
-  OR (s.email IS NOT NULL AND s.email IS DISTINCT FROM c.email)
+  OR (s.phone IS NOT NULL AND NOT coalesce(c."phoneHash" = ANY (s.phone_hashes), false))
+  OR (s.email IS NOT NULL AND NOT coalesce(c."emailHash" = ANY (s.email_hashes), false))
   OR (s.gender IS NOT NULL AND s.gender IS DISTINCT FROM c.gender)
-  OR (s.birthday IS NOT NULL AND s.birthday IS DISTINCT FROM c.birthday)
+  OR s.birthday_differs
   OR (s.source_channel IS NOT NULL AND s.source_channel IS DISTINCT FROM c."sourceChannel")
   OR (s.home_store_id IS NOT NULL AND s.home_store_id IS DISTINCT FROM c."homeStoreId")
   OR NOT (s.tags <@ coalesce(c.tags, '{}'))
@@ -269,7 +302,31 @@ const FIGURES = `
       WHEN c."importedLastPurchaseAt" IS NULL OR c."lastPurchaseAt" > c."importedLastPurchaseAt" THEN c."lastPurchaseAt"
       ELSE (SELECT max(x."occurredAt") FROM "Sale" x WHERE x."customerId" = c.id) END) END`;
 
+/**
+ * Marks the rows whose birthday differs from their customer's: birthdays are stored encrypted
+ * (with no hash: nothing looks one up), so the comparison decrypts, here, in batches.
+ */
+async function markChangedBirthdays(sql: SqlSession) {
+  let after = 0;
+  for (;;) {
+    const rows = (await sql.query(
+      `SELECT s.row_no, to_char(s.birthday, 'YYYY-MM-DD') AS birthday, c."birthdayEnc" AS stored
+       FROM ${STAGING} s JOIN "Customer" c ON c.id = s.target
+       WHERE s.birthday IS NOT NULL AND s.row_no > $1 ORDER BY s.row_no LIMIT 5000`,
+      [after],
+    )) as { row_no: number; birthday: string; stored: string | null }[];
+    if (rows.length === 0) return;
+    const differ = rows
+      .filter((r) => openBirthday(r.stored)?.toISOString().slice(0, 10) !== r.birthday)
+      .map((r) => Number(r.row_no));
+    if (differ.length)
+      await sql.query(`UPDATE ${STAGING} SET birthday_differs = true WHERE row_no = ANY ($1::int[])`, [differ]);
+    after = Number(rows.at(-1)!.row_no);
+  }
+}
+
 async function writeCustomers(sql: SqlSession) {
+  await markChangedBirthdays(sql);
   const changed = await counted(
     sql,
     `UPDATE ${STAGING} s SET changed = true FROM "Customer" c WHERE c.id = s.target AND (${CHANGED})`,
@@ -285,11 +342,13 @@ async function writeCustomers(sql: SqlSession) {
         sql,
         `UPDATE "Customer" c SET
       name = coalesce(s.name, c.name),
-      phone = coalesce(s.phone, c.phone),
-      "phoneLast4" = coalesce(right(s.phone, 4), c."phoneLast4"),
-      email = coalesce(s.email, c.email),
+      "phoneEnc" = coalesce(s.phone_enc, c."phoneEnc"),
+      "phoneHash" = coalesce(s.phone_hash, c."phoneHash"),
+      "phoneLast4Hash" = coalesce(s.phone_last4_hash, c."phoneLast4Hash"),
+      "emailEnc" = coalesce(s.email_enc, c."emailEnc"),
+      "emailHash" = coalesce(s.email_hash, c."emailHash"),
       gender = coalesce(s.gender, c.gender),
-      birthday = coalesce(s.birthday, c.birthday),
+      "birthdayEnc" = coalesce(s.birthday_enc, c."birthdayEnc"),
       "sourceChannel" = coalesce(s.source_channel, c."sourceChannel"),
       "homeStoreId" = coalesce(s.home_store_id, c."homeStoreId"),
       tags = coalesce(c.tags, '{}') || ARRAY(
@@ -307,10 +366,12 @@ async function writeCustomers(sql: SqlSession) {
 
   const created = await counted(
     sql,
-    `INSERT INTO "Customer" (id, name, phone, "phoneLast4", email, gender, birthday, "sourceChannel", "homeStoreId", tags, notes,
+    `INSERT INTO "Customer" (id, name, "phoneEnc", "phoneHash", "phoneLast4Hash", "emailEnc", "emailHash", gender, "birthdayEnc",
+      "sourceChannel", "homeStoreId", tags, notes,
       "firstPurchaseAt", "lastPurchaseAt", "visitCount", "lifetimeSpend",
       "importedFirstPurchaseAt", "importedLastPurchaseAt", "importedVisitCount", "importedSpend", "createdAt", "updatedAt")
-    SELECT new_id, name, phone, right(phone, 4), email, coalesce(gender, 'UNKNOWN'), birthday, coalesce(source_channel, 'IMPORT'), home_store_id, tags, notes,
+    SELECT new_id, name, phone_enc, phone_hash, phone_last4_hash, email_enc, email_hash, coalesce(gender, 'UNKNOWN'), birthday_enc,
+      coalesce(source_channel, 'IMPORT'), home_store_id, tags, notes,
       first_at, last_at, coalesce(visits, 0), coalesce(spend, 0),
       first_at, last_at, coalesce(visits, 0), coalesce(spend, 0), coalesce(created_at, ${NOW_UTC}), ${NOW_UTC}
     FROM ${STAGING} WHERE target IS NULL ORDER BY row_no`,

@@ -4,6 +4,7 @@ import { InvalidInputError } from '../errors/index.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { Channel } from '../generated/prisma/enums.ts';
 import { NAME_MAX_LENGTH } from './service.ts';
+import { emailHashes, phoneHashes, phoneLast4Hashes } from './personal.ts';
 
 /**
  * Customer search, in SQL: Prisma's `where` cannot say "the name's search terms contain these"
@@ -12,7 +13,7 @@ import { NAME_MAX_LENGTH } from './service.ts';
  */
 
 export interface CustomerFilter {
-  /** Name fragment, phone fragment (3+ digits), last 4 digits, whole phone, member code or e-mail. */
+  /** Name fragment, last 4 digits of the phone, whole phone, member code or e-mail. */
   query?: string | null;
   phoneLast4?: string | null;
   tag?: string | null;
@@ -82,12 +83,14 @@ function queryConditions(query: string) {
   const digits = query.replace(/\D/g, '');
   // Digits only (spaces and dashes allowed, as people write phone numbers).
   const phoneLike = digits.length >= 3 && digits === query.replace(/[\s-]/g, '');
+  // Phone and e-mail are encrypted: they are matched by their keyed hashes, under every
+  // configured key (a key rotation may be under way), on the hash columns' indexes.
   const exact = [
     Prisma.sql`lower(c.name) = lower(${query}::text)`,
-    Prisma.sql`c.email = lower(${query}::text)`,
     Prisma.sql`c.id = ANY (ARRAY(SELECT m."customerId" FROM "Member" m WHERE m.code = ${query}::text))`,
   ];
-  if (phoneLike && digits.length === 11) exact.push(Prisma.sql`c.phone = ${digits}::text`);
+  if (query.includes('@')) exact.push(Prisma.sql`c."emailHash" = ANY (${emailHashes(query)}::text[])`);
+  if (phoneLike && digits.length === 11) exact.push(Prisma.sql`c."phoneHash" = ANY (${phoneHashes(digits)}::text[])`);
   // A fragment of 1–2 characters (or 3 digits) is one term itself, so having the term is the
   // match. A longer one has its pieces checked by the index and its literal text by strpos
   // (where % and _ are plain characters).
@@ -103,19 +106,11 @@ function queryConditions(query: string) {
         : Prisma.sql`c."searchTerms" @> customer_name_query_terms(${query}::text)`,
     );
   }
-  let longDigits = false;
-  if (phoneLike && digits.length === 4) partial.push(Prisma.sql`c."phoneLast4" = ${digits}::text`);
-  else if (phoneLike && digits.length === 3)
-    partial.push(Prisma.sql`c."searchTerms" @> customer_search_terms(NULL, ${digits}::text)`);
-  else if (phoneLike && digits.length < 11) {
-    longDigits = true;
-    partial.push(
-      Prisma.sql`(c."searchTerms" @> customer_search_terms(NULL, ${digits}::text) AND strpos(c.phone, ${digits}::text) > 0)`,
-    );
-  }
-  // Three digits are a term that many customers may have: the planner knows how many (and may
-  // walk the search order), which outweighs guessing about names with those digits.
-  const checked = longDigits || (longName && !(phoneLike && digits.length === 3));
+  // Of a phone, only the last four digits are searchable besides the whole number: any other
+  // piece would have to be stored in a form that gives the number away (docs/security.md).
+  if (phoneLike && digits.length === 4)
+    partial.push(Prisma.sql`c."phoneLast4Hash" = ANY (${phoneLast4Hashes(digits)}::text[])`);
+  const checked = longName;
   return { exact: or(exact), partial: partial.length ? or(partial) : Prisma.sql`FALSE`, checked };
 }
 
@@ -123,7 +118,8 @@ function queryConditions(query: string) {
 function filterConditions(filter: CustomerFilter): Prisma.Sql[] {
   const utc = (d: Date) => Prisma.sql`(${d.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
   const conditions = [Prisma.sql`c."mergedIntoId" IS NULL`];
-  if (filter.phoneLast4) conditions.push(Prisma.sql`c."phoneLast4" = ${filter.phoneLast4}::text`);
+  if (filter.phoneLast4)
+    conditions.push(Prisma.sql`c."phoneLast4Hash" = ANY (${phoneLast4Hashes(filter.phoneLast4.trim())}::text[])`);
   if (filter.tag) conditions.push(Prisma.sql`${filter.tag}::text = ANY (c.tags)`);
   if (filter.channel) conditions.push(Prisma.sql`c."sourceChannel" = ${filter.channel}::text::"Channel"`);
   if (filter.homeStoreId) conditions.push(Prisma.sql`c."homeStoreId" = ${filter.homeStoreId}::uuid`);

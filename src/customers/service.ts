@@ -5,6 +5,7 @@ import type { Channel, ConsentChannel, Gender, InteractionKind } from '../genera
 import { ConflictError, InvalidInputError, InvalidStateError, NotFoundError } from '../errors/index.ts';
 import { moveImportedHistory, recomputeCustomerFigures } from './figures.ts';
 import { requirePhone } from './phone.ts';
+import { phoneHashes, sealBirthday, sealEmail, sealPhone } from './personal.ts';
 
 export interface CustomerInput {
   name?: string | null;
@@ -27,6 +28,7 @@ export const NAME_MAX_LENGTH = 60;
 /** Checks and normalises the fields present in `input`; absent fields stay absent. */
 function cleanFields(input: CustomerInput) {
   const data: Prisma.CustomerUncheckedUpdateInput = {};
+  let phoneGiven: { phone: string | null } | undefined;
   if (input.name !== undefined && input.name !== null) {
     const name = input.name.trim();
     if (!name || name.length > NAME_MAX_LENGTH) {
@@ -40,32 +42,36 @@ function cleanFields(input: CustomerInput) {
   if (input.phone !== undefined) {
     const phone =
       input.phone === null || input.phone.trim() === '' ? null : requirePhone(input.phone, ['input', 'phone']);
-    data.phone = phone;
-    data.phoneLast4 = phone ? phone.slice(-4) : null;
+    phoneGiven = { phone };
+    Object.assign(data, sealPhone(phone));
   }
   if (input.email !== undefined) {
     const email = input.email?.trim().toLowerCase() || null;
     if (email && !EMAIL.test(email))
       throw new InvalidInputError('INVALID_INPUT', { detail: 'email' }, ['input', 'email']);
-    data.email = email;
+    Object.assign(data, sealEmail(email));
   }
   if (input.gender) data.gender = input.gender;
   if (input.birthday !== undefined) {
     if (input.birthday && input.birthday.getTime() > Date.now()) {
       throw new InvalidInputError('INVALID_INPUT', { detail: 'birthday is in the future' }, ['input', 'birthday']);
     }
-    data.birthday = input.birthday;
+    Object.assign(data, sealBirthday(input.birthday));
   }
   if (input.sourceChannel) data.sourceChannel = input.sourceChannel;
   if (input.homeStoreId !== undefined) data.homeStoreId = input.homeStoreId;
   if (input.tags) data.tags = [...new Set(input.tags.map((t) => t.trim()).filter(Boolean))];
   if (input.notes !== undefined) data.notes = input.notes?.trim() || null;
-  return data;
+  return { data, phone: phoneGiven?.phone };
 }
 
+/**
+ * One phone, one customer. The unique index on phoneHash settles races; this names the conflict,
+ * and also catches a customer whose hash is still under a previous key while a rotation runs.
+ */
 async function assertPhoneFree(tx: Tx, phone: string | null | undefined, exceptId?: string) {
   if (!phone) return;
-  const other = await tx.customer.findUnique({ where: { phone }, select: { id: true } });
+  const other = await tx.customer.findFirst({ where: { phoneHash: { in: phoneHashes(phone) } }, select: { id: true } });
   if (other && other.id !== exceptId) throw new ConflictError('DUPLICATE_PHONE', { phone }, ['input', 'phone']);
 }
 
@@ -97,9 +103,9 @@ async function setConsents(tx: Tx, customerId: string, consents: CustomerInput['
 }
 
 export async function createCustomer({ tx, emit }: Unit, input: CustomerInput & { name: string }) {
-  const data = cleanFields(input);
+  const { data, phone } = cleanFields(input);
   if (!data.name) throw new InvalidInputError('INVALID_INPUT', { detail: 'name' }, ['input', 'name']);
-  await assertPhoneFree(tx, data.phone as string | null | undefined);
+  await assertPhoneFree(tx, phone);
   const customer = await tx.customer.create({ data: data as Prisma.CustomerUncheckedCreateInput });
   await addIdentities(tx, customer.id, input.identities);
   await setConsents(tx, customer.id, input.consents);
@@ -109,8 +115,8 @@ export async function createCustomer({ tx, emit }: Unit, input: CustomerInput & 
 
 export async function updateCustomer({ tx, emit }: Unit, id: string, input: CustomerInput) {
   const customer = await requireLiveCustomer(tx, id, ['id']);
-  const data = cleanFields(input);
-  await assertPhoneFree(tx, data.phone as string | null | undefined, customer.id);
+  const { data, phone } = cleanFields(input);
+  await assertPhoneFree(tx, phone, customer.id);
   const updated = await tx.customer.update({ where: { id: customer.id }, data });
   await addIdentities(tx, customer.id, input.identities);
   await setConsents(tx, customer.id, input.consents);
@@ -237,16 +243,21 @@ export async function mergeCustomers(
 
   await tx.customer.update({
     where: { id: merged.id },
-    data: { mergedIntoId: survivor.id, phone: null, phoneLast4: null },
+    data: { mergedIntoId: survivor.id, phoneEnc: null, phoneHash: null, phoneLast4Hash: null },
   });
+  // Encrypted values move as they are: each names its key, and is bound to its field, not its row.
+  const phoneFrom = survivor.phoneEnc ? survivor : merged;
+  const emailFrom = survivor.emailEnc ? survivor : merged;
   await tx.customer.update({
     where: { id: survivor.id },
     data: {
-      phone: survivor.phone ?? merged.phone,
-      phoneLast4: survivor.phoneLast4 ?? merged.phoneLast4,
-      email: survivor.email ?? merged.email,
+      phoneEnc: phoneFrom.phoneEnc,
+      phoneHash: phoneFrom.phoneHash,
+      phoneLast4Hash: phoneFrom.phoneLast4Hash,
+      emailEnc: emailFrom.emailEnc,
+      emailHash: emailFrom.emailHash,
       gender: survivor.gender === 'UNKNOWN' ? merged.gender : survivor.gender,
-      birthday: survivor.birthday ?? merged.birthday,
+      birthdayEnc: survivor.birthdayEnc ?? merged.birthdayEnc,
       homeStoreId: survivor.homeStoreId ?? merged.homeStoreId,
       tags: [...new Set([...survivor.tags, ...merged.tags])],
       notes: [survivor.notes, merged.notes].filter(Boolean).join('\n') || null,

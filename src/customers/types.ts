@@ -9,6 +9,7 @@ import type { Builder } from '../schema/builder.ts';
 import type { Context } from '../schema/context.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { normalizePhone } from './phone.ts';
+import { openBirthday, openEmail, openPhone, phoneHashes } from './personal.ts';
 import { countCustomers, findCustomerPage, type CustomerFilter } from './search.ts';
 import { addInteraction, createCustomer, mergeCustomers, followMerges, updateCustomer } from './service.ts';
 
@@ -109,10 +110,21 @@ export function addCustomerTypes(builder: Builder) {
     description: 'One person, however many channels they reach the chain through (客户画像).',
     fields: (t) => ({
       name: t.exposeString('name'),
-      phone: t.exposeString('phone', { nullable: true, description: '11-digit mainland mobile number' }),
-      email: t.exposeString('email', { nullable: true }),
+      // Stored encrypted (src/customers/personal.ts); decrypted only when selected.
+      phone: t.string({
+        nullable: true,
+        description: '11-digit mainland mobile number',
+        select: { phoneEnc: true },
+        resolve: (c) => openPhone(c.phoneEnc),
+      }),
+      email: t.string({ nullable: true, select: { emailEnc: true }, resolve: (c) => openEmail(c.emailEnc) }),
       gender: t.expose('gender', { type: GenderEnum }),
-      birthday: t.expose('birthday', { type: 'Date', nullable: true }),
+      birthday: t.field({
+        type: 'Date',
+        nullable: true,
+        select: { birthdayEnc: true },
+        resolve: (c) => openBirthday(c.birthdayEnc),
+      }),
       sourceChannel: t.expose('sourceChannel', { type: ChannelEnum }),
       tags: t.exposeStringList('tags'),
       notes: t.exposeString('notes', { nullable: true }),
@@ -208,7 +220,7 @@ export function addCustomerTypes(builder: Builder) {
     fields: (t) => ({
       query: t.string({
         description:
-          'Name fragment (any 1 or more characters, case-insensitive, taken literally), phone fragment (3+ digits), last 4 digits, whole phone, member code or e-mail.',
+          'Name fragment (any 1 or more characters, case-insensitive, taken literally), last 4 digits of the phone, whole phone, member code or e-mail. (Phones are stored encrypted: other pieces of a number are not searchable.)',
       }),
       phoneLast4: t.string(),
       tag: t.string(),
@@ -236,7 +248,14 @@ export function addCustomerTypes(builder: Builder) {
         if (args.id) id = args.id.id;
         else if (args.phone) {
           const phone = normalizePhone(args.phone);
-          id = phone ? (await ctx.db.customer.findUnique({ where: { phone }, select: { id: true } }))?.id : undefined;
+          id = phone
+            ? (
+                await ctx.db.customer.findFirst({
+                  where: { phoneHash: { in: phoneHashes(phone) } },
+                  select: { id: true },
+                })
+              )?.id
+            : undefined;
         } else if (args.memberCode) {
           id = (
             await ctx.db.member.findUnique({ where: { code: args.memberCode.trim() }, select: { customerId: true } })

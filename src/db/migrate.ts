@@ -53,11 +53,22 @@ export class MigrationChecksumError extends Error {
 }
 
 /**
+ * A data step that must run right after a migration's SQL, in its transaction (what SQL alone
+ * cannot do, like encrypting rows with a key only the application holds).
+ */
+export type DataStep = (session: SqlSession) => Promise<void>;
+
+/**
  * Applies every migration not yet recorded, each in its own transaction, under an advisory
- * lock so that several API processes starting at once migrate exactly once.
+ * lock so that several API processes starting at once migrate exactly once. A migration named in
+ * `dataSteps` has its step run after its SQL, before it is recorded.
  * Returns the names applied.
  */
-export async function migrate(sql: SqlRunner, migrations: Migration[]): Promise<string[]> {
+export async function migrate(
+  sql: SqlRunner,
+  migrations: Migration[],
+  dataSteps: Record<string, DataStep> = {},
+): Promise<string[]> {
   const applied: string[] = [];
   await sql.transaction(async (session) => {
     await session.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -75,6 +86,7 @@ export async function migrate(sql: SqlRunner, migrations: Migration[]): Promise<
         return;
       }
       await session.exec(migration.sql);
+      await dataSteps[migration.name]?.(session);
       await session.query(
         `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
          VALUES ($1, $2, $3, now(), now(), 1)`,

@@ -8,6 +8,7 @@ import { hashApiKey } from '../auth/tokens.ts';
 import { recomputeCustomerFigures } from '../customers/figures.ts';
 import { businessDate } from '../stores/time.ts';
 import { CUSTOMER_TAGS, DEMO_PRODUCTS, DEMO_STORES, GIVEN_FEMALE, GIVEN_MALE, SURNAMES } from './catalog.ts';
+import { sealCustomer } from '../customers/personal.ts';
 
 /** Demo sign-ins, one per role. Public on purpose: demo data is for exploring, never for production. */
 export const DEMO_ACCOUNTS: { role: StaffRoleKind; name: string; login: string; password: string; note: string }[] = [
@@ -129,14 +130,13 @@ export async function seedDemoData(
     const birthday = new Date(Date.UTC(now.getUTCFullYear() - age, Math.floor(rnd() * 12), 1 + Math.floor(rnd() * 28)));
     const id = uuidv7(joined);
     const tags = [...new Set([pick(CUSTOMER_TAGS), ...(rnd() < 0.4 ? [pick(CUSTOMER_TAGS)] : [])])];
+    const email = rnd() < 0.3 ? `user${i + 1}@example.cn` : null;
     customers.push({
       id,
       name,
-      phone,
-      phoneLast4: phone.slice(-4),
-      email: rnd() < 0.3 ? `user${i + 1}@example.cn` : null,
+      // Encrypted with the process's data key, as every write of these fields is.
+      ...sealCustomer({ phone, email, birthday }),
       gender: female ? 'FEMALE' : 'MALE',
-      birthday,
       sourceChannel: pick(channels),
       homeStoreId: pick(stores).id,
       tags,

@@ -1,5 +1,6 @@
 import { normalizePhone } from '../customers/phone.ts';
 import { fail, type ImportColumn } from './kind.ts';
+import { phoneHashes } from '../customers/personal.ts';
 
 /**
  * The two columns that name a member in files about members (points balances, tiers): the member
@@ -34,12 +35,21 @@ export const parseMemberPhone = (raw: string) =>
   normalizePhone(raw.normalize('NFKC')) ?? fail('INVALID_PHONE', { phone: raw });
 
 /**
- * Joins that resolve `u.member_code` and `u.phone` to the customer (following a merge) and their
+ * A staged row with the keyed hashes of its phone under every configured key (`phone_hashes`,
+ * declared `phone_hashes text[]` in the kind's json_to_recordset): phones are stored encrypted,
+ * so MEMBER_JOINS finds the customer by hash.
+ */
+export function withPhoneHashes<R extends { phone?: string | null }>(row: R): R & { phone_hashes?: string[] } {
+  return row.phone ? { ...row, phone_hashes: phoneHashes(row.phone) } : row;
+}
+
+/**
+ * Joins that resolve `u.member_code` and `u.phone_hashes` (withPhoneHashes) to the customer (following a merge) and their
  * card: selects `customer_id`, `member_id`, and `by_code` / `by_phone` for the checks.
  */
 export const MEMBER_JOINS = `LEFT JOIN "Member" m ON m.code = u.member_code
   LEFT JOIN "Customer" mc ON mc.id = m."customerId"
-  LEFT JOIN "Customer" cp ON cp.phone = u.phone`;
+  LEFT JOIN "Customer" cp ON cp."phoneHash" = ANY (u.phone_hashes)`;
 export const MEMBER_SELECT = `coalesce(mc."mergedIntoId", m."customerId") AS by_code, coalesce(cp."mergedIntoId", cp.id) AS by_phone`;
 
 /** Checks of the resolved member: unknown code or phone, the two naming different people, no card. */

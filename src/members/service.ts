@@ -4,6 +4,7 @@ import type { Unit } from '../events/transaction.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { literalContains, requireLiveCustomer } from '../customers/service.ts';
 import { normalizePhone } from '../customers/phone.ts';
+import { openBirthday, phoneHashes, phoneLast4Hashes } from '../customers/personal.ts';
 
 /** Card numbers: "88" and ten random digits, like a printed membership card. */
 function newMemberCode() {
@@ -55,21 +56,21 @@ export interface Buyer {
  */
 export async function buyerByMemberCode(tx: Tx, code: string, field: (string | number)[]): Promise<Buyer> {
   const [card] = await tx.$queryRaw<
-    { id: string; status: string; customerId: string; mergedIntoId: string | null; birthday: Date | null }[]
+    { id: string; status: string; customerId: string; mergedIntoId: string | null; birthdayEnc: string | null }[]
   >`
-    SELECT m.id::text, m.status::text, c.id::text AS "customerId", c."mergedIntoId"::text AS "mergedIntoId", c.birthday
+    SELECT m.id::text, m.status::text, c.id::text AS "customerId", c."mergedIntoId"::text AS "mergedIntoId", c."birthdayEnc"
     FROM "Member" m JOIN "Customer" c ON c.id = m."customerId" WHERE m.code = ${code.trim()}`;
   if (!card) throw new NotFoundError('Member', code, field);
   if (card.status === 'ACTIVE' && !card.mergedIntoId)
-    return { customerId: card.customerId, memberId: card.id, birthday: card.birthday };
+    return { customerId: card.customerId, memberId: card.id, birthday: openBirthday(card.birthdayEnc) };
   const customer = await requireLiveCustomer(tx, card.customerId, field);
   if (card.status === 'ACTIVE' && customer.id === card.customerId)
-    return { customerId: customer.id, memberId: card.id, birthday: customer.birthday };
+    return { customerId: customer.id, memberId: card.id, birthday: openBirthday(customer.birthdayEnc) };
   const current = await tx.member.findUnique({ where: { customerId: customer.id } });
   return {
     customerId: customer.id,
     memberId: current?.status === 'ACTIVE' ? current.id : null,
-    birthday: customer.birthday,
+    birthday: openBirthday(customer.birthdayEnc),
   };
 }
 
@@ -80,7 +81,7 @@ export async function buyerByCustomerId(tx: Tx, id: string, field: (string | num
   return {
     customerId: customer.id,
     memberId: member?.status === 'ACTIVE' ? member.id : null,
-    birthday: customer.birthday,
+    birthday: openBirthday(customer.birthdayEnc),
   };
 }
 
@@ -101,7 +102,7 @@ export async function lookupMembers(
   if (by.phone) {
     const phone = normalizePhone(by.phone);
     if (!phone) throw new InvalidInputError('INVALID_PHONE', { phone: by.phone }, ['phone']);
-    const m = await db.member.findFirst({ where: { customer: { phone } }, include });
+    const m = await db.member.findFirst({ where: { customer: { phoneHash: { in: phoneHashes(phone) } } }, include });
     return m ? [m] : [];
   }
   const last4 = by.phoneLast4?.trim();
@@ -111,13 +112,13 @@ export async function lookupMembers(
       'phoneLast4',
     ]);
   }
-  // The phoneLast4 index narrows this to a handful of rows (about 10 in 100,000 customers); the
+  // The phoneLast4Hash index narrows this to a handful of rows (about 10 in 100,000 customers); the
   // name is then checked on those, case-insensitively and literally, like the search does.
   // Most recent buyer first: the likelier one to be standing at the till.
   return db.member.findMany({
     where: {
       customer: {
-        phoneLast4: last4,
+        phoneLast4Hash: { in: phoneLast4Hashes(last4) },
         name: { contains: literalContains(name), mode: 'insensitive' },
         mergedIntoId: null,
       },

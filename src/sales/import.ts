@@ -9,6 +9,7 @@ import { normalizeLogin } from '../staff/login.ts';
 import { normalizePhone } from '../customers/phone.ts';
 import { businessDate } from '../stores/time.ts';
 import type { PaymentMethod } from '../generated/prisma/enums.ts';
+import { withPhoneHashes } from '../imports/members.ts';
 
 /**
  * Sales history: the old system's sales at line level, one row per line, the lines of a sale
@@ -233,15 +234,15 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
          coalesce(mc."mergedIntoId", m."customerId"), coalesce(m.id, pm.id), coalesce(cp."mergedIntoId", cp.id), st.id, sa.id
        FROM json_to_recordset($1::json) AS u(row_no int, line_id uuid, store_id uuid, receipt text, occurred_at timestamptz,
          business_date date, sku text, quantity int, unit_price numeric, discount numeric, member_code text, phone text,
-         staff_login text, method text)
+         phone_hashes text[], staff_login text, method text)
        LEFT JOIN "Product" p ON p.sku = u.sku
        LEFT JOIN "Member" m ON m.code = u.member_code
        LEFT JOIN "Customer" mc ON mc.id = m."customerId"
-       LEFT JOIN "Customer" cp ON cp.phone = u.phone
+       LEFT JOIN "Customer" cp ON cp."phoneHash" = ANY (u.phone_hashes)
        LEFT JOIN "Member" pm ON pm."customerId" = coalesce(cp."mergedIntoId", cp.id)
        LEFT JOIN "Staff" st ON st.login = u.staff_login
        LEFT JOIN "Sale" sa ON sa."storeId" = u.store_id AND sa."externalId" = u.receipt`,
-      [JSON.stringify(rows)],
+      [JSON.stringify(rows.map(withPhoneHashes))],
     );
   },
   async check(sql) {

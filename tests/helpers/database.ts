@@ -1,7 +1,17 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/setup.ts';
+import { installKeyring, Keyring, keyring, parseDataKey } from '../../src/crypto/keyring.ts';
+import { verifyDataKeys } from '../../src/crypto/keys.ts';
+
+/**
+ * The data key of tests: customers' phone, e-mail and birthday are encrypted with it, in this
+ * process and in the API processes tests start (they inherit the environment).
+ */
+export const TEST_DATA_KEY = `test1:${createHash('sha256').update('storecrm test data key').digest('base64')}`;
+process.env.DATA_ENCRYPTION_KEY ||= TEST_DATA_KEY;
+installKeyring(new Keyring(parseDataKey(process.env.DATA_ENCRYPTION_KEY, 'DATA_ENCRYPTION_KEY')));
 
 /** PostgreSQL server for tests that need one: TEST_POSTGRES_URL, else DATABASE_URL. */
 export const postgresUrl = process.env.TEST_POSTGRES_URL || process.env.DATABASE_URL || '';
@@ -30,6 +40,7 @@ export async function createTestDatabase(
   if (!usePostgres) {
     const database = await openDatabase({ dataDir: 'memory://', onQuery });
     await migrateDatabase(database, pluginMigrationDirs);
+    await verifyDataKeys(database.prisma, keyring());
     return { database, url: null, statements, drop: () => database.close() };
   }
   if (!postgresUrl) throw new Error('Set TEST_POSTGRES_URL or DATABASE_URL to run PostgreSQL tests.');
@@ -42,6 +53,7 @@ export async function createTestDatabase(
   url.pathname = `/${name}`;
   const database = await openDatabase({ url: url.toString(), onQuery, poolSize: 20 });
   await migrateDatabase(database, pluginMigrationDirs);
+  await verifyDataKeys(database.prisma, keyring());
   return {
     database,
     url: url.toString(),

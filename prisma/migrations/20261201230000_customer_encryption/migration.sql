@@ -1,0 +1,26 @@
+-- Customers' phone, e-mail and birthday encrypted at rest (docs/security.md, "Encryption at rest").
+--
+-- This migration adds the encrypted columns and their keyed hashes beside the plaintext ones.
+-- In the same transaction, right after this SQL, src/db/setup.ts runs its data step
+-- (encryptPlaintextCustomers, src/customers/personal.ts): it encrypts every existing row with the
+-- data key the process was started with. The next migration then drops the plaintext columns, and
+-- refuses to if any row was not encrypted (a database migrated by another tool than `npm run
+-- migrate` or `npm start`, which do not know the key).
+
+-- The keys data was written with, by id and fingerprint (never the key itself).
+CREATE TABLE "EncryptionKey" (
+    "id" TEXT NOT NULL,
+    "fingerprint" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "retiredAt" TIMESTAMP(3),
+
+    CONSTRAINT "EncryptionKey_pkey" PRIMARY KEY ("id")
+);
+
+ALTER TABLE "Customer"
+    ADD COLUMN "phoneEnc" TEXT,
+    ADD COLUMN "phoneHash" TEXT,
+    ADD COLUMN "phoneLast4Hash" TEXT,
+    ADD COLUMN "emailEnc" TEXT,
+    ADD COLUMN "emailHash" TEXT,
+    ADD COLUMN "birthdayEnc" TEXT;
