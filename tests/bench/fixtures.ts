@@ -1,4 +1,21 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { Keyring, parseDataKey } from '../../src/crypto/keyring.ts';
+
+/**
+ * The data key of the benchmark database: the generator encrypts customers with it, and the API
+ * processes the benchmark starts get it as DATA_ENCRYPTION_KEY (tests/bench/server.ts).
+ */
+export const BENCH_DATA_KEY = `bench1:${createHash('sha256').update('storecrm bench data key').digest('base64')}`;
+export const benchKeyring = () => new Keyring(parseDataKey(BENCH_DATA_KEY, 'BENCH_DATA_KEY'));
+
+/** Whether the benchmark database keeps customers encrypted (a build before it, run by --compare, does not). */
+export async function customersEncrypted(c: pg.Client | pg.Pool) {
+  const found = await c.query(
+    `SELECT 1 FROM information_schema.columns WHERE table_name = 'Customer' AND column_name = 'phoneEnc'`,
+  );
+  return (found.rowCount ?? 0) > 0;
+}
 
 /** What load workers need to make valid requests, read from the benchmark database before a scenario. */
 export interface SaleFixtures {

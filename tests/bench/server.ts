@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { BENCH_DATA_KEY } from './fixtures.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -70,6 +71,8 @@ export async function startServer(options: ServerOptions, timeoutMs = 120_000): 
       PORT: String(port),
       HOST: '127.0.0.1',
       JWT_SECRET: options.jwtSecret,
+      // The key the data generator encrypted the customers with (a build before encryption ignores it).
+      DATA_ENCRYPTION_KEY: BENCH_DATA_KEY,
       // Statements per request are read from /metrics; the count costs an event per statement.
       DB_STATEMENT_METRICS: 'on',
       // Production keeps /metrics behind a token (docs/security.md).

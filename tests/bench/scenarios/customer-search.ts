@@ -1,5 +1,6 @@
 import { GIVEN_FEMALE, GIVEN_MALE, SURNAMES } from '../../../src/demo/catalog.ts';
-import { withClient } from '../fixtures.ts';
+import { benchKeyring, customersEncrypted, withClient } from '../fixtures.ts';
+import { openPhone } from '../../../src/customers/personal.ts';
 import { runLength, type BenchContext, type Scenario, type ScenarioResult } from '../scenario.ts';
 import { round } from '../stats.ts';
 import { runWorker } from '../workers/protocol.ts';
@@ -18,13 +19,21 @@ export const customerSearch: Scenario = {
   name: 'customer-search',
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     const { options } = ctx;
-    const last4 = await withClient(ctx.databaseUrl, async (c) =>
-      (
-        await c.query<{ l: string }>(
-          `SELECT "phoneLast4" AS l FROM "Customer" WHERE "phoneLast4" IS NOT NULL ORDER BY random() LIMIT 500`,
-        )
-      ).rows.map((r) => r.l),
-    );
+    // Phones are encrypted since 20261201230000_customer_encryption; a build before it (--compare)
+    // keeps them, and their last four digits, in plaintext.
+    const last4 = await withClient(ctx.databaseUrl, async (c) => {
+      if (!(await customersEncrypted(c)))
+        return (
+          await c.query<{ l: string }>(
+            `SELECT "phoneLast4" AS l FROM "Customer" WHERE "phoneLast4" IS NOT NULL ORDER BY random() LIMIT 500`,
+          )
+        ).rows.map((r) => r.l);
+      const rows = await c.query<{ p: string }>(
+        `SELECT "phoneEnc" AS p FROM "Customer" WHERE "phoneEnc" IS NOT NULL ORDER BY random() LIMIT 500`,
+      );
+      const keys = benchKeyring();
+      return rows.rows.map((r) => openPhone(r.p, keys)!.slice(-4));
+    });
     const given = [...GIVEN_FEMALE, ...GIVEN_MALE];
     const fragments = [...SURNAMES, ...given.filter((g) => g.length === 2), ...given.map((g) => g[0]!)];
     const load = { connections: CONNECTIONS, ...runLength(options, 0.5) };

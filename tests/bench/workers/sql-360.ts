@@ -6,6 +6,8 @@
  */
 import pg from 'pg';
 import { closedLoop, warmUpThenReport, workerConfig, type RunLength } from './protocol.ts';
+import { benchKeyring, customersEncrypted } from '../fixtures.ts';
+import { openBirthday, openPhone } from '../../../src/customers/personal.ts';
 
 export interface Sql360Config extends RunLength {
   databaseUrl: string;
@@ -16,8 +18,11 @@ export interface Sql360Config extends RunLength {
 const config = workerConfig<Sql360Config>();
 const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.connections });
 
+// Phone and birthday are encrypted (decrypted here, as the API does); a build before that (--compare) keeps them plain.
+const ENCRYPTED = await customersEncrypted(pool);
+const KEYS = benchKeyring();
 export const PROFILE = `
-  SELECT c.id, c.name, c.phone, c.gender, c.birthday, c.tags, c."visitCount", c."lifetimeSpend", c."firstPurchaseAt", c."lastPurchaseAt",
+  SELECT c.id, c.name, ${ENCRYPTED ? 'c."phoneEnc", c."birthdayEnc"' : 'c.phone, c.birthday'}, c.gender, c.tags, c."visitCount", c."lifetimeSpend", c."firstPurchaseAt", c."lastPurchaseAt",
          m.code, m.status, m."joinedAt", a.balance, a.pending, a."lifetimeEarned",
          mt.since, mt."reviewAt", t.code AS tier_code, t.name AS tier_name, t."discountPercent"
   FROM "Customer" c
@@ -45,7 +50,12 @@ await warmUpThenReport(config, async (length) => ({
     request: async () => {
       const id = config.customerIds[Math.floor(Math.random() * config.customerIds.length)]!;
       const profile = await pool.query(PROFILE, [id]);
-      if (!profile.rows[0]) throw new Error(`customer ${id} not found`);
+      const row = profile.rows[0];
+      if (!row) throw new Error(`customer ${id} not found`);
+      if (ENCRYPTED) {
+        openPhone(row.phoneEnc, KEYS);
+        openBirthday(row.birthdayEnc, KEYS);
+      }
       await pool.query(LAST_SALES, [id]);
     },
   })),

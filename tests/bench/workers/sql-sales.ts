@@ -27,7 +27,8 @@ import type { PointsRule } from '../../../src/generated/prisma/client.ts';
 import { addMonths, businessDate } from '../../../src/stores/time.ts';
 import { computeEarn, NO_CALENDAR } from '../../../plugins/points/rules.ts';
 import { weekdayIn } from '../../../plugins/points/service.ts';
-import type { SaleFixtures } from '../fixtures.ts';
+import { benchKeyring, customersEncrypted, type SaleFixtures } from '../fixtures.ts';
+import { openBirthday } from '../../../src/customers/personal.ts';
 import { SaleMaker, money, type PlannedSale } from '../requests.ts';
 import { closedLoop, warmUpThenReport, workerConfig, type RunLength } from './protocol.ts';
 
@@ -87,8 +88,11 @@ function qualifies(t: Tier, q: { spend: number; visits: number; points: number }
   return t.qualifyWhen === 'ALL' ? tests.every(Boolean) : tests.some(Boolean);
 }
 
+// Birthdays are encrypted (decrypted here, as the API does); a build before that (--compare) keeps the date.
+const ENCRYPTED = await customersEncrypted(pool);
+const KEYS = benchKeyring();
 const LOOKUP = `
-  SELECT c.id AS customer_id, extract(month FROM c.birthday)::int AS birth_month, m.id AS member_id,
+  SELECT c.id AS customer_id, ${ENCRYPTED ? `c."birthdayEnc" AS birthday_enc` : 'extract(month FROM c.birthday)::int AS birth_month'}, m.id AS member_id,
          t.id AS tier_id, t.code AS tier_code, t.name AS tier_name, t.rank, t."discountPercent"::text AS discount_percent,
          t."pointsMultiplier"::text AS points_multiplier, a.balance, s.timezone, s.currency, s."allowNegativeStock" AS allow_negative,
          (SELECT json_agg(json_build_object('id', p.id, 'sku', p.sku, 'price', p.price::text, 'active', p.active)) FROM "Product" p WHERE p.sku = ANY($3)) AS products
@@ -100,6 +104,9 @@ const LOOKUP = `
   CROSS JOIN "Store" s
   WHERE m.code = $1 AND m.status = 'ACTIVE' AND s.id = $2
   FOR UPDATE OF mt, a`;
+
+const birthMonth = (found: { birth_month?: number | null; birthday_enc?: string | null }) =>
+  ENCRYPTED ? (openBirthday(found.birthday_enc, KEYS)?.getUTCMonth() ?? -1) + 1 : found.birth_month;
 
 // $1 sale id, $2 store, $3 externalId, $4 customer, $5 member, $6 occurredAt, $7 businessDate, $8 currency,
 // $9 subtotal, $10 discountTotal, $11 total, lines $12–$22, $23 payment id, benefit $24–$28,
@@ -198,7 +205,7 @@ async function recordSale(client: pg.PoolClient, sale: PlannedSale) {
         tierCode: found.tier_code,
         tierName: found.tier_name,
         tierMultiplier: new Prisma.Decimal(found.points_multiplier),
-        birthdayMonth: found.birth_month === Number(businessDate(occurredAt, found.timezone).toISOString().slice(5, 7)),
+        birthdayMonth: birthMonth(found) === Number(businessDate(occurredAt, found.timezone).toISOString().slice(5, 7)),
         usedToday: new Map(),
         excludedCategories: config.excludedCategories,
         calendar: NO_CALENDAR,
