@@ -45,7 +45,7 @@ export async function keyUsage(db: Db): Promise<Record<string, number>> {
 export async function rotateCustomerKeys(
   db: Db,
   keys: Keyring,
-  options: { batchSize?: number; onBatch?: (progress: { rotated: number }) => void } = {},
+  options: { batchSize?: number; onBatch?: (progress: { rotated: number }) => void | Promise<void> } = {},
 ): Promise<{ rotated: number; retired: string[] }> {
   const batchSize = Math.min(Math.max(options.batchSize ?? 500, 1), 10_000);
   const prefix = `${keys.current.id}:`;
@@ -87,7 +87,7 @@ export async function rotateCustomerKeys(
     if (!done) break;
     rotated += done.length;
     after = done.at(-1)!.id;
-    options.onBatch?.({ rotated });
+    await options.onBatch?.({ rotated });
   }
   // Rows written meanwhile by processes still on an older key (a deploy under way) are caught by
   // the check below: a key is retired only when nothing uses it.
