@@ -17,6 +17,13 @@ CREATE TABLE "EncryptionKey" (
     CONSTRAINT "EncryptionKey_pkey" PRIMARY KEY ("id")
 );
 
+-- Search terms will come from the name only (pieces of the phone would be the phone again); the
+-- next migration builds them. Dropped here, before the data step rewrites every row, so that the
+-- rewrite does not also update a GIN index per row.
+DROP INDEX "Customer_searchTerms_idx";
+ALTER TABLE "Customer" DROP COLUMN "searchTerms";
+DROP FUNCTION "customer_search_terms"(TEXT, TEXT);
+
 ALTER TABLE "Customer"
     ADD COLUMN "phoneEnc" TEXT,
     ADD COLUMN "phoneHash" TEXT,

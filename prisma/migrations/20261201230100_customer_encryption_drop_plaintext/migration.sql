@@ -14,9 +14,6 @@ END $$;
 
 -- Search terms from the name only: pieces of the phone would be the phone in plaintext again.
 -- A whole phone and its last four digits are found through the keyed hashes instead.
-DROP INDEX "Customer_searchTerms_idx";
-ALTER TABLE "Customer" DROP COLUMN "searchTerms";
-DROP FUNCTION "customer_search_terms"(TEXT, TEXT);
 CREATE FUNCTION "customer_search_terms"(name TEXT) RETURNS TEXT[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT ARRAY(SELECT DISTINCT substr(lower(name), i, n) FROM generate_series(1, 2) AS n, generate_series(1, char_length(name) - n + 1) AS i)
