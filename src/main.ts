@@ -4,7 +4,8 @@ import cluster from 'node:cluster';
 import { reportReady, runPrimary } from './cluster.ts';
 import { loadConfig } from './config.ts';
 import { resolveJwtSecret } from './db/setup.ts';
-import { installKeyring } from './crypto/keyring.ts';
+import { installKeyring, keyring } from './crypto/keyring.ts';
+import { rotateInBackground } from './customers/rotate.ts';
 import { resolveDataKeys } from './crypto/keys.ts';
 import { createLogger } from './logger.ts';
 import { startTracing } from './ops/tracing.ts';
@@ -118,6 +119,12 @@ async function startSingle() {
   );
   serving = app;
   // `npm run backup` beside a running server asks it for the copy (src/db/backup.ts).
+  // With a previous key configured, the embedded server re-encrypts under the current one itself
+  // (no other process may open its folder to run `npm run keys:rotate`).
+  const rotation =
+    database.kind === 'pglite' && keyring().keys.size > 1
+      ? rotateInBackground(database.prisma, keyring(), logger)
+      : null;
   const stopBackups = await serveEmbeddedBackups(database, join(config.DATA_DIR, 'pglite'), (err) =>
     logger.error({ err }, 'embedded backup failed'),
   );
@@ -133,6 +140,7 @@ async function startSingle() {
   );
   if (await hasDemoAccounts(config, database)) printDemoAccounts(port);
   onShutdown(async () => {
+    await rotation?.stop();
     await stopBackups();
     await app.close({ drainMs });
     await database.close();

@@ -71,9 +71,6 @@ export function resolveDataKeys(config: Config, logger?: Logger): ResolvedKeys {
  * and not configured may still hold data. Either refuses the start with what to do.
  */
 export async function verifyDataKeys(db: Db, keys: Keyring): Promise<void> {
-  for (const key of keys.keys.values()) {
-    await db.$executeRaw`INSERT INTO "EncryptionKey" (id, fingerprint) VALUES (${key.id}, ${key.fingerprint}) ON CONFLICT (id) DO NOTHING`;
-  }
   const recorded = await db.encryptionKey.findMany();
   for (const row of recorded) {
     const key = keys.keys.get(row.id);
@@ -88,5 +85,9 @@ export async function verifyDataKeys(db: Db, keys: Keyring): Promise<void> {
         `this database has data encrypted with key "${row.id}", which is not configured: add it to DATA_ENCRYPTION_PREVIOUS_KEYS (or DATA_ENCRYPTION_KEY) until \`npm run keys:rotate\` has finished moving its data to the current key.`,
       );
     }
+  }
+  // Recorded only once the start is accepted: a refused key leaves no trace.
+  for (const key of keys.keys.values()) {
+    await db.$executeRaw`INSERT INTO "EncryptionKey" (id, fingerprint) VALUES (${key.id}, ${key.fingerprint}) ON CONFLICT (id) DO NOTHING`;
   }
 }

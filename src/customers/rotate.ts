@@ -30,6 +30,34 @@ export async function keyUsage(db: Db): Promise<Record<string, number>> {
 }
 
 /**
+ * The embedded database has one process, so `npm run keys:rotate` cannot run beside its server:
+ * started with a previous key configured, the server moves the data to the current key itself,
+ * in the background, batch by batch between the requests it serves. Resolves when done or stopped.
+ */
+export function rotateInBackground(
+  db: Db,
+  keys: Keyring,
+  log: { info: (o: object, m: string) => void; error: (o: object, m: string) => void },
+) {
+  let stopping = false;
+  const run = rotateCustomerKeys(db, keys, { stop: () => stopping })
+    .then(({ rotated, retired }) => {
+      if (!stopping)
+        log.info(
+          { rotated, retired, key: keys.current.id },
+          `customer data re-encrypted under key "${keys.current.id}"${retired.length ? `; retired ${retired.join(', ')}: remove from DATA_ENCRYPTION_PREVIOUS_KEYS` : ''}`,
+        );
+    })
+    .catch((err) => log.error({ err }, 'key rotation failed; it runs again at the next start'));
+  return {
+    async stop() {
+      stopping = true;
+      await run;
+    },
+  };
+}
+
+/**
  * `npm run keys:rotate`: re-encrypts (and re-hashes) every customer value written with a previous
  * key under the current one, `batchSize` customers per transaction, walking the table in id order.
  *
@@ -45,13 +73,19 @@ export async function keyUsage(db: Db): Promise<Record<string, number>> {
 export async function rotateCustomerKeys(
   db: Db,
   keys: Keyring,
-  options: { batchSize?: number; onBatch?: (progress: { rotated: number }) => void | Promise<void> } = {},
+  options: {
+    batchSize?: number;
+    onBatch?: (progress: { rotated: number }) => void | Promise<void>;
+    /** Asked between batches: true stops the run there (a server shutting down); run again to finish. */
+    stop?: () => boolean;
+  } = {},
 ): Promise<{ rotated: number; retired: string[] }> {
   const batchSize = Math.min(Math.max(options.batchSize ?? 500, 1), 10_000);
   const prefix = `${keys.current.id}:`;
   let after = '00000000-0000-0000-0000-000000000000';
   let rotated = 0;
   for (;;) {
+    if (options.stop?.()) return { rotated, retired: [] };
     const done = await db.$transaction(
       async (tx) => {
         // FOR UPDATE: a write to one of these customers meanwhile waits, so it is neither lost

@@ -53,6 +53,8 @@ export interface DatabaseOptions {
   /** Count statements for /metrics; it needs Prisma's query events, which cost a little on every statement. */
   countStatements?: boolean;
   poolSize?: number;
+  /** false: a new embedded database starts empty (initdb), not from the migrated template (tests of migrations). */
+  template?: boolean;
   /** An idle pooled connection failed (server restart, admin kill); the pool replaces it. */
   onConnectionError?: (error: Error) => void;
   /** A replica further behind than this (seconds) is not read (default 30). */
@@ -180,8 +182,9 @@ async function open(options: DatabaseOptions): Promise<Database> {
       import('pglite-prisma-adapter'),
     ]);
     // A new database starts from the cluster `npm install` initialised, instead of running initdb now.
-    if (!inMemory && !existsSync(join(dataDir, 'PG_VERSION'))) copyEmbeddedTemplate(dataDir);
-    const template = inMemory ? readEmbeddedTemplate() : null;
+    const useTemplate = options.template ?? true;
+    if (useTemplate && !inMemory && !existsSync(join(dataDir, 'PG_VERSION'))) copyEmbeddedTemplate(dataDir);
+    const template = useTemplate && inMemory ? readEmbeddedTemplate() : null;
     const pglite = new PGlite(dataDir, template ? { loadDataDir: template } : {});
     await pglite.waitReady;
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite), log: prismaLog(options.onQuery) as never });
