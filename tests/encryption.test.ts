@@ -349,7 +349,7 @@ describe('the data key at start', () => {
     for (const f of folders) rmSync(f, { recursive: true, force: true });
   });
 
-  it('embedded: generates a key on first start (0600, logged with its place), reuses it, and refuses a wrong one', async () => {
+  it('embedded: generates a key on first start (0600, logged with its place), reuses it, refuses a wrong or missing one, and rotates to a new one by itself', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'storecrm-key-'));
     folders.push(dataDir);
     const env = { DATA_DIR: dataDir, DATA_ENCRYPTION_KEY: '', DATABASE_URL: '', DEMO_DATA: 'auto' };
