@@ -43,9 +43,17 @@ export class RateLimits {
 
   constructor(readonly options: RateLimitOptions) {
     const prefix = `${options.keyPrefix ?? 'storecrm:'}rl:`;
-    // Its own connection: commands must fail fast rather than queue while Redis is away (the memory limiter takes over).
+    // Its own connection: commands must fail fast rather than queue while Redis is away (the memory
+    // limiter takes over). A Redis that stops answering with its connection open (frozen, a network
+    // partition) raises no error: without a command timeout every request would wait on it.
     this.redis = options.redisUrl
-      ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false })
+      ? new Redis(options.redisUrl, {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          lazyConnect: false,
+          commandTimeout: 500,
+          connectTimeout: 2_000,
+        })
       : null;
     this.redis?.on('error', () => {});
     const make = (name: string, points: number, duration: number): RateLimiterAbstract => {
