@@ -6,7 +6,7 @@ import { tiersPlugin } from '../plugins/tiers/index.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { createRule, newMember, sell, stockUp } from './helpers/loyalty.ts';
 import { onHand } from './helpers/queries.ts';
-import { subscribe, wsClient } from './helpers/ws.ts';
+import { subscribe, untilOpenSubscriptions, wsClient } from './helpers/ws.ts';
 
 /**
  * Every ID-typed output field other than a Node's own `id`, and the type whose global id it holds.
@@ -154,11 +154,7 @@ describe('every id in the schema is a global id that node(id:) fetches', () => {
       });
       const tier = subscribe(client, `subscription { tierChanged { customerId toTier } }`, {});
       // Both subscriptions are open in the server before anything is sold.
-      for (let i = 0; i < 400; i++) {
-        const open = (await t.app.metrics.subscriptions.get()).values.reduce((sum, v) => sum + v.value, 0);
-        if (open >= 2) break;
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      await untilOpenSubscriptions(t.app, (open) => open >= 2);
       const { memberCode, customerId } = await newMember(t);
       const product = await t.as('OWNER').ok(`{ products(first: 1, query: "SN-001") { edges { node { id } } } }`);
       await t

@@ -3,7 +3,7 @@ import type { Client } from 'graphql-ws';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { onHand, RECORD_SALE, uniqueId } from './helpers/queries.ts';
 import { sseSubscribe } from './helpers/sse.ts';
-import { subscribe, wsClient } from './helpers/ws.ts';
+import { subscribe, wsClient, openSubscriptions, untilOpenSubscriptions } from './helpers/ws.ts';
 import { fieldProbePlugin } from './fixtures/field-probe-plugin.ts';
 
 const SALE_RECORDED = `subscription($stores: [ID!]) { saleRecorded(storeIds: $stores) { id externalId total store { code } lines { sku quantity } } }`;
@@ -69,11 +69,8 @@ describe('subscriptions over graphql-ws', () => {
 
   it('reads a sale once for all its subscribers, and forgets subscribers as soon as they close', async () => {
     const slt = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
-    // Subscriptions open now in the server (its gauge), so the test waits for the server, not a clock.
-    const active = async () => (await t.app.metrics.subscriptions.get()).values.reduce((sum, v) => sum + v.value, 0);
-    const until = async (check: (n: number) => boolean) => {
-      for (let i = 0; i < 400 && !check(await active()); i++) await new Promise((r) => setTimeout(r, 25));
-    };
+    const active = () => openSubscriptions(t.app);
+    const until = (check: (n: number) => boolean) => untilOpenSubscriptions(t.app, check);
     const saleReads = async (subscribers: number) => {
       const before = await active();
       const subs = await Promise.all(

@@ -1,3 +1,4 @@
+import type { App } from '../../src/server.ts';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -49,4 +50,14 @@ export function subscribe<T = any>(
           }),
     close: dispose,
   };
+}
+
+/** Subscriptions the server holds open now (its gauge): tests wait for the server, not a clock. */
+export async function openSubscriptions(app: App): Promise<number> {
+  return (await app.metrics.subscriptions.get()).values.reduce((sum, v) => sum + v.value, 0);
+}
+
+/** Waits (up to 10 s) until the number of open subscriptions passes `check`. */
+export async function untilOpenSubscriptions(app: App, check: (open: number) => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !check(await openSubscriptions(app)); i++) await new Promise((r) => setTimeout(r, 25));
 }
