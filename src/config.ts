@@ -38,6 +38,27 @@ const schema = z.object({
    * before the process cuts them and exits.
    */
   SHUTDOWN_DRAIN_SECONDS: z.coerce.number().min(0).max(3600).default(10),
+  /**
+   * The largest price reduction each role may give on a sale line, in % of its catalogue amount:
+   * "CASHIER=10,MANAGER=50" (roles not named keep their default, src/auth/permissions.ts).
+   */
+  SALE_DISCOUNT_LIMITS: z
+    .string()
+    .regex(
+      /^\s*(OWNER|MANAGER|CASHIER|SALES_ASSOCIATE)\s*=\s*(100|\d{1,2})\s*(,\s*(OWNER|MANAGER|CASHIER|SALES_ASSOCIATE)\s*=\s*(100|\d{1,2})\s*)*$/,
+      'ROLE=percent pairs (0–100), comma-separated, e.g. CASHIER=10,MANAGER=50',
+    )
+    .optional()
+    .transform((v) =>
+      v
+        ? (Object.fromEntries(
+            v.split(',').map((pair) => {
+              const [role, percent] = pair.split('=').map((x) => x.trim());
+              return [role, Number(percent)];
+            }),
+          ) as Partial<Record<'OWNER' | 'MANAGER' | 'CASHIER' | 'SALES_ASSOCIATE', number>>)
+        : undefined,
+    ),
   /** How often (seconds) the job queue looks for due occurrences and work; pg-boss's defaults when unset. */
   JOB_POLL_SECONDS: z.coerce.number().int().min(1).max(30).optional(),
   // Limits on every operation (src/schema/query-limits.ts, docs/security.md).

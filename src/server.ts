@@ -19,6 +19,10 @@ import { importKindsOf } from './imports/registry.ts';
 import { serveTemplate } from './imports/workbook.ts';
 import { serveSalesByDayWorkbook } from './sales/export.ts';
 import { serveStockWorkbook } from './stock/export.ts';
+import { serveCustomerDataExport } from './privacy/http.ts';
+import { clientOf } from './audit/service.ts';
+import { DEFAULT_DISCOUNT_LIMITS } from './auth/permissions.ts';
+import type { StaffRoleKind } from './generated/prisma/enums.ts';
 import { negotiateLocale } from './i18n/locale.ts';
 import type { Logger } from './logger.ts';
 import { PluginHost, type StorePlugin } from './plugin-host/host.ts';
@@ -74,6 +78,8 @@ export interface AppOptions {
   metricsToken?: string | null;
   /** Take the client's address from the last X-Forwarded-For hop (behind one trusted proxy). */
   trustProxy?: boolean;
+  /** Per-role limits on price reductions, in % (default DEFAULT_DISCOUNT_LIMITS; SALE_DISCOUNT_LIMITS). */
+  discountLimits?: Partial<Record<StaffRoleKind, number>>;
 }
 
 /** What GET /readyz answers. */
@@ -210,6 +216,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       redisUrl: options.redisUrl,
       keyPrefix: options.redisChannelPrefix ?? 'storecrm:',
     }),
+    discountLimits: { ...DEFAULT_DISCOUNT_LIMITS, ...options.discountLimits },
   };
   services.calendar.useCache(events.cache);
   await plugins.start({ db: database.prisma, events, logger });
@@ -311,7 +318,18 @@ export async function createApp(options: AppOptions): Promise<App> {
           translate('RATE_LIMITED', { seconds: refusal.retryAfterSeconds }, locale),
           refusal.retryAfterSeconds,
         );
-      return { db: services.db, auth, locale, requestId, clientAddress, app: services };
+      return {
+        db: services.db,
+        auth,
+        locale,
+        requestId,
+        clientAddress,
+        client: clientOf(
+          (initial.req as IncomingMessage | undefined)?.socket?.remoteAddress ?? wsReq?.socket?.remoteAddress ?? null,
+          header('x-forwarded-for'),
+        ),
+        app: services,
+      };
     },
   });
 
@@ -440,6 +458,11 @@ export async function createApp(options: AppOptions): Promise<App> {
         }
         if (req.method === 'GET' && path === '/exports/sales-by-day.xlsx') {
           fileRoute(() => serveSalesByDayWorkbook(req, res, services), 'sales export');
+          return;
+        }
+        const customerData = /^\/exports\/customer-data\/([^/]{1,200})\.json$/.exec(path);
+        if (req.method === 'GET' && customerData) {
+          fileRoute(() => serveCustomerDataExport(req, res, services, customerData[1]!), 'customer data export');
           return;
         }
         const template = /^\/imports\/templates\/([a-z-]+)\.(xlsx|csv)$/.exec(path);

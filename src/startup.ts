@@ -93,6 +93,7 @@ export async function serve(
     importMaxBytes: Math.round(config.IMPORT_MAX_MB * 1024 * 1024),
     graphqlMaxBytes: config.GRAPHQL_MAX_KB * 1024,
     ...securityOptions(config),
+    discountLimits: config.SALE_DISCOUNT_LIMITS,
   });
   const port = await app.listen(config.PORT, config.HOST);
   await app.startJobs({ pollSeconds: config.JOB_POLL_SECONDS });

@@ -30,6 +30,25 @@ export function pointsPlugin(options?: PointsOptions) {
     saleSteps: [{ name: 'points', tenders: ['POINTS'], afterWrite: (sale, unit) => service.afterSale(sale, unit) }],
     refundSteps: [{ name: 'points', afterWrite: (refund, unit) => service.afterRefund(refund, unit) }],
     onCustomerMerge: (ids, unit) => service.merge(ids, unit),
+    // PIPL: the account and ledger are exported with the customer's data. The ledger is the books
+    // of points and stays; the free text staff wrote on manual adjustments may name the person, so
+    // an erasure removes it.
+    customerData: {
+      export: async (tx, ids) => ({
+        accounts: await tx.pointsAccount.findMany({ where: { customerId: { in: ids } } }),
+        ledger: await tx.pointsLedgerEntry.findMany({
+          where: { customerId: { in: ids } },
+          orderBy: { createdAt: 'asc' },
+          select: { kind: true, points: true, reason: true, saleId: true, createdAt: true, expiresAt: true },
+        }),
+      }),
+      erase: async ({ tx }, ids) => {
+        await tx.pointsLedgerEntry.updateMany({
+          where: { customerId: { in: ids }, kind: 'ADJUST' },
+          data: { reason: '（已删除）' },
+        });
+      },
+    },
     seedDemo: ({ db }) => seedPointsDemo(db, service),
     importKinds: [pointsBalancesImport(service.options)],
     jobs: [

@@ -16,6 +16,18 @@ const schema = z.object({
   expiryMonths: z.number().int().positive().max(120).nullable().default(12),
   /** Categories that never earn points (e.g. tobacco, gift cards). */
   excludedCategories: z.array(z.string()).default([]),
+  /**
+   * The largest manual adjustment (points added or taken in one adjustPoints) per role; a role
+   * without marketing:manage adjusts nothing. docs/security.md lists the defaults.
+   */
+  adjustmentLimits: z
+    .object({
+      OWNER: z.number().int().min(0).max(10_000_000).default(100_000),
+      MANAGER: z.number().int().min(0).max(10_000_000).default(1_000),
+      CASHIER: z.number().int().min(0).max(10_000_000).default(0),
+      SALES_ASSOCIATE: z.number().int().min(0).max(10_000_000).default(0),
+    })
+    .default({ OWNER: 100_000, MANAGER: 1_000, CASHIER: 0, SALES_ASSOCIATE: 0 }),
   /** When the scheduled jobs (release pending points, expire old ones) run: cron, in JOB_TIMEZONE. Hourly by default. */
   jobSchedule: z.string().default('5 * * * *'),
 });

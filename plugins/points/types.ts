@@ -12,6 +12,7 @@ import { FESTIVAL_CODES } from '../../src/calendar/festivals.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import { requireLiveCustomer } from '../../src/customers/service.ts';
 import type { Builder } from '../../src/schema/builder.ts';
+import { audit, actorOfContext, changedFields } from '../../src/audit/service.ts';
 import { requestLoader } from '../../src/schema/loaders.ts';
 import { describeRuleProblem, type PointsQuote, type PointsService } from './service.ts';
 import type { LineResult } from './rules.ts';
@@ -311,7 +312,8 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
   builder.mutationFields((t) => ({
     createPointsRule: t.prismaField({
       type: 'PointsRule',
-      authScopes: { permission: 'marketing:manage' },
+      description: 'A rule for the whole chain: needs the chain-level loyalty:configure (owners).',
+      authScopes: { permission: 'loyalty:configure' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { input: t.arg({ type: RuleInput, required: true }) },
       resolve: async (query, _root, { input }, ctx) => {
@@ -325,6 +327,12 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
         });
         const rule = await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
           const created = await tx.pointsRule.create({ data: data as Prisma.PointsRuleCreateInput });
+          await audit(tx, actorOfContext(ctx), {
+            operation: 'pointsRule.create',
+            entityType: 'PointsRule',
+            entityId: created.id,
+            after: created,
+          });
           emit('points.rule.changed', { ruleId: created.id });
           return created;
         });
@@ -333,8 +341,9 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
     }),
     updatePointsRule: t.prismaField({
       type: 'PointsRule',
-      description: 'Changes only the fields given; active: false switches a rule off.',
-      authScopes: { permission: 'marketing:manage' },
+      description:
+        'Changes only the fields given; active: false switches a rule off. Needs the chain-level loyalty:configure.',
+      authScopes: { permission: 'loyalty:configure' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: {
         id: t.arg.globalID({ required: true, description: 'PointsRule.id' }),
@@ -347,7 +356,13 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
         const data = toData(input as RuleArgs);
         check({ ...existing, ...(data as object) });
         await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
-          await tx.pointsRule.update({ where: { id: existing.id }, data });
+          const updated = await tx.pointsRule.update({ where: { id: existing.id }, data });
+          await audit(tx, actorOfContext(ctx), {
+            operation: 'pointsRule.update',
+            entityType: 'PointsRule',
+            entityId: existing.id,
+            ...changedFields(existing, updated),
+          });
           emit('points.rule.changed', { ruleId: existing.id });
         });
         return ctx.db.pointsRule.findUniqueOrThrow({ ...query, where: { id: existing.id } });
@@ -356,7 +371,7 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
     adjustPoints: t.prismaField({
       type: 'PointsLedgerEntry',
       description:
-        'Gives (positive) or takes (negative) points by hand, with a reason; recorded with the staff member.',
+        "Gives (positive) or takes (negative) points by hand, with a reason (1–200 characters); recorded with the staff member and in the audit log. At most the caller's role's maximum per adjustment (points plugin option adjustmentLimits: managers 1,000, owners 100,000 by default).",
       authScopes: { permission: 'marketing:manage' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: {
@@ -365,14 +380,26 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
         reason: t.arg.string({ required: true }),
       },
       resolve: async (query, _root, args, ctx) => {
+        const max = ctx.auth.limit('marketing:manage', service.options.adjustmentLimits);
+        if (Math.abs(args.points) > max) throw new InvalidInputError('POINTS_ADJUST_LIMIT', { max }, ['points']);
+        if (args.reason.trim().length > 200)
+          throw new InvalidInputError('INVALID_INPUT', { detail: 'reason: at most 200 characters' }, ['reason']);
         const entry = await runInTransaction(ctx.db, ctx.app.events, async (unit) => {
           const customer = await requireLiveCustomer(unit.tx, args.customerId.id, ['customerId']);
-          return service.adjust(unit, {
+          const adjusted = await service.adjust(unit, {
             customerId: customer.id,
             points: args.points,
             reason: args.reason,
             staffId: ctx.auth.staffId,
           });
+          await audit(unit.tx, actorOfContext(ctx), {
+            operation: 'points.adjust',
+            entityType: 'Customer',
+            entityId: customer.id,
+            after: { points: args.points },
+            details: { reason: args.reason.trim(), ledgerEntryId: adjusted.id },
+          });
+          return adjusted;
         });
         return ctx.db.pointsLedgerEntry.findUniqueOrThrow({ ...query, where: { id: entry.id } });
       },

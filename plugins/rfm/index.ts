@@ -21,6 +21,14 @@ export function rfmPlugin(options?: RfmOptions) {
     migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
     schema: (builder) => addRfmTypes(builder),
     onCustomerMerge: forgetMergedScore,
+    // PIPL: the score is profiling of the person, exported with their data; erased with them (and
+    // erased customers are left out of later runs).
+    customerData: {
+      export: async (tx, ids) => ({ scores: await tx.rfmScore.findMany({ where: { customerId: { in: ids } } }) }),
+      erase: async ({ tx }, ids) => {
+        await tx.rfmScore.deleteMany({ where: { customerId: { in: ids } } });
+      },
+    },
     seedDemo: ({ db }) => seedRfmDemo(db, resolved),
     jobs: [
       {

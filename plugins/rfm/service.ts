@@ -94,7 +94,7 @@ function upsertScores(
     base AS (
       -- Live customers only: a merged record's sales already belong to its survivor.
       SELECT pc.*, c."homeStoreId", floor(extract(epoch FROM (${now}::timestamp - pc.last_at)) / 86400)::int AS recency_days
-      FROM per_customer pc JOIN "Customer" c ON c.id = pc."customerId" AND c."mergedIntoId" IS NULL
+      FROM per_customer pc JOIN "Customer" c ON c.id = pc."customerId" AND c."mergedIntoId" IS NULL AND c."erasedAt" IS NULL
     ),
     ranked AS (
       SELECT base.*,

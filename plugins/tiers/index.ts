@@ -23,6 +23,14 @@ export function tiersPlugin(options?: TierOptions) {
     dependsOn: ['points'],
     migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
     schema: (builder) => addTierTypes(builder, service),
+    // PIPL: a member's tier and its history are exported with the customer's data; they hold no
+    // personal data beyond the customer's id, so an erasure leaves them (the anonymous record keeps them).
+    customerData: {
+      export: async (tx, ids) => ({
+        tiers: await tx.memberTier.findMany({ where: { customerId: { in: ids } } }),
+        history: await tx.tierChange.findMany({ where: { customerId: { in: ids } }, orderBy: { changedAt: 'asc' } }),
+      }),
+    },
     setup: ({ services, events }) => {
       service.useCache(events.cache);
       const points = services.get<PointsService>('points');

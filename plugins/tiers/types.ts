@@ -7,6 +7,7 @@ import type { Tier } from '../../src/generated/prisma/client.ts';
 import { TierChangeReason, TierQualifyWhen } from '../../src/generated/prisma/enums.ts';
 import { runInTransaction } from '../../src/events/transaction.ts';
 import type { Builder } from '../../src/schema/builder.ts';
+import { audit, actorOfContext, changedFields } from '../../src/audit/service.ts';
 import { requestLoader } from '../../src/schema/loaders.ts';
 import type { TierService } from './service.ts';
 
@@ -201,7 +202,8 @@ export function addTierTypes(builder: Builder, service: TierService) {
   builder.mutationFields((t) => ({
     createTier: t.prismaField({
       type: 'Tier',
-      authScopes: { permission: 'marketing:manage' },
+      description: 'Tiers hold in every store: needs the chain-level loyalty:configure (owners).',
+      authScopes: { permission: 'loyalty:configure' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { input: t.arg({ type: TierInput, required: true }) },
       resolve: async (query, _r, { input }, ctx) => {
@@ -222,6 +224,12 @@ export function addTierTypes(builder: Builder, service: TierService) {
           const created = await tx.tier.create({
             data: { ...(toData(input) as Prisma.TierCreateInput), code: input.code!.trim() },
           });
+          await audit(tx, actorOfContext(ctx), {
+            operation: 'tier.create',
+            entityType: 'Tier',
+            entityId: created.id,
+            after: created,
+          });
           emit('tier.definition.changed', { tierId: created.id });
           return created;
         });
@@ -230,14 +238,21 @@ export function addTierTypes(builder: Builder, service: TierService) {
     }),
     updateTier: t.prismaField({
       type: 'Tier',
-      authScopes: { permission: 'marketing:manage' },
+      description: 'Needs the chain-level loyalty:configure (owners).',
+      authScopes: { permission: 'loyalty:configure' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { code: t.arg.string({ required: true }), input: t.arg({ type: TierInput, required: true }) },
       resolve: async (query, _r, { code, input }, ctx) => {
         const tier = await ctx.db.tier.findUnique({ where: { code } });
         if (!tier) throw new NotFoundError('Tier', code, ['code']);
         await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
-          await tx.tier.update({ where: { id: tier.id }, data: toData(input) });
+          const updated = await tx.tier.update({ where: { id: tier.id }, data: toData(input) });
+          await audit(tx, actorOfContext(ctx), {
+            operation: 'tier.update',
+            entityType: 'Tier',
+            entityId: tier.id,
+            ...changedFields(tier, updated),
+          });
           emit('tier.definition.changed', { tierId: tier.id });
         });
         return ctx.db.tier.findUniqueOrThrow({ ...query, where: { id: tier.id } });

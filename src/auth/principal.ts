@@ -1,6 +1,6 @@
 import type { StaffRoleKind } from '../generated/prisma/enums.ts';
 import { AccessError } from '../errors/index.ts';
-import { ROLE_PERMISSIONS, type Permission } from './permissions.ts';
+import { CHAIN_PERMISSIONS, ROLE_PERMISSIONS, type Permission } from './permissions.ts';
 
 /** Who is calling: a signed-in staff member, a POS/integration API key, or nobody. */
 export class Principal {
@@ -10,6 +10,10 @@ export class Principal {
     readonly name: string,
     /** storeId → role in that store */
     readonly roles: ReadonlyMap<string, StaffRoleKind>,
+    /** Every store of the chain: a chain-level permission must be held in each of them. */
+    readonly chainStoreIds: readonly string[] = [],
+    /** An API key's own limit on price reductions (ApiKey.maxDiscountPercent); null: its role's. */
+    readonly maxDiscountPercent: number | null = null,
   ) {}
 
   static anonymous() {
@@ -25,11 +29,24 @@ export class Principal {
     return this.kind === 'staff' ? this.id : null;
   }
 
-  /** With a store: the caller's role there grants it. Without: any of the caller's roles does. */
+  /**
+   * With a store: the caller's role there grants it. Without: any of the caller's roles does,
+   * except for a chain-level permission (CHAIN_PERMISSIONS), which the caller's role in every
+   * store of the chain must grant: a manager, or the owner of one franchise store, holds none.
+   */
   can(permission: Permission, storeId?: string | null): boolean {
     if (storeId) {
       const role = this.roles.get(storeId);
       return role ? ROLE_PERMISSIONS[role].has(permission) : false;
+    }
+    if (CHAIN_PERMISSIONS.has(permission)) {
+      return (
+        this.chainStoreIds.length > 0 &&
+        this.chainStoreIds.every((s) => {
+          const role = this.roles.get(s);
+          return role !== undefined && ROLE_PERMISSIONS[role].has(permission);
+        })
+      );
     }
     for (const role of this.roles.values()) if (ROLE_PERMISSIONS[role].has(permission)) return true;
     return false;
@@ -38,6 +55,16 @@ export class Principal {
   /** Stores in which the caller holds `permission`: used to filter lists instead of failing them. */
   storesWith(permission: Permission): string[] {
     return [...this.roles].filter(([, role]) => ROLE_PERMISSIONS[role].has(permission)).map(([id]) => id);
+  }
+
+  /** The largest value of a per-role limit over the roles that grant `permission` (in `storeId` when given). */
+  limit(permission: Permission, limits: Record<StaffRoleKind, number>, storeId?: string | null): number {
+    let best = 0;
+    for (const [store, role] of this.roles) {
+      if (storeId && store !== storeId) continue;
+      if (ROLE_PERMISSIONS[role].has(permission)) best = Math.max(best, limits[role]);
+    }
+    return best;
   }
 
   require(permission: Permission, storeId?: string | null): void {

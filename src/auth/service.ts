@@ -25,6 +25,11 @@ export async function resolvePrincipal(
   cache: ReferenceCache,
 ): Promise<Principal> {
   const bearer = credentials.authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+  // The chain's stores, for chain-level permissions; cached like the stores themselves.
+  const chain = async () =>
+    (await cache
+      .region<string[]>('chainStores', ['store.changed'])
+      .get('all', async () => (await db.store.findMany({ select: { id: true } })).map((s) => s.id)))!;
   const apiKey = credentials.apiKey?.trim() || (bearer?.startsWith(API_KEY_PREFIX) ? bearer : null);
   if (apiKey) {
     const keyHash = hashApiKey(apiKey);
@@ -37,7 +42,14 @@ export async function resolvePrincipal(
       key.lastUsedAt = new Date(); // the cached copy too, so the next request does not write again
       db.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: key.lastUsedAt } }).catch(() => {});
     }
-    return new Principal('apiKey', key.id, key.name, new Map(key.storeIds.map((s) => [s, key.role] as const)));
+    return new Principal(
+      'apiKey',
+      key.id,
+      key.name,
+      new Map(key.storeIds.map((s) => [s, key.role] as const)),
+      await chain(),
+      key.maxDiscountPercent,
+    );
   }
   if (bearer) {
     const staffId = await tokens.verify(bearer);
@@ -46,7 +58,13 @@ export async function resolvePrincipal(
       .region<StaffWithRoles>('staff', ['staff.changed', 'store.changed', 'data.imported'], { ttlMs: 60_000 })
       .get(staffId, () => db.staff.findUnique({ where: { id: staffId }, include: { roles: true } }));
     if (!staff?.active) return Principal.anonymous();
-    return new Principal('staff', staff.id, staff.name, new Map(staff.roles.map((r) => [r.storeId, r.role] as const)));
+    return new Principal(
+      'staff',
+      staff.id,
+      staff.name,
+      new Map(staff.roles.map((r) => [r.storeId, r.role] as const)),
+      await chain(),
+    );
   }
   return Principal.anonymous();
 }
@@ -88,8 +106,17 @@ export const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAA
 
 export async function createApiKey(
   tx: Tx,
-  input: { name: string; role: StaffRoleKind; storeIds: string[]; createdById: string | null },
+  input: {
+    name: string;
+    role: StaffRoleKind;
+    storeIds: string[];
+    createdById: string | null;
+    maxDiscountPercent?: number | null;
+  },
 ) {
+  const max = input.maxDiscountPercent;
+  if (max !== undefined && max !== null && (!Number.isInteger(max) || max < 0 || max > 100))
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'maxDiscountPercent: 0–100' }, ['maxDiscountPercent']);
   if (!input.name.trim()) throw new InvalidInputError('INVALID_INPUT', { detail: 'name' }, ['input', 'name']);
   // A key for no store would still count as signed in, and no store's owner would answer for it.
   if (!input.storeIds.length) throw new InvalidInputError('INVALID_INPUT', { detail: 'storeIds' }, ['storeIds']);
@@ -105,6 +132,7 @@ export async function createApiKey(
       role: input.role,
       storeIds: input.storeIds,
       createdById: input.createdById,
+      maxDiscountPercent: max ?? null,
     },
   });
   return { apiKey, key };

@@ -1,6 +1,7 @@
 import { InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { USER_ERRORS } from '../errors/types.ts';
 import { runInTransaction } from '../events/transaction.ts';
+import { audit, actorOfContext } from '../audit/service.ts';
 import type { Builder } from '../schema/builder.ts';
 import { FESTIVALS, type FestivalCode, type FestivalDefinition } from './festivals.ts';
 import { assertDate, type CalendarDay } from './service.ts';
@@ -260,6 +261,13 @@ export function addCalendarTypes(builder: Builder) {
               'input',
               'closesAt',
             ]);
+          await audit(tx, actorOfContext(ctx), {
+            operation: 'store.calendar.set',
+            entityType: 'Store',
+            entityId: storeId.id,
+            storeId: storeId.id,
+            after: saved,
+          });
           emit('store.changed', { storeId: storeId.id });
         });
         const c = await ctx.app.calendar.storeCalendar(ctx.db, storeId.id);

@@ -7,6 +7,8 @@ import type { Db } from '../db/types.ts';
 import { EXPORT_COLUMNS, exportFilterFromQuery } from './export.ts';
 import { findCustomerPage, type CustomerFilter } from './search.ts';
 import { openBirthday, openEmail, openPhone } from './personal.ts';
+import { audit, actorOfRequest } from '../audit/service.ts';
+import { maskEmail, maskPhone } from '../privacy/masking.ts';
 
 const BATCH = 1000;
 const TYPES: Record<(typeof EXPORT_COLUMNS)[number]['key'], SheetColumn['type']> = {
@@ -34,6 +36,7 @@ async function* customerRows(
   filter: CustomerFilter,
   locale: Locale,
   timeZone: string,
+  mask: boolean,
 ): AsyncGenerator<CellInput[]> {
   let cursor: string | undefined;
   for (;;) {
@@ -53,10 +56,10 @@ async function* customerRows(
       yield [
         c.id,
         c.name,
-        openPhone(c.phoneEnc) ?? '',
-        openEmail(c.emailEnc) ?? '',
+        (mask ? maskPhone(openPhone(c.phoneEnc)) : openPhone(c.phoneEnc)) ?? '',
+        (mask ? maskEmail(openEmail(c.emailEnc)) : openEmail(c.emailEnc)) ?? '',
         GENDER[locale][c.gender] ?? '',
-        openBirthday(c.birthdayEnc),
+        mask ? null : openBirthday(c.birthdayEnc),
         CHANNEL[locale][c.sourceChannel] ?? c.sourceChannel,
         c.tags.join('|'),
         c.member?.code ?? '',
@@ -87,6 +90,11 @@ export async function serveCustomerWorkbook(req: IncomingMessage, res: ServerRes
     { principal: allowed.auth.id, kind: allowed.auth.kind, filter, format: 'xlsx' },
     'customer export',
   );
+  const mask = !allowed.auth.can('customer:pii');
+  await audit(services.db, actorOfRequest(allowed.auth, req), {
+    operation: 'export.customers',
+    details: { format: 'xlsx', filter, masked: mask },
+  });
   const first = await services.db.store.findFirst({ orderBy: { createdAt: 'asc' }, select: { timezone: true } });
   const zone = first?.timezone ?? 'Asia/Shanghai';
   const { locale } = allowed;
@@ -95,6 +103,6 @@ export async function serveCustomerWorkbook(req: IncomingMessage, res: ServerRes
     `${locale === 'zh-CN' ? '顾客' : 'customers'}-${new Date().toISOString().slice(0, 10)}.xlsx`,
     locale === 'zh-CN' ? '顾客' : 'Customers',
     EXPORT_COLUMNS.map((c) => ({ header: c[locale], type: TYPES[c.key] })),
-    customerRows(services.analytics, filter, locale, zone),
+    customerRows(services.analytics, filter, locale, zone, mask),
   );
 }

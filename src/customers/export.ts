@@ -10,6 +10,8 @@ import { codeCell, textCell } from '../csv/cells.ts';
 import { CHANNEL, GENDER, YES_NO } from './export-values.ts';
 import { findCustomerPage, type CustomerFilter } from './search.ts';
 import { openBirthday, openEmail, openPhone } from './personal.ts';
+import { audit, actorOfRequest } from '../audit/service.ts';
+import { maskEmail, maskPhone } from '../privacy/masking.ts';
 
 const BATCH = 1000;
 
@@ -46,7 +48,13 @@ export const HEADERS: Record<Locale, string[]> = {
  * reading in keyset batches so memory stays flat however many customers there are. A UTF-8
  * BOM makes Excel open the Chinese text correctly.
  */
-export async function* exportCustomersCsv(db: Db, filter: CustomerFilter, locale: Locale): AsyncGenerator<string> {
+export async function* exportCustomersCsv(
+  db: Db,
+  filter: CustomerFilter,
+  locale: Locale,
+  /** Personal fields masked, as GraphQL shows them to a caller without customer:pii. */
+  mask = false,
+): AsyncGenerator<string> {
   const csv = stringify({ header: true, columns: HEADERS[locale], bom: true });
   const chunks: string[] = [];
   csv.on('data', (c: Buffer | string) => chunks.push(c.toString()));
@@ -74,10 +82,10 @@ export async function* exportCustomersCsv(db: Db, filter: CustomerFilter, locale
       csv.write([
         c.id,
         textCell(c.name),
-        codeCell(openPhone(c.phoneEnc)),
-        textCell(openEmail(c.emailEnc)),
+        codeCell(mask ? maskPhone(openPhone(c.phoneEnc)) : openPhone(c.phoneEnc)),
+        textCell(mask ? maskEmail(openEmail(c.emailEnc)) : openEmail(c.emailEnc)),
         GENDER[locale][c.gender] ?? '',
-        openBirthday(c.birthdayEnc)?.toISOString().slice(0, 10) ?? '',
+        mask ? '' : (openBirthday(c.birthdayEnc)?.toISOString().slice(0, 10) ?? ''),
         CHANNEL[locale][c.sourceChannel] ?? c.sourceChannel,
         textCell(c.tags.join('|')),
         codeCell(c.member?.code),
@@ -135,12 +143,18 @@ export async function serveCustomerExport(req: IncomingMessage, res: ServerRespo
     return;
   }
   const filter = exportFilterFromQuery(new URL(req.url ?? '/', 'http://localhost').searchParams);
+  const mask = !auth.can('customer:pii');
   services.logger.info({ principal: auth.id, kind: auth.kind, filter }, 'customer export');
+  // Recorded before the first byte: an export that cannot be audited is not served.
+  await audit(services.db, actorOfRequest(auth, req), {
+    operation: 'export.customers',
+    details: { format: 'csv', filter, masked: mask },
+  });
   res.writeHead(200, {
     'content-type': 'text/csv; charset=utf-8',
     'content-disposition': `attachment; filename="customers-${new Date().toISOString().slice(0, 10)}.csv"`,
   });
-  for await (const chunk of exportCustomersCsv(services.analytics, filter, locale)) {
+  for await (const chunk of exportCustomersCsv(services.analytics, filter, locale, mask)) {
     if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
   }
   res.end();

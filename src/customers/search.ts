@@ -117,7 +117,7 @@ function queryConditions(query: string) {
 /** Every condition but `query`; merged records (tombstones) are never listed. */
 function filterConditions(filter: CustomerFilter): Prisma.Sql[] {
   const utc = (d: Date) => Prisma.sql`(${d.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
-  const conditions = [Prisma.sql`c."mergedIntoId" IS NULL`];
+  const conditions = [Prisma.sql`c."mergedIntoId" IS NULL`, Prisma.sql`c."erasedAt" IS NULL`];
   if (filter.phoneLast4)
     conditions.push(Prisma.sql`c."phoneLast4Hash" = ANY (${phoneLast4Hashes(filter.phoneLast4.trim())}::text[])`);
   if (filter.tag) conditions.push(Prisma.sql`${filter.tag}::text = ANY (c.tags)`);

@@ -6,6 +6,8 @@ import { ConflictError, InvalidInputError, InvalidStateError, NotFoundError } fr
 import { moveImportedHistory, recomputeCustomerFigures } from './figures.ts';
 import { requirePhone } from './phone.ts';
 import { phoneHashes, sealBirthday, sealEmail, sealPhone } from './personal.ts';
+import { audit, changedFields, type AuditActor } from '../audit/service.ts';
+import { customerForAudit } from '../privacy/masking.ts';
 
 export interface CustomerInput {
   name?: string | null;
@@ -102,24 +104,53 @@ async function setConsents(tx: Tx, customerId: string, consents: CustomerInput['
   }
 }
 
-export async function createCustomer({ tx, emit }: Unit, input: CustomerInput & { name: string }) {
+export async function createCustomer(
+  { tx, emit }: Unit,
+  input: CustomerInput & { name: string },
+  actor: AuditActor | null = null,
+) {
   const { data, phone } = cleanFields(input);
   if (!data.name) throw new InvalidInputError('INVALID_INPUT', { detail: 'name' }, ['input', 'name']);
   await assertPhoneFree(tx, phone);
   const customer = await tx.customer.create({ data: data as Prisma.CustomerUncheckedCreateInput });
   await addIdentities(tx, customer.id, input.identities);
   await setConsents(tx, customer.id, input.consents);
+  if (actor)
+    await audit(tx, actor, {
+      operation: 'customer.create',
+      entityType: 'Customer',
+      entityId: customer.id,
+      after: customerForAudit(customer),
+    });
   emit('customer.created', { customerId: customer.id });
   return customer;
 }
 
-export async function updateCustomer({ tx, emit }: Unit, id: string, input: CustomerInput) {
+export async function updateCustomer(
+  { tx, emit }: Unit,
+  id: string,
+  input: CustomerInput,
+  actor: AuditActor | null = null,
+) {
   const customer = await requireLiveCustomer(tx, id, ['id']);
   const { data, phone } = cleanFields(input);
   await assertPhoneFree(tx, phone, customer.id);
   const updated = await tx.customer.update({ where: { id: customer.id }, data });
   await addIdentities(tx, customer.id, input.identities);
   await setConsents(tx, customer.id, input.consents);
+  if (actor) {
+    const change = changedFields(customerForAudit(customer), customerForAudit(updated));
+    await audit(tx, actor, {
+      operation: 'customer.update',
+      entityType: 'Customer',
+      entityId: customer.id,
+      ...change,
+      details: {
+        ...(input.consents?.length ? { consents: input.consents } : {}),
+        ...(input.identities?.length ? { identitiesAdded: input.identities.map((i) => i.channel) } : {}),
+      },
+    });
+  }
   emit('customer.updated', { customerId: customer.id });
   return updated;
 }
@@ -137,10 +168,14 @@ export async function followMerges<C extends { mergedIntoId: string | null }>(
   return customer;
 }
 
-/** The customer, following merges to the survivor; NotFoundError if there is none. */
+/**
+ * The customer, following merges to the survivor; NotFoundError if there is none, and
+ * CUSTOMER_ERASED for one erased on request (kept for the books, used for nothing else).
+ */
 export async function requireLiveCustomer(tx: Tx, id: string, field: (string | number)[]) {
   const customer = await followMerges(id, (at) => tx.customer.findUnique({ where: { id: at } }));
   if (!customer) throw new NotFoundError('Customer', id, field);
+  if (customer.erasedAt) throw new InvalidStateError('CUSTOMER_ERASED', {}, field);
   return customer;
 }
 
@@ -185,6 +220,7 @@ export async function mergeCustomers(
   survivorId: string,
   mergedId: string,
   steps: CustomerMergeStep[] = [],
+  actor: AuditActor | null = null,
 ) {
   const { tx, emit } = unit;
   const liveSurvivorId = (await requireLiveCustomer(tx, survivorId, ['survivorId'])).id;
@@ -208,6 +244,9 @@ export async function mergeCustomers(
   if (merged.mergedIntoId) throw new InvalidStateError('CUSTOMER_MERGED', {}, ['mergedId']);
   // Merged away meanwhile: the caller decides again (sent once more, the old id names the new survivor).
   if (survivor.mergedIntoId) throw new InvalidStateError('CUSTOMER_MERGED', {}, ['survivorId']);
+  // An erased customer's record is kept only for the books: nothing is merged into or out of it.
+  if (survivor.erasedAt) throw new InvalidStateError('CUSTOMER_ERASED', {}, ['survivorId']);
+  if (merged.erasedAt) throw new InvalidStateError('CUSTOMER_ERASED', {}, ['mergedId']);
 
   const [survivorMember, mergedMember] = await Promise.all([
     tx.member.findUnique({ where: { customerId: survivor.id } }),
@@ -266,8 +305,17 @@ export async function mergeCustomers(
   await moveImportedHistory(tx, merged.id, survivor.id);
   await recomputeCustomerFigures(tx, survivor.id);
   for (const step of steps) await step({ survivorId: survivor.id, mergedId: merged.id }, unit);
+  const result = await tx.customer.findUniqueOrThrow({ where: { id: survivor.id } });
+  if (actor)
+    await audit(tx, actor, {
+      operation: 'customer.merge',
+      entityType: 'Customer',
+      entityId: survivor.id,
+      before: { survivor: customerForAudit(survivor), merged: { id: merged.id, ...customerForAudit(merged) } },
+      after: customerForAudit(result),
+    });
   emit('customer.merged', { survivorId: survivor.id, mergedId: merged.id });
-  return tx.customer.findUniqueOrThrow({ where: { id: survivor.id } });
+  return result;
 }
 
 /**

@@ -10,6 +10,8 @@ import type { Context } from '../schema/context.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { normalizePhone } from './phone.ts';
 import { openBirthday, openEmail, openPhone, phoneHashes } from './personal.ts';
+import { maskEmail, maskPhone } from '../privacy/masking.ts';
+import { actorOfContext } from '../audit/service.ts';
 import { countCustomers, findCustomerPage, type CustomerFilter } from './search.ts';
 import { addInteraction, createCustomer, mergeCustomers, followMerges, updateCustomer } from './service.ts';
 
@@ -110,20 +112,37 @@ export function addCustomerTypes(builder: Builder) {
     description: 'One person, however many channels they reach the chain through (客户画像).',
     fields: (t) => ({
       name: t.exposeString('name'),
-      // Stored encrypted (src/customers/personal.ts); decrypted only when selected.
+      // Stored encrypted (src/customers/personal.ts); decrypted only when selected, masked without customer:pii.
       phone: t.string({
         nullable: true,
-        description: '11-digit mainland mobile number',
+        description:
+          '11-digit mainland mobile number; masked (138****1234) for callers without the personal-data permission (customer:pii). See revealCustomerContact.',
         select: { phoneEnc: true },
-        resolve: (c) => openPhone(c.phoneEnc),
+        resolve: (c, _a, ctx) => (ctx.auth.can('customer:pii') ? openPhone(c.phoneEnc) : maskPhone(openPhone(c.phoneEnc))),
       }),
-      email: t.string({ nullable: true, select: { emailEnc: true }, resolve: (c) => openEmail(c.emailEnc) }),
+      email: t.string({
+        nullable: true,
+        description: 'Masked (z***@example.com) without customer:pii.',
+        select: { emailEnc: true },
+        resolve: (c, _a, ctx) => (ctx.auth.can('customer:pii') ? openEmail(c.emailEnc) : maskEmail(openEmail(c.emailEnc))),
+      }),
       gender: t.expose('gender', { type: GenderEnum }),
       birthday: t.field({
         type: 'Date',
         nullable: true,
+        description: 'Null without customer:pii (see personalDataMasked); revealCustomerContact shows it.',
         select: { birthdayEnc: true },
-        resolve: (c) => openBirthday(c.birthdayEnc),
+        resolve: (c, _a, ctx) => (ctx.auth.can('customer:pii') ? openBirthday(c.birthdayEnc) : null),
+      }),
+      personalDataMasked: t.boolean({
+        description:
+          'True when phone and e-mail are shown masked and birthday withheld: the caller lacks customer:pii.',
+        resolve: (_c, _a, ctx) => !ctx.auth.can('customer:pii'),
+      }),
+      erasedAt: t.expose('erasedAt', {
+        type: 'DateTime',
+        nullable: true,
+        description: 'Set when the personal data was erased on request (eraseCustomer); the record stays for the books.',
       }),
       sourceChannel: t.expose('sourceChannel', { type: ChannelEnum }),
       tags: t.exposeStringList('tags'),
@@ -344,7 +363,7 @@ export function addCustomerTypes(builder: Builder) {
       args: { input: t.arg({ type: CreateCustomerInput, required: true }) },
       resolve: async (query, _root, { input }, ctx) => {
         const c = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
-          createCustomer(unit, toServiceInput(input) as never),
+          createCustomer(unit, toServiceInput(input) as never, actorOfContext(ctx)),
         );
         return ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
       },
@@ -356,7 +375,7 @@ export function addCustomerTypes(builder: Builder) {
       args: { id: t.arg.globalID({ required: true }), input: t.arg({ type: UpdateCustomerInput, required: true }) },
       resolve: async (query, _root, { id, input }, ctx) => {
         const c = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
-          updateCustomer(unit, id.id, toServiceInput(input) as never),
+          updateCustomer(unit, id.id, toServiceInput(input) as never, actorOfContext(ctx)),
         );
         return ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
       },
@@ -372,7 +391,7 @@ export function addCustomerTypes(builder: Builder) {
       },
       resolve: async (query, _root, args, ctx) => {
         const c = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
-          mergeCustomers(unit, args.survivorId.id, args.mergedId.id, ctx.app.plugins.mergeSteps),
+          mergeCustomers(unit, args.survivorId.id, args.mergedId.id, ctx.app.plugins.mergeSteps, actorOfContext(ctx)),
         );
         return ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
       },

@@ -35,6 +35,23 @@ export const messages = {
     'zh-CN': '该顾客已合并到其他顾客，请使用合并后的顾客',
     en: 'This customer was merged into another; use the surviving customer',
   },
+  // privileges, personal data and PIPL requests (docs/security.md)
+  CUSTOMER_ERASED: {
+    'zh-CN': '该顾客的个人信息已应本人要求删除，档案不能再修改或使用',
+    en: "This customer's personal data was erased on request; the record can no longer be changed or used",
+  },
+  PRICE_OVERRIDE_NOT_ALLOWED: {
+    'zh-CN': '第 {line} 行：您无权改价或打折，请按商品售价 {price} 销售',
+    en: 'Line {line}: you may not change the price or give a discount; sell at the catalogue price {price}',
+  },
+  DISCOUNT_LIMIT_EXCEEDED: {
+    'zh-CN': '第 {line} 行：让利 {percent}% 超过您可给的上限 {max}%，请由店长操作',
+    en: 'Line {line}: a reduction of {percent}% is more than your limit of {max}%; ask a manager',
+  },
+  POINTS_ADJUST_LIMIT: {
+    'zh-CN': '单次积分调整最多 {max} 分（您的角色上限）',
+    en: 'One points adjustment is at most {max} points for your role',
+  },
   // bounds on every input (src/schema/input-limits.ts)
   INPUT_TOO_LONG: { 'zh-CN': '{field} 过长：最多 {max} 个字符', en: '{field} is too long: at most {max} characters' },
   INPUT_HAS_NUL: {

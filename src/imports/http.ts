@@ -1,3 +1,4 @@
+import { actorOfRequest } from '../audit/service.ts';
 import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -167,7 +168,12 @@ export async function serveImport(
       fileName: fileNameOf(req, params),
       format: upload.format,
       encoding: upload.format === 'XLSX' ? 'UTF-8' : encoding,
-      actor: { staffId: auth.staffId, apiKeyId: auth.kind === 'apiKey' ? auth.id : null, name: auth.name },
+      actor: {
+        staffId: auth.staffId,
+        apiKeyId: auth.kind === 'apiKey' ? auth.id : null,
+        name: auth.name,
+        audit: actorOfRequest(auth, req),
+      },
     };
     const context: ImportContext = { principal: auth, now: new Date(), importId, services };
 

@@ -1,3 +1,4 @@
+import type { AuditActor } from '../audit/service.ts';
 import type { Permission } from '../auth/permissions.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { SqlSession } from '../db/migrate.ts';
@@ -95,6 +96,8 @@ export interface ImportActor {
   staffId: string | null;
   apiKeyId: string | null;
   name: string;
+  /** Who and from where, for the audit entry written with the import's record. */
+  audit?: AuditActor;
 }
 
 export interface ImportContext {

@@ -1,4 +1,5 @@
 import type { SqlSession } from '../db/migrate.ts';
+import { uuidv7 } from '../db/ids.ts';
 import type { ImportOutcome } from '../generated/prisma/enums.ts';
 import { ImportFileError } from './file.ts';
 import type { ImportContext, ImportKind, ImportOptions, ImportProblem, ImportReport } from './kind.ts';
@@ -190,4 +191,35 @@ export async function recordImport(sql: SqlSession, options: ImportOptions, repo
       options.startedAt.toISOString(),
     ],
   );
+  // The audit entry, in the same transaction as the rows an applied import wrote.
+  const actor = options.actor.audit;
+  if (actor) {
+    await sql.query(
+      `INSERT INTO "AuditEntry" (id, at, "actorKind", "actorId", "actorName", "clientAddress", "forwardedFor", "requestId",
+         operation, "entityType", "entityId", details)
+       VALUES ($1::uuid, ${NOW_UTC}, $2::"AuditActorKind", $3::uuid, $4, $5, $6, $7, $8, 'DataImport', $9::uuid, $10::jsonb)`,
+      [
+        uuidv7(),
+        actor.kind,
+        actor.id,
+        actor.name,
+        actor.clientAddress,
+        actor.forwardedFor,
+        actor.requestId,
+        `import.${report.kind}`,
+        options.importId,
+        JSON.stringify({
+          fileName: options.fileName,
+          format: options.format,
+          dryRun: options.dryRun,
+          outcome: report.outcome,
+          rows: report.rowCount,
+          created: report.created,
+          updated: report.updated,
+          unchanged: report.unchanged,
+          errors: report.errorCount,
+        }),
+      ],
+    );
+  }
 }

@@ -121,6 +121,7 @@ export async function lookupMembers(
         phoneLast4Hash: { in: phoneLast4Hashes(last4) },
         name: { contains: literalContains(name), mode: 'insensitive' },
         mergedIntoId: null,
+        erasedAt: null,
       },
     },
     include,

@@ -1,4 +1,5 @@
 import type { CustomerMergeStep } from '../customers/service.ts';
+import type { CustomerDataHook } from '../privacy/service.ts';
 import type { Db } from '../db/types.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { DomainEvents, EventType } from '../events/types.ts';
@@ -60,6 +61,11 @@ export interface StorePlugin {
   refundSteps?: RefundStep[];
   /** Runs inside a customer merge's transaction: move the plugin's own rows to the survivor. */
   onCustomerMerge?: CustomerMergeStep;
+  /**
+   * PIPL requests: what the plugin holds about a customer (included in the customer's data
+   * export) and, if it holds personal data beyond the customer's id, how to erase it.
+   */
+  customerData?: CustomerDataHook;
   /** Adds the plugin's part of the demo data, after core's (only when demo data is created). */
   seedDemo?: (ctx: PluginContext) => Promise<void>;
   /** Scheduled jobs (points expiry, tier reviews…). */
@@ -149,6 +155,10 @@ export class PluginHost {
 
   get refundSteps(): RefundStep[] {
     return this.plugins.flatMap((p) => p.refundSteps ?? []);
+  }
+
+  get customerDataHooks(): { plugin: string; hook: CustomerDataHook }[] {
+    return this.plugins.flatMap((p) => (p.customerData ? [{ plugin: p.name, hook: p.customerData }] : []));
   }
 
   get mergeSteps(): CustomerMergeStep[] {

@@ -1,5 +1,6 @@
 import { USER_ERRORS } from '../errors/types.ts';
 import { runInTransaction } from '../events/transaction.ts';
+import { audit, actorOfContext, changedFields } from '../audit/service.ts';
 import type { Builder } from '../schema/builder.ts';
 import { createProduct, updateProduct } from './service.ts';
 
@@ -95,7 +96,19 @@ export function addProductTypes(builder: Builder) {
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { sku: t.arg.string({ required: true }), input: t.arg({ type: UpdateProductInput, required: true }) },
       resolve: async (query, _root, { sku, input }, ctx) => {
-        const p = await runInTransaction(ctx.db, ctx.app.events, (unit) => updateProduct(unit, sku, input));
+        const p = await runInTransaction(ctx.db, ctx.app.events, async (unit) => {
+          const before = await unit.tx.product.findUnique({ where: { sku } });
+          const updated = await updateProduct(unit, sku, input);
+          // The catalogue price is what sales are checked against: who changed it matters.
+          if (before)
+            await audit(unit.tx, actorOfContext(ctx), {
+              operation: 'product.update',
+              entityType: 'Product',
+              entityId: updated.id,
+              ...changedFields(before, updated as typeof before),
+            });
+          return updated;
+        });
         return ctx.db.product.findUniqueOrThrow({ ...query, where: { id: p.id } });
       },
     }),
@@ -105,7 +118,16 @@ export function addProductTypes(builder: Builder) {
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { input: t.arg({ type: CreateProductInput, required: true }) },
       resolve: async (query, _root, { input }, ctx) => {
-        const p = await runInTransaction(ctx.db, ctx.app.events, (unit) => createProduct(unit, input));
+        const p = await runInTransaction(ctx.db, ctx.app.events, async (unit) => {
+          const created = await createProduct(unit, input);
+          await audit(unit.tx, actorOfContext(ctx), {
+            operation: 'product.create',
+            entityType: 'Product',
+            entityId: created.id,
+            after: created,
+          });
+          return created;
+        });
         return ctx.db.product.findUniqueOrThrow({ ...query, where: { id: p.id } });
       },
     }),

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { UserError } from '../errors/index.ts';
 import { translate } from '../i18n/messages.ts';
 import { authorizeFile, streamWorkbook, type CellInput } from '../imports/workbook.ts';
+import { audit, actorOfRequest } from '../audit/service.ts';
 import type { AppServices } from '../schema/context.ts';
 import { salesByDay } from './reports.ts';
 
@@ -72,6 +73,11 @@ export async function serveSalesByDayWorkbook(req: IncomingMessage, res: ServerR
     }
   }
   services.logger.info({ principal: auth.id, store: store.code }, 'sales export');
+  await audit(services.db, actorOfRequest(auth, req), {
+    operation: 'export.salesByDay',
+    storeId: store.id,
+    details: { format: 'xlsx', store: store.code, from: params.get('from'), to: params.get('to') },
+  });
   await streamWorkbook(
     res,
     `${zh ? '日销售' : 'sales-by-day'}-${store.code}-${params.get('from')}-${params.get('to')}.xlsx`,

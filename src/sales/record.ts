@@ -3,7 +3,8 @@ import { uuidv7 } from '../db/ids.ts';
 import type { Db } from '../db/types.ts';
 import type { Unit } from '../events/transaction.ts';
 import { Prisma, type Store } from '../generated/prisma/client.ts';
-import type { PaymentMethod } from '../generated/prisma/enums.ts';
+import type { PaymentMethod, StaffRoleKind } from '../generated/prisma/enums.ts';
+import type { Principal } from '../auth/principal.ts';
 import { ConflictError, InvalidInputError, InvalidStateError, NotFoundError, UserError } from '../errors/index.ts';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { buyerByCustomerId, buyerByMemberCode, type Buyer } from '../members/service.ts';
@@ -27,6 +28,52 @@ export interface RecordSaleInput {
   memberCode?: string | null;
   lines: { sku: string; quantity: number; unitPrice?: Prisma.Decimal | null; discount?: Prisma.Decimal | null }[];
   payments: { method: PaymentMethod; amount: Prisma.Decimal; reference?: string | null }[];
+  /** What the caller may do to prices (from priceAuthority); absent: anything (internal callers). */
+  priceAuthority?: PriceAuthority | null;
+}
+
+/**
+ * What a caller may do to a line's price: whether it may sell at another price than the
+ * catalogue's or give a line discount at all (`sale:override-price` in the store), and the largest
+ * reduction below the catalogue amount, in %, its role (or its API key) allows.
+ */
+export interface PriceAuthority {
+  mayOverride: boolean;
+  maxDiscountPercent: number;
+}
+
+export function priceAuthority(
+  auth: Principal,
+  storeId: string,
+  limits: Record<StaffRoleKind, number>,
+): PriceAuthority {
+  const mayOverride = auth.can('sale:override-price', storeId);
+  const role = auth.roles.get(storeId);
+  const max = auth.maxDiscountPercent ?? (role ? limits[role] : 0);
+  return { mayOverride, maxDiscountPercent: mayOverride ? max : 0 };
+}
+
+/** Refuses a line priced below what the caller may give (see PriceAuthority). */
+function checkLinePrice(
+  authority: PriceAuthority,
+  line: { quantity: number; unitPrice: Prisma.Decimal; discount: Prisma.Decimal },
+  catalogue: Prisma.Decimal,
+  index: number,
+) {
+  if (line.unitPrice.eq(catalogue) && line.discount.isZero()) return;
+  const field = ['input', 'lines', index, line.unitPrice.eq(catalogue) ? 'discount' : 'unitPrice'];
+  if (!authority.mayOverride) {
+    throw new InvalidInputError('PRICE_OVERRIDE_NOT_ALLOWED', { line: index + 1, price: catalogue.toFixed(2) }, field);
+  }
+  const listed = catalogue.mul(line.quantity);
+  const reduction = listed.sub(line.unitPrice.mul(line.quantity).sub(line.discount));
+  if (reduction.lte(0) || reduction.mul(100).lte(listed.mul(authority.maxDiscountPercent))) return;
+  const percent = listed.isZero() ? '100' : reduction.mul(100).div(listed).toDecimalPlaces(2).toString();
+  throw new InvalidInputError(
+    'DISCOUNT_LIMIT_EXCEEDED',
+    { line: index + 1, percent, max: authority.maxDiscountPercent },
+    field,
+  );
 }
 
 export interface RecordSaleResult {
@@ -173,6 +220,8 @@ async function writeNewSale(
         throw new InvalidInputError('INVALID_INPUT', { detail: 'unitPrice < 0' }, ['input', 'lines', i, 'unitPrice']);
       if (discount.lt(0))
         throw new InvalidInputError('INVALID_INPUT', { detail: 'discount < 0' }, ['input', 'lines', i, 'discount']);
+      // What the till sent, before plugin steps (a member discount) change it.
+      if (input.priceAuthority) checkLinePrice(input.priceAuthority, { ...line, unitPrice, discount }, p.price, i);
       return {
         lineNo: i + 1,
         productId: p.id,

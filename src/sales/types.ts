@@ -8,7 +8,7 @@ import type { Context } from '../schema/context.ts';
 import { requestLoader } from '../schema/loaders.ts';
 import { salesByDay } from './reports.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { findSaleByExternalId, recordSale, SalePreview, type RecordSaleInput } from './record.ts';
+import { findSaleByExternalId, priceAuthority, recordSale, SalePreview, type RecordSaleInput } from './record.ts';
 import { refundSale } from './refund.ts';
 
 const salesWhere = (args: { storeId: { id: string }; from?: Date | null; to?: Date | null }) => ({
@@ -255,6 +255,7 @@ export function addSaleTypes(builder: Builder) {
           staffId: ctx.auth.staffId,
           customerId: input.customerId?.id ?? null,
           payments: input.payments ?? [],
+          priceAuthority: priceAuthority(ctx.auth, input.storeId.id, ctx.app.discountLimits),
         };
         try {
           await runInTransaction(ctx.db, ctx.app.events, (unit) =>
@@ -295,6 +296,7 @@ export function addSaleTypes(builder: Builder) {
           storeId: input.storeId.id,
           staffId: input.staffId?.id ?? ctx.auth.staffId,
           customerId: input.customerId?.id ?? null,
+          priceAuthority: priceAuthority(ctx.auth, input.storeId.id, ctx.app.discountLimits),
         };
         try {
           return await runInTransaction(ctx.db, ctx.app.events, (unit) =>

@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal.ts';
+import type { StaffRoleKind } from '../generated/prisma/enums.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { SqlRunner } from '../db/migrate.ts';
 import type { Db } from '../db/types.ts';
@@ -27,6 +28,8 @@ export interface AppServices {
   importKinds: AnyImportKind[];
   /** Per-caller request limit and sign-in throttling (src/security/rate-limits.ts). */
   rateLimits: RateLimits;
+  /** The largest price reduction per role on a sale line, in % (SALE_DISCOUNT_LIMITS; src/auth/permissions.ts). */
+  discountLimits: Record<StaffRoleKind, number>;
 }
 
 /** What every resolver receives. */
@@ -37,5 +40,7 @@ export interface Context {
   requestId: string;
   /** The client's address: the socket's peer, or with trustProxy the last X-Forwarded-For hop ('unknown' in-process). */
   clientAddress: string;
+  /** Where the request came from, for the audit log: the connection's peer and X-Forwarded-For as sent. */
+  client: { address: string | null; forwardedFor: string | null };
   app: AppServices;
 }

@@ -3,6 +3,8 @@ import { addCalendarTypes } from '../calendar/types.ts';
 import { addCustomerTypes } from '../customers/types.ts';
 import { addErrorTypes } from '../errors/types.ts';
 import { addImportTypes } from '../imports/types.ts';
+import { addAuditTypes } from '../audit/types.ts';
+import { addPrivacyTypes } from '../privacy/types.ts';
 import { addMemberTypes } from '../members/types.ts';
 import type { PluginHost } from '../plugin-host/host.ts';
 import { addPluginHostTypes } from '../plugin-host/types.ts';
@@ -19,6 +21,8 @@ export function buildSchema(plugins: PluginHost): GraphQLSchema {
   addErrorTypes(builder);
   addStoreTypes(builder);
   addStaffTypes(builder);
+  addAuditTypes(builder);
+  addPrivacyTypes(builder);
   addCustomerTypes(builder);
   addMemberTypes(builder);
   addProductTypes(builder);

@@ -6,6 +6,7 @@ import { runInTransaction } from '../events/transaction.ts';
 import { StaffRoleKind } from '../generated/prisma/enums.ts';
 import type { Builder } from '../schema/builder.ts';
 import { createStaff, setStaffActive } from './service.ts';
+import { audit, actorOfContext } from '../audit/service.ts';
 
 export function addStaffTypes(builder: Builder) {
   const RoleEnum = builder.enumType(StaffRoleKind, {
@@ -27,7 +28,11 @@ export function addStaffTypes(builder: Builder) {
         unauthorizedResolver: () => null,
       }),
       active: t.exposeBoolean('active'),
-      roles: t.relation('roles'),
+      roles: t.relation('roles', {
+        description:
+          'Roles in the stores where the caller may read the staff directory (staff:read: managers and owners); empty otherwise. Your own roles: viewer.storeRoles.',
+        query: (_args, ctx) => ({ where: { storeId: { in: ctx.auth.storesWith('staff:read') } } }),
+      }),
     }),
   });
 
@@ -87,8 +92,15 @@ export function addStaffTypes(builder: Builder) {
     }),
     staffMembers: t.prismaField({
       type: ['Staff'],
-      authScopes: { permission: 'staff:manage' },
-      resolve: (query, _root, _args, ctx) => ctx.db.staff.findMany({ ...query, orderBy: { name: 'asc' } }),
+      description:
+        'The staff directory: everyone with a role in a store where the caller holds staff:read (managers: their stores; owners: the chain).',
+      authScopes: { permission: 'staff:read' },
+      resolve: (query, _root, _args, ctx) =>
+        ctx.db.staff.findMany({
+          ...query,
+          where: { roles: { some: { storeId: { in: ctx.auth.storesWith('staff:read') } } } },
+          orderBy: { name: 'asc' },
+        }),
     }),
   }));
 
@@ -146,13 +158,36 @@ export function addStaffTypes(builder: Builder) {
         name: t.arg.string({ required: true }),
         role: t.arg({ type: RoleEnum, required: true }),
         storeIds: t.arg.globalIDList({ required: true }),
+        maxDiscountPercent: t.arg.int({
+          description:
+            "The largest price reduction the key may give on a sale line, 0–100 (% of the line's catalogue amount); omitted: its role's limit. A till that prices on its own side (its own promotions) needs one.",
+        }),
       },
       resolve: async (_root, args, ctx) => {
         const storeIds = args.storeIds.map((g) => g.id);
         for (const id of storeIds) ctx.auth.require('staff:manage', id);
-        const { apiKey, key } = await runInTransaction(ctx.db, ctx.app.events, ({ tx }) =>
-          createApiKey(tx, { name: args.name, role: args.role, storeIds, createdById: ctx.auth.staffId }),
-        );
+        const { apiKey, key } = await runInTransaction(ctx.db, ctx.app.events, async ({ tx }) => {
+          const created = await createApiKey(tx, {
+            name: args.name,
+            role: args.role,
+            storeIds,
+            createdById: ctx.auth.staffId,
+            maxDiscountPercent: args.maxDiscountPercent,
+          });
+          await audit(tx, actorOfContext(ctx), {
+            operation: 'apiKey.create',
+            entityType: 'ApiKey',
+            entityId: created.apiKey.id,
+            after: {
+              name: created.apiKey.name,
+              prefix: created.apiKey.prefix,
+              role: created.apiKey.role,
+              storeIds,
+              maxDiscountPercent: created.apiKey.maxDiscountPercent,
+            },
+          });
+          return created;
+        });
         return { key, apiKeyId: apiKey.id };
       },
     }),
@@ -170,6 +205,14 @@ export function addStaffTypes(builder: Builder) {
         // Through the event bus: this process drops the key from its cache before answering, the others as the event reaches them.
         await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
           await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: key.revokedAt ?? new Date() } });
+          if (!key.revokedAt)
+            await audit(tx, actorOfContext(ctx), {
+              operation: 'apiKey.revoke',
+              entityType: 'ApiKey',
+              entityId: key.id,
+              before: { revokedAt: null },
+              after: { revokedAt: new Date() },
+            });
           emit('apiKey.revoked', { apiKeyId: key.id });
         });
         return ctx.db.apiKey.findUniqueOrThrow({ ...query, where: { id: key.id } });
@@ -216,6 +259,12 @@ export function addStaffTypes(builder: Builder) {
         for (const r of roles) ctx.auth.require('staff:manage', r.storeId);
         const staff = await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
           const created = await createStaff(tx, { name: args.name, login: args.login, password: args.password, roles });
+          await audit(tx, actorOfContext(ctx), {
+            operation: 'staff.create',
+            entityType: 'Staff',
+            entityId: created.id,
+            after: { name: created.name, active: created.active, roles },
+          });
           emit('staff.changed', { staffId: created.id });
           return created;
         });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authorizeFile, streamWorkbook, type CellInput } from '../imports/workbook.ts';
+import { audit, actorOfRequest } from '../audit/service.ts';
 import type { AppServices } from '../schema/context.ts';
 import { translate } from '../i18n/messages.ts';
 
@@ -30,6 +31,11 @@ export async function serveStockWorkbook(req: IncomingMessage, res: ServerRespon
     return;
   }
   services.logger.info({ principal: auth.id, store: store.code }, 'stock export');
+  await audit(services.db, actorOfRequest(auth, req), {
+    operation: 'export.stock',
+    storeId: store.id,
+    details: { format: 'xlsx', store: store.code },
+  });
   const zh = locale === 'zh-CN';
   async function* rows(): AsyncGenerator<CellInput[]> {
     let after = '';

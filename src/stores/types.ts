@@ -1,5 +1,6 @@
 import { runInTransaction } from '../events/transaction.ts';
 import { USER_ERRORS } from '../errors/types.ts';
+import { audit, actorOfContext } from '../audit/service.ts';
 import type { Builder } from '../schema/builder.ts';
 import { createStore } from './service.ts';
 
@@ -54,9 +55,17 @@ export function addStoreTypes(builder: Builder) {
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { input: t.arg({ type: CreateStoreInput, required: true }) },
       resolve: async (query, _root, { input }, ctx) => {
-        const store = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
-          createStore(unit, input, ctx.auth.staffId),
-        );
+        const store = await runInTransaction(ctx.db, ctx.app.events, async (unit) => {
+          const created = await createStore(unit, input, ctx.auth.staffId);
+          await audit(unit.tx, actorOfContext(ctx), {
+            operation: 'store.create',
+            entityType: 'Store',
+            entityId: created.id,
+            storeId: created.id,
+            after: created,
+          });
+          return created;
+        });
         return ctx.db.store.findUniqueOrThrow({ ...query, where: { id: store.id } });
       },
     }),
