@@ -22,12 +22,12 @@ const schema = z.object({
    */
   adjustmentLimits: z
     .object({
-      OWNER: z.number().int().min(0).max(10_000_000).default(100_000),
-      MANAGER: z.number().int().min(0).max(10_000_000).default(1_000),
+      OWNER: z.number().int().min(0).max(10_000_000).default(1_000_000),
+      MANAGER: z.number().int().min(0).max(10_000_000).default(5_000),
       CASHIER: z.number().int().min(0).max(10_000_000).default(0),
       SALES_ASSOCIATE: z.number().int().min(0).max(10_000_000).default(0),
     })
-    .default({ OWNER: 100_000, MANAGER: 1_000, CASHIER: 0, SALES_ASSOCIATE: 0 }),
+    .default({ OWNER: 1_000_000, MANAGER: 5_000, CASHIER: 0, SALES_ASSOCIATE: 0 }),
   /** When the scheduled jobs (release pending points, expire old ones) run: cron, in JOB_TIMEZONE. Hourly by default. */
   jobSchedule: z.string().default('5 * * * *'),
 });

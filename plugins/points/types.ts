@@ -371,7 +371,7 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
     adjustPoints: t.prismaField({
       type: 'PointsLedgerEntry',
       description:
-        "Gives (positive) or takes (negative) points by hand, with a reason (1–200 characters); recorded with the staff member and in the audit log. At most the caller's role's maximum per adjustment (points plugin option adjustmentLimits: managers 1,000, owners 100,000 by default).",
+        "Gives (positive) or takes (negative) points by hand, with a reason (1–200 characters); recorded with the staff member and in the audit log. At most the caller's role's maximum per adjustment (points plugin option adjustmentLimits: managers 5,000, owners 1,000,000 by default).",
       authScopes: { permission: 'marketing:manage' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: {

@@ -27,13 +27,18 @@ export function addAuditTypes(builder: Builder) {
         resolve: (e) => (e.actorId ? (e.actorKind === 'STAFF' ? encodeGlobalID('Staff', e.actorId) : e.actorId) : null),
       }),
       actorName: t.exposeString('actorName'),
-      clientAddress: t.exposeString('clientAddress', { nullable: true, description: 'Peer address of the connection.' }),
+      clientAddress: t.exposeString('clientAddress', {
+        nullable: true,
+        description: 'Peer address of the connection.',
+      }),
       forwardedFor: t.exposeString('forwardedFor', {
         nullable: true,
         description: 'X-Forwarded-For as the client sent it (not verified).',
       }),
       requestId: t.exposeString('requestId', { nullable: true }),
-      operation: t.exposeString('operation', { description: 'e.g. customer.update, customer.reveal, export.customers' }),
+      operation: t.exposeString('operation', {
+        description: 'e.g. customer.update, customer.reveal, export.customers',
+      }),
       entityType: t.exposeString('entityType', { nullable: true }),
       entityId: t.id({
         nullable: true,
@@ -45,9 +50,21 @@ export function addAuditTypes(builder: Builder) {
         description: 'Global id, as Store.id.',
         resolve: (e) => (e.storeId ? encodeGlobalID('Store', e.storeId) : null),
       }),
-      before: t.string({ nullable: true, description: 'JSON: the changed fields before.', resolve: (e) => jsonText(e.before) }),
-      after: t.string({ nullable: true, description: 'JSON: the changed fields after.', resolve: (e) => jsonText(e.after) }),
-      details: t.string({ nullable: true, description: 'JSON: anything else (filters, counts, reason).', resolve: (e) => jsonText(e.details) }),
+      before: t.string({
+        nullable: true,
+        description: 'JSON: the changed fields before.',
+        resolve: (e) => jsonText(e.before),
+      }),
+      after: t.string({
+        nullable: true,
+        description: 'JSON: the changed fields after.',
+        resolve: (e) => jsonText(e.after),
+      }),
+      details: t.string({
+        nullable: true,
+        description: 'JSON: anything else (filters, counts, reason).',
+        resolve: (e) => jsonText(e.details),
+      }),
     }),
   });
 
@@ -97,7 +114,8 @@ function auditWhere(filter: FilterArgs): Prisma.AuditEntryWhereInput {
     where.actorId = id;
   }
   if (filter.entityId) where.entityId = filter.entityId.id;
-  if (filter.from || filter.to) where.at = { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) };
+  if (filter.from || filter.to)
+    where.at = { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lt: filter.to } : {}) };
   return where;
 }
 

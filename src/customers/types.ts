@@ -142,7 +142,8 @@ export function addCustomerTypes(builder: Builder) {
       erasedAt: t.expose('erasedAt', {
         type: 'DateTime',
         nullable: true,
-        description: 'Set when the personal data was erased on request (eraseCustomer); the record stays for the books.',
+        description:
+          'Set when the personal data was erased on request (eraseCustomer); the record stays for the books.',
       }),
       sourceChannel: t.expose('sourceChannel', { type: ChannelEnum }),
       tags: t.exposeStringList('tags'),

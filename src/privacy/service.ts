@@ -192,7 +192,10 @@ export async function eraseCustomer(
     },
   });
   await tx.customerIdentity.deleteMany({ where: { customerId: { in: ids } } });
-  await tx.marketingConsent.updateMany({ where: { customerId: { in: ids } }, data: { granted: false, updatedAt: now } });
+  await tx.marketingConsent.updateMany({
+    where: { customerId: { in: ids } },
+    data: { granted: false, updatedAt: now },
+  });
   await tx.interaction.updateMany({ where: { customerId: { in: ids } }, data: { summary: ERASED_NAME } });
   const members = await tx.member.findMany({ where: { customerId: { in: ids } }, select: { id: true } });
   for (const m of members)

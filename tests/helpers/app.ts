@@ -56,6 +56,7 @@ export async function startTestApp(
         | 'trustProxy'
         | 'graphiql'
         | 'jwtSecret'
+        | 'discountLimits'
       >
     >;
   } = {},
