@@ -26,9 +26,11 @@ describe('personal data', () => {
       input: { name: '陈静', phone: `+86 ${PHONE}`, email: 'chen.jing@example.cn', birthday: '1990-05-12' },
     });
     customerId = c.createCustomer.id;
-    await t.as('OWNER').ok(`mutation($id: ID!) { enrollMember(input: { customerId: $id, code: "M-PD-1" }) { __typename } }`, {
-      id: customerId,
-    });
+    await t
+      .as('OWNER')
+      .ok(`mutation($id: ID!) { enrollMember(input: { customerId: $id, code: "M-PD-1" }) { __typename } }`, {
+        id: customerId,
+      });
   });
   afterAll(() => t?.close());
 
@@ -113,9 +115,7 @@ describe('personal data', () => {
     });
 
     it('shows a sales associate the contact in full, and the audit log says who and why', async () => {
-      const r = await t
-        .as('SALES_ASSOCIATE')
-        .ok(REVEAL, { c: customerId, r: '生日回访电话' }, { locale: 'en' });
+      const r = await t.as('SALES_ASSOCIATE').ok(REVEAL, { c: customerId, r: '生日回访电话' }, { locale: 'en' });
       expect(r.revealCustomerContact).toEqual({
         __typename: 'CustomerContact',
         phone: PHONE,
