@@ -397,7 +397,9 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
             entityType: 'Customer',
             entityId: customer.id,
             after: { points: args.points },
-            details: { reason: args.reason.trim(), ledgerEntryId: adjusted.id },
+            // The reason stays on the ledger entry (named here), not in the log: staff may name the
+            // person in it, and an erasure must be able to remove it.
+            details: { ledgerEntryId: adjusted.id },
           });
           return adjusted;
         });
