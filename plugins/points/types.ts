@@ -371,7 +371,7 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
     adjustPoints: t.prismaField({
       type: 'PointsLedgerEntry',
       description:
-        "Gives (positive) or takes (negative) points by hand, with a reason (1–200 characters); recorded with the staff member and in the audit log. At most the caller's role's maximum per adjustment (points plugin option adjustmentLimits: managers 5,000, owners 1,000,000 by default).",
+        "Gives (positive) or takes (negative) points by hand, with a reason (1–500 characters); recorded with the staff member and in the audit log. At most the caller's role's maximum per adjustment (points plugin option adjustmentLimits: managers 5,000, owners 1,000,000 by default).",
       authScopes: { permission: 'marketing:manage' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: {
@@ -382,8 +382,6 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
       resolve: async (query, _root, args, ctx) => {
         const max = ctx.auth.limit('marketing:manage', service.options.adjustmentLimits);
         if (Math.abs(args.points) > max) throw new InvalidInputError('POINTS_ADJUST_LIMIT', { max }, ['points']);
-        if (args.reason.trim().length > 200)
-          throw new InvalidInputError('INVALID_INPUT', { detail: 'reason: at most 200 characters' }, ['reason']);
         const entry = await runInTransaction(ctx.db, ctx.app.events, async (unit) => {
           const customer = await requireLiveCustomer(unit.tx, args.customerId.id, ['customerId']);
           const adjusted = await service.adjust(unit, {

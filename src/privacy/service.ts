@@ -1,6 +1,6 @@
 import type { Tx } from '../db/types.ts';
 import type { Unit } from '../events/transaction.ts';
-import { InvalidInputError, NotFoundError } from '../errors/index.ts';
+import { NotFoundError } from '../errors/index.ts';
 import { audit, type AuditActor } from '../audit/service.ts';
 import { followMerges } from '../customers/service.ts';
 import { customerForAudit } from './masking.ts';
@@ -166,8 +166,6 @@ export async function eraseCustomer(
   reason: string | null,
 ) {
   const { tx, emit } = unit;
-  if (reason && reason.length > 500)
-    throw new InvalidInputError('INVALID_INPUT', { detail: 'reason: at most 500 characters' }, ['reason']);
   const { live, ids } = await personRecords(tx, customerId, ['customerId']);
   // Locks the records, so a sale or an update waits for the erasure, then reads them again.
   await tx.$queryRaw`SELECT id FROM "Customer" WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
