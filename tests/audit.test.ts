@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { RECORD_SALE, rawId, uniqueId } from './helpers/queries.ts';
+import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
 import { postImport } from './helpers/workbook.ts';
 
 // The audit log (docs/security.md, "Audit log"): append-only, written in the transaction of the
@@ -69,7 +69,7 @@ describe('audit log', () => {
     });
     expect(Date.now() - new Date(entry.at).getTime()).toBeLessThan(60_000);
     const viewer = (await t.as('OWNER').ok(`{ viewer { staffId } }`)).viewer;
-    expect(rawId(entry.actorId)).toBe(viewer.staffId); // viewer.staffId is the database id
+    expect(entry.actorId).toBe(viewer.staffId);
     expect(JSON.parse(entry.before)).toEqual({ phone: '137****1111', tags: [] });
     expect(JSON.parse(entry.after)).toEqual({ phone: '137****2222', tags: ['VIP'] });
     // The log never holds the number in full.
@@ -79,6 +79,23 @@ describe('audit log', () => {
       id: entry.id,
     });
     expect(node.node.operation).toBe('customer.update');
+  });
+
+  it('names an API key as the actor of what a POS does', async () => {
+    const c = await t.ok(
+      `mutation { createCustomer(input: { name: "柜台新客", phone: "13700003333" }) { ... on Customer { id } } }`,
+      {},
+      { apiKey: t.posKey },
+    );
+    const entry = (await log({ entityId: c.createCustomer.id })).edges[0].node;
+    expect(entry).toMatchObject({
+      operation: 'customer.create',
+      actorKind: 'API_KEY',
+      actorName: '三里屯店收银机 POS-01',
+    });
+    expect(Buffer.from(entry.actorId, 'base64').toString()).toMatch(/^ApiKey:/);
+    expect(JSON.parse(entry.after)).toMatchObject({ name: '柜***', phone: '137****3333' });
+    expect((await log({ actorId: entry.actorId })).totalCount).toBeGreaterThanOrEqual(1);
   });
 
   it('writes nothing for a change that did not happen (same transaction)', async () => {

@@ -101,9 +101,10 @@ describe('personal data', () => {
         return rows[1]!;
       };
       const managers = await rowOf('MANAGER');
-      expect(managers.slice(2, 6)).toEqual(['139****5678', 'c***@example.cn', 'UNKNOWN', '']);
+      // Phones are written as ="…" so that Excel keeps them as text (src/csv/cells.ts).
+      expect(managers.slice(2, 6)).toEqual(['="139****5678"', 'c***@example.cn', '', '']);
       expect(managers.join(',')).not.toContain(PHONE);
-      expect((await rowOf('OWNER')).slice(2, 6)).toEqual([PHONE, 'chen.jing@example.cn', 'UNKNOWN', '1990-05-12']);
+      expect((await rowOf('OWNER')).slice(2, 6)).toEqual([`="${PHONE}"`, 'chen.jing@example.cn', '', '1990-05-12']);
     });
   });
 

@@ -202,14 +202,17 @@ describe('PIPL requests', () => {
       expect(ledger.pointsLedger.edges.find((e: any) => e.node.kind === 'ADJUST').node.reason).toBe('（已删除）');
       // Nothing of the person is left in the database, the audit log included.
       const db = t.db.database.prisma;
-      const dump = JSON.stringify([
-        await db.customer.findMany(),
-        await db.customerIdentity.findMany(),
-        await db.interaction.findMany(),
-        await db.member.findMany(),
-        await db.auditEntry.findMany(),
-        await db.pointsLedgerEntry.findMany(),
-      ]);
+      const dump = JSON.stringify(
+        [
+          await db.customer.findMany(),
+          await db.customerIdentity.findMany(),
+          await db.interaction.findMany(),
+          await db.member.findMany(),
+          await db.auditEntry.findMany(),
+          await db.pointsLedgerEntry.findMany(),
+        ],
+        (_k, v) => (typeof v === 'bigint' ? v.toString() : v),
+      );
       for (const trace of [PHONE, '许文博', 'xu.wenbo', 'wx-openid-xwb', '朝阳区', '1985-03-02'])
         expect(dump).not.toContain(trace);
     });

@@ -23,8 +23,8 @@ export function addAuditTypes(builder: Builder) {
       actorKind: t.expose('actorKind', { type: ActorKindEnum }),
       actorId: t.id({
         nullable: true,
-        description: 'Global id of the staff member (Staff) or the raw id of the API key (ApiKey.id).',
-        resolve: (e) => (e.actorId ? (e.actorKind === 'STAFF' ? encodeGlobalID('Staff', e.actorId) : e.actorId) : null),
+        description: 'Global id of the staff member (Staff) or the API key (ApiKey).',
+        resolve: (e) => (e.actorId ? encodeGlobalID(e.actorKind === 'STAFF' ? 'Staff' : 'ApiKey', e.actorId) : null),
       }),
       actorName: t.exposeString('actorName'),
       clientAddress: t.exposeString('clientAddress', {
@@ -71,7 +71,7 @@ export function addAuditTypes(builder: Builder) {
   const Filter = builder.inputType('AuditLogFilter', {
     fields: (t) => ({
       operation: t.string({ description: 'Exact operation, or a prefix ending in "." (e.g. "customer.").' }),
-      actorId: t.id({ description: 'A Staff global id, or an API key id.' }),
+      actorId: t.id({ description: 'A Staff or ApiKey global id (a database id is accepted too).' }),
       entityId: t.globalID({ description: 'The record, by its global id.' }),
       from: t.field({ type: 'DateTime', description: 'Inclusive' }),
       to: t.field({ type: 'DateTime', description: 'Exclusive' }),
@@ -119,13 +119,9 @@ function auditWhere(filter: FilterArgs): Prisma.AuditEntryWhereInput {
   return where;
 }
 
-/** A Staff global id or a raw API key id, as stored. */
+/** A Staff or ApiKey global id, or a database id, as stored. */
 function actorDbId(id: string): string {
-  try {
-    const decoded = Buffer.from(id, 'base64').toString('utf8');
-    if (decoded.startsWith('Staff:')) return decoded.slice('Staff:'.length);
-  } catch {
-    // a raw id
-  }
-  return id;
+  if (isUuid(id)) return id;
+  const decoded = /^(Staff|ApiKey):(.+)$/.exec(Buffer.from(id, 'base64').toString('utf8'));
+  return decoded ? decoded[2]! : id;
 }

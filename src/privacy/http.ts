@@ -54,7 +54,8 @@ export async function serveCustomerDataExport(
       'content-disposition': `attachment; filename="customer-${id}.json"`,
       'cache-control': 'no-store',
     });
-    res.end(JSON.stringify(document, null, 2));
+    // Plugins' rows may hold bigints (sequence numbers): JSON carries them as strings.
+    res.end(JSON.stringify(document, (_key, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
   } catch (error) {
     if (error instanceof UserError) fail(error.code === 'NOT_FOUND' ? 404 : 400, error);
     else throw error;
