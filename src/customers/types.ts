@@ -118,13 +118,15 @@ export function addCustomerTypes(builder: Builder) {
         description:
           '11-digit mainland mobile number; masked (138****1234) for callers without the personal-data permission (customer:pii). See revealCustomerContact.',
         select: { phoneEnc: true },
-        resolve: (c, _a, ctx) => (ctx.auth.can('customer:pii') ? openPhone(c.phoneEnc) : maskPhone(openPhone(c.phoneEnc))),
+        resolve: (c, _a, ctx) =>
+          ctx.auth.can('customer:pii') ? openPhone(c.phoneEnc) : maskPhone(openPhone(c.phoneEnc)),
       }),
       email: t.string({
         nullable: true,
         description: 'Masked (z***@example.com) without customer:pii.',
         select: { emailEnc: true },
-        resolve: (c, _a, ctx) => (ctx.auth.can('customer:pii') ? openEmail(c.emailEnc) : maskEmail(openEmail(c.emailEnc))),
+        resolve: (c, _a, ctx) =>
+          ctx.auth.can('customer:pii') ? openEmail(c.emailEnc) : maskEmail(openEmail(c.emailEnc)),
       }),
       gender: t.expose('gender', { type: GenderEnum }),
       birthday: t.field({

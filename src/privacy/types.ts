@@ -3,6 +3,7 @@ import { USER_ERRORS } from '../errors/types.ts';
 import { runInTransaction } from '../events/transaction.ts';
 import { audit, actorOfContext } from '../audit/service.ts';
 import { requireLiveCustomer } from '../customers/service.ts';
+import { openBirthday, openEmail, openPhone } from '../customers/personal.ts';
 import type { Builder } from '../schema/builder.ts';
 import { eraseCustomer } from './service.ts';
 
@@ -56,9 +57,9 @@ export function addPrivacyTypes(builder: Builder) {
         });
         return {
           customerId: encodeGlobalID('Customer', customer.id),
-          phone: customer.phone,
-          email: customer.email,
-          birthday: customer.birthday,
+          phone: openPhone(customer.phoneEnc),
+          email: openEmail(customer.emailEnc),
+          birthday: openBirthday(customer.birthdayEnc),
         };
       },
     }),
