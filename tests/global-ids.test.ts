@@ -15,6 +15,11 @@ import { subscribe, untilOpenSubscriptions, wsClient } from './helpers/ws.ts';
  */
 const ID_FIELDS: Record<string, string> = {
   'ApiKey.storeIds': 'Store',
+  'AuditEntry.actorId': 'Staff or ApiKey',
+  'AuditEntry.entityId': "the entry's entityType",
+  'AuditEntry.storeId': 'Store',
+  'CustomerContact.customerId': 'Customer',
+  'CustomerErasure.customerId': 'Customer',
   'PointsContribution.ruleId': 'PointsRule',
   'PointsLedgerEntry.saleId': 'Sale',
   'SignInPayload.staffId': 'Staff',
@@ -109,6 +114,42 @@ describe('every id in the schema is a global id that node(id:) fetches', () => {
       'ViewerStoreRole.storeId': { id: viewer.viewer.storeRoles[0].storeId, type: 'Store' },
       'ApiKey.id': { id: keys.createApiKey.apiKey.id, type: 'ApiKey' },
       'ApiKey.storeIds': { id: keys.createApiKey.apiKey.storeIds[0], type: 'Store' },
+    });
+  });
+
+  it('returns fetchable ids from the audit log, a reveal and an erasure', async () => {
+    const { customerId } = await newMember(t);
+    const reveal = await t
+      .as('OWNER')
+      .ok(
+        `mutation($c: ID!) { revealCustomerContact(customerId: $c, reason: "回访") { ... on CustomerContact { customerId } } }`,
+        { c: customerId },
+      );
+    const audit = await t
+      .as('OWNER')
+      .ok(`{ auditLog(first: 1, filter: { operation: "customer.reveal" }) { edges { node { actorId entityId } } } }`);
+    await t
+      .as('OWNER')
+      .ok(
+        `mutation { createStore(input: { code: "SH-GID", name: "上海测试店", timezone: "Asia/Shanghai" }) { __typename } }`,
+      );
+    const stocked = await t
+      .as('OWNER')
+      .ok(`{ auditLog(first: 1, filter: { operation: "store.create" }) { edges { node { storeId } } } }`);
+    const erased = await t
+      .as('OWNER')
+      .ok(
+        `mutation($c: ID!) { eraseCustomer(customerId: $c, reason: "工单 1") { ... on CustomerErasure { customerId } } }`,
+        { c: customerId },
+      );
+    const entry = audit.auditLog.edges[0].node;
+    expect(entry.entityId).toBe(customerId);
+    await expectFetchable({
+      'CustomerContact.customerId': { id: reveal.revealCustomerContact.customerId, type: 'Customer' },
+      'CustomerErasure.customerId': { id: erased.eraseCustomer.customerId, type: 'Customer' },
+      'AuditEntry.actorId': { id: entry.actorId, type: 'Staff' },
+      'AuditEntry.entityId': { id: entry.entityId, type: 'Customer' },
+      'AuditEntry.storeId': { id: stocked.auditLog.edges[0]?.node.storeId, type: 'Store' },
     });
   });
 
