@@ -5,6 +5,7 @@ import { runInTransaction, type Unit } from '../../src/events/transaction.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { Tier } from '../../src/generated/prisma/client.ts';
 import type { SaleDraft, WrittenSale } from '../../src/sales/pipeline.ts';
+import { lineDue } from '../../src/sales/pricing.ts';
 import type { PointsService } from '../points/index.ts';
 import './events.ts';
 import { addMonths } from '../../src/stores/time.ts';
@@ -26,6 +27,15 @@ export function qualifies(tier: Tier, q: Qualification): boolean {
   ].filter((x): x is boolean => x !== null);
   if (!tests.length) return true; // no thresholds: the entry tier
   return tier.qualifyWhen === 'ALL' ? tests.every(Boolean) : tests.some(Boolean);
+}
+
+/** "金卡会员 9.5折" / "金卡会员 member discount 5 %": what the till shows for a tier's discount. */
+export function tierDiscountLabel(tier: { name: string; discountPercent: Prisma.Decimal }) {
+  const zhe = new Prisma.Decimal(100).sub(tier.discountPercent).div(10);
+  return {
+    'zh-CN': `${tier.name} ${zhe.toString()}折`,
+    en: `${tier.name} member discount ${tier.discountPercent.toString()} %`,
+  };
 }
 
 /** The tiers plugin's service: checkout discount, upgrades after sales, reviews with grace. */
@@ -99,18 +109,23 @@ export class TierService {
     const tier = await this.lockMemberTier(unit, draft.customerId, tiers, new Date());
     let amount = new Prisma.Decimal(0);
     if (tier.discountPercent.gt(0)) {
-      for (const line of draft.lines) {
-        const due = line.unitPrice.mul(line.quantity).sub(line.discount);
-        const extra = due.mul(tier.discountPercent).div(100).toDecimalPlaces(2, Prisma.Decimal.ROUND_HALF_UP);
-        line.discount = line.discount.add(extra);
-        amount = amount.add(extra);
-      }
+      // Line by line, each rounded to the fen, on what the line still charges.
+      const given = draft.adjust({
+        source: 'tiers',
+        sourceId: tier.id,
+        label: tierDiscountLabel(tier),
+        lines: draft.lines.map((line) => ({
+          lineNo: line.lineNo,
+          amount: lineDue(line).mul(tier.discountPercent).div(100),
+        })),
+      });
+      amount = given?.amount ?? amount;
     }
     draft.notes.tiers = { tier, amount } satisfies AppliedTier;
   }
 
   /** The member's tier as the checkout step found it for this sale, if it ran. */
-  tierFoundAtCheckout(sale: SaleDraft): Tier | null {
+  tierFoundAtCheckout(sale: Pick<SaleDraft, 'notes'>): Tier | null {
     return (sale.notes.tiers as AppliedTier | undefined)?.tier ?? null;
   }
 

@@ -6,7 +6,11 @@ import type { DomainEvents, EventType } from '../events/types.ts';
 import type { Logger } from '../logger.ts';
 import type { RefundStep } from '../sales/refund-pipeline.ts';
 import type { SaleStep } from '../sales/pipeline.ts';
-import type { Builder } from '../schema/builder.ts';
+import type { Builder, BuilderTypes } from '../schema/builder.ts';
+import type { InputFieldRef } from '@pothos/core';
+
+/** The builder a plugin's `saleInputs` receives: `t.string()`, `t.stringList()`, `t.field({ type })`… */
+export type SaleInputFieldBuilder = PothosSchemaTypes.InputFieldBuilder<BuilderTypes, 'InputObject'>;
 import type { AnyImportKind } from '../imports/kind.ts';
 import { CronExpressionParser } from 'cron-parser';
 import { PluginConfigError } from './errors.ts';
@@ -47,6 +51,20 @@ export interface StorePlugin {
   name: string;
   /** Plugins that must be installed, and are set up and run before this one. */
   dependsOn?: string[];
+  /**
+   * Order without dependence: this plugin's hooks run after these plugins' when they are
+   * installed (a campaign after the tier discount). Never the order of the configuration list:
+   * plugins nothing orders run in alphabetical order of their names.
+   */
+  runsAfter?: string[];
+  /** Likewise: this plugin's hooks run before these plugins' when they are installed. */
+  runsBefore?: string[];
+  /**
+   * Fields the plugin adds to RecordSaleInput and PreviewSaleInput (a coupon code), built with
+   * Pothos's input field builder. Their values reach the plugin's steps as `draft.inputs[name]`
+   * and count in the sale's fingerprint. Names must not clash with core's or another plugin's.
+   */
+  saleInputs?: (t: SaleInputFieldBuilder) => Record<string, InputFieldRef<BuilderTypes, unknown>>;
   /** Folder of SQL migrations in Prisma's layout, applied after core's. */
   migrationsDir?: string;
   /** Adds types and fields (also on core types such as Customer and Sale). */
@@ -132,6 +150,27 @@ export class PluginHost {
     for (const plugin of this.plugins) plugin.schema?.(builder);
   }
 
+  /**
+   * The sale input fields plugins declare, for RecordSaleInput and PreviewSaleInput. Called once
+   * per input type; a name core or another plugin already uses stops the start.
+   */
+  saleInputFields(t: SaleInputFieldBuilder, coreNames: string[]) {
+    const fields: Record<string, InputFieldRef<BuilderTypes, unknown>> = {};
+    const owner = new Map(coreNames.map((n) => [n, 'core']));
+    for (const plugin of this.plugins) {
+      for (const [name, ref] of Object.entries(plugin.saleInputs?.(t) ?? {})) {
+        const taken = owner.get(name);
+        if (taken)
+          throw new PluginConfigError(
+            `Plugin "${plugin.name}" declares the sale input "${name}", which ${taken === 'core' ? 'core uses' : `plugin "${taken}" declares`}.`,
+          );
+        owner.set(name, plugin.name);
+        fields[name] = ref;
+      }
+    }
+    return fields;
+  }
+
   /** Wires event handlers and runs each plugin's setup, dependencies first. */
   async start(ctx: Omit<PluginContext, 'services'>) {
     this.context = { ...ctx, services: this.services };
@@ -199,28 +238,42 @@ export function assertCron(what: string, cron: string) {
   }
 }
 
+/**
+ * Orders plugins so that each comes after what it depends on and what it says it runs after (or
+ * what says it runs before it); among plugins free to go next, the first by name. The order of
+ * the configuration list never counts, so reordering that file changes nothing.
+ */
 function orderByDependencies(plugins: StorePlugin[]): StorePlugin[] {
   const byName = new Map<string, StorePlugin>();
   for (const p of plugins) {
     if (byName.has(p.name)) throw new PluginConfigError(`Plugin "${p.name}" is installed twice.`);
     byName.set(p.name, p);
   }
-  const ordered: StorePlugin[] = [];
-  const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (p: StorePlugin, chain: string[]) => {
-    if (state.get(p.name) === 'done') return;
-    if (state.get(p.name) === 'visiting') {
-      throw new PluginConfigError(`Plugins depend on each other in a circle: ${[...chain, p.name].join(' → ')}.`);
-    }
-    state.set(p.name, 'visiting');
+  // after.get(x): the plugins that must come before x.
+  const after = new Map<string, Set<string>>([...byName.keys()].map((n) => [n, new Set<string>()]));
+  for (const p of plugins) {
     for (const dep of p.dependsOn ?? []) {
-      const target = byName.get(dep);
-      if (!target) throw new PluginConfigError(`Plugin "${p.name}" needs plugin "${dep}", which is not installed.`);
-      visit(target, [...chain, p.name]);
+      if (!byName.has(dep))
+        throw new PluginConfigError(`Plugin "${p.name}" needs plugin "${dep}", which is not installed.`);
+      after.get(p.name)!.add(dep);
     }
-    state.set(p.name, 'done');
-    ordered.push(p);
-  };
-  for (const p of plugins) visit(p, []);
+    for (const other of p.runsAfter ?? []) if (byName.has(other)) after.get(p.name)!.add(other);
+    for (const other of p.runsBefore ?? []) if (byName.has(other)) after.get(other)!.add(p.name);
+  }
+  const ordered: StorePlugin[] = [];
+  const placed = new Set<string>();
+  while (ordered.length < byName.size) {
+    const next = [...byName.keys()]
+      .filter((n) => !placed.has(n) && [...after.get(n)!].every((m) => placed.has(m)))
+      .sort()[0];
+    if (!next) {
+      const stuck = [...byName.keys()].filter((n) => !placed.has(n)).sort();
+      throw new PluginConfigError(
+        `Plugins depend on each other or are ordered in a circle: ${stuck.map((n) => `${n} (after ${[...after.get(n)!].filter((m) => !placed.has(m)).join(', ')})`).join('; ')}.`,
+      );
+    }
+    placed.add(next);
+    ordered.push(byName.get(next)!);
+  }
   return ordered;
 }

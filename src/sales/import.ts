@@ -327,6 +327,11 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
       SELECT l.line_id, n.id, row_number() OVER (PARTITION BY l.store_id, l.receipt ORDER BY l.row_no), l.product_id, l.sku, l.name,
         l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount, l.unit_cost
       FROM ${STAGING} l JOIN ${SALES} n USING (store_id, receipt)`);
+    // A line's discount is its adjustments' sum on every sale; the old system's discounts are "import".
+    await sql.exec(`INSERT INTO "SaleAdjustment" (id, "saleId", position, source, "labelZh", "labelEn", scope, amount, "lineNos", shares)
+      SELECT ${uuidv7Sql('n.occurred_at')}, n.id, row_number() OVER (PARTITION BY n.id ORDER BY l."lineNo"), 'import',
+        '原系统折扣', 'Discount in the previous system', 'LINE', l.discount, ARRAY[l."lineNo"], ARRAY[l.discount]
+      FROM ${SALES} n JOIN "SaleLine" l ON l."saleId" = n.id WHERE l.discount > 0`);
     await sql.exec(`INSERT INTO "Payment" (id, "saleId", method, amount)
       SELECT ${uuidv7Sql('occurred_at')}, id, method::"PaymentMethod", total FROM ${SALES}`);
     // The customers' purchase figures, as a sale recorded here moves them.

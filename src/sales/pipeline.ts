@@ -1,8 +1,12 @@
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { PaymentMethod } from '../generated/prisma/enums.ts';
 import type { Unit } from '../events/transaction.ts';
+import type { Adjustment, AdjustmentRecord, AdjustmentRequest } from './pricing.ts';
 
-/** A sale line after core has priced it, before it is written. Steps may raise `discount`. */
+/**
+ * A sale line after core has priced it, before it is written. `discount` is the sum of the line's
+ * shares of the sale's adjustments: steps change it only through `SaleDraft.adjust`.
+ */
 export interface SaleDraftLine {
   lineNo: number;
   productId: string;
@@ -32,6 +36,17 @@ export interface SaleDraft {
   occurredAt: Date;
   lines: SaleDraftLine[];
   payments: SaleDraftPayment[];
+  /** The price reductions so far, in the order given (the till's line discounts first). */
+  adjustments: Adjustment[];
+  /**
+   * Gives a price reduction: an amount off the order (prorated by core over the lines, or over
+   * `lineNos`) or an amount per line, with its source and a label for the till. Capped at what
+   * each line still charges; returns what was recorded, or null when it came to nothing.
+   * src/sales/pricing.ts and docs/plugins.md ("Pricing with adjustments").
+   */
+  adjust(request: AdjustmentRequest): Adjustment | null;
+  /** Values of the sale input fields plugins declared (StorePlugin.saleInputs), by field name. */
+  inputs: Record<string, unknown>;
   /** Where a step leaves what it did for its own afterWrite (or for later steps), keyed by plugin name. */
   notes: Record<string, unknown>;
 }
@@ -52,14 +67,17 @@ export interface SaleQuoteShape {
     quantity: number;
     unitPrice: Prisma.Decimal;
     discount: Prisma.Decimal;
+    /** The line's share of each adjustment. */
+    adjustments: AdjustmentRecord[];
     total: Prisma.Decimal;
   }[];
   customerId: string | null;
+  adjustments: Adjustment[];
   notes: Record<string, unknown>;
 }
 
 /** The sale as written, given to `afterWrite`. */
-export interface WrittenSale extends SaleDraft {
+export interface WrittenSale extends Omit<SaleDraft, 'adjust'> {
   id: string;
   subtotal: Prisma.Decimal;
   discountTotal: Prisma.Decimal;
@@ -69,8 +87,9 @@ export interface WrittenSale extends SaleDraft {
 
 /**
  * A plugin's part in recording a sale. Both hooks run inside the sale's transaction, in plugin
- * order: `beforeWrite` may adjust the draft (a member discount), `afterWrite` may write its own
- * rows (points accrual, a tier upgrade). Throwing a UserError from either rolls the sale back.
+ * order (docs/plugins.md, "Order"): `beforeWrite` may give adjustments (a member discount) through
+ * `draft.adjust`, `afterWrite` may write its own rows (points accrual, a tier upgrade). Throwing a
+ * UserError from either rolls the sale back.
  */
 export interface SaleStep {
   name: string;

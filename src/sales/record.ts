@@ -14,9 +14,11 @@ import { requireStore } from '../stores/service.ts';
 import { businessDate } from '../stores/time.ts';
 import { PLUGIN_TENDERS, type SaleDraft, type SaleStep, type WrittenSale } from './pipeline.ts';
 import { saleFingerprint } from './fingerprint.ts';
+import { applyAdjustment, discountsByLine, type Adjustment, type AdjustmentRequest } from './pricing.ts';
 import { writeSale } from './write.ts';
 
 const ZERO = new Prisma.Decimal(0);
+const TILL_DISCOUNT = { 'zh-CN': '收银折扣', en: 'Discount at the till' };
 
 export interface RecordSaleInput {
   storeId: string;
@@ -28,6 +30,8 @@ export interface RecordSaleInput {
   memberCode?: string | null;
   lines: { sku: string; quantity: number; unitPrice?: Prisma.Decimal | null; discount?: Prisma.Decimal | null }[];
   payments: { method: PaymentMethod; amount: Prisma.Decimal; reference?: string | null }[];
+  /** Values of the input fields plugins declared (StorePlugin.saleInputs), by field name. */
+  inputs?: Record<string, unknown> | null;
   /** What the caller may do to prices (from priceAuthority); absent: anything (internal callers). */
   priceAuthority?: PriceAuthority | null;
 }
@@ -196,6 +200,7 @@ async function writeNewSale(
       throw new InvalidInputError('TENDER_NOT_ACCEPTED', { method: p.method }, ['input', 'payments', i, 'method']);
     }
   });
+  const adjustments: Adjustment[] = [];
   const draft: SaleDraft = {
     storeId: store.id,
     timezone: store.timezone,
@@ -220,6 +225,8 @@ async function writeNewSale(
         throw new InvalidInputError('INVALID_INPUT', { detail: 'unitPrice < 0' }, ['input', 'lines', i, 'unitPrice']);
       if (discount.lt(0))
         throw new InvalidInputError('INVALID_INPUT', { detail: 'discount < 0' }, ['input', 'lines', i, 'discount']);
+      if (discount.gt(unitPrice.mul(line.quantity)))
+        throw new InvalidInputError('DISCOUNT_TOO_LARGE', { line: i + 1 }, ['input', 'lines', i, 'discount']);
       // What the till sent, before plugin steps (a member discount) change it.
       if (input.priceAuthority) checkLinePrice(input.priceAuthority, { ...line, unitPrice, discount }, p.price, i);
       return {
@@ -230,27 +237,41 @@ async function writeNewSale(
         category: p.category,
         quantity: line.quantity,
         unitPrice,
-        discount,
+        discount: ZERO,
         unitCost: p.cost,
       };
     }),
     payments: input.payments.map((p) => ({ method: p.method, amount: p.amount, reference: p.reference ?? null })),
+    adjustments,
+    adjust: (request: AdjustmentRequest) => {
+      const made = applyAdjustment(draft.lines, request, adjustments.length + 1);
+      if (made) adjustments.push(made);
+      return made;
+    },
+    inputs: input.inputs ?? {},
     notes: {},
   };
+  // The till's own line discounts are the first adjustments, one per line (source "pos").
+  input.lines.forEach((line, i) => {
+    if (line.discount?.gt(0))
+      draft.adjust({ source: 'pos', label: TILL_DISCOUNT, lines: [{ lineNo: i + 1, amount: line.discount }] });
+  });
 
-  for (const step of steps) await step.beforeWrite?.(draft, unit);
+  for (const step of steps) {
+    await step.beforeWrite?.(draft, unit);
+    // One way to change a price: adjustments. A step that wrote `discount` itself would leave a
+    // reduction nobody can account for, on the receipt or in a refund.
+    const given = discountsByLine(adjustments);
+    for (const line of draft.lines) {
+      if (!line.discount.eq(given.get(line.lineNo) ?? ZERO))
+        throw new Error(`Sale step "${step.name}" changed line ${line.lineNo}'s discount without draft.adjust.`);
+    }
+  }
 
   let subtotal = ZERO;
   let discountTotal = ZERO;
   const lines = draft.lines.map((l) => {
     const gross = l.unitPrice.mul(l.quantity);
-    if (l.discount.gt(gross))
-      throw new InvalidInputError('DISCOUNT_TOO_LARGE', { line: l.lineNo }, [
-        'input',
-        'lines',
-        l.lineNo - 1,
-        'discount',
-      ]);
     subtotal = subtotal.add(gross);
     discountTotal = discountTotal.add(l.discount);
     return { ...l, total: gross.sub(l.discount) };
@@ -274,8 +295,9 @@ async function writeNewSale(
     ]);
   }
 
+  const { adjust: _adjust, ...priced } = draft;
   const written: WrittenSale = {
-    ...draft,
+    ...priced,
     id: uuidv7(),
     subtotal,
     discountTotal,

@@ -20,8 +20,15 @@ export interface WrittenRefund {
     sku: string;
     quantity: number;
     soldQuantity: number;
+    /** What was paid for these units: the line's total (after its share of every adjustment) pro rata. */
     amount: Prisma.Decimal;
   }[];
+  /**
+   * The part of each of the sale's adjustments that fell on the refunded units (by position, with
+   * its source), so a step can react: a campaign whose 满减 threshold the refund undoes, a coupon
+   * to give back. Informational: the money returned is `amount`.
+   */
+  adjustments: { position: number; source: string; sourceId: string | null; amount: Prisma.Decimal }[];
 }
 
 /** A plugin's part in a refund (reverse points, give back redeemed points). Throwing rolls it back. */

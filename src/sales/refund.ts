@@ -3,6 +3,7 @@ import { Prisma } from '../generated/prisma/client.ts';
 import { ConflictError, InvalidInputError, InvalidStateError, NotFoundError } from '../errors/index.ts';
 import { applyStockChanges } from '../stock/levels.ts';
 import type { RefundStep } from './refund-pipeline.ts';
+import { refundedShares } from './pricing.ts';
 
 const ZERO = new Prisma.Decimal(0);
 
@@ -57,7 +58,11 @@ export async function refundSale(unit: Unit, steps: RefundStep[], input: RefundS
 
   const sale = await tx.sale.findUniqueOrThrow({
     where: { id: input.saleId },
-    include: { lines: { orderBy: { lineNo: 'asc' }, include: { refundLines: true } }, store: true },
+    include: {
+      lines: { orderBy: { lineNo: 'asc' }, include: { refundLines: true } },
+      adjustments: { orderBy: { position: 'asc' } },
+      store: true,
+    },
   });
   if (sale.status === 'REFUNDED') throw new InvalidStateError('SALE_ALREADY_REFUNDED', {}, ['input', 'saleId']);
 
@@ -146,6 +151,10 @@ export async function refundSale(unit: Unit, steps: RefundStep[], input: RefundS
         amount,
         saleTotal: sale.total,
         fullyRefunded,
+        adjustments: refundedShares(
+          sale.adjustments,
+          refundLines.map((r) => ({ lineNo: r.line.lineNo, quantity: r.quantity, soldQuantity: r.line.quantity })),
+        ),
         lines: refundLines.map((r) => ({
           saleLineId: r.line.id,
           lineNo: r.line.lineNo,

@@ -2,14 +2,17 @@ import { AccessError, InsufficientStockError } from '../errors/index.ts';
 import { USER_ERRORS } from '../errors/types.ts';
 import { filterAsync, loadOncePerEvent } from '../events/filter.ts';
 import { runInTransaction } from '../events/transaction.ts';
-import { PaymentMethod, SaleStatus } from '../generated/prisma/enums.ts';
-import type { Builder } from '../schema/builder.ts';
+import { AdjustmentScope, PaymentMethod, SaleStatus } from '../generated/prisma/enums.ts';
+import type { Builder, BuilderTypes } from '../schema/builder.ts';
+import type { PluginHost } from '../plugin-host/host.ts';
 import type { Context } from '../schema/context.ts';
 import { requestLoader } from '../schema/loaders.ts';
 import { salesByDay } from './reports.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { findSaleByExternalId, priceAuthority, recordSale, SalePreview, type RecordSaleInput } from './record.ts';
 import { refundSale } from './refund.ts';
+import { asRecord, sharesOfLine, type AdjustmentRecord } from './pricing.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
 
 const salesWhere = (args: { storeId: { id: string }; from?: Date | null; to?: Date | null }) => ({
   storeId: args.storeId.id,
@@ -22,9 +25,76 @@ const saleStoreOf = (ctx: Context) =>
     return new Map(sales.map((s) => [s.id, s.storeId]));
   });
 
-export function addSaleTypes(builder: Builder) {
+/** RecordSaleInput's own fields; any other field of the input is a plugin's (StorePlugin.saleInputs). */
+const CORE_SALE_INPUTS = [
+  'storeId',
+  'externalId',
+  'occurredAt',
+  'staffId',
+  'customerId',
+  'memberCode',
+  'lines',
+  'payments',
+];
+
+/** The values of the plugins' sale input fields, by name (`draft.inputs`). */
+function pluginInputs(input: Record<string, unknown>) {
+  return Object.fromEntries(Object.entries(input).filter(([name]) => !CORE_SALE_INPUTS.includes(name)));
+}
+
+export function addSaleTypes(builder: Builder, plugins: PluginHost) {
   const PaymentMethodEnum = builder.enumType(PaymentMethod, { name: 'PaymentMethod' });
   const SaleStatusEnum = builder.enumType(SaleStatus, { name: 'SaleStatus' });
+  const AdjustmentScopeEnum = builder.enumType(AdjustmentScope, {
+    name: 'AdjustmentScope',
+    description: 'ORDER: an amount off the sale, prorated over its lines by core; LINE: amounts given line by line.',
+  });
+  const AdjustmentShareRef = builder
+    .objectRef<{ lineNo: number; amount: Prisma.Decimal }>('AdjustmentShare')
+    .implement({
+      description: "One line's part of an adjustment.",
+      fields: (t) => ({
+        lineNo: t.exposeInt('lineNo'),
+        amount: t.expose('amount', { type: 'Money' }),
+      }),
+    });
+  const adjustmentFields = (t: PothosSchemaTypes.ObjectFieldBuilder<BuilderTypes, AdjustmentRecord>) => ({
+    source: t.exposeString('source', {
+      description:
+        'Who gave it: a plugin\'s name ("tiers", "campaigns"…), "pos" for a discount the till sent on a line, "import" or "history" for discounts kept from before.',
+    }),
+    sourceId: t.exposeString('sourceId', {
+      nullable: true,
+      description: "The plugin's own record behind it (a tier's, rule's or campaign's id), as the plugin names it.",
+    }),
+    label: t.string({
+      description: "What the till and the receipt show, in the caller's language (Accept-Language).",
+      resolve: (a, _args, ctx) => (ctx.locale === 'en' ? a.labelEn : a.labelZh),
+    }),
+    position: t.exposeInt('position', { description: '1, 2, … in the order the adjustments were made.' }),
+  });
+  const SaleAdjustmentRef = builder.objectRef<AdjustmentRecord>('SaleAdjustment').implement({
+    description:
+      'A price reduction with who gave it. Order-level amounts are spread over the lines by core (docs/plugins.md, "Pricing with adjustments"); the shares add up to the amount.',
+    fields: (t) => ({
+      ...adjustmentFields(t),
+      scope: t.field({ type: AdjustmentScopeEnum, resolve: (a) => a.scope }),
+      amount: t.expose('amount', { type: 'Money' }),
+      lines: t.field({
+        type: [AdjustmentShareRef],
+        description: 'How it falls on the lines.',
+        resolve: (a) => a.lineNos.map((lineNo, i) => ({ lineNo, amount: a.shares[i]! })),
+      }),
+    }),
+  });
+  const LineAdjustmentRef = builder.objectRef<AdjustmentRecord>('LineAdjustment').implement({
+    description: "A line's part of one of the sale's adjustments.",
+    fields: (t) => ({
+      ...adjustmentFields(t),
+      scope: t.field({ type: AdjustmentScopeEnum, description: "The adjustment's scope.", resolve: (a) => a.scope }),
+      amount: t.expose('amount', { type: 'Money', description: "This line's share." }),
+    }),
+  });
 
   builder.prismaNode('Sale', {
     id: { field: 'id' },
@@ -49,6 +119,12 @@ export function addSaleTypes(builder: Builder) {
       refundedTotal: t.expose('refundedTotal', { type: 'Money' }),
       status: t.expose('status', { type: SaleStatusEnum }),
       lines: t.relation('lines', { query: { orderBy: { lineNo: 'asc' } } }),
+      adjustments: t.field({
+        type: [SaleAdjustmentRef],
+        description: 'Every price reduction, in the order made: discountTotal is their sum.',
+        select: { adjustments: { orderBy: { position: 'asc' } } },
+        resolve: (sale) => sale.adjustments,
+      }),
       payments: t.relation('payments'),
       refunds: t.relation('refunds', { query: { orderBy: { createdAt: 'asc' } } }),
     }),
@@ -62,8 +138,17 @@ export function addSaleTypes(builder: Builder) {
       product: t.relation('product'),
       quantity: t.exposeInt('quantity'),
       unitPrice: t.expose('unitPrice', { type: 'Money' }),
-      discount: t.expose('discount', { type: 'Money' }),
-      total: t.expose('total', { type: 'Money', description: 'quantity × unitPrice − discount' }),
+      discount: t.expose('discount', { type: 'Money', description: "The sum of the line's adjustments." }),
+      adjustments: t.field({
+        type: [LineAdjustmentRef],
+        description: "The line's share of each adjustment that touches it.",
+        select: { lineNo: true, sale: { select: { adjustments: { orderBy: { position: 'asc' } } } } },
+        resolve: (line) => sharesOfLine(line.sale.adjustments, line.lineNo),
+      }),
+      total: t.expose('total', {
+        type: 'Money',
+        description: 'quantity × unitPrice − discount: what was paid for the line, and what refunds return from.',
+      }),
       refundedQuantity: t.exposeInt('refundedQuantity'),
     }),
   });
@@ -189,6 +274,7 @@ export function addSaleTypes(builder: Builder) {
         required: true,
         description: 'Must add up to the sale total exactly (previewSale tells the total).',
       }),
+      ...plugins.saleInputFields(t, CORE_SALE_INPUTS),
     }),
   });
   const PreviewSaleInputType = builder.inputType('PreviewSaleInput', {
@@ -201,6 +287,7 @@ export function addSaleTypes(builder: Builder) {
       memberCode: t.string(),
       lines: t.field({ type: [SaleLineInput], required: true }),
       payments: t.field({ type: [PaymentInput] }),
+      ...plugins.saleInputFields(t, CORE_SALE_INPUTS),
     }),
   });
 
@@ -224,7 +311,8 @@ export function addSaleTypes(builder: Builder) {
       name: t.string(),
       quantity: t.int(),
       unitPrice: t.field({ type: 'Money' }),
-      discount: t.field({ type: 'Money', description: 'Including discounts applied by plugins (member benefits).' }),
+      discount: t.field({ type: 'Money', description: "The sum of the line's adjustments." }),
+      adjustments: t.field({ type: [LineAdjustmentRef] }),
       total: t.field({ type: 'Money' }),
     }),
   });
@@ -235,6 +323,12 @@ export function addSaleTypes(builder: Builder) {
       subtotal: t.expose('subtotal', { type: 'Money' }),
       discountTotal: t.expose('discountTotal', { type: 'Money' }),
       total: t.expose('total', { type: 'Money', description: 'What the payments of recordSale must add up to.' }),
+      adjustments: t.field({
+        type: [SaleAdjustmentRef],
+        description:
+          'Every price reduction the sale would get, with its label for the till ("金卡会员 9.5折 −¥12.35").',
+        resolve: (q) => q.adjustments.map(asRecord),
+      }),
       lines: t.field({ type: [QuoteLine], resolve: (q) => q.lines }),
     }),
   });
@@ -255,6 +349,7 @@ export function addSaleTypes(builder: Builder) {
           staffId: ctx.auth.staffId,
           customerId: input.customerId?.id ?? null,
           payments: input.payments ?? [],
+          inputs: pluginInputs(input),
           priceAuthority: priceAuthority(ctx.auth, input.storeId.id, ctx.app.discountLimits),
         };
         try {
@@ -263,13 +358,15 @@ export function addSaleTypes(builder: Builder) {
           );
         } catch (error) {
           if (!(error instanceof SalePreview)) throw error;
-          const { subtotal, discountTotal, total, lines, customerId, notes } = error.sale;
+          const { subtotal, discountTotal, total, lines, customerId, notes, adjustments } = error.sale;
+          const rows = adjustments.map(asRecord);
           return {
             subtotal,
             discountTotal,
             total,
             customerId,
             notes,
+            adjustments,
             lines: lines.map(({ lineNo, sku, name, quantity, unitPrice, discount, total: lineTotal }) => ({
               lineNo,
               sku,
@@ -277,6 +374,7 @@ export function addSaleTypes(builder: Builder) {
               quantity,
               unitPrice,
               discount,
+              adjustments: sharesOfLine(rows, lineNo),
               total: lineTotal,
             })),
           };
@@ -296,6 +394,7 @@ export function addSaleTypes(builder: Builder) {
           storeId: input.storeId.id,
           staffId: input.staffId?.id ?? ctx.auth.staffId,
           customerId: input.customerId?.id ?? null,
+          inputs: pluginInputs(input),
           priceAuthority: priceAuthority(ctx.auth, input.storeId.id, ctx.app.discountLimits),
         };
         try {

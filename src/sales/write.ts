@@ -1,6 +1,6 @@
 import { uuidv7 } from '../db/ids.ts';
 import type { Tx } from '../db/types.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { WrittenSale } from './pipeline.ts';
 
 /**
@@ -22,6 +22,28 @@ export async function writeSale(
 ): Promise<boolean> {
   const money = (d: Prisma.Decimal | null) => (d === null ? null : d.toFixed(2));
   const payments = sale.payments.map(() => uuidv7());
+  // Most sales have none: the statement then has no adjustments part at all.
+  const adjustments = sale.adjustments.length
+    ? Prisma.sql`, adjustments AS (
+      INSERT INTO "SaleAdjustment" ("id", "saleId", "position", "source", "sourceId", "labelZh", "labelEn", "scope", "amount", "lineNos", "shares")
+      SELECT a.id, sale.id, a.position, a.source, a."sourceId", a."labelZh", a."labelEn", a.scope::"AdjustmentScope", a.amount, a."lineNos", a.shares
+      FROM sale, jsonb_to_recordset(${JSON.stringify(
+        sale.adjustments.map((a) => ({
+          id: uuidv7(),
+          position: a.position,
+          source: a.source,
+          sourceId: a.sourceId ?? null,
+          labelZh: a.label['zh-CN'],
+          labelEn: a.label.en,
+          scope: a.scope,
+          amount: money(a.amount),
+          lineNos: a.shares.map((x) => x.lineNo),
+          shares: a.shares.map((x) => money(x.amount)),
+        })),
+      )}::jsonb)
+        AS a(id uuid, position int, source text, "sourceId" text, "labelZh" text, "labelEn" text, scope text, amount numeric, "lineNos" int[], shares numeric[])
+    )`
+    : Prisma.empty;
   const [{ written }] = await tx.$queryRaw<[{ written: number }]>`
     WITH sale AS (
       INSERT INTO "Sale" ("id", "storeId", "externalId", "requestHash", "staffId", "customerId", "memberId", "occurredAt", "businessDate", "currency", "subtotal", "discountTotal", "total", "createdAt")
@@ -50,7 +72,7 @@ export async function writeSale(
         "lastPurchaseAt" = GREATEST(coalesce("lastPurchaseAt", ${sale.occurredAt}), ${sale.occurredAt}),
         "updatedAt" = ${new Date()}
       FROM sale WHERE "Customer"."id" = ${sale.customerId}::uuid
-    )
+    )${adjustments}
     SELECT count(*)::int AS written FROM sale`;
   return written === 1;
 }

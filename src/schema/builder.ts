@@ -40,7 +40,8 @@ export interface SchemaTypes {
   DefaultNodeNullability: false;
 }
 
-export type Builder = PothosSchemaTypes.SchemaBuilder<PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>>;
+export type BuilderTypes = PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>;
+export type Builder = PothosSchemaTypes.SchemaBuilder<BuilderTypes>;
 
 function capitalize(s: string) {
   return s.charAt(0).toUpperCase() + s.slice(1);

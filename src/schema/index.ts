@@ -27,7 +27,7 @@ export function buildSchema(plugins: PluginHost): GraphQLSchema {
   addMemberTypes(builder);
   addProductTypes(builder);
   addStockTypes(builder);
-  addSaleTypes(builder);
+  addSaleTypes(builder, plugins);
   addCalendarTypes(builder);
   addImportTypes(builder);
   addPluginHostTypes(builder);
