@@ -66,6 +66,31 @@ describe('plugin order and dependencies', () => {
     );
     const a = definePlugin({ name: 'a', dependsOn: ['b'] });
     const b = definePlugin({ name: 'b', dependsOn: ['a'] });
-    expect(() => new PluginHost([a, b])).toThrow(/circle: a → b → a/);
+    expect(() => new PluginHost([a, b])).toThrow(/in a circle: a \(after b\); b \(after a\)/);
+    const c = definePlugin({ name: 'c', runsAfter: ['d'] });
+    const d = definePlugin({ name: 'd', runsAfter: ['c'] });
+    expect(() => new PluginHost([c, d])).toThrow(/in a circle: c \(after d\); d \(after c\)/);
+  });
+
+  it('orders by runsAfter and runsBefore, then by name, never by the order of the list', () => {
+    const campaigns = definePlugin({ name: 'campaigns', runsAfter: ['tiers', 'not-installed'] });
+    const tiers = definePlugin({ name: 'tiers', dependsOn: ['points'] });
+    const points = definePlugin({ name: 'points' });
+    const audit = definePlugin({ name: 'zz-audit', runsBefore: ['points'] });
+    const rfm = definePlugin({ name: 'rfm' });
+    const lists = [
+      [campaigns, tiers, points, audit, rfm],
+      [rfm, audit, points, tiers, campaigns],
+      [points, rfm, campaigns, audit, tiers],
+    ];
+    for (const list of lists) {
+      expect(new PluginHost(list).plugins.map((p) => p.name)).toEqual([
+        'rfm',
+        'zz-audit',
+        'points',
+        'tiers',
+        'campaigns',
+      ]);
+    }
   });
 });

@@ -6,6 +6,7 @@ import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { Tier } from '../../src/generated/prisma/client.ts';
 import type { SaleDraft, WrittenSale } from '../../src/sales/pipeline.ts';
 import { lineDue } from '../../src/sales/pricing.ts';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { PointsService } from '../points/index.ts';
 import './events.ts';
 import { addMonths } from '../../src/stores/time.ts';
@@ -112,7 +113,7 @@ export class TierService {
       // Line by line, each rounded to the fen, on what the line still charges.
       const given = draft.adjust({
         source: 'tiers',
-        sourceId: tier.id,
+        sourceId: encodeGlobalID('Tier', tier.id),
         label: tierDiscountLabel(tier),
         lines: draft.lines.map((line) => ({
           lineNo: line.lineNo,
