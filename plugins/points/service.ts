@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../../src/db/types.ts';
+import type { Db, Tx } from '../../src/db/tx.ts';
 import type { Unit } from '../../src/events/transaction.ts';
 import { InvalidInputError } from '../../src/errors/index.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';

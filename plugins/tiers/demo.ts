@@ -1,6 +1,6 @@
 import { bulkInsert } from '../../src/db/bulk.ts';
 import { uuidv7 } from '../../src/db/ids.ts';
-import type { Db } from '../../src/db/types.ts';
+import type { Db } from '../../src/db/tx.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { TierService } from './service.ts';
 

@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../../src/db/types.ts';
+import type { Db, Tx } from '../../src/db/tx.ts';
 import type { EventBus } from '../../src/events/bus.ts';
 import type { CacheRegion, ReferenceCache } from '../../src/events/reference-cache.ts';
 import { runInTransaction, type Unit } from '../../src/events/transaction.ts';

@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../db/types.ts';
+import type { Db, Tx } from '../db/tx.ts';
 import { InvalidInputError } from '../errors/index.ts';
 import type { ReferenceCache } from '../events/reference-cache.ts';
 import { businessDate, wallTimeToInstant } from '../stores/time.ts';

@@ -3,7 +3,7 @@ import type { Locale } from '../i18n/locale.ts';
 import { authorizeFile, streamWorkbook, wallClock, type CellInput, type SheetColumn } from '../imports/workbook.ts';
 import type { AppServices } from '../schema/context.ts';
 import { CHANNEL, GENDER, YES_NO } from './export-values.ts';
-import type { Db } from '../db/types.ts';
+import type { Db } from '../db/tx.ts';
 import { EXPORT_COLUMNS, exportFilterFromQuery } from './export.ts';
 import { findCustomerPage, type CustomerFilter } from './search.ts';
 import { openBirthday, openEmail, openPhone } from './personal.ts';

@@ -1,4 +1,4 @@
-import type { Tx } from '../db/types.ts';
+import type { Tx } from '../db/tx.ts';
 import type { Unit } from '../events/transaction.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Channel, ConsentChannel, Gender, InteractionKind } from '../generated/prisma/enums.ts';

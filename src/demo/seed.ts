@@ -1,4 +1,4 @@
-import type { Db } from '../db/types.ts';
+import type { Db } from '../db/tx.ts';
 import { bulkInsert } from '../db/bulk.ts';
 import { uuidv7 } from '../db/ids.ts';
 import { Prisma } from '../generated/prisma/client.ts';

@@ -1,9 +1,9 @@
 import { isDeadlock, isTransient, isUnavailable } from '../db/errors.ts';
 import { TryAgainError } from '../errors/index.ts';
-import type { Db, Tx } from '../db/types.ts';
+import type { Db, Tx } from '../db/tx.ts';
 import type { EventBus } from './bus.ts';
 import type { ReferenceCache } from './reference-cache.ts';
-import type { DomainEvent, DomainEvents, EventType } from './types.ts';
+import type { DomainEvent, DomainEvents, EventType } from './domain-events.ts';
 
 export type Emit = <K extends EventType>(type: K, payload: DomainEvents[K]) => void;
 

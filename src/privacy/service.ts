@@ -1,4 +1,4 @@
-import type { Tx } from '../db/types.ts';
+import type { Tx } from '../db/tx.ts';
 import type { Unit } from '../events/transaction.ts';
 import { NotFoundError } from '../errors/index.ts';
 import { audit, type AuditActor } from '../audit/service.ts';

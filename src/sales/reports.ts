@@ -1,4 +1,4 @@
-import type { Db } from '../db/types.ts';
+import type { Db } from '../db/tx.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { InvalidInputError } from '../errors/index.ts';
 
