@@ -1,4 +1,4 @@
-import { isDeadlock, isTransient, isUnavailable } from '../db/errors.ts';
+import { isDeadlock, isSerializationFailure, isTransient, isUnavailable } from '../db/errors.ts';
 import { TryAgainError } from '../errors/index.ts';
 import type { Db, Tx } from '../db/tx.ts';
 import type { EventBus } from './bus.ts';
@@ -65,8 +65,3 @@ export async function runInTransaction<T>(
 }
 
 const MAX_ATTEMPTS = 5;
-
-function isSerializationFailure(error: unknown) {
-  const e = error as { code?: string; meta?: { code?: string } };
-  return e?.code === 'P2034' || e?.meta?.code === '40001';
-}
