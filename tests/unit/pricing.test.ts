@@ -51,7 +51,7 @@ describe('prorate: an order amount over lines, to the fen', () => {
       if (amount.gt(total) || total.isZero()) continue;
       const shares = prorate(amount, weights);
       expect(shares.reduce((s, x) => s.add(x.amount), d(0)).eq(amount)).toBe(true);
-      shares.forEach((s, i) => expect(s.amount.lte(weights[i]!.weight)).toBe(true));
+      for (const [i, s] of shares.entries()) expect(s.amount.lte(weights[i]!.weight)).toBe(true);
     }
   });
 });
