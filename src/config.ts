@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { DEFAULT_TIME_ZONE } from './stores/time.ts';
 
 /** Everything the API reads from the environment, checked once at start. README lists them. */
 const schema = z.object({
@@ -32,7 +33,7 @@ const schema = z.object({
   /** The file listing the installed plugins (default plugins/config.ts). */
   STORE_CONFIG: z.string().optional(),
   /** Time zone the scheduled jobs' cron expressions are read in. */
-  JOB_TIMEZONE: z.string().default('Asia/Shanghai'),
+  JOB_TIMEZONE: z.string().default(DEFAULT_TIME_ZONE),
   /**
    * On SIGTERM/SIGINT, how long (seconds) requests in flight and running jobs may take to finish
    * before the process cuts them and exits.

@@ -1,4 +1,4 @@
-import type { Db } from '../../src/db/types.ts';
+import type { Db } from '../../src/db/tx.ts';
 import { bulkInsert } from '../../src/db/bulk.ts';
 import { uuidv7 } from '../../src/db/ids.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';

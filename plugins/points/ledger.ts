@@ -1,4 +1,4 @@
-import type { Tx } from '../../src/db/types.ts';
+import type { Tx } from '../../src/db/tx.ts';
 import { uuidv7 } from '../../src/db/ids.ts';
 import { InvalidStateError } from '../../src/errors/index.ts';
 import type { PointsEntryKind, Prisma } from '../../src/generated/prisma/client.ts';

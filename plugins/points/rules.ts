@@ -71,7 +71,10 @@ function round(value: Prisma.Decimal, mode: PointsRounding): number {
   return value.toDecimalPlaces(0, rounding).toNumber();
 }
 
-/** Whether a rule applies to this sale at all (date, weekday, tier, birthday, minimum spend, festival, holiday, 会员日). */
+/**
+ * Whether a rule applies to this sale at all (date, weekday, tier, birthday, minimum spend,
+ * festival, holiday, 会员日).
+ */
 function appliesToSale(rule: PointsRule, facts: EarnFacts): boolean {
   if (!rule.active) return false;
   if (rule.startsAt && facts.occurredAt < rule.startsAt) return false;
@@ -183,4 +186,35 @@ export function computeEarn(lines: EarnLine[], rules: PointsRule[], facts: EarnF
     };
   });
   return { points: results.reduce((s, l) => s + l.points, 0), lines: results, byRule };
+}
+
+/** How points pay: `pointsPerYuan` points are one yuan; at most `maxShareOfSale` of a sale's total. */
+export interface RedemptionRate {
+  pointsPerYuan: number;
+  maxShareOfSale: number;
+}
+
+/** What a balance pays at checkout, rounded down to the fen; a negative balance (a debt) pays nothing. */
+export function cashValue(balance: number, pointsPerYuan: number): Prisma.Decimal {
+  return new Prisma.Decimal(Math.max(balance, 0)).div(pointsPerYuan).toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR);
+}
+
+/** The largest part of a sale's total that points may pay, rounded down to the fen. */
+export function maxPointsShare(total: Prisma.Decimal, maxShareOfSale: number): Prisma.Decimal {
+  return total.mul(maxShareOfSale).toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR);
+}
+
+/**
+ * The most a sale of `total` can take in points with this balance: at most maxShareOfSale of the
+ * total, never more than the balance's cash value, and an amount in fen that is a whole number of points.
+ */
+export function redeemable(
+  total: Prisma.Decimal,
+  balance: number,
+  { pointsPerYuan, maxShareOfSale }: RedemptionRate,
+): { points: number; amount: Prisma.Decimal } {
+  let amount = Prisma.Decimal.min(maxPointsShare(total, maxShareOfSale), cashValue(balance, pointsPerYuan));
+  // A rate like 3 points per yuan makes most fen amounts fractional points; step down to a whole one.
+  while (amount.gt(0) && !amount.mul(pointsPerYuan).isInteger()) amount = amount.sub('0.01');
+  return { points: amount.mul(pointsPerYuan).toNumber(), amount };
 }

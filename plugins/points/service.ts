@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../../src/db/types.ts';
+import type { Db, Tx } from '../../src/db/tx.ts';
 import type { Unit } from '../../src/events/transaction.ts';
 import { InvalidInputError } from '../../src/errors/index.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
@@ -6,12 +6,19 @@ import type { PointsRule } from '../../src/generated/prisma/client.ts';
 import type { WrittenRefund } from '../../src/sales/refund-pipeline.ts';
 import type { WrittenSale } from '../../src/sales/pipeline.ts';
 import './events.ts';
-import { addMonths, businessDate } from '../../src/stores/time.ts';
+import { addMonths, businessDate, DAY_MS } from '../../src/stores/time.ts';
 import { addLot, alreadyRecorded, deduct, lockAccount, payDebt, requireBalance } from './ledger.ts';
 import type { ResolvedPointsOptions } from './options.ts';
 import type { CalendarService } from '../../src/calendar/service.ts';
 import type { FestivalCode } from '../../src/calendar/festivals.ts';
-import { computeEarn, NO_CALENDAR, type LineResult, type SaleDayCalendar } from './rules.ts';
+import {
+  computeEarn,
+  maxPointsShare,
+  NO_CALENDAR,
+  redeemable,
+  type LineResult,
+  type SaleDayCalendar,
+} from './rules.ts';
 
 /** What another plugin (tiers) tells the points plugin about a member when points are earned. */
 export interface EarnContext {
@@ -22,7 +29,6 @@ export interface EarnContext {
 /** Called while the sale is written; `sale.notes` holds what earlier steps (the tier discount) left there. */
 export type EarnContextProvider = (tx: Tx, sale: WrittenSale & { customerId: string }) => Promise<EarnContext | null>;
 
-const DAY = 86_400_000;
 const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
 const weekdayFormats = new Map<string, Intl.DateTimeFormat>();
@@ -87,20 +93,9 @@ export class PointsService {
     return this.options.expiryMonths === null ? null : addMonths(from, this.options.expiryMonths);
   }
 
-  /**
-   * The most a sale of `total` can take in points with this balance: at most maxShareOfSale of the
-   * total, never more than the balance, and an amount in fen that is a whole number of points.
-   */
+  /** The most a sale of `total` can take in points with this balance (rules.ts). */
   redeemable(total: Prisma.Decimal, balance: number): { points: number; amount: Prisma.Decimal } {
-    const { pointsPerYuan, maxShareOfSale } = this.options.redemption;
-    const byShare = total.mul(maxShareOfSale).toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR);
-    const byBalance = new Prisma.Decimal(Math.max(balance, 0))
-      .div(pointsPerYuan)
-      .toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR);
-    let amount = Prisma.Decimal.min(byShare, byBalance);
-    // A rate like 3 points per yuan makes most fen amounts fractional points; step down to a whole one.
-    while (amount.gt(0) && !amount.mul(pointsPerYuan).isInteger()) amount = amount.sub('0.01');
-    return { points: amount.mul(pointsPerYuan).toNumber(), amount };
+    return redeemable(total, balance, this.options.redemption);
   }
 
   /** Inside the sale's transaction: settle points used as payment, then earn on what was paid in money. */
@@ -135,7 +130,7 @@ export class PointsService {
 
     if (account && pointsPaid.gt(0)) {
       const { pointsPerYuan, maxShareOfSale } = this.options.redemption;
-      const maxAmount = sale.total.mul(maxShareOfSale).toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR);
+      const maxAmount = maxPointsShare(sale.total, maxShareOfSale);
       if (pointsPaid.gt(maxAmount)) {
         throw new InvalidInputError(
           'POINTS_SHARE_TOO_LARGE',
@@ -195,7 +190,7 @@ export class PointsService {
     };
     sale.notes.points = quote;
     if (result.points <= 0) return;
-    const availableAt = new Date(sale.occurredAt.getTime() + this.options.pendingDays * DAY);
+    const availableAt = new Date(sale.occurredAt.getTime() + this.options.pendingDays * DAY_MS);
     await addLot(tx, {
       customerId: sale.customerId,
       kind: 'EARN',

@@ -15,7 +15,7 @@ import type { Builder } from '../../src/schema/builder.ts';
 import { audit, actorOfContext, changedFields } from '../../src/audit/service.ts';
 import { requestLoader } from '../../src/schema/loaders.ts';
 import { describeRuleProblem, type PointsQuote, type PointsService } from './service.ts';
-import type { LineResult } from './rules.ts';
+import { cashValue, type LineResult } from './rules.ts';
 
 /** The stored explanation's lines, with rule ids as the global ids `node(id:)` and `updatePointsRule` take. */
 const explainedLines = (explanation: unknown) =>
@@ -42,10 +42,7 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
       cashValue: t.field({
         type: 'Money',
         description: 'What the balance pays at checkout.',
-        resolve: (a) =>
-          new Prisma.Decimal(Math.max(a.balance, 0))
-            .div(service.options.redemption.pointsPerYuan)
-            .toDecimalPlaces(2, Prisma.Decimal.ROUND_FLOOR),
+        resolve: (a) => cashValue(a.balance, service.options.redemption.pointsPerYuan),
       }),
     }),
   });

@@ -1,4 +1,4 @@
-import type { Db } from '../../src/db/types.ts';
+import type { Db } from '../../src/db/tx.ts';
 import type { ResolvedRfmOptions } from './options.ts';
 import { scoreCustomers } from './service.ts';
 

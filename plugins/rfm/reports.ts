@@ -1,4 +1,4 @@
-import type { Db } from '../../src/db/types.ts';
+import type { Db } from '../../src/db/tx.ts';
 import { isUuid } from '../../src/db/ids.ts';
 import { InvalidInputError } from '../../src/errors/index.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';

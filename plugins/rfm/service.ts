@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../../src/db/types.ts';
+import type { Db, Tx } from '../../src/db/tx.ts';
 import { uuidv7 } from '../../src/db/ids.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { RfmRun } from '../../src/generated/prisma/client.ts';

@@ -1,6 +1,7 @@
 import { bulkInsert } from '../../src/db/bulk.ts';
 import { uuidv7 } from '../../src/db/ids.ts';
-import type { Db } from '../../src/db/types.ts';
+import type { Db } from '../../src/db/tx.ts';
+import { DAY_MS } from '../../src/stores/time.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { TierService } from './service.ts';
 
@@ -52,7 +53,7 @@ export async function seedTiersDemo(db: Db, service: TierService) {
   for (const m of members) {
     const q = qualified.get(m.customerId) ?? { spend: new Prisma.Decimal(0), visits: 0, pointsEarned: 0 };
     const tier = service.highestQualifying(tiers, q) ?? tiers[0]!;
-    const reviewAt = new Date(now.getTime() + (30 + (rows.length % 300)) * 86_400_000);
+    const reviewAt = new Date(now.getTime() + (30 + (rows.length % 300)) * DAY_MS);
     rows.push({ customerId: m.customerId, tierId: tier.id, since: m.joinedAt, reviewAt, updatedAt: now });
     history.push({
       id: uuidv7(m.joinedAt.getTime()),

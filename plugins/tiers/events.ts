@@ -1,5 +1,5 @@
 // The tiers plugin's events, added to core's event map so the bus and subscriptions type it.
-declare module '../../src/events/types.ts' {
+declare module '../../src/events/domain-events.ts' {
   interface DomainEvents {
     'tier.changed': {
       customerId: string;

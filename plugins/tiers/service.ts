@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../../src/db/types.ts';
+import type { Db, Tx } from '../../src/db/tx.ts';
 import type { EventBus } from '../../src/events/bus.ts';
 import type { CacheRegion, ReferenceCache } from '../../src/events/reference-cache.ts';
 import { runInTransaction, type Unit } from '../../src/events/transaction.ts';
@@ -11,24 +11,7 @@ import type { PointsService } from '../points/index.ts';
 import './events.ts';
 import { addMonths } from '../../src/stores/time.ts';
 import type { ResolvedTierOptions } from './options.ts';
-
-export interface Qualification {
-  spend: Prisma.Decimal;
-  visits: number;
-  pointsEarned: number;
-}
-
-const DAY = 86_400_000;
-
-export function qualifies(tier: Tier, q: Qualification): boolean {
-  const tests = [
-    tier.minSpend === null ? null : q.spend.gte(tier.minSpend),
-    tier.minVisits === null ? null : q.visits >= tier.minVisits,
-    tier.minPointsEarned === null ? null : q.pointsEarned >= tier.minPointsEarned,
-  ].filter((x): x is boolean => x !== null);
-  if (!tests.length) return true; // no thresholds: the entry tier
-  return tier.qualifyWhen === 'ALL' ? tests.every(Boolean) : tests.some(Boolean);
-}
+import { highestQualifying, type Qualification, reviewDecision } from './rules.ts';
 
 /** "金卡会员 9.5折" / "金卡会员 member discount 5 %": what the till shows for a tier's discount. */
 export function tierDiscountLabel(tier: { name: string; discountPercent: Prisma.Decimal }) {
@@ -94,7 +77,7 @@ export class TierService {
   }
 
   highestQualifying(tiers: Tier[], q: Qualification): Tier | null {
-    return [...tiers].reverse().find((t) => qualifies(t, q)) ?? null;
+    return highestQualifying(tiers, q);
   }
 
   /**
@@ -219,23 +202,18 @@ export class TierService {
         const record = await tx.memberTier.findUniqueOrThrow({ where: { customerId } });
         if (record.reviewAt > now || (record.graceUntil && record.graceUntil > now)) return false; // reviewed meanwhile
         const q = await this.qualification(tx, customerId, now);
-        const best = this.highestQualifying(tiers, q) ?? tiers[0]!;
-        if (best.rank >= current.rank) {
+        const decision = reviewDecision(tiers, current, q, record.graceUntil, now, this.options.graceDays);
+        if (decision.action === 'KEEP') {
           await tx.memberTier.update({
             where: { customerId },
             data: { reviewAt: addMonths(record.reviewAt, this.options.reviewMonths), graceUntil: null },
           });
-          if (best.rank > current.rank) await this.change(unit, customerId, current, best, 'UPGRADE', now);
-          return true;
+          if (decision.upgradeTo) await this.change(unit, customerId, current, decision.upgradeTo, 'UPGRADE', now);
+        } else if (decision.action === 'GRACE') {
+          await tx.memberTier.update({ where: { customerId }, data: { graceUntil: decision.until } });
+        } else {
+          await this.change(unit, customerId, current, decision.to, 'DOWNGRADE', now);
         }
-        if (!record.graceUntil) {
-          await tx.memberTier.update({
-            where: { customerId },
-            data: { graceUntil: new Date(now.getTime() + this.options.graceDays * DAY) },
-          });
-          return true;
-        }
-        await this.change(unit, customerId, current, best, 'DOWNGRADE', now);
         return true;
       });
       if (changed) processed += 1;

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Principal } from '../auth/principal.ts';
 import { uuidv7 } from '../db/ids.ts';
-import type { Db, Tx } from '../db/types.ts';
+import type { Db, Tx } from '../db/tx.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 
 /** Who did it and from where, as the audit log records it. */

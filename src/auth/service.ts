@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db, Tx } from '../db/types.ts';
+import type { Db, Tx } from '../db/tx.ts';
 import type { ReferenceCache } from '../events/reference-cache.ts';
 import type { ApiKey, Staff, StaffRole } from '../generated/prisma/client.ts';
 import type { StaffRoleKind } from '../generated/prisma/enums.ts';

@@ -1,4 +1,5 @@
 import { LunarDay, LunarMonth, SolarDay, SolarTerm } from 'tyme4ts';
+import { DAY_MS } from '../stores/time.ts';
 
 /**
  * The days Chinese retail plans around. Lunar dates come from tyme4ts (6tail's calendar library,
@@ -156,11 +157,11 @@ export function lunarDateOf(date: string) {
 
 /** Days between two "YYYY-MM-DD" dates (b − a). */
 export function daysBetween(a: string, b: string): number {
-  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
+  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS);
 }
 
 export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
 /**

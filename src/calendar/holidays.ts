@@ -1,4 +1,5 @@
 import { LegalHoliday } from 'tyme4ts';
+import { DAY_MS } from '../stores/time.ts';
 
 /**
  * Statutory holidays (法定节假日) and their 调休 working days, as the State Council's General Office
@@ -46,7 +47,7 @@ export function statutoryYearKnown(year: number): boolean {
     known = false;
     for (const start of [`${year}-01-01`, `${year}-10-01`]) {
       for (let i = 0; i < 60 && !known; i++) {
-        const day = new Date(Date.parse(`${start}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10);
+        const day = new Date(Date.parse(`${start}T00:00:00Z`) + i * DAY_MS).toISOString().slice(0, 10);
         if (fromLibrary(day)) known = true;
       }
     }

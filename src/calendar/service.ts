@@ -1,7 +1,7 @@
-import type { Db, Tx } from '../db/types.ts';
+import type { Db, Tx } from '../db/tx.ts';
 import { InvalidInputError } from '../errors/index.ts';
 import type { ReferenceCache } from '../events/reference-cache.ts';
-import { businessDate, wallTimeToInstant } from '../stores/time.ts';
+import { businessDate, DEFAULT_TIME_ZONE, wallTimeToInstant } from '../stores/time.ts';
 import {
   addDays,
   daysBetween,
@@ -235,7 +235,7 @@ export class CalendarService {
     const found = this.cache
       ? await this.cache.region<StoreCalendar>('calendar.store', ['store.changed']).get(storeId, load)
       : await load();
-    return found ?? { storeId, timezone: 'Asia/Shanghai', ...DEFAULT_STORE_CALENDAR };
+    return found ?? { storeId, timezone: DEFAULT_TIME_ZONE, ...DEFAULT_STORE_CALENDAR };
   }
 }
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/types.ts';
+import type { Db } from '../db/tx.ts';
 import type { Logger } from '../logger.ts';
 import { KeyConfigError, Keyring, newDataKeyText, parseDataKey, sameFingerprint } from './keyring.ts';
 

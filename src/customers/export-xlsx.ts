@@ -1,14 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Locale } from '../i18n/locale.ts';
-import { authorizeFile, streamWorkbook, wallClock, type CellInput, type SheetColumn } from '../imports/workbook.ts';
+import { authorizeFile, streamWorkbook, type CellInput, type SheetColumn } from '../imports/workbook.ts';
 import type { AppServices } from '../schema/context.ts';
 import { CHANNEL, GENDER, YES_NO } from './export-values.ts';
-import type { Db } from '../db/types.ts';
+import type { Db } from '../db/tx.ts';
 import { EXPORT_COLUMNS, exportFilterFromQuery } from './export.ts';
 import { findCustomerPage, type CustomerFilter } from './search.ts';
 import { openBirthday, openEmail, openPhone } from './personal.ts';
 import { audit, actorOfRequest } from '../audit/service.ts';
 import { maskEmail, maskPhone } from '../privacy/masking.ts';
+import { DEFAULT_TIME_ZONE, wallClock } from '../stores/time.ts';
 
 const BATCH = 1000;
 const TYPES: Record<(typeof EXPORT_COLUMNS)[number]['key'], SheetColumn['type']> = {
@@ -96,7 +97,7 @@ export async function serveCustomerWorkbook(req: IncomingMessage, res: ServerRes
     details: { format: 'xlsx', filter, masked: mask },
   });
   const first = await services.db.store.findFirst({ orderBy: { createdAt: 'asc' }, select: { timezone: true } });
-  const zone = first?.timezone ?? 'Asia/Shanghai';
+  const zone = first?.timezone ?? DEFAULT_TIME_ZONE;
   const { locale } = allowed;
   await streamWorkbook(
     res,

@@ -4,7 +4,7 @@ import { resolvePrincipal } from '../auth/service.ts';
 import { translate } from '../i18n/messages.ts';
 import { negotiateLocale, type Locale } from '../i18n/locale.ts';
 import type { AppServices } from '../schema/context.ts';
-import type { Db } from '../db/types.ts';
+import type { Db } from '../db/tx.ts';
 
 import { codeCell, textCell } from '../csv/cells.ts';
 import { CHANNEL, GENDER, YES_NO } from './export-values.ts';

@@ -1,4 +1,4 @@
-import type { Tx } from '../db/types.ts';
+import type { Tx } from '../db/tx.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 
 /**

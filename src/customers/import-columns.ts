@@ -1,8 +1,8 @@
-import { readCell } from '../csv/cells.ts';
 import type { Channel, ConsentChannel, Gender } from '../generated/prisma/enums.ts';
-import { parseAmount, parseCalendarDate, parseCount, parseDateTime, textLimit } from '../imports/cells.ts';
-import { headerKey } from '../imports/columns.ts';
-import { CellError, fail, type HeaderMapping, type ImportColumn, type Problem } from '../imports/kind.ts';
+import { parseAmount, parseCalendarDate, parseCount, parseDateTime, parseEmail, textLimit } from '../imports/cells.ts';
+import { type MappedColumn, mapColumns, rowReader } from '../imports/columns.ts';
+import { fail, type HeaderMapping, type ImportColumn, type ParsedRow } from '../imports/kind.ts';
+import type { StoreRef } from '../imports/refs.ts';
 import { isUuid } from '../db/ids.ts';
 import { EXPORT_COLUMNS } from './export.ts';
 import { normalizePhone } from './phone.ts';
@@ -214,40 +214,22 @@ const SYNONYMS: Record<ImportField, string[]> = {
   ],
 };
 
-const FIELD_BY_HEADER = new Map<string, ImportField>();
-for (const c of EXPORT_COLUMNS) {
-  FIELD_BY_HEADER.set(headerKey(c['zh-CN']), c.key);
-  FIELD_BY_HEADER.set(headerKey(c.en), c.key);
-}
-for (const [field, names] of Object.entries(SYNONYMS) as [ImportField, string[]][]) {
-  for (const name of names) {
-    const key = headerKey(name);
-    const known = FIELD_BY_HEADER.get(key);
-    if (known && known !== field) throw new Error(`Import header "${name}" means both ${known} and ${field}`);
-    FIELD_BY_HEADER.set(key, field);
-  }
-}
+/**
+ * Every field the import reads, under the export's headers (so an exported file re-imports as it
+ * is) and the synonyms above; the header mapping is the one every kind uses (columns.ts).
+ */
+const MAPPED_COLUMNS: MappedColumn[] = (Object.entries(SYNONYMS) as [ImportField, string[]][]).map(
+  ([field, synonyms]) => {
+    const exported = EXPORT_COLUMNS.find((c) => c.key === field);
+    return { field, 'zh-CN': exported?.['zh-CN'] ?? synonyms[0]!, en: exported?.en ?? synonyms[0]!, synonyms };
+  },
+);
+const mapColumnsOf = mapColumns(MAPPED_COLUMNS);
 
+/** The header mapping; the file must name who each row is: a phone, member code or customer id column. */
 export function mapHeader(header: string[]): HeaderMapping {
-  const names = header.map((h) => h.trim());
-  const seen = new Map<ImportField, string>();
-  const mapping: HeaderMapping = { fields: [], names, unknown: [], problems: [] };
-  names.forEach((name, i) => {
-    const field = name ? (FIELD_BY_HEADER.get(headerKey(name)) ?? null) : null;
-    mapping.fields[i] = field;
-    if (!field) {
-      if (name) mapping.unknown.push({ column: name });
-      return;
-    }
-    const other = seen.get(field);
-    if (other !== undefined)
-      mapping.problems.push({
-        column: name,
-        problem: { code: 'IMPORT_DUPLICATE_COLUMN', params: { column: name, other } },
-      });
-    else seen.set(field, name);
-  });
-  if (!seen.has('phone') && !seen.has('memberCode') && !seen.has('id')) {
+  const mapping = mapColumnsOf(header);
+  if (!mapping.fields.some((f) => f === 'phone' || f === 'memberCode' || f === 'id')) {
     mapping.problems.push({ column: '', problem: { code: 'IMPORT_NO_KEY_COLUMN' } });
   }
   return mapping;
@@ -280,13 +262,6 @@ export interface ImportRow {
   createdAt?: Date;
 }
 
-export interface StoreRef {
-  id: string;
-  code: string;
-  name: string;
-  timezone: string;
-}
-
 export interface RowContext {
   /** Stores by code and by name (lower case). */
   stores: Map<string, StoreRef>;
@@ -295,7 +270,6 @@ export interface RowContext {
   now: Date;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MEMBER_CODE = /^[A-Za-z0-9-]{4,32}$/;
 
 const GENDERS: Record<string, Gender | null> = {
@@ -403,34 +377,10 @@ const CONSENT_FIELDS: Partial<Record<ImportField, ConsentChannel>> = {
  * Checks and normalises one row. Every bad cell is reported (not only the first), each with the
  * column's header as the file wrote it.
  */
-export function parseRow(
-  row: number,
-  cells: string[],
-  mapping: HeaderMapping,
-  ctx: RowContext,
-): { value: ImportRow; problems: { column: string | null; problem: Problem }[] } {
+export function parseRow(row: number, cells: string[], mapping: HeaderMapping, ctx: RowContext): ParsedRow<ImportRow> {
   const value: ImportRow = { row, tags: [], consents: {} };
-  const problems: { column: string | null; problem: Problem }[] = [];
-  const cell = new Map<ImportField, { raw: string; column: string }>();
-  mapping.fields.forEach((field, i) => {
-    const raw = readCell(cells[i]);
-    if (field && raw && !cell.has(field as ImportField))
-      cell.set(field as ImportField, { raw, column: mapping.names[i]! });
-  });
-  const extra = cells.slice(mapping.fields.length).filter((c) => c.trim()).length;
-  if (extra) problems.push({ column: null, problem: { code: 'IMPORT_EXTRA_CELLS', params: { count: extra } } });
-
-  const read = <T>(field: ImportField, parse: (raw: string) => T): T | undefined => {
-    const c = cell.get(field);
-    if (!c) return undefined;
-    try {
-      return parse(c.raw);
-    } catch (error) {
-      if (!(error instanceof CellError)) throw error;
-      problems.push({ column: c.column, problem: error.problem });
-      return undefined;
-    }
-  };
+  const r = rowReader(row, cells, mapping, MAPPED_COLUMNS);
+  const read = <T>(field: ImportField, parse: (raw: string) => T): T | undefined => r.read(field, parse);
 
   // The home store first: its time zone reads the row's dates.
   const store = read(
@@ -446,10 +396,7 @@ export function parseRow(
     return name.length > 60 ? fail('IMPORT_INVALID_NAME') : name;
   });
   value.phone = read('phone', (raw) => normalizePhone(raw.normalize('NFKC')) ?? fail('INVALID_PHONE', { phone: raw }));
-  value.email = read('email', (raw) => {
-    const email = raw.normalize('NFKC').toLowerCase();
-    return EMAIL.test(email) && email.length <= 254 ? email : fail('IMPORT_INVALID_EMAIL', { value: raw });
-  });
+  value.email = read('email', parseEmail);
   value.gender = read('gender', (raw) => {
     const key = raw.normalize('NFKC').toLowerCase();
     if (!(key in GENDERS)) return fail('IMPORT_INVALID_GENDER', { value: raw });
@@ -484,12 +431,9 @@ export function parseRow(
   value.firstPurchaseAt = read('firstPurchaseAt', (raw) => parseDateTime(raw, zone, ctx.now));
   value.lastPurchaseAt = read('lastPurchaseAt', (raw) => parseDateTime(raw, zone, ctx.now));
   if (value.firstPurchaseAt && value.lastPurchaseAt && value.firstPurchaseAt > value.lastPurchaseAt) {
-    problems.push({
-      column: cell.get('firstPurchaseAt')!.column,
-      problem: {
-        code: 'IMPORT_PURCHASE_DATES',
-        params: { first: cell.get('firstPurchaseAt')!.raw, last: cell.get('lastPurchaseAt')!.raw },
-      },
+    r.report('firstPurchaseAt', {
+      code: 'IMPORT_PURCHASE_DATES',
+      params: { first: r.raw('firstPurchaseAt')!, last: r.raw('lastPurchaseAt')! },
     });
   }
   value.visitCount = read('visitCount', parseCount);
@@ -505,14 +449,12 @@ export function parseRow(
     !value.phone &&
     !value.memberCode &&
     !value.id &&
-    !problems.some((p) => ['INVALID_PHONE', 'IMPORT_INVALID_MEMBER_CODE'].includes(p.problem.code))
+    !r.problems.some((p) => ['INVALID_PHONE', 'IMPORT_INVALID_MEMBER_CODE'].includes(p.problem.code))
   ) {
-    problems.push({ column: null, problem: { code: 'IMPORT_NO_KEY' } });
+    r.report(null, { code: 'IMPORT_NO_KEY' });
   }
-  return { value, problems };
+  return { value, problems: r.problems };
 }
-
-export type { HeaderMapping, Problem };
 
 const h = (zh: string, en: string) => ({ 'zh-CN': zh, en });
 

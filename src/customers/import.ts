@@ -2,14 +2,10 @@ import { uuidv7 } from '../db/ids.ts';
 import type { SqlSession } from '../db/migrate.ts';
 import { counted, ImportRaceError, MAX_LISTED_ERRORS, NOW_UTC, utc } from '../imports/run.ts';
 import type { ImportContext, ImportKind, RowProblem } from '../imports/kind.ts';
-import {
-  CUSTOMER_COLUMNS,
-  mapHeader,
-  parseRow,
-  type ImportRow,
-  type RowContext,
-  type StoreRef,
-} from './import-columns.ts';
+import { CUSTOMER_COLUMNS, mapHeader, parseRow, type ImportRow, type RowContext } from './import-columns.ts';
+import { loadStores } from '../imports/refs.ts';
+import { DEFAULT_TIME_ZONE } from '../stores/time.ts';
+import { MAX_MERGE_HOPS } from './merges.ts';
 import { emailHashes, openBirthday, phoneHashes, sealBirthday, sealEmail, sealPhone } from './personal.ts';
 
 /**
@@ -40,19 +36,7 @@ import { emailHashes, openBirthday, phoneHashes, sealBirthday, sealEmail, sealPh
  * the sales recorded here.
  */
 
-const MAX_MERGE_HOPS = 10;
-const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 const STAGING = 'customer_import_row';
-
-async function loadStores(sql: SqlSession) {
-  const stores = (await sql.query(
-    `SELECT id, code, name, timezone FROM "Store" ORDER BY "createdAt", id`,
-  )) as unknown as StoreRef[];
-  const byKey = new Map<string, StoreRef>();
-  for (const s of stores) byKey.set(s.name.normalize('NFKC').toLowerCase(), s);
-  for (const s of stores) byKey.set(s.code.normalize('NFKC').toLowerCase(), s); // a code wins over a name
-  return { byKey, defaultTimeZone: stores[0]?.timezone ?? DEFAULT_TIME_ZONE };
-}
 
 const CREATE_STAGING = `CREATE TEMP TABLE ${STAGING} (
   row_no int PRIMARY KEY,
@@ -173,7 +157,7 @@ function stagedRow(r: ImportRow) {
 }
 
 /** A merged record (the id in an old export, a cancelled card) stands for its survivor. */
-async function followMerges(sql: SqlSession) {
+async function followMergesInStaging(sql: SqlSession) {
   for (const col of ['by_id', 'by_phone', 'by_code']) {
     for (let hop = 0; hop < MAX_MERGE_HOPS; hop++) {
       const moved = await counted(
@@ -408,9 +392,10 @@ export const customersImport: ImportKind<ImportRow, RowContext> = {
   columns: CUSTOMER_COLUMNS,
   mapHeader,
   async begin(sql: SqlSession, context: ImportContext) {
-    const stores = await loadStores(sql);
+    const { stores, byKey } = await loadStores(sql);
     await sql.exec(CREATE_STAGING);
-    return { stores: stores.byKey, defaultTimeZone: stores.defaultTimeZone, now: context.now };
+    // Dates written without a zone, in a row naming no store, are read in the oldest store's.
+    return { stores: byKey, defaultTimeZone: stores[0]?.timezone ?? DEFAULT_TIME_ZONE, now: context.now };
   },
   parseRow,
   async stage(sql, rows) {
@@ -418,7 +403,7 @@ export const customersImport: ImportKind<ImportRow, RowContext> = {
   },
   async check(sql) {
     await sql.exec(`ANALYZE ${STAGING}`);
-    await followMerges(sql);
+    await followMergesInStaging(sql);
     return findConflicts(sql);
   },
   write: writeCustomers,

@@ -1,4 +1,4 @@
-import type { Db } from '../db/types.ts';
+import type { Db } from '../db/tx.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { openBirthday, openEmail, openPhone, sealBirthday, sealEmail, sealPhone } from './personal.ts';
 

@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../db/types.ts';
+import type { Db, Tx } from '../db/tx.ts';
 import { isUuid } from '../db/ids.ts';
 import { InvalidInputError } from '../errors/index.ts';
 import { Prisma } from '../generated/prisma/client.ts';

@@ -1,9 +1,11 @@
-import type { Tx } from '../db/types.ts';
+import type { Tx } from '../db/tx.ts';
 import type { Unit } from '../events/transaction.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Channel, ConsentChannel, Gender, InteractionKind } from '../generated/prisma/enums.ts';
 import { ConflictError, InvalidInputError, InvalidStateError, NotFoundError } from '../errors/index.ts';
 import { moveImportedHistory, recomputeCustomerFigures } from './figures.ts';
+import { isEmail } from './email.ts';
+import { followMerges } from './merges.ts';
 import { requirePhone } from './phone.ts';
 import { phoneHashes, sealBirthday, sealEmail, sealPhone } from './personal.ts';
 import { audit, changedFields, type AuditActor } from '../audit/service.ts';
@@ -23,7 +25,6 @@ export interface CustomerInput {
   identities?: { channel: Channel; externalId: string }[] | null;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** The longest name a customer may have (search relies on it too). */
 export const NAME_MAX_LENGTH = 60;
 
@@ -49,8 +50,7 @@ function cleanFields(input: CustomerInput) {
   }
   if (input.email !== undefined) {
     const email = input.email?.trim().toLowerCase() || null;
-    if (email && !EMAIL.test(email))
-      throw new InvalidInputError('INVALID_INPUT', { detail: 'email' }, ['input', 'email']);
+    if (email && !isEmail(email)) throw new InvalidInputError('INVALID_INPUT', { detail: 'email' }, ['input', 'email']);
     Object.assign(data, sealEmail(email));
   }
   if (input.gender) data.gender = input.gender;
@@ -153,19 +153,6 @@ export async function updateCustomer(
   }
   emit('customer.updated', { customerId: customer.id });
   return updated;
-}
-
-/**
- * Reads a customer with `read` and, while the one read was merged away, the customer it went into.
- * A chain of merges is short; the bound only guards against a cycle written by hand.
- */
-export async function followMerges<C extends { mergedIntoId: string | null }>(
-  id: string,
-  read: (id: string) => Promise<C | null>,
-): Promise<C | null> {
-  let customer = await read(id);
-  for (let hops = 0; customer?.mergedIntoId && hops < 10; hops++) customer = await read(customer.mergedIntoId);
-  return customer;
 }
 
 /**

@@ -13,7 +13,8 @@ import { openBirthday, openEmail, openPhone, phoneHashes } from './personal.ts';
 import { maskEmail, maskPhone } from '../privacy/masking.ts';
 import { actorOfContext } from '../audit/service.ts';
 import { countCustomers, findCustomerPage, type CustomerFilter } from './search.ts';
-import { addInteraction, createCustomer, mergeCustomers, followMerges, updateCustomer } from './service.ts';
+import { followMerges } from './merges.ts';
+import { addInteraction, createCustomer, mergeCustomers, updateCustomer } from './service.ts';
 
 type FilterArg = (Omit<CustomerFilter, 'homeStoreId'> & { homeStoreId?: { id: string } | null }) | null | undefined;
 type PageArgs = { first?: number | null; last?: number | null; after?: string | null; before?: string | null };

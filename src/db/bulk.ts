@@ -1,4 +1,4 @@
-import type { Db, Tx } from './types.ts';
+import type { Db, Tx } from './tx.ts';
 
 /**
  * Inserts many rows in one statement: the rows travel as one JSON parameter that PostgreSQL

@@ -14,6 +14,32 @@ export function isDeadlock(error: unknown): boolean {
   return e?.code === 'P2034' || e?.meta?.code === '40P01' || /deadlock detected/i.test(e?.message ?? '');
 }
 
+/** True when PostgreSQL refused a serializable transaction's outcome (40001, Prisma's P2034): nothing was kept. */
+export function isSerializationFailure(error: unknown): boolean {
+  const e = error as { code?: string; meta?: { code?: string } };
+  return e?.code === 'P2034' || e?.meta?.code === '40001';
+}
+
+/** PostgreSQL's class 22 (data exception: numeric out of range, invalid text…), however the driver wraps it. */
+export function isDataException(error: Error): boolean {
+  const e = error as {
+    code?: string;
+    meta?: { code?: string; driverAdapterError?: { cause?: { originalCode?: string } } };
+    cause?: { code?: string; originalCode?: string };
+  };
+  const codes = [
+    e.code,
+    e.meta?.code,
+    e.meta?.driverAdapterError?.cause?.originalCode,
+    e.cause?.code,
+    e.cause?.originalCode,
+  ];
+  return (
+    codes.some((c) => typeof c === 'string' && /^22[0-9A-Z]{3}$/.test(c)) ||
+    ['P2000', 'P2020', 'P2033'].includes(e.code ?? '')
+  );
+}
+
 /**
  * True when the transaction failed only because of other transactions or the moment, and the same
  * request run again would succeed: a deadlock victim, a serialization failure, a lock or pool wait
@@ -26,12 +52,12 @@ export function isTransient(error: unknown): boolean {
   // 40001 serialization failure, 55P03 lock not available; Prisma: P2034 write conflict,
   // P2024 no pool connection in time, P2028 the interactive transaction timed out or was closed.
   return (
-    ['40001', '55P03', 'P2034', 'P2024', 'P2028'].includes(sqlState ?? '') ||
-    /could not serialize access|lock timeout|Unable to start a transaction in the given time|Transaction already closed/i.test(
-      e?.message ?? '',
-    )
+    ['40001', '55P03', 'P2034', 'P2024', 'P2028'].includes(sqlState ?? '') || TRANSIENT_MESSAGE.test(e?.message ?? '')
   );
 }
+
+const TRANSIENT_MESSAGE =
+  /could not serialize access|lock timeout|Unable to start a transaction in the given time|Transaction already closed/i;
 
 /**
  * True when the database could not be reached or the connection broke: the server is restarting
@@ -84,5 +110,17 @@ const UNAVAILABLE_CODES = new Set([
   'P1017',
 ]);
 const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
-const UNAVAILABLE_MESSAGE =
-  /Connection terminated|terminating connection|connection (?:timeout|is closed)|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (?:starting up|shutting down|in recovery)|Can't reach database server|Server has closed the connection|Cannot use a pool after calling end/i;
+const UNAVAILABLE_MESSAGE = new RegExp(
+  [
+    'Connection terminated',
+    'terminating connection',
+    'connection (?:timeout|is closed)',
+    'timeout exceeded when trying to connect',
+    'Client has encountered a connection error',
+    'the database system is (?:starting up|shutting down|in recovery)',
+    "Can't reach database server",
+    'Server has closed the connection',
+    'Cannot use a pool after calling end',
+  ].join('|'),
+  'i',
+);

@@ -1,4 +1,4 @@
-import type { Db } from '../db/types.ts';
+import type { Db } from '../db/tx.ts';
 import { bulkInsert } from '../db/bulk.ts';
 import { uuidv7 } from '../db/ids.ts';
 import { Prisma } from '../generated/prisma/client.ts';
@@ -6,7 +6,7 @@ import type { Channel, PaymentMethod, StaffRoleKind } from '../generated/prisma/
 import { hashPassword } from '../auth/passwords.ts';
 import { hashApiKey } from '../auth/tokens.ts';
 import { recomputeCustomerFigures } from '../customers/figures.ts';
-import { businessDate } from '../stores/time.ts';
+import { businessDate, DAY_MS } from '../stores/time.ts';
 import { CUSTOMER_TAGS, DEMO_PRODUCTS, DEMO_STORES, GIVEN_FEMALE, GIVEN_MALE, SURNAMES } from './catalog.ts';
 import { sealCustomer } from '../customers/personal.ts';
 
@@ -43,8 +43,6 @@ export interface DemoSize {
   days: number;
 }
 
-const DAY = 86_400_000;
-
 /**
  * Creates the demo chain: 3 stores, ~40 products with stock, ~200 customers (most of them
  * members), ~2,000 sales over the last 12 months with refunds and interactions. Written in
@@ -57,7 +55,7 @@ export async function seedDemoData(
 ) {
   const rnd = mulberry32(20261122);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
-  const start = now.getTime() - size.days * DAY;
+  const start = now.getTime() - size.days * DAY_MS;
 
   const stores = DEMO_STORES.map((s) => ({ id: uuidv7(start), ...s, createdAt: new Date(start), updatedAt: now }));
   await bulkInsert(db, 'Store', stores);
@@ -125,7 +123,7 @@ export async function seedDemoData(
     do phone = pick(prefixes) + String(Math.floor(rnd() * 1e8)).padStart(8, '0');
     while (usedPhones.has(phone));
     usedPhones.add(phone);
-    const joined = start + Math.floor(rnd() * size.days * 0.8) * DAY;
+    const joined = start + Math.floor(rnd() * size.days * 0.8) * DAY_MS;
     const age = 20 + Math.floor(rnd() * 45);
     const birthday = new Date(Date.UTC(now.getUTCFullYear() - age, Math.floor(rnd() * 12), 1 + Math.floor(rnd() * 28)));
     const id = uuidv7(joined);
@@ -200,7 +198,7 @@ export async function seedDemoData(
   };
   while (planned.length < size.sales) {
     const day = Math.floor(rnd() * size.days);
-    const at = start + day * DAY + pickHour() * 3600_000 + Math.floor(rnd() * 3600_000) - 8 * 3600_000;
+    const at = start + day * DAY_MS + pickHour() * 3600_000 + Math.floor(rnd() * 3600_000) - 8 * 3600_000;
     if (at > now.getTime() - 60_000) continue;
     const date = new Date(at + 8 * 3600_000);
     const weekend = date.getUTCDay() === 0 || date.getUTCDay() === 6;
@@ -210,7 +208,7 @@ export async function seedDemoData(
     planned.push({ at, storeIndex: Math.floor(rnd() * stores.length), customerId: customer?.id ?? null, skus });
     // Basket association the analytics should find: most infant-formula buyers come back for diapers within two weeks.
     if (customer && skus.some(([s]) => s === 'MB-001' || s === 'MB-002') && rnd() < 0.72) {
-      const later = at + (1 + Math.floor(rnd() * 13)) * DAY;
+      const later = at + (1 + Math.floor(rnd() * 13)) * DAY_MS;
       if (later < now.getTime() - 60_000)
         planned.push({
           at: later,
@@ -378,7 +376,7 @@ export async function seedDemoData(
   ] as const;
   for (const c of customers.slice(0, Math.floor(customers.length * 0.4))) {
     const [kind, summary] = pick(summaries);
-    const at = Math.max(start, (c.createdAt as Date).getTime()) + Math.floor(rnd() * 60) * DAY;
+    const at = Math.max(start, (c.createdAt as Date).getTime()) + Math.floor(rnd() * 60) * DAY_MS;
     if (at >= now.getTime()) continue;
     interactions.push({
       id: uuidv7(at),

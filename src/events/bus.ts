@@ -2,7 +2,7 @@ import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import type { Logger } from '../logger.ts';
 import { RedisLink } from './redis-link.ts';
 import { ReferenceCache } from './reference-cache.ts';
-import type { DomainEvent, DomainEvents, EventType } from './types.ts';
+import type { DomainEvent, DomainEvents, EventType } from './domain-events.ts';
 
 type Handler<K extends EventType> = (payload: DomainEvents[K]) => void | Promise<void>;
 type Topics = { [K in EventType]: [DomainEvents[K]] };

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { EventType } from './types.ts';
+import type { EventType } from './domain-events.ts';
 
 /** What the cache needs from the event bus: local handlers and the shared (cross-process) stream. */
 export interface InvalidationSource {

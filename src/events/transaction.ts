@@ -1,9 +1,9 @@
-import { isDeadlock, isTransient, isUnavailable } from '../db/errors.ts';
+import { isDeadlock, isSerializationFailure, isTransient, isUnavailable } from '../db/errors.ts';
 import { TryAgainError } from '../errors/index.ts';
-import type { Db, Tx } from '../db/types.ts';
+import type { Db, Tx } from '../db/tx.ts';
 import type { EventBus } from './bus.ts';
 import type { ReferenceCache } from './reference-cache.ts';
-import type { DomainEvent, DomainEvents, EventType } from './types.ts';
+import type { DomainEvent, DomainEvents, EventType } from './domain-events.ts';
 
 export type Emit = <K extends EventType>(type: K, payload: DomainEvents[K]) => void;
 
@@ -65,8 +65,3 @@ export async function runInTransaction<T>(
 }
 
 const MAX_ATTEMPTS = 5;
-
-function isSerializationFailure(error: unknown) {
-  const e = error as { code?: string; meta?: { code?: string } };
-  return e?.code === 'P2034' || e?.meta?.code === '40001';
-}

@@ -1,3 +1,4 @@
+import { isEmail } from '../customers/email.ts';
 import { wallTimeToInstant } from '../stores/time.ts';
 import { fail } from './kind.ts';
 
@@ -5,6 +6,12 @@ import { fail } from './kind.ts';
  * Cell parsers every import kind shares: dates and times as merchants' files write them, exact
  * money, counts, text limits. Each returns the normalised value or throws a CellError (fail).
  */
+
+/** An e-mail address, lower-cased. */
+export function parseEmail(raw: string): string {
+  const email = raw.normalize('NFKC').toLowerCase();
+  return isEmail(email) ? email : fail('IMPORT_INVALID_EMAIL', { value: raw });
+}
 
 export const textLimit = (value: string, max: number) =>
   value.length > max ? fail('IMPORT_TOO_LONG', { max }) : value;

@@ -11,12 +11,15 @@ export function headerKey(header: string): string {
     .replace(/[\s_\-*:.#]/g, '');
 }
 
+/** What the header mapping reads of a column: its field and the headers that name it. */
+export type MappedColumn = Pick<ImportColumn, 'field' | 'zh-CN' | 'en' | 'synonyms' | 'required'>;
+
 /**
  * The header mapping of a kind's columns: each column by its template header in either language
  * or a synonym, in any order. `oneOf` lists groups of fields of which the file needs at least one
  * (a member by code or phone).
  */
-export function mapColumns(columns: ImportColumn[], oneOf: string[][] = []) {
+export function mapColumns(columns: MappedColumn[], oneOf: string[][] = []) {
   const byHeader = new Map<string, string>();
   for (const c of columns) {
     for (const name of [c['zh-CN'], c.en, ...(c.synonyms ?? [])]) {
@@ -70,7 +73,7 @@ export function mapColumns(columns: ImportColumn[], oneOf: string[][] = []) {
  * an empty cell or one that failed (its problem is kept against its column). `required` fields
  * report an empty cell.
  */
-export function rowReader(_row: number, cells: string[], mapping: HeaderMapping, columns: ImportColumn[]) {
+export function rowReader(_row: number, cells: string[], mapping: HeaderMapping, columns: MappedColumn[]) {
   const problems: ParsedRow<unknown>['problems'] = [];
   const cell = new Map<string, { raw: string; column: string }>();
   mapping.fields.forEach((field, i) => {

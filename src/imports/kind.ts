@@ -29,7 +29,7 @@ export interface ImportKind<Row = unknown, Ctx = unknown> {
   resumable?: boolean;
   /** The columns, for the header mapping and the downloadable template. */
   columns: ImportColumn[];
-  /** Header → fields; every kind but customers uses `mapColumns` (columns.ts). */
+  /** Header → fields; every kind uses `mapColumns` (columns.ts), customers with a check of its own after it. */
   mapHeader(header: string[]): HeaderMapping;
   /** Loads what rows are checked against (stores, tiers…) and creates the staging table. */
   begin(sql: SqlSession, ctx: ImportContext): Promise<Ctx>;

@@ -10,19 +10,28 @@ export interface StoreRef {
   timezone: string;
 }
 
-/**
- * The chain's stores by code and by name, for rows that name a store. A store the caller holds
- * no `permission` in is refused row by row: an owner of two stores cannot write into a third.
- */
-export async function storeLookup(sql: SqlSession, principal: Principal, permission: Permission) {
+/** How a row names a store: by code or by name, whatever its case or width. */
+export const storeKey = (raw: string) => raw.normalize('NFKC').trim().toLowerCase();
+
+/** The chain's stores, oldest first, and each by code and by name (a code wins over a name). */
+export async function loadStores(sql: SqlSession) {
   const stores = (await sql.query(
     `SELECT id, code, name, timezone FROM "Store" ORDER BY "createdAt", id`,
   )) as unknown as StoreRef[];
   const byKey = new Map<string, StoreRef>();
-  for (const s of stores) byKey.set(s.name.normalize('NFKC').toLowerCase(), s);
-  for (const s of stores) byKey.set(s.code.normalize('NFKC').toLowerCase(), s); // a code wins over a name
+  for (const s of stores) byKey.set(storeKey(s.name), s);
+  for (const s of stores) byKey.set(storeKey(s.code), s);
+  return { stores, byKey };
+}
+
+/**
+ * A row's store by code or name. A store the caller holds no `permission` in is refused row by
+ * row: an owner of two stores cannot write into a third.
+ */
+export async function storeLookup(sql: SqlSession, principal: Principal, permission: Permission) {
+  const { byKey } = await loadStores(sql);
   return (raw: string): StoreRef => {
-    const store = byKey.get(raw.normalize('NFKC').trim().toLowerCase()) ?? fail('IMPORT_UNKNOWN_STORE', { value: raw });
+    const store = byKey.get(storeKey(raw)) ?? fail('IMPORT_UNKNOWN_STORE', { value: raw });
     if (!principal.can(permission, store.id)) return fail('IMPORT_STORE_FORBIDDEN', { value: raw });
     return store;
   };

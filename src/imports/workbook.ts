@@ -71,26 +71,6 @@ export async function streamWorkbook(
   await workbook.commit();
 }
 
-/** A wall-clock time of a store as a date Excel shows as it is (Excel dates have no zone). */
-export function wallClock(instant: Date | null, timeZone: string): Date | null {
-  if (!instant) return null;
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    })
-      .formatToParts(instant)
-      .map((p) => [p.type, p.value]),
-  );
-  return new Date(Date.UTC(+parts.year!, +parts.month! - 1, +parts.day!, +parts.hour!, +parts.minute!, +parts.second!));
-}
-
 /** Checks the caller of a file endpoint; answers 401/403 itself and returns null when refused. */
 export async function authorizeFile(
   req: IncomingMessage,

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { Db, Tx } from '../db/types.ts';
+import type { Db, Tx } from '../db/tx.ts';
 import type { Unit } from '../events/transaction.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.ts';
 import { literalContains, requireLiveCustomer } from '../customers/service.ts';

@@ -1,8 +1,8 @@
 import type { CustomerMergeStep } from '../customers/service.ts';
 import type { CustomerDataHook } from '../privacy/service.ts';
-import type { Db } from '../db/types.ts';
+import type { Db } from '../db/tx.ts';
 import type { EventBus } from '../events/bus.ts';
-import type { DomainEvents, EventType } from '../events/types.ts';
+import type { DomainEvents, EventType } from '../events/domain-events.ts';
 import type { Logger } from '../logger.ts';
 import type { RefundStep } from '../sales/refund-pipeline.ts';
 import type { SaleStep } from '../sales/pipeline.ts';

@@ -1,8 +1,8 @@
-import type { Tx } from '../db/types.ts';
+import type { Tx } from '../db/tx.ts';
 import type { Unit } from '../events/transaction.ts';
 import { NotFoundError } from '../errors/index.ts';
 import { audit, type AuditActor } from '../audit/service.ts';
-import { followMerges } from '../customers/service.ts';
+import { followMerges } from '../customers/merges.ts';
 import { customerForAudit } from './masking.ts';
 import { openBirthday, openEmail, openPhone } from '../customers/personal.ts';
 

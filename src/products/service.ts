@@ -1,4 +1,4 @@
-import type { Tx } from '../db/types.ts';
+import type { Tx } from '../db/tx.ts';
 import type { Unit } from '../events/transaction.ts';
 import type { Prisma, Product } from '../generated/prisma/client.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.ts';

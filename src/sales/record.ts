@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { uuidv7 } from '../db/ids.ts';
-import type { Db } from '../db/types.ts';
+import type { Db } from '../db/tx.ts';
 import type { Unit } from '../events/transaction.ts';
 import { Prisma, type Store } from '../generated/prisma/client.ts';
 import type { PaymentMethod, StaffRoleKind } from '../generated/prisma/enums.ts';

@@ -1,12 +1,11 @@
-import type { Db } from '../db/types.ts';
+import type { Db } from '../db/tx.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { InvalidInputError } from '../errors/index.ts';
-
-const DAY = 86_400_000;
+import { DAY_MS } from '../stores/time.ts';
 
 /** Daily totals for one store between two business dates, inclusive; days without sales are zeros. */
 export async function salesByDay(db: Db, storeId: string, from: Date, to: Date) {
-  const days = Math.round((to.getTime() - from.getTime()) / DAY) + 1;
+  const days = Math.round((to.getTime() - from.getTime()) / DAY_MS) + 1;
   if (days < 1 || days > 366)
     throw new InvalidInputError('INVALID_INPUT', { detail: 'from–to must span 1 to 366 days' }, ['to']);
   const rows = await db.sale.groupBy({
@@ -18,7 +17,7 @@ export async function salesByDay(db: Db, storeId: string, from: Date, to: Date) 
   const byDate = new Map(rows.map((r) => [r.businessDate.toISOString().slice(0, 10), r]));
   const zero = new Prisma.Decimal(0);
   return Array.from({ length: days }, (_, i) => {
-    const date = new Date(from.getTime() + i * DAY);
+    const date = new Date(from.getTime() + i * DAY_MS);
     const row = byDate.get(date.toISOString().slice(0, 10));
     const gross = row?._sum.total ?? zero;
     const refunds = row?._sum.refundedTotal ?? zero;

@@ -1,5 +1,5 @@
 import { uuidv7 } from '../db/ids.ts';
-import type { Tx } from '../db/types.ts';
+import type { Tx } from '../db/tx.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { WrittenSale } from './pipeline.ts';
 

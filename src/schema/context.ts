@@ -2,7 +2,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { StaffRoleKind } from '../generated/prisma/enums.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { SqlRunner } from '../db/migrate.ts';
-import type { Db } from '../db/types.ts';
+import type { Db } from '../db/tx.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Locale } from '../i18n/locale.ts';
 import type { Logger } from '../logger.ts';

@@ -1,6 +1,6 @@
 import { handleStreamOrSingleExecutionResult, type Plugin } from '@envelop/core';
 import { GraphQLError } from 'graphql';
-import { isUnavailable } from '../db/errors.ts';
+import { isDataException, isUnavailable } from '../db/errors.ts';
 import { RequestAbortedError } from '../db/cancel.ts';
 import { AccessError, TryAgainError, UserError } from '../errors/index.ts';
 import { translate } from '../i18n/messages.ts';
@@ -155,24 +155,4 @@ export function shorten(message: string): string {
     inner.length > 40 ? `"${inner.slice(0, 40)}…"` : quoted,
   );
   return cut.length > 500 ? `${cut.slice(0, 500)}…` : cut;
-}
-
-/** PostgreSQL's class 22 (data exception: numeric out of range, invalid text…), however the driver wraps it. */
-function isDataException(error: Error): boolean {
-  const e = error as {
-    code?: string;
-    meta?: { code?: string; driverAdapterError?: { cause?: { originalCode?: string } } };
-    cause?: { code?: string; originalCode?: string };
-  };
-  const codes = [
-    e.code,
-    e.meta?.code,
-    e.meta?.driverAdapterError?.cause?.originalCode,
-    e.cause?.code,
-    e.cause?.originalCode,
-  ];
-  return (
-    codes.some((c) => typeof c === 'string' && /^22[0-9A-Z]{3}$/.test(c)) ||
-    ['P2000', 'P2020', 'P2033'].includes(e.code ?? '')
-  );
 }

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { DAY_MS } from '../stores/time.ts';
 
 /**
  * Request and sign-in limits, kept in Redis when REDIS_URL is set (so every process of a
@@ -28,7 +29,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitOptions = {
 
 /** The longest lock a run of failed sign-ins leads to. */
 export const SIGN_IN_MAX_LOCK_SECONDS = 3600;
-const DAY_SECONDS = 24 * 3600;
+const DAY_SECONDS = DAY_MS / 1000;
 
 /** Refused: the caller may try again after this many seconds. */
 export interface Refusal {

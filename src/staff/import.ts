@@ -1,7 +1,7 @@
 import { hashPassword } from '../auth/passwords.ts';
 import { uuidv7 } from '../db/ids.ts';
 import type { StaffRoleKind } from '../generated/prisma/enums.ts';
-import { parseYesNo, textLimit } from '../imports/cells.ts';
+import { parseEmail, parseYesNo, textLimit } from '../imports/cells.ts';
 import { mapColumns, rowReader } from '../imports/columns.ts';
 import { fail, type ImportColumn, type ImportKind } from '../imports/kind.ts';
 import { problemsOf, storeLookup, type StoreRef } from '../imports/refs.ts';
@@ -120,7 +120,6 @@ interface StaffRow {
 }
 
 const STAGING = 'staff_import_row';
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export const staffImport: ImportKind<StaffRow, { store: (raw: string) => StoreRef }> = {
   name: 'staff',
@@ -174,10 +173,7 @@ export const staffImport: ImportKind<StaffRow, { store: (raw: string) => StoreRe
           { required: true },
         ) ?? [],
       phone: r.read('phone', (raw) => normalizePhone(raw.normalize('NFKC')) ?? fail('INVALID_PHONE', { phone: raw })),
-      email: r.read('email', (raw) => {
-        const email = raw.normalize('NFKC').toLowerCase();
-        return EMAIL.test(email) && email.length <= 254 ? email : fail('IMPORT_INVALID_EMAIL', { value: raw });
-      }),
+      email: r.read('email', parseEmail),
       active: r.read('active', parseYesNo),
       password: r.read('password', (raw) =>
         raw.length < 8 || raw.length > 200 ? fail('IMPORT_INVALID_PASSWORD') : raw,

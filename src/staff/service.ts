@@ -1,4 +1,4 @@
-import type { Tx } from '../db/types.ts';
+import type { Tx } from '../db/tx.ts';
 import type { StaffRoleKind } from '../generated/prisma/enums.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.ts';

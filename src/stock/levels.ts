@@ -1,5 +1,5 @@
 import { uuidv7 } from '../db/ids.ts';
-import type { Tx } from '../db/types.ts';
+import type { Tx } from '../db/tx.ts';
 import type { Emit } from '../events/transaction.ts';
 import type { StockMovementType } from '../generated/prisma/enums.ts';
 import { InsufficientStockError } from '../errors/index.ts';

@@ -1,4 +1,4 @@
-import type { Tx } from '../db/types.ts';
+import type { Tx } from '../db/tx.ts';
 import type { Unit } from '../events/transaction.ts';
 import { InvalidInputError, InvalidStateError, NotFoundError } from '../errors/index.ts';
 import { productsByCode } from '../products/service.ts';

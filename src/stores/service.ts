@@ -1,7 +1,7 @@
 import type { Unit } from '../events/transaction.ts';
 import type { Store } from '../generated/prisma/client.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.ts';
-import { isValidTimeZone } from './time.ts';
+import { DEFAULT_TIME_ZONE, isValidTimeZone } from './time.ts';
 
 export interface StoreInput {
   code: string;
@@ -22,7 +22,7 @@ export async function createStore(
     throw new InvalidInputError('INVALID_INPUT', { detail: 'code: 2–20 letters, digits, - or _' }, ['input', 'code']);
   }
   if (!input.name.trim()) throw new InvalidInputError('INVALID_INPUT', { detail: 'name' }, ['input', 'name']);
-  const timezone = input.timezone ?? 'Asia/Shanghai';
+  const timezone = input.timezone ?? DEFAULT_TIME_ZONE;
   if (!isValidTimeZone(timezone)) {
     throw new InvalidInputError('INVALID_INPUT', { detail: `timezone ${timezone}` }, ['input', 'timezone']);
   }

@@ -1,3 +1,12 @@
+/** Milliseconds in a day: a fixed 24 hours, for spans such as a return window or a grace period. */
+export const DAY_MS = 86_400_000;
+
+/**
+ * The time zone a store gets when none is given, and of dates when no store names one (the
+ * migration's column default says the same, in SQL).
+ */
+export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(timeZone: string) {
@@ -82,6 +91,16 @@ function askOffsetMinutes(instantMs: number, timeZone: string): number {
     Number(p.second),
   );
   return Math.round((wall - Math.floor(instantMs / 1000) * 1000) / 60_000);
+}
+
+/**
+ * The wall-clock time an instant shows in a time zone, to the second, as a Date whose UTC fields
+ * are that time: how a spreadsheet, whose dates have no zone, shows a store's time as it was.
+ */
+export function wallClock(instant: Date | null, timeZone: string): Date | null {
+  if (!instant) return null;
+  const ms = instant.getTime();
+  return new Date(Math.floor(ms / 1000) * 1000 + offsetMinutes(ms, timeZone) * 60_000);
 }
 
 /**

@@ -3,6 +3,7 @@ import { USER_ERRORS } from '../errors/types.ts';
 import { audit, actorOfContext } from '../audit/service.ts';
 import type { Builder } from '../schema/builder.ts';
 import { createStore } from './service.ts';
+import { DEFAULT_TIME_ZONE } from './time.ts';
 
 export function addStoreTypes(builder: Builder) {
   builder.prismaNode('Store', {
@@ -43,7 +44,7 @@ export function addStoreTypes(builder: Builder) {
       code: t.string({ required: true, description: 'Short unique code, e.g. BJ-SLT' }),
       name: t.string({ required: true }),
       address: t.string(),
-      timezone: t.string({ description: 'IANA time zone, default Asia/Shanghai' }),
+      timezone: t.string({ description: `IANA time zone, default ${DEFAULT_TIME_ZONE}` }),
       allowNegativeStock: t.boolean({ description: 'Default false: sales that exceed stock are refused.' }),
     }),
   });

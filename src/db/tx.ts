@@ -1,3 +1,4 @@
+/** The database handles domain functions take: the client, and a client bound to a transaction. */
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 
 export type Db = PrismaClient;
