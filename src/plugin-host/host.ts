@@ -162,7 +162,9 @@ export class PluginHost {
         const taken = owner.get(name);
         if (taken)
           throw new PluginConfigError(
-            `Plugin "${plugin.name}" declares the sale input "${name}", which ${taken === 'core' ? 'core uses' : `plugin "${taken}" declares`}.`,
+            `Plugin "${plugin.name}" declares the sale input "${name}", which ${
+              taken === 'core' ? 'core uses' : `plugin "${taken}" declares`
+            }.`,
           );
         owner.set(name, plugin.name);
         fields[name] = ref;
@@ -269,7 +271,9 @@ function orderByDependencies(plugins: StorePlugin[]): StorePlugin[] {
     if (!next) {
       const stuck = [...byName.keys()].filter((n) => !placed.has(n)).sort();
       throw new PluginConfigError(
-        `Plugins depend on each other or are ordered in a circle: ${stuck.map((n) => `${n} (after ${[...after.get(n)!].filter((m) => !placed.has(m)).join(', ')})`).join('; ')}.`,
+        `Plugins depend on each other or are ordered in a circle: ${stuck
+          .map((n) => `${n} (after ${[...after.get(n)!].filter((m) => !placed.has(m)).join(', ')})`)
+          .join('; ')}.`,
       );
     }
     placed.add(next);

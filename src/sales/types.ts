@@ -61,7 +61,8 @@ export function addSaleTypes(builder: Builder, plugins: PluginHost) {
   const adjustmentFields = (t: PothosSchemaTypes.ObjectFieldBuilder<BuilderTypes, AdjustmentRecord>) => ({
     source: t.exposeString('source', {
       description:
-        'Who gave it: a plugin\'s name ("tiers", "campaigns"…), "pos" for a discount the till sent on a line, "import" or "history" for discounts kept from before.',
+        'Who gave it: a plugin\'s name ("tiers", "campaigns"…), "pos" for a discount the till sent on a ' +
+        'line, "import" or "history" for discounts kept from before.',
     }),
     sourceId: t.exposeString('sourceId', {
       nullable: true,
@@ -75,7 +76,8 @@ export function addSaleTypes(builder: Builder, plugins: PluginHost) {
   });
   const SaleAdjustmentRef = builder.objectRef<AdjustmentRecord>('SaleAdjustment').implement({
     description:
-      'A price reduction with who gave it. Order-level amounts are spread over the lines by core (docs/plugins.md, "Pricing with adjustments"); the shares add up to the amount.',
+      'A price reduction with who gave it. Order-level amounts are spread over the lines by core ' +
+      '(docs/plugins.md, "Pricing with adjustments"); the shares add up to the amount.',
     fields: (t) => ({
       ...adjustmentFields(t),
       scope: t.field({ type: AdjustmentScopeEnum, resolve: (a) => a.scope }),
