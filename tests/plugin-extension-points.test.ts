@@ -230,6 +230,23 @@ describe('a plugin from tests/fixtures using every extension point', () => {
       expect(res.headers.get('x-gift-card')).toBe('on');
     });
 
+    it('installedPlugins shows what the plugin adds', async () => {
+      const data = await t.as('CASHIER').ok(`{ installedPlugins { name permissions tenders routes } }`);
+      expect(data.installedPlugins).toEqual([
+        {
+          name: 'gift-card',
+          permissions: ['gift-card:issue', 'gift-card:configure'],
+          tenders: ['GIFT_CARD'],
+          routes: [
+            'GET /plugins/gift-card/ping',
+            'GET /plugins/gift-card/balance/*',
+            'GET /plugins/gift-card/slow',
+            'GET /plugins/gift-card/broken',
+          ],
+        },
+      ]);
+    });
+
     it("core's routes are still served from the same table", async () => {
       expect((await get('/healthz')).status).toBe(200);
       expect((await get('/exports/customers.csv')).status).toBe(401);
