@@ -5,27 +5,24 @@ import { createYoga, useExecutionCancellation, type Plugin as YogaPlugin, type Y
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { shareMetrics } from './cluster.ts';
 import { resolvePrincipal } from './auth/service.ts';
-import { metricsForScrape, shareMetrics } from './cluster.ts';
+import { coreRoutes } from './http/core-routes.ts';
+import { Router } from './http/router.ts';
+import { isGenerated } from './plugin-host/discover.ts';
 import { TokenService } from './auth/tokens.ts';
 import type { Database } from './db/client.ts';
 import { EventBus } from './events/bus.ts';
 import { JobScheduler } from './jobs/scheduler.ts';
-import { serveCustomerExport } from './customers/export.ts';
 import type { CalendarService } from './calendar/service.ts';
-import { serveCustomerWorkbook } from './customers/export-xlsx.ts';
-import { DEFAULT_IMPORT_MAX_BYTES, serveImport } from './imports/http.ts';
+import { DEFAULT_IMPORT_MAX_BYTES } from './imports/http.ts';
 import { importKindsOf } from './imports/registry.ts';
-import { serveTemplate } from './imports/workbook.ts';
-import { serveSalesByDayWorkbook } from './sales/export.ts';
-import { serveStockWorkbook } from './stock/export.ts';
-import { serveCustomerDataExport } from './privacy/http.ts';
 import { clientOf } from './audit/service.ts';
 import { DEFAULT_DISCOUNT_LIMITS } from './auth/permissions.ts';
 import type { StaffRoleKind } from './generated/prisma/enums.ts';
 import { negotiateLocale } from './i18n/locale.ts';
 import type { Logger } from './logger.ts';
-import { PluginHost, type StorePlugin } from './plugin-host/host.ts';
+import { PluginConfigError, PluginHost, type StorePlugin } from './plugin-host/host.ts';
 import type { AppServices, Context } from './schema/context.ts';
 import { Metrics } from './ops/metrics.ts';
 import { useOperationLog } from './ops/operation-log.ts';
@@ -38,7 +35,6 @@ import type { ReplicaStatus } from './db/client.ts';
 import { useInputLimits } from './schema/input-limits.ts';
 import {
   clientAddressOf,
-  metricsAllowed,
   rateLimitedError,
   useCancelWithRequest,
   useNoIntrospection,
@@ -104,9 +100,10 @@ export interface App {
    * with `Connection: close`, /readyz turns 503), lets every request in flight finish and its
    * response go out with `Connection: close`, ends SSE subscriptions and closes graphql-ws ones
    * with 1001 (going away), stops the job queue; whatever is still running after `drainMs`
-   * (default 10 s) is cut.
+   * (default 10 s) is cut. Then the plugins' teardowns run, in reverse order, within
+   * `teardownMs` (default 3 s) for all of them.
    */
-  close(options?: { drainMs?: number }): Promise<void>;
+  close(options?: { drainMs?: number; teardownMs?: number }): Promise<void>;
   /** Why this process can no longer serve (its HTTP server stopped), or null while it can. */
   cannotServe(): string | null;
 }
@@ -194,6 +191,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { database, logger } = options;
   const graphqlMaxBytes = options.graphqlMaxBytes ?? DEFAULT_GRAPHQL_MAX_BYTES;
   const plugins = new PluginHost(options.plugins ?? []);
+  const ungenerated = plugins.ungeneratedSchemas((path) => isGenerated(path));
+  if (ungenerated.length)
+    throw new PluginConfigError(
+      `The Prisma client lacks the models of ${ungenerated.map((n) => `"${n}"`).join(', ')}: ` +
+        'run npm run prisma:generate (with the same STORE_CONFIG).',
+    );
   const events = new EventBus({
     redisUrl: options.redisUrl,
     channelPrefix: options.redisChannelPrefix,
@@ -208,6 +211,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     events,
     tokens: new TokenService(options.jwtSecret),
     plugins,
+    permissions: plugins.permissions,
     calendar: plugins.services.get<CalendarService>('calendar'),
     importKinds: importKindsOf(plugins.importKinds),
     rateLimits: new RateLimits({
@@ -274,6 +278,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       metrics.plugin(),
       useOperationLog(logger),
       ...(options.tracing ? [useTracing()] : []),
+      // Plugins' own (StorePlugin.yogaPlugins), after core's limits, error policy and metrics.
+      ...plugins.yogaPlugins,
     ],
     context: async (initial): Promise<Context> => {
       const request = initial.request as Request | undefined;
@@ -297,6 +303,7 @@ export async function createApp(options: AppOptions): Promise<App> {
             apiKey: header('x-api-key'),
           },
           services.events.cache,
+          services.permissions,
         );
       } catch (err) {
         // The key or staff member could not be read: the database is restarting or unreachable.
@@ -390,100 +397,22 @@ export async function createApp(options: AppOptions): Promise<App> {
         if (req.headers.accept?.includes('text/event-stream')) eventStreams.add(res);
         return options.tracing ? traceRequest(req, res, () => route(req, res)) : route(req, res);
       });
+      // Core's routes and the plugins' in one table; what no route takes is GraphQL's.
+      const router = new Router(
+        [
+          ...coreRoutes({
+            services,
+            metrics,
+            metricsToken: options.metricsToken,
+            importMaxBytes: options.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES,
+            ready,
+          }),
+          ...plugins.routes,
+        ],
+        services,
+      );
       const route = (req: IncomingMessage, res: ServerResponse) => {
-        if (req.url === '/healthz') {
-          // The pid tells an operator (and a test) which process of a cluster answered.
-          res
-            .writeHead(200, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ status: 'ok', pid: process.pid }));
-          return;
-        }
-        if (req.url === '/readyz') {
-          void ready().then(({ ok, body }) => {
-            res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-          });
-          return;
-        }
-        if (req.url === '/metrics') {
-          if (!metricsAllowed(req, options.metricsToken)) {
-            res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }).end(
-              JSON.stringify({
-                errors: [{ message: 'Send the metrics token', extensions: { code: 'UNAUTHENTICATED' } }],
-              }),
-            );
-            return;
-          }
-          void metricsForScrape(metrics.registry).then(({ text, contentType }) =>
-            res.writeHead(200, { 'content-type': contentType }).end(text),
-          );
-          return;
-        }
-        const path = req.url?.split('?')[0] ?? '';
-        const fileRoute = (serve: () => Promise<void>, what: string) => {
-          void serve().catch((err) => {
-            const unavailable = isUnavailable(err);
-            logger.error({ err }, `${what} failed${unavailable ? ': the database is unreachable' : ''}`);
-            if (res.headersSent) res.destroy(err);
-            else if (unavailable)
-              // Like TRY_AGAIN in GraphQL: the same request, sent again shortly, is answered.
-              res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '2' }).end(
-                JSON.stringify({
-                  errors: [
-                    {
-                      message: 'The database is unreachable for a moment; send the request again',
-                      extensions: { code: 'TRY_AGAIN', retryable: true, reason: 'DATABASE_UNAVAILABLE' },
-                    },
-                  ],
-                }),
-              );
-            else
-              res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(
-                JSON.stringify({
-                  errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
-                }),
-              );
-          });
-        };
-        if (req.method === 'GET' && path === '/exports/customers.csv') {
-          fileRoute(() => serveCustomerExport(req, res, services), 'customer export');
-          return;
-        }
-        if (req.method === 'GET' && path === '/exports/customers.xlsx') {
-          fileRoute(() => serveCustomerWorkbook(req, res, services), 'customer export');
-          return;
-        }
-        if (req.method === 'GET' && path === '/exports/stock.xlsx') {
-          fileRoute(() => serveStockWorkbook(req, res, services), 'stock export');
-          return;
-        }
-        if (req.method === 'GET' && path === '/exports/sales-by-day.xlsx') {
-          fileRoute(() => serveSalesByDayWorkbook(req, res, services), 'sales export');
-          return;
-        }
-        const customerData = /^\/exports\/customer-data\/([^/]{1,200})\.json$/.exec(path);
-        if (req.method === 'GET' && customerData) {
-          fileRoute(() => serveCustomerDataExport(req, res, services, customerData[1]!), 'customer data export');
-          return;
-        }
-        const template = /^\/imports\/templates\/([a-z-]+)\.(xlsx|csv)$/.exec(path);
-        if (req.method === 'GET' && template) {
-          fileRoute(
-            () => serveTemplate(req, res, services.importKinds, template[1]!, template[2] as 'xlsx' | 'csv'),
-            'import template',
-          );
-          return;
-        }
-        // POST /imports/<kind>, also written …/<kind>.csv or …/<kind>.xlsx: the format is read from the file.
-        const upload = /^\/imports\/([a-z-]+?)(?:\.(?:csv|xlsx))?$/.exec(path);
-        const kind = upload && services.importKinds.find((k) => k.name === upload[1]);
-        if (req.method === 'POST' && kind) {
-          fileRoute(
-            () =>
-              serveImport(req, res, services, kind, { maxBytes: options.importMaxBytes ?? DEFAULT_IMPORT_MAX_BYTES }),
-            `${kind.name} import`,
-          );
-          return;
-        }
+        if (router.handle(req, res)) return;
         if (req.method === 'POST' && refuseOversizedBody(req, res, graphqlMaxBytes)) return;
         void yoga.requestListener(req, res);
       };
@@ -567,7 +496,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       });
       await jobs.start();
     },
-    async close({ drainMs = 10_000 } = {}) {
+    async close({ drainMs = 10_000, teardownMs = 3_000 } = {}) {
       const deadline = Date.now() + drainMs;
       draining = true;
       const jobsStopped = jobs?.stop(drainMs);
@@ -600,6 +529,9 @@ export async function createApp(options: AppOptions): Promise<App> {
         await new Promise((r) => wsServer!.close(r));
       }
       await jobsStopped;
+      // Nothing of the plugins runs any more: they may close what they hold (the bus and the
+      // database are still open for a last write).
+      await plugins.teardown(logger, teardownMs);
       await events.close();
       await services.rateLimits.close();
     },

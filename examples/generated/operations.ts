@@ -33,12 +33,19 @@ export type PaymentInput = {
   reference?: string | null | undefined;
 };
 
+/** A tender: core's, or one an installed plugin declares and settles (POINTS). The `tenders` query labels them. */
 export type PaymentMethod =
+  /** Alipay (支付宝) */
   | 'ALIPAY'
+  /** Card (银行卡) */
   | 'CARD'
+  /** Cash (现金) */
   | 'CASH'
+  /** Other (其他) */
   | 'OTHER'
+  /** Points (积分) */
   | 'POINTS'
+  /** WeChat Pay (微信支付) */
   | 'WECHAT_PAY';
 
 export type RecordSaleInput = {

@@ -22,12 +22,15 @@ export function pointsPlugin(options?: PointsOptions) {
   return definePlugin({
     name: 'points',
     migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+    prismaSchema: fileURLToPath(new URL('./schema.prisma', import.meta.url)),
     schema: (builder) => addPointsTypes(builder, service),
     setup: ({ services }) => {
       service.useCalendar(services.get<CalendarService>('calendar'));
       services.provide('points', service);
     },
-    saleSteps: [{ name: 'points', tenders: ['POINTS'], afterWrite: (sale, unit) => service.afterSale(sale, unit) }],
+    // Points used as payment: settled by the sale step (at redemption.pointsPerYuan, within the balance).
+    tenders: [{ code: 'POINTS', label: { 'zh-CN': '积分', en: 'Points' } }],
+    saleSteps: [{ name: 'points', afterWrite: (sale, unit) => service.afterSale(sale, unit) }],
     refundSteps: [{ name: 'points', afterWrite: (refund, unit) => service.afterRefund(refund, unit) }],
     onCustomerMerge: (ids, unit) => service.merge(ids, unit),
     // PIPL: the account and ledger are exported with the customer's data. The ledger is the books

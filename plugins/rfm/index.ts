@@ -19,6 +19,7 @@ export function rfmPlugin(options?: RfmOptions) {
   return definePlugin({
     name: 'rfm',
     migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+    prismaSchema: fileURLToPath(new URL('./schema.prisma', import.meta.url)),
     schema: (builder) => addRfmTypes(builder),
     onCustomerMerge: forgetMergedScore,
     // PIPL: the score is profiling of the person, exported with their data; erased with them (and

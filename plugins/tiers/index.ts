@@ -22,6 +22,7 @@ export function tiersPlugin(options?: TierOptions) {
     name: 'tiers',
     dependsOn: ['points'],
     migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+    prismaSchema: fileURLToPath(new URL('./schema.prisma', import.meta.url)),
     schema: (builder) => addTierTypes(builder, service),
     // PIPL: a member's tier and its history are exported with the customer's data; they hold no
     // personal data beyond the customer's id, so an erasure leaves them (the anonymous record keeps them).

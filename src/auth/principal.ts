@@ -1,6 +1,6 @@
 import type { StaffRoleKind } from '../generated/prisma/enums.ts';
 import { AccessError } from '../errors/index.ts';
-import { CHAIN_PERMISSIONS, ROLE_PERMISSIONS, type Permission } from './permissions.ts';
+import { CORE_PERMISSION_TABLE, type Permission, type PermissionTable } from './permissions.ts';
 
 /** Who is calling: a signed-in staff member, a POS/integration API key, or nobody. */
 export class Principal {
@@ -14,6 +14,8 @@ export class Principal {
     readonly chainStoreIds: readonly string[] = [],
     /** An API key's own limit on price reductions (ApiKey.maxDiscountPercent); null: its role's. */
     readonly maxDiscountPercent: number | null = null,
+    /** What each role may do in this deployment: core's permissions and the installed plugins'. */
+    readonly permissions: PermissionTable = CORE_PERMISSION_TABLE,
   ) {}
 
   static anonymous() {
@@ -31,30 +33,30 @@ export class Principal {
 
   /**
    * With a store: the caller's role there grants it. Without: any of the caller's roles does,
-   * except for a chain-level permission (CHAIN_PERMISSIONS), which the caller's role in every
+   * except for a chain-level permission (scope `chain`), which the caller's role in every
    * store of the chain must grant: a manager, or the owner of one franchise store, holds none.
    */
   can(permission: Permission, storeId?: string | null): boolean {
     if (storeId) {
       const role = this.roles.get(storeId);
-      return role ? ROLE_PERMISSIONS[role].has(permission) : false;
+      return role ? this.permissions.grants(role, permission) : false;
     }
-    if (CHAIN_PERMISSIONS.has(permission)) {
+    if (this.permissions.isChain(permission)) {
       return (
         this.chainStoreIds.length > 0 &&
         this.chainStoreIds.every((s) => {
           const role = this.roles.get(s);
-          return role !== undefined && ROLE_PERMISSIONS[role].has(permission);
+          return role !== undefined && this.permissions.grants(role, permission);
         })
       );
     }
-    for (const role of this.roles.values()) if (ROLE_PERMISSIONS[role].has(permission)) return true;
+    for (const role of this.roles.values()) if (this.permissions.grants(role, permission)) return true;
     return false;
   }
 
   /** Stores in which the caller holds `permission`: used to filter lists instead of failing them. */
   storesWith(permission: Permission): string[] {
-    return [...this.roles].filter(([, role]) => ROLE_PERMISSIONS[role].has(permission)).map(([id]) => id);
+    return [...this.roles].filter(([, role]) => this.permissions.grants(role, permission)).map(([id]) => id);
   }
 
   /** The largest value of a per-role limit over the roles that grant `permission` (in `storeId` when given). */
@@ -62,7 +64,7 @@ export class Principal {
     let best = 0;
     for (const [store, role] of this.roles) {
       if (storeId && store !== storeId) continue;
-      if (ROLE_PERMISSIONS[role].has(permission)) best = Math.max(best, limits[role]);
+      if (this.permissions.grants(role, permission)) best = Math.max(best, limits[role]);
     }
     return best;
   }

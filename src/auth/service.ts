@@ -7,6 +7,7 @@ import { InvalidInputError, NotFoundError, TooManyAttemptsError } from '../error
 import type { RateLimits } from '../security/rate-limits.ts';
 import { normalizeLogin } from '../staff/login.ts';
 import { verifyPassword } from './passwords.ts';
+import type { PermissionTable } from './permissions.ts';
 import { Principal } from './principal.ts';
 import { API_KEY_PREFIX, hashApiKey, newApiKey, type TokenService } from './tokens.ts';
 
@@ -23,6 +24,7 @@ export async function resolvePrincipal(
   tokens: TokenService,
   credentials: { authorization?: string | null; apiKey?: string | null },
   cache: ReferenceCache,
+  permissions: PermissionTable,
 ): Promise<Principal> {
   const bearer = credentials.authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
   // The chain's stores, for chain-level permissions; cached like the stores themselves.
@@ -49,6 +51,7 @@ export async function resolvePrincipal(
       new Map(key.storeIds.map((s) => [s, key.role] as const)),
       await chain(),
       key.maxDiscountPercent,
+      permissions,
     );
   }
   if (bearer) {
@@ -64,6 +67,8 @@ export async function resolvePrincipal(
       staff.name,
       new Map(staff.roles.map((r) => [r.storeId, r.role] as const)),
       await chain(),
+      null,
+      permissions,
     );
   }
   return Principal.anonymous();

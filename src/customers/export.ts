@@ -135,6 +135,7 @@ export async function serveCustomerExport(req: IncomingMessage, res: ServerRespo
     services.tokens,
     { authorization: header('authorization'), apiKey: header('x-api-key') },
     services.events.cache,
+    services.permissions,
   );
   if (!auth.can('customer:export')) {
     const code = auth.signedIn ? 'FORBIDDEN' : 'UNAUTHENTICATED';

@@ -2,7 +2,8 @@ import type { Db } from '../db/tx.ts';
 import { bulkInsert } from '../db/bulk.ts';
 import { uuidv7 } from '../db/ids.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import type { Channel, PaymentMethod, StaffRoleKind } from '../generated/prisma/enums.ts';
+import type { Channel, StaffRoleKind } from '../generated/prisma/enums.ts';
+import type { CoreTender } from '../sales/tenders.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { hashApiKey } from '../auth/tokens.ts';
 import { recomputeCustomerFigures } from '../customers/figures.ts';
@@ -169,7 +170,7 @@ export async function seedDemoData(
     }
     return 12;
   };
-  const methods: PaymentMethod[] = [
+  const methods: CoreTender[] = [
     'WECHAT_PAY',
     'WECHAT_PAY',
     'WECHAT_PAY',

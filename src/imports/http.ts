@@ -121,6 +121,7 @@ export async function serveImport(
     services.tokens,
     { authorization: header('authorization'), apiKey: header('x-api-key') },
     services.events.cache,
+    services.permissions,
   );
   if (!auth.can(kind.permission)) {
     refuse(auth.signedIn ? 403 : 401, auth.signedIn ? 'FORBIDDEN' : 'UNAUTHENTICATED');

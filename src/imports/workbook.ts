@@ -85,6 +85,7 @@ export async function authorizeFile(
     services.tokens,
     { authorization: header('authorization'), apiKey: header('x-api-key') },
     services.events.cache,
+    services.permissions,
   );
   if (!auth.can(permission)) {
     const code = auth.signedIn ? 'FORBIDDEN' : 'UNAUTHENTICATED';

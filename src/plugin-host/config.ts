@@ -1,9 +1,8 @@
 import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { DEFAULT_CONFIG } from './discover.ts';
 import { PluginConfigError } from './errors.ts';
-import type { StorePlugin } from './host.ts';
-
-const DEFAULT_CONFIG = fileURLToPath(new URL('../../plugins/config.ts', import.meta.url));
+import type { StorePlugin } from '../contract.ts';
 
 /**
  * Loads the installed plugins from the configuration file (STORE_CONFIG, default

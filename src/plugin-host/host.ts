@@ -1,99 +1,43 @@
+import type {
+  HttpRoute,
+  InstalledPlugins,
+  PluginContext,
+  SaleInputFieldBuilder,
+  SalePipeline,
+  ScheduledJob,
+  StorePlugin,
+  BuilderTypes,
+  Builder,
+  Context,
+} from '../contract.ts';
 import type { CustomerMergeStep } from '../customers/service.ts';
 import type { CustomerDataHook } from '../privacy/service.ts';
-import type { Db } from '../db/tx.ts';
-import type { EventBus } from '../events/bus.ts';
-import type { DomainEvents, EventType } from '../events/domain-events.ts';
+import type { EventType } from '../events/domain-events.ts';
 import type { Logger } from '../logger.ts';
 import type { RefundStep } from '../sales/refund-pipeline.ts';
 import type { SaleStep } from '../sales/pipeline.ts';
-import type { Builder, BuilderTypes } from '../schema/builder.ts';
 import type { InputFieldRef } from '@pothos/core';
-
-/** The builder a plugin's `saleInputs` receives: `t.string()`, `t.stringList()`, `t.field({ type })`… */
-export type SaleInputFieldBuilder = PothosSchemaTypes.InputFieldBuilder<BuilderTypes, 'InputObject'>;
+import type { Plugin as YogaPlugin } from 'graphql-yoga';
 import type { AnyImportKind } from '../imports/kind.ts';
 import { CronExpressionParser } from 'cron-parser';
+import { CORE_PERMISSIONS, PermissionTable, type PermissionDeclaration } from '../auth/permissions.ts';
+import { CORE_TENDER_CODES, TENDER_CODE, type TenderDeclaration } from '../sales/tenders.ts';
 import { PluginConfigError } from './errors.ts';
 import { CalendarService } from '../calendar/service.ts';
 import { ServiceRegistry } from './services.ts';
 
 export { PluginConfigError };
+// The plugin's shape is declared in the leaf module src/contract.ts; plugins import it from here.
+export type {
+  HttpRoute,
+  PluginContext,
+  RouteContext,
+  SaleInputFieldBuilder,
+  ScheduledJob,
+  StorePlugin,
+} from '../contract.ts';
 
-/** What a plugin's setup and jobs receive from the running API. */
-export interface PluginContext {
-  db: Db;
-  events: EventBus;
-  services: ServiceRegistry;
-  logger: Logger;
-}
-
-/**
- * A job the host runs on a schedule, through the job queue (src/jobs/scheduler.ts): each
- * occurrence once across every API process. It must still be safe to run twice for the same
- * moment: a run that crashed after committing is retried.
- */
-export interface ScheduledJob {
-  /** Unique, prefixed with the plugin's name: "points.expire". Letters, digits, . _ - / only. */
-  name: string;
-  /** When it runs: a 5-field cron expression in the deployment's JOB_TIMEZONE ("5 * * * *": hourly at :05). */
-  cron: string;
-  /** A run still going after this long is presumed dead and retried (default 900). */
-  timeoutSeconds?: number;
-  /** `now` is the moment the run stands for (the cron occurrence; tests and catch-up runs pass another one). */
-  run(ctx: PluginContext, now: Date): Promise<{ processed: number }>;
-}
-
-/**
- * An installable plugin: one object, usually returned by a factory that takes the plugin's
- * typed options. Everything is optional except the name. docs/plugins.md explains each hook.
- */
-export interface StorePlugin {
-  name: string;
-  /** Plugins that must be installed, and are set up and run before this one. */
-  dependsOn?: string[];
-  /**
-   * Order without dependence: this plugin's hooks run after these plugins' when they are
-   * installed (a campaign after the tier discount). Never the order of the configuration list:
-   * plugins nothing orders run in alphabetical order of their names.
-   */
-  runsAfter?: string[];
-  /** Likewise: this plugin's hooks run before these plugins' when they are installed. */
-  runsBefore?: string[];
-  /**
-   * Fields the plugin adds to RecordSaleInput and PreviewSaleInput (a coupon code), built with
-   * Pothos's input field builder. Their values reach the plugin's steps as `draft.inputs[name]`
-   * and count in the sale's fingerprint. Names must not clash with core's or another plugin's.
-   */
-  saleInputs?: (t: SaleInputFieldBuilder) => Record<string, InputFieldRef<BuilderTypes, unknown>>;
-  /** Folder of SQL migrations in Prisma's layout, applied after core's. */
-  migrationsDir?: string;
-  /** Adds types and fields (also on core types such as Customer and Sale). */
-  schema?: (builder: Builder) => void;
-  /** Runs once at start, in dependency order: provide services, use other plugins' services. */
-  setup?: (ctx: PluginContext) => void | Promise<void>;
-  /** Handlers for committed events, run in the process that committed them. */
-  events?: { [K in EventType]?: (payload: DomainEvents[K]) => void | Promise<void> };
-  /** Steps in the sale pipeline, run inside the sale's transaction in plugin order. */
-  saleSteps?: SaleStep[];
-  /** Steps run inside a refund's transaction, in plugin order. */
-  refundSteps?: RefundStep[];
-  /** Runs inside a customer merge's transaction: move the plugin's own rows to the survivor. */
-  onCustomerMerge?: CustomerMergeStep;
-  /**
-   * PIPL requests: what the plugin holds about a customer (included in the customer's data
-   * export) and, if it holds personal data beyond the customer's id, how to erase it.
-   */
-  customerData?: CustomerDataHook;
-  /** Adds the plugin's part of the demo data, after core's (only when demo data is created). */
-  seedDemo?: (ctx: PluginContext) => Promise<void>;
-  /** Scheduled jobs (points expiry, tier reviews…). */
-  jobs?: ScheduledJob[];
-  /**
-   * Kinds of import file the plugin reads (points balances, tiers), served at POST /imports/<name>
-   * with the same checks, dry run, history and templates as core's (src/imports/kind.ts).
-   */
-  importKinds?: AnyImportKind[];
-}
+const ROLES = new Set(['OWNER', 'MANAGER', 'CASHIER', 'SALES_ASSOCIATE']);
 
 export function definePlugin<P extends StorePlugin>(plugin: P): P {
   return plugin;
@@ -118,9 +62,13 @@ export function parsePluginOptions<T>(
 }
 
 /** The installed plugins, ordered so that each comes after what it depends on. */
-export class PluginHost {
+export class PluginHost implements InstalledPlugins {
   readonly plugins: readonly StorePlugin[];
   readonly services = new ServiceRegistry();
+  /** Core's permissions and the plugins', per role: what every check consults. */
+  readonly permissions: PermissionTable;
+  readonly tenders: (TenderDeclaration & { plugin: string })[];
+  readonly salePipeline: SalePipeline;
   /** Wraps every job run (metrics); set by the app. */
   observeJob: <T>(name: string, run: () => Promise<T>) => Promise<T> = (_name, run) => run();
   private context: PluginContext | null = null;
@@ -144,6 +92,13 @@ export class PluginHost {
       assertCron(job.name, job.cron);
       jobNames.add(job.name);
     }
+    this.permissions = new PermissionTable([...CORE_PERMISSIONS, ...pluginPermissions(this.plugins)]);
+    this.tenders = pluginTenders(this.plugins);
+    this.salePipeline = {
+      steps: this.plugins.flatMap((p) => p.saleSteps ?? []),
+      tenders: new Set(this.tenders.map((t) => t.code)),
+    };
+    for (const plugin of this.plugins) for (const route of plugin.routes ?? []) checkRoute(plugin.name, route);
   }
 
   addSchema(builder: Builder) {
@@ -173,6 +128,14 @@ export class PluginHost {
     return fields;
   }
 
+  /**
+   * Plugins' Prisma models missing from the generated client (npm run prisma:generate not run
+   * since the plugin was installed): their names, so start-up can stop with the fix.
+   */
+  ungeneratedSchemas(generated: (path: string) => boolean): string[] {
+    return this.plugins.filter((p) => p.prismaSchema && !generated(p.prismaSchema)).map((p) => p.name);
+  }
+
   /** Wires event handlers and runs each plugin's setup, dependencies first. */
   async start(ctx: Omit<PluginContext, 'services'>) {
     this.context = { ...ctx, services: this.services };
@@ -191,7 +154,49 @@ export class PluginHost {
   }
 
   get saleSteps(): SaleStep[] {
-    return this.plugins.flatMap((p) => p.saleSteps ?? []);
+    return this.salePipeline.steps;
+  }
+
+  /** The plugins' HTTP routes, in plugin order (served after core's, src/http/router.ts). */
+  get routes(): HttpRoute[] {
+    return this.plugins.flatMap((p) => p.routes ?? []);
+  }
+
+  /** The plugins' Yoga/envelop plugins, in plugin order, added after core's. */
+  get yogaPlugins(): YogaPlugin<Record<string, unknown>, Context>[] {
+    return this.plugins.flatMap((p) => p.yogaPlugins ?? []);
+  }
+
+  /**
+   * Each plugin's teardown, in the reverse of the plugins' order (a plugin stops before what it
+   * depends on), within `budgetMs` shared by all: one that throws is logged, one still running at
+   * the deadline is left behind (logged) so shutdown always ends.
+   */
+  async teardown(logger: Logger, budgetMs: number): Promise<void> {
+    if (!this.context) return;
+    const context = this.context;
+    const deadline = Date.now() + budgetMs;
+    for (const plugin of [...this.plugins].reverse()) {
+      if (!plugin.teardown) continue;
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        Promise.resolve()
+          .then(() => plugin.teardown!(context))
+          .then(
+            () => 'done' as const,
+            (err: unknown) => {
+              logger.error({ err, plugin: plugin.name }, 'plugin teardown failed');
+              return 'failed' as const;
+            },
+          ),
+        new Promise<'timeout'>((r) => {
+          timer = setTimeout(() => r('timeout'), Math.max(0, deadline - Date.now()));
+          timer.unref();
+        }),
+      ]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') logger.warn({ plugin: plugin.name, budgetMs }, 'plugin teardown ran out of time');
+    }
   }
 
   get refundSteps(): RefundStep[] {
@@ -280,4 +285,83 @@ function orderByDependencies(plugins: StorePlugin[]): StorePlugin[] {
     ordered.push(byName.get(next)!);
   }
   return ordered;
+}
+
+/** Each plugin's permissions, checked: named after the plugin, declared once, valid roles and scope. */
+function pluginPermissions(plugins: readonly StorePlugin[]): (PermissionDeclaration & { plugin: string })[] {
+  const owner = new Map<string, string>(CORE_PERMISSIONS.map((p) => [p.name, 'core']));
+  const declared: (PermissionDeclaration & { plugin: string })[] = [];
+  for (const plugin of plugins) {
+    for (const permission of plugin.permissions ?? []) {
+      const { name } = permission;
+      const taken = owner.get(name);
+      if (taken)
+        throw new PluginConfigError(
+          `Plugin "${plugin.name}" declares the permission "${name}", which ${
+            taken === 'core' ? 'core declares' : `plugin "${taken}" declares`
+          }.`,
+        );
+      if (!name.startsWith(`${plugin.name}:`) || !/^[a-z][a-z0-9-]*(:[a-z][a-z0-9-]*)+$/.test(name))
+        throw new PluginConfigError(
+          `Plugin "${plugin.name}" declares the permission "${name}": a plugin's permissions are named ` +
+            `"${plugin.name}:<action>" (lower-case letters, digits, dashes).`,
+        );
+      if (!['store', 'shared', 'chain'].includes(permission.scope))
+        throw new PluginConfigError(
+          `Permission "${name}" has the scope "${permission.scope}": store, shared or chain.`,
+        );
+      const unknown = permission.roles.find((r) => !ROLES.has(r));
+      if (unknown) throw new PluginConfigError(`Permission "${name}" is granted to "${unknown}", which is no role.`);
+      owner.set(name, plugin.name);
+      declared.push({ ...permission, plugin: plugin.name });
+    }
+  }
+  return declared;
+}
+
+/** Each plugin's tenders, checked: a code of their own, not core's or another plugin's. */
+function pluginTenders(plugins: readonly StorePlugin[]): (TenderDeclaration & { plugin: string })[] {
+  const owner = new Map<string, string>([...CORE_TENDER_CODES].map((c) => [c, 'core']));
+  const tenders: (TenderDeclaration & { plugin: string })[] = [];
+  for (const plugin of plugins) {
+    for (const tender of plugin.tenders ?? []) {
+      const taken = owner.get(tender.code);
+      if (taken)
+        throw new PluginConfigError(
+          `Plugin "${plugin.name}" declares the tender "${tender.code}", which ${
+            taken === 'core' ? 'core settles' : `plugin "${taken}" declares`
+          }.`,
+        );
+      if (!TENDER_CODE.test(tender.code))
+        throw new PluginConfigError(
+          `Tender "${tender.code}" of plugin "${plugin.name}": 2–40 upper-case letters, digits or _, from a letter.`,
+        );
+      if (!tender.label?.['zh-CN'] || !tender.label.en)
+        throw new PluginConfigError(
+          `Tender "${tender.code}" of plugin "${plugin.name}" needs a label in zh-CN and en.`,
+        );
+      if (!plugin.saleSteps?.length)
+        throw new PluginConfigError(
+          `Plugin "${plugin.name}" declares the tender "${tender.code}" but no sale step to settle it.`,
+        );
+      owner.set(tender.code, plugin.name);
+      tenders.push({ ...tender, plugin: plugin.name });
+    }
+  }
+  return tenders;
+}
+
+/**
+ * A plugin's routes live under /plugins/<its name>, so no two plugins, and no route core adds
+ * later, can take each other's paths.
+ */
+function checkRoute(plugin: string, route: HttpRoute) {
+  const base = `/plugins/${plugin}`;
+  const at = route.path ?? route.prefix;
+  if (!at || (route.path !== undefined && route.prefix !== undefined))
+    throw new PluginConfigError(`A route of plugin "${plugin}" needs a path or a prefix (one of them).`);
+  if (at !== base && !at.startsWith(`${base}/`))
+    throw new PluginConfigError(`Route "${at}" of plugin "${plugin}" must lie under ${base}/.`);
+  if (!['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', '*'].includes(route.method))
+    throw new PluginConfigError(`Route "${at}" of plugin "${plugin}" has the method "${route.method}".`);
 }

@@ -8,6 +8,9 @@ export function addPluginHostTypes(builder: Builder) {
       name: t.string(),
       dependsOn: t.stringList(),
       jobs: t.stringList({ description: 'Names of its scheduled jobs.' }),
+      permissions: t.stringList({ description: "The permissions it declares, granted to roles like core's." }),
+      tenders: t.stringList({ description: 'Codes of the tenders it settles (values of PaymentMethod).' }),
+      routes: t.stringList({ description: 'Its HTTP routes: method and path (or prefix, ending in *).' }),
     }),
   });
   const JobRun = builder.simpleObject('JobRun', {
@@ -28,6 +31,9 @@ export function addPluginHostTypes(builder: Builder) {
           name: p.name,
           dependsOn: p.dependsOn ?? [],
           jobs: (p.jobs ?? []).map((j) => j.name),
+          permissions: (p.permissions ?? []).map((x) => x.name),
+          tenders: (p.tenders ?? []).map((x) => x.code),
+          routes: (p.routes ?? []).map((r) => `${r.method} ${r.path ?? `${r.prefix}*`}`),
         })),
     }),
   }));

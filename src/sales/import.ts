@@ -8,7 +8,7 @@ import { duplicateRows, unionChecks } from '../imports/sql.ts';
 import { normalizeLogin } from '../staff/login.ts';
 import { normalizePhone } from '../customers/phone.ts';
 import { businessDate } from '../stores/time.ts';
-import type { PaymentMethod } from '../generated/prisma/enums.ts';
+import type { CoreTender } from './tenders.ts';
 import { withPhoneHashes } from '../imports/members.ts';
 
 /**
@@ -120,7 +120,7 @@ export const SALES_HISTORY_COLUMNS: ImportColumn[] = [
   },
 ];
 
-const METHODS: Record<string, PaymentMethod> = {
+const METHODS: Record<string, CoreTender> = {
   现金: 'CASH',
   cash: 'CASH',
   银行卡: 'CARD',
@@ -155,7 +155,7 @@ interface SaleLineRow {
   member_code?: string;
   phone?: string;
   staff_login?: string;
-  method?: PaymentMethod;
+  method?: CoreTender;
 }
 
 interface SalesCtx {
@@ -333,7 +333,7 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
         '原系统折扣', 'Discount in the previous system', 'LINE', l.discount, ARRAY[l."lineNo"], ARRAY[l.discount]
       FROM ${SALES} n JOIN "SaleLine" l ON l."saleId" = n.id WHERE l.discount > 0`);
     await sql.exec(`INSERT INTO "Payment" (id, "saleId", method, amount)
-      SELECT ${uuidv7Sql('occurred_at')}, id, method::"PaymentMethod", total FROM ${SALES}`);
+      SELECT ${uuidv7Sql('occurred_at')}, id, method, total FROM ${SALES}`);
     // The customers' purchase figures, as a sale recorded here moves them.
     await sql.exec(`UPDATE "Customer" c SET
         "visitCount" = c."visitCount" + f.visits,

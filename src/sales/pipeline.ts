@@ -1,7 +1,7 @@
 import type { Prisma } from '../generated/prisma/client.ts';
-import type { PaymentMethod } from '../generated/prisma/enums.ts';
 import type { Unit } from '../events/transaction.ts';
 import type { Adjustment, AdjustmentRecord, AdjustmentRequest } from './pricing.ts';
+import type { TenderCode } from './tenders.ts';
 
 /**
  * A sale line after core has priced it, before it is written. `discount` is the sum of the line's
@@ -20,7 +20,8 @@ export interface SaleDraftLine {
 }
 
 export interface SaleDraftPayment {
-  method: PaymentMethod;
+  /** A tender's code: core's (CASH…) or one a plugin declares (`StorePlugin.tenders`). */
+  method: TenderCode;
   amount: Prisma.Decimal;
   reference: string | null;
 }
@@ -93,11 +94,6 @@ export interface WrittenSale extends Omit<SaleDraft, 'adjust'> {
  */
 export interface SaleStep {
   name: string;
-  /** Payment methods this step accepts and settles (e.g. POINTS); core refuses them otherwise. */
-  tenders?: PaymentMethod[];
   beforeWrite?: (draft: SaleDraft, unit: Unit) => Promise<void> | void;
   afterWrite?: (sale: WrittenSale, unit: Unit) => Promise<void> | void;
 }
-
-/** Payment methods core does not settle itself: a plugin must claim them with `tenders`. */
-export const PLUGIN_TENDERS: readonly PaymentMethod[] = ['POINTS'];

@@ -3,7 +3,7 @@ import { uuidv7 } from '../db/ids.ts';
 import type { Db } from '../db/tx.ts';
 import type { Unit } from '../events/transaction.ts';
 import { Prisma, type Store } from '../generated/prisma/client.ts';
-import type { PaymentMethod, StaffRoleKind } from '../generated/prisma/enums.ts';
+import type { StaffRoleKind } from '../generated/prisma/enums.ts';
 import type { Principal } from '../auth/principal.ts';
 import { ConflictError, InvalidInputError, InvalidStateError, NotFoundError, UserError } from '../errors/index.ts';
 import { encodeGlobalID } from '@pothos/plugin-relay';
@@ -12,7 +12,9 @@ import { productsByCode } from '../products/service.ts';
 import { applyStockChanges, checkStock } from '../stock/levels.ts';
 import { requireStore } from '../stores/service.ts';
 import { businessDate } from '../stores/time.ts';
-import { PLUGIN_TENDERS, type SaleDraft, type SaleStep, type WrittenSale } from './pipeline.ts';
+import type { SaleDraft, WrittenSale } from './pipeline.ts';
+import type { SalePipeline } from '../contract.ts';
+import { CORE_TENDER_CODES, type TenderCode } from './tenders.ts';
 import { saleFingerprint } from './fingerprint.ts';
 import { applyAdjustment, discountsByLine, type Adjustment, type AdjustmentRequest } from './pricing.ts';
 import { writeSale } from './write.ts';
@@ -29,7 +31,7 @@ export interface RecordSaleInput {
   customerId?: string | null;
   memberCode?: string | null;
   lines: { sku: string; quantity: number; unitPrice?: Prisma.Decimal | null; discount?: Prisma.Decimal | null }[];
-  payments: { method: PaymentMethod; amount: Prisma.Decimal; reference?: string | null }[];
+  payments: { method: TenderCode; amount: Prisma.Decimal; reference?: string | null }[];
   /** Values of the input fields plugins declared (StorePlugin.saleInputs), by field name. */
   inputs?: Record<string, unknown> | null;
   /** What the caller may do to prices (from priceAuthority); absent: anything (internal callers). */
@@ -110,7 +112,7 @@ export class SalePreview extends Error {
 
 export async function recordSale(
   unit: Unit,
-  steps: SaleStep[],
+  pipeline: SalePipeline,
   input: RecordSaleInput,
   mode: 'record' | 'preview' = 'record',
 ): Promise<RecordSaleResult> {
@@ -122,10 +124,10 @@ export async function recordSale(
   }
   const store = await requireStore(unit, input.storeId, ['input', 'storeId']);
   const progress = { written: false };
-  if (preview) return writeNewSale(unit, steps, input, store, externalId, null, true, progress);
+  if (preview) return writeNewSale(unit, pipeline, input, store, externalId, null, true, progress);
   const requestHash = saleFingerprint(store.id, input);
   try {
-    return await writeNewSale(unit, steps, input, store, externalId, requestHash, false, progress);
+    return await writeNewSale(unit, pipeline, input, store, externalId, requestHash, false, progress);
   } catch (error) {
     // Looked up only now rather than before every sale: a POS resending a recorded sale gets it
     // back, even when its content would no longer pass (a price changed since, a product withdrawn).
@@ -151,7 +153,7 @@ class SaleAlreadyRecorded extends Error {}
 
 async function writeNewSale(
   unit: Unit,
-  steps: SaleStep[],
+  pipeline: SalePipeline,
   input: RecordSaleInput,
   store: Store,
   externalId: string,
@@ -196,7 +198,8 @@ async function writeNewSale(
     input.lines.map((l, i) => ({ code: l.sku, field: ['input', 'lines', i, 'sku'] })),
   );
   input.payments.forEach((p, i) => {
-    if (PLUGIN_TENDERS.includes(p.method) && !steps.some((s) => s.tenders?.includes(p.method))) {
+    // Core's tenders, or one an installed plugin declares and settles in its steps.
+    if (!CORE_TENDER_CODES.has(p.method) && !pipeline.tenders.has(p.method)) {
       throw new InvalidInputError('TENDER_NOT_ACCEPTED', { method: p.method }, ['input', 'payments', i, 'method']);
     }
   });
@@ -257,7 +260,7 @@ async function writeNewSale(
       draft.adjust({ source: 'pos', label: TILL_DISCOUNT, lines: [{ lineNo: i + 1, amount: line.discount }] });
   });
 
-  for (const step of steps) {
+  for (const step of pipeline.steps) {
     await step.beforeWrite?.(draft, unit);
     // One way to change a price: adjustments. A step that wrote `discount` itself would leave a
     // reduction nobody can account for, on the receipt or in a refund.
@@ -317,7 +320,7 @@ async function writeNewSale(
   }
   progress.written = true;
 
-  for (const step of steps) await step.afterWrite?.(written, unit);
+  for (const step of pipeline.steps) await step.afterWrite?.(written, unit);
 
   const stockChanges = lines.map((l) => ({
     productId: l.productId,

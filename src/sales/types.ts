@@ -2,7 +2,8 @@ import { AccessError, InsufficientStockError } from '../errors/index.ts';
 import { USER_ERRORS } from '../errors/types.ts';
 import { filterAsync, loadOncePerEvent } from '../events/filter.ts';
 import { runInTransaction } from '../events/transaction.ts';
-import { AdjustmentScope, PaymentMethod, SaleStatus } from '../generated/prisma/enums.ts';
+import { AdjustmentScope, SaleStatus } from '../generated/prisma/enums.ts';
+import { CORE_TENDERS } from './tenders.ts';
 import type { Builder, BuilderTypes } from '../schema/builder.ts';
 import type { PluginHost } from '../plugin-host/host.ts';
 import type { Context } from '../schema/context.ts';
@@ -43,7 +44,37 @@ function pluginInputs(input: Record<string, unknown>) {
 }
 
 export function addSaleTypes(builder: Builder, plugins: PluginHost) {
-  const PaymentMethodEnum = builder.enumType(PaymentMethod, { name: 'PaymentMethod' });
+  // Core's tenders and the installed plugins' (StorePlugin.tenders): the enum says what this
+  // deployment accepts, and stays an enum so clients keep typed values and literals (method: CASH).
+  const tenders = [...CORE_TENDERS.map((t) => ({ ...t, plugin: null as string | null })), ...plugins.tenders];
+  const tenderCodes = new Set(tenders.map((t) => t.code));
+  const PaymentMethodEnum = builder.enumType('PaymentMethod', {
+    description:
+      "A tender: core's, or one an installed plugin declares and settles (POINTS). The `tenders` query labels them.",
+    values: Object.fromEntries(
+      tenders.map((t) => [t.code, { value: t.code, description: `${t.label.en} (${t.label['zh-CN']})` }]),
+    ),
+  });
+  const TenderRef = builder.objectRef<(typeof tenders)[number]>('Tender').implement({
+    description: 'A way to pay that this deployment accepts.',
+    fields: (t) => ({
+      code: t.field({ type: PaymentMethodEnum, resolve: (x) => x.code }),
+      label: t.string({ description: "In the caller's language.", resolve: (x, _args, ctx) => x.label[ctx.locale] }),
+      plugin: t.string({
+        nullable: true,
+        description: 'The plugin that settles it; null for core.',
+        resolve: (x) => x.plugin,
+      }),
+    }),
+  });
+  builder.queryField('tenders', (t) =>
+    t.field({
+      type: [TenderRef],
+      description: "The tenders a till may offer: core's, then the installed plugins' in plugin order.",
+      authScopes: { signedIn: true },
+      resolve: () => tenders,
+    }),
+  );
   const SaleStatusEnum = builder.enumType(SaleStatus, { name: 'SaleStatus' });
   const AdjustmentScopeEnum = builder.enumType(AdjustmentScope, {
     name: 'AdjustmentScope',
@@ -157,7 +188,12 @@ export function addSaleTypes(builder: Builder, plugins: PluginHost) {
 
   builder.prismaObject('Payment', {
     fields: (t) => ({
-      method: t.expose('method', { type: PaymentMethodEnum }),
+      method: t.field({
+        type: PaymentMethodEnum,
+        description: 'OTHER for a tender of a plugin no longer installed (the stored code is kept).',
+        select: { method: true },
+        resolve: (p) => (tenderCodes.has(p.method) ? p.method : 'OTHER'),
+      }),
       amount: t.expose('amount', { type: 'Money' }),
       reference: t.exposeString('reference', { nullable: true }),
     }),
@@ -356,7 +392,7 @@ export function addSaleTypes(builder: Builder, plugins: PluginHost) {
         };
         try {
           await runInTransaction(ctx.db, ctx.app.events, (unit) =>
-            recordSale(unit, ctx.app.plugins.saleSteps, serviceInput, 'preview'),
+            recordSale(unit, ctx.app.plugins.salePipeline, serviceInput, 'preview'),
           );
         } catch (error) {
           if (!(error instanceof SalePreview)) throw error;
@@ -401,7 +437,7 @@ export function addSaleTypes(builder: Builder, plugins: PluginHost) {
         };
         try {
           return await runInTransaction(ctx.db, ctx.app.events, (unit) =>
-            recordSale(unit, ctx.app.plugins.saleSteps, serviceInput),
+            recordSale(unit, ctx.app.plugins.salePipeline, serviceInput),
           );
         } catch (error) {
           // Two deliveries of the same sale raced: the other one won, so answer with its result.

@@ -61,7 +61,7 @@ export async function writeSale(
         AS l(id, line_no, product_id, sku, name, quantity, unit_price, discount, total, unit_cost)
     ), payments AS (
       INSERT INTO "Payment" ("id", "saleId", "method", "amount", "reference")
-      SELECT p.id, sale.id, p.method::"PaymentMethod", p.amount, p.reference
+      SELECT p.id, sale.id, p.method, p.amount, p.reference
       FROM sale, unnest(${payments}::uuid[], ${sale.payments.map((p) => p.method)}::text[], ${sale.payments.map((p) => money(p.amount))}::numeric[],
                         ${sale.payments.map((p) => p.reference)}::text[]) AS p(id, method, amount, reference)
     ), figures AS (

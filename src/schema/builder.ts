@@ -5,43 +5,16 @@ import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import { GraphQLError } from 'graphql';
-import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
-import type { Permission } from '../auth/permissions.ts';
 import { isUuid } from '../db/ids.ts';
 import { InvalidInputError } from '../errors/index.ts';
 import { translate } from '../i18n/messages.ts';
-import type { Context } from './context.ts';
-import type { SaleQuoteShape } from '../sales/pipeline.ts';
+import type { Builder, SchemaTypes } from '../contract.ts';
 import { literalValue, parseDate, parseDateTime, parseMoney, serializeDate, serializeMoney } from './scalars.ts';
 
-export interface SchemaTypes {
-  PrismaTypes: PrismaTypes;
-  Context: Context;
-  AuthScopes: {
-    signedIn: boolean;
-    /** Granted when any of the caller's roles has it (chain-wide data: customers, products). */
-    permission: Permission;
-    /** Granted when the caller's role in that store has it (store data: sales, stock). */
-    storePermission: { storeId: string; permission: Permission };
-  };
-  Scalars: {
-    Money: { Input: Prisma.Decimal; Output: Prisma.Decimal | string | number };
-    Date: { Input: Date; Output: Date | string };
-    DateTime: { Input: Date; Output: Date };
-    ID: { Input: string; Output: string | number | bigint };
-  };
-  /** Object types plugins extend by name (core defines them; see src/sales/pipeline.ts). */
-  Objects: { SaleQuote: SaleQuoteShape };
-  // Fields are non-null unless marked nullable: clients can trust what the schema promises.
-  DefaultFieldNullability: false;
-  DefaultEdgesNullability: false;
-  DefaultNodeNullability: false;
-}
-
-export type BuilderTypes = PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>;
-export type Builder = PothosSchemaTypes.SchemaBuilder<BuilderTypes>;
+// The types live in the leaf module src/contract.ts (with the context and the plugin's shape, which
+// refer to them), so that this module, the context and the plugin host never import each other.
+export type { Builder, BuilderTypes, SchemaTypes } from '../contract.ts';
 
 function capitalize(s: string) {
   return s.charAt(0).toUpperCase() + s.slice(1);

@@ -377,7 +377,7 @@ export async function generateDataset(
     );
     await step('payments', [
       `INSERT INTO "Payment" (id, "saleId", method, amount)
-       SELECT pg_temp.uuid7("occurredAt"), id, ($1::text[])[1 + floor(random() * cardinality($1::text[]))::int]::"PaymentMethod", total
+       SELECT pg_temp.uuid7("occurredAt"), id, ($1::text[])[1 + floor(random() * cardinality($1::text[]))::int], total
        FROM "Sale" ORDER BY id`,
       [METHODS],
     ]);

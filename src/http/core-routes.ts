@@ -1,0 +1,109 @@
+import type { HttpRoute, AppServices } from '../contract.ts';
+import { metricsForScrape } from '../cluster.ts';
+import { serveCustomerExport } from '../customers/export.ts';
+import { serveCustomerWorkbook } from '../customers/export-xlsx.ts';
+import { serveImport } from '../imports/http.ts';
+import { serveTemplate } from '../imports/workbook.ts';
+import type { Metrics } from '../ops/metrics.ts';
+import { serveCustomerDataExport } from '../privacy/http.ts';
+import { serveSalesByDayWorkbook } from '../sales/export.ts';
+import { metricsAllowed } from '../security/http.ts';
+import { serveStockWorkbook } from '../stock/export.ts';
+
+/**
+ * Core's own HTTP routes, entries of the same table plugins add theirs to (src/http/router.ts).
+ * docs/architecture.md lists them.
+ */
+export function coreRoutes(options: {
+  services: AppServices;
+  metrics: Metrics;
+  metricsToken: string | null | undefined;
+  importMaxBytes: number;
+  ready: () => Promise<{ ok: boolean; body: unknown }>;
+}): HttpRoute[] {
+  const { services } = options;
+  return [
+    {
+      method: '*',
+      path: '/healthz',
+      // The pid tells an operator (and a test) which process of a cluster answered.
+      handler: (_req, res) => {
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ status: 'ok', pid: process.pid }));
+      },
+    },
+    {
+      method: '*',
+      path: '/readyz',
+      handler: async (_req, res) => {
+        const { ok, body } = await options.ready();
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      },
+    },
+    {
+      method: '*',
+      path: '/metrics',
+      handler: async (req, res) => {
+        if (!metricsAllowed(req, options.metricsToken)) {
+          res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' }).end(
+            JSON.stringify({
+              errors: [{ message: 'Send the metrics token', extensions: { code: 'UNAUTHENTICATED' } }],
+            }),
+          );
+          return;
+        }
+        const { text, contentType } = await metricsForScrape(options.metrics.registry);
+        res.writeHead(200, { 'content-type': contentType }).end(text);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/exports/customers.csv',
+      handler: (req, res) => serveCustomerExport(req, res, services),
+    },
+    {
+      method: 'GET',
+      path: '/exports/customers.xlsx',
+      handler: (req, res) => serveCustomerWorkbook(req, res, services),
+    },
+    { method: 'GET', path: '/exports/stock.xlsx', handler: (req, res) => serveStockWorkbook(req, res, services) },
+    {
+      method: 'GET',
+      path: '/exports/sales-by-day.xlsx',
+      handler: (req, res) => serveSalesByDayWorkbook(req, res, services),
+    },
+    {
+      method: 'GET',
+      prefix: '/exports/customer-data/',
+      match: (path) => {
+        const id = /^\/exports\/customer-data\/([^/]{1,200})\.json$/.exec(path)?.[1];
+        return id ? { id } : null;
+      },
+      handler: (req, res, ctx) => serveCustomerDataExport(req, res, services, ctx.params.id!),
+    },
+    {
+      method: 'GET',
+      prefix: '/imports/templates/',
+      match: (path) => {
+        const m = /^\/imports\/templates\/([a-z-]+)\.(xlsx|csv)$/.exec(path);
+        return m ? { kind: m[1]!, format: m[2]! } : null;
+      },
+      handler: (req, res, ctx) =>
+        serveTemplate(req, res, services.importKinds, ctx.params.kind!, ctx.params.format as 'xlsx' | 'csv'),
+    },
+    {
+      // POST /imports/<kind>, also written …/<kind>.csv or …/<kind>.xlsx: the format is read from the file.
+      method: 'POST',
+      prefix: '/imports/',
+      match: (path) => {
+        const name = /^\/imports\/([a-z-]+?)(?:\.(?:csv|xlsx))?$/.exec(path)?.[1];
+        return name && services.importKinds.some((k) => k.name === name) ? { kind: name } : null;
+      },
+      handler: (req, res, ctx) =>
+        serveImport(req, res, services, services.importKinds.find((k) => k.name === ctx.params.kind)!, {
+          maxBytes: options.importMaxBytes,
+        }),
+    },
+  ];
+}
