@@ -499,7 +499,7 @@ export const CUSTOMER_COLUMNS: ImportColumn[] = [
     field: 'homeStore',
     ...h('所属门店', 'Home store'),
     hint: h('门店编码或名称', "A store's code or name"),
-    examples: ['BJ001', 'SH001'],
+    examples: ['{store1}', '{store2}'],
   },
   { field: 'gender', ...h('性别', 'Gender'), hint: h('男 / 女', 'Male / female'), examples: ['女', '男'] },
   {

@@ -89,8 +89,19 @@ export function coreRoutes(options: {
         const m = /^\/imports\/templates\/([a-z-]+)\.(xlsx|csv)$/.exec(path);
         return m ? { kind: m[1]!, format: m[2]! } : null;
       },
-      handler: (req, res, ctx) =>
-        serveTemplate(req, res, services.importKinds, ctx.params.kind!, ctx.params.format as 'xlsx' | 'csv'),
+      handler: async (req, res, ctx) => {
+        // Example rows name this deployment's stores, so the template as downloaded passes a dry run.
+        const stores = await services.db.store.findMany({ select: { code: true }, orderBy: { code: 'asc' }, take: 2 });
+        const codes = stores.map((s) => s.code);
+        await serveTemplate(
+          req,
+          res,
+          services.importKinds,
+          ctx.params.kind!,
+          ctx.params.format as 'xlsx' | 'csv',
+          codes,
+        );
+      },
     },
     {
       // POST /imports/<kind>, also written …/<kind>.csv or …/<kind>.xlsx: the format is read from the file.

@@ -1,3 +1,4 @@
+import { exampleCell } from './workbook.ts';
 import { ImportOutcome } from '../generated/prisma/enums.ts';
 import type { Builder } from '../schema/builder.ts';
 
@@ -96,7 +97,7 @@ export function addImportTypes(builder: Builder) {
             otherNames: [ctx.locale === 'en' ? c['zh-CN'] : c.en, ...(c.synonyms ?? [])],
             required: c.required ?? false,
             description: c.hint[ctx.locale],
-            example: c.examples.find((e) => e) ?? '',
+            example: exampleCell(c.examples.find((e) => e)),
           })),
         })),
     }),

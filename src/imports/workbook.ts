@@ -101,7 +101,7 @@ export async function authorizeFile(
  * import ignores) and example rows, and an instructions sheet (填写说明) with what goes in each
  * column. Codes are text cells, so what a person types into them stays as typed.
  */
-export async function templateWorkbook(kind: ImportKind, locale: Locale): Promise<Buffer> {
+export async function templateWorkbook(kind: ImportKind, locale: Locale, storeCodes: string[] = []): Promise<Buffer> {
   const { default: Excel } = await import('exceljs');
   const workbook = new Excel.Workbook();
   workbook.creator = 'store-crm';
@@ -114,7 +114,7 @@ export async function templateWorkbook(kind: ImportKind, locale: Locale): Promis
   const header = sheet.addRow(kind.columns.map((c) => (c.required ? `${c[locale]}*` : c[locale])));
   header.font = { bold: true };
   const examples = Math.max(...kind.columns.map((c) => c.examples.length));
-  for (let i = 0; i < examples; i++) sheet.addRow(kind.columns.map((c) => c.examples[i] ?? ''));
+  for (let i = 0; i < examples; i++) sheet.addRow(kind.columns.map((c) => exampleCell(c.examples[i], storeCodes)));
 
   const help = workbook.addWorksheet(locale === 'zh-CN' ? '填写说明' : 'Instructions');
   help.columns = [{ width: 18 }, { width: 10 }, { width: 80 }];
@@ -133,11 +133,23 @@ export async function templateWorkbook(kind: ImportKind, locale: Locale): Promis
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }
 
+/**
+ * An example cell as the template shows it: `{store1}` and `{store2}` become this deployment's
+ * store codes (its first two, by code), so example rows name stores that exist and a dry run of
+ * the template as downloaded checks out; without stores, the codes of the documentation.
+ */
+export function exampleCell(value: string | undefined, storeCodes: string[] = []): string {
+  return (value ?? '').replace(/\{store([12])\}/g, (_, n: string) => {
+    const i = Number(n) - 1;
+    return storeCodes[i] ?? storeCodes[0] ?? ['BJ001', 'SH001'][i]!;
+  });
+}
+
 /** The same template as CSV (UTF-8 with BOM, which Excel opens correctly). */
-export function templateCsv(kind: ImportKind, locale: Locale): string {
+export function templateCsv(kind: ImportKind, locale: Locale, storeCodes: string[] = []): string {
   const examples = Math.max(...kind.columns.map((c) => c.examples.length));
   return stringify(
-    Array.from({ length: examples }, (_, i) => kind.columns.map((c) => c.examples[i] ?? '')),
+    Array.from({ length: examples }, (_, i) => kind.columns.map((c) => exampleCell(c.examples[i], storeCodes))),
     { header: true, columns: kind.columns.map((c) => (c.required ? `${c[locale]}*` : c[locale])), bom: true },
   );
 }
@@ -149,6 +161,7 @@ export async function serveTemplate(
   kinds: ImportKind[],
   name: string,
   format: 'xlsx' | 'csv',
+  storeCodes: string[] = [],
 ) {
   const params = new URL(req.url ?? '/', 'http://localhost').searchParams;
   const accept = typeof req.headers['accept-language'] === 'string' ? req.headers['accept-language'] : null;
@@ -176,10 +189,10 @@ export async function serveTemplate(
   const disposition = `attachment; filename="${encodeURIComponent(fileName)}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
   if (format === 'csv') {
     res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': disposition });
-    res.end(templateCsv(kind, locale));
+    res.end(templateCsv(kind, locale, storeCodes));
     return;
   }
-  const body = await templateWorkbook(kind, locale);
+  const body = await templateWorkbook(kind, locale, storeCodes);
   res.writeHead(200, { 'content-type': XLSX_TYPE, 'content-disposition': disposition, 'content-length': body.length });
   res.end(body);
 }

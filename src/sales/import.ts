@@ -33,7 +33,7 @@ export const SALES_HISTORY_COLUMNS: ImportColumn[] = [
     required: true,
     text: true,
     hint: h('门店编码或名称', "A store's code or name"),
-    examples: ['BJ001', 'BJ001', 'BJ001'],
+    examples: ['{store1}', '{store1}', '{store1}'],
   },
   {
     field: 'receipt',

@@ -55,7 +55,7 @@ export const STAFF_COLUMNS: ImportColumn[] = [
       '门店编码或名称，多个用 | 或、分隔；在这些门店担任该角色',
       'Store codes or names, separated by | or 、; the role holds in each',
     ),
-    examples: ['BJ001', 'BJ001|BJ002'],
+    examples: ['{store1}', '{store1}|{store2}'],
   },
   {
     field: 'phone',
