@@ -33,7 +33,7 @@ describe('import templates as downloaded', () => {
     return { status: r.status, report: (await r.json()) as { errors: { message: string }[]; created: number } };
   };
 
-  it("names this deployment's stores in its example rows, and the customers and staff templates pass a dry run", async () => {
+  it("names this deployment's stores in its example rows; customers, staff and products pass a dry run", async () => {
     const codes = t.stores.map((s) => s.code).sort();
     const csv = (await template('customers', 'csv')).toString('utf8');
     expect(csv).toContain(codes[0]);
