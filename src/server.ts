@@ -12,6 +12,7 @@ import type { Database } from './db/client.ts';
 import { EventBus } from './events/bus.ts';
 import { JobScheduler } from './jobs/scheduler.ts';
 import { serveCustomerExport } from './customers/export.ts';
+import { serveSegmentExport } from './segments/export.ts';
 import type { CalendarService } from './calendar/service.ts';
 import { serveCustomerWorkbook } from './customers/export-xlsx.ts';
 import { DEFAULT_IMPORT_MAX_BYTES, serveImport } from './imports/http.ts';
@@ -458,6 +459,11 @@ export async function createApp(options: AppOptions): Promise<App> {
         }
         if (req.method === 'GET' && path === '/exports/sales-by-day.xlsx') {
           fileRoute(() => serveSalesByDayWorkbook(req, res, services), 'sales export');
+          return;
+        }
+        const segmentFile = /^\/exports\/segments\/([^/]{1,200})\.csv$/.exec(path);
+        if (req.method === 'GET' && segmentFile) {
+          fileRoute(() => serveSegmentExport(req, res, services, segmentFile[1]!), 'segment export');
           return;
         }
         const customerData = /^\/exports\/customer-data\/([^/]{1,200})\.json$/.exec(path);

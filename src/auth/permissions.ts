@@ -35,6 +35,11 @@ export const PERMISSIONS = [
   'loyalty:configure', // chain-level: tiers, points rules, campaigns (plugins)
   'audit:read', // chain-level: the audit log
   'system:operate', // run scheduled jobs by hand
+  'segment:manage', // save and delete customer segments (reading them needs customer:search)
+  'guide:assign', // bind a customer to a shopping guide (专属导购) of the store, or unbind
+  'performance:read', // the store's guides: their customers, ranking, targets, commission statements
+  'performance:manage', // set sales targets of the store's staff
+  'commission:configure', // chain-level: commission rules
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -44,6 +49,7 @@ export const CHAIN_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
   'loyalty:configure',
   'audit:read',
   'customer:privacy',
+  'commission:configure',
 ]);
 
 const cashier: Permission[] = [
@@ -74,6 +80,10 @@ const manager: Permission[] = [
     'report:read',
     'marketing:manage',
     'staff:read',
+    'segment:manage',
+    'guide:assign',
+    'performance:read',
+    'performance:manage',
   ]),
 ];
 
