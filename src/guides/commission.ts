@@ -36,7 +36,8 @@ export async function writeSaleCommission(
            round(l.total * r."ratePercent" / 100, 2), ${sale.businessDate}::date
     FROM unnest(${sale.lines.map(() => uuidv7())}::uuid[], ${sale.lines.map((l) => l.id)}::uuid[],
                 ${sale.lines.map((l) => l.productId)}::uuid[], ${sale.lines.map((l) => l.category)}::text[],
-                ${sale.lines.map((l) => l.total.toFixed(2))}::numeric[]) AS l(entry_id, line_id, product_id, category, total)
+                ${sale.lines.map((l) => l.total.toFixed(2))}::numeric[])
+         AS l(entry_id, line_id, product_id, category, total)
     JOIN "CommissionRule" r ON r."endedAt" IS NULL
       AND (r."productId" = l.product_id OR r.category = l.category OR (r."productId" IS NULL AND r.category IS NULL))
     ORDER BY l.line_id, (r."productId" IS NULL), (r.category IS NULL)`;

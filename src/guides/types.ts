@@ -69,7 +69,8 @@ export function addGuideTypes(builder: Builder) {
 
   builder.prismaObject('CommissionRule', {
     description:
-      'A commission rate for one product, one category, or every product (both null). The most specific rule in force applies to each sale line.',
+      'A commission rate for one product, one category, or every product (both null). The most specific rule in ' +
+      'force applies to each sale line.',
     fields: (t) => ({
       id: t.exposeID('id'),
       product: t.prismaField({
@@ -200,7 +201,8 @@ export function addGuideTypes(builder: Builder) {
     guideRanking: t.field({
       type: [GuidePerformance],
       description:
-        "A store's staff ranked by net sales in a month (business dates in the store's time zone), with target, attainment and commission.",
+        "A store's staff ranked by net sales in a month (business dates in the store's time zone), with target, " +
+        'attainment and commission.',
       authScopes: (_root, args) => ({ storePermission: { storeId: args.storeId.id, permission: 'performance:read' } }),
       args: {
         storeId: t.arg.globalID({ required: true }),
@@ -232,7 +234,8 @@ export function addGuideTypes(builder: Builder) {
     commissionStatement: t.field({
       type: StatementRef,
       description:
-        "A staff member's commission statement for a period of at most 366 days: their own, or any in a store where the caller has performance:read.",
+        "A staff member's commission statement for a period of at most 366 days: their own, or any in a store " +
+        'where the caller has performance:read.',
       authScopes: { signedIn: true },
       args: {
         staffId: t.arg.globalID({ required: true }),
@@ -261,7 +264,8 @@ export function addGuideTypes(builder: Builder) {
     bindCustomerGuide: t.prismaField({
       type: 'GuideBinding',
       description:
-        "Makes a staff member of the store the customer's 专属导购 (guide:assign in the store). A current binding to someone else ends.",
+        "Makes a staff member of the store the customer's 专属导购 (guide:assign in the store). A current binding to " +
+        'someone else ends.',
       authScopes: (_root, args) => ({ storePermission: { storeId: args.storeId.id, permission: 'guide:assign' } }),
       errors: { types: [...USER_ERRORS], directResult: true },
       args: {
@@ -300,7 +304,8 @@ export function addGuideTypes(builder: Builder) {
     setCommissionRule: t.prismaField({
       type: 'CommissionRule',
       description:
-        'Sets the commission rate for a product, a category or every product (chain-level: commission:configure). The rule in force for that target ends; recorded sales keep their rate.',
+        'Sets the commission rate for a product, a category or every product (chain-level: commission:configure). ' +
+        'The rule in force for that target ends; recorded sales keep their rate.',
       authScopes: { permission: 'commission:configure' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { input: t.arg({ type: SetCommissionRuleInput, required: true }) },

@@ -4,6 +4,7 @@ import { stringify } from 'csv-stringify';
 import { actorOfRequest, audit } from '../audit/service.ts';
 import { CSV_ROW_INCLUDE, customerCsvRow, HEADERS } from '../customers/export.ts';
 import { isUuid } from '../db/ids.ts';
+import { UserError } from '../errors/index.ts';
 import type { Db } from '../db/tx.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Locale } from '../i18n/locale.ts';
@@ -83,7 +84,23 @@ export async function serveSegmentExport(
     return;
   }
   // A condition whose plugin was removed is refused here, before anything is written or sent.
-  const where = services.plugins.segments.where(segment);
+  let where: Prisma.Sql;
+  try {
+    where = services.plugins.segments.where(segment);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' }).end(
+      JSON.stringify({
+        errors: [
+          {
+            message: translate(error.code, error.params, locale),
+            extensions: { code: 'BAD_USER_INPUT', errorCode: error.code, field: error.field },
+          },
+        ],
+      }),
+    );
+    return;
+  }
   const mask = !auth.can('customer:pii');
   await audit(services.db, actorOfRequest(auth, req), {
     operation: 'export.segment',
