@@ -23,7 +23,12 @@ const CREATE = `mutation($i: CreateSegmentInput!) {
   }
 }`;
 const MEMBERS = `query($id: ID!, $first: Int, $after: String) {
-  node(id: $id) { ... on Segment { customerCount customers(first: $first, after: $after) { edges { node { id name } } pageInfo { hasNextPage endCursor } } } }
+  node(id: $id) {
+    ... on Segment {
+      customerCount
+      customers(first: $first, after: $after) { edges { node { id name } } pageInfo { hasNextPage endCursor } }
+    }
+  }
 }`;
 
 describe(`customer segments (${database})`, () => {
@@ -37,12 +42,12 @@ describe(`customer segments (${database})`, () => {
   const c: Record<string, string> = {};
 
   async function customer(name: string, input: Record<string, unknown>) {
-    const r = await t
-      .as('OWNER')
-      .ok(
-        `mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { ... on Customer { id } ... on UserError { message } } }`,
-        { i: { name, ...input } },
-      );
+    const r = await t.as('OWNER').ok(
+      `mutation($i: CreateCustomerInput!) {
+          createCustomer(input: $i) { ... on Customer { id } ... on UserError { message } }
+        }`,
+      { i: { name, ...input } },
+    );
     if (!r.createCustomer.id) throw new Error(JSON.stringify(r));
     return r.createCustomer.id as string;
   }
@@ -281,7 +286,9 @@ describe(`segments with the tiers and rfm plugins (${database})`, () => {
     // The member buys, the RFM job scores the base; their layer holds them, another does not.
     const store = t.stores[0]!.id;
     await owner.ok(
-      `mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "SN-001", quantity: 10 }]) { __typename } }`,
+      `mutation($s: ID!) {
+        adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "SN-001", quantity: 10 }]) { __typename }
+      }`,
       { s: store },
     );
     const price = (await owner.ok(`{ product(sku: "SN-001") { price } }`)).product.price;
