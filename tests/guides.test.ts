@@ -316,6 +316,17 @@ describe(`shopping guides and commissions (${database})`, () => {
       .as('OWNER')
       .ok(`mutation($s: ID!, $m: ID!) { mergeCustomers(survivorId: $s, mergedId: $m) { __typename } }`, { s: w, m: z });
     await t.as('OWNER').ok(`mutation($c: ID!) { eraseCustomer(customerId: $c) { __typename } }`, { c: gone });
+    // Erasure ends the binding (its history stays).
+    const erased = await t
+      .as('OWNER')
+      .ok(
+        `query($c: ID!) { customer(id: $c) { guide { id } guideHistory(first: 5) { edges { node { endedAt } } } } }`,
+        {
+          c: gone,
+        },
+      );
+    expect(erased.customer.guide).toBeNull();
+    expect(erased.customer.guideHistory.edges[0].node.endedAt).toBeTruthy();
     const mine = (await as('guide1').ok(MY)).myCustomers;
     expect(mine.totalCount).toBe(2);
     expect(mine.edges.map((e: any) => e.node.id).sort()).toEqual([x, w].sort());
