@@ -29,6 +29,7 @@ import type { SaleQuoteShape, SaleStep } from './sales/pipeline.ts';
 import type { RefundStep } from './sales/refund-pipeline.ts';
 import type { TenderDeclaration } from './sales/tenders.ts';
 import type { RateLimits } from './security/rate-limits.ts';
+import type { SegmentService } from './segments/service.ts';
 
 // ---------- the schema builder ----------
 
@@ -268,6 +269,8 @@ export interface InstalledPlugins {
   readonly jobs: ScheduledJob[];
   /** Every plugin's tender, in plugin order, with the plugin that declares it. */
   readonly tenders: (TenderDeclaration & { plugin: string })[];
+  /** Core's customer segments service (src/segments/), also provided to plugins as "segments". */
+  readonly segments: SegmentService;
   runJob(name: string, now?: Date): Promise<{ processed: number }>;
   seedDemo(): Promise<void>;
 }

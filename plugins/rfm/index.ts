@@ -5,6 +5,8 @@ import './messages.ts';
 import { resolveRfmOptions, type RfmOptions } from './options.ts';
 import { forgetMergedScore, scoreCustomers } from './service.ts';
 import { addRfmTypes } from './types.ts';
+import { rfmSegmentCondition } from './segments.ts';
+import type { SegmentService } from '../../src/segments/service.ts';
 
 export type { RfmOptions };
 
@@ -22,6 +24,8 @@ export function rfmPlugin(options?: RfmOptions) {
     prismaSchema: fileURLToPath(new URL('./schema.prisma', import.meta.url)),
     schema: (builder) => addRfmTypes(builder),
     onCustomerMerge: forgetMergedScore,
+    // Core's segments read the layer through this condition (src/segments/conditions.ts).
+    setup: ({ services }) => services.get<SegmentService>('segments').defineCondition(rfmSegmentCondition),
     // PIPL: the score is profiling of the person, exported with their data; erased with them (and
     // erased customers are left out of later runs).
     customerData: {

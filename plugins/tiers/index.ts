@@ -6,6 +6,8 @@ import './messages.ts';
 import { resolveTierOptions, type TierOptions } from './options.ts';
 import { memberTiersImport } from './import.ts';
 import { TierService } from './service.ts';
+import { tierSegmentCondition } from './segments.ts';
+import type { SegmentService } from '../../src/segments/service.ts';
 import { addTierTypes } from './types.ts';
 
 export type { TierOptions };
@@ -42,6 +44,7 @@ export function tiersPlugin(options?: TierOptions) {
         return tier ? { tierCode: tier.code, tierName: tier.name, multiplier: tier.pointsMultiplier } : null;
       });
       services.provide('tiers', service);
+      services.get<SegmentService>('segments').defineCondition(tierSegmentCondition);
     },
     saleSteps: [
       {

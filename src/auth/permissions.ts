@@ -102,6 +102,31 @@ export const CORE_PERMISSIONS = [
   },
   { name: 'audit:read', scope: 'chain', roles: ['OWNER'], description: 'the audit log' },
   { name: 'system:operate', scope: 'shared', roles: ['OWNER'], description: 'run scheduled jobs by hand' },
+  {
+    name: 'segment:manage',
+    scope: 'shared',
+    roles: ['OWNER', 'MANAGER'],
+    description: 'save and delete customer segments (reading them needs customer:search)',
+  },
+  {
+    name: 'guide:assign',
+    scope: 'store',
+    roles: ['OWNER', 'MANAGER'],
+    description: 'bind a customer to a shopping guide (专属导购) of the store, or unbind',
+  },
+  {
+    name: 'performance:read',
+    scope: 'store',
+    roles: ['OWNER', 'MANAGER'],
+    description: "the store's guides: their customers, ranking, targets, commission statements",
+  },
+  {
+    name: 'performance:manage',
+    scope: 'store',
+    roles: ['OWNER', 'MANAGER'],
+    description: "set sales targets of the store's staff",
+  },
+  { name: 'commission:configure', scope: 'chain', roles: ['OWNER'], description: 'commission rules' },
 ] as const satisfies readonly PermissionDeclaration[];
 
 export type CorePermission = (typeof CORE_PERMISSIONS)[number]['name'];

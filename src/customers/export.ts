@@ -5,6 +5,7 @@ import { translate } from '../i18n/messages.ts';
 import { negotiateLocale, type Locale } from '../i18n/locale.ts';
 import type { AppServices } from '../schema/context.ts';
 import type { Db } from '../db/tx.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
 
 import { codeCell, textCell } from '../csv/cells.ts';
 import { CHANNEL, GENDER, YES_NO } from './export-values.ts';
@@ -61,43 +62,17 @@ export async function* exportCustomersCsv(
   const flush = function* () {
     while (chunks.length) yield chunks.shift()!;
   };
-  const date = (d: Date | null) => (d ? d.toISOString() : '');
   let cursor: string | undefined;
   for (;;) {
     // Newest first, whatever the filter: an order no sale can change while the file streams.
     const page = await findCustomerPage(db, filter, { order: 'newest', cursor, limit: BATCH });
     const loaded = await db.customer.findMany({
       where: { id: { in: page.map((p) => p.id) } },
-      include: { member: { select: { code: true } }, consents: true },
+      include: CSV_ROW_INCLUDE,
     });
     const byId = new Map(loaded.map((c) => [c.id, c]));
     const rows = page.flatMap((p) => (byId.has(p.id) ? [byId.get(p.id)!] : []));
-    for (const c of rows) {
-      const consent = (channel: string) => {
-        const found = c.consents.find((x) => x.channel === channel);
-        return found ? YES_NO[locale][found.granted ? 0 : 1] : '';
-      };
-      // What a store person reads (localised values the import maps back), codes kept as text
-      // in Excel, and nothing a spreadsheet would run as a formula (src/csv/cells.ts).
-      csv.write([
-        c.id,
-        textCell(c.name),
-        codeCell(mask ? maskPhone(openPhone(c.phoneEnc)) : openPhone(c.phoneEnc)),
-        textCell(mask ? maskEmail(openEmail(c.emailEnc)) : openEmail(c.emailEnc)),
-        GENDER[locale][c.gender] ?? '',
-        mask ? '' : (openBirthday(c.birthdayEnc)?.toISOString().slice(0, 10) ?? ''),
-        CHANNEL[locale][c.sourceChannel] ?? c.sourceChannel,
-        textCell(c.tags.join('|')),
-        codeCell(c.member?.code),
-        date(c.firstPurchaseAt),
-        date(c.lastPurchaseAt),
-        c.visitCount,
-        c.lifetimeSpend.toFixed(2),
-        consent('SMS'),
-        consent('WECHAT'),
-        date(c.createdAt),
-      ]);
-    }
+    for (const c of rows) csv.write(customerCsvRow(c, locale, mask));
     await new Promise((r) => setImmediate(r));
     yield* flush();
     if (page.length < BATCH) break;
@@ -106,6 +81,41 @@ export async function* exportCustomersCsv(
   csv.end();
   await new Promise((r) => csv.once('end', r));
   yield* flush();
+}
+
+type ExportedCustomer = Prisma.CustomerGetPayload<{ include: { member: { select: { code: true } }; consents: true } }>;
+/** What customerCsvRow needs loaded with each customer. */
+export const CSV_ROW_INCLUDE = { member: { select: { code: true } }, consents: true } as const;
+
+/**
+ * One customer as a row of EXPORT_COLUMNS: what a store person reads (localised values the
+ * import maps back), codes kept as text in Excel, and nothing a spreadsheet would run as a
+ * formula (src/csv/cells.ts). Also the rows of a segment's export (src/segments/export.ts).
+ */
+export function customerCsvRow(c: ExportedCustomer, locale: Locale, mask: boolean): (string | number)[] {
+  const date = (d: Date | null) => (d ? d.toISOString() : '');
+  const consent = (channel: string) => {
+    const found = c.consents.find((x) => x.channel === channel);
+    return found ? YES_NO[locale][found.granted ? 0 : 1] : '';
+  };
+  return [
+    c.id,
+    textCell(c.name),
+    codeCell(mask ? maskPhone(openPhone(c.phoneEnc)) : openPhone(c.phoneEnc)),
+    textCell(mask ? maskEmail(openEmail(c.emailEnc)) : openEmail(c.emailEnc)),
+    GENDER[locale][c.gender] ?? '',
+    mask ? '' : (openBirthday(c.birthdayEnc)?.toISOString().slice(0, 10) ?? ''),
+    CHANNEL[locale][c.sourceChannel] ?? c.sourceChannel,
+    textCell(c.tags.join('|')),
+    codeCell(c.member?.code),
+    date(c.firstPurchaseAt),
+    date(c.lastPurchaseAt),
+    c.visitCount,
+    c.lifetimeSpend.toFixed(2),
+    consent('SMS'),
+    consent('WECHAT'),
+    date(c.createdAt),
+  ];
 }
 
 /** Query-string filters accepted by GET /exports/customers.csv (the same as the search's). */

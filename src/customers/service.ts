@@ -1,4 +1,5 @@
 import type { Tx } from '../db/tx.ts';
+import { mergeGuideBindings } from '../guides/service.ts';
 import type { Unit } from '../events/transaction.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Channel, ConsentChannel, Gender, InteractionKind } from '../generated/prisma/enums.ts';
@@ -251,6 +252,7 @@ export async function mergeCustomers(
   await tx.sale.updateMany({ where: { customerId: merged.id }, data: { customerId: survivor.id } });
   await tx.interaction.updateMany({ where: { customerId: merged.id }, data: { customerId: survivor.id } });
   await tx.customerIdentity.updateMany({ where: { customerId: merged.id }, data: { customerId: survivor.id } });
+  await mergeGuideBindings(tx, survivor.id, merged.id);
   const survivorConsents = await tx.marketingConsent.findMany({
     where: { customerId: survivor.id },
     select: { channel: true },

@@ -420,4 +420,5 @@ export function addCustomerTypes(builder: Builder) {
       },
     }),
   }));
+  return { CustomerNode };
 }

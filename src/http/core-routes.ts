@@ -6,6 +6,7 @@ import { serveImport } from '../imports/http.ts';
 import { serveTemplate } from '../imports/workbook.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import { serveCustomerDataExport } from '../privacy/http.ts';
+import { serveSegmentExport } from '../segments/export.ts';
 import { serveSalesByDayWorkbook } from '../sales/export.ts';
 import { metricsAllowed } from '../security/http.ts';
 import { serveStockWorkbook } from '../stock/export.ts';
@@ -72,6 +73,15 @@ export function coreRoutes(options: {
       method: 'GET',
       path: '/exports/sales-by-day.xlsx',
       handler: (req, res) => serveSalesByDayWorkbook(req, res, services),
+    },
+    {
+      method: 'GET',
+      prefix: '/exports/segments/',
+      match: (path) => {
+        const id = /^\/exports\/segments\/([^/]{1,200})\.csv$/.exec(path)?.[1];
+        return id ? { id } : null;
+      },
+      handler: (req, res, ctx) => serveSegmentExport(req, res, services, ctx.params.id!),
     },
     {
       method: 'GET',

@@ -358,6 +358,24 @@ export const messages = {
     'zh-CN': '登录失败次数过多，请在 {seconds} 秒后再试',
     en: 'Too many failed sign-ins; try again in {seconds} seconds',
   },
+  // segments and guides
+  SEGMENT_CONDITION_UNAVAILABLE: {
+    'zh-CN': '分群条件 {field} 需要安装 {plugin} 插件',
+    en: 'The segment condition {field} needs the {plugin} plugin, which is not installed',
+  },
+  SEGMENT_CONDITION_INVALID: { 'zh-CN': '分群条件 {field} 有误：{detail}', en: 'Segment condition {field}: {detail}' },
+  SEGMENT_EMPTY: {
+    'zh-CN': '分群至少需要一个条件',
+    en: 'A segment needs at least one condition',
+  },
+  GUIDE_NOT_IN_STORE: {
+    'zh-CN': '该员工不在此门店任职，不能担任专属导购',
+    en: 'This staff member does not work in this store and cannot be a guide there',
+  },
+  PERIOD_TOO_LONG: {
+    'zh-CN': '时间段过长：最多 {max} 天',
+    en: 'The period is too long: at most {max} days',
+  },
   // auth
   INVALID_CREDENTIALS: { 'zh-CN': '账号或密码错误', en: 'Wrong sign-in name or password' },
   UNAUTHENTICATED: { 'zh-CN': '请先登录或提供 API 密钥', en: 'Sign in or send an API key first' },
@@ -411,6 +429,9 @@ export const entityNames: Record<string, Message> = {
   Stocktake: { 'zh-CN': '盘点单', en: 'Stocktake' },
   ApiKey: { 'zh-CN': 'API 密钥', en: 'API key' },
   Job: { 'zh-CN': '定时任务', en: 'Scheduled job' },
+  Segment: { 'zh-CN': '客户分群', en: 'Segment' },
+  GuideBinding: { 'zh-CN': '专属导购', en: 'Guide binding' },
+  CommissionRule: { 'zh-CN': '提成规则', en: 'Commission rule' },
 };
 
 const statusWords: Record<string, Message> = {

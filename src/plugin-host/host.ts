@@ -25,6 +25,7 @@ import { CORE_TENDER_CODES, TENDER_CODE, type TenderDeclaration } from '../sales
 import { PluginConfigError } from './errors.ts';
 import { CalendarService } from '../calendar/service.ts';
 import { ServiceRegistry } from './services.ts';
+import { SegmentService } from '../segments/service.ts';
 
 export { PluginConfigError };
 // The plugin's shape is declared in the leaf module src/contract.ts; plugins import it from here.
@@ -77,6 +78,8 @@ export class PluginHost implements InstalledPlugins {
     this.plugins = orderByDependencies(plugins);
     // Core's own services, which plugins take by name like each other's (docs/calendar.md).
     this.services.provide('calendar', new CalendarService());
+    // Customer segments: campaigns ask who is in one; tiers and rfm define their conditions (docs/plugins.md).
+    this.services.provide('segments', new SegmentService());
     const kindNames = new Set<string>();
     for (const kind of this.importKinds) {
       if (kindNames.has(kind.name)) throw new PluginConfigError(`Two plugins define the import kind "${kind.name}".`);
@@ -151,6 +154,11 @@ export class PluginHost implements InstalledPlugins {
   async seedDemo() {
     if (!this.context) throw new PluginConfigError('Plugins have not been started.');
     for (const plugin of this.plugins) await plugin.seedDemo?.(this.context);
+  }
+
+  /** Core's segment service, with the conditions plugins defined in their setup. */
+  get segments(): SegmentService {
+    return this.services.get<SegmentService>('segments');
   }
 
   get saleSteps(): SaleStep[] {

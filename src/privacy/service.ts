@@ -52,7 +52,7 @@ export async function exportCustomerData(
 ) {
   const { tx } = unit;
   const { live, ids } = await personRecords(tx, customerId, ['customerId']);
-  const [records, identities, consents, members, interactions, sales] = await Promise.all([
+  const [records, identities, consents, members, interactions, sales, guides] = await Promise.all([
     tx.customer.findMany({ where: { id: { in: ids } }, orderBy: { createdAt: 'asc' } }),
     tx.customerIdentity.findMany({ where: { customerId: { in: ids } }, orderBy: { createdAt: 'asc' } }),
     tx.marketingConsent.findMany({ where: { customerId: { in: ids } } }),
@@ -72,6 +72,7 @@ export async function exportCustomerData(
         refunds: { include: { lines: true } },
       },
     }),
+    tx.guideBinding.findMany({ where: { customerId: { in: ids } }, orderBy: { startedAt: 'asc' } }),
   ]);
   const plugins: Record<string, unknown> = {};
   for (const { plugin, hook } of hooks) plugins[plugin] = await hook.export(tx, ids);
@@ -111,6 +112,8 @@ export async function exportCustomerData(
     identities: identities.map((i) => ({ channel: i.channel, externalId: i.externalId, createdAt: i.createdAt })),
     consents: consents.map((c) => ({ channel: c.channel, granted: c.granted, updatedAt: c.updatedAt })),
     memberships: members.map((m) => ({ code: m.code, status: m.status, joinedAt: m.joinedAt })),
+    // 专属导购: who looked after the customer, where and when (staff by id; their names are staff data).
+    guides: guides.map((g) => ({ staffId: g.staffId, storeId: g.storeId, startedAt: g.startedAt, endedAt: g.endedAt })),
     interactions: interactions.map((i) => ({
       kind: i.kind,
       summary: i.summary,
@@ -195,6 +198,8 @@ export async function eraseCustomer(
     data: { granted: false, updatedAt: now },
   });
   await tx.interaction.updateMany({ where: { customerId: { in: ids } }, data: { summary: ERASED_NAME } });
+  // No guide looks after an erased customer; the history stays, as the sales do.
+  await tx.guideBinding.updateMany({ where: { customerId: { in: ids }, endedAt: null }, data: { endedAt: now } });
   const members = await tx.member.findMany({ where: { customerId: { in: ids } }, select: { id: true } });
   for (const m of members)
     await tx.member.update({ where: { id: m.id }, data: { code: `ERASED-${m.id}`, status: 'CANCELLED' } });

@@ -18,6 +18,7 @@ import { CORE_TENDER_CODES, type TenderCode } from './tenders.ts';
 import { saleFingerprint } from './fingerprint.ts';
 import { applyAdjustment, discountsByLine, type Adjustment, type AdjustmentRequest } from './pricing.ts';
 import { writeSale } from './write.ts';
+import { writeSaleCommission } from '../guides/commission.ts';
 
 const ZERO = new Prisma.Decimal(0);
 const TILL_DISCOUNT = { 'zh-CN': '收银折扣', en: 'Discount at the till' };
@@ -307,18 +308,22 @@ async function writeNewSale(
     total,
     lines: lines.map((l) => ({ ...l, id: uuidv7() })),
   };
+  const saleDate = businessDate(occurredAt, store.timezone);
   if (
     !(await writeSale(tx, written, {
       externalId,
       requestHash,
       staffId: input.staffId ?? null,
-      businessDate: businessDate(occurredAt, store.timezone),
+      businessDate: saleDate,
       currency: store.currency,
     }))
   ) {
     throw new SaleAlreadyRecorded();
   }
   progress.written = true;
+  // The staff member's commission, in this transaction: exactly once with the sale (src/guides/commission.ts).
+  if (input.staffId && !preview)
+    await writeSaleCommission(tx, { ...written, storeId: store.id, staffId: input.staffId, businessDate: saleDate });
 
   for (const step of pipeline.steps) await step.afterWrite?.(written, unit);
 

@@ -4,6 +4,8 @@ import { ConflictError, InvalidInputError, InvalidStateError, NotFoundError } fr
 import { applyStockChanges } from '../stock/levels.ts';
 import type { RefundStep } from './refund-pipeline.ts';
 import { refundedShares } from './pricing.ts';
+import { reverseCommission } from '../guides/commission.ts';
+import { businessDate } from '../stores/time.ts';
 
 const ZERO = new Prisma.Decimal(0);
 
@@ -135,6 +137,19 @@ export async function refundSale(unit: Unit, steps: RefundStep[], input: RefundS
     data: { refundedTotal: { increment: amount }, status: fullyRefunded ? 'REFUNDED' : 'PARTIALLY_REFUNDED' },
   });
 
+  // Commission taken back in proportion, in this transaction (src/guides/commission.ts).
+  if (sale.staffId) {
+    await reverseCommission(tx, {
+      id: refund.id,
+      businessDate: businessDate(refund.createdAt, sale.store.timezone),
+      lines: refundLines.map((r) => ({
+        saleLineId: r.line.id,
+        amount: r.amount,
+        lineTotal: r.line.total,
+        last: r.quantity === r.line.quantity - r.line.refundedQuantity,
+      })),
+    });
+  }
   if (sale.customerId) {
     await tx.$executeRaw`
       UPDATE "Customer" SET "lifetimeSpend" = "lifetimeSpend" - ${amount}, "updatedAt" = now()
