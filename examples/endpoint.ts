@@ -18,7 +18,8 @@ export async function main(run: () => Promise<void>): Promise<void> {
       /^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ECONNRESET)$/.test(cause.code)
     ) {
       console.error(
-        `Cannot reach the API at ${ENDPOINT} (${cause.code}): start it with \`npm start\`, or set ENDPOINT=http://<host>:<port>/graphql`,
+        `Cannot reach the API at ${ENDPOINT} (${cause.code}): start it with \`npm start\`, or set ` +
+          'ENDPOINT=http://<host>:<port>/graphql',
       );
       process.exit(1);
     }

@@ -17,7 +17,8 @@ await main(async () => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       query:
-        'mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } ... on UserError { message } } }',
+        'mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } ' +
+        '... on UserError { message } } }',
       variables: { l: process.env.LOGIN ?? '13800000001', p: process.env.PASSWORD ?? 'demo-owner-1' },
     }),
   });
@@ -39,9 +40,8 @@ client.subscribe(
           saleRecorded: { store: { name: string }; total: string; lines: { sku: string; quantity: number }[] };
         }
       ).saleRecorded;
-      console.log(
-        `${new Date().toLocaleTimeString('zh-CN')} ${sale.store.name} ¥${sale.total} ${sale.lines.map((l) => `${l.sku}×${l.quantity}`).join(' ')}`,
-      );
+      const lines = sale.lines.map((l) => `${l.sku}×${l.quantity}`).join(' ');
+      console.log(`${new Date().toLocaleTimeString('zh-CN')} ${sale.store.name} ¥${sale.total} ${lines}`);
     },
     error: (err) => console.error(err),
     complete: () => console.log('done'),

@@ -72,7 +72,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const first = await recordSale(endpoint, apiKey, input);
     const again = await recordSale(endpoint, apiKey, input);
     console.log(
-      `${store.name}: sale ${first.sale.id} total ¥${first.sale.total}; sent again → replayed=${again.replayed}, same sale: ${again.sale.id === first.sale.id}`,
+      `${store.name}: sale ${first.sale.id} total ¥${first.sale.total}; sent again → ` +
+        `replayed=${again.replayed}, same sale: ${again.sale.id === first.sale.id}`,
     );
   });
 }

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { DEFAULT_TIME_ZONE } from './stores/time.ts';
 
 /** Everything the API reads from the environment, checked once at start. README lists them. */
+/** One `ROLE=percent` pair of SALE_DISCOUNT_LIMITS. */
+const ROLE_PERCENT = String.raw`(OWNER|MANAGER|CASHIER|SALES_ASSOCIATE)\s*=\s*(100|\d{1,2})`;
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
@@ -46,7 +49,7 @@ const schema = z.object({
   SALE_DISCOUNT_LIMITS: z
     .string()
     .regex(
-      /^\s*(OWNER|MANAGER|CASHIER|SALES_ASSOCIATE)\s*=\s*(100|\d{1,2})\s*(,\s*(OWNER|MANAGER|CASHIER|SALES_ASSOCIATE)\s*=\s*(100|\d{1,2})\s*)*$/,
+      new RegExp(`^\\s*${ROLE_PERCENT}\\s*(,\\s*${ROLE_PERCENT}\\s*)*$`),
       'ROLE=percent pairs (0–100), comma-separated, e.g. CASHIER=10,MANAGER=50',
     )
     .optional()
@@ -86,7 +89,9 @@ const schema = z.object({
   GRAPHIQL: z.enum(['on', 'off']).optional(),
   /** Schema introspection (__schema, __type); default on, off in production. */
   INTROSPECTION: z.enum(['on', 'off']).optional(),
-  /** When set, GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"; in production /metrics is refused without it. */
+  /**
+   * When set, GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"; in production /metrics is refused without it.
+   */
   METRICS_TOKEN: z.string().min(16).optional(),
   /**
    * `<key id>:<base64 of 32 bytes>`: encrypts customers' phone, e-mail and birthday (src/crypto/keys.ts).
@@ -110,9 +115,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error('Invalid configuration:\n  DATABASE_REPLICA_URL: a replica needs its primary in DATABASE_URL');
   }
   if (config.WEB_CONCURRENCY > 1 && (!config.DATABASE_URL || !config.REDIS_URL)) {
-    // The embedded database lives in one process; subscribers on one process hear sales recorded on another only through Redis.
+    // The embedded database lives in one process; subscribers on one process hear sales recorded on another only
+    // through Redis.
     throw new Error(
-      `Invalid configuration:\n  WEB_CONCURRENCY: ${config.WEB_CONCURRENCY} processes need DATABASE_URL (a PostgreSQL server) and REDIS_URL (events shared between processes)`,
+      `Invalid configuration:\n  WEB_CONCURRENCY: ${config.WEB_CONCURRENCY} processes need DATABASE_URL (a ` +
+        'PostgreSQL server) and REDIS_URL (events shared between processes)',
     );
   }
   // A production database must never be filled with demo customers by accident.

@@ -11,13 +11,16 @@ import { subscribe, wsClient } from './helpers/ws.ts';
  * messages in the caller's language, API keys, and request ids.
  */
 
-const SIGN_IN = `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { __typename ... on SignInPayload { token name staffId } ... on UserError { errorCode message field } } }`;
+const SIGN_IN = `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { __typename
+  ... on SignInPayload { token name staffId } ... on UserError { errorCode message field } } }`;
 const CUSTOMERS = `{ customers(first: 1) { edges { node { id } } } }`;
 const SALES = `query($s: ID!) { sales(storeId: $s, first: 50) { totalCount edges { node { id store { code } } } } }`;
 const SALE_BY_ID = `query($id: ID!) { sale(id: $id) { id total store { code } } }`;
 const SALE_BY_EXTERNAL_ID = `query($s: ID!, $e: String!) { sale(storeId: $s, externalId: $e) { id status } }`;
-const SALES_BY_DAY = `query($s: ID!) { salesByDay(storeId: $s, from: "2026-01-01", to: "2026-01-03") { date saleCount } }`;
-const SALE_RECORDED = `subscription($stores: [ID!]) { saleRecorded(storeIds: $stores) { id externalId store { code } } }`;
+const SALES_BY_DAY = `query($s: ID!) { salesByDay(storeId: $s, from: "2026-01-01", to: "2026-01-03") { date saleCount }
+  }`;
+const SALE_RECORDED = `subscription($stores: [ID!]) { saleRecorded(storeIds: $stores) { id externalId store { code } }
+  }`;
 const CREATE_KEY = `mutation($name: String!, $role: StaffRoleKind!, $s: [ID!]!) {
   createApiKey(name: $name, role: $role, storeIds: $s) {
     __typename
@@ -25,8 +28,10 @@ const CREATE_KEY = `mutation($name: String!, $role: StaffRoleKind!, $s: [ID!]!) 
     ... on UserError { errorCode message }
   }
 }`;
-const REVOKE_KEY = `mutation($id: ID!) { revokeApiKey(id: $id) { __typename ... on ApiKey { id revokedAt } ... on UserError { errorCode } } }`;
-const MERGE = `mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { __typename ... on Customer { id } ... on UserError { errorCode } } }`;
+const REVOKE_KEY = `mutation($id: ID!) { revokeApiKey(id: $id) { __typename ... on ApiKey { id revokedAt }
+  ... on UserError { errorCode } } }`;
+const MERGE = `mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { __typename
+  ... on Customer { id } ... on UserError { errorCode } } }`;
 
 const FORBIDDEN_ZH = '当前账号无权执行此操作';
 const FORBIDDEN_EN = 'Your account is not allowed to do this';
@@ -67,14 +72,13 @@ describe('authentication and access control', () => {
   const newCustomer = async (name: string) => {
     phoneCounter += 1;
     const phone = `1305555${String(phoneCounter).padStart(4, '0')}`;
-    const r = await t
-      .as('OWNER')
-      .ok(
-        `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { __typename ... on Customer { id } ... on UserError { errorCode } } }`,
-        {
-          input: { name, phone },
-        },
-      );
+    const r = await t.as('OWNER').ok(
+      `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { __typename ... on Customer { id }
+           ... on UserError { errorCode } } }`,
+      {
+        input: { name, phone },
+      },
+    );
     expect(r.createCustomer.__typename).toBe('Customer');
     return r.createCustomer.id as string;
   };
@@ -101,12 +105,11 @@ describe('authentication and access control', () => {
     slt = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
     sz = t.stores.find((s) => s.code === 'SZ-NS')!.id;
     for (const storeId of [slt, sz]) {
-      await t
-        .as('OWNER')
-        .ok(
-          `mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "DR-001", quantity: 500 }]) { __typename } }`,
-          { s: storeId },
-        );
+      await t.as('OWNER').ok(
+        `mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "DR-001", quantity: 500 }])
+             { __typename } }`,
+        { s: storeId },
+      );
     }
     const port = await t.app.listen(0, '127.0.0.1');
     wsUrl = `ws://127.0.0.1:${port}/graphql`;
@@ -172,7 +175,7 @@ describe('authentication and access control', () => {
 
   // ───────────────────────────────────────────────────────────────────────────────────────────
   describe('2. missing and bad credentials', () => {
-    it('refuses customers, sales and recordSale without credentials with UNAUTHENTICATED, writing nothing', async () => {
+    it('refuses customers, sales and recordSale without credentials: UNAUTHENTICATED, nothing written', async () => {
       expectDenied(await t.gql(CUSTOMERS), 'UNAUTHENTICATED');
       expectDenied(await t.gql(SALES, { s: slt }), 'UNAUTHENTICATED');
       const before = await onHand(t, slt, 'DR-001');
@@ -322,7 +325,8 @@ describe('authentication and access control', () => {
       const customerId = await newCustomer('跨店顾客');
       const inSlt = await recordAsOwner(slt, { customerId });
       const inSz = await recordAsOwner(sz, { customerId });
-      const history = `query($id: ID!) { customer(id: $id) { visitCount sales(first: 10) { totalCount edges { node { id store { code } } } } } }`;
+      const history = `query($id: ID!) { customer(id: $id)
+        { visitCount sales(first: 10) { totalCount edges { node { id store { code } } } } } }`;
 
       const owner = await t.as('OWNER').ok(history, { id: customerId });
       expect(owner.customer.sales.totalCount).toBe(2);
@@ -461,7 +465,7 @@ describe('authentication and access control', () => {
       expect((await t.gql(CUSTOMERS, {}, { locale: 'en' })).errors?.[0]?.message).toBe(UNAUTHENTICATED_EN);
     });
 
-    it('a denied recordSale writes nothing: no sale, stock unchanged, and the caller can still sell at home', async () => {
+    it('a denied recordSale writes nothing (no sale, stock unchanged); the caller still sells at home', async () => {
       const before = { sz: await onHand(t, sz, 'DR-001'), slt: await onHand(t, slt, 'DR-001') };
       const input = sale(sz, {
         lines: [{ sku: 'DR-001', quantity: 3, unitPrice: '2.00' }],
@@ -482,7 +486,7 @@ describe('authentication and access control', () => {
 
   // ───────────────────────────────────────────────────────────────────────────────────────────
   describe('6. API keys', () => {
-    it('an OWNER creates a CASHIER key for SZ-NS: it sells in SZ-NS, is FORBIDDEN in BJ-SLT, and stops when revoked', async () => {
+    it("an OWNER's CASHIER key for SZ-NS sells in SZ-NS, is FORBIDDEN in BJ-SLT, stops when revoked", async () => {
       const created = (await t.as('OWNER').ok(CREATE_KEY, { name: '深圳 POS-02', role: 'CASHIER', s: [sz] }))
         .createApiKey;
       expect(created).toMatchObject({
@@ -557,12 +561,12 @@ describe('authentication and access control', () => {
     });
 
     it('an OWNER of BJ-SLT alone issues and revokes keys for BJ-SLT, not for SZ-NS', async () => {
-      const created = await t
-        .as('OWNER')
-        .ok(
-          `mutation($s: ID!) { createStaff(name: "三里屯店主", login: "slt-owner@example.cn", password: "slt-owner-1", roles: [{ storeId: $s, role: OWNER }]) { __typename ... on Staff { id } ... on UserError { errorCode } } }`,
-          { s: slt },
-        );
+      const created = await t.as('OWNER').ok(
+        `mutation($s: ID!) { createStaff(name: "三里屯店主", login: "slt-owner@example.cn", password: "slt-owner-1",
+             roles: [{ storeId: $s, role: OWNER }]) { __typename ... on Staff { id }
+             ... on UserError { errorCode } } }`,
+        { s: slt },
+      );
       expect(created.createStaff.__typename).toBe('Staff');
       const signIn = await t.ok(SIGN_IN, { l: 'SLT-Owner@example.cn', p: 'slt-owner-1' });
       const storeOwner = { token: signIn.signIn.token as string };
@@ -628,12 +632,11 @@ describe('authentication and access control', () => {
     it('gives store ids as global ids a client can pass back', async () => {
       const me = await t.as('CASHIER').ok(`{ viewer { storeRoles { storeId role } } }`);
       expect(me.viewer.storeRoles).toEqual([{ storeId: slt, role: 'CASHIER' }]);
-      const key = await t
-        .as('OWNER')
-        .ok(
-          `mutation($s: [ID!]!) { createApiKey(name: "ids", role: CASHIER, storeIds: $s) { ... on CreateApiKeyPayload { apiKey { storeIds } } } }`,
-          { s: [sz] },
-        );
+      const key = await t.as('OWNER').ok(
+        `mutation($s: [ID!]!) { createApiKey(name: "ids", role: CASHIER, storeIds: $s) {
+             ... on CreateApiKeyPayload { apiKey { storeIds } } } }`,
+        { s: [sz] },
+      );
       expect(key.createApiKey.apiKey.storeIds).toEqual([sz]);
     });
 
@@ -653,7 +656,8 @@ describe('staff tokens', () => {
     const { token } = await tokens.issue('01a20000-0000-7000-8000-000000000001');
     expect(await tokens.verify(token)).toBe('01a20000-0000-7000-8000-000000000001');
     expect(await tokens.verify(token)).toBe('01a20000-0000-7000-8000-000000000001'); // remembered
-    expect(await tokens.verify(`${token.slice(0, -2)}xx`)).toBeNull(); // a forged signature is never remembered as valid
+    // a forged signature is never remembered as valid
+    expect(await tokens.verify(`${token.slice(0, -2)}xx`)).toBeNull();
     await new Promise((r) => setTimeout(r, 2100)); // exp has second resolution
     expect(await tokens.verify(token)).toBeNull();
   });

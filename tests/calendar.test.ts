@@ -144,7 +144,8 @@ describe('statutory holidays and 调休', () => {
 describe("a store's own calendar", () => {
   const SET = `mutation($s: ID!, $i: StoreCalendarInput!) {
     setStoreCalendar(storeId: $s, input: $i) {
-      __typename ... on StoreCalendar { memberMonthDays memberWeekdays opensAt closesAt closedFestivals closedOnStatutoryHolidays }
+      __typename ... on StoreCalendar { memberMonthDays memberWeekdays opensAt closesAt closedFestivals
+        closedOnStatutoryHolidays }
       ... on UserError { errorCode message }
     }
   }`;
@@ -208,11 +209,10 @@ describe("a store's own calendar", () => {
 
 describe('comparisons aligned by festival', () => {
   it("gives each year's 春节 week: this one against last year's, 19 days apart on the calendar", async () => {
-    const r = await t
-      .as('CASHIER')
-      .ok(
-        `{ festivalPeriods(festival: SPRING_FESTIVAL, years: [2025, 2026], daysBefore: 0, daysAfter: 6) { year date from to } }`,
-      );
+    const r = await t.as('CASHIER').ok(
+      `{ festivalPeriods(festival: SPRING_FESTIVAL, years: [2025, 2026], daysBefore: 0, daysAfter: 6)
+           { year date from to } }`,
+    );
     expect(r.festivalPeriods).toEqual([
       { year: 2025, date: '2025-01-29', from: '2025-01-29', to: '2025-02-04' },
       { year: 2026, date: '2026-02-17', from: '2026-02-17', to: '2026-02-23' },
@@ -272,28 +272,25 @@ describe('points rules on the calendar', () => {
       combine: 'ADDITIVE',
       memberDay: true,
     });
-    await t
-      .as('OWNER')
-      .ok(
-        `mutation($s: ID!) { setStoreCalendar(storeId: $s, input: { memberMonthDays: [8], closedFestivals: [] }) { __typename } }`,
-        { s: store },
-      );
+    await t.as('OWNER').ok(
+      `mutation($s: ID!) { setStoreCalendar(storeId: $s, input: { memberMonthDays: [8], closedFestivals: [] })
+           { __typename } }`,
+      { s: store },
+    );
     expect(await earned('2026-03-08T04:00:00Z')).toBe(20);
     expect(await earned('2026-03-09T04:00:00Z')).toBe(10);
   });
 
   it('refuses unknown festivals and out-of-range windows', async () => {
-    const r = await t
-      .as('OWNER')
-      .ok(
-        `mutation { createPointsRule(input: { name: "x", kind: MULTIPLIER, multiplier: "2", festivals: ["HALLOWEEN"] }) { __typename ... on UserError { errorCode } } }`,
-      );
+    const r = await t.as('OWNER').ok(
+      `mutation { createPointsRule(input: { name: "x", kind: MULTIPLIER, multiplier: "2", festivals: ["HALLOWEEN"] })
+           { __typename ... on UserError { errorCode } } }`,
+    );
     expect(r.createPointsRule).toEqual({ __typename: 'InvalidInputError', errorCode: 'INVALID_POINTS_RULE' });
-    const r2 = await t
-      .as('OWNER')
-      .ok(
-        `mutation { createPointsRule(input: { name: "x", kind: MULTIPLIER, multiplier: "2", festivals: ["QIXI"], festivalDaysBefore: 400 }) { __typename ... on UserError { errorCode } } }`,
-      );
+    const r2 = await t.as('OWNER').ok(
+      `mutation { createPointsRule(input: { name: "x", kind: MULTIPLIER, multiplier: "2", festivals: ["QIXI"],
+           festivalDaysBefore: 400 }) { __typename ... on UserError { errorCode } } }`,
+    );
     expect(r2.createPointsRule.errorCode).toBe('INVALID_POINTS_RULE');
   });
 });

@@ -59,7 +59,8 @@ describe.skipIf(!postgresUrl || !redisUrl)('npm start with WEB_CONCURRENCY=2', (
 
     const owner = DEMO_ACCOUNTS.find((a) => a.role === 'OWNER')!;
     const signIn = await call(api.port, '/graphql', {
-      query: `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } } }`,
+      query: `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } }
+        }`,
       variables: { l: owner.login, p: owner.password },
     });
     const token = signIn.json.data.signIn.token as string;

@@ -27,7 +27,8 @@ describe.skipIf(!postgresUrl)('concurrent writes on PostgreSQL', () => {
     const owner = t.as('OWNER');
     // Bring stock to exactly 30.
     await owner.ok(
-      `mutation($s: ID!, $q: Int!) { adjustStock(storeId: $s, type: ADJUSTMENT, reason: "test", lines: [{ sku: "SN-005", quantity: $q }]) { __typename } }`,
+      `mutation($s: ID!, $q: Int!) { adjustStock(storeId: $s, type: ADJUSTMENT, reason: "test",
+         lines: [{ sku: "SN-005", quantity: $q }]) { __typename } }`,
       { s: store, q: 30 - have },
     );
     expect(await onHand(t, store, 'SN-005')).toBe(30);
@@ -41,7 +42,8 @@ describe.skipIf(!postgresUrl)('concurrent writes on PostgreSQL', () => {
     expect(await onHand(t, store, 'SN-005')).toBe(0);
     // Each sale's movement saw a distinct balance: 29, 28, … 0.
     const moves = await owner.ok(
-      `query($s: ID!) { stockMovements(storeId: $s, sku: "SN-005", first: 31) { edges { node { type quantity balanceAfter } } } }`,
+      `query($s: ID!) { stockMovements(storeId: $s, sku: "SN-005", first: 31)
+         { edges { node { type quantity balanceAfter } } } }`,
       { s: store },
     );
     const sales = moves.stockMovements.edges.map((e: any) => e.node).filter((m: any) => m.type === 'SALE');
@@ -68,12 +70,11 @@ describe.skipIf(!postgresUrl)('concurrent writes on PostgreSQL', () => {
       .as('OWNER')
       .ok(`mutation { createCustomer(input: { name: "并发测试", phone: "13000000099" }) { ... on Customer { id } } }`);
     const customerId = c.createCustomer.id;
-    await t
-      .as('OWNER')
-      .ok(
-        `mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "DR-001", quantity: 200 }]) { __typename } }`,
-        { s: store },
-      );
+    await t.as('OWNER').ok(
+      `mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "DR-001", quantity: 200 }])
+           { __typename } }`,
+      { s: store },
+    );
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
         t.gql(RECORD_SALE, { input: saleOf('DR-001', 1 + (i % 3), { customerId }) }, { apiKey: t.posKey }),
@@ -124,7 +125,8 @@ describe.skipIf(!postgresUrl)('concurrent writes on PostgreSQL', () => {
       runInTransaction(t.db.database.prisma, t.app.services.events, async ({ tx }) => {
         attempts += 1;
         const lock = (productId: string) =>
-          tx.$queryRaw`SELECT 1 FROM "StockLevel" WHERE "storeId" = ${rawStoreId()}::uuid AND "productId" = ${productId}::uuid FOR UPDATE`;
+          tx.$queryRaw`SELECT 1 FROM "StockLevel" WHERE "storeId" = ${rawStoreId()}::uuid
+            AND "productId" = ${productId}::uuid FOR UPDATE`;
         await lock(first);
         if (++arrived === 2) release();
         await bothLocked;

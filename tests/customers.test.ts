@@ -13,13 +13,17 @@ const CREATE = `mutation($input: CreateCustomerInput!) {
   }
 }`;
 const UPDATE = `mutation($id: ID!, $input: UpdateCustomerInput!) {
-  updateCustomer(id: $id, input: $input) { __typename ... on Customer { id identities { channel externalId } } ... on UserError { errorCode field } }
+  updateCustomer(id: $id, input: $input) { __typename ... on Customer { id identities { channel externalId } }
+    ... on UserError { errorCode field } }
 }`;
-const ENROLL = `mutation($id: ID!, $code: String) { enrollMember(input: { customerId: $id, code: $code }) { __typename ... on Member { code } ... on UserError { errorCode field } } }`;
+const ENROLL = `mutation($id: ID!, $code: String) { enrollMember(input: { customerId: $id, code: $code }) { __typename
+  ... on Member { code } ... on UserError { errorCode field } } }`;
 const INTERACT = `mutation($id: ID!, $kind: InteractionKind!, $summary: String!) {
-  addInteraction(input: { customerId: $id, kind: $kind, summary: $summary }) { __typename ... on Interaction { id } ... on UserError { errorCode } }
+  addInteraction(input: { customerId: $id, kind: $kind, summary: $summary }) { __typename ... on Interaction { id }
+    ... on UserError { errorCode } }
 }`;
-const MERGE = `mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { __typename ... on Customer { id } ... on UserError { errorCode field message } } }`;
+const MERGE = `mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { __typename
+  ... on Customer { id } ... on UserError { errorCode field message } } }`;
 const COUNT = `{ customers(first: 1) { totalCount } }`;
 /** Everything a merge must carry over, read the same way before and after. */
 const PROFILE = `query($id: ID!) {
@@ -59,7 +63,8 @@ describe('customers', () => {
     t = await startTestApp({ seed: { customers: 60, sales: 400, days: 90 } });
     store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
     await owner().ok(
-      `mutation($s: ID!, $lines: [StockLineInput!]!) { adjustStock(storeId: $s, type: RECEIPT, lines: $lines) { __typename } }`,
+      `mutation($s: ID!, $lines: [StockLineInput!]!) {
+         adjustStock(storeId: $s, type: RECEIPT, lines: $lines) { __typename } }`,
       {
         s: store,
         lines: ['DR-001', 'DR-002', 'SN-001', 'MB-005', 'DH-004', 'BT-004'].map((sku) => ({ sku, quantity: 10_000 })),
@@ -139,7 +144,8 @@ describe('customers', () => {
     let total = 0;
     for (let page = 0; page < 50; page++) {
       const r: any = await owner().ok(
-        `query($after: String) { customers(first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { ${SEARCH_FIELDS} } } } }`,
+        `query($after: String) { customers(first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+           edges { node { ${SEARCH_FIELDS} } } } }`,
         { after },
       );
       total = r.customers.totalCount;
@@ -157,7 +163,8 @@ describe('customers', () => {
         id name phone
         member { code }
         interactions { kind summary staff { name } }
-        sales(first: 3) { edges { node { total store { name } lines { sku quantity product { name category } } payments { method amount } } } }
+        sales(first: 3) { edges { node { total store { name } lines { sku quantity product { name category } }
+          payments { method amount } } } }
       } } }
     }`;
     const ONE = `query($id: ID!) {
@@ -165,7 +172,8 @@ describe('customers', () => {
         id name phone visitCount lifetimeSpend
         member { code }
         interactions { kind summary staff { name } }
-        sales(first: 20) { totalCount edges { node { total store { name } lines { sku quantity product { name category } } payments { method amount } } } }
+        sales(first: 20) { totalCount edges { node { total store { name }
+          lines { sku quantity product { name category } } payments { method amount } } } }
       }
     }`;
 
@@ -240,7 +248,7 @@ describe('customers', () => {
       expect(one.statements).toBeLessThanOrEqual(12);
     });
 
-    it('one customer by id (or by a merged id) in a bounded number of statements, however much history it has', async () => {
+    it('one customer by id (or merged id) in a bounded number of statements, however long its history', async () => {
       const small = await fullCustomer('三六零小', 1);
       const big = await fullCustomer('三六零大', 6);
       const measure = async (id: string) => {
@@ -274,7 +282,8 @@ describe('customers', () => {
       // The demo manager has a role in one store only: this file's store.
       const roles = (await t.as('MANAGER').ok(`{ viewer { storeRoles { storeId } } }`)).viewer.storeRoles;
       expect(roles.map((r: { storeId: string }) => r.storeId)).toEqual([store]);
-      const q = `query($id: ID!) { customer(id: $id) { sales(first: 100) { totalCount edges { node { id store { id } } } } } }`;
+      const q = `query($id: ID!) { customer(id: $id) {
+        sales(first: 100) { totalCount edges { node { id store { id } } } } } }`;
       const people = await everyone();
       let checked = 0;
       for (const p of people.slice(0, 40)) {
@@ -321,7 +330,7 @@ describe('customers', () => {
       expect(last4.customers.edges.map((e: any) => e.node.id)).toContain(r.createCustomer.id);
     });
 
-    it('rejects an invalid phone with INVALID_PHONE on input.phone, in Chinese by default and in English on request, writing nothing', async () => {
+    it('rejects a bad phone: INVALID_PHONE on input.phone, zh by default, en on request, writes nothing', async () => {
       const before = await customerCount();
       for (const phone of ['12345', '+86 129-1234-5678', '1391234567', '139123456789', 'abc13912345678']) {
         const zh = await owner().ok(CREATE, { input: { name: '张三', phone } });
@@ -449,7 +458,7 @@ describe('customers', () => {
       expect((await owner().ok(`{ customer { id } }`)).customer).toBeNull();
     });
 
-    it('memberLookup finds by code, by phone, and by last 4 digits with a name fragment (several when ambiguous)', async () => {
+    it('memberLookup finds by code, phone, or last 4 digits and a name fragment (several if ambiguous)', async () => {
       const tag = String(process.pid % 10000).padStart(4, '0');
       const a = await create({ name: `测试林一${tag}`, phone: freshPhone('7777') });
       const b = await create({ name: `测试林二${tag}`, phone: freshPhone('7777') });
@@ -461,7 +470,9 @@ describe('customers', () => {
       expect(notMember.phone!.slice(-4)).toBe('7777');
 
       const cashier = t.as('CASHIER');
-      const q = `query($code: String, $phone: String, $last4: String, $name: String) { memberLookup(code: $code, phone: $phone, phoneLast4: $last4, name: $name) { code status customer { id name } } }`;
+      const q = `query($code: String, $phone: String, $last4: String, $name: String)
+        { memberLookup(code: $code, phone: $phone, phoneLast4: $last4, name: $name) { code status customer { id name } }
+          }`;
       expect((await cashier.ok(q, { code: codeA })).memberLookup).toEqual([
         { code: codeA, status: 'ACTIVE', customer: { id: a.id, name: a.name } },
       ]);
@@ -485,7 +496,8 @@ describe('customers', () => {
 
     it('memberLookup without enough to go on is a typed BAD_USER_INPUT error naming the argument', async () => {
       const cashier = t.as('CASHIER');
-      const q = `query($code: String, $phone: String, $last4: String, $name: String) { memberLookup(code: $code, phone: $phone, phoneLast4: $last4, name: $name) { code } }`;
+      const q = `query($code: String, $phone: String, $last4: String, $name: String)
+        { memberLookup(code: $code, phone: $phone, phoneLast4: $last4, name: $name) { code } }`;
       for (const args of [
         {},
         { last4: '1234' },
@@ -664,7 +676,7 @@ describe('customers', () => {
       expect(later.lifetimeSpend).toBe(money(cents(after.lifetimeSpend) + 200));
     });
 
-    it('both members: the survivor keeps its card, the other is cancelled and its sales count for the surviving card', async () => {
+    it('both members: the survivor keeps its card; the other is cancelled, its sales count for the first', async () => {
       const { survivor, merged, survivorCode, mergedCode } = await duplicates('双卡测试', {
         survivor: true,
         merged: true,
@@ -780,7 +792,9 @@ describe('customers', () => {
       let after: string | null = null;
       for (let page = 0; page < 50; page++) {
         const r: any = await owner().ok(
-          `query($f: CustomerFilter, $after: String) { customers(first: 100, after: $after, filter: $f) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`,
+          `query($f: CustomerFilter, $after: String) {
+             customers(first: 100, after: $after, filter: $f) { pageInfo { hasNextPage endCursor } edges { node { id } }
+               } }`,
           { f: filter, after },
         );
         found.push(...r.customers.edges.map((e: any) => e.node.id));
@@ -790,7 +804,7 @@ describe('customers', () => {
       return found;
     };
 
-    it('filters by name fragment, whole phone, last 4 digits, tag, channel and membership, newest first (a query in search order)', async () => {
+    it('filters by name part, phone, last 4, tag, channel, membership; newest first, ranked by a query', async () => {
       const latin = await create({ name: 'Alice Wang', phone: freshPhone() });
       // Names with LIKE's special characters, and one the unescaped pattern "li_na" would also match.
       for (const name of ['li_na', 'lixna', '五折%会员', 'back\\slash']) await create({ name });
@@ -857,7 +871,8 @@ describe('customers', () => {
       // Members and non-members: together every customer, each set small enough for one page of 100.
       for (const filter of [{ isMember: true }, { isMember: false }]) {
         const whole = await owner().ok(
-          `query($f: CustomerFilter) { customers(first: 100, filter: $f) { totalCount pageInfo { hasNextPage } edges { node { id } } } }`,
+          `query($f: CustomerFilter) { customers(first: 100, filter: $f) { totalCount pageInfo { hasNextPage }
+             edges { node { id } } } }`,
           { f: filter },
         );
         expect(whole.customers.pageInfo.hasNextPage).toBe(false);
@@ -870,7 +885,9 @@ describe('customers', () => {
         let pages = 0;
         for (; pages < 100; pages++) {
           const r: any = await owner().ok(
-            `query($f: CustomerFilter, $after: String) { customers(first: 7, after: $after, filter: $f) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`,
+            `query($f: CustomerFilter, $after: String)
+               { customers(first: 7, after: $after, filter: $f) { pageInfo { hasNextPage endCursor }
+                 edges { node { id } } } }`,
             { f: filter, after },
           );
           seen.push(...r.customers.edges.map((e: any) => e.node.id));
@@ -893,8 +910,11 @@ describe('customers', () => {
       const filter = { isMember: true };
       const people = await everyone();
       const members = people.filter((p) => p.member).length;
-      const page = `query($f: CustomerFilter, $after: String) { customers(first: 10, after: $after, filter: $f) { pageInfo { hasNextPage endCursor } edges { node { id name } } } }`;
-      const counted = `query($f: CustomerFilter) { customers(first: 10, filter: $f) { totalCount edges { node { id } } } }`;
+      const page = `query($f: CustomerFilter, $after: String)
+        { customers(first: 10, after: $after, filter: $f) { pageInfo { hasNextPage endCursor }
+          edges { node { id name } } } }`;
+      const counted = `query($f: CustomerFilter) { customers(first: 10, filter: $f) { totalCount edges { node { id } } }
+        }`;
       const isCount = (sql: string) => /\bcount\s*\(/i.test(sql);
 
       t.db.statements.length = 0;

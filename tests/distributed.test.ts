@@ -131,7 +131,8 @@ describe.skipIf(!postgresUrl || !redisUrl)('several API processes (PostgreSQL + 
       ).id;
       const key = (
         await local(
-          `mutation($s: [ID!]!) { createApiKey(name: "两进程", role: CASHIER, storeIds: $s) { ... on CreateApiKeyPayload { key apiKey { id } } } }`,
+          `mutation($s: [ID!]!) { createApiKey(name: "两进程", role: CASHIER, storeIds: $s) {
+             ... on CreateApiKeyPayload { key apiKey { id } } } }`,
           { s: [slt] },
           auth,
         )

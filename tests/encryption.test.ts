@@ -25,7 +25,8 @@ const SEARCH = `query($f: CustomerFilter) { customers(first: 50, filter: $f) { e
 const LOOKUP = `query($phone: String, $last4: String, $name: String) {
   memberLookup(phone: $phone, phoneLast4: $last4, name: $name) { code customer { id phone } } }`;
 const CREATE = `mutation($input: CreateCustomerInput!) {
-  createCustomer(input: $input) { __typename ... on Customer { id phone email birthday } ... on UserError { errorCode field } } }`;
+  createCustomer(input: $input) { __typename ... on Customer { id phone email birthday }
+    ... on UserError { errorCode field } } }`;
 
 const freshPhone = phoneNumbers();
 
@@ -80,7 +81,7 @@ afterAll(async () => {
 });
 
 describe('encryption at rest', () => {
-  it('stores phone, e-mail and birthday encrypted, never in plaintext, and reads them back through the API', async () => {
+  it('stores phone, e-mail and birthday encrypted, never in plaintext, and reads them back via the API', async () => {
     const phone = freshPhone('7310');
     const id = await createCustomer('加密测试', phone, 'Secret.Person@Example.cn', '1990-05-17');
     const profile = await owner().ok(PROFILE, { id });
@@ -128,7 +129,7 @@ describe('encryption at rest', () => {
     expect(plainDemo[0]!.n).toBe(0);
   });
 
-  it('finds customers by exact phone and by the last four digits through keyed hashes, and keeps one phone per customer', async () => {
+  it('finds customers by exact phone and last four digits through keyed hashes; one phone per customer', async () => {
     const phone = freshPhone('8642');
     const id = await createCustomer('查找测试', phone, 'find.me@example.cn', null);
     await expectFound(id, '查找测试', phone);
@@ -146,7 +147,8 @@ describe('encryption at rest', () => {
     const merged = await createCustomer('合并来源', phone, null, '1985-01-02');
     const survivor = (await owner().ok(CREATE, { input: { name: '合并目标' } })).createCustomer.id;
     const r = await owner().ok(
-      `mutation($s: ID!, $m: ID!) { mergeCustomers(survivorId: $s, mergedId: $m) { __typename ... on Customer { id phone birthday } } }`,
+      `mutation($s: ID!, $m: ID!) { mergeCustomers(survivorId: $s, mergedId: $m) { __typename
+         ... on Customer { id phone birthday } } }`,
       { s: survivor, m: merged },
     );
     expect(r.mergeCustomers).toMatchObject({ id: survivor, phone, birthday: '1985-01-02' });
@@ -204,7 +206,8 @@ describe('encryption at rest', () => {
     const usage = await keyUsage(db);
     expect(Object.keys(usage)).toEqual(['test2']);
     const leftovers = await db.$queryRawUnsafe<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM "Customer" WHERE concat_ws(' ', "phoneEnc", "phoneHash", "phoneLast4Hash", "emailEnc", "emailHash", "birthdayEnc") ~ 'test1:'`,
+      `SELECT count(*)::int AS n FROM "Customer" WHERE concat_ws(' ', "phoneEnc", "phoneHash", "phoneLast4Hash",
+         "emailEnc", "emailHash", "birthdayEnc") ~ 'test1:'`,
     );
     expect(leftovers[0]!.n).toBe(0);
     // Idempotent: a second run finds nothing to do.
@@ -294,12 +297,15 @@ describe('the migration that encrypts existing customers', () => {
     try {
       await database.sql.exec(`
         INSERT INTO "Customer" (id, name, phone, "phoneLast4", email, birthday, "updatedAt")
-        SELECT ('00000000-0000-7000-8000-' || lpad(i::text, 12, '0'))::uuid, '旧客' || i, '1357777' || lpad(i::text, 4, '0'),
-               lpad(i::text, 4, '0'), CASE WHEN i % 2 = 0 THEN 'old' || i || '@example.cn' END, DATE '1980-01-01' + i, now()
+        SELECT ('00000000-0000-7000-8000-' || lpad(i::text, 12, '0'))::uuid, '旧客' || i,
+          '1357777' || lpad(i::text, 4, '0'),
+               lpad(i::text, 4, '0'), CASE WHEN i % 2 = 0 THEN 'old' || i || '@example.cn' END, DATE '1980-01-01' + i,
+               now()
         FROM generate_series(1, 2500) AS i`);
       await migrateDatabase(database);
       const columns = await database.sql.query(
-        `SELECT column_name FROM information_schema.columns WHERE table_name = 'Customer' AND column_name IN ('phone', 'email', 'birthday', 'phoneLast4')`,
+        `SELECT column_name FROM information_schema.columns
+         WHERE table_name = 'Customer' AND column_name IN ('phone', 'email', 'birthday', 'phoneLast4')`,
       );
       expect(columns).toEqual([]);
       const dump = await database.sql.query(
@@ -307,7 +313,8 @@ describe('the migration that encrypts existing customers', () => {
       );
       expect(dump[0]!.all).not.toMatch(/1357777|@example\.cn|1980-|198\d-\d\d-\d\d/);
       const counts = await database.sql.query(
-        `SELECT count("phoneEnc")::int AS phones, count("emailEnc")::int AS emails, count("birthdayEnc")::int AS birthdays FROM "Customer"`,
+        `SELECT count("phoneEnc")::int AS phones, count("emailEnc")::int AS emails,
+           count("birthdayEnc")::int AS birthdays FROM "Customer"`,
       );
       expect(counts[0]).toEqual({ phones: 2500, emails: 1250, birthdays: 2500 });
       // Read back through the same functions the API uses.
@@ -327,7 +334,8 @@ describe('the migration that encrypts existing customers', () => {
     const { database, drop } = await databaseBefore('20261201230000_customer_encryption');
     try {
       await database.sql.exec(
-        `INSERT INTO "Customer" (id, name, phone, "updatedAt") VALUES ('00000000-0000-7000-8000-000000000001', '旧客', '13577770001', now())`,
+        `INSERT INTO "Customer" (id, name, phone, "updatedAt")
+         VALUES ('00000000-0000-7000-8000-000000000001', '旧客', '13577770001', now())`,
       );
       // The first half applied without its data step, as `prisma migrate deploy` would.
       await migrate(
@@ -352,7 +360,8 @@ describe('the data key at start', () => {
   // The child processes use the embedded database whatever the suite runs on, so this runs once,
   // in the embedded pass: in the PostgreSQL pass it would test the same thing again for minutes.
   it.skipIf(!!process.env.DATABASE_URL)(
-    'embedded: generates a key on first start (0600, logged with its place), reuses it, refuses a wrong or missing one, and rotates to a new one by itself',
+    'embedded: generates a key on first start (0600, logged with its place), reuses it, ' +
+      'refuses a wrong or missing one, and rotates to a new one by itself',
     async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'storecrm-key-'));
       folders.push(dataDir);
@@ -396,7 +405,8 @@ describe('the data key at start', () => {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
-          query: `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } } }`,
+          query: `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) {
+            ... on SignInPayload { token } } }`,
           variables: { l: DEMO_ACCOUNTS[0]!.login, p: DEMO_ACCOUNTS[0]!.password },
         }),
       });

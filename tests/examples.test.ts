@@ -89,7 +89,8 @@ describe('running the examples on another port', () => {
     const run = await runExample('examples/pos-client.ts', `http://127.0.0.1:${port}/graphql`);
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual([
-      `Cannot reach the API at http://127.0.0.1:${port}/graphql (ECONNREFUSED): start it with \`npm start\`, or set ENDPOINT=http://<host>:<port>/graphql`,
+      `Cannot reach the API at http://127.0.0.1:${port}/graphql (ECONNREFUSED): start it with \`npm start\`, or ` +
+        'set ENDPOINT=http://<host>:<port>/graphql',
     ]);
   });
 });

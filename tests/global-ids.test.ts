@@ -80,12 +80,11 @@ describe('every id in the schema is a global id that node(id:) fetches', () => {
     const movements = await t
       .as('OWNER')
       .ok(`query($s: ID!) { stockMovements(storeId: $s, first: 1) { edges { node { saleId } } } }`, { s: store });
-    const ledger = await t
-      .as('OWNER')
-      .ok(
-        `query($c: ID!) { pointsLedger(customerId: $c, first: 5) { edges { node { kind saleId lines { contributions { ruleId } } } } } }`,
-        { c: customerId },
-      );
+    const ledger = await t.as('OWNER').ok(
+      `query($c: ID!) { pointsLedger(customerId: $c, first: 5)
+           { edges { node { kind saleId lines { contributions { ruleId } } } } } }`,
+      { c: customerId },
+    );
     const earn = ledger.pointsLedger.edges.map((e: any) => e.node).find((n: any) => n.kind === 'EARN');
     const history = await t
       .as('OWNER')
@@ -94,12 +93,11 @@ describe('every id in the schema is a global id that node(id:) fetches', () => {
       `mutation { signIn(login: "13800000001", password: "demo-owner-1") { ... on SignInPayload { staffId } } }`,
     );
     const viewer = await t.as('MANAGER').ok(`{ viewer { staffId storeRoles { storeId } } }`);
-    const keys = await t
-      .as('OWNER')
-      .ok(
-        `mutation($s: [ID!]!) { createApiKey(name: "测试收银机", role: CASHIER, storeIds: $s) { ... on CreateApiKeyPayload { apiKey { id storeIds } } } }`,
-        { s: [store] },
-      );
+    const keys = await t.as('OWNER').ok(
+      `mutation($s: [ID!]!) { createApiKey(name: "测试收银机", role: CASHIER, storeIds: $s) {
+           ... on CreateApiKeyPayload { apiKey { id storeIds } } } }`,
+      { s: [store] },
+    );
     const saleId = sale.sale.id as string;
     expect(movements.stockMovements.edges[0].node.saleId).toBe(saleId);
     expect(earn.saleId).toBe(saleId);
@@ -119,12 +117,11 @@ describe('every id in the schema is a global id that node(id:) fetches', () => {
 
   it('returns fetchable ids from the audit log, a reveal and an erasure', async () => {
     const { customerId } = await newMember(t);
-    const reveal = await t
-      .as('OWNER')
-      .ok(
-        `mutation($c: ID!) { revealCustomerContact(customerId: $c, reason: "回访") { ... on CustomerContact { customerId } } }`,
-        { c: customerId },
-      );
+    const reveal = await t.as('OWNER').ok(
+      `mutation($c: ID!) { revealCustomerContact(customerId: $c, reason: "回访") {
+           ... on CustomerContact { customerId } } }`,
+      { c: customerId },
+    );
     const audit = await t
       .as('OWNER')
       .ok(`{ auditLog(first: 1, filter: { operation: "customer.reveal" }) { edges { node { actorId entityId } } } }`);
@@ -154,12 +151,11 @@ describe('every id in the schema is a global id that node(id:) fetches', () => {
   });
 
   it('the newly fetchable types keep their own checks: a cashier cannot read a key or a rule by id', async () => {
-    const keys = await t
-      .as('OWNER')
-      .ok(
-        `mutation($s: [ID!]!) { createApiKey(name: "后台同步", role: MANAGER, storeIds: $s) { ... on CreateApiKeyPayload { apiKey { id } } } }`,
-        { s: [store] },
-      );
+    const keys = await t.as('OWNER').ok(
+      `mutation($s: [ID!]!) { createApiKey(name: "后台同步", role: MANAGER, storeIds: $s) {
+           ... on CreateApiKeyPayload { apiKey { id } } } }`,
+      { s: [store] },
+    );
     const ruleId = await createRule(t, { name: '会员日加倍', kind: 'MULTIPLIER', multiplier: '2' });
     for (const id of [keys.createApiKey.apiKey.id, ruleId]) {
       const r = await t.as('CASHIER').gql(`query($id: ID!) { node(id: $id) { id } }`, { id });
@@ -170,14 +166,13 @@ describe('every id in the schema is a global id that node(id:) fetches', () => {
 
   it('takes the same ids back: a rule and a key are changed through the ids the API gave', async () => {
     const ruleId = await createRule(t, { name: '周末双倍', kind: 'MULTIPLIER', multiplier: '2', weekdays: [6, 7] });
-    const updated = await t
-      .as('OWNER')
-      .ok(
-        `mutation($id: ID!) { updatePointsRule(id: $id, input: { active: false }) { ... on PointsRule { id active } } }`,
-        {
-          id: ruleId,
-        },
-      );
+    const updated = await t.as('OWNER').ok(
+      `mutation($id: ID!) { updatePointsRule(id: $id, input: { active: false }) { ... on PointsRule { id active } }
+           }`,
+      {
+        id: ruleId,
+      },
+    );
     expect(updated.updatePointsRule).toEqual({ id: ruleId, active: false });
     // Another type's id is not taken for a rule.
     const wrong = await t
@@ -198,12 +193,11 @@ describe('every id in the schema is a global id that node(id:) fetches', () => {
       await untilOpenSubscriptions(t.app, (open) => open >= 2);
       const { memberCode, customerId } = await newMember(t);
       const product = await t.as('OWNER').ok(`{ products(first: 1, query: "SN-001") { edges { node { id } } } }`);
-      await t
-        .as('OWNER')
-        .ok(
-          `mutation($s: ID!, $rp: Int!) { setReorderPoint(storeId: $s, sku: "SN-001", reorderPoint: $rp) { __typename ... on UserError { message } } }`,
-          { s: store, rp: (await onHand(t, store, 'SN-001')) - 1 },
-        );
+      await t.as('OWNER').ok(
+        `mutation($s: ID!, $rp: Int!) { setReorderPoint(storeId: $s, sku: "SN-001", reorderPoint: $rp) { __typename
+             ... on UserError { message } } }`,
+        { s: store, rp: (await onHand(t, store, 'SN-001')) - 1 },
+      );
       await sell(t, store, memberCode, [{ sku: 'SN-001', quantity: 1, unitPrice: '20.00' }]);
       const lowEvent = (await low.next()).data.stockLow;
       expect(lowEvent.storeId).toBe(store);

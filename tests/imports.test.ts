@@ -63,7 +63,7 @@ describe('kinds and templates', () => {
     ]);
   });
 
-  it('serves each template as a workbook with Chinese headers, example rows, codes as text, and instructions', async () => {
+  it('serves each template as a workbook: Chinese headers, example rows, codes as text, instructions', async () => {
     for (const kind of [
       'staff',
       'products',
@@ -315,7 +315,7 @@ describe('files with deliberate errors: every bad row with its reason, nothing w
 });
 
 describe('writing each kind', () => {
-  it('products: creates, then updates only the filled cells; codes keep their zeros; a second send changes nothing', async () => {
+  it('products: creates, then updates only filled cells; codes keep their zeros; resent, no change', async () => {
     const file = await workbook(
       [
         ['SKU', 'Barcode', 'Name', 'Category', 'Price', 'Cost', 'Active'],
@@ -368,12 +368,11 @@ describe('writing each kind', () => {
     const corrected = csv(['门店', '商品编码', '期初数量'], [storeTwo.code, 'SN-004', 35]);
     expect((await postImport(base, 'opening-stock', corrected, owner)).body).toMatchObject({ updated: 1 });
     expect(await onHand(t, storeTwo.id, 'SN-004')).toBe(before + 35);
-    const moves = await t
-      .as('OWNER')
-      .ok(
-        `query($s: ID!) { stockMovements(storeId: $s, sku: "SN-004", first: 5) { edges { node { type quantity reason } } } }`,
-        { s: storeTwo.id },
-      );
+    const moves = await t.as('OWNER').ok(
+      `query($s: ID!) { stockMovements(storeId: $s, sku: "SN-004", first: 5) { edges { node { type quantity reason } }
+           } }`,
+      { s: storeTwo.id },
+    );
     expect(moves.stockMovements.edges.slice(0, 2).map((e: { node: unknown }) => e.node)).toEqual([
       { type: 'OPENING_BALANCE', quantity: -5, reason: '期初库存' },
       { type: 'OPENING_BALANCE', quantity: 40, reason: '期初库存' },
@@ -397,7 +396,7 @@ describe('writing each kind', () => {
     expect((await t.ok(signIn, { p: 'Welcome-2026' })).signIn.__typename).toBe('SignInPayload');
   });
 
-  it('sales history: kept as sales, without taking stock or earning points; a batch sent again is skipped', async () => {
+  it('sales history: kept as sales, taking no stock and earning no points; a batch sent again is skipped', async () => {
     const a = await newMember(t, '历史销售甲');
     const stock = await onHand(t, store, 'SN-001');
     const file = await workbook([
@@ -411,7 +410,8 @@ describe('writing each kind', () => {
     expect(first.body).toMatchObject({ created: 2, unchanged: 0, rowCount: 3 });
     const c = await t.as('OWNER').ok(
       `query($id: ID!) { customer(id: $id) { visitCount lifetimeSpend firstPurchaseAt lastPurchaseAt
-         sales(first: 5) { edges { node { externalId total businessDate lines { sku quantity total } payments { method amount } } } } } }`,
+         sales(first: 5) { edges { node { externalId total businessDate lines { sku quantity total }
+           payments { method amount } } } } } }`,
       { id: a.customerId },
     );
     expect(c.customer).toMatchObject({
@@ -471,11 +471,10 @@ describe('access and history', () => {
   });
 
   it('records every import with its kind, format, who and what came of it', async () => {
-    const r = await t
-      .as('MANAGER')
-      .ok(
-        `{ imports(first: 50) { totalCount edges { node { kind format dryRun outcome importedBy rowCount errorCount } } } }`,
-      );
+    const r = await t.as('MANAGER').ok(
+      `{ imports(first: 50) { totalCount edges { node { kind format dryRun outcome importedBy rowCount errorCount } }
+           } }`,
+    );
     const kinds = new Set(r.imports.edges.map((e: { node: { kind: string } }) => e.node.kind));
     for (const k of [
       'products',

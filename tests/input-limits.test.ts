@@ -55,7 +55,8 @@ describe('input limits', () => {
 
   it('takes a customer note up to its documented 2,000 characters, and not 5 MB', async () => {
     const owner = t.as('OWNER');
-    const create = `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { __typename ... on Customer { notes } } }`;
+    const create = `mutation($input: CreateCustomerInput!)
+      { createCustomer(input: $input) { __typename ... on Customer { notes } } }`;
     const ok = await owner.ok(create, { input: { name: '备注', notes: '备'.repeat(2_000) } });
     expect(ok.createCustomer.notes).toHaveLength(2_000);
     const r = await owner.gql(create, { input: { name: '备注', notes: 'x'.repeat(5 * 1024 * 1024) } });

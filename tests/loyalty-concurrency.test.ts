@@ -64,12 +64,11 @@ describe.skipIf(!postgresUrl)('200 concurrent sales for one member (PostgreSQL)'
     expect(account.balance).toBe(2000 + 500);
 
     // Spend 2,000 over 200 visits: gold, reached exactly once, after silver, with no repeats.
-    const tier = await t
-      .as('OWNER')
-      .ok(
-        `query($id: ID!) { customer(id: $id) { visitCount lifetimeSpend tier { tier { code } } tierHistory { reason to { code } } } }`,
-        { id: customerId },
-      );
+    const tier = await t.as('OWNER').ok(
+      `query($id: ID!) { customer(id: $id) { visitCount lifetimeSpend tier { tier { code } }
+           tierHistory { reason to { code } } } }`,
+      { id: customerId },
+    );
     expect(tier.customer).toMatchObject({
       visitCount: 200,
       lifetimeSpend: '2000.00',

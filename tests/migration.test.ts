@@ -235,12 +235,11 @@ describe('a chain moved from its old system through workbooks', () => {
       byMember.set(m, { visits: v.visits + 1, spend: v.spend + total(s) });
     }
     for (const m of MEMBERS.filter((_, i) => i % 7 === 0)) {
-      const c = await t
-        .as('OWNER')
-        .ok(
-          `query($code: String) { customer(memberCode: $code) { visitCount lifetimeSpend points { balance lifetimeEarned } } }`,
-          { code: m.code },
-        );
+      const c = await t.as('OWNER').ok(
+        `query($code: String) { customer(memberCode: $code)
+             { visitCount lifetimeSpend points { balance lifetimeEarned } } }`,
+        { code: m.code },
+      );
       const expected = byMember.get(m.code) ?? { visits: 0, spend: 0 };
       expect(c.customer, m.code).toMatchObject({
         visitCount: expected.visits,
@@ -252,12 +251,11 @@ describe('a chain moved from its old system through workbooks', () => {
 
   it('keeps each tier with the date it was reached, reviewed on its anniversary', async () => {
     for (const m of MEMBERS.filter((x) => x.tier).slice(0, 8)) {
-      const c = await t
-        .as('OWNER')
-        .ok(
-          `query($code: String) { customer(memberCode: $code) { tier { tier { code } since reviewAt } tierHistory { reason to { code } } } }`,
-          { code: m.code },
-        );
+      const c = await t.as('OWNER').ok(
+        `query($code: String) { customer(memberCode: $code) { tier { tier { code } since reviewAt }
+             tierHistory { reason to { code } } } }`,
+        { code: m.code },
+      );
       const since = new Date(`${m.reached}T00:00:00+08:00`);
       let review = new Date(since);
       for (let k = 1; review.getTime() <= now; k++) {

@@ -88,7 +88,7 @@ describe('operations endpoints', () => {
 });
 
 describe('an API process on its own', () => {
-  it('counts the SQL statements it sends in /metrics (DB_STATEMENT_METRICS=on) and logs each operation with its request id', async () => {
+  it('counts SQL statements in /metrics (DB_STATEMENT_METRICS=on), logs operations with request ids', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'storecrm-statements-'));
     // DATABASE_URL emptied: the embedded database in its own folder, whatever the suite runs on.
     const api = await startApiProcess({

@@ -8,10 +8,13 @@ import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
 // staff directory is for managers and owners.
 
 const PHONE = '13912345678';
-const CREATE = `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { ... on Customer { id } ... on UserError { errorCode } } }`;
+const CREATE = `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { ... on Customer { id }
+  ... on UserError { errorCode } } }`;
 const BY_PHONE = `query($p: String!) { customer(phone: $p) { id name phone email birthday personalDataMasked } }`;
-const REVEAL = `mutation($c: ID!, $r: String) { revealCustomerContact(customerId: $c, reason: $r) { __typename ... on CustomerContact { phone email birthday } ... on UserError { errorCode } } }`;
-const REVEALS = `query($c: ID!) { auditLog(first: 10, filter: { entityId: $c, operation: "customer.reveal" }) { totalCount edges { node { actorName actorKind details } } } }`;
+const REVEAL = `mutation($c: ID!, $r: String) { revealCustomerContact(customerId: $c, reason: $r) { __typename
+  ... on CustomerContact { phone email birthday } ... on UserError { errorCode } } }`;
+const REVEALS = `query($c: ID!) { auditLog(first: 10, filter: { entityId: $c, operation: "customer.reveal" })
+  { totalCount edges { node { actorName actorKind details } } } }`;
 
 const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?.[0]?.extensions?.code;
 

@@ -9,7 +9,8 @@ import { onHand, RECORD_SALE, uniqueId } from './helpers/queries.ts';
 // about one customer, and erasure on request that keeps the books.
 
 const PHONE = '13655556666';
-const ERASE = `mutation($c: ID!, $r: String) { eraseCustomer(customerId: $c, reason: $r) { __typename ... on CustomerErasure { customerId erasedAt alreadyErased } ... on UserError { errorCode } } }`;
+const ERASE = `mutation($c: ID!, $r: String) { eraseCustomer(customerId: $c, reason: $r) { __typename
+  ... on CustomerErasure { customerId erasedAt alreadyErased } ... on UserError { errorCode } } }`;
 const PROFILE = `query($id: ID!) {
   customer(id: $id) {
     id name phone email birthday gender tags notes erasedAt visitCount lifetimeSpend
@@ -76,12 +77,11 @@ describe('PIPL requests', () => {
       .ok(`mutation($c: ID!) { adjustPoints(customerId: $c, points: 20, reason: "许文博投诉补偿") { __typename } }`, {
         c: customerId,
       });
-    await t
-      .as('OWNER')
-      .ok(
-        `mutation($c: ID!) { addInteraction(input: { customerId: $c, kind: COMPLAINT, summary: "电话 13655556666 投诉配送慢" }) { __typename } }`,
-        { c: customerId },
-      );
+    await t.as('OWNER').ok(
+      `mutation($c: ID!) { addInteraction(input: { customerId: $c, kind: COMPLAINT, summary: "电话 13655556666 投诉配送慢" })
+           { __typename } }`,
+      { c: customerId },
+    );
   });
   afterAll(() => t?.close());
 
@@ -122,14 +122,13 @@ describe('PIPL requests', () => {
     // Each plugin's part: the points ledger, the member tier.
     expect(doc.plugins.points.ledger.map((e: { kind: string }) => e.kind).sort()).toEqual(['ADJUST', 'EARN']);
     expect(doc.plugins.tiers.tiers).toHaveLength(1);
-    const audit = await t
-      .as('OWNER')
-      .ok(
-        `query($c: ID!) { auditLog(first: 5, filter: { entityId: $c, operation: "customer.data_export" }) { totalCount } }`,
-        {
-          c: customerId,
-        },
-      );
+    const audit = await t.as('OWNER').ok(
+      `query($c: ID!) { auditLog(first: 5, filter: { entityId: $c, operation: "customer.data_export" }) { totalCount }
+           }`,
+      {
+        c: customerId,
+      },
+    );
     expect(audit.auditLog.totalCount).toBe(1);
   });
 
@@ -140,16 +139,15 @@ describe('PIPL requests', () => {
     const from = new Date(Date.now() - 360 * 86_400_000).toISOString().slice(0, 10);
     const report = async () =>
       (
-        await t
-          .as('OWNER')
-          .ok(
-            `query($s: ID!, $f: Date!, $t: Date!) { salesByDay(storeId: $s, from: $f, to: $t) { date netSales saleCount } }`,
-            {
-              s: slt,
-              f: from,
-              t: to,
-            },
-          )
+        await t.as('OWNER').ok(
+          `query($s: ID!, $f: Date!, $t: Date!) { salesByDay(storeId: $s, from: $f, to: $t)
+               { date netSales saleCount } }`,
+          {
+            s: slt,
+            f: from,
+            t: to,
+          },
+        )
       ).salesByDay;
 
     beforeAll(async () => {
@@ -235,14 +233,13 @@ describe('PIPL requests', () => {
     });
 
     it('cannot be undone or used: no update, no sale, no merge', async () => {
-      const upd = await t
-        .as('OWNER')
-        .ok(
-          `mutation($id: ID!) { updateCustomer(id: $id, input: { name: "许文博", phone: "${PHONE}" }) { __typename ... on UserError { errorCode } } }`,
-          {
-            id: customerId,
-          },
-        );
+      const upd = await t.as('OWNER').ok(
+        `mutation($id: ID!) { updateCustomer(id: $id, input: { name: "许文博", phone: "${PHONE}" }) { __typename
+             ... on UserError { errorCode } } }`,
+        {
+          id: customerId,
+        },
+      );
       expect(upd.updateCustomer).toEqual({ __typename: 'InvalidStateError', errorCode: 'CUSTOMER_ERASED' });
       const sale = await t.ok(
         RECORD_SALE,
@@ -261,29 +258,27 @@ describe('PIPL requests', () => {
       const other = await t
         .as('OWNER')
         .ok(`mutation { createCustomer(input: { name: "路人" }) { ... on Customer { id } } }`);
-      const merge = await t
-        .as('OWNER')
-        .ok(
-          `mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { __typename ... on UserError { errorCode } } }`,
-          {
-            a: other.createCustomer.id,
-            b: customerId,
-          },
-        );
+      const merge = await t.as('OWNER').ok(
+        `mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { __typename
+             ... on UserError { errorCode } } }`,
+        {
+          a: other.createCustomer.id,
+          b: customerId,
+        },
+      );
       expect(merge.mergeCustomers.errorCode).toBe('CUSTOMER_ERASED');
     });
 
     it('is idempotent: erasing again changes nothing and records nothing more', async () => {
       const again = await t.as('OWNER').ok(ERASE, { c: customerId });
       expect(again.eraseCustomer).toMatchObject({ customerId, alreadyErased: true });
-      const entries = await t
-        .as('OWNER')
-        .ok(
-          `query($c: ID!) { auditLog(first: 5, filter: { entityId: $c, operation: "customer.erase" }) { totalCount edges { node { details before } } } }`,
-          {
-            c: customerId,
-          },
-        );
+      const entries = await t.as('OWNER').ok(
+        `query($c: ID!) { auditLog(first: 5, filter: { entityId: $c, operation: "customer.erase" })
+             { totalCount edges { node { details before } } } }`,
+        {
+          c: customerId,
+        },
+      );
       expect(entries.auditLog.totalCount).toBe(1);
       expect(JSON.parse(entries.auditLog.edges[0].node.details)).toMatchObject({ reason: '工单 PIPL-2026-001' });
       expect(JSON.parse(entries.auditLog.edges[0].node.before)[0]).toMatchObject({
@@ -293,12 +288,11 @@ describe('PIPL requests', () => {
     });
 
     it('a person who comes back with the same phone is a new customer, with none of the old history', async () => {
-      const back = await t
-        .as('CASHIER')
-        .ok(
-          `mutation($p: String!) { createCustomer(input: { name: "许文博", phone: $p }) { __typename ... on Customer { id visitCount lifetimeSpend member { code } } } }`,
-          { p: PHONE },
-        );
+      const back = await t.as('CASHIER').ok(
+        `mutation($p: String!) { createCustomer(input: { name: "许文博", phone: $p }) { __typename
+             ... on Customer { id visitCount lifetimeSpend member { code } } } }`,
+        { p: PHONE },
+      );
       expect(back.createCustomer).toMatchObject({
         __typename: 'Customer',
         visitCount: 0,

@@ -70,12 +70,11 @@ describe('the points ledger under thousands of random operations', () => {
         done(res.refundSale.__typename === 'RefundSalePayload' ? 'refund' : `refused:${res.refundSale.errorCode}`);
       } else if (r < 0.85) {
         const points = Math.floor(rnd() * 400) - 150 || 1;
-        const res = await t
-          .as('MANAGER')
-          .ok(
-            `mutation($c: ID!, $p: Int!) { adjustPoints(customerId: $c, points: $p, reason: "随机") { __typename ... on UserError { errorCode } } }`,
-            { c: m.customerId, p: points },
-          );
+        const res = await t.as('MANAGER').ok(
+          `mutation($c: ID!, $p: Int!) { adjustPoints(customerId: $c, points: $p, reason: "随机") { __typename
+               ... on UserError { errorCode } } }`,
+          { c: m.customerId, p: points },
+        );
         done(res.adjustPoints.__typename === 'PointsLedgerEntry' ? 'adjust' : `refused:${res.adjustPoints.errorCode}`);
       } else {
         jobTime += Math.floor(rnd() * 10) * 86_400_000;

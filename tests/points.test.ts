@@ -16,7 +16,9 @@ async function app(options: Parameters<typeof pointsPlugin>[0] = {}) {
   return { t, store };
 }
 
-const ADJUST = `mutation($c: ID!, $p: Int!, $r: String!) { adjustPoints(customerId: $c, points: $p, reason: $r) { __typename ... on PointsLedgerEntry { points } ... on UserError { errorCode message } } }`;
+const ADJUST = `mutation($c: ID!, $p: Int!, $r: String!)
+  { adjustPoints(customerId: $c, points: $p, reason: $r) { __typename ... on PointsLedgerEntry { points }
+    ... on UserError { errorCode message } } }`;
 
 describe('earning rules', () => {
   let t: TestApp;
@@ -243,11 +245,10 @@ describe('earning rules', () => {
   });
 
   it('validates rules', async () => {
-    const r = await t
-      .as('OWNER')
-      .ok(
-        `mutation { createPointsRule(input: { name: "坏规则", kind: MULTIPLIER, multiplier: "1" }) { __typename ... on UserError { errorCode field } } }`,
-      );
+    const r = await t.as('OWNER').ok(
+      `mutation { createPointsRule(input: { name: "坏规则", kind: MULTIPLIER, multiplier: "1" }) { __typename
+           ... on UserError { errorCode field } } }`,
+    );
     expect(r.createPointsRule).toEqual({
       __typename: 'InvalidInputError',
       errorCode: 'INVALID_POINTS_RULE',
@@ -270,7 +271,9 @@ describe('points as payment and refunds', () => {
   it('previewSale tells the till the points the sale earns and the most points can pay, before charging', async () => {
     const { customerId, memberCode } = await newMember(t);
     await t.as('MANAGER').ok(ADJUST, { c: customerId, p: 800, r: '开卡礼' });
-    const QUOTE = `mutation($input: PreviewSaleInput!) { previewSale(input: $input) { ... on SaleQuote { total points { earned redeemed balance maxRedeemablePoints maxRedeemableAmount lines { sku points } } } } }`;
+    const QUOTE = `mutation($input: PreviewSaleInput!)
+      { previewSale(input: $input) { ... on SaleQuote {
+        total points { earned redeemed balance maxRedeemablePoints maxRedeemableAmount lines { sku points } } } } }`;
     const lines = [{ sku: 'SN-001', quantity: 3, unitPrice: '10.00' }];
     const quote = async (payments: { method: string; amount: string }[], code: string | null = memberCode) =>
       (await t.ok(QUOTE, { input: { storeId: store, memberCode: code, lines, payments } }, { apiKey: t.posKey }))
@@ -337,7 +340,7 @@ describe('points as payment and refunds', () => {
     expect(stranger).toMatchObject({ errorCode: 'POINTS_NEED_MEMBER' });
   });
 
-  it('takes back earned points and gives back redeemed points in proportion, exactly over several refunds', async () => {
+  it('takes back earned and gives back redeemed points in proportion, exactly over several refunds', async () => {
     const { customerId, memberCode } = await newMember(t);
     await t.as('MANAGER').ok(ADJUST, { c: customerId, p: 1000, r: '活动赠送' });
     const sale = await sell(
@@ -418,7 +421,7 @@ describe('return window and expiry', () => {
   });
   afterAll(() => t?.close());
 
-  it('keeps points pending until the window closes, then expires them first-in-first-out; each job is safe to run twice', async () => {
+  it('keeps points pending until the window closes, then expires them FIFO; each job is safe to rerun', async () => {
     const { customerId, memberCode } = await newMember(t);
     const now = Date.now();
     await sell(t, store, memberCode, [{ sku: 'DR-004', quantity: 1, unitPrice: '50.00' }], {

@@ -9,12 +9,20 @@ import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
 // permission, per-store roles act on their stores, points adjustments and price reductions have
 // per-role bounds.
 
-const CREATE_TIER = `mutation($input: TierInput!) { createTier(input: $input) { __typename ... on Tier { code discountPercent } ... on UserError { errorCode } } }`;
-const UPDATE_TIER = `mutation($code: String!, $input: TierInput!) { updateTier(code: $code, input: $input) { __typename ... on Tier { discountPercent } ... on UserError { errorCode } } }`;
-const CREATE_RULE = `mutation($input: PointsRuleInput!) { createPointsRule(input: $input) { __typename ... on PointsRule { id } ... on UserError { errorCode } } }`;
-const ADJUST = `mutation($c: ID!, $p: Int!, $r: String!) { adjustPoints(customerId: $c, points: $p, reason: $r) { __typename ... on PointsLedgerEntry { points } ... on UserError { errorCode message field } } }`;
-const SIGN_IN = `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } } }`;
-const CREATE_KEY = `mutation($name: String!, $s: [ID!]!, $max: Int) { createApiKey(name: $name, role: CASHIER, storeIds: $s, maxDiscountPercent: $max) { __typename ... on CreateApiKeyPayload { key } ... on UserError { errorCode field } } }`;
+const CREATE_TIER = `mutation($input: TierInput!) { createTier(input: $input) { __typename
+  ... on Tier { code discountPercent } ... on UserError { errorCode } } }`;
+const UPDATE_TIER = `mutation($code: String!, $input: TierInput!) { updateTier(code: $code, input: $input) { __typename
+  ... on Tier { discountPercent } ... on UserError { errorCode } } }`;
+const CREATE_RULE = `mutation($input: PointsRuleInput!)
+  { createPointsRule(input: $input) { __typename ... on PointsRule { id } ... on UserError { errorCode } } }`;
+const ADJUST = `mutation($c: ID!, $p: Int!, $r: String!)
+  { adjustPoints(customerId: $c, points: $p, reason: $r) { __typename ... on PointsLedgerEntry { points }
+    ... on UserError { errorCode message field } } }`;
+const SIGN_IN = `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } }
+  }`;
+const CREATE_KEY = `mutation($name: String!, $s: [ID!]!, $max: Int)
+  { createApiKey(name: $name, role: CASHIER, storeIds: $s, maxDiscountPercent: $max) { __typename
+    ... on CreateApiKeyPayload { key } ... on UserError { errorCode field } } }`;
 
 const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?.[0]?.extensions?.code;
 
@@ -63,12 +71,11 @@ describe('roles and scopes', () => {
     });
 
     it('an owner of one store of the chain does not hold the chain; the owner of every store does', async () => {
-      const created = await t
-        .as('OWNER')
-        .ok(
-          `mutation($s: ID!) { createStaff(name: "加盟店主", login: "franchise@example.cn", password: "franchise-1", roles: [{ storeId: $s, role: OWNER }]) { __typename } }`,
-          { s: sz },
-        );
+      const created = await t.as('OWNER').ok(
+        `mutation($s: ID!) { createStaff(name: "加盟店主", login: "franchise@example.cn", password: "franchise-1",
+             roles: [{ storeId: $s, role: OWNER }]) { __typename } }`,
+        { s: sz },
+      );
       expect(created.createStaff.__typename).toBe('Staff');
       const franchise = { token: (await t.ok(SIGN_IN, { l: 'franchise@example.cn', p: 'franchise-1' })).signIn.token };
       expect(
@@ -181,12 +188,11 @@ describe('roles and scopes', () => {
     });
 
     it('previewSale answers the same refusal', async () => {
-      const r = await t
-        .as('CASHIER')
-        .ok(
-          `mutation($input: PreviewSaleInput!) { previewSale(input: $input) { __typename ... on UserError { errorCode } } }`,
-          { input: { storeId: slt, lines: [line('1.00')] } },
-        );
+      const r = await t.as('CASHIER').ok(
+        `mutation($input: PreviewSaleInput!) { previewSale(input: $input) { __typename
+             ... on UserError { errorCode } } }`,
+        { input: { storeId: slt, lines: [line('1.00')] } },
+      );
       expect(r.previewSale.errorCode).toBe('DISCOUNT_LIMIT_EXCEEDED');
     });
 

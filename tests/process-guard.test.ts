@@ -28,7 +28,7 @@ function runGuarded(body: string): Promise<{ code: number | null; stdout: string
 }
 
 describe('process-level failures', () => {
-  it('an unhandled rejection and an uncaught exception are logged with their error, and the process lives on', async () => {
+  it('an unhandled rejection and an uncaught exception are logged with their error; the process lives on', async () => {
     const { code, stdout } = await runGuarded(`
       Promise.reject(new Error('lost rejection'));
       setTimeout(() => { throw new Error('thrown from a callback'); }, 10);

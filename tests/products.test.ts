@@ -2,8 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
 
-const CREATE = `mutation($input: CreateProductInput!) { createProduct(input: $input) { __typename ... on Product { sku price cost active } ... on UserError { errorCode field } } }`;
-const UPDATE = `mutation($sku: String!, $input: UpdateProductInput!) { updateProduct(sku: $sku, input: $input) { __typename ... on Product { sku price active } ... on UserError { errorCode field } } }`;
+const CREATE = `mutation($input: CreateProductInput!) { createProduct(input: $input) { __typename
+  ... on Product { sku price cost active } ... on UserError { errorCode field } } }`;
+const UPDATE = `mutation($sku: String!, $input: UpdateProductInput!)
+  { updateProduct(sku: $sku, input: $input) { __typename ... on Product { sku price active }
+    ... on UserError { errorCode field } } }`;
 
 describe('products', () => {
   let t: TestApp;
@@ -64,7 +67,8 @@ describe('products', () => {
   it('a price change applies to new sales only; a deactivated product cannot be sold', async () => {
     const owner = t.as('OWNER');
     await owner.ok(
-      `mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "TEA-001", quantity: 10 }]) { __typename } }`,
+      `mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "TEA-001", quantity: 10 }])
+         { __typename } }`,
       { s: store },
     );
     const sale = (price: string) => ({

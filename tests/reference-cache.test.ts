@@ -6,8 +6,10 @@ import plugins from '../plugins/config.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
 
-const UPDATE_PRICE = `mutation($sku: String!, $price: Money!) { updateProduct(sku: $sku, input: { price: $price }) { __typename ... on Product { price } } }`;
-const CREATE_KEY = `mutation($s: [ID!]!) { createApiKey(name: "缓存测试", role: CASHIER, storeIds: $s) { __typename ... on CreateApiKeyPayload { key apiKey { id } } } }`;
+const UPDATE_PRICE = `mutation($sku: String!, $price: Money!)
+  { updateProduct(sku: $sku, input: { price: $price }) { __typename ... on Product { price } } }`;
+const CREATE_KEY = `mutation($s: [ID!]!) { createApiKey(name: "缓存测试", role: CASHIER, storeIds: $s) { __typename
+  ... on CreateApiKeyPayload { key apiKey { id } } } }`;
 const REVOKE_KEY = `mutation($id: ID!) { revokeApiKey(id: $id) { __typename } }`;
 
 describe('reference data cached in the API process', () => {

@@ -7,15 +7,21 @@ import { RECORD_SALE, REFUND_SALE, uniqueId } from './helpers/queries.ts';
 
 const DAY = 86_400_000;
 const SKU = 'SN-001';
-const RFM = `rfm { recencyScore frequencyScore monetaryScore code recencyDays lastPurchaseAt frequency monetary segment segmentName computedAt }`;
+const RFM =
+  'rfm { recencyScore frequencyScore monetaryScore code recencyDays lastPurchaseAt frequency monetary segment ' +
+  'segmentName computedAt }';
 const CUSTOMER_RFM = `query($id: ID!) { customer(id: $id) { id ${RFM} } }`;
 const DASHBOARD = `query($store: ID) { rfmDashboard(homeStoreId: $store) {
   customersScored spend
-  lastRun { id asOf windowStart startedAt finishedAt customersScored customersWithoutPurchase recencyAverage frequencyAverage monetaryAverage segments { segment customers spend purchases } }
-  segments { segment name description customers customerShare spend spendShare purchases averageOrderValue averageRecencyDays }
+  lastRun { id asOf windowStart startedAt finishedAt customersScored customersWithoutPurchase recencyAverage
+    frequencyAverage monetaryAverage segments { segment customers spend purchases } }
+  segments { segment name description customers customerShare spend spendShare purchases averageOrderValue
+    averageRecencyDays }
 } }`;
-const SEGMENT_LIST = `query($segment: RfmSegment!, $store: ID, $first: Int, $after: String, $last: Int, $before: String) {
-  rfmSegmentCustomers(segment: $segment, homeStoreId: $store, first: $first, after: $after, last: $last, before: $before) {
+const SEGMENT_LIST = `query($segment: RfmSegment!, $store: ID, $first: Int, $after: String, $last: Int,
+    $before: String) {
+  rfmSegmentCustomers(segment: $segment, homeStoreId: $store, first: $first, after: $after, last: $last,
+    before: $before) {
     totalCount
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     edges { cursor node { id name member { code } rfm { segment monetary } } }
@@ -294,7 +300,7 @@ describe('what counts as a purchase', () => {
     expect(await rfmOf(returnedAll)).toBeNull();
   });
 
-  it('starts the window on the same day months earlier, or the last day of a shorter month (29 Feb → 28 Feb)', async () => {
+  it("starts the window on the same day months earlier, or a shorter month's last day (29 Feb → 28 Feb)", async () => {
     await score(at('2028-02-29T04:00:00Z'));
     expect((await dashboard()).lastRun).toMatchObject({
       asOf: '2028-02-29T04:00:00.000Z',
@@ -342,7 +348,7 @@ describe('what counts as a purchase', () => {
 });
 
 describe('merged customers', () => {
-  it('lose their own score at the merge and are never scored again; the survivor is scored with both histories', async () => {
+  it('lose their score at the merge, never scored again; the survivor is scored with both histories', async () => {
     const asOf = at('2024-06-01T04:00:00Z');
     const survivor = await customer('合并保留');
     const merged = await customer('合并重复');
@@ -394,7 +400,7 @@ describe('merged customers', () => {
 });
 
 describe('access', () => {
-  it('needs report:read for the dashboard and runs, in the home store asked about; customer:search for segment lists', async () => {
+  it('needs report:read for dashboard and runs, in the home store asked about; customer:search for lists', async () => {
     const code = (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?.[0]?.extensions?.code;
     expect(code(await t.gql(DASHBOARD, {}))).toBe('UNAUTHENTICATED');
     expect(code(await t.as('CASHIER').gql(DASHBOARD, {}))).toBe('FORBIDDEN');
@@ -434,7 +440,8 @@ describe('demo data, and what reading scores costs', () => {
   });
 
   it('reads Customer.rfm for a page of customers in one statement, however long the page', async () => {
-    const VIEW = `query($n: Int!, $since: DateTime) { customers(first: $n, filter: { lastPurchaseFrom: $since }) { edges { node { id rfm { segment segmentName monetary } } } } }`;
+    const VIEW = `query($n: Int!, $since: DateTime) { customers(first: $n, filter: { lastPurchaseFrom: $since })
+      { edges { node { id rfm { segment segmentName monetary } } } } }`;
     const since = new Date(Date.now() - 90 * DAY).toISOString();
     const count = async (n: number) => {
       t.db.statements.length = 0;

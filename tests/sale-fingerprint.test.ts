@@ -38,7 +38,7 @@ describe('recordSale: same receipt id, different content', () => {
     });
   });
 
-  it('answers a different sale under a used id with a conflict naming the recorded sale, and records nothing', async () => {
+  it('answers a different sale under a used id with a conflict naming the recorded sale; records nothing', async () => {
     const id = uniqueId('FP');
     const first = await t.ok(RECORD_SALE, { input: input(id) }, { apiKey: t.posKey });
     const stock = await onHand(t, store, 'SN-002');

@@ -14,13 +14,15 @@ afterAll(() => t?.close());
 async function createMember(name: string, phone: string) {
   const owner = t.as('OWNER');
   const c = await owner.ok(
-    `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { ... on Customer { id } ... on UserError { errorCode } } }`,
+    `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { ... on Customer { id }
+       ... on UserError { errorCode } } }`,
     {
       input: { name, phone },
     },
   );
   const m = await owner.ok(
-    `mutation($id: ID!) { enrollMember(input: { customerId: $id }) { ... on Member { code } ... on UserError { errorCode } } }`,
+    `mutation($id: ID!) { enrollMember(input: { customerId: $id }) { ... on Member { code }
+       ... on UserError { errorCode } } }`,
     {
       id: c.createCustomer.id,
     },
@@ -176,7 +178,9 @@ describe('recordSale', () => {
 
   it("previews a sale's total without recording anything", async () => {
     const before = await onHand(t, store, 'SN-003');
-    const preview = `mutation($input: PreviewSaleInput!) { previewSale(input: $input) { __typename ... on SaleQuote { subtotal discountTotal total lines { sku quantity total } } ... on InsufficientStockError { available } } }`;
+    const preview = `mutation($input: PreviewSaleInput!)
+      { previewSale(input: $input) { __typename ... on SaleQuote
+        { subtotal discountTotal total lines { sku quantity total } } ... on InsufficientStockError { available } } }`;
     const quote = await t.ok(
       preview,
       { input: { storeId: store, lines: [{ sku: 'SN-003', quantity: 2, unitPrice: '19.90', discount: '0.80' }] } },
@@ -238,12 +242,11 @@ describe('recordSale', () => {
       { apiKey: t.posKey },
     );
     expect(r.recordSale.sale.businessDate).toBe('2026-03-02');
-    const days = await t
-      .as('MANAGER')
-      .ok(
-        `query($s: ID!) { salesByDay(storeId: $s, from: "2026-03-01", to: "2026-03-02") { date saleCount grossSales } }`,
-        { s: store },
-      );
+    const days = await t.as('MANAGER').ok(
+      `query($s: ID!) { salesByDay(storeId: $s, from: "2026-03-01", to: "2026-03-02") { date saleCount grossSales }
+           }`,
+      { s: store },
+    );
     expect(days.salesByDay).toEqual([
       { date: '2026-03-01', saleCount: 0, grossSales: '0.00' },
       { date: '2026-03-02', saleCount: 1, grossSales: '2.00' },

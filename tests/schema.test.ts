@@ -38,7 +38,8 @@ describe('migrations', () => {
 
   it('create every table and column of schema.prisma with matching type and nullability', async () => {
     const columns = await db.database.sql.query(
-      `SELECT table_name, column_name, is_nullable, udt_name FROM information_schema.columns WHERE table_schema = 'public'`,
+      `SELECT table_name, column_name, is_nullable, udt_name FROM information_schema.columns
+       WHERE table_schema = 'public'`,
     );
     const byKey = new Map(columns.map((c) => [`${c.table_name}.${c.column_name}`, c]));
     const { models } = getDatamodel().datamodel as unknown as {

@@ -21,7 +21,9 @@ import { subscribe, wsClient } from './helpers/ws.ts';
  * throttled, forms and foreign origins cannot run operations.
  */
 
-const SIGN_IN = `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { __typename ... on SignInPayload { token } ... on TooManyAttemptsError { errorCode message retryAfterSeconds } ... on UserError { errorCode message } } }`;
+const SIGN_IN = `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { __typename
+  ... on SignInPayload { token } ... on TooManyAttemptsError { errorCode message retryAfterSeconds }
+    ... on UserError { errorCode message } } }`;
 const CUSTOMERS = `{ customers(first: 2) { edges { node { id name } } } }`;
 const owner = DEMO_ACCOUNTS.find((a) => a.role === 'OWNER')!;
 const cashier = DEMO_ACCOUNTS.find((a) => a.role === 'CASHIER')!;
@@ -30,7 +32,9 @@ const cashier = DEMO_ACCOUNTS.find((a) => a.role === 'CASHIER')!;
 function cyclicQuery(levels: number, first = 1): string {
   let inner = 'id';
   for (let i = 0; i < levels; i++)
-    inner = `a: sales(first: ${first}) { edges { node { customer { ${inner} } } } } b: sales(first: ${first}) { edges { node { id } } }`;
+    inner =
+      `a: sales(first: ${first}) { edges { node { customer { ${inner} } } } } ` +
+      `b: sales(first: ${first}) { edges { node { id } } }`;
   return `{ customers(first: ${first}) { edges { node { ${inner} } } } }`;
 }
 
@@ -57,7 +61,7 @@ describe('query limits: refused before any SQL runs', () => {
     return { status: res.status, json, statements: t.db.statements.length };
   }
 
-  it('refuses a deep customer → sales → customer query with a typed error, no SQL, while a normal request answers', async () => {
+  it('refuses a deep customer → sales → customer query (typed error, no SQL); a normal request answers', async () => {
     const deep = cyclicQuery(6);
     // Several at once, beside an ordinary request: the ordinary one answers with its data.
     const [normal, ...refused] = await Promise.all([
@@ -83,12 +87,13 @@ describe('query limits: refused before any SQL runs', () => {
     expect(errorOf(one.json)?.message).toBe('查询嵌套过深：最多 12 层');
   });
 
-  it('refuses the exponential shape within the depth limit by its cost, computed from connection sizes and variables', async () => {
+  it('refuses the exponential shape within the depth limit by its cost (connection sizes and variables)', async () => {
     // Depth 11 (within 12), 1 customer and 1 sale per level: cheap, answered.
     const small = await measured({ query: cyclicQuery(2) });
     expect(small.json.errors).toBeUndefined();
     // The same document with pages of 100: 100 × 100 × … objects; refused, no SQL.
-    const wide = `query($n: Int) { customers(first: $n) { edges { node { sales(first: $n) { edges { node { lines { product { name } } customer { name } } } } } } } }`;
+    const wide = `query($n: Int) { customers(first: $n)
+      { edges { node { sales(first: $n) { edges { node { lines { product { name } } customer { name } } } } } } } }`;
     const refused = await measured({ query: wide, variables: { n: 100 } });
     expect(refused.statements).toBe(0);
     expect(errorOf(refused.json)?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost', max: 10_000 });
@@ -97,14 +102,16 @@ describe('query limits: refused before any SQL runs', () => {
     expect(fine.json.errors).toBeUndefined();
     // No page size at all: the connections' default page (20) counts: 20 customers × 20 sales × 20 sales each.
     const byDefault = await measured({
-      query: `{ customers { edges { node { sales { edges { node { customer { sales { edges { node { lines { product { name } } } } } } } } } } } } }`,
+      query: `{ customers { edges { node { sales { edges
+        { node { customer { sales { edges { node { lines { product { name } } } } } } } } } } } } }`,
     });
     expect(errorOf(byDefault.json)?.extensions).toMatchObject({ limit: 'cost' });
     expect(byDefault.statements).toBe(0);
   });
 
   it('refuses many aliases, a fragment bomb and a huge document, without SQL', async () => {
-    const aliases = `{ ${Array.from({ length: 40 }, (_, i) => `c${i}: customers(first: 1) { totalCount }`).join(' ')} }`;
+    const aliases = `{ ${Array.from({ length: 40 }, (_, i) => `c${i}: customers(first: 1) { totalCount }`).join(' ')}
+      }`;
     const a = await measured({ query: aliases });
     expect(errorOf(a.json)?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'aliases', max: 30 });
     expect(a.statements).toBe(0);
@@ -139,7 +146,8 @@ describe('query limits: refused before any SQL runs', () => {
     expect(r.statements).toBe(0);
     // Two (within the alias limit) are refused too.
     const two = await measured({
-      query: `mutation { a: signIn(login: "x", password: "y") { __typename } b: signIn(login: "x", password: "z") { __typename } }`,
+      query: `mutation { a: signIn(login: "x", password: "y") { __typename }
+        b: signIn(login: "x", password: "z") { __typename } }`,
     });
     expect(errorOf(two.json)?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'once', field: 'signIn' });
     expect(two.statements).toBe(0);
@@ -167,7 +175,8 @@ describe('query limits: refused before any SQL runs', () => {
 
   it('answers the example operations and GraphiQL-style introspection within the default limits', async () => {
     const introspection = await measured({
-      query: `{ __schema { types { name fields { name type { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name } } } } } } } } }`,
+      query: `{ __schema { types { name fields { name type
+        { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name } } } } } } } } }`,
     });
     expect(introspection.json.errors).toBeUndefined();
   });
@@ -222,7 +231,7 @@ describe('per-caller rate limit', () => {
   });
   afterAll(() => t?.close());
 
-  it('refuses a caller over its allowance with 429, Retry-After and a typed error; others are still served', async () => {
+  it('refuses a caller over its allowance with 429, Retry-After and a typed error; others still served', async () => {
     const token = await t.token('MANAGER'); // the sign-in counted for the address, not for the manager
     for (let i = 0; i < 5; i++) expect((await t.gql(CUSTOMERS, {}, { token })).errors).toBeUndefined();
     const res = await t.app.yoga.fetch('http://test/graphql', {
@@ -277,7 +286,7 @@ describe.skipIf(!postgresUrl || !redisUrl)('limits shared by processes through R
     await db?.drop();
   });
 
-  it('counts a caller’s requests across processes, and a deactivated member’s token stops at once in every process', async () => {
+  it('counts a caller’s requests across processes; a deactivated member’s token stops at once everywhere', async () => {
     const signIn = async (app: App, login: string, password: string) =>
       (await gql(app, SIGN_IN, { l: login, p: password })).json.data.signIn.token as string;
     const ownerToken = await signIn(a, owner.login, owner.password);
@@ -412,7 +421,7 @@ describe('HTTP hardening', () => {
     await closed?.close();
   });
 
-  it('runs operations only from JSON or GraphQL media types: a form or multipart POST is refused unparsed', async () => {
+  it('runs operations only from JSON or GraphQL bodies: a form or multipart POST is refused unparsed', async () => {
     const token = await t.token('OWNER');
     const mutation = `mutation { createCustomer(input: { name: "表单攻击", phone: "13912345670" }) { __typename } }`;
     const post = (contentType: string, body: string) =>
@@ -428,7 +437,8 @@ describe('HTTP hardening', () => {
     const boundary = 'XyZ';
     const multipart = await post(
       `multipart/form-data; boundary=${boundary}`,
-      `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${JSON.stringify({ query: mutation })}\r\n--${boundary}--\r\n`,
+      `--${boundary}\r\nContent-Disposition: form-data; ` +
+        `name="operations"\r\n\r\n${JSON.stringify({ query: mutation })}\r\n--${boundary}--\r\n`,
     );
     expect(multipart.status).toBe(415);
     const plain = await post('text/plain', JSON.stringify({ query: mutation }));
@@ -534,7 +544,8 @@ describe.skipIf(!postgresUrl)('database work bounded on PostgreSQL', () => {
       await holder.query(`SELECT id FROM "Customer" WHERE id = $1 FOR UPDATE`, [customer.id]);
       const gid = Buffer.from(`Customer:${customer.id}`).toString('base64');
       const body = JSON.stringify({
-        query: `mutation($id: ID!) { updateCustomer(id: $id, input: { notes: "from a client that left" }) { __typename } }`,
+        query: `mutation($id: ID!) { updateCustomer(id: $id, input: { notes: "from a client that left" }) { __typename }
+          }`,
         variables: { id: gid },
       });
       const req = httpRequest({

@@ -19,8 +19,10 @@ const TRANSFER = `mutation($from: ID!, $to: ID!, $lines: [StockLineInput!]!) {
     ... on UserError { errorCode field }
   }
 }`;
-const MOVES = `query($s: ID!, $sku: String!, $n: Int!) { stockMovements(storeId: $s, sku: $sku, first: $n) { edges { node { id type quantity balanceAfter reason } } } }`;
-const START = `mutation($s: ID!, $note: String) { startStocktake(storeId: $s, note: $note) { __typename ... on Stocktake { id status postedAt lines { counted } } } }`;
+const MOVES = `query($s: ID!, $sku: String!, $n: Int!)
+  { stockMovements(storeId: $s, sku: $sku, first: $n) { edges { node { id type quantity balanceAfter reason } } } }`;
+const START = `mutation($s: ID!, $note: String) { startStocktake(storeId: $s, note: $note) { __typename
+  ... on Stocktake { id status postedAt lines { counted } } } }`;
 const COUNT = `mutation($id: ID!, $add: Boolean, $counts: [StocktakeCountInput!]!) {
   recordStocktakeCounts(stocktakeId: $id, add: $add, counts: $counts) {
     __typename
@@ -35,12 +37,15 @@ const POST = `mutation($id: ID!) {
     ... on UserError { errorCode field }
   }
 }`;
-const CANCEL = `mutation($id: ID!) { cancelStocktake(stocktakeId: $id) { __typename ... on Stocktake { status postedAt } ... on UserError { errorCode } } }`;
+const CANCEL = `mutation($id: ID!) { cancelStocktake(stocktakeId: $id) { __typename ... on Stocktake { status postedAt }
+  ... on UserError { errorCode } } }`;
 const SET_REORDER = `mutation($s: ID!, $sku: String!, $p: Int!) {
-  setReorderPoint(storeId: $s, sku: $sku, reorderPoint: $p) { __typename ... on StockLevel { onHand reorderPoint isLow product { sku } } ... on UserError { errorCode field } }
+  setReorderPoint(storeId: $s, sku: $sku, reorderPoint: $p) { __typename
+    ... on StockLevel { onHand reorderPoint isLow product { sku } } ... on UserError { errorCode field } }
 }`;
 const LEVELS = `query($s: ID!, $low: Boolean) {
-  stockLevels(storeId: $s, lowOnly: $low, first: 500) { pageInfo { hasNextPage } edges { node { onHand reorderPoint isLow product { sku } } } }
+  stockLevels(storeId: $s, lowOnly: $low, first: 500) { pageInfo { hasNextPage }
+    edges { node { onHand reorderPoint isLow product { sku } } } }
 }`;
 const STOCK_LOW = `subscription($s: ID!) { stockLow(storeId: $s) { sku onHand reorderPoint } }`;
 
@@ -189,7 +194,8 @@ describe('stock', () => {
 
     it('lets a store that allows negative stock go below zero', async () => {
       const created = await owner().ok(
-        `mutation { createStore(input: { code: "TS-NEG", name: "测试负库存店", allowNegativeStock: true }) { __typename ... on Store { id allowNegativeStock } } }`,
+        `mutation { createStore(input: { code: "TS-NEG", name: "测试负库存店", allowNegativeStock: true }) { __typename
+           ... on Store { id allowNegativeStock } } }`,
       );
       expect(created.createStore).toMatchObject({ __typename: 'Store', allowNegativeStock: true });
       const store = created.createStore.id;
@@ -456,7 +462,7 @@ describe('stock', () => {
   });
 
   describe('stockLow subscription', () => {
-    it('publishes stockLow when a sale takes a product across its reorder point, once, for that store only', async () => {
+    it("publishes stockLow when a sale crosses a product's reorder point, once, for that store only", async () => {
       const [crossing, staysAbove, later, elsewhere] = ['FR-001', 'FR-002', 'FR-003', 'FR-004'] as const;
       // Enough stock that every step below is possible, whatever the demo left.
       await owner().ok(ADJUST, {

@@ -6,7 +6,8 @@ import { sseSubscribe } from './helpers/sse.ts';
 import { subscribe, wsClient, openSubscriptions, untilOpenSubscriptions } from './helpers/ws.ts';
 import { fieldProbePlugin } from './fixtures/field-probe-plugin.ts';
 
-const SALE_RECORDED = `subscription($stores: [ID!]) { saleRecorded(storeIds: $stores) { id externalId total store { code } lines { sku quantity } } }`;
+const SALE_RECORDED = `subscription($stores: [ID!]) { saleRecorded(storeIds: $stores)
+  { id externalId total store { code } lines { sku quantity } } }`;
 
 describe('subscriptions over graphql-ws', () => {
   let t: TestApp;

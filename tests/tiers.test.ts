@@ -8,7 +8,8 @@ import { createRule, newMember, pointsOf, runJob, sell, stockUp } from './helper
 import { rawId, REFUND_SALE } from './helpers/queries.ts';
 import { subscribe, wsClient } from './helpers/ws.ts';
 
-const TIER = `query($id: ID!) { customer(id: $id) { tier { tier { code } graceUntil reviewAt progress { spend visits } } tierHistory { reason from { code } to { code } } } }`;
+const TIER = `query($id: ID!) { customer(id: $id) { tier { tier { code } graceUntil reviewAt progress { spend visits } }
+  tierHistory { reason from { code } to { code } } } }`;
 const DAY = 86_400_000;
 
 async function tierApp(options: Parameters<typeof tiersPlugin>[0] = {}) {
@@ -16,7 +17,8 @@ async function tierApp(options: Parameters<typeof tiersPlugin>[0] = {}) {
   const store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
   await stockUp(t, store, ['DR-004', 'SN-001']);
   await createRule(t, { name: '基础 1 分/元', kind: 'BASE_RATE', pointsPerYuan: '1' });
-  const create = `mutation($input: TierInput!) { createTier(input: $input) { __typename ... on UserError { errorCode } } }`;
+  const create = `mutation($input: TierInput!) { createTier(input: $input) { __typename ... on UserError { errorCode } }
+    }`;
   for (const input of [
     { code: 'REGULAR', name: '普通会员', rank: 0 },
     { code: 'SILVER', name: '银卡会员', rank: 1, minSpend: '500.00', discountPercent: '2', pointsMultiplier: '1.5' },
@@ -74,7 +76,9 @@ describe('tiers', () => {
     expect(second.sale.total).toBe('300.00'); // the upgrade comes after the sale that qualified
 
     const third = await t.ok(
-      `mutation($input: RecordSaleInput!) { recordSale(input: $input) { ... on RecordSalePayload { sale { total discountTotal memberBenefit { tierCode discountPercent discountAmount } points { earned lines { contributions { rule points } } } } } } }`,
+      `mutation($input: RecordSaleInput!) { recordSale(input: $input) {
+         ... on RecordSalePayload { sale { total discountTotal memberBenefit { tierCode discountPercent discountAmount }
+           points { earned lines { contributions { rule points } } } } } } }`,
       {
         input: {
           storeId: store,

@@ -50,7 +50,7 @@ describe('OpenTelemetry tracing', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("continues the caller's trace: a server span, the GraphQL operation under it, database spans under that", async () => {
+  it("continues the caller's trace: server span, the GraphQL operation under it, database spans under it", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const callerSpan = '00f067aa0ba902b7';
     const res = await fetch(`http://127.0.0.1:${api.port}/graphql`, {

@@ -132,10 +132,12 @@ export function pointsBalancesImport(
     },
     async stage(sql, rows) {
       await sql.query(
-        `INSERT INTO ${STAGING} (row_no, entry_id, member_code, phone, by_code, by_phone, points, available_at, expires_at, note)
-         SELECT u.row_no, u.entry_id, u.member_code, u.phone, ${MEMBER_SELECT}, u.points, ${utc('u.available_at')}, ${utc('u.expires_at')}, u.note
-         FROM json_to_recordset($1::json) AS u(row_no int, entry_id uuid, member_code text, phone text, phone_hashes text[], points int,
-           available_at timestamptz, expires_at timestamptz, note text)
+        `INSERT INTO ${STAGING} (row_no, entry_id, member_code, phone, by_code, by_phone, points, available_at,
+                                 expires_at, note)
+         SELECT u.row_no, u.entry_id, u.member_code, u.phone, ${MEMBER_SELECT}, u.points, ${utc('u.available_at')},
+           ${utc('u.expires_at')}, u.note
+         FROM json_to_recordset($1::json) AS u(row_no int, entry_id uuid, member_code text, phone text,
+           phone_hashes text[], points int, available_at timestamptz, expires_at timestamptz, note text)
          ${MEMBER_JOINS}`,
         [JSON.stringify(rows.map(withPhoneHashes))],
       );
@@ -165,22 +167,29 @@ export function pointsBalancesImport(
       // Accounts locked in one order, as sales lock them one at a time: a sale meanwhile waits.
       await sql.exec(`SELECT 1 FROM "PointsAccount" a WHERE a."customerId" IN (SELECT s.customer_id ${fresh})
         ORDER BY a."customerId" FOR UPDATE`);
+      const freshWithAccount = fresh.replace(
+        `FROM ${STAGING} s`,
+        `FROM ${STAGING} s LEFT JOIN "PointsAccount" a ON a."customerId" = s.customer_id`,
+      );
       // The lot keeps what is left once a negative balance (points owed after a refund) is paid, as addLot does.
       const created = await counted(
         sql,
-        `INSERT INTO "PointsLedgerEntry" (id, "customerId", kind, points, remaining, "availableAt", "releasedAt", "expiresAt",
-           reason, "staffId", "dedupeKey", "createdAt")
-         SELECT s.entry_id, s.customer_id, 'OPENING', s.points, greatest(0, s.points - greatest(0, -coalesce(a.balance, 0))),
+        `INSERT INTO "PointsLedgerEntry" (id, "customerId", kind, points, remaining, "availableAt", "releasedAt",
+           "expiresAt", reason, "staffId", "dedupeKey", "createdAt")
+         SELECT s.entry_id, s.customer_id, 'OPENING', s.points,
+           greatest(0, s.points - greatest(0, -coalesce(a.balance, 0))),
            s.available_at, s.available_at, s.expires_at, coalesce(s.note, '期初积分（旧系统迁移）'), $1::uuid,
            'opening:' || s.customer_id::text, ${NOW_UTC}
-         ${fresh.replace(`FROM ${STAGING} s`, `FROM ${STAGING} s LEFT JOIN "PointsAccount" a ON a."customerId" = s.customer_id`)}
+         ${freshWithAccount}
          ORDER BY s.customer_id`,
         [ctx.staffId],
       );
       await sql.exec(`INSERT INTO "PointsAccount" ("customerId", balance, pending, "lifetimeEarned", "updatedAt")
-        SELECT e."customerId", e.points, 0, 0, ${NOW_UTC} FROM "PointsLedgerEntry" e JOIN ${STAGING} s ON s.entry_id = e.id
+        SELECT e."customerId", e.points, 0, 0, ${NOW_UTC} FROM "PointsLedgerEntry" e
+          JOIN ${STAGING} s ON s.entry_id = e.id
         ORDER BY e."customerId"
-        ON CONFLICT ("customerId") DO UPDATE SET balance = "PointsAccount".balance + EXCLUDED.balance, "updatedAt" = EXCLUDED."updatedAt"`);
+        ON CONFLICT ("customerId") DO UPDATE SET balance = "PointsAccount".balance + EXCLUDED.balance,
+          "updatedAt" = EXCLUDED."updatedAt"`);
       const [{ n }] = (await sql.query(`SELECT count(*)::int AS n FROM ${STAGING}`)) as [{ n: number }];
       return { created, updated: 0, unchanged: Number(n) - created };
     },

@@ -72,7 +72,8 @@ export async function addLot(
   await tx.$executeRaw`
     WITH account AS (
       INSERT INTO "PointsAccount" ("customerId", "balance", "pending", "lifetimeEarned", "updatedAt")
-      VALUES (${fields.customerId}::uuid, ${released ? fields.points : 0}::int, ${released ? 0 : fields.points}::int, ${earned}::int, ${fields.now})
+      VALUES (${fields.customerId}::uuid, ${released ? fields.points : 0}::int, ${released ? 0 : fields.points}::int,
+              ${earned}::int, ${fields.now})
       ON CONFLICT ("customerId") DO UPDATE SET
         "balance" = "PointsAccount"."balance" + EXCLUDED."balance",
         "pending" = "PointsAccount"."pending" + EXCLUDED."pending",
@@ -80,13 +81,17 @@ export async function addLot(
         "updatedAt" = EXCLUDED."updatedAt"
       RETURNING "balance" - ${released ? fields.points : 0}::int AS before
     )
-    INSERT INTO "PointsLedgerEntry" ("id", "customerId", "kind", "points", "remaining", "availableAt", "releasedAt", "expiresAt",
+    INSERT INTO "PointsLedgerEntry" ("id", "customerId", "kind", "points", "remaining", "availableAt", "releasedAt",
+                                     "expiresAt",
                                      "saleId", "refundId", "reason", "staffId", "explanation", "dedupeKey", "createdAt")
     SELECT ${id}::uuid, ${fields.customerId}::uuid, ${fields.kind}::"PointsEntryKind", ${fields.points}::int,
-           CASE WHEN ${released}::boolean THEN greatest(0, ${fields.points}::int - greatest(0, -account.before)) ELSE ${fields.points}::int END,
+           CASE WHEN ${released}::boolean THEN greatest(0, ${fields.points}::int - greatest(0, -account.before))
+           ELSE ${fields.points}::int END,
            ${fields.availableAt}, ${released ? fields.now : null}, ${fields.expiresAt},
-           ${fields.saleId ?? null}::uuid, ${fields.refundId ?? null}::uuid, ${fields.reason ?? null}, ${fields.staffId ?? null}::uuid,
-           ${fields.explanation === undefined ? null : JSON.stringify(fields.explanation)}::jsonb, ${fields.dedupeKey ?? null}, ${fields.now}
+           ${fields.saleId ?? null}::uuid, ${fields.refundId ?? null}::uuid, ${fields.reason ?? null},
+           ${fields.staffId ?? null}::uuid,
+           ${fields.explanation === undefined ? null : JSON.stringify(fields.explanation)}::jsonb,
+           ${fields.dedupeKey ?? null}, ${fields.now}
     FROM account`;
   return { id };
 }

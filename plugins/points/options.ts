@@ -28,7 +28,9 @@ const schema = z.object({
       SALES_ASSOCIATE: z.number().int().min(0).max(10_000_000).default(0),
     })
     .default({ OWNER: 1_000_000, MANAGER: 5_000, CASHIER: 0, SALES_ASSOCIATE: 0 }),
-  /** When the scheduled jobs (release pending points, expire old ones) run: cron, in JOB_TIMEZONE. Hourly by default. */
+  /**
+   * When the scheduled jobs (release pending points, expire old ones) run: cron, in JOB_TIMEZONE. Hourly by default.
+   */
   jobSchedule: z.string().default('5 * * * *'),
 });
 

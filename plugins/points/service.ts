@@ -33,7 +33,10 @@ const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 
 
 const weekdayFormats = new Map<string, Intl.DateTimeFormat>();
 
-/** ISO weekday (1 = Monday) of an instant in a store's time zone. Formatters are costly to build, so one per zone is kept. */
+/**
+ * ISO weekday (1 = Monday) of an instant in a store's time zone. Formatters are costly to build, so one per zone is
+ * kept.
+ */
 export function weekdayIn(instant: Date, timeZone: string): number {
   let format = weekdayFormats.get(timeZone);
   if (!format) {
@@ -227,7 +230,8 @@ export class PointsService {
     const redeem = entries.find((e) => e.kind === 'REDEEM');
     if (!earn && !redeem) return;
     if (await alreadyRecorded(tx, `reverse:${refund.refundId}`)) return;
-    const customerId = (earn ?? redeem)!.customerId; // the sale's customer when it was recorded (merges move entries too)
+    // the sale's customer when it was recorded (merges move entries too)
+    const customerId = (earn ?? redeem)!.customerId;
     await lockAccount(tx, customerId);
     const now = new Date();
 

@@ -253,7 +253,9 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
       birthdayMonth: t.boolean(),
       festivals: t.stringList({
         description:
-          'Festival codes (the Festival enum, e.g. MID_AUTUMN): the rule holds from festivalDaysBefore days before to festivalDaysAfter days after any of them, on each year\'s own date ("中秋 and the 3 days before": ["MID_AUTUMN"], 3, 0).',
+          'Festival codes (the Festival enum, e.g. MID_AUTUMN): the rule holds from festivalDaysBefore days ' +
+          'before to festivalDaysAfter days after any of them, on each year\'s own date ("中秋 and the 3 days ' +
+          'before": ["MID_AUTUMN"], 3, 0).',
       }),
       festivalDaysBefore: t.int({ description: '0–60, default 0.' }),
       festivalDaysAfter: t.int({ description: '0–60, default 0.' }),
@@ -368,7 +370,9 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
     adjustPoints: t.prismaField({
       type: 'PointsLedgerEntry',
       description:
-        "Gives (positive) or takes (negative) points by hand, with a reason (1–500 characters); recorded with the staff member and in the audit log. At most the caller's role's maximum per adjustment (points plugin option adjustmentLimits: managers 5,000, owners 1,000,000 by default).",
+        'Gives (positive) or takes (negative) points by hand, with a reason (1–500 characters); recorded with ' +
+        "the staff member and in the audit log. At most the caller's role's maximum per adjustment (points " +
+        'plugin option adjustmentLimits: managers 5,000, owners 1,000,000 by default).',
       authScopes: { permission: 'marketing:manage' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: {

@@ -41,13 +41,15 @@ export async function scoreCustomers(
       await tx.$executeRawUnsafe(`SET LOCAL work_mem = '64MB'`);
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${RUN_LOCK})`;
       await tx.$executeRaw`
-        INSERT INTO "RfmRun" ("id", "asOf", "windowStart", "startedAt", "finishedAt", "customersScored", "customersWithoutPurchase", "recencyAverage", "frequencyAverage", "monetaryAverage")
+        INSERT INTO "RfmRun" ("id", "asOf", "windowStart", "startedAt", "finishedAt", "customersScored",
+                              "customersWithoutPurchase", "recencyAverage", "frequencyAverage", "monetaryAverage")
         VALUES (${runId}::uuid, ${now}, ${windowStart}, clock_timestamp(), clock_timestamp(), 0, 0, 0, 0, 0)`;
       await upsertScores(tx, runId, now, windowStart, cut);
       await tx.$executeRaw`DELETE FROM "RfmScore" WHERE "runId" <> ${runId}::uuid`;
       await tx.$executeRaw`
         INSERT INTO "RfmRunSegment" ("runId", "segment", "customers", "spend", "purchases")
-        SELECT ${runId}::uuid, "segment", count(*), sum("monetary"), sum("frequency") FROM "RfmScore" GROUP BY "segment"`;
+        SELECT ${runId}::uuid, "segment", count(*), sum("monetary"), sum("frequency") FROM "RfmScore"
+        GROUP BY "segment"`;
       await tx.$executeRaw`
         UPDATE "RfmRun" r SET
           "finishedAt" = clock_timestamp(),
@@ -55,7 +57,8 @@ export async function scoreCustomers(
           "customersWithoutPurchase" = (SELECT count(*) FROM "Customer" WHERE "mergedIntoId" IS NULL) - s.n,
           "recencyAverage" = s.r, "frequencyAverage" = s.f, "monetaryAverage" = s.m
         FROM (
-          SELECT count(*)::int AS n, coalesce(avg("recencyScore"), 0) AS r, coalesce(avg("frequencyScore"), 0) AS f, coalesce(avg("monetaryScore"), 0) AS m
+          SELECT count(*)::int AS n, coalesce(avg("recencyScore"), 0) AS r, coalesce(avg("frequencyScore"), 0) AS f,
+            coalesce(avg("monetaryScore"), 0) AS m
           FROM "RfmScore"
         ) s
         WHERE r.id = ${runId}::uuid`;
@@ -93,8 +96,10 @@ function upsertScores(
     ),
     base AS (
       -- Live customers only: a merged record's sales already belong to its survivor.
-      SELECT pc.*, c."homeStoreId", floor(extract(epoch FROM (${now}::timestamp - pc.last_at)) / 86400)::int AS recency_days
-      FROM per_customer pc JOIN "Customer" c ON c.id = pc."customerId" AND c."mergedIntoId" IS NULL AND c."erasedAt" IS NULL
+      SELECT pc.*, c."homeStoreId", floor(extract(epoch FROM (${now}::timestamp - pc.last_at)) / 86400)::int AS
+        recency_days
+      FROM per_customer pc JOIN "Customer" c ON c.id = pc."customerId" AND c."mergedIntoId" IS NULL
+        AND c."erasedAt" IS NULL
     ),
     ranked AS (
       SELECT base.*,
@@ -108,9 +113,11 @@ function upsertScores(
       SELECT ranked.*, ${score('r_rank')} AS r, ${score('f_rank')} AS f, ${score('m_rank')} AS m FROM ranked
     ),
     judged AS (
-      SELECT scored.*, ${high('r', cut?.recency)} AS rh, ${high('f', cut?.frequency)} AS fh, ${high('m', cut?.monetary)} AS mh FROM scored
+      SELECT scored.*, ${high('r', cut?.recency)} AS rh, ${high('f', cut?.frequency)} AS fh, ${high('m', cut?.monetary)}
+        AS mh FROM scored
     )
-    INSERT INTO "RfmScore" ("customerId", "runId", "recencyScore", "frequencyScore", "monetaryScore", "recencyDays", "lastPurchaseAt", "frequency", "monetary", "segment", "homeStoreId", "computedAt")
+    INSERT INTO "RfmScore" ("customerId", "runId", "recencyScore", "frequencyScore", "monetaryScore", "recencyDays",
+                            "lastPurchaseAt", "frequency", "monetary", "segment", "homeStoreId", "computedAt")
     SELECT "customerId", ${runId}::uuid, r, f, m, recency_days, last_at, frequency, monetary,
            (CASE
               WHEN rh AND fh AND mh THEN 'CHAMPIONS'

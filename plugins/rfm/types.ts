@@ -18,7 +18,8 @@ import {
 export function addRfmTypes(builder: Builder) {
   const SegmentEnum = builder.enumType('RfmSegment', {
     description:
-      'The eight RFM value layers (RFM 客户价值分层): recency, frequency and monetary value each high or low against the customer base.',
+      'The eight RFM value layers (RFM 客户价值分层): recency, frequency and monetary value each high or low against ' +
+      'the customer base.',
     values: Object.fromEntries(
       SEGMENTS.map((s) => [
         s,
@@ -70,7 +71,8 @@ export function addRfmTypes(builder: Builder) {
       type: ScoreRef,
       nullable: true,
       description:
-        'RFM value layer. Null for a customer with no purchase in the window of the last scoring run (or before the first run).',
+        'RFM value layer. Null for a customer with no purchase in the window of the last scoring run (or before ' +
+        'the first run).',
       select: { id: true },
       resolve: (c, _a, ctx) =>
         requestLoader<RfmScore>(
@@ -161,7 +163,8 @@ export function addRfmTypes(builder: Builder) {
     rfmDashboard: t.field({
       type: Dashboard,
       description:
-        'Segment counts, shares of customers and spend, and 客单价 per segment: for the whole chain, or for the customers of one home store.',
+        'Segment counts, shares of customers and spend, and 客单价 per segment: for the whole chain, or for the ' +
+        'customers of one home store.',
       args: { homeStoreId: t.arg.globalID({ description: 'Only customers whose home store this is.' }) },
       authScopes: (_r, args) =>
         args.homeStoreId

@@ -118,7 +118,8 @@ export function memberTiersImport(
       await sql.query(
         `INSERT INTO ${STAGING} (row_no, member_code, phone, by_code, by_phone, tier_id, since, review_at)
          SELECT u.row_no, u.member_code, u.phone, ${MEMBER_SELECT}, u.tier_id, ${utc('u.since')}, ${utc('u.review_at')}
-         FROM json_to_recordset($1::json) AS u(row_no int, member_code text, phone text, phone_hashes text[], tier_id uuid, since timestamptz, review_at timestamptz)
+         FROM json_to_recordset($1::json) AS u(row_no int, member_code text, phone text, phone_hashes text[],
+                                               tier_id uuid, since timestamptz, review_at timestamptz)
          ${MEMBER_JOINS}`,
         [JSON.stringify(rows.map(withPhoneHashes))],
       );

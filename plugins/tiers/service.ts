@@ -55,7 +55,8 @@ export class TierService {
     const points = this.points ? this.points.earnedSinceSql(customerId, from) : Prisma.sql`0`;
     const [row] = await tx.$queryRaw<{ spend: Prisma.Decimal | null; visits: number; points: number }[]>`
       ${withCte}
-      SELECT coalesce(sum(total - "refundedTotal"), 0) AS spend, count(*) FILTER (WHERE status <> 'REFUNDED')::int AS visits, ${points} AS points
+      SELECT coalesce(sum(total - "refundedTotal"), 0) AS spend,
+        count(*) FILTER (WHERE status <> 'REFUNDED')::int AS visits, ${points} AS points
       FROM "Sale" WHERE "customerId" = ${customerId}::uuid AND "occurredAt" > ${from} AND "occurredAt" <= ${at}`;
     return { spend: new Prisma.Decimal(row?.spend ?? 0), visits: row?.visits ?? 0, pointsEarned: row?.points ?? 0 };
   }
@@ -66,7 +67,8 @@ export class TierService {
     const rows = await db.$queryRaw<{ customerId: string; spend: Prisma.Decimal; visits: number }[]>`
       SELECT "customerId"::text AS "customerId", coalesce(sum(total - "refundedTotal"), 0) AS spend,
              count(*) FILTER (WHERE status <> 'REFUNDED')::int AS visits
-      FROM "Sale" WHERE "customerId" IS NOT NULL AND "occurredAt" > ${from} AND "occurredAt" <= ${at} GROUP BY "customerId"`;
+      FROM "Sale" WHERE "customerId" IS NOT NULL AND "occurredAt" > ${from} AND "occurredAt" <= ${at}
+      GROUP BY "customerId"`;
     const points = this.points ? await this.points.earnedSinceByCustomer(db, from) : new Map<string, number>();
     return new Map(
       rows.map((r) => [
@@ -124,7 +126,8 @@ export class TierService {
     const { tx } = unit;
     const benefit = applied.amount.gt(0)
       ? Prisma.sql`WITH benefit AS (
-          INSERT INTO "SaleTierBenefit" ("saleId", "tierId", "tierCode", "tierName", "discountPercent", "discountAmount")
+          INSERT INTO "SaleTierBenefit" ("saleId", "tierId", "tierCode", "tierName", "discountPercent",
+                                         "discountAmount")
           VALUES (${sale.id}::uuid, ${applied.tier.id}::uuid, ${applied.tier.code}, ${applied.tier.name},
                   ${applied.tier.discountPercent.toString()}::numeric, ${applied.amount.toFixed(2)}::numeric))`
       : Prisma.empty;

@@ -17,7 +17,8 @@ export function addAuditTypes(builder: Builder) {
     id: { field: 'id' },
     authScopes: { permission: 'audit:read' },
     description:
-      'One administrative or personal-data action: who, when, from where, what, on which record. Append-only; personal fields appear masked.',
+      'One administrative or personal-data action: who, when, from where, what, on which record. Append-only; ' +
+      'personal fields appear masked.',
     fields: (t) => ({
       at: t.expose('at', { type: 'DateTime' }),
       actorKind: t.expose('actorKind', { type: ActorKindEnum }),

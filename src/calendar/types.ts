@@ -129,7 +129,8 @@ export function addCalendarTypes(builder: Builder) {
     calendar: t.field({
       type: Period,
       description:
-        'The retail calendar for a period (at most 366 days): lunar dates, festivals, statutory holidays and 调休 working days, and with a store its 会员日 and the days it closes.',
+        'The retail calendar for a period (at most 366 days): lunar dates, festivals, statutory holidays and 调休 ' +
+        'working days, and with a store its 会员日 and the days it closes.',
       authScopes: { signedIn: true },
       args: {
         from: t.arg({ type: 'Date', required: true }),
@@ -151,7 +152,8 @@ export function addCalendarTypes(builder: Builder) {
     festivalPeriods: t.field({
       type: [FestivalPeriod],
       description:
-        'A festival\'s window in each of several years ("this 春节 week vs last": daysBefore 0, daysAfter 6), for comparisons aligned by festival.',
+        'A festival\'s window in each of several years ("this 春节 week vs last": daysBefore 0, daysAfter 6), for ' +
+        'comparisons aligned by festival.',
       authScopes: { signedIn: true },
       args: {
         festival: t.arg({ type: FestivalEnum, required: true }),
@@ -179,7 +181,8 @@ export function addCalendarTypes(builder: Builder) {
     businessTimeAfter: t.field({
       type: 'DateTime',
       description:
-        "The moment `minutes` of a store's opening time after `from`: nights and the days it closes do not count (ticket SLAs, appointments).",
+        "The moment `minutes` of a store's opening time after `from`: nights and the days it closes do not " +
+        'count (ticket SLAs, appointments).',
       authScopes: { signedIn: true },
       args: {
         storeId: t.arg.globalID({ required: true }),

@@ -44,8 +44,9 @@ try {
     const recorded = await db.prisma.encryptionKey.findMany({ orderBy: { createdAt: 'asc' } });
     for (const key of recorded) {
       const role = key.id === keys.keyring.current.id ? 'current' : keys.keyring.keys.has(key.id) ? 'previous' : '-';
+      const retired = key.retiredAt ? `  retired ${key.retiredAt.toISOString()}` : '';
       process.stdout.write(
-        `${key.id.padEnd(20)} ${role.padEnd(9)} ${String(usage[key.id] ?? 0).padStart(9)} customers${key.retiredAt ? `  retired ${key.retiredAt.toISOString()}` : ''}\n`,
+        `${key.id.padEnd(20)} ${role.padEnd(9)} ${String(usage[key.id] ?? 0).padStart(9)} customers${retired}\n`,
       );
     }
   } else {

@@ -18,7 +18,8 @@ try {
     const client = new pg.Client({ connectionString: config.DATABASE_URL });
     await client.connect();
     const { rows } = await client.query(
-      `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')`,
+      `SELECT count(*)::int AS n FROM information_schema.tables
+       WHERE table_schema NOT IN ('pg_catalog', 'information_schema')`,
     );
     await client.end();
     await restorePostgres(config.DATABASE_URL, file, rows[0].n);

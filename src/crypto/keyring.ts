@@ -48,7 +48,8 @@ export function parseDataKey(text: string, source: string): DataKey {
   const material = at > 0 ? text.slice(at + 1).trim() : '';
   if (!KEY_ID.test(id)) {
     throw new KeyConfigError(
-      `${source}: expected "<key id>:<base64 of 32 random bytes>", e.g. "k1:…" (key id: letters, digits, _ or -, up to 32); make one with \`npm run keys -- new\``,
+      `${source}: expected "<key id>:<base64 of 32 random bytes>", e.g. "k1:…" (key id: letters, digits, _ or ` +
+        `-, up to 32); make one with \`npm run keys -- new\``,
     );
   }
   const bytes = Buffer.from(material, 'base64');
@@ -105,8 +106,10 @@ export class Keyring {
     if (!key) {
       throw new DecryptionError(
         at > 0
-          ? `a stored ${field} is encrypted with key "${id}", which is not configured: add it to DATA_ENCRYPTION_PREVIOUS_KEYS (or finish \`npm run keys:rotate\` before removing it)`
-          : `a stored ${field} is not in the encrypted form (plaintext left by an interrupted migration? run \`npm run migrate\`)`,
+          ? `a stored ${field} is encrypted with key "${id}", which is not configured: add it to ` +
+              `DATA_ENCRYPTION_PREVIOUS_KEYS (or finish \`npm run keys:rotate\` before removing it)`
+          : `a stored ${field} is not in the encrypted form (plaintext left by an interrupted migration? run ` +
+              `\`npm run migrate\`)`,
       );
     }
     const raw = Buffer.from(stored.slice(at + 1), 'base64');
@@ -121,7 +124,8 @@ export class Keyring {
       ]).toString('utf8');
     } catch {
       throw new DecryptionError(
-        `a stored ${field} does not decrypt with key "${id}": the configured key "${id}" is not the one that encrypted it, or the value was altered`,
+        `a stored ${field} does not decrypt with key "${id}": the configured key "${id}" is not the one that ` +
+          'encrypted it, or the value was altered',
       );
     }
   }

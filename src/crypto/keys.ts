@@ -36,7 +36,8 @@ export function resolveDataKeys(config: Config, logger?: Logger): ResolvedKeys {
   if (!text) {
     if (config.DATABASE_URL && config.NODE_ENV === 'production') {
       throw new KeyConfigError(
-        "DATA_ENCRYPTION_KEY is required in production with PostgreSQL (DATABASE_URL): customers' phones, e-mails and birthdays are encrypted with it. " +
+        "DATA_ENCRYPTION_KEY is required in production with PostgreSQL (DATABASE_URL): customers' phones, " +
+          'e-mails and birthdays are encrypted with it. ' +
           'Make one with `npm run keys -- new`, keep it in your secret store, and give the same key to every process.',
       );
     }
@@ -50,13 +51,16 @@ export function resolveDataKeys(config: Config, logger?: Logger): ResolvedKeys {
       writeFileSync(file, `${text}\n`, { mode: 0o600, flag: 'wx' });
       logger?.warn(
         { file: resolve(file) },
-        `generated a data encryption key in ${resolve(file)} (mode 0600): customers' phones, e-mails and birthdays are encrypted with it. ` +
-          'Back it up apart from the database: without it they cannot be read. Set DATA_ENCRYPTION_KEY to manage it yourself.',
+        `generated a data encryption key in ${resolve(file)} (mode 0600): customers' phones, e-mails and ` +
+          'birthdays are encrypted with it. ' +
+          'Back it up apart from the database: without it they cannot be read. Set DATA_ENCRYPTION_KEY to ' +
+          'manage it yourself.',
       );
     }
     if (config.DATABASE_URL) {
       logger?.warn(
-        'DATA_ENCRYPTION_KEY is not set: using the key in the data folder. Every process and machine on this database needs the same key; set DATA_ENCRYPTION_KEY.',
+        'DATA_ENCRYPTION_KEY is not set: using the key in the data folder. Every process and machine on this ' +
+          'database needs the same key; set DATA_ENCRYPTION_KEY.',
       );
     }
     return { keyring: new Keyring(parseDataKey(text, file), previous), currentText: text };
@@ -77,17 +81,22 @@ export async function verifyDataKeys(db: Db, keys: Keyring): Promise<void> {
     if (key && !sameFingerprint(key.fingerprint, row.fingerprint)) {
       const variable = key === keys.current ? 'DATA_ENCRYPTION_KEY' : 'DATA_ENCRYPTION_PREVIOUS_KEYS';
       throw new KeyConfigError(
-        `${variable}: key "${row.id}" is not the key "${row.id}" this database was encrypted with (its fingerprint differs). Configure the original key; a new key needs a new id and \`npm run keys:rotate\`.`,
+        `${variable}: key "${row.id}" is not the key "${row.id}" this database was encrypted with (its ` +
+          `fingerprint differs). Configure the original key; a new key needs a new id and \`npm run ` +
+          `keys:rotate\`.`,
       );
     }
     if (!key && !row.retiredAt) {
       throw new KeyConfigError(
-        `this database has data encrypted with key "${row.id}", which is not configured: add it to DATA_ENCRYPTION_PREVIOUS_KEYS (or DATA_ENCRYPTION_KEY) until \`npm run keys:rotate\` has finished moving its data to the current key.`,
+        `this database has data encrypted with key "${row.id}", which is not configured: add it to ` +
+          `DATA_ENCRYPTION_PREVIOUS_KEYS (or DATA_ENCRYPTION_KEY) until \`npm run keys:rotate\` has finished ` +
+          'moving its data to the current key.',
       );
     }
   }
   // Recorded only once the start is accepted: a refused key leaves no trace.
   for (const key of keys.keys.values()) {
-    await db.$executeRaw`INSERT INTO "EncryptionKey" (id, fingerprint) VALUES (${key.id}, ${key.fingerprint}) ON CONFLICT (id) DO NOTHING`;
+    await db.$executeRaw`INSERT INTO "EncryptionKey" (id, fingerprint)
+      VALUES (${key.id}, ${key.fingerprint}) ON CONFLICT (id) DO NOTHING`;
   }
 }

@@ -44,6 +44,7 @@ export async function moveImportedHistory(tx: Tx, fromId: string, toId: string) 
     FROM "Customer" m
     WHERE c.id = ${toId}::uuid AND m.id = ${fromId}::uuid`;
   await tx.$executeRaw`
-    UPDATE "Customer" SET "importedFirstPurchaseAt" = NULL, "importedLastPurchaseAt" = NULL, "importedVisitCount" = 0, "importedSpend" = 0
+    UPDATE "Customer" SET "importedFirstPurchaseAt" = NULL, "importedLastPurchaseAt" = NULL, "importedVisitCount" = 0,
+      "importedSpend" = 0
     WHERE id = ${fromId}::uuid`;
 }

@@ -89,22 +89,27 @@ const CREATE_STAGING = `CREATE TEMP TABLE ${STAGING} (
  * which keeps both the time and the memory per row small.
  */
 const INSERT_STAGED = `INSERT INTO ${STAGING} (row_no, new_id, member_id, ref_id, name, phone, email, gender, birthday,
-    phone_enc, phone_hash, phone_last4_hash, phone_hashes, email_enc, email_hash, email_hashes, birthday_enc, source_channel, tags,
-    member_code, member_since, home_store_id, first_at, last_at, visits, spend, c_sms, c_wechat, c_email, c_call, notes, created_at,
-    by_id, by_phone, by_code)
+    phone_enc, phone_hash, phone_last4_hash, phone_hashes, email_enc, email_hash, email_hashes, birthday_enc,
+    source_channel, tags,
+    member_code, member_since, home_store_id, first_at, last_at, visits, spend, c_sms, c_wechat, c_email, c_call, notes,
+    created_at, by_id, by_phone, by_code)
   SELECT u.row_no, u.new_id, u.member_id, u.ref_id, u.name, u.phone, u.email, u.gender::"Gender", u.birthday,
-    u.phone_enc, u.phone_hash, u.phone_last4_hash, u.phone_hashes, u.email_enc, u.email_hash, u.email_hashes, u.birthday_enc,
-    u.source_channel::"Channel",
+    u.phone_enc, u.phone_hash, u.phone_last4_hash, u.phone_hashes, u.email_enc, u.email_hash, u.email_hashes,
+    u.birthday_enc, u.source_channel::"Channel",
     coalesce(u.tags, '{}'), u.member_code, ${utc('u.member_since')}, u.home_store_id,
     -- our own figures, exported and read back (the row names our customer id), are not another system's history
     CASE WHEN ci.id IS NULL THEN ${utc('u.first_at')} END, CASE WHEN ci.id IS NULL THEN ${utc('u.last_at')} END,
     CASE WHEN ci.id IS NULL THEN u.visits END, CASE WHEN ci.id IS NULL THEN u.spend END,
     u.c_sms, u.c_wechat, u.c_email, u.c_call, u.notes, ${utc('u.created_at')},
     ci.id, cp.id, m."customerId"
-  FROM json_to_recordset($1::json) AS u(row_no int, new_id uuid, member_id uuid, ref_id uuid, name text, phone text, email text, gender text,
-    birthday date, phone_enc text, phone_hash text, phone_last4_hash text, phone_hashes text[], email_enc text, email_hash text,
-    email_hashes text[], birthday_enc text, source_channel text, tags text[], member_code text, member_since timestamptz, home_store_id uuid, first_at timestamptz,
-    last_at timestamptz, visits int, spend numeric, c_sms boolean, c_wechat boolean, c_email boolean, c_call boolean, notes text, created_at timestamptz)
+  FROM json_to_recordset($1::json) AS u(row_no int, new_id uuid, member_id uuid, ref_id uuid, name text, phone text,
+                                        email text, gender text,
+    birthday date, phone_enc text, phone_hash text, phone_last4_hash text, phone_hashes text[], email_enc text,
+    email_hash text,
+    email_hashes text[], birthday_enc text, source_channel text, tags text[], member_code text,
+    member_since timestamptz, home_store_id uuid, first_at timestamptz,
+    last_at timestamptz, visits int, spend numeric, c_sms boolean, c_wechat boolean, c_email boolean, c_call boolean,
+    notes text, created_at timestamptz)
   LEFT JOIN "Customer" ci ON ci.id = u.ref_id
   LEFT JOIN "Customer" cp ON cp."phoneHash" = ANY (u.phone_hashes)
   LEFT JOIN "Member" m ON m.code = u.member_code`;
@@ -162,7 +167,8 @@ async function followMergesInStaging(sql: SqlSession) {
     for (let hop = 0; hop < MAX_MERGE_HOPS; hop++) {
       const moved = await counted(
         sql,
-        `UPDATE ${STAGING} s SET ${col} = c."mergedIntoId" FROM "Customer" c WHERE c.id = s.${col} AND c."mergedIntoId" IS NOT NULL`,
+        `UPDATE ${STAGING} s SET ${col} = c."mergedIntoId" FROM "Customer" c
+         WHERE c.id = s.${col} AND c."mergedIntoId" IS NOT NULL`,
       );
       if (!moved) break;
     }
@@ -178,9 +184,11 @@ async function findConflicts(sql: SqlSession): Promise<RowProblem[]> {
     WITH dup_phone AS (
       SELECT phone, min(row_no) AS first_row FROM ${STAGING} WHERE phone IS NOT NULL GROUP BY phone HAVING count(*) > 1
     ), dup_code AS (
-      SELECT member_code, min(row_no) AS first_row FROM ${STAGING} WHERE member_code IS NOT NULL GROUP BY member_code HAVING count(*) > 1
+      SELECT member_code, min(row_no) AS first_row FROM ${STAGING} WHERE member_code IS NOT NULL GROUP BY member_code
+      HAVING count(*) > 1
     ), dup_id AS (
-      SELECT ref_id, min(row_no) AS first_row FROM ${STAGING} WHERE ref_id IS NOT NULL GROUP BY ref_id HAVING count(*) > 1
+      SELECT ref_id, min(row_no) AS first_row FROM ${STAGING} WHERE ref_id IS NOT NULL GROUP BY ref_id
+      HAVING count(*) > 1
     ), repeated AS MATERIALIZED (
       SELECT s.row_no, 'IMPORT_DUPLICATE_PHONE' AS code, 'phone' AS field, s.phone AS a, d.first_row::text AS b
         FROM ${STAGING} s JOIN dup_phone d USING (phone) WHERE s.row_no > d.first_row
@@ -240,7 +248,10 @@ async function findConflicts(sql: SqlSession): Promise<RowProblem[]> {
   });
 }
 
-/** Whether an existing customer would change: a filled cell that differs, tags or notes not there yet, a consent, a card, history. */
+/**
+ * Whether an existing customer would change: a filled cell that differs, tags or notes not there yet, a consent, a
+ * card, history.
+ */
 const CHANGED = `
   (s.name IS NOT NULL AND s.name IS DISTINCT FROM c.name)
   OR (s.phone IS NOT NULL AND NOT coalesce(c."phoneHash" = ANY (s.phone_hashes), false))
@@ -257,7 +268,8 @@ const CHANGED = `
   OR (s.last_at IS NOT NULL AND s.last_at IS DISTINCT FROM c."importedLastPurchaseAt")
   OR (s.member_code IS NOT NULL AND s.by_code IS NULL)
   OR EXISTS (
-    SELECT 1 FROM (VALUES ('SMS', s.c_sms), ('WECHAT', s.c_wechat), ('EMAIL', s.c_email), ('PHONE_CALL', s.c_call)) v(channel, granted)
+    SELECT 1 FROM (VALUES ('SMS', s.c_sms), ('WECHAT', s.c_wechat), ('EMAIL', s.c_email), ('PHONE_CALL', s.c_call))
+      v(channel, granted)
     LEFT JOIN "MarketingConsent" mc ON mc."customerId" = c.id AND mc.channel = v.channel::"ConsentChannel"
     WHERE v.granted IS NOT NULL AND mc.granted IS DISTINCT FROM v.granted
   )`;
@@ -277,7 +289,8 @@ const FIGURES = `
   "firstPurchaseAt" = CASE
     WHEN s.first_at IS NULL OR s.first_at = c."importedFirstPurchaseAt" THEN c."firstPurchaseAt"
     ELSE LEAST(s.first_at, CASE
-      WHEN c."importedFirstPurchaseAt" IS NULL OR c."firstPurchaseAt" < c."importedFirstPurchaseAt" THEN c."firstPurchaseAt"
+      WHEN c."importedFirstPurchaseAt" IS NULL OR c."firstPurchaseAt" < c."importedFirstPurchaseAt"
+        THEN c."firstPurchaseAt"
       ELSE (SELECT min(x."occurredAt") FROM "Sale" x WHERE x."customerId" = c.id) END) END,
   "importedLastPurchaseAt" = coalesce(s.last_at, c."importedLastPurchaseAt"),
   "lastPurchaseAt" = CASE
@@ -336,7 +349,8 @@ async function writeCustomers(sql: SqlSession) {
       "sourceChannel" = coalesce(s.source_channel, c."sourceChannel"),
       "homeStoreId" = coalesce(s.home_store_id, c."homeStoreId"),
       tags = coalesce(c.tags, '{}') || ARRAY(
-        SELECT t FROM unnest(s.tags) WITH ORDINALITY AS u(t, i) WHERE NOT (t = ANY (coalesce(c.tags, '{}'))) ORDER BY i),
+        SELECT t FROM unnest(s.tags) WITH ORDINALITY AS u(t, i) WHERE NOT (t = ANY (coalesce(c.tags, '{}')))
+        ORDER BY i),
       notes = CASE
         WHEN s.notes IS NULL OR strpos(coalesce(c.notes, ''), s.notes) > 0 THEN c.notes
         WHEN c.notes IS NULL OR c.notes = '' THEN s.notes
@@ -350,12 +364,13 @@ async function writeCustomers(sql: SqlSession) {
 
   const created = await counted(
     sql,
-    `INSERT INTO "Customer" (id, name, "phoneEnc", "phoneHash", "phoneLast4Hash", "emailEnc", "emailHash", gender, "birthdayEnc",
-      "sourceChannel", "homeStoreId", tags, notes,
+    `INSERT INTO "Customer" (id, name, "phoneEnc", "phoneHash", "phoneLast4Hash", "emailEnc", "emailHash", gender,
+      "birthdayEnc", "sourceChannel", "homeStoreId", tags, notes,
       "firstPurchaseAt", "lastPurchaseAt", "visitCount", "lifetimeSpend",
-      "importedFirstPurchaseAt", "importedLastPurchaseAt", "importedVisitCount", "importedSpend", "createdAt", "updatedAt")
-    SELECT new_id, name, phone_enc, phone_hash, phone_last4_hash, email_enc, email_hash, coalesce(gender, 'UNKNOWN'), birthday_enc,
-      coalesce(source_channel, 'IMPORT'), home_store_id, tags, notes,
+      "importedFirstPurchaseAt", "importedLastPurchaseAt", "importedVisitCount", "importedSpend", "createdAt",
+      "updatedAt")
+    SELECT new_id, name, phone_enc, phone_hash, phone_last4_hash, email_enc, email_hash, coalesce(gender, 'UNKNOWN'),
+      birthday_enc, coalesce(source_channel, 'IMPORT'), home_store_id, tags, notes,
       first_at, last_at, coalesce(visits, 0), coalesce(spend, 0),
       first_at, last_at, coalesce(visits, 0), coalesce(spend, 0), coalesce(created_at, ${NOW_UTC}), ${NOW_UTC}
     FROM ${STAGING} WHERE target IS NULL ORDER BY row_no`,
@@ -371,7 +386,8 @@ async function writeCustomers(sql: SqlSession) {
     INSERT INTO "MarketingConsent" ("customerId", channel, granted, "updatedAt")
     SELECT coalesce(s.target, s.new_id), v.channel::"ConsentChannel", v.granted, ${NOW_UTC}
     FROM ${STAGING} s
-    CROSS JOIN LATERAL (VALUES ('SMS', s.c_sms), ('WECHAT', s.c_wechat), ('EMAIL', s.c_email), ('PHONE_CALL', s.c_call)) v(channel, granted)
+    CROSS JOIN LATERAL (VALUES ('SMS', s.c_sms), ('WECHAT', s.c_wechat), ('EMAIL', s.c_email), ('PHONE_CALL', s.c_call))
+      v(channel, granted)
     WHERE v.granted IS NOT NULL
     ON CONFLICT ("customerId", channel) DO UPDATE SET granted = EXCLUDED.granted, "updatedAt" = EXCLUDED."updatedAt"
       WHERE "MarketingConsent".granted IS DISTINCT FROM EXCLUDED.granted`);

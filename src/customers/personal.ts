@@ -81,7 +81,8 @@ export async function encryptPlaintextCustomers(session: SqlSession, keys: () =>
   for (;;) {
     const rows = (await session.query(
       `SELECT id::text AS id, phone, email, to_char(birthday, 'YYYY-MM-DD') AS birthday FROM "Customer"
-        WHERE id > $1::uuid AND ((phone IS NOT NULL AND "phoneEnc" IS NULL) OR (email IS NOT NULL AND "emailEnc" IS NULL)
+        WHERE id > $1::uuid AND ((phone IS NOT NULL AND "phoneEnc" IS NULL)
+                                 OR (email IS NOT NULL AND "emailEnc" IS NULL)
           OR (birthday IS NOT NULL AND "birthdayEnc" IS NULL))
         ORDER BY id LIMIT ${BATCH}`,
       [after],
@@ -96,7 +97,8 @@ export async function encryptPlaintextCustomers(session: SqlSession, keys: () =>
       ),
     }));
     await session.query(
-      `UPDATE "Customer" c SET "phoneEnc" = u."phoneEnc", "phoneHash" = u."phoneHash", "phoneLast4Hash" = u."phoneLast4Hash",
+      `UPDATE "Customer" c SET "phoneEnc" = u."phoneEnc", "phoneHash" = u."phoneHash",
+         "phoneLast4Hash" = u."phoneLast4Hash",
          "emailEnc" = u."emailEnc", "emailHash" = u."emailHash", "birthdayEnc" = u."birthdayEnc"
        FROM json_to_recordset($1::json) AS u(id uuid, "phoneEnc" text, "phoneHash" text, "phoneLast4Hash" text,
          "emailEnc" text, "emailHash" text, "birthdayEnc" text)

@@ -42,11 +42,12 @@ export function rotateInBackground(
   let stopping = false;
   const run = rotateCustomerKeys(db, keys, { stop: () => stopping })
     .then(({ rotated, retired }) => {
-      if (!stopping)
-        log.info(
-          { rotated, retired, key: keys.current.id },
-          `customer data re-encrypted under key "${keys.current.id}"${retired.length ? `; retired ${retired.join(', ')}: remove from DATA_ENCRYPTION_PREVIOUS_KEYS` : ''}`,
-        );
+      if (stopping) return;
+      const remove = retired.length ? `; retired ${retired.join(', ')}: remove from DATA_ENCRYPTION_PREVIOUS_KEYS` : '';
+      log.info(
+        { rotated, retired, key: keys.current.id },
+        `customer data re-encrypted under key "${keys.current.id}"${remove}`,
+      );
     })
     .catch((err) => log.error({ err }, 'key rotation failed; it runs again at the next start'));
   return {

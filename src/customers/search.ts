@@ -102,7 +102,8 @@ function queryConditions(query: string) {
   if (length <= NAME_MAX_LENGTH) {
     partial.push(
       longName
-        ? Prisma.sql`(c."searchTerms" @> customer_name_query_terms(${query}::text) AND strpos(lower(c.name), lower(${query}::text)) > 0)`
+        ? Prisma.sql`(c."searchTerms" @> customer_name_query_terms(${query}::text)
+          AND strpos(lower(c.name), lower(${query}::text)) > 0)`
         : Prisma.sql`c."searchTerms" @> customer_name_query_terms(${query}::text)`,
     );
   }
@@ -195,7 +196,8 @@ export async function findCustomerPage(db: Db | Tx, filter: CustomerFilter, requ
   }
   const ctes = [...fenced].map(
     ([match, name]) =>
-      Prisma.sql`${name} AS MATERIALIZED (SELECT c.id, c."lastPurchaseAt" FROM "Customer" c WHERE ${and([...conditions, match])})`,
+      Prisma.sql`${name} AS MATERIALIZED (SELECT c.id, c."lastPurchaseAt" FROM "Customer" c
+        WHERE ${and([...conditions, match])})`,
   );
   const rows = await db.$queryRaw<{ tier: number; id: string; t: string | null }[]>`
     ${ctes.length ? Prisma.sql`WITH ${Prisma.join(ctes, ', ')}` : Prisma.empty}

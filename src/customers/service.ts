@@ -222,7 +222,8 @@ export async function mergeCustomers(
   // customer", or "the other one into this survivor") may have merged either away or changed what
   // we combine (tags, e-mail...). Rows read before the lock would put history on a tombstone or
   // drop what that merge had just moved.
-  await tx.$queryRaw`SELECT id FROM "Customer" WHERE id IN (${liveSurvivorId}::uuid, ${liveMergedId}::uuid) ORDER BY id FOR UPDATE`;
+  await tx.$queryRaw`SELECT id FROM "Customer" WHERE id IN (${liveSurvivorId}::uuid, ${liveMergedId}::uuid)
+    ORDER BY id FOR UPDATE`;
   const [survivor, merged] = await Promise.all([
     tx.customer.findUnique({ where: { id: liveSurvivorId } }),
     tx.customer.findUnique({ where: { id: liveMergedId } }),

@@ -97,7 +97,8 @@ export function addCustomerTypes(builder: Builder) {
 
   const ImportedHistory = builder.simpleObject('ImportedPurchaseHistory', {
     description:
-      "A previous system's purchase figures for a customer, brought in by a customer import. The customer's visitCount, lifetimeSpend and purchase dates include them; sales recorded here add to them.",
+      "A previous system's purchase figures for a customer, brought in by a customer import. The customer's " +
+      'visitCount, lifetimeSpend and purchase dates include them; sales recorded here add to them.',
     fields: (t) => ({
       firstPurchaseAt: t.field({ type: 'DateTime', nullable: true }),
       lastPurchaseAt: t.field({ type: 'DateTime', nullable: true }),
@@ -117,7 +118,8 @@ export function addCustomerTypes(builder: Builder) {
       phone: t.string({
         nullable: true,
         description:
-          '11-digit mainland mobile number; masked (138****1234) for callers without the personal-data permission (customer:pii). See revealCustomerContact.',
+          '11-digit mainland mobile number; masked (138****1234) for callers without the personal-data ' +
+          'permission (customer:pii). See revealCustomerContact.',
         select: { phoneEnc: true },
         resolve: (c, _a, ctx) =>
           ctx.auth.can('customer:pii') ? openPhone(c.phoneEnc) : maskPhone(openPhone(c.phoneEnc)),
@@ -166,7 +168,8 @@ export function addCustomerTypes(builder: Builder) {
         type: ImportedHistory,
         nullable: true,
         description:
-          'The part of the purchase figures carried over from a previous system by a customer import; null when none was.',
+          'The part of the purchase figures carried over from a previous system by a customer import; null when ' +
+          'none was.',
         select: {
           importedFirstPurchaseAt: true,
           importedLastPurchaseAt: true,
@@ -243,7 +246,9 @@ export function addCustomerTypes(builder: Builder) {
     fields: (t) => ({
       query: t.string({
         description:
-          'Name fragment (any 1 or more characters, case-insensitive, taken literally), last 4 digits of the phone, whole phone, member code or e-mail. (Phones are stored encrypted: other pieces of a number are not searchable.)',
+          'Name fragment (any 1 or more characters, case-insensitive, taken literally), last 4 digits of the ' +
+          'phone, whole phone, member code or e-mail. (Phones are stored encrypted: other pieces of a number ' +
+          'are not searchable.)',
       }),
       phoneLast4: t.string(),
       tag: t.string(),
@@ -296,8 +301,10 @@ export function addCustomerTypes(builder: Builder) {
       {
         type: CustomerNode,
         description:
-          'Search the shared customer base. With `filter.query`: exact matches first (whole name, whole phone, member code, e-mail), ' +
-          'then by last purchase, most recent first, then customers who never bought, newest first. Without it: newest first. ' +
+          'Search the shared customer base. With `filter.query`: exact matches first (whole name, whole phone, ' +
+          'member code, e-mail), ' +
+          'then by last purchase, most recent first, then customers who never bought, newest first. Without it: ' +
+          'newest first. ' +
           'Cursors belong to one filter; totalCount is exact and computed only when asked for.',
         authScopes: { permission: 'customer:search' },
         args: { filter: t.arg({ type: CustomerFilter }) },

@@ -145,7 +145,8 @@ export function backupPostgres(url: string, file: string): Promise<void> {
 export async function restorePostgres(url: string, file: string, tablesInTarget: number): Promise<void> {
   if (tablesInTarget > 0) {
     throw new Error(
-      'the target database is not empty: restore into a new one (createdb, then set DATABASE_URL to it), so nothing is overwritten',
+      'the target database is not empty: restore into a new one (createdb, then set DATABASE_URL to it), so ' +
+        'nothing is overwritten',
     );
   }
   await run('pg_restore', [

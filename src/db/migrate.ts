@@ -78,7 +78,8 @@ export async function migrate(
     await sql.transaction(async (session) => {
       await session.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
       const rows = await session.query(
-        `SELECT checksum FROM "_prisma_migrations" WHERE migration_name = $1 AND rolled_back_at IS NULL AND finished_at IS NOT NULL`,
+        `SELECT checksum FROM "_prisma_migrations" WHERE migration_name = $1 AND rolled_back_at IS NULL
+           AND finished_at IS NOT NULL`,
         [migration.name],
       );
       if (rows.length > 0) {

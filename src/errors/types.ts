@@ -41,7 +41,8 @@ export function addErrorTypes(builder: Builder) {
 
   const UserErrorInterface = builder.interfaceRef<UserError>('UserError').implement({
     description:
-      'A failure the caller can fix. Mutations return these inside their result union; nothing was written when one is returned.',
+      'A failure the caller can fix. Mutations return these inside their result union; nothing was written when ' +
+      'one is returned.',
     fields: (t) => ({
       // Named errorCode, not code: result unions also hold Member, Store… which have a `code` of their own.
       errorCode: t.field({ type: UserErrorCode, resolve: (e) => e.code as never }),

@@ -229,7 +229,8 @@ export class RedisLink {
     } else if (next === 'down') {
       this.options.logger?.warn(
         { err: this.lastError ?? undefined },
-        'Redis unreachable: this process keeps serving; events reach only its own subscribers and reference caches are bypassed until Redis returns',
+        'Redis unreachable: this process keeps serving; events reach only its own subscribers and reference ' +
+          'caches are bypassed until Redis returns',
       );
     }
     this.options.onStateChange?.(next);

@@ -66,11 +66,15 @@ export const messages = {
   // sales
   EXTERNAL_ID_CONFLICT: {
     'zh-CN': '单号 {externalId} 已用于另一笔内容不同的销售（{saleId}），本次未记录；新的销售请使用新的单号',
-    en: 'The id {externalId} was already used for a different sale ({saleId}); nothing was recorded. Use a new id for a new sale',
+    en:
+      'The id {externalId} was already used for a different sale ({saleId}); nothing was recorded. Use a new id ' +
+      'for a new sale',
   },
   REFUND_ID_CONFLICT: {
     'zh-CN': '退货单号 {externalId} 已用于这笔销售的另一笔内容不同的退货，本次未退货；新的退货请使用新的单号',
-    en: 'The refund id {externalId} was already used for a different refund of this sale; nothing was refunded. Use a new id for a new refund',
+    en:
+      'The refund id {externalId} was already used for a different refund of this sale; nothing was refunded. Use ' +
+      'a new id for a new refund',
   },
   UNKNOWN_SKU: { 'zh-CN': '未知商品编码：{sku}', en: 'Unknown SKU: {sku}' },
   PRODUCT_INACTIVE: { 'zh-CN': '商品已停售：{sku}', en: 'Product is no longer sold: {sku}' },
@@ -175,7 +179,9 @@ export const messages = {
   },
   IMPORT_NO_KEY_COLUMN: {
     'zh-CN': '找不到手机号或会员卡号列（列名可用：手机号、手机、电话、会员卡号、会员号 等，或导出文件的顾客编号）',
-    en: "No phone or member code column (headers such as Phone, Mobile, Member code, Card number, or the export's Customer id)",
+    en:
+      "No phone or member code column (headers such as Phone, Mobile, Member code, Card number, or the export's " +
+      'Customer id)',
   },
   IMPORT_DUPLICATE_COLUMN: {
     'zh-CN': '列“{column}”与列“{other}”表示同一项，请只保留一列',
@@ -291,7 +297,9 @@ export const messages = {
   },
   IMPORT_POINTS_OPENING_EXISTS: {
     'zh-CN': '该会员已导入期初积分 {existing}，不能再导入不同的数额（请用积分调整）',
-    en: 'This member already has an opening balance of {existing} points; a different figure cannot be imported (adjust the points instead)',
+    en:
+      'This member already has an opening balance of {existing} points; a different figure cannot be imported ' +
+      '(adjust the points instead)',
   },
   IMPORT_TOO_MANY_ROWS: { 'zh-CN': '工作表超过 {max} 行', en: 'The worksheet has more than {max} rows' },
   IMPORT_TOO_MANY_COLUMNS: { 'zh-CN': '工作表超过 {max} 列', en: 'The worksheet has more than {max} columns' },
@@ -311,7 +319,9 @@ export const messages = {
   CALENDAR_PERIOD_TOO_LONG: { 'zh-CN': '日期范围最多 {max} 天', en: 'A period is at most {max} days' },
   IMPORT_CONFLICT: {
     'zh-CN': '导入期间有其他操作修改了相同的数据（如顾客或会员卡号），未写入任何数据，请重新导入',
-    en: 'Another change touched the same records (customers, member codes…) during the import; nothing was written, send the file again',
+    en:
+      'Another change touched the same records (customers, member codes…) during the import; nothing was written, ' +
+      'send the file again',
   },
   // limits on requests (src/schema/query-limits.ts, src/security/)
   QUERY_LIMIT_DEPTH: {
@@ -352,7 +362,9 @@ export const messages = {
   },
   STATEMENT_TIMEOUT: {
     'zh-CN': '查询耗时过长，已被数据库取消，未保存任何数据（请求编号 {requestId}）；请缩小查询范围后重试',
-    en: 'The request took too long and the database cancelled it; nothing was saved (request id {requestId}). Ask for less and try again',
+    en:
+      'The request took too long and the database cancelled it; nothing was saved (request id {requestId}). Ask ' +
+      'for less and try again',
   },
   SIGN_IN_THROTTLED: {
     'zh-CN': '登录失败次数过多，请在 {seconds} 秒后再试',
@@ -386,7 +398,9 @@ export const messages = {
   },
   DATABASE_UNAVAILABLE: {
     'zh-CN': '数据库暂时无法连接，请稍后用同一请求重新提交（同一单号的销售不会重复记录；请求编号 {requestId}）',
-    en: 'The database is unreachable for a moment; send the same request again shortly (a sale with the same external id is never recorded twice; request id {requestId})',
+    en:
+      'The database is unreachable for a moment; send the same request again shortly (a sale with the same ' +
+      'external id is never recorded twice; request id {requestId})',
   },
   INTERNAL: {
     'zh-CN': '服务器内部错误，请联系管理员（请求编号 {requestId}）',

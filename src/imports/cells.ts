@@ -17,16 +17,19 @@ export const textLimit = (value: string, max: number) =>
   value.length > max ? fail('IMPORT_TOO_LONG', { max }) : value;
 
 /** Dates as merchants' files write them; a time without a zone is wall-clock time in `timeZone`. */
+/** 2026-11-22, 2026/11/22 10:30, 2026年11月22日 10时30分5秒, … (a date, then optionally a time). */
+const LOCAL_DATE_TIME = new RegExp(
+  String.raw`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?` +
+    String.raw`(?:[\sT]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,3}))?)?秒?)?$`,
+);
+
 export function parseDateTime(raw: string, timeZone: string, now: Date): Date {
   const value = raw.normalize('NFKC').trim();
   let instant: Date | null = null;
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(value)) {
     instant = new Date(value);
   } else {
-    const m =
-      /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[\sT]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.(\d{1,3}))?)?秒?)?$/.exec(
-        value,
-      ) ?? /^(\d{4})(\d{2})(\d{2})()()()()$/.exec(value);
+    const m = LOCAL_DATE_TIME.exec(value) ?? /^(\d{4})(\d{2})(\d{2})()()()()$/.exec(value);
     if (m) {
       const [year, month, day, hour, minute, second] = m.slice(1, 7).map((x) => (x ? Number(x) : 0)) as number[];
       const ms = m[7] ? Number(m[7].padEnd(3, '0')) : 0;

@@ -61,7 +61,9 @@ export interface ImportColumn {
   hint: { 'zh-CN': string; en: string };
   /** Example values, one per example row of the template. */
   examples: string[];
-  /** A code (SKU, barcode, phone, member code): a text cell in workbooks, so Excel keeps leading zeros and all digits. */
+  /**
+   * A code (SKU, barcode, phone, member code): a text cell in workbooks, so Excel keeps leading zeros and all digits.
+   */
   text?: boolean;
 }
 

@@ -44,13 +44,14 @@ export function withPhoneHashes<R extends { phone?: string | null }>(row: R): R 
 }
 
 /**
- * Joins that resolve `u.member_code` and `u.phone_hashes` (withPhoneHashes) to the customer (following a merge) and their
- * card: selects `customer_id`, `member_id`, and `by_code` / `by_phone` for the checks.
+ * Joins that resolve `u.member_code` and `u.phone_hashes` (withPhoneHashes) to the customer (following a merge) and
+ * their card: selects `customer_id`, `member_id`, and `by_code` / `by_phone` for the checks.
  */
 export const MEMBER_JOINS = `LEFT JOIN "Member" m ON m.code = u.member_code
   LEFT JOIN "Customer" mc ON mc.id = m."customerId"
   LEFT JOIN "Customer" cp ON cp."phoneHash" = ANY (u.phone_hashes)`;
-export const MEMBER_SELECT = `coalesce(mc."mergedIntoId", m."customerId") AS by_code, coalesce(cp."mergedIntoId", cp.id) AS by_phone`;
+export const MEMBER_SELECT = `coalesce(mc."mergedIntoId", m."customerId") AS by_code,
+  coalesce(cp."mergedIntoId", cp.id) AS by_phone`;
 
 /** Checks of the resolved member: unknown code or phone, the two naming different people, no card. */
 export function memberChecks(table: string, requireCard: boolean): string[] {
@@ -65,7 +66,8 @@ export function memberChecks(table: string, requireCard: boolean): string[] {
     ...(requireCard
       ? [
           `SELECT t.row_no, 'IMPORT_NOT_A_MEMBER', 'phone', json_build_object('value', t.phone) FROM ${table} t
-             WHERE t.by_code IS NULL AND t.by_phone IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "Member" x WHERE x."customerId" = t.by_phone)`,
+             WHERE t.by_code IS NULL AND t.by_phone IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM "Member" x WHERE x."customerId" = t.by_phone)`,
         ]
       : []),
   ];

@@ -164,14 +164,16 @@ export const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
  * JavaScript: rows written set-based sort by id like the rest.
  */
 export const uuidv7Sql = (ts: string) =>
-  `encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing substring(int8send(floor(extract(epoch from ${ts}) * 1000)::bigint) from 3) from 1 for 6), 52, 1), 53, 1), 'hex')::uuid`;
+  'encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing substring(int8send(floor(extract(epoch ' +
+  `from ${ts}) * 1000)::bigint) from 3) from 1 for 6), 52, 1), 53, 1), 'hex')::uuid`;
 
 /** The import's record: who, when, which kind and file, what came of it. */
 export async function recordImport(sql: SqlSession, options: ImportOptions, report: ImportReport) {
   await sql.query(
-    `INSERT INTO "DataImport" (id, kind, "staffId", "apiKeyId", "importedBy", "fileName", format, encoding, "dryRun", outcome,
-       "rowCount", created, updated, unchanged, "errorCount", "startedAt", "finishedAt")
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::"ImportOutcome", $11, $12, $13, $14, $15, ${utc('$16::text')}, ${NOW_UTC})`,
+    `INSERT INTO "DataImport" (id, kind, "staffId", "apiKeyId", "importedBy", "fileName", format, encoding, "dryRun",
+       outcome, "rowCount", created, updated, unchanged, "errorCount", "startedAt", "finishedAt")
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::"ImportOutcome", $11, $12, $13, $14, $15, ${utc('$16::text')},
+             ${NOW_UTC})`,
     [
       options.importId,
       report.kind,
@@ -195,9 +197,10 @@ export async function recordImport(sql: SqlSession, options: ImportOptions, repo
   const actor = options.actor.audit;
   if (actor) {
     await sql.query(
-      `INSERT INTO "AuditEntry" (id, at, "actorKind", "actorId", "actorName", "clientAddress", "forwardedFor", "requestId",
-         operation, "entityType", "entityId", details)
-       VALUES ($1::uuid, ${NOW_UTC}, $2::"AuditActorKind", $3::uuid, $4, $5, $6, $7, $8, 'DataImport', $9::uuid, $10::jsonb)`,
+      `INSERT INTO "AuditEntry" (id, at, "actorKind", "actorId", "actorName", "clientAddress", "forwardedFor",
+         "requestId", operation, "entityType", "entityId", details)
+       VALUES ($1::uuid, ${NOW_UTC}, $2::"AuditActorKind", $3::uuid, $4, $5, $6, $7, $8, 'DataImport', $9::uuid,
+               $10::jsonb)`,
       [
         uuidv7(),
         actor.kind,

@@ -16,5 +16,6 @@ export function duplicateRows(table: string, cols: string[], field: string, valu
 
 /** Checks run as one statement, in row order, at most `limit` problems. */
 export function unionChecks(checks: string[], limit: number) {
-  return `SELECT * FROM (${checks.join('\nUNION ALL\n')}) AS problems(row_no, code, field, params) ORDER BY row_no LIMIT ${limit}`;
+  return `SELECT * FROM (${checks.join('\nUNION ALL\n')}) AS problems(row_no, code, field, params) ORDER BY row_no
+    LIMIT ${limit}`;
 }

@@ -7,10 +7,11 @@ export function addImportTypes(builder: Builder) {
   const ImportOutcomeEnum = builder.enumType(ImportOutcome, {
     name: 'ImportOutcome',
     description:
-      'APPLIED: written. CHECKED: a dry run with every row valid, nothing written. REJECTED: invalid rows, nothing written.',
+      'APPLIED: written. CHECKED: a dry run with every row valid, nothing written. REJECTED: invalid rows, ' +
+      'nothing written.',
   });
 
-  // biome-ignore lint/suspicious/noExplicitAny: the same fields on both variants of the model, whose field builders differ only in name
+  // biome-ignore lint/suspicious/noExplicitAny: same fields on both model variants; their builders differ only in name
   const fields = (t: any) => ({
     importedBy: t.exposeString('importedBy', {
       description: "The staff member's or API key's name when the file was sent.",
@@ -71,7 +72,8 @@ export function addImportTypes(builder: Builder) {
       permission: t.string({ description: 'The permission a caller needs to import it.' }),
       resumable: t.boolean({
         description:
-          'Sales history: rows already imported are skipped, so a long history is sent in batches and a failed batch sent again.',
+          'Sales history: rows already imported are skipped, so a long history is sent in batches and a failed ' +
+          'batch sent again.',
       }),
       importUrl: t.string(),
       templateUrl: t.string({ description: 'The .xlsx template with example rows (…/<name>.csv for CSV).' }),

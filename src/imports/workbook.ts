@@ -49,7 +49,8 @@ export async function streamWorkbook(
 ) {
   res.writeHead(200, {
     'content-type': XLSX_TYPE,
-    'content-disposition': `attachment; filename="${encodeURIComponent(fileName)}"; filename*=UTF-8''${encodeURIComponent(fileName)}`,
+    'content-disposition':
+      `attachment; filename="${encodeURIComponent(fileName)}"; ` + `filename*=UTF-8''${encodeURIComponent(fileName)}`,
   });
   // Loaded on first use: exceljs is large, and most processes never write a workbook.
   const { default: Excel } = await import('exceljs');
@@ -128,7 +129,8 @@ export async function templateWorkbook(kind: ImportKind, locale: Locale, storeCo
   help.addRow([
     locale === 'zh-CN'
       ? '删除示例行后填写；列的顺序不限，表头中英文均可。先用 ?dryRun=true 检查，再正式导入。'
-      : 'Delete the example rows and fill in; columns may come in any order, headers in Chinese or English. Check with ?dryRun=true first.',
+      : 'Delete the example rows and fill in; columns may come in any order, headers in Chinese or English. Check ' +
+        'with ?dryRun=true first.',
   ]);
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }
@@ -186,7 +188,8 @@ export async function serveTemplate(
     return;
   }
   const fileName = `${kind.title[locale]}-${locale === 'zh-CN' ? '导入模板' : 'template'}.${format}`;
-  const disposition = `attachment; filename="${encodeURIComponent(fileName)}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+  const disposition =
+    `attachment; filename="${encodeURIComponent(fileName)}"; ` + `filename*=UTF-8''${encodeURIComponent(fileName)}`;
   if (format === 'csv') {
     res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': disposition });
     res.end(templateCsv(kind, locale, storeCodes));

@@ -58,7 +58,8 @@ export async function buyerByMemberCode(tx: Tx, code: string, field: (string | n
   const [card] = await tx.$queryRaw<
     { id: string; status: string; customerId: string; mergedIntoId: string | null; birthdayEnc: string | null }[]
   >`
-    SELECT m.id::text, m.status::text, c.id::text AS "customerId", c."mergedIntoId"::text AS "mergedIntoId", c."birthdayEnc"
+    SELECT m.id::text, m.status::text, c.id::text AS "customerId", c."mergedIntoId"::text AS "mergedIntoId",
+      c."birthdayEnc"
     FROM "Member" m JOIN "Customer" c ON c.id = m."customerId" WHERE m.code = ${code.trim()}`;
   if (!card) throw new NotFoundError('Member', code, field);
   if (card.status === 'ACTIVE' && !card.mergedIntoId)

@@ -23,7 +23,8 @@ export function addMemberTypes(builder: Builder) {
     memberLookup: t.prismaField({
       type: ['Member'],
       description:
-        'Checkout look-up by member code, by phone, or by the last 4 digits of the phone with (part of) the name, case-insensitive; ' +
+        'Checkout look-up by member code, by phone, or by the last 4 digits of the phone with (part of) the ' +
+        'name, case-insensitive; ' +
         'when several match, up to 10, the most recent buyer first.',
       authScopes: { permission: 'customer:read' },
       args: {

@@ -85,7 +85,9 @@ export class Metrics {
     if (jobQueue) {
       new Gauge({
         name: 'storecrm_job_queue_jobs',
-        help: 'Jobs in the job queue by job and state (queued: waiting to run, active: running, failed: retained failures).',
+        help:
+          'Jobs in the job queue by job and state (queued: waiting to run, active: running, failed: retained ' +
+          'failures).',
         labelNames: ['job', 'state'],
         registers: [this.registry],
         async collect() {
@@ -103,7 +105,9 @@ export class Metrics {
       let reported = 0;
       new Counter({
         name: 'storecrm_db_statements_total',
-        help: 'SQL statements sent to the database (DB_STATEMENT_METRICS=on): statements per request = rise / requests.',
+        help:
+          'SQL statements sent to the database (DB_STATEMENT_METRICS=on): statements per request = rise / ' +
+          'requests.',
         registers: [this.registry],
         collect() {
           const now = sqlStatements();
@@ -116,7 +120,9 @@ export class Metrics {
     if (dependencies) {
       new Gauge({
         name: 'storecrm_dependency_up',
-        help: 'Redis and the read replica as this process sees them: 1 up, 0 down (or the replica lagging). Summed over a cluster: processes that see it up.',
+        help:
+          'Redis and the read replica as this process sees them: 1 up, 0 down (or the replica lagging). Summed ' +
+          'over a cluster: processes that see it up.',
         labelNames: ['dependency'],
         registers: [this.registry],
         async collect() {
@@ -132,7 +138,9 @@ export class Metrics {
       let reported = 0;
       new Counter({
         name: 'storecrm_events_unshared_total',
-        help: 'Events published while Redis was unreachable: delivered to this process only (live subscriptions on other processes missed them).',
+        help:
+          'Events published while Redis was unreachable: delivered to this process only (live subscriptions on ' +
+          'other processes missed them).',
         registers: [this.registry],
         collect() {
           const now = unsharedEvents();

@@ -24,11 +24,13 @@ export function answerRefusedRequests(server: Server, logger: Logger) {
     );
     const message = tooLarge
       ? 'Request headers too large'
-      : 'Malformed HTTP request: percent-encode non-ASCII characters in the URL (e.g. curl --url-query or --data-urlencode)';
+      : 'Malformed HTTP request: percent-encode non-ASCII characters in the URL (e.g. curl --url-query or ' +
+        '--data-urlencode)';
     const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST', reason: err.code } }] });
     socket.end(
       `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
-        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        'Content-Type: application/json; charset=utf-8\r\nContent-Length: ' +
+        `${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   });
 }

@@ -35,7 +35,9 @@ export function addPrivacyTypes(builder: Builder) {
     revealCustomerContact: t.field({
       type: CustomerContact,
       description:
-        "Shows one customer's phone, e-mail and birthday unmasked, for a follow-up call or a delivery. A mutation because every reveal is written to the audit log (who, when, from where, why). Needs customer:reveal.",
+        "Shows one customer's phone, e-mail and birthday unmasked, for a follow-up call or a delivery. A " +
+        'mutation because every reveal is written to the audit log (who, when, from where, why). Needs ' +
+        'customer:reveal.',
       authScopes: { permission: 'customer:reveal' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: {
@@ -66,7 +68,10 @@ export function addPrivacyTypes(builder: Builder) {
     eraseCustomer: t.field({
       type: CustomerErasure,
       description:
-        "PIPL erasure on the customer's request: personal fields, identities and interaction notes removed, consents withdrawn, the member card cancelled; sales, stock and totals kept, tied to the anonymous record. Irreversible. Sent again, it changes nothing (alreadyErased). Needs the chain-level customer:privacy.",
+        "PIPL erasure on the customer's request: personal fields, identities and interaction notes removed, " +
+        'consents withdrawn, the member card cancelled; sales, stock and totals kept, tied to the anonymous ' +
+        'record. Irreversible. Sent again, it changes nothing (alreadyErased). Needs the chain-level ' +
+        'customer:privacy.',
       authScopes: { permission: 'customer:privacy' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: {

@@ -139,7 +139,8 @@ export const productsImport: ImportKind<ProductRow, null> = {
                FROM ${STAGING} s JOIN "Product" o ON o.id = s.by_barcode
                WHERE s.by_sku IS DISTINCT FROM s.by_barcode
                  -- unless this file gives that product another barcode
-                 AND NOT EXISTS (SELECT 1 FROM ${STAGING} t WHERE t.by_sku = o.id AND t.barcode IS NOT NULL AND t.barcode <> o.barcode)`,
+                 AND NOT EXISTS (SELECT 1 FROM ${STAGING} t
+                                 WHERE t.by_sku = o.id AND t.barcode IS NOT NULL AND t.barcode <> o.barcode)`,
             ...(['name', 'category', 'price'] as const).map(
               (col) => `SELECT row_no, 'IMPORT_REQUIRED_FOR_NEW', '${col}', json_build_object('entity', 'Product')
                FROM ${STAGING} WHERE by_sku IS NULL AND ${col} IS NULL`,
@@ -163,8 +164,8 @@ export const productsImport: ImportKind<ProductRow, null> = {
     const updated = await counted(
       sql,
       `UPDATE "Product" p SET barcode = coalesce(s.barcode, p.barcode), name = coalesce(s.name, p.name),
-         category = coalesce(s.category, p.category), price = coalesce(s.price, p.price), cost = coalesce(s.cost, p.cost),
-         active = coalesce(s.active, p.active), "updatedAt" = ${NOW_UTC}
+         category = coalesce(s.category, p.category), price = coalesce(s.price, p.price),
+         cost = coalesce(s.cost, p.cost), active = coalesce(s.active, p.active), "updatedAt" = ${NOW_UTC}
        FROM ${STAGING} s WHERE p.id = s.by_sku AND (${changed})`,
     );
     const created = await counted(

@@ -179,7 +179,8 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
   async begin(sql, { principal, now, importId }) {
     await sql.exec(`CREATE TEMP TABLE ${STAGING} (
       row_no int PRIMARY KEY, line_id uuid NOT NULL, store_id uuid NOT NULL, receipt text NOT NULL,
-      occurred_at timestamp(3), business_date date, sku text NOT NULL, product_id uuid, name text, unit_cost numeric(12, 2),
+      occurred_at timestamp(3), business_date date, sku text NOT NULL, product_id uuid, name text,
+      unit_cost numeric(12, 2),
       quantity int NOT NULL, unit_price numeric(12, 2) NOT NULL, discount numeric(12, 2) NOT NULL,
       member_code text, phone text, staff_login text, method text,
       by_code uuid, member_id uuid, by_phone uuid, staff_id uuid, existing uuid
@@ -227,12 +228,16 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
   },
   async stage(sql, rows) {
     await sql.query(
-      `INSERT INTO ${STAGING} (row_no, line_id, store_id, receipt, occurred_at, business_date, sku, product_id, name, unit_cost,
-         quantity, unit_price, discount, member_code, phone, staff_login, method, by_code, member_id, by_phone, staff_id, existing)
-       SELECT u.row_no, u.line_id, u.store_id, u.receipt, ${utc('u.occurred_at')}, u.business_date, u.sku, p.id, p.name, p.cost,
-         u.quantity, u.unit_price, u.discount, u.member_code, u.phone, u.staff_login, u.method,
-         coalesce(mc."mergedIntoId", m."customerId"), coalesce(m.id, pm.id), coalesce(cp."mergedIntoId", cp.id), st.id, sa.id
-       FROM json_to_recordset($1::json) AS u(row_no int, line_id uuid, store_id uuid, receipt text, occurred_at timestamptz,
+      `INSERT INTO ${STAGING} (row_no, line_id, store_id, receipt, occurred_at, business_date, sku, product_id, name,
+                               unit_cost,
+         quantity, unit_price, discount, member_code, phone, staff_login, method, by_code, member_id, by_phone,
+         staff_id, existing)
+       SELECT u.row_no, u.line_id, u.store_id, u.receipt, ${utc('u.occurred_at')}, u.business_date, u.sku, p.id, p.name,
+         p.cost, u.quantity, u.unit_price, u.discount, u.member_code, u.phone, u.staff_login, u.method,
+         coalesce(mc."mergedIntoId", m."customerId"), coalesce(m.id, pm.id), coalesce(cp."mergedIntoId", cp.id), st.id,
+         sa.id
+       FROM json_to_recordset($1::json) AS u(row_no int, line_id uuid, store_id uuid, receipt text,
+                                             occurred_at timestamptz,
          business_date date, sku text, quantity int, unit_price numeric, discount numeric, member_code text, phone text,
          phone_hashes text[], staff_login text, method text)
        LEFT JOIN "Product" p ON p.sku = u.sku
@@ -257,7 +262,8 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
       ['method', 'paymentMethod'],
     ];
     const disagree = ([col, field]: [string, string]) =>
-      `SELECT s.row_no, 'IMPORT_SALE_LINES_DISAGREE', '${field}', json_build_object('receipt', s.receipt, 'other', f.${col}_row)
+      `SELECT s.row_no, 'IMPORT_SALE_LINES_DISAGREE', '${field}',
+         json_build_object('receipt', s.receipt, 'other', f.${col}_row)
        FROM ${STAGING} s JOIN firsts f USING (store_id, receipt)
        WHERE s.${col} IS NOT NULL AND s.row_no > f.${col}_row AND s.${col} IS DISTINCT FROM f.${col}`;
     const firsts = SALE_FIELDS.map(
@@ -268,21 +274,25 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
       await sql.query(`WITH firsts AS MATERIALIZED (
           SELECT store_id, receipt, ${firsts} FROM ${STAGING} GROUP BY store_id, receipt
         ), sizes AS (
-          SELECT store_id, receipt, count(*) AS lines, min(row_no) AS first_row FROM ${STAGING} GROUP BY 1, 2 HAVING count(*) > ${MAX_LINES}
+          SELECT store_id, receipt, count(*) AS lines, min(row_no) AS first_row FROM ${STAGING} GROUP BY 1, 2
+          HAVING count(*) > ${MAX_LINES}
         )
         ${unionChecks(
           [
-            `SELECT row_no, 'IMPORT_UNKNOWN_SKU', 'sku', json_build_object('value', sku) FROM ${STAGING} WHERE product_id IS NULL`,
+            `SELECT row_no, 'IMPORT_UNKNOWN_SKU', 'sku', json_build_object('value', sku) FROM ${STAGING}
+             WHERE product_id IS NULL`,
             `SELECT row_no, 'IMPORT_UNKNOWN_MEMBER', 'memberCode', json_build_object('value', member_code)
                FROM ${STAGING} WHERE member_code IS NOT NULL AND by_code IS NULL`,
             `SELECT row_no, 'IMPORT_UNKNOWN_CUSTOMER', 'phone', json_build_object('value', phone)
                FROM ${STAGING} WHERE phone IS NOT NULL AND by_phone IS NULL`,
-            `SELECT row_no, 'IMPORT_MEMBER_PHONE_DIFFER', 'phone', json_build_object('code', member_code, 'phone', phone)
+            `SELECT row_no, 'IMPORT_MEMBER_PHONE_DIFFER', 'phone',
+               json_build_object('code', member_code, 'phone', phone)
                FROM ${STAGING} WHERE by_code IS NOT NULL AND by_phone IS NOT NULL AND by_code <> by_phone`,
             `SELECT row_no, 'IMPORT_UNKNOWN_STAFF', 'staff', json_build_object('value', staff_login)
                FROM ${STAGING} WHERE staff_login IS NOT NULL AND staff_id IS NULL`,
             `SELECT f.occurred_at_row_or_first, 'IMPORT_REQUIRED', 'occurredAt', '{}'::json FROM (
-               SELECT min(row_no) AS occurred_at_row_or_first FROM ${STAGING} GROUP BY store_id, receipt HAVING count(occurred_at) = 0) f`,
+               SELECT min(row_no) AS occurred_at_row_or_first FROM ${STAGING} GROUP BY store_id, receipt
+               HAVING count(occurred_at) = 0) f`,
             // A receipt imported before is skipped only when the file says the same of it: the lines
             // of a sale split over two files would otherwise be half lost.
             `SELECT min(s.row_no), 'IMPORT_SALE_ALREADY_DIFFERENT', 'receipt', json_build_object('receipt', s.receipt)
@@ -290,7 +300,8 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
                GROUP BY s.store_id, s.receipt, sa.id, sa.total
                HAVING count(*) <> (SELECT count(*) FROM "SaleLine" x WHERE x."saleId" = sa.id)
                  OR sum(s.quantity * s.unit_price - s.discount) <> sa.total`,
-            `SELECT first_row, 'IMPORT_SALE_TOO_MANY_LINES', 'receipt', json_build_object('receipt', receipt, 'max', ${MAX_LINES})
+            `SELECT first_row, 'IMPORT_SALE_TOO_MANY_LINES', 'receipt',
+               json_build_object('receipt', receipt, 'max', ${MAX_LINES})
                FROM sizes`,
             duplicateRows(
               STAGING,
@@ -307,28 +318,33 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
   async write(sql, ctx) {
     // One row per new sale: receipts the store already has are history imported before (a batch sent again).
     await sql.exec(`CREATE TEMP TABLE ${SALES} ON COMMIT DROP AS
-      SELECT ${uuidv7Sql('min(occurred_at)')} AS id, store_id, receipt, min(occurred_at) AS occurred_at, min(business_date) AS business_date,
-        (array_agg(coalesce(by_code, by_phone) ORDER BY row_no) FILTER (WHERE coalesce(by_code, by_phone) IS NOT NULL))[1] AS customer_id,
+      SELECT ${uuidv7Sql('min(occurred_at)')} AS id, store_id, receipt, min(occurred_at) AS occurred_at,
+        min(business_date) AS business_date,
+        (array_agg(coalesce(by_code, by_phone) ORDER BY row_no) FILTER
+         (WHERE coalesce(by_code, by_phone) IS NOT NULL))[1] AS customer_id,
         (array_agg(member_id ORDER BY row_no) FILTER (WHERE member_id IS NOT NULL))[1] AS member_id,
         (array_agg(staff_id ORDER BY row_no) FILTER (WHERE staff_id IS NOT NULL))[1] AS staff_id,
         coalesce((array_agg(method ORDER BY row_no) FILTER (WHERE method IS NOT NULL))[1], 'OTHER') AS method,
-        sum(quantity * unit_price) AS subtotal, sum(discount) AS discount_total, sum(quantity * unit_price - discount) AS total
+        sum(quantity * unit_price) AS subtotal, sum(discount) AS discount_total,
+        sum(quantity * unit_price - discount) AS total
       FROM ${STAGING} WHERE existing IS NULL GROUP BY store_id, receipt`);
     const created = await counted(
       sql,
-      `INSERT INTO "Sale" (id, "storeId", "externalId", "staffId", "customerId", "memberId", "occurredAt", "businessDate", currency,
-         subtotal, "discountTotal", total, status, "importId", "createdAt")
-       SELECT n.id, n.store_id, n.receipt, n.staff_id, n.customer_id, n.member_id, n.occurred_at, n.business_date, st.currency,
-         n.subtotal, n.discount_total, n.total, 'COMPLETED', $1::uuid, ${NOW_UTC}
+      `INSERT INTO "Sale" (id, "storeId", "externalId", "staffId", "customerId", "memberId", "occurredAt",
+         "businessDate", currency, subtotal, "discountTotal", total, status, "importId", "createdAt")
+       SELECT n.id, n.store_id, n.receipt, n.staff_id, n.customer_id, n.member_id, n.occurred_at, n.business_date,
+         st.currency, n.subtotal, n.discount_total, n.total, 'COMPLETED', $1::uuid, ${NOW_UTC}
        FROM ${SALES} n JOIN "Store" st ON st.id = n.store_id ORDER BY n.occurred_at`,
       [ctx.importId],
     );
-    await sql.exec(`INSERT INTO "SaleLine" (id, "saleId", "lineNo", "productId", sku, name, quantity, "unitPrice", discount, total, "unitCost")
-      SELECT l.line_id, n.id, row_number() OVER (PARTITION BY l.store_id, l.receipt ORDER BY l.row_no), l.product_id, l.sku, l.name,
-        l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount, l.unit_cost
+    await sql.exec(`INSERT INTO "SaleLine" (id, "saleId", "lineNo", "productId", sku, name, quantity, "unitPrice",
+      discount, total, "unitCost")
+      SELECT l.line_id, n.id, row_number() OVER (PARTITION BY l.store_id, l.receipt ORDER BY l.row_no), l.product_id,
+        l.sku, l.name, l.quantity, l.unit_price, l.discount, l.quantity * l.unit_price - l.discount, l.unit_cost
       FROM ${STAGING} l JOIN ${SALES} n USING (store_id, receipt)`);
     // A line's discount is its adjustments' sum on every sale; the old system's discounts are "import".
-    await sql.exec(`INSERT INTO "SaleAdjustment" (id, "saleId", position, source, "labelZh", "labelEn", scope, amount, "lineNos", shares)
+    await sql.exec(`INSERT INTO "SaleAdjustment" (id, "saleId", position, source, "labelZh", "labelEn", scope, amount,
+      "lineNos", shares)
       SELECT ${uuidv7Sql('n.occurred_at')}, n.id, row_number() OVER (PARTITION BY n.id ORDER BY l."lineNo"), 'import',
         '原系统折扣', 'Discount in the previous system', 'LINE', l.discount, ARRAY[l."lineNo"], ARRAY[l.discount]
       FROM ${SALES} n JOIN "SaleLine" l ON l."saleId" = n.id WHERE l.discount > 0`);
@@ -341,7 +357,8 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
         "firstPurchaseAt" = LEAST(coalesce(c."firstPurchaseAt", f.first_at), f.first_at),
         "lastPurchaseAt" = GREATEST(coalesce(c."lastPurchaseAt", f.last_at), f.last_at),
         "updatedAt" = ${NOW_UTC}
-      FROM (SELECT customer_id, count(*)::int AS visits, sum(total) AS spend, min(occurred_at) AS first_at, max(occurred_at) AS last_at
+      FROM (SELECT customer_id, count(*)::int AS visits, sum(total) AS spend, min(occurred_at) AS first_at,
+            max(occurred_at) AS last_at
             FROM ${SALES} WHERE customer_id IS NOT NULL GROUP BY customer_id) f
       WHERE c.id = f.customer_id`);
     const [{ n }] = (await sql.query(`SELECT count(DISTINCT (store_id, receipt))::int AS n FROM ${STAGING}`)) as [

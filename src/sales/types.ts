@@ -317,7 +317,8 @@ export function addSaleTypes(builder: Builder, plugins: PluginHost) {
   });
   const PreviewSaleInputType = builder.inputType('PreviewSaleInput', {
     description:
-      'A sale to price without recording it: as RecordSaleInput, without the POS id; payments only if some are paid with points.',
+      'A sale to price without recording it: as RecordSaleInput, without the POS id; payments only if some are ' +
+      'paid with points.',
     fields: (t) => ({
       storeId: t.globalID({ required: true }),
       occurredAt: t.field({ type: 'DateTime' }),
@@ -375,7 +376,8 @@ export function addSaleTypes(builder: Builder, plugins: PluginHost) {
     previewSale: t.field({
       type: SaleQuote,
       description:
-        'Prices a sale exactly as recordSale would (member discounts, stock, points limits) and records nothing. A mutation because plugin steps run as they would in a real sale.',
+        'Prices a sale exactly as recordSale would (member discounts, stock, points limits) and records ' +
+        'nothing. A mutation because plugin steps run as they would in a real sale.',
       errors: { types: [...USER_ERRORS, InsufficientStockError], directResult: true },
       authScopes: (_root, args) => ({ storePermission: { storeId: args.input.storeId.id, permission: 'sale:record' } }),
       args: { input: t.arg({ type: PreviewSaleInputType, required: true }) },

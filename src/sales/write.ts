@@ -25,8 +25,10 @@ export async function writeSale(
   // Most sales have none: the statement then has no adjustments part at all.
   const adjustments = sale.adjustments.length
     ? Prisma.sql`, adjustments AS (
-      INSERT INTO "SaleAdjustment" ("id", "saleId", "position", "source", "sourceId", "labelZh", "labelEn", "scope", "amount", "lineNos", "shares")
-      SELECT a.id, sale.id, a.position, a.source, a."sourceId", a."labelZh", a."labelEn", a.scope::"AdjustmentScope", a.amount, a."lineNos", a.shares
+      INSERT INTO "SaleAdjustment" ("id", "saleId", "position", "source", "sourceId", "labelZh", "labelEn", "scope",
+                                    "amount", "lineNos", "shares")
+      SELECT a.id, sale.id, a.position, a.source, a."sourceId", a."labelZh", a."labelEn", a.scope::"AdjustmentScope",
+        a.amount, a."lineNos", a.shares
       FROM sale, jsonb_to_recordset(${JSON.stringify(
         sale.adjustments.map((a) => ({
           id: uuidv7(),
@@ -41,28 +43,39 @@ export async function writeSale(
           shares: a.shares.map((x) => money(x.amount)),
         })),
       )}::jsonb)
-        AS a(id uuid, position int, source text, "sourceId" text, "labelZh" text, "labelEn" text, scope text, amount numeric, "lineNos" int[], shares numeric[])
+        AS a(id uuid, position int, source text, "sourceId" text, "labelZh" text, "labelEn" text, scope text,
+             amount numeric, "lineNos" int[], shares numeric[])
     )`
     : Prisma.empty;
   const [{ written }] = await tx.$queryRaw<[{ written: number }]>`
     WITH sale AS (
-      INSERT INTO "Sale" ("id", "storeId", "externalId", "requestHash", "staffId", "customerId", "memberId", "occurredAt", "businessDate", "currency", "subtotal", "discountTotal", "total", "createdAt")
-      VALUES (${sale.id}::uuid, ${sale.storeId}::uuid, ${extra.externalId}, ${extra.requestHash}, ${extra.staffId}::uuid, ${sale.customerId}::uuid, ${sale.memberId}::uuid, ${sale.occurredAt},
-              ${extra.businessDate}::date, ${extra.currency}, ${money(sale.subtotal)}::numeric, ${money(sale.discountTotal)}::numeric, ${money(sale.total)}::numeric, ${new Date()})
+      INSERT INTO "Sale" ("id", "storeId", "externalId", "requestHash", "staffId", "customerId", "memberId",
+                          "occurredAt", "businessDate", "currency", "subtotal", "discountTotal", "total", "createdAt")
+      VALUES (${sale.id}::uuid, ${sale.storeId}::uuid, ${extra.externalId}, ${extra.requestHash},
+              ${extra.staffId}::uuid, ${sale.customerId}::uuid, ${sale.memberId}::uuid, ${sale.occurredAt},
+              ${extra.businessDate}::date, ${extra.currency}, ${money(sale.subtotal)}::numeric,
+              ${money(sale.discountTotal)}::numeric, ${money(sale.total)}::numeric, ${new Date()})
       ON CONFLICT ("storeId", "externalId") DO NOTHING
       RETURNING "id"
     ), lines AS (
-      INSERT INTO "SaleLine" ("id", "saleId", "lineNo", "productId", "sku", "name", "quantity", "unitPrice", "discount", "total", "unitCost")
-      SELECT l.id, sale.id, l.line_no, l.product_id, l.sku, l.name, l.quantity, l.unit_price, l.discount, l.total, l.unit_cost
-      FROM sale, unnest(${sale.lines.map((l) => l.id)}::uuid[], ${sale.lines.map((l) => l.lineNo)}::int[], ${sale.lines.map((l) => l.productId)}::uuid[],
-                        ${sale.lines.map((l) => l.sku)}::text[], ${sale.lines.map((l) => l.name)}::text[], ${sale.lines.map((l) => l.quantity)}::int[],
-                        ${sale.lines.map((l) => money(l.unitPrice))}::numeric[], ${sale.lines.map((l) => money(l.discount))}::numeric[],
-                        ${sale.lines.map((l) => money(l.total))}::numeric[], ${sale.lines.map((l) => money(l.unitCost))}::numeric[])
+      INSERT INTO "SaleLine" ("id", "saleId", "lineNo", "productId", "sku", "name", "quantity", "unitPrice", "discount",
+                              "total", "unitCost")
+      SELECT l.id, sale.id, l.line_no, l.product_id, l.sku, l.name, l.quantity, l.unit_price, l.discount, l.total,
+        l.unit_cost
+      FROM sale, unnest(${sale.lines.map((l) => l.id)}::uuid[], ${sale.lines.map((l) => l.lineNo)}::int[],
+                        ${sale.lines.map((l) => l.productId)}::uuid[],
+                        ${sale.lines.map((l) => l.sku)}::text[], ${sale.lines.map((l) => l.name)}::text[],
+                        ${sale.lines.map((l) => l.quantity)}::int[],
+                        ${sale.lines.map((l) => money(l.unitPrice))}::numeric[],
+                        ${sale.lines.map((l) => money(l.discount))}::numeric[],
+                        ${sale.lines.map((l) => money(l.total))}::numeric[],
+                        ${sale.lines.map((l) => money(l.unitCost))}::numeric[])
         AS l(id, line_no, product_id, sku, name, quantity, unit_price, discount, total, unit_cost)
     ), payments AS (
       INSERT INTO "Payment" ("id", "saleId", "method", "amount", "reference")
       SELECT p.id, sale.id, p.method, p.amount, p.reference
-      FROM sale, unnest(${payments}::uuid[], ${sale.payments.map((p) => p.method)}::text[], ${sale.payments.map((p) => money(p.amount))}::numeric[],
+      FROM sale, unnest(${payments}::uuid[], ${sale.payments.map((p) => p.method)}::text[],
+                        ${sale.payments.map((p) => money(p.amount))}::numeric[],
                         ${sale.payments.map((p) => p.reference)}::text[]) AS p(id, method, amount, reference)
     ), figures AS (
       UPDATE "Customer" SET

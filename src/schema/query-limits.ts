@@ -55,7 +55,10 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxCost: 10_000,
 };
 
-/** A connection's page when the caller gives neither `first` nor `last`, and its largest page (Pothos' defaults, and ours). */
+/**
+ * A connection's page when the caller gives neither `first` nor `last`, and its largest page (Pothos' defaults, and
+ * ours).
+ */
 export const CONNECTION_DEFAULT_SIZE = 20;
 export const CONNECTION_MAX_SIZE = 100;
 /** What a plain list field (not a connection) is assumed to hold, unless LIST_SIZE or an argument says. */

@@ -49,7 +49,8 @@ export function parseDateTime(value: unknown): Date {
     if (!Number.isNaN(date.getTime())) return date;
   }
   throw new GraphQLError(
-    `DateTime must be an ISO-8601 timestamp with a time zone, e.g. "2026-11-22T10:30:00+08:00"; got ${JSON.stringify(value)}`,
+    'DateTime must be an ISO-8601 timestamp with a time zone, e.g. "2026-11-22T10:30:00+08:00"; got ' +
+      `${JSON.stringify(value)}`,
     {
       extensions: { code: 'BAD_USER_INPUT' },
     },

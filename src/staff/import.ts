@@ -130,7 +130,8 @@ export const staffImport: ImportKind<StaffRow, { store: (raw: string) => StoreRe
   mapHeader: mapColumns(STAFF_COLUMNS),
   async begin(sql, { principal }) {
     await sql.exec(`CREATE TEMP TABLE ${STAGING} (
-      row_no int PRIMARY KEY, new_id uuid NOT NULL, name text NOT NULL, login text NOT NULL, role "StaffRoleKind" NOT NULL,
+      row_no int PRIMARY KEY, new_id uuid NOT NULL, name text NOT NULL, login text NOT NULL,
+      role "StaffRoleKind" NOT NULL,
       store_ids uuid[] NOT NULL, phone text, email text, active boolean, password_hash text, by_login uuid
     ) ON COMMIT DROP`);
     return { store: await storeLookup(sql, principal, 'staff:manage') };
@@ -187,10 +188,12 @@ export const staffImport: ImportKind<StaffRow, { store: (raw: string) => StoreRe
     for (const { password, ...row } of rows)
       staged.push({ ...row, password_hash: password ? await hashPassword(password) : null });
     await sql.query(
-      `INSERT INTO ${STAGING} (row_no, new_id, name, login, role, store_ids, phone, email, active, password_hash, by_login)
-       SELECT u.row_no, u.new_id, u.name, u.login, u.role::"StaffRoleKind", u.store_ids, u.phone, u.email, u.active, u.password_hash, st.id
-       FROM json_to_recordset($1::json) AS u(row_no int, new_id uuid, name text, login text, role text, store_ids uuid[], phone text,
-         email text, active boolean, password_hash text)
+      `INSERT INTO ${STAGING} (row_no, new_id, name, login, role, store_ids, phone, email, active, password_hash,
+                               by_login)
+       SELECT u.row_no, u.new_id, u.name, u.login, u.role::"StaffRoleKind", u.store_ids, u.phone, u.email, u.active,
+         u.password_hash, st.id
+       FROM json_to_recordset($1::json) AS u(row_no int, new_id uuid, name text, login text, role text,
+         store_ids uuid[], phone text, email text, active boolean, password_hash text)
        LEFT JOIN "Staff" st ON st.login = u.login`,
       [JSON.stringify(staged)],
     );
@@ -201,7 +204,8 @@ export const staffImport: ImportKind<StaffRow, { store: (raw: string) => StoreRe
         unionChecks(
           [
             duplicateRows(STAGING, ['login'], 'login'),
-            `SELECT row_no, 'IMPORT_PASSWORD_REQUIRED', 'password', '{}'::json FROM ${STAGING} WHERE by_login IS NULL AND password_hash IS NULL`,
+            `SELECT row_no, 'IMPORT_PASSWORD_REQUIRED', 'password', '{}'::json FROM ${STAGING}
+             WHERE by_login IS NULL AND password_hash IS NULL`,
           ],
           MAX_LISTED_ERRORS + 1,
         ),
@@ -215,8 +219,10 @@ export const staffImport: ImportKind<StaffRow, { store: (raw: string) => StoreRe
       sql,
       `UPDATE "Staff" st SET name = s.name, phone = coalesce(s.phone, st.phone), email = coalesce(s.email, st.email),
          active = coalesce(s.active, st.active), "updatedAt" = ${NOW_UTC}
-       FROM ${STAGING} s WHERE st.id = s.by_login AND (s.name <> st.name OR (s.phone IS NOT NULL AND s.phone IS DISTINCT FROM st.phone)
-         OR (s.email IS NOT NULL AND s.email IS DISTINCT FROM st.email) OR (s.active IS NOT NULL AND s.active <> st.active) OR ${roleChanged})`,
+       FROM ${STAGING} s WHERE st.id = s.by_login AND (s.name <> st.name
+                                                       OR (s.phone IS NOT NULL AND s.phone IS DISTINCT FROM st.phone)
+         OR (s.email IS NOT NULL AND s.email IS DISTINCT FROM st.email)
+           OR (s.active IS NOT NULL AND s.active <> st.active) OR ${roleChanged})`,
     );
     const created = await counted(
       sql,

@@ -12,7 +12,8 @@ export function addStaffTypes(builder: Builder) {
   const RoleEnum = builder.enumType(StaffRoleKind, {
     name: 'StaffRoleKind',
     description:
-      'OWNER: everything. MANAGER: store operations, refunds, stock, reports, merges. CASHIER: checkout. SALES_ASSOCIATE: customers and follow-ups.',
+      'OWNER: everything. MANAGER: store operations, refunds, stock, reports, merges. CASHIER: checkout. ' +
+      'SALES_ASSOCIATE: customers and follow-ups.',
   });
 
   builder.prismaNode('Staff', {
@@ -30,7 +31,8 @@ export function addStaffTypes(builder: Builder) {
       active: t.exposeBoolean('active'),
       roles: t.relation('roles', {
         description:
-          'Roles in the stores where the caller may read the staff directory (staff:read: managers and owners); empty otherwise. Your own roles: viewer.storeRoles.',
+          'Roles in the stores where the caller may read the staff directory (staff:read: managers and owners); ' +
+          'empty otherwise. Your own roles: viewer.storeRoles.',
         query: (_args, ctx) => ({ where: { storeId: { in: ctx.auth.storesWith('staff:read') } } }),
       }),
     }),
@@ -93,7 +95,8 @@ export function addStaffTypes(builder: Builder) {
     staffMembers: t.prismaField({
       type: ['Staff'],
       description:
-        'The staff directory: everyone with a role in a store where the caller holds staff:read (managers: their stores; owners: the chain).',
+        'The staff directory: everyone with a role in a store where the caller holds staff:read (managers: ' +
+        'their stores; owners: the chain).',
       authScopes: { permission: 'staff:read' },
       resolve: (query, _root, _args, ctx) =>
         ctx.db.staff.findMany({
@@ -150,7 +153,8 @@ export function addStaffTypes(builder: Builder) {
     createApiKey: t.field({
       type: CreateApiKeyPayload,
       description:
-        'A key for a POS or integration, limited to a role in some stores. Only an owner of every one of those stores may create it.',
+        'A key for a POS or integration, limited to a role in some stores. Only an owner of every one of those ' +
+        'stores may create it.',
       // Checked here as well as per store below: with an empty storeIds list the per-store check has nothing to check.
       authScopes: { permission: 'staff:manage' },
       errors: { types: [...USER_ERRORS], directResult: true },
@@ -160,7 +164,9 @@ export function addStaffTypes(builder: Builder) {
         storeIds: t.arg.globalIDList({ required: true }),
         maxDiscountPercent: t.arg.int({
           description:
-            "The largest price reduction the key may give on a sale line, 0–100 (% of the line's catalogue amount); omitted: its role's limit. A till that prices on its own side (its own promotions) needs one.",
+            "The largest price reduction the key may give on a sale line, 0–100 (% of the line's catalogue " +
+            "amount); omitted: its role's limit. A till that prices on its own side (its own promotions) needs " +
+            'one.',
         }),
       },
       resolve: async (_root, args, ctx) => {
@@ -202,7 +208,8 @@ export function addStaffTypes(builder: Builder) {
         if (!key) throw new NotFoundError('ApiKey', encodeGlobalID(args.id.typename, args.id.id), ['id']);
         for (const storeId of key.storeIds)
           if (!ctx.auth.can('staff:manage', storeId)) throw new AccessError('FORBIDDEN');
-        // Through the event bus: this process drops the key from its cache before answering, the others as the event reaches them.
+        // Through the event bus: this process drops the key from its cache before answering, the others as the event
+        // reaches them.
         await runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
           await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: key.revokedAt ?? new Date() } });
           if (!key.revokedAt)
@@ -221,7 +228,8 @@ export function addStaffTypes(builder: Builder) {
     setStaffActive: t.prismaField({
       type: 'Staff',
       description:
-        'Deactivates (or reactivates) a staff member. Deactivated, they cannot sign in and the tokens they hold stop working at once, in every process.',
+        'Deactivates (or reactivates) a staff member. Deactivated, they cannot sign in and the tokens they hold ' +
+        'stop working at once, in every process.',
       authScopes: { permission: 'staff:manage' },
       errors: { types: [NotFoundError], directResult: true },
       args: {

@@ -87,7 +87,8 @@ export const openingStockImport: ImportKind<StockRow, StockCtx> = {
     await sql.exec(`CREATE TEMP TABLE ${STAGING} (
       row_no int PRIMARY KEY, movement_id uuid NOT NULL, store_id uuid NOT NULL, sku text NOT NULL, product_id uuid,
       quantity int NOT NULL, reorder_point int, as_of timestamp(3), opening int,
-      delta int GENERATED ALWAYS AS (quantity - coalesce(opening, 0)) STORED, reorder_changed boolean NOT NULL DEFAULT false
+      delta int GENERATED ALWAYS AS (quantity - coalesce(opening, 0)) STORED,
+      reorder_changed boolean NOT NULL DEFAULT false
     ) ON COMMIT DROP`);
     return { store: await storeLookup(sql, principal, 'data:import'), now, staffId: principal.staffId };
   },
@@ -135,7 +136,8 @@ export const openingStockImport: ImportKind<StockRow, StockCtx> = {
         unionChecks(
           [
             duplicateRows(STAGING, ['store_id', 'sku'], 'sku'),
-            `SELECT row_no, 'IMPORT_UNKNOWN_SKU', 'sku', json_build_object('value', sku) FROM ${STAGING} WHERE product_id IS NULL`,
+            `SELECT row_no, 'IMPORT_UNKNOWN_SKU', 'sku', json_build_object('value', sku) FROM ${STAGING}
+             WHERE product_id IS NULL`,
           ],
           MAX_LISTED_ERRORS + 1,
         ),
@@ -144,30 +146,37 @@ export const openingStockImport: ImportKind<StockRow, StockCtx> = {
   },
   async write(sql, ctx) {
     await sql.exec(`UPDATE ${STAGING} s SET reorder_changed = true WHERE reorder_point IS NOT NULL AND NOT EXISTS (
-      SELECT 1 FROM "StockLevel" l WHERE l."storeId" = s.store_id AND l."productId" = s.product_id AND l."reorderPoint" = s.reorder_point)`);
+      SELECT 1 FROM "StockLevel" l WHERE l."storeId" = s.store_id AND l."productId" = s.product_id
+        AND l."reorderPoint" = s.reorder_point)`);
     await sql.exec(
       `INSERT INTO "StockLevel" ("storeId", "productId", "onHand", "reorderPoint", "updatedAt")
        SELECT store_id, product_id, 0, reorder_point, ${NOW_UTC} FROM ${STAGING} WHERE reorder_changed
        ORDER BY store_id, product_id
-       ON CONFLICT ("storeId", "productId") DO UPDATE SET "reorderPoint" = EXCLUDED."reorderPoint", "updatedAt" = EXCLUDED."updatedAt"`,
+       ON CONFLICT ("storeId", "productId") DO UPDATE SET "reorderPoint" = EXCLUDED."reorderPoint",
+         "updatedAt" = EXCLUDED."updatedAt"`,
     );
     // Levels in (store, product) order, as sales lock them, so a sale meanwhile waits rather than deadlocks.
     await sql.query(
       `WITH levels AS (
          INSERT INTO "StockLevel" ("storeId", "productId", "onHand", "reorderPoint", "updatedAt")
-         SELECT store_id, product_id, delta, 0, ${NOW_UTC} FROM ${STAGING} WHERE delta <> 0 ORDER BY store_id, product_id
-         ON CONFLICT ("storeId", "productId") DO UPDATE SET "onHand" = "StockLevel"."onHand" + EXCLUDED."onHand", "updatedAt" = EXCLUDED."updatedAt"
+         SELECT store_id, product_id, delta, 0, ${NOW_UTC} FROM ${STAGING} WHERE delta <> 0
+         ORDER BY store_id, product_id
+         ON CONFLICT ("storeId", "productId") DO UPDATE
+         SET "onHand" = "StockLevel"."onHand" + EXCLUDED."onHand", "updatedAt" = EXCLUDED."updatedAt"
          RETURNING "storeId", "productId", "onHand"
        )
-       INSERT INTO "StockMovement" (id, "storeId", "productId", type, quantity, "balanceAfter", reason, "staffId", "occurredAt")
-       SELECT s.movement_id, s.store_id, s.product_id, 'OPENING_BALANCE', s.delta, l."onHand", '期初库存', $1::uuid, coalesce(s.as_of, ${NOW_UTC})
+       INSERT INTO "StockMovement" (id, "storeId", "productId", type, quantity, "balanceAfter", reason, "staffId",
+                                    "occurredAt")
+       SELECT s.movement_id, s.store_id, s.product_id, 'OPENING_BALANCE', s.delta, l."onHand", '期初库存', $1::uuid,
+         coalesce(s.as_of, ${NOW_UTC})
        FROM ${STAGING} s JOIN levels l ON l."storeId" = s.store_id AND l."productId" = s.product_id`,
       [ctx.staffId],
     );
     const [c] = (await sql.query(
       `SELECT count(*)::int AS total,
          count(*) FILTER (WHERE opening IS NULL AND delta <> 0)::int AS created,
-         count(*) FILTER (WHERE NOT (opening IS NULL AND delta <> 0) AND (delta <> 0 OR reorder_changed))::int AS updated
+         count(*) FILTER (WHERE NOT (opening IS NULL AND delta <> 0) AND (delta <> 0 OR reorder_changed))::int AS
+         updated
        FROM ${STAGING}`,
     )) as [{ total: number; created: number; updated: number }];
     return { created: c.created, updated: c.updated, unchanged: c.total - c.created - c.updated };

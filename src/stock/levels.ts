@@ -57,7 +57,8 @@ export async function applyStockChanges(tx: Tx, emit: Emit, ctx: MovementContext
   const rows = await tx.$queryRaw<{ productId: string; onHand: number; reorderPoint: number; movementId: string }[]>`
     WITH w AS (
       SELECT * FROM unnest(${productIds}::uuid[], ${ordered.map((c) => c.delta)}::int[], ${guarded}::boolean[],
-                           ${ordered.map(() => uuidv7(now.getTime()))}::uuid[]) WITH ORDINALITY AS w(product_id, delta, guarded, movement_id, ord)
+                           ${ordered.map(() => uuidv7(now.getTime()))}::uuid[])
+                           WITH ORDINALITY AS w(product_id, delta, guarded, movement_id, ord)
     ), locked AS MATERIALIZED (
       SELECT sl."productId" FROM "StockLevel" sl
       WHERE sl."storeId" = ${ctx.storeId}::uuid AND sl."productId" = ANY(${productIds}::uuid[])
@@ -65,21 +66,27 @@ export async function applyStockChanges(tx: Tx, emit: Emit, ctx: MovementContext
     ), taken AS (
       UPDATE "StockLevel" sl SET "onHand" = sl."onHand" + w.delta, "updatedAt" = ${now}
       FROM locked JOIN w ON w.product_id = locked."productId"
-      WHERE w.guarded AND sl."storeId" = ${ctx.storeId}::uuid AND sl."productId" = locked."productId" AND sl."onHand" + w.delta >= 0
+      WHERE w.guarded AND sl."storeId" = ${ctx.storeId}::uuid AND sl."productId" = locked."productId"
+        AND sl."onHand" + w.delta >= 0
       RETURNING sl."productId", sl."onHand", sl."reorderPoint"
     ), put AS (
-      -- After every existing level is locked (the count reads all of locked first); new levels are inserted in product order.
+      -- After every existing level is locked (the count reads all of locked first); new levels are inserted in product
+      -- order.
       INSERT INTO "StockLevel" ("storeId", "productId", "onHand", "reorderPoint", "updatedAt")
       SELECT ${ctx.storeId}::uuid, w.product_id, w.delta, 0, ${now} FROM w
       WHERE NOT w.guarded AND (SELECT count(*) FROM locked) >= 0 ORDER BY w.ord
-      ON CONFLICT ("storeId", "productId") DO UPDATE SET "onHand" = "StockLevel"."onHand" + EXCLUDED."onHand", "updatedAt" = EXCLUDED."updatedAt"
+      ON CONFLICT ("storeId", "productId") DO UPDATE SET "onHand" = "StockLevel"."onHand" + EXCLUDED."onHand",
+        "updatedAt" = EXCLUDED."updatedAt"
       RETURNING "productId", "onHand", "reorderPoint"
     ), changed AS (
       SELECT * FROM taken UNION ALL SELECT * FROM put
     ), moved AS (
-      INSERT INTO "StockMovement" ("id", "storeId", "productId", "type", "quantity", "balanceAfter", "reason", "saleId", "refundId", "transferId", "stocktakeId", "staffId", "occurredAt")
-      SELECT w.movement_id, ${ctx.storeId}::uuid, c."productId", ${ctx.type}::"StockMovementType", w.delta, c."onHand", ${ctx.reason ?? null},
-             ${ctx.saleId ?? null}::uuid, ${ctx.refundId ?? null}::uuid, ${ctx.transferId ?? null}::uuid, ${ctx.stocktakeId ?? null}::uuid, ${ctx.staffId ?? null}::uuid, clock_timestamp()
+      INSERT INTO "StockMovement" ("id", "storeId", "productId", "type", "quantity", "balanceAfter", "reason", "saleId",
+                                   "refundId", "transferId", "stocktakeId", "staffId", "occurredAt")
+      SELECT w.movement_id, ${ctx.storeId}::uuid, c."productId", ${ctx.type}::"StockMovementType", w.delta, c."onHand",
+        ${ctx.reason ?? null},
+             ${ctx.saleId ?? null}::uuid, ${ctx.refundId ?? null}::uuid, ${ctx.transferId ?? null}::uuid,
+             ${ctx.stocktakeId ?? null}::uuid, ${ctx.staffId ?? null}::uuid, clock_timestamp()
       FROM changed c JOIN w ON w.product_id = c."productId" ORDER BY w.ord
     )
     SELECT c."productId"::text AS "productId", c."onHand", c."reorderPoint", w.movement_id::text AS "movementId"

@@ -129,7 +129,8 @@ export function addStockTypes(builder: Builder) {
       type: 'StockMovement',
       cursor: 'seq',
       description:
-        "Movement history of one store, newest first, in the order the movements changed the stock: one product's list reads as a ledger (each balanceAfter is the next older one's plus this quantity).",
+        'Movement history of one store, newest first, in the order the movements changed the stock: one ' +
+        "product's list reads as a ledger (each balanceAfter is the next older one's plus this quantity).",
       authScopes: (_root, args) => ({ storePermission: { storeId: args.storeId.id, permission: 'stock:read' } }),
       args: { storeId: t.arg.globalID({ required: true }), sku: t.arg.string() },
       resolve: (query, _root, args, ctx) =>

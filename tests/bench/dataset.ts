@@ -121,7 +121,8 @@ async function migrateRest(url: string) {
 const UUID7 = `
 CREATE FUNCTION pg_temp.uuid7(ts timestamp) RETURNS uuid LANGUAGE sql VOLATILE AS $$
   SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
-    PLACING substring(int8send(floor(extract(epoch FROM ts) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
+    PLACING substring(int8send(floor(extract(epoch FROM ts) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 52, 1), 53, 1),
+      'hex')::uuid
 $$`;
 
 // Sales per hour of the day (store time): lunch and after work are busy, nights are closed.
@@ -182,7 +183,8 @@ export async function generateDataset(
       SET maintenance_work_mem = '512MB'; SET work_mem = '256MB'; SELECT setseed(0.20261122)`);
     await c.query(UUID7);
     await c.query(
-      `CREATE TEMP TABLE params AS SELECT $1::timestamp AS now, $2::int AS skus, $3::int AS customers, $4::int AS sales, $5::int AS days`,
+      `CREATE TEMP TABLE params AS SELECT $1::timestamp AS now, $2::int AS skus, $3::int AS customers, $4::int AS sales,
+       $5::int AS days`,
       [nowUtc, size.skus, size.customers, size.sales, SALES_DAYS],
     );
 
@@ -201,7 +203,8 @@ export async function generateDataset(
         `CREATE TEMP TABLE t_store AS
        SELECT s.idx::int, pg_temp.uuid7(p.now - interval '3 years') AS id, s.code, s.name, s.address, s.timezone,
               pg_temp.uuid7(p.now - interval '3 years') AS cashier_id
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS s(code, name, address, timezone, idx), params p`,
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+       WITH ORDINALITY AS s(code, name, address, timezone, idx), params p`,
         [
           storeRows.map((s) => s.code),
           storeRows.map((s) => s.name),
@@ -210,7 +213,8 @@ export async function generateDataset(
         ],
       ],
       `INSERT INTO "Store" (id, code, name, address, timezone, "createdAt", "updatedAt")
-       SELECT id, code, name, address, timezone, (SELECT now FROM params) - interval '3 years', (SELECT now FROM params) FROM t_store`,
+       SELECT id, code, name, address, timezone, (SELECT now FROM params) - interval '3 years', (SELECT now FROM params)
+       FROM t_store`,
     );
     const ownerHash = await hashPassword(BENCH_OWNER.password);
     const cashierHash = await hashPassword(randomBytes(12).toString('base64url')); // nobody signs in as these
@@ -220,7 +224,8 @@ export async function generateDataset(
          VALUES (pg_temp.uuid7((SELECT now FROM params)), $1, $2, $2, $3, (SELECT now FROM params)) RETURNING id
        ), cashiers AS (
          INSERT INTO "Staff" (id, name, login, phone, "passwordHash", "updatedAt")
-         SELECT cashier_id, '收银员' || idx, '1390000' || lpad(idx::text, 4, '0'), '1390000' || lpad(idx::text, 4, '0'), $4, (SELECT now FROM params)
+         SELECT cashier_id, '收银员' || idx, '1390000' || lpad(idx::text, 4, '0'), '1390000' || lpad(idx::text, 4, '0'),
+           $4, (SELECT now FROM params)
          FROM t_store RETURNING id
        ), roles AS (
          INSERT INTO "StaffRole" ("staffId", "storeId", role)
@@ -228,7 +233,8 @@ export async function generateDataset(
          UNION ALL SELECT s.cashier_id, s.id, 'CASHIER'::"StaffRoleKind" FROM t_store s
        )
        INSERT INTO "ApiKey" (id, name, prefix, "keyHash", role, "storeIds", "createdById")
-       SELECT pg_temp.uuid7((SELECT now FROM params)), '压测收银机（全部门店）', $5, $6, 'CASHIER', (SELECT array_agg(id ORDER BY idx) FROM t_store), owner.id FROM owner`,
+       SELECT pg_temp.uuid7((SELECT now FROM params)), '压测收银机（全部门店）', $5, $6, 'CASHIER',
+         (SELECT array_agg(id ORDER BY idx) FROM t_store), owner.id FROM owner`,
       [
         BENCH_OWNER.name,
         BENCH_OWNER.login,
@@ -249,7 +255,8 @@ export async function generateDataset(
               '69' || lpad((20000000000 + g * 7919)::text, 11, '0') AS barcode,
               t.name || ' #' || g AS name, t.category, v.price, round(v.price * t.cost / t.price, 2) AS cost
        FROM params p, generate_series(1, p.skus) g
-       JOIN unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::numeric[]) WITH ORDINALITY AS t(sku, name, category, price, cost, n)
+       JOIN unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::numeric[])
+         WITH ORDINALITY AS t(sku, name, category, price, cost, n)
          ON t.n = 1 + (g - 1) % $6
        CROSS JOIN LATERAL (SELECT greatest(round(t.price * (0.85 + random() * 0.3)::numeric, 1), 0.5) AS price) v`,
         [
@@ -262,7 +269,8 @@ export async function generateDataset(
         ],
       ],
       `INSERT INTO "Product" (id, sku, barcode, name, category, price, cost, "createdAt", "updatedAt")
-       SELECT id, sku, barcode, name, category, price, cost, (SELECT now FROM params) - interval '2 years', (SELECT now FROM params) FROM t_product;
+       SELECT id, sku, barcode, name, category, price, cost, (SELECT now FROM params) - interval '2 years',
+         (SELECT now FROM params) FROM t_product;
        CREATE UNIQUE INDEX ON t_product (idx)`,
     );
 
@@ -277,13 +285,15 @@ export async function generateDataset(
        SELECT idx, pg_temp.uuid7(created_at) AS id, female, created_at, home_store, phone, is_member,
               CASE WHEN is_member THEN pg_temp.uuid7(created_at) END AS member_id,
               row_number() OVER (ORDER BY random()) - 1 AS buy_rank,
-              (CASE WHEN female THEN $2::text[] ELSE $3::text[] END)[1 + floor(random() * cardinality(CASE WHEN female THEN $2::text[] ELSE $3::text[] END))::int] AS given,
+              (CASE WHEN female THEN $2::text[] ELSE $3::text[] END)[1 +
+              floor(random() * cardinality(CASE WHEN female THEN $2::text[] ELSE $3::text[] END))::int] AS given,
               ($1::text[])[1 + floor(random() * cardinality($1::text[]))::int] AS surname
        FROM (
          SELECT g AS idx, random() < 0.62 AS female, random() < 0.7 AS is_member,
                 p.now - interval '1 day' * ($5 + random() * 730) AS created_at,
                 1 + floor(random() * (SELECT count(*) FROM t_store))::int AS home_store,
-                ($4::text[])[1 + g % cardinality($4::text[])] || lpad(((g::bigint * 73939133 + 4242) % 100000000)::text, 8, '0') AS phone
+                ($4::text[])[1 + g % cardinality($4::text[])] || lpad(((g::bigint * 73939133 + 4242) % 100000000)::text,
+                8, '0') AS phone
          FROM params p, generate_series(0, p.customers - 1) g
        ) d`,
         [SURNAMES, GIVEN_FEMALE, GIVEN_MALE, CUSTOMER_PHONE_PREFIXES, SALES_DAYS],
@@ -291,7 +301,8 @@ export async function generateDataset(
       'CREATE UNIQUE INDEX ON t_customer (buy_rank)',
     );
     await step('customers', [
-      `INSERT INTO "Customer" (id, name, phone, "phoneLast4", email, gender, birthday, "sourceChannel", "homeStoreId", tags, "createdAt", "updatedAt")
+      `INSERT INTO "Customer" (id, name, phone, "phoneLast4", email, gender, birthday, "sourceChannel", "homeStoreId",
+                               tags, "createdAt", "updatedAt")
        SELECT c.id, c.surname || c.given, c.phone, right(c.phone, 4),
               CASE WHEN random() < 0.3 THEN 'user' || c.idx || '@example.cn' END,
               CASE WHEN c.female THEN 'FEMALE' ELSE 'MALE' END::"Gender",
@@ -300,11 +311,13 @@ export async function generateDataset(
               s.id, tags.list, c.created_at, (SELECT now FROM params)
        FROM t_customer c JOIN t_store s ON s.idx = c.home_store
        CROSS JOIN LATERAL (
-         SELECT floor(random() * cardinality($2::text[]))::int AS a, 1 + floor(random() * (cardinality($2::text[]) - 1))::int AS step, random() < 0.4 AS two,
+         SELECT floor(random() * cardinality($2::text[]))::int AS a,
+           1 + floor(random() * (cardinality($2::text[]) - 1))::int AS step, random() < 0.4 AS two,
                 c.idx AS _correlate
        ) r
        CROSS JOIN LATERAL (
-         SELECT CASE WHEN r.two THEN ARRAY[($2::text[])[1 + r.a], ($2::text[])[1 + (r.a + r.step) % cardinality($2::text[])]]
+         SELECT CASE WHEN r.two THEN ARRAY[($2::text[])[1 + r.a],
+           ($2::text[])[1 + (r.a + r.step) % cardinality($2::text[])]]
                      ELSE ARRAY[($2::text[])[1 + r.a]] END AS list
        ) tags
        ORDER BY c.id`,
@@ -326,10 +339,11 @@ export async function generateDataset(
     // distinct products (base + k × step, popular products more often).
     await step('sales (draws)', [
       `CREATE TEMP TABLE t_sale AS
-       SELECT d.idx, pg_temp.uuid7(d.occurred_at) AS id, d.store, d.occurred_at, d.business_date, d.n_lines, d.base, d.step,
-              c.id AS customer_id, c.member_id
+       SELECT d.idx, pg_temp.uuid7(d.occurred_at) AS id, d.store, d.occurred_at, d.business_date, d.n_lines, d.base,
+              d.step, c.id AS customer_id, c.member_id
        FROM (
-         SELECT x.*, (x.local_time AT TIME ZONE s.timezone) AT TIME ZONE 'UTC' AS occurred_at, x.local_time::date AS business_date
+         SELECT x.*, (x.local_time AT TIME ZONE s.timezone) AT TIME ZONE 'UTC' AS occurred_at,
+           x.local_time::date AS business_date
          FROM (
            SELECT g AS idx, 1 + floor(random() * (SELECT count(*) FROM t_store))::int AS store,
                   (p.now::date - p.days + floor(random() * p.days)::int)
@@ -354,25 +368,29 @@ export async function generateDataset(
        FROM t_sale s
        CROSS JOIN LATERAL generate_series(0, s.n_lines - 1) k
        JOIN t_product p ON p.idx = (s.base + k * s.step) % (SELECT skus FROM params)
-       CROSS JOIN LATERAL (SELECT CASE WHEN p.category IN ('饮料', '零食') THEN 1 + floor(random() * 3)::int ELSE 1 END AS qty, k AS _correlate) q;
+       CROSS JOIN LATERAL (SELECT CASE WHEN p.category IN ('饮料', '零食') THEN 1 + floor(random() * 3)::int
+                           ELSE 1 END AS qty, k AS _correlate) q;
        -- Autovacuum never analyzes temporary tables: without this the joins below plan on guesses
        -- (a points-ledger step once ran for many minutes on a spilled, misestimated join).
        ANALYZE t_customer; ANALYZE t_sale; ANALYZE t_line`,
     );
     await step(
       'sales',
-      `INSERT INTO "Sale" (id, "storeId", "externalId", "staffId", "customerId", "memberId", "occurredAt", "businessDate",
-                           currency, subtotal, "discountTotal", total, "createdAt")
+      `INSERT INTO "Sale" (id, "storeId", "externalId", "staffId", "customerId", "memberId", "occurredAt",
+                           "businessDate", currency, subtotal, "discountTotal", total, "createdAt")
        SELECT s.id, st.id, st.code || '-H' || lpad(s.idx::text, 7, '0'), st.cashier_id, s.customer_id, s.member_id,
               s.occurred_at, s.business_date, 'CNY', l.subtotal, l.discount, l.subtotal - l.discount, s.occurred_at
        FROM t_sale s JOIN t_store st ON st.idx = s.store
-       JOIN (SELECT sale_idx, sum(price * qty) AS subtotal, sum(discount) AS discount FROM t_line GROUP BY sale_idx) l ON l.sale_idx = s.idx
+       JOIN (SELECT sale_idx, sum(price * qty) AS subtotal, sum(discount) AS discount FROM t_line GROUP BY sale_idx) l
+         ON l.sale_idx = s.idx
        ORDER BY s.id`,
     );
     await step(
       'sale lines',
-      `INSERT INTO "SaleLine" (id, "saleId", "lineNo", "productId", sku, name, quantity, "unitPrice", discount, total, "unitCost")
-       SELECT pg_temp.uuid7(occurred_at), sale_id, line_no, product_id, sku, name, qty, price, discount, price * qty - discount, cost
+      `INSERT INTO "SaleLine" (id, "saleId", "lineNo", "productId", sku, name, quantity, "unitPrice", discount, total,
+                               "unitCost")
+       SELECT pg_temp.uuid7(occurred_at), sale_id, line_no, product_id, sku, name, qty, price, discount,
+         price * qty - discount, cost
        FROM t_line ORDER BY occurred_at, sale_id, line_no`,
     );
     await step('payments', [
@@ -391,19 +409,24 @@ export async function generateDataset(
       'stock levels and movements',
       `CREATE TEMP TABLE t_level AS
        SELECT s.idx AS store, s.id AS store_id, p.idx AS product, p.id AS product_id,
-              CASE WHEN random() < 0.05 THEN floor(random() * 10)::int ELSE 5000 + floor(random() * 5000)::int END AS closing,
+              CASE WHEN random() < 0.05 THEN floor(random() * 10)::int
+              ELSE 5000 + floor(random() * 5000)::int END AS closing,
               10 + 5 * floor(random() * 5)::int AS reorder_point,
               coalesce(sold.qty, 0) AS sold
        FROM t_store s CROSS JOIN t_product p
-       LEFT JOIN (SELECT store, product, sum(qty)::int AS qty FROM t_line GROUP BY store, product) sold ON sold.store = s.idx AND sold.product = p.idx;
+       LEFT JOIN (SELECT store, product, sum(qty)::int AS qty FROM t_line GROUP BY store, product) sold
+         ON sold.store = s.idx AND sold.product = p.idx;
        INSERT INTO "StockLevel" ("storeId", "productId", "onHand", "reorderPoint", "updatedAt")
        SELECT store_id, product_id, closing, reorder_point, (SELECT now FROM params) FROM t_level;
        INSERT INTO "StockMovement" (id, "storeId", "productId", type, quantity, "balanceAfter", reason, "occurredAt")
-       SELECT pg_temp.uuid7(p.now::date - p.days - 1), store_id, product_id, 'RECEIPT', closing + sold, closing + sold, '期初入库', p.now::date - p.days - 1
+       SELECT pg_temp.uuid7(p.now::date - p.days - 1), store_id, product_id, 'RECEIPT', closing + sold, closing + sold,
+         '期初入库', p.now::date - p.days - 1
        FROM t_level, params p;
-       INSERT INTO "StockMovement" (id, "storeId", "productId", type, quantity, "balanceAfter", "saleId", "staffId", "occurredAt")
+       INSERT INTO "StockMovement" (id, "storeId", "productId", type, quantity, "balanceAfter", "saleId", "staffId",
+                                    "occurredAt")
        SELECT pg_temp.uuid7(l.occurred_at), v.store_id, v.product_id, 'SALE', -l.qty,
-              v.closing + v.sold - sum(l.qty) OVER (PARTITION BY l.store, l.product ORDER BY l.occurred_at, l.sale_id ROWS UNBOUNDED PRECEDING),
+              v.closing + v.sold - sum(l.qty) OVER (PARTITION BY l.store, l.product
+                                                    ORDER BY l.occurred_at, l.sale_id ROWS UNBOUNDED PRECEDING),
               l.sale_id, st.cashier_id, l.occurred_at
        FROM t_line l JOIN t_level v ON v.store = l.store AND v.product = l.product JOIN t_store st ON st.idx = l.store`,
     );
@@ -411,7 +434,8 @@ export async function generateDataset(
     // ---- customer figures, as recomputeCustomerFigures does --------------------------------
     await step(
       'customer figures',
-      `UPDATE "Customer" c SET "firstPurchaseAt" = s.first_at, "lastPurchaseAt" = s.last_at, "visitCount" = s.visits, "lifetimeSpend" = s.spend
+      `UPDATE "Customer" c SET "firstPurchaseAt" = s.first_at, "lastPurchaseAt" = s.last_at, "visitCount" = s.visits,
+         "lifetimeSpend" = s.spend
        FROM (SELECT "customerId", min("occurredAt") AS first_at, max("occurredAt") AS last_at, count(*)::int AS visits,
                     sum(total - "refundedTotal") AS spend
              FROM "Sale" WHERE "customerId" IS NOT NULL GROUP BY "customerId") s
@@ -424,24 +448,31 @@ export async function generateDataset(
     // lot still holds all its points and the balance is the sum of the lots.
     await step(
       'points rules, ledger, accounts',
-      `INSERT INTO "PointsRule" (id, name, kind, combine, "pointsPerYuan", multiplier, categories, skus, "excludedCategories", "excludedSkus",
+      `INSERT INTO "PointsRule" (id, name, kind, combine, "pointsPerYuan", multiplier, categories, skus,
+                                 "excludedCategories", "excludedSkus",
                                  weekdays, "tierCodes", "capPerSale", "createdAt", "updatedAt")
-       SELECT pg_temp.uuid7(p.now - interval '2 years' + r.n * interval '1 ms'), r.name, r.kind::"PointsRuleKind", r.combine::"PointsRuleCombine",
-              r.rate, r.mult, r.categories, '{}', '{}', '{}', r.weekdays, '{}', r.cap, p.now - interval '2 years' + r.n * interval '1 ms', p.now
+       SELECT pg_temp.uuid7(p.now - interval '2 years' + r.n * interval '1 ms'), r.name, r.kind::"PointsRuleKind",
+         r.combine::"PointsRuleCombine",
+              r.rate, r.mult, r.categories, '{}', '{}', '{}', r.weekdays, '{}', r.cap,
+              p.now - interval '2 years' + r.n * interval '1 ms', p.now
        FROM params p, (VALUES
-         (1, '基础积分：每消费 1 元积 1 分', 'BASE_RATE', 'HIGHEST_WINS', 1::numeric, NULL::numeric, '{}'::text[], '{}'::int[], NULL::int),
-         (2, '周三会员日双倍积分', 'MULTIPLIER', 'ADDITIVE', NULL, 2, '{}', '{3}', NULL),
+         (1, '基础积分：每消费 1 元积 1 分', 'BASE_RATE', 'HIGHEST_WINS', 1::numeric, NULL::numeric, '{}'::text[], '{}'::int[],
+         NULL::int), (2, '周三会员日双倍积分', 'MULTIPLIER', 'ADDITIVE', NULL, 2, '{}', '{3}', NULL),
          (3, '母婴品类 1.5 倍积分（每单最多 300 分）', 'MULTIPLIER', 'HIGHEST_WINS', NULL, 1.5, '{母婴}', '{}', 300)
        ) AS r(n, name, kind, combine, rate, mult, categories, weekdays, cap);
-       INSERT INTO "PointsLedgerEntry" (id, "customerId", kind, points, "availableAt", "releasedAt", "expiresAt", remaining, "saleId",
-                                        explanation, "dedupeKey", "createdAt")
+       INSERT INTO "PointsLedgerEntry" (id, "customerId", kind, points, "availableAt", "releasedAt", "expiresAt",
+                                        remaining, "saleId", explanation, "dedupeKey", "createdAt")
        SELECT pg_temp.uuid7(s.occurred_at), s.customer_id, 'EARN', e.points, s.occurred_at, s.occurred_at,
-              s.occurred_at + interval '12 months', e.points, s.id, jsonb_build_object('lines', e.lines), 'earn:' || s.id, s.occurred_at
+              s.occurred_at + interval '12 months', e.points, s.id, jsonb_build_object('lines', e.lines),
+              'earn:' || s.id, s.occurred_at
        FROM t_sale s
        JOIN (
          SELECT l.sale_idx, sum(l.points)::int AS points,
-                jsonb_agg(jsonb_build_object('lineNo', l.line_no, 'sku', l.sku, 'paid', l.paid::text, 'points', l.points,
-                  'contributions', CASE WHEN l.points > 0 THEN jsonb_build_array(jsonb_build_object('ruleId', base.id, 'rule', base.name, 'points', l.points)) ELSE '[]'::jsonb END)
+                jsonb_agg(jsonb_build_object('lineNo', l.line_no, 'sku', l.sku, 'paid', l.paid::text, 'points',
+                                             l.points,
+                  'contributions', CASE WHEN l.points > 0
+                  THEN jsonb_build_array(jsonb_build_object('ruleId', base.id, 'rule', base.name, 'points', l.points))
+                    ELSE '[]'::jsonb END)
                   ORDER BY l.line_no) AS lines
          FROM (SELECT l.sale_idx, l.line_no, l.sku, l.price * l.qty - l.discount AS paid,
                       CASE WHEN l.category = '礼品' THEN 0 ELSE floor(l.price * l.qty - l.discount)::int END AS points
@@ -453,7 +484,8 @@ export async function generateDataset(
        ORDER BY s.occurred_at;
        INSERT INTO "PointsAccount" ("customerId", balance, pending, "lifetimeEarned", "updatedAt")
        SELECT c.id, coalesce(e.points, 0), 0, coalesce(e.points, 0), (SELECT now FROM params)
-       FROM t_customer c LEFT JOIN (SELECT "customerId", sum(points)::int AS points FROM "PointsLedgerEntry" GROUP BY "customerId") e ON e."customerId" = c.id
+       FROM t_customer c LEFT JOIN (SELECT "customerId", sum(points)::int AS points FROM "PointsLedgerEntry"
+       GROUP BY "customerId") e ON e."customerId" = c.id
        WHERE c.is_member`,
     );
 
@@ -462,8 +494,10 @@ export async function generateDataset(
     // Reviews are due 30–330 days from now, so the review job finds nothing to do at start.
     await step(
       'tiers, member tiers, history',
-      `INSERT INTO "Tier" (id, code, name, rank, "minSpend", "minVisits", "discountPercent", "pointsMultiplier", "birthdayBenefit", "updatedAt")
-       SELECT pg_temp.uuid7(p.now - interval '2 years'), t.code, t.name, t.rank, t.spend, t.visits, t.discount, t.mult, t.benefit, p.now
+      `INSERT INTO "Tier" (id, code, name, rank, "minSpend", "minVisits", "discountPercent", "pointsMultiplier",
+                           "birthdayBenefit", "updatedAt")
+       SELECT pg_temp.uuid7(p.now - interval '2 years'), t.code, t.name, t.rank, t.spend, t.visits, t.discount, t.mult,
+         t.benefit, p.now
        FROM params p, (VALUES
          ('REGULAR', '普通会员', 0, NULL::numeric, NULL::int, 0::numeric, 1::numeric, NULL),
          ('SILVER', '银卡会员', 1, 800, 8, 2, 1.2, NULL),
@@ -475,15 +509,19 @@ export async function generateDataset(
        FROM "Member" m JOIN "Customer" c ON c.id = m."customerId"
        CROSS JOIN LATERAL (
          SELECT t.id, t.rank FROM "Tier" t
-         WHERE (t."minSpend" IS NULL AND t."minVisits" IS NULL) OR c."lifetimeSpend" >= t."minSpend" OR c."visitCount" >= t."minVisits"
+         WHERE (t."minSpend" IS NULL AND t."minVisits" IS NULL) OR c."lifetimeSpend" >= t."minSpend"
+           OR c."visitCount" >= t."minVisits"
          ORDER BY t.rank DESC LIMIT 1
        ) best;
        INSERT INTO "MemberTier" ("customerId", "tierId", since, "reviewAt", "updatedAt")
-       SELECT customer_id, tier_id, joined_at, p.now + interval '1 day' * (30 + floor(random() * 300)), p.now FROM t_member_tier, params p;
+       SELECT customer_id, tier_id, joined_at, p.now + interval '1 day' * (30 + floor(random() * 300)), p.now
+       FROM t_member_tier, params p;
        INSERT INTO "TierChange" (id, "customerId", "toTierId", reason, "changedAt")
-       SELECT pg_temp.uuid7(joined_at), customer_id, (SELECT id FROM "Tier" WHERE rank = 0), 'INITIAL', joined_at FROM t_member_tier;
+       SELECT pg_temp.uuid7(joined_at), customer_id, (SELECT id FROM "Tier" WHERE rank = 0), 'INITIAL', joined_at
+       FROM t_member_tier;
        INSERT INTO "TierChange" (id, "customerId", "fromTierId", "toTierId", reason, "changedAt")
-       SELECT pg_temp.uuid7(p.now), customer_id, (SELECT id FROM "Tier" WHERE rank = 0), tier_id, 'UPGRADE', p.now FROM t_member_tier, params p WHERE rank > 0`,
+       SELECT pg_temp.uuid7(p.now), customer_id, (SELECT id FROM "Tier" WHERE rank = 0), tier_id, 'UPGRADE', p.now
+       FROM t_member_tier, params p WHERE rank > 0`,
     );
 
     await step('rebuild indexes', indexes.rows.map((r) => `${r.def};`).join('\n'));
@@ -525,14 +563,17 @@ async function checkConsistency(c: pg.Client) {
     [
       'points: balance = ledger sum = what the lots hold; lifetimeEarned = EARN sum',
       `SELECT count(*) AS n FROM "PointsAccount" a
-       LEFT JOIN (SELECT "customerId", sum(points) AS points, sum(remaining) AS remaining, sum(points) FILTER (WHERE kind = 'EARN') AS earned
+       LEFT JOIN (SELECT "customerId", sum(points) AS points, sum(remaining) AS remaining,
+                  sum(points) FILTER (WHERE kind = 'EARN') AS earned
                   FROM "PointsLedgerEntry" GROUP BY "customerId") e ON e."customerId" = a."customerId"
-       WHERE a.balance + a.pending <> coalesce(e.points, 0) OR a.balance <> coalesce(e.remaining, 0) OR a."lifetimeEarned" <> coalesce(e.earned, 0)`,
+       WHERE a.balance + a.pending <> coalesce(e.points, 0) OR a.balance <> coalesce(e.remaining, 0)
+         OR a."lifetimeEarned" <> coalesce(e.earned, 0)`,
     ],
     [
       'stock: on hand = the last movement balance',
       `SELECT count(*) AS n FROM "StockLevel" l
-       JOIN LATERAL (SELECT "balanceAfter" FROM "StockMovement" m WHERE m."storeId" = l."storeId" AND m."productId" = l."productId"
+       JOIN LATERAL (SELECT "balanceAfter" FROM "StockMovement" m
+                     WHERE m."storeId" = l."storeId" AND m."productId" = l."productId"
                      ORDER BY "occurredAt" DESC, id DESC LIMIT 1) last ON true
        WHERE last."balanceAfter" <> l."onHand"`,
     ],
@@ -545,11 +586,14 @@ async function checkConsistency(c: pg.Client) {
     ],
     [
       'customers: visits = sales',
-      `SELECT count(*) AS n FROM "Customer" c WHERE c."visitCount" <> (SELECT count(*) FROM "Sale" s WHERE s."customerId" = c.id)`,
+      `SELECT count(*) AS n FROM "Customer" c WHERE c."visitCount" <> (SELECT count(*) FROM "Sale" s
+       WHERE s."customerId" = c.id)`,
     ],
     [
       'members: one tier row and one points account each',
-      `SELECT count(*) AS n FROM "Member" m WHERE NOT EXISTS (SELECT 1 FROM "MemberTier" t WHERE t."customerId" = m."customerId") OR NOT EXISTS (SELECT 1 FROM "PointsAccount" a WHERE a."customerId" = m."customerId")`,
+      `SELECT count(*) AS n FROM "Member" m WHERE NOT EXISTS (SELECT 1 FROM "MemberTier" t
+       WHERE t."customerId" = m."customerId") OR NOT EXISTS (SELECT 1 FROM "PointsAccount" a
+       WHERE a."customerId" = m."customerId")`,
     ],
   ];
   for (const [what, sql] of checks) {

@@ -111,7 +111,8 @@ export async function loadBuyers(
 ): Promise<{ id: string; globalId: string; visits: number }[]> {
   return withClient(url, async (c) => {
     const rows = await c.query<{ id: string; visitCount: number }>(
-      `SELECT id, "visitCount" FROM "Customer" WHERE "visitCount" > 0 AND "mergedIntoId" IS NULL ORDER BY random() LIMIT $1`,
+      `SELECT id, "visitCount" FROM "Customer" WHERE "visitCount" > 0 AND "mergedIntoId" IS NULL ORDER BY random()
+       LIMIT $1`,
       [limit],
     );
     return rows.rows.map((r) => ({ id: r.id, globalId: globalId('Customer', r.id), visits: r.visitCount }));

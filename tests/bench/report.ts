@@ -49,7 +49,8 @@ export function markdownTable(results: ScenarioResult[]): string {
     '|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.scenario} | ${cell(r.summary.measured)} | ${cell(r.summary.baseline)} | ${cell(r.target)} | ${verdict(r)} |`,
+        `| ${r.scenario} | ${cell(r.summary.measured)} | ${cell(r.summary.baseline)} | ${cell(r.target)} | ` +
+        `${verdict(r)} |`,
     ),
   ].join('\n');
 }
@@ -66,14 +67,19 @@ export function resultsSection(
     ? ''
     : generatedNow
       ? `, generated in ${dataset.seconds.toFixed(1)} s`
-      : `, generated in ${dataset.seconds.toFixed(1)} s on ${dataset.generatedAt.slice(0, 10)} (kept database, reused: earlier runs' sales are in it too)`;
+      : `, generated in ${dataset.seconds.toFixed(1)} s on ${dataset.generatedAt.slice(0, 10)} (kept database, ` +
+        "reused: earlier runs' sales are in it too)";
   return [
-    `Run of ${machine.date.slice(0, 16).replace('T', ' ')} UTC at commit \`${machine.commit}\`, \`npm run bench\`${options.scaleLabel === '1' ? '' : ` at \`--scale=${options.scaleLabel}\``}:`,
+    `Run of ${machine.date.slice(0, 16).replace('T', ' ')} UTC at commit \`${machine.commit}\`, \`npm run ` +
+      `bench\`${options.scaleLabel === '1' ? '' : ` at \`--scale=${options.scaleLabel}\``}:`,
     '',
-    `- machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGB} GB memory, load average ${machine.loadAverageAtStart.join(' / ')} at the start`,
+    `- machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGB} GB memory, load average ` +
+      `${machine.loadAverageAtStart.join(' / ')} at the start`,
     `- Node ${machine.node}, ${machine.postgres}`,
-    `- data: ${size.stores} stores, ${size.skus.toLocaleString('en')} SKUs, ${size.customers.toLocaleString('en')} customers, ${size.sales.toLocaleString('en')} sales${generated}`,
-    `- load: ${options.connections} connections (search: 4), ${options.timing.warmup} s warm-up and ${options.timing.duration} s per measured run`,
+    `- data: ${size.stores} stores, ${size.skus.toLocaleString('en')} SKUs, ` +
+      `${size.customers.toLocaleString('en')} customers, ${size.sales.toLocaleString('en')} sales${generated}`,
+    `- load: ${options.connections} connections (search: 4), ${options.timing.warmup} s warm-up and ` +
+      `${options.timing.duration} s per measured run`,
     '',
     markdownTable(results),
   ].join('\n');

@@ -30,7 +30,8 @@ export const SEARCH = `query BenchCustomerSearch($filter: CustomerFilter!) {
   customers(first: 20, filter: $filter) { edges { node { id name phone member { code } } } }
 }`;
 
-export const SALE_RECORDED = `subscription BenchSaleRecorded { saleRecorded { id externalId total occurredAt store { name } } }`;
+export const SALE_RECORDED = `subscription BenchSaleRecorded
+  { saleRecorded { id externalId total occurredAt store { name } } }`;
 
 export interface GraphqlBody {
   query: string;

@@ -161,7 +161,8 @@ try {
     log('not all scenarios ran (--only): docs/benchmarks.md left as it was');
   }
   log(
-    `benchmark finished in ${((performance.now() - started) / 1000).toFixed(0)} s (${SCENARIOS.length} scenarios known)`,
+    `benchmark finished in ${((performance.now() - started) / 1000).toFixed(0)} s (${SCENARIOS.length} ` +
+      'scenarios known)',
   );
 } catch (error) {
   failed = true;
@@ -178,7 +179,8 @@ process.exit(failed ? 1 : 0);
 async function signIn(server: ApiServer): Promise<string> {
   const r = await graphql<{ signIn: { token?: string; errorCode?: string } }>(
     server,
-    `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } ... on UserError { errorCode } } }`,
+    `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token }
+       ... on UserError { errorCode } } }`,
     { l: BENCH_OWNER.login, p: BENCH_OWNER.password },
   );
   const token = r.data?.signIn.token;

@@ -52,8 +52,8 @@ export const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789';
 
 /**
  * Starts the API as production runs it: `node --import tsx src/main.ts` with NODE_ENV=production,
- * no demo data, warnings only, SQL statements counted in /metrics. It listens on a free port chosen here, and is ready when /readyz
- * answers 200 (the "store-crm API ready" line is an info line, which LOG_LEVEL=warn leaves out).
+ * no demo data, warnings only, SQL statements counted in /metrics. It listens on a free port chosen here, and is ready
+ * when /readyz answers 200 (the "store-crm API ready" line is an info line, which LOG_LEVEL=warn leaves out).
  * The rest of the environment (REDIS_URL, …) passes through.
  */
 export async function startServer(options: ServerOptions, timeoutMs = 120_000): Promise<ApiServer> {

@@ -141,7 +141,9 @@ export async function ownerToken(port: number): Promise<string> {
   return r.data.signIn.token;
 }
 
-export const SALE = `mutation($input: RecordSaleInput!) { recordSale(input: $input) { __typename ... on RecordSalePayload { replayed sale { id externalId } } ... on UserError { errorCode message } } }`;
+export const SALE = `mutation($input: RecordSaleInput!)
+  { recordSale(input: $input) { __typename ... on RecordSalePayload { replayed sale { id externalId } }
+    ... on UserError { errorCode message } } }`;
 
 /** The demo store the POS key sells in, and plenty of a SKU to sell there. */
 export async function prepareSelling(port: number, sku = 'SN-001') {
@@ -150,7 +152,8 @@ export async function prepareSelling(port: number, sku = 'SN-001') {
   const store = stores.data.stores.find((s: { code: string }) => s.code === 'BJ-SLT').id as string;
   const r = await gql(
     port,
-    `mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "${sku}", quantity: 100000 }]) { __typename } }`,
+    `mutation($s: ID!) { adjustStock(storeId: $s, type: RECEIPT, lines: [{ sku: "${sku}", quantity: 100000 }])
+       { __typename } }`,
     { s: store },
     token,
   );

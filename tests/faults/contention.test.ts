@@ -30,12 +30,11 @@ describe.skipIf(!process.env.DATABASE_URL)(
       const products = await t.as('OWNER').ok(`{ products(first: 100) { edges { node { sku active } } } }`);
       const skus: string[] = products.products.edges.filter((e: any) => e.node.active).map((e: any) => e.node.sku);
       others = skus.filter((s) => s !== hot).slice(0, 12);
-      await t
-        .as('OWNER')
-        .ok(
-          `mutation($input: CreateProductInput!) { createProduct(input: $input) { __typename ... on UserError { errorCode message } } }`,
-          { input: { sku: hot, name: '购物袋', price: '0.50', category: '其他' } },
-        );
+      await t.as('OWNER').ok(
+        `mutation($input: CreateProductInput!) { createProduct(input: $input) { __typename
+             ... on UserError { errorCode message } } }`,
+        { input: { sku: hot, name: '购物袋', price: '0.50', category: '其他' } },
+      );
       await stockUp(t, store, [hot, ...others]);
     }, 120_000);
 
@@ -91,12 +90,11 @@ describe.skipIf(!process.env.DATABASE_URL)(
       expect(await stockOf(hot)).toBe(before - sold);
 
       // The hot SKU's movements, newest first, read as a ledger: each balance is the one before plus its quantity.
-      const moves = await t
-        .as('OWNER')
-        .ok(
-          `query($s: ID!, $n: Int!) { stockMovements(storeId: $s, sku: "${hot}", first: $n) { edges { node { quantity balanceAfter } } } }`,
-          { s: store, n: sales + 5 },
-        );
+      const moves = await t.as('OWNER').ok(
+        `query($s: ID!, $n: Int!) { stockMovements(storeId: $s, sku: "${hot}", first: $n)
+             { edges { node { quantity balanceAfter } } } }`,
+        { s: store, n: sales + 5 },
+      );
       const ledger = moves.stockMovements.edges.map((e: any) => e.node).reverse();
       for (let k = 1; k < ledger.length; k++) {
         expect(ledger[k].balanceAfter, `movement ${k} of ${ledger.length}`).toBe(

@@ -75,7 +75,7 @@ describe.skipIf(!process.env.DATABASE_URL)('PostgreSQL and replica outages', () 
   const sell = async (externalId: string) =>
     (await post(api.port, { query: SALE, variables: { input: saleInput(store, sku, externalId) } }, DEMO_POS_KEY)).json;
 
-  it('reports read the primary while the replica is stopped or lagging, and the replica again when it is back', async () => {
+  it('reports read the primary while the replica is stopped or lagging, the replica once it is back', async () => {
     expect(await readyz()).toEqual({
       status: 200,
       body: { status: 'ready', database: 'up', redis: 'not configured', replica: 'up' },
@@ -127,7 +127,7 @@ describe.skipIf(!process.env.DATABASE_URL)('PostgreSQL and replica outages', () 
     expect(api.output()).toContain('read replica lagging');
   });
 
-  it('survives PostgreSQL restarted under a sales load: typed retryable errors, no hung request, no sale lost, jobs resume', async () => {
+  it('PostgreSQL restarted under load: retryable errors, no hung request, no lost sale, jobs resume', async () => {
     const acknowledged = new Map<string, string>(); // externalId → sale id
     const answers = new Map<string, number>(); // error code → how many
     let stop = false;

@@ -100,7 +100,8 @@ export async function startTestApp(
     if (!tokens.has(role)) {
       const account = DEMO_ACCOUNTS.find((a) => a.role === role)!;
       const data = await ok(
-        `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } ... on UserError { errorCode message } } }`,
+        `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token }
+           ... on UserError { errorCode message } } }`,
         {
           l: account.login,
           p: account.password,

@@ -8,14 +8,13 @@ let phoneCounter = 0;
 export async function newMember(t: TestApp, name = '测试会员', extra: Record<string, unknown> = {}) {
   phoneCounter += 1;
   const phone = `130${String(process.pid % 1000).padStart(3, '0')}${String(phoneCounter).padStart(5, '0')}`;
-  const c = await t
-    .as('OWNER')
-    .ok(
-      `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { ... on Customer { id } ... on UserError { errorCode message } } }`,
-      {
-        input: { name, phone, ...extra },
-      },
-    );
+  const c = await t.as('OWNER').ok(
+    `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { ... on Customer { id }
+         ... on UserError { errorCode message } } }`,
+    {
+      input: { name, phone, ...extra },
+    },
+  );
   if (!c.createCustomer.id) throw new Error(JSON.stringify(c));
   const m = await t
     .as('OWNER')
@@ -32,7 +31,8 @@ export interface Line {
   discount?: string;
 }
 
-const PREVIEW = `mutation($input: PreviewSaleInput!) { previewSale(input: $input) { __typename ... on SaleQuote { total } ... on UserError { errorCode message field } } }`;
+const PREVIEW = `mutation($input: PreviewSaleInput!) { previewSale(input: $input) { __typename
+  ... on SaleQuote { total } ... on UserError { errorCode message field } } }`;
 
 /**
  * Records a sale through the POS key as a till would: previewSale for the total after member
@@ -78,7 +78,8 @@ export async function sell(
   const r = await t.ok(
     RECORD_SALE.replace(
       'member { code }',
-      'member { code } points { earned redeemed reversed lines { lineNo sku paid points contributions { rule points } } }',
+      'member { code } points { earned redeemed reversed lines { lineNo sku paid points contributions { rule ' +
+        'points } } }',
     ),
     { input },
     { apiKey: t.posKey },
@@ -94,12 +95,11 @@ export async function pointsOf(t: TestApp, customerId: string) {
 }
 
 export async function createRule(t: TestApp, input: Record<string, unknown>) {
-  const r = await t
-    .as('OWNER')
-    .ok(
-      `mutation($input: PointsRuleInput!) { createPointsRule(input: $input) { __typename ... on PointsRule { id } ... on UserError { errorCode message } } }`,
-      { input },
-    );
+  const r = await t.as('OWNER').ok(
+    `mutation($input: PointsRuleInput!) { createPointsRule(input: $input) { __typename ... on PointsRule { id }
+         ... on UserError { errorCode message } } }`,
+    { input },
+  );
   if (r.createPointsRule.__typename !== 'PointsRule') throw new Error(JSON.stringify(r));
   return r.createPointsRule.id as string;
 }
@@ -125,15 +125,14 @@ export async function runJob(t: TestApp, name: string, asOf: Date) {
 
 /** Receives plenty of stock so loyalty tests never run out. */
 export async function stockUp(t: TestApp, storeId: string, skus: string[]) {
-  await t
-    .as('OWNER')
-    .ok(
-      `mutation($s: ID!, $lines: [StockLineInput!]!) { adjustStock(storeId: $s, type: RECEIPT, lines: $lines) { __typename } }`,
-      {
-        s: storeId,
-        lines: skus.map((sku) => ({ sku, quantity: 100_000 })),
-      },
-    );
+  await t.as('OWNER').ok(
+    `mutation($s: ID!, $lines: [StockLineInput!]!) {
+         adjustStock(storeId: $s, type: RECEIPT, lines: $lines) { __typename } }`,
+    {
+      s: storeId,
+      lines: skus.map((sku) => ({ sku, quantity: 100_000 })),
+    },
+  );
 }
 
 /** Balance + pending equals the ledger's sum; lots hold exactly what the account says. */

@@ -3,7 +3,8 @@ import type { TestApp } from './app.ts';
 export const RECORD_SALE = `mutation Record($input: RecordSaleInput!) {
   recordSale(input: $input) {
     __typename
-    ... on RecordSalePayload { replayed sale { id total subtotal discountTotal status businessDate customer { id } member { code } lines { lineNo sku quantity unitPrice discount total } payments { method amount } } }
+    ... on RecordSalePayload { replayed sale { id total subtotal discountTotal status businessDate customer { id }
+      member { code } lines { lineNo sku quantity unitPrice discount total } payments { method amount } } }
     ... on UserError { errorCode message field }
     ... on InsufficientStockError { sku requested available }
   }
@@ -12,7 +13,8 @@ export const RECORD_SALE = `mutation Record($input: RecordSaleInput!) {
 export const REFUND_SALE = `mutation Refund($saleId: ID!, $externalId: String!, $lines: [RefundLineInput!]) {
   refundSale(saleId: $saleId, externalId: $externalId, lines: $lines, reason: "顾客退货") {
     __typename
-    ... on RefundSalePayload { replayed refund { id total lines { quantity amount saleLine { lineNo } } sale { status refundedTotal } } }
+    ... on RefundSalePayload { replayed refund { id total lines { quantity amount saleLine { lineNo } }
+      sale { status refundedTotal } } }
     ... on UserError { errorCode message field }
   }
 }`;

@@ -108,8 +108,14 @@ export const customer360: Scenario = {
       target: TARGET,
       pass: ratio >= 0.5 && constant && api.errors === 0,
       summary: {
-        measured: `${round(api.okPerSecond, 1)} views/s (${Math.round(ratio * 100)} % of baseline), p50 ${api.latency.p50} ms, p99 ${api.latency.p99} ms, ${api.errors} errors; ${statements.few} SQL statements (${few.visitCount} sale${few.visitCount === 1 ? '' : 's'}) vs ${statements.many} (${many.visitCount} sales); ${cpuMsPerView} ms of API CPU per view`,
-        baseline: `${round(baseline.okPerSecond, 1)} views/s, p50 ${baseline.latency.p50} ms, p99 ${baseline.latency.p99} ms; 2 statements`,
+        measured:
+          `${round(api.okPerSecond, 1)} views/s (${Math.round(ratio * 100)} % of baseline), p50 ` +
+          `${api.latency.p50} ms, p99 ${api.latency.p99} ms, ${api.errors} errors; ${statements.few} SQL ` +
+          `statements (${few.visitCount} sale${few.visitCount === 1 ? '' : 's'}) vs ${statements.many} ` +
+          `(${many.visitCount} sales); ${cpuMsPerView} ms of API CPU per view`,
+        baseline:
+          `${round(baseline.okPerSecond, 1)} views/s, p50 ${baseline.latency.p50} ms, p99 ${baseline.latency.p99} ` +
+          'ms; 2 statements',
       },
     };
   },

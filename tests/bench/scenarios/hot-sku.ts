@@ -27,7 +27,8 @@ export const hotSku: Scenario = {
         if (!bag) continue;
         hot[store.id] = bag.sku;
         await c.query(
-          `UPDATE "StockLevel" SET "onHand" = "onHand" + 10000000 WHERE "storeId" = $1 AND "productId" = $2 AND "onHand" < 10000000`,
+          `UPDATE "StockLevel" SET "onHand" = "onHand" + 10000000
+           WHERE "storeId" = $1 AND "productId" = $2 AND "onHand" < 10000000`,
           [store.id, bag.productId],
         );
       }
@@ -86,8 +87,13 @@ export const hotSku: Scenario = {
       target: TARGET,
       pass: ratio >= 0.7 && hotRun.errors === 0 && spread.errors === 0,
       summary: {
-        measured: `${round(hotRun.okPerSecond, 1)} sales/s with one SKU in every sale (${Math.round(ratio * 100)} % of spread), p50 ${hotRun.latency.p50} ms, p90 ${hotRun.latency.p90} ms, p99 ${hotRun.latency.p99} ms, ${hotRun.errors} errors in ${hotRun.requests}`,
-        baseline: `spread SKUs on the same server: ${round(spread.okPerSecond, 1)} sales/s, p50 ${spread.latency.p50} ms, p90 ${spread.latency.p90} ms, p99 ${spread.latency.p99} ms, ${spread.errors} errors`,
+        measured:
+          `${round(hotRun.okPerSecond, 1)} sales/s with one SKU in every sale (${Math.round(ratio * 100)} % of ` +
+          `spread), p50 ${hotRun.latency.p50} ms, p90 ${hotRun.latency.p90} ms, p99 ${hotRun.latency.p99} ms, ` +
+          `${hotRun.errors} errors in ${hotRun.requests}`,
+        baseline:
+          `spread SKUs on the same server: ${round(spread.okPerSecond, 1)} sales/s, p50 ${spread.latency.p50} ms, ` +
+          `p90 ${spread.latency.p90} ms, p99 ${spread.latency.p99} ms, ${spread.errors} errors`,
       },
     };
   },

@@ -54,7 +54,8 @@ export const recordSale: Scenario = {
       // Each run takes its own slice of the shuffled members, so no sale finds a member whose tier
       // (and so discount) an earlier sale of this scenario changed.
       const n = 10;
-      const maker = new SaleMaker(fixtures, Math.max(0, Math.floor(members / 2) - n)); // just before the baseline's slice
+      // just before the baseline's slice
+      const maker = new SaleMaker(fixtures, Math.max(0, Math.floor(members / 2) - n));
       const send = async () => {
         const body = recordSaleBody(maker.make());
         const failure = failureOf(
@@ -112,8 +113,13 @@ export const recordSale: Scenario = {
       target: TARGET,
       pass: ratio >= 0.4 && api.latency.p99 <= 100 && api.errors === 0,
       summary: {
-        measured: `${round(api.okPerSecond, 1)} sales/s (${Math.round(ratio * 100)} % of baseline), p50 ${api.latency.p50} ms, p99 ${api.latency.p99} ms, ${api.errors} errors in ${api.requests}; ${statementsPerSale} SQL statements and ${cpuMsPerSale} ms of API CPU per sale`,
-        baseline: `${round(baseline.okPerSecond, 1)} sales/s, p50 ${baseline.latency.p50} ms, p99 ${baseline.latency.p99} ms, ${baseline.errors} errors; 4 statements per sale`,
+        measured:
+          `${round(api.okPerSecond, 1)} sales/s (${Math.round(ratio * 100)} % of baseline), p50 ` +
+          `${api.latency.p50} ms, p99 ${api.latency.p99} ms, ${api.errors} errors in ${api.requests}; ` +
+          `${statementsPerSale} SQL statements and ${cpuMsPerSale} ms of API CPU per sale`,
+        baseline:
+          `${round(baseline.okPerSecond, 1)} sales/s, p50 ${baseline.latency.p50} ms, p99 ${baseline.latency.p99} ` +
+          `ms, ${baseline.errors} errors; 4 statements per sale`,
       },
     };
   },

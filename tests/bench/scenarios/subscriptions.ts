@@ -65,8 +65,10 @@ export const subscriptions: Scenario = {
       pass: r.missing === 0 && r.fromResponse.p99 <= 100,
       summary: {
         measured:
-          `from response p50 ${r.fromResponse.p50} ms / p99 ${r.fromResponse.p99} ms; from sent p50 ${r.fromSent.p50} ms / p99 ${r.fromSent.p99} ms` +
-          ` (${r.subscribers} subscribers × ${r.sales} sales at ${SALES_PER_SECOND}/s, ${r.missing} missing); ${kb} KB RSS per idle subscriber`,
+          `from response p50 ${r.fromResponse.p50} ms / p99 ${r.fromResponse.p99} ms; from sent p50 ` +
+          `${r.fromSent.p50} ms / p99 ${r.fromSent.p99} ms` +
+          ` (${r.subscribers} subscribers × ${r.sales} sales at ${SALES_PER_SECOND}/s, ${r.missing} missing); ` +
+          `${kb} KB RSS per idle subscriber`,
         baseline: '—',
       },
     };

@@ -112,7 +112,9 @@ export const xlsxImport: Scenario = {
         target: TARGET,
         pass: seconds <= 90 && peakMB <= 450,
         summary: {
-          measured: `${rows} customers from a ${round(body.size / MB, 1)} MB workbook in ${seconds} s (${Math.round(rows / seconds)}/s), peak RSS ${peakMB} MB`,
+          measured:
+            `${rows} customers from a ${round(body.size / MB, 1)} MB workbook in ${seconds} s ` +
+            `(${Math.round(rows / seconds)}/s), peak RSS ${peakMB} MB`,
           baseline: '—',
         },
       };

@@ -22,7 +22,8 @@ const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.con
 const ENCRYPTED = await customersEncrypted(pool);
 const KEYS = benchKeyring();
 export const PROFILE = `
-  SELECT c.id, c.name, ${ENCRYPTED ? 'c."phoneEnc", c."birthdayEnc"' : 'c.phone, c.birthday'}, c.gender, c.tags, c."visitCount", c."lifetimeSpend", c."firstPurchaseAt", c."lastPurchaseAt",
+  SELECT c.id, c.name, ${ENCRYPTED ? 'c."phoneEnc", c."birthdayEnc"' : 'c.phone, c.birthday'}, c.gender, c.tags,
+    c."visitCount", c."lifetimeSpend", c."firstPurchaseAt", c."lastPurchaseAt",
          m.code, m.status, m."joinedAt", a.balance, a.pending, a."lifetimeEarned",
          mt.since, mt."reviewAt", t.code AS tier_code, t.name AS tier_name, t."discountPercent"
   FROM "Customer" c
@@ -37,7 +38,8 @@ export const LAST_SALES = `
          (SELECT json_agg(json_build_object('lineNo', l."lineNo", 'sku', l.sku, 'name', l.name, 'quantity', l.quantity,
                  'unitPrice', l."unitPrice", 'discount', l.discount, 'total', l.total) ORDER BY l."lineNo")
           FROM "SaleLine" l WHERE l."saleId" = s.id) AS lines,
-         (SELECT json_agg(json_build_object('method', p.method, 'amount', p.amount)) FROM "Payment" p WHERE p."saleId" = s.id) AS payments
+         (SELECT json_agg(json_build_object('method', p.method, 'amount', p.amount)) FROM "Payment" p
+          WHERE p."saleId" = s.id) AS payments
   FROM "Sale" s JOIN "Store" st ON st.id = s."storeId"
   WHERE s."customerId" = $1
   ORDER BY s."occurredAt" DESC, s.id DESC

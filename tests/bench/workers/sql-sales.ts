@@ -63,7 +63,8 @@ type Tier = {
 };
 const tiers = (
   await pool.query<Tier>(
-    `SELECT id, code, name, rank, "minSpend"::text, "minVisits", "minPointsEarned", "qualifyWhen"::text FROM "Tier" ORDER BY rank`,
+    `SELECT id, code, name, rank, "minSpend"::text, "minVisits", "minPointsEarned", "qualifyWhen"::text FROM "Tier"
+     ORDER BY rank`,
   )
 ).rows;
 const rules = (await pool.query(`SELECT * FROM "PointsRule" WHERE active ORDER BY "createdAt"`)).rows.map(
@@ -91,11 +92,15 @@ function qualifies(t: Tier, q: { spend: number; visits: number; points: number }
 // Birthdays are encrypted (decrypted here, as the API does); a build before that (--compare) keeps the date.
 const ENCRYPTED = await customersEncrypted(pool);
 const KEYS = benchKeyring();
+const BIRTHDAY = ENCRYPTED ? `c."birthdayEnc" AS birthday_enc` : 'extract(month FROM c.birthday)::int AS birth_month';
 const LOOKUP = `
-  SELECT c.id AS customer_id, ${ENCRYPTED ? `c."birthdayEnc" AS birthday_enc` : 'extract(month FROM c.birthday)::int AS birth_month'}, m.id AS member_id,
-         t.id AS tier_id, t.code AS tier_code, t.name AS tier_name, t.rank, t."discountPercent"::text AS discount_percent,
-         t."pointsMultiplier"::text AS points_multiplier, a.balance, s.timezone, s.currency, s."allowNegativeStock" AS allow_negative,
-         (SELECT json_agg(json_build_object('id', p.id, 'sku', p.sku, 'price', p.price::text, 'active', p.active)) FROM "Product" p WHERE p.sku = ANY($3)) AS products
+  SELECT c.id AS customer_id, ${BIRTHDAY}, m.id AS member_id,
+         t.id AS tier_id, t.code AS tier_code, t.name AS tier_name, t.rank,
+         t."discountPercent"::text AS discount_percent,
+         t."pointsMultiplier"::text AS points_multiplier, a.balance, s.timezone, s.currency,
+         s."allowNegativeStock" AS allow_negative,
+         (SELECT json_agg(json_build_object('id', p.id, 'sku', p.sku, 'price', p.price::text, 'active', p.active))
+          FROM "Product" p WHERE p.sku = ANY($3)) AS products
   FROM "Member" m
   JOIN "Customer" c ON c.id = m."customerId" AND c."mergedIntoId" IS NULL
   JOIN "MemberTier" mt ON mt."customerId" = c.id
@@ -113,16 +118,20 @@ const birthMonth = (found: { birth_month?: number | null; birthday_enc?: string 
 // $29 stock may go negative, points $30–$35, $36 window start.
 const WRITE = `
   WITH sale AS (
-    INSERT INTO "Sale" (id, "storeId", "externalId", "customerId", "memberId", "occurredAt", "businessDate", currency, subtotal, "discountTotal", total, "createdAt")
+    INSERT INTO "Sale" (id, "storeId", "externalId", "customerId", "memberId", "occurredAt", "businessDate", currency,
+                        subtotal, "discountTotal", total, "createdAt")
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $32)
     ON CONFLICT ("storeId", "externalId") DO NOTHING
     RETURNING id
   ), line AS (
-    SELECT * FROM unnest($12::uuid[], $13::int[], $14::uuid[], $15::text[], $16::text[], $17::int[], $18::numeric[], $19::numeric[], $20::numeric[], $21::numeric[], $22::uuid[])
+    SELECT * FROM unnest($12::uuid[], $13::int[], $14::uuid[], $15::text[], $16::text[], $17::int[], $18::numeric[],
+                         $19::numeric[], $20::numeric[], $21::numeric[], $22::uuid[])
       AS l(id, line_no, product_id, sku, name, quantity, unit_price, discount, total, unit_cost, movement_id)
   ), lines AS (
-    INSERT INTO "SaleLine" (id, "saleId", "lineNo", "productId", sku, name, quantity, "unitPrice", discount, total, "unitCost")
-    SELECT l.id, sale.id, l.line_no, l.product_id, l.sku, l.name, l.quantity, l.unit_price, l.discount, l.total, l.unit_cost FROM sale, line l
+    INSERT INTO "SaleLine" (id, "saleId", "lineNo", "productId", sku, name, quantity, "unitPrice", discount, total,
+                            "unitCost")
+    SELECT l.id, sale.id, l.line_no, l.product_id, l.sku, l.name, l.quantity, l.unit_price, l.discount, l.total,
+      l.unit_cost FROM sale, line l
   ), payment AS (
     INSERT INTO "Payment" (id, "saleId", method, amount) SELECT $23, sale.id, 'WECHAT_PAY', $11 FROM sale
   ), benefit AS (
@@ -135,13 +144,16 @@ const WRITE = `
     RETURNING sl."productId" AS product_id, sl."onHand" AS on_hand
   ), movements AS (
     INSERT INTO "StockMovement" (id, "storeId", "productId", type, quantity, "balanceAfter", "saleId", "occurredAt")
-    SELECT l.movement_id, $2, l.product_id, 'SALE', -l.quantity, stock.on_hand, sale.id, $6 FROM sale, stock JOIN line l USING (product_id)
+    SELECT l.movement_id, $2, l.product_id, 'SALE', -l.quantity, stock.on_hand, sale.id, $6 FROM sale, stock
+      JOIN line l USING (product_id)
   ), figures AS (
     UPDATE "Customer" SET "visitCount" = "visitCount" + 1, "lifetimeSpend" = "lifetimeSpend" + $11,
-      "firstPurchaseAt" = LEAST(coalesce("firstPurchaseAt", $6), $6), "lastPurchaseAt" = GREATEST(coalesce("lastPurchaseAt", $6), $6), "updatedAt" = now()
+      "firstPurchaseAt" = LEAST(coalesce("firstPurchaseAt", $6), $6),
+      "lastPurchaseAt" = GREATEST(coalesce("lastPurchaseAt", $6), $6), "updatedAt" = now()
     WHERE id = $4 AND EXISTS (SELECT 1 FROM sale)
   ), earned AS (
-    INSERT INTO "PointsLedgerEntry" (id, "customerId", kind, points, "availableAt", "releasedAt", "expiresAt", remaining, "saleId", explanation, "dedupeKey", "createdAt")
+    INSERT INTO "PointsLedgerEntry" (id, "customerId", kind, points, "availableAt", "releasedAt", "expiresAt",
+                                     remaining, "saleId", explanation, "dedupeKey", "createdAt")
     SELECT $30, $4, 'EARN', $31, $6, $32, $33, $34, sale.id, $35, 'earn:' || sale.id, $32 FROM sale WHERE $31::int > 0
   ), account AS (
     UPDATE "PointsAccount" SET balance = balance + $31, "lifetimeEarned" = "lifetimeEarned" + $31, "updatedAt" = now()
@@ -150,15 +162,19 @@ const WRITE = `
   SELECT (SELECT count(*) FROM sale)::int AS written, (SELECT count(*) FROM stock)::int AS stocked,
          q.spend + $11 AS spend, q.visits + 1 AS visits,
          (SELECT coalesce(sum(points), 0) FROM "PointsLedgerEntry"
-          WHERE "customerId" = $4 AND "createdAt" >= $36 AND (kind = 'EARN' OR (kind = 'REVERSE' AND points < 0)))::int + $31 AS points
-  FROM (SELECT coalesce(sum(total - "refundedTotal"), 0) AS spend, count(*) FILTER (WHERE status <> 'REFUNDED')::int AS visits
+          WHERE "customerId" = $4 AND "createdAt" >= $36 AND (kind = 'EARN' OR (kind = 'REVERSE' AND points < 0)))::int
+            + $31 AS points
+  FROM (SELECT coalesce(sum(total - "refundedTotal"), 0) AS spend,
+        count(*) FILTER (WHERE status <> 'REFUNDED')::int AS visits
         FROM "Sale" WHERE "customerId" = $4 AND "occurredAt" > $36 AND "occurredAt" <= $6) q`;
 
 const UPGRADE = `
   WITH tier AS (
-    UPDATE "MemberTier" SET "tierId" = $2, since = $3, "reviewAt" = $4, "graceUntil" = NULL, "updatedAt" = now() WHERE "customerId" = $1
+    UPDATE "MemberTier" SET "tierId" = $2, since = $3, "reviewAt" = $4, "graceUntil" = NULL, "updatedAt" = now()
+    WHERE "customerId" = $1
   )
-  INSERT INTO "TierChange" (id, "customerId", "fromTierId", "toTierId", reason, "saleId", "changedAt") VALUES ($5, $1, $6, $2, 'UPGRADE', $7, $3)`;
+  INSERT INTO "TierChange" (id, "customerId", "fromTierId", "toTierId", reason, "saleId", "changedAt")
+  VALUES ($5, $1, $6, $2, 'UPGRADE', $7, $3)`;
 
 class Rollback extends Error {}
 
