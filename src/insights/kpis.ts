@@ -13,6 +13,9 @@ export const INTERVAL_BUCKETS: { minDays: number; maxDays: number | null }[] = [
   { minDays: 181, maxDays: null },
 ];
 
+/** Lower bounds of the buckets after the first, for width_bucket (bucket i+1 is INTERVAL_BUCKETS[i]). */
+const BOUNDS = [0, ...INTERVAL_BUCKETS.slice(1).map((b) => b.minDays)];
+
 export interface KpiFigures {
   /** null for the figures of all the stores together. */
   storeId: string | null;
@@ -59,7 +62,7 @@ type SaleRow = {
 };
 
 /**
- * The figures of each store and of all of them together, from three statements over the
+ * The figures of each store and of all of them together, from two statements over the
  * period's sales (the (storeId, businessDate) index): totals, repurchase, intervals. A sale
  * refunded in full is no sale (not counted, its units gone); a partial refund lowers the
  * revenue of the sale's own business date, whenever it was made, as salesByDay does.
@@ -83,76 +86,96 @@ export async function kpis(db: Db, scope: InsightScope, repurchaseWithinDays: nu
       LEFT JOIN "Customer" c ON c.id = s."customerId"
       WHERE s."storeId" = ANY(${stores}::uuid[]) AND s."businessDate" BETWEEN ${from}::date AND ${to}::date
     ), u AS (
-      SELECT sl."saleId", sum(sl.quantity - sl."refundedQuantity")::int AS units
-      FROM "SaleLine" sl JOIN s ON s.id = sl."saleId" GROUP BY sl."saleId"
+      -- Units by store straight from the lines (no per-sale grouping of a period's lines).
+      SELECT s."storeId", sum(sl.quantity - sl."refundedQuantity")::int AS units
+      FROM "SaleLine" sl JOIN s ON s.id = sl."saleId"
+      GROUP BY GROUPING SETS ((s."storeId"), ())
+    ), t AS (
+      SELECT s."storeId",
+             sum(s.total) AS gross, sum(s."refundedTotal") AS refunds, sum(s.net) AS revenue,
+             count(*) FILTER (WHERE s.status <> 'REFUNDED') AS sale_count,
+             count(*) FILTER (WHERE s."refundedTotal" > 0) AS refunded_sale_count,
+             count(DISTINCT s."customerId") FILTER (WHERE s.status <> 'REFUNDED') AS customers,
+             count(DISTINCT s."customerId") FILTER (WHERE s.is_new AND s.status <> 'REFUNDED') AS new_customers,
+             sum(s.net) FILTER (WHERE s.is_new) AS new_revenue,
+             sum(s.net) FILTER (WHERE NOT s.is_new) AS returning_revenue,
+             sum(s.net) FILTER (WHERE s."customerId" IS NULL) AS anonymous_revenue,
+             sum(s.net) FILTER (WHERE s."memberId" IS NOT NULL) AS member_revenue
+      FROM s GROUP BY GROUPING SETS ((s."storeId"), ())
     )
-    SELECT s."storeId"::text AS store_id,
-           sum(s.total)::text AS gross, sum(s."refundedTotal")::text AS refunds, sum(s.net)::text AS revenue,
-           (count(*) FILTER (WHERE s.status <> 'REFUNDED'))::int AS sale_count,
-           (count(*) FILTER (WHERE s."refundedTotal" > 0))::int AS refunded_sale_count,
-           coalesce(sum(u.units), 0)::int AS units,
-           (count(DISTINCT s."customerId") FILTER (WHERE s.status <> 'REFUNDED'))::int AS customers,
-           (count(DISTINCT s."customerId") FILTER (WHERE s.is_new AND s.status <> 'REFUNDED'))::int AS new_customers,
-           (sum(s.net) FILTER (WHERE s.is_new))::text AS new_revenue,
-           (sum(s.net) FILTER (WHERE NOT s.is_new))::text AS returning_revenue,
-           (sum(s.net) FILTER (WHERE s."customerId" IS NULL))::text AS anonymous_revenue,
-           (sum(s.net) FILTER (WHERE s."memberId" IS NOT NULL))::text AS member_revenue
-    FROM s LEFT JOIN u ON u."saleId" = s.id
-    GROUP BY GROUPING SETS ((s."storeId"), ())`;
+    SELECT t."storeId"::text AS store_id, t.gross::text, t.refunds::text, t.revenue::text,
+           t.sale_count::int, t.refunded_sale_count::int, coalesce(u.units, 0)::int AS units,
+           t.customers::int, t.new_customers::int, t.new_revenue::text, t.returning_revenue::text,
+           t.anonymous_revenue::text, t.member_revenue::text
+    FROM t LEFT JOIN u ON u."storeId" IS NOT DISTINCT FROM t."storeId"`;
 
-  // 复购率: of the customers with a purchase in the period, those who bought again (in the same
-  // store; for the total, in any of the stores) within N days after their first purchase of the
-  // period. The second purchase may fall after the period's end.
-  const repurchase = await db.$queryRaw<{ store_id: string | null; buyers: number; again: number }[]>`
-    WITH f AS (
-      SELECT s."storeId", s."customerId", min(s."occurredAt") AS first_at
-      FROM "Sale" s
-      WHERE s."storeId" = ANY(${stores}::uuid[]) AND s."businessDate" BETWEEN ${from}::date AND ${to}::date
-        AND s."customerId" IS NOT NULL AND s.status <> 'REFUNDED'
-      GROUP BY GROUPING SETS ((s."storeId", s."customerId"), (s."customerId"))
-    )
-    SELECT f."storeId"::text AS store_id, count(*)::int AS buyers,
-           (count(*) FILTER (WHERE EXISTS (
-             SELECT 1 FROM "Sale" x
-             WHERE x."customerId" = f."customerId" AND x."occurredAt" > f.first_at
-               AND x."occurredAt" <= f.first_at + make_interval(days => ${repurchaseWithinDays}::int)
-               AND x.status <> 'REFUNDED'
-               AND x."storeId" = ANY(CASE WHEN f."storeId" IS NULL THEN ${stores}::uuid[] ELSE ARRAY[f."storeId"] END)
-           )))::int AS again
-    FROM f GROUP BY f."storeId"`;
-
-  // Purchase intervals: for each purchase in the period, the business days since the same
-  // customer's purchase before it (same store; for the total, any of the stores), however long ago.
-  const intervals = await db.$queryRaw<{ store_id: string | null; bucket: number; n: number }[]>`
+  // One pass over the customers' sales from the period's start to N days after its end, in
+  // each customer's order (per store, and across the stores):
+  // - 复购率: of the customers with a purchase in the period, those whose next purchase after
+  //   their first one of the period (same store; for the total, any of the stores) came within N
+  //   days, which may be after the period's end;
+  // - purchase intervals: for each purchase in the period, business days since the same
+  //   customer's purchase before it, however long ago (looked up before the period only for a
+  //   customer's first purchase of it).
+  // A sale refunded in full is no purchase.
+  const until = isoDate(new Date(scope.to.getTime() + repurchaseWithinDays * 86_400_000));
+  const customerRows = await db.$queryRaw<{ store_id: string | null; kind: string; v: number; n: number }[]>`
     WITH s AS (
       SELECT s."storeId", s."customerId", s."occurredAt", s."businessDate"
       FROM "Sale" s
-      WHERE s."storeId" = ANY(${stores}::uuid[]) AND s."businessDate" BETWEEN ${from}::date AND ${to}::date
+      WHERE s."storeId" = ANY(${stores}::uuid[]) AND s."businessDate" BETWEEN ${from}::date AND ${until}::date
         AND s."customerId" IS NOT NULL AND s.status <> 'REFUNDED'
-    ), gaps AS (
-      SELECT s."storeId", s."businessDate" - same."businessDate" AS in_store, s."businessDate" - anywhere."businessDate" AS in_any
+    ), w AS (
+      SELECT s.*,
+             lag(s."businessDate") OVER in_store AS prev_store, lead(s."occurredAt") OVER in_store AS next_store,
+             row_number() OVER in_store AS n_store,
+             lag(s."businessDate") OVER in_any AS prev_any, lead(s."occurredAt") OVER in_any AS next_any,
+             row_number() OVER in_any AS n_any
       FROM s
-      LEFT JOIN LATERAL (
+      WINDOW in_store AS (PARTITION BY s."customerId", s."storeId" ORDER BY s."occurredAt"),
+             in_any AS (PARTITION BY s."customerId" ORDER BY s."occurredAt")
+    ), p AS (
+      SELECT * FROM w WHERE w."businessDate" <= ${to}::date
+    ), first_store AS (
+      SELECT p."storeId", p."businessDate", p."occurredAt", p.next_store, (
         SELECT x."businessDate" FROM "Sale" x
-        WHERE x."customerId" = s."customerId" AND x."occurredAt" < s."occurredAt" AND x."storeId" = s."storeId" AND x.status <> 'REFUNDED'
-        ORDER BY x."occurredAt" DESC LIMIT 1) same ON true
-      LEFT JOIN LATERAL (
+        WHERE x."customerId" = p."customerId" AND x."storeId" = p."storeId" AND x."occurredAt" < p."occurredAt"
+          AND x.status <> 'REFUNDED'
+        ORDER BY x."occurredAt" DESC LIMIT 1) AS before
+      FROM p WHERE p.n_store = 1
+    ), first_any AS (
+      SELECT p."businessDate", p."occurredAt", p.next_any, (
         SELECT x."businessDate" FROM "Sale" x
-        WHERE x."customerId" = s."customerId" AND x."occurredAt" < s."occurredAt" AND x."storeId" = ANY(${stores}::uuid[]) AND x.status <> 'REFUNDED'
-        ORDER BY x."occurredAt" DESC LIMIT 1) anywhere ON true
-    ), bucketed AS (
-      SELECT "storeId"::text AS store_id, width_bucket(in_store, ${BOUNDS}::int[]) AS bucket FROM gaps WHERE in_store IS NOT NULL
+        WHERE x."customerId" = p."customerId" AND x."storeId" = ANY(${stores}::uuid[]) AND x."occurredAt" < p."occurredAt"
+          AND x.status <> 'REFUNDED'
+        ORDER BY x."occurredAt" DESC LIMIT 1) AS before
+      FROM p WHERE p.n_any = 1
+    ), facts AS (
+      SELECT "storeId"::text AS store_id, 'again' AS kind,
+             (next_store IS NOT NULL AND next_store <= "occurredAt" + make_interval(days => ${repurchaseWithinDays}::int))::int AS v
+      FROM first_store
       UNION ALL
-      SELECT NULL, width_bucket(in_any, ${BOUNDS}::int[]) FROM gaps WHERE in_any IS NOT NULL
+      SELECT NULL, 'again', (next_any IS NOT NULL AND next_any <= "occurredAt" + make_interval(days => ${repurchaseWithinDays}::int))::int
+      FROM first_any
+      UNION ALL
+      SELECT "storeId"::text, 'gap', width_bucket(greatest("businessDate" - prev_store, 0), ${BOUNDS}::int[]) FROM p WHERE n_store > 1
+      UNION ALL
+      SELECT "storeId"::text, 'gap', width_bucket(greatest("businessDate" - before, 0), ${BOUNDS}::int[]) FROM first_store WHERE before IS NOT NULL
+      UNION ALL
+      SELECT NULL, 'gap', width_bucket(greatest("businessDate" - prev_any, 0), ${BOUNDS}::int[]) FROM p WHERE n_any > 1
+      UNION ALL
+      SELECT NULL, 'gap', width_bucket(greatest("businessDate" - before, 0), ${BOUNDS}::int[]) FROM first_any WHERE before IS NOT NULL
     )
-    SELECT store_id, bucket, count(*)::int AS n FROM bucketed GROUP BY store_id, bucket`;
+    SELECT store_id, kind, v, count(*)::int AS n FROM facts GROUP BY store_id, kind, v`;
 
   const byStore = (id: string | null) => (r: { store_id: string | null }) => r.store_id === id;
   const ids: (string | null)[] = [null, ...scope.storeIds];
   return ids.map((storeId) => {
     const t = totals.find(byStore(storeId));
-    const r = repurchase.find(byStore(storeId));
-    const gaps = intervals.filter(byStore(storeId));
+    const mine = customerRows.filter(byStore(storeId));
+    const buyers = mine.filter((f) => f.kind === 'again').reduce((n, f) => n + f.n, 0);
+    const again = mine.find((f) => f.kind === 'again' && f.v === 1)?.n ?? 0;
+    const gaps = mine.filter((f) => f.kind === 'gap');
     const gapTotal = gaps.reduce((n, g) => n + g.n, 0);
     const revenue = dec(t?.revenue ?? null);
     const saleCount = t?.sale_count ?? 0;
@@ -179,15 +202,12 @@ export async function kpis(db: Db, scope: InsightScope, repurchaseWithinDays: nu
       memberRevenue,
       memberShare: revenue.isZero() ? 0 : Number(memberRevenue.div(revenue).toFixed(4)),
       repurchaseWithinDays,
-      repurchasingCustomers: r?.again ?? 0,
-      repurchaseRate: ratio(r?.again ?? 0, r?.buyers ?? 0),
+      repurchasingCustomers: again,
+      repurchaseRate: ratio(again, buyers),
       purchaseIntervals: INTERVAL_BUCKETS.map((b, i) => {
-        const count = gaps.find((g) => g.bucket === i + 1)?.n ?? 0;
+        const count = gaps.find((g) => g.v === i + 1)?.n ?? 0;
         return { ...b, count, share: ratio(count, gapTotal) };
       }),
     };
   });
 }
-
-/** Lower bounds of the buckets after the first, for width_bucket (bucket i+1 is INTERVAL_BUCKETS[i]). */
-const BOUNDS = [0, ...INTERVAL_BUCKETS.slice(1).map((b) => b.minDays)];
