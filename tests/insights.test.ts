@@ -486,15 +486,15 @@ describe('products and stock', () => {
   });
 
   it('suggests reorders from velocity, lead time and safety days, flagging what top customers buy', async () => {
-    // Defaults (7 days' lead, 3 safety): A's reorder point ⌈14/31⌉ + ⌈6/31⌉ = 2, B's ⌈42/31⌉ + ⌈18/31⌉ = 3: nothing due.
+    // Defaults (7 days' lead + 3 safety): reorder points ⌈2×10/31⌉ = 1 (A), ⌈6×10/31⌉ = 2 (B),
+    // ⌈4×10/31⌉ = 2 (C), far under what is on hand: nothing due.
     expect((await owner(STOCK('reorderSuggestions'), { s: [gUR] })).insights.reorderSuggestions).toEqual([]);
-    const r = await owner(STOCK('reorderSuggestions', ', leadTimeDays: 90, safetyDays: 10'), { s: [gUR] });
-    // B: ⌈6×90/31⌉ + ⌈6×10/31⌉ = 18 + 2 = 20 ≥ 14 on hand: order ⌈6×14/31⌉ + 20 − 14 = 9.
-    // C: ⌈4×90/31⌉ + ⌈4×10/31⌉ = 12 + 2 = 14 ≥ 14: order ⌈4×14/31⌉ + 14 − 14 = 2.
-    // A: ⌈2×90/31⌉ + ⌈2×10/31⌉ = 6 + 1 = 7 < 17: not due.
+    const r = await owner(STOCK('reorderSuggestions', ', leadTimeDays: 90, safetyDays: 20'), { s: [gUR] });
+    // 110 days: B ⌈6×110/31⌉ = 22 ≥ 14 on hand: order ⌈6×14/31⌉ + 22 − 14 = 11.
+    // C ⌈4×110/31⌉ = 15 ≥ 14: order ⌈4×14/31⌉ + 15 − 14 = 3. A ⌈2×110/31⌉ = 8 < 17: not due.
     expect(r.insights.reorderSuggestions).toEqual([
-      { ...sB, reorderPoint: 20, suggestedOrderQuantity: 9, boughtByTopCustomers: true },
-      { ...sC, reorderPoint: 14, suggestedOrderQuantity: 2, boughtByTopCustomers: false },
+      { ...sB, reorderPoint: 22, suggestedOrderQuantity: 11, boughtByTopCustomers: true },
+      { ...sC, reorderPoint: 15, suggestedOrderQuantity: 3, boughtByTopCustomers: false },
     ]);
   });
 });

@@ -155,7 +155,7 @@ const STOCK_ORDER: Record<StockInsightOrder, { where: Prisma.Sql; order: Prisma.
  *   velocity = net units sold ÷ days of the period;
  *   turnover = net units sold ÷ units on hand now (the period's sales over current stock);
  *   days of cover = on hand ÷ velocity;
- *   reorder point = ⌈velocity × lead time⌉ + ⌈velocity × safety days⌉;
+ *   reorder point = ⌈velocity × (lead time + safety days)⌉;
  *   suggested order = ⌈velocity × cover days⌉ + reorder point − on hand, when on hand ≤ the reorder point.
  * `order` picks and orders the rows: lowest cover first, highest turnover, slow movers (stock on
  * hand, fewest sold), or the reorder suggestions.
@@ -209,8 +209,7 @@ export async function stockInsights(
       WHERE lv."storeId" = ANY(${scope.storeIds}::uuid[])
     ), x AS (
       -- From units and days rather than the rounded velocity, so that the figures are exact.
-      SELECT v.*, (ceil(v.units::numeric * ${options.leadTimeDays} / ${scope.days})
-                   + ceil(v.units::numeric * ${options.safetyDays} / ${scope.days}))::int AS reorder_point,
+      SELECT v.*, ceil(v.units::numeric * ${options.leadTimeDays + options.safetyDays} / ${scope.days})::int AS reorder_point,
              CASE WHEN v.units > 0 THEN round(greatest(v."onHand", 0)::numeric * ${scope.days} / v.units, 1) END AS days_of_cover,
              CASE WHEN v."onHand" > 0 THEN round(v.units::numeric / v."onHand", 2) END AS turnover
       FROM v

@@ -224,7 +224,7 @@ export function addInsightTypes(builder: Builder) {
         description: 'The store’s own reorder point (StockLevel).',
       }),
       reorderPoint: t.exposeInt('reorderPoint', {
-        description: '⌈velocity × leadTimeDays⌉ + ⌈velocity × safetyDays⌉.',
+        description: '⌈dailyVelocity × (leadTimeDays + safetyDays)⌉.',
       }),
       suggestedOrderQuantity: t.exposeInt('suggestedOrderQuantity', {
         description: 'When onHand ≤ reorderPoint: ⌈velocity × coverDays⌉ + reorderPoint − onHand; else 0.',
