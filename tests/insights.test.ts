@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaff } from '../src/staff/service.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { RECORD_SALE, REFUND_SALE } from './helpers/queries.ts';
+import { postImport } from './helpers/workbook.ts';
 
 // A small chain whose every figure is worked out by hand below. Urumqi (UTC+6) is the main
 // store: its business day differs from UTC's and from Shanghai's, so a sale at 00:10 local on
@@ -620,5 +621,23 @@ describe('access and limits', () => {
     const many = Array.from({ length: 21 }, (_, i) => `h${i}: salesHeatMap { hour }`).join(' ');
     const r = await t.gql(`{ insights(from: "2026-03-01", to: "2026-03-31") { ${many} } }`, {}, { token: ownerToken });
     expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 'cost' });
+  });
+});
+
+describe('imported sales history', () => {
+  it('counts as history: a sale imported from an old system is in the figures of its business date', async () => {
+    const base = `http://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}`;
+    const csv = '门店,单号,销售时间,商品编码,数量,单价\nSH-01,OLD-1,2026-03-20 10:00,IN-A,2,40\n';
+    const r = await postImport(base, 'sales-history', csv, ownerToken, { fileName: 'history.csv' });
+    expect(r.status).toBe(200);
+    const q = `query($s: [ID!]) { insights(storeIds: $s, from: "2026-03-01", to: "2026-03-31") {
+      kpis { current { total { revenue saleCount units anonymousRevenue } } } salesHeatMap { weekday hour saleCount } } }`;
+    const after = (await owner(q, { s: [gSH] })).insights;
+    // SH1 (100, 1 unit) and the imported sale: 80, 2 units, no customer, Friday 20 March 10:00 in Shanghai.
+    expect(after.kpis.current.total).toEqual({ revenue: '180.00', saleCount: 2, units: 3, anonymousRevenue: '80.00' });
+    expect(after.salesHeatMap.filter((c: { saleCount: number }) => c.saleCount)).toEqual([
+      { weekday: 2, hour: 12, saleCount: 1 },
+      { weekday: 5, hour: 10, saleCount: 1 },
+    ]);
   });
 });
