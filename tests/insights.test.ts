@@ -23,6 +23,7 @@ import { postImport } from './helpers/workbook.ts';
 //   S6  Z   2026-03-31 23:30  B                  50   (Tuesday, hour 23)
 //   S7  Z   2026-04-01 00:30  C                  10   outside March here, though 31 March in UTC
 //   SLY –   2025-03-10 12:00  C                  10   (same period last year)
+//   SW  W   2026-05-01 00:10  A                 100   W's first purchase: 30 April in UTC
 // Shanghai: SH1  X  2026-03-10 12:00  A  100.
 //
 // March in Urumqi: gross 690, refunds 150, revenue 540, 6 sales (S8 refunded in full is none),
@@ -132,6 +133,7 @@ beforeAll(async () => {
   const y = await customer('李娜', '13711110002');
   const y2 = await customer('李娜', '13711110003');
   const z = await customer('张伟', '13711110004');
+  const w = await customer('赵敏', '13711110005');
   const member = await owner(
     `mutation($id: ID!) { enrollMember(input: { customerId: $id, code: "INS-X" }) { ... on Member { code } } }`,
     {
@@ -183,6 +185,7 @@ beforeAll(async () => {
   await sale(gUR, at('2026-04-01T00:30', 6), [{ sku: 'IN-C', quantity: 1 }], { customerId: z }); // S7
   await sale(gUR, at('2025-03-10T12:00', 6), [{ sku: 'IN-C', quantity: 1 }]); // SLY
   await sale(gSH, at('2026-03-10T12:00', 8), [{ sku: 'IN-A', quantity: 1 }], X); // SH1
+  await sale(gUR, at('2026-05-01T00:10', 6), [{ sku: 'IN-A', quantity: 1 }], { customerId: w }); // SW
 
   const refund = async (saleId: string, lines?: { lineNo: number; quantity: number }[]) =>
     expect((await owner(REFUND_SALE, { saleId, externalId: `R-${++seq}`, lines })).refundSale.__typename).toBe(
@@ -265,6 +268,20 @@ describe('KPIs', () => {
       to: '2026-03-31',
       total: { storeCode: null, ...march },
       stores: [{ storeCode: 'UR-01', ...march }],
+    });
+  });
+
+  it("tells a new customer by their first purchase's business date in the store's time zone", async () => {
+    // W's first purchase, 00:10 on 1 May in Urumqi, is 30 April in UTC: W is new in May.
+    const r = await owner(
+      `query($s: [ID!]) { insights(storeIds: $s, from: "2026-05-01", to: "2026-05-31") { kpis { current { total {
+        newCustomerCount newCustomerRevenue returningCustomerRevenue } } } } }`,
+      { s: [gUR] },
+    );
+    expect(r.insights.kpis.current.total).toEqual({
+      newCustomerCount: 1,
+      newCustomerRevenue: '100.00',
+      returningCustomerRevenue: '0.00',
     });
   });
 
@@ -435,16 +452,16 @@ describe('products and stock', () => {
   ) => `query($s: [ID!]) { insights(storeIds: $s, from: "2026-03-01", to: "2026-03-31") {
     ${field}(topCustomers: 1 ${args}) { storeCode sku onHand unitsSold dailyVelocity turnover daysOfCover lastSoldOn
       reorderPoint suggestedOrderQuantity boughtByTopCustomers } } }`;
-  // On hand after everything: A 20 − 4 (S0, S1, S3, S5) + 1 (refund) = 17; B 20 − 7 + 1 = 14;
+  // On hand after everything: A 20 − 5 (S0, S1, S3, S5, SW) + 1 (refund) = 16; B 20 − 7 + 1 = 14;
   // C 20 − 6 (S2, S4 ×3, S7, last year's) = 14; D 20. Velocity over 31 days.
   const sA = {
     storeCode: 'UR-01',
     sku: 'IN-A',
-    onHand: 17,
+    onHand: 16,
     unitsSold: 2,
     dailyVelocity: 0.065,
-    turnover: 0.12,
-    daysOfCover: 263.5,
+    turnover: 0.13, // 2 ÷ 16 = 0.125, rounded half up
+    daysOfCover: 248,
     lastSoldOn: '2026-03-05',
   };
   const sB = {
@@ -492,7 +509,7 @@ describe('products and stock', () => {
     expect((await owner(STOCK('reorderSuggestions'), { s: [gUR] })).insights.reorderSuggestions).toEqual([]);
     const r = await owner(STOCK('reorderSuggestions', ', leadTimeDays: 90, safetyDays: 20'), { s: [gUR] });
     // 110 days: B ⌈6×110/31⌉ = 22 ≥ 14 on hand: order ⌈6×14/31⌉ + 22 − 14 = 11.
-    // C ⌈4×110/31⌉ = 15 ≥ 14: order ⌈4×14/31⌉ + 15 − 14 = 3. A ⌈2×110/31⌉ = 8 < 17: not due.
+    // C ⌈4×110/31⌉ = 15 ≥ 14: order ⌈4×14/31⌉ + 15 − 14 = 3. A ⌈2×110/31⌉ = 8 < 16: not due.
     expect(r.insights.reorderSuggestions).toEqual([
       { ...sB, reorderPoint: 22, suggestedOrderQuantity: 11, boughtByTopCustomers: true },
       { ...sC, reorderPoint: 15, suggestedOrderQuantity: 3, boughtByTopCustomers: false },
