@@ -31,7 +31,8 @@ export interface BasketPair {
  * in full is no basket.
  */
 function basketItems(scope: InsightScope, level: BasketLevel, extra = Prisma.empty) {
-  const item = level === 'PRODUCT' ? Prisma.sql`sl."productId"::text` : Prisma.sql`p.category`;
+  // A product stays a uuid (hashed and compared faster than its text); Prisma reads it back as a string.
+  const item = level === 'PRODUCT' ? Prisma.sql`sl."productId"` : Prisma.sql`p.category`;
   return Prisma.sql`
     SELECT DISTINCT s.id AS sale, ${item} AS item ${extra}
     FROM "Sale" s JOIN "SaleLine" sl ON sl."saleId" = s.id

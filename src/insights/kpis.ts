@@ -74,40 +74,48 @@ export async function kpis(db: Db, scope: InsightScope, repurchaseWithinDays: nu
   // New: the customer's first purchase anywhere in the chain (Customer.firstPurchaseAt, which
   // includes imported history and is rebuilt after a merge) falls on or after the period's first
   // business date in the store of the sale.
+  // Sales are first summed per store and customer (a hash aggregate of the period's sales, no
+  // sort), so that the distinct customers are counted over those rows, not over every sale.
   const totals = await db.$queryRaw<SaleRow[]>`
-    WITH s AS (
-      SELECT s.id, s."storeId", s."customerId", s."memberId", s.status, s.total, s."refundedTotal",
-             s.total - s."refundedTotal" AS net,
+    WITH c AS (
+      SELECT s."storeId", s."customerId",
              CASE WHEN s."customerId" IS NULL THEN NULL
-                  ELSE c."firstPurchaseAt" IS NULL OR (c."firstPurchaseAt" AT TIME ZONE 'UTC' AT TIME ZONE st.timezone)::date >= ${from}::date
-             END AS is_new
+                  ELSE bool_or(c."firstPurchaseAt" IS NULL OR (c."firstPurchaseAt" AT TIME ZONE 'UTC' AT TIME ZONE st.timezone)::date >= ${from}::date)
+             END AS is_new,
+             sum(s.total) AS gross, sum(s."refundedTotal") AS refunds, sum(s.total - s."refundedTotal") AS net,
+             count(*) FILTER (WHERE s.status <> 'REFUNDED') AS sales,
+             count(*) FILTER (WHERE s."refundedTotal" > 0) AS refunded_sales,
+             sum(s.total - s."refundedTotal") FILTER (WHERE s."memberId" IS NOT NULL) AS member_net
       FROM "Sale" s
       JOIN "Store" st ON st.id = s."storeId"
       LEFT JOIN "Customer" c ON c.id = s."customerId"
       WHERE s."storeId" = ANY(${stores}::uuid[]) AND s."businessDate" BETWEEN ${from}::date AND ${to}::date
+      GROUP BY s."storeId", s."customerId"
+    ), t AS (
+      SELECT c."storeId",
+             sum(c.gross) AS gross, sum(c.refunds) AS refunds, sum(c.net) AS revenue,
+             sum(c.sales) AS sale_count, sum(c.refunded_sales) AS refunded_sale_count,
+             count(DISTINCT c."customerId") FILTER (WHERE c.sales > 0) AS customers,
+             count(DISTINCT c."customerId") FILTER (WHERE c.is_new AND c.sales > 0) AS new_customers,
+             sum(c.net) FILTER (WHERE c.is_new) AS new_revenue,
+             sum(c.net) FILTER (WHERE NOT c.is_new) AS returning_revenue,
+             sum(c.net) FILTER (WHERE c."customerId" IS NULL) AS anonymous_revenue,
+             sum(c.member_net) AS member_revenue
+      FROM c GROUP BY GROUPING SETS ((c."storeId"), ())
     ), u AS (
       -- Units by store straight from the lines (no per-sale grouping of a period's lines).
       SELECT s."storeId", sum(sl.quantity - sl."refundedQuantity")::int AS units
-      FROM "SaleLine" sl JOIN s ON s.id = sl."saleId"
-      GROUP BY GROUPING SETS ((s."storeId"), ())
-    ), t AS (
-      SELECT s."storeId",
-             sum(s.total) AS gross, sum(s."refundedTotal") AS refunds, sum(s.net) AS revenue,
-             count(*) FILTER (WHERE s.status <> 'REFUNDED') AS sale_count,
-             count(*) FILTER (WHERE s."refundedTotal" > 0) AS refunded_sale_count,
-             count(DISTINCT s."customerId") FILTER (WHERE s.status <> 'REFUNDED') AS customers,
-             count(DISTINCT s."customerId") FILTER (WHERE s.is_new AND s.status <> 'REFUNDED') AS new_customers,
-             sum(s.net) FILTER (WHERE s.is_new) AS new_revenue,
-             sum(s.net) FILTER (WHERE NOT s.is_new) AS returning_revenue,
-             sum(s.net) FILTER (WHERE s."customerId" IS NULL) AS anonymous_revenue,
-             sum(s.net) FILTER (WHERE s."memberId" IS NOT NULL) AS member_revenue
-      FROM s GROUP BY GROUPING SETS ((s."storeId"), ())
+      FROM "Sale" s JOIN "SaleLine" sl ON sl."saleId" = s.id
+      WHERE s."storeId" = ANY(${stores}::uuid[]) AND s."businessDate" BETWEEN ${from}::date AND ${to}::date
+      GROUP BY s."storeId"
     )
     SELECT t."storeId"::text AS store_id, t.gross::text, t.refunds::text, t.revenue::text,
-           t.sale_count::int, t.refunded_sale_count::int, coalesce(u.units, 0)::int AS units,
+           t.sale_count::int, t.refunded_sale_count::int,
+           coalesce(CASE WHEN t."storeId" IS NULL THEN (SELECT sum(units) FROM u)
+                         ELSE (SELECT units FROM u WHERE u."storeId" = t."storeId") END, 0)::int AS units,
            t.customers::int, t.new_customers::int, t.new_revenue::text, t.returning_revenue::text,
            t.anonymous_revenue::text, t.member_revenue::text
-    FROM t LEFT JOIN u ON u."storeId" IS NOT DISTINCT FROM t."storeId"`;
+    FROM t`;
 
   // One pass over the customers' sales from the period's start to N days after its end, in
   // each customer's order (per store, and across the stores):
