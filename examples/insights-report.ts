@@ -34,7 +34,8 @@ async function post<T>(query: string, variables: Record<string, unknown>, token?
 
 await main(async () => {
   const { signIn } = await post<{ signIn: { token?: string; message?: string } }>(
-    'mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } ... on UserError { message } } }',
+    `mutation($l: String!, $p: String!) {
+      signIn(login: $l, password: $p) { ... on SignInPayload { token } ... on UserError { message } } }`,
     { l: process.env.LOGIN ?? '13800000001', p: process.env.PASSWORD ?? 'demo-owner-1' },
   );
   if (!signIn.token) throw new Error(signIn.message);
@@ -47,27 +48,32 @@ await main(async () => {
   const k = current.total;
   console.log(`${insights.from} – ${insights.to}`);
   console.log(
-    `营业额 ¥${k.revenue}（环比 ${change(k.revenue, previousPeriod.total.revenue)}，同比 ${change(k.revenue, samePeriodLastYear.total.revenue)}）`,
+    `营业额 ¥${k.revenue}（环比 ${change(k.revenue, previousPeriod.total.revenue)}，` +
+      `同比 ${change(k.revenue, samePeriodLastYear.total.revenue)}）`,
   );
   console.log(
-    `${k.saleCount} 笔 · 客单价 ¥${k.averageSale}（上期 ¥${previousPeriod.total.averageSale}）· 连带率 ${k.unitsPerSale} · 退款率 ${pct(k.refundRate)}`,
+    `${k.saleCount} 笔 · 客单价 ¥${k.averageSale}（上期 ¥${previousPeriod.total.averageSale}）` +
+      `· 连带率 ${k.unitsPerSale} · 退款率 ${pct(k.refundRate)}`,
   );
   console.log(
-    `会员贡献 ${pct(k.memberShare)} · 30 天复购率 ${pct(k.repurchaseRate)} · 新客 ¥${k.newCustomerRevenue} / 老客 ¥${k.returningCustomerRevenue}`,
+    `会员贡献 ${pct(k.memberShare)} · 30 天复购率 ${pct(k.repurchaseRate)} · ` +
+      `新客 ¥${k.newCustomerRevenue} / 老客 ¥${k.returningCustomerRevenue}`,
   );
   const peak = [...insights.salesHeatMap].sort((a, b) => b.saleCount - a.saleCount)[0];
   if (peak?.saleCount)
     console.log(`高峰：${WEEKDAYS[peak.weekday]} ${peak.hour}:00–${peak.hour + 1}:00，${peak.saleCount} 笔`);
   console.log('畅销商品：');
-  for (const p of insights.productRanking)
-    console.log(
-      `  ${p.sku} ${p.name} ×${p.units} ¥${p.revenue}${p.marginRate === null || p.marginRate === undefined ? '' : ` 毛利率 ${pct(p.marginRate)}`}`,
-    );
+  for (const p of insights.productRanking) {
+    const margin = p.marginRate === null || p.marginRate === undefined ? '' : ` 毛利率 ${pct(p.marginRate)}`;
+    console.log(`  ${p.sku} ${p.name} ×${p.units} ¥${p.revenue}${margin}`);
+  }
   console.log(insights.reorderSuggestions.length ? '建议补货：' : '暂无需要补货的商品');
-  for (const r of insights.reorderSuggestions)
+  for (const r of insights.reorderSuggestions) {
+    const top = r.boughtByTopCustomers ? '（大客户常买）' : '';
     console.log(
-      `  ${r.storeCode} ${r.sku} ${r.name}：库存 ${r.onHand}，可售 ${r.daysOfCover} 天，建议订 ${r.suggestedOrderQuantity}${r.boughtByTopCustomers ? '（大客户常买）' : ''}`,
+      `  ${r.storeCode} ${r.sku} ${r.name}：库存 ${r.onHand}，可售 ${r.daysOfCover} 天，建议订 ${r.suggestedOrderQuantity}${top}`,
     );
+  }
   for (const pair of insights.basketPairs)
     console.log(`常一起买：${pair.a.name} + ${pair.b.name}（支持度 ${pct(pair.support)}，提升度 ${pair.lift}）`);
 });

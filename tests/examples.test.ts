@@ -81,15 +81,14 @@ describe('running the examples on another port', () => {
   it("insights-report.ts prints the demo chain's review of the last 30 days", async () => {
     const run = await runExample('examples/insights-report.ts', endpoint);
     expect(run.stderr).toBe('');
-    const direct = await t
-      .as('OWNER')
-      .ok(
-        `query($f: Date!, $t: Date!) { insights(from: $f, to: $t) { kpis { current { total { revenue saleCount } } } } }`,
-        {
-          f: new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10),
-          t: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
-        },
-      );
+    const direct = await t.as('OWNER').ok(
+      `query($f: Date!, $t: Date!) {
+        insights(from: $f, to: $t) { kpis { current { total { revenue saleCount } } } } }`,
+      {
+        f: new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10),
+        t: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+      },
+    );
     const { revenue, saleCount } = direct.insights.kpis.current.total;
     expect(saleCount).toBeGreaterThan(0);
     expect(run.stdout).toContain(`营业额 ¥${revenue}（环比`);

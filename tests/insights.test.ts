@@ -113,7 +113,8 @@ beforeAll(async () => {
     });
     expect(r.createProduct.__typename).toBe('Product');
   }
-  const receive = `mutation($s: ID!, $lines: [StockLineInput!]!) { adjustStock(storeId: $s, type: RECEIPT, lines: $lines) { __typename } }`;
+  const receive = `mutation($s: ID!, $lines: [StockLineInput!]!) { adjustStock(storeId: $s, type: RECEIPT, lines:
+    $lines) { __typename } }`;
   await owner(receive, {
     s: gUR,
     lines: ['IN-A', 'IN-B', 'IN-C', 'IN-D'].map((sku) => ({ sku, quantity: 20 })),
@@ -207,7 +208,8 @@ beforeAll(async () => {
 
 afterAll(() => t?.close());
 
-const FIGURES = `storeCode grossSales refunds revenue saleCount refundedSaleCount averageSale units unitsPerSale refundRate
+const FIGURES = `storeCode grossSales refunds revenue saleCount refundedSaleCount averageSale units unitsPerSale
+  refundRate
   customerCount newCustomerCount newCustomerRevenue returningCustomerRevenue anonymousRevenue memberRevenue memberShare
   repurchaseWithinDays repurchasingCustomers repurchaseRate purchaseIntervals { minDays maxDays count share }`;
 
@@ -341,7 +343,8 @@ describe('KPIs', () => {
 describe('time', () => {
   it("puts each sale in its weekday and hour of the store's own time", async () => {
     const r = await owner(
-      `query($s: [ID!]) { insights(storeIds: $s, from: "2026-03-01", to: "2026-03-31") { salesHeatMap { weekday hour saleCount revenue } } }`,
+      `query($s: [ID!]) { insights(storeIds: $s, from: "2026-03-01", to: "2026-03-31") { salesHeatMap { weekday hour
+        saleCount revenue } } }`,
       { s: [gUR] },
     );
     const cells = r.insights.salesHeatMap;
@@ -405,8 +408,10 @@ describe('time', () => {
 });
 
 describe('products and stock', () => {
-  const RANK = `query($s: [ID!], $by: ProductRankingOrder!) { insights(storeIds: $s, from: "2026-03-01", to: "2026-03-31") {
-    productRanking(by: $by, topCustomers: 1) { sku units revenue cost margin marginRate saleCount topCustomerBuyers } } }`;
+  const RANK = `query($s: [ID!], $by: ProductRankingOrder!) { insights(storeIds: $s, from: "2026-03-01", to:
+    "2026-03-31") {
+    productRanking(by: $by, topCustomers: 1) { sku units revenue cost margin marginRate saleCount topCustomerBuyers }
+      } }`;
   // A: S1, S3 (S5's A refunded): 2 units, 200, cost 120. B: S1 ×2, S2, S3, S5, S6 (S8 refunded):
   // 6 units, 300, cost 180. C: S2, S4 ×3: 4 units, 40, cost unknown. X is the top customer (250).
   const A = {
@@ -520,8 +525,10 @@ describe('products and stock', () => {
 describe('baskets and sequences', () => {
   // Baskets of March (refunded lines out, S8 no basket): S1 {A,B}, S2 {B,C}, S3 {A,B}, S4 {C},
   // S5 {B}, S6 {B}: 6 sales; A in 2, B in 5, C in 2.
-  const PAIRS = `query($s: [ID!], $min: Float!, $level: BasketLevel!) { insights(storeIds: $s, from: "2026-03-01", to: "2026-03-31") {
-    basketPairs(level: $level, minSupport: $min) { a { sku name } b { sku name } sales support confidenceAToB confidenceBToA lift } } }`;
+  const PAIRS = `query($s: [ID!], $min: Float!, $level: BasketLevel!) { insights(storeIds: $s, from: "2026-03-01",
+    to: "2026-03-31") {
+    basketPairs(level: $level, minSupport: $min) { a { sku name } b { sku name } sales support confidenceAToB
+      confidenceBToA lift } } }`;
   // Pairs come in item order; read them as "x with y" by name.
   const named = (rows: any[]) =>
     rows.map((p) => {
@@ -551,7 +558,8 @@ describe('baskets and sequences', () => {
 
   it('counts customers who bought A, then B within N days', async () => {
     const q = `query($s: [ID!], $n: Int!) { insights(storeIds: $s, from: "2026-03-01", to: "2026-03-31") {
-      purchaseSequences(level: CATEGORY, withinDays: $n, minCustomers: 1) { bought { name } thenBought { name } customers firstBuyers share } } }`;
+      purchaseSequences(level: CATEGORY, withinDays: $n, minCustomers: 1) { bought { name } thenBought { name }
+        customers firstBuyers share } } }`;
     const flat = (rows: any[]) =>
       rows.map((s) => `${s.bought.name}>${s.thenBought.name} ${s.customers}/${s.firstBuyers} ${s.share}`).sort();
     // Y: S2 {纸尿裤, 零食} then S3 {奶粉, 纸尿裤} 3 days later; Z: S6 {纸尿裤} then S7 {零食} an
@@ -600,7 +608,8 @@ describe('cohorts', () => {
 
 describe('access and limits', () => {
   it("refuses a manager another store's insights, and gives them their own store by default", async () => {
-    const q = `query($s: [ID!]) { insights(storeIds: $s, from: "2026-03-01", to: "2026-03-31") { storeIds kpis { current { total { revenue } } } } }`;
+    const q = `query($s: [ID!]) { insights(storeIds: $s, from: "2026-03-01", to: "2026-03-31") { storeIds kpis {
+      current { total { revenue } } } } }`;
     const other = await t.gql(q, { s: [gSH] }, { token: managerToken });
     expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const both = await t.gql(q, { s: [gUR, gSH] }, { token: managerToken });
@@ -648,7 +657,8 @@ describe('imported sales history', () => {
     const r = await postImport(base, 'sales-history', csv, ownerToken, { fileName: 'history.csv' });
     expect(r.status).toBe(200);
     const q = `query($s: [ID!]) { insights(storeIds: $s, from: "2026-03-01", to: "2026-03-31") {
-      kpis { current { total { revenue saleCount units anonymousRevenue } } } salesHeatMap { weekday hour saleCount } } }`;
+      kpis { current { total { revenue saleCount units anonymousRevenue } } } salesHeatMap { weekday hour saleCount }
+        } }`;
     const after = (await owner(q, { s: [gSH] })).insights;
     // SH1 (100, 1 unit) and the imported sale: 80, 2 units, no customer, Friday 20 March 10:00 in Shanghai.
     expect(after.kpis.current.total).toEqual({ revenue: '180.00', saleCount: 2, units: 3, anonymousRevenue: '80.00' });

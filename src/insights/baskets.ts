@@ -76,7 +76,8 @@ export async function basketPairs(
     WITH t AS (${basketItems(scope, level)}),
     n AS (SELECT count(DISTINCT sale)::int AS total FROM t),
     c AS (SELECT item, count(*)::int AS n FROM t GROUP BY item),
-    f AS (SELECT t.sale, t.item FROM t JOIN c ON c.item = t.item WHERE c.n >= ${minSupport}::float8 * (SELECT total FROM n)),
+    f AS (SELECT t.sale, t.item FROM t JOIN c ON c.item = t.item WHERE c.n >= ${minSupport}::float8 * (SELECT total
+      FROM n)),
     pairs AS (
       SELECT x.item AS a, y.item AS b, count(*)::int AS both_n
       FROM f x JOIN f y ON y.sale = x.sale AND y.item > x.item

@@ -80,7 +80,8 @@ export async function kpis(db: Db, scope: InsightScope, repurchaseWithinDays: nu
     WITH c AS (
       SELECT s."storeId", s."customerId",
              CASE WHEN s."customerId" IS NULL THEN NULL
-                  ELSE bool_or(c."firstPurchaseAt" IS NULL OR (c."firstPurchaseAt" AT TIME ZONE 'UTC' AT TIME ZONE st.timezone)::date >= ${from}::date)
+                  ELSE bool_or(c."firstPurchaseAt" IS NULL OR (c."firstPurchaseAt" AT TIME ZONE 'UTC' AT TIME ZONE
+                    st.timezone)::date >= ${from}::date)
              END AS is_new,
              sum(s.total) AS gross, sum(s."refundedTotal") AS refunds, sum(s.total - s."refundedTotal") AS net,
              count(*) FILTER (WHERE s.status <> 'REFUNDED') AS sales,
@@ -154,25 +155,31 @@ export async function kpis(db: Db, scope: InsightScope, repurchaseWithinDays: nu
     ), first_any AS (
       SELECT p."businessDate", p."occurredAt", p.next_any, (
         SELECT x."businessDate" FROM "Sale" x
-        WHERE x."customerId" = p."customerId" AND x."storeId" = ANY(${stores}::uuid[]) AND x."occurredAt" < p."occurredAt"
+        WHERE x."customerId" = p."customerId" AND x."storeId" = ANY(${stores}::uuid[]) AND x."occurredAt" <
+          p."occurredAt"
           AND x.status <> 'REFUNDED'
         ORDER BY x."occurredAt" DESC LIMIT 1) AS before
       FROM p WHERE p.n_any = 1
     ), facts AS (
       SELECT "storeId"::text AS store_id, 'again' AS kind,
-             (next_store IS NOT NULL AND next_store <= "occurredAt" + make_interval(days => ${repurchaseWithinDays}::int))::int AS v
+             (next_store IS NOT NULL AND next_store <= "occurredAt" + make_interval(days =>
+               ${repurchaseWithinDays}::int))::int AS v
       FROM first_store
       UNION ALL
-      SELECT NULL, 'again', (next_any IS NOT NULL AND next_any <= "occurredAt" + make_interval(days => ${repurchaseWithinDays}::int))::int
+      SELECT NULL, 'again', (next_any IS NOT NULL AND next_any <= "occurredAt" + make_interval(days =>
+        ${repurchaseWithinDays}::int))::int
       FROM first_any
       UNION ALL
-      SELECT "storeId"::text, 'gap', width_bucket(greatest("businessDate" - prev_store, 0), ${BOUNDS}::int[]) FROM p WHERE n_store > 1
+      SELECT "storeId"::text, 'gap', width_bucket(greatest("businessDate" - prev_store, 0), ${BOUNDS}::int[]) FROM p
+        WHERE n_store > 1
       UNION ALL
-      SELECT "storeId"::text, 'gap', width_bucket(greatest("businessDate" - before, 0), ${BOUNDS}::int[]) FROM first_store WHERE before IS NOT NULL
+      SELECT "storeId"::text, 'gap', width_bucket(greatest("businessDate" - before, 0), ${BOUNDS}::int[]) FROM
+        first_store WHERE before IS NOT NULL
       UNION ALL
       SELECT NULL, 'gap', width_bucket(greatest("businessDate" - prev_any, 0), ${BOUNDS}::int[]) FROM p WHERE n_any > 1
       UNION ALL
-      SELECT NULL, 'gap', width_bucket(greatest("businessDate" - before, 0), ${BOUNDS}::int[]) FROM first_any WHERE before IS NOT NULL
+      SELECT NULL, 'gap', width_bucket(greatest("businessDate" - before, 0), ${BOUNDS}::int[]) FROM first_any WHERE
+        before IS NOT NULL
     )
     SELECT store_id, kind, v, count(*)::int AS n FROM facts GROUP BY store_id, kind, v`;
 

@@ -91,7 +91,8 @@ export async function productRanking(
              sum(l.revenue) FILTER (WHERE l."unitCost" IS NOT NULL) AS revenue_with_cost,
              sum(l."unitCost" * l.units) AS cost,
              (count(DISTINCT l."saleId") FILTER (WHERE l.units > 0))::int AS sales,
-             (count(DISTINCT l."customerId") FILTER (WHERE l.units > 0 AND l."customerId" IN (SELECT "customerId" FROM top)))::int AS top_buyers
+             (count(DISTINCT l."customerId") FILTER (WHERE l.units > 0 AND l."customerId" IN (SELECT "customerId"
+               FROM top)))::int AS top_buyers
       FROM l GROUP BY l."productId"
     )
     SELECT p.id::text, p.sku, p.name, p.category, a.units, a.revenue::text, a.cost::text,
@@ -198,7 +199,8 @@ export async function stockInsights(
     ), top AS (${topCustomers(scope, top)}),
     top_items AS (
       SELECT DISTINCT sl."productId" FROM "Sale" s JOIN "SaleLine" sl ON sl."saleId" = s.id
-      WHERE ${periodLines(scope)} AND sl.quantity > sl."refundedQuantity" AND s."customerId" IN (SELECT "customerId" FROM top)
+      WHERE ${periodLines(scope)} AND sl.quantity > sl."refundedQuantity" AND s."customerId" IN (SELECT "customerId"
+        FROM top)
     ), v AS (
       SELECT lv."storeId", lv."productId", lv."onHand", lv."reorderPoint" AS configured,
              coalesce(sold.units, 0) AS units, sold.last_sold,
@@ -209,8 +211,10 @@ export async function stockInsights(
       WHERE lv."storeId" = ANY(${scope.storeIds}::uuid[])
     ), x AS (
       -- From units and days rather than the rounded velocity, so that the figures are exact.
-      SELECT v.*, ceil(v.units::numeric * ${options.leadTimeDays + options.safetyDays} / ${scope.days})::int AS reorder_point,
-             CASE WHEN v.units > 0 THEN round(greatest(v."onHand", 0)::numeric * ${scope.days} / v.units, 1) END AS days_of_cover,
+      SELECT v.*, ceil(v.units::numeric * ${options.leadTimeDays + options.safetyDays} / ${scope.days})::int AS
+        reorder_point,
+             CASE WHEN v.units > 0 THEN round(greatest(v."onHand", 0)::numeric * ${scope.days} / v.units, 1) END AS
+               days_of_cover,
              CASE WHEN v."onHand" > 0 THEN round(v.units::numeric / v."onHand", 2) END AS turnover
       FROM v
     )
@@ -218,7 +222,8 @@ export async function stockInsights(
            x."onHand", x.units, round(x.velocity, 3)::text AS velocity, x.turnover::text, x.days_of_cover::text,
            x.last_sold, x.configured, x.reorder_point,
            CASE WHEN x.velocity > 0 AND x."onHand" <= x.reorder_point
-                THEN (ceil(x.units::numeric * ${options.coverDays} / ${scope.days}) + x.reorder_point - x."onHand")::int ELSE 0 END AS suggested,
+                THEN (ceil(x.units::numeric * ${options.coverDays} / ${scope.days}) + x.reorder_point -
+                  x."onHand")::int ELSE 0 END AS suggested,
            EXISTS (SELECT 1 FROM top_items t WHERE t."productId" = x."productId") AS top_item
     FROM x JOIN "Product" p ON p.id = x."productId" JOIN "Store" st ON st.id = x."storeId"
     WHERE ${where}

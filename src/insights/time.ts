@@ -41,7 +41,10 @@ export async function salesHeatMap(db: Db, scope: InsightScope): Promise<HeatCel
 export type TrendGrain = 'DAY' | 'WEEK' | 'MONTH';
 
 export interface TrendPoint {
-  /** First business date of the bucket (a Monday for weeks, the 1st for months), which may precede the period's start. */
+  /**
+   * First business date of the bucket (a Monday for weeks, the 1st for months), which may
+   * precede the period's start.
+   */
   start: Date;
   saleCount: number;
   grossSales: Prisma.Decimal;

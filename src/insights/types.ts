@@ -95,7 +95,8 @@ export function addInsightTypes(builder: Builder) {
       repurchasingCustomers: t.exposeInt('repurchasingCustomers'),
       repurchaseRate: t.exposeFloat('repurchaseRate', {
         description:
-          '复购率: customers who bought again within repurchaseWithinDays of their first purchase of the period ÷ customers, 0–1.',
+          '复购率: customers who bought again within repurchaseWithinDays of their first purchase of the ' +
+          'period ÷ customers, 0–1.',
       }),
       purchaseIntervals: t.field({ type: [IntervalBucket], resolve: (f) => f.purchaseIntervals }),
     }),
@@ -336,7 +337,8 @@ export function addInsightTypes(builder: Builder) {
 
   const Insights = builder.objectRef<InsightScope>('Insights').implement({
     description:
-      'Retail insights over a set of stores and business dates, computed on the read replica when one is configured. docs/insights.md has every formula and limit.',
+      'Retail insights over a set of stores and business dates, computed on the read replica when one is ' +
+      'configured. docs/insights.md has every formula and limit.',
     fields: (t) => ({
       storeIds: t.idList({ resolve: (s) => s.storeIds.map((id) => encodeGlobalID('Store', id)) }),
       from: t.field({ type: 'Date', resolve: (s) => s.from }),
@@ -472,7 +474,9 @@ export function addInsightTypes(builder: Builder) {
   builder.queryFields((t) => ({
     insights: t.field({
       type: Insights,
-      description: `Retail insights of the stores given (at most ${MAX_STORES}, each needing report:read), or of every store the caller may read reports of, between two business dates (inclusive, at most 366 days).`,
+      description:
+        `Retail insights of the stores given (at most ${MAX_STORES}, each needing report:read), or of every store ` +
+        'the caller may read reports of, between two business dates (inclusive, at most 366 days).',
       authScopes: { permission: 'report:read' },
       args: {
         storeIds: t.arg.globalIDList({

@@ -80,7 +80,8 @@ export const insightsKpis = insightScenario('insights-kpis', 'KPIs', [
   },
   {
     label: 'kpis 366 days',
-    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { kpis { current { total { ${FIGURES} } stores { ${FIGURES} } } } } }`,
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { kpis { current { total { ${FIGURES} }
+      stores { ${FIGURES} } } } } }`,
     variables: () => ({ from: day(-366), to: day(-1) }),
   },
 ]);
@@ -89,17 +90,20 @@ export const insightsKpis = insightScenario('insights-kpis', 'KPIs', [
 export const insightsBaskets = insightScenario('insights-baskets', 'baskets', [
   {
     label: 'basketPairs CATEGORY 92 days',
-    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { basketPairs(level: CATEGORY, minSupport: 0.001, first: 100) { a { name } b { name } sales support lift } } }`,
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { basketPairs(level: CATEGORY,
+      minSupport: 0.001, first: 100) { a { name } b { name } sales support lift } } }`,
     variables: () => ({ from: day(-92), to: day(-1) }),
   },
   {
     label: 'basketPairs PRODUCT 92 days',
-    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { basketPairs(level: PRODUCT, minSupport: 0.0001, first: 100) { a { sku } b { sku } sales support lift } } }`,
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { basketPairs(level: PRODUCT,
+      minSupport: 0.0001, first: 100) { a { sku } b { sku } sales support lift } } }`,
     variables: () => ({ from: day(-92), to: day(-1) }),
   },
   {
     label: 'purchaseSequences CATEGORY 92 days',
-    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { purchaseSequences(level: CATEGORY, withinDays: 14, first: 100) { bought { name } thenBought { name } customers share } } }`,
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { purchaseSequences(level: CATEGORY,
+      withinDays: 14, first: 100) { bought { name } thenBought { name } customers share } } }`,
     variables: () => ({ from: day(-92), to: day(-1) }),
   },
 ]);
@@ -108,17 +112,20 @@ export const insightsBaskets = insightScenario('insights-baskets', 'baskets', [
 export const insightsCohorts = insightScenario('insights-cohorts', 'cohorts and products', [
   {
     label: 'cohorts 12 months',
-    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { cohorts(followMonths: 12) { month customers retention { offset rate } } } }`,
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { cohorts(followMonths: 12) { month
+      customers retention { offset rate } } } }`,
     variables: () => ({ from: monthStart(11), to: day(-1) }),
   },
   {
     label: 'productRanking MARGIN 366 days',
-    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { productRanking(by: MARGIN, first: 100) { sku units revenue margin topCustomerBuyers } } }`,
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { productRanking(by: MARGIN, first: 100)
+      { sku units revenue margin topCustomerBuyers } } }`,
     variables: () => ({ from: day(-366), to: day(-1) }),
   },
   {
     label: 'reorderSuggestions 28 days',
-    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { reorderSuggestions(first: 100) { sku storeCode onHand daysOfCover suggestedOrderQuantity boughtByTopCustomers } } }`,
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { reorderSuggestions(first: 100) { sku
+      storeCode onHand daysOfCover suggestedOrderQuantity boughtByTopCustomers } } }`,
     variables: () => ({ from: day(-28), to: day(-1) }),
   },
 ]);
