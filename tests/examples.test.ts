@@ -78,6 +78,24 @@ describe('running the examples on another port', () => {
     expect(run.stdout).toMatch(/北京三里屯店: sale .+ replayed=true, same sale: true/);
   });
 
+  it("insights-report.ts prints the demo chain's review of the last 30 days", async () => {
+    const run = await runExample('examples/insights-report.ts', endpoint);
+    expect(run.stderr).toBe('');
+    const direct = await t.as('OWNER').ok(
+      `query($f: Date!, $t: Date!) {
+        insights(from: $f, to: $t) { kpis { current { total { revenue saleCount } } } } }`,
+      {
+        f: new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10),
+        t: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+      },
+    );
+    const { revenue, saleCount } = direct.insights.kpis.current.total;
+    expect(saleCount).toBeGreaterThan(0);
+    expect(run.stdout).toContain(`营业额 ¥${revenue}（环比`);
+    expect(run.stdout).toMatch(new RegExp(`^${saleCount} 笔 · 客单价 ¥\\d+\\.\\d{2}`, 'm'));
+    expect(run.stdout).toMatch(/^畅销商品：\n {2}\S+ /m);
+  });
+
   it('says in one line where it looked when the API is not there', async () => {
     // A port that was free a moment ago: nothing listens on it.
     const port = await new Promise<number>((resolve) => {

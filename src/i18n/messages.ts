@@ -388,6 +388,19 @@ export const messages = {
     'zh-CN': '时间段过长：最多 {max} 天',
     en: 'The period is too long: at most {max} days',
   },
+  // insights (docs/insights.md)
+  INSIGHT_PERIOD: {
+    'zh-CN': '统计期间有误：起止日期须在 1 至 {max} 天之间（含首尾）',
+    en: 'Invalid period: from–to must span 1 to {max} days, both included',
+  },
+  INSIGHT_RANGE: {
+    'zh-CN': '{argument} 须在 {min} 至 {max} 之间',
+    en: '{argument} must be between {min} and {max}',
+  },
+  INSIGHT_TOO_MANY_STORES: {
+    'zh-CN': '一次最多分析 {max} 家门店',
+    en: 'At most {max} stores at a time',
+  },
   // auth
   INVALID_CREDENTIALS: { 'zh-CN': '账号或密码错误', en: 'Wrong sign-in name or password' },
   UNAUTHENTICATED: { 'zh-CN': '请先登录或提供 API 密钥', en: 'Sign in or send an API key first' },

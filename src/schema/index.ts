@@ -3,6 +3,7 @@ import { addCalendarTypes } from '../calendar/types.ts';
 import { addCustomerTypes } from '../customers/types.ts';
 import { addErrorTypes } from '../errors/types.ts';
 import { addImportTypes } from '../imports/types.ts';
+import { addInsightTypes } from '../insights/types.ts';
 import { addAuditTypes } from '../audit/types.ts';
 import { addPrivacyTypes } from '../privacy/types.ts';
 import { addMemberTypes } from '../members/types.ts';
@@ -34,6 +35,7 @@ export function buildSchema(plugins: PluginHost): GraphQLSchema {
   addSegmentTypes(builder, customers.CustomerNode);
   addGuideTypes(builder);
   addImportTypes(builder);
+  addInsightTypes(builder);
   addPluginHostTypes(builder);
   plugins.addSchema(builder);
   return lexicographicSortSchema(builder.toSchema());

@@ -68,7 +68,36 @@ export const LIST_SIZE: Record<string, number> = {
   'Query.stores': 50,
   'Query.staffMembers': 50,
   'Query.salesByDay': 31,
+  'Insights.salesHeatMap': 168,
+  'Insights.salesTrend': 366,
+  'Insights.cohorts': 13,
+  'Cohort.retention': 25,
+  'KpiReport.stores': 50,
+  'KpiFigures.purchaseIntervals': 7,
 };
+/**
+ * Fields whose SQL reads far more rows than they return (an insight aggregates a period's
+ * sales): each costs this much instead of 1, so one operation holds about twenty of them at the
+ * default maximum cost, and aliases cannot repeat one past that.
+ */
+export const INSIGHT_COST = 500;
+export const FIELD_COST: Record<string, number> = Object.fromEntries(
+  [
+    'KpiComparison.current',
+    'KpiComparison.previousPeriod',
+    'KpiComparison.samePeriodLastYear',
+    'Insights.salesHeatMap',
+    'Insights.salesTrend',
+    'Insights.productRanking',
+    'Insights.stockCover',
+    'Insights.stockTurnover',
+    'Insights.slowMovers',
+    'Insights.reorderSuggestions',
+    'Insights.basketPairs',
+    'Insights.purchaseSequences',
+    'Insights.cohorts',
+  ].map((c) => [c, INSIGHT_COST]),
+);
 /** Fields an operation may select once at most (each runs a deliberately slow check). */
 export const ONCE_PER_OPERATION = new Set(['Mutation.signIn']);
 
@@ -207,7 +236,7 @@ function visitField(
   }
   const type = getNamedType(field.type);
   if (!isCompositeType(type) || !node.selectionSet) return;
-  walk.cost += multiplicity;
+  walk.cost += multiplicity * (FIELD_COST[coordinate] ?? 1);
   if (walk.cost > limits.maxCost) throw new Refused({ limit: 'cost', max: limits.maxCost });
   const { size, page } = sizeOf(walk, node, field, coordinate, pageSize);
   visitSelections(walk, node.selectionSet, type, depth + 1, multiplicity * size, inFragments, page);

@@ -31,6 +31,7 @@ import { csvImport } from './scenarios/csv-import.ts';
 import { customer360 } from './scenarios/customer-360.ts';
 import { customerSearch } from './scenarios/customer-search.ts';
 import { hotSku } from './scenarios/hot-sku.ts';
+import { insightsBaskets, insightsCohorts, insightsKpis } from './scenarios/insights.ts';
 import { recordSale } from './scenarios/record-sale.ts';
 import { rfm } from './scenarios/rfm.ts';
 import { subscriptions } from './scenarios/subscriptions.ts';
@@ -43,6 +44,9 @@ const ALL: Scenario[] = [
   customerSearch,
   subscriptions,
   rfm,
+  insightsKpis,
+  insightsBaskets,
+  insightsCohorts,
   csvImport,
   xlsxImport,
   coldStart,

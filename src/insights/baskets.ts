@@ -1,0 +1,157 @@
+import type { Db } from '../db/tx.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import { type InsightScope, isoDate } from './scope.ts';
+
+export type BasketLevel = 'PRODUCT' | 'CATEGORY';
+export type BasketOrder = 'SUPPORT' | 'CONFIDENCE' | 'LIFT';
+
+/** Baskets and sequences join sales with sales: their period is shorter than the others'. */
+export const MAX_BASKET_DAYS = 92;
+
+export interface BasketItem {
+  productId: string | null;
+  sku: string | null;
+  name: string;
+  category: string;
+}
+
+export interface BasketPair {
+  a: BasketItem;
+  b: BasketItem;
+  sales: number;
+  support: number;
+  confidenceAToB: number;
+  confidenceBToA: number;
+  lift: number;
+}
+
+/**
+ * Item of a line: the product's id, or its category. Items of a sale are distinct (a basket with
+ * two lines of one SKU holds it once); refunded lines are not in the basket, and a sale refunded
+ * in full is no basket.
+ */
+function basketItems(scope: InsightScope, level: BasketLevel, extra = Prisma.empty) {
+  // A product stays a uuid (hashed and compared faster than its text); Prisma reads it back as a string.
+  const item = level === 'PRODUCT' ? Prisma.sql`sl."productId"` : Prisma.sql`p.category`;
+  return Prisma.sql`
+    SELECT DISTINCT s.id AS sale, ${item} AS item ${extra}
+    FROM "Sale" s JOIN "SaleLine" sl ON sl."saleId" = s.id
+    ${level === 'CATEGORY' ? Prisma.sql`JOIN "Product" p ON p.id = sl."productId"` : Prisma.empty}
+    WHERE s."storeId" = ANY(${scope.storeIds}::uuid[])
+      AND s."businessDate" BETWEEN ${isoDate(scope.from)}::date AND ${isoDate(scope.to)}::date
+      AND s.status <> 'REFUNDED' AND sl.quantity > sl."refundedQuantity"`;
+}
+
+async function describe(db: Db, level: BasketLevel, items: string[]): Promise<Map<string, BasketItem>> {
+  if (level === 'CATEGORY') return new Map(items.map((c) => [c, { productId: null, sku: null, name: c, category: c }]));
+  const products = await db.product.findMany({
+    where: { id: { in: items } },
+    select: { id: true, sku: true, name: true, category: true },
+  });
+  return new Map(products.map((p) => [p.id, { productId: p.id, sku: p.sku, name: p.name, category: p.category }]));
+}
+
+const PAIR_ORDER: Record<BasketOrder, Prisma.Sql> = {
+  SUPPORT: Prisma.sql`both_n DESC, lift DESC`,
+  CONFIDENCE: Prisma.sql`greatest(pairs.both_n::float8 / ca.n, pairs.both_n::float8 / cb.n) DESC, both_n DESC`,
+  LIFT: Prisma.sql`lift DESC, both_n DESC`,
+};
+
+/**
+ * Pairs of items bought in the same sale, over the sales of the period with at least one item:
+ *   support(A,B) = sales with A and B ÷ sales;  confidence(A→B) = sales with A and B ÷ sales with A;
+ *   lift = confidence(A→B) ÷ (sales with B ÷ sales).
+ * Items whose own support is under minSupport cannot be in a pair that reaches it, so they are
+ * dropped before the sales are joined with themselves (the Apriori rule).
+ */
+export async function basketPairs(
+  db: Db,
+  scope: InsightScope,
+  level: BasketLevel,
+  minSupport: number,
+  orderBy: BasketOrder,
+  first: number,
+): Promise<BasketPair[]> {
+  const rows = await db.$queryRaw<{ a: string; b: string; both_n: number; a_n: number; b_n: number; total: number }[]>`
+    WITH t AS (${basketItems(scope, level)}),
+    n AS (SELECT count(DISTINCT sale)::int AS total FROM t),
+    c AS (SELECT item, count(*)::int AS n FROM t GROUP BY item),
+    f AS (SELECT t.sale, t.item FROM t JOIN c ON c.item = t.item WHERE c.n >= ${minSupport}::float8 * (SELECT total
+      FROM n)),
+    pairs AS (
+      SELECT x.item AS a, y.item AS b, count(*)::int AS both_n
+      FROM f x JOIN f y ON y.sale = x.sale AND y.item > x.item
+      GROUP BY x.item, y.item
+      HAVING count(*) >= ${minSupport}::float8 * (SELECT total FROM n)
+    )
+    SELECT pairs.a, pairs.b, pairs.both_n, ca.n AS a_n, cb.n AS b_n, n.total,
+           (pairs.both_n::float8 * n.total) / (ca.n::float8 * cb.n) AS lift
+    FROM pairs JOIN c ca ON ca.item = pairs.a JOIN c cb ON cb.item = pairs.b CROSS JOIN n
+    ORDER BY ${PAIR_ORDER[orderBy]}, pairs.a, pairs.b
+    LIMIT ${first}`;
+  const items = await describe(db, level, [...new Set(rows.flatMap((r) => [r.a, r.b]))]);
+  const round = (x: number) => Number(x.toFixed(4));
+  return rows.map((r) => ({
+    a: items.get(r.a)!,
+    b: items.get(r.b)!,
+    sales: r.both_n,
+    support: round(r.both_n / r.total),
+    confidenceAToB: round(r.both_n / r.a_n),
+    confidenceBToA: round(r.both_n / r.b_n),
+    lift: round((r.both_n * r.total) / (r.a_n * r.b_n)),
+  }));
+}
+
+export interface PurchaseSequence {
+  bought: BasketItem;
+  thenBought: BasketItem;
+  /** Customers who bought `bought` in the period and `thenBought` in a later sale within the window. */
+  customers: number;
+  /** Customers who bought `bought` in the period. */
+  firstBuyers: number;
+  share: number;
+}
+
+/**
+ * "Bought A, then B within N days": for each customer and item A, their first purchase of A in
+ * the period; B counts when the same customer bought it in a later sale (at the scope's stores)
+ * at most N days after, which may fall after the period's end. A and B differ (buying A again
+ * is the repurchase rate's business). share = customers ÷ customers who bought A.
+ */
+export async function purchaseSequences(
+  db: Db,
+  scope: InsightScope,
+  level: BasketLevel,
+  withinDays: number,
+  minCustomers: number,
+  first: number,
+): Promise<PurchaseSequence[]> {
+  const extended = { ...scope, to: new Date(scope.to.getTime() + withinDays * 86_400_000) };
+  const rows = await db.$queryRaw<{ a: string; b: string; customers: number; buyers: number }[]>`
+    WITH t AS (${basketItems(extended, level, Prisma.sql`, s."customerId", s."occurredAt", s."businessDate"`)}),
+    fa AS (
+      SELECT "customerId", item, min("occurredAt") AS at FROM t
+      WHERE "customerId" IS NOT NULL AND "businessDate" <= ${isoDate(scope.to)}::date
+      GROUP BY "customerId", item
+    ),
+    buyers AS (SELECT item, count(*)::int AS n FROM fa GROUP BY item),
+    seq AS (
+      SELECT fa.item AS a, t.item AS b, count(DISTINCT fa."customerId")::int AS customers
+      FROM fa JOIN t ON t."customerId" = fa."customerId" AND t."occurredAt" > fa.at
+        AND t."occurredAt" <= fa.at + make_interval(days => ${withinDays}::int) AND t.item <> fa.item
+      GROUP BY fa.item, t.item
+      HAVING count(DISTINCT fa."customerId") >= ${minCustomers}
+    )
+    SELECT seq.a, seq.b, seq.customers, buyers.n AS buyers
+    FROM seq JOIN buyers ON buyers.item = seq.a
+    ORDER BY seq.customers DESC, seq.customers::float8 / buyers.n DESC, seq.a, seq.b
+    LIMIT ${first}`;
+  const items = await describe(db, level, [...new Set(rows.flatMap((r) => [r.a, r.b]))]);
+  return rows.map((r) => ({
+    bought: items.get(r.a)!,
+    thenBought: items.get(r.b)!,
+    customers: r.customers,
+    firstBuyers: r.buyers,
+    share: Number((r.customers / r.buyers).toFixed(4)),
+  }));
+}

@@ -1,0 +1,228 @@
+import type { Db } from '../db/tx.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import { type InsightScope, isoDate } from './scope.ts';
+
+/** Where purchase intervals fall, in days between two purchases of the same customer. */
+export const INTERVAL_BUCKETS: { minDays: number; maxDays: number | null }[] = [
+  { minDays: 0, maxDays: 7 },
+  { minDays: 8, maxDays: 14 },
+  { minDays: 15, maxDays: 30 },
+  { minDays: 31, maxDays: 60 },
+  { minDays: 61, maxDays: 90 },
+  { minDays: 91, maxDays: 180 },
+  { minDays: 181, maxDays: null },
+];
+
+/** Lower bounds of the buckets after the first, for width_bucket (bucket i+1 is INTERVAL_BUCKETS[i]). */
+const BOUNDS = [0, ...INTERVAL_BUCKETS.slice(1).map((b) => b.minDays)];
+
+export interface KpiFigures {
+  /** null for the figures of all the stores together. */
+  storeId: string | null;
+  grossSales: Prisma.Decimal;
+  refunds: Prisma.Decimal;
+  revenue: Prisma.Decimal;
+  saleCount: number;
+  refundedSaleCount: number;
+  averageSale: Prisma.Decimal;
+  units: number;
+  unitsPerSale: number;
+  refundRate: number;
+  customerCount: number;
+  newCustomerCount: number;
+  newCustomerRevenue: Prisma.Decimal;
+  returningCustomerRevenue: Prisma.Decimal;
+  anonymousRevenue: Prisma.Decimal;
+  memberRevenue: Prisma.Decimal;
+  memberShare: number;
+  repurchaseWithinDays: number;
+  repurchasingCustomers: number;
+  repurchaseRate: number;
+  purchaseIntervals: { minDays: number; maxDays: number | null; count: number; share: number }[];
+}
+
+const ZERO = new Prisma.Decimal(0);
+const dec = (v: string | null) => (v === null ? ZERO : new Prisma.Decimal(v));
+const ratio = (a: number, b: number, places = 4) => (b ? Number((a / b).toFixed(places)) : 0);
+
+type SaleRow = {
+  store_id: string | null;
+  gross: string | null;
+  refunds: string | null;
+  revenue: string | null;
+  sale_count: number;
+  refunded_sale_count: number;
+  units: number;
+  customers: number;
+  new_customers: number;
+  new_revenue: string | null;
+  returning_revenue: string | null;
+  anonymous_revenue: string | null;
+  member_revenue: string | null;
+};
+
+/**
+ * The figures of each store and of all of them together, from two statements over the
+ * period's sales (the (storeId, businessDate) index): totals, repurchase, intervals. A sale
+ * refunded in full is no sale (not counted, its units gone); a partial refund lowers the
+ * revenue of the sale's own business date, whenever it was made, as salesByDay does.
+ */
+export async function kpis(db: Db, scope: InsightScope, repurchaseWithinDays: number): Promise<KpiFigures[]> {
+  const from = isoDate(scope.from);
+  const to = isoDate(scope.to);
+  const stores = scope.storeIds;
+  // New: the customer's first purchase anywhere in the chain (Customer.firstPurchaseAt, which
+  // includes imported history and is rebuilt after a merge) falls on or after the period's first
+  // business date in the store of the sale.
+  // Sales are first summed per store and customer (a hash aggregate of the period's sales, no
+  // sort), so that the distinct customers are counted over those rows, not over every sale.
+  const totals = await db.$queryRaw<SaleRow[]>`
+    WITH c AS (
+      SELECT s."storeId", s."customerId",
+             CASE WHEN s."customerId" IS NULL THEN NULL
+                  ELSE bool_or(c."firstPurchaseAt" IS NULL OR (c."firstPurchaseAt" AT TIME ZONE 'UTC' AT TIME ZONE
+                    st.timezone)::date >= ${from}::date)
+             END AS is_new,
+             sum(s.total) AS gross, sum(s."refundedTotal") AS refunds, sum(s.total - s."refundedTotal") AS net,
+             count(*) FILTER (WHERE s.status <> 'REFUNDED') AS sales,
+             count(*) FILTER (WHERE s."refundedTotal" > 0) AS refunded_sales,
+             sum(s.total - s."refundedTotal") FILTER (WHERE s."memberId" IS NOT NULL) AS member_net
+      FROM "Sale" s
+      JOIN "Store" st ON st.id = s."storeId"
+      LEFT JOIN "Customer" c ON c.id = s."customerId"
+      WHERE s."storeId" = ANY(${stores}::uuid[]) AND s."businessDate" BETWEEN ${from}::date AND ${to}::date
+      GROUP BY s."storeId", s."customerId"
+    ), t AS (
+      SELECT c."storeId",
+             sum(c.gross) AS gross, sum(c.refunds) AS refunds, sum(c.net) AS revenue,
+             sum(c.sales) AS sale_count, sum(c.refunded_sales) AS refunded_sale_count,
+             count(DISTINCT c."customerId") FILTER (WHERE c.sales > 0) AS customers,
+             count(DISTINCT c."customerId") FILTER (WHERE c.is_new AND c.sales > 0) AS new_customers,
+             sum(c.net) FILTER (WHERE c.is_new) AS new_revenue,
+             sum(c.net) FILTER (WHERE NOT c.is_new) AS returning_revenue,
+             sum(c.net) FILTER (WHERE c."customerId" IS NULL) AS anonymous_revenue,
+             sum(c.member_net) AS member_revenue
+      FROM c GROUP BY GROUPING SETS ((c."storeId"), ())
+    ), u AS (
+      -- Units by store straight from the lines (no per-sale grouping of a period's lines).
+      SELECT s."storeId", sum(sl.quantity - sl."refundedQuantity")::int AS units
+      FROM "Sale" s JOIN "SaleLine" sl ON sl."saleId" = s.id
+      WHERE s."storeId" = ANY(${stores}::uuid[]) AND s."businessDate" BETWEEN ${from}::date AND ${to}::date
+      GROUP BY s."storeId"
+    )
+    SELECT t."storeId"::text AS store_id, t.gross::text, t.refunds::text, t.revenue::text,
+           t.sale_count::int, t.refunded_sale_count::int,
+           coalesce(CASE WHEN t."storeId" IS NULL THEN (SELECT sum(units) FROM u)
+                         ELSE (SELECT units FROM u WHERE u."storeId" = t."storeId") END, 0)::int AS units,
+           t.customers::int, t.new_customers::int, t.new_revenue::text, t.returning_revenue::text,
+           t.anonymous_revenue::text, t.member_revenue::text
+    FROM t`;
+
+  // One pass over the customers' sales from the period's start to N days after its end, in
+  // each customer's order (per store, and across the stores):
+  // - 复购率: of the customers with a purchase in the period, those whose next purchase after
+  //   their first one of the period (same store; for the total, any of the stores) came within N
+  //   days, which may be after the period's end;
+  // - purchase intervals: for each purchase in the period, business days since the same
+  //   customer's purchase before it, however long ago (looked up before the period only for a
+  //   customer's first purchase of it).
+  // A sale refunded in full is no purchase.
+  const until = isoDate(new Date(scope.to.getTime() + repurchaseWithinDays * 86_400_000));
+  const customerRows = await db.$queryRaw<{ store_id: string | null; kind: string; v: number; n: number }[]>`
+    WITH s AS (
+      SELECT s."storeId", s."customerId", s."occurredAt", s."businessDate"
+      FROM "Sale" s
+      WHERE s."storeId" = ANY(${stores}::uuid[]) AND s."businessDate" BETWEEN ${from}::date AND ${until}::date
+        AND s."customerId" IS NOT NULL AND s.status <> 'REFUNDED'
+    ), w AS (
+      SELECT s.*,
+             lag(s."businessDate") OVER in_store AS prev_store, lead(s."occurredAt") OVER in_store AS next_store,
+             row_number() OVER in_store AS n_store,
+             lag(s."businessDate") OVER in_any AS prev_any, lead(s."occurredAt") OVER in_any AS next_any,
+             row_number() OVER in_any AS n_any
+      FROM s
+      WINDOW in_store AS (PARTITION BY s."customerId", s."storeId" ORDER BY s."occurredAt"),
+             in_any AS (PARTITION BY s."customerId" ORDER BY s."occurredAt")
+    ), p AS (
+      SELECT * FROM w WHERE w."businessDate" <= ${to}::date
+    ), first_store AS (
+      SELECT p."storeId", p."businessDate", p."occurredAt", p.next_store, (
+        SELECT x."businessDate" FROM "Sale" x
+        WHERE x."customerId" = p."customerId" AND x."storeId" = p."storeId" AND x."occurredAt" < p."occurredAt"
+          AND x.status <> 'REFUNDED'
+        ORDER BY x."occurredAt" DESC LIMIT 1) AS before
+      FROM p WHERE p.n_store = 1
+    ), first_any AS (
+      SELECT p."businessDate", p."occurredAt", p.next_any, (
+        SELECT x."businessDate" FROM "Sale" x
+        WHERE x."customerId" = p."customerId" AND x."storeId" = ANY(${stores}::uuid[]) AND x."occurredAt" <
+          p."occurredAt"
+          AND x.status <> 'REFUNDED'
+        ORDER BY x."occurredAt" DESC LIMIT 1) AS before
+      FROM p WHERE p.n_any = 1
+    ), facts AS (
+      SELECT "storeId"::text AS store_id, 'again' AS kind,
+             (next_store IS NOT NULL AND next_store <= "occurredAt" + make_interval(days =>
+               ${repurchaseWithinDays}::int))::int AS v
+      FROM first_store
+      UNION ALL
+      SELECT NULL, 'again', (next_any IS NOT NULL AND next_any <= "occurredAt" + make_interval(days =>
+        ${repurchaseWithinDays}::int))::int
+      FROM first_any
+      UNION ALL
+      SELECT "storeId"::text, 'gap', width_bucket(greatest("businessDate" - prev_store, 0), ${BOUNDS}::int[]) FROM p
+        WHERE n_store > 1
+      UNION ALL
+      SELECT "storeId"::text, 'gap', width_bucket(greatest("businessDate" - before, 0), ${BOUNDS}::int[]) FROM
+        first_store WHERE before IS NOT NULL
+      UNION ALL
+      SELECT NULL, 'gap', width_bucket(greatest("businessDate" - prev_any, 0), ${BOUNDS}::int[]) FROM p WHERE n_any > 1
+      UNION ALL
+      SELECT NULL, 'gap', width_bucket(greatest("businessDate" - before, 0), ${BOUNDS}::int[]) FROM first_any WHERE
+        before IS NOT NULL
+    )
+    SELECT store_id, kind, v, count(*)::int AS n FROM facts GROUP BY store_id, kind, v`;
+
+  const byStore = (id: string | null) => (r: { store_id: string | null }) => r.store_id === id;
+  const ids: (string | null)[] = [null, ...scope.storeIds];
+  return ids.map((storeId) => {
+    const t = totals.find(byStore(storeId));
+    const mine = customerRows.filter(byStore(storeId));
+    const buyers = mine.filter((f) => f.kind === 'again').reduce((n, f) => n + f.n, 0);
+    const again = mine.find((f) => f.kind === 'again' && f.v === 1)?.n ?? 0;
+    const gaps = mine.filter((f) => f.kind === 'gap');
+    const gapTotal = gaps.reduce((n, g) => n + g.n, 0);
+    const revenue = dec(t?.revenue ?? null);
+    const saleCount = t?.sale_count ?? 0;
+    const units = t?.units ?? 0;
+    const gross = dec(t?.gross ?? null);
+    const refunds = dec(t?.refunds ?? null);
+    const memberRevenue = dec(t?.member_revenue ?? null);
+    return {
+      storeId,
+      grossSales: gross,
+      refunds,
+      revenue,
+      saleCount,
+      refundedSaleCount: t?.refunded_sale_count ?? 0,
+      averageSale: saleCount ? revenue.div(saleCount).toDecimalPlaces(2) : ZERO,
+      units,
+      unitsPerSale: ratio(units, saleCount, 2),
+      refundRate: gross.isZero() ? 0 : Number(refunds.div(gross).toFixed(4)),
+      customerCount: t?.customers ?? 0,
+      newCustomerCount: t?.new_customers ?? 0,
+      newCustomerRevenue: dec(t?.new_revenue ?? null),
+      returningCustomerRevenue: dec(t?.returning_revenue ?? null),
+      anonymousRevenue: dec(t?.anonymous_revenue ?? null),
+      memberRevenue,
+      memberShare: revenue.isZero() ? 0 : Number(memberRevenue.div(revenue).toFixed(4)),
+      repurchaseWithinDays,
+      repurchasingCustomers: again,
+      repurchaseRate: ratio(again, buyers),
+      purchaseIntervals: INTERVAL_BUCKETS.map((b, i) => {
+        const count = gaps.find((g) => g.v === i + 1)?.n ?? 0;
+        return { ...b, count, share: ratio(count, gapTotal) };
+      }),
+    };
+  });
+}

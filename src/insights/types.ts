@@ -1,0 +1,497 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import type { Builder, BuilderTypes } from '../schema/builder.ts';
+import type { Context } from '../schema/context.ts';
+import { type BasketItem, basketPairs, MAX_BASKET_DAYS, purchaseSequences } from './baskets.ts';
+import { cohorts } from './cohorts.ts';
+import { type KpiFigures, kpis } from './kpis.ts';
+import {
+  productRanking,
+  type ReorderOptions,
+  type StockInsight,
+  type StockInsightOrder,
+  stockInsights,
+} from './products.ts';
+import {
+  bounded,
+  type InsightScope,
+  MAX_STORES,
+  periodOf,
+  previousPeriod,
+  resolveScope,
+  samePeriodLastYear,
+} from './scope.ts';
+import { salesHeatMap, salesTrend } from './time.ts';
+
+type KpiReport = InsightScope & { repurchaseWithinDays: number };
+
+export function addInsightTypes(builder: Builder) {
+  const TrendGrain = builder.enumType('TrendGrain', { values: ['DAY', 'WEEK', 'MONTH'] as const });
+  const ProductRankingOrder = builder.enumType('ProductRankingOrder', {
+    values: {
+      UNITS: { description: 'Net units sold, most first.' },
+      REVENUE: { description: 'Net revenue, highest first.' },
+      MARGIN: { description: 'Margin where the cost was known, highest first; products without a known cost last.' },
+    } as const,
+  });
+  const BasketLevel = builder.enumType('BasketLevel', {
+    values: {
+      PRODUCT: { description: 'Items are SKUs.' },
+      CATEGORY: { description: 'Items are product categories.' },
+    } as const,
+  });
+  const BasketOrder = builder.enumType('BasketOrder', { values: ['SUPPORT', 'CONFIDENCE', 'LIFT'] as const });
+
+  const IntervalBucket = builder
+    .objectRef<KpiFigures['purchaseIntervals'][number]>('PurchaseIntervalBucket')
+    .implement({
+      description: 'Purchases whose time since the same customer’s purchase before fell in a range of days.',
+      fields: (t) => ({
+        minDays: t.exposeInt('minDays'),
+        maxDays: t.exposeInt('maxDays', { nullable: true, description: 'null: no upper bound.' }),
+        count: t.exposeInt('count'),
+        share: t.exposeFloat('share', { description: 'count ÷ all intervals of the figures, 0–1.' }),
+      }),
+    });
+
+  const Figures = builder.objectRef<KpiFigures & { storeCode: string | null }>('KpiFigures').implement({
+    description:
+      'Key figures of one store, or of all the stores asked for (storeId null). docs/insights.md has every formula.',
+    fields: (t) => ({
+      storeId: t.id({ nullable: true, resolve: (f) => (f.storeId ? encodeGlobalID('Store', f.storeId) : null) }),
+      storeCode: t.exposeString('storeCode', { nullable: true }),
+      grossSales: t.field({ type: 'Money', resolve: (f) => f.grossSales, description: 'Σ sale totals.' }),
+      refunds: t.field({
+        type: 'Money',
+        resolve: (f) => f.refunds,
+        description: 'Σ refunded so far against those sales.',
+      }),
+      revenue: t.field({ type: 'Money', resolve: (f) => f.revenue, description: 'Net revenue: grossSales − refunds.' }),
+      saleCount: t.exposeInt('saleCount', { description: 'Sales not refunded in full.' }),
+      refundedSaleCount: t.exposeInt('refundedSaleCount', { description: 'Sales with any refund.' }),
+      averageSale: t.field({
+        type: 'Money',
+        resolve: (f) => f.averageSale,
+        description: '客单价: revenue ÷ saleCount.',
+      }),
+      units: t.exposeInt('units', { description: 'Units sold less units refunded.' }),
+      unitsPerSale: t.exposeFloat('unitsPerSale', { description: '连带率: units ÷ saleCount.' }),
+      refundRate: t.exposeFloat('refundRate', { description: 'refunds ÷ grossSales, 0–1.' }),
+      customerCount: t.exposeInt('customerCount', { description: 'Distinct known customers who bought.' }),
+      newCustomerCount: t.exposeInt('newCustomerCount'),
+      newCustomerRevenue: t.field({
+        type: 'Money',
+        resolve: (f) => f.newCustomerRevenue,
+        description: 'Revenue from customers whose first purchase anywhere falls in the period.',
+      }),
+      returningCustomerRevenue: t.field({ type: 'Money', resolve: (f) => f.returningCustomerRevenue }),
+      anonymousRevenue: t.field({
+        type: 'Money',
+        resolve: (f) => f.anonymousRevenue,
+        description: 'Sales without a customer.',
+      }),
+      memberRevenue: t.field({ type: 'Money', resolve: (f) => f.memberRevenue }),
+      memberShare: t.exposeFloat('memberShare', { description: 'memberRevenue ÷ revenue, 0–1.' }),
+      repurchaseWithinDays: t.exposeInt('repurchaseWithinDays'),
+      repurchasingCustomers: t.exposeInt('repurchasingCustomers'),
+      repurchaseRate: t.exposeFloat('repurchaseRate', {
+        description:
+          '复购率: customers who bought again within repurchaseWithinDays of their first purchase of the ' +
+          'period ÷ customers, 0–1.',
+      }),
+      purchaseIntervals: t.field({ type: [IntervalBucket], resolve: (f) => f.purchaseIntervals }),
+    }),
+  });
+
+  const Report = builder.objectRef<KpiReport>('KpiReport').implement({
+    description: 'Key figures of one period: all the stores together, and each store.',
+    fields: (t) => {
+      // total and stores come from the same statements: computed once per report object.
+      const computed = new WeakMap<KpiReport, Promise<(KpiFigures & { storeCode: string | null })[]>>();
+      const figures = (r: KpiReport, ctx: Context) => {
+        let p = computed.get(r);
+        if (!p) {
+          p = compute(r, ctx);
+          computed.set(r, p);
+        }
+        return p;
+      };
+      const compute = async (r: KpiReport, ctx: Context) => {
+        const all = await ctx.app.analytics.store.findMany({
+          where: { id: { in: r.storeIds } },
+          select: { id: true, code: true },
+        });
+        const codes = new Map(all.map((s) => [s.id, s.code]));
+        const rows = await kpis(ctx.app.analytics, r, r.repurchaseWithinDays);
+        return rows.map((f) => ({ ...f, storeCode: f.storeId ? (codes.get(f.storeId) ?? null) : null }));
+      };
+      return {
+        from: t.field({ type: 'Date', resolve: (r) => r.from }),
+        to: t.field({ type: 'Date', resolve: (r) => r.to }),
+        total: t.field({ type: Figures, resolve: async (r, _a, ctx) => (await figures(r, ctx))[0]! }),
+        stores: t.field({ type: [Figures], resolve: async (r, _a, ctx) => (await figures(r, ctx)).slice(1) }),
+      };
+    },
+  });
+
+  const Comparison = builder.objectRef<KpiReport>('KpiComparison').implement({
+    description: 'The period, the one just before it (same number of days) and the same dates a year earlier.',
+    fields: (t) => ({
+      current: t.field({ type: Report, resolve: (r) => r }),
+      previousPeriod: t.field({ type: Report, resolve: (r) => ({ ...r, ...previousPeriod(r) }) }),
+      samePeriodLastYear: t.field({ type: Report, resolve: (r) => ({ ...r, ...samePeriodLastYear(r) }) }),
+    }),
+  });
+
+  const HeatCell = builder.simpleObject('SalesHeatCell', {
+    description: "One weekday-and-hour cell, in each sale's store's local time.",
+    fields: (t) => ({
+      weekday: t.int({ description: 'ISO weekday: 1 Monday … 7 Sunday.' }),
+      hour: t.int({ description: '0–23' }),
+      saleCount: t.int(),
+      revenue: t.field({ type: 'Money' }),
+    }),
+  });
+
+  const TrendPoint = builder.simpleObject('SalesTrendPoint', {
+    fields: (t) => ({
+      start: t.field({ type: 'Date', description: 'First business date of the day, ISO week (Monday) or month.' }),
+      saleCount: t.int(),
+      grossSales: t.field({ type: 'Money' }),
+      refunds: t.field({ type: 'Money' }),
+      revenue: t.field({ type: 'Money' }),
+      averageSale: t.field({ type: 'Money' }),
+    }),
+  });
+
+  const ProductRank = builder.objectRef<Awaited<ReturnType<typeof productRanking>>[number]>('ProductRank').implement({
+    fields: (t) => ({
+      productId: t.id({ resolve: (p) => encodeGlobalID('Product', p.productId) }),
+      sku: t.exposeString('sku'),
+      name: t.exposeString('name'),
+      category: t.exposeString('category'),
+      units: t.exposeInt('units', { description: 'Net units: sold less refunded.' }),
+      revenue: t.field({
+        type: 'Money',
+        resolve: (p) => p.revenue,
+        description: 'Line totals less what refunds returned.',
+      }),
+      cost: t.field({
+        type: 'Money',
+        nullable: true,
+        resolve: (p) => p.cost,
+        description: 'Σ unitCost × net units over lines whose cost was known; null when none was.',
+      }),
+      margin: t.field({
+        type: 'Money',
+        nullable: true,
+        resolve: (p) => p.margin,
+        description: 'Revenue of the lines with a known cost less that cost.',
+      }),
+      marginRate: t.exposeFloat('marginRate', { nullable: true, description: 'margin ÷ revenue of those lines.' }),
+      saleCount: t.exposeInt('saleCount'),
+      topCustomerBuyers: t.exposeInt('topCustomerBuyers', {
+        description: 'Top customers of the period who bought it.',
+      }),
+    }),
+  });
+
+  const StockInsightRef = builder.objectRef<StockInsight>('StockInsight').implement({
+    description: "One SKU's stock in one store against its sales in the period. docs/insights.md has the formulas.",
+    fields: (t) => ({
+      storeId: t.id({ resolve: (s) => encodeGlobalID('Store', s.storeId) }),
+      storeCode: t.exposeString('storeCode'),
+      productId: t.id({ resolve: (s) => encodeGlobalID('Product', s.productId) }),
+      sku: t.exposeString('sku'),
+      name: t.exposeString('name'),
+      category: t.exposeString('category'),
+      onHand: t.exposeInt('onHand'),
+      unitsSold: t.exposeInt('unitsSold', { description: 'Net units sold in the period.' }),
+      dailyVelocity: t.exposeFloat('dailyVelocity', { description: 'unitsSold ÷ days of the period.' }),
+      turnover: t.exposeFloat('turnover', {
+        nullable: true,
+        description: 'unitsSold ÷ onHand; null with nothing on hand.',
+      }),
+      daysOfCover: t.exposeFloat('daysOfCover', {
+        nullable: true,
+        description: 'onHand ÷ dailyVelocity; null when nothing sold.',
+      }),
+      lastSoldOn: t.field({
+        type: 'Date',
+        nullable: true,
+        resolve: (s) => s.lastSoldOn,
+        description: 'In the period.',
+      }),
+      configuredReorderPoint: t.exposeInt('configuredReorderPoint', {
+        description: 'The store’s own reorder point (StockLevel).',
+      }),
+      reorderPoint: t.exposeInt('reorderPoint', {
+        description: '⌈dailyVelocity × (leadTimeDays + safetyDays)⌉.',
+      }),
+      suggestedOrderQuantity: t.exposeInt('suggestedOrderQuantity', {
+        description: 'When onHand ≤ reorderPoint: ⌈velocity × coverDays⌉ + reorderPoint − onHand; else 0.',
+      }),
+      boughtByTopCustomers: t.exposeBoolean('boughtByTopCustomers'),
+    }),
+  });
+
+  const Item = builder.objectRef<BasketItem>('BasketItem').implement({
+    fields: (t) => ({
+      productId: t.id({
+        nullable: true,
+        resolve: (i) => (i.productId ? encodeGlobalID('Product', i.productId) : null),
+        description: 'null for a category.',
+      }),
+      sku: t.exposeString('sku', { nullable: true }),
+      name: t.exposeString('name'),
+      category: t.exposeString('category'),
+    }),
+  });
+
+  const Pair = builder.objectRef<Awaited<ReturnType<typeof basketPairs>>[number]>('BasketPair').implement({
+    description: 'Two items bought in the same sale.',
+    fields: (t) => ({
+      a: t.field({ type: Item, resolve: (p) => p.a }),
+      b: t.field({ type: Item, resolve: (p) => p.b }),
+      sales: t.exposeInt('sales', { description: 'Sales with both.' }),
+      support: t.exposeFloat('support', { description: 'sales ÷ sales of the period.' }),
+      confidenceAToB: t.exposeFloat('confidenceAToB', { description: 'sales ÷ sales with a.' }),
+      confidenceBToA: t.exposeFloat('confidenceBToA', { description: 'sales ÷ sales with b.' }),
+      lift: t.exposeFloat('lift', { description: 'confidenceAToB ÷ (sales with b ÷ sales of the period).' }),
+    }),
+  });
+
+  const Sequence = builder
+    .objectRef<Awaited<ReturnType<typeof purchaseSequences>>[number]>('PurchaseSequence')
+    .implement({
+      description: '"Bought `bought`, then `thenBought` within withinDays": customers counted once.',
+      fields: (t) => ({
+        bought: t.field({ type: Item, resolve: (s) => s.bought }),
+        thenBought: t.field({ type: Item, resolve: (s) => s.thenBought }),
+        customers: t.exposeInt('customers'),
+        firstBuyers: t.exposeInt('firstBuyers', { description: 'Customers who bought `bought` in the period.' }),
+        share: t.exposeFloat('share', { description: 'customers ÷ firstBuyers.' }),
+      }),
+    });
+
+  const CohortMonth = builder.simpleObject('CohortMonth', {
+    fields: (t) => ({
+      offset: t.int({ description: 'Months after the cohort month (0: that month).' }),
+      month: t.field({ type: 'Date' }),
+      customers: t.int({ description: 'Customers of the cohort who bought in that month.' }),
+      rate: t.float({ description: 'customers ÷ the cohort’s size, 0–1.' }),
+    }),
+  });
+  const Cohort = builder.simpleObject('Cohort', {
+    fields: (t) => ({
+      month: t.field({ type: 'Date', description: 'First day of the month of first purchase.' }),
+      customers: t.int(),
+      retention: t.field({ type: [CohortMonth] }),
+    }),
+  });
+
+  const reorderArgs = (t: PothosSchemaTypes.ObjectFieldBuilder<BuilderTypes, InsightScope>) => ({
+    first: t.arg.int({ defaultValue: 20, required: true, description: '1–100 (default 20)' }),
+    leadTimeDays: t.arg.int({
+      defaultValue: 7,
+      required: true,
+      description: 'Days from order to shelf, 1–180 (default 7).',
+    }),
+    safetyDays: t.arg.int({
+      defaultValue: 3,
+      required: true,
+      description: 'Days of sales kept as safety stock, 0–90 (default 3).',
+    }),
+    coverDays: t.arg.int({
+      defaultValue: 14,
+      required: true,
+      description: 'Days an order should last, 1–180 (default 14).',
+    }),
+    topCustomers: t.arg.int({
+      defaultValue: 100,
+      required: true,
+      description: 'How many of the period’s best customers (by net spend) count as top customers, 1–1000.',
+    }),
+  });
+  type ReorderArgs = {
+    first: number;
+    leadTimeDays: number;
+    safetyDays: number;
+    coverDays: number;
+    topCustomers: number;
+  };
+  const stock = (order: StockInsightOrder) => (scope: InsightScope, args: ReorderArgs, ctx: Context) => {
+    const options: ReorderOptions = {
+      leadTimeDays: bounded('leadTimeDays', args.leadTimeDays, 1, 180),
+      safetyDays: bounded('safetyDays', args.safetyDays, 0, 90),
+      coverDays: bounded('coverDays', args.coverDays, 1, 180),
+    };
+    return stockInsights(
+      ctx.app.analytics,
+      scope,
+      order,
+      options,
+      bounded('first', args.first, 1, 100),
+      bounded('topCustomers', args.topCustomers, 1, 1000),
+    );
+  };
+
+  const Insights = builder.objectRef<InsightScope>('Insights').implement({
+    description:
+      'Retail insights over a set of stores and business dates, computed on the read replica when one is ' +
+      'configured. docs/insights.md has every formula and limit.',
+    fields: (t) => ({
+      storeIds: t.idList({ resolve: (s) => s.storeIds.map((id) => encodeGlobalID('Store', id)) }),
+      from: t.field({ type: 'Date', resolve: (s) => s.from }),
+      to: t.field({ type: 'Date', resolve: (s) => s.to }),
+      days: t.exposeInt('days'),
+      kpis: t.field({
+        type: Comparison,
+        args: {
+          repurchaseWithinDays: t.arg.int({
+            defaultValue: 30,
+            required: true,
+            description: '复购 window, 1–365 days (default 30).',
+          }),
+        },
+        resolve: (s, args) => ({
+          ...s,
+          repurchaseWithinDays: bounded('repurchaseWithinDays', args.repurchaseWithinDays, 1, 365),
+        }),
+      }),
+      salesHeatMap: t.field({
+        type: [HeatCell],
+        description: 'All 168 weekday × hour cells, Monday 0:00 first.',
+        resolve: (s, _a, ctx) => salesHeatMap(ctx.app.analytics, s),
+      }),
+      salesTrend: t.field({
+        type: [TrendPoint],
+        args: { grain: t.arg({ type: TrendGrain, defaultValue: 'DAY', required: true }) },
+        resolve: (s, args, ctx) => salesTrend(ctx.app.analytics, s, args.grain),
+      }),
+      productRanking: t.field({
+        type: [ProductRank],
+        args: {
+          by: t.arg({ type: ProductRankingOrder, defaultValue: 'REVENUE', required: true }),
+          first: t.arg.int({ defaultValue: 20, required: true, description: '1–100 (default 20)' }),
+          topCustomers: t.arg.int({
+            defaultValue: 100,
+            required: true,
+            description: 'How many of the period’s best customers (by net spend) count as top customers, 1–1000.',
+          }),
+        },
+        resolve: (s, args, ctx) =>
+          productRanking(
+            ctx.app.analytics,
+            s,
+            args.by,
+            bounded('first', args.first, 1, 100),
+            bounded('topCustomers', args.topCustomers, 1, 1000),
+          ),
+      }),
+      stockCover: t.field({
+        type: [StockInsightRef],
+        description: 'SKUs per store that sold in the period, fewest days of cover first.',
+        args: reorderArgs(t),
+        resolve: (s, args, ctx) => stock('DAYS_OF_COVER')(s, args as ReorderArgs, ctx),
+      }),
+      stockTurnover: t.field({
+        type: [StockInsightRef],
+        description: 'SKUs per store with stock on hand, highest turnover first.',
+        args: reorderArgs(t),
+        resolve: (s, args, ctx) => stock('TURNOVER')(s, args as ReorderArgs, ctx),
+      }),
+      slowMovers: t.field({
+        type: [StockInsightRef],
+        description: 'SKUs per store with stock on hand, fewest sold in the period first (none sold first of all).',
+        args: reorderArgs(t),
+        resolve: (s, args, ctx) => stock('SLOW')(s, args as ReorderArgs, ctx),
+      }),
+      reorderSuggestions: t.field({
+        type: [StockInsightRef],
+        description:
+          'SKUs per store at or below the reorder point their sales velocity gives, fewest days of cover first.',
+        args: reorderArgs(t),
+        resolve: (s, args, ctx) => stock('REORDER')(s, args as ReorderArgs, ctx),
+      }),
+      basketPairs: t.field({
+        type: [Pair],
+        description: `Items bought together. The period may be at most ${MAX_BASKET_DAYS} days.`,
+        args: {
+          level: t.arg({ type: BasketLevel, defaultValue: 'PRODUCT', required: true }),
+          minSupport: t.arg.float({ defaultValue: 0.01, required: true, description: '0.0001–1 (default 0.01)' }),
+          orderBy: t.arg({ type: BasketOrder, defaultValue: 'SUPPORT', required: true }),
+          first: t.arg.int({ defaultValue: 20, required: true, description: '1–100 (default 20)' }),
+        },
+        resolve: (s, args, ctx) => {
+          periodOf(s.from, s.to, MAX_BASKET_DAYS);
+          return basketPairs(
+            ctx.app.analytics,
+            s,
+            args.level,
+            bounded('minSupport', args.minSupport, 0.0001, 1),
+            args.orderBy,
+            bounded('first', args.first, 1, 100),
+          );
+        },
+      }),
+      purchaseSequences: t.field({
+        type: [Sequence],
+        description: `"Bought A, then B within N days". The period may be at most ${MAX_BASKET_DAYS} days.`,
+        args: {
+          level: t.arg({ type: BasketLevel, defaultValue: 'CATEGORY', required: true }),
+          withinDays: t.arg.int({ defaultValue: 14, required: true, description: '1–90 (default 14)' }),
+          minCustomers: t.arg.int({ defaultValue: 2, required: true, description: '1–10000 (default 2)' }),
+          first: t.arg.int({ defaultValue: 20, required: true, description: '1–100 (default 20)' }),
+        },
+        resolve: (s, args, ctx) => {
+          periodOf(s.from, s.to, MAX_BASKET_DAYS);
+          return purchaseSequences(
+            ctx.app.analytics,
+            s,
+            args.level,
+            bounded('withinDays', args.withinDays, 1, 90),
+            bounded('minCustomers', args.minCustomers, 1, 10_000),
+            bounded('first', args.first, 1, 100),
+          );
+        },
+      }),
+      cohorts: t.field({
+        type: [Cohort],
+        description: 'One cohort per month of the period (first purchase that month), followed month by month.',
+        args: {
+          followMonths: t.arg.int({
+            defaultValue: 12,
+            required: true,
+            description: 'Months followed after the first, 0–24 (default 12).',
+          }),
+        },
+        resolve: (s, args, ctx) =>
+          cohorts(ctx.app.analytics, s, bounded('followMonths', args.followMonths, 0, 24), new Date()),
+      }),
+    }),
+  });
+
+  builder.queryFields((t) => ({
+    insights: t.field({
+      type: Insights,
+      description:
+        `Retail insights of the stores given (at most ${MAX_STORES}, each needing report:read), or of every store ` +
+        'the caller may read reports of, between two business dates (inclusive, at most 366 days).',
+      authScopes: { permission: 'report:read' },
+      args: {
+        storeIds: t.arg.globalIDList({
+          description: 'Store ids; omitted: every store the caller may read reports of.',
+        }),
+        from: t.arg({ type: 'Date', required: true, description: 'First business date, inclusive.' }),
+        to: t.arg({ type: 'Date', required: true, description: 'Last business date, inclusive.' }),
+      },
+      resolve: (_root, args, ctx) =>
+        resolveScope(
+          ctx.auth,
+          args.storeIds?.map((g) => g.id),
+          args.from,
+          args.to,
+        ),
+    }),
+  }));
+}

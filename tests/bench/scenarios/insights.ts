@@ -1,0 +1,131 @@
+import { graphql, type BenchContext, type Scenario, type ScenarioResult } from '../scenario.ts';
+import { Latencies, round } from '../stats.ts';
+
+/** Every insight should answer within this, over the full data set (docs/insights.md). */
+const LIMIT_MS = 2_000;
+const TARGET = `each query ≤ ${LIMIT_MS / 1000} s (slowest of its runs)`;
+
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+const monthStart = (monthsAgo: number) => {
+  const d = new Date();
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - monthsAgo, 1)).toISOString().slice(0, 10);
+};
+
+interface Query {
+  label: string;
+  query: string;
+  variables: () => Record<string, unknown>;
+}
+
+/**
+ * Times each query one at a time (an owner's dashboard opening, not a load test): a first run
+ * to warm the caches, then `runs` measured ones, as the benchmark's owner over all 3 stores.
+ */
+function insightScenario(name: string, what: string, queries: Query[]): Scenario {
+  return {
+    name,
+    async run(ctx: BenchContext): Promise<ScenarioResult> {
+      const runs = ctx.options.ci ? 2 : 5;
+      const server = await ctx.startServer();
+      const measured: Record<string, { p50: number; max: number }> = {};
+      try {
+        const auth = `Bearer ${await ctx.ownerToken(server)}`;
+        for (const q of queries) {
+          ctx.log(`API: ${what}: ${q.label} × ${runs + 1}`);
+          const latencies = new Latencies();
+          for (let i = 0; i <= runs; i++) {
+            const t0 = performance.now();
+            const r = await graphql(server, q.query, q.variables(), auth);
+            const ms = performance.now() - t0;
+            if (r.errors?.length) throw new Error(`${q.label}: ${r.errors[0]!.message}`);
+            if (i > 0) latencies.record(ms);
+          }
+          const s = latencies.summary();
+          measured[q.label] = { p50: round(s.p50, 0), max: round(s.max, 0) };
+        }
+      } finally {
+        await server.stop();
+      }
+      const slowest = Math.max(...Object.values(measured).map((m) => m.max));
+      return {
+        scenario: name,
+        available: true,
+        measured,
+        baseline: null,
+        target: TARGET,
+        pass: slowest <= LIMIT_MS,
+        summary: {
+          measured: Object.entries(measured)
+            .map(([label, m]) => `${label}: p50 ${m.p50} ms, max ${m.max} ms`)
+            .join('; '),
+          baseline: '—',
+        },
+      };
+    },
+  };
+}
+
+const FIGURES = `revenue saleCount averageSale unitsPerSale refundRate customerCount newCustomerRevenue
+  returningCustomerRevenue memberShare repurchaseRate purchaseIntervals { count share }`;
+
+/** KPIs of the last 30 days with both comparisons, per store and in total; and the same for a year. */
+export const insightsKpis = insightScenario('insights-kpis', 'KPIs', [
+  {
+    label: 'kpis 30 days + comparisons',
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { kpis(repurchaseWithinDays: 30) {
+      current { total { ${FIGURES} } stores { ${FIGURES} } }
+      previousPeriod { total { ${FIGURES} } stores { ${FIGURES} } }
+      samePeriodLastYear { total { ${FIGURES} } } } } }`,
+    variables: () => ({ from: day(-30), to: day(-1) }),
+  },
+  {
+    label: 'kpis 366 days',
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { kpis { current { total { ${FIGURES} }
+      stores { ${FIGURES} } } } } }`,
+    variables: () => ({ from: day(-366), to: day(-1) }),
+  },
+]);
+
+/** Pairs and sequences over the longest period they take (92 days), by category and by SKU. */
+export const insightsBaskets = insightScenario('insights-baskets', 'baskets', [
+  {
+    label: 'basketPairs CATEGORY 92 days',
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { basketPairs(level: CATEGORY,
+      minSupport: 0.001, first: 100) { a { name } b { name } sales support lift } } }`,
+    variables: () => ({ from: day(-92), to: day(-1) }),
+  },
+  {
+    label: 'basketPairs PRODUCT 92 days',
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { basketPairs(level: PRODUCT,
+      minSupport: 0.0001, first: 100) { a { sku } b { sku } sales support lift } } }`,
+    variables: () => ({ from: day(-92), to: day(-1) }),
+  },
+  {
+    label: 'purchaseSequences CATEGORY 92 days',
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { purchaseSequences(level: CATEGORY,
+      withinDays: 14, first: 100) { bought { name } thenBought { name } customers share } } }`,
+    variables: () => ({ from: day(-92), to: day(-1) }),
+  },
+]);
+
+/** Cohorts of the last 12 months followed to today, and the year's product ranking and reorders. */
+export const insightsCohorts = insightScenario('insights-cohorts', 'cohorts and products', [
+  {
+    label: 'cohorts 12 months',
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { cohorts(followMonths: 12) { month
+      customers retention { offset rate } } } }`,
+    variables: () => ({ from: monthStart(11), to: day(-1) }),
+  },
+  {
+    label: 'productRanking MARGIN 366 days',
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { productRanking(by: MARGIN, first: 100)
+      { sku units revenue margin topCustomerBuyers } } }`,
+    variables: () => ({ from: day(-366), to: day(-1) }),
+  },
+  {
+    label: 'reorderSuggestions 28 days',
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { reorderSuggestions(first: 100) { sku
+      storeCode onHand daysOfCover suggestedOrderQuantity boughtByTopCustomers } } }`,
+    variables: () => ({ from: day(-28), to: day(-1) }),
+  },
+]);
