@@ -35,6 +35,7 @@ export const PERMISSIONS = [
   'loyalty:configure', // chain-level: tiers, points rules, campaigns (plugins)
   'audit:read', // chain-level: the audit log
   'system:operate', // run scheduled jobs by hand
+  'webhook:manage', // chain-level: webhook endpoints, their secrets and delivery log (src/webhooks/)
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -44,6 +45,7 @@ export const CHAIN_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
   'loyalty:configure',
   'audit:read',
   'customer:privacy',
+  'webhook:manage',
 ]);
 
 const cashier: Permission[] = [

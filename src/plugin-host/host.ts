@@ -71,6 +71,12 @@ export interface StorePlugin {
   schema?: (builder: Builder) => void;
   /** Runs once at start, in dependency order: provide services, use other plugins' services. */
   setup?: (ctx: PluginContext) => void | Promise<void>;
+  /**
+   * The plugin's events that integrators may receive by webhook (src/webhooks/), with what each
+   * means; webhookEventTypes lists them beside core's. Emitted with `emit` in a transaction, they
+   * are delivered after commit like core's.
+   */
+  webhookEvents?: { [K in EventType]?: { 'zh-CN': string; en: string } };
   /** Handlers for committed events, run in the process that committed them. */
   events?: { [K in EventType]?: (payload: DomainEvents[K]) => void | Promise<void> };
   /** Steps in the sale pipeline, run inside the sale's transaction in plugin order. */

@@ -10,6 +10,7 @@ import type { CalendarService } from '../calendar/service.ts';
 import type { AnyImportKind } from '../imports/kind.ts';
 import type { PluginHost } from '../plugin-host/host.ts';
 import type { RateLimits } from '../security/rate-limits.ts';
+import type { WebhookDispatcher } from '../webhooks/delivery.ts';
 
 /** Long-lived parts of one running API process, shared by every request. */
 export interface AppServices {
@@ -30,6 +31,8 @@ export interface AppServices {
   rateLimits: RateLimits;
   /** The largest price reduction per role on a sale line, in % (SALE_DISCOUNT_LIMITS; src/auth/permissions.ts). */
   discountLimits: Record<StaffRoleKind, number>;
+  /** Webhook delivery: the outbox, the queue's worker, the address policy (src/webhooks/). */
+  webhooks: WebhookDispatcher;
 }
 
 /** What every resolver receives. */

@@ -13,6 +13,7 @@ import { addSaleTypes } from '../sales/types.ts';
 import { addStaffTypes } from '../staff/types.ts';
 import { addStockTypes } from '../stock/types.ts';
 import { addStoreTypes } from '../stores/types.ts';
+import { addWebhookTypes } from '../webhooks/types.ts';
 import { createBuilder } from './builder.ts';
 
 /** Core types first, then each installed plugin's, in dependency order. */
@@ -31,6 +32,7 @@ export function buildSchema(plugins: PluginHost): GraphQLSchema {
   addCalendarTypes(builder);
   addImportTypes(builder);
   addPluginHostTypes(builder);
+  addWebhookTypes(builder);
   plugins.addSchema(builder);
   return lexicographicSortSchema(builder.toSchema());
 }
