@@ -2,7 +2,10 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReceiver, verifyWebhook, type WebhookEvent } from '../examples/webhook-receiver.ts';
 import plugins from '../plugins/config.ts';
+import { randomBytes } from 'node:crypto';
+import { fromMaterial, Keyring, keyring } from '../src/crypto/keyring.ts';
 import { AddressPolicy } from '../src/webhooks/addresses.ts';
+import { reencryptWebhookSecrets } from '../src/webhooks/service.ts';
 import type { WebhookSettings } from '../src/webhooks/delivery.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { RECORD_SALE, rawId, uniqueId } from './helpers/queries.ts';
@@ -453,6 +456,21 @@ describe('a sale and the outbox', () => {
     expect(wanted.length).toBe(without.length + 1);
     expect(wanted.filter((s) => s.includes('INSERT INTO "WebhookDelivery"'))).toHaveLength(1);
     expect(other.endpoint.id).toBeTruthy();
+  });
+
+  it('moves the secrets to the new data key in a key rotation, so the old key can retire', async () => {
+    const created = (
+      await t.as('OWNER').ok(CREATE, { input: { url: 'https://hooks.example.com/k', eventTypes: ['sale.recorded'] } })
+    ).createWebhookEndpoint;
+    const old = keyring();
+    const next = new Keyring(fromMaterial('test2', randomBytes(32)), [old.current]);
+    const inUse = await reencryptWebhookSecrets(t.db.database.prisma, next);
+    expect([...inUse]).toEqual(['test2']);
+    const row = await t.db.database.prisma.webhookEndpoint.findUniqueOrThrow({
+      where: { id: rawId(created.endpoint.id) },
+    });
+    expect(row.secretEnc.startsWith('test2:')).toBe(true);
+    expect(next.decrypt('webhook secret', row.secretEnc)).toBe(created.secret);
   });
 });
 

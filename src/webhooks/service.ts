@@ -1,6 +1,6 @@
-import { keyring } from '../crypto/keyring.ts';
+import { type Keyring, keyring } from '../crypto/keyring.ts';
 import { uuidv7 } from '../db/ids.ts';
-import type { Tx } from '../db/tx.ts';
+import type { Db, Tx } from '../db/tx.ts';
 import { InvalidInputError, InvalidStateError, NotFoundError } from '../errors/index.ts';
 import type { DomainEvent } from '../events/domain-events.ts';
 import type { Emit } from '../events/transaction.ts';
@@ -190,6 +190,35 @@ export async function redeliver(tx: Tx, deliveryId: string) {
     where: { id: deliveryId },
     data: { status: 'PENDING', retryFrom: now, nextAttemptAt: now, claimedUntil: null },
   });
+}
+
+/**
+ * Part of a data key rotation (src/customers/rotate.ts): every endpoint's secrets re-encrypted
+ * under the current key (a few dozen rows, one transaction); returns the key ids still in use.
+ */
+export async function reencryptWebhookSecrets(db: Db, keys: Keyring): Promise<Set<string>> {
+  const prefix = `${keys.current.id}:`;
+  await db.$transaction(async (tx) => {
+    const endpoints = await tx.$queryRawUnsafe<{ id: string; secretEnc: string; previousSecretEnc: string | null }[]>(
+      `SELECT id::text AS id, "secretEnc", "previousSecretEnc" FROM "WebhookEndpoint"
+        WHERE NOT starts_with("secretEnc", $1) OR NOT starts_with("previousSecretEnc", $1) FOR UPDATE`,
+      prefix,
+    );
+    for (const e of endpoints) {
+      const seal = (v: string) =>
+        v.startsWith(prefix) ? v : keys.encrypt(SECRET_FIELD, keys.decrypt(SECRET_FIELD, v));
+      await tx.webhookEndpoint.update({
+        where: { id: e.id },
+        data: { secretEnc: seal(e.secretEnc), previousSecretEnc: e.previousSecretEnc && seal(e.previousSecretEnc) },
+      });
+    }
+  });
+  const rows = await db.webhookEndpoint.findMany({ select: { secretEnc: true, previousSecretEnc: true } });
+  return new Set(
+    rows.flatMap((r) =>
+      [r.secretEnc, r.previousSecretEnc].filter((v): v is string => !!v).map((v) => v.split(':')[0]!),
+    ),
+  );
 }
 
 /** The store an event belongs to, for endpoints' store filters: its payload's `storeId`, if any. */
