@@ -111,6 +111,8 @@ const schema = z.object({
   WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(10),
   /** How often each process queues again deliveries whose queued attempt was lost (seconds). */
   WEBHOOK_SWEEP_SECONDS: z.coerce.number().min(0.5).max(3600).default(60),
+  /** Days the delivery log keeps settled events, with their deliveries and attempts. */
+  WEBHOOK_LOG_DAYS: z.coerce.number().min(1).max(3650).default(30),
   /** How often idle delivery workers look for due attempts (seconds, at least 0.5); the job queue's when unset. */
   WEBHOOK_POLL_SECONDS: z.coerce.number().min(0.5).max(60).optional(),
   /**

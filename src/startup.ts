@@ -144,6 +144,7 @@ export function webhookSettings(config: Config): WebhookSettings {
     disableAfterFailures: config.WEBHOOK_DISABLE_AFTER_FAILURES,
     timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
     sweepMs: config.WEBHOOK_SWEEP_SECONDS * 1000,
+    logRetentionMs: config.WEBHOOK_LOG_DAYS * 86_400_000,
     pollSeconds: config.WEBHOOK_POLL_SECONDS,
     // A demo receiver on the developer's own machine works out of the box; production reaches only the internet.
     allowedNetworks: networks ?? (config.NODE_ENV === 'production' ? [] : LOOPBACK_NETWORKS),

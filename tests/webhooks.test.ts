@@ -389,6 +389,62 @@ describe('webhooks', () => {
     }
   });
 
+  it('checks on every connection the addresses a name resolves to (DNS rebinding)', async () => {
+    const receiver = await startReceiver();
+    const webhooks = t.app.services.webhooks;
+    const policy = webhooks.policy;
+    // rebind.test resolves where this test says: first to the receiver, then to a private address.
+    let target = '127.0.0.1';
+    webhooks.policy = new AddressPolicy(['127.0.0.0/8'], true, (_name, callback) =>
+      callback(null, [{ address: target, family: 4 }]),
+    );
+    try {
+      const port = new URL(receiver.url).port;
+      const endpoint = await create({ url: `http://rebind.test:${port}/webhooks`, eventTypes: ['sale.recorded'] });
+      receiver.state.secrets = [endpoint.secret];
+      await sale();
+      // Delivered through the policy's look-up: the system's DNS knows no rebind.test.
+      await waitFor('delivered by name', () => receiver.delivered.length === 1);
+      target = '10.0.0.7';
+      await sale();
+      await waitFor('attempted', async () => (await deliveries(endpoint.id)).edges[0].node.attemptCount >= 1);
+      const refused = (await deliveries(endpoint.id)).edges[0].node;
+      expect(refused.status).toBe('PENDING');
+      expect(refused.attempts[0]).toMatchObject({ statusCode: null });
+      expect(refused.attempts[0].error).toMatch(/EWEBHOOKADDRESS.*10\.0\.0\.7 is not a public address/);
+      expect(receiver.requests).toHaveLength(1);
+      await t.as('OWNER').ok(DELETE, { id: endpoint.id });
+    } finally {
+      webhooks.policy = policy;
+      await receiver.close();
+    }
+  });
+
+  it('keeps the log for a while: settled events leave it, pending ones stay', async () => {
+    const receiver = await startReceiver({ failAlways: true });
+    try {
+      const endpoint = await create({ url: receiver.url, eventTypes: ['sale.recorded'] });
+      receiver.state.secrets = [endpoint.secret];
+      await sale();
+      const db = t.db.database.prisma;
+      const pending = await db.webhookDelivery.findMany({ where: { status: 'PENDING' }, select: { eventId: true } });
+      expect(pending).toHaveLength(1);
+      expect(await db.webhookEvent.count()).toBeGreaterThan(1);
+      // Past events only: a cut-off an hour ago removes nothing of this test's.
+      const before = await db.webhookEvent.count();
+      expect(await t.app.services.webhooks.pruneLog(new Date(Date.now() - 3600_000))).toBe(0);
+      expect(await db.webhookEvent.count()).toBe(before);
+      const removed = await t.app.services.webhooks.pruneLog(new Date(Date.now() + 1000));
+      expect(removed).toBe(before - 1);
+      expect((await db.webhookEvent.findMany({ select: { id: true } })).map((e) => e.id)).toEqual([
+        pending[0]!.eventId,
+      ]);
+      await t.as('OWNER').ok(DELETE, { id: endpoint.id });
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('delivers a delivery whose queued attempt was lost (a process that died after its commit)', async () => {
     const receiver = await startReceiver();
     try {

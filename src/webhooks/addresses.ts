@@ -79,12 +79,22 @@ export class WebhookUrlError extends Error {
   }
 }
 
+/** A DNS look-up of every address of a name (dns.lookup with `all`; tests give their own). */
+export type Resolver = (
+  hostname: string,
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+const systemResolver: Resolver = (hostname, callback) =>
+  dnsLookup(hostname, { all: true } as LookupAllOptions, (err, addresses) => callback(err, addresses ?? []));
+
 export class AddressPolicy {
   private readonly allowed = new BlockList();
 
   constructor(
     readonly allowedNetworks: readonly string[],
     private readonly allowHttp: boolean,
+    private readonly resolve: Resolver = systemResolver,
   ) {
     for (const cidr of allowedNetworks) {
       const [net, bits] = cidr.trim().split('/');
@@ -155,9 +165,14 @@ export class AddressPolicy {
     options: LookupAllOptions | { all?: boolean; family?: number },
     callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
   ) => {
-    dnsLookup(hostname, { ...options, all: true } as LookupAllOptions, (err, addresses) => {
+    this.resolve(hostname, (err, addresses) => {
       if (err) return callback(err, []);
-      const ok = addresses.filter((a) => this.refusal(a.address) === null);
+      if (!addresses.length)
+        return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
+      const family = (options as { family?: number }).family;
+      const ok = addresses.filter(
+        (a) => this.refusal(a.address) === null && (family === 4 || family === 6 ? a.family === family : true),
+      );
       if (!ok.length) {
         const error: NodeJS.ErrnoException = new Error(
           `refused: ${hostname} resolves to ${addresses.map((a) => a.address).join(', ')}: ` +

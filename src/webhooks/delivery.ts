@@ -28,6 +28,8 @@ export interface WebhookSettings {
   timeoutMs: number;
   /** How often each process looks for deliveries whose queued job was lost (default 60 s). */
   sweepMs: number;
+  /** Settled events (and their deliveries and attempts) older than this leave the log (default 30 days). */
+  logRetentionMs: number;
   /** Non-public networks deliveries may reach anyway (CIDR); src/webhooks/addresses.ts. */
   allowedNetworks: string[];
   /** http: to any allowed address, not only loopback. */
@@ -43,6 +45,7 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   disableAfterFailures: 5,
   timeoutMs: 10_000,
   sweepMs: 60_000,
+  logRetentionMs: 30 * 86_400_000,
   allowedNetworks: [],
   allowHttp: false,
 };
@@ -75,13 +78,15 @@ export interface QueueWorker {
  */
 export class WebhookDispatcher {
   readonly settings: WebhookSettings;
-  readonly policy: AddressPolicy;
+  /** Where deliveries may go; replaceable so a test can resolve names its own way. */
+  policy: AddressPolicy;
   readonly catalog: WebhookEventType[];
   private readonly catalogTypes: Set<string>;
   private readonly wanted: CacheRegion<string[]>;
   private queue: DeliveryQueue | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private readonly running = new Set<Promise<unknown>>();
+  private lastPrune = 0;
 
   constructor(
     private readonly services: { db: Db; events: EventBus; logger: Logger },
@@ -189,6 +194,32 @@ export class WebhookDispatcher {
     if (due.length) {
       this.services.logger.info({ deliveries: due.length }, 'webhook deliveries queued again by the sweeper');
       await this.enqueue(due.map((d) => d.id));
+    }
+    // The log is bounded in time: once an hour, what is settled and older than the retention goes.
+    if (now - this.lastPrune >= 3600_000) {
+      this.lastPrune = now;
+      const removed = await this.pruneLog(new Date(now - this.settings.logRetentionMs));
+      if (removed) this.services.logger.info({ events: removed }, 'old webhook events removed from the log');
+    }
+  }
+
+  /**
+   * Removes events that occurred before `before` and have no delivery still pending (their
+   * deliveries and attempts go with them), a bounded batch at a time; returns how many.
+   */
+  async pruneLog(before: Date): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const removed = await this.services.db.$executeRawUnsafe(
+        `DELETE FROM "WebhookEvent" WHERE id IN (
+           SELECT e.id FROM "WebhookEvent" e
+            WHERE e."occurredAt" < $1::timestamp
+              AND NOT EXISTS (SELECT 1 FROM "WebhookDelivery" d WHERE d."eventId" = e.id AND d.status = 'PENDING')
+            LIMIT 5000)`,
+        before.toISOString(),
+      );
+      total += removed;
+      if (removed < 5000) return total;
     }
   }
 
