@@ -93,7 +93,8 @@ export class JobScheduler implements DeliveryQueue {
     }
     for (const worker of this.options.workers ?? []) {
       // Retries are the worker's own business (a webhook's schedule is its own): a job is one attempt.
-      const queue = { retryLimit: 0, expireInSeconds: worker.expireInSeconds };
+      // Its record (the delivery log keeps what matters) is not kept past an hour: one per attempt adds up.
+      const queue = { retryLimit: 0, expireInSeconds: worker.expireInSeconds, deleteAfterSeconds: 3600 };
       if (await this.boss.getQueue(worker.name)) await this.boss.updateQueue(worker.name, queue);
       else await this.boss.createQueue(worker.name, queue);
       await this.boss.work(
