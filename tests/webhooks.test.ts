@@ -3,9 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReceiver, verifyWebhook, type WebhookEvent } from '../examples/webhook-receiver.ts';
 import plugins from '../plugins/config.ts';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fromMaterial, Keyring, keyring } from '../src/crypto/keyring.ts';
 import { AddressPolicy } from '../src/webhooks/addresses.ts';
 import { reencryptWebhookSecrets } from '../src/webhooks/service.ts';
+import { signatureHeader } from '../src/webhooks/signing.ts';
 import type { WebhookSettings } from '../src/webhooks/delivery.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { RECORD_SALE, rawId, uniqueId } from './helpers/queries.ts';
@@ -150,6 +154,52 @@ describe('webhooks', () => {
     expect((await t.gql(CREATE, { input }, { apiKey: t.posKey })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await t.gql(CREATE, { input })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect((await t.as('OWNER').ok(`{ webhookEndpoints { id } }`)).webhookEndpoints).toEqual([]);
+
+    // An integration's API key with the owner's role in every store of the chain may.
+    const key = (
+      await t.as('OWNER').ok(
+        `mutation($s: [ID!]!) { createApiKey(name: "集成", role: OWNER, storeIds: $s) {
+          ... on CreateApiKeyPayload { key } } }`,
+        { s: t.stores.map((s) => s.id) },
+      )
+    ).createApiKey.key;
+    const byKey = (await t.ok(CREATE, { input }, { apiKey: key })).createWebhookEndpoint;
+    expect(byKey.__typename).toBe('WebhookEndpointSecretPayload');
+    await t.ok(DELETE, { id: byKey.endpoint.id }, { apiKey: key });
+    // The same role in one store only is not the chain.
+    const oneStore = (
+      await t.as('OWNER').ok(
+        `mutation($s: [ID!]!) { createApiKey(name: "单店", role: OWNER, storeIds: $s) {
+          ... on CreateApiKeyPayload { key } } }`,
+        { s: [slt] },
+      )
+    ).createApiKey.key;
+    expect((await t.gql(CREATE, { input }, { apiKey: oneStore })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('documents a verification snippet that works (docs/webhooks.md)', async () => {
+    const doc = readFileSync(new URL('../docs/webhooks.md', import.meta.url), 'utf8');
+    const snippet = /```ts\n([\s\S]*?)```/.exec(doc)![1]!;
+    const dir = mkdtempSync(join(tmpdir(), 'storecrm-doc-'));
+    const file = join(dir, 'verify.ts');
+    writeFileSync(file, snippet);
+    try {
+      const { verifyWebhook: documented } = await import(file);
+      const body = '{"id":"e1","type":"sale.recorded"}';
+      const timestamp = Math.floor(Date.now() / 1000);
+      const headers = {
+        'x-storecrm-timestamp': String(timestamp),
+        'x-storecrm-signature': signatureHeader(['whsec_new', 'whsec_old'], timestamp, body),
+      };
+      expect(documented(['whsec_old'], headers, body)).toBe(true);
+      expect(documented(['whsec_new'], headers, body)).toBe(true);
+      expect(documented(['whsec_other'], headers, body)).toBe(false);
+      expect(documented(['whsec_new'], headers, body.replace('e1', 'e2'))).toBe(false);
+      const old = { ...headers, 'x-storecrm-timestamp': String(timestamp - 600) };
+      expect(documented(['whsec_new'], old, body)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("lists core's and installed plugins' events, and refuses others", async () => {
