@@ -285,6 +285,13 @@ export class WebhookDispatcher {
     const lastError = ok ? null : (result.error ?? `HTTP ${result.statusCode}`);
 
     const next = await runInTransaction(db, events, async ({ tx, emit }) => {
+      // The endpoint may have been deleted (with its log) while the request was out: nothing to record.
+      // FOR SHARE: a deletion now waits for this transaction rather than racing its inserts.
+      const exists = await tx.$queryRawUnsafe<unknown[]>(
+        'SELECT 1 FROM "WebhookDelivery" WHERE id = $1::uuid FOR SHARE',
+        deliveryId,
+      );
+      if (!exists.length) return null;
       await tx.webhookAttempt.create({
         data: {
           deliveryId,

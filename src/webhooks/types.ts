@@ -138,8 +138,9 @@ export function addWebhookTypes(builder: Builder) {
       deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
       createdAt: t.expose('createdAt', { type: 'DateTime' }),
       attempts: t.relation('attempts', {
-        description: 'In order; a delivery retried for a day has a few dozen.',
-        query: { orderBy: { number: 'asc' } },
+        description:
+          'Newest first, the last 100 (a delivery retried for a day has a few dozen; attemptCount counts them all).',
+        query: { orderBy: { number: 'desc' }, take: 100 },
       }),
     }),
   });
