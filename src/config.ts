@@ -100,6 +100,33 @@ const schema = z.object({
   DATA_ENCRYPTION_KEY: z.string().optional(),
   /** Earlier keys, comma-separated, same form: still read until `npm run keys:rotate` has moved their data. */
   DATA_ENCRYPTION_PREVIOUS_KEYS: z.string().optional(),
+  // Webhooks (src/webhooks/, docs/webhooks.md).
+  /** A failed delivery is retried for at least this long (seconds, default 24 h) before it is given up. */
+  WEBHOOK_RETRY_SECONDS: z.coerce
+    .number()
+    .min(1)
+    .max(30 * 86_400)
+    .default(86_400),
+  /** The first retry's delay in seconds; each next one doubles (half of it random), up to the maximum. */
+  WEBHOOK_BACKOFF_SECONDS: z.coerce.number().min(0.1).max(86_400).default(30),
+  WEBHOOK_BACKOFF_MAX_SECONDS: z.coerce.number().min(0.1).max(86_400).default(3600),
+  /** Deliveries given up in a row after which an endpoint is disabled. */
+  WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).max(10_000).default(5),
+  /** How long one attempt may take, connection to answer (seconds). */
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(10),
+  /** How often each process queues again deliveries whose queued attempt was lost (seconds). */
+  WEBHOOK_SWEEP_SECONDS: z.coerce.number().min(0.5).max(3600).default(60),
+  /** Days the delivery log keeps settled events, with their deliveries and attempts. */
+  WEBHOOK_LOG_DAYS: z.coerce.number().min(1).max(3650).default(30),
+  /** How often idle delivery workers look for due attempts (seconds, at least 0.5); the job queue's when unset. */
+  WEBHOOK_POLL_SECONDS: z.coerce.number().min(0.5).max(60).optional(),
+  /**
+   * Non-public networks webhooks may reach, comma-separated CIDR ("10.1.0.0/16,127.0.0.1/32"); default
+   * loopback outside production, none in production. Public addresses are always allowed.
+   */
+  WEBHOOK_ALLOWED_NETWORKS: z.string().optional(),
+  /** on: http:// endpoints anywhere allowed (default: https only, http only to loopback). */
+  WEBHOOK_ALLOW_HTTP: z.enum(['on', 'off']).default('off'),
 });
 
 export type Config = Omit<z.output<typeof schema>, 'DEMO_DATA'> & { DEMO_DATA: 'auto' | 'off' };

@@ -30,6 +30,7 @@ import type { RefundStep } from './sales/refund-pipeline.ts';
 import type { TenderDeclaration } from './sales/tenders.ts';
 import type { RateLimits } from './security/rate-limits.ts';
 import type { SegmentService } from './segments/service.ts';
+import type { WebhookDispatcher } from './webhooks/delivery.ts';
 
 // ---------- the schema builder ----------
 
@@ -86,6 +87,8 @@ export interface AppServices {
   rateLimits: RateLimits;
   /** The largest price reduction per role on a sale line, in % (SALE_DISCOUNT_LIMITS; src/auth/permissions.ts). */
   discountLimits: Record<StaffRoleKind, number>;
+  /** Webhook delivery: the outbox, the queue's worker, the address policy (src/webhooks/). */
+  webhooks: WebhookDispatcher;
 }
 
 /** What every resolver receives. */
@@ -221,6 +224,12 @@ export interface StorePlugin {
   schema?: (builder: Builder) => void;
   /** Runs once at start, in dependency order: provide services, use other plugins' services. */
   setup?: (ctx: PluginContext) => void | Promise<void>;
+  /**
+   * The plugin's events that integrators may receive by webhook (src/webhooks/), with what each
+   * means; webhookEventTypes lists them beside core's. Emitted with `emit` in a transaction, they
+   * are delivered after commit like core's.
+   */
+  webhookEvents?: { [K in EventType]?: { 'zh-CN': string; en: string } };
   /**
    * Runs once when the process shuts down, after requests in flight have finished and jobs have
    * stopped, in the reverse of the plugins' order, within a bounded time shared by all plugins

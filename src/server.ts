@@ -45,6 +45,7 @@ import { translate } from './i18n/messages.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits, useQueryLimits } from './schema/query-limits.ts';
 import { useSharedSubscriptionExecution } from './schema/shared-subscriptions.ts';
 import { buildSchema } from './schema/index.ts';
+import { WebhookDispatcher, type WebhookSettings } from './webhooks/delivery.ts';
 
 export interface AppOptions {
   database: Database;
@@ -76,6 +77,8 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** Per-role limits on price reductions, in % (default DEFAULT_DISCOUNT_LIMITS; SALE_DISCOUNT_LIMITS). */
   discountLimits?: Partial<Record<StaffRoleKind, number>>;
+  /** Webhook retries, timeouts and where deliveries may go (WEBHOOK_* variables; src/webhooks/delivery.ts). */
+  webhooks?: Partial<WebhookSettings>;
 }
 
 /** What GET /readyz answers. */
@@ -221,7 +224,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       keyPrefix: options.redisChannelPrefix ?? 'storecrm:',
     }),
     discountLimits: { ...DEFAULT_DISCOUNT_LIMITS, ...options.discountLimits },
+    webhooks: new WebhookDispatcher({ db: database.prisma, events, logger }, options.webhooks ?? {}, plugins.plugins),
   };
+  // Every transaction that emits an event some endpoint wants writes its deliveries (the outbox).
+  events.outbox = services.webhooks.outbox;
   services.calendar.useCache(events.cache);
   await plugins.start({ db: database.prisma, events, logger });
   const schema = buildSchema(plugins);
@@ -493,13 +499,15 @@ export async function createApp(options: AppOptions): Promise<App> {
         run: (name, asOf) => plugins.runJob(name, asOf),
         timezone: options.jobTimezone ?? 'Asia/Shanghai',
         pollSeconds: opts.pollSeconds,
+        workers: [services.webhooks.worker],
       });
       await jobs.start();
+      services.webhooks.start(jobs);
     },
     async close({ drainMs = 10_000, teardownMs = 3_000 } = {}) {
       const deadline = Date.now() + drainMs;
       draining = true;
-      const jobsStopped = jobs?.stop(drainMs);
+      const jobsStopped = services.webhooks.stop().then(() => jobs?.stop(drainMs));
       if (wsServer) {
         // graphql-ws clients see 1001 (going away) and reconnect to another process.
         for (const client of wsServer.clients) client.close(1001, 'server shutting down');

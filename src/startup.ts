@@ -11,6 +11,8 @@ import type { Logger } from './logger.ts';
 import { PluginHost, type StorePlugin } from './plugin-host/host.ts';
 import { tracingConfigured } from './ops/tracing.ts';
 import { createApp, type App } from './server.ts';
+import { LOOPBACK_NETWORKS } from './webhooks/addresses.ts';
+import type { WebhookSettings } from './webhooks/delivery.ts';
 
 /** What `npm start` does, in the order it does it; src/main.ts composes these for one process or a cluster. */
 
@@ -94,6 +96,7 @@ export async function serve(
     graphqlMaxBytes: config.GRAPHQL_MAX_KB * 1024,
     ...securityOptions(config),
     discountLimits: config.SALE_DISCOUNT_LIMITS,
+    webhooks: webhookSettings(config),
   });
   const port = await app.listen(config.PORT, config.HOST);
   await app.startJobs({ pollSeconds: config.JOB_POLL_SECONDS });
@@ -126,6 +129,26 @@ export function securityOptions(config: Config) {
     introspection: (config.INTROSPECTION ?? (production ? 'off' : 'on')) === 'on',
     // In production /metrics is never public: with no token set, no token opens it.
     metricsToken: config.METRICS_TOKEN ?? (production ? randomBytes(32).toString('hex') : null),
+  };
+}
+
+/** Webhook retries and address policy from the configuration (docs/webhooks.md). */
+export function webhookSettings(config: Config): WebhookSettings {
+  const networks = config.WEBHOOK_ALLOWED_NETWORKS?.split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  return {
+    retryForMs: config.WEBHOOK_RETRY_SECONDS * 1000,
+    backoffMs: config.WEBHOOK_BACKOFF_SECONDS * 1000,
+    backoffMaxMs: config.WEBHOOK_BACKOFF_MAX_SECONDS * 1000,
+    disableAfterFailures: config.WEBHOOK_DISABLE_AFTER_FAILURES,
+    timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
+    sweepMs: config.WEBHOOK_SWEEP_SECONDS * 1000,
+    logRetentionMs: config.WEBHOOK_LOG_DAYS * 86_400_000,
+    pollSeconds: config.WEBHOOK_POLL_SECONDS,
+    // A demo receiver on the developer's own machine works out of the box; production reaches only the internet.
+    allowedNetworks: networks ?? (config.NODE_ENV === 'production' ? [] : LOOPBACK_NETWORKS),
+    allowHttp: config.WEBHOOK_ALLOW_HTTP === 'on',
   };
 }
 

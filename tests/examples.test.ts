@@ -1,9 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordSale, request } from '../examples/pos-client.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { uniqueId } from './helpers/queries.ts';
+import { signatureHeader } from '../src/webhooks/signing.ts';
 
 // The examples are documentation; this keeps them working against the real server.
 describe('examples/pos-client.ts', () => {
@@ -110,5 +111,60 @@ describe('running the examples on another port', () => {
       `Cannot reach the API at http://127.0.0.1:${port}/graphql (ECONNREFUSED): start it with \`npm start\`, or ` +
         'set ENDPOINT=http://<host>:<port>/graphql',
     ]);
+  });
+});
+
+describe('examples/webhook-receiver.ts', () => {
+  it('runs as a reader would: verifies what the API signs, takes an event once, refuses a forgery', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = probe.address() as { port: number };
+        probe.close(() => resolve(p));
+      });
+    });
+    const secret = 'whsec_example-test-secret';
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/webhook-receiver.ts'], {
+      env: { ...process.env, PORT: String(port), WEBHOOK_SECRET: secret },
+    });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no start: ${stdout}`)), 30_000);
+        child.stdout.on('data', () => {
+          if (stdout.includes('listening')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      const body = JSON.stringify({
+        id: '0190aaaa-0000-7000-8000-000000000001',
+        type: 'sale.recorded',
+        schemaVersion: 1,
+        occurredAt: '2026-12-02T08:00:00.000Z',
+        storeId: null,
+        data: { saleId: 'abc', total: '2.50' },
+      });
+      // Signed by the API's own code, checked by the example's.
+      const send = (signature: string) => {
+        const timestamp = Math.floor(Date.now() / 1000);
+        return fetch(`http://127.0.0.1:${port}/webhooks`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-storecrm-timestamp': String(timestamp),
+            'x-storecrm-signature': signature || signatureHeader([secret], timestamp, body),
+          },
+          body,
+        }).then(async (r) => [r.status, await r.text()]);
+      };
+      expect(await send('')).toEqual([200, 'ok']);
+      expect(await send('')).toEqual([200, 'duplicate']);
+      expect(await send(`v1=${'0'.repeat(64)}`)).toEqual([401, 'bad signature']);
+      expect(stdout).toContain('sale.recorded 0190aaaa-0000-7000-8000-000000000001 {"saleId":"abc","total":"2.50"}');
+    } finally {
+      child.kill();
+    }
   });
 });

@@ -215,7 +215,13 @@ export type UserErrorCode =
   | 'STOCKTAKE_NOT_OPEN'
   | 'TENDER_NOT_ACCEPTED'
   | 'UNKNOWN_SKU'
-  | 'VALUE_OUT_OF_RANGE';
+  | 'VALUE_OUT_OF_RANGE'
+  | 'WEBHOOK_ENDPOINT_NOT_ACTIVE'
+  | 'WEBHOOK_NO_EVENTS'
+  | 'WEBHOOK_OVERLAP_OUT_OF_RANGE'
+  | 'WEBHOOK_TOO_MANY_ENDPOINTS'
+  | 'WEBHOOK_UNKNOWN_EVENT'
+  | 'WEBHOOK_URL_REFUSED';
 
 export type Customer360QueryVariables = Exact<{
   phone: string;

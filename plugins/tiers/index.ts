@@ -26,6 +26,13 @@ export function tiersPlugin(options?: TierOptions) {
     migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
     prismaSchema: fileURLToPath(new URL('./schema.prisma', import.meta.url)),
     schema: (builder) => addTierTypes(builder, service),
+    // Delivered by webhook to integrators who ask (a welcome message when a member moves up).
+    webhookEvents: {
+      'tier.changed': {
+        'zh-CN': '会员等级变化（升级、降级或首次定级）',
+        en: "A member's tier changed (upgrade, downgrade or first tier)",
+      },
+    },
     // PIPL: a member's tier and its history are exported with the customer's data; they hold no
     // personal data beyond the customer's id, so an erasure leaves them (the anonymous record keeps them).
     customerData: {

@@ -127,6 +127,12 @@ export const CORE_PERMISSIONS = [
     description: "set sales targets of the store's staff",
   },
   { name: 'commission:configure', scope: 'chain', roles: ['OWNER'], description: 'commission rules' },
+  {
+    name: 'webhook:manage',
+    scope: 'chain',
+    roles: ['OWNER'],
+    description: 'webhook endpoints, their secrets and delivery log (src/webhooks/)',
+  },
 ] as const satisfies readonly PermissionDeclaration[];
 
 export type CorePermission = (typeof CORE_PERMISSIONS)[number]['name'];

@@ -1,6 +1,7 @@
 import type { Db } from '../db/tx.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { openBirthday, openEmail, openPhone, sealBirthday, sealEmail, sealPhone } from './personal.ts';
+import { reencryptWebhookSecrets } from '../webhooks/service.ts';
 
 /** The encrypted and hashed columns of a customer: every one names the key that wrote it. */
 const COLUMNS = ['phoneEnc', 'phoneHash', 'phoneLast4Hash', 'emailEnc', 'emailHash', 'birthdayEnc'] as const;
@@ -127,9 +128,11 @@ export async function rotateCustomerKeys(
   // Rows written meanwhile by processes still on an older key (a deploy under way) are caught by
   // the check below: a key is retired only when nothing uses it.
   const usage = await keyUsage(db);
+  // Webhook secrets are under the same key (src/webhooks/service.ts): moved too before any key retires.
+  const webhookKeys = await reencryptWebhookSecrets(db, keys);
   const retired: string[] = [];
   for (const key of await db.encryptionKey.findMany({ where: { retiredAt: null } })) {
-    if (key.id === keys.current.id || usage[key.id]) continue;
+    if (key.id === keys.current.id || usage[key.id] || webhookKeys.has(key.id)) continue;
     await db.encryptionKey.update({ where: { id: key.id }, data: { retiredAt: new Date() } });
     retired.push(key.id);
   }

@@ -1,4 +1,5 @@
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
+import type { Tx } from '../db/tx.ts';
 import type { Logger } from '../logger.ts';
 import { RedisLink } from './redis-link.ts';
 import { ReferenceCache } from './reference-cache.ts';
@@ -16,6 +17,13 @@ export interface EventBusOptions {
   /** Where the Redis link says it lost or found Redis. */
   logger?: Logger;
 }
+
+/**
+ * Run by runInTransaction inside every transaction that emitted events, before it commits: writes
+ * what must outlive the process (webhook deliveries, src/webhooks/) and returns what to do once
+ * committed, or null.
+ */
+export type Outbox = (tx: Tx, events: readonly DomainEvent[]) => Promise<(() => void) | null>;
 
 /** What /readyz and /metrics say about Redis. */
 export type RedisStatus = 'up' | 'down' | 'not configured';
@@ -35,6 +43,8 @@ export class EventBus {
   private readonly prefix: string;
   /** Reference data cached in this process, kept coherent by this bus's events (src/events/reference-cache.ts). */
   readonly cache: ReferenceCache;
+  /** The transactional outbox step, when webhooks are set up (src/webhooks/delivery.ts). */
+  outbox: Outbox | null = null;
 
   constructor(private readonly options: EventBusOptions = {}) {
     this.prefix = options.channelPrefix ?? 'storecrm:';

@@ -32,6 +32,8 @@ export interface DomainEvents {
   'apiKey.revoked': { apiKeyId: string };
   /** A staff member was created or changed (roles, sign-in allowed): every process re-reads them. */
   'staff.changed': { staffId: string };
+  /** A webhook endpoint was created, changed or deleted: every process re-reads which events are wanted. */
+  'webhook.endpoint.changed': { endpointId: string };
 }
 
 export type EventType = keyof DomainEvents;

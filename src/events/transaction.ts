@@ -42,11 +42,20 @@ export async function runInTransaction<T>(
     try {
       // Generous limits: under a burst (many sales for one member or one SKU queue on the same row
       // locks) waiting a little longer beats failing a sale the POS would only have to resend.
-      const result = await db.$transaction((tx) => fn({ tx, emit, cache: bus.cache }), {
-        timeout: options.timeoutMs ?? 30_000,
-        maxWait: 20_000,
-      });
+      let afterCommit: (() => void) | null = null;
+      const result = await db.$transaction(
+        async (tx) => {
+          const value = await fn({ tx, emit, cache: bus.cache });
+          // The outbox (webhooks): what must be delivered is written with the change, so a process
+          // that dies right after the commit loses nothing. No statement when nothing is wanted.
+          if (pending.length && bus.outbox) afterCommit = await bus.outbox(tx, pending);
+          return value;
+        },
+        { timeout: options.timeoutMs ?? 30_000, maxWait: 20_000 },
+      );
       for (const event of pending) if (event.type === 'sale.recorded') event.payload.committedAt = Date.now();
+      // Queues the first delivery attempts; never awaited, so a sale's answer does not wait for the queue.
+      (afterCommit as (() => void) | null)?.();
       await bus.publish(pending);
       return result;
     } catch (error) {

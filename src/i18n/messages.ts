@@ -311,6 +311,25 @@ export const messages = {
     'zh-CN': '没有这种导入：{kind}（可用：{kinds}）',
     en: 'No such import: {kind} (there are: {kinds})',
   },
+  // webhooks (src/webhooks/, docs/webhooks.md)
+  WEBHOOK_URL_REFUSED: { 'zh-CN': '不能向该地址推送：{reason}', en: 'Webhooks cannot be sent to this URL: {reason}' },
+  WEBHOOK_NO_EVENTS: { 'zh-CN': '请至少选择一种事件', en: 'Choose at least one event type' },
+  WEBHOOK_UNKNOWN_EVENT: {
+    'zh-CN': '没有这种可推送的事件：{type}（见 webhookEventTypes）',
+    en: 'No such event type to deliver: {type} (see webhookEventTypes)',
+  },
+  WEBHOOK_TOO_MANY_ENDPOINTS: {
+    'zh-CN': '推送地址已达上限（{max} 个），请先删除不用的',
+    en: 'There are already {max} webhook endpoints, the most allowed; delete one first',
+  },
+  WEBHOOK_ENDPOINT_NOT_ACTIVE: {
+    'zh-CN': '推送地址当前不可用（{status}），请先启用',
+    en: 'The endpoint is not active ({status}); turn it on first',
+  },
+  WEBHOOK_OVERLAP_OUT_OF_RANGE: {
+    'zh-CN': '新旧密钥并用时间应在 0 到 {max} 秒之间',
+    en: 'The overlap of the old and new secret must be 0 to {max} seconds',
+  },
   // calendar
   CALENDAR_INVALID_DATE: {
     'zh-CN': '日期应为 {from}–{to} 年间的 YYYY-MM-DD：{value}',

@@ -3,6 +3,7 @@ import { PgBoss, fromPglite, type ConstructorOptions } from 'pg-boss';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import type { ScheduledJob } from '../plugin-host/host.ts';
+import type { DeliveryQueue, QueueWorker } from '../webhooks/delivery.ts';
 
 export interface JobSchedulerOptions {
   database: Database;
@@ -14,6 +15,8 @@ export interface JobSchedulerOptions {
   timezone: string;
   /** How often idle workers and the cron pass look for due work, in seconds (tests shorten it). */
   pollSeconds?: number;
+  /** Queues of one-off jobs sent with `send` (webhook delivery attempts), each with its worker. */
+  workers?: readonly QueueWorker[];
 }
 
 export interface JobQueueDepth {
@@ -34,7 +37,7 @@ export const QUEUE_SCHEMA = 'jobqueue';
  * process was down. Jobs stay idempotent all the same: a run that crashes after committing its
  * work but before pg-boss records completion is run again.
  */
-export class JobScheduler {
+export class JobScheduler implements DeliveryQueue {
   private readonly boss: PgBoss;
   private started = false;
 
@@ -88,6 +91,25 @@ export class JobScheduler {
         },
       );
     }
+    for (const worker of this.options.workers ?? []) {
+      // Retries are the worker's own business (a webhook's schedule is its own): a job is one attempt.
+      // Its record (the delivery log keeps what matters) is not kept past an hour: one per attempt adds up.
+      const queue = { retryLimit: 0, expireInSeconds: worker.expireInSeconds, deleteAfterSeconds: 3600 };
+      if (await this.boss.getQueue(worker.name)) await this.boss.updateQueue(worker.name, queue);
+      else await this.boss.createQueue(worker.name, queue);
+      await this.boss.work(
+        worker.name,
+        {
+          batchSize: worker.batchSize,
+          ...((worker.pollSeconds ?? this.options.pollSeconds)
+            ? { pollingIntervalSeconds: worker.pollSeconds ?? this.options.pollSeconds }
+            : {}),
+        },
+        async (jobs) => {
+          await worker.handle(jobs.map((j) => j.data));
+        },
+      );
+    }
     // A plugin that was removed leaves its schedule behind; without this it would keep queueing work nobody takes.
     for (const schedule of await this.boss.getSchedules()) {
       if (!installed.has(schedule.name)) await this.boss.unschedule(schedule.name, schedule.key);
@@ -98,10 +120,17 @@ export class JobScheduler {
     );
   }
 
+  /** Queues a one-off job for one of the `workers`, to run now or from `startAfter` (nothing before start). */
+  async send(name: string, data: object, startAfter?: Date): Promise<void> {
+    if (!this.started) return;
+    await this.boss.send(name, data, startAfter ? { startAfter } : {});
+  }
+
   /** Jobs waiting, running and failed per job, for /metrics. */
   async depth(): Promise<JobQueueDepth[]> {
-    if (!this.started || !this.jobNames.length) return [];
-    const queues = await this.boss.getQueues(this.jobNames);
+    const names = [...this.jobNames, ...(this.options.workers ?? []).map((w) => w.name)];
+    if (!this.started || !names.length) return [];
+    const queues = await this.boss.getQueues(names);
     return queues.map((q) => ({ job: q.name, queued: q.queuedCount, active: q.activeCount, failed: q.failedCount }));
   }
 

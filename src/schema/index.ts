@@ -16,6 +16,7 @@ import { addGuideTypes } from '../guides/types.ts';
 import { addStaffTypes } from '../staff/types.ts';
 import { addStockTypes } from '../stock/types.ts';
 import { addStoreTypes } from '../stores/types.ts';
+import { addWebhookTypes } from '../webhooks/types.ts';
 import { createBuilder } from './builder.ts';
 
 /** Core types first, then each installed plugin's, in dependency order. */
@@ -37,6 +38,7 @@ export function buildSchema(plugins: PluginHost): GraphQLSchema {
   addImportTypes(builder);
   addInsightTypes(builder);
   addPluginHostTypes(builder);
+  addWebhookTypes(builder);
   plugins.addSchema(builder);
   return lexicographicSortSchema(builder.toSchema());
 }

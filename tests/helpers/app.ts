@@ -57,6 +57,7 @@ export async function startTestApp(
         | 'graphiql'
         | 'jwtSecret'
         | 'discountLimits'
+        | 'webhooks'
       >
     >;
   } = {},
