@@ -18,6 +18,17 @@ const ID_FIELDS: Record<string, string> = {
   'AuditEntry.actorId': 'Staff or ApiKey',
   'AuditEntry.entityId': "the entry's entityType",
   'AuditEntry.storeId': 'Store',
+  'BasketItem.productId': 'Product',
+  'CommissionEntry.saleId': 'Sale',
+  'DeleteSegmentPayload.deletedId': 'Segment (deleted)',
+  'DeleteWebhookEndpointPayload.deletedId': 'WebhookEndpoint (deleted)',
+  'Insights.storeIds': 'Store',
+  'KpiFigures.storeId': 'Store',
+  'ProductRank.productId': 'Product',
+  'SegmentConditions.homeStoreIds': 'Store',
+  'StockInsight.productId': 'Product',
+  'StockInsight.storeId': 'Store',
+  'WebhookEndpoint.storeIds': 'Store',
   'CustomerContact.customerId': 'Customer',
   'CustomerErasure.customerId': 'Customer',
   'PointsContribution.ruleId': 'PointsRule',
@@ -147,6 +158,23 @@ describe('every id in the schema is a global id that node(id:) fetches', () => {
       'AuditEntry.actorId': { id: entry.actorId, type: 'Staff' },
       'AuditEntry.entityId': { id: entry.entityId, type: 'Customer' },
       'AuditEntry.storeId': { id: stocked.auditLog.edges[0]?.node.storeId, type: 'Store' },
+    });
+  });
+
+  it("returns fetchable ids from insights: stores and products of the owner's report", async () => {
+    const { memberCode } = await newMember(t);
+    const sold = await sell(t, store, memberCode, [{ sku: 'DR-004', quantity: 1, unitPrice: '120.00' }]);
+    // The sale's business date in the store's time zone, not today's UTC date.
+    const today = sold.sale.businessDate as string;
+    const r = await t.as('OWNER').ok(
+      `query($s: [ID!], $d: Date!) { insights(storeIds: $s, from: $d, to: $d) {
+        storeIds kpis { current { stores { storeId } } } productRanking(first: 1) { productId } } }`,
+      { s: [store], d: today },
+    );
+    await expectFetchable({
+      'Insights.storeIds': { id: r.insights.storeIds[0], type: 'Store' },
+      'KpiFigures.storeId': { id: r.insights.kpis.current.stores[0]?.storeId, type: 'Store' },
+      'ProductRank.productId': { id: r.insights.productRanking[0]?.productId, type: 'Product' },
     });
   });
 

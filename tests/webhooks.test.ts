@@ -53,7 +53,7 @@ const DELIVERIES = `query($endpointId: ID, $status: WebhookDeliveryStatus) {
     totalCount
     edges { node {
       id status attemptCount createdAt lastStatusCode lastError
-      event { id type data }
+      event { eventId type data }
       endpoint { id }
       attempts { number startedAt durationMs statusCode error responseExcerpt }
     } }
@@ -315,7 +315,7 @@ describe('webhooks', () => {
       expect(node).toMatchObject({
         attemptCount: 3,
         lastStatusCode: 200,
-        event: { id: event.id, type: 'sale.recorded' },
+        event: { eventId: event.id, type: 'sale.recorded' },
       });
       expect(JSON.parse(node.event.data)).toEqual(event.data);
       expect(node.attempts.map((a: { number: number }) => a.number)).toEqual([3, 2, 1]);
@@ -433,7 +433,7 @@ describe('webhooks', () => {
       receiver.state.failAlways = false;
       await t.as('OWNER').ok(REDELIVER, { id: failed.id });
       await waitFor('redelivered', () => receiver.delivered.length === 1);
-      expect(receiver.delivered[0]!.id).toBe(failed.event.id);
+      expect(receiver.delivered[0]!.id).toBe(failed.event.eventId);
       expect(receiver.requests.length).toBe(requestsBefore + 1);
       await t.as('OWNER').ok(DELETE, { id: endpoint.id });
     } finally {

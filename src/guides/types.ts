@@ -39,10 +39,12 @@ export function addGuideTypes(builder: Builder) {
   const storeById = (ctx: Context, query: object, id: string) =>
     ctx.db.store.findUniqueOrThrow({ ...query, where: { id } });
 
-  builder.prismaObject('GuideBinding', {
+  builder.prismaNode('GuideBinding', {
+    id: { field: 'id' },
+    // Readable where the customer is: the counter sees who a customer's guide is.
+    authScopes: { permission: 'customer:read' },
     description: "A customer's 专属导购 (shopping guide) in a store, from startedAt until endedAt (null: current).",
     fields: (t) => ({
-      id: t.exposeID('id'),
       customer: t.relation('customer'),
       staff: t.prismaField({ type: 'Staff', resolve: (query, b, _args, ctx) => staffById(ctx, query, b.staffId) }),
       store: t.prismaField({ type: 'Store', resolve: (query, b, _args, ctx) => storeById(ctx, query, b.storeId) }),
@@ -67,12 +69,13 @@ export function addGuideTypes(builder: Builder) {
     }),
   }));
 
-  builder.prismaObject('CommissionRule', {
+  builder.prismaNode('CommissionRule', {
+    id: { field: 'id' },
+    authScopes: { permission: 'performance:read' },
     description:
       'A commission rate for one product, one category, or every product (both null). The most specific rule in ' +
       'force applies to each sale line.',
     fields: (t) => ({
-      id: t.exposeID('id'),
       product: t.prismaField({
         type: 'Product',
         nullable: true,
@@ -87,10 +90,15 @@ export function addGuideTypes(builder: Builder) {
   });
 
   const EntryKind = builder.enumType(CommissionEntryKind, { name: 'CommissionEntryKind' });
-  builder.prismaObject('CommissionEntry', {
+  builder.prismaNode('CommissionEntry', {
+    id: { field: 'id' },
+    // The staff member's own, or their store's for who may read its performance.
+    authScopes: (e, ctx) =>
+      e.staffId === ctx.auth.staffId
+        ? { signedIn: true }
+        : { storePermission: { storeId: e.storeId, permission: 'performance:read' } },
     description: 'One line of the commission ledger: earned on a sale line, or taken back by a refund (negative).',
     fields: (t) => ({
-      id: t.exposeID('id'),
       kind: t.expose('kind', { type: EntryKind }),
       saleId: t.id({ description: 'Global id, as Sale.id.', resolve: (e) => encodeGlobalID('Sale', e.saleId) }),
       ratePercent: t.float({ resolve: (e) => e.ratePercent.toNumber() }),
@@ -327,10 +335,9 @@ export function addGuideTypes(builder: Builder) {
       description: 'Ends a rule in force: sales from now on no longer earn by it.',
       authScopes: { permission: 'commission:configure' },
       errors: { types: [...USER_ERRORS], directResult: true },
-      args: { id: t.arg.id({ required: true, description: 'CommissionRule.id' }) },
+      args: { id: t.arg.globalID({ required: true, description: 'CommissionRule.id' }) },
       resolve: async (query, _root, args, ctx) => {
-        const id = String(args.id);
-        if (!/^[0-9a-f-]{36}$/i.test(id)) throw new InvalidInputError('INVALID_ID', { id: id.slice(0, 100) }, ['id']);
+        const id = idOf(args.id, 'CommissionRule', ['id']);
         const rule = await runInTransaction(ctx.db, ctx.app.events, ({ tx }) =>
           endCommissionRule(tx, actorOfContext(ctx), id),
         );

@@ -89,7 +89,8 @@ export function addWebhookTypes(builder: Builder) {
   builder.prismaObject('WebhookEvent', {
     description: 'An event as delivered: the body’s `id`, `type`, `occurredAt` and `data`.',
     fields: (t) => ({
-      id: t.exposeID('id', {
+      // Not `id`: only Nodes have one (node(id:) cannot fetch an event); this is the header's value.
+      eventId: t.exposeString('id', {
         description: 'The event id (X-StoreCRM-Event-Id): the same on every attempt and redelivery.',
       }),
       type: t.exposeString('type'),
