@@ -34,7 +34,8 @@ export const QUEUE_SCHEMA = 'jobqueue';
  * DATABASE_URL is set, on the embedded database otherwise. Every API process starts one; pg-boss
  * claims each cron occurrence once across all of them and hands its job to exactly one worker
  * (SKIP LOCKED), retries a failed run, and catches up once on an occurrence missed while every
- * process was down. Jobs stay idempotent all the same: a run that crashes after committing its
+ * process was down; our own claim per occurrence (`claim`) turns away a second job pg-boss may
+ * forward for an occurrence already run. Jobs stay idempotent all the same: a run that crashes after committing its
  * work but before pg-boss records completion is run again.
  */
 export class JobScheduler implements DeliveryQueue {
@@ -82,6 +83,10 @@ export class JobScheduler implements DeliveryQueue {
         async ([queued]) => {
           if (!queued) return;
           const asOf = occurrenceBefore(job.cron, timezone, queued.createdOn);
+          if (!(await this.claim(job.name, asOf, queued.id))) {
+            logger.info({ job: job.name, jobId: queued.id, asOf }, 'scheduled job occurrence already run; skipped');
+            return { processed: 0 };
+          }
           const result = await this.options.run(job.name, asOf);
           logger.info(
             { job: job.name, jobId: queued.id, asOf, attempt: queued.retryCount + 1, processed: result.processed },
@@ -118,6 +123,26 @@ export class JobScheduler implements DeliveryQueue {
       { jobs: this.options.jobs.map((j) => ({ name: j.name, cron: j.cron })), timezone },
       'job scheduler started',
     );
+  }
+
+  /**
+   * Claims one occurrence of a job for the pg-boss job about to run it. pg-boss forwards a caught-up
+   * occurrence as a job created whenever its forwarding ran, which can be after the next occurrence
+   * began: two jobs then stand for the same occurrence. The first to claim it runs it; a retry of
+   * that same job (a crash, a timeout) claims it again; any other job for it is a duplicate.
+   */
+  private async claim(job: string, occurrence: Date, jobId: string): Promise<boolean> {
+    const { sql } = this.options.database;
+    const rows = await sql.query(
+      `INSERT INTO "ScheduledJobRun" ("job", "occurrence", "jobId", "claimedAt") VALUES ($1, $2, $3, now())
+       ON CONFLICT ("job", "occurrence") DO UPDATE SET "claimedAt" = now()
+         WHERE "ScheduledJobRun"."jobId" = EXCLUDED."jobId"
+       RETURNING 1 AS claimed`,
+      [job, occurrence.toISOString(), jobId],
+    );
+    // Claims only matter while an occurrence can still be forwarded twice: a month is plenty.
+    await sql.query(`DELETE FROM "ScheduledJobRun" WHERE "claimedAt" < now() - interval '30 days'`);
+    return rows.length === 1;
   }
 
   /** Queues a one-off job for one of the `workers`, to run now or from `startAfter` (nothing before start). */
