@@ -588,6 +588,155 @@ describe('campaigns with tiers and points installed', () => {
       await end(t, uses.id);
     });
   });
+  describe('coupons', () => {
+    const ISSUE = `mutation($input: IssueCouponsInput!) { issueCoupons(input: $input) { __typename
+      ... on CouponBatch { id count maxUses validUntil coupons(first: 10) { code status uses maxUses customerId } }
+      ... on UserError { errorCode message field } } }`;
+    const lines = [{ sku: 'SN-001', quantity: 1, unitPrice: '60.00' }];
+    const quoteOf = async (codes: string[], extra: Record<string, unknown> = {}, l: Line[] = lines) =>
+      (await t.ok(PREVIEW, { input: { storeId: store, lines: l, couponCodes: codes, ...extra } }, { apiKey: t.posKey }))
+        .previewSale;
+    const couponOf = async (code: string) => {
+      const r = await t.db.database.prisma.$queryRaw<
+        { uses: number }[]
+      >`SELECT uses FROM "Coupon" WHERE code = ${code}`;
+      return r[0]!.uses;
+    };
+
+    it('issues unguessable codes and redeems each once, with a typed error for every refusal', async () => {
+      const c = await create(t, {
+        name: '满50减10券',
+        requiresCoupon: true,
+        conditions: { minSpend: '50' },
+        action: { type: 'AMOUNT_OFF', thresholds: [{ spend: '50', off: '10' }] },
+      });
+      const issued = (
+        await t.as('OWNER').ok(ISSUE, { input: { campaignId: c.id, count: 3, prefix: 'save', validDays: 30 } })
+      ).issueCoupons;
+      expect(issued).toMatchObject({ __typename: 'CouponBatch', count: 3, maxUses: 1 });
+      const codes = issued.coupons.map((k: { code: string }) => k.code);
+      expect(new Set(codes).size).toBe(3);
+      for (const code of codes) expect(code).toMatch(/^SAVE[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{10}$/);
+      const [code, second, third] = codes as [string, string, string];
+
+      // Without a code the coupon campaign gives nothing; with one (as typed, lower case) 10 off 60.
+      expect(campaignAdjustments(await preview(lines))).toEqual([]);
+      const quote = await quoteOf([code.toLowerCase()]);
+      expect(quote).toMatchObject({
+        total: '50.00',
+        adjustments: [{ sourceId: c.id, label: '满50减10', amount: '10.00' }],
+      });
+      const sale = await record(lines, { couponCodes: [code] });
+      expect(sale.total).toBe('50.00');
+      expect(await couponOf(code)).toBe(1);
+
+      const refusal = async (codesGiven: string[], extra: Record<string, unknown> = {}, l: Line[] = lines) => {
+        const q = await quoteOf(codesGiven, extra, l);
+        const r = await t.ok(
+          RECORD,
+          {
+            input: {
+              storeId: store,
+              externalId: uniqueId('CPN'),
+              lines: l,
+              couponCodes: codesGiven,
+              payments: [{ method: 'CASH', amount: '50.00' }],
+              ...extra,
+            },
+          },
+          { apiKey: t.posKey },
+        );
+        expect(r.recordSale).toEqual(q); // recordSale refuses exactly as previewSale does
+        return q;
+      };
+      expect(await refusal([code])).toEqual({
+        __typename: 'InvalidStateError',
+        errorCode: 'COUPON_USED',
+        message: `券码 ${code} 已使用`,
+        field: ['input', 'couponCodes', '0'],
+      });
+      expect(await refusal([second, 'NOPE'])).toMatchObject({
+        errorCode: 'COUPON_UNKNOWN',
+        message: '券码 NOPE 不存在',
+        field: ['input', 'couponCodes', '1'],
+      });
+      // Under the minimum spend: not eligible, naming the condition.
+      expect(await refusal([second], {}, [{ sku: 'SN-001', quantity: 1, unitPrice: '40.00' }])).toMatchObject({
+        errorCode: 'COUPON_NOT_ELIGIBLE',
+        message: `券码 ${second} 不满足使用条件（minSpend）`,
+      });
+      // Expired: its validity moved into the past.
+      await t.db.database.prisma.$executeRaw`
+        UPDATE "Coupon" SET "validUntil" = now() - interval '1 day' WHERE code = ${third}`;
+      expect(await refusal([third])).toMatchObject({
+        errorCode: 'COUPON_EXPIRED',
+        field: ['input', 'couponCodes', '0'],
+      });
+      // A paused campaign's coupons are not eligible.
+      await t.as('OWNER').ok(STATUS('pauseCampaign'), { id: c.id });
+      expect(await refusal([second])).toMatchObject({
+        errorCode: 'COUPON_NOT_ELIGIBLE',
+        message: expect.stringContaining('status'),
+      });
+      await t.as('OWNER').ok(STATUS('resumeCampaign'), { id: c.id });
+
+      // A whole refund gives a single-use coupon back; the partial one before it does not.
+      const two = await record([{ sku: 'SN-001', quantity: 2, unitPrice: '60.00' }], { couponCodes: [second] });
+      expect(two.total).toBe('110.00');
+      const REFUND = `mutation($saleId: ID!, $x: String!, $lines: [RefundLineInput!]) {
+        refundSale(saleId: $saleId, externalId: $x, lines: $lines, reason: "退货") { __typename } }`;
+      await t.as('OWNER').ok(REFUND, { saleId: two.id, x: uniqueId('R'), lines: [{ lineNo: 1, quantity: 1 }] });
+      expect(await couponOf(second)).toBe(1);
+      await t.as('OWNER').ok(REFUND, { saleId: two.id, x: uniqueId('R') });
+      expect(await couponOf(second)).toBe(0);
+      expect((await quoteOf([second])).total).toBe('50.00');
+      await end(t, c.id);
+    });
+
+    it('a coupon issued to a customer: only theirs, in their wallet', async () => {
+      const m = await newMember(t, '券包会员');
+      const c = await create(t, {
+        name: '生日券',
+        requiresCoupon: true,
+        action: { type: 'AMOUNT_OFF', thresholds: [{ spend: '30', off: '15' }] },
+      });
+      const issued = (
+        await t
+          .as('OWNER')
+          .ok(ISSUE, { input: { campaignId: c.id, count: 1, customerId: m.customerId, validDays: 30 } })
+      ).issueCoupons;
+      const code = issued.coupons[0].code as string;
+      expect(await quoteOf([code])).toMatchObject({
+        errorCode: 'COUPON_NOT_ELIGIBLE',
+        message: expect.stringContaining('customer'),
+      });
+      // 60 − 3.00 (the member tier's 5 % since the stacking test) − 15 = 42.00.
+      expect((await quoteOf([code], { memberCode: m.memberCode })).total).toBe('42.00');
+      const wallet = await t
+        .as('OWNER')
+        .ok(`query($id: ID!) { customer(id: $id) { coupons { code status } } }`, { id: m.customerId });
+      expect(wallet.customer.coupons).toEqual([{ code, status: 'AVAILABLE' }]);
+      // Issuing for a campaign that takes no coupon, or an impossible validity, is refused by field.
+      const plain = await create(t, { name: '普通', action: { type: 'PERCENT_OFF_ORDER', percentOff: '1' } });
+      expect((await t.as('OWNER').ok(ISSUE, { input: { campaignId: plain.id, count: 1 } })).issueCoupons).toMatchObject(
+        { errorCode: 'COUPON_BATCH_INVALID', field: ['input', 'campaignId'] },
+      );
+      expect(
+        (
+          await t.as('OWNER').ok(ISSUE, {
+            input: {
+              campaignId: c.id,
+              count: 1,
+              validFrom: '2027-02-01T00:00:00Z',
+              validUntil: '2027-01-01T00:00:00Z',
+            },
+          })
+        ).issueCoupons,
+      ).toMatchObject({ errorCode: 'COUPON_BATCH_INVALID', field: ['input', 'validUntil'] });
+      await end(t, plain.id);
+      await end(t, c.id);
+    });
+  });
 });
 
 describe('campaigns without the tiers plugin', () => {

@@ -79,6 +79,8 @@ export interface CampaignRow {
   perDayLimit: number | null;
   usedAmount: Prisma.Decimal;
   usedRedemptions: number;
+  /** Applies only to a sale that presents one of its coupon codes (issueCoupons). */
+  requiresCoupon: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

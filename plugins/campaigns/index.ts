@@ -45,6 +45,10 @@ export function campaignsPlugin(input: z.input<typeof Options> = {}) {
         roles: ['OWNER', 'MANAGER', 'CASHIER', 'SALES_ASSOCIATE'],
       },
     ],
+    // 券码, redeemed by recordSale and previewSale (plugins/campaigns/coupons.ts).
+    saleInputs: (t) => ({
+      couponCodes: t.stringList({ description: 'Coupon codes (券码) presented at the till, at most 5.' }),
+    }),
     schema: (builder) => addCampaignTypes(builder, service),
     setup: ({ services }) => {
       service.use({

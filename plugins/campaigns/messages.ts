@@ -30,6 +30,22 @@ registerMessages({
     'zh-CN': '活动已结束，不能再修改或恢复',
     en: 'The campaign has ended and can no longer be changed or resumed',
   },
+  COUPON_UNKNOWN: { 'zh-CN': '券码 {key} 不存在', en: 'There is no coupon {key}' },
+  COUPON_EXPIRED: {
+    'zh-CN': '券码 {code} 不在有效期内',
+    en: 'The coupon {code} is not valid at this time (expired or not yet valid)',
+  },
+  COUPON_USED: { 'zh-CN': '券码 {code} 已使用', en: 'The coupon {code} has already been used' },
+  COUPON_NOT_ELIGIBLE: {
+    'zh-CN': '券码 {code} 不满足使用条件（{condition}）',
+    en: 'The coupon {code} cannot be used on this sale ({condition})',
+  },
+  COUPON_TOO_MANY: { 'zh-CN': '一笔销售最多使用 {max} 张券', en: 'At most {max} coupons per sale' },
+  COUPON_BATCH_INVALID: {
+    'zh-CN': '发券设置有误（{field}）：{detail}',
+    en: 'Invalid coupon batch ({field}): {detail}',
+  },
 });
 
+entityNames.Coupon = { 'zh-CN': '优惠券', en: 'Coupon' };
 entityNames.Campaign = { 'zh-CN': '营销活动', en: 'Campaign' };

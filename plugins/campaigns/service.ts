@@ -18,6 +18,7 @@ import {
   type SaleFacts,
   spendHint,
 } from './engine.ts';
+import { couponCodesOf, couponError, lockCoupons, type PresentedCoupon } from './coupons.ts';
 import './events.ts';
 
 /** Other plugins' and core's services the campaigns use; `tiers` is null when that plugin is not installed. */
@@ -29,13 +30,17 @@ export interface CampaignServices {
 
 /** What the sale step left for its afterWrite and for SaleQuote.campaignHints. */
 export interface CampaignNote {
-  applied: { campaignId: string; amount: Prisma.Decimal; limited: boolean }[];
+  applied: { campaignId: string; amount: Prisma.Decimal; limited: boolean; couponId: string | null }[];
   hints: CampaignHint[];
 }
 
 const SELECT = Prisma.sql`SELECT id::text AS id, name, status, priority, exclusive, "combinesWithTier",
   "startsAt", "endsAt", conditions, action, "budgetAmount", "budgetRedemptions", "perCustomerLimit",
-  "perDayLimit", "usedAmount", "usedRedemptions", "createdAt", "updatedAt" FROM "Campaign"`;
+  "perDayLimit", "usedAmount", "usedRedemptions", "requiresCoupon", "createdAt", "updatedAt" FROM "Campaign"`;
+
+/** The counters are kept for campaigns with limits only (they are what the limits are checked against). */
+const LIMITED = Prisma.sql`(c."budgetAmount" IS NOT NULL OR c."budgetRedemptions" IS NOT NULL
+  OR c."perCustomerLimit" IS NOT NULL OR c."perDayLimit" IS NOT NULL)`;
 
 export const campaignGlobalId = (id: string) => encodeGlobalID('Campaign', id);
 
@@ -83,51 +88,90 @@ export class CampaignService {
    * so two sales never wait on each other crosswise) and applies only if the whole discount fits.
    */
   async beforeSale(draft: SaleDraft, unit: Unit) {
+    const codes = couponCodesOf(draft.inputs.couponCodes);
     const campaigns = await this.active(unit);
-    if (!campaigns.length) return;
+    if (!campaigns.length && !codes.length) return;
     const facts = await this.facts(draft, unit);
+    const coupons = codes.length ? await lockCoupons(unit.tx, codes, facts) : new Map<string, PresentedCoupon>();
     const note: CampaignNote = { applied: [], hints: [] };
     draft.notes.campaigns = note;
     let firstPurchase: boolean | null = null;
     for (const c of campaigns) {
-      if (c.exclusive && note.applied.length) continue;
-      if (!c.combinesWithTier && facts.tierDiscounted) continue;
-      if (failedStaticCondition(c, facts)) continue;
+      const coupon = coupons.get(c.id) ?? null;
+      if (c.requiresCoupon && !coupon) continue;
+      // Without a coupon a campaign that does not hold is skipped; a coupon presented for it is refused, naming why.
+      const skip = (condition: string) => {
+        if (coupon) throw couponError('COUPON_NOT_ELIGIBLE', coupon, { condition });
+      };
+      if (c.exclusive && note.applied.length) {
+        skip('exclusive');
+        continue;
+      }
+      if (!c.combinesWithTier && facts.tierDiscounted) {
+        skip('combinesWithTier');
+        continue;
+      }
+      const failed = failedStaticCondition(c, facts);
+      if (failed) {
+        skip(failed);
+        continue;
+      }
       const sourceId = campaignGlobalId(c.id);
       const b = basket(c, draft.lines);
-      const hint = spendHint(c, b.base, b.failed, sourceId);
+      const hint = c.requiresCoupon ? null : spendHint(c, b.base, b.failed, sourceId);
       if (b.failed) {
-        if (hint && (await this.holdsForCustomer(c, facts, unit, () => firstPurchase))) note.hints.push(hint);
+        skip(b.failed);
+        if (hint && !(await this.failedForCustomer(c, facts, unit, () => firstPurchase))) note.hints.push(hint);
         continue;
       }
       if (c.conditions.firstPurchase && firstPurchase === null)
         firstPurchase = await this.isFirstPurchase(unit.tx, facts.customerId!);
-      if (!(await this.holdsForCustomer(c, facts, unit, () => firstPurchase))) continue;
+      const failedCustomer = await this.failedForCustomer(c, facts, unit, () => firstPurchase);
+      if (failedCustomer) {
+        skip(failedCustomer);
+        continue;
+      }
       const request = actionRequest(c, b.matching, b.base, sourceId);
       if (!request) {
+        skip('action');
         if (hint) note.hints.push(hint); // 每满300减50 at ¥270: nothing yet, the first step is near
         continue;
       }
       // What core would give, worked out on a copy of the lines: a budget is checked against it.
       const amount = applyAdjustment(structuredCloneLines(draft.lines), request, 0)?.amount;
-      if (!amount) continue;
-      if (hasLimits(c) && !(await this.withinLimits(c, amount, facts, unit))) continue;
+      if (!amount) {
+        skip('action');
+        continue;
+      }
+      if (hasLimits(c) && !(await this.withinLimits(c, amount, facts, unit))) {
+        skip('limits');
+        continue;
+      }
       const given = draft.adjust(request);
       if (!given) continue;
-      note.applied.push({ campaignId: c.id, amount: given.amount, limited: hasLimits(c) });
+      note.applied.push({
+        campaignId: c.id,
+        amount: given.amount,
+        limited: hasLimits(c),
+        couponId: coupon?.id ?? null,
+      });
+      if (coupon) coupons.delete(c.id);
       if (hint) note.hints.push(hint);
       if (c.exclusive) break;
     }
+    // A coupon left over is one whose campaign is not running now (paused, ended, out of its window) or was cut off.
+    for (const coupon of coupons.values())
+      throw couponError('COUPON_NOT_ELIGIBLE', coupon, { condition: coupon.campaignActive ? 'exclusive' : 'status' });
   }
 
   /** Segment and first purchase: the conditions that need the database, asked only when the rest hold. */
-  private async holdsForCustomer(c: CampaignRow, f: SaleFacts, unit: Unit, firstPurchase: () => boolean | null) {
-    if (c.conditions.firstPurchase && firstPurchase() === false) return false;
+  private async failedForCustomer(c: CampaignRow, f: SaleFacts, unit: Unit, firstPurchase: () => boolean | null) {
+    if (c.conditions.firstPurchase && firstPurchase() === false) return 'firstPurchase';
     if (c.conditions.segmentId) {
       const ids = await this.deps.segments.contains(unit.tx, c.conditions.segmentId, [f.customerId!]).catch(() => null);
-      if (!ids?.has(f.customerId!)) return false;
+      if (!ids?.has(f.customerId!)) return 'segmentId';
     }
-    return true;
+    return null;
   }
 
   private async isFirstPurchase(tx: Tx, customerId: string) {
@@ -191,10 +235,15 @@ export class CampaignService {
     const date = wallClock(sale.occurredAt, sale.timezone)!.toISOString().slice(0, 10);
     const ids = note.applied.map((a) => a.campaignId);
     const amounts = note.applied.map((a) => a.amount.toFixed(2));
+    const couponIds = note.applied.map((a) => a.couponId);
     await unit.tx.$executeRaw`
-      INSERT INTO "CampaignRedemption" ("campaignId", "saleId", "storeId", "customerId", "businessDate", amount)
-      SELECT a.id, ${sale.id}::uuid, ${sale.storeId}::uuid, ${sale.customerId}::uuid, ${date}::date, a.amount
-      FROM unnest(${ids}::uuid[], ${amounts}::numeric[]) AS a(id, amount)`;
+      INSERT INTO "CampaignRedemption" ("campaignId", "saleId", "storeId", "customerId", "businessDate", amount,
+        "couponId")
+      SELECT a.id, ${sale.id}::uuid, ${sale.storeId}::uuid, ${sale.customerId}::uuid, ${date}::date, a.amount, a.coupon
+      FROM unnest(${ids}::uuid[], ${amounts}::numeric[], ${couponIds}::uuid[]) AS a(id, amount, coupon)`;
+    const used = couponIds.filter((id): id is string => id !== null);
+    // The coupons' rows were locked when the sale presented them.
+    if (used.length) await unit.tx.$executeRaw`UPDATE "Coupon" SET uses = uses + 1 WHERE id = ANY (${used}::uuid[])`;
     const limited = note.applied.filter((a) => a.limited);
     if (limited.length)
       await unit.tx.$executeRaw`
@@ -206,39 +255,39 @@ export class CampaignService {
 
   /**
    * A refund gives back to each campaign's money budget the discount that fell on the refunded
-   * units; a refund of the whole sale also gives back the redemption (it no longer counts against
-   * the budget of uses, nor against the customer's or the day's uses).
+   * units; a refund that leaves nothing of the sale also gives back the use: to the budget of
+   * uses, to the customer's and the day's uses, and to the coupon that was redeemed.
    */
   async afterRefund(refund: WrittenRefund, unit: Unit) {
     const given = refund.adjustments.filter((a) => a.source === 'campaigns' && a.sourceId);
-    if (!given.length) return;
-    const byCampaign = new Map<string, Prisma.Decimal>();
-    for (const a of given) {
-      const id = Buffer.from(a.sourceId!, 'base64').toString('utf8').split(':')[1]!;
-      byCampaign.set(id, (byCampaign.get(id) ?? new Prisma.Decimal(0)).add(a.amount));
+    if (given.length) {
+      const byCampaign = new Map<string, Prisma.Decimal>();
+      for (const a of given) {
+        const id = Buffer.from(a.sourceId!, 'base64').toString('utf8').split(':')[1]!;
+        byCampaign.set(id, (byCampaign.get(id) ?? new Prisma.Decimal(0)).add(a.amount));
+      }
+      const ids = [...byCampaign.keys()];
+      const amounts = [...byCampaign.values()].map((v) => v.toFixed(2));
+      await unit.tx.$executeRaw`
+        WITH back AS (
+          UPDATE "CampaignRedemption" r SET "refundedAmount" = least(r.amount, r."refundedAmount" + a.amount)
+          FROM unnest(${ids}::uuid[], ${amounts}::numeric[]) AS a(id, amount)
+          WHERE r."campaignId" = a.id AND r."saleId" = ${refund.saleId}::uuid
+          RETURNING r."campaignId", a.amount)
+        UPDATE "Campaign" c SET "usedAmount" = greatest(0, c."usedAmount" - back.amount)
+        FROM back WHERE c.id = back."campaignId" AND ${LIMITED}`;
     }
-    const ids = [...byCampaign.keys()];
-    const amounts = [...byCampaign.values()].map((v) => v.toFixed(2));
-    const whole = refund.fullyRefunded;
+    // Even when this last refund's units carried no discount (an earlier partial refund took those).
+    if (!refund.fullyRefunded) return;
     await unit.tx.$executeRaw`
-      WITH old AS (
-        SELECT r.id, r.reversed, a.amount
-        FROM "CampaignRedemption" r
-        JOIN unnest(${ids}::uuid[], ${amounts}::numeric[]) AS a(id, amount) ON a.id = r."campaignId"
-        WHERE r."saleId" = ${refund.saleId}::uuid
-        FOR UPDATE OF r),
-      back AS (
-        UPDATE "CampaignRedemption" r
-        SET "refundedAmount" = least(r.amount, r."refundedAmount" + old.amount), reversed = r.reversed OR ${whole}
-        FROM old WHERE r.id = old.id
-        RETURNING r."campaignId", old.amount, (${whole} AND NOT old.reversed) AS uses)
-      UPDATE "Campaign" c
-      SET "usedAmount" = greatest(0, c."usedAmount" - back.amount),
-          "usedRedemptions" = c."usedRedemptions" - (CASE WHEN back.uses THEN 1 ELSE 0 END)
-      FROM back
-      WHERE c.id = back."campaignId"
-        AND (c."budgetAmount" IS NOT NULL OR c."budgetRedemptions" IS NOT NULL
-             OR c."perCustomerLimit" IS NOT NULL OR c."perDayLimit" IS NOT NULL)`;
+      WITH reversed AS (
+        UPDATE "CampaignRedemption" SET reversed = true
+        WHERE "saleId" = ${refund.saleId}::uuid AND NOT reversed
+        RETURNING "campaignId", "couponId"),
+      coupons AS (
+        UPDATE "Coupon" SET uses = uses - 1 FROM reversed WHERE "Coupon".id = reversed."couponId" AND uses > 0)
+      UPDATE "Campaign" c SET "usedRedemptions" = greatest(0, c."usedRedemptions" - 1)
+      FROM reversed WHERE c.id = reversed."campaignId" AND ${LIMITED}`;
   }
 
   /** A merge moves the merged record's redemptions to the survivor: its per-customer uses follow. */

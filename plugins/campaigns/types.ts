@@ -5,10 +5,13 @@ import { USER_ERRORS } from '../../src/errors/types.ts';
 import { runInTransaction } from '../../src/events/transaction.ts';
 import type { Context } from '../../src/contract.ts';
 import type { Tx } from '../../src/db/tx.ts';
+import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { Builder } from '../../src/schema/builder.ts';
 import type { CampaignAction, CampaignConditions, CampaignRow, CampaignStatus } from './definition.ts';
 import type { CampaignNote, CampaignService } from './service.ts';
+import { issueCoupons } from './coupons.ts';
 import { type CampaignInputShape, validateCampaign } from './validate.ts';
+import { requestLoader } from '../../src/schema/loaders.ts';
 
 const STATUSES = ['ACTIVE', 'PAUSED', 'ENDED'] as const;
 const ACTION_TYPES = [
@@ -88,6 +91,10 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
         description: 'False: skips a sale that received the member (tier) discount.',
         resolve: (c) => c.combinesWithTier,
       }),
+      requiresCoupon: t.boolean({
+        description: 'Applies only to a sale that presents one of its coupon codes (couponCodes).',
+        resolve: (c) => c.requiresCoupon,
+      }),
       startsAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.startsAt }),
       endsAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.endsAt }),
       conditions: t.field({ type: Conditions, resolve: (c) => c.conditions }),
@@ -152,6 +159,7 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       priority: t.int(),
       exclusive: t.boolean(),
       combinesWithTier: t.boolean(),
+      requiresCoupon: t.boolean({ description: 'A coupon campaign: issue its codes with issueCoupons.' }),
       startsAt: t.field({ type: 'DateTime' }),
       endsAt: t.field({ type: 'DateTime' }),
       conditions: t.field({ type: ConditionsInput }),
@@ -183,10 +191,10 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       if (!id) {
         const [row] = await tx.$queryRaw<{ id: string }[]>`
           INSERT INTO "Campaign" (name, priority, exclusive, "combinesWithTier", "startsAt", "endsAt", conditions,
-            action, "budgetAmount", "budgetRedemptions", "perCustomerLimit", "perDayLimit")
+            action, "budgetAmount", "budgetRedemptions", "perCustomerLimit", "perDayLimit", "requiresCoupon")
           VALUES (${v.name}, ${v.priority}, ${v.exclusive}, ${v.combinesWithTier}, ${v.startsAt}, ${v.endsAt},
             ${conditions}::jsonb, ${action}::jsonb, ${v.budgetAmount}::numeric, ${v.budgetRedemptions},
-            ${v.perCustomerLimit}, ${v.perDayLimit})
+            ${v.perCustomerLimit}, ${v.perDayLimit}, ${v.requiresCoupon})
           RETURNING id::text AS id`;
         campaignId = row!.id;
       } else {
@@ -197,7 +205,7 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
             "combinesWithTier" = ${v.combinesWithTier}, "startsAt" = ${v.startsAt}, "endsAt" = ${v.endsAt},
             conditions = ${conditions}::jsonb, action = ${action}::jsonb, "budgetAmount" = ${v.budgetAmount}::numeric,
             "budgetRedemptions" = ${v.budgetRedemptions}, "perCustomerLimit" = ${v.perCustomerLimit},
-            "perDayLimit" = ${v.perDayLimit}, "updatedAt" = now(),
+            "perDayLimit" = ${v.perDayLimit}, "requiresCoupon" = ${v.requiresCoupon}, "updatedAt" = now(),
             "usedAmount" = (SELECT coalesce(sum(amount - "refundedAmount"), 0) FROM "CampaignRedemption"
                             WHERE "campaignId" = ${id}::uuid),
             "usedRedemptions" = (SELECT count(*) FROM "CampaignRedemption"
@@ -262,7 +270,9 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
   builder.mutationFields((t) => ({
     createCampaign: t.field({
       type: CampaignRef,
-      description: `Checked before it is stored: unknown SKUs, categories, stores, tiers or segments, a condition on a plugin that is not installed and an impossible window are typed errors naming the field. ${chainWide}`,
+      description:
+        'Checked before it is stored: unknown SKUs, categories, stores, tiers or segments, a condition on a ' +
+        `plugin that is not installed and an impossible window are typed errors naming the field. ${chainWide}`,
       authScopes: { permission: 'campaigns:manage' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { input: t.arg({ type: CampaignInput, required: true }) },
@@ -328,6 +338,145 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
           };
         });
       },
+    }),
+  );
+  addCouponTypes(builder);
+}
+
+interface CouponRow {
+  id: string;
+  code: string;
+  campaignId: string;
+  customerId: string | null;
+  maxUses: number;
+  uses: number;
+  validFrom: Date | null;
+  validUntil: Date | null;
+  createdAt: Date;
+}
+interface BatchRow {
+  id: string;
+  campaignId: string;
+  prefix: string;
+  count: number;
+  maxUses: number;
+  validFrom: Date | null;
+  validUntil: Date | null;
+}
+const COUPON_COLUMNS = Prisma.sql`id::text AS id, code, "campaignId"::text AS "campaignId",
+  "customerId"::text AS "customerId", "maxUses", uses, "validFrom", "validUntil", "createdAt"`;
+
+function addCouponTypes(builder: Builder) {
+  const CouponStatus = builder.enumType('CouponStatus', {
+    values: ['AVAILABLE', 'USED', 'EXPIRED', 'NOT_YET_VALID'] as const,
+  });
+  const CouponRef = builder.objectRef<CouponRow>('Coupon').implement({
+    description: 'A coupon code (券码) of a campaign that requires one.',
+    fields: (t) => ({
+      code: t.string({ resolve: (c) => c.code }),
+      campaignId: t.id({ resolve: (c) => encodeGlobalID('Campaign', c.campaignId) }),
+      customerId: t.id({
+        nullable: true,
+        description: 'The customer it was issued to; null: whoever presents it.',
+        resolve: (c) => (c.customerId ? encodeGlobalID('Customer', c.customerId) : null),
+      }),
+      maxUses: t.int({ resolve: (c) => c.maxUses }),
+      uses: t.int({ resolve: (c) => c.uses }),
+      validFrom: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.validFrom }),
+      validUntil: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.validUntil }),
+      status: t.field({
+        type: CouponStatus,
+        resolve: (c) => {
+          const now = new Date();
+          if (c.uses >= c.maxUses) return 'USED';
+          if (c.validUntil && now >= c.validUntil) return 'EXPIRED';
+          if (c.validFrom && now < c.validFrom) return 'NOT_YET_VALID';
+          return 'AVAILABLE';
+        },
+      }),
+    }),
+  });
+  const BatchRef = builder.objectRef<BatchRow>('CouponBatch').implement({
+    fields: (t) => ({
+      id: t.id({ resolve: (b) => encodeGlobalID('CouponBatch', b.id) }),
+      campaignId: t.id({ resolve: (b) => encodeGlobalID('Campaign', b.campaignId) }),
+      prefix: t.string({ resolve: (b) => b.prefix }),
+      count: t.int({ resolve: (b) => b.count }),
+      maxUses: t.int({ resolve: (b) => b.maxUses }),
+      validFrom: t.field({ type: 'DateTime', nullable: true, resolve: (b) => b.validFrom }),
+      validUntil: t.field({ type: 'DateTime', nullable: true, resolve: (b) => b.validUntil }),
+      coupons: t.field({
+        type: [CouponRef],
+        description: 'The codes, oldest first: `first` (at most 1000) from `offset`.',
+        args: { first: t.arg.int({ defaultValue: 100 }), offset: t.arg.int({ defaultValue: 0 }) },
+        resolve: (b, { first, offset }, ctx) => ctx.db.$queryRaw<CouponRow[]>`
+          SELECT ${COUPON_COLUMNS} FROM "Coupon" WHERE "batchId" = ${b.id}::uuid ORDER BY "createdAt", code
+          LIMIT ${Math.min(Math.max(first ?? 100, 1), 1000)} OFFSET ${Math.max(offset ?? 0, 0)}`,
+      }),
+    }),
+  });
+  const IssueInput = builder.inputType('IssueCouponsInput', {
+    fields: (t) => ({
+      campaignId: t.globalID({ required: true }),
+      count: t.int({ required: true, description: '1 to 10,000 codes.' }),
+      prefix: t.string({ description: 'Up to 8 letters or digits before the random part, e.g. "BDAY".' }),
+      maxUses: t.int({ description: '1 (single use, the default) to 1000.' }),
+      validFrom: t.field({ type: 'DateTime' }),
+      validUntil: t.field({ type: 'DateTime' }),
+      validDays: t.int({ description: 'Valid for this many days from validFrom (or from issue).' }),
+      customerId: t.globalID({ description: 'Issued to this customer only; without: to the bearer.' }),
+    }),
+  });
+  builder.mutationField('issueCoupons', (t) =>
+    t.field({
+      type: BatchRef,
+      description: 'Issues a batch of unguessable codes for a campaign that requires a coupon. Needs campaigns:manage.',
+      authScopes: { permission: 'campaigns:manage' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: { input: t.arg({ type: IssueInput, required: true }) },
+      resolve: (_r, { input }, ctx) =>
+        runInTransaction(ctx.db, ctx.app.events, async ({ tx }) => {
+          const id = await issueCoupons(
+            tx,
+            {
+              ...input,
+              campaignId: ofType(input.campaignId, 'Campaign'),
+              customerId: input.customerId ? ofType(input.customerId, 'Customer') : null,
+            },
+            new Date(),
+          );
+          await audit(tx, actorOfContext(ctx), {
+            operation: 'campaign.issueCoupons',
+            entityType: 'CouponBatch',
+            entityId: id,
+            after: { campaignId: input.campaignId.id, count: input.count },
+          });
+          const [batch] = await tx.$queryRaw<BatchRow[]>`
+            SELECT id::text AS id, "campaignId"::text AS "campaignId", prefix, count, "maxUses", "validFrom",
+              "validUntil" FROM "CouponBatch" WHERE id = ${id}::uuid`;
+          return batch!;
+        }),
+    }),
+  );
+  builder.prismaObjectField('Customer', 'coupons', (t) =>
+    t.field({
+      type: [CouponRef],
+      description: 'The coupons issued to this customer (券包), newest first, at most 100.',
+      select: { id: true },
+      authScopes: { permission: 'campaigns:read' },
+      resolve: (c, _a, ctx) =>
+        requestLoader<CouponRow[]>(ctx, 'campaigns.coupons', async (ids) => {
+          const rows = await ctx.db.$queryRaw<CouponRow[]>`
+            SELECT ${COUPON_COLUMNS} FROM (
+              SELECT *, row_number() OVER (PARTITION BY "customerId" ORDER BY "createdAt" DESC, code) AS n
+              FROM "Coupon" WHERE "customerId" = ANY (${[...ids]}::uuid[])) k
+            WHERE n <= 100 ORDER BY "createdAt" DESC, code`;
+          const out = new Map<string, CouponRow[]>(ids.map((id) => [id, []]));
+          for (const r of rows) out.get(r.customerId!)?.push(r);
+          return out;
+        })
+          .load(c.id)
+          .then((rows) => rows ?? []),
     }),
   );
 }

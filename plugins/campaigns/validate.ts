@@ -16,6 +16,7 @@ export interface CampaignInputShape {
   priority?: number | null;
   exclusive?: boolean | null;
   combinesWithTier?: boolean | null;
+  requiresCoupon?: boolean | null;
   startsAt?: Date | null;
   endsAt?: Date | null;
   conditions?: ConditionsInput | null;
@@ -95,6 +96,7 @@ export async function validateCampaign(
   priority: number;
   exclusive: boolean;
   combinesWithTier: boolean;
+  requiresCoupon: boolean;
   startsAt: Date | null;
   endsAt: Date | null;
   conditions: CampaignConditions;
@@ -130,6 +132,7 @@ export async function validateCampaign(
     priority,
     exclusive: input.exclusive ?? false,
     combinesWithTier: input.combinesWithTier ?? true,
+    requiresCoupon: input.requiresCoupon ?? false,
     startsAt,
     endsAt,
     conditions,
