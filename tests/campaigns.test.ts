@@ -763,7 +763,7 @@ describe('campaigns without the tiers plugin', () => {
 });
 
 // PGlite runs one transaction at a time; races only show on a real server.
-describe.skipIf(!postgresUrl)('a nearly spent budget under concurrent sales on PostgreSQL', () => {
+describe.skipIf(!postgresUrl)('budgets and coupons under concurrent sales on PostgreSQL', () => {
   let t: TestApp;
   let store: string;
   beforeAll(async () => {
@@ -804,5 +804,45 @@ describe.skipIf(!postgresUrl)('a nearly spent budget under concurrent sales on P
     const [given] = await t.db.database.prisma.$queryRaw<{ sum: string }[]>`
       SELECT sum(amount)::text AS sum FROM "CampaignRedemption"`;
     expect(given!.sum).toBe('30.00');
+    await end(t, c.id);
+  });
+
+  it('redeems a single-use coupon once when 10 tills present it at the same moment', async () => {
+    const c = await create(t, {
+      name: '立减5元券',
+      requiresCoupon: true,
+      action: { type: 'AMOUNT_OFF', thresholds: [{ spend: '10', off: '5' }] },
+    });
+    const issued = await t
+      .as('OWNER')
+      .ok(
+        `mutation($input: IssueCouponsInput!) { issueCoupons(input: $input) { ... on CouponBatch { coupons { code } } } }`,
+        { input: { campaignId: c.id, count: 1 } },
+      );
+    const code = issued.issueCoupons.coupons[0].code;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        t.gql(
+          RECORD_SALE,
+          {
+            input: {
+              storeId: store,
+              externalId: uniqueId('CQ'),
+              lines: [{ sku: 'SN-003', quantity: 1, unitPrice: '20.00' }],
+              couponCodes: [code],
+              payments: [{ method: 'CASH', amount: '15.00' }],
+            },
+          },
+          { apiKey: t.posKey },
+        ),
+      ),
+    );
+    const kinds = results.map((r) => r.data?.recordSale?.errorCode ?? r.data?.recordSale?.__typename ?? r.errors);
+    expect(kinds.filter((k) => k === 'RecordSalePayload')).toHaveLength(1);
+    expect(kinds.filter((k) => k === 'COUPON_USED')).toHaveLength(9);
+    const [row] = await t.db.database.prisma.$queryRaw<
+      { uses: number }[]
+    >`SELECT uses FROM "Coupon" WHERE code = ${code}`;
+    expect(row!.uses).toBe(1);
   });
 });
