@@ -813,12 +813,11 @@ describe.skipIf(!postgresUrl)('budgets and coupons under concurrent sales on Pos
       requiresCoupon: true,
       action: { type: 'AMOUNT_OFF', thresholds: [{ spend: '10', off: '5' }] },
     });
-    const issued = await t
-      .as('OWNER')
-      .ok(
-        `mutation($input: IssueCouponsInput!) { issueCoupons(input: $input) { ... on CouponBatch { coupons { code } } } }`,
-        { input: { campaignId: c.id, count: 1 } },
-      );
+    const issued = await t.as('OWNER').ok(
+      `mutation($input: IssueCouponsInput!) {
+         issueCoupons(input: $input) { ... on CouponBatch { coupons { code } } } }`,
+      { input: { campaignId: c.id, count: 1 } },
+    );
     const code = issued.issueCoupons.coupons[0].code;
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
