@@ -679,6 +679,18 @@ describe('campaigns with tiers and points installed', () => {
         message: expect.stringContaining('status'),
       });
       await t.as('OWNER').ok(STATUS('resumeCampaign'), { id: c.id });
+      // An exclusive campaign tried first applies alone: the coupon's campaign is cut off.
+      const exclusive = await create(t, {
+        name: '独享95折',
+        priority: 100,
+        exclusive: true,
+        action: { type: 'PERCENT_OFF_ORDER', percentOff: '5' },
+      });
+      expect(await refusal([second])).toMatchObject({
+        errorCode: 'COUPON_NOT_ELIGIBLE',
+        message: `券码 ${second} 不满足使用条件（exclusive）`,
+      });
+      await end(t, exclusive.id);
 
       // A whole refund gives a single-use coupon back; the partial one before it does not.
       const two = await record([{ sku: 'SN-001', quantity: 2, unitPrice: '60.00' }], { couponCodes: [second] });

@@ -36,7 +36,6 @@ export interface PresentedCoupon {
   /** Its position in the sale's `couponCodes`, for the error's field. */
   index: number;
   campaignId: string;
-  campaignActive: boolean;
 }
 
 interface CouponRow {
@@ -48,7 +47,6 @@ interface CouponRow {
   uses: number;
   validFrom: Date | null;
   validUntil: Date | null;
-  campaignStatus: string;
 }
 
 export function couponError(
@@ -73,9 +71,8 @@ export function couponError(
 export async function lockCoupons(tx: Tx, codes: string[], facts: SaleFacts): Promise<Map<string, PresentedCoupon>> {
   const rows = await tx.$queryRaw<CouponRow[]>`
     SELECT k.id::text AS id, k.code, k."campaignId"::text AS "campaignId", k."customerId"::text AS "customerId",
-      k."maxUses", k.uses, k."validFrom", k."validUntil", c.status AS "campaignStatus"
-    FROM "Coupon" k JOIN "Campaign" c ON c.id = k."campaignId"
-    WHERE k.code = ANY (${codes}::text[]) ORDER BY k.code FOR UPDATE OF k`;
+      k."maxUses", k.uses, k."validFrom", k."validUntil"
+    FROM "Coupon" k WHERE k.code = ANY (${codes}::text[]) ORDER BY k.code FOR UPDATE`;
   const byCode = new Map(rows.map((r) => [r.code, r]));
   const out = new Map<string, PresentedCoupon>();
   codes.forEach((code, index) => {
@@ -93,7 +90,6 @@ export async function lockCoupons(tx: Tx, codes: string[], facts: SaleFacts): Pr
       code,
       index,
       campaignId: row.campaignId,
-      campaignActive: row.campaignStatus === 'ACTIVE',
     });
   });
   return out;

@@ -96,6 +96,7 @@ export class CampaignService {
     const note: CampaignNote = { applied: [], hints: [] };
     draft.notes.campaigns = note;
     let firstPurchase: boolean | null = null;
+    let cutOff = false;
     for (const c of campaigns) {
       const coupon = coupons.get(c.id) ?? null;
       if (c.requiresCoupon && !coupon) continue;
@@ -148,7 +149,10 @@ export class CampaignService {
         continue;
       }
       const given = draft.adjust(request);
-      if (!given) continue;
+      if (!given) {
+        skip('action');
+        continue;
+      }
       note.applied.push({
         campaignId: c.id,
         amount: given.amount,
@@ -157,11 +161,15 @@ export class CampaignService {
       });
       if (coupon) coupons.delete(c.id);
       if (hint) note.hints.push(hint);
-      if (c.exclusive) break;
+      if (c.exclusive) {
+        cutOff = true;
+        break;
+      }
     }
-    // A coupon left over is one whose campaign is not running now (paused, ended, out of its window) or was cut off.
+    // A coupon left over is one whose campaign an exclusive one cut off, or that is not running now (paused,
+    // ended, past its end).
     for (const coupon of coupons.values())
-      throw couponError('COUPON_NOT_ELIGIBLE', coupon, { condition: coupon.campaignActive ? 'exclusive' : 'status' });
+      throw couponError('COUPON_NOT_ELIGIBLE', coupon, { condition: cutOff ? 'exclusive' : 'status' });
   }
 
   /** Segment and first purchase: the conditions that need the database, asked only when the rest hold. */
