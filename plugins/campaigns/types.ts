@@ -1,0 +1,492 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { actorOfContext, audit } from '../../src/audit/service.ts';
+import { InvalidStateError, NotFoundError } from '../../src/errors/index.ts';
+import { USER_ERRORS } from '../../src/errors/types.ts';
+import { runInTransaction } from '../../src/events/transaction.ts';
+import type { Context } from '../../src/contract.ts';
+import type { Tx } from '../../src/db/tx.ts';
+import { Prisma } from '../../src/generated/prisma/client.ts';
+import type { Builder } from '../../src/schema/builder.ts';
+import type { CampaignAction, CampaignConditions, CampaignRow, CampaignStatus } from './definition.ts';
+import type { CampaignNote, CampaignService } from './service.ts';
+import { issueCoupons } from './coupons.ts';
+import { type CampaignInputShape, validateCampaign } from './validate.ts';
+import { requestLoader } from '../../src/schema/loaders.ts';
+
+const STATUSES = ['ACTIVE', 'PAUSED', 'ENDED'] as const;
+const ACTION_TYPES = [
+  'AMOUNT_OFF',
+  'AMOUNT_OFF_EVERY',
+  'PERCENT_OFF_ORDER',
+  'PERCENT_OFF_LINES',
+  'NTH_UNIT_PERCENT_OFF',
+  'BUY_X_GET_Y',
+] as const;
+
+export function addCampaignTypes(builder: Builder, service: CampaignService) {
+  const StatusEnum = builder.enumType('CampaignStatus', {
+    description: 'ACTIVE applies to sales within its window; PAUSED does not until resumed; ENDED is final.',
+    values: STATUSES,
+  });
+  const ActionTypeEnum = builder.enumType('CampaignActionType', {
+    description:
+      'AMOUNT_OFF: the best threshold met (满200减20 / 满500减80). AMOUNT_OFF_EVERY: off for every full step ' +
+      '(每满300减50), capped. PERCENT_OFF_ORDER / PERCENT_OFF_LINES: 9折 on the order or line by line. ' +
+      'NTH_UNIT_PERCENT_OFF: every nth unit of a matching line (第二件半价). BUY_X_GET_Y: the cheapest units free.',
+    values: ACTION_TYPES,
+  });
+
+  const Threshold = builder.simpleObject('CampaignThreshold', {
+    fields: (t) => ({ spend: t.field({ type: 'Money' }), off: t.field({ type: 'Money' }) }),
+  });
+  const Conditions = builder.objectRef<CampaignConditions>('CampaignConditions').implement({
+    description:
+      'Every condition given must hold. Spend is judged on what the matching lines still charge after earlier ' +
+      'adjustments (the member price, campaigns of higher priority); times and days in the store’s time zone.',
+    fields: (t) => ({
+      minSpend: t.field({ type: 'Money', nullable: true, resolve: (k) => k.minSpend ?? null }),
+      skus: t.stringList({ resolve: (k) => k.skus ?? [] }),
+      categories: t.stringList({ resolve: (k) => k.categories ?? [] }),
+      minQuantity: t.int({ nullable: true, resolve: (k) => k.minQuantity ?? null }),
+      tierCodes: t.stringList({ resolve: (k) => k.tierCodes ?? [] }),
+      segmentId: t.id({
+        nullable: true,
+        resolve: (k) => (k.segmentId ? encodeGlobalID('Segment', k.segmentId) : null),
+      }),
+      storeIds: t.idList({ resolve: (k) => (k.storeIds ?? []).map((id) => encodeGlobalID('Store', id)) }),
+      weekdays: t.intList({ resolve: (k) => k.weekdays ?? [] }),
+      timeFrom: t.string({ nullable: true, resolve: (k) => k.timeFrom ?? null }),
+      timeTo: t.string({ nullable: true, resolve: (k) => k.timeTo ?? null }),
+      memberDay: t.boolean({ resolve: (k) => k.memberDay ?? false }),
+      birthdayMonth: t.boolean({ resolve: (k) => k.birthdayMonth ?? false }),
+      firstPurchase: t.boolean({ resolve: (k) => k.firstPurchase ?? false }),
+    }),
+  });
+  const Action = builder.objectRef<CampaignAction>('CampaignAction').implement({
+    fields: (t) => ({
+      type: t.field({ type: ActionTypeEnum, resolve: (a) => a.type }),
+      thresholds: t.field({ type: [Threshold], resolve: (a) => a.thresholds ?? [] }),
+      every: t.field({ type: 'Money', nullable: true, resolve: (a) => a.every ?? null }),
+      off: t.field({ type: 'Money', nullable: true, resolve: (a) => a.off ?? null }),
+      maxOff: t.field({ type: 'Money', nullable: true, resolve: (a) => a.maxOff ?? null }),
+      percentOff: t.string({ nullable: true, resolve: (a) => a.percentOff ?? null }),
+      nth: t.int({ nullable: true, resolve: (a) => a.nth ?? null }),
+      buy: t.int({ nullable: true, resolve: (a) => a.buy ?? null }),
+      get: t.int({ nullable: true, resolve: (a) => a.get ?? null }),
+    }),
+  });
+
+  const CampaignRef = builder.objectRef<CampaignRow>('Campaign').implement({
+    description: 'A promotion (营销活动): conditions, one action, limits, applied by the sale pipeline.',
+    fields: (t) => ({
+      id: t.id({ resolve: (c) => encodeGlobalID('Campaign', c.id) }),
+      name: t.string({ resolve: (c) => c.name }),
+      status: t.field({ type: StatusEnum, resolve: (c) => c.status }),
+      priority: t.int({ description: 'Higher is tried first.', resolve: (c) => c.priority }),
+      exclusive: t.boolean({
+        description: 'Applies only to a sale no campaign applied to yet, and then no other campaign applies.',
+        resolve: (c) => c.exclusive,
+      }),
+      combinesWithTier: t.boolean({
+        description: 'False: skips a sale that received the member (tier) discount.',
+        resolve: (c) => c.combinesWithTier,
+      }),
+      requiresCoupon: t.boolean({
+        description: 'Applies only to a sale that presents one of its coupon codes (couponCodes).',
+        resolve: (c) => c.requiresCoupon,
+      }),
+      startsAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.startsAt }),
+      endsAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.endsAt }),
+      conditions: t.field({ type: Conditions, resolve: (c) => c.conditions }),
+      action: t.field({ type: Action, resolve: (c) => c.action }),
+      budgetAmount: t.field({ type: 'Money', nullable: true, resolve: (c) => c.budgetAmount }),
+      budgetRedemptions: t.int({ nullable: true, resolve: (c) => c.budgetRedemptions }),
+      perCustomerLimit: t.int({ nullable: true, resolve: (c) => c.perCustomerLimit }),
+      perDayLimit: t.int({ nullable: true, resolve: (c) => c.perDayLimit }),
+      usedAmount: t.field({
+        type: 'Money',
+        description: 'Discount given against the budget, net of refunds (kept for campaigns with limits).',
+        resolve: (c) => c.usedAmount,
+      }),
+      usedRedemptions: t.int({
+        description: 'Sales that used it, less those refunded in full (kept for campaigns with limits).',
+        resolve: (c) => c.usedRedemptions,
+      }),
+      createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
+      updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt }),
+    }),
+  });
+
+  const ThresholdInput = builder.inputType('CampaignThresholdInput', {
+    fields: (t) => ({
+      spend: t.field({ type: 'Money', required: true }),
+      off: t.field({ type: 'Money', required: true }),
+    }),
+  });
+  const ConditionsInput = builder.inputType('CampaignConditionsInput', {
+    fields: (t) => ({
+      minSpend: t.field({ type: 'Money', description: 'On what the matching lines still charge.' }),
+      skus: t.stringList(),
+      categories: t.stringList(),
+      minQuantity: t.int({ description: 'Matching units in the basket (1 when SKUs or categories are given).' }),
+      tierCodes: t.stringList({ description: 'Member tiers (needs the tiers plugin).' }),
+      segmentId: t.globalID({ description: 'A saved customer segment.' }),
+      storeIds: t.globalIDList(),
+      weekdays: t.intList({ description: 'ISO weekdays, 1 = Monday, in the store’s time zone.' }),
+      timeFrom: t.string({ description: '"HH:MM", store time, inclusive.' }),
+      timeTo: t.string({ description: '"HH:MM", store time, exclusive; before timeFrom wraps past midnight.' }),
+      memberDay: t.boolean({ description: 'The store’s 会员日 (setStoreCalendar).' }),
+      birthdayMonth: t.boolean(),
+      firstPurchase: t.boolean(),
+    }),
+  });
+  const ActionInput = builder.inputType('CampaignActionInput', {
+    fields: (t) => ({
+      type: t.field({ type: ActionTypeEnum, required: true }),
+      thresholds: t.field({ type: [ThresholdInput] }),
+      every: t.field({ type: 'Money' }),
+      off: t.field({ type: 'Money' }),
+      maxOff: t.field({ type: 'Money' }),
+      percentOff: t.string({ description: '"10" for 10 % off (9折).' }),
+      nth: t.int(),
+      buy: t.int(),
+      get: t.int(),
+    }),
+  });
+  const CampaignInput = builder.inputType('CampaignInput', {
+    fields: (t) => ({
+      name: t.string({ required: true }),
+      priority: t.int(),
+      exclusive: t.boolean(),
+      combinesWithTier: t.boolean(),
+      requiresCoupon: t.boolean({ description: 'A coupon campaign: issue its codes with issueCoupons.' }),
+      startsAt: t.field({ type: 'DateTime' }),
+      endsAt: t.field({ type: 'DateTime' }),
+      conditions: t.field({ type: ConditionsInput }),
+      action: t.field({ type: ActionInput, required: true }),
+      budgetAmount: t.field({ type: 'Money' }),
+      budgetRedemptions: t.int(),
+      perCustomerLimit: t.int(),
+      perDayLimit: t.int(),
+    }),
+  });
+
+  type Input = typeof CampaignInput.$inferInput;
+  const shape = (input: Input): CampaignInputShape => ({
+    ...input,
+    conditions: input.conditions && {
+      ...input.conditions,
+      // An id of another type is an unknown one: the checks then refuse it by name.
+      segmentId: input.conditions.segmentId ? ofType(input.conditions.segmentId, 'Segment') : null,
+      storeIds: input.conditions.storeIds?.map((s) => ofType(s, 'Store')) ?? null,
+    },
+  });
+
+  const write = async (ctx: Context, id: string | null, input: Input) =>
+    runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
+      const v = await validateCampaign(tx, shape(input), service.deps, new Date());
+      const conditions = JSON.stringify(v.conditions);
+      const action = JSON.stringify(v.action);
+      let campaignId: string;
+      if (!id) {
+        const [row] = await tx.$queryRaw<{ id: string }[]>`
+          INSERT INTO "Campaign" (name, priority, exclusive, "combinesWithTier", "startsAt", "endsAt", conditions,
+            action, "budgetAmount", "budgetRedemptions", "perCustomerLimit", "perDayLimit", "requiresCoupon")
+          VALUES (${v.name}, ${v.priority}, ${v.exclusive}, ${v.combinesWithTier}, ${v.startsAt}, ${v.endsAt},
+            ${conditions}::jsonb, ${action}::jsonb, ${v.budgetAmount}::numeric, ${v.budgetRedemptions},
+            ${v.perCustomerLimit}, ${v.perDayLimit}, ${v.requiresCoupon})
+          RETURNING id::text AS id`;
+        campaignId = row!.id;
+      } else {
+        await lockOpen(tx, id);
+        // The counters are recomputed from the redemptions: limits added now count what was given before.
+        await tx.$executeRaw`
+          UPDATE "Campaign" SET name = ${v.name}, priority = ${v.priority}, exclusive = ${v.exclusive},
+            "combinesWithTier" = ${v.combinesWithTier}, "startsAt" = ${v.startsAt}, "endsAt" = ${v.endsAt},
+            conditions = ${conditions}::jsonb, action = ${action}::jsonb, "budgetAmount" = ${v.budgetAmount}::numeric,
+            "budgetRedemptions" = ${v.budgetRedemptions}, "perCustomerLimit" = ${v.perCustomerLimit},
+            "perDayLimit" = ${v.perDayLimit}, "requiresCoupon" = ${v.requiresCoupon}, "updatedAt" = now(),
+            "usedAmount" = (SELECT coalesce(sum(amount - "refundedAmount"), 0) FROM "CampaignRedemption"
+                            WHERE "campaignId" = ${id}::uuid),
+            "usedRedemptions" = (SELECT count(*) FROM "CampaignRedemption"
+                                 WHERE "campaignId" = ${id}::uuid AND NOT reversed)
+          WHERE id = ${id}::uuid`;
+        campaignId = id;
+      }
+      const after = await service.byId(tx, campaignId);
+      await audit(tx, actorOfContext(ctx), {
+        operation: id ? 'campaign.update' : 'campaign.create',
+        entityType: 'Campaign',
+        entityId: campaignId,
+        after,
+      });
+      emit('campaign.changed', { campaignId });
+      return after!;
+    });
+
+  /** Locks a campaign that may still change; an ended one is final. */
+  const lockOpen = async (tx: Tx, id: string) => {
+    const [row] = await tx.$queryRaw<{ status: CampaignStatus }[]>`
+      SELECT status FROM "Campaign" WHERE id = ${id}::uuid FOR UPDATE`;
+    if (!row) throw new NotFoundError('Campaign', encodeGlobalID('Campaign', id), ['id']);
+    if (row.status === 'ENDED') throw new InvalidStateError('CAMPAIGN_ENDED', {}, ['id']);
+    return row.status;
+  };
+
+  builder.queryFields((t) => ({
+    campaigns: t.field({
+      type: [CampaignRef],
+      description: 'Campaigns by status (every status when none is given), highest priority first.',
+      authScopes: { permission: 'campaigns:read' },
+      args: { status: t.arg({ type: [StatusEnum] }), first: t.arg.int({ defaultValue: 100 }) },
+      resolve: (_r, { status, first }, ctx) =>
+        service.list(ctx.db, status?.length ? status : null, Math.min(Math.max(first ?? 100, 1), 500)),
+    }),
+    campaign: t.field({
+      type: CampaignRef,
+      nullable: true,
+      authScopes: { permission: 'campaigns:read' },
+      args: { id: t.arg.globalID({ required: true }) },
+      resolve: (_r, { id }, ctx) => (id.typename === 'Campaign' ? service.byId(ctx.db, id.id) : null),
+    }),
+  }));
+
+  const setStatus =
+    (from: CampaignStatus[], to: CampaignStatus, operation: string) => async (id: string, ctx: Context) =>
+      runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
+        const status = await lockOpen(tx, id);
+        if (from.includes(status))
+          await tx.$executeRaw`UPDATE "Campaign" SET status = ${to}, "updatedAt" = now() WHERE id = ${id}::uuid`;
+        const after = await service.byId(tx, id);
+        await audit(tx, actorOfContext(ctx), { operation, entityType: 'Campaign', entityId: id, after });
+        emit('campaign.changed', { campaignId: id });
+        return after!;
+      });
+  const pause = setStatus(['ACTIVE'], 'PAUSED', 'campaign.pause');
+  const resume = setStatus(['PAUSED'], 'ACTIVE', 'campaign.resume');
+  const end = setStatus(['ACTIVE', 'PAUSED'], 'ENDED', 'campaign.end');
+
+  const chainWide = 'Campaigns hold in every store they name: needs the chain-level campaigns:manage (owners).';
+  builder.mutationFields((t) => ({
+    createCampaign: t.field({
+      type: CampaignRef,
+      description:
+        'Checked before it is stored: unknown SKUs, categories, stores, tiers or segments, a condition on a ' +
+        `plugin that is not installed and an impossible window are typed errors naming the field. ${chainWide}`,
+      authScopes: { permission: 'campaigns:manage' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: { input: t.arg({ type: CampaignInput, required: true }) },
+      resolve: (_r, { input }, ctx) => write(ctx, null, input),
+    }),
+    updateCampaign: t.field({
+      type: CampaignRef,
+      description: `Replaces the definition (checked as at creation); an ended campaign cannot change. ${chainWide}`,
+      authScopes: { permission: 'campaigns:manage' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: { id: t.arg.globalID({ required: true }), input: t.arg({ type: CampaignInput, required: true }) },
+      resolve: (_r, { id, input }, ctx) => write(ctx, rawCampaignId(id), input),
+    }),
+    pauseCampaign: t.field({
+      type: CampaignRef,
+      description: chainWide,
+      authScopes: { permission: 'campaigns:manage' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: { id: t.arg.globalID({ required: true }) },
+      resolve: (_r, { id }, ctx) => pause(rawCampaignId(id), ctx),
+    }),
+    resumeCampaign: t.field({
+      type: CampaignRef,
+      description: chainWide,
+      authScopes: { permission: 'campaigns:manage' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: { id: t.arg.globalID({ required: true }) },
+      resolve: (_r, { id }, ctx) => resume(rawCampaignId(id), ctx),
+    }),
+    endCampaign: t.field({
+      type: CampaignRef,
+      description: `Final: an ended campaign never applies again and cannot be changed. ${chainWide}`,
+      authScopes: { permission: 'campaigns:manage' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: { id: t.arg.globalID({ required: true }) },
+      resolve: (_r, { id }, ctx) => end(rawCampaignId(id), ctx),
+    }),
+  }));
+
+  const Hint = builder.simpleObject('CampaignHint', {
+    description: 'A campaign the sale almost qualifies for.',
+    fields: (t) => ({
+      campaignId: t.id(),
+      missing: t.field({ type: 'Money', description: 'How much more the matching lines must come to.' }),
+      label: t.string({ description: 'The offer, in the caller’s language.' }),
+      message: t.string({ description: '“再买 ¥30.00 可享满300减50”, for the till.' }),
+    }),
+  });
+  builder.objectField('SaleQuote', 'campaignHints', (t) =>
+    t.field({
+      type: [Hint],
+      description: 'Campaigns whose other conditions hold and that a little more spend would give (or give more of).',
+      resolve: (quote, _a, ctx) => {
+        const note = quote.notes.campaigns as CampaignNote | undefined;
+        return (note?.hints ?? []).map((h) => {
+          const label = h.label[ctx.locale === 'en' ? 'en' : 'zh-CN'];
+          const more = h.missing.toFixed(2);
+          return {
+            campaignId: h.campaignId,
+            missing: h.missing,
+            label,
+            message: ctx.locale === 'en' ? `Buy ¥${more} more for ${label}` : `再买 ¥${more} 可享${label}`,
+          };
+        });
+      },
+    }),
+  );
+  addCouponTypes(builder);
+}
+
+interface CouponRow {
+  id: string;
+  code: string;
+  campaignId: string;
+  customerId: string | null;
+  maxUses: number;
+  uses: number;
+  validFrom: Date | null;
+  validUntil: Date | null;
+  createdAt: Date;
+}
+interface BatchRow {
+  id: string;
+  campaignId: string;
+  prefix: string;
+  count: number;
+  maxUses: number;
+  validFrom: Date | null;
+  validUntil: Date | null;
+}
+const COUPON_COLUMNS = Prisma.sql`id::text AS id, code, "campaignId"::text AS "campaignId",
+  "customerId"::text AS "customerId", "maxUses", uses, "validFrom", "validUntil", "createdAt"`;
+
+function addCouponTypes(builder: Builder) {
+  const CouponStatus = builder.enumType('CouponStatus', {
+    values: ['AVAILABLE', 'USED', 'EXPIRED', 'NOT_YET_VALID'] as const,
+  });
+  const CouponRef = builder.objectRef<CouponRow>('Coupon').implement({
+    description: 'A coupon code (券码) of a campaign that requires one.',
+    fields: (t) => ({
+      code: t.string({ resolve: (c) => c.code }),
+      campaignId: t.id({ resolve: (c) => encodeGlobalID('Campaign', c.campaignId) }),
+      customerId: t.id({
+        nullable: true,
+        description: 'The customer it was issued to; null: whoever presents it.',
+        resolve: (c) => (c.customerId ? encodeGlobalID('Customer', c.customerId) : null),
+      }),
+      maxUses: t.int({ resolve: (c) => c.maxUses }),
+      uses: t.int({ resolve: (c) => c.uses }),
+      validFrom: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.validFrom }),
+      validUntil: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.validUntil }),
+      status: t.field({
+        type: CouponStatus,
+        resolve: (c) => {
+          const now = new Date();
+          if (c.uses >= c.maxUses) return 'USED';
+          if (c.validUntil && now >= c.validUntil) return 'EXPIRED';
+          if (c.validFrom && now < c.validFrom) return 'NOT_YET_VALID';
+          return 'AVAILABLE';
+        },
+      }),
+    }),
+  });
+  const BatchRef = builder.objectRef<BatchRow>('CouponBatch').implement({
+    fields: (t) => ({
+      id: t.id({ resolve: (b) => encodeGlobalID('CouponBatch', b.id) }),
+      campaignId: t.id({ resolve: (b) => encodeGlobalID('Campaign', b.campaignId) }),
+      prefix: t.string({ resolve: (b) => b.prefix }),
+      count: t.int({ resolve: (b) => b.count }),
+      maxUses: t.int({ resolve: (b) => b.maxUses }),
+      validFrom: t.field({ type: 'DateTime', nullable: true, resolve: (b) => b.validFrom }),
+      validUntil: t.field({ type: 'DateTime', nullable: true, resolve: (b) => b.validUntil }),
+      coupons: t.field({
+        type: [CouponRef],
+        description: 'The codes, oldest first: `first` (at most 1000) from `offset`.',
+        args: { first: t.arg.int({ defaultValue: 100 }), offset: t.arg.int({ defaultValue: 0 }) },
+        resolve: (b, { first, offset }, ctx) => ctx.db.$queryRaw<CouponRow[]>`
+          SELECT ${COUPON_COLUMNS} FROM "Coupon" WHERE "batchId" = ${b.id}::uuid ORDER BY "createdAt", code
+          LIMIT ${Math.min(Math.max(first ?? 100, 1), 1000)} OFFSET ${Math.max(offset ?? 0, 0)}`,
+      }),
+    }),
+  });
+  const IssueInput = builder.inputType('IssueCouponsInput', {
+    fields: (t) => ({
+      campaignId: t.globalID({ required: true }),
+      count: t.int({ required: true, description: '1 to 10,000 codes.' }),
+      prefix: t.string({ description: 'Up to 8 letters or digits before the random part, e.g. "BDAY".' }),
+      maxUses: t.int({ description: '1 (single use, the default) to 1000.' }),
+      validFrom: t.field({ type: 'DateTime' }),
+      validUntil: t.field({ type: 'DateTime' }),
+      validDays: t.int({ description: 'Valid for this many days from validFrom (or from issue).' }),
+      customerId: t.globalID({ description: 'Issued to this customer only; without: to the bearer.' }),
+    }),
+  });
+  builder.mutationField('issueCoupons', (t) =>
+    t.field({
+      type: BatchRef,
+      description: 'Issues a batch of unguessable codes for a campaign that requires a coupon. Needs campaigns:manage.',
+      authScopes: { permission: 'campaigns:manage' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: { input: t.arg({ type: IssueInput, required: true }) },
+      resolve: (_r, { input }, ctx) =>
+        runInTransaction(ctx.db, ctx.app.events, async ({ tx }) => {
+          const id = await issueCoupons(
+            tx,
+            {
+              ...input,
+              campaignId: ofType(input.campaignId, 'Campaign'),
+              customerId: input.customerId ? ofType(input.customerId, 'Customer') : null,
+            },
+            new Date(),
+          );
+          await audit(tx, actorOfContext(ctx), {
+            operation: 'campaign.issueCoupons',
+            entityType: 'CouponBatch',
+            entityId: id,
+            after: { campaignId: input.campaignId.id, count: input.count },
+          });
+          const [batch] = await tx.$queryRaw<BatchRow[]>`
+            SELECT id::text AS id, "campaignId"::text AS "campaignId", prefix, count, "maxUses", "validFrom",
+              "validUntil" FROM "CouponBatch" WHERE id = ${id}::uuid`;
+          return batch!;
+        }),
+    }),
+  );
+  builder.prismaObjectField('Customer', 'coupons', (t) =>
+    t.field({
+      type: [CouponRef],
+      description: 'The coupons issued to this customer (券包), newest first, at most 100.',
+      select: { id: true },
+      authScopes: { permission: 'campaigns:read' },
+      resolve: (c, _a, ctx) =>
+        requestLoader<CouponRow[]>(ctx, 'campaigns.coupons', async (ids) => {
+          const rows = await ctx.db.$queryRaw<CouponRow[]>`
+            SELECT ${COUPON_COLUMNS} FROM (
+              SELECT *, row_number() OVER (PARTITION BY "customerId" ORDER BY "createdAt" DESC, code) AS n
+              FROM "Coupon" WHERE "customerId" = ANY (${[...ids]}::uuid[])) k
+            WHERE n <= 100 ORDER BY "createdAt" DESC, code`;
+          const out = new Map<string, CouponRow[]>(ids.map((id) => [id, []]));
+          for (const r of rows) out.get(r.customerId!)?.push(r);
+          return out;
+        })
+          .load(c.id)
+          .then((rows) => rows ?? []),
+    }),
+  );
+}
+
+/** A campaign's database id from its global id; another type's id is not found. */
+function rawCampaignId(id: { typename: string; id: string }): string {
+  if (id.typename !== 'Campaign') throw new NotFoundError('Campaign', id.id, ['id']);
+  return id.id;
+}
+
+const NIL = '00000000-0000-0000-0000-000000000000';
+const ofType = (id: { typename: string; id: string }, typename: string) =>
+  id.typename === typename && /^[0-9a-f-]{36}$/i.test(id.id) ? id.id : NIL;
