@@ -38,7 +38,8 @@ export interface PresentedCoupon {
   campaignId: string;
 }
 
-interface CouponRow {
+/** A coupon as the plugin reads it (the `Coupon` table). */
+export interface CouponRow {
   id: string;
   code: string;
   campaignId: string;

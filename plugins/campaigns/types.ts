@@ -9,7 +9,7 @@ import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { Builder } from '../../src/schema/builder.ts';
 import type { CampaignAction, CampaignConditions, CampaignRow, CampaignStatus } from './definition.ts';
 import type { CampaignNote, CampaignService } from './service.ts';
-import { issueCoupons } from './coupons.ts';
+import { type CouponRow, issueCoupons } from './coupons.ts';
 import { type CampaignInputShape, validateCampaign } from './validate.ts';
 import { requestLoader } from '../../src/schema/loaders.ts';
 
@@ -343,17 +343,8 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
   addCouponTypes(builder);
 }
 
-interface CouponRow {
-  id: string;
-  code: string;
-  campaignId: string;
-  customerId: string | null;
-  maxUses: number;
-  uses: number;
-  validFrom: Date | null;
-  validUntil: Date | null;
-  createdAt: Date;
-}
+/** A coupon as the wallet and batch lists show it: the row the redemption reads, and when it was issued. */
+type IssuedCoupon = CouponRow & { createdAt: Date };
 interface BatchRow {
   id: string;
   campaignId: string;
@@ -370,7 +361,7 @@ function addCouponTypes(builder: Builder) {
   const CouponStatus = builder.enumType('CouponStatus', {
     values: ['AVAILABLE', 'USED', 'EXPIRED', 'NOT_YET_VALID'] as const,
   });
-  const CouponRef = builder.objectRef<CouponRow>('Coupon').implement({
+  const CouponRef = builder.objectRef<IssuedCoupon>('Coupon').implement({
     description: 'A coupon code (券码) of a campaign that requires one.',
     fields: (t) => ({
       code: t.string({ resolve: (c) => c.code }),
@@ -409,7 +400,7 @@ function addCouponTypes(builder: Builder) {
         type: [CouponRef],
         description: 'The codes, oldest first: `first` (at most 1000) from `offset`.',
         args: { first: t.arg.int({ defaultValue: 100 }), offset: t.arg.int({ defaultValue: 0 }) },
-        resolve: (b, { first, offset }, ctx) => ctx.db.$queryRaw<CouponRow[]>`
+        resolve: (b, { first, offset }, ctx) => ctx.db.$queryRaw<IssuedCoupon[]>`
           SELECT ${COUPON_COLUMNS} FROM "Coupon" WHERE "batchId" = ${b.id}::uuid ORDER BY "createdAt", code
           LIMIT ${Math.min(Math.max(first ?? 100, 1), 1000)} OFFSET ${Math.max(offset ?? 0, 0)}`,
       }),
@@ -465,13 +456,13 @@ function addCouponTypes(builder: Builder) {
       select: { id: true },
       authScopes: { permission: 'campaigns:read' },
       resolve: (c, _a, ctx) =>
-        requestLoader<CouponRow[]>(ctx, 'campaigns.coupons', async (ids) => {
-          const rows = await ctx.db.$queryRaw<CouponRow[]>`
+        requestLoader<IssuedCoupon[]>(ctx, 'campaigns.coupons', async (ids) => {
+          const rows = await ctx.db.$queryRaw<IssuedCoupon[]>`
             SELECT ${COUPON_COLUMNS} FROM (
               SELECT *, row_number() OVER (PARTITION BY "customerId" ORDER BY "createdAt" DESC, code) AS n
               FROM "Coupon" WHERE "customerId" = ANY (${[...ids]}::uuid[])) k
             WHERE n <= 100 ORDER BY "createdAt" DESC, code`;
-          const out = new Map<string, CouponRow[]>(ids.map((id) => [id, []]));
+          const out = new Map<string, IssuedCoupon[]>(ids.map((id) => [id, []]));
           for (const r of rows) out.get(r.customerId!)?.push(r);
           return out;
         })

@@ -233,13 +233,7 @@ export function addWebhookTypes(builder: Builder) {
       args: { input: t.arg({ type: CreateInput, required: true }) },
       resolve: async (_root, { input }, ctx) => {
         const { endpoint, secret } = await runInTransaction(ctx.db, ctx.app.events, async (unit) => {
-          const created = await createEndpoint(unit, rules(ctx), {
-            url: input.url,
-            description: input.description,
-            eventTypes: input.eventTypes,
-            storeIds: input.storeIds?.map((g) => g.id),
-            active: input.active,
-          });
+          const created = await createEndpoint(unit, rules(ctx), endpointFields(input));
           await audit(unit.tx, actorOfContext(ctx), {
             operation: 'webhook.create',
             entityType: 'WebhookEndpoint',
@@ -262,13 +256,7 @@ export function addWebhookTypes(builder: Builder) {
       },
       resolve: async (query, _root, { id, input }, ctx) => {
         await runInTransaction(ctx.db, ctx.app.events, async (unit) => {
-          const { before, after } = await updateEndpoint(unit, rules(ctx), id.id, {
-            url: input.url,
-            description: input.description,
-            eventTypes: input.eventTypes,
-            storeIds: input.storeIds?.map((g) => g.id),
-            active: input.active,
-          });
+          const { before, after } = await updateEndpoint(unit, rules(ctx), id.id, endpointFields(input));
           await audit(unit.tx, actorOfContext(ctx), {
             operation: 'webhook.update',
             entityType: 'WebhookEndpoint',
@@ -340,6 +328,11 @@ export function addWebhookTypes(builder: Builder) {
       },
     }),
   }));
+}
+
+/** An endpoint's fields as createWebhookEndpoint and updateWebhookEndpoint take them, store ids decoded. */
+function endpointFields<I extends { storeIds?: readonly { id: string }[] | null }>(input: I) {
+  return { ...input, storeIds: input.storeIds?.map((g) => g.id) };
 }
 
 function deliveryWhere(args: {
