@@ -127,6 +127,7 @@ export function securityOptions(config: Config) {
     corsOrigins: origins?.includes('*') ? ('*' as const) : (origins ?? (production ? [] : ('*' as const))),
     graphiql: (config.GRAPHIQL ?? (production ? 'off' : 'on')) === 'on',
     introspection: (config.INTROSPECTION ?? (production ? 'off' : 'on')) === 'on',
+    storefrontPersistedOnly: config.STOREFRONT_PERSISTED_ONLY === 'on',
     // In production /metrics is never public: with no token set, no token opens it.
     metricsToken: config.METRICS_TOKEN ?? (production ? randomBytes(32).toString('hex') : null),
   };

@@ -14,6 +14,7 @@ import { requireLiveCustomer } from '../../src/customers/service.ts';
 import type { Builder } from '../../src/schema/builder.ts';
 import { audit, actorOfContext, changedFields } from '../../src/audit/service.ts';
 import { requestLoader } from '../../src/schema/loaders.ts';
+import { customerAccountRef } from '../../src/storefront/types.ts';
 import { describeRuleProblem, type PointsQuote, type PointsService } from './service.ts';
 import { cashValue, type LineResult } from './rules.ts';
 
@@ -147,6 +148,49 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
           const rows = await ctx.db.pointsAccount.findMany({ where: { customerId: { in: [...ids] } } });
           return new Map(rows.map((r) => [r.customerId, r]));
         }).load(c.id),
+    }),
+  );
+
+  // The customer's own view (a storefront token): the balance, and each change with its why.
+  const Account = customerAccountRef(builder);
+  const Activity = builder.prismaObject('PointsLedgerEntry', {
+    variant: 'PointsActivity',
+    description: "A change to the customer's points, as they see it.",
+    fields: (t) => ({
+      kind: t.expose('kind', { type: KindEnum }),
+      points: t.exposeInt('points', { description: 'Signed.' }),
+      createdAt: t.expose('createdAt', { type: 'DateTime' }),
+      availableAt: t.expose('availableAt', { type: 'DateTime' }),
+      expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+      why: t.string({
+        nullable: true,
+        description: 'The rules that earned it (EARN), or the reason given (an adjustment, an import).',
+        select: { reason: true, explanation: true },
+        resolve: (e) => {
+          const rules = new Set(explainedLines(e.explanation).flatMap((l) => l.contributions.map((c) => c.rule)));
+          return rules.size ? [...rules].join('、') : e.reason;
+        },
+      }),
+    }),
+  });
+  builder.prismaObjectField(Account, 'points', (t) =>
+    t.field({
+      type: PointsAccountRef,
+      nullable: true,
+      description: 'Null until the customer first earns or is given points.',
+      select: { id: true },
+      resolve: (c, _args, ctx) => ctx.db.pointsAccount.findUnique({ where: { customerId: c.id } }),
+    }),
+  );
+  builder.prismaObjectField(Account, 'pointsHistory', (t) =>
+    t.prismaConnection({
+      type: Activity,
+      cursor: 'id',
+      description: 'Newest first.',
+      maxSize: 50,
+      defaultSize: 20,
+      resolve: (query, c, _args, ctx) =>
+        ctx.db.pointsLedgerEntry.findMany({ ...query, where: { customerId: c.id }, orderBy: { seq: 'desc' } }),
     }),
   );
 
