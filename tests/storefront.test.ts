@@ -138,11 +138,13 @@ describe('storefront access with customer tokens', () => {
 
   it('changes only what a customer may change, audited as the customer', async () => {
     const changed = await me(
-      `mutation { updateMyProfile(input: { name: "王小芳", email: "me@example.cn" }) { ... on CustomerAccount { name email } } }`,
+      `mutation { updateMyProfile(input: { name: "王小芳", email: "me@example.cn" }) {
+        ... on CustomerAccount { name email } } }`,
     );
     expect(changed.data!.updateMyProfile).toEqual({ name: '王小芳', email: 'me@example.cn' });
     const consent = await me(
-      `mutation { setMyMarketingConsents(consents: [{ channel: SMS, granted: false }, { channel: WECHAT, granted: true }]) {
+      `mutation { setMyMarketingConsents(consents: [
+        { channel: SMS, granted: false }, { channel: WECHAT, granted: true }]) {
         ... on CustomerAccount { consents { channel granted } } } }`,
     );
     expect(consent.data!.setMyMarketingConsents.consents).toEqual(
@@ -189,7 +191,7 @@ describe('storefront access with customer tokens', () => {
     });
   });
 
-  it('reaches nothing else: every other root field refuses a customer token, staff types are not reachable', async () => {
+  it('reaches nothing else: every other root field refuses a customer token; no staff type is reachable', async () => {
     const schema = t.app.schema;
     const refusedCodes = new Set(['FORBIDDEN', 'UNAUTHENTICATED']);
     const leaks: string[] = [];

@@ -188,7 +188,9 @@ export function addStorefrontTypes(builder: Builder, enums: StorefrontEnums) {
       identity: t.field({ type: Identity, description: 'Or an id your backend obtained (WeChat openid…).' }),
       enrol: t.field({ type: Enrol }),
       ttlMinutes: t.int({
-        description: `Minutes the token lives: default ${CUSTOMER_TOKEN_DEFAULT_MINUTES}, at most ${CUSTOMER_TOKEN_MAX_MINUTES}.`,
+        description:
+          `Minutes the token lives: default ${CUSTOMER_TOKEN_DEFAULT_MINUTES}, ` +
+          `at most ${CUSTOMER_TOKEN_MAX_MINUTES}.`,
       }),
     }),
   });

@@ -45,7 +45,8 @@ async function write(book: Book): Promise<string> {
     sheets.map((s, i) => `<sheet name="${s.name}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('') +
     '</sheets></workbook>';
   const rels =
-    `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
     sheets.map((s, i) => `<Relationship Id="rId${i + 1}" Type="${REL}/worksheet" Target="${s.part}"/>`).join('') +
     `<Relationship Id="rS" Type="${REL}/sharedStrings" Target="sharedStrings.xml"/>` +
     `<Relationship Id="rT" Type="${REL}/styles" Target="styles.xml"/></Relationships>`;
@@ -112,15 +113,17 @@ describe('the .xlsx reader', () => {
     expect(await rows(path)).toEqual([['a', '', 'c'], [], [], ['', '2'], ['5', '6']]);
   });
 
-  it('shows dates as dates: built-in, Chinese and custom formats, times, the 1904 system; numbers stay numbers', async () => {
+  it('shows dates as dates (built-in, Chinese, custom formats, times, 1904 system), numbers as numbers', async () => {
     const styles =
       '<numFmts count="4"><numFmt numFmtId="164" formatCode="yyyy/mm/dd\\ hh:mm"/>' +
       '<numFmt numFmtId="165" formatCode="&quot;¥&quot;#,##0.00;[Red]\\-&quot;¥&quot;#,##0.00"/>' +
-      '<numFmt numFmtId="166" formatCode="0.00E+00"/><numFmt numFmtId="167" formatCode="[$-804]yyyy&quot;年&quot;m&quot;月&quot;"/>' +
+      '<numFmt numFmtId="166" formatCode="0.00E+00"/>' +
+      '<numFmt numFmtId="167" formatCode="[$-804]yyyy&quot;年&quot;m&quot;月&quot;"/>' +
       '</numFmts><cellXfs count="7"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="31"/><xf numFmtId="164"/>' +
       '<xf numFmtId="165"/><xf numFmtId="166"/><xf numFmtId="167"/></cellXfs>';
     const cells =
-      '<row r="1"><c r="A1" s="1"><v>46067</v></c><c r="B1" s="2"><v>46067</v></c><c r="C1" s="3"><v>46067.395833333336</v></c>' +
+      '<row r="1"><c r="A1" s="1"><v>46067</v></c><c r="B1" s="2"><v>46067</v></c>' +
+      '<c r="C1" s="3"><v>46067.395833333336</v></c>' +
       '<c r="D1" s="4"><v>46067</v></c><c r="E1" s="5"><v>46067</v></c><c r="F1" s="6"><v>46067</v></c>' +
       '<c r="G1" s="1"><v>1</v></c><c r="H1" s="1"><v>61</v></c><c r="I1" t="d"><v>2026-02-14T09:30:00</v></c></row>';
     expect(await rows(await write({ styles, sheets: one(cells) }))).toEqual([
@@ -140,7 +143,7 @@ describe('the .xlsx reader', () => {
       expect([code, isDateFormat(code)]).toEqual([code, false]);
   });
 
-  it('reads the first tab whatever its part is called, with parts in any order, prefixed, stored uncompressed', async () => {
+  it('reads the first tab whatever its part is named, parts in any order, prefixed, stored uncompressed', async () => {
     const first = {
       name: '会员',
       part: 'worksheets/sheet2.xml',
