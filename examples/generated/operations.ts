@@ -103,6 +103,9 @@ export type SaleStatus =
 /** Stable, machine-readable reason for a UserError. The message is for people; branch on the code. */
 export type UserErrorCode =
   | 'ALREADY_MEMBER'
+  | 'AUTOMATION_INVALID'
+  | 'AUTOMATION_NEEDS_PLUGIN'
+  | 'AUTOMATION_TEMPLATE_VARIABLE'
   | 'CALENDAR_INVALID_DATE'
   | 'CALENDAR_PERIOD_TOO_LONG'
   | 'CUSTOMER_ERASED'
