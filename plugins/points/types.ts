@@ -68,7 +68,8 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
 
   builder.prismaNode('PointsLedgerEntry', {
     id: { field: 'id' },
-    authScopes: { permission: 'customer:read' },
+    // Staff who may read customers, and the customer themselves (their storefront's pointsHistory).
+    authScopes: (entry) => ({ permission: 'customer:read', customerSelf: entry.customerId }),
     fields: (t) => ({
       kind: t.expose('kind', { type: KindEnum }),
       points: t.exposeInt('points', { description: 'Signed.' }),
@@ -79,6 +80,14 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
         description: 'For points added: what is not yet spent, reversed or expired.',
       }),
       reason: t.exposeString('reason', { nullable: true }),
+      why: t.string({
+        nullable: true,
+        description: 'In words: the rules that earned it (EARN), or the reason given (an adjustment, an import).',
+        resolve: (e) => {
+          const rules = new Set(explainedLines(e.explanation).flatMap((l) => l.contributions.map((c) => c.rule)));
+          return rules.size ? [...rules].join('、') : e.reason;
+        },
+      }),
       saleId: t.globalID({ nullable: true, resolve: (r) => (r.saleId ? { type: 'Sale', id: r.saleId } : null) }),
       lines: t.field({
         type: [LineExplanation],
@@ -153,26 +162,6 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
 
   // The customer's own view (a storefront token): the balance, and each change with its why.
   const Account = customerAccountRef(builder);
-  const Activity = builder.prismaObject('PointsLedgerEntry', {
-    variant: 'PointsActivity',
-    description: "A change to the customer's points, as they see it.",
-    fields: (t) => ({
-      kind: t.expose('kind', { type: KindEnum }),
-      points: t.exposeInt('points', { description: 'Signed.' }),
-      createdAt: t.expose('createdAt', { type: 'DateTime' }),
-      availableAt: t.expose('availableAt', { type: 'DateTime' }),
-      expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
-      why: t.string({
-        nullable: true,
-        description: 'The rules that earned it (EARN), or the reason given (an adjustment, an import).',
-        select: { reason: true, explanation: true },
-        resolve: (e) => {
-          const rules = new Set(explainedLines(e.explanation).flatMap((l) => l.contributions.map((c) => c.rule)));
-          return rules.size ? [...rules].join('、') : e.reason;
-        },
-      }),
-    }),
-  });
   builder.prismaObjectField(Account, 'points', (t) =>
     t.field({
       type: PointsAccountRef,
@@ -184,7 +173,7 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
   );
   builder.prismaObjectField(Account, 'pointsHistory', (t) =>
     t.prismaConnection({
-      type: Activity,
+      type: 'PointsLedgerEntry',
       cursor: 'id',
       description: 'Newest first.',
       maxSize: 50,
