@@ -205,7 +205,7 @@ describe('examples/pos-sync', () => {
     expect(first.stdout).toContain('共 8 张小票：新记录 8 张，此前已记录 0 张，未记录 0 张；合计 ¥454.80');
     // 07:03 in Beijing is 23:03 UTC the day before: booked on the store's own day.
     expect(first.stdout).toContain('SLT01-20261201-0001 已记录 ¥4.00 营业日 2026-12-01');
-    expect(first.stdout).toContain('SLT01-20261201-0002 已记录 ¥149.70 营业日 2026-12-01 会员 880010000037');
+    expect(first.stdout).toContain('SLT01-20261201-0002 已记录 ¥149.70 营业日 2026-12-01 会员 880010000481');
     const again = await runExample('examples/pos-sync/sync.ts', endpoint);
     expect(again.stdout).toContain('共 8 张小票：新记录 0 张，此前已记录 8 张，未记录 0 张；合计 ¥454.80');
     const sales = await syncedSales('SLT01-20261201-');

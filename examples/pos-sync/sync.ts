@@ -166,7 +166,8 @@ export async function syncExport(
           `营业日 ${result.sale.businessDate}${result.sale.member ? ` 会员 ${result.sale.member.code}` : ''}`,
       );
     } else {
-      const reason = 'errorCode' in result ? `${result.errorCode}: ${result.message}` : result.__typename;
+      // Every other answer is a typed error (UserError): its code and message say why.
+      const reason = `${result.errorCode}: ${result.message}`;
       report.failed.push({ receiptNo: receipt.receiptNo, reason });
       log(`${receipt.receiptNo} 未记录：${reason}`);
     }
