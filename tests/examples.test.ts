@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordSale, request } from '../examples/pos-client.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { onHand, uniqueId } from './helpers/queries.ts';
+import { onHand, RECORD_SALE, uniqueId } from './helpers/queries.ts';
+import { pointsPlugin } from '../plugins/points/index.ts';
+import { tiersPlugin } from '../plugins/tiers/index.ts';
 import { SAMPLE_EXPORT } from '../examples/pos-sync/sync.ts';
 import { signatureHeader } from '../src/webhooks/signing.ts';
 
@@ -275,6 +277,140 @@ describe('examples/pos-sync', () => {
       expect(run.stdout).toContain('新记录 7 张，此前已记录 0 张，未记录 1 张');
     } finally {
       await rm(dir, { recursive: true });
+    }
+  });
+});
+
+/** Starts an example server as a reader would, with env, once it prints `ready`; kill it after. */
+async function startExample(file: string, env: Record<string, string>, ready: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', file], { env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${file} did not start: ${stdout} ${stderr}`)), 30_000);
+    const check = () => {
+      if (stdout.includes(ready)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', check);
+    child.on('exit', (code) => reject(new Error(`${file} exited ${code}: ${stderr}`)));
+  });
+  return { child, output: () => stdout, errors: () => stderr };
+}
+
+function freePort() {
+  return new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address() as { port: number };
+      probe.close(() => resolve(p));
+    });
+  });
+}
+
+describe('examples/storefront and examples/live-dashboard servers', () => {
+  let t: TestApp;
+  let endpoint: string;
+  beforeAll(async () => {
+    t = await startTestApp({ plugins: [pointsPlugin(), tiersPlugin()] });
+    endpoint = `http://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}/graphql`;
+  });
+  afterAll(() => t?.close());
+
+  it("storefront: the backend trades a phone for a token; the page's operation reads the account", async () => {
+    const port = await freePort();
+    const server = await startExample(
+      'examples/storefront/server.ts',
+      { ENDPOINT: endpoint, PORT: String(port) },
+      'listening',
+    );
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      expect(server.output()).toContain('DEMO ONLY');
+      const demo = (await (await fetch(`${base}/api/demo-member`)).json()) as { phone: string; name: string };
+      expect(demo.phone).toMatch(/^1\d{10}$/);
+      const session = await fetch(`${base}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phone: demo.phone }),
+      });
+      expect(session.status).toBe(200);
+      const { token, endpoint: api } = (await session.json()) as { token: string; endpoint: string };
+      expect(api).toBe(endpoint);
+      // The page's own operation, as the backend serves it to the page.
+      const query = await (await fetch(`${base}/operations/my-account.graphql`)).text();
+      const { myAccount } = await t.ok(query, {}, { token });
+      expect(myAccount).toMatchObject({ name: demo.name, memberCard: { code: '880010000037' } });
+      const qr = await fetch(`${base}/api/qr.svg?text=${myAccount.memberCard.qrPayload}`);
+      expect(qr.headers.get('content-type')).toBe('image/svg+xml');
+      expect(await qr.text()).toMatch(/^<svg /);
+      // A phone no customer has: a typed refusal, no token.
+      const unknown = await fetch(`${base}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phone: '13000000000' }),
+      });
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toMatchObject({ errorCode: 'STOREFRONT_NO_CUSTOMER' });
+      // The integration key stays on the backend: nothing the browser gets contains it.
+      for (const path of ['/', '/app.js', '/style.css', '/operations/my-account.graphql']) {
+        const body = await (await fetch(`${base}${path}`)).text();
+        expect(body.length).toBeGreaterThan(0);
+        expect(body).not.toContain('sk_demo_storefront');
+      }
+      expect((await fetch(`${base}/../src/demo/seed.ts`)).status).toBe(404);
+    } finally {
+      server.child.kill();
+    }
+  });
+
+  it('live dashboard: the server signs in, serves graphql-ws for browsers and the subscription', async () => {
+    const port = await freePort();
+    const server = await startExample(
+      'examples/live-dashboard/server.ts',
+      { ENDPOINT: endpoint, PORT: String(port) },
+      'listening',
+    );
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      const session = (await (await fetch(`${base}/api/session`)).json()) as { token: string };
+      const { viewer } = await t.ok('{ viewer { __typename } }', {}, { token: session.token });
+      expect(viewer).toBeTruthy();
+      const vendor = await fetch(`${base}/vendor/graphql-ws.js`);
+      expect(vendor.headers.get('content-type')).toContain('text/javascript');
+      expect(await vendor.text()).toContain('graphqlWs');
+      const page = await (await fetch(`${base}/`)).text();
+      expect(page).toContain('<script src="/vendor/graphql-ws.js"></script>');
+      expect(await (await fetch(`${base}/operations/live-sales.graphql`)).text()).toContain('saleRecorded');
+    } finally {
+      server.child.kill();
+    }
+  });
+
+  it('live dashboard in a terminal: terminal.ts prints a sale as it is recorded', async () => {
+    const feed = await startExample('examples/live-dashboard/terminal.ts', { ENDPOINT: endpoint }, 'listening');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the subscription is on its way
+      const slt = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+      await t.ok(
+        RECORD_SALE,
+        {
+          input: {
+            storeId: slt,
+            externalId: uniqueId('TERM'),
+            lines: [{ sku: 'SN-004', quantity: 2, unitPrice: '6.50' }],
+            payments: [{ method: 'CASH', amount: '13.00' }],
+          },
+        },
+        { apiKey: t.posKey },
+      );
+      await expect.poll(() => feed.output(), { timeout: 5000 }).toMatch(/北京三里屯店 ¥13\.00 SN-004×2/);
+      expect(feed.errors()).toBe('');
+    } finally {
+      feed.child.kill();
     }
   });
 });
