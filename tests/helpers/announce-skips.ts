@@ -18,7 +18,7 @@ export default function announceSkips() {
     console.warn(
       [
         'The browser tests (tests/browser.test.ts: storefront, live dashboard, GraphiQL) will be skipped:',
-        '  no Chromium at /usr/bin/chromium (or CHROMIUM_PATH). Install it with: apt-get install -y chromium',
+        `  no Chromium at ${process.env.CHROMIUM_PATH || '/usr/bin/chromium'}. Install it: apt-get install -y chromium`,
       ].join('\n'),
     );
   }

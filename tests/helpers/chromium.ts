@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 
 /**
- * Debian's Chromium (`apt-get install chromium`), or the one CHROMIUM_PATH names; null when there
- * is none, and the browser tests are skipped. playwright-core drives it; it downloads no browser.
+ * The Chromium CHROMIUM_PATH names, else Debian's (`apt-get install chromium`); null when it is not
+ * there, and the browser tests are skipped. playwright-core drives it; it downloads no browser.
  */
-export const CHROMIUM_PATH: string | null =
-  [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].find((path): path is string => !!path && existsSync(path)) ?? null;
+const candidate = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const CHROMIUM_PATH: string | null = existsSync(candidate) ? candidate : null;
 
 /** Headless, and nothing that reaches the network on its own (this machine reaches only npm and Debian). */
 export const CHROMIUM_ARGS = [
