@@ -75,7 +75,8 @@ export async function graphql<R, V>(
       // an outage do not all retry in the same instant.
       const ceiling = Math.min(cap, base * 2 ** (attempt - 1));
       const delay = Math.max((error as Retryable).retryAfterMs ?? 0, Math.round(Math.random() * ceiling));
-      retry.onRetry?.(attempt, (error as Error).message, delay);
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      retry.onRetry?.(attempt, `${(error as Error).message}${code ? ` ${code}` : ''}`, delay);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
