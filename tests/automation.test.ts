@@ -148,7 +148,7 @@ describe('marketing automation', () => {
     expect(await sendsOf(id, ['流失客户'])).toHaveLength(2);
   });
 
-  it('keeps a holdout that is never contacted, the same customers every run, and compares what each group bought', async () => {
+  it('keeps a holdout never contacted, the same customers each run, and compares what each group bought', async () => {
     const names = Array.from({ length: 12 }, (_, i) => `对照${i}`);
     for (const [i, name] of names.entries())
       await customer({
