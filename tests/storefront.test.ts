@@ -17,6 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pointsPlugin } from '../plugins/points/index.ts';
 import { tiersPlugin } from '../plugins/tiers/index.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
+import { createRule, newMember, sell, stockUp } from './helpers/loyalty.ts';
+import { productPrice, REFUND_SALE, uniqueId } from './helpers/queries.ts';
 
 /**
  * Storefront access: a merchant's backend with an integration key exchanges a customer it
@@ -134,6 +136,39 @@ describe('storefront access with customer tokens', () => {
     );
     expect(account.points?.balance ?? null).toBe(staff.node.points?.balance ?? null);
     for (const e of account.purchases.edges) expect(e.node.lines.length).toBeGreaterThan(0);
+  });
+
+  it('shows a refunded purchase, the points it earned and their reversal, each with its why', async () => {
+    const store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+    await stockUp(t, store, ['SN-001']);
+    await createRule(t, { name: '基础 1 分/元', kind: 'BASE_RATE', pointsPerYuan: '1', combine: 'HIGHEST_WINS' });
+    const { customerId, memberCode } = await newMember(t, '退货会员');
+    const sale = await sell(t, store, memberCode, [
+      { sku: 'SN-001', quantity: 4, unitPrice: await productPrice(t, 'SN-001') },
+    ]);
+    const refund = await t.as('MANAGER').ok(REFUND_SALE, {
+      saleId: sale.sale.id,
+      externalId: uniqueId('R'),
+      lines: [{ lineNo: 1, quantity: 1 }],
+    });
+    expect(refund.refundSale.__typename).toBe('RefundSalePayload');
+    const phone = (
+      await t.as('OWNER').ok(`query($id: ID!) { node(id: $id) { ... on Customer { phone } } }`, {
+        id: customerId,
+      })
+    ).node.phone;
+    const issued = await t.ok(ISSUE, { input: { phone } }, { apiKey: integrationKey });
+    const mine = await t.gql(
+      `{ myAccount { pointsHistory(first: 10) { edges { node { kind points why } } }
+         purchases(first: 1) { edges { node { refundedTotal lines { quantity refundedQuantity } } } } } }`,
+      {},
+      { token: issued.issueCustomerToken.token },
+    );
+    expect(mine.errors).toBeUndefined();
+    const history = mine.data!.myAccount.pointsHistory.edges.map((e: any) => e.node);
+    expect(history.map((h: any) => h.kind)).toEqual(['REVERSE', 'EARN']);
+    expect(history[1].why).toBe('基础 1 分/元');
+    expect(mine.data!.myAccount.purchases.edges[0].node.lines[0]).toEqual({ quantity: 4, refundedQuantity: 1 });
   });
 
   it('changes only what a customer may change, audited as the customer', async () => {

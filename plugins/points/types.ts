@@ -84,6 +84,7 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
         nullable: true,
         description: 'In words: the rules that earned it (EARN), or the reason given (an adjustment, an import).',
         resolve: (e) => {
+          if (e.kind !== 'EARN') return e.reason; // a reversal's explanation lists lines, not rules
           const rules = new Set(explainedLines(e.explanation).flatMap((l) => l.contributions.map((c) => c.rule)));
           return rules.size ? [...rules].join('、') : e.reason;
         },
