@@ -1,0 +1,100 @@
+import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
+import type { CalendarService } from '../../src/calendar/service.ts';
+import { definePlugin, parsePluginOptions } from '../../src/plugin-host/host.ts';
+import './events.ts';
+import './messages.ts';
+import { TicketingOptionsSchema } from './options.ts';
+import { TicketService } from './service.ts';
+import { addTicketTypes } from './types.ts';
+
+declare module '../../src/auth/permissions.ts' {
+  interface PluginPermissions {
+    'ticketing:work': true;
+    'ticketing:hours': true;
+    'ticketing:configure': true;
+  }
+}
+
+/**
+ * Ticketing (客户服务): complaints, inquiries, after-sales cases, return requests and feedback,
+ * tracked through a workflow to resolution, with a timeline, SLA due times in the store's
+ * service hours, breach escalation and satisfaction surveys. docs/plugins/ticketing.md.
+ */
+export function ticketingPlugin(input: z.input<typeof TicketingOptionsSchema> = {}) {
+  const options = parsePluginOptions('ticketing', TicketingOptionsSchema, input);
+  const service = new TicketService(options);
+  return definePlugin({
+    name: 'ticketing',
+    migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+    permissions: [
+      {
+        name: 'ticketing:work',
+        description: 'see, open and work the tickets of the store',
+        scope: 'store',
+        roles: ['OWNER', 'MANAGER', 'CASHIER', 'SALES_ASSOCIATE'],
+      },
+      {
+        name: 'ticketing:hours',
+        description: "set the store's service hours for SLAs",
+        scope: 'store',
+        roles: ['OWNER', 'MANAGER'],
+      },
+      {
+        name: 'ticketing:configure',
+        description: 'set the SLA table for the whole chain',
+        scope: 'chain',
+        roles: ['OWNER'],
+      },
+    ],
+    webhookEvents: {
+      'ticket.updated': {
+        'zh-CN': '工单新建或变化（状态、指派、对客户的回复；内部备注除外）',
+        en: 'A ticket was opened or changed (status, assignee, a reply to the customer; never internal notes)',
+      },
+      'ticket.breached': {
+        'zh-CN': '工单超过处理时限（SLA）仍未解决，已升级给店长',
+        en: 'A ticket passed its SLA due time unresolved and was escalated to the store manager',
+      },
+      'ticket.surveyAnswered': {
+        'zh-CN': '顾客提交了工单满意度评价',
+        en: 'A customer answered the satisfaction survey of a ticket',
+      },
+    },
+    schema: (builder) => addTicketTypes(builder, service),
+    setup: ({ services }) => service.use(services.get<CalendarService>('calendar')),
+    jobs: [
+      {
+        name: 'ticketing.breaches',
+        cron: options.breachSchedule,
+        run: async ({ db, events }, now) => ({ processed: await service.detectBreaches(db, events, now) }),
+      },
+    ],
+    onCustomerMerge: async ({ survivorId, mergedId }, { tx }) => {
+      await tx.$executeRaw`UPDATE "Ticket" SET "customerId" = ${survivorId}::uuid WHERE "customerId" = ${mergedId}::uuid`;
+    },
+    customerData: {
+      export: async (tx, ids) => ({
+        tickets: await tx.$queryRaw`
+          SELECT number::int AS number, type, channel, status, subject, description, "createdAt", "resolvedAt"
+          FROM "Ticket" WHERE "customerId" = ANY (${ids}::uuid[]) ORDER BY "createdAt"`,
+        ticketSurveys: await tx.$queryRaw`
+          SELECT t.number::int AS number, s.score, s.comment, s."answeredAt" FROM "TicketSurvey" s
+          JOIN "Ticket" t ON t.id = s."ticketId"
+          WHERE t."customerId" = ANY (${ids}::uuid[]) AND s."answeredAt" IS NOT NULL ORDER BY s."answeredAt"`,
+      }),
+      // The free text may name the person: subjects, descriptions, the timeline and survey comments
+      // are blanked; the tickets stay (types, times, scores) for the service-quality figures.
+      erase: async ({ tx }, ids) => {
+        await tx.$executeRaw`
+          UPDATE "TicketEntry" SET body = '', attachments = '[]' WHERE "ticketId" IN (
+            SELECT id FROM "Ticket" WHERE "customerId" = ANY (${ids}::uuid[]))`;
+        await tx.$executeRaw`
+          UPDATE "TicketSurvey" SET comment = NULL WHERE "ticketId" IN (
+            SELECT id FROM "Ticket" WHERE "customerId" = ANY (${ids}::uuid[]))`;
+        await tx.$executeRaw`
+          UPDATE "Ticket" SET subject = '（已删除）', description = '' WHERE "customerId" = ANY (${ids}::uuid[])`;
+      },
+    },
+  });
+}

@@ -1,0 +1,48 @@
+import { entityNames, registerMessages } from '../../src/i18n/messages.ts';
+
+registerMessages({
+  TICKET_INVALID_TRANSITION: {
+    'zh-CN': '工单当前状态为“{current}”，不能改为“{target}”',
+    en: 'The ticket is {currentEn}; it cannot become {targetEn}',
+  },
+  TICKET_REOPEN_WINDOW_PASSED: {
+    'zh-CN': '工单已解决超过 {days} 天，不能重新打开，请新建工单',
+    en: 'The ticket was resolved more than {days} days ago and can no longer be reopened; open a new one',
+  },
+  TICKET_INVALID: { 'zh-CN': '工单信息有误（{field}）：{detail}', en: 'Invalid ticket ({field}): {detail}' },
+  TICKET_SALE_MISMATCH: {
+    'zh-CN': '关联的销售不属于该顾客或没有第 {lineNo} 行',
+    en: 'The related sale is not the customer’s, or has no line {lineNo}',
+  },
+  TICKET_ASSIGNEE_NOT_IN_STORE: {
+    'zh-CN': '{name} 不在该门店工作，不能处理此工单',
+    en: '{name} does not work in the ticket’s store and cannot be assigned',
+  },
+  TICKET_ATTACHMENT_INVALID: {
+    'zh-CN': '附件 {index} 有误：{detail}',
+    en: 'Attachment {index} is invalid: {detail}',
+  },
+  TICKET_SURVEY_INVALID: {
+    'zh-CN': '满意度调查链接无效',
+    en: 'This satisfaction survey link is not valid',
+  },
+  TICKET_SURVEY_USED: {
+    'zh-CN': '这份满意度调查已经提交过了，感谢您的反馈',
+    en: 'This satisfaction survey has already been answered; thank you',
+  },
+  TICKET_SURVEY_EXPIRED: {
+    'zh-CN': '满意度调查链接已于 {expiredAt} 过期',
+    en: 'This satisfaction survey link expired on {expiredAt}',
+  },
+});
+
+entityNames.Ticket = { 'zh-CN': '工单', en: 'Ticket' };
+
+/** Status names as people read them. */
+export const STATUS_NAMES: Record<string, { 'zh-CN': string; en: string }> = {
+  OPEN: { 'zh-CN': '待处理', en: 'open' },
+  IN_PROGRESS: { 'zh-CN': '处理中', en: 'in progress' },
+  WAITING_ON_CUSTOMER: { 'zh-CN': '等待客户', en: 'waiting on the customer' },
+  RESOLVED: { 'zh-CN': '已解决', en: 'resolved' },
+  CLOSED: { 'zh-CN': '已关闭', en: 'closed' },
+};

@@ -1,0 +1,405 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ticketingPlugin } from '../plugins/ticketing/index.ts';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { postgresUrl } from './helpers/database.ts';
+
+const TICKET = `id number type channel status priority subject dueAt breached breachedAt reopenCount resolvedAt
+  firstResponseAt store { id } assignee { name } escalatedTo { name }`;
+const CREATE = `mutation($input: CreateTicketInput!) { createTicket(input: $input) { __typename
+  ... on Ticket { ${TICKET} } ... on UserError { errorCode message field } } }`;
+const STATUS = `mutation($id: ID!, $status: TicketStatus!, $note: String) {
+  changeTicketStatus(id: $id, status: $status, note: $note) { __typename
+    ... on ChangeTicketStatusPayload { surveyToken ticket { ${TICKET} } }
+    ... on UserError { errorCode message field } } }`;
+const ASSIGN = `mutation($id: ID!, $a: ID) { assignTicket(id: $id, assigneeId: $a) { __typename
+  ... on Ticket { assignee { name } } ... on UserError { errorCode message field } } }`;
+const COMMENT = `mutation($id: ID!, $input: TicketCommentInput!) { addTicketComment(id: $id, input: $input) { __typename
+  ... on AddTicketCommentPayload { entry { kind internal body attachments { url sha256 name } } ticket { firstResponseAt } }
+  ... on UserError { errorCode message field } } }`;
+const TIMELINE = `query($id: ID!, $internal: Boolean) { node(id: $id) { ... on Ticket {
+  timeline(includeInternal: $internal) { kind internal body fromStatus toStatus author { name } assignee { name }
+    attachments { url sha256 } createdAt } } } }`;
+const ANSWER = `mutation($token: String!, $score: Int!, $comment: String) {
+  answerTicketSurvey(token: $token, score: $score, comment: $comment) { __typename
+    ... on TicketSurveyAnswer { score comment answeredAt } ... on UserError { errorCode message field } } }`;
+const DUE = `query($s: ID!, $type: TicketType!, $p: TicketPriority!, $at: DateTime!) {
+  ticketDueAt(storeId: $s, type: $type, priority: $p, openedAt: $at) }`;
+const HOURS = `mutation($s: ID!, $hours: [TicketServiceHoursInput!]!) { setTicketServiceHours(storeId: $s, hours: $hours) {
+  __typename ... on TicketServiceHoursTable { hours { weekday opensAt closesAt } } ... on UserError { errorCode } } }`;
+const RUN = `mutation($asOf: DateTime) { runScheduledJob(name: "ticketing.breaches", asOf: $asOf) { processed } }`;
+
+const SHA = 'a'.repeat(64);
+
+async function setup(database: 'default' | 'postgres' = 'default') {
+  const t = await startTestApp({ plugins: [ticketingPlugin({ reopenDays: 7, surveyValidDays: 7 })], database });
+  const slt = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+  const szn = t.stores.find((s) => s.code === 'SZ-NS')!.id;
+  const customers = await t.as('OWNER').ok(`{ customers(first: 3) { edges { node { id } } } }`);
+  const customerIds = customers.customers.edges.map((e: { node: { id: string } }) => e.node.id) as string[];
+  const open = async (role: 'OWNER' | 'MANAGER' | 'SALES_ASSOCIATE' | 'CASHIER', input: Record<string, unknown>) => {
+    const r = await t.as(role).ok(CREATE, {
+      input: {
+        type: 'COMPLAINT',
+        channel: 'STORE',
+        customerId: customerIds[0],
+        storeId: slt,
+        subject: '退货',
+        ...input,
+      },
+    });
+    expect(r.createTicket.__typename, JSON.stringify(r.createTicket)).toBe('Ticket');
+    return r.createTicket;
+  };
+  return { t, slt, szn, customerIds, open };
+}
+
+describe('ticketing', () => {
+  let t: TestApp;
+  let slt: string;
+  let szn: string;
+  let open: Awaited<ReturnType<typeof setup>>['open'];
+
+  beforeAll(async () => {
+    ({ t, slt, szn, open } = await setup());
+  });
+  afterAll(() => t?.close());
+
+  const move = async (id: string, status: string, locale?: string) =>
+    (await t.as('SALES_ASSOCIATE').ok(STATUS, { id, status }, { locale })).changeTicketStatus;
+
+  describe('scope', () => {
+    it("associates see and open their store's tickets only; owners all", async () => {
+      const mine = await open('SALES_ASSOCIATE', { subject: '店内投诉' });
+      const r = await t.as('SALES_ASSOCIATE').gql(CREATE, {
+        input: { type: 'INQUIRY', channel: 'PHONE', customerId: mine.id, storeId: szn, subject: 'x' },
+      });
+      expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const theirs = await open('OWNER', { storeId: szn, subject: '深圳店投诉' });
+
+      const list = async (role: 'OWNER' | 'MANAGER' | 'SALES_ASSOCIATE') =>
+        (await t.as(role).ok(`{ tickets(first: 100) { edges { node { id store { id } } } } }`)).tickets.edges.map(
+          (e: { node: { id: string } }) => e.node.id,
+        );
+      expect(await list('SALES_ASSOCIATE')).toContain(mine.id);
+      expect(await list('SALES_ASSOCIATE')).not.toContain(theirs.id);
+      expect(await list('MANAGER')).not.toContain(theirs.id);
+      expect(await list('OWNER')).toEqual(expect.arrayContaining([mine.id, theirs.id]));
+      // By id too: another store's ticket is not there for them, and cannot be moved.
+      expect(
+        (await t.as('SALES_ASSOCIATE').ok(`query($id: ID!) { node(id: $id) { id } }`, { id: theirs.id })).node,
+      ).toBeNull();
+      expect(await move(theirs.id, 'IN_PROGRESS')).toMatchObject({ errorCode: 'NOT_FOUND' });
+    });
+  });
+
+  describe('workflow', () => {
+    it('accepts the workflow’s moves and stamps first response, resolution and reopening', async () => {
+      const ticket = await open('SALES_ASSOCIATE', {});
+      expect(ticket.status).toBe('OPEN');
+      expect(ticket.firstResponseAt).toBeNull();
+      const a = await move(ticket.id, 'IN_PROGRESS');
+      expect(a.ticket.status).toBe('IN_PROGRESS');
+      expect(a.ticket.firstResponseAt).not.toBeNull();
+      expect(a.surveyToken).toBeNull();
+      expect((await move(ticket.id, 'WAITING_ON_CUSTOMER')).ticket.status).toBe('WAITING_ON_CUSTOMER');
+      expect((await move(ticket.id, 'IN_PROGRESS')).ticket.status).toBe('IN_PROGRESS');
+      const resolved = await move(ticket.id, 'RESOLVED');
+      expect(resolved.ticket.resolvedAt).not.toBeNull();
+      expect(resolved.surveyToken).toMatch(/^[0-9a-f]{32}\.[\w-]{43}$/);
+      expect((await move(ticket.id, 'CLOSED')).ticket.status).toBe('CLOSED');
+      const reopened = await move(ticket.id, 'IN_PROGRESS');
+      expect(reopened.ticket).toMatchObject({ status: 'IN_PROGRESS', reopenCount: 1, resolvedAt: null });
+    });
+
+    it('refuses any other move with a typed error naming the current state, in zh-CN or English', async () => {
+      const ticket = await open('SALES_ASSOCIATE', {});
+      expect(await move(ticket.id, 'CLOSED')).toEqual({
+        __typename: 'InvalidStateError',
+        errorCode: 'TICKET_INVALID_TRANSITION',
+        message: '工单当前状态为“待处理”，不能改为“已关闭”',
+        field: ['status'],
+      });
+      expect(await move(ticket.id, 'OPEN', 'en')).toMatchObject({
+        errorCode: 'TICKET_INVALID_TRANSITION',
+        message: 'The ticket is open; it cannot become open',
+      });
+      await move(ticket.id, 'RESOLVED');
+      expect(await move(ticket.id, 'WAITING_ON_CUSTOMER', 'en')).toMatchObject({
+        message: 'The ticket is resolved; it cannot become waiting on the customer',
+      });
+      await move(ticket.id, 'CLOSED');
+      expect(await move(ticket.id, 'RESOLVED')).toMatchObject({
+        message: '工单当前状态为“已关闭”，不能改为“已解决”',
+      });
+      // Nothing was written by the refusals: the timeline has the create and two moves only.
+      const tl = (await t.as('OWNER').ok(TIMELINE, { id: ticket.id, internal: true })).node.timeline;
+      expect(tl.map((e: { kind: string }) => e.kind)).toEqual(['CREATED', 'STATUS_CHANGE', 'STATUS_CHANGE']);
+    });
+
+    it('reopens only within reopenDays of the resolution', async () => {
+      const ticket = await open('SALES_ASSOCIATE', {});
+      await move(ticket.id, 'RESOLVED');
+      const raw = Buffer.from(ticket.id, 'base64').toString().split(':')[1]!;
+      // Resolved 8 days ago: one day past the 7-day window.
+      await t.db.database.prisma.$executeRaw`
+        UPDATE "Ticket" SET "resolvedAt" = now() - interval '8 days' WHERE id = ${raw}::uuid`;
+      expect(await move(ticket.id, 'IN_PROGRESS')).toMatchObject({
+        __typename: 'InvalidStateError',
+        errorCode: 'TICKET_REOPEN_WINDOW_PASSED',
+        message: '工单已解决超过 7 天，不能重新打开，请新建工单',
+      });
+      await t.db.database.prisma.$executeRaw`
+        UPDATE "Ticket" SET "resolvedAt" = now() - interval '6 days' WHERE id = ${raw}::uuid`;
+      expect((await move(ticket.id, 'IN_PROGRESS')).ticket.status).toBe('IN_PROGRESS');
+    });
+  });
+
+  describe('timeline', () => {
+    it('keeps comments, notes, assignments and moves in order, with author and time', async () => {
+      const ticket = await open('MANAGER', {});
+      const c = await t.as('SALES_ASSOCIATE').ok(COMMENT, {
+        id: ticket.id,
+        input: {
+          body: '已联系顾客',
+          attachments: [{ url: 'https://files.example.com/a.jpg', sha256: SHA, name: 'a.jpg' }],
+        },
+      });
+      expect(c.addTicketComment.entry).toMatchObject({ kind: 'COMMENT', internal: false });
+      expect(c.addTicketComment.ticket.firstResponseAt).not.toBeNull();
+      await t.as('MANAGER').ok(COMMENT, { id: ticket.id, input: { body: '老顾客，可以优先退款', internal: true } });
+      const staff = await t.as('OWNER').ok(`{ viewer { staffId } }`);
+      expect(staff.viewer.staffId).toBeTruthy();
+      const associate = await t.as('SALES_ASSOCIATE').ok(`{ viewer { staffId } }`);
+      const a = await t.as('MANAGER').ok(ASSIGN, { id: ticket.id, a: associate.viewer.staffId });
+      expect(a.assignTicket.assignee.name).toBe('陈志强');
+      await move(ticket.id, 'IN_PROGRESS');
+
+      const tl = (await t.as('MANAGER').ok(TIMELINE, { id: ticket.id, internal: true })).node.timeline;
+      expect(tl.map((e: any) => [e.kind, e.internal, e.author?.name ?? null])).toEqual([
+        ['CREATED', false, '林晓燕'],
+        ['COMMENT', false, '陈志强'],
+        ['INTERNAL_NOTE', true, '林晓燕'],
+        ['ASSIGNMENT', false, '林晓燕'],
+        ['STATUS_CHANGE', false, '陈志强'],
+      ]);
+      expect(tl[1].attachments).toEqual([{ url: 'https://files.example.com/a.jpg', sha256: SHA }]);
+      expect(tl[3].assignee.name).toBe('陈志强');
+      expect(tl[4]).toMatchObject({ fromStatus: 'OPEN', toStatus: 'IN_PROGRESS' });
+      const times = tl.map((e: { createdAt: string }) => Date.parse(e.createdAt));
+      expect([...times].sort((x, y) => x - y)).toEqual(times);
+
+      // Without includeInternal, and for an API key (an integration) even with it, no internal note.
+      const plain = (await t.as('MANAGER').ok(TIMELINE, { id: ticket.id })).node.timeline;
+      expect(plain.map((e: { kind: string }) => e.kind)).not.toContain('INTERNAL_NOTE');
+      const byKey = (await t.ok(TIMELINE, { id: ticket.id, internal: true }, { apiKey: t.posKey })).node.timeline;
+      expect(byKey).toHaveLength(4);
+      expect(byKey.some((e: { internal: boolean }) => e.internal)).toBe(false);
+    });
+
+    it('refuses bad attachments and too many, writing nothing', async () => {
+      const ticket = await open('SALES_ASSOCIATE', {});
+      const send = async (attachments: unknown[]) =>
+        (await t.as('SALES_ASSOCIATE').ok(COMMENT, { id: ticket.id, input: { body: 'x', attachments } }))
+          .addTicketComment;
+      expect(await send([{ url: 'ftp://x/y', sha256: SHA }])).toMatchObject({
+        errorCode: 'TICKET_ATTACHMENT_INVALID',
+        field: ['input', 'attachments', '0'],
+      });
+      expect(await send([{ url: 'https://x.example/y', sha256: 'abc' }])).toMatchObject({
+        errorCode: 'TICKET_ATTACHMENT_INVALID',
+      });
+      const eleven = Array.from({ length: 11 }, () => ({ url: 'https://x.example/y', sha256: SHA }));
+      expect(await send(eleven)).toMatchObject({ errorCode: 'INPUT_TOO_MANY_ITEMS' });
+      const tl = (await t.as('OWNER').ok(TIMELINE, { id: ticket.id, internal: true })).node.timeline;
+      expect(tl).toHaveLength(1);
+    });
+  });
+
+  describe('SLA due times, worked out by hand', () => {
+    // Service hours of BJ-SLT (Asia/Shanghai, UTC+8): Mon–Fri 09:00–18:00, Sat 10:00–16:00, Sun closed.
+    // SLA defaults: COMPLAINT HIGH 240 minutes, COMPLAINT NORMAL 480 minutes.
+    beforeAll(async () => {
+      const weekdays = [1, 2, 3, 4, 5].map((weekday) => ({ weekday, opensAt: '09:00', closesAt: '18:00' }));
+      const r = await t.as('MANAGER').ok(HOURS, {
+        s: slt,
+        hours: [...weekdays, { weekday: 6, opensAt: '10:00', closesAt: '16:00' }],
+      });
+      expect(r.setTicketServiceHours.hours).toHaveLength(6);
+    });
+    const due = async (at: string, priority: string, store = slt) =>
+      (await t.as('OWNER').ok(DUE, { s: store, type: 'COMPLAINT', p: priority, at })).ticketDueAt;
+
+    it('across closing hours: Fri 16:00 + 4 h = 2 h Friday, then Sat 10:00 + 2 h = Sat 12:00', async () => {
+      // Fri 2026-11-27 16:00 +08 = 08:00Z.
+      expect(await due('2026-11-27T08:00:00Z', 'HIGH')).toBe('2026-11-28T04:00:00.000Z');
+    });
+    it('before opening: Mon 07:00 + 4 h counts from 09:00 = Mon 13:00', async () => {
+      expect(await due('2026-11-29T23:00:00Z', 'HIGH')).toBe('2026-11-30T05:00:00.000Z');
+    });
+    it('across a weekend: Sat 15:00 + 8 h = 1 h Saturday, Sunday closed, Mon 09:00 + 7 h = Mon 16:00', async () => {
+      expect(await due('2026-11-28T07:00:00Z', 'NORMAL')).toBe('2026-11-30T08:00:00.000Z');
+    });
+    it('across 国庆节: Wed 30 Sep 17:00 + 8 h = 1 h, 1–7 Oct off, Thu 8 Oct 09:00 + 7 h = 16:00', async () => {
+      expect(await due('2026-09-30T09:00:00Z', 'NORMAL')).toBe('2026-10-08T08:00:00.000Z');
+    });
+    it('on a 调休 working Saturday (10 Oct 2026) with weekday hours: Fri 17:00 + 8 h = Sat 16:00', async () => {
+      // Fri 9 Oct: 1 h; Sat 10 Oct is worked (调休) with Monday's 09:00–18:00: 09:00 + 7 h = 16:00 +08.
+      // With Saturday's 10:00–16:00 it would have run into Monday.
+      expect(await due('2026-10-09T09:00:00Z', 'NORMAL')).toBe('2026-10-10T08:00:00.000Z');
+    });
+    it("without service hours, the store's opening hours (10:00–22:00 every day) count", async () => {
+      // SZ-NS, Sun 29 Nov 21:00 +08 + 4 h: 1 h Sunday, then Mon 10:00 + 3 h = 13:00 +08 = 05:00Z.
+      expect(await due('2026-11-29T13:00:00Z', 'HIGH', szn)).toBe('2026-11-30T05:00:00.000Z');
+    });
+    it('a new ticket is due by the same arithmetic from the moment it opened', async () => {
+      const ticket = await open('SALES_ASSOCIATE', { priority: 'HIGH' });
+      const raw = await t.db.database.prisma.$queryRaw<{ createdAt: Date }[]>`
+        SELECT "createdAt" FROM "Ticket" WHERE number = ${ticket.number}`;
+      expect(ticket.dueAt).toBe(await due(raw[0]!.createdAt.toISOString(), 'HIGH'));
+    });
+    it('refuses bad hours', async () => {
+      const r = await t
+        .as('MANAGER')
+        .ok(HOURS, { s: slt, hours: [{ weekday: 8, opensAt: '09:00', closesAt: '18:00' }] });
+      expect(r.setTicketServiceHours).toMatchObject({ errorCode: 'INVALID_INPUT' });
+      const a = await t.as('SALES_ASSOCIATE').gql(HOURS, { s: slt, hours: [] });
+      expect(a.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    });
+  });
+
+  describe('breaches', () => {
+    it('are detected once however often the job runs, escalated to the manager, and sent to webhooks', async () => {
+      const hook = await t.as('OWNER').ok(
+        `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) {
+          __typename ... on WebhookEndpointSecretPayload { endpoint { id } } ... on UserError { errorCode message } } }`,
+        { input: { url: 'https://hooks.example.com/tickets', eventTypes: ['ticket.breached'] } },
+      );
+      expect(hook.createWebhookEndpoint.__typename, JSON.stringify(hook)).toBe('WebhookEndpointSecretPayload');
+      const ticket = await open('SALES_ASSOCIATE', { priority: 'URGENT' });
+      const dueAt = new Date(ticket.dueAt);
+      const run = async (asOf: Date) => (await t.as('OWNER').ok(RUN, { asOf: asOf.toISOString() })).runScheduledJob;
+      // Before the due time nothing is breached.
+      expect((await run(new Date(dueAt.getTime() - 60_000))).processed).toBe(0);
+      const first = await run(new Date(dueAt.getTime() + 60_000));
+      expect(first.processed).toBeGreaterThanOrEqual(1);
+      expect((await run(new Date(dueAt.getTime() + 60_000))).processed).toBe(0);
+      expect((await run(new Date(dueAt.getTime() + 3_600_000))).processed).toBe(0);
+
+      const node = (
+        await t.as('MANAGER').ok(
+          `query($id: ID!) { node(id: $id) { ... on Ticket { ${TICKET}
+          timeline(includeInternal: true) { kind assignee { name } } } } }`,
+          { id: ticket.id },
+        )
+      ).node;
+      expect(node).toMatchObject({ breached: true, escalatedTo: { name: '林晓燕' } });
+      expect(node.timeline.filter((e: { kind: string }) => e.kind === 'ESCALATION')).toEqual([
+        { kind: 'ESCALATION', assignee: { name: '林晓燕' } },
+      ]);
+      const deliveries = await t
+        .as('OWNER')
+        .ok(
+          `query($e: ID) { webhookDeliveries(endpointId: $e, first: 50) { edges { node { event { type data } } } } }`,
+          { e: hook.createWebhookEndpoint.endpoint.id },
+        );
+      const mine = deliveries.webhookDeliveries.edges.filter(
+        (e: any) => e.node.event.type === 'ticket.breached' && JSON.parse(e.node.event.data).number === ticket.number,
+      );
+      expect(mine).toHaveLength(1);
+      // A resolved ticket never breaches.
+      const done = await open('SALES_ASSOCIATE', { priority: 'URGENT' });
+      await move(done.id, 'RESOLVED');
+      await run(new Date(Date.parse(done.dueAt) + 60_000));
+      const again = (
+        await t.as('OWNER').ok(`query($id: ID!) { node(id: $id) { ... on Ticket { breached } } }`, {
+          id: done.id,
+        })
+      ).node;
+      expect(again.breached).toBe(false);
+    });
+  });
+
+  describe('satisfaction survey', () => {
+    const resolve = async () => {
+      const ticket = await open('SALES_ASSOCIATE', {});
+      const r = await move(ticket.id, 'RESOLVED');
+      return { ticket, token: r.surveyToken as string };
+    };
+    const answer = async (token: string, score = 5, locale?: string) =>
+      (await t.ok(ANSWER, { token, score, comment: '很满意' }, { locale })).answerTicketSurvey;
+
+    it('is answered once without a staff login; a reused token is refused', async () => {
+      const { ticket, token } = await resolve();
+      expect(await answer(token, 4)).toMatchObject({ __typename: 'TicketSurveyAnswer', score: 4, comment: '很满意' });
+      expect(await answer(token, 1)).toMatchObject({
+        __typename: 'InvalidStateError',
+        errorCode: 'TICKET_SURVEY_USED',
+        message: '这份满意度调查已经提交过了，感谢您的反馈',
+      });
+      const s = await t.as('OWNER').ok(`query($id: ID!) { node(id: $id) { ... on Ticket { survey { score } } } }`, {
+        id: ticket.id,
+      });
+      expect(s.node.survey.score).toBe(4);
+    });
+    it('refuses forged tokens', async () => {
+      const { token } = await resolve();
+      const [id, secret] = token.split('.') as [string, string];
+      const flipped = `${id}.${secret[0] === 'A' ? 'B' : 'A'}${secret.slice(1)}`;
+      for (const forged of [flipped, `${'0'.repeat(32)}.${secret}`, 'not-a-token', `${id}.`]) {
+        expect(await answer(forged, 5, 'en'), forged).toMatchObject({
+          __typename: 'InvalidInputError',
+          errorCode: 'TICKET_SURVEY_INVALID',
+          message: 'This satisfaction survey link is not valid',
+        });
+      }
+      // The real one still works: forgeries used nothing up.
+      expect(await answer(token)).toMatchObject({ score: 5 });
+    });
+    it('refuses expired tokens, and a bad score', async () => {
+      const { token } = await resolve();
+      expect(await answer(token, 6)).toMatchObject({ errorCode: 'INVALID_INPUT', field: ['score'] });
+      const id = token.split('.')[0]!.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+      await t.db.database.prisma.$executeRaw`
+        UPDATE "TicketSurvey" SET "expiresAt" = now() - interval '1 minute' WHERE id = ${id}::uuid`;
+      expect(await answer(token)).toMatchObject({
+        __typename: 'InvalidStateError',
+        errorCode: 'TICKET_SURVEY_EXPIRED',
+      });
+    });
+    it('a reopened ticket’s unanswered survey expires', async () => {
+      const { ticket, token } = await resolve();
+      await move(ticket.id, 'IN_PROGRESS');
+      expect(await answer(token)).toMatchObject({ errorCode: 'TICKET_SURVEY_EXPIRED' });
+    });
+  });
+});
+
+describe.skipIf(!postgresUrl)('ticketing under concurrency (PostgreSQL)', () => {
+  let ctx: Awaited<ReturnType<typeof setup>>;
+  beforeAll(async () => {
+    ctx = await setup('postgres');
+  });
+  afterAll(() => ctx?.t.close());
+
+  it('ten concurrent breach runs mark and announce each breach once', async () => {
+    const tickets = await Promise.all([1, 2, 3].map(() => ctx.open('SALES_ASSOCIATE', { priority: 'URGENT' })));
+    const asOf = new Date(Math.max(...tickets.map((x) => Date.parse(x.dueAt))) + 60_000).toISOString();
+    const runs = await Promise.all(Array.from({ length: 10 }, () => ctx.t.as('OWNER').ok(RUN, { asOf })));
+    expect(runs.reduce((n, r) => n + r.runScheduledJob.processed, 0)).toBe(3);
+    const rows = await ctx.t.db.database.prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM "TicketEntry" WHERE kind = 'ESCALATION'`;
+    expect(rows[0]!.n).toBe(3);
+  });
+
+  it('ten concurrent answers to one survey: one is kept, nine are refused as used', async () => {
+    const ticket = await ctx.open('SALES_ASSOCIATE', {});
+    const r = await ctx.t.as('SALES_ASSOCIATE').ok(STATUS, { id: ticket.id, status: 'RESOLVED' });
+    const token = r.changeTicketStatus.surveyToken;
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => ctx.t.ok(ANSWER, { token, score: (i % 5) + 1 })),
+    );
+    const kinds = answers.map((a) => a.answerTicketSurvey.__typename);
+    expect(kinds.filter((k) => k === 'TicketSurveyAnswer')).toHaveLength(1);
+    expect(answers.filter((a) => a.answerTicketSurvey.errorCode === 'TICKET_SURVEY_USED')).toHaveLength(9);
+  });
+});
