@@ -372,6 +372,184 @@ describe('ticketing', () => {
       expect(await answer(token)).toMatchObject({ errorCode: 'TICKET_SURVEY_EXPIRED' });
     });
   });
+  describe('service quality, on a fixture worked out by hand', () => {
+    // Service hours of BJ-SLT: Mon–Fri 09:00–18:00 (+08). The week of Mon 23 – Fri 27 Nov 2026.
+    // Associate A (陈志强):
+    //   T1 Mon 10:00, first reply 10:30 (30), resolved 12:00 (120), survey answered 5.
+    //   T2 Mon 17:00, first reply Tue 09:30 (60 + 30 = 90), resolved Tue 11:00 (60 + 120 = 180), breached
+    //      (an escalation), survey issued, unanswered.
+    //   T3 Tue 14:00, first reply 14:10 (10), reopened once, resolved again Wed 10:00 (240 + 60 = 300),
+    //      two surveys: the first unanswered, the second answered 2.
+    //   T4 Wed 09:00, no reply, open.
+    // Manager M (林晓燕):
+    //   T5 Thu 09:00, first reply 09:20 (20), resolved 13:00 (240), survey answered 4.
+    //   T6 Fri 16:00, first reply 17:00 (60), waiting on the customer, breached (marked, no escalation entry yet).
+    // Outside: a ticket of A at Sat 28 00:30 (after the period), and one of SZ-NS in the period.
+    const at = (wall: string) => new Date(`${wall.replace(' ', 'T')}:00+08:00`);
+    const raw = (globalId: string) => Buffer.from(globalId, 'base64').toString().split(':')[1]!;
+    let a: string;
+    let m: string;
+    const QUALITY = `query($from: DateTime!, $to: DateTime!, $s: ID, $g: TicketQualityGrouping) {
+      ticketServiceQuality(from: $from, to: $to, storeId: $s, groupBy: $g) {
+        store { code } staff { name } tickets responded firstResponseMinutesAverage resolved resolutionMinutesMedian
+        resolutionMinutesP90 reopened reopenRate breached breachRate surveysIssued surveysAnswered csatAverage
+        csatResponseRate } }`;
+    const week = { from: at('2026-11-23 00:00').toISOString(), to: at('2026-11-28 00:00').toISOString() };
+
+    beforeAll(async () => {
+      const weekdays = [1, 2, 3, 4, 5].map((weekday) => ({ weekday, opensAt: '09:00', closesAt: '18:00' }));
+      await t.as('MANAGER').ok(HOURS, { s: slt, hours: weekdays });
+      a = raw((await t.as('SALES_ASSOCIATE').ok(`{ viewer { staffId } }`)).viewer.staffId);
+      m = raw((await t.as('MANAGER').ok(`{ viewer { staffId } }`)).viewer.staffId);
+      const customer = raw(
+        (await t.as('OWNER').ok(`{ customers(first: 1) { edges { node { id } } } }`)).customers.edges[0].node.id,
+      );
+      const db = t.db.database.prisma;
+      const ticket = async (f: {
+        store?: string;
+        assignee: string | null;
+        created: string;
+        first?: string;
+        resolved?: string;
+        status: string;
+        reopen?: number;
+        breached?: boolean;
+        escalation?: boolean;
+        surveys?: (number | null)[];
+      }) => {
+        const created = at(f.created);
+        const [row] = await db.$queryRaw<{ id: string }[]>`
+          INSERT INTO "Ticket" (type, channel, status, priority, "customerId", "storeId", subject, "assigneeId", "dueAt",
+            "firstResponseAt", "resolvedAt", "reopenCount", "breachedAt", "createdAt", "updatedAt")
+          VALUES ('COMPLAINT', 'STORE', ${f.status}, 'NORMAL', ${customer}::uuid, ${raw(f.store ?? slt)}::uuid, '质量',
+            ${f.assignee}::uuid, ${new Date(created.getTime() + 3_600_000)}, ${f.first ? at(f.first) : null},
+            ${f.resolved ? at(f.resolved) : null}, ${f.reopen ?? 0}, ${f.breached ? created : null}, ${created},
+            ${created})
+          RETURNING id::text AS id`;
+        if (f.escalation)
+          await db.$executeRaw`
+            INSERT INTO "TicketEntry" ("ticketId", kind, internal) VALUES (${row!.id}::uuid, 'ESCALATION', true)`;
+        for (const score of f.surveys ?? [])
+          await db.$executeRaw`
+            INSERT INTO "TicketSurvey" ("ticketId", "secretHash", "expiresAt", "answeredAt", score)
+            VALUES (${row!.id}::uuid, 'fixture', ${created}, ${score === null ? null : created}, ${score})`;
+      };
+      await ticket({
+        assignee: a,
+        created: '2026-11-23 10:00',
+        first: '2026-11-23 10:30',
+        resolved: '2026-11-23 12:00',
+        status: 'RESOLVED',
+        surveys: [5],
+      });
+      await ticket({
+        assignee: a,
+        created: '2026-11-23 17:00',
+        first: '2026-11-24 09:30',
+        resolved: '2026-11-24 11:00',
+        status: 'CLOSED',
+        escalation: true,
+        surveys: [null],
+      });
+      await ticket({
+        assignee: a,
+        created: '2026-11-24 14:00',
+        first: '2026-11-24 14:10',
+        resolved: '2026-11-25 10:00',
+        status: 'RESOLVED',
+        reopen: 1,
+        surveys: [null, 2],
+      });
+      await ticket({ assignee: a, created: '2026-11-25 09:00', status: 'OPEN' });
+      await ticket({
+        assignee: m,
+        created: '2026-11-26 09:00',
+        first: '2026-11-26 09:20',
+        resolved: '2026-11-26 13:00',
+        status: 'RESOLVED',
+        surveys: [4],
+      });
+      await ticket({
+        assignee: m,
+        created: '2026-11-27 16:00',
+        first: '2026-11-27 17:00',
+        status: 'WAITING_ON_CUSTOMER',
+        breached: true,
+      });
+      await ticket({ assignee: a, created: '2026-11-28 00:30', status: 'OPEN' });
+      await ticket({ store: szn, assignee: null, created: '2026-11-24 12:00', status: 'OPEN' });
+    });
+
+    it('per staff member', async () => {
+      const rows = (await t.as('OWNER').ok(QUALITY, { ...week, s: slt })).ticketServiceQuality;
+      const byName = Object.fromEntries(rows.map((r: { staff: { name: string } }) => [r.staff.name, r]));
+      expect(rows).toHaveLength(2);
+      // A: first replies 30, 90, 10 → 130 / 3; resolutions [120, 180, 300]: median 180, p90 at rank
+      // (3 − 1) × 0.9 = 1.8 → 180 + 0.8 × 120 = 276; reopened 1 of 3 resolved; breached 1 of 4;
+      // CSAT (5 + 2) / 2 = 3.5 from 2 answers of 4 surveys.
+      expect(byName['陈志强']).toMatchObject({
+        tickets: 4,
+        responded: 3,
+        resolved: 3,
+        resolutionMinutesMedian: 180,
+        reopened: 1,
+        breached: 1,
+        breachRate: 0.25,
+        surveysIssued: 4,
+        surveysAnswered: 2,
+        csatAverage: 3.5,
+        csatResponseRate: 0.5,
+      });
+      expect(byName['陈志强'].firstResponseMinutesAverage).toBeCloseTo(130 / 3, 9);
+      expect(byName['陈志强'].resolutionMinutesP90).toBeCloseTo(276, 9);
+      expect(byName['陈志强'].reopenRate).toBeCloseTo(1 / 3, 9);
+      // M: first replies 20, 60 → 40; one resolution of 240; no reopen of 1; breached 1 of 2; CSAT 4 of 1 of 1.
+      expect(byName['林晓燕']).toMatchObject({
+        tickets: 2,
+        responded: 2,
+        firstResponseMinutesAverage: 40,
+        resolved: 1,
+        resolutionMinutesMedian: 240,
+        resolutionMinutesP90: 240,
+        reopenRate: 0,
+        breachRate: 0.5,
+        csatAverage: 4,
+        csatResponseRate: 1,
+      });
+    });
+
+    it('per store, and only in the stores the caller reports on', async () => {
+      const [store] = (await t.as('OWNER').ok(QUALITY, { ...week, s: slt, g: 'STORE' })).ticketServiceQuality;
+      // 6 tickets; first replies 30 + 90 + 10 + 20 + 60 = 210 / 5 = 42; resolutions [120, 180, 240, 300]:
+      // median 210, p90 at rank 2.7 → 240 + 0.7 × 60 = 282; reopened 1 of 4; breached 2 of 6;
+      // CSAT (5 + 2 + 4) / 3 from 3 answers of 5 surveys.
+      expect(store).toMatchObject({
+        store: { code: 'BJ-SLT' },
+        staff: null,
+        tickets: 6,
+        firstResponseMinutesAverage: 42,
+        resolutionMinutesMedian: 210,
+        reopenRate: 0.25,
+        breached: 2,
+        surveysIssued: 5,
+        csatResponseRate: 0.6,
+      });
+      expect(store.resolutionMinutesP90).toBeCloseTo(282, 9);
+      expect(store.breachRate).toBeCloseTo(2 / 6, 9);
+      expect(store.csatAverage).toBeCloseTo(11 / 3, 9);
+
+      const all = async (role: 'OWNER' | 'MANAGER') =>
+        (await t.as(role).ok(QUALITY, { ...week, g: 'STORE' })).ticketServiceQuality.map(
+          (r: { store: { code: string } }) => r.store.code,
+        );
+      expect((await all('OWNER')).sort()).toEqual(['BJ-SLT', 'SZ-NS']);
+      expect(await all('MANAGER')).toEqual(['BJ-SLT']);
+      const backwards = await t.as('OWNER').gql(QUALITY, { from: week.to, to: week.from });
+      expect(backwards.errors?.[0]?.extensions).toMatchObject({ errorCode: 'INVALID_INPUT', field: ['to'] });
+      const refused = await t.as('SALES_ASSOCIATE').gql(QUALITY, week);
+      expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    });
+  });
 });
 
 describe.skipIf(!postgresUrl)('ticketing under concurrency (PostgreSQL)', () => {

@@ -13,6 +13,7 @@ declare module '../../src/auth/permissions.ts' {
     'ticketing:work': true;
     'ticketing:hours': true;
     'ticketing:configure': true;
+    'ticketing:report': true;
   }
 }
 
@@ -37,6 +38,12 @@ export function ticketingPlugin(input: z.input<typeof TicketingOptionsSchema> = 
       {
         name: 'ticketing:hours',
         description: "set the store's service hours for SLAs",
+        scope: 'store',
+        roles: ['OWNER', 'MANAGER'],
+      },
+      {
+        name: 'ticketing:report',
+        description: 'service quality figures of the store',
         scope: 'store',
         roles: ['OWNER', 'MANAGER'],
       },

@@ -8,6 +8,7 @@ import { Prisma } from '../../src/generated/prisma/client.ts';
 import { addServiceMinutes, loadServiceHours } from './hours.ts';
 import { STATUS_NAMES } from './messages.ts';
 import type { TicketingOptions } from './options.ts';
+import { serviceQuality } from './quality.ts';
 import {
   isFinished,
   TRANSITIONS,
@@ -163,6 +164,11 @@ export class TicketService {
   private get cal(): CalendarService {
     if (!this.calendar) throw new Error('ticketing: the calendar service is not set up');
     return this.calendar;
+  }
+
+  /** Service quality over a period (quality.ts). */
+  quality(db: Db, query: { from: Date; to: Date; storeIds: string[]; groupBy: 'STAFF' | 'STORE' }) {
+    return serviceQuality(db, this.cal, this.options.closedOnStatutoryHolidays, query);
   }
 
   async byId(db: Db | Tx, id: string): Promise<TicketRow | null> {

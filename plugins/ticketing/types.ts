@@ -20,6 +20,7 @@ import {
   type TicketRow,
   type TicketService,
 } from './service.ts';
+import type { QualityRow } from './quality.ts';
 import {
   ENTRY_KINDS,
   TICKET_CHANNELS,
@@ -472,6 +473,7 @@ export function addTicketTypes(builder: Builder, service: TicketService) {
   }));
 
   addConfigurationTypes(builder, { TypeEnum, PriorityEnum });
+  addQualityTypes(builder, service);
 
   builder.subscriptionFields((t) => ({
     ticketUpdated: t.field({
@@ -664,4 +666,85 @@ function addConfigurationTypes(
       },
     }),
   }));
+}
+
+const MAX_PERIOD_DAYS = 366;
+
+function addQualityTypes(builder: Builder, service: TicketService) {
+  const refs = { StaffRef: getRefFromModel('Staff', builder), StoreRef: getRefFromModel('Store', builder) };
+  const Grouping = builder.enumType('TicketQualityGrouping', {
+    description: 'STAFF: one row per store and assignee (unassigned tickets: staff null); STORE: one row per store.',
+    values: ['STAFF', 'STORE'] as const,
+  });
+  const Row = builder.objectRef<QualityRow>('TicketQuality').implement({
+    description:
+      'Service quality of the tickets opened in a period. Times are business minutes of the store’s service ' +
+      'hours; rates are fractions (0.25 = 25 %), null when there is nothing to divide by.',
+    fields: (t) => ({
+      store: t.field({
+        type: refs.StoreRef,
+        resolve: async (r, _a, ctx) => (await ctx.db.store.findUnique({ where: { id: r.storeId } }))!,
+      }),
+      staff: t.field({
+        type: refs.StaffRef,
+        nullable: true,
+        description: 'The assignee (STAFF grouping); null: unassigned, or grouped by store.',
+        resolve: (r, _a, ctx) => (r.staffId ? ctx.db.staff.findUnique({ where: { id: r.staffId } }) : null),
+      }),
+      tickets: t.int({ description: 'Tickets opened in the period.', resolve: (r) => r.tickets }),
+      responded: t.int({ description: 'Of them, answered (a reply or a move).', resolve: (r) => r.responded }),
+      firstResponseMinutesAverage: t.float({ nullable: true, resolve: (r) => r.firstResponseMinutesAverage }),
+      resolved: t.int({ description: 'Of them, resolved or closed now.', resolve: (r) => r.resolved }),
+      resolutionMinutesMedian: t.float({
+        nullable: true,
+        description: 'Opened → latest resolution; percentiles interpolate between ranks (percentile_cont).',
+        resolve: (r) => r.resolutionMinutesMedian,
+      }),
+      resolutionMinutesP90: t.float({ nullable: true, resolve: (r) => r.resolutionMinutesP90 }),
+      reopened: t.int({ resolve: (r) => r.reopened }),
+      reopenRate: t.float({
+        nullable: true,
+        description: 'Reopened tickets over those ever resolved.',
+        resolve: (r) => r.reopenRate,
+      }),
+      breached: t.int({ resolve: (r) => r.breached }),
+      breachRate: t.float({
+        nullable: true,
+        description: 'Tickets that ever passed a due time over those with one.',
+        resolve: (r) => r.breachRate,
+      }),
+      surveysIssued: t.int({ resolve: (r) => r.surveysIssued }),
+      surveysAnswered: t.int({ resolve: (r) => r.surveysAnswered }),
+      csatAverage: t.float({ nullable: true, resolve: (r) => r.csatAverage }),
+      csatResponseRate: t.float({
+        nullable: true,
+        description: 'Surveys answered over surveys issued.',
+        resolve: (r) => r.csatResponseRate,
+      }),
+    }),
+  });
+  builder.queryField('ticketServiceQuality', (t) =>
+    t.field({
+      type: [Row],
+      description:
+        'Service quality per staff member or store over the tickets opened in [from, to) (at most 366 days), in ' +
+        'the stores where the caller holds ticketing:report (managers: their stores; owners: all).',
+      authScopes: { permission: 'ticketing:report' },
+      args: {
+        from: t.arg({ type: 'DateTime', required: true }),
+        to: t.arg({ type: 'DateTime', required: true }),
+        storeId: t.arg.globalID(),
+        groupBy: t.arg({ type: Grouping, defaultValue: 'STAFF' }),
+      },
+      resolve: (_r, args, ctx) => {
+        if (args.to <= args.from || args.to.getTime() - args.from.getTime() > MAX_PERIOD_DAYS * 86_400_000)
+          throw new InvalidInputError('INVALID_INPUT', { detail: `to: after from, at most ${MAX_PERIOD_DAYS} days` }, [
+            'to',
+          ]);
+        let storeIds = ctx.auth.storesWith('ticketing:report');
+        if (args.storeId) storeIds = storeIds.filter((s) => s === args.storeId!.id);
+        return service.quality(ctx.db, { from: args.from, to: args.to, storeIds, groupBy: args.groupBy ?? 'STAFF' });
+      },
+    }),
+  );
 }
