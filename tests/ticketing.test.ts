@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ticketingPlugin } from '../plugins/ticketing/index.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { postgresUrl } from './helpers/database.ts';
+import { newMember, stockUp } from './helpers/loyalty.ts';
+import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
 
 const TICKET = `id number type channel status priority subject dueAt breached breachedAt reopenCount resolvedAt
   firstResponseAt store { id } assignee { name } escalatedTo { name }`;
@@ -27,6 +29,14 @@ const DUE = `query($s: ID!, $type: TicketType!, $p: TicketPriority!, $at: DateTi
 const HOURS = `mutation($s: ID!, $hours: [TicketServiceHoursInput!]!) { setTicketServiceHours(storeId: $s, hours: $hours) {
   __typename ... on TicketServiceHoursTable { hours { weekday opensAt closesAt } } ... on UserError { errorCode } } }`;
 const RUN = `mutation($asOf: DateTime) { runScheduledJob(name: "ticketing.breaches", asOf: $asOf) { processed } }`;
+const BOOK = `mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { __typename
+  ... on ServiceAppointment { id status startsAt endsAt resource staff { name } }
+  ... on UserError { errorCode message field } } }`;
+const TASK = `id kind status dueDate note loggedInteraction assignee { name } customer { id }`;
+
+/** The store's day (Asia/Shanghai) `days` from today, "YYYY-MM-DD". */
+const shanghaiDay = (days = 0) =>
+  new Date(Date.now() + days * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Asia/Shanghai' });
 
 const SHA = 'a'.repeat(64);
 
@@ -550,6 +560,192 @@ describe('ticketing', () => {
       expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     });
   });
+  describe('follow-up tasks', () => {
+    const CREATE_TASK = `mutation($input: CreateFollowUpTaskInput!) { createFollowUpTask(input: $input) { __typename
+      ... on FollowUpTask { ${TASK} } ... on UserError { errorCode message field } } }`;
+    const MINE = `query($due: FollowUpDue) { myFollowUpTasks(due: $due, first: 200) { edges { node { ${TASK} } } } }`;
+    const COMPLETE = `mutation($id: ID!, $interaction: FollowUpInteractionInput) {
+      completeFollowUpTask(id: $id, interaction: $interaction) { __typename
+        ... on FollowUpTask { ${TASK} completedBy { name } } ... on UserError { errorCode message field } } }`;
+    let associate: string;
+    let customer: string;
+    const task = async (dueDate: string, note: string, role: 'SALES_ASSOCIATE' | 'MANAGER' = 'MANAGER') => {
+      const r = await t.as(role).ok(CREATE_TASK, {
+        input: { kind: 'CALL_BACK', customerId: customer, storeId: slt, assigneeId: associate, dueDate, note },
+      });
+      expect(r.createFollowUpTask.__typename, JSON.stringify(r)).toBe('FollowUpTask');
+      return r.createFollowUpTask;
+    };
+    beforeAll(async () => {
+      associate = (await t.as('SALES_ASSOCIATE').ok(`{ viewer { staffId } }`)).viewer.staffId;
+      customer = (await newMember(t, '跟进顾客')).customerId;
+    });
+
+    it("lists my tasks for today, overdue and upcoming in the store's day", async () => {
+      const today = await task(shanghaiDay(0), '今天回访');
+      const late = await task(shanghaiDay(-2), '前天就该回访');
+      const later = await task(shanghaiDay(3), '三天后回访');
+      const mine = async (due: string) =>
+        (await t.as('SALES_ASSOCIATE').ok(MINE, { due })).myFollowUpTasks.edges.map(
+          (e: { node: { note: string } }) => e.node.note,
+        );
+      expect(await mine('TODAY')).toEqual(['今天回访']);
+      expect(await mine('OVERDUE')).toEqual(['前天就该回访']);
+      expect(await mine('UPCOMING')).toEqual(['三天后回访']);
+      // Not the manager's: they assigned them.
+      expect((await t.as('MANAGER').ok(MINE, { due: 'TODAY' })).myFollowUpTasks.edges).toEqual([]);
+      expect([today.dueDate, late.dueDate, later.dueDate]).toEqual([shanghaiDay(0), shanghaiDay(-2), shanghaiDay(3)]);
+    });
+
+    it('completing one logs an interaction on the customer; a second completion is refused', async () => {
+      const one = await task(shanghaiDay(0), '回访满意度');
+      const done = await t.as('SALES_ASSOCIATE').ok(COMPLETE, {
+        id: one.id,
+        interaction: { kind: 'CALL', summary: '电话回访：顾客对处理结果满意' },
+      });
+      expect(done.completeFollowUpTask).toMatchObject({
+        status: 'DONE',
+        loggedInteraction: true,
+        completedBy: { name: '陈志强' },
+      });
+      const c = await t.as('OWNER').ok(
+        `query($id: ID!) { node(id: $id) { ... on Customer {
+        interactions { kind summary } } } }`,
+        { id: customer },
+      );
+      expect(c.node.interactions).toContainEqual({ kind: 'CALL', summary: '电话回访：顾客对处理结果满意' });
+      const again = await t.as('SALES_ASSOCIATE').ok(COMPLETE, { id: one.id }, { locale: 'en' });
+      expect(again.completeFollowUpTask).toMatchObject({
+        __typename: 'InvalidStateError',
+        errorCode: 'FOLLOW_UP_NOT_OPEN',
+        message: 'The follow-up task is already done and cannot be completed or cancelled',
+      });
+    });
+
+    it('a rule creates one after-sales check per customer sale in its category', async () => {
+      const rule = await t.as('OWNER').ok(
+        `mutation($input: FollowUpRuleInput!) { createFollowUpRule(input: $input) { __typename
+          ... on FollowUpRule { category daysAfter } ... on UserError { errorCode field } } }`,
+        { input: { category: '母婴', daysAfter: 7, note: '询问宝宝饮用情况' } },
+      );
+      expect(rule.createFollowUpRule).toEqual({ __typename: 'FollowUpRule', category: '母婴', daysAfter: 7 });
+      const member = await newMember(t, '售后顾客');
+      await stockUp(t, slt, ['MB-001', 'DH-004']);
+      const sell = async (sku: string, price: string) => {
+        const r = await t.ok(
+          RECORD_SALE,
+          {
+            input: {
+              storeId: slt,
+              externalId: uniqueId('TK'),
+              memberCode: member.memberCode,
+              lines: [{ sku, quantity: 1, unitPrice: price }],
+              payments: [{ method: 'CASH', amount: price }],
+            },
+          },
+          { apiKey: t.posKey },
+        );
+        expect(r.recordSale.__typename, JSON.stringify(r)).toBe('RecordSalePayload');
+      };
+      await sell('MB-001', '268.00');
+      await sell('DH-004', '29.90'); // 日用: no rule
+      const list = await t
+        .as('MANAGER')
+        .ok(`query($s: ID) { followUpTasks(storeId: $s, first: 200) { edges { node { ${TASK} } } } }`, { s: slt });
+      const checks = list.followUpTasks.edges
+        .map((e: { node: any }) => e.node)
+        .filter((n: any) => n.kind === 'AFTER_SALES_CHECK' && n.customer.id === member.customerId);
+      expect(checks).toHaveLength(1);
+      expect(checks[0]).toMatchObject({ status: 'OPEN', dueDate: shanghaiDay(7), assignee: null });
+      expect(checks[0].note).toContain('询问宝宝饮用情况');
+    });
+  });
+
+  describe('appointments', () => {
+    let associate: string;
+    let customer: string;
+    // Tomorrow in Shanghai, 10:00 +08, as an instant.
+    const slot = (hour: number, minute = 0) =>
+      new Date(
+        `${shanghaiDay(1)}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00+08:00`,
+      ).toISOString();
+    const book = async (input: Record<string, unknown>, locale?: string) =>
+      (await t.as('SALES_ASSOCIATE').ok(BOOK, { input: { customerId: customer, storeId: slt, ...input } }, { locale }))
+        .bookAppointment;
+    beforeAll(async () => {
+      associate = (await t.as('SALES_ASSOCIATE').ok(`{ viewer { staffId } }`)).viewer.staffId;
+      customer = (await newMember(t, '预约顾客')).customerId;
+    });
+
+    it('refuses a booking overlapping the same staff member or resource; touching slots are fine', async () => {
+      const first = await book({ staffId: associate, startsAt: slot(10), endsAt: slot(11) });
+      expect(first).toMatchObject({ __typename: 'ServiceAppointment', status: 'BOOKED', staff: { name: '陈志强' } });
+      const clash = await book({ staffId: associate, startsAt: slot(10, 30), endsAt: slot(11, 30) }, 'en');
+      expect(clash).toMatchObject({
+        __typename: 'ConflictError',
+        errorCode: 'APPOINTMENT_OVERLAP',
+        field: ['input', 'staffId'],
+      });
+      expect(clash.message).toBe(`陈志强 already has an appointment from ${slot(10)} to ${slot(11)}`);
+      expect(await book({ staffId: associate, startsAt: slot(11), endsAt: slot(12) })).toMatchObject({
+        status: 'BOOKED',
+      });
+      expect(await book({ resource: '维修台1', startsAt: slot(10), endsAt: slot(11) })).toMatchObject({
+        status: 'BOOKED',
+      });
+      expect(await book({ resource: '维修台1', startsAt: slot(9), endsAt: slot(10, 1) })).toMatchObject({
+        errorCode: 'APPOINTMENT_OVERLAP',
+        field: ['input', 'resource'],
+      });
+      // Cancelled, the slot is free again.
+      const cancelled = await t.as('SALES_ASSOCIATE').ok(
+        `mutation($id: ID!) { settleAppointment(id: $id, status: CANCELLED) { __typename
+          ... on ServiceAppointment { status } ... on UserError { errorCode } } }`,
+        { id: first.id },
+      );
+      expect(cancelled.settleAppointment.status).toBe('CANCELLED');
+      expect(await book({ staffId: associate, startsAt: slot(10, 15), endsAt: slot(11) })).toMatchObject({
+        status: 'BOOKED',
+      });
+      expect(await book({ startsAt: slot(14), endsAt: slot(15) })).toMatchObject({ errorCode: 'APPOINTMENT_INVALID' });
+      expect(await book({ resource: '维修台2', startsAt: slot(14), endsAt: slot(14, 2) })).toMatchObject({
+        errorCode: 'APPOINTMENT_INVALID',
+        field: ['input', 'endsAt'],
+      });
+    });
+
+    it('raises one reminder per appointment, however often the job runs', async () => {
+      const a = await book({ resource: '试衣间A', startsAt: slot(15), endsAt: slot(16) });
+      const run = async (asOf: string) =>
+        (
+          await t
+            .as('OWNER')
+            .ok(
+              `mutation($asOf: DateTime) { runScheduledJob(name: "ticketing.reminders", asOf: $asOf) { processed } }`,
+              {
+                asOf,
+              },
+            )
+        ).runScheduledJob.processed;
+      // 25 hours before: not yet within the 24-hour window.
+      await run(new Date(Date.parse(a.startsAt) - 25 * 3_600_000).toISOString());
+      const before = await t.as('OWNER').ok(
+        `query($id: ID!) { node(id: $id) { ... on ServiceAppointment {
+        reminderSentAt } } }`,
+        { id: a.id },
+      );
+      expect(before.node.reminderSentAt).toBeNull();
+      const at = new Date(Date.parse(a.startsAt) - 2 * 3_600_000).toISOString();
+      expect(await run(at)).toBeGreaterThanOrEqual(1);
+      expect(await run(at)).toBe(0);
+      const after = await t.as('OWNER').ok(
+        `query($id: ID!) { node(id: $id) { ... on ServiceAppointment {
+        reminderSentAt } } }`,
+        { id: a.id },
+      );
+      expect(after.node.reminderSentAt).toBe(at);
+    });
+  });
 });
 
 describe.skipIf(!postgresUrl)('ticketing under concurrency (PostgreSQL)', () => {
@@ -559,25 +755,47 @@ describe.skipIf(!postgresUrl)('ticketing under concurrency (PostgreSQL)', () => 
   });
   afterAll(() => ctx?.t.close());
 
-  it('ten concurrent breach runs mark and announce each breach once', async () => {
+  it('twenty concurrent breach runs mark and announce each breach once', async () => {
     const tickets = await Promise.all([1, 2, 3].map(() => ctx.open('SALES_ASSOCIATE', { priority: 'URGENT' })));
     const asOf = new Date(Math.max(...tickets.map((x) => Date.parse(x.dueAt))) + 60_000).toISOString();
-    const runs = await Promise.all(Array.from({ length: 10 }, () => ctx.t.as('OWNER').ok(RUN, { asOf })));
+    const runs = await Promise.all(Array.from({ length: 20 }, () => ctx.t.as('OWNER').ok(RUN, { asOf })));
     expect(runs.reduce((n, r) => n + r.runScheduledJob.processed, 0)).toBe(3);
     const rows = await ctx.t.db.database.prisma.$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS n FROM "TicketEntry" WHERE kind = 'ESCALATION'`;
     expect(rows[0]!.n).toBe(3);
   });
 
-  it('ten concurrent answers to one survey: one is kept, nine are refused as used', async () => {
+  it('forty concurrent answers to one survey: one is kept, 39 are refused as used', async () => {
     const ticket = await ctx.open('SALES_ASSOCIATE', {});
     const r = await ctx.t.as('SALES_ASSOCIATE').ok(STATUS, { id: ticket.id, status: 'RESOLVED' });
     const token = r.changeTicketStatus.surveyToken;
     const answers = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => ctx.t.ok(ANSWER, { token, score: (i % 5) + 1 })),
+      Array.from({ length: 40 }, (_, i) => ctx.t.ok(ANSWER, { token, score: (i % 5) + 1 })),
     );
     const kinds = answers.map((a) => a.answerTicketSurvey.__typename);
     expect(kinds.filter((k) => k === 'TicketSurveyAnswer')).toHaveLength(1);
-    expect(answers.filter((a) => a.answerTicketSurvey.errorCode === 'TICKET_SURVEY_USED')).toHaveLength(9);
+    expect(answers.filter((a) => a.answerTicketSurvey.errorCode === 'TICKET_SURVEY_USED')).toHaveLength(39);
+  });
+  it('forty concurrent bookings of one staff member’s slot: exactly one is kept', async () => {
+    const staffId = (await ctx.t.as('SALES_ASSOCIATE').ok(`{ viewer { staffId } }`)).viewer.staffId;
+    const startsAt = new Date(`${shanghaiDay(2)}T10:00:00+08:00`);
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        ctx.t.as('SALES_ASSOCIATE').ok(BOOK, {
+          input: {
+            customerId: ctx.customerIds[0],
+            storeId: ctx.slt,
+            staffId,
+            // Every slot overlaps every other: starts 0–9 minutes apart, an hour long. (Without the lock, a run
+            // here kept 3 of 40.)
+            startsAt: new Date(startsAt.getTime() + (i % 10) * 60_000).toISOString(),
+            endsAt: new Date(startsAt.getTime() + (i % 10) * 60_000 + 3_600_000).toISOString(),
+          },
+        }),
+      ),
+    );
+    const kinds = results.map((r) => r.bookAppointment.__typename);
+    expect(kinds.filter((k) => k === 'ServiceAppointment')).toHaveLength(1);
+    expect(results.filter((r) => r.bookAppointment.errorCode === 'APPOINTMENT_OVERLAP')).toHaveLength(39);
   });
 });

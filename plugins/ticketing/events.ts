@@ -21,6 +21,18 @@ declare module '../../src/events/domain-events.ts' {
       breachedAt: string;
       escalatedToStaffId: string | null;
     };
+    /** An appointment starts within the plugin's reminderHours: raised once per appointment. */
+    'appointment.reminder': {
+      appointmentId: string;
+      storeId: string;
+      customerId: string;
+      staffId: string | null;
+      resource: string | null;
+      startsAt: string;
+      endsAt: string;
+    };
+    /** A follow-up rule was created or changed: the rules cached for sales are dropped. */
+    'ticketing.rule.changed': { ruleId: string };
     /** A customer answered a ticket's satisfaction survey. */
     'ticket.surveyAnswered': { ticketId: string; storeId: string; score: number };
   }

@@ -5,6 +5,7 @@ import { definePlugin, parsePluginOptions } from '../../src/plugin-host/host.ts'
 import './events.ts';
 import './messages.ts';
 import { TicketingOptionsSchema } from './options.ts';
+import { sendReminders } from './appointments.ts';
 import { TicketService } from './service.ts';
 import { addTicketTypes } from './types.ts';
 
@@ -63,6 +64,10 @@ export function ticketingPlugin(input: z.input<typeof TicketingOptionsSchema> = 
         'zh-CN': '工单超过处理时限（SLA）仍未解决，已升级给店长',
         en: 'A ticket passed its SLA due time unresolved and was escalated to the store manager',
       },
+      'appointment.reminder': {
+        'zh-CN': '预约即将开始（提前 reminderHours 小时提醒一次）',
+        en: 'An appointment starts soon (once, reminderHours before)',
+      },
       'ticket.surveyAnswered': {
         'zh-CN': '顾客提交了工单满意度评价',
         en: 'A customer answered the satisfaction survey of a ticket',
@@ -70,15 +75,29 @@ export function ticketingPlugin(input: z.input<typeof TicketingOptionsSchema> = 
     },
     schema: (builder) => addTicketTypes(builder, service),
     setup: ({ services }) => service.use(services.get<CalendarService>('calendar')),
+    // 售后回访: a customer's sale in a category with a follow-up rule creates the store's check task.
+    saleSteps: [{ name: 'ticketing.followUps', afterWrite: (sale, unit) => service.tasksForSale(sale, unit) }],
     jobs: [
       {
         name: 'ticketing.breaches',
         cron: options.breachSchedule,
         run: async ({ db, events }, now) => ({ processed: await service.detectBreaches(db, events, now) }),
       },
+      {
+        name: 'ticketing.reminders',
+        cron: options.reminderSchedule,
+        run: async ({ db, events }, now) => ({
+          processed: await sendReminders(db, events, now, options.reminderHours),
+        }),
+      },
     ],
     onCustomerMerge: async ({ survivorId, mergedId }, { tx }) => {
-      await tx.$executeRaw`UPDATE "Ticket" SET "customerId" = ${survivorId}::uuid WHERE "customerId" = ${mergedId}::uuid`;
+      for (const table of ['Ticket', 'FollowUpTask', 'ServiceAppointment'])
+        await tx.$executeRawUnsafe(
+          `UPDATE "${table}" SET "customerId" = $1::uuid WHERE "customerId" = $2::uuid`,
+          survivorId,
+          mergedId,
+        );
     },
     customerData: {
       export: async (tx, ids) => ({
@@ -89,6 +108,12 @@ export function ticketingPlugin(input: z.input<typeof TicketingOptionsSchema> = 
           SELECT t.number::int AS number, s.score, s.comment, s."answeredAt" FROM "TicketSurvey" s
           JOIN "Ticket" t ON t.id = s."ticketId"
           WHERE t."customerId" = ANY (${ids}::uuid[]) AND s."answeredAt" IS NOT NULL ORDER BY s."answeredAt"`,
+        followUpTasks: await tx.$queryRaw`
+          SELECT kind, status, "dueDate", note, "completedAt" FROM "FollowUpTask"
+          WHERE "customerId" = ANY (${ids}::uuid[]) ORDER BY "createdAt"`,
+        appointments: await tx.$queryRaw`
+          SELECT status, resource, "startsAt", "endsAt", note FROM "ServiceAppointment"
+          WHERE "customerId" = ANY (${ids}::uuid[]) ORDER BY "startsAt"`,
       }),
       // The free text may name the person: subjects, descriptions, the timeline and survey comments
       // are blanked; the tickets stay (types, times, scores) for the service-quality figures.
@@ -101,6 +126,8 @@ export function ticketingPlugin(input: z.input<typeof TicketingOptionsSchema> = 
             SELECT id FROM "Ticket" WHERE "customerId" = ANY (${ids}::uuid[]))`;
         await tx.$executeRaw`
           UPDATE "Ticket" SET subject = '（已删除）', description = '' WHERE "customerId" = ANY (${ids}::uuid[])`;
+        await tx.$executeRaw`UPDATE "FollowUpTask" SET note = '' WHERE "customerId" = ANY (${ids}::uuid[])`;
+        await tx.$executeRaw`UPDATE "ServiceAppointment" SET note = '' WHERE "customerId" = ANY (${ids}::uuid[])`;
       },
     },
   });

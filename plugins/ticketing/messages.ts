@@ -46,3 +46,23 @@ export const STATUS_NAMES: Record<string, { 'zh-CN': string; en: string }> = {
   RESOLVED: { 'zh-CN': '已解决', en: 'resolved' },
   CLOSED: { 'zh-CN': '已关闭', en: 'closed' },
 };
+
+registerMessages({
+  APPOINTMENT_OVERLAP: {
+    'zh-CN': '{who}在 {startsAt} 至 {endsAt} 已有预约，时间冲突',
+    en: '{whoEn} already has an appointment from {startsAt} to {endsAt}',
+  },
+  APPOINTMENT_INVALID: { 'zh-CN': '预约信息有误（{field}）：{detail}', en: 'Invalid appointment ({field}): {detail}' },
+  APPOINTMENT_NOT_BOOKED: {
+    'zh-CN': '预约状态为 {status}，不能再取消或变更',
+    en: 'The appointment is {status} and can no longer be cancelled or changed',
+  },
+  FOLLOW_UP_INVALID: { 'zh-CN': '跟进任务有误（{field}）：{detail}', en: 'Invalid follow-up task ({field}): {detail}' },
+  FOLLOW_UP_NOT_OPEN: {
+    'zh-CN': '跟进任务已{status}，不能再完成或取消',
+    en: 'The follow-up task is already {statusEn} and cannot be completed or cancelled',
+  },
+});
+
+entityNames.FollowUpTask = { 'zh-CN': '跟进任务', en: 'Follow-up task' };
+entityNames.ServiceAppointment = { 'zh-CN': '预约', en: 'Appointment' };

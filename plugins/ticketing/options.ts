@@ -10,6 +10,10 @@ export const TicketingOptionsSchema = z
     closedOnStatutoryHolidays: z.boolean().default(true),
     /** When the breach job runs (cron, JOB_TIMEZONE). */
     breachSchedule: z.string().default('*/5 * * * *'),
+    /** Appointment reminders are raised this many hours before the start… */
+    reminderHours: z.number().int().min(1).max(168).default(24),
+    /** …by a job on this schedule. */
+    reminderSchedule: z.string().default('*/5 * * * *'),
   })
   .strict();
 

@@ -9,6 +9,8 @@ import { addServiceMinutes, loadServiceHours } from './hours.ts';
 import { STATUS_NAMES } from './messages.ts';
 import type { TicketingOptions } from './options.ts';
 import { serviceQuality } from './quality.ts';
+import { tasksForSale } from './followups.ts';
+import type { WrittenSale } from '../../src/sales/pipeline.ts';
 import {
   isFinished,
   TRANSITIONS,
@@ -164,6 +166,11 @@ export class TicketService {
   private get cal(): CalendarService {
     if (!this.calendar) throw new Error('ticketing: the calendar service is not set up');
     return this.calendar;
+  }
+
+  /** The sale step creating after-sales check tasks (followups.ts). */
+  tasksForSale(sale: WrittenSale, unit: Unit) {
+    return tasksForSale(sale, unit, this.cal);
   }
 
   /** Service quality over a period (quality.ts). */

@@ -21,6 +21,7 @@ import {
   type TicketService,
 } from './service.ts';
 import type { QualityRow } from './quality.ts';
+import { addWorkTypes } from './work-types.ts';
 import {
   ENTRY_KINDS,
   TICKET_CHANNELS,
@@ -474,6 +475,7 @@ export function addTicketTypes(builder: Builder, service: TicketService) {
 
   addConfigurationTypes(builder, { TypeEnum, PriorityEnum });
   addQualityTypes(builder, service);
+  addWorkTypes(builder);
 
   builder.subscriptionFields((t) => ({
     ticketUpdated: t.field({
