@@ -16,7 +16,8 @@ const STATUS = `mutation($id: ID!, $status: TicketStatus!, $note: String) {
 const ASSIGN = `mutation($id: ID!, $a: ID) { assignTicket(id: $id, assigneeId: $a) { __typename
   ... on Ticket { assignee { name } } ... on UserError { errorCode message field } } }`;
 const COMMENT = `mutation($id: ID!, $input: TicketCommentInput!) { addTicketComment(id: $id, input: $input) { __typename
-  ... on AddTicketCommentPayload { entry { kind internal body attachments { url sha256 name } } ticket { firstResponseAt } }
+  ... on AddTicketCommentPayload { entry { kind internal body attachments { url sha256 name } }
+    ticket { firstResponseAt } }
   ... on UserError { errorCode message field } } }`;
 const TIMELINE = `query($id: ID!, $internal: Boolean) { node(id: $id) { ... on Ticket {
   timeline(includeInternal: $internal) { kind internal body fromStatus toStatus author { name } assignee { name }
@@ -26,7 +27,8 @@ const ANSWER = `mutation($token: String!, $score: Int!, $comment: String) {
     ... on TicketSurveyAnswer { score comment answeredAt } ... on UserError { errorCode message field } } }`;
 const DUE = `query($s: ID!, $type: TicketType!, $p: TicketPriority!, $at: DateTime!) {
   ticketDueAt(storeId: $s, type: $type, priority: $p, openedAt: $at) }`;
-const HOURS = `mutation($s: ID!, $hours: [TicketServiceHoursInput!]!) { setTicketServiceHours(storeId: $s, hours: $hours) {
+const HOURS = `mutation($s: ID!, $hours: [TicketServiceHoursInput!]!) {
+  setTicketServiceHours(storeId: $s, hours: $hours) {
   __typename ... on TicketServiceHoursTable { hours { weekday opensAt closesAt } } ... on UserError { errorCode } } }`;
 const RUN = `mutation($asOf: DateTime) { runScheduledJob(name: "ticketing.breaches", asOf: $asOf) { processed } }`;
 const BOOK = `mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { __typename
@@ -281,7 +283,8 @@ describe('ticketing', () => {
     it('are detected once however often the job runs, escalated to the manager, and sent to webhooks', async () => {
       const hook = await t.as('OWNER').ok(
         `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) {
-          __typename ... on WebhookEndpointSecretPayload { endpoint { id } } ... on UserError { errorCode message } } }`,
+          __typename ... on WebhookEndpointSecretPayload { endpoint { id } }
+          ... on UserError { errorCode message } } }`,
         { input: { url: 'https://hooks.example.com/tickets', eventTypes: ['ticket.breached'] } },
       );
       expect(hook.createWebhookEndpoint.__typename, JSON.stringify(hook)).toBe('WebhookEndpointSecretPayload');
@@ -429,7 +432,8 @@ describe('ticketing', () => {
       }) => {
         const created = at(f.created);
         const [row] = await db.$queryRaw<{ id: string }[]>`
-          INSERT INTO "Ticket" (type, channel, status, priority, "customerId", "storeId", subject, "assigneeId", "dueAt",
+          INSERT INTO "Ticket" (type, channel, status, priority, "customerId", "storeId", subject, "assigneeId",
+            "dueAt",
             "firstResponseAt", "resolvedAt", "reopenCount", "breachedAt", "createdAt", "updatedAt")
           VALUES ('COMPLAINT', 'STORE', ${f.status}, 'NORMAL', ${customer}::uuid, ${raw(f.store ?? slt)}::uuid, '质量',
             ${f.assignee}::uuid, ${new Date(created.getTime() + 3_600_000)}, ${f.first ? at(f.first) : null},
@@ -745,6 +749,39 @@ describe('ticketing', () => {
       );
       expect(after.node.reminderSentAt).toBe(at);
     });
+  });
+});
+
+describe('ticketing demo data', () => {
+  let t: TestApp;
+  let slt: string;
+  beforeAll(async () => {
+    ({ t, slt } = await setup());
+    await t.app.services.plugins.seedDemo();
+  });
+  afterAll(() => t?.close());
+
+  it('has a ticket in every state, follow-ups and appointments', async () => {
+    const all = await t
+      .as('OWNER')
+      .ok(`{ tickets(first: 100) { edges { node { status subject survey { score } } } } }`);
+    const demo = all.tickets.edges.map((e: { node: any }) => e.node);
+    expect(new Set(demo.map((n: { status: string }) => n.status))).toEqual(
+      new Set(['OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER', 'RESOLVED', 'CLOSED']),
+    );
+    expect(demo.find((n: any) => n.subject === '纸尿裤尺码不合适，申请换货').survey.score).toBe(5);
+    const mine = await t.as('SALES_ASSOCIATE').ok(`{ today: myFollowUpTasks(due: TODAY) { edges { node { note } } }
+      overdue: myFollowUpTasks(due: OVERDUE) { edges { node { note } } } }`);
+    expect(mine.today.edges.map((e: any) => e.node.note)).toContain('回访投诉处理结果');
+    expect(mine.overdue.edges.map((e: any) => e.node.note)).toContain('确认新品到货后通知顾客');
+    const appointments = await t.as('OWNER').ok(
+      `query($s: ID!, $from: DateTime!, $to: DateTime!) { serviceAppointments(storeId: $s, from: $from, to: $to) {
+        edges { node { resource note } } } }`,
+      { s: slt, from: new Date().toISOString(), to: new Date(Date.now() + 3 * 86_400_000).toISOString() },
+    );
+    expect(appointments.serviceAppointments.edges.map((e: any) => e.node.note)).toEqual(
+      expect.arrayContaining(['电动牙刷检测', '奶粉冲调指导']),
+    );
   });
 });
 

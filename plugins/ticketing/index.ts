@@ -6,6 +6,7 @@ import './events.ts';
 import './messages.ts';
 import { TicketingOptionsSchema } from './options.ts';
 import { sendReminders } from './appointments.ts';
+import { seedTicketingDemo } from './demo.ts';
 import { TicketService } from './service.ts';
 import { addTicketTypes } from './types.ts';
 
@@ -75,6 +76,7 @@ export function ticketingPlugin(input: z.input<typeof TicketingOptionsSchema> = 
     },
     schema: (builder) => addTicketTypes(builder, service),
     setup: ({ services }) => service.use(services.get<CalendarService>('calendar')),
+    seedDemo: (ctx) => seedTicketingDemo(ctx, service),
     // 售后回访: a customer's sale in a category with a follow-up rule creates the store's check task.
     saleSteps: [{ name: 'ticketing.followUps', afterWrite: (sale, unit) => service.tasksForSale(sale, unit) }],
     jobs: [

@@ -75,7 +75,8 @@ export async function serviceQuality(
     LEFT JOIN LATERAL (
       SELECT count(*) AS issued, count("answeredAt") AS answered, sum(score) AS "scoreSum"
       FROM "TicketSurvey" WHERE "ticketId" = t.id) s ON true
-    WHERE t."storeId" = ANY (${query.storeIds}::uuid[]) AND t."createdAt" >= ${query.from} AND t."createdAt" < ${query.to}
+    WHERE t."storeId" = ANY (${query.storeIds}::uuid[])
+      AND t."createdAt" >= ${query.from} AND t."createdAt" < ${query.to}
     ORDER BY t."createdAt"
     LIMIT ${QUALITY_MAX_TICKETS + 1}`;
   if (rows.length > QUALITY_MAX_TICKETS) throw new RangeError('too many tickets');

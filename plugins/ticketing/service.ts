@@ -393,7 +393,8 @@ export class TicketService {
     // A reply to the customer is the first response; an internal note is not.
     await unit.tx.$executeRaw`
       UPDATE "Ticket" SET "updatedAt" = ${now},
-        "firstResponseAt" = CASE WHEN ${!input.internal} THEN coalesce("firstResponseAt", ${now}) ELSE "firstResponseAt" END
+        "firstResponseAt" = CASE WHEN ${!input.internal} THEN coalesce("firstResponseAt", ${now})
+          ELSE "firstResponseAt" END
       WHERE id = ${ticket.id}::uuid`;
     // Internal notes are announced to nobody: events reach integrations.
     if (!input.internal)

@@ -136,7 +136,8 @@ export function addTicketTypes(builder: Builder, service: TicketService) {
     id: { resolve: (t) => t.id },
     loadMany: async (ids, ctx: Context) => {
       const rows = await ctx.db.$queryRaw<TicketRow[]>`
-        SELECT ${TICKET_COLUMNS} FROM "Ticket" WHERE id = ANY (${ids.filter((i) => /^[0-9a-f-]{36}$/i.test(i))}::uuid[])`;
+        SELECT ${TICKET_COLUMNS} FROM "Ticket"
+        WHERE id = ANY (${ids.filter((i) => /^[0-9a-f-]{36}$/i.test(i))}::uuid[])`;
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => visible(ctx, byId.get(id) ?? null));
     },
@@ -313,7 +314,8 @@ export function addTicketTypes(builder: Builder, service: TicketService) {
         const statuses = (args.status as TicketStatus[] | null | undefined) ?? [];
         const where = Prisma.sql`"storeId" = ANY (${stores}::uuid[])
           AND (${statuses.length === 0} OR status = ANY (${statuses}::text[]))
-          AND (${!args.customerId}::boolean OR "customerId" = ${args.customerId ? ofType(args.customerId, 'Customer') : NIL}::uuid)
+          AND (${!args.customerId}::boolean
+            OR "customerId" = ${args.customerId ? ofType(args.customerId, 'Customer') : NIL}::uuid)
           AND (${!args.assignedToMe}::boolean OR "assigneeId" = ${ctx.auth.staffId ?? NIL}::uuid)
           AND (${args.breached == null}::boolean OR ("breachedAt" IS NOT NULL) = ${!!args.breached})`;
         for (const key of ['after', 'before'] as const)
@@ -584,7 +586,8 @@ function addConfigurationTypes(
   const listSla = (db: Context['db'] | Prisma.TransactionClient) =>
     db.$queryRaw<SlaRow[]>`SELECT type, priority, "resolveMinutes" FROM "TicketSla" ORDER BY type, priority`;
   const listHours = (db: Context['db'] | Prisma.TransactionClient, storeId: string) => db.$queryRaw<HoursRow[]>`
-    SELECT weekday, "opensAt", "closesAt" FROM "TicketServiceHours" WHERE "storeId" = ${storeId}::uuid ORDER BY weekday`;
+    SELECT weekday, "opensAt", "closesAt" FROM "TicketServiceHours" WHERE "storeId" = ${storeId}::uuid
+    ORDER BY weekday`;
 
   builder.queryFields((t) => ({
     ticketSlas: t.field({
@@ -621,7 +624,8 @@ function addConfigurationTypes(
             await tx.$executeRaw`
               INSERT INTO "TicketSla" (type, priority, "resolveMinutes") VALUES (${row.type}, ${row.priority},
                 ${row.resolveMinutes})
-              ON CONFLICT (type, priority) DO UPDATE SET "resolveMinutes" = excluded."resolveMinutes", "updatedAt" = now()`;
+              ON CONFLICT (type, priority)
+              DO UPDATE SET "resolveMinutes" = excluded."resolveMinutes", "updatedAt" = now()`;
           }
           await audit(tx, actorOfContext(ctx), { operation: 'ticket.sla', after: input });
           return { slas: await listSla(tx) };
