@@ -123,6 +123,50 @@ describe('ticketing', () => {
       expect(reopened.ticket).toMatchObject({ status: 'IN_PROGRESS', reopenCount: 1, resolvedAt: null });
     });
 
+    it('links the customer’s sale and its lines; another customer’s sale or a missing line is refused', async () => {
+      const buyer = await newMember(t, '售后工单顾客');
+      const other = await newMember(t, '另一位顾客');
+      await stockUp(t, slt, ['DH-004']);
+      const r = await t.ok(
+        RECORD_SALE,
+        {
+          input: {
+            storeId: slt,
+            externalId: uniqueId('TS'),
+            memberCode: buyer.memberCode,
+            lines: [{ sku: 'DH-004', quantity: 2, unitPrice: '29.90' }],
+            payments: [{ method: 'CASH', amount: '59.80' }],
+          },
+        },
+        { apiKey: t.posKey },
+      );
+      const saleId = r.recordSale.sale.id;
+      const create = async (customerId: string, saleLineNos: number[]) =>
+        (
+          await t.as('MANAGER').ok(CREATE.replace('reopenCount', 'reopenCount sale { id } saleLineNos'), {
+            input: {
+              type: 'RETURN_REQUEST',
+              channel: 'STORE',
+              customerId,
+              storeId: slt,
+              subject: '牙膏漏液',
+              saleId,
+              saleLineNos,
+            },
+          })
+        ).createTicket;
+      expect(await create(buyer.customerId, [1])).toMatchObject({ sale: { id: saleId }, saleLineNos: [1] });
+      expect(await create(buyer.customerId, [2])).toMatchObject({
+        errorCode: 'TICKET_SALE_LINE_UNKNOWN',
+        message: '关联的销售没有第 2 行',
+        field: ['input', 'saleLineNos', '0'],
+      });
+      expect(await create(other.customerId, [])).toMatchObject({
+        errorCode: 'TICKET_SALE_NOT_CUSTOMERS',
+        field: ['input', 'saleId'],
+      });
+    });
+
     it('refuses any other move with a typed error naming the current state, in zh-CN or English', async () => {
       const ticket = await open('SALES_ASSOCIATE', {});
       expect(await move(ticket.id, 'CLOSED')).toEqual({

@@ -10,9 +10,13 @@ registerMessages({
     en: 'The ticket was resolved more than {days} days ago and can no longer be reopened; open a new one',
   },
   TICKET_INVALID: { 'zh-CN': '工单信息有误（{field}）：{detail}', en: 'Invalid ticket ({field}): {detail}' },
-  TICKET_SALE_MISMATCH: {
-    'zh-CN': '关联的销售不属于该顾客或没有第 {lineNo} 行',
-    en: 'The related sale is not the customer’s, or has no line {lineNo}',
+  TICKET_SALE_NOT_CUSTOMERS: {
+    'zh-CN': '关联的销售不是该顾客的',
+    en: 'The related sale is not the customer’s',
+  },
+  TICKET_SALE_LINE_UNKNOWN: {
+    'zh-CN': '关联的销售没有第 {lineNo} 行',
+    en: 'The related sale has no line {lineNo}',
   },
   TICKET_ASSIGNEE_NOT_IN_STORE: {
     'zh-CN': '{name} 不在该门店工作，不能处理此工单',

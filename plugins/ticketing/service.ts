@@ -262,11 +262,11 @@ export class TicketService {
       if (!sale) throw new NotFoundError('Sale', input.saleId, ['input', 'saleId']);
       const owners = new Set([input.customerId, customerId]);
       if (sale.customerId && !owners.has(sale.customerId))
-        throw new InvalidInputError('TICKET_SALE_MISMATCH', { lineNo: '-' }, ['input', 'saleId']);
+        throw new InvalidInputError('TICKET_SALE_NOT_CUSTOMERS', {}, ['input', 'saleId']);
       const known = new Set(sale.lines.map((l) => l.lineNo));
       const missing = lineNos.findIndex((n) => !known.has(n));
       if (missing >= 0)
-        throw new InvalidInputError('TICKET_SALE_MISMATCH', { lineNo: lineNos[missing]! }, [
+        throw new InvalidInputError('TICKET_SALE_LINE_UNKNOWN', { lineNo: lineNos[missing]! }, [
           'input',
           'saleLineNos',
           String(missing),
