@@ -3,6 +3,7 @@ import { ticketingPlugin } from '../plugins/ticketing/index.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { postgresUrl } from './helpers/database.ts';
 import { newMember, stockUp } from './helpers/loyalty.ts';
+import { subscribe, untilOpenSubscriptions, wsClient } from './helpers/ws.ts';
 import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
 
 const TICKET = `id number type channel status priority subject dueAt breached breachedAt reopenCount resolvedAt
@@ -207,6 +208,27 @@ describe('ticketing', () => {
       await t.db.database.prisma.$executeRaw`
         UPDATE "Ticket" SET "resolvedAt" = now() - interval '6 days' WHERE id = ${raw}::uuid`;
       expect((await move(ticket.id, 'IN_PROGRESS')).ticket.status).toBe('IN_PROGRESS');
+    });
+  });
+
+  describe('ticketUpdated', () => {
+    it("streams changes of the caller's stores only", async () => {
+      const url = `ws://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}/graphql`;
+      const client = wsClient(url, { authorization: `Bearer ${await t.token('SALES_ASSOCIATE')}` });
+      try {
+        const events = subscribe(client, `subscription { ticketUpdated { subject status } }`);
+        await untilOpenSubscriptions(t.app, (n) => n >= 1);
+        await open('OWNER', { storeId: szn, subject: '深圳店的工单' });
+        const mine = await open('OWNER', { subject: '三里屯的工单' });
+        expect((await events.next()).data).toEqual({ ticketUpdated: { subject: '三里屯的工单', status: 'OPEN' } });
+        await move(mine.id, 'IN_PROGRESS');
+        expect((await events.next()).data).toEqual({
+          ticketUpdated: { subject: '三里屯的工单', status: 'IN_PROGRESS' },
+        });
+        events.close();
+      } finally {
+        await client.dispose();
+      }
     });
   });
 
