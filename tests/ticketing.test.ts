@@ -105,6 +105,27 @@ describe('ticketing', () => {
     });
   });
 
+  describe('lists', () => {
+    it('page newest first with cursors, forwards and backwards; a bad cursor is refused', async () => {
+      for (let i = 0; i < 5; i++) await open('SALES_ASSOCIATE', { subject: `分页 ${i}` });
+      const PAGE = `query($first: Int, $after: String, $last: Int, $before: String) {
+        tickets(first: $first, after: $after, last: $last, before: $before) {
+          edges { cursor node { number } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+      const page = async (v: Record<string, unknown>) => (await t.as('OWNER').ok(PAGE, v)).tickets;
+      const one = await page({ first: 2 });
+      const two = await page({ first: 2, after: one.pageInfo.endCursor });
+      const numbers = [...one.edges, ...two.edges].map((e: { node: { number: number } }) => e.node.number);
+      expect(numbers).toHaveLength(4);
+      expect([...numbers].sort((a, b) => b - a)).toEqual(numbers);
+      expect(new Set(numbers).size).toBe(4);
+      expect(one.pageInfo.hasNextPage).toBe(true);
+      const back = await page({ last: 1, before: two.pageInfo.startCursor });
+      expect(back.edges.map((e: { node: { number: number } }) => e.node.number)).toEqual([numbers[1]]);
+      const bad = await t.as('OWNER').gql(PAGE, { first: 1, after: 'not-a-cursor' });
+      expect(bad.errors?.[0]?.extensions?.errorCode).toBe('INVALID_CURSOR');
+    });
+  });
+
   describe('workflow', () => {
     it('accepts the workflow’s moves and stamps first response, resolution and reopening', async () => {
       const ticket = await open('SALES_ASSOCIATE', {});

@@ -196,7 +196,13 @@ export class TicketService {
       SELECT "resolveMinutes" FROM "TicketSla" WHERE type = ${type} AND priority = ${priority}`;
     if (!sla) return null;
     const hours = await loadServiceHours(db, this.cal, storeId, this.options.closedOnStatutoryHolidays);
-    return addServiceMinutes(this.cal, from, sla.resolveMinutes, hours);
+    try {
+      return addServiceMinutes(this.cal, from, sla.resolveMinutes, hours);
+    } catch (error) {
+      // A desk that never opens (no service hours, a store that never opens) has no due time.
+      if (error instanceof RangeError) return null;
+      throw error;
+    }
   }
 
   async addEntry(

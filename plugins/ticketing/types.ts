@@ -329,7 +329,7 @@ export function addTicketTypes(builder: Builder, service: TicketService) {
                 AND (${!after}::boolean OR number < ${after ? Number(after) : 0})
                 AND (${!before}::boolean OR number > ${before ? Number(before) : 0})
               ORDER BY number ${inverted ? Prisma.sql`ASC` : Prisma.sql`DESC`} LIMIT ${limit}`;
-            return inverted ? rows.reverse() : rows;
+            return rows; // inverted: nearest the cursor first; Pothos turns the page round
           },
         );
       },
@@ -350,6 +350,8 @@ export function addTicketTypes(builder: Builder, service: TicketService) {
       resolve: (_r, args, ctx) => {
         const storeId = ofType(args.storeId, 'Store');
         if (!ctx.auth.can(WORK, storeId)) throw new AccessError('FORBIDDEN');
+        if (Math.abs(args.openedAt.getTime() - Date.now()) > 5 * 366 * 86_400_000)
+          throw new InvalidInputError('INVALID_INPUT', { detail: 'openedAt: within 5 years of now' }, ['openedAt']);
         return service.dueAt(ctx.db, storeId, args.type, args.priority, args.openedAt);
       },
     }),
