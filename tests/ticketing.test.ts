@@ -71,9 +71,10 @@ describe('ticketing', () => {
   let slt: string;
   let szn: string;
   let open: Awaited<ReturnType<typeof setup>>['open'];
+  let customerIds: string[];
 
   beforeAll(async () => {
-    ({ t, slt, szn, open } = await setup());
+    ({ t, slt, szn, open, customerIds } = await setup());
   });
   afterAll(() => t?.close());
 
@@ -293,6 +294,45 @@ describe('ticketing', () => {
       const byKey = (await t.ok(TIMELINE, { id: ticket.id, internal: true }, { apiKey: t.posKey })).node.timeline;
       expect(byKey).toHaveLength(4);
       expect(byKey.some((e: { internal: boolean }) => e.internal)).toBe(false);
+    });
+
+    it('shows the customer their own tickets on their storefront: replies and status, no internal note', async () => {
+      const ticket = await open('MANAGER', { subject: '会员卡积分不对' });
+      await t.as('MANAGER').ok(COMMENT, { id: ticket.id, input: { body: '已核对，明天补发积分' } });
+      await t.as('MANAGER').ok(COMMENT, { id: ticket.id, input: { body: '老顾客，优先处理', internal: true } });
+      await move(ticket.id, 'IN_PROGRESS');
+      const key = await t.as('OWNER').ok(
+        `mutation($s: [ID!]!) { createApiKey(name: "小程序", role: MANAGER, storeIds: $s) {
+           ... on CreateApiKeyPayload { key } } }`,
+        { s: [slt] },
+      );
+      const phone = (
+        await t
+          .as('OWNER')
+          .ok(`query($id: ID!) { node(id: $id) { ... on Customer { phone } } }`, { id: customerIds[0] })
+      ).node.phone;
+      const issued = await t.ok(
+        `mutation($p: String!) { issueCustomerToken(input: { phone: $p }) { ... on CustomerToken { token } } }`,
+        { p: phone },
+        { apiKey: key.createApiKey.key },
+      );
+      const mine = await t.ok(
+        `{ myAccount { tickets { number subject status updates { body toStatus } } } }`,
+        {},
+        { token: issued.issueCustomerToken.token },
+      );
+      const shown = mine.myAccount.tickets.find((x: { number: number }) => x.number === ticket.number);
+      expect(shown).toEqual({
+        number: ticket.number,
+        subject: '会员卡积分不对',
+        status: 'IN_PROGRESS',
+        updates: [
+          { body: '会员卡积分不对', toStatus: 'OPEN' },
+          { body: '已核对，明天补发积分', toStatus: null },
+          { body: expect.any(String), toStatus: 'IN_PROGRESS' },
+        ],
+      });
+      expect(JSON.stringify(mine)).not.toContain('老顾客');
     });
 
     it('refuses bad attachments and too many, writing nothing', async () => {

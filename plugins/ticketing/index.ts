@@ -8,6 +8,7 @@ import { TicketingOptionsSchema } from './options.ts';
 import { sendReminders } from './appointments.ts';
 import { seedTicketingDemo } from './demo.ts';
 import { TicketService } from './service.ts';
+import { addMyTicketTypes } from './storefront.ts';
 import { addTicketTypes } from './types.ts';
 
 declare module '../../src/auth/permissions.ts' {
@@ -74,7 +75,9 @@ export function ticketingPlugin(input: z.input<typeof TicketingOptionsSchema> = 
         en: 'A customer answered the satisfaction survey of a ticket',
       },
     },
-    schema: (builder) => addTicketTypes(builder, service),
+    schema: (builder) => {
+      addMyTicketTypes(builder, addTicketTypes(builder, service));
+    },
     setup: ({ services }) => service.use(services.get<CalendarService>('calendar')),
     seedDemo: (ctx) => seedTicketingDemo(ctx, service),
     // 售后回访: a customer's sale in a category with a follow-up rule creates the store's check task.

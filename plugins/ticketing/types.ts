@@ -533,6 +533,7 @@ export function addTicketTypes(builder: Builder, service: TicketService) {
       },
     }),
   );
+  return { TypeEnum, StatusEnum };
 }
 
 function addConfigurationTypes(
