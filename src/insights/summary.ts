@@ -202,6 +202,7 @@ export function productSummaryRows(scope: InsightScope): Prisma.Sql {
     SELECT d."productId", d.units, d.revenue, d."revenueWithCost", d.cost, d."saleCount"
     FROM "ProductDaySummary" d
     WHERE d."storeId" = ANY(${stores}::uuid[])`;
+  const beforeFull = new Date(firstFull.getTime() - DAY_MS);
   if (firstFull >= endFull)
     return Prisma.sql`${days} AND d."businessDate" BETWEEN ${isoDate(from)}::date AND ${isoDate(to)}::date`;
   return Prisma.sql`
@@ -210,7 +211,7 @@ export function productSummaryRows(scope: InsightScope): Prisma.Sql {
     WHERE m."storeId" = ANY(${stores}::uuid[]) AND m.month >= ${isoDate(firstFull)}::date
       AND m.month < ${isoDate(endFull)}::date
     UNION ALL
-    ${days} AND (d."businessDate" BETWEEN ${isoDate(from)}::date AND ${isoDate(new Date(firstFull.getTime() - DAY_MS))}::date
+    ${days} AND (d."businessDate" BETWEEN ${isoDate(from)}::date AND ${isoDate(beforeFull)}::date
       OR d."businessDate" BETWEEN ${isoDate(endFull)}::date AND ${isoDate(to)}::date)`;
 }
 
