@@ -1,4 +1,5 @@
 import type { StorePlugin } from '../src/plugin-host/host.ts';
+import { automationPlugin } from './automation/index.ts';
 import { pointsPlugin } from './points/index.ts';
 import { rfmPlugin } from './rfm/index.ts';
 import { tiersPlugin } from './tiers/index.ts';
@@ -17,6 +18,7 @@ const plugins: StorePlugin[] = [
   }),
   tiersPlugin({ windowMonths: 12, reviewMonths: 12, graceDays: 30 }),
   rfmPlugin({ windowMonths: 12, highScore: 'average' }), // RFM 客户价值分层，每日评分
+  automationPlugin(), // 营销自动化：生日关怀、流失召回…（docs/plugins/automation.md）
 ];
 
 export default plugins;

@@ -89,6 +89,8 @@ const schema = z.object({
   GRAPHIQL: z.enum(['on', 'off']).optional(),
   /** Schema introspection (__schema, __type); default on, off in production. */
   INTROSPECTION: z.enum(['on', 'off']).optional(),
+  /** on: customer (storefront) tokens may send only registered operations, by id (docs/storefront.md). */
+  STOREFRONT_PERSISTED_ONLY: z.enum(['on', 'off']).default('off'),
   /**
    * When set, GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"; in production /metrics is refused without it.
    */

@@ -43,6 +43,10 @@ export interface SchemaTypes {
     permission: Permission;
     /** Granted when the caller's role in that store has it (store data: sales, stock). */
     storePermission: { storeId: string; permission: Permission };
+    /** A customer with a storefront token (src/storefront/). */
+    customer: boolean;
+    /** That customer, and this one: a row of theirs. */
+    customerSelf: string;
   };
   Scalars: {
     Money: { Input: Prisma.Decimal; Output: Prisma.Decimal | string | number };

@@ -29,6 +29,7 @@ import { useOperationLog } from './ops/operation-log.ts';
 import { answerRefusedRequests } from './ops/refused-requests.ts';
 import { traceRequest, useTracing } from './ops/tracing.ts';
 import { tryAgainError, useErrorPolicy } from './schema/errors-plugin.ts';
+import { persistedRequests, usePersistedOperations } from './storefront/persisted-operations.ts';
 import { isTransient, isUnavailable } from './db/errors.ts';
 import type { RedisStatus } from './events/bus.ts';
 import type { ReplicaStatus } from './db/client.ts';
@@ -69,6 +70,8 @@ export interface AppOptions {
   rateLimits?: Partial<RateLimitOptions>;
   /** `__schema`/`__type` answered (default true; production's default is off, see startup.ts). */
   introspection?: boolean;
+  /** Customer tokens may send only registered operations, by id (STOREFRONT_PERSISTED_ONLY; docs/storefront.md). */
+  storefrontPersistedOnly?: boolean;
   /** Origins allowed to call from a browser: a list, or '*' for any (default); [] sends no CORS headers. */
   corsOrigins?: string[] | '*';
   /** When set, GET /metrics needs `Authorization: Bearer <metricsToken>`. */
@@ -274,6 +277,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     plugins: [
       useRequestId(),
       useOperationMediaTypes(),
+      usePersistedOperations(services.db),
       ...(options.introspection === false ? [useNoIntrospection()] : []),
       useQueryLimits({ ...DEFAULT_QUERY_LIMITS, ...options.queryLimits }),
       useErrorPolicy(logger),
@@ -317,6 +321,11 @@ export async function createApp(options: AppOptions): Promise<App> {
         logger.warn({ err, requestId }, 'try again: the caller could not be identified');
         throw tryAgainError({ locale, requestId }, isUnavailable(err));
       }
+      // A customer token on a deployment that takes only registered operations from storefronts.
+      if (auth.kind === 'customer' && options.storefrontPersistedOnly && !(request && persistedRequests.has(request)))
+        throw new GraphQLError(translate('PERSISTED_OPERATIONS_ONLY', {}, locale), {
+          extensions: { code: 'PERSISTED_OPERATIONS_ONLY', http: { status: 403 } },
+        });
       const clientAddress = clientAddressOf(
         (initial.req as IncomingMessage | undefined) ?? wsReq,
         request,
@@ -324,7 +333,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       );
       // Counted per staff member or API key, else per address; refused before anything runs.
       const refusal = await services.rateLimits.admit(
-        auth.signedIn ? `${auth.kind}:${auth.id}` : `addr:${clientAddress}`,
+        auth.identified ? `${auth.kind}:${auth.id}` : `addr:${clientAddress}`,
       );
       if (refusal)
         throw rateLimitedError(

@@ -5,7 +5,7 @@ import { openDatabase, type Database } from './db/client.ts';
 import { migrateDatabase } from './db/setup.ts';
 import { keyring } from './crypto/keyring.ts';
 import { verifyDataKeys } from './crypto/keys.ts';
-import { DEMO_ACCOUNTS, DEMO_POS_KEY, seedDemoData } from './demo/seed.ts';
+import { DEMO_ACCOUNTS, DEMO_POS_KEY, DEMO_STOREFRONT_KEY, seedDemoData } from './demo/seed.ts';
 import { EventBus } from './events/bus.ts';
 import type { Logger } from './logger.ts';
 import { PluginHost, type StorePlugin } from './plugin-host/host.ts';
@@ -127,6 +127,7 @@ export function securityOptions(config: Config) {
     corsOrigins: origins?.includes('*') ? ('*' as const) : (origins ?? (production ? [] : ('*' as const))),
     graphiql: (config.GRAPHIQL ?? (production ? 'off' : 'on')) === 'on',
     introspection: (config.INTROSPECTION ?? (production ? 'off' : 'on')) === 'on',
+    storefrontPersistedOnly: config.STOREFRONT_PERSISTED_ONLY === 'on',
     // In production /metrics is never public: with no token set, no token opens it.
     metricsToken: config.METRICS_TOKEN ?? (production ? randomBytes(32).toString('hex') : null),
   };
@@ -170,6 +171,7 @@ export function printDemoAccounts(port: number) {
       'Demo accounts (mutation signIn(login, password) → token; send "Authorization: Bearer <token>"):',
       ...lines,
       `  POS API key (cashier, 北京三里屯店): send "Authorization: Bearer ${DEMO_POS_KEY}"`,
+      `  Storefront integration key (manager, 北京三里屯店; a merchant backend's): ${DEMO_STOREFRONT_KEY}`,
       '',
     ].join('\n'),
   );

@@ -14,6 +14,7 @@ import { requireLiveCustomer } from '../../src/customers/service.ts';
 import type { Builder } from '../../src/schema/builder.ts';
 import { audit, actorOfContext, changedFields } from '../../src/audit/service.ts';
 import { requestLoader } from '../../src/schema/loaders.ts';
+import { customerAccountRef } from '../../src/storefront/types.ts';
 import { describeRuleProblem, type PointsQuote, type PointsService } from './service.ts';
 import { cashValue, type LineResult } from './rules.ts';
 
@@ -67,7 +68,8 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
 
   builder.prismaNode('PointsLedgerEntry', {
     id: { field: 'id' },
-    authScopes: { permission: 'customer:read' },
+    // Staff who may read customers, and the customer themselves (their storefront's pointsHistory).
+    authScopes: (entry) => ({ permission: 'customer:read', customerSelf: entry.customerId }),
     fields: (t) => ({
       kind: t.expose('kind', { type: KindEnum }),
       points: t.exposeInt('points', { description: 'Signed.' }),
@@ -78,6 +80,15 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
         description: 'For points added: what is not yet spent, reversed or expired.',
       }),
       reason: t.exposeString('reason', { nullable: true }),
+      why: t.string({
+        nullable: true,
+        description: 'In words: the rules that earned it (EARN), or the reason given (an adjustment, an import).',
+        resolve: (e) => {
+          if (e.kind !== 'EARN') return e.reason; // a reversal's explanation lists lines, not rules
+          const rules = new Set(explainedLines(e.explanation).flatMap((l) => l.contributions.map((c) => c.rule)));
+          return rules.size ? [...rules].join('、') : e.reason;
+        },
+      }),
       saleId: t.globalID({ nullable: true, resolve: (r) => (r.saleId ? { type: 'Sale', id: r.saleId } : null) }),
       lines: t.field({
         type: [LineExplanation],
@@ -147,6 +158,29 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
           const rows = await ctx.db.pointsAccount.findMany({ where: { customerId: { in: [...ids] } } });
           return new Map(rows.map((r) => [r.customerId, r]));
         }).load(c.id),
+    }),
+  );
+
+  // The customer's own view (a storefront token): the balance, and each change with its why.
+  const Account = customerAccountRef(builder);
+  builder.prismaObjectField(Account, 'points', (t) =>
+    t.field({
+      type: PointsAccountRef,
+      nullable: true,
+      description: 'Null until the customer first earns or is given points.',
+      select: { id: true },
+      resolve: (c, _args, ctx) => ctx.db.pointsAccount.findUnique({ where: { customerId: c.id } }),
+    }),
+  );
+  builder.prismaObjectField(Account, 'pointsHistory', (t) =>
+    t.prismaConnection({
+      type: 'PointsLedgerEntry',
+      cursor: 'id',
+      description: 'Newest first.',
+      maxSize: 50,
+      defaultSize: 20,
+      resolve: (query, c, _args, ctx) =>
+        ctx.db.pointsLedgerEntry.findMany({ ...query, where: { customerId: c.id }, orderBy: { seq: 'desc' } }),
     }),
   );
 

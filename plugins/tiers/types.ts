@@ -9,6 +9,7 @@ import { runInTransaction } from '../../src/events/transaction.ts';
 import type { Builder } from '../../src/schema/builder.ts';
 import { audit, actorOfContext, changedFields } from '../../src/audit/service.ts';
 import { requestLoader } from '../../src/schema/loaders.ts';
+import { customerAccountRef } from '../../src/storefront/types.ts';
 import type { TierService } from './service.ts';
 
 export function addTierTypes(builder: Builder, service: TierService) {
@@ -17,7 +18,8 @@ export function addTierTypes(builder: Builder, service: TierService) {
 
   const TierRef = builder.prismaNode('Tier', {
     id: { field: 'id' },
-    authScopes: { signedIn: true },
+    // The programme's tiers are published to members too (their storefront shows the next one).
+    authScopes: { signedIn: true, customer: true },
     description: 'A membership tier (普通/银卡/金卡/钻石…): how to qualify, and what it gives.',
     fields: (t) => ({
       code: t.exposeString('code'),
@@ -116,6 +118,15 @@ export function addTierTypes(builder: Builder, service: TierService) {
               ]),
             ),
         ).load(c.id),
+    }),
+  );
+  builder.prismaObjectField(customerAccountRef(builder), 'tier', (t) =>
+    t.field({
+      type: MemberTierRef,
+      nullable: true,
+      description: 'Null until the customer first buys as a member. Progress shows what the next tier needs.',
+      select: { id: true },
+      resolve: (c, _a, ctx) => ctx.db.memberTier.findUnique({ where: { customerId: c.id } }),
     }),
   );
   builder.prismaObjectField('Customer', 'tierHistory', (t) =>

@@ -6,7 +6,7 @@ import { Prisma } from '../generated/prisma/client.ts';
 
 /** Who did it and from where, as the audit log records it. */
 export interface AuditActor {
-  kind: 'STAFF' | 'API_KEY' | 'SYSTEM';
+  kind: 'STAFF' | 'API_KEY' | 'SYSTEM' | 'CUSTOMER';
   id: string | null;
   name: string;
   clientAddress: string | null;
@@ -30,13 +30,15 @@ export function clientOf(address: string | null | undefined, forwardedFor: strin
   return { address: address ?? null, forwardedFor: forwardedFor ? forwardedFor.slice(0, 200) : null };
 }
 
+const ACTOR_KINDS = { apiKey: 'API_KEY', staff: 'STAFF', customer: 'CUSTOMER', anonymous: 'SYSTEM' } as const;
+
 export function actorOf(
   auth: Principal,
   client: { address: string | null; forwardedFor: string | null },
   requestId: string | null,
 ): AuditActor {
   return {
-    kind: auth.kind === 'apiKey' ? 'API_KEY' : auth.kind === 'staff' ? 'STAFF' : 'SYSTEM',
+    kind: ACTOR_KINDS[auth.kind],
     id: auth.id,
     name: auth.name,
     clientAddress: client.address,

@@ -54,6 +54,12 @@ export const CORE_PERMISSIONS = [
   },
   { name: 'customer:export', scope: 'shared', roles: ['OWNER', 'MANAGER'] },
   {
+    name: 'customer:token',
+    scope: 'shared',
+    roles: ['OWNER', 'MANAGER'],
+    description: "issue a storefront token for a customer the merchant's backend verified (API keys only)",
+  },
+  {
     name: 'customer:import',
     scope: 'shared',
     roles: ['OWNER', 'MANAGER'],
@@ -127,6 +133,12 @@ export const CORE_PERMISSIONS = [
     description: "set sales targets of the store's staff",
   },
   { name: 'commission:configure', scope: 'chain', roles: ['OWNER'], description: 'commission rules' },
+  {
+    name: 'operation:register',
+    scope: 'chain',
+    roles: ['OWNER'],
+    description: 'register the operations storefronts may send (persisted operations, src/storefront/)',
+  },
   {
     name: 'webhook:manage',
     scope: 'chain',

@@ -2,10 +2,13 @@ import type { StaffRoleKind } from '../generated/prisma/enums.ts';
 import { AccessError } from '../errors/index.ts';
 import { CORE_PERMISSION_TABLE, type Permission, type PermissionTable } from './permissions.ts';
 
-/** Who is calling: a signed-in staff member, a POS/integration API key, or nobody. */
+/**
+ * Who is calling: a signed-in staff member, a POS/integration API key, a customer with a
+ * storefront token (src/storefront/: their own account and nothing else), or nobody.
+ */
 export class Principal {
   constructor(
-    readonly kind: 'staff' | 'apiKey' | 'anonymous',
+    readonly kind: 'staff' | 'apiKey' | 'customer' | 'anonymous',
     readonly id: string | null,
     readonly name: string,
     /** storeId → role in that store */
@@ -22,8 +25,19 @@ export class Principal {
     return new Principal('anonymous', null, 'anonymous', new Map());
   }
 
+  /** A staff member or an API key: the back office's callers. A customer is not one of them. */
   get signedIn() {
+    return this.kind === 'staff' || this.kind === 'apiKey';
+  }
+
+  /** Anyone who presented a valid credential: refusals say FORBIDDEN to them, UNAUTHENTICATED to others. */
+  get identified() {
     return this.kind !== 'anonymous';
+  }
+
+  /** The customer a storefront token stands for (null for every other caller). */
+  get customerId() {
+    return this.kind === 'customer' ? this.id : null;
   }
 
   /** The staff id to record on what this caller writes (null for API keys). */
@@ -70,7 +84,7 @@ export class Principal {
   }
 
   require(permission: Permission, storeId?: string | null): void {
-    if (!this.signedIn) throw new AccessError('UNAUTHENTICATED');
+    if (!this.identified) throw new AccessError('UNAUTHENTICATED');
     if (!this.can(permission, storeId)) throw new AccessError('FORBIDDEN');
   }
 }

@@ -5,6 +5,7 @@ import type { ApiKey, Staff, StaffRole } from '../generated/prisma/client.ts';
 import type { StaffRoleKind } from '../generated/prisma/enums.ts';
 import { InvalidInputError, NotFoundError, TooManyAttemptsError } from '../errors/index.ts';
 import type { RateLimits } from '../security/rate-limits.ts';
+import { followMerges } from '../customers/merges.ts';
 import { normalizeLogin } from '../staff/login.ts';
 import { verifyPassword } from './passwords.ts';
 import type { PermissionTable } from './permissions.ts';
@@ -56,7 +57,7 @@ export async function resolvePrincipal(
   }
   if (bearer) {
     const staffId = await tokens.verify(bearer);
-    if (!staffId) return Principal.anonymous();
+    if (!staffId) return customerPrincipal(db, tokens, bearer, permissions);
     const staff = await cache
       .region<StaffWithRoles>('staff', ['staff.changed', 'store.changed', 'data.imported'], { ttlMs: 60_000 })
       .get(staffId, () => db.staff.findUnique({ where: { id: staffId }, include: { roles: true } }));
@@ -72,6 +73,21 @@ export async function resolvePrincipal(
     );
   }
   return Principal.anonymous();
+}
+
+/**
+ * A storefront token's customer (src/storefront/), following merges to the survivor; an erased
+ * customer's token, or any unknown token, is nobody. Read on every request (one indexed read): a
+ * token lives minutes, and an erasure must end it at once.
+ */
+async function customerPrincipal(db: Db, tokens: TokenService, bearer: string, permissions: PermissionTable) {
+  const customerId = await tokens.verifyCustomer(bearer);
+  if (!customerId) return Principal.anonymous();
+  const customer = await followMerges(customerId, (id) =>
+    db.customer.findUnique({ where: { id }, select: { id: true, name: true, mergedIntoId: true, erasedAt: true } }),
+  );
+  if (!customer || customer.erasedAt) return Principal.anonymous();
+  return new Principal('customer', customer.id, customer.name, new Map(), [], null, permissions);
 }
 
 /**

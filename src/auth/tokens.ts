@@ -3,8 +3,13 @@ import { SignJWT, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 
 const ISSUER = 'storecrm';
+/**
+ * Customer tokens (storefronts, mini-programs) have their own issuer: a staff check refuses them
+ * and a customer check refuses staff tokens, though one secret signs both.
+ */
+const CUSTOMER_ISSUER = 'storecrm:customer';
 
-/** Signs and checks staff session tokens (HS256 JWT). */
+/** Signs and checks staff session tokens and customers' storefront tokens (HS256 JWT). */
 export class TokenService {
   private readonly key: Uint8Array;
   /**
@@ -12,6 +17,9 @@ export class TokenService {
    * with every request; checking its HMAC once is enough (the staff member's state is read apart).
    */
   private readonly verified = new LRUCache<string, { staffId: string; expiresAtMs: number }>({ max: 10_000 });
+  private readonly verifiedCustomers = new LRUCache<string, { customerId: string; expiresAtMs: number }>({
+    max: 10_000,
+  });
   constructor(
     secret: string,
     private readonly ttlSeconds = 12 * 3600,
@@ -46,6 +54,40 @@ export class TokenService {
       });
       if (!payload.sub || !payload.exp) return null;
       this.verified.set(token, { staffId: payload.sub, expiresAtMs: payload.exp * 1000 });
+      return payload.sub;
+    } catch {
+      return null;
+    }
+  }
+
+  /** A storefront token for one customer, valid `ttlSeconds` (the caller bounds it). */
+  async issueCustomer(customerId: string, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
+    const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(customerId)
+      .setIssuer(CUSTOMER_ISSUER)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+      .sign(this.key);
+    return { token, expiresAt };
+  }
+
+  /** The customer id of a valid storefront token, else null. */
+  async verifyCustomer(token: string): Promise<string | null> {
+    const known = this.verifiedCustomers.get(token);
+    if (known) {
+      if (known.expiresAtMs > Date.now()) return known.customerId;
+      this.verifiedCustomers.delete(token);
+    }
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: CUSTOMER_ISSUER,
+        algorithms: ['HS256'],
+        requiredClaims: ['exp', 'sub'],
+      });
+      if (!payload.sub || !payload.exp) return null;
+      this.verifiedCustomers.set(token, { customerId: payload.sub, expiresAtMs: payload.exp * 1000 });
       return payload.sub;
     } catch {
       return null;

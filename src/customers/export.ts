@@ -148,8 +148,8 @@ export async function serveCustomerExport(req: IncomingMessage, res: ServerRespo
     services.permissions,
   );
   if (!auth.can('customer:export')) {
-    const code = auth.signedIn ? 'FORBIDDEN' : 'UNAUTHENTICATED';
-    res.writeHead(auth.signedIn ? 403 : 401, { 'content-type': 'application/json; charset=utf-8' });
+    const code = auth.identified ? 'FORBIDDEN' : 'UNAUTHENTICATED';
+    res.writeHead(auth.identified ? 403 : 401, { 'content-type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify({ errors: [{ message: translate(code, {}, locale), extensions: { code } }] }));
     return;
   }

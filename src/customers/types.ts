@@ -427,5 +427,5 @@ export function addCustomerTypes(builder: Builder) {
       },
     }),
   }));
-  return { CustomerNode };
+  return { CustomerNode, GenderEnum, ConsentChannelEnum };
 }

@@ -25,6 +25,11 @@ export const DEMO_ACCOUNTS: { role: StaffRoleKind; name: string; login: string; 
   },
 ];
 export const DEMO_POS_KEY = 'sk_demo_pos_beijing_sanlitun';
+/**
+ * The demo storefront's integration key (MANAGER of 北京三里屯店): what a merchant's backend holds
+ * to exchange a customer it verified for a customer token (examples/storefront, docs/storefront.md).
+ */
+export const DEMO_STOREFRONT_KEY = 'sk_demo_storefront_beijing_sanlitun';
 
 /** Small deterministic PRNG so every fresh install shows the same demo data. */
 function mulberry32(seed: number) {
@@ -407,6 +412,16 @@ export async function seedDemoData(
           // The demo till prices on its own side (its own promotions), so its owner allows it any
           // price; a key created without this is held to its role's limit (docs/security.md).
           maxDiscountPercent: 100,
+        },
+      });
+      await tx.apiKey.create({
+        data: {
+          name: '会员小程序后端（演示）',
+          prefix: DEMO_STOREFRONT_KEY.slice(0, 10),
+          keyHash: hashApiKey(DEMO_STOREFRONT_KEY),
+          role: 'MANAGER',
+          storeIds: [stores[0]!.id],
+          createdById: staffRows[0]!.id,
         },
       });
       await bulkInsert(tx, 'Sale', sales);

@@ -5,7 +5,7 @@ import { serveCustomerWorkbook } from '../customers/export-xlsx.ts';
 import { serveImport } from '../imports/http.ts';
 import { serveTemplate } from '../imports/workbook.ts';
 import type { Metrics } from '../ops/metrics.ts';
-import { serveCustomerDataExport } from '../privacy/http.ts';
+import { serveCustomerDataExport, serveMyDataCopy } from '../privacy/http.ts';
 import { serveSegmentExport } from '../segments/export.ts';
 import { serveSalesByDayWorkbook } from '../sales/export.ts';
 import { metricsAllowed } from '../security/http.ts';
@@ -83,6 +83,7 @@ export function coreRoutes(options: {
       },
       handler: (req, res, ctx) => serveSegmentExport(req, res, services, ctx.params.id!),
     },
+    { method: 'GET', path: '/exports/my-data.json', handler: serveMyDataCopy },
     {
       method: 'GET',
       prefix: '/exports/customer-data/',

@@ -104,8 +104,8 @@ export class Router {
       async authorize(permission, storeId) {
         const auth = await principal();
         if (auth.can(permission, storeId)) return auth;
-        const code = auth.signedIn ? 'FORBIDDEN' : 'UNAUTHENTICATED';
-        json(auth.signedIn ? 403 : 401, { errors: [{ message: translate(code, {}, locale), extensions: { code } }] });
+        const code = auth.identified ? 'FORBIDDEN' : 'UNAUTHENTICATED';
+        json(auth.identified ? 403 : 401, { errors: [{ message: translate(code, {}, locale), extensions: { code } }] });
         return null;
       },
     };

@@ -307,6 +307,39 @@ export const messages = {
     'zh-CN': '无法读取 Excel 文件（{detail}）；请另存为 .xlsx 或 CSV 后重试',
     en: 'The Excel file cannot be read ({detail}); save it as .xlsx or CSV and try again',
   },
+  // storefront access (src/storefront/, docs/storefront.md)
+  STOREFRONT_ONE_IDENTITY: {
+    'zh-CN': '请提供手机号或渠道身份中的一项（只能一项）',
+    en: 'Give either a phone number or a channel identity, not both',
+  },
+  STOREFRONT_TOKEN_TTL: {
+    'zh-CN': '令牌有效期应为 {min}–{max} 分钟',
+    en: 'A token lives {min}–{max} minutes',
+  },
+  STOREFRONT_NO_CUSTOMER: {
+    'zh-CN': '没有这位顾客；如需同时入会，请传 enrol',
+    en: 'No such customer; pass enrol to create and enrol them',
+  },
+  STOREFRONT_ENROL_NEEDS_PHONE: {
+    'zh-CN': '入会需要已验证的手机号',
+    en: 'Enrolling needs a verified phone number',
+  },
+  PERSISTED_OPERATION_NOT_FOUND: {
+    'zh-CN': '没有登记这个操作编号；请先用 registerPersistedOperations 登记',
+    en: 'No operation is registered under this id; register it with registerPersistedOperations first',
+  },
+  PERSISTED_OPERATION_ID_MISMATCH: {
+    'zh-CN': '操作编号 {id} 不是该文档的 sha256',
+    en: 'The id {id} is not the sha256 of the document',
+  },
+  PERSISTED_OPERATION_INVALID: {
+    'zh-CN': '操作文档不符合本接口的结构：{detail}',
+    en: 'The document does not validate against this API: {detail}',
+  },
+  PERSISTED_OPERATIONS_ONLY: {
+    'zh-CN': '本部署只接受已登记的操作（按编号发送）',
+    en: 'This deployment accepts only registered operations from storefronts, sent by id',
+  },
   IMPORT_UNKNOWN_KIND: {
     'zh-CN': '没有这种导入：{kind}（可用：{kinds}）',
     en: 'No such import: {kind} (there are: {kinds})',

@@ -4,9 +4,9 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parse, CsvError } from 'csv-parse';
-import type ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import type { MessageCode } from '../i18n/messages.ts';
+import { readFirstSheet, XlsxError, XlsxTooLarge } from './xlsx.ts';
 
 /**
  * Reading an import file: the request body spooled to a private temporary file (never held in
@@ -174,81 +174,22 @@ export async function* readCsvRecords(path: string, encoding: ImportEncoding): A
 export const XLSX_MAX_ROWS = 2_000_000;
 const XLSX_MAX_COLUMNS = 200;
 
-/** Excel keeps a number as a binary float: 19.9 may come back as 19.899999999999999. */
-function numberText(n: number): string {
-  if (Number.isInteger(n))
-    return Number.isSafeInteger(n) ? String(n) : n.toLocaleString('en-US', { useGrouping: false });
-  return String(Number(n.toPrecision(15)));
-}
-
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/**
- * A cell as the text a person sees. Dates in a workbook carry no time zone: exceljs hands them
- * over as UTC, so their UTC fields are the wall-clock time written in the sheet, which the
- * import then reads in the store's zone like a date typed as text.
- */
-export function cellText(value: ExcelJS.CellValue): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return numberText(value);
-  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-  if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) return '';
-    const date = `${value.getUTCFullYear()}-${pad(value.getUTCMonth() + 1)}-${pad(value.getUTCDate())}`;
-    const h = value.getUTCHours();
-    const m = value.getUTCMinutes();
-    const sec = value.getUTCSeconds();
-    return h || m || sec ? `${date} ${pad(h)}:${pad(m)}:${pad(sec)}` : date;
-  }
-  if (typeof value === 'object') {
-    if ('richText' in value) return value.richText.map((r) => r.text).join('');
-    if ('formula' in value || 'sharedFormula' in value)
-      return cellText((value as { result?: ExcelJS.CellValue }).result ?? null);
-    if ('text' in value && typeof value.text === 'string') return value.text; // a hyperlink
-    if ('error' in value) return '';
-  }
-  return String(value);
-}
-
 /**
  * The rows of the first worksheet of a spooled .xlsx file, as text cells; the header is the
  * first. Blank rows come as empty records so row numbers stay those Excel shows.
  */
 export async function* readXlsxRecords(path: string): AsyncGenerator<string[]> {
-  // Loaded on first use: exceljs is large, and most processes never read a workbook.
-  const { default: Excel } = await import('exceljs');
-  const workbook = new Excel.stream.xlsx.WorkbookReader(path, {
-    worksheets: 'emit',
-    sharedStrings: 'cache',
-    styles: 'cache', // number formats tell a date from a number
-    hyperlinks: 'ignore',
-    entries: 'ignore',
-  });
-  let sheets = 0;
   try {
-    for await (const worksheet of workbook) {
-      if (sheets++ > 0) continue; // only the first sheet holds data; the rest are read past
-      let expected = 1;
-      for await (const row of worksheet as AsyncIterable<ExcelJS.Row>) {
-        if (row.number > XLSX_MAX_ROWS)
-          throw new ImportFileError(row.number, 'IMPORT_TOO_MANY_ROWS', { max: XLSX_MAX_ROWS });
-        for (; expected < row.number; expected++) yield [];
-        expected = row.number + 1;
-        const values = row.values as ExcelJS.CellValue[]; // 1-based: values[0] is empty
-        if (values.length - 1 > XLSX_MAX_COLUMNS) {
-          throw new ImportFileError(row.number, 'IMPORT_TOO_MANY_COLUMNS', { max: XLSX_MAX_COLUMNS });
-        }
-        const cells: string[] = [];
-        for (let i = 1; i < values.length; i++) cells.push(cellText(values[i]));
-        yield cells;
-      }
-    }
+    yield* readFirstSheet(path, { maxRows: XLSX_MAX_ROWS, maxColumns: XLSX_MAX_COLUMNS });
   } catch (error) {
-    if (error instanceof ImportFileError) throw error;
-    throw new ImportFileError(1, 'IMPORT_MALFORMED_XLSX', { detail: (error as Error).message.slice(0, 200) });
+    if (error instanceof XlsxTooLarge) {
+      const code = error.kind === 'rows' ? 'IMPORT_TOO_MANY_ROWS' : 'IMPORT_TOO_MANY_COLUMNS';
+      throw new ImportFileError(error.row, code, { max: error.max });
+    }
+    if (error instanceof XlsxError)
+      throw new ImportFileError(error.row, 'IMPORT_MALFORMED_XLSX', { detail: error.detail });
+    throw error;
   }
-  if (sheets === 0) throw new ImportFileError(1, 'IMPORT_MALFORMED_XLSX', { detail: 'no worksheet' });
 }
 
 /** The records of a spooled file in whichever format it is. */

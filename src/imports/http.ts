@@ -124,7 +124,7 @@ export async function serveImport(
     services.permissions,
   );
   if (!auth.can(kind.permission)) {
-    refuse(auth.signedIn ? 403 : 401, auth.signedIn ? 'FORBIDDEN' : 'UNAUTHENTICATED');
+    refuse(auth.identified ? 403 : 401, auth.identified ? 'FORBIDDEN' : 'UNAUTHENTICATED');
     return;
   }
   const contentType = header('content-type');

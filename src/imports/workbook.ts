@@ -89,8 +89,8 @@ export async function authorizeFile(
     services.permissions,
   );
   if (!auth.can(permission)) {
-    const code = auth.signedIn ? 'FORBIDDEN' : 'UNAUTHENTICATED';
-    res.writeHead(auth.signedIn ? 403 : 401, { 'content-type': 'application/json; charset=utf-8' });
+    const code = auth.identified ? 'FORBIDDEN' : 'UNAUTHENTICATED';
+    res.writeHead(auth.identified ? 403 : 401, { 'content-type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify({ errors: [{ message: translate(code, {}, locale), extensions: { code } }] }));
     return null;
   }

@@ -66,4 +66,5 @@ export function addMemberTypes(builder: Builder) {
       },
     }),
   }));
+  return { MemberStatusEnum: StatusEnum };
 }

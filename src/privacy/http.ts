@@ -6,6 +6,7 @@ import { InvalidInputError, UserError } from '../errors/index.ts';
 import { runInTransaction } from '../events/transaction.ts';
 import { translate } from '../i18n/messages.ts';
 import { authorizeFile } from '../imports/workbook.ts';
+import type { RouteContext } from '../contract.ts';
 import type { AppServices } from '../schema/context.ts';
 import { exportCustomerData } from './service.ts';
 
@@ -60,4 +61,29 @@ export async function serveCustomerDataExport(
     if (error instanceof UserError) fail(error.code === 'NOT_FOUND' ? 404 : 400, error);
     else throw error;
   }
+}
+
+/**
+ * GET /exports/my-data.json with a customer's storefront token: their own copy of what is held
+ * about them (PIPL art. 45), without what is for staff only (docs/storefront.md). Audited.
+ */
+export async function serveMyDataCopy(req: IncomingMessage, res: ServerResponse, ctx: RouteContext) {
+  const auth = await ctx.principal();
+  if (!auth.customerId) {
+    const code = auth.identified ? 'FORBIDDEN' : 'UNAUTHENTICATED';
+    ctx.json(auth.identified ? 403 : 401, {
+      errors: [{ message: translate(code, {}, ctx.locale), extensions: { code } }],
+    });
+    return;
+  }
+  const customerId = auth.customerId;
+  const document = await runInTransaction(ctx.app.db, ctx.app.events, (unit) =>
+    exportCustomerData(unit, customerId, ctx.app.plugins.customerDataHooks, actorOfRequest(auth, req), 'customer'),
+  );
+  res.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-disposition': 'attachment; filename="my-data.json"',
+    'cache-control': 'no-store',
+  });
+  res.end(JSON.stringify(document, (_key, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
 }

@@ -11,8 +11,12 @@ import { openBirthday, openEmail, openPhone } from '../customers/personal.ts';
  * for the data export, and, when it holds personal data beyond the customer's id, how to erase it.
  */
 export interface CustomerDataHook {
-  /** Everything the plugin holds about these customer records (the person's record and those merged into it). */
-  export(tx: Tx, customerIds: string[]): Promise<unknown>;
+  /**
+   * Everything the plugin holds about these customer records (the person's record and those
+   * merged into it). For `audience: 'customer'` (the person's own copy, asked for with their
+   * storefront token) leave out what is for staff only: internal notes, staff members' names.
+   */
+  export(tx: Tx, customerIds: string[], audience: ExportAudience): Promise<unknown>;
   /** Inside the erasure's transaction: remove or anonymise the plugin's personal data of these records. */
   erase?(unit: Unit, customerIds: string[]): Promise<void>;
 }
@@ -20,6 +24,9 @@ export interface CustomerDataHook {
 /** What an erased customer's name becomes; search and look-ups skip erased customers anyway. */
 export const ERASED_NAME = '（已删除）';
 export const EXPORT_FORMAT = 'storecrm.customer-data/1';
+
+/** Who a data export is for: the chain's privacy officer, or the customer themselves. */
+export type ExportAudience = 'staff' | 'customer';
 
 /**
  * The person behind an id: the live record (following merges) and every record merged into it,
@@ -49,9 +56,11 @@ export async function exportCustomerData(
   customerId: string,
   hooks: { plugin: string; hook: CustomerDataHook }[],
   actor: AuditActor,
+  audience: ExportAudience = 'staff',
 ) {
   const { tx } = unit;
   const { live, ids } = await personRecords(tx, customerId, ['customerId']);
+  const staff = audience === 'staff';
   const [records, identities, consents, members, interactions, sales, guides] = await Promise.all([
     tx.customer.findMany({ where: { id: { in: ids } }, orderBy: { createdAt: 'asc' } }),
     tx.customerIdentity.findMany({ where: { customerId: { in: ids } }, orderBy: { createdAt: 'asc' } }),
@@ -75,7 +84,7 @@ export async function exportCustomerData(
     tx.guideBinding.findMany({ where: { customerId: { in: ids } }, orderBy: { startedAt: 'asc' } }),
   ]);
   const plugins: Record<string, unknown> = {};
-  for (const { plugin, hook } of hooks) plugins[plugin] = await hook.export(tx, ids);
+  for (const { plugin, hook } of hooks) plugins[plugin] = await hook.export(tx, ids, audience);
   const profile = (c: (typeof records)[number]) => ({
     id: c.id,
     name: c.name,
@@ -85,8 +94,8 @@ export async function exportCustomerData(
     birthday: openBirthday(c.birthdayEnc)?.toISOString().slice(0, 10) ?? null,
     sourceChannel: c.sourceChannel,
     homeStoreId: c.homeStoreId,
-    tags: c.tags,
-    notes: c.notes,
+    // The chain's own labels and notes about the person are for staff (docs/storefront.md).
+    ...(staff ? { tags: c.tags, notes: c.notes } : {}),
     createdAt: c.createdAt,
     mergedIntoId: c.mergedIntoId,
     erasedAt: c.erasedAt,
@@ -113,13 +122,22 @@ export async function exportCustomerData(
     consents: consents.map((c) => ({ channel: c.channel, granted: c.granted, updatedAt: c.updatedAt })),
     memberships: members.map((m) => ({ code: m.code, status: m.status, joinedAt: m.joinedAt })),
     // 专属导购: who looked after the customer, where and when (staff by id; their names are staff data).
-    guides: guides.map((g) => ({ staffId: g.staffId, storeId: g.storeId, startedAt: g.startedAt, endedAt: g.endedAt })),
-    interactions: interactions.map((i) => ({
-      kind: i.kind,
-      summary: i.summary,
-      occurredAt: i.occurredAt,
-      store: i.store?.code ?? null,
-    })),
+    ...(staff && {
+      guides: guides.map((g) => ({
+        staffId: g.staffId,
+        storeId: g.storeId,
+        startedAt: g.startedAt,
+        endedAt: g.endedAt,
+      })),
+    }),
+    ...(staff && {
+      interactions: interactions.map((i) => ({
+        kind: i.kind,
+        summary: i.summary,
+        occurredAt: i.occurredAt,
+        store: i.store?.code ?? null,
+      })),
+    }),
     purchases: sales.map((s) => ({
       saleId: s.id,
       store: s.store.code,
@@ -148,7 +166,7 @@ export async function exportCustomerData(
     operation: 'customer.data_export',
     entityType: 'Customer',
     entityId: live.id,
-    details: { records: ids.length, purchases: sales.length, plugins: Object.keys(plugins) },
+    details: { records: ids.length, purchases: sales.length, plugins: Object.keys(plugins), audience },
   });
   return document;
 }

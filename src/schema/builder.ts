@@ -49,6 +49,10 @@ export function createBuilder(): Builder {
         return decoded;
       },
       clientMutationId: 'omit',
+      // Staff and API keys only: a customer token reads its own account through myAccount, and a
+      // node's type-level check would not run for a selection of `__typename` alone.
+      nodeQueryOptions: { authScopes: { signedIn: true } },
+      nodesQueryOptions: { authScopes: { signedIn: true } },
       cursorType: 'String',
       edgesFieldOptions: { nullable: false },
       nodeFieldOptions: { nullable: false },
@@ -63,9 +67,11 @@ export function createBuilder(): Builder {
         signedIn: ctx.auth.signedIn,
         permission: (permission) => ctx.auth.can(permission),
         storePermission: ({ storeId, permission }) => ctx.auth.can(permission, storeId),
+        customer: ctx.auth.kind === 'customer',
+        customerSelf: (customerId) => ctx.auth.customerId !== null && ctx.auth.customerId === customerId,
       }),
       unauthorizedError: (_parent, ctx) => {
-        const code = ctx.auth.signedIn ? 'FORBIDDEN' : 'UNAUTHENTICATED';
+        const code = ctx.auth.identified ? 'FORBIDDEN' : 'UNAUTHENTICATED';
         return new GraphQLError(translate(code, {}, ctx.locale), { extensions: { code } });
       },
     },

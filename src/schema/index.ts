@@ -16,6 +16,7 @@ import { addGuideTypes } from '../guides/types.ts';
 import { addStaffTypes } from '../staff/types.ts';
 import { addStockTypes } from '../stock/types.ts';
 import { addStoreTypes } from '../stores/types.ts';
+import { addStorefrontTypes } from '../storefront/types.ts';
 import { addWebhookTypes } from '../webhooks/types.ts';
 import { createBuilder } from './builder.ts';
 
@@ -28,7 +29,7 @@ export function buildSchema(plugins: PluginHost): GraphQLSchema {
   addAuditTypes(builder);
   addPrivacyTypes(builder);
   const customers = addCustomerTypes(builder);
-  addMemberTypes(builder);
+  const members = addMemberTypes(builder);
   addProductTypes(builder);
   addStockTypes(builder);
   addSaleTypes(builder, plugins);
@@ -39,6 +40,7 @@ export function buildSchema(plugins: PluginHost): GraphQLSchema {
   addInsightTypes(builder);
   addPluginHostTypes(builder);
   addWebhookTypes(builder);
+  addStorefrontTypes(builder, { ...customers, ...members });
   plugins.addSchema(builder);
   return lexicographicSortSchema(builder.toSchema());
 }

@@ -44,6 +44,8 @@ export const MAX_LENGTH: Record<string, number> = {
   'Mutation.startStocktake(note:)': 500,
   'Mutation.refundSale(reason:)': 500,
   'Mutation.adjustPoints(reason:)': 500,
+  // Documents an integrator registers (src/storefront/persisted-operations.ts).
+  'PersistedOperationInput.document': 20_000,
   // Keys a POS or a payment provider sends.
   'RecordSaleInput.externalId': 100,
   'Mutation.refundSale(externalId:)': 100,

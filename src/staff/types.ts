@@ -66,7 +66,7 @@ export function addStaffTypes(builder: Builder) {
   const Viewer = builder.simpleObject('Viewer', {
     description: 'Who the current credentials belong to.',
     fields: (t) => ({
-      kind: t.string({ description: 'staff, apiKey or anonymous' }),
+      kind: t.string({ description: 'staff, apiKey, customer (a storefront token) or anonymous' }),
       name: t.string(),
       staffId: t.id({ nullable: true, description: 'Global id, as Staff.id.' }),
       storeRoles: t.field({

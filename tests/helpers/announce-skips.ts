@@ -1,7 +1,9 @@
+import { CHROMIUM_PATH } from './chromium.ts';
+
 /**
- * Vitest global setup: suites that need a real PostgreSQL or Redis server are skipped without one
- * (`describe.skipIf(!postgresUrl)`); vitest alone would only print "skipped". This says once, at
- * the start of the run, what will not run and the command that runs it.
+ * Vitest global setup: suites that need a real PostgreSQL or Redis server, or Chromium, are
+ * skipped without one (`describe.skipIf(!postgresUrl)`); vitest alone would only print "skipped".
+ * This says once, at the start of the run, what will not run and the command that runs it.
  */
 export default function announceSkips() {
   const postgres = process.env.TEST_POSTGRES_URL || process.env.DATABASE_URL;
@@ -12,6 +14,14 @@ export default function announceSkips() {
       : 'PostgreSQL (TEST_POSTGRES_URL or DATABASE_URL): concurrency, read replica, scheduled jobs across processes',
     redis ? null : 'Redis (REDIS_URL): several API processes, WEB_CONCURRENCY cluster, the systemd unit run',
   ].filter(Boolean);
+  if (!CHROMIUM_PATH) {
+    console.warn(
+      [
+        'The browser tests (tests/browser.test.ts: storefront, live dashboard, GraphiQL) will be skipped:',
+        `  no Chromium at ${process.env.CHROMIUM_PATH || '/usr/bin/chromium'}. Install it: apt-get install -y chromium`,
+      ].join('\n'),
+    );
+  }
   if (!missing.length) return;
   console.warn(
     [

@@ -51,6 +51,7 @@ export async function startTestApp(
         | 'queryLimits'
         | 'rateLimits'
         | 'introspection'
+        | 'storefrontPersistedOnly'
         | 'corsOrigins'
         | 'metricsToken'
         | 'trustProxy'

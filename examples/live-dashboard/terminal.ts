@@ -1,13 +1,13 @@
 // A live dashboard's feed: every sale of the chain as it is committed, over graphql-ws.
 //
-//   npx tsx examples/live-dashboard.ts   # signs in as the demo owner; Ctrl-C to stop
+//   npx tsx examples/live-dashboard/terminal.ts   # signs in as the demo owner; Ctrl-C to stop
 //
 // ENDPOINT (default http://localhost:4000/graphql), LOGIN and PASSWORD change what it talks to.
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { ENDPOINT, main } from './endpoint.ts';
-import { LiveSalesDocument } from './generated/operations.ts';
+import { ENDPOINT, main } from '../endpoint.ts';
+import { LiveSalesDocument } from '../generated/operations.ts';
 
 const http = ENDPOINT;
 let signIn: Response | undefined;

@@ -1,0 +1,392 @@
+import { createHash } from 'node:crypto';
+import { audit, changedFields, type AuditActor } from '../../src/audit/service.ts';
+import { openBirthday } from '../../src/customers/personal.ts';
+import type { Db } from '../../src/db/tx.ts';
+import { InvalidInputError, NotFoundError } from '../../src/errors/index.ts';
+import type { EventBus } from '../../src/events/bus.ts';
+import { runInTransaction, type Unit } from '../../src/events/transaction.ts';
+import type { AutomationTrigger } from '../../src/generated/prisma/client.ts';
+import type { AutomationTriggerKind, ConsentChannel } from '../../src/generated/prisma/enums.ts';
+import { DEFAULT_TIME_ZONE, wallClock } from '../../src/stores/time.ts';
+import {
+  render,
+  TEMPLATE_MAX_LENGTH,
+  TEMPLATE_VARIABLES,
+  unknownVariable,
+  type TemplateVariable,
+} from './templates.ts';
+
+/**
+ * Marketing automation (营销自动化): triggers as data, evaluated by a scheduled job. Each
+ * qualifying customer's occasion (this year's birthday, this lapse, this tier change…) is written
+ * once, under a unique key, in the transaction that emits its `customer.notification`: a job run
+ * twice, in two processes, or caught up after downtime sends nothing twice. Only channels the
+ * customer consented to are addressed; nobody is contacted in their store's quiet hours (the
+ * next run after them does it). docs/plugins/automation.md.
+ */
+
+export interface TriggerInput {
+  name: string;
+  kind: AutomationTriggerKind;
+  days: number;
+  templateZh: string;
+  templateEn: string;
+  channels: ConsentChannel[];
+  quietFrom?: string | null;
+  quietTo?: string | null;
+  holdoutPercent?: number | null;
+  active?: boolean | null;
+}
+
+export interface AutomationOptions {
+  /** How often the job runs (cron, JOB_TIMEZONE): quiet hours end at most this late for a message. */
+  schedule: string;
+  /** Sends one run writes per trigger at most; the rest go in the next run. */
+  maxPerRun: number;
+}
+
+/** The channels a message can be addressed to (a phone call is a person's job, not a message's). */
+const MESSAGE_CHANNELS: readonly ConsentChannel[] = ['SMS', 'WECHAT', 'EMAIL'];
+const DAY_MS = 86_400_000;
+/** Customers read per statement while looking for the day's birthdays and anniversaries. */
+const PAGE = 2_000;
+
+interface Candidate {
+  id: string;
+  name: string;
+  birthdayEnc: string | null;
+  firstPurchaseAt: Date | null;
+  lastPurchaseAt: Date | null;
+  timezone: string | null;
+  store: string | null;
+  consented: ConsentChannel[];
+  /** Filled by the kinds whose query knows them. */
+  occasion?: string;
+  points?: number;
+  date?: string;
+  tier?: string;
+}
+
+export class AutomationService {
+  private points = false;
+  private tiers = false;
+  constructor(readonly options: AutomationOptions) {}
+
+  use(installed: { points: boolean; tiers: boolean }) {
+    this.points = installed.points;
+    this.tiers = installed.tiers;
+  }
+
+  // ——— triggers ———
+
+  private check(input: TriggerInput) {
+    const bad = (field: string, detail: string) =>
+      new InvalidInputError('AUTOMATION_INVALID', { field, detail }, ['input', field]);
+    const name = input.name.trim();
+    if (!name || name.length > 60) throw bad('name', '1–60');
+    if (!Number.isInteger(input.days) || input.days < 0 || input.days > 3650) throw bad('days', '0–3650');
+    if (input.kind === 'LAPSED' && input.days < 1) throw bad('days', '≥ 1');
+    for (const field of ['templateZh', 'templateEn'] as const) {
+      const text = input[field].trim();
+      if (!text || text.length > TEMPLATE_MAX_LENGTH) throw bad(field, `1–${TEMPLATE_MAX_LENGTH}`);
+      const unknown = unknownVariable(text);
+      if (unknown)
+        throw new InvalidInputError(
+          'AUTOMATION_TEMPLATE_VARIABLE',
+          { value: unknown, allowed: TEMPLATE_VARIABLES.map((v) => `{${v}}`).join(' ') },
+          ['input', field],
+        );
+    }
+    const channels = [...new Set(input.channels)];
+    if (!channels.length || channels.some((c) => !MESSAGE_CHANNELS.includes(c)))
+      throw bad('channels', MESSAGE_CHANNELS.join(', '));
+    const hhmm = /^([01]\d|2[0-3]):[0-5]\d$/;
+    if (Boolean(input.quietFrom) !== Boolean(input.quietTo)) throw bad('quietTo', 'both or neither');
+    for (const field of ['quietFrom', 'quietTo'] as const)
+      if (input[field] && !hhmm.test(input[field]!)) throw bad(field, 'HH:MM');
+    const holdout = input.holdoutPercent ?? 0;
+    if (!Number.isInteger(holdout) || holdout < 0 || holdout > 90) throw bad('holdoutPercent', '0–90');
+    if (input.kind === 'POINTS_EXPIRING' && !this.points)
+      throw new InvalidInputError('AUTOMATION_NEEDS_PLUGIN', { plugin: 'points' }, ['input', 'kind']);
+    if (input.kind === 'TIER_UPGRADED' && !this.tiers)
+      throw new InvalidInputError('AUTOMATION_NEEDS_PLUGIN', { plugin: 'tiers' }, ['input', 'kind']);
+    return {
+      name,
+      kind: input.kind,
+      days: input.days,
+      templateZh: input.templateZh.trim(),
+      templateEn: input.templateEn.trim(),
+      channels,
+      quietFrom: input.quietFrom || null,
+      quietTo: input.quietTo || null,
+      holdoutPercent: holdout,
+      active: input.active ?? true,
+    };
+  }
+
+  async create({ tx, emit }: Unit, input: TriggerInput, actor: AuditActor) {
+    const trigger = await tx.automationTrigger.create({ data: this.check(input) });
+    await audit(tx, actor, {
+      operation: 'automation.create',
+      entityType: 'AutomationTrigger',
+      entityId: trigger.id,
+      after: trigger,
+    });
+    emit('automation.changed', { triggerId: trigger.id });
+    return trigger;
+  }
+
+  async update({ tx, emit }: Unit, id: string, input: TriggerInput, actor: AuditActor) {
+    const before = await tx.automationTrigger.findUnique({ where: { id } });
+    if (!before) throw new NotFoundError('AutomationTrigger', id, ['id']);
+    const trigger = await tx.automationTrigger.update({ where: { id }, data: this.check(input) });
+    await audit(tx, actor, {
+      operation: 'automation.update',
+      entityType: 'AutomationTrigger',
+      entityId: id,
+      ...changedFields(before, trigger),
+    });
+    emit('automation.changed', { triggerId: id });
+    return trigger;
+  }
+
+  // ——— the job ———
+
+  /** Every active trigger, once: the customers whose occasion has come, each sent (or held out) once. */
+  async run(db: Db, events: EventBus, now: Date): Promise<number> {
+    let written = 0;
+    for (const trigger of await db.automationTrigger.findMany({ where: { active: true }, orderBy: { id: 'asc' } })) {
+      const due = (await this.candidates(db, trigger, now)).filter((c) => !inQuietHours(trigger, c, now));
+      for (let i = 0; i < due.length && i < this.options.maxPerRun; i += 100) {
+        const batch = due.slice(i, Math.min(i + 100, this.options.maxPerRun));
+        written += await runInTransaction(db, events, (unit) => this.send(unit, trigger, batch, now));
+      }
+    }
+    return written;
+  }
+
+  /** Writes each candidate's occasion (or finds it written) and emits the notifications of those written now. */
+  private async send(unit: Unit, trigger: AutomationTrigger, batch: Candidate[], now: Date) {
+    const { tx, emit } = unit;
+    let written = 0;
+    for (const c of batch) {
+      const channels = trigger.channels.filter((ch) => c.consented.includes(ch));
+      if (!channels.length) continue;
+      const heldOut = inHoldout(trigger, c.id);
+      const values: Partial<Record<TemplateVariable, string | number>> = {
+        name: c.name,
+        store: c.store ?? '',
+        days: trigger.days,
+        date: c.date ?? '',
+        points: c.points ?? '',
+        tier: c.tier ?? '',
+      };
+      const message = { 'zh-CN': render(trigger.templateZh, values), en: render(trigger.templateEn, values) };
+      const [row] = await tx.$queryRaw<{ id: string }[]>`
+        INSERT INTO "AutomationSend" (id, "triggerId", "customerId", occasion, outcome, channels, "messageZh",
+          "messageEn", "sentAt")
+        VALUES (gen_random_uuid(), ${trigger.id}::uuid, ${c.id}::uuid, ${c.occasion!},
+          ${heldOut ? 'HELD_OUT' : 'SENT'}::"AutomationOutcome", ${heldOut ? [] : channels}::"ConsentChannel"[],
+          ${message['zh-CN']}, ${message.en}, ${now})
+        ON CONFLICT ("triggerId", "customerId", occasion) DO NOTHING
+        RETURNING id::text`;
+      if (!row) continue; // this occasion was handled before, by this run's twin or an earlier one
+      written++;
+      if (heldOut) continue;
+      emit('customer.notification', {
+        notificationId: row.id,
+        triggerId: trigger.id,
+        trigger: trigger.name,
+        kind: trigger.kind,
+        customerId: c.id,
+        occasion: c.occasion!,
+        channels,
+        message,
+      });
+    }
+    return written;
+  }
+
+  /** The customers a trigger names now, with their occasion, consenting to at least one of its channels. */
+  private async candidates(db: Db, trigger: AutomationTrigger, now: Date): Promise<Candidate[]> {
+    const base = ({ select = '', join = '', where = '' }: { select?: string; join?: string; where?: string }) => `
+      SELECT ${select} c.id::text, c.name, c."birthdayEnc", c."firstPurchaseAt",
+        c."lastPurchaseAt", s.timezone, s.name AS store,
+        ARRAY(SELECT mc.channel FROM "MarketingConsent" mc
+              WHERE mc."customerId" = c.id AND mc.granted AND mc.channel = ANY($1::"ConsentChannel"[]))::text[]
+          AS consented
+      FROM "Customer" c ${join} LEFT JOIN "Store" s ON s.id = c."homeStoreId"
+      WHERE c."erasedAt" IS NULL AND c."mergedIntoId" IS NULL
+        AND EXISTS (SELECT 1 FROM "MarketingConsent" mc
+                    WHERE mc."customerId" = c.id AND mc.granted AND mc.channel = ANY($1::"ConsentChannel"[]))
+        ${where}`;
+    const channels = trigger.channels;
+    const limit = this.options.maxPerRun;
+    switch (trigger.kind) {
+      case 'LAPSED': {
+        // Once per lapse: the occasion is the last purchase, which a new purchase moves.
+        const rows = await db.$queryRawUnsafe<Candidate[]>(
+          `${base({
+            where: `AND c."lastPurchaseAt" < $2
+              AND NOT EXISTS (SELECT 1 FROM "AutomationSend" a WHERE a."triggerId" = $3::uuid AND a."customerId" = c.id
+                AND a.occasion = 'lapse:' || to_char(c."lastPurchaseAt", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
+          })} ORDER BY c."lastPurchaseAt" DESC LIMIT ${limit}`,
+          channels,
+          new Date(now.getTime() - trigger.days * DAY_MS),
+          trigger.id,
+        );
+        return rows.map((c) => ({
+          ...c,
+          occasion: `lapse:${c.lastPurchaseAt!.toISOString()}`,
+          date: ymd(wallClock(c.lastPurchaseAt!, zoneOf(c))!),
+        }));
+      }
+      case 'BIRTHDAY':
+      case 'FIRST_PURCHASE_ANNIVERSARY': {
+        // Birthdays are encrypted, so the day is found here, a page of customers at a time.
+        const found: Candidate[] = [];
+        for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
+          const page = await db.$queryRawUnsafe<Candidate[]>(
+            `${base({
+              where:
+                trigger.kind === 'BIRTHDAY'
+                  ? `AND c.id > $2::uuid AND c."birthdayEnc" IS NOT NULL`
+                  : `AND c.id > $2::uuid AND c."firstPurchaseAt" < now() - interval '300 days'`,
+            })} ORDER BY c.id LIMIT ${PAGE}`,
+            channels,
+            after,
+          );
+          for (const c of page) {
+            const from =
+              trigger.kind === 'BIRTHDAY' ? openBirthday(c.birthdayEnc) : wallClock(c.firstPurchaseAt, zoneOf(c));
+            const next = from && nextAnniversary(from, wallClock(now, zoneOf(c))!);
+            if (!next || next.days > trigger.days) continue;
+            if (trigger.kind === 'FIRST_PURCHASE_ANNIVERSARY' && next.date.getUTCFullYear() <= from!.getUTCFullYear())
+              continue;
+            const date = ymd(next.date);
+            found.push({ ...c, occasion: `${trigger.kind === 'BIRTHDAY' ? 'birthday' : 'anniversary'}:${date}`, date });
+          }
+          if (page.length < PAGE) return found;
+          after = page[page.length - 1]!.id;
+        }
+      }
+      case 'POINTS_EXPIRING': {
+        const rows = await db.$queryRawUnsafe<(Candidate & { expires: Date; points: number })[]>(
+          `WITH due AS (
+             SELECT "customerId", min("expiresAt") AS expires, sum(remaining)::int AS points
+             FROM "PointsLedgerEntry" WHERE remaining > 0 AND "expiresAt" >= $2 AND "expiresAt" < $3
+             GROUP BY "customerId")
+           ${base({ select: 'due.expires, due.points,', join: 'JOIN due ON due."customerId" = c.id' })}`,
+          channels,
+          now,
+          new Date(now.getTime() + trigger.days * DAY_MS),
+        );
+        return rows.map((c) => {
+          const date = ymd(wallClock(c.expires, zoneOf(c))!);
+          return { ...c, occasion: `expiry:${date}`, date };
+        });
+      }
+      case 'TIER_UPGRADED': {
+        const rows = await db.$queryRawUnsafe<(Candidate & { changeId: string; tierName: string; changedAt: Date })[]>(
+          `WITH up AS (
+             SELECT tc.id, tc."customerId", tc."changedAt", t.name AS "tierName"
+             FROM "TierChange" tc JOIN "Tier" t ON t.id = tc."toTierId"
+             WHERE tc.reason = 'UPGRADE' AND tc."changedAt" >= $2 AND tc."changedAt" <= $3)
+           ${base({
+             select: 'up.id::text AS "changeId", up."tierName", up."changedAt",',
+             join: 'JOIN up ON up."customerId" = c.id',
+             where: `AND NOT EXISTS (SELECT 1 FROM "AutomationSend" a WHERE a."triggerId" = $4::uuid
+               AND a."customerId" = c.id AND a.occasion = 'tier:' || up.id::text)`,
+           })} LIMIT ${limit}`,
+          channels,
+          new Date(now.getTime() - Math.max(trigger.days, 1) * DAY_MS),
+          now,
+          trigger.id,
+        );
+        return rows.map((c) => ({
+          ...c,
+          occasion: `tier:${c.changeId}`,
+          tier: c.tierName,
+          date: ymd(wallClock(c.changedAt, zoneOf(c))!),
+        }));
+      }
+    }
+  }
+
+  // ——— results ———
+
+  /**
+   * Per trigger, over the sends since `from`: how many were sent and held out, and what each group
+   * bought in the `windowDays` after its send (sales net of refunds). The uplift is the difference
+   * in spend per customer between the two groups: the holdout is what would have happened anyway.
+   */
+  async results(db: Db, triggerId: string, from: Date, windowDays: number) {
+    const rows = await db.$queryRaw<{ outcome: string; customers: bigint; buyers: bigint; revenue: string }[]>`
+      WITH s AS (
+        SELECT a."customerId", a.outcome, a."sentAt" FROM "AutomationSend" a
+        WHERE a."triggerId" = ${triggerId}::uuid AND a."sentAt" >= ${from}),
+      bought AS (
+        SELECT s."customerId", s.outcome, coalesce(sum(x.total - x."refundedTotal"), 0) AS spent, count(x.id) AS sales
+        FROM s LEFT JOIN "Sale" x ON x."customerId" = s."customerId" AND x."occurredAt" >= s."sentAt"
+          AND x."occurredAt" < s."sentAt" + make_interval(days => ${windowDays}::int)
+        GROUP BY s."customerId", s.outcome, s."sentAt")
+      SELECT outcome::text, count(*) AS customers, count(*) FILTER (WHERE sales > 0) AS buyers,
+        coalesce(sum(spent), 0)::text AS revenue
+      FROM bought GROUP BY outcome`;
+    const group = (outcome: string) => {
+      const r = rows.find((x) => x.outcome === outcome);
+      const customers = Number(r?.customers ?? 0);
+      const revenue = r?.revenue ?? '0';
+      return {
+        customers,
+        buyers: Number(r?.buyers ?? 0),
+        revenue,
+        spendPerCustomer: customers ? (Number(revenue) / customers).toFixed(2) : null,
+      };
+    };
+    const sent = group('SENT');
+    const heldOut = group('HELD_OUT');
+    const uplift =
+      sent.spendPerCustomer !== null && heldOut.spendPerCustomer !== null
+        ? (Number(sent.spendPerCustomer) - Number(heldOut.spendPerCustomer)).toFixed(2)
+        : null;
+    return { sent, heldOut, upliftPerCustomer: uplift };
+  }
+}
+
+const zoneOf = (c: { timezone: string | null }) => c.timezone ?? DEFAULT_TIME_ZONE;
+const ymd = (d: Date) => d.toISOString().slice(0, 10);
+
+/** A deterministic share of a trigger's customers (by hash): the same customers every run. */
+export function inHoldout(trigger: { id: string; holdoutPercent: number }, customerId: string) {
+  if (!trigger.holdoutPercent) return false;
+  const digest = createHash('sha256').update(`${trigger.id}:${customerId}`).digest();
+  return digest.readUInt32BE(0) % 100 < trigger.holdoutPercent;
+}
+
+/** Whether `now` falls in the trigger's quiet hours in the customer's home store's zone. */
+export function inQuietHours(
+  trigger: { quietFrom: string | null; quietTo: string | null },
+  customer: { timezone: string | null },
+  now: Date,
+) {
+  if (!trigger.quietFrom || !trigger.quietTo) return false;
+  const local = wallClock(now, zoneOf(customer))!.toISOString().slice(11, 16);
+  const { quietFrom: from, quietTo: to } = trigger;
+  return from <= to ? local >= from && local < to : local >= from || local < to;
+}
+
+/**
+ * The next anniversary of a date (a birthday, a first purchase) on or after `today` (both as
+ * wall-clock dates in UTC fields), and the days until it. 29 February falls on the 28th in other years.
+ */
+export function nextAnniversary(date: Date, today: Date): { date: Date; days: number } {
+  const day0 = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
+  for (const year of [today.getUTCFullYear(), today.getUTCFullYear() + 1]) {
+    const month = date.getUTCMonth();
+    const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+    const at = Date.UTC(year, month, Math.min(date.getUTCDate(), last));
+    if (at >= day0) return { date: new Date(at), days: Math.round((at - day0) / DAY_MS) };
+  }
+  throw new Error('unreachable');
+}

@@ -1,0 +1,227 @@
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { automationPlugin } from '../plugins/automation/index.ts';
+import { pointsPlugin } from '../plugins/points/index.ts';
+import { tiersPlugin } from '../plugins/tiers/index.ts';
+import type { DomainEvents } from '../src/events/domain-events.ts';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+
+/**
+ * Marketing automation: triggers evaluated by the job, each occasion once however often or
+ * concurrently the job runs, only to channels the customer consented to, never in quiet hours,
+ * with the message rendered in both languages and a holdout the results compare against.
+ */
+
+const DAY = 86_400_000;
+/** A date `days` from now in Beijing time, as YYYY-MM-DD. */
+const beijingDate = (days: number) => new Date(Date.now() + 8 * 3_600_000 + days * DAY).toISOString().slice(0, 10);
+
+const CREATE = `mutation($input: AutomationTriggerInput!) { createAutomationTrigger(input: $input) {
+  ... on AutomationTrigger { id } ... on UserError { errorCode message field } } }`;
+const SENDS = `query($id: ID!) { node(id: $id) { ... on AutomationTrigger {
+  sends(first: 100) { customer { name } occasion outcome channels messageZh messageEn } } } }`;
+
+describe('marketing automation', () => {
+  let t: TestApp;
+  const notifications: DomainEvents['customer.notification'][] = [];
+  const owner = () => t.as('OWNER');
+  const run = (asOf?: Date) =>
+    owner().ok(`mutation($at: DateTime) { runScheduledJob(name: "automation.run", asOf: $at) { processed } }`, {
+      at: asOf?.toISOString() ?? null,
+    });
+  const sendsOf = async (id: string, names: string[]) =>
+    ((await owner().ok(SENDS, { id })).node.sends as any[]).filter((s) => names.includes(s.customer?.name));
+  const customer = async (input: Record<string, unknown>) =>
+    (
+      await owner().ok(
+        `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { ... on Customer { id } } }`,
+        { input },
+      )
+    ).createCustomer.id as string;
+  const trigger = async (input: Record<string, unknown>) => {
+    const r = await owner().ok(CREATE, {
+      input: { channels: ['WECHAT', 'SMS'], templateEn: 'Hello {name}', ...input },
+    });
+    expect(r.createAutomationTrigger.id).toBeTruthy();
+    return r.createAutomationTrigger.id as string;
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp({ plugins: [pointsPlugin(), tiersPlugin(), automationPlugin()] });
+    t.app.services.events.on('customer.notification', (n) => {
+      notifications.push(n);
+    });
+  });
+  afterAll(() => t?.close());
+
+  it('greets a birthday once, on the channels consented to, however often and concurrently the job runs', async () => {
+    const birthday = `1990-${beijingDate(3).slice(5)}`;
+    await customer({
+      name: '生日甲',
+      phone: '13700005501',
+      birthday,
+      consents: [
+        { channel: 'SMS', granted: true },
+        { channel: 'WECHAT', granted: false },
+      ],
+    });
+    await customer({ name: '生日乙', phone: '13700005502', birthday }); // no consent at all
+    await customer({
+      name: '生日丙',
+      phone: '13700005503',
+      birthday: `1990-${beijingDate(20).slice(5)}`,
+      consents: [{ channel: 'SMS', granted: true }],
+    });
+    const id = await trigger({
+      name: '生日关怀',
+      kind: 'BIRTHDAY',
+      days: 7,
+      templateZh: '{name}，生日快乐！{date} 前到店有礼。',
+      templateEn: 'Happy birthday, {name}! A treat in store by {date}.',
+    });
+    await Promise.all([run(), run(), run()]);
+    await run();
+    const names = ['生日甲', '生日乙', '生日丙'];
+    const sends = await sendsOf(id, names);
+    const date = `${new Date().getFullYear() + (beijingDate(3) < beijingDate(0) ? 1 : 0)}-${birthday.slice(5)}`;
+    expect(sends).toEqual([
+      {
+        customer: { name: '生日甲' },
+        occasion: `birthday:${date}`,
+        outcome: 'SENT',
+        channels: ['SMS'],
+        messageZh: `生日甲，生日快乐！${date} 前到店有礼。`,
+        messageEn: `Happy birthday, 生日甲! A treat in store by ${date}.`,
+      },
+    ]);
+    const sent = notifications.filter((n) => n.triggerId && n.message['zh-CN'].startsWith('生日甲'));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ channels: ['SMS'], kind: 'BIRTHDAY', occasion: `birthday:${date}` });
+    // Ids only, as every webhook event: the sender reads the phone through GraphQL.
+    expect(JSON.stringify(sent[0])).not.toContain('13700005501');
+  });
+
+  it('sends nothing in quiet hours; the first run after them does', async () => {
+    await customer({
+      name: '安静时段',
+      phone: '13700005511',
+      birthday: `1991-${beijingDate(1).slice(5)}`,
+      consents: [{ channel: 'WECHAT', granted: true }],
+    });
+    const input = {
+      name: '生日（夜间勿扰）',
+      kind: 'BIRTHDAY',
+      days: 2,
+      templateZh: '{name} 生日快乐',
+      quietFrom: '21:00',
+      quietTo: '09:00',
+    };
+    const id = await trigger(input);
+    const night = new Date(`${beijingDate(0)}T23:30:00+08:00`);
+    const morning = new Date(`${beijingDate(0)}T23:30:00+08:00`).getTime() + 10 * 3_600_000; // 09:30 next day
+    await run(night);
+    expect(await sendsOf(id, ['安静时段'])).toEqual([]);
+    await run(new Date(morning));
+    expect((await sendsOf(id, ['安静时段'])).map((s) => s.channels)).toEqual([['WECHAT']]);
+  });
+
+  it('calls back a lapsed customer once per lapse, and again after a new purchase lapses', async () => {
+    const id0 = await customer({
+      name: '流失客户',
+      phone: '13700005521',
+      consents: [{ channel: 'SMS', granted: true }],
+    });
+    const prisma = t.db.database.prisma;
+    const dbId = decodeGlobalID(id0).id;
+    await prisma.customer.update({ where: { id: dbId }, data: { lastPurchaseAt: new Date(Date.now() - 100 * DAY) } });
+    const id = await trigger({
+      name: '好久不见',
+      kind: 'LAPSED',
+      days: 90,
+      templateZh: '{name}，好久不见！{date} 以来',
+    });
+    await run();
+    await run();
+    expect(await sendsOf(id, ['流失客户'])).toHaveLength(1);
+    await prisma.customer.update({ where: { id: dbId }, data: { lastPurchaseAt: new Date(Date.now() - 95 * DAY) } });
+    await run();
+    expect(await sendsOf(id, ['流失客户'])).toHaveLength(2);
+  });
+
+  it('keeps a holdout never contacted, the same customers each run, and compares what each group bought', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `对照${i}`);
+    for (const [i, name] of names.entries())
+      await customer({
+        name,
+        phone: `137000056${String(i).padStart(2, '0')}`,
+        consents: [{ channel: 'SMS', granted: true }],
+      });
+    const prisma = t.db.database.prisma;
+    await prisma.customer.updateMany({
+      where: { name: { in: names } },
+      data: { lastPurchaseAt: new Date(Date.now() - 200 * DAY) },
+    });
+    const id = await trigger({
+      name: '召回（对照组）',
+      kind: 'LAPSED',
+      days: 180,
+      templateZh: '{name} 回来看看',
+      holdoutPercent: 50,
+    });
+    await run();
+    const sends = await sendsOf(id, names);
+    expect(sends).toHaveLength(12);
+    const held = sends.filter((s) => s.outcome === 'HELD_OUT');
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.length).toBeLessThan(12);
+    for (const s of held) expect(s.channels).toEqual([]);
+    const notified = notifications.filter((n) => n.triggerId === decodeGlobalID(id).id);
+    expect(notified).toHaveLength(12 - held.length);
+    const results = await owner().ok(
+      `query($id: ID!) { node(id: $id) { ... on AutomationTrigger { results {
+        sent { customers buyers revenue } heldOut { customers buyers revenue } upliftPerCustomer } } } }`,
+      { id },
+    );
+    expect(results.node.results).toEqual({
+      sent: { customers: 12 - held.length, buyers: 0, revenue: '0.00' },
+      heldOut: { customers: held.length, buyers: 0, revenue: '0.00' },
+      upliftPerCustomer: '0.00',
+    });
+  });
+
+  it('refuses a template with an unknown variable, a bad window, and anyone but the owner', async () => {
+    const bad = async (input: Record<string, unknown>, locale = 'zh-CN') =>
+      (
+        await t.gql(
+          CREATE,
+          {
+            input: {
+              name: 'x',
+              kind: 'BIRTHDAY',
+              days: 3,
+              templateZh: '{name}',
+              templateEn: '{name}',
+              channels: ['SMS'],
+              ...input,
+            },
+          },
+          { token: await t.token('OWNER'), locale },
+        )
+      ).data!.createAutomationTrigger;
+    expect(await bad({ templateZh: '{姓名} 生日快乐' })).toMatchObject({
+      errorCode: 'AUTOMATION_TEMPLATE_VARIABLE',
+      field: ['input', 'templateZh'],
+      message: expect.stringMatching(/^消息模板中的变量 \{姓名\} 不存在/),
+    });
+    expect(await bad({ templateEn: 'Hi {firstName}' }, 'en')).toMatchObject({
+      errorCode: 'AUTOMATION_TEMPLATE_VARIABLE',
+      message: expect.stringMatching(/^The message template uses \{firstName\}/),
+    });
+    expect(await bad({ quietFrom: '21:00' })).toMatchObject({ field: ['input', 'quietTo'] });
+    expect(await bad({ quietFrom: '25:00', quietTo: '09:00' })).toMatchObject({ field: ['input', 'quietFrom'] });
+    expect(await bad({ days: -1 })).toMatchObject({ field: ['input', 'days'] });
+    expect(await bad({ holdoutPercent: 95 })).toMatchObject({ field: ['input', 'holdoutPercent'] });
+    const manager = await t.as('MANAGER').gql(`{ automationTriggers { id } }`);
+    expect(manager.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});

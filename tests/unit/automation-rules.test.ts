@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { inHoldout, inQuietHours, nextAnniversary } from '../../plugins/automation/service.ts';
+import { render, unknownVariable } from '../../plugins/automation/templates.ts';
+
+const d = (ymd: string) => new Date(`${ymd}T00:00:00Z`);
+
+describe('message templates', () => {
+  it.each([
+    ['{name}，生日快乐！', { name: '王芳' }, '王芳，生日快乐！'],
+    [
+      'Hi {name}, {points} points expire on {date}',
+      { name: 'Li', points: 300, date: '2026-12-31' },
+      'Hi Li, 300 points expire on 2026-12-31',
+    ],
+    ['{name} {tier}', { name: '张三' }, '张三 '],
+    ['{{name}} is literal', { name: 'x' }, '{name}} is literal'],
+  ])('%s', (template, values, expected) => expect(render(template, values)).toBe(expected));
+
+  it('names the first placeholder that is not a variable', () => {
+    expect(unknownVariable('{name} {姓名}')).toBe('{姓名}');
+    expect(unknownVariable('{name} {store} {days} {date} {points} {tier}')).toBeNull();
+    expect(unknownVariable('{{not a placeholder}')).toBeNull();
+    expect(unknownVariable('{}')).toBe('{}');
+  });
+});
+
+describe('anniversaries', () => {
+  it.each([
+    ['1990-12-05', '2026-12-02', '2026-12-05', 3],
+    ['1990-12-02', '2026-12-02', '2026-12-02', 0],
+    ['1990-01-10', '2026-12-02', '2027-01-10', 39],
+    ['1992-02-29', '2027-02-20', '2027-02-28', 8], // not a leap year: the 28th
+    ['1992-02-29', '2028-02-20', '2028-02-29', 9],
+  ])('%s seen on %s: next %s in %i days', (date, today, next, days) => {
+    const found = nextAnniversary(d(date), d(today));
+    expect([found.date.toISOString().slice(0, 10), found.days]).toEqual([next, days]);
+  });
+});
+
+describe('quiet hours, in the store time zone', () => {
+  const beijing = { timezone: 'Asia/Shanghai' };
+  const trigger = { quietFrom: '21:00', quietTo: '09:00' };
+  it.each([
+    ['2026-12-02T13:30:00Z', true], // 21:30 in Beijing
+    ['2026-12-02T00:59:00Z', true], // 08:59
+    ['2026-12-02T01:00:00Z', false], // 09:00
+    ['2026-12-02T12:59:00Z', false], // 20:59
+  ])('%s quiet: %s', (at, quiet) => expect(inQuietHours(trigger, beijing, new Date(at))).toBe(quiet));
+  it('within a day, and none set', () => {
+    expect(inQuietHours({ quietFrom: '12:00', quietTo: '14:00' }, beijing, new Date('2026-12-02T05:00:00Z'))).toBe(
+      true,
+    );
+    expect(inQuietHours({ quietFrom: null, quietTo: null }, beijing, new Date('2026-12-02T13:30:00Z'))).toBe(false);
+  });
+});
+
+describe('the holdout', () => {
+  it('is the same customers every time, about the share asked for', () => {
+    const trigger = { id: '0193a000-0000-7000-8000-000000000001', holdoutPercent: 30 };
+    const ids = Array.from({ length: 2000 }, (_, i) => `0193a000-0000-7000-8000-${String(i).padStart(12, '0')}`);
+    const held = ids.filter((id) => inHoldout(trigger, id));
+    expect(ids.filter((id) => inHoldout(trigger, id))).toEqual(held);
+    expect(held.length / ids.length).toBeGreaterThan(0.25);
+    expect(held.length / ids.length).toBeLessThan(0.35);
+    expect(ids.some((id) => inHoldout({ ...trigger, holdoutPercent: 0 }, id))).toBe(false);
+  });
+});
