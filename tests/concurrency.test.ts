@@ -108,6 +108,70 @@ describe.skipIf(!postgresUrl)('concurrent writes on PostgreSQL', () => {
     expect(final.sale).toEqual({ status: 'REFUNDED', refundedTotal: '5.00', lines: [{ refundedQuantity: 5 }] });
   });
 
+  it('loses no refund or late sale to the daily summary job running at the same time', async () => {
+    const owner = t.as('OWNER');
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const RUN = `mutation { runScheduledJob(name: "insights.summary") { processed } }`;
+    const FIGURES = `grossSales refunds revenue saleCount refundedSaleCount units`;
+    const kpis = async (from: string, to: string) =>
+      (
+        await owner.ok(
+          `query($s: [ID!], $from: Date!, $to: Date!) { insights(storeIds: $s, from: $from, to: $to) {
+            kpis { current { asOf total { ${FIGURES} } } } } }`,
+          { s: [store], from, to },
+        )
+      ).insights.kpis.current;
+    // Sales a till sends late, 100 to 98 days ago (past the summary's recent days), then the summary.
+    const late = (i: number) =>
+      t.ok(
+        RECORD_SALE,
+        {
+          input: saleOf('DR-003', 1, { occurredAt: new Date(Date.now() - (100 - (i % 3)) * 86_400_000).toISOString() }),
+        },
+        { apiKey: t.posKey },
+      );
+    const sales = [];
+    for (let i = 0; i < 20; i++) sales.push((await late(i)).recordSale.sale.id as string);
+    await owner.ok(RUN);
+    // Refunds of them, more late sales and runs of the job, all at once.
+    const manager = t.as('MANAGER');
+    const results = await Promise.all([
+      ...sales.map((saleId, i) =>
+        manager.gql(REFUND_SALE, { saleId, externalId: uniqueId('SUMR') }).then((r) => ['refund', i, r] as const),
+      ),
+      ...Array.from({ length: 10 }, (_, i) => late(i).then((r) => ['sale', i, r] as const)),
+      ...Array.from({ length: 6 }, (_, i) => owner.gql(RUN).then((r) => ['run', i, r] as const)),
+    ]);
+    for (const [kind, , r] of results) {
+      const data = 'data' in r ? r.data : r;
+      if (kind === 'refund') expect(data?.refundSale?.__typename).toBe('RefundSalePayload');
+      if (kind === 'sale') expect(data?.recordSale?.__typename).toBe('RecordSalePayload');
+      if (kind === 'run') expect(data?.runScheduledJob?.processed, JSON.stringify(r)).toBeGreaterThan(0);
+    }
+    await owner.ok(RUN);
+    // 61 days from the summary against the same days live, in two periods of a month or less.
+    const summary = await kpis(day(-130), day(-70));
+    expect(summary.asOf).not.toBeNull();
+    const [a, b] = [await kpis(day(-130), day(-100)), await kpis(day(-99), day(-70))];
+    expect(a.asOf).toBeNull();
+    const sum = (k: string) => Number(a.total[k]) + Number(b.total[k]);
+    expect({
+      grossSales: Number(summary.total.grossSales),
+      refunds: Number(summary.total.refunds),
+      saleCount: summary.total.saleCount,
+      refundedSaleCount: summary.total.refundedSaleCount,
+      units: summary.total.units,
+    }).toEqual({
+      grossSales: sum('grossSales'),
+      refunds: sum('refunds'),
+      saleCount: sum('saleCount'),
+      refundedSaleCount: sum('refundedSaleCount'),
+      units: sum('units'),
+    });
+    expect(summary.total.refundedSaleCount).toBeGreaterThanOrEqual(20);
+    expect(summary.total.saleCount).toBeGreaterThanOrEqual(10);
+  });
+
   it('runs a transaction again when PostgreSQL aborts it to break a deadlock', async () => {
     const { runInTransaction } = await import('../src/events/transaction.ts');
     const levels = await t.db.database.prisma.stockLevel.findMany({

@@ -641,6 +641,25 @@ describe('access and limits', () => {
       { token: ownerToken },
     );
     expect(baskets.errors?.[0]?.extensions).toMatchObject({ errorCode: 'INSIGHT_PERIOD' });
+    // 92 days by category; SKU pairs and sequences 62 (2026-03-01 – 2026-05-31 is 92 days).
+    const quarter = (field: string) =>
+      t.gql(`{ insights(from: "2026-03-01", to: "2026-05-31") { ${field} } }`, {}, { token: ownerToken, locale: 'en' });
+    expect((await quarter('basketPairs(level: CATEGORY) { sales }')).errors).toBeUndefined();
+    for (const field of [
+      'basketPairs(level: PRODUCT) { sales }',
+      'purchaseSequences(level: CATEGORY) { customers }',
+      'purchaseSequences(level: PRODUCT) { customers }',
+    ]) {
+      const refused = await quarter(field);
+      expect(refused.errors?.[0]?.extensions, field).toMatchObject({ errorCode: 'INSIGHT_PERIOD' });
+      expect(refused.errors?.[0]?.message).toContain('1 to 62 days');
+    }
+    const twoMonths = await t.gql(
+      `{ insights(from: "2026-03-01", to: "2026-05-01") { purchaseSequences(level: PRODUCT) { customers } } }`,
+      {},
+      { token: ownerToken },
+    );
+    expect(twoMonths.errors).toBeUndefined();
   });
 
   it('prices each insight in the query cost, so aliases cannot repeat one without bound', async () => {
@@ -666,5 +685,136 @@ describe('imported sales history', () => {
       { weekday: 2, hour: 12, saleCount: 1 },
       { weekday: 5, hour: 10, saleCount: 1 },
     ]);
+  });
+});
+
+describe('comparisons', () => {
+  it('gives the trend, heat map and ranking of the previous period and of the same period last year', async () => {
+    const q = `query($s: [ID!]) { insights(storeIds: $s, from: "2026-03-01", to: "2026-03-31") {
+      lastYear: salesTrend(grain: MONTH, period: SAME_PERIOD_LAST_YEAR) { start saleCount revenue }
+      before: salesTrend(grain: DAY, period: PREVIOUS_PERIOD) { start saleCount revenue }
+      heatLastYear: salesHeatMap(period: SAME_PERIOD_LAST_YEAR) { weekday hour saleCount revenue }
+      rankBefore: productRanking(period: PREVIOUS_PERIOD) { sku units revenue }
+      rankLastYear: productRanking(period: SAME_PERIOD_LAST_YEAR) { sku units revenue }
+      now: productRanking(first: 1) { sku } } }`;
+    const r = (await owner(q, { s: [gUR] })).insights;
+    // March 2025 in Urumqi: SLY only (C, 10, Monday 10 March 12:00).
+    expect(r.lastYear).toEqual([{ start: '2025-03-01', saleCount: 1, revenue: '10.00' }]);
+    expect(r.heatLastYear.filter((c: { saleCount: number }) => c.saleCount)).toEqual([
+      { weekday: 1, hour: 12, saleCount: 1, revenue: '10.00' },
+    ]);
+    expect(r.rankLastYear).toEqual([{ sku: 'IN-C', units: 1, revenue: '10.00' }]);
+    // The 31 days before March: 29 January – 28 February, with S0 (A, 100) on 20 February.
+    expect(r.before).toHaveLength(31);
+    expect(r.before[0].start).toBe('2026-01-29');
+    expect(r.before.at(-1).start).toBe('2026-02-28');
+    expect(r.before.filter((p: { saleCount: number }) => p.saleCount)).toEqual([
+      { start: '2026-02-20', saleCount: 1, revenue: '100.00' },
+    ]);
+    expect(r.rankBefore).toEqual([{ sku: 'IN-A', units: 1, revenue: '100.00' }]);
+    expect(r.now).toEqual([{ sku: 'IN-B' }]);
+  });
+});
+
+describe('daily summary', () => {
+  const FIG = `storeCode grossSales refunds revenue saleCount refundedSaleCount averageSale units unitsPerSale
+    refundRate
+    customerCount newCustomerCount newCustomerRevenue returningCustomerRevenue anonymousRevenue memberRevenue
+    memberShare repurchasingCustomers repurchaseRate purchaseIntervals { minDays count }`;
+  const LONG = `query($s: [ID!], $from: Date!, $to: Date!) { insights(storeIds: $s, from: $from, to: $to) {
+    kpis { current { asOf total { ${FIG} } stores { ${FIG} } } previousPeriod { asOf total { ${FIG} } }
+           samePeriodLastYear { asOf total { ${FIG} } } }
+    byRevenue: productRanking(by: REVENUE, topCustomers: 1) { asOf sku units revenue cost margin marginRate saleCount
+      topCustomerBuyers }
+    byMargin: productRanking(by: MARGIN, topCustomers: 2) { sku units revenue margin topCustomerBuyers } } }`;
+  const both = { s: [gUR, gSH] };
+  const periods = [
+    { from: '2026-01-01', to: '2026-06-30' }, // everything of the fixture, refunds and the merge included
+    { from: '2026-04-01', to: '2026-05-31' }, // starts on S7, 31 March in UTC but 1 April in Urumqi
+    { from: '2026-02-21', to: '2026-03-31' }, // ends on S6 (23:30 local), starts the day after S0
+  ];
+  const RUN = `mutation { runScheduledJob(name: "insights.summary") { name processed } }`;
+  const withoutAsOf = (r: any) => JSON.parse(JSON.stringify(r, (k, v) => (k === 'asOf' ? undefined : v)));
+  const APRIL_MAY = `query($s: [ID!]) { insights(storeIds: $s, from: "2026-04-01", to: "2026-05-31") {
+    kpis { current { asOf total { grossSales refunds revenue saleCount refundedSaleCount units } } } } }`;
+  const aprilMay = async () => (await owner(APRIL_MAY, { s: [gUR] })).insights.kpis.current;
+
+  it('gives a long period the same figures from the summary as live, saying as of when', async () => {
+    const live = [];
+    for (const p of periods) live.push((await owner(LONG, { ...both, ...p })).insights);
+    // Not built yet: computed live, no asOf.
+    expect(live[0].kpis.current.asOf).toBeNull();
+    expect(live[0].byRevenue[0].asOf).toBeNull();
+    const before = Date.now();
+    const run = await owner(RUN);
+    expect(run.runScheduledJob.processed).toBeGreaterThan(0);
+    for (const [i, p] of periods.entries()) {
+      const summary = (await owner(LONG, { ...both, ...p })).insights;
+      expect(new Date(summary.kpis.current.asOf).getTime()).toBeGreaterThanOrEqual(before - 5_000);
+      expect(summary.byRevenue[0].asOf).toBe(summary.kpis.current.asOf);
+      expect(withoutAsOf(summary)).toEqual(withoutAsOf(live[i]));
+    }
+    // Worked out by hand: April and May in Urumqi are S7 (10, 00:30 on 1 April there) and SW (100).
+    expect(await aprilMay()).toMatchObject({
+      total: { grossSales: '110.00', refunds: '0.00', revenue: '110.00', saleCount: 2, refundedSaleCount: 0, units: 2 },
+    });
+    // A month or less is always live.
+    const month = await owner(APRIL_MAY.replace('2026-05-31', '2026-05-01'), { s: [gUR] });
+    expect(month.insights.kpis.current.asOf).toBeNull();
+  });
+
+  it('brings the days a late sale, a refund of an old sale and a history import changed up to date', async () => {
+    const asOf = (await aprilMay()).asOf;
+    // A till sends a sale of 15 April months late: its day is marked, and the next run adds it.
+    const late = await sale(gUR, at('2026-04-15T09:00', 6), [{ sku: 'IN-A', quantity: 1 }]);
+    expect((await aprilMay()).total.revenue).toBe('110.00'); // the summary as of its last run
+    await owner(RUN);
+    const added = await aprilMay();
+    expect(added.asOf > asOf).toBe(true);
+    expect(added.total).toMatchObject({ grossSales: '210.00', revenue: '210.00', saleCount: 3, units: 3 });
+    // Refunded in full now: the sale's own day loses it at the next run.
+    const refunded = await owner(REFUND_SALE, { saleId: late, externalId: `R-${++seq}` });
+    expect(refunded.refundSale.__typename).toBe('RefundSalePayload');
+    await owner(RUN);
+    expect((await aprilMay()).total).toMatchObject({
+      grossSales: '210.00',
+      refunds: '100.00',
+      revenue: '110.00',
+      saleCount: 2,
+      refundedSaleCount: 1,
+      units: 2,
+    });
+    // Sales history imported for 20 April (2 × 40).
+    const base = `http://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}`;
+    const csv = '门店,单号,销售时间,商品编码,数量,单价\nUR-01,OLD-2,2026-04-20 10:00,IN-C,2,40\n';
+    expect((await postImport(base, 'sales-history', csv, ownerToken, { fileName: 'history2.csv' })).status).toBe(200);
+    await owner(RUN);
+    expect((await aprilMay()).total).toMatchObject({ revenue: '190.00', saleCount: 3, units: 4 });
+    // And every figure still equals the live one (each month of it is computed live).
+    const months = [
+      ['2026-04-01', '2026-04-30'],
+      ['2026-05-01', '2026-05-31'],
+    ];
+    let revenue = 0;
+    for (const [from, to] of months) {
+      const m = await owner(APRIL_MAY.replace('2026-04-01', from!).replace('2026-05-31', to!), { s: [gUR] });
+      expect(m.insights.kpis.current.asOf).toBeNull();
+      revenue += Number(m.insights.kpis.current.total.revenue);
+    }
+    expect(revenue).toBe(190);
+  });
+
+  it("recomputes the recent days on every run without marks: today's sales", async () => {
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const q = `query($s: [ID!], $from: Date!, $to: Date!) { insights(storeIds: $s, from: $from, to: $to) {
+      kpis { current { asOf total { revenue saleCount } } } } }`;
+    const v = { s: [gSH], from: day(-40), to: day(1) };
+    const before = (await owner(q, v)).insights.kpis.current;
+    expect(before.asOf).not.toBeNull();
+    await sale(gSH, new Date().toISOString(), [{ sku: 'IN-A', quantity: 1 }]);
+    await owner(RUN);
+    const after = (await owner(q, v)).insights.kpis.current;
+    expect(Number(after.total.revenue) - Number(before.total.revenue)).toBe(100);
+    expect(after.total.saleCount - before.total.saleCount).toBe(1);
   });
 });

@@ -252,6 +252,133 @@ describe(`customer segments (${database})`, () => {
     expect(log.auditLog.edges.map((e: any) => JSON.parse(e.node.details).masked).sort()).toEqual([false, true]);
   });
 
+  it("says what is wrong with a condition in the caller's language", async () => {
+    const refused = async (conditions: Record<string, unknown>, locale?: 'en') =>
+      (await t.as('MANAGER').ok(CREATE, { i: { name: `bad-${uniqueId()}`, conditions } }, { locale })).createSegment
+        .message;
+    const cases: [Record<string, unknown>, string, string][] = [
+      [
+        { spendMin: '300', spendMax: '100' },
+        '分群条件 spendMax 有误：不能小于 spendMin',
+        'Segment condition spendMax: below spendMin',
+      ],
+      [
+        { lastPurchaseWithinDays: 0 },
+        '分群条件 lastPurchaseWithinDays 有误：应为 1 到 3650 之间的整天数',
+        'Segment condition lastPurchaseWithinDays: a whole number of days from 1 to 3650',
+      ],
+      [
+        { categoriesBought: ['没有这个品类'] },
+        '分群条件 categoriesBought 有误：没有商品属于品类 没有这个品类',
+        'Segment condition categoriesBought: no product has the category 没有这个品类',
+      ],
+      [
+        { categoriesWithinDays: 30 },
+        '分群条件 categoriesWithinDays 有误：需要同时设置 categoriesBought',
+        'Segment condition categoriesWithinDays: needs categoriesBought',
+      ],
+      [
+        { tagsAny: Array.from({ length: 51 }, (_, i) => `t${i}`) },
+        '分群条件 tagsAny 有误：最多 50 个值',
+        'Segment condition tagsAny: at most 50 values',
+      ],
+      [{ tagsAll: [] }, '分群条件 tagsAll 有误：列表不能为空', 'Segment condition tagsAll: empty list'],
+    ];
+    for (const [conditions, zh, en] of cases) {
+      expect(await refused(conditions)).toBe(zh);
+      expect(await refused(conditions, 'en')).toBe(en);
+    }
+    const name = await t.as('MANAGER').ok(CREATE, { i: { name: ' ', conditions: { tagsAll: [tag] } } });
+    expect(name.createSegment.message).toBe('输入有误：名称应为 1–100 个字符');
+  });
+
+  it('updates a segment with the checks, permission and audit of creating one', async () => {
+    const UPDATE = `mutation($i: UpdateSegmentInput!) {
+      updateSegment(input: $i) {
+        __typename
+        ... on Segment { id name description customerCount conditions { tagsAll spendMin } }
+        ... on UserError { errorCode field message }
+      }
+    }`;
+    const s = await segment('editable', { tagsAll: [tag] });
+    const other = await segment('taken', { tagsAll: [tag] });
+    const update = (i: Record<string, unknown>, role: 'MANAGER' | 'CASHIER' = 'MANAGER', locale?: 'en') =>
+      t.as(role).gql(UPDATE, { i: { id: s.id, ...i } }, { locale });
+    // The conditions are replaced, and the members follow: tagged VIP as well, A and C (see above).
+    const renamed = (await update({ name: `vip-edited-${process.pid}`, conditions: { tagsAll: [tag, 'VIP'] } })).data
+      ?.updateSegment;
+    expect(renamed).toMatchObject({
+      __typename: 'Segment',
+      id: s.id,
+      name: `vip-edited-${process.pid}`,
+      customerCount: 2,
+      conditions: { tagsAll: [tag, 'VIP'], spendMin: null },
+    });
+    // A field left out stays; a description is set, then removed with null.
+    expect((await update({ description: '  高价值  ' })).data?.updateSegment).toMatchObject({
+      name: `vip-edited-${process.pid}`,
+      description: '高价值',
+      customerCount: 2,
+    });
+    expect((await update({ description: null })).data?.updateSegment.description).toBeNull();
+    // The checks of createSegment, naming the field, and nothing changed.
+    expect((await update({ conditions: { spendMin: '300', spendMax: '100' } })).data?.updateSegment).toMatchObject({
+      errorCode: 'SEGMENT_CONDITION_INVALID',
+      field: ['input', 'conditions', 'spendMax'],
+      message: '分群条件 spendMax 有误：不能小于 spendMin',
+    });
+    expect((await update({ conditions: {} }, 'MANAGER', 'en')).data?.updateSegment).toMatchObject({
+      errorCode: 'SEGMENT_EMPTY',
+      message: 'A segment needs at least one condition',
+    });
+    expect((await update({ name: other.name })).data?.updateSegment).toMatchObject({
+      errorCode: 'DUPLICATE_CODE',
+      field: ['input', 'name'],
+    });
+    expect((await update({ name: '' })).data?.updateSegment).toMatchObject({ field: ['input', 'name'] });
+    const unchanged = await t.as('MANAGER').ok(
+      `query($id: ID!) { node(id: $id) { ... on Segment { name conditions {
+      tagsAll } } } }`,
+      { id: s.id },
+    );
+    expect(unchanged.node).toEqual({ name: `vip-edited-${process.pid}`, conditions: { tagsAll: [tag, 'VIP'] } });
+    // Another node's id is not a segment; a deleted segment is not found.
+    expect((await t.as('MANAGER').gql(UPDATE, { i: { id: c.A, name: 'x' } })).data?.updateSegment).toMatchObject({
+      errorCode: 'INVALID_ID',
+      field: ['input', 'id'],
+    });
+    const gone = await segment('gone', { tagsAll: [tag] });
+    await t
+      .as('MANAGER')
+      .ok(`mutation($id: ID!) { deleteSegment(id: $id) { ... on DeleteSegmentPayload { deletedId } } }`, {
+        id: gone.id,
+      });
+    expect((await t.as('MANAGER').gql(UPDATE, { i: { id: gone.id, name: 'x' } })).data?.updateSegment).toMatchObject({
+      errorCode: 'NOT_FOUND',
+      field: ['input', 'id'],
+    });
+    // Saving needs segment:manage.
+    expect((await update({ name: 'x' }, 'CASHIER')).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // Audited with the fields that changed, before and after; the refused updates left nothing.
+    const log = await t.as('OWNER').ok(
+      `query($id: ID!) { auditLog(first: 10, filter: { operation: "segment.update", entityId: $id }) { edges { node {
+        before after } } } }`,
+      { id: s.id },
+    );
+    const entries = log.auditLog.edges.map((e: any) => ({
+      before: JSON.parse(e.node.before),
+      after: JSON.parse(e.node.after),
+    }));
+    expect(entries).toEqual([
+      { before: { description: '高价值' }, after: { description: null } },
+      { before: { description: null }, after: { description: '高价值' } },
+      {
+        before: { name: `editable-${process.pid}`, conditions: { tagsAll: [tag] } },
+        after: { name: `vip-edited-${process.pid}`, conditions: { tagsAll: [tag, 'VIP'] } },
+      },
+    ]);
+  });
+
   it('answers a plugin asking who is in a segment', async () => {
     const s = await segment('service', { tagsAll: [tag, 'VIP'] });
     const service = t.app.services.plugins.services.get<SegmentService>('segments');

@@ -8,7 +8,10 @@ export const rfmSegmentCondition: SegmentConditionKind = {
   validate: async (_db, layers) => {
     const unknown = layers.filter((l) => !(l in RfmSegment));
     return unknown.length
-      ? `not an RFM layer: ${unknown.join(', ')} (one of ${Object.keys(RfmSegment).join(', ')})`
+      ? {
+          detail: 'SEGMENT_DETAIL_UNKNOWN_RFM_LAYER',
+          params: { value: unknown.join(', '), allowed: Object.keys(RfmSegment).join(', ') },
+        }
       : null;
   },
   sql: (layers) => Prisma.sql`EXISTS (SELECT 1 FROM "RfmScore" r

@@ -513,6 +513,37 @@ export const entityNames: Record<string, Message> = {
   CommissionRule: { 'zh-CN': '提成规则', en: 'Commission rule' },
 };
 
+/**
+ * What is wrong with an input, filling the {detail} of INVALID_INPUT and SEGMENT_CONDITION_INVALID
+ * in the caller's language (with the error's params): segment conditions say what is wrong with
+ * them this way, and a plugin's condition check names one of these (or a message it registered).
+ */
+export const detailMessages: Record<string, Message> = {
+  SEGMENT_DETAIL_EMPTY_LIST: { 'zh-CN': '列表不能为空', en: 'empty list' },
+  SEGMENT_DETAIL_TOO_MANY_VALUES: { 'zh-CN': '最多 {max} 个值', en: 'at most {max} values' },
+  SEGMENT_DETAIL_VALUE_LENGTH: { 'zh-CN': '每个值应为 1–{max} 个字符', en: 'values of 1–{max} characters' },
+  SEGMENT_DETAIL_DAYS: { 'zh-CN': '应为 1 到 {max} 之间的整天数', en: 'a whole number of days from 1 to {max}' },
+  SEGMENT_DETAIL_WHOLE_NUMBER: { 'zh-CN': '应为 0 到 {max} 之间的整数', en: 'a whole number from 0 to {max}' },
+  SEGMENT_DETAIL_NEGATIVE: { 'zh-CN': '不能小于 0', en: 'not below 0' },
+  SEGMENT_DETAIL_BELOW: { 'zh-CN': '不能小于 {other}', en: 'below {other}' },
+  SEGMENT_DETAIL_NEEDS: { 'zh-CN': '需要同时设置 {other}', en: 'needs {other}' },
+  SEGMENT_DETAIL_WINDOWS: {
+    'zh-CN': '应小于 {other}，否则没有顾客能同时满足两个时间窗',
+    en: 'no customer can match both windows (it must be below {other})',
+  },
+  SEGMENT_DETAIL_STORE_COUNT: { 'zh-CN': '应为 1–{max} 个门店', en: '1–{max} stores' },
+  SEGMENT_DETAIL_UNKNOWN_STORE: { 'zh-CN': '门店不存在', en: 'unknown store' },
+  SEGMENT_DETAIL_UNKNOWN_CHANNEL: { 'zh-CN': '没有渠道 {value}', en: 'unknown channel {value}' },
+  SEGMENT_DETAIL_UNKNOWN_CATEGORY: { 'zh-CN': '没有商品属于品类 {value}', en: 'no product has the category {value}' },
+  SEGMENT_DETAIL_UNKNOWN_TIER: { 'zh-CN': '没有编码为 {value} 的会员等级', en: 'no tier with the code {value}' },
+  SEGMENT_DETAIL_UNKNOWN_RFM_LAYER: {
+    'zh-CN': '{value} 不是 RFM 分层（可选：{allowed}）',
+    en: 'not an RFM layer: {value} (one of {allowed})',
+  },
+  SEGMENT_DETAIL_NAME: { 'zh-CN': '名称应为 1–100 个字符', en: 'name: 1–100 characters' },
+  SEGMENT_DETAIL_DESCRIPTION: { 'zh-CN': '说明最多 500 个字符', en: 'description: at most 500 characters' },
+};
+
 const statusWords: Record<string, Message> = {
   POSTED: { 'zh-CN': '过账', en: 'posted' },
   CANCELLED: { 'zh-CN': '取消', en: 'cancelled' },
@@ -520,12 +551,21 @@ const statusWords: Record<string, Message> = {
 
 export function translate(code: MessageCode | (string & {}), params: Params, locale: Locale): string {
   const template = ((messages as Record<string, Message>)[code] ?? pluginMessages[code])?.[locale] ?? code;
+  return fill(template, params, locale, code);
+}
+
+function fill(template: string, params: Params, locale: Locale, code?: string): string {
   return template.replace(/\{(\w+)\}/g, (_, key: string) => {
     const raw = params[key];
     if (raw === undefined) return `{${key}}`;
     const value = String(raw);
     if (key === 'entity') return entityNames[value]?.[locale] ?? value;
     if (key === 'status') return statusWords[value]?.[locale] ?? value;
+    // A detail may be a code (SEGMENT_DETAIL_…), rendered in the caller's language with the same params.
+    if (key === 'detail') {
+      const detail = code === undefined ? undefined : (detailMessages[value] ?? pluginMessages[value]);
+      if (detail && value !== code) return fill(detail[locale], params, locale);
+    }
     return value;
   });
 }

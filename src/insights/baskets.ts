@@ -7,6 +7,16 @@ export type BasketOrder = 'SUPPORT' | 'CONFIDENCE' | 'LIFT';
 
 /** Baskets and sequences join sales with sales: their period is shorter than the others'. */
 export const MAX_BASKET_DAYS = 92;
+/**
+ * Pairs of SKUs (thousands of items, so many more pairs than of categories) and sequences (each
+ * customer's purchases joined with their later ones) take at most this many days: at the
+ * benchmark's size a quarter of them took more than 2 s (docs/benchmarks.md).
+ */
+export const MAX_DETAILED_BASKET_DAYS = 62;
+
+/** The longest period basketPairs (by level) and purchaseSequences take. */
+export const maxBasketDays = (kind: 'pairs' | 'sequences', level: BasketLevel) =>
+  kind === 'pairs' && level === 'CATEGORY' ? MAX_BASKET_DAYS : MAX_DETAILED_BASKET_DAYS;
 
 export interface BasketItem {
   productId: string | null;

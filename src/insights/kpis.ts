@@ -1,6 +1,7 @@
 import type { Db } from '../db/tx.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { type InsightScope, isoDate } from './scope.ts';
+import { summarySaleFigures } from './summary.ts';
 
 /** Where purchase intervals fall, in days between two purchases of the same customer. */
 export const INTERVAL_BUCKETS: { minDays: number; maxDays: number | null }[] = [
@@ -67,10 +68,85 @@ type SaleRow = {
  * refunded in full is no sale (not counted, its units gone); a partial refund lowers the
  * revenue of the sale's own business date, whenever it was made, as salesByDay does.
  */
-export async function kpis(db: Db, scope: InsightScope, repurchaseWithinDays: number): Promise<KpiFigures[]> {
+export async function kpis(
+  db: Db,
+  scope: InsightScope,
+  repurchaseWithinDays: number,
+  options: KpiOptions = { summary: false, customers: true },
+): Promise<KpiFigures[]> {
   const from = isoDate(scope.from);
   const to = isoDate(scope.to);
   const stores = scope.storeIds;
+  // Independent reads: on PostgreSQL they run at once on two connections.
+  const [totals, customerRows] = await Promise.all([
+    options.summary ? summaryTotals(db, scope, options.customers) : liveTotals(db, from, to, stores),
+    options.customers ? customerFacts(db, scope, repurchaseWithinDays) : [],
+  ]);
+  return figuresOf(scope, totals, customerRows, repurchaseWithinDays);
+}
+
+export interface KpiOptions {
+  /**
+   * Sale figures (gross, refunds, counts, units, member and anonymous revenue) from the daily
+   * summary (src/insights/summary.ts) rather than the sales; the customer figures stay live.
+   */
+  summary: boolean;
+  /** Compute the customer figures (counts, new/returning, repurchase, intervals): zero when not. */
+  customers: boolean;
+}
+
+/**
+ * The sale figures from the summary, and (when asked) the customer counts and new/returning
+ * revenue from the period's sales of known customers, per store and customer (no lines read).
+ */
+async function summaryTotals(db: Db, scope: InsightScope, customers: boolean): Promise<SaleRow[]> {
+  const [sales, byCustomer] = await Promise.all([
+    summarySaleFigures(db, scope),
+    customers
+      ? db.$queryRaw<
+          {
+            store_id: string | null;
+            customers: number;
+            new_customers: number;
+            new_revenue: string | null;
+            returning_revenue: string | null;
+          }[]
+        >`
+    WITH c AS (
+      SELECT s."storeId", s."customerId",
+             bool_or(c."firstPurchaseAt" IS NULL OR (c."firstPurchaseAt" AT TIME ZONE 'UTC' AT TIME ZONE
+               st.timezone)::date >= ${isoDate(scope.from)}::date) AS is_new,
+             sum(s.total - s."refundedTotal") AS net,
+             count(*) FILTER (WHERE s.status <> 'REFUNDED') AS sales
+      FROM "Sale" s
+      JOIN "Store" st ON st.id = s."storeId"
+      LEFT JOIN "Customer" c ON c.id = s."customerId"
+      WHERE s."storeId" = ANY(${scope.storeIds}::uuid[])
+        AND s."businessDate" BETWEEN ${isoDate(scope.from)}::date AND ${isoDate(scope.to)}::date
+        AND s."customerId" IS NOT NULL
+      GROUP BY s."storeId", s."customerId"
+    )
+    SELECT c."storeId"::text AS store_id,
+           (count(DISTINCT c."customerId") FILTER (WHERE c.sales > 0))::int AS customers,
+           (count(DISTINCT c."customerId") FILTER (WHERE c.is_new AND c.sales > 0))::int AS new_customers,
+           (sum(c.net) FILTER (WHERE c.is_new))::text AS new_revenue,
+           (sum(c.net) FILTER (WHERE NOT c.is_new))::text AS returning_revenue
+    FROM c GROUP BY GROUPING SETS ((c."storeId"), ())`
+      : [],
+  ]);
+  return sales.map((t) => {
+    const c = byCustomer.find((r) => r.store_id === t.store_id);
+    return {
+      ...t,
+      customers: c?.customers ?? 0,
+      new_customers: c?.new_customers ?? 0,
+      new_revenue: c?.new_revenue ?? null,
+      returning_revenue: c?.returning_revenue ?? null,
+    };
+  });
+}
+
+async function liveTotals(db: Db, from: string, to: string, stores: string[]) {
   // New: the customer's first purchase anywhere in the chain (Customer.firstPurchaseAt, which
   // includes imported history and is rebuilt after a merge) falls on or after the period's first
   // business date in the store of the sale.
@@ -117,7 +193,13 @@ export async function kpis(db: Db, scope: InsightScope, repurchaseWithinDays: nu
            t.customers::int, t.new_customers::int, t.new_revenue::text, t.returning_revenue::text,
            t.anonymous_revenue::text, t.member_revenue::text
     FROM t`;
+  return totals;
+}
 
+async function customerFacts(db: Db, scope: InsightScope, repurchaseWithinDays: number) {
+  const stores = scope.storeIds;
+  const from = isoDate(scope.from);
+  const to = isoDate(scope.to);
   // One pass over the customers' sales from the period's start to N days after its end, in
   // each customer's order (per store, and across the stores):
   // - 复购率: of the customers with a purchase in the period, those whose next purchase after
@@ -182,7 +264,15 @@ export async function kpis(db: Db, scope: InsightScope, repurchaseWithinDays: nu
         before IS NOT NULL
     )
     SELECT store_id, kind, v, count(*)::int AS n FROM facts GROUP BY store_id, kind, v`;
+  return customerRows;
+}
 
+function figuresOf(
+  scope: InsightScope,
+  totals: SaleRow[],
+  customerRows: { store_id: string | null; kind: string; v: number; n: number }[],
+  repurchaseWithinDays: number,
+): KpiFigures[] {
   const byStore = (id: string | null) => (r: { store_id: string | null }) => r.store_id === id;
   const ids: (string | null)[] = [null, ...scope.storeIds];
   return ids.map((storeId) => {

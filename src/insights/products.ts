@@ -1,6 +1,7 @@
 import type { Db } from '../db/tx.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { type InsightScope, isoDate } from './scope.ts';
+import { productSummaryRows } from './summary.ts';
 
 export type ProductRankingOrder = 'UNITS' | 'REVENUE' | 'MARGIN';
 export type StockInsightOrder = 'DAYS_OF_COVER' | 'TURNOVER' | 'SLOW' | 'REORDER';
@@ -51,6 +52,54 @@ export interface ProductRank {
   topCustomerBuyers: number;
 }
 
+type RankRow = {
+  id: string;
+  sku: string;
+  name: string;
+  category: string;
+  units: number;
+  revenue: string;
+  cost: string | null;
+  revenue_with_cost: string | null;
+  sales: number;
+  top_buyers: number;
+};
+
+/**
+ * The ranking from the daily summary's product days; how many top customers bought each of the
+ * products ranked is counted live, from those customers' sales of the period only.
+ */
+async function rankingFromSummary(
+  db: Db,
+  scope: InsightScope,
+  orderBy: ProductRankingOrder,
+  first: number,
+  top: number,
+): Promise<RankRow[]> {
+  const rows = await db.$queryRaw<RankRow[]>`
+    WITH a AS (
+      SELECT d."productId", sum(d.units)::int AS units, sum(d.revenue) AS revenue,
+             sum(d."revenueWithCost") AS revenue_with_cost, sum(d.cost) AS cost, sum(d."saleCount")::int AS sales
+      FROM (${productSummaryRows(scope)}) d
+      GROUP BY d."productId"
+    )
+    SELECT p.id::text, p.sku, p.name, p.category, a.units, a.revenue::text, a.cost::text,
+           a.revenue_with_cost::text, a.sales, 0 AS top_buyers
+    FROM a JOIN "Product" p ON p.id = a."productId"
+    ORDER BY ${RANKING_ORDER[orderBy]}, p.sku
+    LIMIT ${first}`;
+  if (!rows.length) return rows;
+  const buyers = await db.$queryRaw<{ id: string; n: number }[]>`
+    WITH top AS (${topCustomers(scope, top)})
+    SELECT sl."productId"::text AS id, count(DISTINCT s."customerId")::int AS n
+    FROM "Sale" s JOIN "SaleLine" sl ON sl."saleId" = s.id
+    WHERE ${periodLines(scope)} AND s."customerId" IN (SELECT "customerId" FROM top)
+      AND sl.quantity > sl."refundedQuantity" AND sl."productId" = ANY(${rows.map((r) => r.id)}::uuid[])
+    GROUP BY sl."productId"`;
+  const byId = new Map(buyers.map((b) => [b.id, b.n]));
+  return rows.map((r) => ({ ...r, top_buyers: byId.get(r.id) ?? 0 }));
+}
+
 /**
  * Products of the period by net units, net revenue or margin. A line's revenue is its total less
  * what its refunds returned (exactly, from the refund lines); its units are those not refunded.
@@ -63,21 +112,11 @@ export async function productRanking(
   orderBy: ProductRankingOrder,
   first: number,
   top: number,
+  options: { summary: boolean } = { summary: false },
 ): Promise<ProductRank[]> {
-  const rows = await db.$queryRaw<
-    {
-      id: string;
-      sku: string;
-      name: string;
-      category: string;
-      units: number;
-      revenue: string;
-      cost: string | null;
-      revenue_with_cost: string | null;
-      sales: number;
-      top_buyers: number;
-    }[]
-  >`
+  const rows = options.summary
+    ? await rankingFromSummary(db, scope, orderBy, first, top)
+    : await db.$queryRaw<RankRow[]>`
     WITH l AS (
       SELECT sl."productId", sl."saleId", s."customerId", sl.quantity - sl."refundedQuantity" AS units, sl."unitCost",
              sl.total - CASE WHEN sl."refundedQuantity" > 0 THEN coalesce((

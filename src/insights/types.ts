@@ -1,10 +1,19 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
 import type { Builder, BuilderTypes } from '../schema/builder.ts';
 import type { Context } from '../schema/context.ts';
-import { type BasketItem, basketPairs, MAX_BASKET_DAYS, purchaseSequences } from './baskets.ts';
+import {
+  type BasketItem,
+  basketPairs,
+  MAX_BASKET_DAYS,
+  MAX_DETAILED_BASKET_DAYS,
+  maxBasketDays,
+  purchaseSequences,
+} from './baskets.ts';
 import { cohorts } from './cohorts.ts';
 import { type KpiFigures, kpis } from './kpis.ts';
 import {
+  type ProductRank,
   productRanking,
   type ReorderOptions,
   type StockInsight,
@@ -20,9 +29,58 @@ import {
   resolveScope,
   samePeriodLastYear,
 } from './scope.ts';
+import { LIVE_MAX_DAYS, summaryAsOf } from './summary.ts';
 import { salesHeatMap, salesTrend } from './time.ts';
 
-type KpiReport = InsightScope & { repurchaseWithinDays: number };
+type ProductRankRow = ProductRank & { asOf: Date | null };
+
+type KpiReport = InsightScope & {
+  repurchaseWithinDays: number;
+  /** Whether the query selects any customer figure (only then are they computed). */
+  customers: boolean;
+};
+
+/** The KpiFigures fields computed from the customers' purchases, always live. */
+const CUSTOMER_FIELDS = new Set([
+  'customerCount',
+  'newCustomerCount',
+  'newCustomerRevenue',
+  'returningCustomerRevenue',
+  'repurchasingCustomers',
+  'repurchaseRate',
+  'purchaseIntervals',
+]);
+
+const asOfCache = new WeakMap<object, Promise<Date | null>>();
+
+/**
+ * When the daily summary a period's figures come from was brought up to date: periods longer
+ * than LIVE_MAX_DAYS read it once it has been built; null for a shorter period, or before the
+ * summary's first run (the figures are then computed live). Read once per request.
+ */
+function summaryAsOfFor(scope: InsightScope, ctx: Context): Promise<Date | null> {
+  if (scope.days <= LIVE_MAX_DAYS) return Promise.resolve(null);
+  let p = asOfCache.get(ctx);
+  if (!p) {
+    p = summaryAsOf(ctx.app.analytics);
+    asOfCache.set(ctx, p);
+  }
+  return p;
+}
+
+/** Whether the field being resolved selects any of `names` anywhere below it (fragments included). */
+function selectsAny(info: GraphQLResolveInfo, names: Set<string>): boolean {
+  const seen = new Set<string>();
+  const walk = (set: SelectionSetNode | undefined): boolean =>
+    !!set?.selections.some((sel) => {
+      if (sel.kind === Kind.FIELD) return names.has(sel.name.value) || walk(sel.selectionSet);
+      if (sel.kind === Kind.INLINE_FRAGMENT) return walk(sel.selectionSet);
+      if (seen.has(sel.name.value)) return false;
+      seen.add(sel.name.value);
+      return walk(info.fragments[sel.name.value]?.selectionSet);
+    });
+  return info.fieldNodes.some((node) => walk(node.selectionSet));
+}
 
 export function addInsightTypes(builder: Builder) {
   const TrendGrain = builder.enumType('TrendGrain', { values: ['DAY', 'WEEK', 'MONTH'] as const });
@@ -39,6 +97,24 @@ export function addInsightTypes(builder: Builder) {
       CATEGORY: { description: 'Items are product categories.' },
     } as const,
   });
+  const InsightPeriod = builder.enumType('InsightPeriod', {
+    description: 'Which period an insight covers: the one asked for, or one to compare it with.',
+    values: {
+      CURRENT: { description: 'from–to, as asked.' },
+      PREVIOUS_PERIOD: { description: 'The same number of days just before from.' },
+      SAME_PERIOD_LAST_YEAR: { description: 'The same calendar dates a year earlier (29 February becomes the 28th).' },
+    } as const,
+  });
+  /** The period asked for, or one to compare it with (as kpis' previousPeriod and samePeriodLastYear). */
+  const periodScope = (s: InsightScope, period: 'CURRENT' | 'PREVIOUS_PERIOD' | 'SAME_PERIOD_LAST_YEAR') =>
+    period === 'PREVIOUS_PERIOD' ? previousPeriod(s) : period === 'SAME_PERIOD_LAST_YEAR' ? samePeriodLastYear(s) : s;
+  const periodArg = (t: PothosSchemaTypes.ObjectFieldBuilder<BuilderTypes, InsightScope>) =>
+    t.arg({
+      type: InsightPeriod,
+      defaultValue: 'CURRENT',
+      required: true,
+      description: 'CURRENT (default), or PREVIOUS_PERIOD / SAME_PERIOD_LAST_YEAR to compare with (use aliases).',
+    });
   const BasketOrder = builder.enumType('BasketOrder', { values: ['SUPPORT', 'CONFIDENCE', 'LIFT'] as const });
 
   const IntervalBucket = builder
@@ -121,12 +197,25 @@ export function addInsightTypes(builder: Builder) {
           select: { id: true, code: true },
         });
         const codes = new Map(all.map((s) => [s.id, s.code]));
-        const rows = await kpis(ctx.app.analytics, r, r.repurchaseWithinDays);
+        const asOf = await summaryAsOfFor(r, ctx);
+        const rows = await kpis(ctx.app.analytics, r, r.repurchaseWithinDays, {
+          summary: asOf !== null,
+          customers: r.customers,
+        });
         return rows.map((f) => ({ ...f, storeCode: f.storeId ? (codes.get(f.storeId) ?? null) : null }));
       };
       return {
         from: t.field({ type: 'Date', resolve: (r) => r.from }),
         to: t.field({ type: 'Date', resolve: (r) => r.to }),
+        asOf: t.field({
+          type: 'DateTime',
+          nullable: true,
+          description:
+            `When the daily summary the sale figures were read from was last brought up to date (periods longer ` +
+            `than ${LIVE_MAX_DAYS} days); null when every figure was computed live from the sales. The customer ` +
+            'figures are always live.',
+          resolve: (r, _a, ctx) => summaryAsOfFor(r, ctx),
+        }),
         total: t.field({ type: Figures, resolve: async (r, _a, ctx) => (await figures(r, ctx))[0]! }),
         stores: t.field({ type: [Figures], resolve: async (r, _a, ctx) => (await figures(r, ctx)).slice(1) }),
       };
@@ -136,9 +225,22 @@ export function addInsightTypes(builder: Builder) {
   const Comparison = builder.objectRef<KpiReport>('KpiComparison').implement({
     description: 'The period, the one just before it (same number of days) and the same dates a year earlier.',
     fields: (t) => ({
-      current: t.field({ type: Report, resolve: (r) => r }),
-      previousPeriod: t.field({ type: Report, resolve: (r) => ({ ...r, ...previousPeriod(r) }) }),
-      samePeriodLastYear: t.field({ type: Report, resolve: (r) => ({ ...r, ...samePeriodLastYear(r) }) }),
+      current: t.field({
+        type: Report,
+        resolve: (r, _a, _c, info) => ({ ...r, customers: selectsAny(info, CUSTOMER_FIELDS) }),
+      }),
+      previousPeriod: t.field({
+        type: Report,
+        resolve: (r, _a, _c, info) => ({ ...r, ...previousPeriod(r), customers: selectsAny(info, CUSTOMER_FIELDS) }),
+      }),
+      samePeriodLastYear: t.field({
+        type: Report,
+        resolve: (r, _a, _c, info) => ({
+          ...r,
+          ...samePeriodLastYear(r),
+          customers: selectsAny(info, CUSTOMER_FIELDS),
+        }),
+      }),
     }),
   });
 
@@ -163,8 +265,16 @@ export function addInsightTypes(builder: Builder) {
     }),
   });
 
-  const ProductRank = builder.objectRef<Awaited<ReturnType<typeof productRanking>>[number]>('ProductRank').implement({
+  const ProductRank = builder.objectRef<ProductRankRow>('ProductRank').implement({
     fields: (t) => ({
+      asOf: t.field({
+        type: 'DateTime',
+        nullable: true,
+        description:
+          `When the daily summary units, revenue, cost and saleCount were read from was last brought up to date ` +
+          `(periods longer than ${LIVE_MAX_DAYS} days); null when computed live. topCustomerBuyers is always live.`,
+        resolve: (p) => p.asOf,
+      }),
       productId: t.id({ resolve: (p) => encodeGlobalID('Product', p.productId) }),
       sku: t.exposeString('sku'),
       name: t.exposeString('name'),
@@ -356,21 +466,28 @@ export function addInsightTypes(builder: Builder) {
         resolve: (s, args) => ({
           ...s,
           repurchaseWithinDays: bounded('repurchaseWithinDays', args.repurchaseWithinDays, 1, 365),
+          customers: true,
         }),
       }),
       salesHeatMap: t.field({
         type: [HeatCell],
         description: 'All 168 weekday × hour cells, Monday 0:00 first.',
-        resolve: (s, _a, ctx) => salesHeatMap(ctx.app.analytics, s),
+        args: { period: periodArg(t) },
+        resolve: (s, args, ctx) => salesHeatMap(ctx.app.analytics, periodScope(s, args.period)),
       }),
       salesTrend: t.field({
         type: [TrendPoint],
-        args: { grain: t.arg({ type: TrendGrain, defaultValue: 'DAY', required: true }) },
-        resolve: (s, args, ctx) => salesTrend(ctx.app.analytics, s, args.grain),
+        description:
+          'Per day, ISO week or month; with period, the same buckets of the previous period or of last year ' +
+          '(their own dates).',
+        args: { grain: t.arg({ type: TrendGrain, defaultValue: 'DAY', required: true }), period: periodArg(t) },
+        resolve: (s, args, ctx) => salesTrend(ctx.app.analytics, periodScope(s, args.period), args.grain),
       }),
       productRanking: t.field({
         type: [ProductRank],
+        description: 'Products of the period, or (period) of the previous period or last year, to compare by sku.',
         args: {
+          period: periodArg(t),
           by: t.arg({ type: ProductRankingOrder, defaultValue: 'REVENUE', required: true }),
           first: t.arg.int({ defaultValue: 20, required: true, description: '1–100 (default 20)' }),
           topCustomers: t.arg.int({
@@ -379,14 +496,14 @@ export function addInsightTypes(builder: Builder) {
             description: 'How many of the period’s best customers (by net spend) count as top customers, 1–1000.',
           }),
         },
-        resolve: (s, args, ctx) =>
-          productRanking(
-            ctx.app.analytics,
-            s,
-            args.by,
-            bounded('first', args.first, 1, 100),
-            bounded('topCustomers', args.topCustomers, 1, 1000),
-          ),
+        resolve: async (current, args, ctx) => {
+          const first = bounded('first', args.first, 1, 100);
+          const top = bounded('topCustomers', args.topCustomers, 1, 1000);
+          const s = periodScope(current, args.period);
+          const asOf = await summaryAsOfFor(s, ctx);
+          const rows = await productRanking(ctx.app.analytics, s, args.by, first, top, { summary: asOf !== null });
+          return rows.map((r) => ({ ...r, asOf }));
+        },
       }),
       stockCover: t.field({
         type: [StockInsightRef],
@@ -415,7 +532,9 @@ export function addInsightTypes(builder: Builder) {
       }),
       basketPairs: t.field({
         type: [Pair],
-        description: `Items bought together. The period may be at most ${MAX_BASKET_DAYS} days.`,
+        description:
+          `Items bought together. The period may be at most ${MAX_BASKET_DAYS} days by CATEGORY, ` +
+          `${MAX_DETAILED_BASKET_DAYS} by PRODUCT (INSIGHT_PERIOD otherwise).`,
         args: {
           level: t.arg({ type: BasketLevel, defaultValue: 'PRODUCT', required: true }),
           minSupport: t.arg.float({ defaultValue: 0.01, required: true, description: '0.0001–1 (default 0.01)' }),
@@ -423,7 +542,7 @@ export function addInsightTypes(builder: Builder) {
           first: t.arg.int({ defaultValue: 20, required: true, description: '1–100 (default 20)' }),
         },
         resolve: (s, args, ctx) => {
-          periodOf(s.from, s.to, MAX_BASKET_DAYS);
+          periodOf(s.from, s.to, maxBasketDays('pairs', args.level));
           return basketPairs(
             ctx.app.analytics,
             s,
@@ -436,7 +555,9 @@ export function addInsightTypes(builder: Builder) {
       }),
       purchaseSequences: t.field({
         type: [Sequence],
-        description: `"Bought A, then B within N days". The period may be at most ${MAX_BASKET_DAYS} days.`,
+        description:
+          `"Bought A, then B within N days". The period may be at most ${MAX_DETAILED_BASKET_DAYS} days ` +
+          '(INSIGHT_PERIOD otherwise).',
         args: {
           level: t.arg({ type: BasketLevel, defaultValue: 'CATEGORY', required: true }),
           withinDays: t.arg.int({ defaultValue: 14, required: true, description: '1–90 (default 14)' }),
@@ -444,7 +565,7 @@ export function addInsightTypes(builder: Builder) {
           first: t.arg.int({ defaultValue: 20, required: true, description: '1–100 (default 20)' }),
         },
         resolve: (s, args, ctx) => {
-          periodOf(s.from, s.to, MAX_BASKET_DAYS);
+          periodOf(s.from, s.to, maxBasketDays('sequences', args.level));
           return purchaseSequences(
             ctx.app.analytics,
             s,

@@ -26,6 +26,7 @@ import { PluginConfigError } from './errors.ts';
 import { CalendarService } from '../calendar/service.ts';
 import { ServiceRegistry } from './services.ts';
 import { SegmentService } from '../segments/service.ts';
+import { refreshSalesSummary, SUMMARY_CRON, SUMMARY_JOB } from '../insights/summary.ts';
 
 export { PluginConfigError };
 // The plugin's shape is declared in the leaf module src/contract.ts; plugins import it from here.
@@ -61,6 +62,16 @@ export function parsePluginOptions<T>(
     .join('\n');
   throw new PluginConfigError(`Invalid options for plugin "${plugin}":\n${problems}`);
 }
+
+/** Core's own scheduled jobs, run, scheduled and observed like the plugins'. */
+const CORE_JOBS: ScheduledJob[] = [
+  {
+    name: SUMMARY_JOB,
+    cron: SUMMARY_CRON,
+    timeoutSeconds: 30 * 60,
+    run: (ctx) => refreshSalesSummary(ctx.db),
+  },
+];
 
 /** The installed plugins, ordered so that each comes after what it depends on. */
 export class PluginHost implements InstalledPlugins {
@@ -223,8 +234,9 @@ export class PluginHost implements InstalledPlugins {
     return this.plugins.flatMap((p) => p.importKinds ?? []);
   }
 
+  /** Core's scheduled jobs (the daily sales summary) and the plugins'. */
   get jobs(): ScheduledJob[] {
-    return this.plugins.flatMap((p) => p.jobs ?? []);
+    return [...CORE_JOBS, ...this.plugins.flatMap((p) => p.jobs ?? [])];
   }
 
   get migrationDirs(): string[] {

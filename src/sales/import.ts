@@ -10,6 +10,7 @@ import { normalizePhone } from '../customers/phone.ts';
 import { businessDate } from '../stores/time.ts';
 import type { CoreTender } from './tenders.ts';
 import { withPhoneHashes } from '../imports/members.ts';
+import { markDirtyText } from '../insights/summary.ts';
 
 /**
  * Sales history: the old system's sales at line level, one row per line, the lines of a sale
@@ -350,6 +351,8 @@ export const salesHistoryImport: ImportKind<SaleLineRow, SalesCtx> = {
       FROM ${SALES} n JOIN "SaleLine" l ON l."saleId" = n.id WHERE l.discount > 0`);
     await sql.exec(`INSERT INTO "Payment" (id, "saleId", method, amount)
       SELECT ${uuidv7Sql('occurred_at')}, id, method, total FROM ${SALES}`);
+    // Every day the history brought sales to is recomputed by the daily summary's next run.
+    await sql.exec(markDirtyText(`SELECT DISTINCT store_id, business_date FROM ${SALES}`));
     // The customers' purchase figures, as a sale recorded here moves them.
     await sql.exec(`UPDATE "Customer" c SET
         "visitCount" = c."visitCount" + f.visits,

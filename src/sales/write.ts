@@ -1,6 +1,7 @@
 import { uuidv7 } from '../db/ids.ts';
 import type { Tx } from '../db/tx.ts';
 import { Prisma } from '../generated/prisma/client.ts';
+import { isLateSale, markDirtyDay } from '../insights/summary.ts';
 import type { WrittenSale } from './pipeline.ts';
 
 /**
@@ -87,5 +88,7 @@ export async function writeSale(
       FROM sale WHERE "Customer"."id" = ${sale.customerId}::uuid
     )${adjustments}
     SELECT count(*)::int AS written FROM sale`;
+  // A sale a till sends days late falls before the daily summary's recent days: its day is marked.
+  if (written === 1 && isLateSale(extra.businessDate)) await markDirtyDay(tx, sale.storeId, extra.businessDate);
   return written === 1;
 }

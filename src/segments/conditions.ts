@@ -47,10 +47,20 @@ export interface SegmentConditions {
 export interface SegmentConditionKind {
   /** The field of SegmentConditions it answers. */
   field: PluginConditionField;
-  /** Checks the values when a segment is saved; a problem (shown to the caller) or null. */
-  validate(db: Db | Tx, values: string[]): Promise<string | null>;
+  /**
+   * Checks the values when a segment is saved: null, or the problem shown to the caller as a
+   * message code (core's SEGMENT_DETAIL_… or one the plugin registered) with its params, so it
+   * reads in the caller's language.
+   */
+  validate(db: Db | Tx, values: string[]): Promise<SegmentProblem | null>;
   /** A boolean SQL expression over the customer row `c`. */
   sql(values: string[]): Prisma.Sql;
+}
+
+/** What is wrong with a condition: a message code and its params (src/i18n/messages.ts). */
+export interface SegmentProblem {
+  detail: string;
+  params?: Record<string, string | number>;
 }
 
 /** Condition fields served by plugins, and the plugin each needs. */
@@ -66,36 +76,36 @@ function field(name: string) {
   return ['input', 'conditions', name];
 }
 
-function bad(name: string, detail: string): never {
-  throw new InvalidInputError('SEGMENT_CONDITION_INVALID', { field: name, detail }, field(name));
+function bad(name: string, detail: string, params: Record<string, string | number> = {}): never {
+  throw new InvalidInputError('SEGMENT_CONDITION_INVALID', { ...params, field: name, detail }, field(name));
 }
 
 function words(name: string, values: string[] | null | undefined): string[] | undefined {
   if (values == null) return undefined;
   const cleaned = [...new Set(values.map((v) => v.trim()))];
-  if (!cleaned.length) bad(name, 'empty list');
-  if (cleaned.length > MAX_ITEMS) bad(name, `at most ${MAX_ITEMS} values`);
-  for (const v of cleaned) if (!v || v.length > MAX_TEXT) bad(name, `values of 1–${MAX_TEXT} characters`);
+  if (!cleaned.length) bad(name, 'SEGMENT_DETAIL_EMPTY_LIST');
+  if (cleaned.length > MAX_ITEMS) bad(name, 'SEGMENT_DETAIL_TOO_MANY_VALUES', { max: MAX_ITEMS });
+  for (const v of cleaned) if (!v || v.length > MAX_TEXT) bad(name, 'SEGMENT_DETAIL_VALUE_LENGTH', { max: MAX_TEXT });
   return cleaned;
 }
 
 function days(name: string, value: number | null | undefined): number | undefined {
   if (value == null) return undefined;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_DAYS)
-    bad(name, `a whole number of days from 1 to ${MAX_DAYS}`);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_DAYS) bad(name, 'SEGMENT_DETAIL_DAYS', { max: MAX_DAYS });
   return value;
 }
 
 function count(name: string, value: number | null | undefined): number | undefined {
   if (value == null) return undefined;
-  if (!Number.isInteger(value) || value < 0 || value > MAX_VISITS) bad(name, `a whole number from 0 to ${MAX_VISITS}`);
+  if (!Number.isInteger(value) || value < 0 || value > MAX_VISITS)
+    bad(name, 'SEGMENT_DETAIL_WHOLE_NUMBER', { max: MAX_VISITS });
   return value;
 }
 
 function money(name: string, value: Prisma.Decimal | string | null | undefined): string | undefined {
   if (value == null) return undefined;
   const d = new Prisma.Decimal(value);
-  if (d.isNeg()) bad(name, 'not below 0');
+  if (d.isNeg()) bad(name, 'SEGMENT_DETAIL_NEGATIVE');
   return d.toFixed(2);
 }
 
@@ -134,23 +144,28 @@ export async function validateConditions(
   };
   for (const key of Object.keys(c) as (keyof SegmentConditions)[]) if (c[key] === undefined) delete c[key];
   if (!Object.keys(c).length) throw new InvalidInputError('SEGMENT_EMPTY', {}, ['input', 'conditions']);
-  if (c.spendMin && c.spendMax && new Prisma.Decimal(c.spendMin).gt(c.spendMax)) bad('spendMax', 'below spendMin');
-  if (c.visitsMin != null && c.visitsMax != null && c.visitsMin > c.visitsMax) bad('visitsMax', 'below visitsMin');
-  if (c.categoriesWithinDays && !c.categoriesBought) bad('categoriesWithinDays', 'needs categoriesBought');
+  if (c.spendMin && c.spendMax && new Prisma.Decimal(c.spendMin).gt(c.spendMax))
+    bad('spendMax', 'SEGMENT_DETAIL_BELOW', { other: 'spendMin' });
+  if (c.visitsMin != null && c.visitsMax != null && c.visitsMin > c.visitsMax)
+    bad('visitsMax', 'SEGMENT_DETAIL_BELOW', { other: 'visitsMin' });
+  if (c.categoriesWithinDays && !c.categoriesBought)
+    bad('categoriesWithinDays', 'SEGMENT_DETAIL_NEEDS', { other: 'categoriesBought' });
   if (
     c.lastPurchaseWithinDays &&
     c.lastPurchaseNotWithinDays &&
     c.lastPurchaseNotWithinDays >= c.lastPurchaseWithinDays
   )
-    bad('lastPurchaseNotWithinDays', 'no customer can match both windows');
+    bad('lastPurchaseNotWithinDays', 'SEGMENT_DETAIL_WINDOWS', { other: 'lastPurchaseWithinDays' });
   if (c.homeStoreIds) {
-    if (!c.homeStoreIds.length || c.homeStoreIds.length > MAX_ITEMS) bad('homeStoreIds', `1–${MAX_ITEMS} stores`);
+    if (!c.homeStoreIds.length || c.homeStoreIds.length > MAX_ITEMS)
+      bad('homeStoreIds', 'SEGMENT_DETAIL_STORE_COUNT', { max: MAX_ITEMS });
     const found = await db.store.count({ where: { id: { in: c.homeStoreIds } } });
-    if (found !== c.homeStoreIds.length) bad('homeStoreIds', 'unknown store');
+    if (found !== c.homeStoreIds.length) bad('homeStoreIds', 'SEGMENT_DETAIL_UNKNOWN_STORE');
   }
   if (c.consentGranted) {
-    if (!c.consentGranted.length) bad('consentGranted', 'empty list');
-    for (const ch of c.consentGranted) if (!(ch in ConsentChannel)) bad('consentGranted', `unknown channel ${ch}`);
+    if (!c.consentGranted.length) bad('consentGranted', 'SEGMENT_DETAIL_EMPTY_LIST');
+    for (const ch of c.consentGranted)
+      if (!(ch in ConsentChannel)) bad('consentGranted', 'SEGMENT_DETAIL_UNKNOWN_CHANNEL', { value: ch });
   }
   if (c.categoriesBought) {
     const known = await db.product.findMany({
@@ -159,14 +174,14 @@ export async function validateConditions(
       select: { category: true },
     });
     const missing = c.categoriesBought.filter((x) => !known.some((k) => k.category === x));
-    if (missing.length) bad('categoriesBought', `no product has the category ${missing.join(', ')}`);
+    if (missing.length) bad('categoriesBought', 'SEGMENT_DETAIL_UNKNOWN_CATEGORY', { value: missing.join(', ') });
   }
   for (const name of Object.keys(PLUGIN_CONDITIONS) as PluginConditionField[]) {
     const values = c[name];
     if (!values) continue;
     const kind = pluginKind(kinds, name);
     const problem = await kind.validate(db, values);
-    if (problem) bad(name, problem);
+    if (problem) bad(name, problem.detail, problem.params);
   }
   return c;
 }

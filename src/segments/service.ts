@@ -1,5 +1,5 @@
 import type { AuditActor } from '../audit/service.ts';
-import { audit } from '../audit/service.ts';
+import { audit, changedFields } from '../audit/service.ts';
 import type { Db, Tx } from '../db/tx.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.ts';
@@ -129,15 +129,8 @@ export async function createSegment(
   staffId: string | null,
   input: CreateSegmentInput,
 ) {
-  const name = input.name.trim();
-  if (!name || name.length > 100)
-    throw new InvalidInputError('INVALID_INPUT', { detail: 'name: 1–100 characters' }, ['input', 'name']);
-  const description = input.description?.trim() || null;
-  if (description && description.length > 500)
-    throw new InvalidInputError('INVALID_INPUT', { detail: 'description: at most 500 characters' }, [
-      'input',
-      'description',
-    ]);
+  const name = segmentName(input.name);
+  const description = segmentDescription(input.description);
   const conditions = await validateConditions(tx, input.conditions, segments.conditionKinds);
   if (await tx.segment.findUnique({ where: { name }, select: { id: true } }))
     throw new ConflictError('DUPLICATE_CODE', { entity: 'Segment', code: name }, ['input', 'name']);
@@ -152,6 +145,78 @@ export async function createSegment(
       after: { name, description, conditions },
     });
     return created;
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw new ConflictError('DUPLICATE_CODE', { entity: 'Segment', code: name }, ['input', 'name']);
+    throw error;
+  }
+}
+
+function segmentName(raw: string): string {
+  const name = raw.trim();
+  if (!name || name.length > 100)
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'SEGMENT_DETAIL_NAME' }, ['input', 'name']);
+  return name;
+}
+
+function segmentDescription(raw: string | null | undefined): string | null {
+  const description = raw?.trim() || null;
+  if (description && description.length > 500)
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'SEGMENT_DETAIL_DESCRIPTION' }, ['input', 'description']);
+  return description;
+}
+
+export interface UpdateSegmentInput {
+  /** Absent: unchanged. */
+  name?: string | null;
+  /** Absent: unchanged; null or blank: removed. */
+  description?: string | null;
+  /** Absent: unchanged; given: replaces every condition (checked as when created). */
+  conditions?: SegmentConditionsInput | null;
+}
+
+/**
+ * Renames a segment, or changes its description or conditions, with the checks of
+ * createSegment; the row is locked so concurrent edits apply one after the other, and the audit
+ * entry holds what it was and what it became.
+ */
+export async function updateSegment(
+  tx: Tx,
+  segments: SegmentService,
+  actor: AuditActor,
+  segmentId: string,
+  input: UpdateSegmentInput,
+) {
+  const locked = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id::text FROM "Segment" WHERE id = ${segmentId}::uuid FOR UPDATE`;
+  if (!locked.length) throw new NotFoundError('Segment', segmentId, ['input', 'id']);
+  const segment = await requireSegment(tx, segmentId, ['input', 'id']);
+  const name = input.name != null ? segmentName(input.name) : segment.name;
+  const description = input.description !== undefined ? segmentDescription(input.description) : segment.description;
+  const conditions =
+    input.conditions != null
+      ? await validateConditions(tx, input.conditions, segments.conditionKinds)
+      : (segment.conditions as unknown as SegmentConditions);
+  if (name !== segment.name) {
+    const other = await tx.segment.findUnique({ where: { name }, select: { id: true } });
+    if (other && other.id !== segment.id)
+      throw new ConflictError('DUPLICATE_CODE', { entity: 'Segment', code: name }, ['input', 'name']);
+  }
+  try {
+    const updated = await tx.segment.update({
+      where: { id: segment.id },
+      data: { name, description, conditions: conditions as unknown as Prisma.InputJsonObject },
+    });
+    await audit(tx, actor, {
+      operation: 'segment.update',
+      entityType: 'Segment',
+      entityId: segment.id,
+      ...changedFields(
+        { name: segment.name, description: segment.description, conditions: segment.conditions as unknown },
+        { name, description, conditions: conditions as unknown },
+      ),
+    });
+    return updated;
   } catch (error) {
     if (isUniqueViolation(error))
       throw new ConflictError('DUPLICATE_CODE', { entity: 'Segment', code: name }, ['input', 'name']);

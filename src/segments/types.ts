@@ -11,7 +11,7 @@ import type { Builder } from '../schema/builder.ts';
 import type { Context } from '../schema/context.ts';
 import type { addCustomerTypes } from '../customers/types.ts';
 import type { SegmentConditions } from './conditions.ts';
-import { createSegment, deleteSegment, segmentPage } from './service.ts';
+import { createSegment, deleteSegment, segmentPage, updateSegment } from './service.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type CustomerNodeRef = ReturnType<typeof addCustomerTypes>['CustomerNode'];
@@ -154,6 +154,27 @@ export function addSegmentTypes(builder: Builder, customerNode: CustomerNodeRef)
     }),
   });
 
+  const UpdateSegmentInput = builder.inputType('UpdateSegmentInput', {
+    description: 'What to change of a saved segment; a field left out stays as it is.',
+    fields: (t) => ({
+      id: t.globalID({ required: true, description: 'The segment.' }),
+      name: t.string({ description: '1–100 characters, unique.' }),
+      description: t.string({ extensions: { maxLength: 500 }, description: 'null or blank removes it.' }),
+      conditions: t.field({
+        type: ConditionsInput,
+        description: 'Replaces every condition (not merged with the old ones), checked as when created.',
+      }),
+    }),
+  });
+
+  /** Store ids of homeStoreIds as database ids, refusing an id of another type. */
+  const homeStores = (conditions: { homeStoreIds?: { typename: string; id: string }[] | null }) =>
+    conditions.homeStoreIds?.map((g) => {
+      if (g.typename !== 'Store')
+        throw new InvalidInputError('INVALID_ID', { id: g.id }, ['input', 'conditions', 'homeStoreIds']);
+      return g.id;
+    });
+
   builder.queryFields((t) => ({
     segments: t.prismaConnection({
       type: 'Segment',
@@ -181,17 +202,31 @@ export function addSegmentTypes(builder: Builder, customerNode: CustomerNodeRef)
           createSegment(tx, ctx.app.plugins.segments, actorOfContext(ctx), ctx.auth.staffId, {
             name: input.name,
             description: input.description,
-            conditions: {
-              ...input.conditions,
-              homeStoreIds: input.conditions.homeStoreIds?.map((g) => {
-                if (g.typename !== 'Store')
-                  throw new InvalidInputError('INVALID_ID', { id: g.id }, ['input', 'conditions', 'homeStoreIds']);
-                return g.id;
-              }),
-            },
+            conditions: { ...input.conditions, homeStoreIds: homeStores(input.conditions) },
           }),
         );
         return ctx.db.segment.findUniqueOrThrow({ ...query, where: { id: created.id } });
+      },
+    }),
+    updateSegment: t.prismaField({
+      type: 'Segment',
+      description:
+        'Renames a saved segment or changes its description or conditions, with the checks of createSegment; ' +
+        'audited with what it was.',
+      authScopes: { permission: 'segment:manage' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: { input: t.arg({ type: UpdateSegmentInput, required: true }) },
+      resolve: async (query, _root, { input }, ctx) => {
+        if (input.id.typename !== 'Segment')
+          throw new InvalidInputError('INVALID_ID', { id: input.id.id }, ['input', 'id']);
+        const updated = await runInTransaction(ctx.db, ctx.app.events, ({ tx }) =>
+          updateSegment(tx, ctx.app.plugins.segments, actorOfContext(ctx), input.id.id, {
+            name: input.name,
+            description: input.description,
+            conditions: input.conditions && { ...input.conditions, homeStoreIds: homeStores(input.conditions) },
+          }),
+        );
+        return ctx.db.segment.findUniqueOrThrow({ ...query, where: { id: updated.id } });
       },
     }),
     deleteSegment: t.field({

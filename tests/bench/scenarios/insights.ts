@@ -28,8 +28,20 @@ function insightScenario(name: string, what: string, queries: Query[]): Scenario
       const runs = ctx.options.ci ? 2 : 5;
       const server = await ctx.startServer();
       const measured: Record<string, { p50: number; max: number }> = {};
+      const jobRuns: string[] = [];
       try {
         const auth = `Bearer ${await ctx.ownerToken(server)}`;
+        // The daily summary long periods read (docs/insights.md): brought up to date first, as the
+        // scheduled job does every quarter of an hour; the first run on a new database builds it
+        // from every sale, the second is an ordinary incremental run. Timed, not judged.
+        for (let i = 0; i < 2; i++) {
+          const t0 = performance.now();
+          const r = await graphql(server, RUN_SUMMARY, {}, auth);
+          if (r.errors?.length) throw new Error(`insights.summary: ${r.errors[0]!.message}`);
+          const ms = round(performance.now() - t0, 0);
+          jobRuns.push(`${ms} ms (${r.data.runScheduledJob.processed} store-days)`);
+          ctx.log(`API: insights.summary run ${i + 1}: ${jobRuns.at(-1)}`);
+        }
         for (const q of queries) {
           ctx.log(`API: ${what}: ${q.label} × ${runs + 1}`);
           const latencies = new Latencies();
@@ -50,14 +62,15 @@ function insightScenario(name: string, what: string, queries: Query[]): Scenario
       return {
         scenario: name,
         available: true,
-        measured,
+        measured: { ...measured, summaryJobRuns: jobRuns },
         baseline: null,
         target: TARGET,
         pass: slowest <= LIMIT_MS,
         summary: {
-          measured: Object.entries(measured)
-            .map(([label, m]) => `${label}: p50 ${m.p50} ms, max ${m.max} ms`)
-            .join('; '),
+          measured: [
+            ...Object.entries(measured).map(([label, m]) => `${label}: p50 ${m.p50} ms, max ${m.max} ms`),
+            `summary job runs (not judged): ${jobRuns.join(', ')}`,
+          ].join('; '),
           baseline: '—',
         },
       };
@@ -65,8 +78,11 @@ function insightScenario(name: string, what: string, queries: Query[]): Scenario
   };
 }
 
-const FIGURES = `revenue saleCount averageSale unitsPerSale refundRate customerCount newCustomerRevenue
-  returningCustomerRevenue memberShare repurchaseRate purchaseIntervals { count share }`;
+const RUN_SUMMARY = `mutation { runScheduledJob(name: "insights.summary") { processed } }`;
+
+const SALE_FIGURES = `revenue saleCount averageSale unitsPerSale refundRate memberShare anonymousRevenue`;
+const FIGURES = `${SALE_FIGURES} customerCount newCustomerRevenue returningCustomerRevenue repurchaseRate
+  purchaseIntervals { count share }`;
 
 /** KPIs of the last 30 days with both comparisons, per store and in total; and the same for a year. */
 export const insightsKpis = insightScenario('insights-kpis', 'KPIs', [
@@ -79,14 +95,21 @@ export const insightsKpis = insightScenario('insights-kpis', 'KPIs', [
     variables: () => ({ from: day(-30), to: day(-1) }),
   },
   {
-    label: 'kpis 366 days',
+    label: 'kpis 366 days, sale figures + comparisons',
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { kpis { current { asOf
+      total { ${SALE_FIGURES} } stores { ${SALE_FIGURES} } } previousPeriod { total { ${SALE_FIGURES} } }
+      samePeriodLastYear { total { ${SALE_FIGURES} } } } } }`,
+    variables: () => ({ from: day(-366), to: day(-1) }),
+  },
+  {
+    label: 'kpis 366 days with customer figures',
     query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { kpis { current { total { ${FIGURES} }
       stores { ${FIGURES} } } } } }`,
     variables: () => ({ from: day(-366), to: day(-1) }),
   },
 ]);
 
-/** Pairs and sequences over the longest period they take (92 days), by category and by SKU. */
+/** Pairs and sequences over the longest period each takes (92 days by category, 62 by SKU and for sequences). */
 export const insightsBaskets = insightScenario('insights-baskets', 'baskets', [
   {
     label: 'basketPairs CATEGORY 92 days',
@@ -95,16 +118,22 @@ export const insightsBaskets = insightScenario('insights-baskets', 'baskets', [
     variables: () => ({ from: day(-92), to: day(-1) }),
   },
   {
-    label: 'basketPairs PRODUCT 92 days',
+    label: 'basketPairs PRODUCT 62 days',
     query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { basketPairs(level: PRODUCT,
       minSupport: 0.0001, first: 100) { a { sku } b { sku } sales support lift } } }`,
-    variables: () => ({ from: day(-92), to: day(-1) }),
+    variables: () => ({ from: day(-62), to: day(-1) }),
   },
   {
-    label: 'purchaseSequences CATEGORY 92 days',
+    label: 'purchaseSequences CATEGORY 62 days',
     query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { purchaseSequences(level: CATEGORY,
       withinDays: 14, first: 100) { bought { name } thenBought { name } customers share } } }`,
-    variables: () => ({ from: day(-92), to: day(-1) }),
+    variables: () => ({ from: day(-62), to: day(-1) }),
+  },
+  {
+    label: 'purchaseSequences PRODUCT 62 days',
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { purchaseSequences(level: PRODUCT,
+      withinDays: 14, first: 100) { bought { sku } thenBought { sku } customers share } } }`,
+    variables: () => ({ from: day(-62), to: day(-1) }),
   },
 ]);
 

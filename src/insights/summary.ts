@@ -1,0 +1,257 @@
+import type { Db, Tx } from '../db/tx.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import { DAY_MS } from '../stores/time.ts';
+import { type InsightScope, isoDate } from './scope.ts';
+
+/**
+ * The daily sales summary: per store and business day (SalesDaySummary) and per store, day and
+ * product (ProductDaySummary), what long-period KPIs and the product ranking read instead of a
+ * year of sales and lines. Kept by the scheduled job `insights.summary`, which brings it up to
+ * date incrementally:
+ * - the recent days (from RECENT_DAYS before the previous run's date to tomorrow, so a run after
+ *   downtime catches up on every day since) are recomputed on every run: the sales tills record
+ *   today land there without marking anything;
+ * - older days are recomputed only when marked dirty (SalesSummaryDirtyDay) by the change, in its
+ *   own transaction: a refund of a sale (its business date, whenever the refund is made), a
+ *   sales-history import (each day it brought sales to), a sale a till sends late (older than
+ *   LATE_SALE_DAYS). Merging customers moves sales between customers, never between stores or
+ *   days, and changes none of the summary's figures.
+ * The first run (no state row) builds it from every sale. Figures read from it are as of the
+ * start of the last run (`asOf`), and equal the live ones for every day it covers then.
+ */
+export const SUMMARY_JOB = 'insights.summary';
+/** Every quarter of an hour, in JOB_TIMEZONE. */
+export const SUMMARY_CRON = '*/15 * * * *';
+/** Days before the previous run's (UTC) date that every run recomputes. */
+export const RECENT_DAYS = 3;
+/**
+ * A sale recorded with a business date this many days or more before today (UTC) marks its day
+ * dirty; younger ones fall in the recent days (a day's overlap against time zones).
+ */
+export const LATE_SALE_DAYS = 2;
+/** Periods longer than this read KPIs' sale figures and the product ranking from the summary. */
+export const LIVE_MAX_DAYS = 31;
+
+/** Marks a store's business day for recomputation (an upsert that locks the mark: see markDirtySql). */
+export async function markDirtyDay(tx: Tx, storeId: string, businessDate: Date | string): Promise<void> {
+  const day = typeof businessDate === 'string' ? businessDate : isoDate(businessDate);
+  await tx.$executeRaw`${markDirtySql(Prisma.sql`SELECT ${storeId}::uuid, ${day}::date`)}`;
+}
+
+/**
+ * Inserts the (storeId, businessDate) rows `select` yields as dirty days. ON CONFLICT DO UPDATE,
+ * not DO NOTHING: updating an existing mark locks it, so a run deleting that mark waits for this
+ * transaction and then sees its change (with DO NOTHING, a run could take the old mark and
+ * recompute the day before this change commits, and the change would be lost).
+ */
+export function markDirtySql(select: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO "SalesSummaryDirtyDay" ("storeId", "businessDate", "markedAt")
+    SELECT d.store_id, d.day, now() AT TIME ZONE 'UTC' FROM (${select}) AS d(store_id, day)
+    ON CONFLICT ("storeId", "businessDate") DO UPDATE SET "markedAt" = EXCLUDED."markedAt"`;
+}
+
+/** The same for raw SQL outside Prisma (the sales-history import): `select` yields (store, day). */
+export function markDirtyText(select: string): string {
+  return `INSERT INTO "SalesSummaryDirtyDay" ("storeId", "businessDate", "markedAt")
+    SELECT d.store_id, d.day, now() AT TIME ZONE 'UTC' FROM (${select}) AS d(store_id, day)
+    ON CONFLICT ("storeId", "businessDate") DO UPDATE SET "markedAt" = EXCLUDED."markedAt"`;
+}
+
+/** Whether a sale recorded now on `businessDate` must mark its day (it is past the recent days). */
+export function isLateSale(businessDate: Date | string, now = new Date()): boolean {
+  const day = typeof businessDate === 'string' ? new Date(`${businessDate}T00:00:00Z`) : businessDate;
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return day.getTime() <= today - LATE_SALE_DAYS * DAY_MS;
+}
+
+/** When the summary was last brought up to date; null before its first run. */
+export async function summaryAsOf(db: Db | Tx): Promise<Date | null> {
+  const rows = await db.$queryRaw<{ asOf: Date }[]>`
+    SELECT "asOf" FROM "SalesSummaryState" WHERE id = 1 AND "rebuiltAt" > 'epoch'::timestamp`;
+  return rows[0]?.asOf ?? null;
+}
+
+/**
+ * Brings the summary up to date (the job's run): one transaction, one run at a time (the state
+ * row is locked). Returns how many store-days it recomputed.
+ */
+export async function refreshSalesSummary(db: Db): Promise<{ processed: number }> {
+  return db.$transaction(
+    async (tx) => {
+      // A first build reads every sale: longer than a request may take.
+      await tx.$executeRawUnsafe('SET LOCAL statement_timeout = 0');
+      await tx.$executeRaw`
+        INSERT INTO "SalesSummaryState" (id, "asOf", "rebuiltAt") VALUES (1, 'epoch', 'epoch')
+        ON CONFLICT (id) DO NOTHING`;
+      const [state] = await tx.$queryRaw<{ asOf: Date; rebuiltAt: Date; now: Date }[]>`
+        SELECT "asOf", "rebuiltAt", now() AT TIME ZONE 'UTC' AS now FROM "SalesSummaryState" WHERE id = 1 FOR UPDATE`;
+      const now = state!.now;
+      let processed: number;
+      if (state!.rebuiltAt.getTime() <= 0) {
+        await tx.$executeRaw`DELETE FROM "SalesSummaryDirtyDay"`;
+        await tx.$executeRaw`DELETE FROM "ProductDaySummary"`;
+        await tx.$executeRaw`DELETE FROM "SalesDaySummary"`;
+        await tx.$executeRaw`DELETE FROM "ProductMonthSummary"`;
+        await tx.$executeRaw`${insertProductDays(Prisma.sql`TRUE`)}`;
+        processed = await tx.$executeRaw`${insertSaleDays(Prisma.sql`TRUE`)}`;
+        await tx.$executeRaw`${insertProductMonths(Prisma.sql`TRUE`)}`;
+        // Planner statistics for tables that just went from empty to millions of rows.
+        await tx.$executeRawUnsafe('ANALYZE "ProductDaySummary"');
+        await tx.$executeRawUnsafe('ANALYZE "ProductMonthSummary"');
+        await tx.$executeRawUnsafe('ANALYZE "SalesDaySummary"');
+        await tx.$executeRaw`UPDATE "SalesSummaryState" SET "asOf" = ${now}, "rebuiltAt" = ${now} WHERE id = 1`;
+        return { processed };
+      }
+      // Marks committed before this statement; a change still in flight keeps (or re-makes) its mark.
+      const dirty = await tx.$queryRaw<{ store_id: string; day: Date }[]>`
+        DELETE FROM "SalesSummaryDirtyDay" RETURNING "storeId"::text AS store_id, "businessDate" AS day`;
+      const stores = await tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM "Store"`;
+      const last = Math.min(state!.asOf.getTime(), now.getTime());
+      const start = Date.UTC(
+        new Date(last).getUTCFullYear(),
+        new Date(last).getUTCMonth(),
+        new Date(last).getUTCDate(),
+      );
+      const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + DAY_MS;
+      const days = new Map<string, [string, string]>();
+      for (const d of dirty) days.set(`${d.store_id}:${isoDate(d.day)}`, [d.store_id, isoDate(d.day)]);
+      for (let t = start - RECENT_DAYS * DAY_MS; t <= end; t += DAY_MS)
+        for (const s of stores) days.set(`${s.id}:${isoDate(new Date(t))}`, [s.id, isoDate(new Date(t))]);
+      const list = [...days.values()];
+      const within = Prisma.sql`(s."storeId", s."businessDate") IN (
+        SELECT * FROM unnest(${list.map((d) => d[0])}::uuid[], ${list.map((d) => d[1])}::date[]))`;
+      const target = (table: string) => Prisma.sql`
+        DELETE FROM ${Prisma.raw(`"${table}"`)} t WHERE (t."storeId", t."businessDate") IN (
+          SELECT * FROM unnest(${list.map((d) => d[0])}::uuid[], ${list.map((d) => d[1])}::date[]))`;
+      await tx.$executeRaw`${target('ProductDaySummary')}`;
+      await tx.$executeRaw`${target('SalesDaySummary')}`;
+      await tx.$executeRaw`${insertProductDays(within)}`;
+      await tx.$executeRaw`${insertSaleDays(within)}`;
+      // The months of those days, added up again from their days.
+      const months = [
+        ...new Map(
+          list.map(([store, day]) => [`${store}:${day.slice(0, 7)}`, [store, `${day.slice(0, 7)}-01`]]),
+        ).values(),
+      ];
+      const inMonths = Prisma.sql`(d."storeId", date_trunc('month', d."businessDate")::date) IN (
+        SELECT * FROM unnest(${months.map((m) => m[0])}::uuid[], ${months.map((m) => m[1])}::date[]))`;
+      await tx.$executeRaw`
+        DELETE FROM "ProductMonthSummary" t WHERE (t."storeId", t.month) IN (
+          SELECT * FROM unnest(${months.map((m) => m[0])}::uuid[], ${months.map((m) => m[1])}::date[]))`;
+      await tx.$executeRaw`${insertProductMonths(inMonths)}`;
+      await tx.$executeRaw`UPDATE "SalesSummaryState" SET "asOf" = ${now} WHERE id = 1`;
+      processed = list.length;
+      return { processed };
+    },
+    { timeout: 30 * 60_000, maxWait: 60_000 },
+  );
+}
+
+/**
+ * Each product's day in each store: net units, revenue (line totals less what refund lines
+ * returned, as the live ranking computes it), revenue and cost of the lines whose cost was known,
+ * and sales with a net unit of it.
+ */
+function insertProductDays(where: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO "ProductDaySummary" ("storeId", "businessDate", "productId", units, revenue, "revenueWithCost", cost,
+      "saleCount")
+    SELECT l."storeId", l."businessDate", l."productId", sum(l.units)::int, sum(l.revenue),
+           sum(l.revenue) FILTER (WHERE l."unitCost" IS NOT NULL), sum(l."unitCost" * l.units),
+           (count(DISTINCT l."saleId") FILTER (WHERE l.units > 0))::int
+    FROM (
+      SELECT s."storeId", s."businessDate", sl."productId", sl."saleId", sl.quantity - sl."refundedQuantity" AS units,
+             sl."unitCost",
+             sl.total - CASE WHEN sl."refundedQuantity" > 0 THEN coalesce((
+               SELECT sum(rl.amount) FROM "Refund" r JOIN "RefundLine" rl ON rl."refundId" = r.id
+               WHERE r."saleId" = sl."saleId" AND rl."saleLineId" = sl.id), 0) ELSE 0 END AS revenue
+      FROM "Sale" s JOIN "SaleLine" sl ON sl."saleId" = s.id
+      WHERE ${where}
+    ) l
+    GROUP BY l."storeId", l."businessDate", l."productId"`;
+}
+
+/** Whole months of product days, summed (`where` is over the day rows `d`). */
+function insertProductMonths(where: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO "ProductMonthSummary" ("storeId", month, "productId", units, revenue, "revenueWithCost", cost,
+      "saleCount")
+    SELECT d."storeId", date_trunc('month', d."businessDate")::date, d."productId", sum(d.units)::int,
+           sum(d.revenue), sum(d."revenueWithCost"), sum(d.cost), sum(d."saleCount")::int
+    FROM "ProductDaySummary" d
+    WHERE ${where}
+    GROUP BY 1, 2, 3`;
+}
+
+/**
+ * The product rows of a period: whole calendar months inside it from ProductMonthSummary, the
+ * days before the first and after the last whole month from ProductDaySummary. Columns: productId,
+ * units, revenue, revenueWithCost, cost, saleCount.
+ */
+export function productSummaryRows(scope: InsightScope): Prisma.Sql {
+  const from = scope.from;
+  const to = scope.to;
+  const firstFull =
+    from.getUTCDate() === 1 ? from : new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1));
+  const afterTo = new Date(to.getTime() + DAY_MS);
+  // The 1st after the last whole month: to's month when to is its last day, else to's month's 1st.
+  const endFull = afterTo.getUTCDate() === 1 ? afterTo : new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth(), 1));
+  const stores = scope.storeIds;
+  const days = Prisma.sql`
+    SELECT d."productId", d.units, d.revenue, d."revenueWithCost", d.cost, d."saleCount"
+    FROM "ProductDaySummary" d
+    WHERE d."storeId" = ANY(${stores}::uuid[])`;
+  const beforeFull = new Date(firstFull.getTime() - DAY_MS);
+  if (firstFull >= endFull)
+    return Prisma.sql`${days} AND d."businessDate" BETWEEN ${isoDate(from)}::date AND ${isoDate(to)}::date`;
+  return Prisma.sql`
+    SELECT m."productId", m.units, m.revenue, m."revenueWithCost", m.cost, m."saleCount"
+    FROM "ProductMonthSummary" m
+    WHERE m."storeId" = ANY(${stores}::uuid[]) AND m.month >= ${isoDate(firstFull)}::date
+      AND m.month < ${isoDate(endFull)}::date
+    UNION ALL
+    ${days} AND (d."businessDate" BETWEEN ${isoDate(from)}::date AND ${isoDate(beforeFull)}::date
+      OR d."businessDate" BETWEEN ${isoDate(endFull)}::date AND ${isoDate(to)}::date)`;
+}
+
+/** Each store's day: totals of its sales, units from the product days just written. */
+function insertSaleDays(where: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO "SalesDaySummary" ("storeId", "businessDate", "grossSales", refunds, "saleCount", "refundedSaleCount",
+      units, "memberRevenue", "anonymousRevenue")
+    SELECT s."storeId", s."businessDate", sum(s.total), sum(s."refundedTotal"),
+           (count(*) FILTER (WHERE s.status <> 'REFUNDED'))::int, (count(*) FILTER (WHERE s."refundedTotal" > 0))::int,
+           coalesce((SELECT sum(p.units) FROM "ProductDaySummary" p
+                     WHERE p."storeId" = s."storeId" AND p."businessDate" = s."businessDate"), 0)::int,
+           coalesce(sum(s.total - s."refundedTotal") FILTER (WHERE s."memberId" IS NOT NULL), 0),
+           coalesce(sum(s.total - s."refundedTotal") FILTER (WHERE s."customerId" IS NULL), 0)
+    FROM "Sale" s
+    WHERE ${where}
+    GROUP BY s."storeId", s."businessDate"`;
+}
+
+/** The sale figures of a period from the summary: per store and, with storeId null, in total. */
+export interface SummarySaleRow {
+  store_id: string | null;
+  gross: string | null;
+  refunds: string | null;
+  revenue: string | null;
+  sale_count: number;
+  refunded_sale_count: number;
+  units: number;
+  member_revenue: string | null;
+  anonymous_revenue: string | null;
+}
+
+export async function summarySaleFigures(db: Db, scope: InsightScope): Promise<SummarySaleRow[]> {
+  return db.$queryRaw<SummarySaleRow[]>`
+    SELECT d."storeId"::text AS store_id, sum(d."grossSales")::text AS gross, sum(d.refunds)::text AS refunds,
+           sum(d."grossSales" - d.refunds)::text AS revenue, sum(d."saleCount")::int AS sale_count,
+           sum(d."refundedSaleCount")::int AS refunded_sale_count, sum(d.units)::int AS units,
+           sum(d."memberRevenue")::text AS member_revenue, sum(d."anonymousRevenue")::text AS anonymous_revenue
+    FROM "SalesDaySummary" d
+    WHERE d."storeId" = ANY(${scope.storeIds}::uuid[])
+      AND d."businessDate" BETWEEN ${isoDate(scope.from)}::date AND ${isoDate(scope.to)}::date
+    GROUP BY GROUPING SETS ((d."storeId"), ())`;
+}
