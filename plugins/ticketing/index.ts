@@ -31,6 +31,7 @@ export function ticketingPlugin(input: z.input<typeof TicketingOptionsSchema> = 
   return definePlugin({
     name: 'ticketing',
     migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+    prismaSchema: fileURLToPath(new URL('./schema.prisma', import.meta.url)),
     permissions: [
       {
         name: 'ticketing:work',
