@@ -5,7 +5,7 @@ import { tiersPlugin } from '../plugins/tiers/index.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { postgresUrl } from './helpers/database.ts';
 import { newMember, stockUp } from './helpers/loyalty.ts';
-import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
+import { onHand, RECORD_SALE, uniqueId } from './helpers/queries.ts';
 
 // Amounts in these tests are worked out by hand in the comments; every part adds up to the fen.
 
@@ -350,6 +350,174 @@ describe('campaigns with tiers and points installed', () => {
     ]);
     expect(b.total).toBe('79.70');
     await end(t, bogo.id);
+  });
+
+  it('套餐价: each complete set at the bundle price, spread over its units to the fen', async () => {
+    const c = await create(t, {
+      name: '坚果配气泡水套餐',
+      action: {
+        type: 'BUNDLE_PRICE',
+        bundle: [
+          { sku: 'SN-001', quantity: 1 },
+          { sku: 'DR-002', quantity: 2 },
+        ],
+        price: '90',
+      },
+    });
+    expect(c.action).toMatchObject({ type: 'BUNDLE_PRICE' });
+    // Two 坚果 and three 气泡水 make one set (the second 坚果 lacks two drinks): 89 + 2 × 5.50 = 100.00 for ¥90,
+    // 10.00 off spread by value: 10 × 89/100 = 8.90 on the 坚果 line, 10 × 11/100 = 1.10 on the drinks.
+    const sale = await record([
+      { sku: 'SN-001', quantity: 2, unitPrice: '89.00' },
+      { sku: 'DR-002', quantity: 3, unitPrice: '5.50' },
+    ]);
+    expect(campaignAdjustments(sale)).toMatchObject([
+      {
+        label: '套餐价¥90',
+        amount: '10.00',
+        lines: [
+          { lineNo: 1, amount: '8.90' },
+          { lineNo: 2, amount: '1.10' },
+        ],
+      },
+    ]);
+    expect(sale.total).toBe('184.50'); // 178 + 16.50 − 10
+    // Without a whole set, nothing; a set worth less than the price gives nothing either.
+    expect(campaignAdjustments(await preview([{ sku: 'DR-002', quantity: 2, unitPrice: '5.50' }]))).toEqual([]);
+    expect(
+      campaignAdjustments(
+        await preview([
+          { sku: 'SN-001', quantity: 1, unitPrice: '70.00' },
+          { sku: 'DR-002', quantity: 2, unitPrice: '5.00' },
+        ]),
+      ),
+    ).toEqual([]);
+    const refused = await t.as('OWNER').ok(CREATE, {
+      input: { name: '套餐', action: { type: 'BUNDLE_PRICE', bundle: [{ sku: 'NO-SUCH', quantity: 2 }], price: '9' } },
+    });
+    expect(refused.createCampaign).toMatchObject({
+      errorCode: 'CAMPAIGN_UNKNOWN_SKU',
+      field: ['input', 'action', 'bundle', '0', 'sku'],
+    });
+    await end(t, c.id);
+  });
+
+  it('赠品: the gift the till scans is free when the rest of the basket qualifies, and its stock is taken', async () => {
+    const c = await create(t, {
+      name: '母婴满100赠大面筋',
+      conditions: { categories: ['母婴'], minSpend: '100' },
+      action: { type: 'GIFT', giftSku: 'SN-004' },
+    });
+    const before = await onHand(t, store, 'SN-004');
+    // 268 of 母婴 qualifies; one of the two 大面筋 (6.50) is the gift.
+    const sale = await record([
+      { sku: 'MB-001', quantity: 1, unitPrice: '268.00' },
+      { sku: 'SN-004', quantity: 2, unitPrice: '6.50' },
+    ]);
+    expect(campaignAdjustments(sale)).toMatchObject([
+      { label: '赠品：卫龙大面筋 106g', amount: '6.50', lines: [{ lineNo: 2, amount: '6.50' }] },
+    ]);
+    expect(sale.total).toBe('274.50');
+    expect(await onHand(t, store, 'SN-004')).toBe(before - 2);
+    // The gift's own line never counts toward the condition: 40 of 母婴 and 20 大面筋 do not make 100.
+    expect(
+      campaignAdjustments(
+        await preview([
+          { sku: 'MB-005', quantity: 1, unitPrice: '40.00' },
+          { sku: 'SN-004', quantity: 3, unitPrice: '6.50' },
+        ]),
+      ),
+    ).toEqual([]);
+    await end(t, c.id);
+  });
+
+  it('满额返券: a qualifying sale issues its buyer a code; a whole refund ends it if unused', async () => {
+    const ISSUE = `mutation($input: IssueCouponsInput!) { issueCoupons(input: $input) { __typename
+      ... on CouponBatch { id count validDays csvPath } ... on UserError { errorCode message field } } }`;
+    const next = await create(t, {
+      name: '下次满50减10',
+      requiresCoupon: true,
+      action: { type: 'AMOUNT_OFF', thresholds: [{ spend: '50', off: '10' }] },
+    });
+    const batch = (
+      await t.as('OWNER').ok(ISSUE, {
+        input: { campaignId: next.id, count: 0, forRewards: true, prefix: 'NEXT', validDays: 30 },
+      })
+    ).issueCoupons;
+    expect(batch).toMatchObject({ __typename: 'CouponBatch', count: 0, validDays: 30 });
+    const reward = await create(t, {
+      name: '满100返券',
+      conditions: { minSpend: '100' },
+      action: { type: 'ISSUE_COUPON', couponBatchId: batch.id },
+    });
+    expect(
+      (
+        await t.as('OWNER').ok(CREATE, {
+          input: { name: 'x', requiresCoupon: true, action: { type: 'ISSUE_COUPON', couponBatchId: batch.id } },
+        })
+      ).createCampaign,
+    ).toMatchObject({ errorCode: 'CAMPAIGN_INVALID', field: ['input', 'requiresCoupon'] });
+
+    const m = await newMember(t, '返券会员');
+    const wallet = async () =>
+      (
+        await t
+          .as('OWNER')
+          .ok(`query($id: ID!) { customer(id: $id) { coupons { code status validUntil } } }`, { id: m.customerId })
+      ).customer.coupons as { code: string; status: string; validUntil: string }[];
+    const big = [{ sku: 'MB-001', quantity: 1, unitPrice: '268.00' }];
+    const occurredAt = new Date(Date.now() - 60_000).toISOString();
+    const first = await record(big, { memberCode: m.memberCode, occurredAt });
+    expect(campaignAdjustments(first)).toEqual([]); // no discount now
+    const [issued] = await wallet();
+    expect(issued!.code).toMatch(/^NEXT[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{10}$/);
+    expect(issued).toMatchObject({ status: 'AVAILABLE' });
+    expect(new Date(issued!.validUntil).getTime()).toBe(new Date(occurredAt).getTime() + 30 * 86_400_000);
+    // A walk-in gets none (no one to give it to); under 100 none either.
+    await record(big);
+    await record([{ sku: 'SN-003', quantity: 1, unitPrice: '19.90' }], { memberCode: m.memberCode });
+    expect(await wallet()).toHaveLength(1);
+    const second = await record(big, { memberCode: m.memberCode });
+    const codes = (await wallet()).map((k) => k.code);
+    expect(codes).toHaveLength(2);
+    // The first code is used; then both issuing sales are refunded in full: the used one stays used, the unused
+    // one ends.
+    await record([{ sku: 'SN-001', quantity: 1, unitPrice: '89.00' }], {
+      memberCode: m.memberCode,
+      couponCodes: [issued!.code],
+    });
+    const REFUND = `mutation($saleId: ID!, $x: String!) { refundSale(saleId: $saleId, externalId: $x, reason: "退货") {
+      __typename } }`;
+    for (const s of [first, second]) await t.as('OWNER').ok(REFUND, { saleId: s.id, x: uniqueId('R') });
+    const after = Object.fromEntries((await wallet()).map((k) => [k.code, k.status]));
+    const other = codes.find((k) => k !== issued!.code)!;
+    expect(after).toEqual({ [issued!.code]: 'USED', [other]: 'EXPIRED' });
+
+    // The codes as CSV for printing: owners only, audited.
+    const base = `http://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}`;
+    const get = async (role: 'OWNER' | 'MANAGER') =>
+      fetch(`${base}${batch.csvPath}`, { headers: { authorization: `Bearer ${await t.token(role)}` } });
+    expect((await get('MANAGER')).status).toBe(403);
+    const res = await get('OWNER');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const text = await res.text();
+    const rows = text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\n');
+    expect(rows[0]).toBe('券码,活动,可用次数,已用次数,生效时间,失效时间');
+    expect(
+      rows
+        .slice(1)
+        .map((r) => r.split(',')[0])
+        .sort(),
+    ).toEqual(codes.map((k) => `"=""${k}"""`).sort());
+    const [audited] = await t.db.database.prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM "AuditEntry" WHERE operation = 'campaign.exportCoupons'`;
+    expect(audited!.n).toBe(1);
+    await end(t, reward.id);
+    await end(t, next.id);
   });
 
   describe('conditions', () => {

@@ -7,6 +7,7 @@ import type { TierService } from '../tiers/service.ts';
 import './events.ts';
 import './messages.ts';
 import { CampaignService } from './service.ts';
+import { couponCsvRoute } from './export.ts';
 import { addCampaignTypes } from './types.ts';
 
 declare module '../../src/auth/permissions.ts' {
@@ -50,6 +51,8 @@ export function campaignsPlugin(input: z.input<typeof Options> = {}) {
       couponCodes: t.stringList({ description: 'Coupon codes (券码) presented at the till, at most 5.' }),
     }),
     schema: (builder) => addCampaignTypes(builder, service),
+    // A coupon batch's codes as CSV for printing (owners, audited).
+    routes: [couponCsvRoute],
     setup: ({ services }) => {
       service.use({
         calendar: services.get<CalendarService>('calendar'),

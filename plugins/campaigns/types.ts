@@ -12,6 +12,8 @@ import type { CampaignNote, CampaignService } from './service.ts';
 import { type CouponRow, issueCoupons } from './coupons.ts';
 import { type CampaignInputShape, validateCampaign } from './validate.ts';
 import { requestLoader } from '../../src/schema/loaders.ts';
+import { type CampaignResults, campaignResults, type HoldoutResults } from './results.ts';
+import { MAX_WHATIF_DAYS, type WhatIfResult, whatIf } from './whatif.ts';
 
 const STATUSES = ['ACTIVE', 'PAUSED', 'ENDED'] as const;
 const ACTION_TYPES = [
@@ -21,6 +23,9 @@ const ACTION_TYPES = [
   'PERCENT_OFF_LINES',
   'NTH_UNIT_PERCENT_OFF',
   'BUY_X_GET_Y',
+  'BUNDLE_PRICE',
+  'GIFT',
+  'ISSUE_COUPON',
 ] as const;
 
 export function addCampaignTypes(builder: Builder, service: CampaignService) {
@@ -32,12 +37,17 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
     description:
       'AMOUNT_OFF: the best threshold met (满200减20 / 满500减80). AMOUNT_OFF_EVERY: off for every full step ' +
       '(每满300减50), capped. PERCENT_OFF_ORDER / PERCENT_OFF_LINES: 9折 on the order or line by line. ' +
-      'NTH_UNIT_PERCENT_OFF: every nth unit of a matching line (第二件半价). BUY_X_GET_Y: the cheapest units free.',
+      'NTH_UNIT_PERCENT_OFF: every nth unit of a matching line (第二件半价). BUY_X_GET_Y: the cheapest units free. ' +
+      'BUNDLE_PRICE: each complete set of the bundle at a fixed price (套餐价). GIFT: the gift SKU scanned at the ' +
+      'till is free (赠品, stock taken by its line). ISSUE_COUPON: the buyer gets a code of a batch (满额返券).',
     values: ACTION_TYPES,
   });
 
   const Threshold = builder.simpleObject('CampaignThreshold', {
     fields: (t) => ({ spend: t.field({ type: 'Money' }), off: t.field({ type: 'Money' }) }),
+  });
+  const BundleItem = builder.simpleObject('CampaignBundleItem', {
+    fields: (t) => ({ sku: t.string(), quantity: t.int() }),
   });
   const Conditions = builder.objectRef<CampaignConditions>('CampaignConditions').implement({
     description:
@@ -73,6 +83,14 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       nth: t.int({ nullable: true, resolve: (a) => a.nth ?? null }),
       buy: t.int({ nullable: true, resolve: (a) => a.buy ?? null }),
       get: t.int({ nullable: true, resolve: (a) => a.get ?? null }),
+      bundle: t.field({ type: [BundleItem], resolve: (a) => a.bundle ?? [] }),
+      price: t.field({ type: 'Money', nullable: true, resolve: (a) => a.price ?? null }),
+      giftSku: t.string({ nullable: true, resolve: (a) => a.giftSku ?? null }),
+      giftQuantity: t.int({ nullable: true, resolve: (a) => a.giftQuantity ?? null }),
+      couponBatchId: t.id({
+        nullable: true,
+        resolve: (a) => (a.couponBatchId ? encodeGlobalID('CouponBatch', a.couponBatchId) : null),
+      }),
     }),
   });
 
@@ -112,8 +130,69 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
         description: 'Sales that used it, less those refunded in full (kept for campaigns with limits).',
         resolve: (c) => c.usedRedemptions,
       }),
+      holdoutPercent: t.int({
+        nullable: true,
+        description: 'This share of customers (a hash of campaign and customer) never gets it: results compare them.',
+        resolve: (c) => c.holdoutPercent,
+      }),
+      results: t.field({
+        type: Results,
+        description: 'What it gave and brought, computed from the sales; the uplift against the holdout. Owners.',
+        authScopes: { permission: 'campaigns:manage' },
+        resolve: (c, _a, ctx) => campaignResults(ctx.db, c, new Date()),
+      }),
       createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
       updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt }),
+    }),
+  });
+
+  const Holdout = builder.objectRef<HoldoutResults>('CampaignHoldoutResults').implement({
+    description:
+      'The customers who bought in the campaign’s stores during its window, by group: targeted, or held out ' +
+      '(never given the campaign). Spend per customer is their spend there net of refunds.',
+    fields: (t) => ({
+      holdoutPercent: t.exposeInt('holdoutPercent'),
+      from: t.field({ type: 'DateTime', resolve: (h) => h.from }),
+      to: t.field({ type: 'DateTime', resolve: (h) => h.to }),
+      targetedCustomers: t.exposeInt('targetedCustomers'),
+      heldOutCustomers: t.exposeInt('heldOutCustomers'),
+      targetedSpendPerCustomer: t.field({ type: 'Money', nullable: true, resolve: (h) => h.targetedSpendPerCustomer }),
+      heldOutSpendPerCustomer: t.field({ type: 'Money', nullable: true, resolve: (h) => h.heldOutSpendPerCustomer }),
+      uplift: t.field({
+        type: 'Money',
+        nullable: true,
+        description: 'Targeted minus held-out spend per customer.',
+        resolve: (h) => h.uplift,
+      }),
+      upliftPercent: t.string({
+        nullable: true,
+        description: 'The uplift as a percentage of the held-out spend per customer ("12.50").',
+        resolve: (h) => h.upliftPercent,
+      }),
+    }),
+  });
+  const Results = builder.objectRef<CampaignResults>('CampaignResults').implement({
+    description: 'Counted from the redemptions not undone by a whole refund, and their sales net of refunds.',
+    fields: (t) => ({
+      redemptions: t.exposeInt('redemptions'),
+      discountGiven: t.field({ type: 'Money', resolve: (r) => r.discountGiven }),
+      revenue: t.field({
+        type: 'Money',
+        description: 'What the sales that used it came to.',
+        resolve: (r) => r.revenue,
+      }),
+      averageOrderValue: t.field({
+        type: 'Money',
+        nullable: true,
+        description: '客单价: revenue per sale that used it.',
+        resolve: (r) => r.averageOrderValue,
+      }),
+      customers: t.exposeInt('customers', { description: 'Distinct customers who used it.' }),
+      newCustomers: t.exposeInt('newCustomers', {
+        description: 'Customers whose first purchase was the first sale with which they used it.',
+      }),
+      returningCustomers: t.exposeInt('returningCustomers'),
+      holdout: t.field({ type: Holdout, nullable: true, resolve: (r) => r.holdout }),
     }),
   });
 
@@ -140,6 +219,9 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       firstPurchase: t.boolean(),
     }),
   });
+  const BundleItemInput = builder.inputType('CampaignBundleItemInput', {
+    fields: (t) => ({ sku: t.string({ required: true }), quantity: t.int({ required: true }) }),
+  });
   const ActionInput = builder.inputType('CampaignActionInput', {
     fields: (t) => ({
       type: t.field({ type: ActionTypeEnum, required: true }),
@@ -151,6 +233,11 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       nth: t.int(),
       buy: t.int(),
       get: t.int(),
+      bundle: t.field({ type: [BundleItemInput], description: 'BUNDLE_PRICE: the units of one set.' }),
+      price: t.field({ type: 'Money', description: 'BUNDLE_PRICE: what one set costs.' }),
+      giftSku: t.string({ description: 'GIFT: the free item (the till scans it).' }),
+      giftQuantity: t.int({ description: 'GIFT: free units per sale, 1 (default) to 10.' }),
+      couponBatchId: t.globalID({ description: 'ISSUE_COUPON: the batch (issued with forRewards) to draw from.' }),
     }),
   });
   const CampaignInput = builder.inputType('CampaignInput', {
@@ -168,6 +255,7 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       budgetRedemptions: t.int(),
       perCustomerLimit: t.int(),
       perDayLimit: t.int(),
+      holdoutPercent: t.int({ description: '1 to 50: the share of customers held out, for the results’ uplift.' }),
     }),
   });
 
@@ -180,6 +268,10 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       segmentId: input.conditions.segmentId ? ofType(input.conditions.segmentId, 'Segment') : null,
       storeIds: input.conditions.storeIds?.map((s) => ofType(s, 'Store')) ?? null,
     },
+    action: input.action && {
+      ...input.action,
+      couponBatchId: input.action.couponBatchId ? ofType(input.action.couponBatchId, 'CouponBatch') : null,
+    },
   });
 
   const write = async (ctx: Context, id: string | null, input: Input) =>
@@ -191,10 +283,11 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       if (!id) {
         const [row] = await tx.$queryRaw<{ id: string }[]>`
           INSERT INTO "Campaign" (name, priority, exclusive, "combinesWithTier", "startsAt", "endsAt", conditions,
-            action, "budgetAmount", "budgetRedemptions", "perCustomerLimit", "perDayLimit", "requiresCoupon")
+            action, "budgetAmount", "budgetRedemptions", "perCustomerLimit", "perDayLimit", "requiresCoupon",
+            "holdoutPercent")
           VALUES (${v.name}, ${v.priority}, ${v.exclusive}, ${v.combinesWithTier}, ${v.startsAt}, ${v.endsAt},
             ${conditions}::jsonb, ${action}::jsonb, ${v.budgetAmount}::numeric, ${v.budgetRedemptions},
-            ${v.perCustomerLimit}, ${v.perDayLimit}, ${v.requiresCoupon})
+            ${v.perCustomerLimit}, ${v.perDayLimit}, ${v.requiresCoupon}, ${v.holdoutPercent})
           RETURNING id::text AS id`;
         campaignId = row!.id;
       } else {
@@ -205,7 +298,8 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
             "combinesWithTier" = ${v.combinesWithTier}, "startsAt" = ${v.startsAt}, "endsAt" = ${v.endsAt},
             conditions = ${conditions}::jsonb, action = ${action}::jsonb, "budgetAmount" = ${v.budgetAmount}::numeric,
             "budgetRedemptions" = ${v.budgetRedemptions}, "perCustomerLimit" = ${v.perCustomerLimit},
-            "perDayLimit" = ${v.perDayLimit}, "requiresCoupon" = ${v.requiresCoupon}, "updatedAt" = now(),
+            "perDayLimit" = ${v.perDayLimit}, "requiresCoupon" = ${v.requiresCoupon},
+            "holdoutPercent" = ${v.holdoutPercent}, "updatedAt" = now(),
             "usedAmount" = (SELECT coalesce(sum(amount - "refundedAmount"), 0) FROM "CampaignRedemption"
                             WHERE "campaignId" = ${id}::uuid),
             "usedRedemptions" = (SELECT count(*) FROM "CampaignRedemption"
@@ -250,6 +344,61 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       resolve: (_r, { id }, ctx) => (id.typename === 'Campaign' ? service.byId(ctx.db, id.id) : null),
     }),
   }));
+
+  const WhatIf = builder.objectRef<WhatIfResult>('CampaignWhatIf').implement({
+    description:
+      'A campaign definition tried on the real sales of one store over a past period, nothing written: each sale ' +
+      'as it was charged, the campaign after its recorded adjustments, limits counted in the order of the sales.',
+    fields: (t) => ({
+      storeId: t.id({ resolve: (w) => encodeGlobalID('Store', w.storeId) }),
+      from: t.field({ type: 'DateTime', resolve: (w) => w.from }),
+      to: t.field({ type: 'DateTime', resolve: (w) => w.to }),
+      sales: t.exposeInt('sales', { description: 'Sales of the store in the period (not refunded in full).' }),
+      salesTouched: t.exposeInt('salesTouched'),
+      customersTouched: t.exposeInt('customersTouched'),
+      cost: t.field({ type: 'Money', description: 'The discount it would have given.', resolve: (w) => w.cost }),
+      revenueTouched: t.field({
+        type: 'Money',
+        description: 'What the touched sales were charged as they happened.',
+        resolve: (w) => w.revenueTouched,
+      }),
+      couponsIssued: t.exposeInt('couponsIssued', { description: 'ISSUE_COUPON: codes it would have issued.' }),
+      stoppedByLimits: t.exposeInt('stoppedByLimits', {
+        description: 'Sales that met it but found its budget or a use limit spent.',
+      }),
+    }),
+  });
+  builder.queryField('campaignWhatIf', (t) =>
+    t.field({
+      type: WhatIf,
+      description:
+        `What a campaign would have done in a store over a past period (at most ${MAX_WHATIF_DAYS} days), read ` +
+        'only. The definition is checked as at creation; its own window is the period. Owners (campaigns:manage).',
+      authScopes: { permission: 'campaigns:manage' },
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: {
+        storeId: t.arg.globalID({ required: true }),
+        from: t.arg({ type: 'DateTime', required: true }),
+        to: t.arg({ type: 'DateTime', required: true }),
+        input: t.arg({ type: CampaignInput, required: true }),
+      },
+      resolve: async (_r, { storeId, from, to, input }, ctx) => {
+        const now = new Date();
+        const v = await validateCampaign(ctx.db, { ...shape(input), startsAt: null, endsAt: null }, service.deps, now);
+        const draft: CampaignRow = {
+          ...v,
+          id: NIL,
+          status: 'ACTIVE',
+          budgetAmount: v.budgetAmount == null ? null : new Prisma.Decimal(v.budgetAmount),
+          usedAmount: new Prisma.Decimal(0),
+          usedRedemptions: 0,
+          createdAt: now,
+          updatedAt: now,
+        };
+        return whatIf(ctx.db, draft, { storeId: ofType(storeId, 'Store'), from, to }, service.deps, now);
+      },
+    }),
+  );
 
   const setStatus =
     (from: CampaignStatus[], to: CampaignStatus, operation: string) => async (id: string, ctx: Context) =>
@@ -353,6 +502,7 @@ interface BatchRow {
   maxUses: number;
   validFrom: Date | null;
   validUntil: Date | null;
+  validDays: number | null;
 }
 const COUPON_COLUMNS = Prisma.sql`id::text AS id, code, "campaignId"::text AS "campaignId",
   "customerId"::text AS "customerId", "maxUses", uses, "validFrom", "validUntil", "createdAt"`;
@@ -396,6 +546,16 @@ function addCouponTypes(builder: Builder) {
       maxUses: t.int({ resolve: (b) => b.maxUses }),
       validFrom: t.field({ type: 'DateTime', nullable: true, resolve: (b) => b.validFrom }),
       validUntil: t.field({ type: 'DateTime', nullable: true, resolve: (b) => b.validUntil }),
+      validDays: t.int({
+        nullable: true,
+        description: 'A reward batch: each code is valid this many days from the sale that issued it.',
+        resolve: (b) => b.validDays,
+      }),
+      csvPath: t.string({
+        description: 'Where owners download its codes as CSV for printing (GET, with the same credentials).',
+        resolve: (b) =>
+          `/plugins/campaigns/coupons.csv?batchId=${encodeURIComponent(encodeGlobalID('CouponBatch', b.id))}`,
+      }),
       coupons: t.field({
         type: [CouponRef],
         description: 'The codes, oldest first: `first` (at most 1000) from `offset`.',
@@ -416,6 +576,11 @@ function addCouponTypes(builder: Builder) {
       validUntil: t.field({ type: 'DateTime' }),
       validDays: t.int({ description: 'Valid for this many days from validFrom (or from issue).' }),
       customerId: t.globalID({ description: 'Issued to this customer only; without: to the bearer.' }),
+      forRewards: t.boolean({
+        description:
+          'A batch an ISSUE_COUPON campaign (满额返券) fills, one code per qualifying sale, to its buyer: count may ' +
+          'be 0, and validDays then counts from each sale.',
+      }),
     }),
   });
   builder.mutationField('issueCoupons', (t) =>
@@ -444,7 +609,7 @@ function addCouponTypes(builder: Builder) {
           });
           const [batch] = await tx.$queryRaw<BatchRow[]>`
             SELECT id::text AS id, "campaignId"::text AS "campaignId", prefix, count, "maxUses", "validFrom",
-              "validUntil" FROM "CouponBatch" WHERE id = ${id}::uuid`;
+              "validUntil", "validDays" FROM "CouponBatch" WHERE id = ${id}::uuid`;
           return batch!;
         }),
     }),
@@ -478,6 +643,6 @@ function rawCampaignId(id: { typename: string; id: string }): string {
   return id.id;
 }
 
-const NIL = '00000000-0000-0000-0000-000000000000';
-const ofType = (id: { typename: string; id: string }, typename: string) =>
+export const NIL = '00000000-0000-0000-0000-000000000000';
+export const ofType = (id: { typename: string; id: string }, typename: string) =>
   id.typename === typename && /^[0-9a-f-]{36}$/i.test(id.id) ? id.id : NIL;
