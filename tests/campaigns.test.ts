@@ -5,7 +5,7 @@ import { tiersPlugin } from '../plugins/tiers/index.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { postgresUrl } from './helpers/database.ts';
 import { newMember, stockUp } from './helpers/loyalty.ts';
-import { onHand, RECORD_SALE, uniqueId } from './helpers/queries.ts';
+import { onHand, RECORD_SALE, rawId, uniqueId } from './helpers/queries.ts';
 
 // Amounts in these tests are worked out by hand in the comments; every part adds up to the fen.
 
@@ -985,6 +985,48 @@ describe.skipIf(!postgresUrl)('budgets and coupons under concurrent sales on Pos
       SELECT sum(amount)::text AS sum FROM "CampaignRedemption"`;
     expect(given!.sum).toBe('30.00');
     await end(t, c.id);
+  });
+
+  it('issues no more reward coupons than its budget of uses when 10 qualifying sales arrive at once', async () => {
+    const next = await create(t, {
+      name: '下次立减5元',
+      requiresCoupon: true,
+      action: { type: 'AMOUNT_OFF', thresholds: [{ spend: '10', off: '5' }] },
+    });
+    const batch = await t
+      .as('OWNER')
+      .ok(`mutation($input: IssueCouponsInput!) { issueCoupons(input: $input) { ... on CouponBatch { id } } }`, {
+        input: { campaignId: next.id, count: 0, forRewards: true, validDays: 7 },
+      });
+    const reward = await create(t, {
+      name: '前三单返券',
+      action: { type: 'ISSUE_COUPON', couponBatchId: batch.issueCoupons.id },
+      budgetRedemptions: 3,
+    });
+    const members = await Promise.all(Array.from({ length: 10 }, (_, i) => newMember(t, `返券并发${i}`)));
+    const results = await Promise.all(
+      members.map((m) =>
+        t.gql(
+          RECORD_SALE,
+          {
+            input: {
+              storeId: store,
+              externalId: uniqueId('CR'),
+              memberCode: m.memberCode,
+              lines: [{ sku: 'SN-003', quantity: 1, unitPrice: '20.00' }],
+              payments: [{ method: 'CASH', amount: '20.00' }],
+            },
+          },
+          { apiKey: t.posKey },
+        ),
+      ),
+    );
+    expect(results.map((r) => r.data?.recordSale?.__typename ?? r.errors)).toEqual(Array(10).fill('RecordSalePayload'));
+    const [issued] = await t.db.database.prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM "Coupon" WHERE "batchId" = ${rawId(batch.issueCoupons.id)}::uuid`;
+    expect(issued!.n).toBe(3);
+    const read = await t.as('OWNER').ok(`query($id: ID!) { campaign(id: $id) { usedRedemptions } }`, { id: reward.id });
+    expect(read.campaign.usedRedemptions).toBe(3);
   });
 
   it('redeems a single-use coupon once when 10 tills present it at the same moment', async () => {

@@ -123,6 +123,7 @@ export async function issueCoupons(tx: Tx, input: IssueInput, now: Date): Promis
   if (!Number.isInteger(input.count) || input.count < min || input.count > 10_000)
     throw batchError('count', `${min} to 10000 codes`);
   if (input.forRewards && input.customerId) throw batchError('customerId', 'a reward batch issues to each buyer');
+  if (input.forRewards && input.count !== 0) throw batchError('count', 'a reward batch starts empty: 0');
   const prefix = (input.prefix ?? '').trim().toUpperCase();
   if (!/^[A-Z0-9]{0,8}$/.test(prefix)) throw batchError('prefix', 'up to 8 letters or digits');
   const maxUses = input.maxUses ?? 1;
@@ -146,9 +147,9 @@ export async function issueCoupons(tx: Tx, input: IssueInput, now: Date): Promis
   }
   const [batch] = await tx.$queryRaw<{ id: string }[]>`
     INSERT INTO "CouponBatch" ("campaignId", prefix, count, "maxUses", "validFrom", "validUntil", "customerId",
-      "validDays")
+      "validDays", "forRewards")
     VALUES (${input.campaignId}::uuid, ${prefix}, ${input.count}, ${maxUses}, ${validFrom}, ${validUntil},
-      ${input.customerId ?? null}::uuid, ${input.forRewards ? (input.validDays ?? null) : null})
+      ${input.customerId ?? null}::uuid, ${input.forRewards ? (input.validDays ?? null) : null}, ${!!input.forRewards})
     RETURNING id::text AS id`;
   // A collision with an existing code is astronomically rare; the unique index catches it and that code is drawn again.
   let left = input.count;
@@ -168,16 +169,16 @@ export async function issueCoupons(tx: Tx, input: IssueInput, now: Date): Promis
 
 /**
  * 满额返券: one code of the batch for the buyer of a sale that met an ISSUE_COUPON campaign, in the
- * sale's transaction. Valid from the sale for the batch's `validDays` (or until its `validUntil`);
- * the batch's count grows by one. The sale is kept on the code: a refund of the whole sale ends it
- * if it is still unused.
+ * sale's transaction. Valid from the sale for the batch's `validDays` (or until its `validUntil`).
+ * The batch's row is only read, so concurrent sales do not queue on it (its count is its codes').
+ * The sale is kept on the code: a refund of the whole sale ends it if it is still unused.
  */
 export async function issueToBuyer(tx: Tx, batchId: string, customerId: string, saleId: string, at: Date) {
   const [batch] = await tx.$queryRaw<
     { campaignId: string; prefix: string; maxUses: number; validDays: number | null; validUntil: Date | null }[]
   >`
-    UPDATE "CouponBatch" SET count = count + 1 WHERE id = ${batchId}::uuid
-    RETURNING "campaignId"::text AS "campaignId", prefix, "maxUses", "validDays", "validUntil"`;
+    SELECT "campaignId"::text AS "campaignId", prefix, "maxUses", "validDays", "validUntil"
+    FROM "CouponBatch" WHERE id = ${batchId}::uuid`;
   if (!batch) throw new Error(`Coupon batch ${batchId} of an ISSUE_COUPON campaign is gone.`);
   const validUntil = batch.validDays != null ? new Date(at.getTime() + batch.validDays * 86_400_000) : batch.validUntil;
   for (let round = 0; round < 5; round++) {

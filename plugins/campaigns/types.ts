@@ -503,6 +503,7 @@ interface BatchRow {
   validFrom: Date | null;
   validUntil: Date | null;
   validDays: number | null;
+  forRewards: boolean;
 }
 const COUPON_COLUMNS = Prisma.sql`id::text AS id, code, "campaignId"::text AS "campaignId",
   "customerId"::text AS "customerId", "maxUses", uses, "validFrom", "validUntil", "createdAt"`;
@@ -542,7 +543,16 @@ function addCouponTypes(builder: Builder) {
       id: t.id({ resolve: (b) => encodeGlobalID('CouponBatch', b.id) }),
       campaignId: t.id({ resolve: (b) => encodeGlobalID('Campaign', b.campaignId) }),
       prefix: t.string({ resolve: (b) => b.prefix }),
-      count: t.int({ resolve: (b) => b.count }),
+      count: t.int({
+        description: 'Its codes; a reward batch (forRewards) grows by one per qualifying sale.',
+        resolve: async (b, _a, ctx) => {
+          if (!b.forRewards) return b.count;
+          const [row] = await ctx.db.$queryRaw<{ n: number }[]>`
+            SELECT count(*)::int AS n FROM "Coupon" WHERE "batchId" = ${b.id}::uuid`;
+          return row?.n ?? 0;
+        },
+      }),
+      forRewards: t.boolean({ resolve: (b) => b.forRewards }),
       maxUses: t.int({ resolve: (b) => b.maxUses }),
       validFrom: t.field({ type: 'DateTime', nullable: true, resolve: (b) => b.validFrom }),
       validUntil: t.field({ type: 'DateTime', nullable: true, resolve: (b) => b.validUntil }),
@@ -609,7 +619,7 @@ function addCouponTypes(builder: Builder) {
           });
           const [batch] = await tx.$queryRaw<BatchRow[]>`
             SELECT id::text AS id, "campaignId"::text AS "campaignId", prefix, count, "maxUses", "validFrom",
-              "validUntil", "validDays" FROM "CouponBatch" WHERE id = ${id}::uuid`;
+              "validUntil", "validDays", "forRewards" FROM "CouponBatch" WHERE id = ${id}::uuid`;
           return batch!;
         }),
     }),

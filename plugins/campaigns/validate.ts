@@ -353,12 +353,12 @@ async function validateAction(db: Db | Tx, a: ActionInput): Promise<CampaignActi
     }
     case 'ISSUE_COUPON': {
       if (!a.couponBatchId) throw invalid(at('couponBatchId'), 'required');
-      const [batch] = await db.$queryRaw<{ status: string; customerId: string | null }[]>`
-        SELECT c.status, b."customerId"::text AS "customerId"
+      const [batch] = await db.$queryRaw<{ status: string; forRewards: boolean }[]>`
+        SELECT c.status, b."forRewards"
         FROM "CouponBatch" b JOIN "Campaign" c ON c.id = b."campaignId" WHERE b.id = ${a.couponBatchId}::uuid`;
       if (!batch) throw new NotFoundError('CouponBatch', a.couponBatchId, ['input', ...at('couponBatchId')]);
-      if (batch.status === 'ENDED' || batch.customerId)
-        throw invalid(at('couponBatchId'), 'the batch is for one customer, or its campaign has ended');
+      if (batch.status === 'ENDED' || !batch.forRewards)
+        throw invalid(at('couponBatchId'), 'a batch issued with forRewards, of a campaign that has not ended');
       return { type: a.type, couponBatchId: a.couponBatchId };
     }
   }
