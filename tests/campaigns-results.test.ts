@@ -216,8 +216,11 @@ describe('campaign results and what-if', () => {
       errorCode: 'CAMPAIGN_INVALID_WINDOW',
     });
     expect(await counts()).toBe(before);
-    // Owners only.
+    // Owners, and a store's manager for their store (三里屯) only.
     const manager = await t.as('MANAGER').gql(WHATIF, { ...period, input: nineZhe });
     expect(manager.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const own = await t.as('MANAGER').ok(WHATIF, { ...period, storeId: store, input: nineZhe });
+    // 三里屯 in October: A's ¥50 on the 20th and the walk-in's ¥130 of drinks on the 10th (9折: 5.00 + 13.00).
+    expect(own.campaignWhatIf).toMatchObject({ sales: 2, salesTouched: 2, customersTouched: 1, cost: '18.00' });
   });
 });

@@ -158,13 +158,46 @@ describe('campaigns with tiers and points installed', () => {
       expect(list.campaigns).toEqual([]);
     });
 
-    it('is for owners: a store manager or a cashier may not create one, a cashier may read them', async () => {
+    it('for every store by owners; a store manager runs their own store’s; a cashier only reads', async () => {
       const input = { name: '满100减10', action };
       const manager = await t.as('MANAGER').gql(CREATE, { input });
       expect(manager.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const cashier = await t.as('CASHIER').gql(CREATE, { input });
       expect(cashier.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       expect((await t.as('CASHIER').ok(`{ campaigns { id } }`)).campaigns).toEqual([]);
+      // The manager of 三里屯 (the first store) runs a campaign limited to it, not one reaching another store.
+      const forbidden = async (r: { errors?: { extensions?: { code?: string } }[] }) =>
+        expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      await forbidden(await t.as('MANAGER').gql(CREATE, { input: { ...input, conditions: { storeIds: [other] } } }));
+      await forbidden(
+        await t.as('MANAGER').gql(CREATE, { input: { ...input, conditions: { storeIds: [store, other] } } }),
+      );
+      const own = await t.as('MANAGER').ok(CREATE, { input: { ...input, conditions: { storeIds: [store] } } });
+      expect(own.createCampaign).toMatchObject({ __typename: 'Campaign', conditions: { storeIds: [store] } });
+      const id = own.createCampaign.id;
+      expect((await t.as('MANAGER').ok(STATUS('pauseCampaign'), { id })).pauseCampaign.status).toBe('PAUSED');
+      // Nor may they move it beyond their store; the owner's chain-wide campaign is not theirs to stop.
+      await forbidden(
+        await t
+          .as('MANAGER')
+          .gql(`mutation($id: ID!, $input: CampaignInput!) { updateCampaign(id: $id, input: $input) { __typename } }`, {
+            id,
+            input,
+          }),
+      );
+      const chain = await create(t, { ...input, name: '全店满100减10' });
+      await forbidden(await t.as('MANAGER').gql(STATUS('pauseCampaign'), { id: chain.id }));
+      await forbidden(
+        await t.as('MANAGER').gql(`query($id: ID!) { campaign(id: $id) { results { redemptions } } }`, {
+          id: chain.id,
+        }),
+      );
+      const results = await t.as('MANAGER').ok(`query($id: ID!) { campaign(id: $id) { results { redemptions } } }`, {
+        id,
+      });
+      expect(results.campaign.results).toEqual({ redemptions: 0 });
+      expect((await t.as('MANAGER').ok(STATUS('endCampaign'), { id })).endCampaign.status).toBe('ENDED');
+      await end(t, chain.id);
     });
   });
 

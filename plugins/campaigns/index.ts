@@ -14,6 +14,7 @@ declare module '../../src/auth/permissions.ts' {
   interface PluginPermissions {
     'campaigns:manage': true;
     'campaigns:read': true;
+    'campaigns:manage-store': true;
   }
 }
 
@@ -38,6 +39,12 @@ export function campaignsPlugin(input: z.input<typeof Options> = {}) {
         description: 'create, change, pause, resume and end campaigns across the chain',
         scope: 'chain',
         roles: ['OWNER'],
+      },
+      {
+        name: 'campaigns:manage-store',
+        description: 'run campaigns limited to this store (its manager): create, change, pause, end, coupons, results',
+        scope: 'store',
+        roles: ['OWNER', 'MANAGER'],
       },
       {
         name: 'campaigns:read',

@@ -1,6 +1,6 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { actorOfContext, audit } from '../../src/audit/service.ts';
-import { InvalidStateError, NotFoundError } from '../../src/errors/index.ts';
+import { AccessError, InvalidStateError, NotFoundError } from '../../src/errors/index.ts';
 import { USER_ERRORS } from '../../src/errors/types.ts';
 import { runInTransaction } from '../../src/events/transaction.ts';
 import type { Context } from '../../src/contract.ts';
@@ -137,9 +137,13 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       }),
       results: t.field({
         type: Results,
-        description: 'What it gave and brought, computed from the sales; the uplift against the holdout. Owners.',
-        authScopes: { permission: 'campaigns:manage' },
-        resolve: (c, _a, ctx) => campaignResults(ctx.db, c, new Date()),
+        description:
+          'What it gave and brought, computed from the sales; the uplift against the holdout. Whoever may run it.',
+        authScopes: { permission: 'campaigns:manage-store' },
+        resolve: (c, _a, ctx) => {
+          authorizeStores(ctx, c.conditions.storeIds);
+          return campaignResults(ctx.db, c, new Date());
+        },
       }),
       createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
       updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt }),
@@ -276,7 +280,11 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
 
   const write = async (ctx: Context, id: string | null, input: Input) =>
     runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
-      const v = await validateCampaign(tx, shape(input), service.deps, new Date());
+      const shaped = shape(input);
+      authorizeStores(ctx, shaped.conditions?.storeIds);
+      // A store's manager changes only a campaign of their stores, and keeps it within them.
+      if (id) authorizeStores(ctx, (await lockOpen(tx, id)).storeIds);
+      const v = await validateCampaign(tx, shaped, service.deps, new Date());
       const conditions = JSON.stringify(v.conditions);
       const action = JSON.stringify(v.action);
       let campaignId: string;
@@ -291,7 +299,6 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
           RETURNING id::text AS id`;
         campaignId = row!.id;
       } else {
-        await lockOpen(tx, id);
         // The counters are recomputed from the redemptions: limits added now count what was given before.
         await tx.$executeRaw`
           UPDATE "Campaign" SET name = ${v.name}, priority = ${v.priority}, exclusive = ${v.exclusive},
@@ -320,11 +327,11 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
 
   /** Locks a campaign that may still change; an ended one is final. */
   const lockOpen = async (tx: Tx, id: string) => {
-    const [row] = await tx.$queryRaw<{ status: CampaignStatus }[]>`
-      SELECT status FROM "Campaign" WHERE id = ${id}::uuid FOR UPDATE`;
+    const [row] = await tx.$queryRaw<{ status: CampaignStatus; conditions: CampaignConditions }[]>`
+      SELECT status, conditions FROM "Campaign" WHERE id = ${id}::uuid FOR UPDATE`;
     if (!row) throw new NotFoundError('Campaign', encodeGlobalID('Campaign', id), ['id']);
     if (row.status === 'ENDED') throw new InvalidStateError('CAMPAIGN_ENDED', {}, ['id']);
-    return row.status;
+    return { status: row.status, storeIds: row.conditions.storeIds ?? [] };
   };
 
   builder.queryFields((t) => ({
@@ -373,8 +380,14 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       type: WhatIf,
       description:
         `What a campaign would have done in a store over a past period (at most ${MAX_WHATIF_DAYS} days), read ` +
-        'only. The definition is checked as at creation; its own window is the period. Owners (campaigns:manage).',
-      authScopes: { permission: 'campaigns:manage' },
+        'only. The definition is checked as at creation; its own window is the period. Owners, and a store manager ' +
+        'for their store (campaigns:manage-store).',
+      authScopes: (_r, { storeId }) => ({
+        $any: {
+          permission: 'campaigns:manage',
+          storePermission: { storeId: ofType(storeId, 'Store'), permission: 'campaigns:manage-store' },
+        },
+      }),
       errors: { types: [...USER_ERRORS], directResult: true },
       args: {
         storeId: t.arg.globalID({ required: true }),
@@ -403,7 +416,8 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
   const setStatus =
     (from: CampaignStatus[], to: CampaignStatus, operation: string) => async (id: string, ctx: Context) =>
       runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
-        const status = await lockOpen(tx, id);
+        const { status, storeIds } = await lockOpen(tx, id);
+        authorizeStores(ctx, storeIds);
         if (from.includes(status))
           await tx.$executeRaw`UPDATE "Campaign" SET status = ${to}, "updatedAt" = now() WHERE id = ${id}::uuid`;
         const after = await service.byId(tx, id);
@@ -415,14 +429,16 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
   const resume = setStatus(['PAUSED'], 'ACTIVE', 'campaign.resume');
   const end = setStatus(['ACTIVE', 'PAUSED'], 'ENDED', 'campaign.end');
 
-  const chainWide = 'Campaigns hold in every store they name: needs the chain-level campaigns:manage (owners).';
+  const chainWide =
+    'A campaign for every store needs the chain-level campaigns:manage (owners); one whose conditions name ' +
+    'stores needs campaigns:manage-store (owners, store managers) in each of them.';
   builder.mutationFields((t) => ({
     createCampaign: t.field({
       type: CampaignRef,
       description:
         'Checked before it is stored: unknown SKUs, categories, stores, tiers or segments, a condition on a ' +
         `plugin that is not installed and an impossible window are typed errors naming the field. ${chainWide}`,
-      authScopes: { permission: 'campaigns:manage' },
+      authScopes: { permission: 'campaigns:manage-store' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { input: t.arg({ type: CampaignInput, required: true }) },
       resolve: (_r, { input }, ctx) => write(ctx, null, input),
@@ -430,7 +446,7 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
     updateCampaign: t.field({
       type: CampaignRef,
       description: `Replaces the definition (checked as at creation); an ended campaign cannot change. ${chainWide}`,
-      authScopes: { permission: 'campaigns:manage' },
+      authScopes: { permission: 'campaigns:manage-store' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { id: t.arg.globalID({ required: true }), input: t.arg({ type: CampaignInput, required: true }) },
       resolve: (_r, { id, input }, ctx) => write(ctx, rawCampaignId(id), input),
@@ -438,7 +454,7 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
     pauseCampaign: t.field({
       type: CampaignRef,
       description: chainWide,
-      authScopes: { permission: 'campaigns:manage' },
+      authScopes: { permission: 'campaigns:manage-store' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { id: t.arg.globalID({ required: true }) },
       resolve: (_r, { id }, ctx) => pause(rawCampaignId(id), ctx),
@@ -446,7 +462,7 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
     resumeCampaign: t.field({
       type: CampaignRef,
       description: chainWide,
-      authScopes: { permission: 'campaigns:manage' },
+      authScopes: { permission: 'campaigns:manage-store' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { id: t.arg.globalID({ required: true }) },
       resolve: (_r, { id }, ctx) => resume(rawCampaignId(id), ctx),
@@ -454,7 +470,7 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
     endCampaign: t.field({
       type: CampaignRef,
       description: `Final: an ended campaign never applies again and cannot be changed. ${chainWide}`,
-      authScopes: { permission: 'campaigns:manage' },
+      authScopes: { permission: 'campaigns:manage-store' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { id: t.arg.globalID({ required: true }) },
       resolve: (_r, { id }, ctx) => end(rawCampaignId(id), ctx),
@@ -597,11 +613,14 @@ function addCouponTypes(builder: Builder) {
     t.field({
       type: BatchRef,
       description: 'Issues a batch of unguessable codes for a campaign that requires a coupon. Needs campaigns:manage.',
-      authScopes: { permission: 'campaigns:manage' },
+      authScopes: { permission: 'campaigns:manage-store' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { input: t.arg({ type: IssueInput, required: true }) },
       resolve: (_r, { input }, ctx) =>
         runInTransaction(ctx.db, ctx.app.events, async ({ tx }) => {
+          const [campaign] = await tx.$queryRaw<{ conditions: CampaignConditions }[]>`
+            SELECT conditions FROM "Campaign" WHERE id = ${ofType(input.campaignId, 'Campaign')}::uuid`;
+          if (campaign) authorizeStores(ctx, campaign.conditions.storeIds);
           const id = await issueCoupons(
             tx,
             {
@@ -645,6 +664,16 @@ function addCouponTypes(builder: Builder) {
           .then((rows) => rows ?? []),
     }),
   );
+}
+
+/**
+ * A campaign that names stores may be run by whoever holds campaigns:manage-store in each of them (a
+ * store's manager, for their store); one for every store needs the chain-level campaigns:manage.
+ */
+function authorizeStores(ctx: Context, storeIds: string[] | null | undefined) {
+  if (ctx.auth.can('campaigns:manage')) return;
+  if (!storeIds?.length || !storeIds.every((s) => ctx.auth.can('campaigns:manage-store', s)))
+    throw new AccessError('FORBIDDEN');
 }
 
 /** A campaign's database id from its global id; another type's id is not found. */
