@@ -929,6 +929,20 @@ describe('campaigns with tiers and points installed', () => {
         .as('OWNER')
         .ok(`query($id: ID!) { customer(id: $id) { coupons { code status } } }`, { id: m.customerId });
       expect(wallet.customer.coupons).toEqual([{ code, status: 'AVAILABLE' }]);
+      // A merge moves the wallet: the survivor holds the coupon, and only the survivor's sales may use it.
+      const survivor = await newMember(t, '券包合并');
+      const merged = await t
+        .as('OWNER')
+        .ok(`mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { __typename } }`, {
+          a: survivor.customerId,
+          b: m.customerId,
+        });
+      expect(merged.mergeCustomers.__typename).toBe('Customer');
+      const moved = await t
+        .as('OWNER')
+        .ok(`query($id: ID!) { customer(id: $id) { coupons { code } } }`, { id: survivor.customerId });
+      expect(moved.customer.coupons).toEqual([{ code }]);
+      expect((await quoteOf([code], { memberCode: survivor.memberCode })).total).toBe('42.00');
       // Issuing for a campaign that takes no coupon, or an impossible validity, is refused by field.
       const plain = await create(t, { name: '普通', action: { type: 'PERCENT_OFF_ORDER', percentOff: '1' } });
       expect((await t.as('OWNER').ok(ISSUE, { input: { campaignId: plain.id, count: 1 } })).issueCoupons).toMatchObject(

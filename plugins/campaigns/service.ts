@@ -318,10 +318,16 @@ export class CampaignService {
       FROM reversed WHERE c.id = reversed."campaignId" AND ${LIMITED}`;
   }
 
-  /** A merge moves the merged record's redemptions to the survivor: its per-customer uses follow. */
+  /**
+   * A merge moves the merged record's redemptions to the survivor (its per-customer uses follow),
+   * and its coupons: the wallet, and the batches issued to it, are the survivor's.
+   */
   async merge({ survivorId, mergedId }: { survivorId: string; mergedId: string }, { tx }: Unit) {
     await tx.$executeRaw`
       UPDATE "CampaignRedemption" SET "customerId" = ${survivorId}::uuid WHERE "customerId" = ${mergedId}::uuid`;
+    await tx.$executeRaw`UPDATE "Coupon" SET "customerId" = ${survivorId}::uuid WHERE "customerId" = ${mergedId}::uuid`;
+    await tx.$executeRaw`
+      UPDATE "CouponBatch" SET "customerId" = ${survivorId}::uuid WHERE "customerId" = ${mergedId}::uuid`;
   }
 }
 
