@@ -526,6 +526,16 @@ describe('campaigns with tiers and points installed', () => {
     const other = codes.find((k) => k !== issued!.code)!;
     expect(after).toEqual({ [issued!.code]: 'USED', [other]: 'EXPIRED' });
 
+    // Both are nodes: a campaign for whoever may read campaigns, a batch (bearer codes) only for who may run it.
+    const NODE = `query($id: ID!) { node(id: $id) { __typename id ... on CouponBatch { coupons { code } } } }`;
+    expect((await t.as('CASHIER').ok(NODE, { id: next.id })).node).toEqual({ __typename: 'Campaign', id: next.id });
+    const owners = await t.as('OWNER').ok(NODE, { id: batch.id });
+    expect(owners.node.coupons.map((k: { code: string }) => k.code).sort()).toEqual([...codes].sort());
+    for (const role of ['CASHIER', 'MANAGER'] as const) {
+      const r = await t.as(role).gql(NODE, { id: batch.id });
+      expect(r.errors?.[0]?.extensions?.code, role).toBe('FORBIDDEN');
+    }
+
     // The codes as CSV for printing: owners only, audited.
     const base = `http://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}`;
     const get = async (role: 'OWNER' | 'MANAGER') =>

@@ -71,6 +71,11 @@ export class CampaignService {
     return row ?? null;
   }
 
+  async byIds(db: Db | Tx, ids: string[]): Promise<Map<string, CampaignRow>> {
+    const rows = await db.$queryRaw<CampaignRow[]>`${SELECT} WHERE id = ANY (${ids}::uuid[])`;
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
   async list(db: Db | Tx, statuses: string[] | null, limit: number): Promise<CampaignRow[]> {
     const rows = await db.$queryRaw<CampaignRow[]>`${SELECT}
       WHERE (${statuses}::text[] IS NULL OR status = ANY (${statuses}::text[]))

@@ -94,10 +94,14 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
     }),
   });
 
-  const CampaignRef = builder.objectRef<CampaignRow>('Campaign').implement({
+  const CampaignRef = builder.objectRef<CampaignRow>('Campaign');
+  builder.node(CampaignRef, {
     description: 'A promotion (营销活动): conditions, one action, limits, applied by the sale pipeline.',
+    id: { resolve: (c) => c.id },
+    authScopes: { permission: 'campaigns:read' },
+    loadMany: (ids, ctx) =>
+      service.byIds(ctx.db, ids.filter(isUuid)).then((rows) => ids.map((id) => rows.get(id) ?? null)),
     fields: (t) => ({
-      id: t.id({ resolve: (c) => encodeGlobalID('Campaign', c.id) }),
       name: t.string({ resolve: (c) => c.name }),
       status: t.field({ type: StatusEnum, resolve: (c) => c.status }),
       priority: t.int({ description: 'Higher is tried first.', resolve: (c) => c.priority }),
@@ -520,7 +524,14 @@ interface BatchRow {
   validUntil: Date | null;
   validDays: number | null;
   forRewards: boolean;
+  /** Its campaign's stores (empty: every store), for who may see it. */
+  storeIds: string[];
 }
+const BATCH_SELECT = Prisma.sql`SELECT b.id::text AS id, b."campaignId"::text AS "campaignId", b.prefix, b.count,
+  b."maxUses", b."validFrom", b."validUntil", b."validDays", b."forRewards",
+  ARRAY(SELECT jsonb_array_elements_text(coalesce(c.conditions->'storeIds', '[]'::jsonb))) AS "storeIds"
+  FROM "CouponBatch" b JOIN "Campaign" c ON c.id = b."campaignId"`;
+const isUuid = (id: string) => /^[0-9a-f-]{36}$/i.test(id);
 const COUPON_COLUMNS = Prisma.sql`id::text AS id, code, "campaignId"::text AS "campaignId",
   "customerId"::text AS "customerId", "maxUses", uses, "validFrom", "validUntil", "createdAt"`;
 
@@ -554,9 +565,17 @@ function addCouponTypes(builder: Builder) {
       }),
     }),
   });
-  const BatchRef = builder.objectRef<BatchRow>('CouponBatch').implement({
+  const BatchRef = builder.objectRef<BatchRow>('CouponBatch');
+  builder.node(BatchRef, {
+    description: 'Coupon codes issued together; its codes are for whoever may run its campaign.',
+    id: { resolve: (b) => b.id },
+    // Bearer codes are money: only whoever may run the campaign sees its batches.
+    authScopes: (b, ctx) => mayRun(ctx, b.storeIds),
+    loadMany: async (ids, ctx) => {
+      const rows = await ctx.db.$queryRaw<BatchRow[]>`${BATCH_SELECT} WHERE b.id = ANY (${ids.filter(isUuid)}::uuid[])`;
+      return ids.map((id) => rows.find((r) => r.id === id) ?? null);
+    },
     fields: (t) => ({
-      id: t.id({ resolve: (b) => encodeGlobalID('CouponBatch', b.id) }),
       campaignId: t.id({ resolve: (b) => encodeGlobalID('Campaign', b.campaignId) }),
       prefix: t.string({ resolve: (b) => b.prefix }),
       count: t.int({
@@ -636,9 +655,7 @@ function addCouponTypes(builder: Builder) {
             entityId: id,
             after: { campaignId: input.campaignId.id, count: input.count },
           });
-          const [batch] = await tx.$queryRaw<BatchRow[]>`
-            SELECT id::text AS id, "campaignId"::text AS "campaignId", prefix, count, "maxUses", "validFrom",
-              "validUntil", "validDays", "forRewards" FROM "CouponBatch" WHERE id = ${id}::uuid`;
+          const [batch] = await tx.$queryRaw<BatchRow[]>`${BATCH_SELECT} WHERE b.id = ${id}::uuid`;
           return batch!;
         }),
     }),
@@ -671,9 +688,12 @@ function addCouponTypes(builder: Builder) {
  * store's manager, for their store); one for every store needs the chain-level campaigns:manage.
  */
 function authorizeStores(ctx: Context, storeIds: string[] | null | undefined) {
-  if (ctx.auth.can('campaigns:manage')) return;
-  if (!storeIds?.length || !storeIds.every((s) => ctx.auth.can('campaigns:manage-store', s)))
-    throw new AccessError('FORBIDDEN');
+  if (!mayRun(ctx, storeIds)) throw new AccessError('FORBIDDEN');
+}
+
+function mayRun(ctx: Context, storeIds: string[] | null | undefined): boolean {
+  if (ctx.auth.can('campaigns:manage')) return true;
+  return !!storeIds?.length && storeIds.every((s) => ctx.auth.can('campaigns:manage-store', s));
 }
 
 /** A campaign's database id from its global id; another type's id is not found. */
