@@ -999,6 +999,53 @@ describe('campaigns without the tiers plugin', () => {
   });
 });
 
+describe('the demo campaigns', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ plugins: [campaignsPlugin(), tiersPlugin({}), pointsPlugin({})] });
+  });
+  afterAll(() => t?.close());
+
+  it('run from the demo’s creation: a 满减, 饮料第二件半价, the members’ Wednesday 95折, a birthday coupon', async () => {
+    await t.app.services.plugins.seedDemo();
+    await t.app.services.plugins.seedDemo(); // once only
+    const list = await t.as('OWNER').ok(`{ campaigns(status: [ACTIVE]) { name requiresCoupon
+      conditions { categories weekdays tierCodes birthdayMonth } action { type } } }`);
+    expect(list.campaigns.map((c: { name: string }) => c.name)).toEqual([
+      '生日券 满100减20',
+      '饮料第二件半价',
+      '全场满200减20，满500减80',
+      '会员周三95折',
+    ]);
+    expect(list.campaigns[3].conditions).toMatchObject({
+      weekdays: [3],
+      tierCodes: ['REGULAR', 'SILVER', 'GOLD', 'DIAMOND'],
+    });
+    // Two 特仑苏 in the first store: the second at half, 32.50.
+    const store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+    await stockUp(t, store, ['DR-005']);
+    const quote = await t.ok(
+      PREVIEW,
+      { input: { storeId: store, lines: [{ sku: 'DR-005', quantity: 2, unitPrice: '65.00' }] } },
+      { apiKey: t.posKey },
+    );
+    expect(quote.previewSale.adjustments).toMatchObject([{ label: '第二件半价', amount: '32.50' }]);
+    // Each customer born this month holds one birthday coupon, and no one else does.
+    const [held] = await t.db.database.prisma.$queryRaw<{ coupons: number; customers: number }[]>`
+      SELECT count(*)::int AS coupons, count(DISTINCT "customerId")::int AS customers FROM "Coupon"`;
+    expect(held!.coupons).toBe(held!.customers);
+    const people = await t.as('OWNER').ok(`{ customers(first: 200) { edges { node { birthday coupons { code } } } } }`);
+    const month = Number(
+      new Intl.DateTimeFormat('en', { month: 'numeric', timeZone: 'Asia/Shanghai' }).format(new Date()),
+    );
+    const nodes = people.customers.edges.map((e: { node: { birthday: string | null; coupons: unknown[] } }) => e.node);
+    for (const n of nodes)
+      expect(n.coupons.length, n.birthday ?? 'no birthday').toBe(
+        n.birthday && Number(n.birthday.slice(5, 7)) === month ? 1 : 0,
+      );
+  });
+});
+
 // PGlite runs one transaction at a time; races only show on a real server.
 describe.skipIf(!postgresUrl)('budgets and coupons under concurrent sales on PostgreSQL', () => {
   let t: TestApp;

@@ -7,6 +7,7 @@ import type { TierService } from '../tiers/service.ts';
 import './events.ts';
 import './messages.ts';
 import { CampaignService } from './service.ts';
+import { seedCampaignsDemo } from './demo.ts';
 import { couponCsvRoute } from './export.ts';
 import { addCampaignTypes } from './types.ts';
 
@@ -76,6 +77,7 @@ export function campaignsPlugin(input: z.input<typeof Options> = {}) {
     ],
     refundSteps: [{ name: 'campaigns', afterWrite: (refund, unit) => service.afterRefund(refund, unit) }],
     onCustomerMerge: (ids, unit) => service.merge(ids, unit),
+    seedDemo: ({ db }) => seedCampaignsDemo(db, service.deps),
     customerData: {
       export: async (tx, ids) => ({
         campaignRedemptions: await tx.$queryRaw`
