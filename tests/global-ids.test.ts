@@ -222,7 +222,8 @@ describe('every id in the schema is a global id that node(id:) fetches', () => {
       input: { name: '满9999减1', action: { type: 'AMOUNT_OFF', thresholds: [{ spend: '9999', off: '1' }] } },
     });
     const quote = await t.ok(
-      `mutation($input: PreviewSaleInput!) { previewSale(input: $input) { ... on SaleQuote { campaignHints { campaignId } } } }`,
+      `mutation($input: PreviewSaleInput!) { previewSale(input: $input) {
+        ... on SaleQuote { campaignHints { campaignId } } } }`,
       { input: { storeId: store, lines: [{ sku: 'DR-004', quantity: 1, unitPrice: '120.00' }] } },
       { apiKey: t.posKey },
     );
