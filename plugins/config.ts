@@ -1,5 +1,6 @@
 import type { StorePlugin } from '../src/plugin-host/host.ts';
 import { automationPlugin } from './automation/index.ts';
+import { campaignsPlugin } from './campaigns/index.ts';
 import { pointsPlugin } from './points/index.ts';
 import { rfmPlugin } from './rfm/index.ts';
 import { ticketingPlugin } from './ticketing/index.ts';
@@ -21,6 +22,7 @@ const plugins: StorePlugin[] = [
   rfmPlugin({ windowMonths: 12, highScore: 'average' }), // RFM 客户价值分层，每日评分
   automationPlugin(), // 营销自动化：生日关怀、流失召回…（docs/plugins/automation.md）
   ticketingPlugin({ reopenDays: 7, surveyValidDays: 7 }), // 客户服务：工单、回访、预约（docs/plugins/ticketing.md）
+  campaignsPlugin(), // 营销活动：满减、折扣、第二件半价、优惠券、效果与模拟
 ];
 
 export default plugins;

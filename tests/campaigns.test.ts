@@ -5,7 +5,7 @@ import { tiersPlugin } from '../plugins/tiers/index.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { postgresUrl } from './helpers/database.ts';
 import { newMember, stockUp } from './helpers/loyalty.ts';
-import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
+import { onHand, RECORD_SALE, rawId, uniqueId } from './helpers/queries.ts';
 
 // Amounts in these tests are worked out by hand in the comments; every part adds up to the fen.
 
@@ -158,13 +158,46 @@ describe('campaigns with tiers and points installed', () => {
       expect(list.campaigns).toEqual([]);
     });
 
-    it('is for owners: a store manager or a cashier may not create one, a cashier may read them', async () => {
+    it('for every store by owners; a store manager runs their own store’s; a cashier only reads', async () => {
       const input = { name: '满100减10', action };
       const manager = await t.as('MANAGER').gql(CREATE, { input });
       expect(manager.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const cashier = await t.as('CASHIER').gql(CREATE, { input });
       expect(cashier.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       expect((await t.as('CASHIER').ok(`{ campaigns { id } }`)).campaigns).toEqual([]);
+      // The manager of 三里屯 (the first store) runs a campaign limited to it, not one reaching another store.
+      const forbidden = async (r: { errors?: { extensions?: { code?: string } }[] }) =>
+        expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      await forbidden(await t.as('MANAGER').gql(CREATE, { input: { ...input, conditions: { storeIds: [other] } } }));
+      await forbidden(
+        await t.as('MANAGER').gql(CREATE, { input: { ...input, conditions: { storeIds: [store, other] } } }),
+      );
+      const own = await t.as('MANAGER').ok(CREATE, { input: { ...input, conditions: { storeIds: [store] } } });
+      expect(own.createCampaign).toMatchObject({ __typename: 'Campaign', conditions: { storeIds: [store] } });
+      const id = own.createCampaign.id;
+      expect((await t.as('MANAGER').ok(STATUS('pauseCampaign'), { id })).pauseCampaign.status).toBe('PAUSED');
+      // Nor may they move it beyond their store; the owner's chain-wide campaign is not theirs to stop.
+      await forbidden(
+        await t
+          .as('MANAGER')
+          .gql(`mutation($id: ID!, $input: CampaignInput!) { updateCampaign(id: $id, input: $input) { __typename } }`, {
+            id,
+            input,
+          }),
+      );
+      const chain = await create(t, { ...input, name: '全店满100减10' });
+      await forbidden(await t.as('MANAGER').gql(STATUS('pauseCampaign'), { id: chain.id }));
+      await forbidden(
+        await t.as('MANAGER').gql(`query($id: ID!) { campaign(id: $id) { results { redemptions } } }`, {
+          id: chain.id,
+        }),
+      );
+      const results = await t.as('MANAGER').ok(`query($id: ID!) { campaign(id: $id) { results { redemptions } } }`, {
+        id,
+      });
+      expect(results.campaign.results).toEqual({ redemptions: 0 });
+      expect((await t.as('MANAGER').ok(STATUS('endCampaign'), { id })).endCampaign.status).toBe('ENDED');
+      await end(t, chain.id);
     });
   });
 
@@ -350,6 +383,184 @@ describe('campaigns with tiers and points installed', () => {
     ]);
     expect(b.total).toBe('79.70');
     await end(t, bogo.id);
+  });
+
+  it('套餐价: each complete set at the bundle price, spread over its units to the fen', async () => {
+    const c = await create(t, {
+      name: '坚果配气泡水套餐',
+      action: {
+        type: 'BUNDLE_PRICE',
+        bundle: [
+          { sku: 'SN-001', quantity: 1 },
+          { sku: 'DR-002', quantity: 2 },
+        ],
+        price: '90',
+      },
+    });
+    expect(c.action).toMatchObject({ type: 'BUNDLE_PRICE' });
+    // Two 坚果 and three 气泡水 make one set (the second 坚果 lacks two drinks): 89 + 2 × 5.50 = 100.00 for ¥90,
+    // 10.00 off spread by value: 10 × 89/100 = 8.90 on the 坚果 line, 10 × 11/100 = 1.10 on the drinks.
+    const sale = await record([
+      { sku: 'SN-001', quantity: 2, unitPrice: '89.00' },
+      { sku: 'DR-002', quantity: 3, unitPrice: '5.50' },
+    ]);
+    expect(campaignAdjustments(sale)).toMatchObject([
+      {
+        label: '套餐价¥90',
+        amount: '10.00',
+        lines: [
+          { lineNo: 1, amount: '8.90' },
+          { lineNo: 2, amount: '1.10' },
+        ],
+      },
+    ]);
+    expect(sale.total).toBe('184.50'); // 178 + 16.50 − 10
+    // Without a whole set, nothing; a set worth less than the price gives nothing either.
+    expect(campaignAdjustments(await preview([{ sku: 'DR-002', quantity: 2, unitPrice: '5.50' }]))).toEqual([]);
+    expect(
+      campaignAdjustments(
+        await preview([
+          { sku: 'SN-001', quantity: 1, unitPrice: '70.00' },
+          { sku: 'DR-002', quantity: 2, unitPrice: '5.00' },
+        ]),
+      ),
+    ).toEqual([]);
+    const refused = await t.as('OWNER').ok(CREATE, {
+      input: { name: '套餐', action: { type: 'BUNDLE_PRICE', bundle: [{ sku: 'NO-SUCH', quantity: 2 }], price: '9' } },
+    });
+    expect(refused.createCampaign).toMatchObject({
+      errorCode: 'CAMPAIGN_UNKNOWN_SKU',
+      field: ['input', 'action', 'bundle', '0', 'sku'],
+    });
+    await end(t, c.id);
+  });
+
+  it('赠品: the gift the till scans is free when the rest of the basket qualifies, and its stock is taken', async () => {
+    const c = await create(t, {
+      name: '母婴满100赠大面筋',
+      conditions: { categories: ['母婴'], minSpend: '100' },
+      action: { type: 'GIFT', giftSku: 'SN-004' },
+    });
+    const before = await onHand(t, store, 'SN-004');
+    // 268 of 母婴 qualifies; one of the two 大面筋 (6.50) is the gift.
+    const sale = await record([
+      { sku: 'MB-001', quantity: 1, unitPrice: '268.00' },
+      { sku: 'SN-004', quantity: 2, unitPrice: '6.50' },
+    ]);
+    expect(campaignAdjustments(sale)).toMatchObject([
+      { label: '赠品：卫龙大面筋 106g', amount: '6.50', lines: [{ lineNo: 2, amount: '6.50' }] },
+    ]);
+    expect(sale.total).toBe('274.50');
+    expect(await onHand(t, store, 'SN-004')).toBe(before - 2);
+    // The gift's own line never counts toward the condition: 40 of 母婴 and 20 大面筋 do not make 100.
+    expect(
+      campaignAdjustments(
+        await preview([
+          { sku: 'MB-005', quantity: 1, unitPrice: '40.00' },
+          { sku: 'SN-004', quantity: 3, unitPrice: '6.50' },
+        ]),
+      ),
+    ).toEqual([]);
+    await end(t, c.id);
+  });
+
+  it('满额返券: a qualifying sale issues its buyer a code; a whole refund ends it if unused', async () => {
+    const ISSUE = `mutation($input: IssueCouponsInput!) { issueCoupons(input: $input) { __typename
+      ... on CouponBatch { id count validDays csvPath } ... on UserError { errorCode message field } } }`;
+    const next = await create(t, {
+      name: '下次满50减10',
+      requiresCoupon: true,
+      action: { type: 'AMOUNT_OFF', thresholds: [{ spend: '50', off: '10' }] },
+    });
+    const batch = (
+      await t.as('OWNER').ok(ISSUE, {
+        input: { campaignId: next.id, count: 0, forRewards: true, prefix: 'NEXT', validDays: 30 },
+      })
+    ).issueCoupons;
+    expect(batch).toMatchObject({ __typename: 'CouponBatch', count: 0, validDays: 30 });
+    const reward = await create(t, {
+      name: '满100返券',
+      conditions: { minSpend: '100' },
+      action: { type: 'ISSUE_COUPON', couponBatchId: batch.id },
+    });
+    expect(
+      (
+        await t.as('OWNER').ok(CREATE, {
+          input: { name: 'x', requiresCoupon: true, action: { type: 'ISSUE_COUPON', couponBatchId: batch.id } },
+        })
+      ).createCampaign,
+    ).toMatchObject({ errorCode: 'CAMPAIGN_INVALID', field: ['input', 'requiresCoupon'] });
+
+    const m = await newMember(t, '返券会员');
+    const wallet = async () =>
+      (
+        await t
+          .as('OWNER')
+          .ok(`query($id: ID!) { customer(id: $id) { coupons { code status validUntil } } }`, { id: m.customerId })
+      ).customer.coupons as { code: string; status: string; validUntil: string }[];
+    const big = [{ sku: 'MB-001', quantity: 1, unitPrice: '268.00' }];
+    const occurredAt = new Date(Date.now() - 60_000).toISOString();
+    const first = await record(big, { memberCode: m.memberCode, occurredAt });
+    expect(campaignAdjustments(first)).toEqual([]); // no discount now
+    const [issued] = await wallet();
+    expect(issued!.code).toMatch(/^NEXT[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{10}$/);
+    expect(issued).toMatchObject({ status: 'AVAILABLE' });
+    expect(new Date(issued!.validUntil).getTime()).toBe(new Date(occurredAt).getTime() + 30 * 86_400_000);
+    // A walk-in gets none (no one to give it to); under 100 none either.
+    await record(big);
+    await record([{ sku: 'SN-003', quantity: 1, unitPrice: '19.90' }], { memberCode: m.memberCode });
+    expect(await wallet()).toHaveLength(1);
+    const second = await record(big, { memberCode: m.memberCode });
+    const codes = (await wallet()).map((k) => k.code);
+    expect(codes).toHaveLength(2);
+    // The first code is used; then both issuing sales are refunded in full: the used one stays used, the unused
+    // one ends.
+    await record([{ sku: 'SN-001', quantity: 1, unitPrice: '89.00' }], {
+      memberCode: m.memberCode,
+      couponCodes: [issued!.code],
+    });
+    const REFUND = `mutation($saleId: ID!, $x: String!) { refundSale(saleId: $saleId, externalId: $x, reason: "退货") {
+      __typename } }`;
+    for (const s of [first, second]) await t.as('OWNER').ok(REFUND, { saleId: s.id, x: uniqueId('R') });
+    const after = Object.fromEntries((await wallet()).map((k) => [k.code, k.status]));
+    const other = codes.find((k) => k !== issued!.code)!;
+    expect(after).toEqual({ [issued!.code]: 'USED', [other]: 'EXPIRED' });
+
+    // Both are nodes: a campaign for whoever may read campaigns, a batch (bearer codes) only for who may run it.
+    const NODE = `query($id: ID!) { node(id: $id) { __typename id ... on CouponBatch { coupons { code } } } }`;
+    expect((await t.as('CASHIER').ok(NODE, { id: next.id })).node).toEqual({ __typename: 'Campaign', id: next.id });
+    const owners = await t.as('OWNER').ok(NODE, { id: batch.id });
+    expect(owners.node.coupons.map((k: { code: string }) => k.code).sort()).toEqual([...codes].sort());
+    for (const role of ['CASHIER', 'MANAGER'] as const) {
+      const r = await t.as(role).gql(NODE, { id: batch.id });
+      expect(r.errors?.[0]?.extensions?.code, role).toBe('FORBIDDEN');
+    }
+
+    // The codes as CSV for printing: owners only, audited.
+    const base = `http://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}`;
+    const get = async (role: 'OWNER' | 'MANAGER') =>
+      fetch(`${base}${batch.csvPath}`, { headers: { authorization: `Bearer ${await t.token(role)}` } });
+    expect((await get('MANAGER')).status).toBe(403);
+    const res = await get('OWNER');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const text = await res.text();
+    const rows = text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\n');
+    expect(rows[0]).toBe('券码,活动,可用次数,已用次数,生效时间,失效时间');
+    expect(
+      rows
+        .slice(1)
+        .map((r) => r.split(',')[0])
+        .sort(),
+    ).toEqual(codes.map((k) => `"=""${k}"""`).sort());
+    const [audited] = await t.db.database.prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM "AuditEntry" WHERE operation = 'campaign.exportCoupons'`;
+    expect(audited!.n).toBe(1);
+    await end(t, reward.id);
+    await end(t, next.id);
   });
 
   describe('conditions', () => {
@@ -728,6 +939,20 @@ describe('campaigns with tiers and points installed', () => {
         .as('OWNER')
         .ok(`query($id: ID!) { customer(id: $id) { coupons { code status } } }`, { id: m.customerId });
       expect(wallet.customer.coupons).toEqual([{ code, status: 'AVAILABLE' }]);
+      // A merge moves the wallet: the survivor holds the coupon, and only the survivor's sales may use it.
+      const survivor = await newMember(t, '券包合并');
+      const merged = await t
+        .as('OWNER')
+        .ok(`mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { __typename } }`, {
+          a: survivor.customerId,
+          b: m.customerId,
+        });
+      expect(merged.mergeCustomers.__typename).toBe('Customer');
+      const moved = await t
+        .as('OWNER')
+        .ok(`query($id: ID!) { customer(id: $id) { coupons { code } } }`, { id: survivor.customerId });
+      expect(moved.customer.coupons).toEqual([{ code }]);
+      expect((await quoteOf([code], { memberCode: survivor.memberCode })).total).toBe('42.00');
       // Issuing for a campaign that takes no coupon, or an impossible validity, is refused by field.
       const plain = await create(t, { name: '普通', action: { type: 'PERCENT_OFF_ORDER', percentOff: '1' } });
       expect((await t.as('OWNER').ok(ISSUE, { input: { campaignId: plain.id, count: 1 } })).issueCoupons).toMatchObject(
@@ -774,6 +999,53 @@ describe('campaigns without the tiers plugin', () => {
   });
 });
 
+describe('the demo campaigns', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ plugins: [campaignsPlugin(), tiersPlugin({}), pointsPlugin({})] });
+  });
+  afterAll(() => t?.close());
+
+  it('run from the demo’s creation: a 满减, 饮料第二件半价, the members’ Wednesday 95折, a birthday coupon', async () => {
+    await t.app.services.plugins.seedDemo();
+    await t.app.services.plugins.seedDemo(); // once only
+    const list = await t.as('OWNER').ok(`{ campaigns(status: [ACTIVE]) { name requiresCoupon
+      conditions { categories weekdays tierCodes birthdayMonth } action { type } } }`);
+    expect(list.campaigns.map((c: { name: string }) => c.name)).toEqual([
+      '生日券 满100减20',
+      '饮料第二件半价',
+      '全场满200减20，满500减80',
+      '会员周三95折',
+    ]);
+    expect(list.campaigns[3].conditions).toMatchObject({
+      weekdays: [3],
+      tierCodes: ['REGULAR', 'SILVER', 'GOLD', 'DIAMOND'],
+    });
+    // Two 特仑苏 in the first store: the second at half, 32.50.
+    const store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+    await stockUp(t, store, ['DR-005']);
+    const quote = await t.ok(
+      PREVIEW,
+      { input: { storeId: store, lines: [{ sku: 'DR-005', quantity: 2, unitPrice: '65.00' }] } },
+      { apiKey: t.posKey },
+    );
+    expect(quote.previewSale.adjustments).toMatchObject([{ label: '第二件半价', amount: '32.50' }]);
+    // Each customer born this month holds one birthday coupon, and no one else does.
+    const [held] = await t.db.database.prisma.$queryRaw<{ coupons: number; customers: number }[]>`
+      SELECT count(*)::int AS coupons, count(DISTINCT "customerId")::int AS customers FROM "Coupon"`;
+    expect(held!.coupons).toBe(held!.customers);
+    const people = await t.as('OWNER').ok(`{ customers(first: 200) { edges { node { birthday coupons { code } } } } }`);
+    const month = Number(
+      new Intl.DateTimeFormat('en', { month: 'numeric', timeZone: 'Asia/Shanghai' }).format(new Date()),
+    );
+    const nodes = people.customers.edges.map((e: { node: { birthday: string | null; coupons: unknown[] } }) => e.node);
+    for (const n of nodes)
+      expect(n.coupons.length, n.birthday ?? 'no birthday').toBe(
+        n.birthday && Number(n.birthday.slice(5, 7)) === month ? 1 : 0,
+      );
+  });
+});
+
 // PGlite runs one transaction at a time; races only show on a real server.
 describe.skipIf(!postgresUrl)('budgets and coupons under concurrent sales on PostgreSQL', () => {
   let t: TestApp;
@@ -817,6 +1089,48 @@ describe.skipIf(!postgresUrl)('budgets and coupons under concurrent sales on Pos
       SELECT sum(amount)::text AS sum FROM "CampaignRedemption"`;
     expect(given!.sum).toBe('30.00');
     await end(t, c.id);
+  });
+
+  it('issues no more reward coupons than its budget of uses when 10 qualifying sales arrive at once', async () => {
+    const next = await create(t, {
+      name: '下次立减5元',
+      requiresCoupon: true,
+      action: { type: 'AMOUNT_OFF', thresholds: [{ spend: '10', off: '5' }] },
+    });
+    const batch = await t
+      .as('OWNER')
+      .ok(`mutation($input: IssueCouponsInput!) { issueCoupons(input: $input) { ... on CouponBatch { id } } }`, {
+        input: { campaignId: next.id, count: 0, forRewards: true, validDays: 7 },
+      });
+    const reward = await create(t, {
+      name: '前三单返券',
+      action: { type: 'ISSUE_COUPON', couponBatchId: batch.issueCoupons.id },
+      budgetRedemptions: 3,
+    });
+    const members = await Promise.all(Array.from({ length: 10 }, (_, i) => newMember(t, `返券并发${i}`)));
+    const results = await Promise.all(
+      members.map((m) =>
+        t.gql(
+          RECORD_SALE,
+          {
+            input: {
+              storeId: store,
+              externalId: uniqueId('CR'),
+              memberCode: m.memberCode,
+              lines: [{ sku: 'SN-003', quantity: 1, unitPrice: '20.00' }],
+              payments: [{ method: 'CASH', amount: '20.00' }],
+            },
+          },
+          { apiKey: t.posKey },
+        ),
+      ),
+    );
+    expect(results.map((r) => r.data?.recordSale?.__typename ?? r.errors)).toEqual(Array(10).fill('RecordSalePayload'));
+    const [issued] = await t.db.database.prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM "Coupon" WHERE "batchId" = ${rawId(batch.issueCoupons.id)}::uuid`;
+    expect(issued!.n).toBe(3);
+    const read = await t.as('OWNER').ok(`query($id: ID!) { campaign(id: $id) { usedRedemptions } }`, { id: reward.id });
+    expect(read.campaign.usedRedemptions).toBe(3);
   });
 
   it('redeems a single-use coupon once when 10 tills present it at the same moment', async () => {

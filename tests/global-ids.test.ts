@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { buildSchema, GraphQLID, getNamedType, isObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignsPlugin } from '../plugins/campaigns/index.ts';
 import { pointsPlugin } from '../plugins/points/index.ts';
 import { tiersPlugin } from '../plugins/tiers/index.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
@@ -19,6 +20,14 @@ const ID_FIELDS: Record<string, string> = {
   'AuditEntry.entityId': "the entry's entityType",
   'AuditEntry.storeId': 'Store',
   'BasketItem.productId': 'Product',
+  'CampaignAction.couponBatchId': 'CouponBatch',
+  'CampaignConditions.segmentId': 'Segment',
+  'CampaignConditions.storeIds': 'Store',
+  'CampaignHint.campaignId': 'Campaign',
+  'CampaignWhatIf.storeId': 'Store',
+  'Coupon.campaignId': 'Campaign',
+  'Coupon.customerId': 'Customer',
+  'CouponBatch.campaignId': 'Campaign',
   'CommissionEntry.saleId': 'Sale',
   'DeleteSegmentPayload.deletedId': 'Segment (deleted)',
   'DeleteWebhookEndpointPayload.deletedId': 'WebhookEndpoint (deleted)',
@@ -64,7 +73,7 @@ describe('every id in the schema is a global id that node(id:) fetches', () => {
   let t: TestApp;
   let store: string;
   beforeAll(async () => {
-    t = await startTestApp({ plugins: [tiersPlugin({}), pointsPlugin({})] });
+    t = await startTestApp({ plugins: [tiersPlugin({}), pointsPlugin({}), campaignsPlugin()] });
     store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
     await stockUp(t, store, ['DR-004', 'SN-001']);
     const create = `mutation($input: TierInput!) { createTier(input: $input) { __typename } }`;
@@ -176,6 +185,65 @@ describe('every id in the schema is a global id that node(id:) fetches', () => {
       'KpiFigures.storeId': { id: r.insights.kpis.current.stores[0]?.storeId, type: 'Store' },
       'ProductRank.productId': { id: r.insights.productRanking[0]?.productId, type: 'Product' },
     });
+  });
+
+  it('returns fetchable ids from campaigns: conditions, coupons, a reward batch, hints and a what-if', async () => {
+    const owner = t.as('OWNER');
+    const { customerId } = await newMember(t);
+    const seg = await owner.ok(`mutation { createSegment(input: { name: "ID测试", conditions: { tagsAny: ["x"] } }) {
+      ... on Segment { id } } }`);
+    const CREATE = `mutation($input: CampaignInput!) { createCampaign(input: $input) { __typename
+      ... on Campaign { id conditions { segmentId storeIds } action { couponBatchId } } } }`;
+    const coupon = await owner.ok(CREATE, {
+      input: {
+        name: '券',
+        requiresCoupon: true,
+        action: { type: 'AMOUNT_OFF', thresholds: [{ spend: '10', off: '1' }] },
+      },
+    });
+    const batch = await owner.ok(
+      `mutation($input: IssueCouponsInput!) { issueCoupons(input: $input) { ... on CouponBatch { id campaignId
+        coupons { campaignId customerId } } } }`,
+      { input: { campaignId: coupon.createCampaign.id, count: 0, forRewards: true, validDays: 7 } },
+    );
+    const given = await owner.ok(
+      `mutation($input: IssueCouponsInput!) { issueCoupons(input: $input) { ... on CouponBatch {
+        coupons { campaignId customerId } } } }`,
+      { input: { campaignId: coupon.createCampaign.id, count: 1, customerId } },
+    );
+    const reward = await owner.ok(CREATE, {
+      input: {
+        name: '满1000返券',
+        conditions: { segmentId: seg.createSegment.id, storeIds: [store], minSpend: '1000' },
+        action: { type: 'ISSUE_COUPON', couponBatchId: batch.issueCoupons.id },
+      },
+    });
+    const hinted = await owner.ok(CREATE, {
+      input: { name: '满9999减1', action: { type: 'AMOUNT_OFF', thresholds: [{ spend: '9999', off: '1' }] } },
+    });
+    const quote = await t.ok(
+      `mutation($input: PreviewSaleInput!) { previewSale(input: $input) {
+        ... on SaleQuote { campaignHints { campaignId } } } }`,
+      { input: { storeId: store, lines: [{ sku: 'DR-004', quantity: 1, unitPrice: '120.00' }] } },
+      { apiKey: t.posKey },
+    );
+    const whatIf = await owner.ok(
+      `query($s: ID!, $input: CampaignInput!) { campaignWhatIf(storeId: $s, from: "2026-01-01T00:00:00Z",
+        to: "2026-02-01T00:00:00Z", input: $input) { ... on CampaignWhatIf { storeId } } }`,
+      { s: store, input: { name: '9折', action: { type: 'PERCENT_OFF_ORDER', percentOff: '10' } } },
+    );
+    await expectFetchable({
+      'CampaignAction.couponBatchId': { id: reward.createCampaign.action.couponBatchId, type: 'CouponBatch' },
+      'CampaignConditions.segmentId': { id: reward.createCampaign.conditions.segmentId, type: 'Segment' },
+      'CampaignConditions.storeIds': { id: reward.createCampaign.conditions.storeIds[0], type: 'Store' },
+      'CampaignHint.campaignId': { id: quote.previewSale.campaignHints[0]?.campaignId, type: 'Campaign' },
+      'CampaignWhatIf.storeId': { id: whatIf.campaignWhatIf.storeId, type: 'Store' },
+      'Coupon.campaignId': { id: given.issueCoupons.coupons[0]?.campaignId, type: 'Campaign' },
+      'Coupon.customerId': { id: given.issueCoupons.coupons[0]?.customerId, type: 'Customer' },
+      'CouponBatch.campaignId': { id: batch.issueCoupons.campaignId, type: 'Campaign' },
+    });
+    for (const c of [coupon, reward, hinted])
+      await owner.ok(`mutation($id: ID!) { endCampaign(id: $id) { __typename } }`, { id: c.createCampaign.id });
   });
 
   it('the newly fetchable types keep their own checks: a cashier cannot read a key or a rule by id', async () => {

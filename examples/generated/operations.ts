@@ -61,6 +61,8 @@ export type PointsEntryKind =
   | 'REVERSE';
 
 export type RecordSaleInput = {
+  /** Coupon codes (券码) presented at the till, at most 5. */
+  couponCodes?: Array<string> | null | undefined;
   customerId?: string | null | undefined;
   /** The POS's own sale id. Sending the same id again returns the first result and changes nothing. */
   externalId: string;
@@ -119,6 +121,20 @@ export type UserErrorCode =
   | 'AUTOMATION_TEMPLATE_VARIABLE'
   | 'CALENDAR_INVALID_DATE'
   | 'CALENDAR_PERIOD_TOO_LONG'
+  | 'CAMPAIGN_CONDITION_UNAVAILABLE'
+  | 'CAMPAIGN_ENDED'
+  | 'CAMPAIGN_INVALID'
+  | 'CAMPAIGN_INVALID_WINDOW'
+  | 'CAMPAIGN_UNKNOWN_CATEGORY'
+  | 'CAMPAIGN_UNKNOWN_SKU'
+  | 'CAMPAIGN_UNKNOWN_STORE'
+  | 'CAMPAIGN_UNKNOWN_TIER'
+  | 'COUPON_BATCH_INVALID'
+  | 'COUPON_EXPIRED'
+  | 'COUPON_NOT_ELIGIBLE'
+  | 'COUPON_TOO_MANY'
+  | 'COUPON_UNKNOWN'
+  | 'COUPON_USED'
   | 'CUSTOMER_ERASED'
   | 'CUSTOMER_MERGED'
   | 'DISCOUNT_LIMIT_EXCEEDED'

@@ -105,6 +105,8 @@ export interface IssueInput {
   validUntil?: Date | null;
   validDays?: number | null;
   customerId?: string | null;
+  /** 0 codes now: a batch an ISSUE_COUPON campaign fills one code per qualifying sale. */
+  forRewards?: boolean | null;
 }
 
 const batchError = (field: string, detail: string) =>
@@ -117,8 +119,11 @@ export async function issueCoupons(tx: Tx, input: IssueInput, now: Date): Promis
   if (!campaign) throw new NotFoundError('Campaign', input.campaignId, ['input', 'campaignId']);
   if (campaign.status === 'ENDED') throw new InvalidStateError('CAMPAIGN_ENDED', {}, ['input', 'campaignId']);
   if (!campaign.requiresCoupon) throw batchError('campaignId', 'the campaign does not require a coupon');
-  if (!Number.isInteger(input.count) || input.count < 1 || input.count > 10_000)
-    throw batchError('count', '1 to 10000 codes');
+  const min = input.forRewards ? 0 : 1;
+  if (!Number.isInteger(input.count) || input.count < min || input.count > 10_000)
+    throw batchError('count', `${min} to 10000 codes`);
+  if (input.forRewards && input.customerId) throw batchError('customerId', 'a reward batch issues to each buyer');
+  if (input.forRewards && input.count !== 0) throw batchError('count', 'a reward batch starts empty: 0');
   const prefix = (input.prefix ?? '').trim().toUpperCase();
   if (!/^[A-Z0-9]{0,8}$/.test(prefix)) throw batchError('prefix', 'up to 8 letters or digits');
   const maxUses = input.maxUses ?? 1;
@@ -128,8 +133,9 @@ export async function issueCoupons(tx: Tx, input: IssueInput, now: Date): Promis
   if (input.validDays != null && (!Number.isInteger(input.validDays) || input.validDays < 1 || input.validDays > 3650))
     throw batchError('validDays', '1 to 3650 days');
   const validFrom = input.validFrom ?? null;
+  // A reward batch keeps validDays: each code is valid that long from the sale that issues it.
   const validUntil =
-    input.validDays != null
+    input.validDays != null && !input.forRewards
       ? new Date((validFrom ?? now).getTime() + input.validDays * 86_400_000)
       : (input.validUntil ?? null);
   if (validUntil && validFrom && validUntil <= validFrom) throw batchError('validUntil', 'ends before it starts');
@@ -140,9 +146,10 @@ export async function issueCoupons(tx: Tx, input: IssueInput, now: Date): Promis
     if (!c) throw new NotFoundError('Customer', input.customerId, ['input', 'customerId']);
   }
   const [batch] = await tx.$queryRaw<{ id: string }[]>`
-    INSERT INTO "CouponBatch" ("campaignId", prefix, count, "maxUses", "validFrom", "validUntil", "customerId")
+    INSERT INTO "CouponBatch" ("campaignId", prefix, count, "maxUses", "validFrom", "validUntil", "customerId",
+      "validDays", "forRewards")
     VALUES (${input.campaignId}::uuid, ${prefix}, ${input.count}, ${maxUses}, ${validFrom}, ${validUntil},
-      ${input.customerId ?? null}::uuid)
+      ${input.customerId ?? null}::uuid, ${input.forRewards ? (input.validDays ?? null) : null}, ${!!input.forRewards})
     RETURNING id::text AS id`;
   // A collision with an existing code is astronomically rare; the unique index catches it and that code is drawn again.
   let left = input.count;
@@ -158,4 +165,30 @@ export async function issueCoupons(tx: Tx, input: IssueInput, now: Date): Promis
   }
   if (left > 0) throw new Error('Could not draw unique coupon codes.');
   return batch!.id;
+}
+
+/**
+ * 满额返券: one code of the batch for the buyer of a sale that met an ISSUE_COUPON campaign, in the
+ * sale's transaction. Valid from the sale for the batch's `validDays` (or until its `validUntil`).
+ * The batch's row is only read, so concurrent sales do not queue on it (its count is its codes').
+ * The sale is kept on the code: a refund of the whole sale ends it if it is still unused.
+ */
+export async function issueToBuyer(tx: Tx, batchId: string, customerId: string, saleId: string, at: Date) {
+  const [batch] = await tx.$queryRaw<
+    { campaignId: string; prefix: string; maxUses: number; validDays: number | null; validUntil: Date | null }[]
+  >`
+    SELECT "campaignId"::text AS "campaignId", prefix, "maxUses", "validDays", "validUntil"
+    FROM "CouponBatch" WHERE id = ${batchId}::uuid`;
+  if (!batch) throw new Error(`Coupon batch ${batchId} of an ISSUE_COUPON campaign is gone.`);
+  const validUntil = batch.validDays != null ? new Date(at.getTime() + batch.validDays * 86_400_000) : batch.validUntil;
+  for (let round = 0; round < 5; round++) {
+    const inserted = await tx.$executeRaw`
+      INSERT INTO "Coupon" (code, "batchId", "campaignId", "customerId", "maxUses", "validFrom", "validUntil",
+        "issuedSaleId")
+      VALUES (${newCouponCode(batch.prefix)}, ${batchId}::uuid, ${batch.campaignId}::uuid, ${customerId}::uuid,
+        ${batch.maxUses}, ${at}, ${validUntil}, ${saleId}::uuid)
+      ON CONFLICT (code) DO NOTHING`;
+    if (inserted) return;
+  }
+  throw new Error('Could not draw a unique coupon code.');
 }

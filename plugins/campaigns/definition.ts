@@ -40,7 +40,10 @@ export type CampaignActionType =
   | 'PERCENT_OFF_ORDER'
   | 'PERCENT_OFF_LINES'
   | 'NTH_UNIT_PERCENT_OFF'
-  | 'BUY_X_GET_Y';
+  | 'BUY_X_GET_Y'
+  | 'BUNDLE_PRICE'
+  | 'GIFT'
+  | 'ISSUE_COUPON';
 
 export interface CampaignAction {
   type: CampaignActionType;
@@ -57,6 +60,15 @@ export interface CampaignAction {
   /** BUY_X_GET_Y: in every buy + get matching units, the `get` cheapest are free. */
   buy?: number | null;
   get?: number | null;
+  /** BUNDLE_PRICE: each complete set of these units (套餐) costs `price` (what the lines still charge, at most). */
+  bundle?: { sku: string; quantity: number }[];
+  price?: string | null;
+  /** GIFT: up to `giftQuantity` units of this SKU in the basket are free (赠品; the till scans it, stock follows). */
+  giftSku?: string | null;
+  giftName?: string | null;
+  giftQuantity?: number | null;
+  /** ISSUE_COUPON: the sale issues the buyer one code of this batch (满额返券), no discount now. */
+  couponBatchId?: string | null;
 }
 
 export type CampaignStatus = 'ACTIVE' | 'PAUSED' | 'ENDED';
@@ -81,6 +93,8 @@ export interface CampaignRow {
   usedRedemptions: number;
   /** Applies only to a sale that presents one of its coupon codes (issueCoupons). */
   requiresCoupon: boolean;
+  /** 1–50: this share of customers (hash of campaign and customer) never gets it; results compare them. */
+  holdoutPercent: number | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -130,5 +144,11 @@ export function actionLabel(action: CampaignAction, threshold?: { spend: string;
     }
     case 'BUY_X_GET_Y':
       return { 'zh-CN': `买${action.buy}送${action.get}`, en: `Buy ${action.buy} get ${action.get} free` };
+    case 'BUNDLE_PRICE':
+      return { 'zh-CN': `套餐价¥${yuan(action.price!)}`, en: `Bundle at ¥${yuan(action.price!)}` };
+    case 'GIFT':
+      return { 'zh-CN': `赠品：${action.giftName}`, en: `Free gift: ${action.giftName}` };
+    case 'ISSUE_COUPON':
+      return { 'zh-CN': '满额返券', en: 'A coupon for the next visit' };
   }
 }

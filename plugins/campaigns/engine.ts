@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { SaleDraftLine } from '../../src/sales/pipeline.ts';
-import { type AdjustmentLabel, type AdjustmentRequest, lineDue } from '../../src/sales/pricing.ts';
+import { type AdjustmentLabel, type AdjustmentRequest, lineDue, prorate } from '../../src/sales/pricing.ts';
 import { actionLabel, type CampaignRow } from './definition.ts';
 
 /**
@@ -51,15 +52,32 @@ export function failedStaticCondition(c: CampaignRow, f: SaleFacts): Failed {
   if (k.memberDay && !f.memberDay) return 'memberDay';
   if (k.birthdayMonth && f.birthdayMonth !== Number(f.date.slice(5, 7))) return 'birthdayMonth';
   if (k.tierCodes?.length && !(f.tierCode && k.tierCodes.includes(f.tierCode))) return 'tierCodes';
-  if ((k.segmentId || k.firstPurchase || c.perCustomerLimit != null) && !f.customerId) return 'customer';
+  if (
+    (k.segmentId || k.firstPurchase || c.perCustomerLimit != null || c.action.type === 'ISSUE_COUPON') &&
+    !f.customerId
+  )
+    return 'customer';
+  if (c.holdoutPercent && f.customerId && heldOut(c.id, f.customerId, c.holdoutPercent)) return 'holdout';
   return null;
 }
 
-/** The lines a campaign works on: those of its SKUs or categories, or every line. */
+/**
+ * Whether a customer is in a campaign's holdout: the first 32 bits of md5(campaign id ":" customer
+ * id), modulo 100, under the percentage. The same in SQL (results.ts, HELD_OUT), so the results
+ * find exactly the customers the till turned away.
+ */
+export function heldOut(campaignId: string, customerId: string, percent: number): boolean {
+  const hex = createHash('md5').update(`${campaignId}:${customerId}`).digest('hex').slice(0, 8);
+  return Number.parseInt(hex, 16) % 100 < percent;
+}
+
+/** The lines a campaign works on: those of its SKUs or categories, or every line; never a gift's own line. */
 export function matchingLines(c: CampaignRow, lines: SaleDraftLine[]): SaleDraftLine[] {
   const { skus, categories } = c.conditions;
-  if (!skus?.length && !categories?.length) return lines;
-  return lines.filter((l) => skus?.includes(l.sku) || categories?.includes(l.category));
+  const gift = c.action.type === 'GIFT' ? c.action.giftSku : null;
+  const pool = gift ? lines.filter((l) => l.sku !== gift) : lines;
+  if (!skus?.length && !categories?.length) return pool;
+  return pool.filter((l) => skus?.includes(l.sku) || categories?.includes(l.category));
 }
 
 /** The basket conditions: matching units and the minimum spend on what the matching lines still charge. */
@@ -81,6 +99,7 @@ export function actionRequest(
   matching: SaleDraftLine[],
   base: Prisma.Decimal,
   sourceId: string,
+  lines: SaleDraftLine[] = matching,
 ): AdjustmentRequest | null {
   const a = c.action;
   const lineNos = matching.map((l) => l.lineNo);
@@ -129,7 +148,48 @@ export function actionRequest(
       for (const u of units.slice(0, free)) byLine.set(u.lineNo, (byLine.get(u.lineNo) ?? ZERO).add(u.due));
       return perLine([...byLine].map(([lineNo, amount]) => ({ lineNo, amount })));
     }
+    case 'BUNDLE_PRICE':
+      return perLine(bundleShares(a.bundle!, a.price!, lines));
+    case 'GIFT': {
+      // The gift's own lines (scanned by the till), up to giftQuantity units, at what they still charge.
+      let left = a.giftQuantity!;
+      const given: { lineNo: number; amount: Prisma.Decimal }[] = [];
+      for (const l of lines.filter((x) => x.sku === a.giftSku)) {
+        const units = Math.min(left, l.quantity);
+        if (units <= 0) break;
+        given.push({ lineNo: l.lineNo, amount: lineDue(l).div(l.quantity).mul(units) });
+        left -= units;
+      }
+      return perLine(given);
+    }
+    case 'ISSUE_COUPON':
+      return null; // gives a coupon after the sale is written, no discount (service.ts)
   }
+}
+
+/**
+ * 套餐价: as many complete sets of the bundle as the basket holds, each at `price`. The units a set
+ * takes come from the bundle's lines in line order; the difference between what they still charge
+ * and the sets' price is spread over them in proportion (core's proration, to the fen).
+ */
+export function bundleShares(bundle: { sku: string; quantity: number }[], price: string, lines: SaleDraftLine[]) {
+  const units = (sku: string) => lines.filter((l) => l.sku === sku).reduce((s, l) => s + l.quantity, 0);
+  const sets = Math.min(...bundle.map((b) => Math.floor(units(b.sku) / b.quantity)));
+  if (!Number.isFinite(sets) || sets < 1) return [];
+  const taken: { lineNo: number; weight: Prisma.Decimal }[] = [];
+  for (const b of bundle) {
+    let left = sets * b.quantity;
+    for (const l of lines.filter((x) => x.sku === b.sku)) {
+      const n = Math.min(left, l.quantity);
+      if (n <= 0) break;
+      taken.push({ lineNo: l.lineNo, weight: lineDue(l).div(l.quantity).mul(n) });
+      left -= n;
+    }
+  }
+  const value = taken.reduce((s, t) => s.add(t.weight), ZERO).toDecimalPlaces(2, Prisma.Decimal.ROUND_DOWN);
+  const off = value.sub(new Prisma.Decimal(price).mul(sets));
+  if (off.lte(0)) return [];
+  return prorate(off, taken);
 }
 
 /** The largest threshold met (满200减20 / 满500减80 at ¥520: 满500减80). */

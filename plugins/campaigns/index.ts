@@ -7,12 +7,15 @@ import type { TierService } from '../tiers/service.ts';
 import './events.ts';
 import './messages.ts';
 import { CampaignService } from './service.ts';
+import { seedCampaignsDemo } from './demo.ts';
+import { couponCsvRoute } from './export.ts';
 import { addCampaignTypes } from './types.ts';
 
 declare module '../../src/auth/permissions.ts' {
   interface PluginPermissions {
     'campaigns:manage': true;
     'campaigns:read': true;
+    'campaigns:manage-store': true;
   }
 }
 
@@ -39,6 +42,12 @@ export function campaignsPlugin(input: z.input<typeof Options> = {}) {
         roles: ['OWNER'],
       },
       {
+        name: 'campaigns:manage-store',
+        description: 'run campaigns limited to this store (its manager): create, change, pause, end, coupons, results',
+        scope: 'store',
+        roles: ['OWNER', 'MANAGER'],
+      },
+      {
         name: 'campaigns:read',
         description: 'see the campaigns and their budgets',
         scope: 'shared',
@@ -50,6 +59,8 @@ export function campaignsPlugin(input: z.input<typeof Options> = {}) {
       couponCodes: t.stringList({ description: 'Coupon codes (券码) presented at the till, at most 5.' }),
     }),
     schema: (builder) => addCampaignTypes(builder, service),
+    // A coupon batch's codes as CSV for printing (owners, audited).
+    routes: [couponCsvRoute],
     setup: ({ services }) => {
       service.use({
         calendar: services.get<CalendarService>('calendar'),
@@ -66,6 +77,7 @@ export function campaignsPlugin(input: z.input<typeof Options> = {}) {
     ],
     refundSteps: [{ name: 'campaigns', afterWrite: (refund, unit) => service.afterRefund(refund, unit) }],
     onCustomerMerge: (ids, unit) => service.merge(ids, unit),
+    seedDemo: ({ db }) => seedCampaignsDemo(db, service.deps),
     customerData: {
       export: async (tx, ids) => ({
         campaignRedemptions: await tx.$queryRaw`

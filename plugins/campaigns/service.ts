@@ -18,7 +18,7 @@ import {
   type SaleFacts,
   spendHint,
 } from './engine.ts';
-import { couponCodesOf, couponError, lockCoupons, type PresentedCoupon } from './coupons.ts';
+import { couponCodesOf, couponError, issueToBuyer, lockCoupons, type PresentedCoupon } from './coupons.ts';
 import './events.ts';
 
 /** Other plugins' and core's services the campaigns use; `tiers` is null when that plugin is not installed. */
@@ -30,19 +30,28 @@ export interface CampaignServices {
 
 /** What the sale step left for its afterWrite and for SaleQuote.campaignHints. */
 export interface CampaignNote {
-  applied: { campaignId: string; amount: Prisma.Decimal; limited: boolean; couponId: string | null }[];
+  applied: {
+    campaignId: string;
+    amount: Prisma.Decimal;
+    limited: boolean;
+    couponId: string | null;
+    /** ISSUE_COUPON: the batch a code is issued from to the buyer once the sale is written. */
+    issueFromBatch: string | null;
+  }[];
   hints: CampaignHint[];
 }
 
 const SELECT = Prisma.sql`SELECT id::text AS id, name, status, priority, exclusive, "combinesWithTier",
   "startsAt", "endsAt", conditions, action, "budgetAmount", "budgetRedemptions", "perCustomerLimit",
-  "perDayLimit", "usedAmount", "usedRedemptions", "requiresCoupon", "createdAt", "updatedAt" FROM "Campaign"`;
+  "perDayLimit", "usedAmount", "usedRedemptions", "requiresCoupon", "holdoutPercent", "createdAt", "updatedAt"
+  FROM "Campaign"`;
 
 /** The counters are kept for campaigns with limits only (they are what the limits are checked against). */
 const LIMITED = Prisma.sql`(c."budgetAmount" IS NOT NULL OR c."budgetRedemptions" IS NOT NULL
   OR c."perCustomerLimit" IS NOT NULL OR c."perDayLimit" IS NOT NULL)`;
 
 export const campaignGlobalId = (id: string) => encodeGlobalID('Campaign', id);
+const ZERO = new Prisma.Decimal(0);
 
 /** The campaigns plugin's domain: campaigns read from the database, applied to sales, given back on refunds. */
 export class CampaignService {
@@ -60,6 +69,11 @@ export class CampaignService {
   async byId(db: Db | Tx, id: string): Promise<CampaignRow | null> {
     const [row] = await db.$queryRaw<CampaignRow[]>`${SELECT} WHERE id = ${id}::uuid`;
     return row ?? null;
+  }
+
+  async byIds(db: Db | Tx, ids: string[]): Promise<Map<string, CampaignRow>> {
+    const rows = await db.$queryRaw<CampaignRow[]>`${SELECT} WHERE id = ANY (${ids}::uuid[])`;
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
   async list(db: Db | Tx, statuses: string[] | null, limit: number): Promise<CampaignRow[]> {
@@ -132,14 +146,16 @@ export class CampaignService {
         skip(failedCustomer);
         continue;
       }
-      const request = actionRequest(c, b.matching, b.base, sourceId);
-      if (!request) {
+      // 满额返券 gives no discount now: a code is issued to the buyer once the sale is written.
+      const issuing = c.action.type === 'ISSUE_COUPON';
+      const request = issuing ? null : actionRequest(c, b.matching, b.base, sourceId, draft.lines);
+      if (!issuing && !request) {
         skip('action');
         if (hint) note.hints.push(hint); // 每满300减50 at ¥270: nothing yet, the first step is near
         continue;
       }
       // What core would give, worked out on a copy of the lines: a budget is checked against it.
-      const amount = applyAdjustment(structuredCloneLines(draft.lines), request, 0)?.amount;
+      const amount = request ? applyAdjustment(structuredCloneLines(draft.lines), request, 0)?.amount : ZERO;
       if (!amount) {
         skip('action');
         continue;
@@ -148,16 +164,17 @@ export class CampaignService {
         skip('limits');
         continue;
       }
-      const given = draft.adjust(request);
-      if (!given) {
+      const given = request ? draft.adjust(request) : null;
+      if (request && !given) {
         skip('action');
         continue;
       }
       note.applied.push({
         campaignId: c.id,
-        amount: given.amount,
+        amount: given?.amount ?? ZERO,
         limited: hasLimits(c),
         couponId: coupon?.id ?? null,
+        issueFromBatch: issuing ? c.action.couponBatchId! : null,
       });
       if (coupon) coupons.delete(c.id);
       if (hint) note.hints.push(hint);
@@ -252,6 +269,9 @@ export class CampaignService {
     const used = couponIds.filter((id): id is string => id !== null);
     // The coupons' rows were locked when the sale presented them.
     if (used.length) await unit.tx.$executeRaw`UPDATE "Coupon" SET uses = uses + 1 WHERE id = ANY (${used}::uuid[])`;
+    for (const a of note.applied)
+      if (a.issueFromBatch && sale.customerId)
+        await issueToBuyer(unit.tx, a.issueFromBatch, sale.customerId, sale.id, sale.occurredAt);
     const limited = note.applied.filter((a) => a.limited);
     if (limited.length)
       await unit.tx.$executeRaw`
@@ -287,6 +307,11 @@ export class CampaignService {
     }
     // Even when this last refund's units carried no discount (an earlier partial refund took those).
     if (!refund.fullyRefunded) return;
+    // A coupon the sale issued (满额返券) and not used yet ends now; one already used keeps what it gave.
+    await unit.tx.$executeRaw`
+      UPDATE "Coupon" SET "validUntil" = ${new Date()}
+      WHERE "issuedSaleId" = ${refund.saleId}::uuid AND uses = 0
+        AND ("validUntil" IS NULL OR "validUntil" > ${new Date()})`;
     await unit.tx.$executeRaw`
       WITH reversed AS (
         UPDATE "CampaignRedemption" SET reversed = true
@@ -298,10 +323,16 @@ export class CampaignService {
       FROM reversed WHERE c.id = reversed."campaignId" AND ${LIMITED}`;
   }
 
-  /** A merge moves the merged record's redemptions to the survivor: its per-customer uses follow. */
+  /**
+   * A merge moves the merged record's redemptions to the survivor (its per-customer uses follow),
+   * and its coupons: the wallet, and the batches issued to it, are the survivor's.
+   */
   async merge({ survivorId, mergedId }: { survivorId: string; mergedId: string }, { tx }: Unit) {
     await tx.$executeRaw`
       UPDATE "CampaignRedemption" SET "customerId" = ${survivorId}::uuid WHERE "customerId" = ${mergedId}::uuid`;
+    await tx.$executeRaw`UPDATE "Coupon" SET "customerId" = ${survivorId}::uuid WHERE "customerId" = ${mergedId}::uuid`;
+    await tx.$executeRaw`
+      UPDATE "CouponBatch" SET "customerId" = ${survivorId}::uuid WHERE "customerId" = ${mergedId}::uuid`;
   }
 }
 

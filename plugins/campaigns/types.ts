@@ -1,6 +1,6 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { actorOfContext, audit } from '../../src/audit/service.ts';
-import { InvalidStateError, NotFoundError } from '../../src/errors/index.ts';
+import { AccessError, InvalidStateError, NotFoundError } from '../../src/errors/index.ts';
 import { USER_ERRORS } from '../../src/errors/types.ts';
 import { runInTransaction } from '../../src/events/transaction.ts';
 import type { Context } from '../../src/contract.ts';
@@ -12,6 +12,8 @@ import type { CampaignNote, CampaignService } from './service.ts';
 import { type CouponRow, issueCoupons } from './coupons.ts';
 import { type CampaignInputShape, validateCampaign } from './validate.ts';
 import { requestLoader } from '../../src/schema/loaders.ts';
+import { type CampaignResults, campaignResults, type HoldoutResults } from './results.ts';
+import { MAX_WHATIF_DAYS, type WhatIfResult, whatIf } from './whatif.ts';
 
 const STATUSES = ['ACTIVE', 'PAUSED', 'ENDED'] as const;
 const ACTION_TYPES = [
@@ -21,6 +23,9 @@ const ACTION_TYPES = [
   'PERCENT_OFF_LINES',
   'NTH_UNIT_PERCENT_OFF',
   'BUY_X_GET_Y',
+  'BUNDLE_PRICE',
+  'GIFT',
+  'ISSUE_COUPON',
 ] as const;
 
 export function addCampaignTypes(builder: Builder, service: CampaignService) {
@@ -32,12 +37,17 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
     description:
       'AMOUNT_OFF: the best threshold met (满200减20 / 满500减80). AMOUNT_OFF_EVERY: off for every full step ' +
       '(每满300减50), capped. PERCENT_OFF_ORDER / PERCENT_OFF_LINES: 9折 on the order or line by line. ' +
-      'NTH_UNIT_PERCENT_OFF: every nth unit of a matching line (第二件半价). BUY_X_GET_Y: the cheapest units free.',
+      'NTH_UNIT_PERCENT_OFF: every nth unit of a matching line (第二件半价). BUY_X_GET_Y: the cheapest units free. ' +
+      'BUNDLE_PRICE: each complete set of the bundle at a fixed price (套餐价). GIFT: the gift SKU scanned at the ' +
+      'till is free (赠品, stock taken by its line). ISSUE_COUPON: the buyer gets a code of a batch (满额返券).',
     values: ACTION_TYPES,
   });
 
   const Threshold = builder.simpleObject('CampaignThreshold', {
     fields: (t) => ({ spend: t.field({ type: 'Money' }), off: t.field({ type: 'Money' }) }),
+  });
+  const BundleItem = builder.simpleObject('CampaignBundleItem', {
+    fields: (t) => ({ sku: t.string(), quantity: t.int() }),
   });
   const Conditions = builder.objectRef<CampaignConditions>('CampaignConditions').implement({
     description:
@@ -73,13 +83,25 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       nth: t.int({ nullable: true, resolve: (a) => a.nth ?? null }),
       buy: t.int({ nullable: true, resolve: (a) => a.buy ?? null }),
       get: t.int({ nullable: true, resolve: (a) => a.get ?? null }),
+      bundle: t.field({ type: [BundleItem], resolve: (a) => a.bundle ?? [] }),
+      price: t.field({ type: 'Money', nullable: true, resolve: (a) => a.price ?? null }),
+      giftSku: t.string({ nullable: true, resolve: (a) => a.giftSku ?? null }),
+      giftQuantity: t.int({ nullable: true, resolve: (a) => a.giftQuantity ?? null }),
+      couponBatchId: t.id({
+        nullable: true,
+        resolve: (a) => (a.couponBatchId ? encodeGlobalID('CouponBatch', a.couponBatchId) : null),
+      }),
     }),
   });
 
-  const CampaignRef = builder.objectRef<CampaignRow>('Campaign').implement({
+  const CampaignRef = builder.objectRef<CampaignRow>('Campaign');
+  builder.node(CampaignRef, {
     description: 'A promotion (营销活动): conditions, one action, limits, applied by the sale pipeline.',
+    id: { resolve: (c) => c.id },
+    authScopes: { permission: 'campaigns:read' },
+    loadMany: (ids, ctx) =>
+      service.byIds(ctx.db, ids.filter(isUuid)).then((rows) => ids.map((id) => rows.get(id) ?? null)),
     fields: (t) => ({
-      id: t.id({ resolve: (c) => encodeGlobalID('Campaign', c.id) }),
       name: t.string({ resolve: (c) => c.name }),
       status: t.field({ type: StatusEnum, resolve: (c) => c.status }),
       priority: t.int({ description: 'Higher is tried first.', resolve: (c) => c.priority }),
@@ -112,8 +134,73 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
         description: 'Sales that used it, less those refunded in full (kept for campaigns with limits).',
         resolve: (c) => c.usedRedemptions,
       }),
+      holdoutPercent: t.int({
+        nullable: true,
+        description: 'This share of customers (a hash of campaign and customer) never gets it: results compare them.',
+        resolve: (c) => c.holdoutPercent,
+      }),
+      results: t.field({
+        type: Results,
+        description:
+          'What it gave and brought, computed from the sales; the uplift against the holdout. Whoever may run it.',
+        authScopes: { permission: 'campaigns:manage-store' },
+        resolve: (c, _a, ctx) => {
+          authorizeStores(ctx, c.conditions.storeIds);
+          return campaignResults(ctx.db, c, new Date());
+        },
+      }),
       createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
       updatedAt: t.field({ type: 'DateTime', resolve: (c) => c.updatedAt }),
+    }),
+  });
+
+  const Holdout = builder.objectRef<HoldoutResults>('CampaignHoldoutResults').implement({
+    description:
+      'The customers who bought in the campaign’s stores during its window, by group: targeted, or held out ' +
+      '(never given the campaign). Spend per customer is their spend there net of refunds.',
+    fields: (t) => ({
+      holdoutPercent: t.exposeInt('holdoutPercent'),
+      from: t.field({ type: 'DateTime', resolve: (h) => h.from }),
+      to: t.field({ type: 'DateTime', resolve: (h) => h.to }),
+      targetedCustomers: t.exposeInt('targetedCustomers'),
+      heldOutCustomers: t.exposeInt('heldOutCustomers'),
+      targetedSpendPerCustomer: t.field({ type: 'Money', nullable: true, resolve: (h) => h.targetedSpendPerCustomer }),
+      heldOutSpendPerCustomer: t.field({ type: 'Money', nullable: true, resolve: (h) => h.heldOutSpendPerCustomer }),
+      uplift: t.field({
+        type: 'Money',
+        nullable: true,
+        description: 'Targeted minus held-out spend per customer.',
+        resolve: (h) => h.uplift,
+      }),
+      upliftPercent: t.string({
+        nullable: true,
+        description: 'The uplift as a percentage of the held-out spend per customer ("12.50").',
+        resolve: (h) => h.upliftPercent,
+      }),
+    }),
+  });
+  const Results = builder.objectRef<CampaignResults>('CampaignResults').implement({
+    description: 'Counted from the redemptions not undone by a whole refund, and their sales net of refunds.',
+    fields: (t) => ({
+      redemptions: t.exposeInt('redemptions'),
+      discountGiven: t.field({ type: 'Money', resolve: (r) => r.discountGiven }),
+      revenue: t.field({
+        type: 'Money',
+        description: 'What the sales that used it came to.',
+        resolve: (r) => r.revenue,
+      }),
+      averageOrderValue: t.field({
+        type: 'Money',
+        nullable: true,
+        description: '客单价: revenue per sale that used it.',
+        resolve: (r) => r.averageOrderValue,
+      }),
+      customers: t.exposeInt('customers', { description: 'Distinct customers who used it.' }),
+      newCustomers: t.exposeInt('newCustomers', {
+        description: 'Customers whose first purchase was the first sale with which they used it.',
+      }),
+      returningCustomers: t.exposeInt('returningCustomers'),
+      holdout: t.field({ type: Holdout, nullable: true, resolve: (r) => r.holdout }),
     }),
   });
 
@@ -140,6 +227,9 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       firstPurchase: t.boolean(),
     }),
   });
+  const BundleItemInput = builder.inputType('CampaignBundleItemInput', {
+    fields: (t) => ({ sku: t.string({ required: true }), quantity: t.int({ required: true }) }),
+  });
   const ActionInput = builder.inputType('CampaignActionInput', {
     fields: (t) => ({
       type: t.field({ type: ActionTypeEnum, required: true }),
@@ -151,6 +241,11 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       nth: t.int(),
       buy: t.int(),
       get: t.int(),
+      bundle: t.field({ type: [BundleItemInput], description: 'BUNDLE_PRICE: the units of one set.' }),
+      price: t.field({ type: 'Money', description: 'BUNDLE_PRICE: what one set costs.' }),
+      giftSku: t.string({ description: 'GIFT: the free item (the till scans it).' }),
+      giftQuantity: t.int({ description: 'GIFT: free units per sale, 1 (default) to 10.' }),
+      couponBatchId: t.globalID({ description: 'ISSUE_COUPON: the batch (issued with forRewards) to draw from.' }),
     }),
   });
   const CampaignInput = builder.inputType('CampaignInput', {
@@ -168,6 +263,7 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       budgetRedemptions: t.int(),
       perCustomerLimit: t.int(),
       perDayLimit: t.int(),
+      holdoutPercent: t.int({ description: '1 to 50: the share of customers held out, for the results’ uplift.' }),
     }),
   });
 
@@ -180,32 +276,41 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       segmentId: input.conditions.segmentId ? ofType(input.conditions.segmentId, 'Segment') : null,
       storeIds: input.conditions.storeIds?.map((s) => ofType(s, 'Store')) ?? null,
     },
+    action: input.action && {
+      ...input.action,
+      couponBatchId: input.action.couponBatchId ? ofType(input.action.couponBatchId, 'CouponBatch') : null,
+    },
   });
 
   const write = async (ctx: Context, id: string | null, input: Input) =>
     runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
-      const v = await validateCampaign(tx, shape(input), service.deps, new Date());
+      const shaped = shape(input);
+      authorizeStores(ctx, shaped.conditions?.storeIds);
+      // A store's manager changes only a campaign of their stores, and keeps it within them.
+      if (id) authorizeStores(ctx, (await lockOpen(tx, id)).storeIds);
+      const v = await validateCampaign(tx, shaped, service.deps, new Date());
       const conditions = JSON.stringify(v.conditions);
       const action = JSON.stringify(v.action);
       let campaignId: string;
       if (!id) {
         const [row] = await tx.$queryRaw<{ id: string }[]>`
           INSERT INTO "Campaign" (name, priority, exclusive, "combinesWithTier", "startsAt", "endsAt", conditions,
-            action, "budgetAmount", "budgetRedemptions", "perCustomerLimit", "perDayLimit", "requiresCoupon")
+            action, "budgetAmount", "budgetRedemptions", "perCustomerLimit", "perDayLimit", "requiresCoupon",
+            "holdoutPercent")
           VALUES (${v.name}, ${v.priority}, ${v.exclusive}, ${v.combinesWithTier}, ${v.startsAt}, ${v.endsAt},
             ${conditions}::jsonb, ${action}::jsonb, ${v.budgetAmount}::numeric, ${v.budgetRedemptions},
-            ${v.perCustomerLimit}, ${v.perDayLimit}, ${v.requiresCoupon})
+            ${v.perCustomerLimit}, ${v.perDayLimit}, ${v.requiresCoupon}, ${v.holdoutPercent})
           RETURNING id::text AS id`;
         campaignId = row!.id;
       } else {
-        await lockOpen(tx, id);
         // The counters are recomputed from the redemptions: limits added now count what was given before.
         await tx.$executeRaw`
           UPDATE "Campaign" SET name = ${v.name}, priority = ${v.priority}, exclusive = ${v.exclusive},
             "combinesWithTier" = ${v.combinesWithTier}, "startsAt" = ${v.startsAt}, "endsAt" = ${v.endsAt},
             conditions = ${conditions}::jsonb, action = ${action}::jsonb, "budgetAmount" = ${v.budgetAmount}::numeric,
             "budgetRedemptions" = ${v.budgetRedemptions}, "perCustomerLimit" = ${v.perCustomerLimit},
-            "perDayLimit" = ${v.perDayLimit}, "requiresCoupon" = ${v.requiresCoupon}, "updatedAt" = now(),
+            "perDayLimit" = ${v.perDayLimit}, "requiresCoupon" = ${v.requiresCoupon},
+            "holdoutPercent" = ${v.holdoutPercent}, "updatedAt" = now(),
             "usedAmount" = (SELECT coalesce(sum(amount - "refundedAmount"), 0) FROM "CampaignRedemption"
                             WHERE "campaignId" = ${id}::uuid),
             "usedRedemptions" = (SELECT count(*) FROM "CampaignRedemption"
@@ -226,11 +331,11 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
 
   /** Locks a campaign that may still change; an ended one is final. */
   const lockOpen = async (tx: Tx, id: string) => {
-    const [row] = await tx.$queryRaw<{ status: CampaignStatus }[]>`
-      SELECT status FROM "Campaign" WHERE id = ${id}::uuid FOR UPDATE`;
+    const [row] = await tx.$queryRaw<{ status: CampaignStatus; conditions: CampaignConditions }[]>`
+      SELECT status, conditions FROM "Campaign" WHERE id = ${id}::uuid FOR UPDATE`;
     if (!row) throw new NotFoundError('Campaign', encodeGlobalID('Campaign', id), ['id']);
     if (row.status === 'ENDED') throw new InvalidStateError('CAMPAIGN_ENDED', {}, ['id']);
-    return row.status;
+    return { status: row.status, storeIds: row.conditions.storeIds ?? [] };
   };
 
   builder.queryFields((t) => ({
@@ -251,10 +356,72 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
     }),
   }));
 
+  const WhatIf = builder.objectRef<WhatIfResult>('CampaignWhatIf').implement({
+    description:
+      'A campaign definition tried on the real sales of one store over a past period, nothing written: each sale ' +
+      'as it was charged, the campaign after its recorded adjustments, limits counted in the order of the sales.',
+    fields: (t) => ({
+      storeId: t.id({ resolve: (w) => encodeGlobalID('Store', w.storeId) }),
+      from: t.field({ type: 'DateTime', resolve: (w) => w.from }),
+      to: t.field({ type: 'DateTime', resolve: (w) => w.to }),
+      sales: t.exposeInt('sales', { description: 'Sales of the store in the period (not refunded in full).' }),
+      salesTouched: t.exposeInt('salesTouched'),
+      customersTouched: t.exposeInt('customersTouched'),
+      cost: t.field({ type: 'Money', description: 'The discount it would have given.', resolve: (w) => w.cost }),
+      revenueTouched: t.field({
+        type: 'Money',
+        description: 'What the touched sales were charged as they happened.',
+        resolve: (w) => w.revenueTouched,
+      }),
+      couponsIssued: t.exposeInt('couponsIssued', { description: 'ISSUE_COUPON: codes it would have issued.' }),
+      stoppedByLimits: t.exposeInt('stoppedByLimits', {
+        description: 'Sales that met it but found its budget or a use limit spent.',
+      }),
+    }),
+  });
+  builder.queryField('campaignWhatIf', (t) =>
+    t.field({
+      type: WhatIf,
+      description:
+        `What a campaign would have done in a store over a past period (at most ${MAX_WHATIF_DAYS} days), read ` +
+        'only. The definition is checked as at creation; its own window is the period. Owners, and a store manager ' +
+        'for their store (campaigns:manage-store).',
+      authScopes: (_r, { storeId }) => ({
+        $any: {
+          permission: 'campaigns:manage',
+          storePermission: { storeId: ofType(storeId, 'Store'), permission: 'campaigns:manage-store' },
+        },
+      }),
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: {
+        storeId: t.arg.globalID({ required: true }),
+        from: t.arg({ type: 'DateTime', required: true }),
+        to: t.arg({ type: 'DateTime', required: true }),
+        input: t.arg({ type: CampaignInput, required: true }),
+      },
+      resolve: async (_r, { storeId, from, to, input }, ctx) => {
+        const now = new Date();
+        const v = await validateCampaign(ctx.db, { ...shape(input), startsAt: null, endsAt: null }, service.deps, now);
+        const draft: CampaignRow = {
+          ...v,
+          id: NIL,
+          status: 'ACTIVE',
+          budgetAmount: v.budgetAmount == null ? null : new Prisma.Decimal(v.budgetAmount),
+          usedAmount: new Prisma.Decimal(0),
+          usedRedemptions: 0,
+          createdAt: now,
+          updatedAt: now,
+        };
+        return whatIf(ctx.db, draft, { storeId: ofType(storeId, 'Store'), from, to }, service.deps, now);
+      },
+    }),
+  );
+
   const setStatus =
     (from: CampaignStatus[], to: CampaignStatus, operation: string) => async (id: string, ctx: Context) =>
       runInTransaction(ctx.db, ctx.app.events, async ({ tx, emit }) => {
-        const status = await lockOpen(tx, id);
+        const { status, storeIds } = await lockOpen(tx, id);
+        authorizeStores(ctx, storeIds);
         if (from.includes(status))
           await tx.$executeRaw`UPDATE "Campaign" SET status = ${to}, "updatedAt" = now() WHERE id = ${id}::uuid`;
         const after = await service.byId(tx, id);
@@ -266,14 +433,16 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
   const resume = setStatus(['PAUSED'], 'ACTIVE', 'campaign.resume');
   const end = setStatus(['ACTIVE', 'PAUSED'], 'ENDED', 'campaign.end');
 
-  const chainWide = 'Campaigns hold in every store they name: needs the chain-level campaigns:manage (owners).';
+  const chainWide =
+    'A campaign for every store needs the chain-level campaigns:manage (owners); one whose conditions name ' +
+    'stores needs campaigns:manage-store (owners, store managers) in each of them.';
   builder.mutationFields((t) => ({
     createCampaign: t.field({
       type: CampaignRef,
       description:
         'Checked before it is stored: unknown SKUs, categories, stores, tiers or segments, a condition on a ' +
         `plugin that is not installed and an impossible window are typed errors naming the field. ${chainWide}`,
-      authScopes: { permission: 'campaigns:manage' },
+      authScopes: { permission: 'campaigns:manage-store' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { input: t.arg({ type: CampaignInput, required: true }) },
       resolve: (_r, { input }, ctx) => write(ctx, null, input),
@@ -281,7 +450,7 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
     updateCampaign: t.field({
       type: CampaignRef,
       description: `Replaces the definition (checked as at creation); an ended campaign cannot change. ${chainWide}`,
-      authScopes: { permission: 'campaigns:manage' },
+      authScopes: { permission: 'campaigns:manage-store' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { id: t.arg.globalID({ required: true }), input: t.arg({ type: CampaignInput, required: true }) },
       resolve: (_r, { id, input }, ctx) => write(ctx, rawCampaignId(id), input),
@@ -289,7 +458,7 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
     pauseCampaign: t.field({
       type: CampaignRef,
       description: chainWide,
-      authScopes: { permission: 'campaigns:manage' },
+      authScopes: { permission: 'campaigns:manage-store' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { id: t.arg.globalID({ required: true }) },
       resolve: (_r, { id }, ctx) => pause(rawCampaignId(id), ctx),
@@ -297,7 +466,7 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
     resumeCampaign: t.field({
       type: CampaignRef,
       description: chainWide,
-      authScopes: { permission: 'campaigns:manage' },
+      authScopes: { permission: 'campaigns:manage-store' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { id: t.arg.globalID({ required: true }) },
       resolve: (_r, { id }, ctx) => resume(rawCampaignId(id), ctx),
@@ -305,7 +474,7 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
     endCampaign: t.field({
       type: CampaignRef,
       description: `Final: an ended campaign never applies again and cannot be changed. ${chainWide}`,
-      authScopes: { permission: 'campaigns:manage' },
+      authScopes: { permission: 'campaigns:manage-store' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { id: t.arg.globalID({ required: true }) },
       resolve: (_r, { id }, ctx) => end(rawCampaignId(id), ctx),
@@ -353,7 +522,16 @@ interface BatchRow {
   maxUses: number;
   validFrom: Date | null;
   validUntil: Date | null;
+  validDays: number | null;
+  forRewards: boolean;
+  /** Its campaign's stores (empty: every store), for who may see it. */
+  storeIds: string[];
 }
+const BATCH_SELECT = Prisma.sql`SELECT b.id::text AS id, b."campaignId"::text AS "campaignId", b.prefix, b.count,
+  b."maxUses", b."validFrom", b."validUntil", b."validDays", b."forRewards",
+  ARRAY(SELECT jsonb_array_elements_text(coalesce(c.conditions->'storeIds', '[]'::jsonb))) AS "storeIds"
+  FROM "CouponBatch" b JOIN "Campaign" c ON c.id = b."campaignId"`;
+const isUuid = (id: string) => /^[0-9a-f-]{36}$/i.test(id);
 const COUPON_COLUMNS = Prisma.sql`id::text AS id, code, "campaignId"::text AS "campaignId",
   "customerId"::text AS "customerId", "maxUses", uses, "validFrom", "validUntil", "createdAt"`;
 
@@ -387,15 +565,42 @@ function addCouponTypes(builder: Builder) {
       }),
     }),
   });
-  const BatchRef = builder.objectRef<BatchRow>('CouponBatch').implement({
+  const BatchRef = builder.objectRef<BatchRow>('CouponBatch');
+  builder.node(BatchRef, {
+    description: 'Coupon codes issued together; its codes are for whoever may run its campaign.',
+    id: { resolve: (b) => b.id },
+    // Bearer codes are money: only whoever may run the campaign sees its batches.
+    authScopes: (b, ctx) => mayRun(ctx, b.storeIds),
+    loadMany: async (ids, ctx) => {
+      const rows = await ctx.db.$queryRaw<BatchRow[]>`${BATCH_SELECT} WHERE b.id = ANY (${ids.filter(isUuid)}::uuid[])`;
+      return ids.map((id) => rows.find((r) => r.id === id) ?? null);
+    },
     fields: (t) => ({
-      id: t.id({ resolve: (b) => encodeGlobalID('CouponBatch', b.id) }),
       campaignId: t.id({ resolve: (b) => encodeGlobalID('Campaign', b.campaignId) }),
       prefix: t.string({ resolve: (b) => b.prefix }),
-      count: t.int({ resolve: (b) => b.count }),
+      count: t.int({
+        description: 'Its codes; a reward batch (forRewards) grows by one per qualifying sale.',
+        resolve: async (b, _a, ctx) => {
+          if (!b.forRewards) return b.count;
+          const [row] = await ctx.db.$queryRaw<{ n: number }[]>`
+            SELECT count(*)::int AS n FROM "Coupon" WHERE "batchId" = ${b.id}::uuid`;
+          return row?.n ?? 0;
+        },
+      }),
+      forRewards: t.boolean({ resolve: (b) => b.forRewards }),
       maxUses: t.int({ resolve: (b) => b.maxUses }),
       validFrom: t.field({ type: 'DateTime', nullable: true, resolve: (b) => b.validFrom }),
       validUntil: t.field({ type: 'DateTime', nullable: true, resolve: (b) => b.validUntil }),
+      validDays: t.int({
+        nullable: true,
+        description: 'A reward batch: each code is valid this many days from the sale that issued it.',
+        resolve: (b) => b.validDays,
+      }),
+      csvPath: t.string({
+        description: 'Where owners download its codes as CSV for printing (GET, with the same credentials).',
+        resolve: (b) =>
+          `/plugins/campaigns/coupons.csv?batchId=${encodeURIComponent(encodeGlobalID('CouponBatch', b.id))}`,
+      }),
       coupons: t.field({
         type: [CouponRef],
         description: 'The codes, oldest first: `first` (at most 1000) from `offset`.',
@@ -416,17 +621,25 @@ function addCouponTypes(builder: Builder) {
       validUntil: t.field({ type: 'DateTime' }),
       validDays: t.int({ description: 'Valid for this many days from validFrom (or from issue).' }),
       customerId: t.globalID({ description: 'Issued to this customer only; without: to the bearer.' }),
+      forRewards: t.boolean({
+        description:
+          'A batch an ISSUE_COUPON campaign (满额返券) fills, one code per qualifying sale, to its buyer: count may ' +
+          'be 0, and validDays then counts from each sale.',
+      }),
     }),
   });
   builder.mutationField('issueCoupons', (t) =>
     t.field({
       type: BatchRef,
       description: 'Issues a batch of unguessable codes for a campaign that requires a coupon. Needs campaigns:manage.',
-      authScopes: { permission: 'campaigns:manage' },
+      authScopes: { permission: 'campaigns:manage-store' },
       errors: { types: [...USER_ERRORS], directResult: true },
       args: { input: t.arg({ type: IssueInput, required: true }) },
       resolve: (_r, { input }, ctx) =>
         runInTransaction(ctx.db, ctx.app.events, async ({ tx }) => {
+          const [campaign] = await tx.$queryRaw<{ conditions: CampaignConditions }[]>`
+            SELECT conditions FROM "Campaign" WHERE id = ${ofType(input.campaignId, 'Campaign')}::uuid`;
+          if (campaign) authorizeStores(ctx, campaign.conditions.storeIds);
           const id = await issueCoupons(
             tx,
             {
@@ -442,9 +655,7 @@ function addCouponTypes(builder: Builder) {
             entityId: id,
             after: { campaignId: input.campaignId.id, count: input.count },
           });
-          const [batch] = await tx.$queryRaw<BatchRow[]>`
-            SELECT id::text AS id, "campaignId"::text AS "campaignId", prefix, count, "maxUses", "validFrom",
-              "validUntil" FROM "CouponBatch" WHERE id = ${id}::uuid`;
+          const [batch] = await tx.$queryRaw<BatchRow[]>`${BATCH_SELECT} WHERE b.id = ${id}::uuid`;
           return batch!;
         }),
     }),
@@ -472,12 +683,25 @@ function addCouponTypes(builder: Builder) {
   );
 }
 
+/**
+ * A campaign that names stores may be run by whoever holds campaigns:manage-store in each of them (a
+ * store's manager, for their store); one for every store needs the chain-level campaigns:manage.
+ */
+function authorizeStores(ctx: Context, storeIds: string[] | null | undefined) {
+  if (!mayRun(ctx, storeIds)) throw new AccessError('FORBIDDEN');
+}
+
+function mayRun(ctx: Context, storeIds: string[] | null | undefined): boolean {
+  if (ctx.auth.can('campaigns:manage')) return true;
+  return !!storeIds?.length && storeIds.every((s) => ctx.auth.can('campaigns:manage-store', s));
+}
+
 /** A campaign's database id from its global id; another type's id is not found. */
 function rawCampaignId(id: { typename: string; id: string }): string {
   if (id.typename !== 'Campaign') throw new NotFoundError('Campaign', id.id, ['id']);
   return id.id;
 }
 
-const NIL = '00000000-0000-0000-0000-000000000000';
-const ofType = (id: { typename: string; id: string }, typename: string) =>
+export const NIL = '00000000-0000-0000-0000-000000000000';
+export const ofType = (id: { typename: string; id: string }, typename: string) =>
   id.typename === typename && /^[0-9a-f-]{36}$/i.test(id.id) ? id.id : NIL;

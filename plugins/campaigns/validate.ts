@@ -25,6 +25,7 @@ export interface CampaignInputShape {
   budgetRedemptions?: number | null;
   perCustomerLimit?: number | null;
   perDayLimit?: number | null;
+  holdoutPercent?: number | null;
 }
 
 export interface ConditionsInput {
@@ -53,6 +54,11 @@ export interface ActionInput {
   nth?: number | null;
   buy?: number | null;
   get?: number | null;
+  bundle?: { sku: string; quantity: number }[] | null;
+  price?: Prisma.Decimal | null;
+  giftSku?: string | null;
+  giftQuantity?: number | null;
+  couponBatchId?: string | null;
 }
 
 const MAX_LIST = 200;
@@ -105,6 +111,7 @@ export async function validateCampaign(
   budgetRedemptions: number | null;
   perCustomerLimit: number | null;
   perDayLimit: number | null;
+  holdoutPercent: number | null;
 }> {
   const name = input.name?.trim() ?? '';
   if (!name || name.length > 100) throw invalid(['name'], '1 to 100 characters');
@@ -125,7 +132,9 @@ export async function validateCampaign(
 
   const conditions = await validateConditions(db, input.conditions ?? {}, services);
   if (!input.action) throw invalid(['action'], 'an action is required');
-  const action = validateAction(input.action);
+  const action = await validateAction(db, input.action);
+  if (action.type === 'ISSUE_COUPON' && input.requiresCoupon)
+    throw invalid(['requiresCoupon'], 'a campaign that issues coupons cannot itself require one');
 
   return {
     name,
@@ -141,6 +150,7 @@ export async function validateCampaign(
     budgetRedemptions: int(input.budgetRedemptions, ['budgetRedemptions'], 1, 100_000_000),
     perCustomerLimit: int(input.perCustomerLimit, ['perCustomerLimit'], 1, 10_000),
     perDayLimit: int(input.perDayLimit, ['perDayLimit'], 1, 100_000_000),
+    holdoutPercent: int(input.holdoutPercent, ['holdoutPercent'], 1, 50),
   };
 }
 
@@ -257,7 +267,7 @@ async function validateConditions(
   return out;
 }
 
-function validateAction(a: ActionInput): CampaignAction {
+async function validateAction(db: Db | Tx, a: ActionInput): Promise<CampaignAction> {
   const at = (...f: (string | number)[]) => ['action', ...f];
   switch (a.type) {
     case 'AMOUNT_OFF': {
@@ -303,6 +313,53 @@ function validateAction(a: ActionInput): CampaignAction {
       if (buy == null) throw invalid(at('buy'), 'required');
       if (get == null) throw invalid(at('get'), 'required');
       return { type: a.type, buy, get };
+    }
+    case 'BUNDLE_PRICE': {
+      const items = a.bundle ?? [];
+      if (items.length < 1 || items.length > 10) throw invalid(at('bundle'), '1 to 10 items');
+      const bundle = items.map((b, i) => ({
+        sku: b.sku.trim(),
+        quantity: int(b.quantity, at('bundle', i, 'quantity'), 1, 100)!,
+      }));
+      if (new Set(bundle.map((b) => b.sku)).size !== bundle.length) throw invalid(at('bundle'), 'a SKU named twice');
+      if (bundle.length === 1 && bundle[0]!.quantity === 1) throw invalid(at('bundle'), 'a bundle of one unit');
+      const found = new Set(
+        (await db.product.findMany({ where: { sku: { in: bundle.map((b) => b.sku) } }, select: { sku: true } })).map(
+          (p) => p.sku,
+        ),
+      );
+      const i = bundle.findIndex((b) => !found.has(b.sku));
+      if (i >= 0)
+        throw new InvalidInputError(
+          'CAMPAIGN_UNKNOWN_SKU',
+          { value: bundle[i]!.sku, field: at('bundle', i, 'sku').join('.') },
+          ['input', ...at('bundle', i, 'sku')],
+        );
+      const price = money(a.price, at('price'));
+      if (!price) throw invalid(at('price'), 'required');
+      return { type: a.type, bundle, price };
+    }
+    case 'GIFT': {
+      const sku = a.giftSku?.trim();
+      if (!sku) throw invalid(at('giftSku'), 'required');
+      const product = await db.product.findUnique({ where: { sku }, select: { name: true } });
+      if (!product)
+        throw new InvalidInputError('CAMPAIGN_UNKNOWN_SKU', { value: sku, field: at('giftSku').join('.') }, [
+          'input',
+          ...at('giftSku'),
+        ]);
+      const giftQuantity = int(a.giftQuantity, at('giftQuantity'), 1, 10) ?? 1;
+      return { type: a.type, giftSku: sku, giftName: product.name, giftQuantity };
+    }
+    case 'ISSUE_COUPON': {
+      if (!a.couponBatchId) throw invalid(at('couponBatchId'), 'required');
+      const [batch] = await db.$queryRaw<{ status: string; forRewards: boolean }[]>`
+        SELECT c.status, b."forRewards"
+        FROM "CouponBatch" b JOIN "Campaign" c ON c.id = b."campaignId" WHERE b.id = ${a.couponBatchId}::uuid`;
+      if (!batch) throw new NotFoundError('CouponBatch', a.couponBatchId, ['input', ...at('couponBatchId')]);
+      if (batch.status === 'ENDED' || !batch.forRewards)
+        throw invalid(at('couponBatchId'), 'a batch issued with forRewards, of a campaign that has not ended');
+      return { type: a.type, couponBatchId: a.couponBatchId };
     }
   }
 }

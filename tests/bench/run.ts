@@ -26,6 +26,7 @@ import { parseOptions, SCENARIOS } from './options.ts';
 import { describeMachine, markdownTable, resultsSection, writeResultsToDocs } from './report.ts';
 import { graphql, type BenchContext, type Scenario, type ScenarioResult } from './scenario.ts';
 import { ROOT, startServer, type ApiServer } from './server.ts';
+import { campaignWhatIf } from './scenarios/campaign-whatif.ts';
 import { coldStart } from './scenarios/cold-start.ts';
 import { csvImport } from './scenarios/csv-import.ts';
 import { customer360 } from './scenarios/customer-360.ts';
@@ -47,6 +48,7 @@ const ALL: Scenario[] = [
   insightsKpis,
   insightsBaskets,
   insightsCohorts,
+  campaignWhatIf,
   csvImport,
   xlsxImport,
   coldStart,
@@ -118,8 +120,9 @@ try {
         databaseUrl: build.databaseUrl,
         jwtSecret,
         cpuProfileDir,
-        startServer: () =>
+        startServer: (env) =>
           startServer({
+            env,
             root: build.root,
             databaseUrl: build.databaseUrl,
             jwtSecret,

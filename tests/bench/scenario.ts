@@ -23,8 +23,11 @@ export interface BenchContext {
   root: string;
   databaseUrl: string;
   jwtSecret: string;
-  /** A fresh API process on the benchmark database (with --cpu-prof when this scenario was chosen for it). */
-  startServer(): Promise<ApiServer>;
+  /**
+   * A fresh API process on the benchmark database (with --cpu-prof when this scenario was chosen for it);
+   * `env` adds to its environment (STORE_CONFIG: other plugins installed).
+   */
+  startServer(env?: Record<string, string>): Promise<ApiServer>;
   /** Where this scenario's CPU profiles go, or null when it is not being profiled. */
   cpuProfileDir: string | null;
   /** A staff token of the benchmark's owner, from signIn on `server`. */
