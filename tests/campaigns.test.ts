@@ -506,6 +506,27 @@ describe('campaigns with tiers and points installed', () => {
     expect(issued!.code).toMatch(/^NEXT[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{10}$/);
     expect(issued).toMatchObject({ status: 'AVAILABLE' });
     expect(new Date(issued!.validUntil).getTime()).toBe(new Date(occurredAt).getTime() + 30 * 86_400_000);
+    // The customer sees it in their own wallet on their storefront (docs/storefront.md).
+    const key = (
+      await t.as('OWNER').ok(
+        `mutation($s: [ID!]!) { createApiKey(name: "小程序", role: MANAGER, storeIds: $s) {
+           ... on CreateApiKeyPayload { key } } }`,
+        { s: [store] },
+      )
+    ).createApiKey.key;
+    const phone = (await t.as('OWNER').ok(`query($id: ID!) { customer(id: $id) { phone } }`, { id: m.customerId }))
+      .customer.phone;
+    const token = (
+      await t.ok(
+        `mutation($p: String!) { issueCustomerToken(input: { phone: $p }) { ... on CustomerToken { token } } }`,
+        { p: phone },
+        { apiKey: key },
+      )
+    ).issueCustomerToken.token;
+    const mine = await t.ok(`{ myAccount { coupons { code title usesLeft status } } }`, {}, { token });
+    expect(mine.myAccount.coupons).toEqual([
+      { code: issued!.code, title: '下次满50减10', usesLeft: 1, status: 'AVAILABLE' },
+    ]);
     // A walk-in gets none (no one to give it to); under 100 none either.
     await record(big);
     await record([{ sku: 'SN-003', quantity: 1, unitPrice: '19.90' }], { memberCode: m.memberCode });

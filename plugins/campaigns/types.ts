@@ -7,6 +7,7 @@ import type { Context } from '../../src/contract.ts';
 import type { Tx } from '../../src/db/tx.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { Builder } from '../../src/schema/builder.ts';
+import { customerAccountRef } from '../../src/storefront/types.ts';
 import type { CampaignAction, CampaignConditions, CampaignRow, CampaignStatus } from './definition.ts';
 import type { CampaignNote, CampaignService } from './service.ts';
 import { type CouponRow, issueCoupons } from './coupons.ts';
@@ -534,6 +535,17 @@ const BATCH_SELECT = Prisma.sql`SELECT b.id::text AS id, b."campaignId"::text AS
 const isUuid = (id: string) => /^[0-9a-f-]{36}$/i.test(id);
 const COUPON_COLUMNS = Prisma.sql`id::text AS id, code, "campaignId"::text AS "campaignId",
   "customerId"::text AS "customerId", "maxUses", uses, "validFrom", "validUntil", "createdAt"`;
+const COUPON_COLUMNS_OF_K = Prisma.sql`k.id::text AS id, k.code, k."campaignId"::text AS "campaignId",
+  k."customerId"::text AS "customerId", k."maxUses", k.uses, k."validFrom", k."validUntil", k."createdAt"`;
+
+/** Where a coupon stands now: used up, expired, not yet valid, or available. */
+function couponStatus(c: { uses: number; maxUses: number; validFrom: Date | null; validUntil: Date | null }) {
+  const now = new Date();
+  if (c.uses >= c.maxUses) return 'USED' as const;
+  if (c.validUntil && now >= c.validUntil) return 'EXPIRED' as const;
+  if (c.validFrom && now < c.validFrom) return 'NOT_YET_VALID' as const;
+  return 'AVAILABLE' as const;
+}
 
 function addCouponTypes(builder: Builder) {
   const CouponStatus = builder.enumType('CouponStatus', {
@@ -553,16 +565,7 @@ function addCouponTypes(builder: Builder) {
       uses: t.int({ resolve: (c) => c.uses }),
       validFrom: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.validFrom }),
       validUntil: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.validUntil }),
-      status: t.field({
-        type: CouponStatus,
-        resolve: (c) => {
-          const now = new Date();
-          if (c.uses >= c.maxUses) return 'USED';
-          if (c.validUntil && now >= c.validUntil) return 'EXPIRED';
-          if (c.validFrom && now < c.validFrom) return 'NOT_YET_VALID';
-          return 'AVAILABLE';
-        },
-      }),
+      status: t.field({ type: CouponStatus, resolve: (c) => couponStatus(c) }),
     }),
   });
   const BatchRef = builder.objectRef<BatchRow>('CouponBatch');
@@ -660,6 +663,31 @@ function addCouponTypes(builder: Builder) {
         }),
     }),
   );
+  // The customer's own wallet on their storefront (a customer token): codes they may present,
+  // named by their campaign; nothing of the campaign's rules or budget.
+  const MyCoupon = builder.objectRef<IssuedCoupon & { campaignName: string }>('MyCoupon').implement({
+    description: 'A coupon in the customer’s wallet (券包), as they see it.',
+    fields: (t) => ({
+      code: t.string({ resolve: (c) => c.code }),
+      title: t.string({ description: 'The campaign’s name: what the coupon is for.', resolve: (c) => c.campaignName }),
+      usesLeft: t.int({ resolve: (c) => Math.max(c.maxUses - c.uses, 0) }),
+      validFrom: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.validFrom }),
+      validUntil: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.validUntil }),
+      status: t.field({ type: CouponStatus, resolve: (c) => couponStatus(c) }),
+    }),
+  });
+  builder.objectField(customerAccountRef(builder), 'coupons', (t) =>
+    t.field({
+      type: [MyCoupon],
+      description: 'The coupons issued to the customer (券包), newest first, at most 100.',
+      resolve: (c, _a, ctx) =>
+        ctx.db.$queryRaw<(IssuedCoupon & { campaignName: string })[]>`
+          SELECT ${COUPON_COLUMNS_OF_K}, m.name AS "campaignName"
+          FROM "Coupon" k JOIN "Campaign" m ON m.id = k."campaignId"
+          WHERE k."customerId" = ${c.id}::uuid ORDER BY k."createdAt" DESC, k.code LIMIT 100`,
+    }),
+  );
+
   builder.prismaObjectField('Customer', 'coupons', (t) =>
     t.field({
       type: [CouponRef],
