@@ -1,6 +1,7 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { automationPlugin } from '../plugins/automation/index.ts';
+import { campaignsPlugin } from '../plugins/campaigns/index.ts';
 import { pointsPlugin } from '../plugins/points/index.ts';
 import { tiersPlugin } from '../plugins/tiers/index.ts';
 import type { DomainEvents } from '../src/events/domain-events.ts';
@@ -47,7 +48,7 @@ describe('marketing automation', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ plugins: [pointsPlugin(), tiersPlugin(), automationPlugin()] });
+    t = await startTestApp({ plugins: [pointsPlugin(), tiersPlugin(), campaignsPlugin(), automationPlugin()] });
     t.app.services.events.on('customer.notification', (n) => {
       notifications.push(n);
     });
@@ -186,6 +187,72 @@ describe('marketing automation', () => {
       sent: { customers: 12 - held.length, buyers: 0, revenue: '0.00' },
       heldOut: { customers: held.length, buyers: 0, revenue: '0.00' },
       upliftPerCustomer: '0.00',
+    });
+  });
+
+  it('brings each customer a coupon of a reward batch, named in the message, counted in the results', async () => {
+    const campaign = await owner().ok(
+      `mutation { createCampaign(input: { name: "回店礼券 满50减10", requiresCoupon: true,
+        action: { type: AMOUNT_OFF, thresholds: [{ spend: "50", off: "10" }] } }) {
+        ... on Campaign { id } ... on UserError { errorCode message } } }`,
+    );
+    const batch = await owner().ok(
+      `mutation($c: ID!) { issueCoupons(input: { campaignId: $c, count: 0, forRewards: true, prefix: "BACK",
+        validDays: 14 }) { ... on CouponBatch { id } ... on UserError { errorCode message } } }`,
+      { c: campaign.createCampaign.id },
+    );
+    const customerId = await customer({
+      name: '礼券客户',
+      phone: '13700005531',
+      consents: [{ channel: 'SMS', granted: true }],
+    });
+    await t.db.database.prisma.customer.update({
+      where: { id: decodeGlobalID(customerId).id },
+      data: { lastPurchaseAt: new Date(Date.now() - 400 * DAY) },
+    });
+    const id = await trigger({
+      name: '回店礼券',
+      kind: 'LAPSED',
+      days: 365,
+      templateZh: '{name}，送您{couponTitle}：{coupon}，{couponExpires} 前有效',
+      couponBatchId: batch.issueCoupons.id,
+    });
+    await run();
+    await run();
+    const [send] = await sendsOf(id, ['礼券客户']);
+    const code = /BACK[A-Z0-9]{10}/.exec(send.messageZh)?.[0];
+    expect(send.messageZh).toBe(`礼券客户，送您回店礼券 满50减10：${code}，${beijingDate(14)} 前有效`);
+    const wallet = await owner().ok(`query($id: ID!) { customer(id: $id) { coupons { code status } } }`, {
+      id: customerId,
+    });
+    expect(wallet.customer.coupons).toEqual([{ code, status: 'AVAILABLE' }]);
+    const n = notifications.find((x) => x.triggerId === decodeGlobalID(id).id);
+    expect(n?.coupon).toMatchObject({ code, title: '回店礼券 满50减10' });
+    const results = await owner().ok(
+      `query($id: ID!) { node(id: $id) { ... on AutomationTrigger { results { couponsIssued couponsRedeemed } } } }`,
+      { id },
+    );
+    expect(results.node.results).toEqual({ couponsIssued: 1, couponsRedeemed: 0 });
+    // A batch that is not for rewards cannot feed a trigger.
+    const printed = await owner().ok(
+      `mutation($c: ID!) { issueCoupons(input: { campaignId: $c, count: 2, prefix: "PRN" }) {
+        ... on CouponBatch { id } } }`,
+      { c: campaign.createCampaign.id },
+    );
+    const refused = await owner().ok(CREATE, {
+      input: {
+        name: 'x',
+        kind: 'LAPSED',
+        days: 30,
+        templateZh: '{coupon}',
+        templateEn: '{coupon}',
+        channels: ['SMS'],
+        couponBatchId: printed.issueCoupons.id,
+      },
+    });
+    expect(refused.createAutomationTrigger).toMatchObject({
+      errorCode: 'AUTOMATION_INVALID',
+      field: ['input', 'couponBatchId'],
     });
   });
 

@@ -15,6 +15,8 @@ declare module '../../src/events/domain-events.ts' {
       occasion: string;
       channels: string[];
       message: { 'zh-CN': string; en: string };
+      /** The coupon the message brings (a code of the trigger's reward batch), if any. */
+      coupon: { code: string; title: string; validUntil: string | null } | null;
     };
     /** A trigger was created or changed. */
     'automation.changed': { triggerId: string };

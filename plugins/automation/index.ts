@@ -4,7 +4,7 @@ import { definePlugin, parsePluginOptions } from '../../src/plugin-host/host.ts'
 import { seedAutomationDemo } from './demo.ts';
 import './events.ts';
 import './messages.ts';
-import { AutomationService } from './service.ts';
+import { AutomationService, type Coupons } from './service.ts';
 import { addAutomationTypes } from './types.ts';
 
 declare module '../../src/auth/permissions.ts' {
@@ -34,7 +34,7 @@ export function automationPlugin(input: z.input<typeof Options> = {}) {
   const service = new AutomationService(options);
   return definePlugin({
     name: 'automation',
-    runsAfter: ['points', 'tiers'],
+    runsAfter: ['points', 'tiers', 'campaigns'],
     migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
     prismaSchema: fileURLToPath(new URL('./schema.prisma', import.meta.url)),
     permissions: [
@@ -53,7 +53,11 @@ export function automationPlugin(input: z.input<typeof Options> = {}) {
     },
     schema: (builder) => addAutomationTypes(builder, service),
     setup: ({ services }) => {
-      service.use({ points: services.find('points') !== undefined, tiers: services.find('tiers') !== undefined });
+      service.use({
+        points: services.find('points') !== undefined,
+        tiers: services.find('tiers') !== undefined,
+        coupons: () => services.find<Coupons>('coupons'),
+      });
     },
     seedDemo: ({ db }) => seedAutomationDemo(db),
     customerData: {

@@ -35,7 +35,20 @@ export interface TriggerInput {
   quietFrom?: string | null;
   quietTo?: string | null;
   holdoutPercent?: number | null;
+  /** A reward batch of the campaigns plugin: each message brings one of its codes. */
+  couponBatchId?: string | null;
   active?: boolean | null;
+}
+
+/** The campaigns plugin's service "coupons", when it is installed (plugins/campaigns/index.ts). */
+export interface Coupons {
+  issue(
+    tx: Unit['tx'],
+    batchId: string,
+    customerId: string,
+    at: Date,
+  ): Promise<{ code: string; validUntil: Date | null; title: string }>;
+  isRewardBatch(db: Db | Unit['tx'], batchId: string): Promise<boolean>;
 }
 
 export interface AutomationOptions {
@@ -70,16 +83,18 @@ interface Candidate {
 export class AutomationService {
   private points = false;
   private tiers = false;
+  private coupons: () => Coupons | undefined = () => undefined;
   constructor(readonly options: AutomationOptions) {}
 
-  use(installed: { points: boolean; tiers: boolean }) {
+  use(installed: { points: boolean; tiers: boolean; coupons: () => Coupons | undefined }) {
     this.points = installed.points;
     this.tiers = installed.tiers;
+    this.coupons = installed.coupons;
   }
 
   // ——— triggers ———
 
-  private check(input: TriggerInput) {
+  private async check(tx: Unit['tx'], input: TriggerInput) {
     const bad = (field: string, detail: string) =>
       new InvalidInputError('AUTOMATION_INVALID', { field, detail }, ['input', field]);
     const name = input.name.trim();
@@ -110,6 +125,13 @@ export class AutomationService {
       throw new InvalidInputError('AUTOMATION_NEEDS_PLUGIN', { plugin: 'points' }, ['input', 'kind']);
     if (input.kind === 'TIER_UPGRADED' && !this.tiers)
       throw new InvalidInputError('AUTOMATION_NEEDS_PLUGIN', { plugin: 'tiers' }, ['input', 'kind']);
+    if (input.couponBatchId) {
+      const coupons = this.coupons();
+      if (!coupons)
+        throw new InvalidInputError('AUTOMATION_NEEDS_PLUGIN', { plugin: 'campaigns' }, ['input', 'couponBatchId']);
+      if (!(await coupons.isRewardBatch(tx, input.couponBatchId)))
+        throw bad('couponBatchId', 'a batch issued with forRewards, of a campaign that has not ended');
+    }
     return {
       name,
       kind: input.kind,
@@ -120,12 +142,13 @@ export class AutomationService {
       quietFrom: input.quietFrom || null,
       quietTo: input.quietTo || null,
       holdoutPercent: holdout,
+      couponBatchId: input.couponBatchId ?? null,
       active: input.active ?? true,
     };
   }
 
   async create({ tx, emit }: Unit, input: TriggerInput, actor: AuditActor) {
-    const trigger = await tx.automationTrigger.create({ data: this.check(input) });
+    const trigger = await tx.automationTrigger.create({ data: await this.check(tx, input) });
     await audit(tx, actor, {
       operation: 'automation.create',
       entityType: 'AutomationTrigger',
@@ -139,7 +162,7 @@ export class AutomationService {
   async update({ tx, emit }: Unit, id: string, input: TriggerInput, actor: AuditActor) {
     const before = await tx.automationTrigger.findUnique({ where: { id } });
     if (!before) throw new NotFoundError('AutomationTrigger', id, ['id']);
-    const trigger = await tx.automationTrigger.update({ where: { id }, data: this.check(input) });
+    const trigger = await tx.automationTrigger.update({ where: { id }, data: await this.check(tx, input) });
     await audit(tx, actor, {
       operation: 'automation.update',
       entityType: 'AutomationTrigger',
@@ -181,18 +204,29 @@ export class AutomationService {
         points: c.points ?? '',
         tier: c.tier ?? '',
       };
-      const message = { 'zh-CN': render(trigger.templateZh, values), en: render(trigger.templateEn, values) };
+      // The occasion first: only the run that writes it goes on (issues the coupon, sends).
       const [row] = await tx.$queryRaw<{ id: string }[]>`
-        INSERT INTO "AutomationSend" (id, "triggerId", "customerId", occasion, outcome, channels, "messageZh",
-          "messageEn", "sentAt")
+        INSERT INTO "AutomationSend" (id, "triggerId", "customerId", occasion, outcome, channels, "sentAt")
         VALUES (gen_random_uuid(), ${trigger.id}::uuid, ${c.id}::uuid, ${c.occasion!},
-          ${heldOut ? 'HELD_OUT' : 'SENT'}::"AutomationOutcome", ${heldOut ? [] : channels}::"ConsentChannel"[],
-          ${message['zh-CN']}, ${message.en}, ${now})
+          ${heldOut ? 'HELD_OUT' : 'SENT'}::"AutomationOutcome",
+          string_to_array(${heldOut ? '' : channels.join(',')}, ',')::"ConsentChannel"[], ${now})
         ON CONFLICT ("triggerId", "customerId", occasion) DO NOTHING
         RETURNING id::text`;
       if (!row) continue; // this occasion was handled before, by this run's twin or an earlier one
       written++;
       if (heldOut) continue;
+      const coupons = trigger.couponBatchId ? this.coupons() : undefined;
+      const coupon = coupons ? await coupons.issue(tx, trigger.couponBatchId!, c.id, now) : null;
+      if (coupon) {
+        values.coupon = coupon.code;
+        values.couponTitle = coupon.title;
+        values.couponExpires = coupon.validUntil ? ymd(wallClock(coupon.validUntil, zoneOf(c))!) : '';
+      }
+      const message = { 'zh-CN': render(trigger.templateZh, values), en: render(trigger.templateEn, values) };
+      await tx.$executeRaw`
+        UPDATE "AutomationSend" SET "messageZh" = ${message['zh-CN']}, "messageEn" = ${message.en},
+          "couponCode" = ${coupon?.code ?? null}
+        WHERE id = ${row.id}::uuid`;
       emit('customer.notification', {
         notificationId: row.id,
         triggerId: trigger.id,
@@ -202,6 +236,11 @@ export class AutomationService {
         occasion: c.occasion!,
         channels,
         message,
+        coupon: coupon && {
+          code: coupon.code,
+          title: coupon.title,
+          validUntil: coupon.validUntil?.toISOString() ?? null,
+        },
       });
     }
     return written;
@@ -213,14 +252,17 @@ export class AutomationService {
       SELECT ${select} c.id::text, c.name, c."birthdayEnc", c."firstPurchaseAt",
         c."lastPurchaseAt", s.timezone, s.name AS store,
         ARRAY(SELECT mc.channel FROM "MarketingConsent" mc
-              WHERE mc."customerId" = c.id AND mc.granted AND mc.channel = ANY($1::"ConsentChannel"[]))::text[]
+              WHERE mc."customerId" = c.id AND mc.granted AND mc.channel::text = ANY(string_to_array($1, ',')))::text[]
           AS consented
       FROM "Customer" c ${join} LEFT JOIN "Store" s ON s.id = c."homeStoreId"
       WHERE c."erasedAt" IS NULL AND c."mergedIntoId" IS NULL
         AND EXISTS (SELECT 1 FROM "MarketingConsent" mc
-                    WHERE mc."customerId" = c.id AND mc.granted AND mc.channel = ANY($1::"ConsentChannel"[]))
+                    WHERE mc."customerId" = c.id AND mc.granted AND mc.channel::text = ANY(string_to_array($1, ',')))
         ${where}`;
-    const channels = trigger.channels;
+    // Channel lists go to SQL as text ("SMS,WECHAT"): the embedded database's driver sends a list
+    // parameter of an enum type as "SMS,WECHAT", without braces, in a session that created the
+    // enum itself (a database migrated in the same process, without the embedded template).
+    const channels = trigger.channels.join(',');
     const limit = this.options.maxPerRun;
     switch (trigger.kind) {
       case 'LAPSED': {
@@ -346,11 +388,24 @@ export class AutomationService {
     };
     const sent = group('SENT');
     const heldOut = group('HELD_OUT');
+    // Coupons the messages brought, and how many were used (the campaigns plugin keeps the uses).
+    const [coupons] = this.coupons()
+      ? await db.$queryRaw<{ issued: bigint; redeemed: bigint }[]>`
+          SELECT count(a."couponCode") AS issued, count(*) FILTER (WHERE k.uses > 0) AS redeemed
+          FROM "AutomationSend" a LEFT JOIN "Coupon" k ON k.code = a."couponCode"
+          WHERE a."triggerId" = ${triggerId}::uuid AND a."sentAt" >= ${from}`
+      : [{ issued: 0n, redeemed: 0n }];
     const uplift =
       sent.spendPerCustomer !== null && heldOut.spendPerCustomer !== null
         ? (Number(sent.spendPerCustomer) - Number(heldOut.spendPerCustomer)).toFixed(2)
         : null;
-    return { sent, heldOut, upliftPerCustomer: uplift };
+    return {
+      sent,
+      heldOut,
+      upliftPerCustomer: uplift,
+      couponsIssued: Number(coupons?.issued ?? 0),
+      couponsRedeemed: Number(coupons?.redeemed ?? 0),
+    };
   }
 }
 

@@ -4,7 +4,17 @@
  */
 
 /** What a template may use; each trigger fills what it knows (an unknown value renders empty). */
-export const TEMPLATE_VARIABLES = ['name', 'store', 'days', 'date', 'points', 'tier'] as const;
+export const TEMPLATE_VARIABLES = [
+  'name',
+  'store',
+  'days',
+  'date',
+  'points',
+  'tier',
+  'coupon',
+  'couponTitle',
+  'couponExpires',
+] as const;
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 
 export const TEMPLATE_MAX_LENGTH = 500;
@@ -22,7 +32,7 @@ export function render(template: string, values: Partial<Record<TemplateVariable
   return template
     .split('{{')
     .map((part) =>
-      part.replace(/\{([a-z]+)\}/g, (whole, name: string) =>
+      part.replace(/\{([a-zA-Z]+)\}/g, (whole, name: string) =>
         (TEMPLATE_VARIABLES as readonly string[]).includes(name)
           ? String(values[name as TemplateVariable] ?? '')
           : whole,

@@ -1,4 +1,5 @@
 import { actorOfContext } from '../../src/audit/service.ts';
+import { InvalidInputError } from '../../src/errors/index.ts';
 import { USER_ERRORS } from '../../src/errors/types.ts';
 import { runInTransaction } from '../../src/events/transaction.ts';
 import { AutomationOutcome, AutomationTriggerKind, type ConsentChannel } from '../../src/generated/prisma/enums.ts';
@@ -31,6 +32,8 @@ export function addAutomationTypes(builder: Builder, service: AutomationService)
         nullable: true,
         description: 'Spend per customer of the contacted minus that of the holdout; null without both groups.',
       }),
+      couponsIssued: t.int({ description: 'Coupons the messages brought (a trigger with a couponBatchId).' }),
+      couponsRedeemed: t.int({ description: 'Of those, the ones used at a till.' }),
     }),
   });
 
@@ -111,6 +114,11 @@ export function addAutomationTypes(builder: Builder, service: AutomationService)
       quietFrom: t.string({ description: '"HH:MM" in the customer\'s home store\'s time zone.' }),
       quietTo: t.string(),
       holdoutPercent: t.int({ description: 'Share never contacted, for the uplift (0–90).' }),
+      couponBatchId: t.globalID({
+        description:
+          'A reward batch (issueCoupons with forRewards) of the campaigns plugin: each message brings one code; ' +
+          'templates show it with {coupon}, {couponTitle}, {couponExpires}.',
+      }),
       active: t.boolean(),
     }),
   });
@@ -132,7 +140,7 @@ export function addAutomationTypes(builder: Builder, service: AutomationService)
       args: { input: t.arg({ type: Input, required: true }) },
       resolve: async (query, _root, { input }, ctx) => {
         const created = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
-          service.create(unit, input, actorOfContext(ctx)),
+          service.create(unit, triggerInput(input), actorOfContext(ctx)),
         );
         return ctx.db.automationTrigger.findUniqueOrThrow({ ...query, where: { id: created.id } });
       },
@@ -145,10 +153,17 @@ export function addAutomationTypes(builder: Builder, service: AutomationService)
       args: { id: t.arg.globalID({ required: true }), input: t.arg({ type: Input, required: true }) },
       resolve: async (query, _root, { id, input }, ctx) => {
         await runInTransaction(ctx.db, ctx.app.events, (unit) =>
-          service.update(unit, id.id, input, actorOfContext(ctx)),
+          service.update(unit, id.id, triggerInput(input), actorOfContext(ctx)),
         );
         return ctx.db.automationTrigger.findUniqueOrThrow({ ...query, where: { id: id.id } });
       },
     }),
   }));
+}
+
+/** The service's input from the GraphQL one: the batch's global id decoded, checked to be a CouponBatch's. */
+function triggerInput<T extends { couponBatchId?: { typename: string; id: string } | null }>(input: T) {
+  const batch = input.couponBatchId;
+  if (batch && batch.typename !== 'CouponBatch') throw new InvalidInputError('INVALID_ID', { id: batch.id });
+  return { ...input, couponBatchId: batch?.id ?? null };
 }

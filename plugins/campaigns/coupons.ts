@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { InvalidInputError, InvalidStateError, NotFoundError, type UserError } from '../../src/errors/index.ts';
-import type { Tx } from '../../src/db/tx.ts';
+import type { Db, Tx } from '../../src/db/tx.ts';
 import type { MessageCode } from '../../src/i18n/messages.ts';
 import type { SaleFacts } from './engine.ts';
 
@@ -168,27 +168,50 @@ export async function issueCoupons(tx: Tx, input: IssueInput, now: Date): Promis
 }
 
 /**
- * 满额返券: one code of the batch for the buyer of a sale that met an ISSUE_COUPON campaign, in the
- * sale's transaction. Valid from the sale for the batch's `validDays` (or until its `validUntil`).
- * The batch's row is only read, so concurrent sales do not queue on it (its count is its codes').
- * The sale is kept on the code: a refund of the whole sale ends it if it is still unused.
+ * One code of a reward batch for a customer, in the caller's transaction: 满额返券 (the buyer of a
+ * sale that met an ISSUE_COUPON campaign; the sale is kept on the code, so a refund of the whole
+ * sale ends it while unused) or a message of the automation plugin (no sale). Valid from `at` for
+ * the batch's `validDays` (or until its `validUntil`). The batch's row is only read, so concurrent
+ * sales do not queue on it (its count is its codes').
  */
-export async function issueToBuyer(tx: Tx, batchId: string, customerId: string, saleId: string, at: Date) {
+export async function issueFromBatch(
+  tx: Tx,
+  batchId: string,
+  customerId: string,
+  at: Date,
+  saleId: string | null = null,
+): Promise<{ code: string; validUntil: Date | null; title: string }> {
   const [batch] = await tx.$queryRaw<
-    { campaignId: string; prefix: string; maxUses: number; validDays: number | null; validUntil: Date | null }[]
+    {
+      campaignId: string;
+      prefix: string;
+      maxUses: number;
+      validDays: number | null;
+      validUntil: Date | null;
+      title: string;
+    }[]
   >`
-    SELECT "campaignId"::text AS "campaignId", prefix, "maxUses", "validDays", "validUntil"
-    FROM "CouponBatch" WHERE id = ${batchId}::uuid`;
-  if (!batch) throw new Error(`Coupon batch ${batchId} of an ISSUE_COUPON campaign is gone.`);
+    SELECT b."campaignId"::text AS "campaignId", b.prefix, b."maxUses", b."validDays", b."validUntil", c.name AS title
+    FROM "CouponBatch" b JOIN "Campaign" c ON c.id = b."campaignId" WHERE b.id = ${batchId}::uuid`;
+  if (!batch) throw new Error(`Coupon batch ${batchId} is gone.`);
   const validUntil = batch.validDays != null ? new Date(at.getTime() + batch.validDays * 86_400_000) : batch.validUntil;
   for (let round = 0; round < 5; round++) {
+    const code = newCouponCode(batch.prefix);
     const inserted = await tx.$executeRaw`
       INSERT INTO "Coupon" (code, "batchId", "campaignId", "customerId", "maxUses", "validFrom", "validUntil",
         "issuedSaleId")
-      VALUES (${newCouponCode(batch.prefix)}, ${batchId}::uuid, ${batch.campaignId}::uuid, ${customerId}::uuid,
+      VALUES (${code}, ${batchId}::uuid, ${batch.campaignId}::uuid, ${customerId}::uuid,
         ${batch.maxUses}, ${at}, ${validUntil}, ${saleId}::uuid)
       ON CONFLICT (code) DO NOTHING`;
-    if (inserted) return;
+    if (inserted) return { code, validUntil, title: batch.title };
   }
   throw new Error('Could not draw a unique coupon code.');
+}
+
+/** Whether a batch can give codes one by one: issued for rewards, of a campaign not ended. */
+export async function isRewardBatch(db: Db | Tx, batchId: string): Promise<boolean> {
+  const [batch] = await db.$queryRaw<{ ok: boolean }[]>`
+    SELECT b."forRewards" AND c.status <> 'ENDED' AS ok
+    FROM "CouponBatch" b JOIN "Campaign" c ON c.id = b."campaignId" WHERE b.id = ${batchId}::uuid`;
+  return batch?.ok ?? false;
 }

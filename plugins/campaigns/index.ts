@@ -6,6 +6,7 @@ import type { SegmentService } from '../../src/segments/service.ts';
 import type { TierService } from '../tiers/service.ts';
 import './events.ts';
 import './messages.ts';
+import { issueFromBatch, isRewardBatch } from './coupons.ts';
 import { CampaignService } from './service.ts';
 import { seedCampaignsDemo } from './demo.ts';
 import { couponCsvRoute } from './export.ts';
@@ -62,6 +63,8 @@ export function campaignsPlugin(input: z.input<typeof Options> = {}) {
     // A coupon batch's codes as CSV for printing (owners, audited).
     routes: [couponCsvRoute],
     setup: ({ services }) => {
+      // Reward coupons for other plugins (the automation plugin's messages): `services.find('coupons')`.
+      services.provide<CouponIssuer>('coupons', { issue: issueFromBatch, isRewardBatch });
       service.use({
         calendar: services.get<CalendarService>('calendar'),
         segments: services.get<SegmentService>('segments'),
@@ -95,4 +98,10 @@ function optional<T>(get: () => T): T | null {
   } catch {
     return null;
   }
+}
+
+/** What the campaigns plugin offers other plugins as the service "coupons". */
+export interface CouponIssuer {
+  issue: typeof issueFromBatch;
+  isRewardBatch: typeof isRewardBatch;
 }

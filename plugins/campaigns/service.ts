@@ -18,7 +18,7 @@ import {
   type SaleFacts,
   spendHint,
 } from './engine.ts';
-import { couponCodesOf, couponError, issueToBuyer, lockCoupons, type PresentedCoupon } from './coupons.ts';
+import { couponCodesOf, couponError, issueFromBatch, lockCoupons, type PresentedCoupon } from './coupons.ts';
 import './events.ts';
 
 /** Other plugins' and core's services the campaigns use; `tiers` is null when that plugin is not installed. */
@@ -271,7 +271,7 @@ export class CampaignService {
     if (used.length) await unit.tx.$executeRaw`UPDATE "Coupon" SET uses = uses + 1 WHERE id = ANY (${used}::uuid[])`;
     for (const a of note.applied)
       if (a.issueFromBatch && sale.customerId)
-        await issueToBuyer(unit.tx, a.issueFromBatch, sale.customerId, sale.id, sale.occurredAt);
+        await issueFromBatch(unit.tx, a.issueFromBatch, sale.customerId, sale.occurredAt, sale.id);
     const limited = note.applied.filter((a) => a.limited);
     if (limited.length)
       await unit.tx.$executeRaw`

@@ -13,6 +13,11 @@ describe('message templates', () => {
       'Hi Li, 300 points expire on 2026-12-31',
     ],
     ['{name} {tier}', { name: '张三' }, '张三 '],
+    [
+      '{couponTitle}：{coupon}，{couponExpires} 前有效',
+      { couponTitle: '满50减10', coupon: 'BACK1', couponExpires: '2026-12-16' },
+      '满50减10：BACK1，2026-12-16 前有效',
+    ],
     ['{{name}} is literal', { name: 'x' }, '{name}} is literal'],
   ])('%s', (template, values, expected) => expect(render(template, values)).toBe(expected));
 
