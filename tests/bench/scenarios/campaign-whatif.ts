@@ -5,7 +5,6 @@ import { Latencies, round } from '../stats.ts';
 
 const LIMIT_MS = 10_000;
 const TARGET = `a 30-day what-if of one store ≤ ${LIMIT_MS / 1000} s (slowest of its runs)`;
-const CONFIG = 'tests/bench/campaigns-config.ts';
 
 const WHATIF = `query($storeId: ID!, $from: DateTime!, $to: DateTime!, $input: CampaignInput!) {
   campaignWhatIf(storeId: $storeId, from: $from, to: $to, input: $input) { __typename
@@ -60,8 +59,8 @@ const DEFINITIONS: { label: string; input: Record<string, unknown> }[] = [
 
 /**
  * `campaignWhatIf` over the last 30 days of the first store, as the owner, one definition at a time:
- * a first run to warm the caches, then `runs` measured ones. The API runs with the campaigns plugin
- * installed (tests/bench/campaigns-config.ts), which adds its tables to the benchmark database.
+ * a first run to warm the caches, then `runs` measured ones. The campaigns plugin is installed by
+ * default (plugins/config.ts).
  */
 export const campaignWhatIf: Scenario = {
   name: 'campaign-whatif',
@@ -69,7 +68,7 @@ export const campaignWhatIf: Scenario = {
     if (!existsSync(join(ctx.root, 'plugins/campaigns/whatif.ts')))
       return notAvailable('campaign-whatif', TARGET, 'this build has no campaign what-if');
     const runs = ctx.options.ci ? 1 : 3;
-    const server = await ctx.startServer({ STORE_CONFIG: join(ctx.root, CONFIG) });
+    const server = await ctx.startServer();
     const measured: Record<string, { p50: number; max: number; sales: number; touched: number }> = {};
     try {
       const auth = `Bearer ${await ctx.ownerToken(server)}`;
