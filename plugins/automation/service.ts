@@ -1,3 +1,4 @@
+import { NIL_UUID } from '../../src/db/ids.ts';
 import { createHash } from 'node:crypto';
 import { audit, changedFields, type AuditActor } from '../../src/audit/service.ts';
 import { openBirthday } from '../../src/customers/personal.ts';
@@ -287,7 +288,7 @@ export class AutomationService {
       case 'FIRST_PURCHASE_ANNIVERSARY': {
         // Birthdays are encrypted, so the day is found here, a page of customers at a time.
         const found: Candidate[] = [];
-        for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
+        for (let after = NIL_UUID; ; ) {
           const page = await db.$queryRawUnsafe<Candidate[]>(
             `${base({
               where:

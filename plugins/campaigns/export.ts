@@ -3,6 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import { actorOfRequest, audit } from '../../src/audit/service.ts';
 import type { HttpRoute } from '../../src/contract.ts';
 import { codeCell, textCell } from '../../src/csv/cells.ts';
+import { isUuid } from '../../src/db/ids.ts';
 import type { Locale } from '../../src/i18n/locale.ts';
 
 /**
@@ -33,7 +34,7 @@ export const couponCsvRoute: HttpRoute = {
     let batchId: string | null = null;
     try {
       const id = decodeGlobalID(raw);
-      if (id.typename === 'CouponBatch' && /^[0-9a-f-]{36}$/i.test(id.id)) batchId = id.id;
+      if (id.typename === 'CouponBatch' && isUuid(id.id)) batchId = id.id;
     } catch {
       batchId = null;
     }

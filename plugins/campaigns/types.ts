@@ -4,6 +4,7 @@ import { AccessError, InvalidStateError, NotFoundError } from '../../src/errors/
 import { USER_ERRORS } from '../../src/errors/types.ts';
 import { runInTransaction } from '../../src/events/transaction.ts';
 import type { Context } from '../../src/contract.ts';
+import { idOfType, isUuid, NIL_UUID } from '../../src/db/ids.ts';
 import type { Tx } from '../../src/db/tx.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { Builder } from '../../src/schema/builder.ts';
@@ -274,12 +275,12 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
     conditions: input.conditions && {
       ...input.conditions,
       // An id of another type is an unknown one: the checks then refuse it by name.
-      segmentId: input.conditions.segmentId ? ofType(input.conditions.segmentId, 'Segment') : null,
-      storeIds: input.conditions.storeIds?.map((s) => ofType(s, 'Store')) ?? null,
+      segmentId: input.conditions.segmentId ? idOfType(input.conditions.segmentId, 'Segment') : null,
+      storeIds: input.conditions.storeIds?.map((s) => idOfType(s, 'Store')) ?? null,
     },
     action: input.action && {
       ...input.action,
-      couponBatchId: input.action.couponBatchId ? ofType(input.action.couponBatchId, 'CouponBatch') : null,
+      couponBatchId: input.action.couponBatchId ? idOfType(input.action.couponBatchId, 'CouponBatch') : null,
     },
   });
 
@@ -390,7 +391,7 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       authScopes: (_r, { storeId }) => ({
         $any: {
           permission: 'campaigns:manage',
-          storePermission: { storeId: ofType(storeId, 'Store'), permission: 'campaigns:manage-store' },
+          storePermission: { storeId: idOfType(storeId, 'Store'), permission: 'campaigns:manage-store' },
         },
       }),
       errors: { types: [...USER_ERRORS], directResult: true },
@@ -405,7 +406,7 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
         const v = await validateCampaign(ctx.db, { ...shape(input), startsAt: null, endsAt: null }, service.deps, now);
         const draft: CampaignRow = {
           ...v,
-          id: NIL,
+          id: NIL_UUID,
           status: 'ACTIVE',
           budgetAmount: v.budgetAmount == null ? null : new Prisma.Decimal(v.budgetAmount),
           usedAmount: new Prisma.Decimal(0),
@@ -413,7 +414,7 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
           createdAt: now,
           updatedAt: now,
         };
-        return whatIf(ctx.db, draft, { storeId: ofType(storeId, 'Store'), from, to }, service.deps, now);
+        return whatIf(ctx.db, draft, { storeId: idOfType(storeId, 'Store'), from, to }, service.deps, now);
       },
     }),
   );
@@ -532,7 +533,6 @@ const BATCH_SELECT = Prisma.sql`SELECT b.id::text AS id, b."campaignId"::text AS
   b."maxUses", b."validFrom", b."validUntil", b."validDays", b."forRewards",
   ARRAY(SELECT jsonb_array_elements_text(coalesce(c.conditions->'storeIds', '[]'::jsonb))) AS "storeIds"
   FROM "CouponBatch" b JOIN "Campaign" c ON c.id = b."campaignId"`;
-const isUuid = (id: string) => /^[0-9a-f-]{36}$/i.test(id);
 const COUPON_COLUMNS = Prisma.sql`id::text AS id, code, "campaignId"::text AS "campaignId",
   "customerId"::text AS "customerId", "maxUses", uses, "validFrom", "validUntil", "createdAt"`;
 const COUPON_COLUMNS_OF_K = Prisma.sql`k.id::text AS id, k.code, k."campaignId"::text AS "campaignId",
@@ -641,14 +641,14 @@ function addCouponTypes(builder: Builder) {
       resolve: (_r, { input }, ctx) =>
         runInTransaction(ctx.db, ctx.app.events, async ({ tx }) => {
           const [campaign] = await tx.$queryRaw<{ conditions: CampaignConditions }[]>`
-            SELECT conditions FROM "Campaign" WHERE id = ${ofType(input.campaignId, 'Campaign')}::uuid`;
+            SELECT conditions FROM "Campaign" WHERE id = ${idOfType(input.campaignId, 'Campaign')}::uuid`;
           if (campaign) authorizeStores(ctx, campaign.conditions.storeIds);
           const id = await issueCoupons(
             tx,
             {
               ...input,
-              campaignId: ofType(input.campaignId, 'Campaign'),
-              customerId: input.customerId ? ofType(input.customerId, 'Customer') : null,
+              campaignId: idOfType(input.campaignId, 'Campaign'),
+              customerId: input.customerId ? idOfType(input.customerId, 'Customer') : null,
             },
             new Date(),
           );
@@ -729,7 +729,3 @@ function rawCampaignId(id: { typename: string; id: string }): string {
   if (id.typename !== 'Campaign') throw new NotFoundError('Campaign', id.id, ['id']);
   return id.id;
 }
-
-export const NIL = '00000000-0000-0000-0000-000000000000';
-export const ofType = (id: { typename: string; id: string }, typename: string) =>
-  id.typename === typename && /^[0-9a-f-]{36}$/i.test(id.id) ? id.id : NIL;

@@ -7,6 +7,7 @@ import { USER_ERRORS } from '../../src/errors/types.ts';
 import { filterAsync } from '../../src/events/filter.ts';
 import { runInTransaction } from '../../src/events/transaction.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
+import { idOfType, NIL_UUID } from '../../src/db/ids.ts';
 import type { Builder } from '../../src/schema/builder.ts';
 import { requestLoader } from '../../src/schema/loaders.ts';
 import {
@@ -21,6 +22,7 @@ import {
   type TicketService,
 } from './service.ts';
 import type { QualityRow } from './quality.ts';
+import { loadVisible, WORK } from './visible.ts';
 import { addWorkTypes } from './work-types.ts';
 import {
   ENTRY_KINDS,
@@ -30,11 +32,6 @@ import {
   TICKET_TYPES,
   type TicketStatus,
 } from './workflow.ts';
-
-const WORK = 'ticketing:work' as const;
-const NIL = '00000000-0000-0000-0000-000000000000';
-const ofType = (id: { typename: string; id: string }, typename: string) =>
-  id.typename === typename && /^[0-9a-f-]{36}$/i.test(id.id) ? id.id : NIL;
 
 const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 const minutesOf = (value: string, field: string[]) => {
@@ -126,21 +123,14 @@ export function addTicketTypes(builder: Builder, service: TicketService) {
     }),
   });
 
-  const visible = (ctx: Context, row: TicketRow | null) => (row && ctx.auth.can(WORK, row.storeId) ? row : null);
-
   const TicketRef = builder.objectRef<TicketRow>('Ticket');
   builder.node(TicketRef, {
     description:
       'A customer-service ticket (工单): a complaint, inquiry, after-sales case, return request or feedback. ' +
       'Seen by those who hold ticketing:work in its store.',
     id: { resolve: (t) => t.id },
-    loadMany: async (ids, ctx: Context) => {
-      const rows = await ctx.db.$queryRaw<TicketRow[]>`
-        SELECT ${TICKET_COLUMNS} FROM "Ticket"
-        WHERE id = ANY (${ids.filter((i) => /^[0-9a-f-]{36}$/i.test(i))}::uuid[])`;
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => visible(ctx, byId.get(id) ?? null));
-    },
+    loadMany: (ids, ctx: Context) =>
+      loadVisible<TicketRow>(ctx, ids, Prisma.sql`SELECT ${TICKET_COLUMNS} FROM "Ticket"`),
     fields: (t) => ({
       number: t.int({ description: 'Ticket number, for people (T + number).', resolve: (r) => r.number }),
       type: t.field({ type: TypeEnum, resolve: (r) => r.type }),
@@ -231,7 +221,7 @@ export function addTicketTypes(builder: Builder, service: TicketService) {
 
   /** A ticket the caller may work on, locked; one they may not see is not found. */
   const lockVisible = async (tx: Prisma.TransactionClient, ctx: Context, id: { typename: string; id: string }) => {
-    const rawId = ofType(id, 'Ticket');
+    const rawId = idOfType(id, 'Ticket');
     const [exists] = await tx.$queryRaw<{ storeId: string }[]>`
       SELECT "storeId"::text AS "storeId" FROM "Ticket" WHERE id = ${rawId}::uuid`;
     if (!exists || !ctx.auth.can(WORK, exists.storeId)) throw new NotFoundError('Ticket', id.id, ['id']);
@@ -315,8 +305,8 @@ export function addTicketTypes(builder: Builder, service: TicketService) {
         const where = Prisma.sql`"storeId" = ANY (${stores}::uuid[])
           AND (${statuses.length === 0} OR status = ANY (${statuses}::text[]))
           AND (${!args.customerId}::boolean
-            OR "customerId" = ${args.customerId ? ofType(args.customerId, 'Customer') : NIL}::uuid)
-          AND (${!args.assignedToMe}::boolean OR "assigneeId" = ${ctx.auth.staffId ?? NIL}::uuid)
+            OR "customerId" = ${args.customerId ? idOfType(args.customerId, 'Customer') : NIL_UUID}::uuid)
+          AND (${!args.assignedToMe}::boolean OR "assigneeId" = ${ctx.auth.staffId ?? NIL_UUID}::uuid)
           AND (${args.breached == null}::boolean OR ("breachedAt" IS NOT NULL) = ${!!args.breached})`;
         for (const key of ['after', 'before'] as const)
           if (args[key] && !/^\d{1,15}$/.test(args[key]!))
@@ -348,7 +338,7 @@ export function addTicketTypes(builder: Builder, service: TicketService) {
         openedAt: t.arg({ type: 'DateTime', required: true }),
       },
       resolve: (_r, args, ctx) => {
-        const storeId = ofType(args.storeId, 'Store');
+        const storeId = idOfType(args.storeId, 'Store');
         if (!ctx.auth.can(WORK, storeId)) throw new AccessError('FORBIDDEN');
         if (Math.abs(args.openedAt.getTime() - Date.now()) > 5 * 366 * 86_400_000)
           throw new InvalidInputError('INVALID_INPUT', { detail: 'openedAt: within 5 years of now' }, ['openedAt']);
@@ -365,7 +355,7 @@ export function addTicketTypes(builder: Builder, service: TicketService) {
       authScopes: { permission: WORK },
       args: { input: t.arg({ type: TicketInput, required: true }) },
       resolve: (_r, { input }, ctx) => {
-        const storeId = ofType(input.storeId, 'Store');
+        const storeId = idOfType(input.storeId, 'Store');
         if (!ctx.auth.can(WORK, storeId)) throw new AccessError('FORBIDDEN');
         return runInTransaction(ctx.db, ctx.app.events, async (unit) => {
           const row = await service.create(
@@ -374,13 +364,13 @@ export function addTicketTypes(builder: Builder, service: TicketService) {
               type: input.type,
               channel: input.channel,
               priority: input.priority ?? 'NORMAL',
-              customerId: ofType(input.customerId, 'Customer'),
+              customerId: idOfType(input.customerId, 'Customer'),
               storeId,
-              saleId: input.saleId ? ofType(input.saleId, 'Sale') : null,
+              saleId: input.saleId ? idOfType(input.saleId, 'Sale') : null,
               saleLineNos: input.saleLineNos ?? [],
               subject: input.subject,
               description: input.description ?? '',
-              assigneeId: input.assigneeId ? ofType(input.assigneeId, 'Staff') : null,
+              assigneeId: input.assigneeId ? idOfType(input.assigneeId, 'Staff') : null,
             },
             actor(ctx),
             new Date(),
@@ -432,7 +422,7 @@ export function addTicketTypes(builder: Builder, service: TicketService) {
       resolve: (_r, args, ctx) =>
         runInTransaction(ctx.db, ctx.app.events, async (unit) => {
           const ticket = await lockVisible(unit.tx, ctx, args.id);
-          const assignee = args.assigneeId ? ofType(args.assigneeId, 'Staff') : null;
+          const assignee = args.assigneeId ? idOfType(args.assigneeId, 'Staff') : null;
           return service.assign(unit, ticket, assignee, actor(ctx), new Date());
         }),
     }),
@@ -603,7 +593,7 @@ function addConfigurationTypes(
       description: 'A store’s service hours per weekday; empty: its opening hours (Store.calendar) every day.',
       authScopes: { permission: 'ticketing:work' },
       args: { storeId: t.arg.globalID({ required: true }) },
-      resolve: (_r, { storeId }, ctx) => listHours(ctx.db, ofType(storeId, 'Store')),
+      resolve: (_r, { storeId }, ctx) => listHours(ctx.db, idOfType(storeId, 'Store')),
     }),
   }));
   builder.mutationFields((t) => ({
@@ -643,7 +633,7 @@ function addConfigurationTypes(
       authScopes: { permission: 'ticketing:hours' },
       args: { storeId: t.arg.globalID({ required: true }), hours: t.arg({ type: [HoursInput], required: true }) },
       resolve: (_r, args, ctx) => {
-        const storeId = ofType(args.storeId, 'Store');
+        const storeId = idOfType(args.storeId, 'Store');
         if (!ctx.auth.can('ticketing:hours', storeId)) throw new AccessError('FORBIDDEN');
         return runInTransaction(ctx.db, ctx.app.events, async ({ tx }) => {
           const seen = new Set<number>();

@@ -7,6 +7,8 @@ import { USER_ERRORS } from '../../src/errors/types.ts';
 import { runInTransaction } from '../../src/events/transaction.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { InteractionKind } from '../../src/generated/prisma/enums.ts';
+import { idOfType, NIL_UUID } from '../../src/db/ids.ts';
+import { loadVisible, WORK } from './visible.ts';
 import type { Builder } from '../../src/schema/builder.ts';
 import {
   APPOINTMENT_COLUMNS,
@@ -26,11 +28,6 @@ import {
   TASK_STATUSES,
   type TaskRow,
 } from './followups.ts';
-
-const WORK = 'ticketing:work' as const;
-const NIL = '00000000-0000-0000-0000-000000000000';
-const ofType = (id: { typename: string; id: string }, typename: string) =>
-  id.typename === typename && /^[0-9a-f-]{36}$/i.test(id.id) ? id.id : NIL;
 
 /** Follow-up tasks (客户跟进) and service appointments: GraphQL. */
 export function addWorkTypes(builder: Builder) {
@@ -57,16 +54,8 @@ export function addWorkTypes(builder: Builder) {
   builder.node(TaskRef, {
     description: 'A follow-up for staff: call a customer back, check after a sale, a birthday call.',
     id: { resolve: (t) => t.id },
-    loadMany: async (ids, ctx: Context) => {
-      const rows = await ctx.db.$queryRaw<TaskRow[]>`
-        SELECT ${TASK_COLUMNS} FROM "FollowUpTask"
-        WHERE id = ANY (${ids.filter((i) => /^[0-9a-f-]{36}$/i.test(i))}::uuid[])`;
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => {
-        const row = byId.get(id);
-        return row && ctx.auth.can(WORK, row.storeId) ? row : null;
-      });
-    },
+    loadMany: (ids, ctx: Context) =>
+      loadVisible<TaskRow>(ctx, ids, Prisma.sql`SELECT ${TASK_COLUMNS} FROM "FollowUpTask"`),
     fields: (t) => ({
       kind: t.field({ type: TaskKindEnum, resolve: (r) => r.kind }),
       status: t.field({ type: TaskStatusEnum, resolve: (r) => r.status }),
@@ -89,16 +78,8 @@ export function addWorkTypes(builder: Builder) {
   builder.node(AppointmentRef, {
     description: 'A customer booked with a staff member and/or a service resource of a store, for a time slot.',
     id: { resolve: (a) => a.id },
-    loadMany: async (ids, ctx: Context) => {
-      const rows = await ctx.db.$queryRaw<AppointmentRow[]>`
-        SELECT ${APPOINTMENT_COLUMNS} FROM "ServiceAppointment"
-        WHERE id = ANY (${ids.filter((i) => /^[0-9a-f-]{36}$/i.test(i))}::uuid[])`;
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => {
-        const row = byId.get(id);
-        return row && ctx.auth.can(WORK, row.storeId) ? row : null;
-      });
-    },
+    loadMany: (ids, ctx: Context) =>
+      loadVisible<AppointmentRow>(ctx, ids, Prisma.sql`SELECT ${APPOINTMENT_COLUMNS} FROM "ServiceAppointment"`),
     fields: (t) => ({
       status: t.field({ type: AppointmentStatusEnum, resolve: (a) => a.status }),
       startsAt: t.field({ type: 'DateTime', resolve: (a) => a.startsAt }),
@@ -183,7 +164,7 @@ export function addWorkTypes(builder: Builder) {
     return ctx.db.$queryRaw<TaskRow[]>`
       SELECT ${TASK_COLUMNS} FROM "FollowUpTask" t
       WHERE t."storeId" = ANY (${filter.storeIds}::uuid[]) AND ${due}
-        AND (${filter.assigneeId === null}::boolean OR t."assigneeId" = ${filter.assigneeId ?? NIL}::uuid)
+        AND (${filter.assigneeId === null}::boolean OR t."assigneeId" = ${filter.assigneeId ?? NIL_UUID}::uuid)
         AND (${filter.status.length === 0}::boolean OR t.status = ANY (${filter.status}::text[]))
       ORDER BY t."dueDate", t."createdAt", t.id LIMIT ${limit} OFFSET ${offset}`;
   };
@@ -229,7 +210,7 @@ export function addWorkTypes(builder: Builder) {
             ctx,
             {
               storeIds,
-              assigneeId: args.assigneeId ? ofType(args.assigneeId, 'Staff') : null,
+              assigneeId: args.assigneeId ? idOfType(args.assigneeId, 'Staff') : null,
               due: args.due ?? 'ANY',
               status: (args.status as string[] | null | undefined) ?? [],
             },
@@ -257,19 +238,19 @@ export function addWorkTypes(builder: Builder) {
         status: t.arg({ type: [AppointmentStatusEnum] }),
       },
       resolve: (_r, args, ctx) => {
-        const storeId = ofType(args.storeId, 'Store');
+        const storeId = idOfType(args.storeId, 'Store');
         if (!ctx.auth.can(WORK, storeId)) throw new AccessError('FORBIDDEN');
         if (args.to <= args.from || args.to.getTime() - args.from.getTime() > 92 * 86_400_000)
           throw new InvalidInputError('INVALID_INPUT', { detail: 'to: after from, at most 92 days' }, ['to']);
         const statuses = (args.status as string[] | null | undefined) ?? [];
-        const staffId = args.staffId ? ofType(args.staffId, 'Staff') : null;
+        const staffId = args.staffId ? idOfType(args.staffId, 'Staff') : null;
         return resolveOffsetConnection(
           { args, defaultSize: 50, maxSize: 200 },
           ({ limit, offset }) =>
             ctx.db.$queryRaw<AppointmentRow[]>`
             SELECT ${APPOINTMENT_COLUMNS} FROM "ServiceAppointment"
             WHERE "storeId" = ${storeId}::uuid AND "startsAt" >= ${args.from} AND "startsAt" < ${args.to}
-              AND (${staffId === null}::boolean OR "staffId" = ${staffId ?? NIL}::uuid)
+              AND (${staffId === null}::boolean OR "staffId" = ${staffId ?? NIL_UUID}::uuid)
               AND (${statuses.length === 0}::boolean OR status = ANY (${statuses}::text[]))
             ORDER BY "startsAt", id LIMIT ${limit} OFFSET ${offset}`,
         );
@@ -279,7 +260,7 @@ export function addWorkTypes(builder: Builder) {
 
   /** A task the caller may work on, locked; another store's is not found. */
   const visibleTask = async (tx: Prisma.TransactionClient, ctx: Context, id: { typename: string; id: string }) => {
-    const task = await lockTask(tx, ofType(id, 'FollowUpTask'));
+    const task = await lockTask(tx, idOfType(id, 'FollowUpTask'));
     if (!ctx.auth.can(WORK, task.storeId)) throw new NotFoundError('FollowUpTask', id.id, ['id']);
     return task;
   };
@@ -291,19 +272,19 @@ export function addWorkTypes(builder: Builder) {
       authScopes: { permission: WORK },
       args: { input: t.arg({ type: TaskInput, required: true }) },
       resolve: (_r, { input }, ctx) => {
-        const storeId = ofType(input.storeId, 'Store');
+        const storeId = idOfType(input.storeId, 'Store');
         if (!ctx.auth.can(WORK, storeId)) throw new AccessError('FORBIDDEN');
         return runInTransaction(ctx.db, ctx.app.events, ({ tx }) =>
           createTask(
             tx,
             {
               kind: input.kind,
-              customerId: ofType(input.customerId, 'Customer'),
+              customerId: idOfType(input.customerId, 'Customer'),
               storeId,
-              assigneeId: input.assigneeId ? ofType(input.assigneeId, 'Staff') : null,
+              assigneeId: input.assigneeId ? idOfType(input.assigneeId, 'Staff') : null,
               dueDate: input.dueDate,
               note: input.note ?? '',
-              ticketId: input.ticketId ? ofType(input.ticketId, 'Ticket') : null,
+              ticketId: input.ticketId ? idOfType(input.ticketId, 'Ticket') : null,
             },
             ctx.auth.staffId,
           ),
@@ -376,20 +357,20 @@ export function addWorkTypes(builder: Builder) {
       authScopes: { permission: WORK },
       args: { input: t.arg({ type: AppointmentInput, required: true }) },
       resolve: (_r, { input }, ctx) => {
-        const storeId = ofType(input.storeId, 'Store');
+        const storeId = idOfType(input.storeId, 'Store');
         if (!ctx.auth.can(WORK, storeId)) throw new AccessError('FORBIDDEN');
         return runInTransaction(ctx.db, ctx.app.events, (unit) =>
           bookAppointment(
             unit,
             {
-              customerId: ofType(input.customerId, 'Customer'),
+              customerId: idOfType(input.customerId, 'Customer'),
               storeId,
-              staffId: input.staffId ? ofType(input.staffId, 'Staff') : null,
+              staffId: input.staffId ? idOfType(input.staffId, 'Staff') : null,
               resource: input.resource ?? null,
               startsAt: input.startsAt,
               endsAt: input.endsAt,
               note: input.note ?? '',
-              ticketId: input.ticketId ? ofType(input.ticketId, 'Ticket') : null,
+              ticketId: input.ticketId ? idOfType(input.ticketId, 'Ticket') : null,
             },
             ctx.auth.staffId,
             new Date(),
@@ -405,7 +386,7 @@ export function addWorkTypes(builder: Builder) {
       args: { id: t.arg.globalID({ required: true }), status: t.arg({ type: AppointmentStatusEnum, required: true }) },
       resolve: (_r, args, ctx) =>
         runInTransaction(ctx.db, ctx.app.events, async ({ tx }) => {
-          const id = ofType(args.id, 'ServiceAppointment');
+          const id = idOfType(args.id, 'ServiceAppointment');
           const [row] = await tx.$queryRaw<{ storeId: string }[]>`
             SELECT "storeId"::text AS "storeId" FROM "ServiceAppointment" WHERE id = ${id}::uuid`;
           if (!row || !ctx.auth.can(WORK, row.storeId))

@@ -1,3 +1,4 @@
+import { NIL_UUID } from '../db/ids.ts';
 import type { SqlSession } from '../db/migrate.ts';
 import { keyring, type Keyring } from '../crypto/keyring.ts';
 
@@ -77,7 +78,7 @@ const BATCH = 1000;
  */
 export async function encryptPlaintextCustomers(session: SqlSession, keys: () => Keyring): Promise<number> {
   let done = 0;
-  let after = '00000000-0000-0000-0000-000000000000';
+  let after = NIL_UUID;
   for (;;) {
     const rows = (await session.query(
       `SELECT id::text AS id, phone, email, to_char(birthday, 'YYYY-MM-DD') AS birthday FROM "Customer"

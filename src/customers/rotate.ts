@@ -1,3 +1,4 @@
+import { NIL_UUID } from '../db/ids.ts';
 import type { Db } from '../db/tx.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { openBirthday, openEmail, openPhone, sealBirthday, sealEmail, sealPhone } from './personal.ts';
@@ -84,7 +85,7 @@ export async function rotateCustomerKeys(
 ): Promise<{ rotated: number; retired: string[] }> {
   const batchSize = Math.min(Math.max(options.batchSize ?? 500, 1), 10_000);
   const prefix = `${keys.current.id}:`;
-  let after = '00000000-0000-0000-0000-000000000000';
+  let after = NIL_UUID;
   let rotated = 0;
   for (;;) {
     if (options.stop?.()) return { rotated, retired: [] };

@@ -30,3 +30,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
+
+/** The nil UUID: an id no row has. */
+export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The database id of a decoded global id of the expected type, else the nil UUID, which matches
+ * no row: an id of another type reads as "not found" wherever it is used.
+ */
+export function idOfType(id: { typename: string; id: string }, typename: string): string {
+  return id.typename === typename && isUuid(id.id) ? id.id : NIL_UUID;
+}

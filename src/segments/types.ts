@@ -1,3 +1,4 @@
+import { NIL_UUID } from '../db/ids.ts';
 import { encodeGlobalID, resolveCursorConnection } from '@pothos/plugin-relay';
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
@@ -32,7 +33,7 @@ async function segmentCustomers(segment: Segment, args: PageArgs, ctx: Context, 
     async ({ before, after, limit, inverted }) => {
       if (inverted && !before) {
         // `last` without a cursor: the oldest customers, read upwards.
-        const ids = await segmentPage(db, where, { after: '00000000-0000-0000-0000-000000000000', limit });
+        const ids = await segmentPage(db, where, { after: NIL_UUID, limit });
         return load(ids.slice(0, limit).reverse());
       }
       // Pothos reads pages in its own direction: `after` goes down (older), `before` up (newer).
