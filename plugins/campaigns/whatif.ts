@@ -47,17 +47,8 @@ interface SaleRow {
   campaigns: boolean;
   firstPurchase: boolean | null;
 }
-interface LineRow {
-  saleId: string;
-  lineNo: number;
-  productId: string;
-  sku: string;
-  name: string;
-  category: string;
-  quantity: number;
-  unitPrice: Prisma.Decimal;
-  discount: Prisma.Decimal;
-}
+/** A past sale's line, as the till's engine sees a draft's (the cost plays no part). */
+type LineRow = Omit<SaleDraftLine, 'unitCost'> & { saleId: string };
 
 export async function whatIf(
   db: Db | Tx,
