@@ -49,12 +49,32 @@ export const HEADERS: Record<Locale, string[]> = {
  * reading in keyset batches so memory stays flat however many customers there are. A UTF-8
  * BOM makes Excel open the Chinese text correctly.
  */
-export async function* exportCustomersCsv(
+export function exportCustomersCsv(
   db: Db,
   filter: CustomerFilter,
   locale: Locale,
   /** Personal fields masked, as GraphQL shows them to a caller without customer:pii. */
   mask = false,
+): AsyncGenerator<string> {
+  let cursor: string | undefined;
+  const nextPage = async (limit: number) => {
+    // Newest first, whatever the filter: an order no sale can change while the file streams.
+    const page = await findCustomerPage(db, filter, { order: 'newest', cursor, limit });
+    cursor = page.at(-1)?.cursor;
+    return page.map((p) => p.id);
+  };
+  return customersCsv(db, nextPage, locale, mask);
+}
+
+/**
+ * Customers as CSV in the export's columns, in the order `nextPage` gives their ids, a batch at a
+ * time (a batch shorter than asked for is the last): the customer export's and a segment's.
+ */
+export async function* customersCsv(
+  db: Db,
+  nextPage: (limit: number) => Promise<string[]>,
+  locale: Locale,
+  mask: boolean,
 ): AsyncGenerator<string> {
   const csv = stringify({ header: true, columns: HEADERS[locale], bom: true });
   const chunks: string[] = [];
@@ -62,21 +82,17 @@ export async function* exportCustomersCsv(
   const flush = function* () {
     while (chunks.length) yield chunks.shift()!;
   };
-  let cursor: string | undefined;
   for (;;) {
-    // Newest first, whatever the filter: an order no sale can change while the file streams.
-    const page = await findCustomerPage(db, filter, { order: 'newest', cursor, limit: BATCH });
-    const loaded = await db.customer.findMany({
-      where: { id: { in: page.map((p) => p.id) } },
-      include: CSV_ROW_INCLUDE,
-    });
+    const ids = await nextPage(BATCH);
+    const loaded = await db.customer.findMany({ where: { id: { in: ids } }, include: CSV_ROW_INCLUDE });
     const byId = new Map(loaded.map((c) => [c.id, c]));
-    const rows = page.flatMap((p) => (byId.has(p.id) ? [byId.get(p.id)!] : []));
-    for (const c of rows) csv.write(customerCsvRow(c, locale, mask));
+    for (const id of ids) {
+      const customer = byId.get(id);
+      if (customer) csv.write(customerCsvRow(customer, locale, mask));
+    }
     await new Promise((r) => setImmediate(r));
     yield* flush();
-    if (page.length < BATCH) break;
-    cursor = page.at(-1)!.cursor;
+    if (ids.length < BATCH) break;
   }
   csv.end();
   await new Promise((r) => csv.once('end', r));

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { stringify } from 'csv-stringify';
 import { actorOfRequest, audit } from '../audit/service.ts';
-import { CSV_ROW_INCLUDE, customerCsvRow, HEADERS } from '../customers/export.ts';
+import { customersCsv } from '../customers/export.ts';
 import { isUuid } from '../db/ids.ts';
 import { UserError } from '../errors/index.ts';
 import type { Db } from '../db/tx.ts';
@@ -13,38 +12,18 @@ import { authorizeFile } from '../imports/workbook.ts';
 import type { AppServices } from '../schema/context.ts';
 import { segmentPage } from './service.ts';
 
-const BATCH = 1000;
-
 /**
  * A segment's customers as CSV, in the customer export's columns (so the file re-imports as it
  * is), newest customer first, read in keyset batches: memory stays flat however large it is.
  */
-export async function* exportSegmentCsv(
-  db: Db,
-  where: Prisma.Sql,
-  locale: Locale,
-  mask: boolean,
-): AsyncGenerator<string> {
-  const csv = stringify({ header: true, columns: HEADERS[locale], bom: true });
-  const chunks: string[] = [];
-  csv.on('data', (c: Buffer | string) => chunks.push(c.toString()));
-  const flush = function* () {
-    while (chunks.length) yield chunks.shift()!;
-  };
+export function exportSegmentCsv(db: Db, where: Prisma.Sql, locale: Locale, mask: boolean): AsyncGenerator<string> {
   let before: string | undefined;
-  for (;;) {
-    const ids = await segmentPage(db, where, { before, limit: BATCH });
-    const loaded = await db.customer.findMany({ where: { id: { in: ids } }, include: CSV_ROW_INCLUDE });
-    const byId = new Map(loaded.map((c) => [c.id, c]));
-    for (const id of ids) if (byId.has(id)) csv.write(customerCsvRow(byId.get(id)!, locale, mask));
-    await new Promise((r) => setImmediate(r));
-    yield* flush();
-    if (ids.length < BATCH) break;
+  const nextPage = async (limit: number) => {
+    const ids = await segmentPage(db, where, { before, limit });
     before = ids.at(-1);
-  }
-  csv.end();
-  await new Promise((r) => csv.once('end', r));
-  yield* flush();
+    return ids;
+  };
+  return customersCsv(db, nextPage, locale, mask);
 }
 
 /**
