@@ -101,6 +101,7 @@ async function open(options: DatabaseOptions): Promise<Database> {
     });
     // Without a listener, an error on an idle connection would crash the process.
     pool.on('error', (error) => options.onConnectionError?.(error));
+    keepLentConnectionErrors(pool);
     cancelWithRequests(pool, options.url);
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool), log: prismaLog(options.onQuery) as never });
     attachQueryListener(prisma, options.onQuery);
@@ -113,6 +114,7 @@ async function open(options: DatabaseOptions): Promise<Database> {
         })
       : null;
     replicaPool?.on('error', (error) => options.onConnectionError?.(error));
+    if (replicaPool) keepLentConnectionErrors(replicaPool);
     const replica = replicaPool ? routeReplica(replicaPool, pool, options) : null;
     const analytics = replicaPool
       ? new PrismaClient({ adapter: new PrismaPg(replicaPool), log: prismaLog(options.onQuery) as never })
@@ -277,6 +279,18 @@ function routeReplica(
 
 type PgPool = InstanceType<typeof import('pg')['default']['Pool']>;
 type PgClient = InstanceType<typeof import('pg')['default']['Client']>;
+
+/**
+ * The pool listens for errors only on idle connections. A connection lent out but between two
+ * statements (a transaction's gap, the wait for a cancel below) that the server cuts (a restart, a
+ * failover) would emit an error nobody listens for: an uncaught exception. Its next statement fails
+ * instead (the request is told to try again) and pg-pool drops the broken connection on release.
+ */
+function keepLentConnectionErrors(pool: PgPool) {
+  pool.on('connect', (client: PgClient) => {
+    client.on('error', () => {});
+  });
+}
 
 /**
  * Ties the pool's statements to the request that sent them (src/db/cancel.ts): a request whose
