@@ -7,7 +7,7 @@ import { buildSchema } from '../src/schema/index.ts';
 import { pointsPlugin } from '../plugins/points/index.ts';
 import { tiersPlugin } from '../plugins/tiers/index.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
-import { newMember, stockUp } from './helpers/loyalty.ts';
+import { createRule, newMember, stockUp } from './helpers/loyalty.ts';
 import { uniqueId } from './helpers/queries.ts';
 
 /**
@@ -200,6 +200,55 @@ describe('pricing with adjustments', () => {
       { s: sale.id, e: uniqueId() },
     );
     expect(rest.refundSale.refund.total).toBe('76.68');
+  });
+
+  it("a sale the till priced keeps the till's prices: no step's reduction, points on what was paid", async () => {
+    const { memberCode } = await newMember(t);
+    await createRule(t, { name: '基础 1 分/元', kind: 'BASE_RATE', pointsPerYuan: '1' });
+    // The till gave its own 10.00 on line 1 and charged 210.00; the CRM would add 5 % and the coupon.
+    const till = { storeId: store, memberCode, lines, couponCode: 'MAN100', pricedBy: 'TILL' };
+    const quote = (
+      await t.ok(
+        PREVIEW.replace('discountTotal total ', 'discountTotal total points { earned } '),
+        { input: till },
+        {
+          apiKey: t.posKey,
+        },
+      )
+    ).previewSale;
+    expect(quote).toMatchObject({ subtotal: '220.00', discountTotal: '10.00', total: '210.00' });
+    expect(quote.adjustments.map((a: { source: string }) => a.source)).toEqual(['pos']);
+    expect(quote.points.earned).toBe(210);
+
+    const externalId = uniqueId();
+    const paid = [{ method: 'CASH', amount: '210.00' }];
+    // Priced by the CRM, those payments are more than it asks (5 % and the coupon off).
+    const crm = await t.ok(
+      RECORD,
+      { input: { ...till, pricedBy: 'CRM', externalId, payments: paid } },
+      {
+        apiKey: t.posKey,
+      },
+    );
+    expect(crm.recordSale.errorCode).toBe('PAYMENT_MISMATCH');
+    const r = await t.ok(RECORD, { input: { ...till, externalId, payments: paid } }, { apiKey: t.posKey });
+    expect(r.recordSale.sale).toMatchObject({ discountTotal: '10.00', total: '210.00' });
+    expect(r.recordSale.sale.adjustments.map((a: { source: string }) => a.source)).toEqual(['pos']);
+    // The member earned on the 210.00 paid, as the quote said.
+    const account = await t
+      .as('OWNER')
+      .ok(`query($c: String!) { customer(memberCode: $c) { points { balance pending } } }`, { c: memberCode });
+    const { balance, pending } = account.customer.points;
+    expect(balance + pending).toBe(quote.points.earned);
+    // The same receipt priced by the CRM is another sale; the till's again is a replay.
+    const other = await t.ok(
+      RECORD,
+      { input: { ...till, pricedBy: 'CRM', externalId, payments: [{ method: 'CASH', amount: '169.50' }] } },
+      { apiKey: t.posKey },
+    );
+    expect(other.recordSale.errorCode).toBe('EXTERNAL_ID_CONFLICT');
+    const again = await t.ok(RECORD, { input: { ...till, externalId, payments: paid } }, { apiKey: t.posKey });
+    expect(again.recordSale.replayed).toBe(true);
   });
 
   it('refuses a step that changes a discount without draft.adjust, and writes nothing', async () => {

@@ -72,6 +72,7 @@ export type RecordSaleInput = {
   occurredAt?: string | null | undefined;
   /** Must add up to the sale total exactly (previewSale tells the total). */
   payments: Array<PaymentInput>;
+  pricedBy?: SalePricing | null | undefined;
   staffId?: string | null | undefined;
   storeId: string;
 };
@@ -104,6 +105,13 @@ export type SaleLineInput = {
   /** Defaults to the product's list price. */
   unitPrice?: string | null | undefined;
 };
+
+/** Who priced a sale: the CRM (its member discounts and campaigns) or the till, whose prices stand. */
+export type SalePricing =
+  /** The installed plugins' steps give their reductions (the member's tier discount…). */
+  | 'CRM'
+  /** The till priced it already (its own member prices, a sale replayed afterwards): no step gives a reduction, the till's prices and line discounts are what was paid. Points, stock and tiers as usual. */
+  | 'TILL';
 
 export type SaleStatus =
   | 'COMPLETED'

@@ -141,8 +141,10 @@ export function toSaleInput(
     externalId: receipt.receiptNo,
     occurredAt: zonedInstant(receipt.localTime, store.timezone).toISOString(),
     memberCode: receipt.memberCode,
-    // The POS's own prices: what the customer was charged is what the CRM books.
+    // The POS's own prices: what the customer was charged is what the CRM books. The till priced
+    // these sales already, so the CRM gives no member discount of its own on top (pricedBy: TILL).
     lines: receipt.lines.map((l) => ({ sku: l.barcode, quantity: l.quantity, unitPrice: yuan(l.unitPriceFen) })),
+    pricedBy: 'TILL',
     payments: [{ method: receipt.method, amount: yuan(receipt.paidFen) }],
   };
 }

@@ -1,6 +1,7 @@
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Unit } from '../events/transaction.ts';
 import type { Adjustment, AdjustmentRecord, AdjustmentRequest } from './pricing.ts';
+import type { SalePricing } from './record.ts';
 import type { TenderCode } from './tenders.ts';
 
 /**
@@ -35,6 +36,11 @@ export interface SaleDraft {
   /** The buyer's birthday, for birthday-month rules (null without a buyer or a birthday). */
   customerBirthday: Date | null;
   occurredAt: Date;
+  /**
+   * Who priced the sale (src/sales/record.ts, SalePricing). On 'TILL' `adjust` gives nothing: a
+   * step that would reduce the price (a discount, a coupon) has nothing to do, or refuses.
+   */
+  pricedBy: SalePricing;
   lines: SaleDraftLine[];
   payments: SaleDraftPayment[];
   /** The price reductions so far, in the order given (the till's line discounts first). */

@@ -37,7 +37,17 @@ export interface RecordSaleInput {
   inputs?: Record<string, unknown> | null;
   /** What the caller may do to prices (from priceAuthority); absent: anything (internal callers). */
   priceAuthority?: PriceAuthority | null;
+  /** Who set the prices: the CRM's steps (the default) or the till, whose prices stand (SalePricing). */
+  pricedBy?: SalePricing | null;
 }
+
+/**
+ * CRM: the installed plugins' steps price the sale (the member's tier discount, campaigns).
+ * TILL: the till already priced it (a POS that applies its own member prices, a sale replayed
+ * afterwards): its prices and line discounts are what the customer paid, and no step gives another
+ * reduction. Everything else a sale does (stock, points on what was paid, tier qualification) happens.
+ */
+export type SalePricing = 'CRM' | 'TILL';
 
 /**
  * What a caller may do to a line's price: whether it may sell at another price than the
@@ -247,7 +257,10 @@ async function writeNewSale(
     }),
     payments: input.payments.map((p) => ({ method: p.method, amount: p.amount, reference: p.reference ?? null })),
     adjustments,
+    pricedBy: input.pricedBy ?? 'CRM',
     adjust: (request: AdjustmentRequest) => {
+      // A till-priced sale keeps the till's prices: only its own line discounts are adjustments.
+      if (draft.pricedBy === 'TILL' && request.source !== 'pos') return null;
       const made = applyAdjustment(draft.lines, request, adjustments.length + 1);
       if (made) adjustments.push(made);
       return made;

@@ -36,6 +36,7 @@ const CORE_SALE_INPUTS = [
   'memberCode',
   'lines',
   'payments',
+  'pricedBy',
 ];
 
 /** The values of the plugins' sale input fields, by name (`draft.inputs`). */
@@ -75,6 +76,17 @@ export function addSaleTypes(builder: Builder, plugins: PluginHost) {
       resolve: () => tenders,
     }),
   );
+  const SalePricingEnum = builder.enumType('SalePricing', {
+    description: 'Who priced a sale: the CRM (its member discounts and campaigns) or the till, whose prices stand.',
+    values: {
+      CRM: { description: "The installed plugins' steps give their reductions (the member's tier discount…)." },
+      TILL: {
+        description:
+          'The till priced it already (its own member prices, a sale replayed afterwards): no step gives a ' +
+          "reduction, the till's prices and line discounts are what was paid. Points, stock and tiers as usual.",
+      },
+    } as const,
+  });
   const SaleStatusEnum = builder.enumType(SaleStatus, { name: 'SaleStatus' });
   const AdjustmentScopeEnum = builder.enumType(AdjustmentScope, {
     name: 'AdjustmentScope',
@@ -307,6 +319,7 @@ export function addSaleTypes(builder: Builder, plugins: PluginHost) {
       customerId: t.globalID(),
       memberCode: t.string(),
       lines: t.field({ type: [SaleLineInput], required: true }),
+      pricedBy: t.field({ type: SalePricingEnum, defaultValue: 'CRM' }),
       payments: t.field({
         type: [PaymentInput],
         required: true,
@@ -325,6 +338,7 @@ export function addSaleTypes(builder: Builder, plugins: PluginHost) {
       customerId: t.globalID(),
       memberCode: t.string(),
       lines: t.field({ type: [SaleLineInput], required: true }),
+      pricedBy: t.field({ type: SalePricingEnum, defaultValue: 'CRM' }),
       payments: t.field({ type: [PaymentInput] }),
       ...plugins.saleInputFields(t, CORE_SALE_INPUTS),
     }),
