@@ -146,6 +146,13 @@ export interface HttpRoute {
   prefix?: string;
   match?: (path: string) => Record<string, string> | null;
   /**
+   * What one request counts against its caller's per-minute allowance, the one GraphQL requests
+   * use (`RATE_LIMIT_PER_MINUTE`; per staff member, API key or customer, else per address). 1 by
+   * default; a route that builds a whole file costs more (core's exports and imports: 30); 0 for
+   * probes and scrapes. Over the allowance the request is answered 429 with Retry-After.
+   */
+  cost?: number;
+  /**
    * Answers the request. A rejection is logged and answered 500 (503 TRY_AGAIN when the database
    * is unreachable) when nothing was sent yet.
    */

@@ -425,6 +425,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           ...plugins.routes,
         ],
         services,
+        options.trustProxy ?? false,
       );
       const route = (req: IncomingMessage, res: ServerResponse) => {
         if (router.handle(req, res)) return;

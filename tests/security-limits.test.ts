@@ -251,6 +251,40 @@ describe('per-caller rate limit', () => {
   });
 });
 
+describe('the rate limit on HTTP routes', () => {
+  let t: TestApp;
+  let base: string;
+  beforeAll(async () => {
+    // 70 a minute: the owner's first query (the helper's list of stores) and two exports (30 each)
+    // fit, a third does not.
+    t = await startTestApp({ app: { rateLimits: { requestsPerMinute: 70 } } });
+    base = `http://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}`;
+  });
+  afterAll(() => t?.close());
+
+  it('counts an export as many queries, shares the allowance with GraphQL, and never limits the probes', async () => {
+    const token = await t.token('OWNER');
+    const get = (path: string, headers: Record<string, string> = { authorization: `Bearer ${token}` }) =>
+      fetch(`${base}${path}`, { headers: { 'accept-language': 'en', ...headers } });
+    expect((await get('/exports/customers.csv')).status).toBe(200);
+    expect((await get('/exports/customers.xlsx')).status).toBe(200);
+    const refused = await get('/exports/customers.csv');
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(((await refused.json()) as any).errors[0]).toMatchObject({
+      message: `Too many requests; try again in ${retryAfter} seconds`,
+      extensions: { code: 'RATE_LIMITED', retryAfterSeconds: retryAfter },
+    });
+    // The same allowance as GraphQL's: the owner's queries wait too.
+    expect((await t.gql(CUSTOMERS, {}, { token })).errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    // Health checks and scrapes are not counted, however often they come.
+    for (let i = 0; i < 70; i++) expect((await get('/healthz', {})).status).toBe(200);
+    // A caller without credentials is counted by address, apart from the owner.
+    expect((await get('/exports/customers.csv', {})).status).toBe(401);
+  });
+});
+
 describe.skipIf(!postgresUrl || !redisUrl)('limits shared by processes through Redis', () => {
   let db: TestDatabase;
   let a: App;

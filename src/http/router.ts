@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal.ts';
 import { isUnavailable } from '../db/errors.ts';
 import { negotiateLocale } from '../i18n/locale.ts';
 import { translate } from '../i18n/messages.ts';
+import { clientAddressOf } from '../security/http.ts';
 
 /**
  * The HTTP route table beside /graphql: core's routes (exports, imports, templates, health,
@@ -15,6 +16,7 @@ export class Router {
   constructor(
     private readonly routes: readonly HttpRoute[],
     private readonly services: AppServices,
+    private readonly trustProxy: boolean,
   ) {}
 
   /** The route for this request and what its `match` captured, or null (the request is Yoga's). */
@@ -44,7 +46,10 @@ export class Router {
     const ctx = this.context(req, res, url, params);
     const what = `${req.method} ${route.path ?? route.prefix ?? url.pathname}`;
     void Promise.resolve()
-      .then(() => route.handler(req, res, ctx))
+      .then(async () => {
+        if (await this.refused(req, route, ctx)) return;
+        await route.handler(req, res, ctx);
+      })
       .catch((err: unknown) => {
         const unavailable = isUnavailable(err);
         this.services.logger.error(
@@ -70,6 +75,32 @@ export class Router {
             errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
           });
       });
+    return true;
+  }
+
+  /** Counts the request against its caller's allowance (HttpRoute.cost); answers 429 when it is spent. */
+  private async refused(req: IncomingMessage, route: HttpRoute, ctx: RouteContext): Promise<boolean> {
+    const cost = route.cost ?? 1;
+    if (cost <= 0) return false;
+    const auth = await ctx.principal();
+    const caller = auth.identified
+      ? `${auth.kind}:${auth.id}`
+      : `addr:${clientAddressOf(req, undefined, this.trustProxy)}`;
+    const refusal = await this.services.rateLimits.admit(caller, cost);
+    if (!refusal) return false;
+    const seconds = refusal.retryAfterSeconds;
+    ctx.json(
+      429,
+      {
+        errors: [
+          {
+            message: translate('RATE_LIMITED', { seconds }, ctx.locale),
+            extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds },
+          },
+        ],
+      },
+      { 'retry-after': String(seconds) },
+    );
     return true;
   }
 

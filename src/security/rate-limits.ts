@@ -75,11 +75,14 @@ export class RateLimits {
     this.locks = { login: make('lock:login', 1, DAY_SECONDS), address: make('lock:addr', 1, DAY_SECONDS) };
   }
 
-  /** Counts one operation for the caller; a refusal when the caller has used up the minute's allowance. */
-  async admit(caller: string): Promise<Refusal | null> {
-    if (!this.requests) return null;
+  /**
+   * Counts `cost` operations for the caller (1: a GraphQL request; more for an HTTP route that builds
+   * a whole file); a refusal when the caller has used up the minute's allowance.
+   */
+  async admit(caller: string, cost = 1): Promise<Refusal | null> {
+    if (!this.requests || cost <= 0) return null;
     try {
-      await this.requests.consume(caller);
+      await this.requests.consume(caller, Math.min(cost, this.options.requestsPerMinute));
       return null;
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) return { retryAfterSeconds: seconds(rejection.msBeforeNext) };
