@@ -213,6 +213,39 @@ describe('stock', () => {
         balanceAfter: -3,
       });
     });
+
+    it("changes a store's stock policy later, by its owners only, and the next movement follows it", async () => {
+      const UPDATE = `mutation($id: ID!, $input: UpdateStoreInput!) { updateStore(id: $id, input: $input) {
+        __typename ... on Store { name address allowNegativeStock } ... on UserError { errorCode field } } }`;
+      const { stores } = await owner().ok(`{ stores { id code } }`);
+      const store = stores.find((s: { code: string }) => s.code === 'TS-NEG').id;
+      // A store manager runs the store but does not set its policies.
+      const refused = await manager().gql(UPDATE, { id: store, input: { allowNegativeStock: false } });
+      expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const bad = await owner().ok(UPDATE, { id: store, input: { name: '  ' } });
+      expect(bad.updateStore).toMatchObject({ errorCode: 'INVALID_INPUT', field: ['input', 'name'] });
+
+      const done = await owner().ok(UPDATE, { id: store, input: { allowNegativeStock: false, address: '朝阳区' } });
+      expect(done.updateStore).toEqual({
+        __typename: 'Store',
+        name: '测试负库存店',
+        address: '朝阳区',
+        allowNegativeStock: false,
+      });
+      // Below zero already (-3): taking more is refused now, receiving is not.
+      const more = await owner().ok(ADJUST, {
+        s: store,
+        type: 'ADJUSTMENT',
+        reason: '盘亏',
+        lines: [{ sku: 'DH-002', quantity: -1 }],
+      });
+      expect(more.adjustStock).toMatchObject({ __typename: 'InsufficientStockError', errorCode: 'INSUFFICIENT_STOCK' });
+      expect(await onHand(t, store, 'DH-002')).toBe(-3);
+      // Another type's id names no store.
+      const { customers } = await owner().ok(`{ customers(first: 1) { edges { node { id } } } }`);
+      const wrong = await owner().gql(UPDATE, { id: customers.edges[0].node.id, input: {} });
+      expect(wrong.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    });
   });
 
   describe('transferStock', () => {

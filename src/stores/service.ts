@@ -43,6 +43,37 @@ export async function createStore(
   return store;
 }
 
+export interface StoreChanges {
+  name?: string | null;
+  address?: string | null;
+  allowNegativeStock?: boolean | null;
+}
+
+/**
+ * Changes what may change of a store: its name, address and whether its sales may take stock below
+ * zero. Its code (what tills and imports name it by) and its time zone (its past sales' business
+ * days were counted in it) stay as created. Returns the store before and after.
+ */
+export async function updateStore({ tx, emit }: Pick<Unit, 'tx' | 'emit'>, storeId: string, changes: StoreChanges) {
+  const before = await tx.store.findUnique({ where: { id: storeId } });
+  if (!before) throw new NotFoundError('Store', storeId, ['id']);
+  const name = changes.name?.trim();
+  if (changes.name != null && (!name || name.length > 100))
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'name: 1–100 characters' }, ['input', 'name']);
+  if (changes.address != null && changes.address.length > 300)
+    throw new InvalidInputError('INVALID_INPUT', { detail: 'address: at most 300 characters' }, ['input', 'address']);
+  const after = await tx.store.update({
+    where: { id: storeId },
+    data: {
+      ...(name ? { name } : {}),
+      ...(changes.address !== undefined ? { address: changes.address?.trim() || null } : {}),
+      ...(changes.allowNegativeStock != null ? { allowNegativeStock: changes.allowNegativeStock } : {}),
+    },
+  });
+  emit('store.changed', { storeId });
+  return { before, after };
+}
+
 /** The store, from the reference cache when this process has read it before. */
 export async function requireStore(
   { tx, cache }: Pick<Unit, 'tx' | 'cache'>,

@@ -2,7 +2,8 @@ import { runInTransaction } from '../events/transaction.ts';
 import { USER_ERRORS } from '../errors/types.ts';
 import { audit, actorOfContext } from '../audit/service.ts';
 import type { Builder } from '../schema/builder.ts';
-import { createStore } from './service.ts';
+import { idOfType } from '../db/ids.ts';
+import { createStore, updateStore } from './service.ts';
 import { DEFAULT_TIME_ZONE } from './time.ts';
 
 export function addStoreTypes(builder: Builder) {
@@ -49,7 +50,44 @@ export function addStoreTypes(builder: Builder) {
     }),
   });
 
+  const UpdateStoreInput = builder.inputType('UpdateStoreInput', {
+    description: 'What changes; a field left out stays. The code and the time zone stay as created.',
+    fields: (t) => ({
+      name: t.string(),
+      address: t.string({ description: 'An empty string clears it.' }),
+      allowNegativeStock: t.boolean({
+        description: 'True when the till is the record of what sold: its sales go through and a stocktake settles.',
+      }),
+    }),
+  });
+
   builder.mutationFields((t) => ({
+    updateStore: t.prismaField({
+      type: 'Store',
+      description: "Changes a store's name, address or stock policy (its owners).",
+      authScopes: (_root, args) => ({
+        storePermission: { storeId: idOfType(args.id, 'Store'), permission: 'store:write' },
+      }),
+      errors: { types: [...USER_ERRORS], directResult: true },
+      args: {
+        id: t.arg.globalID({ required: true }),
+        input: t.arg({ type: UpdateStoreInput, required: true }),
+      },
+      resolve: async (query, _root, { id, input }, ctx) => {
+        await runInTransaction(ctx.db, ctx.app.events, async (unit) => {
+          const { before, after } = await updateStore(unit, idOfType(id, 'Store'), input);
+          await audit(unit.tx, actorOfContext(ctx), {
+            operation: 'store.update',
+            entityType: 'Store',
+            entityId: after.id,
+            storeId: after.id,
+            before,
+            after,
+          });
+        });
+        return ctx.db.store.findUniqueOrThrow({ ...query, where: { id: idOfType(id, 'Store') } });
+      },
+    }),
     createStore: t.prismaField({
       type: 'Store',
       authScopes: { permission: 'store:write' },
