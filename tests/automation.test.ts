@@ -3,9 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { automationPlugin } from '../plugins/automation/index.ts';
 import { campaignsPlugin } from '../plugins/campaigns/index.ts';
 import { pointsPlugin } from '../plugins/points/index.ts';
+import { rfmPlugin } from '../plugins/rfm/index.ts';
 import { tiersPlugin } from '../plugins/tiers/index.ts';
 import type { DomainEvents } from '../src/events/domain-events.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
+import { stockUp } from './helpers/loyalty.ts';
+import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
 
 /**
  * Marketing automation: triggers evaluated by the job, each occasion once however often or
@@ -48,7 +51,9 @@ describe('marketing automation', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ plugins: [pointsPlugin(), tiersPlugin(), campaignsPlugin(), automationPlugin()] });
+    t = await startTestApp({
+      plugins: [pointsPlugin(), tiersPlugin(), rfmPlugin(), campaignsPlugin(), automationPlugin()],
+    });
     t.app.services.events.on('customer.notification', (n) => {
       notifications.push(n);
     });
@@ -228,11 +233,36 @@ describe('marketing automation', () => {
     expect(wallet.customer.coupons).toEqual([{ code, status: 'AVAILABLE' }]);
     const n = notifications.find((x) => x.triggerId === decodeGlobalID(id).id);
     expect(n?.coupon).toMatchObject({ code, title: '回店礼券 满50减10' });
-    const results = await owner().ok(
-      `query($id: ID!) { node(id: $id) { ... on AutomationTrigger { results { couponsIssued couponsRedeemed } } } }`,
-      { id },
-    );
-    expect(results.node.results).toEqual({ couponsIssued: 1, couponsRedeemed: 0 });
+    const RESULTS = `query($id: ID!) { node(id: $id) { ... on AutomationTrigger { results {
+      sent { customers buyers revenue } couponsIssued couponsRedeemed couponRevenue } } } }`;
+    const before = await owner().ok(RESULTS, { id });
+    expect(before.node.results).toMatchObject({ couponsIssued: 1, couponsRedeemed: 0, couponRevenue: '0.00' });
+    // The customer comes back with the code: ¥60 less 10; another purchase without it is not the coupon's.
+    const store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+    await stockUp(t, store, ['SN-001']);
+    const buy = async (amount: string, couponCodes: string[]) => {
+      const r = await owner().ok(RECORD_SALE, {
+        input: {
+          storeId: store,
+          externalId: uniqueId('AUTO'),
+          customerId,
+          couponCodes,
+          lines: [{ sku: 'SN-001', quantity: 1, unitPrice: amount }],
+          payments: [{ method: 'CASH', amount: (Number(amount) - (couponCodes.length ? 10 : 0)).toFixed(2) }],
+        },
+      });
+      expect(r.recordSale.__typename, JSON.stringify(r.recordSale)).toBe('RecordSalePayload');
+      return r.recordSale.sale;
+    };
+    expect((await buy('60.00', [code!])).total).toBe('50.00');
+    await buy('25.00', []);
+    const after = await owner().ok(RESULTS, { id });
+    expect(after.node.results).toEqual({
+      sent: { customers: 1, buyers: 1, revenue: '75.00' },
+      couponsIssued: 1,
+      couponsRedeemed: 1,
+      couponRevenue: '50.00',
+    });
     // A batch that is not for rewards cannot feed a trigger.
     const printed = await owner().ok(
       `mutation($c: ID!) { issueCoupons(input: { campaignId: $c, count: 2, prefix: "PRN" }) {
@@ -254,6 +284,152 @@ describe('marketing automation', () => {
       errorCode: 'AUTOMATION_INVALID',
       field: ['input', 'couponBatchId'],
     });
+  });
+
+  it('greets a move into an RFM layer once per move, named in each language; a move out and back is a new one', async () => {
+    const prisma = t.db.database.prisma;
+    const score = async (id: string, segment: string, previousSegment: string | null, since: Date) => {
+      const customerId = decodeGlobalID(id).id;
+      const row = {
+        runId: customerId,
+        recencyScore: 2,
+        frequencyScore: 2,
+        monetaryScore: 5,
+        recencyDays: 200,
+        lastPurchaseAt: new Date(since.getTime() - 200 * DAY),
+        frequency: 1,
+        monetary: '999.00',
+        segment: segment as 'WIN_BACK',
+        previousSegment: previousSegment as 'AT_RISK' | null,
+        segmentSince: since,
+        computedAt: new Date(),
+      };
+      // What the rfm plugin's scoring run writes (tests/rfm.test.ts checks that it does).
+      await prisma.rfmScore.upsert({ where: { customerId }, create: { customerId, ...row }, update: row });
+    };
+    const moved = await customer({
+      name: '挽留甲',
+      phone: '13700005541',
+      consents: [{ channel: 'SMS', granted: true }],
+    });
+    const first = await customer({
+      name: '挽留乙',
+      phone: '13700005542',
+      consents: [{ channel: 'SMS', granted: true }],
+    });
+    const other = await customer({
+      name: '挽留丙',
+      phone: '13700005543',
+      consents: [{ channel: 'SMS', granted: true }],
+    });
+    const old = await customer({ name: '挽留丁', phone: '13700005544', consents: [{ channel: 'SMS', granted: true }] });
+    const since = new Date(Date.now() - DAY);
+    await score(moved, 'WIN_BACK', 'AT_RISK', since);
+    await score(first, 'WIN_BACK', null, since); // first scored there: no move
+    await score(other, 'CHAMPIONS', 'WIN_BACK', since); // moved, but elsewhere
+    await score(old, 'WIN_BACK', 'AT_RISK', new Date(Date.now() - 30 * DAY)); // moved long ago
+    const id = await trigger({
+      name: '重要挽留关怀',
+      kind: 'RFM_SEGMENT_MOVED',
+      rfmSegment: 'WIN_BACK',
+      days: 7,
+      templateZh: '{name}，您是我们的{segment}，好久不见，{date} 起为您备好回店礼。',
+      templateEn: '{name}, as one of our {segment} customers, a welcome-back gift awaits since {date}.',
+    });
+    await Promise.all([run(), run()]);
+    await run();
+    const names = ['挽留甲', '挽留乙', '挽留丙', '挽留丁'];
+    const date = beijingDate(-1);
+    expect(await sendsOf(id, names)).toEqual([
+      {
+        customer: { name: '挽留甲' },
+        occasion: `rfm:WIN_BACK:${since.toISOString()}`,
+        outcome: 'SENT',
+        channels: ['SMS'],
+        messageZh: `挽留甲，您是我们的重要挽留客户，好久不见，${date} 起为您备好回店礼。`,
+        messageEn: `挽留甲, as one of our Win back customers, a welcome-back gift awaits since ${date}.`,
+      },
+    ]);
+    // A later run that keeps the customer there is no move; leaving and coming back is one.
+    await run();
+    await score(moved, 'NEED_ATTENTION', 'WIN_BACK', new Date(Date.now() - 12 * 3_600_000));
+    await run();
+    const back = new Date(Date.now() - 3_600_000);
+    await score(moved, 'WIN_BACK', 'NEED_ATTENTION', back);
+    await Promise.all([run(), run()]);
+    expect((await sendsOf(id, names)).map((s) => s.occasion)).toEqual([
+      `rfm:WIN_BACK:${back.toISOString()}`,
+      `rfm:WIN_BACK:${since.toISOString()}`,
+    ]);
+    const refused = await owner().ok(CREATE, {
+      input: {
+        name: 'x',
+        kind: 'RFM_SEGMENT_MOVED',
+        rfmSegment: '重要挽留',
+        days: 7,
+        templateZh: 'x',
+        templateEn: 'x',
+        channels: ['SMS'],
+      },
+    });
+    expect(refused.createAutomationTrigger).toMatchObject({
+      errorCode: 'AUTOMATION_INVALID',
+      field: ['input', 'rfmSegment'],
+    });
+  });
+
+  it("reminds of 会员日 once per customer per member day, on the day in each home store's time zone", async () => {
+    const la = await owner().ok(
+      `mutation { createStore(input: { code: "LA-01", name: "洛杉矶店", timezone: "America/Los_Angeles" }) {
+        ... on Store { id } ... on UserError { errorCode message } } }`,
+    );
+    const consents = [{ channel: 'WECHAT', granted: true }];
+    await customer({ name: '会员日北京', phone: '13700005551', consents });
+    await customer({ name: '会员日洛杉矶', phone: '13700005552', consents, homeStoreId: la.createStore.id });
+    const id = await trigger({
+      name: '会员日提醒',
+      kind: 'MEMBER_DAY',
+      memberMonthDay: 31, // the last day of a shorter month: 30 April
+      days: 1,
+      templateZh: '{name}，{date}（{weekday}）是会员日，全场 9 折。',
+      templateEn: '{name}, {weekday} {date} is member day: 10% off.',
+    });
+    const names = ['会员日北京', '会员日洛杉矶'];
+    const list = async () =>
+      (await sendsOf(id, names)).map((s) => `${s.customer.name} ${s.occasion} ${s.messageZh} | ${s.messageEn}`).sort();
+    // 09:00 on the 29th in Beijing, still the 28th in Los Angeles: one day ahead only for Beijing.
+    await Promise.all([run(new Date('2027-04-29T01:00:00Z')), run(new Date('2027-04-29T01:00:00Z'))]);
+    expect(await list()).toEqual([
+      '会员日北京 memberday:2027-04-30 会员日北京，2027-04-30（周五）是会员日，全场 9 折。 | ' +
+        '会员日北京, Friday 2027-04-30 is member day: 10% off.',
+    ]);
+    // Los Angeles' 29th: its turn; Beijing's was sent. A run long after (the job down meanwhile) sends nothing.
+    await run(new Date('2027-04-29T17:00:00Z'));
+    await run(new Date('2027-04-30T20:00:00Z'));
+    await run(new Date('2027-05-03T02:00:00Z'));
+    const all = await list();
+    expect(all).toHaveLength(2);
+    expect(all[1]).toMatch(/^会员日洛杉矶 memberday:2027-04-30 /);
+    const bad = async (input: Record<string, unknown>) =>
+      (
+        await owner().ok(CREATE, {
+          input: {
+            name: 'x',
+            kind: 'MEMBER_DAY',
+            days: 0,
+            templateZh: 'x',
+            templateEn: 'x',
+            channels: ['SMS'],
+            ...input,
+          },
+        })
+      ).createAutomationTrigger;
+    expect(await bad({})).toMatchObject({ field: ['input', 'memberWeekday'] });
+    expect(await bad({ memberWeekday: 3, memberMonthDay: 3 })).toMatchObject({ field: ['input', 'memberWeekday'] });
+    expect(await bad({ memberWeekday: 8 })).toMatchObject({ field: ['input', 'memberWeekday'] });
+    expect(await bad({ memberMonthDay: 0 })).toMatchObject({ field: ['input', 'memberMonthDay'] });
+    expect(await bad({ memberWeekday: 3, days: 40 })).toMatchObject({ field: ['input', 'days'] });
+    expect(await bad({ kind: 'BIRTHDAY', memberWeekday: 3 })).toMatchObject({ field: ['input', 'memberWeekday'] });
   });
 
   it('refuses a template with an unknown variable, a bad window, and anyone but the owner', async () => {
@@ -290,5 +466,31 @@ describe('marketing automation', () => {
     expect(await bad({ holdoutPercent: 95 })).toMatchObject({ field: ['input', 'holdoutPercent'] });
     const manager = await t.as('MANAGER').gql(`{ automationTriggers { id } }`);
     expect(manager.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('marketing automation without the rfm plugin', () => {
+  it('refuses an RFM trigger at creation, naming the plugin', async () => {
+    const t = await startTestApp({ plugins: [automationPlugin()] });
+    try {
+      const r = await t.as('OWNER').ok(CREATE, {
+        input: {
+          name: '重要挽留关怀',
+          kind: 'RFM_SEGMENT_MOVED',
+          rfmSegment: 'WIN_BACK',
+          days: 7,
+          templateZh: '{name}',
+          templateEn: '{name}',
+          channels: ['SMS'],
+        },
+      });
+      expect(r.createAutomationTrigger).toMatchObject({
+        errorCode: 'AUTOMATION_NEEDS_PLUGIN',
+        field: ['input', 'kind'],
+        message: '这种触发需要安装 rfm 插件',
+      });
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -4,7 +4,7 @@ import { definePlugin, parsePluginOptions } from '../../src/plugin-host/host.ts'
 import { seedAutomationDemo } from './demo.ts';
 import './events.ts';
 import './messages.ts';
-import { AutomationService, type Coupons } from './service.ts';
+import { AutomationService, type Coupons, type RfmLayers } from './service.ts';
 import { addAutomationTypes } from './types.ts';
 
 declare module '../../src/auth/permissions.ts' {
@@ -24,7 +24,7 @@ const Options = z
 
 /**
  * Marketing automation (营销自动化): 生日关怀, "we miss you" after a lapse, a first-purchase
- * anniversary, points about to expire, a welcome to a new tier — as data, evaluated by a job,
+ * anniversary, points about to expire, a welcome to a new tier, a move into an RFM layer, 会员日 — as data, evaluated by a job,
  * each occasion sent once, only on channels the customer consented to, never in quiet hours;
  * the message goes to the merchant's own sender as a `customer.notification` webhook.
  * docs/plugins/automation.md.
@@ -34,7 +34,7 @@ export function automationPlugin(input: z.input<typeof Options> = {}) {
   const service = new AutomationService(options);
   return definePlugin({
     name: 'automation',
-    runsAfter: ['points', 'tiers', 'campaigns'],
+    runsAfter: ['points', 'tiers', 'campaigns', 'rfm'],
     migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
     prismaSchema: fileURLToPath(new URL('./schema.prisma', import.meta.url)),
     permissions: [
@@ -57,6 +57,7 @@ export function automationPlugin(input: z.input<typeof Options> = {}) {
         points: services.find('points') !== undefined,
         tiers: services.find('tiers') !== undefined,
         coupons: () => services.find<Coupons>('coupons'),
+        rfm: () => services.find<RfmLayers>('rfm'),
       });
     },
     seedDemo: ({ db }) => seedAutomationDemo(db),

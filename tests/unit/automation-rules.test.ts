@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inHoldout, inQuietHours, nextAnniversary } from '../../plugins/automation/service.ts';
+import { inHoldout, inQuietHours, nextAnniversary, nextMemberDay } from '../../plugins/automation/service.ts';
 import { render, unknownVariable } from '../../plugins/automation/templates.ts';
 
 const d = (ymd: string) => new Date(`${ymd}T00:00:00Z`);
@@ -19,11 +19,29 @@ describe('message templates', () => {
       '满50减10：BACK1，2026-12-16 前有效',
     ],
     ['{{name}} is literal', { name: 'x' }, '{name}} is literal'],
+    // The new triggers' words, as the job fills them for each language.
+    [
+      '{name}，您已成为我们的{segment}，{date}（{weekday}）起专属回馈已备好',
+      { name: '王芳', segment: '重要挽留客户', date: '2026-12-02', weekday: '周三' },
+      '王芳，您已成为我们的重要挽留客户，2026-12-02（周三）起专属回馈已备好',
+    ],
+    [
+      '{name}, welcome to our {segment} circle — see you on {weekday}, {date}',
+      { name: 'Wang Fang', segment: 'Win back', date: '2026-12-02', weekday: 'Wednesday' },
+      'Wang Fang, welcome to our Win back circle — see you on Wednesday, 2026-12-02',
+    ],
+    [
+      '会员日 {date} {weekday}，{store} 全场 9 折',
+      { date: '2027-04-30', weekday: '周五', store: '北京三里屯店' },
+      '会员日 2027-04-30 周五，北京三里屯店 全场 9 折',
+    ],
   ])('%s', (template, values, expected) => expect(render(template, values)).toBe(expected));
 
   it('names the first placeholder that is not a variable', () => {
     expect(unknownVariable('{name} {姓名}')).toBe('{姓名}');
     expect(unknownVariable('{name} {store} {days} {date} {points} {tier}')).toBeNull();
+    expect(unknownVariable('{segment} {weekday} {coupon} {couponTitle} {couponExpires}')).toBeNull();
+    expect(unknownVariable('{segmentName}')).toBe('{segmentName}');
     expect(unknownVariable('{{not a placeholder}')).toBeNull();
     expect(unknownVariable('{}')).toBe('{}');
   });
@@ -39,6 +57,28 @@ describe('anniversaries', () => {
   ])('%s seen on %s: next %s in %i days', (date, today, next, days) => {
     const found = nextAnniversary(d(date), d(today));
     expect([found.date.toISOString().slice(0, 10), found.days]).toEqual([next, days]);
+  });
+});
+
+describe('member days (会员日)', () => {
+  const week = (memberWeekday: number) => ({ memberWeekday, memberMonthDay: null });
+  const month = (memberMonthDay: number) => ({ memberWeekday: null, memberMonthDay });
+  it.each([
+    // 2026-12-02 is a Wednesday.
+    ['every Wednesday, on the day', week(3), '2026-12-02', 0, '2026-12-02'],
+    ['every Thursday, on the day only', week(4), '2026-12-02', 0, null],
+    ['every Thursday, a day ahead', week(4), '2026-12-02', 1, '2026-12-03'],
+    ['every Monday, 5 days ahead', week(1), '2026-12-02', 5, '2026-12-07'],
+    ['every Monday, 4 days ahead: not yet', week(1), '2026-12-02', 4, null],
+    ['the 8th, 6 days ahead', month(8), '2026-12-02', 6, '2026-12-08'],
+    ['the 1st, the next month', month(1), '2026-12-30', 2, '2027-01-01'],
+    ['the 31st in April is the 30th', month(31), '2027-04-28', 2, '2027-04-30'],
+    ['the 30th in February is the 28th', month(30), '2027-02-27', 1, '2027-02-28'],
+    ['the 29th in a leap February', month(29), '2028-02-27', 3, '2028-02-29'],
+    ['the 31st in December, not the 30th', month(31), '2026-12-30', 0, null],
+  ])('%s', (_what, trigger, today, days, expected) => {
+    const found = nextMemberDay(trigger, d(today), days);
+    expect(found?.toISOString().slice(0, 10) ?? null).toBe(expected);
   });
 });
 
