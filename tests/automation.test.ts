@@ -286,7 +286,7 @@ describe('marketing automation', () => {
     });
   });
 
-  it('greets a move into an RFM layer once per move, named in each language; out and back in is a new move', async () => {
+  it('greets a move into an RFM layer once per move, in both languages; out and back in is a new move', async () => {
     const prisma = t.db.database.prisma;
     const score = async (id: string, segment: string, previousSegment: string | null, since: Date) => {
       const customerId = decodeGlobalID(id).id;

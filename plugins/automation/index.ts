@@ -25,8 +25,8 @@ const Options = z
 /**
  * Marketing automation (营销自动化): 生日关怀, "we miss you" after a lapse, a first-purchase
  * anniversary, points about to expire, a welcome to a new tier, a move into an RFM layer, 会员日
- * — as data, evaluated by a job, each occasion sent once, only on channels the customer consented to, never in quiet hours;
- * the message goes to the merchant's own sender as a `customer.notification` webhook.
+ * — as data, evaluated by a job, each occasion sent once, only on channels the customer consented
+ * to, never in quiet hours; the message goes to the merchant's own sender as a `customer.notification` webhook.
  * docs/plugins/automation.md.
  */
 export function automationPlugin(input: z.input<typeof Options> = {}) {
