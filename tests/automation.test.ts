@@ -6,7 +6,12 @@ import { pointsPlugin } from '../plugins/points/index.ts';
 import { rfmPlugin } from '../plugins/rfm/index.ts';
 import { tiersPlugin } from '../plugins/tiers/index.ts';
 import type { DomainEvents } from '../src/events/domain-events.ts';
-import { startTestApp, type TestApp } from './helpers/app.ts';
+import { createServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { DEMO_ACCOUNTS, seedDemoData } from '../src/demo/seed.ts';
+import { SMALL_DEMO, startTestApp, type TestApp } from './helpers/app.ts';
+import { createTestDatabase, postgresUrl, type TestDatabase } from './helpers/database.ts';
+import { startApiProcess, type ApiProcess } from './helpers/process.ts';
 import { stockUp } from './helpers/loyalty.ts';
 import { RECORD_SALE, uniqueId } from './helpers/queries.ts';
 
@@ -493,4 +498,143 @@ describe('marketing automation without the rfm plugin', () => {
       await t.close();
     }
   });
+});
+
+/**
+ * Exactly once across processes: two API processes on one PostgreSQL database run the job at the
+ * same moment, several times over, and again later as a catch-up after downtime. Each customer's
+ * occasion is one row, one `customer.notification` in the outbox and one message at the receiver.
+ */
+describe.skipIf(!postgresUrl)('marketing automation in two API processes (PostgreSQL)', () => {
+  let db: TestDatabase;
+  const processes: ApiProcess[] = [];
+  const received = new Map<string, number>(); // notificationId → deliveries
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const event = JSON.parse(body);
+      if (event.type === 'customer.notification')
+        received.set(event.data.notificationId, (received.get(event.data.notificationId) ?? 0) + 1);
+      res.end('ok');
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await new Promise((r) => receiver.close(r));
+    await db?.drop();
+  });
+
+  it('sends each occasion once however many runs overlap in either process, and once when caught up', async () => {
+    db = await createTestDatabase('postgres');
+    await seedDemoData(db.database.prisma, SMALL_DEMO);
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const env = { DATABASE_URL: db.url!, DEMO_DATA: 'off', JWT_SECRET: randomBytes(32).toString('hex') };
+    processes.push(await startApiProcess(env)); // migrates the plugins' tables
+    const call = async (p: ApiProcess, query: string, variables: object = {}, token?: string) => {
+      const res = await fetch(`http://127.0.0.1:${p.port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      const json = (await res.json()) as any;
+      if (json.errors) throw new Error(JSON.stringify(json.errors));
+      return json.data;
+    };
+    const owner = DEMO_ACCOUNTS.find((a) => a.role === 'OWNER')!;
+    const token = (
+      await call(
+        processes[0]!,
+        `mutation($l: String!, $p: String!) { signIn(login: $l, password: $p) { ... on SignInPayload { token } } }`,
+        { l: owner.login, p: owner.password },
+      )
+    ).signIn.token as string;
+    const a = processes[0]!;
+
+    // The merchant's sender, subscribed before the second process starts (it reads the endpoints then).
+    const endpoint = await call(
+      a,
+      `mutation($url: String!) { createWebhookEndpoint(input: { url: $url, eventTypes: ["customer.notification"] }) {
+        __typename ... on UserError { errorCode message } } }`,
+      { url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks` },
+      token,
+    );
+    expect(endpoint.createWebhookEndpoint.__typename).toBe('WebhookEndpointSecretPayload');
+    const today = new Date(Date.now() + 8 * 3_600_000);
+    const birthdayIn = (days: number) => `1988-${new Date(today.getTime() + days * DAY).toISOString().slice(5, 10)}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const r = await call(
+        a,
+        `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { ... on Customer { id } } }`,
+        {
+          input: {
+            name: `并发${i}`,
+            phone: `1370001${String(i).padStart(4, '0')}`,
+            // Half have a birthday in two days, a few had one two days ago (gone: never sent).
+            birthday: i % 2 ? birthdayIn(2) : i % 5 === 0 ? birthdayIn(-2) : null,
+            consents: [{ channel: i % 3 ? 'SMS' : 'WECHAT', granted: true }],
+          },
+        },
+        token,
+      );
+      ids.push(decodeGlobalID(r.createCustomer.id).id);
+    }
+    const prisma = db.database.prisma;
+    await prisma.customer.updateMany({
+      where: { id: { in: ids } },
+      data: { lastPurchaseAt: new Date(Date.now() - 40 * DAY) },
+    });
+    const TRIGGER = `mutation($input: AutomationTriggerInput!) { createAutomationTrigger(input: $input) {
+      ... on AutomationTrigger { id } ... on UserError { errorCode message } } }`;
+    for (const input of [
+      {
+        name: '生日关怀',
+        kind: 'BIRTHDAY',
+        days: 3,
+        templateZh: '{name}，生日快乐',
+        templateEn: 'Happy birthday, {name}',
+      },
+      { name: '好久不见', kind: 'LAPSED', days: 30, templateZh: '{name}，好久不见', templateEn: 'We miss you, {name}' },
+    ])
+      expect(
+        (await call(a, TRIGGER, { input: { ...input, channels: ['SMS', 'WECHAT'] } }, token)).createAutomationTrigger
+          .id,
+      ).toBeTruthy();
+
+    processes.push(await startApiProcess(env));
+    const b = processes[1]!;
+    const RUN = `mutation($at: DateTime) { runScheduledJob(name: "automation.run", asOf: $at) { processed } }`;
+    const runEverywhere = async (at: Date | null) =>
+      (await Promise.all([a, b, a, b, a, b].map((p) => call(p, RUN, { at: at?.toISOString() ?? null }, token)))).reduce(
+        (sum, r) => sum + (r.runScheduledJob.processed as number),
+        0,
+      );
+
+    const written = await runEverywhere(null);
+    const sends = await prisma.automationSend.findMany({ select: { id: true, customerId: true, occasion: true } });
+    // Every row was written by exactly one of the six runs (the others found it).
+    expect(written).toBe(sends.length);
+    const mine = sends.filter((s) => ids.includes(s.customerId));
+    const birthdays = mine.filter((s) => s.occasion.startsWith('birthday:'));
+    expect(birthdays).toHaveLength(20);
+    expect(mine.filter((s) => s.occasion.startsWith('lapse:'))).toHaveLength(40);
+    // One customer.notification per send in the outbox, whichever process wrote it.
+    const outbox = async () =>
+      (await prisma.webhookEvent.findMany({ where: { type: 'customer.notification' }, select: { payload: true } })).map(
+        (e) => (e.payload as { notificationId: string }).notificationId,
+      );
+    expect((await outbox()).sort()).toEqual(sends.map((s) => s.id).sort());
+
+    // The job down for a day, then caught up (each process, at once): the same occasions, nothing again;
+    // the birthdays already past are not sent late either.
+    expect(await runEverywhere(new Date(Date.now() + DAY))).toBe(0);
+    expect(await prisma.automationSend.count()).toBe(sends.length);
+    expect(await outbox()).toHaveLength(sends.length);
+
+    // And the receiver got each message (at least once; de-duplicated on notificationId).
+    const deadline = Date.now() + 60_000;
+    while (received.size < sends.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect([...received.keys()].sort()).toEqual(sends.map((s) => s.id).sort());
+  }, 240_000);
 });
