@@ -1,6 +1,9 @@
 import type { Db } from '../../src/db/tx.ts';
 
-/** The demo chain's triggers: a birthday greeting a week ahead, and a "we miss you" after 90 days. */
+/**
+ * The demo chain's triggers: a birthday greeting a week ahead, a "we miss you" after 90 days, and
+ * the eve of the Wednesday member day (会员日).
+ */
 export async function seedAutomationDemo(db: Db) {
   await db.automationTrigger.createMany({
     data: [
@@ -24,6 +27,17 @@ export async function seedAutomationDemo(db: Db) {
         quietFrom: '21:00',
         quietTo: '09:00',
         holdoutPercent: 10,
+      },
+      {
+        name: '周三会员日',
+        kind: 'MEMBER_DAY',
+        memberWeekday: 3,
+        days: 1,
+        templateZh: '{name}，{date}（{weekday}）是{store}会员日，会员全场积分双倍。',
+        templateEn: '{name}, {weekday} {date} is member day at {store}: double points for members.',
+        channels: ['WECHAT'],
+        quietFrom: '21:00',
+        quietTo: '09:00',
       },
     ],
   });
