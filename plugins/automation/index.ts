@@ -47,8 +47,8 @@ export function automationPlugin(input: z.input<typeof Options> = {}) {
     ],
     webhookEvents: {
       'customer.notification': {
-        'zh-CN': '自动化触达：发给一位顾客的消息（只含其同意的渠道及地址）',
-        en: 'An automated message for one customer (only the channels they consented to, with their addresses)',
+        'zh-CN': '自动化触达：发给一位顾客的消息（只列其同意的渠道；不含手机号等地址，经 GraphQL 读取）',
+        en: 'A message for one customer, for their consented channels (no addresses: read them by GraphQL)',
       },
     },
     schema: (builder) => addAutomationTypes(builder, service),
