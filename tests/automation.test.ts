@@ -383,6 +383,80 @@ describe('marketing automation', () => {
     });
   });
 
+  it("greets a customer the rfm plugin's scoring moves into 重要挽留客户, once, however often either job runs", async () => {
+    // A base of its own, years back, out of reach of the demo's sales. The scores are quintiles of
+    // these five; "high" is above the average score (4 or 5).
+    const D = new Date('2015-06-01T04:00:00Z');
+    const store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+    await stockUp(t, store, ['SN-001']);
+    const buy = async (customerId: string, daysBefore: number, amount: number) => {
+      const r = await owner().ok(RECORD_SALE, {
+        input: {
+          storeId: store,
+          externalId: uniqueId('RFM'),
+          customerId,
+          occurredAt: new Date(D.getTime() - daysBefore * DAY).toISOString(),
+          lines: [{ sku: 'SN-001', quantity: 1, unitPrice: amount.toFixed(2) }],
+          payments: [{ method: 'CASH', amount: amount.toFixed(2) }],
+        },
+      });
+      expect(r.recordSale.__typename).toBe('RecordSalePayload');
+    };
+    const target = await customer({
+      name: '老主顾',
+      phone: '13700005561',
+      consents: [{ channel: 'WECHAT', granted: true }],
+    });
+    // Big, frequent, not lately (重要保持客户); a month later three small purchases have left the
+    // 12-month window: big, rare, not lately (重要挽留客户).
+    await buy(target, 100, 1000);
+    for (let i = 0; i < 3; i++) await buy(target, 350, 10);
+    for (const [i, [purchases, amount]] of [
+      [1, 20],
+      [2, 15],
+      [3, 20],
+      [5, 400],
+    ].entries()) {
+      const other = await customer({ name: `近期顾客${i}`, phone: `1370000557${i}` });
+      for (let k = 0; k < purchases!; k++) await buy(other, i + 1, amount!);
+    }
+    const score = (at: Date) =>
+      owner().ok(`mutation($at: DateTime) { runScheduledJob(name: "rfm.score", asOf: $at) { processed } }`, {
+        at: at.toISOString(),
+      });
+    const layerOf = async () =>
+      (await owner().ok(`query($id: ID!) { customer(id: $id) { rfm { segment } } }`, { id: target })).customer.rfm
+        .segment;
+    await score(D);
+    expect(await layerOf()).toBe('AT_RISK');
+    const id = await trigger({
+      name: '挽留老主顾',
+      kind: 'RFM_SEGMENT_MOVED',
+      rfmSegment: 'WIN_BACK',
+      days: 3,
+      templateZh: '{name}，您是我们的{segment}，{date} 起回店有礼。',
+      templateEn: '{name}, you are among our {segment} customers: a gift awaits since {date}.',
+    });
+    const month = new Date(D.getTime() + 30 * DAY);
+    await run(new Date(month.getTime() - DAY));
+    expect(await sendsOf(id, ['老主顾'])).toEqual([]);
+    await score(month);
+    expect(await layerOf()).toBe('WIN_BACK');
+    await Promise.all([run(new Date(month.getTime() + 3_600_000)), run(new Date(month.getTime() + 3_600_000))]);
+    await score(new Date(month.getTime() + DAY)); // still there: no move
+    await run(new Date(month.getTime() + DAY + 3_600_000));
+    expect(await sendsOf(id, ['老主顾'])).toEqual([
+      {
+        customer: { name: '老主顾' },
+        occasion: `rfm:WIN_BACK:${month.toISOString()}`,
+        outcome: 'SENT',
+        channels: ['WECHAT'],
+        messageZh: '老主顾，您是我们的重要挽留客户，2015-07-01 起回店有礼。',
+        messageEn: '老主顾, you are among our Win back customers: a gift awaits since 2015-07-01.',
+      },
+    ]);
+  });
+
   it("reminds of 会员日 once per customer per member day, on the day in each home store's time zone", async () => {
     const la = await owner().ok(
       `mutation { createStore(input: { code: "LA-01", name: "洛杉矶店", timezone: "America/Los_Angeles" }) {

@@ -382,6 +382,7 @@ export class AutomationService {
         });
       }
       case 'RFM_SEGMENT_MOVED': {
+        if (!this.rfm()) return []; // the plugin removed since: its scores are no longer kept
         // Each move once: the occasion is the layer and the run that moved the customer into it
         // (a customer who leaves and comes back later has moved again). A first score is no move.
         const rows = await db.$queryRawUnsafe<(Candidate & { segmentSince: Date })[]>(
