@@ -457,58 +457,55 @@ describe('marketing automation', () => {
     ]);
   });
 
-  it("reminds of 会员日 once per customer per member day, on the day in each home store's time zone", async () => {
+  it("reminds of the home store's 会员日 once per customer per member day, on that store's clock", async () => {
     const la = await owner().ok(
       `mutation { createStore(input: { code: "LA-01", name: "洛杉矶店", timezone: "America/Los_Angeles" }) {
         ... on Store { id } ... on UserError { errorCode message } } }`,
     );
+    const beijing = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
+    // Both stores hold 会员日 on the 30th (the calendar their points rules read too).
+    for (const storeId of [beijing, la.createStore.id])
+      await owner().ok(
+        `mutation($s: ID!) { setStoreCalendar(storeId: $s, input: { memberMonthDays: [30] }) { __typename } }`,
+        { s: storeId },
+      );
     const consents = [{ channel: 'WECHAT', granted: true }];
-    await customer({ name: '会员日北京', phone: '13700005551', consents });
+    await customer({ name: '会员日北京', phone: '13700005551', consents, homeStoreId: beijing });
     await customer({ name: '会员日洛杉矶', phone: '13700005552', consents, homeStoreId: la.createStore.id });
+    await customer({ name: '会员日无店', phone: '13700005553', consents }); // no home store, no 会员日
     const id = await trigger({
       name: '会员日提醒',
       kind: 'MEMBER_DAY',
-      memberMonthDay: 31, // the last day of a shorter month: 30 April
       days: 1,
-      templateZh: '{name}，{date}（{weekday}）是会员日，全场 9 折。',
-      templateEn: '{name}, {weekday} {date} is member day: 10% off.',
+      templateZh: '{name}，{date}（{weekday}）是{store}会员日，全场 9 折。',
+      templateEn: '{name}, {weekday} {date} is member day at {store}: 10% off.',
     });
-    const names = ['会员日北京', '会员日洛杉矶'];
+    const names = ['会员日北京', '会员日洛杉矶', '会员日无店'];
     const list = async () =>
       (await sendsOf(id, names)).map((s) => `${s.customer.name} ${s.occasion} ${s.messageZh} | ${s.messageEn}`).sort();
-    // 09:00 on the 29th in Beijing, still the 28th in Los Angeles: one day ahead only for Beijing.
+    // 09:00 on the 29th in Beijing, still the 28th in Los Angeles: a day ahead only in Beijing.
     await Promise.all([run(new Date('2027-04-29T01:00:00Z')), run(new Date('2027-04-29T01:00:00Z'))]);
     expect(await list()).toEqual([
-      '会员日北京 memberday:2027-04-30 会员日北京，2027-04-30（周五）是会员日，全场 9 折。 | ' +
-        '会员日北京, Friday 2027-04-30 is member day: 10% off.',
+      '会员日北京 memberday:2027-04-30 会员日北京，2027-04-30（周五）是北京三里屯店会员日，全场 9 折。 | ' +
+        '会员日北京, Friday 2027-04-30 is member day at 北京三里屯店: 10% off.',
     ]);
-    // Los Angeles' 29th: its turn; Beijing's was sent. A run long after (the job down meanwhile) sends nothing.
+    // Los Angeles' 29th: its turn; Beijing's was sent. Runs long after (the job down meanwhile) send nothing.
     await run(new Date('2027-04-29T17:00:00Z'));
     await run(new Date('2027-04-30T20:00:00Z'));
     await run(new Date('2027-05-03T02:00:00Z'));
     const all = await list();
     expect(all).toHaveLength(2);
-    expect(all[1]).toMatch(/^会员日洛杉矶 memberday:2027-04-30 /);
-    const bad = async (input: Record<string, unknown>) =>
-      (
-        await owner().ok(CREATE, {
-          input: {
-            name: 'x',
-            kind: 'MEMBER_DAY',
-            days: 0,
-            templateZh: 'x',
-            templateEn: 'x',
-            channels: ['SMS'],
-            ...input,
-          },
-        })
-      ).createAutomationTrigger;
-    expect(await bad({})).toMatchObject({ field: ['input', 'memberWeekday'] });
-    expect(await bad({ memberWeekday: 3, memberMonthDay: 3 })).toMatchObject({ field: ['input', 'memberWeekday'] });
-    expect(await bad({ memberWeekday: 8 })).toMatchObject({ field: ['input', 'memberWeekday'] });
-    expect(await bad({ memberMonthDay: 0 })).toMatchObject({ field: ['input', 'memberMonthDay'] });
-    expect(await bad({ memberWeekday: 3, days: 40 })).toMatchObject({ field: ['input', 'days'] });
-    expect(await bad({ kind: 'BIRTHDAY', memberWeekday: 3 })).toMatchObject({ field: ['input', 'memberWeekday'] });
+    expect(all[1]).toBe(
+      '会员日洛杉矶 memberday:2027-04-30 会员日洛杉矶，2027-04-30（周五）是洛杉矶店会员日，全场 9 折。 | ' +
+        '会员日洛杉矶, Friday 2027-04-30 is member day at 洛杉矶店: 10% off.',
+    );
+    const refused = await owner().ok(CREATE, {
+      input: { name: 'x', kind: 'MEMBER_DAY', days: 40, templateZh: 'x', templateEn: 'x', channels: ['SMS'] },
+    });
+    expect(refused.createAutomationTrigger).toMatchObject({
+      errorCode: 'AUTOMATION_INVALID',
+      field: ['input', 'days'],
+    });
   });
 
   it('refuses a template with an unknown variable, a bad window, and anyone but the owner', async () => {

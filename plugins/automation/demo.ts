@@ -2,9 +2,14 @@ import type { Db } from '../../src/db/tx.ts';
 
 /**
  * The demo chain's triggers: a birthday greeting a week ahead, a "we miss you" after 90 days, and
- * the eve of the Wednesday member day (会员日).
+ * the eve of 会员日 — Wednesdays in the demo stores' calendars (a store that has a calendar keeps it).
  */
 export async function seedAutomationDemo(db: Db) {
+  const stores = await db.store.findMany({ select: { id: true } });
+  await db.storeCalendar.createMany({
+    data: stores.map((s) => ({ storeId: s.id, memberWeekdays: [3], memberMonthDays: [] })),
+    skipDuplicates: true,
+  });
   await db.automationTrigger.createMany({
     data: [
       {
@@ -29,9 +34,8 @@ export async function seedAutomationDemo(db: Db) {
         holdoutPercent: 10,
       },
       {
-        name: '周三会员日',
+        name: '会员日提醒',
         kind: 'MEMBER_DAY',
-        memberWeekday: 3,
         days: 1,
         templateZh: '{name}，{date}（{weekday}）是{store}会员日，会员全场积分双倍。',
         templateEn: '{name}, {weekday} {date} is member day at {store}: double points for members.',

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { CalendarService } from '../../src/calendar/service.ts';
 import { z } from 'zod';
 import { definePlugin, parsePluginOptions } from '../../src/plugin-host/host.ts';
 import { seedAutomationDemo } from './demo.ts';
@@ -58,6 +59,7 @@ export function automationPlugin(input: z.input<typeof Options> = {}) {
         tiers: services.find('tiers') !== undefined,
         coupons: () => services.find<Coupons>('coupons'),
         rfm: () => services.find<RfmLayers>('rfm'),
+        calendar: services.get<CalendarService>('calendar'),
       });
     },
     seedDemo: ({ db }) => seedAutomationDemo(db),

@@ -9,6 +9,7 @@ import { runInTransaction, type Unit } from '../../src/events/transaction.ts';
 import type { AutomationTrigger } from '../../src/generated/prisma/client.ts';
 import { RfmSegment, type AutomationTriggerKind, type ConsentChannel } from '../../src/generated/prisma/enums.ts';
 import type { Locale } from '../../src/i18n/locale.ts';
+import type { CalendarService, StoreCalendar } from '../../src/calendar/service.ts';
 import { DEFAULT_TIME_ZONE, wallClock } from '../../src/stores/time.ts';
 import {
   render,
@@ -41,9 +42,6 @@ export interface TriggerInput {
   couponBatchId?: string | null;
   /** RFM_SEGMENT_MOVED: the layer moved into (an RfmSegment value, e.g. WIN_BACK, 重要挽留客户). */
   rfmSegment?: string | null;
-  /** MEMBER_DAY: 1 (Monday) … 7 (Sunday); or memberMonthDay, 1 … 31. */
-  memberWeekday?: number | null;
-  memberMonthDay?: number | null;
   active?: boolean | null;
 }
 
@@ -99,6 +97,7 @@ export class AutomationService {
   private tiers = false;
   private coupons: () => Coupons | undefined = () => undefined;
   private rfm: () => RfmLayers | undefined = () => undefined;
+  private calendar: CalendarService | undefined;
   constructor(readonly options: AutomationOptions) {}
 
   use(installed: {
@@ -106,7 +105,9 @@ export class AutomationService {
     tiers: boolean;
     coupons: () => Coupons | undefined;
     rfm: () => RfmLayers | undefined;
+    calendar: CalendarService;
   }) {
+    this.calendar = installed.calendar;
     this.points = installed.points;
     this.tiers = installed.tiers;
     this.coupons = installed.coupons;
@@ -154,17 +155,7 @@ export class AutomationService {
         'rfmSegment',
         input.kind === 'RFM_SEGMENT_MOVED' ? Object.keys(RfmSegment).join(', ') : 'RFM_SEGMENT_MOVED',
       );
-    const weekday = input.memberWeekday ?? null;
-    const monthDay = input.memberMonthDay ?? null;
-    if (input.kind === 'MEMBER_DAY') {
-      if ((weekday === null) === (monthDay === null)) throw bad('memberWeekday', 'memberWeekday or memberMonthDay');
-      if (weekday !== null && !(Number.isInteger(weekday) && weekday >= 1 && weekday <= 7))
-        throw bad('memberWeekday', '1–7');
-      if (monthDay !== null && !(Number.isInteger(monthDay) && monthDay >= 1 && monthDay <= 31))
-        throw bad('memberMonthDay', '1–31');
-      if (input.days > 31) throw bad('days', '0–31');
-    } else if (weekday !== null || monthDay !== null)
-      throw bad(weekday !== null ? 'memberWeekday' : 'memberMonthDay', 'MEMBER_DAY');
+    if (input.kind === 'MEMBER_DAY' && input.days > 31) throw bad('days', '0–31');
     if (input.couponBatchId) {
       const coupons = this.coupons();
       if (!coupons)
@@ -184,8 +175,6 @@ export class AutomationService {
       holdoutPercent: holdout,
       couponBatchId: input.couponBatchId ?? null,
       rfmSegment: segment,
-      memberWeekday: weekday,
-      memberMonthDay: monthDay,
       active: input.active ?? true,
     };
   }
@@ -411,26 +400,25 @@ export class AutomationService {
         }));
       }
       case 'MEMBER_DAY': {
-        // The next member day in each store's zone (today there may be the day before elsewhere).
-        const stores = await db.store.findMany({ select: { timezone: true }, distinct: ['timezone'] });
-        const zones = [...new Set([DEFAULT_TIME_ZONE, ...stores.map((s) => s.timezone)])];
-        const due = zones.flatMap((zone) => {
-          const next = nextMemberDay(trigger, wallClock(now, zone)!, trigger.days);
-          return next ? [{ zone, day: ymd(next) }] : [];
-        });
+        // Each store's next 会员日 (its calendar, the same days its points rules know), on its
+        // own clock: the same instant is Wednesday in Beijing and still Tuesday in Los Angeles.
+        const due: { store: string; day: string }[] = [];
+        for (const { id } of await db.store.findMany({ select: { id: true }, orderBy: { id: 'asc' } })) {
+          const day = nextMemberDay(this.calendar!, await this.calendar!.storeCalendar(db, id), now, trigger.days);
+          if (day) due.push({ store: id, day });
+        }
         if (!due.length) return [];
         const rows = await db.$queryRawUnsafe<(Candidate & { day: string })[]>(
           `${base({
             select: 'md.day,',
-            join: `JOIN unnest(string_to_array($2, ','), string_to_array($3, ',')) AS md(zone, day) ON true`,
-            where: `AND md.zone = coalesce(s.timezone, $4)
-              AND NOT EXISTS (SELECT 1 FROM "AutomationSend" a WHERE a."triggerId" = $5::uuid
+            join: `JOIN unnest(string_to_array($2, ','), string_to_array($3, ',')) AS md(store, day)
+              ON md.store = c."homeStoreId"::text`,
+            where: `AND NOT EXISTS (SELECT 1 FROM "AutomationSend" a WHERE a."triggerId" = $4::uuid
                 AND a."customerId" = c.id AND a.occasion = 'memberday:' || md.day)`,
           })} ORDER BY c.id LIMIT ${limit}`,
           channels,
-          due.map((d) => d.zone).join(','),
+          due.map((d) => d.store).join(','),
           due.map((d) => d.day).join(','),
-          DEFAULT_TIME_ZONE,
           trigger.id,
         );
         return rows.map((c) => ({ ...c, occasion: `memberday:${c.day}`, date: c.day }));
@@ -553,23 +541,20 @@ export function inQuietHours(
 }
 
 /**
- * The member day (会员日) on or after `today` (a wall-clock date in UTC fields) within `days`
- * days, or null: a weekday (1 Monday … 7 Sunday) or a day of the month (in a month without it,
- * its last day: the 31st is the 30th in April).
+ * A store's next 会员日 ("YYYY-MM-DD") from the day `now` falls on in its time zone to `days`
+ * days later, or null: the days of its calendar (core's, set with setStoreCalendar).
  */
 export function nextMemberDay(
-  trigger: { memberWeekday: number | null; memberMonthDay: number | null },
-  today: Date,
+  calendar: Pick<CalendarService, 'day' | 'dateOf'>,
+  store: StoreCalendar,
+  now: Date,
   days: number,
-): Date | null {
-  const day0 = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
+): string | null {
+  if (!store.memberMonthDays.length && !store.memberWeekdays.length) return null;
+  const today = Date.parse(`${calendar.dateOf(now, store.timezone)}T00:00:00Z`);
   for (let n = 0; n <= days; n++) {
-    const at = new Date(day0 + n * DAY_MS);
-    if (trigger.memberWeekday != null && ((at.getUTCDay() + 6) % 7) + 1 === trigger.memberWeekday) return at;
-    if (trigger.memberMonthDay != null) {
-      const last = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 0)).getUTCDate();
-      if (at.getUTCDate() === Math.min(trigger.memberMonthDay, last)) return at;
-    }
+    const date = ymd(new Date(today + n * DAY_MS));
+    if (calendar.day(date, store).memberDay) return date;
   }
   return null;
 }

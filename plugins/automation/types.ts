@@ -73,8 +73,6 @@ export function addAutomationTypes(builder: Builder, service: AutomationService)
       quietTo: t.exposeString('quietTo', { nullable: true }),
       holdoutPercent: t.exposeInt('holdoutPercent'),
       rfmSegment: t.exposeString('rfmSegment', { nullable: true, description: 'RFM_SEGMENT_MOVED: the layer.' }),
-      memberWeekday: t.exposeInt('memberWeekday', { nullable: true }),
-      memberMonthDay: t.exposeInt('memberMonthDay', { nullable: true }),
       active: t.exposeBoolean('active'),
       sends: t.prismaField({
         type: [Send],
@@ -113,7 +111,8 @@ export function addAutomationTypes(builder: Builder, service: AutomationService)
       days: t.int({
         required: true,
         description:
-          'BIRTHDAY, anniversary, points, MEMBER_DAY (0–31): days ahead; LAPSED: days without a purchase; ' +
+          "BIRTHDAY, anniversary, points, MEMBER_DAY (the home store's 会员日, 0–31): days ahead; " +
+          'LAPSED: days without a purchase; ' +
           'TIER_UPGRADED, RFM_SEGMENT_MOVED: days back.',
       }),
       templateZh: t.string({
@@ -133,10 +132,6 @@ export function addAutomationTypes(builder: Builder, service: AutomationService)
       rfmSegment: t.string({
         description:
           'RFM_SEGMENT_MOVED (rfm plugin): the layer moved into, an RfmSegment value (WIN_BACK is 重要挽留客户).',
-      }),
-      memberWeekday: t.int({ description: 'MEMBER_DAY: the member day is this weekday, 1 (Monday) … 7 (Sunday).' }),
-      memberMonthDay: t.int({
-        description: 'MEMBER_DAY: or this day of each month, 1 … 31 (the last day of a shorter month).',
       }),
       active: t.boolean(),
     }),

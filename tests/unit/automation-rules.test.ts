@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inHoldout, inQuietHours, nextAnniversary, nextMemberDay } from '../../plugins/automation/service.ts';
 import { render, unknownVariable } from '../../plugins/automation/templates.ts';
+import { CalendarService, DEFAULT_STORE_CALENDAR } from '../../src/calendar/service.ts';
 
 const d = (ymd: string) => new Date(`${ymd}T00:00:00Z`);
 
@@ -60,25 +61,32 @@ describe('anniversaries', () => {
   });
 });
 
-describe('member days (会员日)', () => {
-  const week = (memberWeekday: number) => ({ memberWeekday, memberMonthDay: null });
-  const month = (memberMonthDay: number) => ({ memberWeekday: null, memberMonthDay });
+describe('member days (会员日), from the store calendar', () => {
+  const calendar = new CalendarService();
+  const store = (memberWeekdays: number[], memberMonthDays: number[], timezone = 'Asia/Shanghai') => ({
+    storeId: null,
+    timezone,
+    ...DEFAULT_STORE_CALENDAR,
+    memberWeekdays,
+    memberMonthDays,
+  });
+  // 2026-12-02 is a Wednesday; 02:00 UTC is 10:00 in Beijing.
+  const at = new Date('2026-12-02T02:00:00Z');
   it.each([
-    // 2026-12-02 is a Wednesday.
-    ['every Wednesday, on the day', week(3), '2026-12-02', 0, '2026-12-02'],
-    ['every Thursday, on the day only', week(4), '2026-12-02', 0, null],
-    ['every Thursday, a day ahead', week(4), '2026-12-02', 1, '2026-12-03'],
-    ['every Monday, 5 days ahead', week(1), '2026-12-02', 5, '2026-12-07'],
-    ['every Monday, 4 days ahead: not yet', week(1), '2026-12-02', 4, null],
-    ['the 8th, 6 days ahead', month(8), '2026-12-02', 6, '2026-12-08'],
-    ['the 1st, the next month', month(1), '2026-12-30', 2, '2027-01-01'],
-    ['the 31st in April is the 30th', month(31), '2027-04-28', 2, '2027-04-30'],
-    ['the 30th in February is the 28th', month(30), '2027-02-27', 1, '2027-02-28'],
-    ['the 29th in a leap February', month(29), '2028-02-27', 3, '2028-02-29'],
-    ['the 31st in December, not the 30th', month(31), '2026-12-30', 0, null],
-  ])('%s', (_what, trigger, today, days, expected) => {
-    const found = nextMemberDay(trigger, d(today), days);
-    expect(found?.toISOString().slice(0, 10) ?? null).toBe(expected);
+    ['Wednesdays, on the day', store([3], []), 0, '2026-12-02'],
+    ['Thursdays, on the day only', store([4], []), 0, null],
+    ['Thursdays, a day ahead', store([4], []), 1, '2026-12-03'],
+    ['Mondays, 5 days ahead', store([1], []), 5, '2026-12-07'],
+    ['Mondays, 4 days ahead: not yet', store([1], []), 4, null],
+    ['the 8th, 18th and 28th, 6 days ahead', store([], [8, 18, 28]), 6, '2026-12-08'],
+    ['the 1st, into the next month', store([], [1]), 31, '2027-01-01'],
+    ['the 8th or Fridays: the nearer', store([5], [8]), 7, '2026-12-04'],
+    ['none set', store([], []), 31, null],
+    // Still Tuesday the 1st in Los Angeles: Wednesday is a day ahead there.
+    ['Wednesdays in Los Angeles, on the day', store([3], [], 'America/Los_Angeles'), 0, null],
+    ['Wednesdays in Los Angeles, a day ahead', store([3], [], 'America/Los_Angeles'), 1, '2026-12-02'],
+  ])('%s', (_what, calendarOfStore, days, expected) => {
+    expect(nextMemberDay(calendar, calendarOfStore, at, days)).toBe(expected);
   });
 });
 
