@@ -3,7 +3,7 @@ import { rfmPlugin } from '../plugins/rfm/index.ts';
 import { PluginConfigError } from '../src/plugin-host/host.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { newMember, runJob, stockUp } from './helpers/loyalty.ts';
-import { RECORD_SALE, REFUND_SALE, uniqueId } from './helpers/queries.ts';
+import { RECORD_SALE, REFUND_SALE, rawId, uniqueId } from './helpers/queries.ts';
 
 const DAY = 86_400_000;
 const SKU = 'SN-001';
@@ -251,6 +251,30 @@ describe('scoring a known customer base', () => {
     expect(runs).toHaveLength(runsBefore + 2);
     expect(runs[0].node).toMatchObject({ asOf: asOf.toISOString(), customersScored: 10 });
     expect((await dashboard()).customersScored).toBe(10);
+  });
+
+  it('remembers a change of layer: the one before, the run that made it; runs that keep it leave both', async () => {
+    const layer = (i: number) =>
+      t.db.database.prisma.rfmScore.findUniqueOrThrow({
+        where: { customerId: rawId(ids[i]!) },
+        select: { segment: true, previousSegment: true, segmentSince: true },
+      });
+    await score(asOf);
+    const first = await layer(9);
+    expect(first).toMatchObject({ segment: 'HIBERNATING', previousSegment: null });
+    expect(first.segmentSince.getTime()).toBeLessThanOrEqual(asOf.getTime());
+    // An hour later nobody's layer changed: nothing moved.
+    await score(new Date(asOf.getTime() + 3_600_000));
+    expect(await layer(9)).toEqual(first);
+    // 一般挽留丙 comes back and spends big: a move, dated by the run that saw it; the next run keeps it.
+    await sale(ids[9]!, new Date(asOf.getTime() + 12 * 3_600_000), 5000);
+    const moved = new Date(asOf.getTime() + DAY);
+    await score(moved);
+    const after = await layer(9);
+    expect(after.segment).not.toBe('HIBERNATING');
+    expect(after).toMatchObject({ previousSegment: 'HIBERNATING', segmentSince: moved });
+    await score(new Date(asOf.getTime() + DAY + 3_600_000));
+    expect(await layer(9)).toEqual(after);
   });
 
   it('scores a customer base that moved on: a later run drops customers whose purchases left the window', async () => {

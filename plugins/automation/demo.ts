@@ -1,7 +1,15 @@
 import type { Db } from '../../src/db/tx.ts';
 
-/** The demo chain's triggers: a birthday greeting a week ahead, and a "we miss you" after 90 days. */
+/**
+ * The demo chain's triggers: a birthday greeting a week ahead, a "we miss you" after 90 days, and
+ * the eve of 会员日 — Wednesdays in the demo stores' calendars (a store that has a calendar keeps it).
+ */
 export async function seedAutomationDemo(db: Db) {
+  const stores = await db.store.findMany({ select: { id: true } });
+  await db.storeCalendar.createMany({
+    data: stores.map((s) => ({ storeId: s.id, memberWeekdays: [3], memberMonthDays: [] })),
+    skipDuplicates: true,
+  });
   await db.automationTrigger.createMany({
     data: [
       {
@@ -24,6 +32,16 @@ export async function seedAutomationDemo(db: Db) {
         quietFrom: '21:00',
         quietTo: '09:00',
         holdoutPercent: 10,
+      },
+      {
+        name: '会员日提醒',
+        kind: 'MEMBER_DAY',
+        days: 1,
+        templateZh: '{name}，{date}（{weekday}）是{store}会员日，会员专享礼遇，欢迎到店。',
+        templateEn: '{name}, {weekday} {date} is member day at {store}: treats for members, see you there.',
+        channels: ['WECHAT'],
+        quietFrom: '21:00',
+        quietTo: '09:00',
       },
     ],
   });

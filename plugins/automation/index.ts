@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
+import type { CalendarService } from '../../src/calendar/service.ts';
 import { z } from 'zod';
 import { definePlugin, parsePluginOptions } from '../../src/plugin-host/host.ts';
 import { seedAutomationDemo } from './demo.ts';
 import './events.ts';
 import './messages.ts';
-import { AutomationService, type Coupons } from './service.ts';
+import { AutomationService, type Coupons, type RfmLayers } from './service.ts';
 import { addAutomationTypes } from './types.ts';
 
 declare module '../../src/auth/permissions.ts' {
@@ -24,9 +25,9 @@ const Options = z
 
 /**
  * Marketing automation (营销自动化): 生日关怀, "we miss you" after a lapse, a first-purchase
- * anniversary, points about to expire, a welcome to a new tier — as data, evaluated by a job,
- * each occasion sent once, only on channels the customer consented to, never in quiet hours;
- * the message goes to the merchant's own sender as a `customer.notification` webhook.
+ * anniversary, points about to expire, a welcome to a new tier, a move into an RFM layer, 会员日
+ * — as data, evaluated by a job, each occasion sent once, only on channels the customer consented
+ * to, never in quiet hours; the message goes to the merchant's own sender as a `customer.notification` webhook.
  * docs/plugins/automation.md.
  */
 export function automationPlugin(input: z.input<typeof Options> = {}) {
@@ -34,7 +35,7 @@ export function automationPlugin(input: z.input<typeof Options> = {}) {
   const service = new AutomationService(options);
   return definePlugin({
     name: 'automation',
-    runsAfter: ['points', 'tiers', 'campaigns'],
+    runsAfter: ['points', 'tiers', 'campaigns', 'rfm'],
     migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
     prismaSchema: fileURLToPath(new URL('./schema.prisma', import.meta.url)),
     permissions: [
@@ -47,8 +48,8 @@ export function automationPlugin(input: z.input<typeof Options> = {}) {
     ],
     webhookEvents: {
       'customer.notification': {
-        'zh-CN': '自动化触达：发给一位顾客的消息（只含其同意的渠道及地址）',
-        en: 'An automated message for one customer (only the channels they consented to, with their addresses)',
+        'zh-CN': '自动化触达：发给一位顾客的消息（只列其同意的渠道；不含手机号等地址，经 GraphQL 读取）',
+        en: 'A message for one customer, for their consented channels (no addresses: read them by GraphQL)',
       },
     },
     schema: (builder) => addAutomationTypes(builder, service),
@@ -57,6 +58,8 @@ export function automationPlugin(input: z.input<typeof Options> = {}) {
         points: services.find('points') !== undefined,
         tiers: services.find('tiers') !== undefined,
         coupons: () => services.find<Coupons>('coupons'),
+        rfm: () => services.find<RfmLayers>('rfm'),
+        calendar: services.get<CalendarService>('calendar'),
       });
     },
     seedDemo: ({ db }) => seedAutomationDemo(db),

@@ -7,7 +7,9 @@ import { InvalidInputError, NotFoundError } from '../../src/errors/index.ts';
 import type { EventBus } from '../../src/events/bus.ts';
 import { runInTransaction, type Unit } from '../../src/events/transaction.ts';
 import type { AutomationTrigger } from '../../src/generated/prisma/client.ts';
-import type { AutomationTriggerKind, ConsentChannel } from '../../src/generated/prisma/enums.ts';
+import { RfmSegment, type AutomationTriggerKind, type ConsentChannel } from '../../src/generated/prisma/enums.ts';
+import type { Locale } from '../../src/i18n/locale.ts';
+import type { CalendarService, StoreCalendar } from '../../src/calendar/service.ts';
 import { DEFAULT_TIME_ZONE, wallClock } from '../../src/stores/time.ts';
 import {
   render,
@@ -38,6 +40,8 @@ export interface TriggerInput {
   holdoutPercent?: number | null;
   /** A reward batch of the campaigns plugin: each message brings one of its codes. */
   couponBatchId?: string | null;
+  /** RFM_SEGMENT_MOVED: the layer moved into (an RfmSegment value, e.g. WIN_BACK, 重要挽留客户). */
+  rfmSegment?: string | null;
   active?: boolean | null;
 }
 
@@ -50,6 +54,11 @@ export interface Coupons {
     at: Date,
   ): Promise<{ code: string; validUntil: Date | null; title: string }>;
   isRewardBatch(db: Db | Unit['tx'], batchId: string): Promise<boolean>;
+}
+
+/** The rfm plugin's service "rfm", when it is installed (plugins/rfm/index.ts). */
+export interface RfmLayers {
+  segmentName(segment: RfmSegment): Record<Locale, string> | undefined;
 }
 
 export interface AutomationOptions {
@@ -79,18 +88,30 @@ interface Candidate {
   points?: number;
   date?: string;
   tier?: string;
+  /** RFM_SEGMENT_MOVED: the layer moved into. */
+  segment?: RfmSegment;
 }
 
 export class AutomationService {
   private points = false;
   private tiers = false;
   private coupons: () => Coupons | undefined = () => undefined;
+  private rfm: () => RfmLayers | undefined = () => undefined;
+  private calendar: CalendarService | undefined;
   constructor(readonly options: AutomationOptions) {}
 
-  use(installed: { points: boolean; tiers: boolean; coupons: () => Coupons | undefined }) {
+  use(installed: {
+    points: boolean;
+    tiers: boolean;
+    coupons: () => Coupons | undefined;
+    rfm: () => RfmLayers | undefined;
+    calendar: CalendarService;
+  }) {
+    this.calendar = installed.calendar;
     this.points = installed.points;
     this.tiers = installed.tiers;
     this.coupons = installed.coupons;
+    this.rfm = installed.rfm;
   }
 
   // ——— triggers ———
@@ -126,6 +147,15 @@ export class AutomationService {
       throw new InvalidInputError('AUTOMATION_NEEDS_PLUGIN', { plugin: 'points' }, ['input', 'kind']);
     if (input.kind === 'TIER_UPGRADED' && !this.tiers)
       throw new InvalidInputError('AUTOMATION_NEEDS_PLUGIN', { plugin: 'tiers' }, ['input', 'kind']);
+    if (input.kind === 'RFM_SEGMENT_MOVED' && !this.rfm())
+      throw new InvalidInputError('AUTOMATION_NEEDS_PLUGIN', { plugin: 'rfm' }, ['input', 'kind']);
+    const segment = input.rfmSegment || null;
+    if (input.kind === 'RFM_SEGMENT_MOVED' ? !segment || !(segment in RfmSegment) : segment)
+      throw bad(
+        'rfmSegment',
+        input.kind === 'RFM_SEGMENT_MOVED' ? Object.keys(RfmSegment).join(', ') : 'RFM_SEGMENT_MOVED',
+      );
+    if (input.kind === 'MEMBER_DAY' && input.days > 31) throw bad('days', '0–31');
     if (input.couponBatchId) {
       const coupons = this.coupons();
       if (!coupons)
@@ -144,6 +174,7 @@ export class AutomationService {
       quietTo: input.quietTo || null,
       holdoutPercent: holdout,
       couponBatchId: input.couponBatchId ?? null,
+      rfmSegment: segment,
       active: input.active ?? true,
     };
   }
@@ -205,6 +236,13 @@ export class AutomationService {
         points: c.points ?? '',
         tier: c.tier ?? '',
       };
+      // What differs by language: the layer's name, the date's weekday.
+      const segment = c.segment ? this.rfm()?.segmentName(c.segment) : undefined;
+      const weekday = c.date ? weekdayOf(c.date) : undefined;
+      const local = (locale: Locale) => ({
+        segment: segment?.[locale] ?? '',
+        weekday: weekday === undefined ? '' : WEEKDAYS[locale][weekday - 1]!,
+      });
       // The occasion first: only the run that writes it goes on (issues the coupon, sends).
       const [row] = await tx.$queryRaw<{ id: string }[]>`
         INSERT INTO "AutomationSend" (id, "triggerId", "customerId", occasion, outcome, channels, "sentAt")
@@ -223,7 +261,10 @@ export class AutomationService {
         values.couponTitle = coupon.title;
         values.couponExpires = coupon.validUntil ? ymd(wallClock(coupon.validUntil, zoneOf(c))!) : '';
       }
-      const message = { 'zh-CN': render(trigger.templateZh, values), en: render(trigger.templateEn, values) };
+      const message = {
+        'zh-CN': render(trigger.templateZh, { ...values, ...local('zh-CN') }),
+        en: render(trigger.templateEn, { ...values, ...local('en') }),
+      };
       await tx.$executeRaw`
         UPDATE "AutomationSend" SET "messageZh" = ${message['zh-CN']}, "messageEn" = ${message.en},
           "couponCode" = ${coupon?.code ?? null}
@@ -329,6 +370,59 @@ export class AutomationService {
           return { ...c, occasion: `expiry:${date}`, date };
         });
       }
+      case 'RFM_SEGMENT_MOVED': {
+        if (!this.rfm()) return []; // the plugin removed since: its scores are no longer kept
+        // Each move once: the occasion is the layer and the run that moved the customer into it
+        // (a customer who leaves and comes back later has moved again). A first score is no move.
+        const rows = await db.$queryRawUnsafe<(Candidate & { segmentSince: Date })[]>(
+          `WITH moved AS (
+             SELECT r."customerId", r."segmentSince" FROM "RfmScore" r
+             WHERE r.segment::text = $2 AND r."previousSegment" IS NOT NULL
+               AND r."segmentSince" >= $3 AND r."segmentSince" <= $4)
+           ${base({
+             select: 'moved."segmentSince",',
+             join: 'JOIN moved ON moved."customerId" = c.id',
+             where: `AND NOT EXISTS (SELECT 1 FROM "AutomationSend" a WHERE a."triggerId" = $5::uuid
+               AND a."customerId" = c.id
+               AND a.occasion = 'rfm:' || $2 || ':' || to_char(moved."segmentSince", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
+           })} ORDER BY moved."segmentSince", c.id LIMIT ${limit}`,
+          channels,
+          trigger.rfmSegment,
+          new Date(now.getTime() - Math.max(trigger.days, 1) * DAY_MS),
+          now,
+          trigger.id,
+        );
+        return rows.map((c) => ({
+          ...c,
+          occasion: `rfm:${trigger.rfmSegment}:${c.segmentSince.toISOString()}`,
+          segment: trigger.rfmSegment as RfmSegment,
+          date: ymd(wallClock(c.segmentSince, zoneOf(c))!),
+        }));
+      }
+      case 'MEMBER_DAY': {
+        // Each store's next 会员日 (its calendar, the same days its points rules know), on its
+        // own clock: the same instant is Wednesday in Beijing and still Tuesday in Los Angeles.
+        const due: { store: string; day: string }[] = [];
+        for (const { id } of await db.store.findMany({ select: { id: true }, orderBy: { id: 'asc' } })) {
+          const day = nextMemberDay(this.calendar!, await this.calendar!.storeCalendar(db, id), now, trigger.days);
+          if (day) due.push({ store: id, day });
+        }
+        if (!due.length) return [];
+        const rows = await db.$queryRawUnsafe<(Candidate & { day: string })[]>(
+          `${base({
+            select: 'md.day,',
+            join: `JOIN unnest(string_to_array($2, ','), string_to_array($3, ',')) AS md(store, day)
+              ON md.store = c."homeStoreId"::text`,
+            where: `AND NOT EXISTS (SELECT 1 FROM "AutomationSend" a WHERE a."triggerId" = $4::uuid
+                AND a."customerId" = c.id AND a.occasion = 'memberday:' || md.day)`,
+          })} ORDER BY c.id LIMIT ${limit}`,
+          channels,
+          due.map((d) => d.store).join(','),
+          due.map((d) => d.day).join(','),
+          trigger.id,
+        );
+        return rows.map((c) => ({ ...c, occasion: `memberday:${c.day}`, date: c.day }));
+      }
       case 'TIER_UPGRADED': {
         const rows = await db.$queryRawUnsafe<(Candidate & { changeId: string; tierName: string; changedAt: Date })[]>(
           `WITH up AS (
@@ -390,12 +484,19 @@ export class AutomationService {
     const sent = group('SENT');
     const heldOut = group('HELD_OUT');
     // Coupons the messages brought, and how many were used (the campaigns plugin keeps the uses).
+    // The revenue of the sales that used them: each such sale once (net of refunds), whatever
+    // the number of the trigger's codes it presented; a redemption undone by a full refund is not one.
     const [coupons] = this.coupons()
-      ? await db.$queryRaw<{ issued: bigint; redeemed: bigint }[]>`
-          SELECT count(a."couponCode") AS issued, count(*) FILTER (WHERE k.uses > 0) AS redeemed
-          FROM "AutomationSend" a LEFT JOIN "Coupon" k ON k.code = a."couponCode"
-          WHERE a."triggerId" = ${triggerId}::uuid AND a."sentAt" >= ${from}`
-      : [{ issued: 0n, redeemed: 0n }];
+      ? await db.$queryRaw<{ issued: bigint; redeemed: bigint; revenue: string }[]>`
+          WITH k AS (
+            SELECT k.id, k.uses FROM "AutomationSend" a JOIN "Coupon" k ON k.code = a."couponCode"
+            WHERE a."triggerId" = ${triggerId}::uuid AND a."sentAt" >= ${from})
+          SELECT count(*) AS issued, count(*) FILTER (WHERE k.uses > 0) AS redeemed,
+            (SELECT coalesce(sum(x.total - x."refundedTotal"), 0)::text FROM "Sale" x
+             WHERE x.id IN (SELECT r."saleId" FROM "CampaignRedemption" r
+                            WHERE r."couponId" IN (SELECT id FROM k) AND NOT r.reversed)) AS revenue
+          FROM k`
+      : [{ issued: 0n, redeemed: 0n, revenue: '0' }];
     const uplift =
       sent.spendPerCustomer !== null && heldOut.spendPerCustomer !== null
         ? (Number(sent.spendPerCustomer) - Number(heldOut.spendPerCustomer)).toFixed(2)
@@ -406,11 +507,18 @@ export class AutomationService {
       upliftPerCustomer: uplift,
       couponsIssued: Number(coupons?.issued ?? 0),
       couponsRedeemed: Number(coupons?.redeemed ?? 0),
+      couponRevenue: coupons?.revenue ?? '0',
     };
   }
 }
 
 const zoneOf = (c: { timezone: string | null }) => c.timezone ?? DEFAULT_TIME_ZONE;
+const WEEKDAYS: Record<Locale, readonly string[]> = {
+  'zh-CN': ['周一', '周二', '周三', '周四', '周五', '周六', '周日'],
+  en: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'],
+};
+/** 1 (Monday) … 7 (Sunday) of a YYYY-MM-DD date. */
+const weekdayOf = (date: string) => ((new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7) + 1;
 const ymd = (d: Date) => d.toISOString().slice(0, 10);
 
 /** A deterministic share of a trigger's customers (by hash): the same customers every run. */
@@ -430,6 +538,25 @@ export function inQuietHours(
   const local = wallClock(now, zoneOf(customer))!.toISOString().slice(11, 16);
   const { quietFrom: from, quietTo: to } = trigger;
   return from <= to ? local >= from && local < to : local >= from || local < to;
+}
+
+/**
+ * A store's next 会员日 ("YYYY-MM-DD") from the day `now` falls on in its time zone to `days`
+ * days later, or null: the days of its calendar (core's, set with setStoreCalendar).
+ */
+export function nextMemberDay(
+  calendar: Pick<CalendarService, 'day' | 'dateOf'>,
+  store: StoreCalendar,
+  now: Date,
+  days: number,
+): string | null {
+  if (!store.memberMonthDays.length && !store.memberWeekdays.length) return null;
+  const today = Date.parse(`${calendar.dateOf(now, store.timezone)}T00:00:00Z`);
+  for (let n = 0; n <= days; n++) {
+    const date = ymd(new Date(today + n * DAY_MS));
+    if (calendar.day(date, store).memberDay) return date;
+  }
+  return null;
 }
 
 /**

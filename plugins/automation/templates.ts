@@ -1,6 +1,6 @@
 /**
  * Message templates: text with `{variable}` placeholders, one per language. Pure functions, so the
- * rendering is unit-tested (tests/unit/automation-templates.test.ts).
+ * rendering is unit-tested (tests/unit/automation-rules.test.ts).
  */
 
 /** What a template may use; each trigger fills what it knows (an unknown value renders empty). */
@@ -11,6 +11,8 @@ export const TEMPLATE_VARIABLES = [
   'date',
   'points',
   'tier',
+  'segment',
+  'weekday',
   'coupon',
   'couponTitle',
   'couponExpires',

@@ -34,6 +34,10 @@ export function addAutomationTypes(builder: Builder, service: AutomationService)
       }),
       couponsIssued: t.int({ description: 'Coupons the messages brought (a trigger with a couponBatchId).' }),
       couponsRedeemed: t.int({ description: 'Of those, the ones used at a till.' }),
+      couponRevenue: t.field({
+        type: 'Money',
+        description: "What the sales that used the messages' coupons came to, net of refunds (each sale once).",
+      }),
     }),
   });
 
@@ -68,6 +72,7 @@ export function addAutomationTypes(builder: Builder, service: AutomationService)
       quietFrom: t.exposeString('quietFrom', { nullable: true }),
       quietTo: t.exposeString('quietTo', { nullable: true }),
       holdoutPercent: t.exposeInt('holdoutPercent'),
+      rfmSegment: t.exposeString('rfmSegment', { nullable: true, description: 'RFM_SEGMENT_MOVED: the layer.' }),
       active: t.exposeBoolean('active'),
       sends: t.prismaField({
         type: [Send],
@@ -106,9 +111,14 @@ export function addAutomationTypes(builder: Builder, service: AutomationService)
       days: t.int({
         required: true,
         description:
-          'BIRTHDAY, anniversary, points: days ahead; LAPSED: days without a purchase; TIER_UPGRADED: days back.',
+          "BIRTHDAY, anniversary, points, MEMBER_DAY (the home store's 会员日, 0–31): days ahead; " +
+          'LAPSED: days without a purchase; ' +
+          'TIER_UPGRADED, RFM_SEGMENT_MOVED: days back.',
       }),
-      templateZh: t.string({ required: true, description: 'Variables: {name} {store} {days} {date} {points} {tier}.' }),
+      templateZh: t.string({
+        required: true,
+        description: "Variables: {name} {store} {days} {date} {weekday} {points} {tier} {segment}, and the coupon's.",
+      }),
       templateEn: t.string({ required: true }),
       channels: t.field({ type: [ChannelEnum], required: true }),
       quietFrom: t.string({ description: '"HH:MM" in the customer\'s home store\'s time zone.' }),
@@ -118,6 +128,10 @@ export function addAutomationTypes(builder: Builder, service: AutomationService)
         description:
           'A reward batch (issueCoupons with forRewards) of the campaigns plugin: each message brings one code; ' +
           'templates show it with {coupon}, {couponTitle}, {couponExpires}.',
+      }),
+      rfmSegment: t.string({
+        description:
+          'RFM_SEGMENT_MOVED (rfm plugin): the layer moved into, an RfmSegment value (WIN_BACK is 重要挽留客户).',
       }),
       active: t.boolean(),
     }),

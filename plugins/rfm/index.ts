@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { definePlugin } from '../../src/plugin-host/host.ts';
 import { seedRfmDemo } from './demo.ts';
-import './messages.ts';
+import { SEGMENT_TEXT } from './messages.ts';
+import type { RfmSegment } from '../../src/generated/prisma/enums.ts';
+import type { Locale } from '../../src/i18n/locale.ts';
 import { resolveRfmOptions, type RfmOptions } from './options.ts';
 import { forgetMergedScore, scoreCustomers } from './service.ts';
 import { addRfmTypes } from './types.ts';
@@ -9,6 +11,11 @@ import { rfmSegmentCondition } from './segments.ts';
 import type { SegmentService } from '../../src/segments/service.ts';
 
 export type { RfmOptions };
+
+/** The service "rfm": a layer's name in each language (undefined for an unknown one). */
+export interface RfmLayers {
+  segmentName(segment: RfmSegment): Record<Locale, string> | undefined;
+}
 
 /**
  * RFM scoring (RFM 客户价值分层): every live customer who bought in the window is scored 1–5
@@ -24,8 +31,12 @@ export function rfmPlugin(options?: RfmOptions) {
     prismaSchema: fileURLToPath(new URL('./schema.prisma', import.meta.url)),
     schema: (builder) => addRfmTypes(builder),
     onCustomerMerge: forgetMergedScore,
-    // Core's segments read the layer through this condition (src/segments/conditions.ts).
-    setup: ({ services }) => services.get<SegmentService>('segments').defineCondition(rfmSegmentCondition),
+    setup: ({ services }) => {
+      // Core's segments read the layer through this condition (src/segments/conditions.ts).
+      services.get<SegmentService>('segments').defineCondition(rfmSegmentCondition);
+      // Other plugins (the automation plugin's RFM_SEGMENT_MOVED trigger) name the layers as merchants read them.
+      services.provide<RfmLayers>('rfm', { segmentName: (segment) => SEGMENT_TEXT[segment]?.name });
+    },
     // PIPL: the score is profiling of the person, exported with their data; erased with them (and
     // erased customers are left out of later runs).
     customerData: {

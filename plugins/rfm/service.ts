@@ -25,7 +25,9 @@ const RUN_LOCK = Prisma.sql`hashtext('rfm.score')`;
  * CONFLICT DO UPDATE, scores of customers no longer in the base are deleted, and the run is
  * recorded with its segment counts. It only reads Customer and Sale, locking none of their rows
  * while it computes, so sales go on meanwhile; readers see the previous scores until it commits.
- * Running it again for the same `now` writes the same scores.
+ * Running it again for the same `now` writes the same scores. A score whose layer changes keeps
+ * the one before (`previousSegment`) and the run's moment (`segmentSince`); one whose layer stays
+ * keeps both, so a move is seen once by those who look for moves (docs/plugins/automation.md).
  */
 export async function scoreCustomers(
   db: Db,
@@ -117,7 +119,8 @@ function upsertScores(
         AS mh FROM scored
     )
     INSERT INTO "RfmScore" ("customerId", "runId", "recencyScore", "frequencyScore", "monetaryScore", "recencyDays",
-                            "lastPurchaseAt", "frequency", "monetary", "segment", "homeStoreId", "computedAt")
+                            "lastPurchaseAt", "frequency", "monetary", "segment", "homeStoreId", "computedAt",
+                            "segmentSince")
     SELECT "customerId", ${runId}::uuid, r, f, m, recency_days, last_at, frequency, monetary,
            (CASE
               WHEN rh AND fh AND mh THEN 'CHAMPIONS'
@@ -129,7 +132,7 @@ function upsertScores(
               WHEN fh THEN 'NEED_ATTENTION'
               ELSE 'HIBERNATING'
             END)::"RfmSegment",
-           "homeStoreId", ${now}
+           "homeStoreId", ${now}, ${now}
     FROM judged
     ON CONFLICT ("customerId") DO UPDATE SET
       "runId" = EXCLUDED."runId",
@@ -141,6 +144,11 @@ function upsertScores(
       "frequency" = EXCLUDED."frequency",
       "monetary" = EXCLUDED."monetary",
       "segment" = EXCLUDED."segment",
+      -- A change of layer is remembered (SET reads the row as it was before this statement).
+      "previousSegment" = CASE WHEN "RfmScore"."segment" = EXCLUDED."segment" THEN "RfmScore"."previousSegment"
+                               ELSE "RfmScore"."segment" END,
+      "segmentSince" = CASE WHEN "RfmScore"."segment" = EXCLUDED."segment" THEN "RfmScore"."segmentSince"
+                            ELSE EXCLUDED."segmentSince" END,
       "homeStoreId" = EXCLUDED."homeStoreId",
       "computedAt" = EXCLUDED."computedAt"`;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { inHoldout, inQuietHours, nextAnniversary } from '../../plugins/automation/service.ts';
+import { inHoldout, inQuietHours, nextAnniversary, nextMemberDay } from '../../plugins/automation/service.ts';
 import { render, unknownVariable } from '../../plugins/automation/templates.ts';
+import { CalendarService, DEFAULT_STORE_CALENDAR } from '../../src/calendar/service.ts';
 
 const d = (ymd: string) => new Date(`${ymd}T00:00:00Z`);
 
@@ -19,11 +20,29 @@ describe('message templates', () => {
       '满50减10：BACK1，2026-12-16 前有效',
     ],
     ['{{name}} is literal', { name: 'x' }, '{name}} is literal'],
+    // The new triggers' words, as the job fills them for each language.
+    [
+      '{name}，您已成为我们的{segment}，{date}（{weekday}）起专属回馈已备好',
+      { name: '王芳', segment: '重要挽留客户', date: '2026-12-02', weekday: '周三' },
+      '王芳，您已成为我们的重要挽留客户，2026-12-02（周三）起专属回馈已备好',
+    ],
+    [
+      '{name}, welcome to our {segment} circle — see you on {weekday}, {date}',
+      { name: 'Wang Fang', segment: 'Win back', date: '2026-12-02', weekday: 'Wednesday' },
+      'Wang Fang, welcome to our Win back circle — see you on Wednesday, 2026-12-02',
+    ],
+    [
+      '会员日 {date} {weekday}，{store} 全场 9 折',
+      { date: '2027-04-30', weekday: '周五', store: '北京三里屯店' },
+      '会员日 2027-04-30 周五，北京三里屯店 全场 9 折',
+    ],
   ])('%s', (template, values, expected) => expect(render(template, values)).toBe(expected));
 
   it('names the first placeholder that is not a variable', () => {
     expect(unknownVariable('{name} {姓名}')).toBe('{姓名}');
     expect(unknownVariable('{name} {store} {days} {date} {points} {tier}')).toBeNull();
+    expect(unknownVariable('{segment} {weekday} {coupon} {couponTitle} {couponExpires}')).toBeNull();
+    expect(unknownVariable('{segmentName}')).toBe('{segmentName}');
     expect(unknownVariable('{{not a placeholder}')).toBeNull();
     expect(unknownVariable('{}')).toBe('{}');
   });
@@ -39,6 +58,35 @@ describe('anniversaries', () => {
   ])('%s seen on %s: next %s in %i days', (date, today, next, days) => {
     const found = nextAnniversary(d(date), d(today));
     expect([found.date.toISOString().slice(0, 10), found.days]).toEqual([next, days]);
+  });
+});
+
+describe('member days (会员日), from the store calendar', () => {
+  const calendar = new CalendarService();
+  const store = (memberWeekdays: number[], memberMonthDays: number[], timezone = 'Asia/Shanghai') => ({
+    storeId: null,
+    timezone,
+    ...DEFAULT_STORE_CALENDAR,
+    memberWeekdays,
+    memberMonthDays,
+  });
+  // 2026-12-02 is a Wednesday; 02:00 UTC is 10:00 in Beijing.
+  const at = new Date('2026-12-02T02:00:00Z');
+  it.each([
+    ['Wednesdays, on the day', store([3], []), 0, '2026-12-02'],
+    ['Thursdays, on the day only', store([4], []), 0, null],
+    ['Thursdays, a day ahead', store([4], []), 1, '2026-12-03'],
+    ['Mondays, 5 days ahead', store([1], []), 5, '2026-12-07'],
+    ['Mondays, 4 days ahead: not yet', store([1], []), 4, null],
+    ['the 8th, 18th and 28th, 6 days ahead', store([], [8, 18, 28]), 6, '2026-12-08'],
+    ['the 1st, into the next month', store([], [1]), 31, '2027-01-01'],
+    ['the 8th or Fridays: the nearer', store([5], [8]), 7, '2026-12-04'],
+    ['none set', store([], []), 31, null],
+    // Still Tuesday the 1st in Los Angeles: Wednesday is a day ahead there.
+    ['Wednesdays in Los Angeles, on the day', store([3], [], 'America/Los_Angeles'), 0, null],
+    ['Wednesdays in Los Angeles, a day ahead', store([3], [], 'America/Los_Angeles'), 1, '2026-12-02'],
+  ])('%s', (_what, calendarOfStore, days, expected) => {
+    expect(nextMemberDay(calendar, calendarOfStore, at, days)).toBe(expected);
   });
 });
 
