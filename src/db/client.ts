@@ -74,7 +74,7 @@ export interface DatabaseOptions {
  * folder's files are in the operating system's page cache anyway, so a small cache costs little
  * speed and saves the process about 100 MiB (docs/benchmarks.md).
  */
-export const EMBEDDED_SETTINGS = ['-c', `shared_buffers=${process.env.EMBEDDED_SHARED_BUFFERS ?? '16MB'}`];
+export const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=16MB'];
 
 function prismaLog(onQuery?: (sql: string) => void) {
   return onQuery ? ([{ emit: 'event', level: 'query' }] as const) : undefined;
