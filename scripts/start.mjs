@@ -19,7 +19,16 @@ import { build, DIST } from './build.mjs';
 export const API_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' };
 export const API_NODE_FLAGS = [];
 
-await build({ ifStale: true });
+try {
+  await build({ ifStale: true });
+} catch (error) {
+  // A read-only checkout (the systemd unit's ProtectSystem=strict) cannot be rebuilt in place.
+  process.stderr.write(
+    `store-crm cannot start: dist/ is older than the sources and could not be rebuilt (${error.message}). ` +
+      'Run `npm run build` (npm install does) as the owner of the checkout.\n',
+  );
+  process.exit(1);
+}
 const main = join(DIST, 'main.js');
 if (typeof process.execve === 'function' && process.platform !== 'win32') {
   const args = [...process.execArgv, ...API_NODE_FLAGS, main, ...process.argv.slice(2)];
