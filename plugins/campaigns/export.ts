@@ -1,5 +1,4 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { stringify } from 'csv-stringify/sync';
 import { actorOfRequest, audit } from '../../src/audit/service.ts';
 import type { HttpRoute } from '../../src/contract.ts';
 import { codeCell, textCell } from '../../src/csv/cells.ts';
@@ -69,6 +68,7 @@ export const couponCsvRoute: HttpRoute = {
       details: { format: 'csv', codes: rows.length },
     });
     const locale: Locale = ctx.locale;
+    const { stringify } = await import('csv-stringify/sync'); // loaded by the first export, not at start
     const body = stringify(
       rows.map((r) => [
         codeCell(r.code),

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { stringify } from 'csv-stringify';
 import { resolvePrincipal } from '../auth/service.ts';
 import { translate } from '../i18n/messages.ts';
 import { negotiateLocale, type Locale } from '../i18n/locale.ts';
@@ -76,6 +75,7 @@ export async function* customersCsv(
   locale: Locale,
   mask: boolean,
 ): AsyncGenerator<string> {
+  const { stringify } = await import('csv-stringify'); // loaded by the first export, not at start
   const csv = stringify({ header: true, columns: HEADERS[locale], bom: true });
   const chunks: string[] = [];
   csv.on('data', (c: Buffer | string) => chunks.push(c.toString()));

@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from '../logger.ts';
 
 /** Where the link to Redis stands: `up` only when publishing works and every channel is subscribed. */
@@ -57,8 +58,8 @@ export class RedisLink {
       autoResubscribe: false,
       retryStrategy: (times) => Math.min(times * 200, 2_000),
     };
-    this.publisher = new Redis(options.url, { ...common, connectionName: 'storecrm-publish' });
-    this.subscriber = new Redis(options.url, { ...common, connectionName: 'storecrm-subscribe' });
+    this.publisher = connectRedis(options.url, { ...common, connectionName: 'storecrm-publish' });
+    this.subscriber = connectRedis(options.url, { ...common, connectionName: 'storecrm-subscribe' });
     this.subscriber.on('message', (topic: string, message: string) => this.deliver(topic, message));
     for (const [role, client] of [
       ['publish', this.publisher],
@@ -235,4 +236,13 @@ export class RedisLink {
     }
     this.options.onStateChange?.(next);
   }
+}
+
+/**
+ * A Redis connection. ioredis (some 15 MiB of a process) is loaded by the first connection, so a
+ * process without REDIS_URL never loads it; it is CommonJS, so this can stay synchronous.
+ */
+export function connectRedis(url: string, options: RedisOptions): Redis {
+  const { Redis: Client } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+  return new Client(url, options);
 }

@@ -3,10 +3,7 @@ import { open } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { parse, CsvError } from 'csv-parse';
-import iconv from 'iconv-lite';
 import type { MessageCode } from '../i18n/messages.ts';
-import { readFirstSheet, XlsxError, XlsxTooLarge } from './xlsx.ts';
 
 /**
  * Reading an import file: the request body spooled to a private temporary file (never held in
@@ -130,6 +127,8 @@ const QUOTE_ERRORS = new Set([
 
 /** The records of a spooled CSV file, decoded; the header is the first. Yields one at a time. */
 export async function* readCsvRecords(path: string, encoding: ImportEncoding): AsyncGenerator<string[]> {
+  // The readers are loaded by the first import, not by every process at start.
+  const [{ parse, CsvError }, { default: iconv }] = await Promise.all([import('csv-parse'), import('iconv-lite')]);
   const codec = ICONV_NAME[encoding];
   const handle = await open(path);
   const peek = Buffer.alloc(64 * 1024);
@@ -179,6 +178,7 @@ const XLSX_MAX_COLUMNS = 200;
  * first. Blank rows come as empty records so row numbers stay those Excel shows.
  */
 export async function* readXlsxRecords(path: string): AsyncGenerator<string[]> {
+  const { readFirstSheet, XlsxError, XlsxTooLarge } = await import('./xlsx.ts'); // yauzl and saxes: on first use
   try {
     yield* readFirstSheet(path, { maxRows: XLSX_MAX_ROWS, maxColumns: XLSX_MAX_COLUMNS });
   } catch (error) {

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { stringify } from 'csv-stringify/sync';
 import { resolvePrincipal } from '../auth/service.ts';
 import type { Permission } from '../auth/permissions.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -148,7 +147,8 @@ export function exampleCell(value: string | undefined, storeCodes: string[] = []
 }
 
 /** The same template as CSV (UTF-8 with BOM, which Excel opens correctly). */
-export function templateCsv(kind: ImportKind, locale: Locale, storeCodes: string[] = []): string {
+export async function templateCsv(kind: ImportKind, locale: Locale, storeCodes: string[] = []): Promise<string> {
+  const { stringify } = await import('csv-stringify/sync'); // loaded by the first CSV asked for
   const examples = Math.max(...kind.columns.map((c) => c.examples.length));
   return stringify(
     Array.from({ length: examples }, (_, i) => kind.columns.map((c) => exampleCell(c.examples[i], storeCodes))),
@@ -192,7 +192,7 @@ export async function serveTemplate(
     `attachment; filename="${encodeURIComponent(fileName)}"; ` + `filename*=UTF-8''${encodeURIComponent(fileName)}`;
   if (format === 'csv') {
     res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': disposition });
-    res.end(templateCsv(kind, locale, storeCodes));
+    res.end(await templateCsv(kind, locale, storeCodes));
     return;
   }
   const body = await templateWorkbook(kind, locale, storeCodes);

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../events/redis-link.ts';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DAY_MS } from '../stores/time.ts';
 
@@ -48,7 +49,7 @@ export class RateLimits {
     // limiter takes over). A Redis that stops answering with its connection open (frozen, a network
     // partition) raises no error: without a command timeout every request would wait on it.
     this.redis = options.redisUrl
-      ? new Redis(options.redisUrl, {
+      ? connectRedis(options.redisUrl, {
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
           lazyConnect: false,

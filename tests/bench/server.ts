@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_DATA_KEY } from './fixtures.ts';
 
@@ -22,6 +23,8 @@ export interface ApiServer {
   pid: number;
   /** Resident memory of the API process and its children (cluster workers), in bytes. */
   rss(): number;
+  /** Samples rss() every 50 ms until `stop`, which returns the highest value seen (bytes). */
+  watchRss(): { stop(): number };
   /** CPU time (user + system) the API process and its children have used, in seconds. */
   cpuSeconds(): number;
   /** Current value of a Prometheus sample from /metrics (0 when absent). */
@@ -51,7 +54,8 @@ export interface ServerOptions {
 export const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789';
 
 /**
- * Starts the API as production runs it: `node --import tsx src/main.ts` with NODE_ENV=production,
+ * Starts the API as production runs it: `npm start`'s scripts/start.mjs (which compiles dist/ if a
+ * source changed, then becomes `node dist/main.js`, same pid) with NODE_ENV=production,
  * no demo data, warnings only, SQL statements counted in /metrics. It listens on a free port chosen here, and is ready
  * when /readyz answers 200 (the "store-crm API ready" line is an info line, which LOG_LEVEL=warn leaves out).
  * The rest of the environment (REDIS_URL, …) passes through.
@@ -60,8 +64,13 @@ export async function startServer(options: ServerOptions, timeoutMs = 120_000): 
   const port = await freePort();
   // --cpu-prof is refused in NODE_OPTIONS; as a flag it is also in process.execArgv, which cluster workers inherit.
   const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
-    cwd: options.root ?? ROOT,
+  const root = options.root ?? ROOT;
+  // A checkout from before the build step (--compare with an older commit) ran its sources with tsx.
+  const entry = existsSync(join(root, 'scripts/start.mjs'))
+    ? ['scripts/start.mjs']
+    : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, [...profile, ...entry], {
+    cwd: root,
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -101,6 +110,16 @@ export async function startServer(options: ServerOptions, timeoutMs = 120_000): 
     url,
     pid: child.pid!,
     rss: () => treeRss(child.pid!),
+    watchRss: () => {
+      let peak = treeRss(child.pid!);
+      const timer = setInterval(() => (peak = Math.max(peak, treeRss(child.pid!))), 50);
+      return {
+        stop: () => {
+          clearInterval(timer);
+          return Math.max(peak, treeRss(child.pid!));
+        },
+      };
+    },
     cpuSeconds: () => treeCpuSeconds(child.pid!),
     metric,
     settle: async () => {

@@ -29,9 +29,13 @@ export const recordSale: Scenario = {
     let api: HttpLoadResult;
     let statementsPerSale: number;
     let cpuMsPerSale: number;
+    // Resident memory of the API before its first request, and the most it held under the load.
+    const rssIdleMB = Math.round(server.rss() / 2 ** 20);
+    let rssPeakMB: number;
     try {
       ctx.log(`API: recordSale × ${options.connections} connections`);
       const cpu = server.cpuSeconds();
+      const rss = server.watchRss();
       const sales = await server.metric(OK_SALES);
       api = await runWorker<HttpLoadResult>('./http-load.ts', {
         url: server.url,
@@ -42,6 +46,7 @@ export const recordSale: Scenario = {
         memberOffset: 0,
         ...length,
       } satisfies HttpLoadConfig);
+      rssPeakMB = Math.round(rss.stop() / 2 ** 20);
       if (!api.ok) throw new Error(`no sale was recorded through the API: ${api.errorSamples.join('; ')}`);
       await server.settle(); // requests in flight when the load stopped
       // The API process's own CPU per sale (warm-up included): a figure other work on the machine hardly moves.
@@ -100,6 +105,8 @@ export const recordSale: Scenario = {
         shareOfBaseline: round(ratio, 3),
         sqlStatementsPerSale: statementsPerSale,
         apiCpuMsPerSale: cpuMsPerSale,
+        apiRssIdleMB: rssIdleMB,
+        apiRssPeakMB: rssPeakMB,
       },
       baseline: {
         salesPerSecond: round(baseline.okPerSecond, 1),
@@ -116,7 +123,8 @@ export const recordSale: Scenario = {
         measured:
           `${round(api.okPerSecond, 1)} sales/s (${Math.round(ratio * 100)} % of baseline), p50 ` +
           `${api.latency.p50} ms, p99 ${api.latency.p99} ms, ${api.errors} errors in ${api.requests}; ` +
-          `${statementsPerSale} SQL statements and ${cpuMsPerSale} ms of API CPU per sale`,
+          `${statementsPerSale} SQL statements and ${cpuMsPerSale} ms of API CPU per sale; ` +
+          `API RSS ${rssIdleMB} MiB idle, ${rssPeakMB} MiB at most under load`,
         baseline:
           `${round(baseline.okPerSecond, 1)} sales/s, p50 ${baseline.latency.p50} ms, p99 ${baseline.latency.p99} ` +
           `ms, ${baseline.errors} errors; 4 statements per sale`,
