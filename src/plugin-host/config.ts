@@ -20,7 +20,7 @@ export async function loadInstalledPlugins(
 }
 
 /**
- * The production build (scripts/build.mjs) compiles the configuration with core into dist/, and
+ * The production build (src/cli/build.mjs) compiles the configuration with core into dist/, and
  * names it here (its path from the checkout's root), so that the plugins and core share one copy
  * of every module. Under tsx (development, tests) it is undefined and the file is loaded by path.
  */

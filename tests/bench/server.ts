@@ -54,7 +54,7 @@ export interface ServerOptions {
 export const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789';
 
 /**
- * Starts the API as production runs it: `npm start`'s scripts/start.mjs (which compiles dist/ if a
+ * Starts the API as production runs it: `npm start`'s src/cli/start.mjs (which compiles dist/ if a
  * source changed, then becomes `node dist/main.js`, same pid) with NODE_ENV=production,
  * no demo data, warnings only, SQL statements counted in /metrics. It listens on a free port chosen here, and is ready
  * when /readyz answers 200 (the "store-crm API ready" line is an info line, which LOG_LEVEL=warn leaves out).
@@ -66,8 +66,8 @@ export async function startServer(options: ServerOptions, timeoutMs = 120_000): 
   const profile = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
   const root = options.root ?? ROOT;
   // A checkout from before the build step (--compare with an older commit) ran its sources with tsx.
-  const entry = existsSync(join(root, 'scripts/start.mjs'))
-    ? ['scripts/start.mjs']
+  const entry = existsSync(join(root, 'src/cli/start.mjs'))
+    ? ['src/cli/start.mjs']
     : ['--import', 'tsx', 'src/main.ts'];
   const child = spawn(process.execPath, [...profile, ...entry], {
     cwd: root,

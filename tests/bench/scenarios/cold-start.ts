@@ -73,9 +73,9 @@ async function timeStart(
     delete env[name];
   const t0 = performance.now();
   // Its own process group, so npm, its shell and the API all stop together. Node refuses --cpu-prof
-  // in NODE_OPTIONS, so a profiled start runs what `npm start` runs (scripts/start.mjs) directly.
-  const entry = existsSync(join(root, 'scripts/start.mjs'))
-    ? ['scripts/start.mjs']
+  // in NODE_OPTIONS, so a profiled start runs what `npm start` runs (src/cli/start.mjs) directly.
+  const entry = existsSync(join(root, 'src/cli/start.mjs'))
+    ? ['src/cli/start.mjs']
     : ['--import', 'tsx', 'src/main.ts'];
   const command = cpuProfileDir
     ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, ...entry]

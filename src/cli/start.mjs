@@ -1,10 +1,10 @@
-// `npm start`: compiles dist/ if a source changed since the last build (scripts/build.mjs), then
+// `npm start`: compiles dist/ if a source changed since the last build (src/cli/build.mjs), then
 // becomes the API process: `node dist/main.js` with the settings production runs with, in place of
 // this one (process.execve: same pid, so signals, process managers and the exit code are the
 // API's, and nothing of this launcher stays in memory). Where execve is not available (Windows)
 // the API runs in this process, without those settings.
 //
-// Arguments and node flags given to this script pass on, e.g. `node --cpu-prof scripts/start.mjs`.
+// Arguments and node flags given to this script pass on, e.g. `node --cpu-prof src/cli/start.mjs`.
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, DIST } from './build.mjs';

@@ -1,7 +1,7 @@
 // The production build: `npm start` runs dist/main.js with plain `node`, no TypeScript
 // transpiler at run time (tsx costs every start about half a second and 20 MiB for as long as
 // the process lives). Run by `npm install` (postinstall), `npm run build`, and by `npm start`
-// (scripts/start.mjs), which rebuilds only when a compiled source changed since or STORE_CONFIG
+// (src/cli/start.mjs), which rebuilds only when a compiled source changed since or STORE_CONFIG
 // names another file. Development and tests keep running the TypeScript sources with tsx.
 //
 // One esbuild bundle of src/main.ts and the plugin configuration (STORE_CONFIG, else
@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const DIST = join(root, 'dist');
 const manifestPath = join(DIST, 'build.json');
 

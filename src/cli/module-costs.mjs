@@ -1,4 +1,4 @@
-// What loading one module costs a process: `node --expose-gc scripts/module-costs.mjs <specifier>`
+// What loading one module costs a process: `node --expose-gc src/cli/module-costs.mjs <specifier>`
 // prints the resident memory (RSS) and V8 heap a fresh Node process holds before and after
 // importing it (after a collection), and how long the import took (on top of Node's loaders). Used for the table in
 // docs/benchmarks.md ("what each module costs"); a specifier may be a package or a file path.
@@ -16,7 +16,7 @@ const spec = process.argv[2];
 // any server pays anyway: loaded before the measurement, so that it counts the module alone.
 await import('dataloader');
 await import('lru-cache');
-if (!spec) throw new Error('usage: node --expose-gc scripts/module-costs.mjs <module or file>');
+if (!spec) throw new Error('usage: node --expose-gc src/cli/module-costs.mjs <module or file>');
 const before = measure();
 const t0 = performance.now();
 const target = spec.startsWith('.') || spec.startsWith('/') ? pathToFileURL(resolve(spec)).href : spec;
