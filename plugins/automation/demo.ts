@@ -2,14 +2,9 @@ import type { Db } from '../../src/db/tx.ts';
 
 /**
  * The demo chain's triggers: a birthday greeting a week ahead, a "we miss you" after 90 days, and
- * the eve of 会员日 — Wednesdays in the demo stores' calendars (a store that has a calendar keeps it).
+ * the eve of 会员日 (core's demo stores have theirs on Wednesdays).
  */
 export async function seedAutomationDemo(db: Db) {
-  const stores = await db.store.findMany({ select: { id: true } });
-  await db.storeCalendar.createMany({
-    data: stores.map((s) => ({ storeId: s.id, memberWeekdays: [3], memberMonthDays: [] })),
-    skipDuplicates: true,
-  });
   await db.automationTrigger.createMany({
     data: [
       {

@@ -65,6 +65,10 @@ export async function seedDemoData(
 
   const stores = DEMO_STORES.map((s) => ({ id: uuidv7(start), ...s, createdAt: new Date(start), updatedAt: now }));
   await bulkInsert(db, 'Store', stores);
+  // 会员日 on Wednesdays in every demo store: points rules, campaigns and reminders read it.
+  await db.storeCalendar.createMany({
+    data: stores.map((s) => ({ storeId: s.id, memberWeekdays: [3], memberMonthDays: [] })),
+  });
 
   const staffRows: Prisma.StaffCreateManyInput[] = [];
   const roleRows: Prisma.StaffRoleCreateManyInput[] = [];
