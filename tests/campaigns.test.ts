@@ -4,8 +4,8 @@ import { pointsPlugin } from '../plugins/points/index.ts';
 import { tiersPlugin } from '../plugins/tiers/index.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { postgresUrl } from './helpers/database.ts';
-import { newMember, stockUp } from './helpers/loyalty.ts';
-import { onHand, RECORD_SALE, rawId, uniqueId } from './helpers/queries.ts';
+import { checkLedger, newMember, stockUp } from './helpers/loyalty.ts';
+import { onHand, RECORD_SALE, REFUND_SALE, rawId, uniqueId } from './helpers/queries.ts';
 
 // Amounts in these tests are worked out by hand in the comments; every part adds up to the fen.
 
@@ -462,6 +462,198 @@ describe('campaigns with tiers and points installed', () => {
       ),
     ).toEqual([]);
     await end(t, c.id);
+  });
+
+  it('赠品 not scanned: the quote says to scan it, or that the store has none left', async () => {
+    const HINTS = `mutation($input: PreviewSaleInput!) { previewSale(input: $input) { ... on SaleQuote {
+      adjustments { label amount } campaignHints { kind missing label giftSku giftQuantity message } } } }`;
+    const quote = async (lines: Line[], locale?: string) =>
+      (await t.ok(HINTS, { input: { storeId: store, lines } }, { apiKey: t.posKey, locale })).previewSale;
+    const gift = await create(t, {
+      name: '母婴满100赠大面筋',
+      conditions: { categories: ['母婴'], minSpend: '100' },
+      action: { type: 'GIFT', giftSku: 'SN-004', giftQuantity: 2 },
+    });
+    // 268 of 母婴 earns two 大面筋; none scanned.
+    const none = await quote([{ sku: 'MB-001', quantity: 1, unitPrice: '268.00' }]);
+    expect(none.adjustments).toEqual([]);
+    expect(none.campaignHints).toEqual([
+      {
+        kind: 'GIFT',
+        missing: '0.00',
+        label: '赠品：卫龙大面筋 106g',
+        giftSku: 'SN-004',
+        giftQuantity: 2,
+        message: '可领取赠品：卫龙大面筋 106g ×2，请扫码加入',
+      },
+    ]);
+    // One scanned: it is free, and the quote asks for the second.
+    const one = await quote(
+      [
+        { sku: 'MB-001', quantity: 1, unitPrice: '268.00' },
+        { sku: 'SN-004', quantity: 1, unitPrice: '6.50' },
+      ],
+      'en',
+    );
+    expect(one.adjustments).toEqual([{ label: 'Free gift: 卫龙大面筋 106g', amount: '6.50' }]);
+    expect(one.campaignHints).toMatchObject([
+      { kind: 'GIFT', giftQuantity: 1, message: 'Free gift: scan 1 × 卫龙大面筋 106g' },
+    ]);
+    // Under the threshold: the spend it lacks, no gift yet.
+    expect((await quote([{ sku: 'MB-005', quantity: 1, unitPrice: '39.90' }])).campaignHints).toMatchObject([
+      { kind: 'SPEND', missing: '60.10', giftSku: null, message: '再买 ¥60.10 可享赠品：卫龙大面筋 106g' },
+    ]);
+    await end(t, gift.id);
+
+    // A gift the store has none of: the till is told so.
+    const left = await onHand(t, store, 'DH-001');
+    if (left > 0)
+      await t.as('OWNER').ok(
+        `mutation($s: ID!, $lines: [StockLineInput!]!) {
+           adjustStock(storeId: $s, type: ADJUSTMENT, reason: "破损", lines: $lines) { __typename } }`,
+        { s: store, lines: [{ sku: 'DH-001', quantity: -left }] },
+      );
+    expect(await onHand(t, store, 'DH-001')).toBe(0);
+    const gone = await create(t, {
+      name: '满100赠抽纸',
+      conditions: { minSpend: '100' },
+      action: { type: 'GIFT', giftSku: 'DH-001' },
+    });
+    expect((await quote([{ sku: 'MB-001', quantity: 1, unitPrice: '268.00' }])).campaignHints).toEqual([
+      {
+        kind: 'GIFT_OUT_OF_STOCK',
+        missing: '0.00',
+        label: '赠品：维达超韧抽纸 3层130抽×24包',
+        giftSku: 'DH-001',
+        giftQuantity: 1,
+        message: '赠品 维达超韧抽纸 3层130抽×24包 本店已无库存',
+      },
+    ]);
+    await end(t, gone.id);
+  });
+
+  it('赠积分 and 双倍积分: points through the points plugin, each with its why, taken back on refunds', async () => {
+    const rule = await t.as('OWNER').ok(
+      `mutation { createPointsRule(input: { name: "基础 1 分/元", kind: BASE_RATE, pointsPerYuan: "1" }) {
+         __typename ... on PointsRule { id } } }`,
+    );
+    expect(rule.createPointsRule.__typename).toBe('PointsRule');
+    expect(
+      (
+        await t.as('OWNER').ok(CREATE, {
+          input: { name: '坏倍数', action: { type: 'POINTS_MULTIPLIER', multiplier: '1' } },
+        })
+      ).createCampaign,
+    ).toMatchObject({ errorCode: 'CAMPAIGN_INVALID', field: ['input', 'action', 'multiplier'] });
+    const double = await create(t, {
+      name: '母婴双倍积分',
+      conditions: { categories: ['母婴'] },
+      action: { type: 'POINTS_MULTIPLIER', multiplier: '2' },
+    });
+    const bonus = await create(t, {
+      name: '满100赠50积分',
+      conditions: { minSpend: '100' },
+      action: { type: 'BONUS_POINTS', points: 50 },
+    });
+    expect(bonus.action).toMatchObject({ type: 'BONUS_POINTS' });
+    const m = await newMember(t, '积分活动会员');
+    const POINTS = `points { earned awards { reason points } lines { lineNo points contributions { rule points } } }`;
+    const lines = [
+      { sku: 'MB-001', quantity: 1, unitPrice: '268.00' },
+      { sku: 'SN-003', quantity: 2, unitPrice: '10.00' },
+    ];
+    const input = { storeId: store, memberCode: m.memberCode, lines };
+    const q = await t.ok(
+      `mutation($input: PreviewSaleInput!) { previewSale(input: $input) { ... on SaleQuote { total ${POINTS} } } }`,
+      { input },
+      { apiKey: t.posKey },
+    );
+    // 288 paid: 288 by the rule; 母婴 doubled: +268 on line 1; 50 spread by what the lines paid:
+    // 268/288 × 50 = 46.53 and 20/288 × 50 = 3.47, rounded down 46 + 3, the point left to the larger
+    // remainder (line 1): 47 + 3. 288 + 268 + 50 = 606.
+    const expected = {
+      earned: 606,
+      awards: [
+        { reason: '双倍积分', points: 268 },
+        { reason: '赠50积分', points: 50 },
+      ],
+      lines: [
+        {
+          lineNo: 1,
+          points: 583,
+          contributions: [
+            { rule: '基础 1 分/元', points: 268 },
+            { rule: '双倍积分', points: 268 },
+            { rule: '赠50积分', points: 47 },
+          ],
+        },
+        {
+          lineNo: 2,
+          points: 23,
+          contributions: [
+            { rule: '基础 1 分/元', points: 20 },
+            { rule: '赠50积分', points: 3 },
+          ],
+        },
+      ],
+    };
+    expect(q.previewSale.points).toEqual(expected);
+    const r = await t.ok(
+      `mutation($input: RecordSaleInput!) { recordSale(input: $input) { __typename
+         ... on RecordSalePayload { sale { id total ${POINTS} } } ... on UserError { errorCode message } } }`,
+      { input: { ...input, externalId: uniqueId('PT'), payments: [{ method: 'CASH', amount: '288.00' }] } },
+      { apiKey: t.posKey },
+    );
+    const sale = r.recordSale.sale;
+    expect(sale.total).toBe('288.00');
+    expect(sale.points).toEqual(expected); // preview = record
+    const LEDGER = `query($c: ID!) { pointsLedger(customerId: $c, first: 20) { edges { node { kind points why } } } }`;
+    const ledger = async () =>
+      (await t.as('OWNER').ok(LEDGER, { c: m.customerId })).pointsLedger.edges.map((e: { node: unknown }) => e.node);
+    expect(await ledger()).toEqual([
+      { kind: 'EARN', points: 50, why: '赠50积分' },
+      { kind: 'EARN', points: 268, why: '双倍积分' },
+      { kind: 'EARN', points: 288, why: '基础 1 分/元' },
+    ]);
+    const used = await t.as('OWNER').ok(`query($id: ID!) { campaign(id: $id) { results { redemptions } } }`, {
+      id: bonus.id,
+    });
+    expect(used.campaign.results.redemptions).toBe(1);
+
+    // One of the two 雪饼 back: half of line 2's points of each lot, rounded down: 10 of the rule's, 1 of the
+    // bonus (the multiplier gave line 2 nothing).
+    const part = await t.as('OWNER').ok(REFUND_SALE, {
+      saleId: sale.id,
+      externalId: uniqueId('R'),
+      lines: [{ lineNo: 2, quantity: 1 }],
+    });
+    expect(part.refundSale.__typename).toBe('RefundSalePayload');
+    expect((await ledger()).slice(0, 2)).toEqual([
+      { kind: 'REVERSE', points: -1, why: '退货扣回积分（赠50积分）' },
+      { kind: 'REVERSE', points: -10, why: '退货扣回积分' },
+    ]);
+    // The rest: every point the sale earned is taken back, each lot to its last point.
+    const rest = await t.as('OWNER').ok(REFUND_SALE, { saleId: sale.id, externalId: uniqueId('R') });
+    expect(rest.refundSale.refund.sale.status).toBe('REFUNDED');
+    const { account, entries } = await checkLedger(t, m.customerId);
+    expect(account.balance).toBe(0);
+    expect(entries.filter((e) => e.kind === 'REVERSE').reduce((s, e) => s + e.points, 0)).toBe(-606);
+    const after = await t
+      .as('OWNER')
+      .ok(`query($id: ID!) { node(id: $id) { ... on Sale { points { earned reversed } } } }`, {
+        id: sale.id,
+      });
+    expect(after.node.points).toEqual({ earned: 606, reversed: 606 });
+
+    // A walk-in sale gets neither (points go to members), and is not counted as a use.
+    const walkIn = await preview(lines);
+    expect(walkIn.total).toBe('288.00');
+    const again = await t.as('OWNER').ok(`query($id: ID!) { campaign(id: $id) { results { redemptions } } }`, {
+      id: bonus.id,
+    });
+    expect(again.campaign.results.redemptions).toBe(0); // the one sale was refunded in full
+    await end(t, double.id);
+    await end(t, bonus.id);
   });
 
   it('满额返券: a qualifying sale issues its buyer a code; a whole refund ends it if unused', async () => {
@@ -1017,6 +1209,21 @@ describe('campaigns without the tiers plugin', () => {
       field: ['input', 'conditions', 'tierCodes'],
       message: '活动条件 conditions.tierCodes 需要安装 tiers 插件',
     });
+  });
+
+  it('refuses a points action without the points plugin, naming the field and the plugin', async () => {
+    for (const action of [
+      { type: 'BONUS_POINTS', points: 50 },
+      { type: 'POINTS_MULTIPLIER', multiplier: '2' },
+    ]) {
+      const r = await t.as('OWNER').ok(CREATE, { input: { name: '积分活动', action } });
+      expect(r.createCampaign).toMatchObject({
+        __typename: 'InvalidInputError',
+        errorCode: 'CAMPAIGN_ACTION_UNAVAILABLE',
+        field: ['input', 'action', 'type'],
+        message: '活动优惠 action.type 需要安装 points 插件',
+      });
+    }
   });
 });
 
