@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignsPlugin } from '../plugins/campaigns/index.ts';
+import { Prisma } from '../src/generated/prisma/client.ts';
 import { pointsPlugin } from '../plugins/points/index.ts';
 import { tiersPlugin } from '../plugins/tiers/index.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
@@ -1234,7 +1235,7 @@ describe('the demo campaigns', () => {
   });
   afterAll(() => t?.close());
 
-  it('run from the demo’s creation: a 满减, 饮料第二件半价, the members’ Wednesday 95折, a birthday coupon', async () => {
+  it('run: a 满减, 饮料第二件半价, the members’ Wednesday 95折, a birthday coupon', async () => {
     await t.app.services.plugins.seedDemo();
     await t.app.services.plugins.seedDemo(); // once only
     const list = await t.as('OWNER').ok(`{ campaigns(status: [ACTIVE]) { name requiresCoupon
@@ -1271,6 +1272,83 @@ describe('the demo campaigns', () => {
       expect(n.coupons.length, n.birthday ?? 'no birthday').toBe(
         n.birthday && Number(n.birthday.slice(5, 7)) === month ? 1 : 0,
       );
+  });
+
+  it('have a history: the demo’s sales since they started carry their discounts, redemptions and results', async () => {
+    const db = t.db.database.prisma;
+    const count = async (query: ReturnType<typeof Prisma.sql>) =>
+      (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM (${query}) q`)[0]!.n;
+    // Every sale still adds up: lines to the total, payments to the total, each line's discount to
+    // its shares of the adjustments, a refund to the sale.
+    expect(
+      await count(Prisma.sql`SELECT 1 FROM "Sale" s
+        WHERE s.total <> (SELECT sum(total) FROM "SaleLine" WHERE "saleId" = s.id)
+           OR s.total <> (SELECT sum(amount) FROM "Payment" WHERE "saleId" = s.id)
+           OR s."discountTotal" <> (SELECT sum(discount) FROM "SaleLine" WHERE "saleId" = s.id)
+           OR (s.status = 'REFUNDED' AND (s."refundedTotal" <> s.total
+               OR s.total <> (SELECT sum(total) FROM "Refund" WHERE "saleId" = s.id)))`),
+    ).toBe(0);
+    expect(
+      await count(Prisma.sql`SELECT 1 FROM "SaleLine" l
+        WHERE l.total <> l."unitPrice" * l.quantity - l.discount
+           OR (EXISTS (SELECT 1 FROM "SaleAdjustment" a WHERE a."saleId" = l."saleId")
+               AND l.discount <> (SELECT coalesce(sum(x.share), 0) FROM "SaleAdjustment" a,
+                 unnest(a."lineNos", a.shares) AS x(line, share) WHERE a."saleId" = l."saleId" AND x.line = l."lineNo"))`),
+    ).toBe(0);
+    expect(
+      await count(Prisma.sql`SELECT 1 FROM "RefundLine" rl JOIN "SaleLine" l ON l.id = rl."saleLineId"
+        WHERE rl.amount <> l.total`),
+    ).toBe(0);
+    // Points were earned on what the sales charge once discounted, and every account is its ledger's sum.
+    expect(
+      await count(Prisma.sql`SELECT 1 FROM "PointsLedgerEntry" e
+        CROSS JOIN LATERAL jsonb_to_recordset(e.explanation -> 'lines') AS x("lineNo" int, paid numeric)
+        JOIN "SaleLine" l ON l."saleId" = e."saleId" AND l."lineNo" = x."lineNo"
+        WHERE e.kind = 'EARN' AND x.paid <> l.total`),
+    ).toBe(0);
+    expect(
+      await count(Prisma.sql`SELECT 1 FROM "PointsAccount" a
+        WHERE a.balance + a.pending <> (SELECT coalesce(sum(points), 0) FROM "PointsLedgerEntry" e
+                                        WHERE e."customerId" = a."customerId")
+           OR a."lifetimeEarned" <> (SELECT coalesce(sum(points), 0) FROM "PointsLedgerEntry" e
+                                     WHERE e."customerId" = a."customerId" AND e.kind = 'EARN')`),
+    ).toBe(0);
+
+    // The campaigns' results show the history: what the sales' adjustments say each gave.
+    const list = await t.as('OWNER').ok(`{ campaigns(status: [ACTIVE]) { id name startsAt usedAmount
+      results { redemptions discountGiven revenue } } }`);
+    const byName = new Map(list.campaigns.map((c: { name: string }) => [c.name, c]));
+    const given = await db.$queryRaw<{ sourceId: string; sales: number; amount: string; revenue: string }[]>`
+      SELECT a."sourceId", count(*)::int AS sales, sum(a.amount)::text AS amount, sum(s.total)::text AS revenue
+      FROM "SaleAdjustment" a JOIN "Sale" s ON s.id = a."saleId"
+      WHERE a.source = 'campaigns' AND s.status <> 'REFUNDED' GROUP BY a."sourceId"`;
+    const full = byName.get('全场满200减20，满500减80') as any;
+    const drinks = byName.get('饮料第二件半价') as any;
+    for (const c of [full, drinks]) {
+      const g = given.find((x) => x.sourceId === c.id)!;
+      expect(g, c.name).toBeDefined();
+      expect(c.results.redemptions).toBe(g.sales);
+      expect(c.results.redemptions).toBeGreaterThan(0);
+      expect(c.results.discountGiven).toBe(Number(g.amount).toFixed(2));
+      expect(c.results.revenue).toBe(Number(g.revenue).toFixed(2));
+      expect(new Date(c.startsAt).getTime()).toBeLessThan(Date.now() - 59 * 86_400_000);
+    }
+    // The 满减's budget counts what it gave, net of the sales refunded in full.
+    expect(full.usedAmount).toBe(full.results.discountGiven);
+    // A sale it applied to shows it, after the till's own discount when there was one.
+    const [one] = await db.$queryRaw<{ id: string }[]>`
+      SELECT s.id::text AS id FROM "Sale" s JOIN "SaleAdjustment" a ON a."saleId" = s.id
+      WHERE a."labelZh" LIKE '满%' ORDER BY s."occurredAt" LIMIT 1`;
+    const sale = await t.as('OWNER').ok(
+      `query($id: ID!) { node(id: $id) { ... on Sale { total discountTotal
+      adjustments { source label amount } } } }`,
+      { id: Buffer.from(`Sale:${one!.id}`).toString('base64') },
+    );
+    const campaignsGave = sale.node.adjustments.filter((a: { source: string }) => a.source === 'campaigns');
+    expect(campaignsGave.some((a: { label: string }) => /^满(200减20|500减80)$/.test(a.label))).toBe(true);
+    expect(
+      sale.node.adjustments.reduce((s: number, a: { amount: string }) => s + Math.round(Number(a.amount) * 100), 0),
+    ).toBe(Math.round(Number(sale.node.discountTotal) * 100));
   });
 });
 

@@ -519,6 +519,92 @@ export class PointsService {
   }
 
   /**
+   * Demo data only: the points of demo sales worked out again once another plugin's demo changed
+   * what they charged (the campaigns plugin prices its offers into the demo's recent sales). Each
+   * sale's earned lot, its reversal (a refunded sale) and its expiry take the new figure, as the
+   * points demo computed them (demo.ts), and the account moves by the difference.
+   */
+  async restateDemoEarnings(tx: Tx, saleIds: string[]) {
+    if (!saleIds.length) return;
+    const rules = await tx.pointsRule.findMany({ where: { active: true }, orderBy: { createdAt: 'asc' } });
+    const sales = await tx.sale.findMany({
+      where: { id: { in: saleIds }, memberId: { not: null } },
+      include: {
+        lines: { include: { product: { select: { category: true } } } },
+        store: { select: { timezone: true } },
+      },
+    });
+    const earns = new Map(
+      (
+        await tx.pointsLedgerEntry.findMany({
+          where: { kind: 'EARN', dedupeKey: { in: sales.map((s) => earnKey(s.id)) } },
+        })
+      ).map((e) => [e.saleId!, e]),
+    );
+    const restated: { id: string; saleId: string; points: number; remaining: number; explanation: unknown }[] = [];
+    const accounts = new Map<string, { balance: number; pending: number; earned: number }>();
+    for (const sale of sales) {
+      const earn = earns.get(sale.id);
+      if (!earn) continue;
+      const result = computeEarn(
+        sale.lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, category: l.product.category, paid: l.total })),
+        rules,
+        {
+          weekday: weekdayIn(sale.occurredAt, sale.store.timezone),
+          occurredAt: sale.occurredAt,
+          saleTotal: sale.total,
+          tierCode: null,
+          tierName: null,
+          tierMultiplier: new Prisma.Decimal(1),
+          birthdayMonth: false,
+          usedToday: new Map(),
+          excludedCategories: this.options.excludedCategories,
+          calendar: NO_CALENDAR,
+        },
+      );
+      const points = Math.max(result.points, 0);
+      const delta = points - earn.points;
+      if (delta === 0) continue;
+      const kept = earn.remaining > 0;
+      restated.push({
+        id: earn.id,
+        saleId: sale.id,
+        points,
+        remaining: kept ? points : 0,
+        explanation: { lines: result.lines },
+      });
+      const a = accounts.get(earn.customerId) ?? { balance: 0, pending: 0, earned: 0 };
+      a.earned += delta;
+      if (kept && earn.releasedAt) a.balance += delta;
+      else if (kept) a.pending += delta;
+      accounts.set(earn.customerId, a);
+    }
+    if (!restated.length) return;
+    // Set-based: the earned lots, their reversals (whole, demo refunds) and expiries, then the accounts.
+    await tx.$executeRaw`
+      WITH v AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(restated)}::jsonb)
+                   AS v(id uuid, "saleId" uuid, points int, remaining int, explanation jsonb)),
+      earned AS (
+        UPDATE "PointsLedgerEntry" e SET points = v.points, remaining = v.remaining, explanation = v.explanation
+        FROM v WHERE e.id = v.id),
+      reversed AS (
+        UPDATE "PointsLedgerEntry" e SET points = -v.points,
+          explanation = jsonb_build_object('lines', (
+            SELECT jsonb_agg(jsonb_build_object('lineNo', x."lineNo", 'quantity', l.quantity, 'points', x.points))
+            FROM jsonb_to_recordset(v.explanation -> 'lines') AS x("lineNo" int, points int)
+            JOIN "SaleLine" l ON l."saleId" = v."saleId" AND l."lineNo" = x."lineNo"))
+        FROM v WHERE e."saleId" = v."saleId" AND e.kind = 'REVERSE' AND e.points < 0)
+      UPDATE "PointsLedgerEntry" e SET points = -v.points FROM v WHERE e."dedupeKey" = 'expire:' || v.id::text`;
+    const moves = [...accounts].map(([customerId, a]) => ({ customerId, ...a }));
+    await tx.$executeRaw`
+      UPDATE "PointsAccount" a SET balance = a.balance + v.balance, pending = a.pending + v.pending,
+        "lifetimeEarned" = a."lifetimeEarned" + v.earned
+      FROM jsonb_to_recordset(${JSON.stringify(moves)}::jsonb)
+        AS v("customerId" uuid, balance int, pending int, earned int)
+      WHERE a."customerId" = v."customerId"`;
+  }
+
+  /**
    * For the tiers plugin: points earned since a moment (net of reversals), for every customer who
    * earned any. Demo data and bulk checks.
    */
