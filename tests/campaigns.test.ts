@@ -1293,7 +1293,8 @@ describe('the demo campaigns', () => {
         WHERE l.total <> l."unitPrice" * l.quantity - l.discount
            OR (EXISTS (SELECT 1 FROM "SaleAdjustment" a WHERE a."saleId" = l."saleId")
                AND l.discount <> (SELECT coalesce(sum(x.share), 0) FROM "SaleAdjustment" a,
-                 unnest(a."lineNos", a.shares) AS x(line, share) WHERE a."saleId" = l."saleId" AND x.line = l."lineNo"))`),
+                 unnest(a."lineNos", a.shares) AS x(line, share)
+                 WHERE a."saleId" = l."saleId" AND x.line = l."lineNo"))`),
     ).toBe(0);
     expect(
       await count(Prisma.sql`SELECT 1 FROM "RefundLine" rl JOIN "SaleLine" l ON l.id = rl."saleLineId"
