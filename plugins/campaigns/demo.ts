@@ -149,6 +149,10 @@ async function demoHistory(tx: Tx, services: CampaignServices, from: Date, now: 
       SELECT mt."customerId"::text AS "customerId", t.code FROM "MemberTier" mt JOIN "Tier" t ON t.id = mt."tierId"`)
       tierOf.set(r.customerId, r.code);
   const calendars = new Map<string, Awaited<ReturnType<typeof services.calendar.storeCalendar>>>();
+  // A day of the retail calendar is worked out once per store and date (festivals, holidays, 会员日).
+  // The calendar (a store's 会员日) is read only when a campaign asks for it; a weekday is the date's.
+  const days = new Map<string, { weekday: number; memberDay: boolean }>();
+  const memberDays = campaigns.some((c) => c.conditions.memberDay);
 
   const used = new Map<string, Prisma.Decimal>();
   const touched: { sale: HistorySale; lines: HistoryLine[]; adjustments: Adjustment[] }[] = [];
@@ -157,9 +161,18 @@ async function demoHistory(tx: Tx, services: CampaignServices, from: Date, now: 
     const saleLines = linesOf.get(sale.id) ?? [];
     const wall = wallClock(sale.occurredAt, sale.timezone)!;
     const date = wall.toISOString().slice(0, 10);
-    if (!calendars.has(sale.storeId))
-      calendars.set(sale.storeId, await services.calendar.storeCalendar(tx, sale.storeId));
-    const day = services.calendar.day(date, calendars.get(sale.storeId)!);
+    const dayKey = `${sale.storeId}:${date}`;
+    let day = days.get(dayKey);
+    if (!day && memberDays) {
+      if (!calendars.has(sale.storeId))
+        calendars.set(sale.storeId, await services.calendar.storeCalendar(tx, sale.storeId));
+      const d = services.calendar.day(date, calendars.get(sale.storeId)!);
+      day = { weekday: d.weekday, memberDay: d.memberDay };
+      days.set(dayKey, day);
+    } else if (!day) {
+      day = { weekday: new Date(`${date}T00:00:00Z`).getUTCDay() || 7, memberDay: false };
+      days.set(dayKey, day);
+    }
     const facts: SaleFacts = {
       storeId: sale.storeId,
       at: sale.occurredAt,
@@ -194,16 +207,18 @@ async function demoHistory(tx: Tx, services: CampaignServices, from: Date, now: 
       if (b.failed) continue;
       const request = actionRequest(c, b.matching, b.base, campaignGlobalId(c.id), saleLines);
       if (!request) continue;
-      // The budget: a campaign applies only if its whole discount still fits.
-      const dry = applyAdjustment(
-        saleLines.map((l) => ({ ...l })),
-        request,
-        0,
-      );
-      if (!dry) continue;
+      // The budget: a campaign applies only if its whole discount still fits (tried on a copy of the lines).
       const spent = used.get(c.id) ?? ZERO;
-      if (c.budgetAmount && spent.add(dry.amount).gt(c.budgetAmount)) continue;
-      const given = applyAdjustment(saleLines, request, adjustments.length + 1)!;
+      if (c.budgetAmount) {
+        const dry = applyAdjustment(
+          saleLines.map((l) => ({ ...l })),
+          request,
+          0,
+        );
+        if (!dry || spent.add(dry.amount).gt(c.budgetAmount)) continue;
+      }
+      const given = applyAdjustment(saleLines, request, adjustments.length + 1);
+      if (!given) continue;
       adjustments.push(given);
       applied += 1;
       // A sale refunded in full gave its discount back to the budget.

@@ -527,13 +527,22 @@ export class PointsService {
   async restateDemoEarnings(tx: Tx, saleIds: string[]) {
     if (!saleIds.length) return;
     const rules = await tx.pointsRule.findMany({ where: { active: true }, orderBy: { createdAt: 'asc' } });
-    const sales = await tx.sale.findMany({
-      where: { id: { in: saleIds }, memberId: { not: null } },
-      include: {
-        lines: { include: { product: { select: { category: true } } } },
-        store: { select: { timezone: true } },
-      },
-    });
+    // One statement for the sales and their lines (a first start waits for it).
+    const sales = await tx.$queryRaw<
+      {
+        id: string;
+        occurredAt: Date;
+        total: Prisma.Decimal;
+        timezone: string;
+        lines: { lineNo: number; sku: string; category: string; total: string }[];
+      }[]
+    >`
+      SELECT s.id::text AS id, s."occurredAt", s.total, st.timezone,
+        (SELECT jsonb_agg(jsonb_build_object('lineNo', l."lineNo", 'sku', l.sku, 'category', p.category,
+                  'total', l.total::text) ORDER BY l."lineNo")
+         FROM "SaleLine" l JOIN "Product" p ON p.id = l."productId" WHERE l."saleId" = s.id) AS lines
+      FROM "Sale" s JOIN "Store" st ON st.id = s."storeId"
+      WHERE s.id = ANY (${saleIds}::uuid[]) AND s."memberId" IS NOT NULL`;
     const earns = new Map(
       (
         await tx.pointsLedgerEntry.findMany({
@@ -547,10 +556,15 @@ export class PointsService {
       const earn = earns.get(sale.id);
       if (!earn) continue;
       const result = computeEarn(
-        sale.lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, category: l.product.category, paid: l.total })),
+        sale.lines.map((l) => ({
+          lineNo: l.lineNo,
+          sku: l.sku,
+          category: l.category,
+          paid: new Prisma.Decimal(l.total),
+        })),
         rules,
         {
-          weekday: weekdayIn(sale.occurredAt, sale.store.timezone),
+          weekday: weekdayIn(sale.occurredAt, sale.timezone),
           occurredAt: sale.occurredAt,
           saleTotal: sale.total,
           tierCode: null,
