@@ -2,6 +2,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { CalendarService } from '../../src/calendar/service.ts';
 import type { Db, Tx } from '../../src/db/tx.ts';
 import type { Unit } from '../../src/events/transaction.ts';
+import { InvalidInputError } from '../../src/errors/index.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { SaleDraft, WrittenSale } from '../../src/sales/pipeline.ts';
 import { type AdjustmentLabel, applyAdjustment } from '../../src/sales/pricing.ts';
@@ -47,6 +48,8 @@ export interface CampaignNote {
     couponId: string | null;
     /** ISSUE_COUPON: the batch a code is issued from to the buyer once the sale is written. */
     issueFromBatch: string | null;
+    /** A campaign with limits: checked again under its row's lock once the sale is written. */
+    row: CampaignRow | null;
     /** BONUS_POINTS, POINTS_MULTIPLIER: awarded through the points plugin once the sale is written. */
     points: { action: CampaignAction; lineNos: number[] | undefined } | null;
   }[];
@@ -180,7 +183,8 @@ export class CampaignService {
         skip('action');
         continue;
       }
-      if (hasLimits(c) && !(await this.withinLimits(c, amount, facts, unit))) {
+      // Read without a lock: the limits are checked again, locked, once the sale is written (afterSale).
+      if (hasLimits(c) && !(await this.withinLimits(c, amount, facts, unit, false))) {
         skip('limits');
         continue;
       }
@@ -193,6 +197,7 @@ export class CampaignService {
         campaignId: c.id,
         amount: given?.amount ?? ZERO,
         limited: hasLimits(c),
+        row: hasLimits(c) ? c : null,
         couponId: coupon?.id ?? null,
         issueFromBatch: c.action.type === 'ISSUE_COUPON' ? c.action.couponBatchId! : null,
         points: isPointsAction(c.action.type)
@@ -264,11 +269,18 @@ export class CampaignService {
   }
 
   /**
-   * Locks the campaign's row (the sale's transaction holds it to commit), then checks the budget
-   * and the per-customer and per-day uses as committed by every sale before. The counters are
-   * raised in afterWrite under the same lock; the table's CHECK refuses an overspend regardless.
+   * Checks the budget and the per-customer and per-day uses as committed by every sale before:
+   * without a lock when the sale step decides (beforeWrite), then again once the sale is written,
+   * locking the campaign's row (held to commit) just before the counters are raised under it. The
+   * table's CHECK refuses an overspend regardless.
    */
-  private async withinLimits(c: CampaignRow, amount: Prisma.Decimal, f: SaleFacts, unit: Unit) {
+  private async withinLimits(
+    c: CampaignRow,
+    amount: Prisma.Decimal,
+    f: Pick<SaleFacts, 'customerId' | 'date'>,
+    unit: Unit,
+    lock: boolean,
+  ) {
     // The limits too are read from the locked row: a change committed since the list was cached counts.
     const [row] = await unit.tx.$queryRaw<
       (Pick<CampaignRow, 'usedAmount' | 'usedRedemptions' | 'budgetAmount' | 'budgetRedemptions'> & {
@@ -276,7 +288,7 @@ export class CampaignService {
       })[]
     >`
       SELECT "usedAmount", "usedRedemptions", "budgetAmount", "budgetRedemptions", status
-      FROM "Campaign" WHERE id = ${c.id}::uuid FOR UPDATE`;
+      FROM "Campaign" WHERE id = ${c.id}::uuid ${lock ? Prisma.sql`FOR UPDATE` : Prisma.empty}`;
     if (row?.status !== 'ACTIVE') return false;
     if (row.budgetAmount != null && row.usedAmount.add(amount).gt(row.budgetAmount)) return false;
     if (row.budgetRedemptions != null && row.usedRedemptions + 1 > row.budgetRedemptions) return false;
@@ -315,6 +327,25 @@ export class CampaignService {
   async afterSale(sale: WrittenSale, unit: Unit) {
     const note = sale.notes.campaigns as CampaignNote | undefined;
     if (!note?.applied.length) return;
+    const date = wallClock(sale.occurredAt, sale.timezone)!.toISOString().slice(0, 10);
+    // The limits, locked now (in the campaigns' order, so two sales never wait on each other crosswise) and held
+    // only for the rest of the sale. A campaign whose room another sale took since it was read gives nothing: one
+    // that gives no money (a coupon, points) is dropped; for a discount, the sale is refused, as the till's payment
+    // no longer matches what it comes to without it (the till previews again).
+    for (const a of [...note.applied]) {
+      if (!a.row || (await this.withinLimits(a.row, a.amount, { customerId: sale.customerId, date }, unit, true)))
+        continue;
+      if (a.amount.isZero()) {
+        note.applied = note.applied.filter((x) => x !== a);
+        continue;
+      }
+      const paid = sale.payments.reduce((sum, p) => sum.add(p.amount), ZERO);
+      throw new InvalidInputError(
+        'PAYMENT_MISMATCH',
+        { paid: paid.toFixed(2), total: sale.total.add(a.amount).toFixed(2) },
+        ['input', 'payments'],
+      );
+    }
     // Points (the points step ran before: runsAfter): a campaign whose points come to nothing (a multiplier
     // on a sale that earns none) was not used.
     for (const a of note.applied.filter((x) => x.points)) {
@@ -328,7 +359,6 @@ export class CampaignService {
       if (!given) note.applied = note.applied.filter((x) => x !== a);
     }
     if (!note.applied.length) return;
-    const date = wallClock(sale.occurredAt, sale.timezone)!.toISOString().slice(0, 10);
     const ids = note.applied.map((a) => a.campaignId);
     const amounts = note.applied.map((a) => a.amount.toFixed(2));
     const couponIds = note.applied.map((a) => a.couponId);
