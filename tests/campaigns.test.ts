@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignsPlugin } from '../plugins/campaigns/index.ts';
+import { Prisma } from '../src/generated/prisma/client.ts';
 import { pointsPlugin } from '../plugins/points/index.ts';
 import { tiersPlugin } from '../plugins/tiers/index.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { postgresUrl } from './helpers/database.ts';
-import { newMember, stockUp } from './helpers/loyalty.ts';
-import { onHand, RECORD_SALE, rawId, uniqueId } from './helpers/queries.ts';
+import { checkLedger, newMember, stockUp } from './helpers/loyalty.ts';
+import { onHand, RECORD_SALE, REFUND_SALE, rawId, uniqueId } from './helpers/queries.ts';
 
 // Amounts in these tests are worked out by hand in the comments; every part adds up to the fen.
 
@@ -462,6 +463,198 @@ describe('campaigns with tiers and points installed', () => {
       ),
     ).toEqual([]);
     await end(t, c.id);
+  });
+
+  it('赠品 not scanned: the quote says to scan it, or that the store has none left', async () => {
+    const HINTS = `mutation($input: PreviewSaleInput!) { previewSale(input: $input) { ... on SaleQuote {
+      adjustments { label amount } campaignHints { kind missing label giftSku giftQuantity message } } } }`;
+    const quote = async (lines: Line[], locale?: string) =>
+      (await t.ok(HINTS, { input: { storeId: store, lines } }, { apiKey: t.posKey, locale })).previewSale;
+    const gift = await create(t, {
+      name: '母婴满100赠大面筋',
+      conditions: { categories: ['母婴'], minSpend: '100' },
+      action: { type: 'GIFT', giftSku: 'SN-004', giftQuantity: 2 },
+    });
+    // 268 of 母婴 earns two 大面筋; none scanned.
+    const none = await quote([{ sku: 'MB-001', quantity: 1, unitPrice: '268.00' }]);
+    expect(none.adjustments).toEqual([]);
+    expect(none.campaignHints).toEqual([
+      {
+        kind: 'GIFT',
+        missing: '0.00',
+        label: '赠品：卫龙大面筋 106g',
+        giftSku: 'SN-004',
+        giftQuantity: 2,
+        message: '可领取赠品：卫龙大面筋 106g ×2，请扫码加入',
+      },
+    ]);
+    // One scanned: it is free, and the quote asks for the second.
+    const one = await quote(
+      [
+        { sku: 'MB-001', quantity: 1, unitPrice: '268.00' },
+        { sku: 'SN-004', quantity: 1, unitPrice: '6.50' },
+      ],
+      'en',
+    );
+    expect(one.adjustments).toEqual([{ label: 'Free gift: 卫龙大面筋 106g', amount: '6.50' }]);
+    expect(one.campaignHints).toMatchObject([
+      { kind: 'GIFT', giftQuantity: 1, message: 'Free gift: scan 1 × 卫龙大面筋 106g' },
+    ]);
+    // Under the threshold: the spend it lacks, no gift yet.
+    expect((await quote([{ sku: 'MB-005', quantity: 1, unitPrice: '39.90' }])).campaignHints).toMatchObject([
+      { kind: 'SPEND', missing: '60.10', giftSku: null, message: '再买 ¥60.10 可享赠品：卫龙大面筋 106g' },
+    ]);
+    await end(t, gift.id);
+
+    // A gift the store has none of: the till is told so.
+    const left = await onHand(t, store, 'DH-001');
+    if (left > 0)
+      await t.as('OWNER').ok(
+        `mutation($s: ID!, $lines: [StockLineInput!]!) {
+           adjustStock(storeId: $s, type: ADJUSTMENT, reason: "破损", lines: $lines) { __typename } }`,
+        { s: store, lines: [{ sku: 'DH-001', quantity: -left }] },
+      );
+    expect(await onHand(t, store, 'DH-001')).toBe(0);
+    const gone = await create(t, {
+      name: '满100赠抽纸',
+      conditions: { minSpend: '100' },
+      action: { type: 'GIFT', giftSku: 'DH-001' },
+    });
+    expect((await quote([{ sku: 'MB-001', quantity: 1, unitPrice: '268.00' }])).campaignHints).toEqual([
+      {
+        kind: 'GIFT_OUT_OF_STOCK',
+        missing: '0.00',
+        label: '赠品：维达超韧抽纸 3层130抽×24包',
+        giftSku: 'DH-001',
+        giftQuantity: 1,
+        message: '赠品 维达超韧抽纸 3层130抽×24包 本店已无库存',
+      },
+    ]);
+    await end(t, gone.id);
+  });
+
+  it('赠积分 and 双倍积分: points through the points plugin, each with its why, taken back on refunds', async () => {
+    const rule = await t.as('OWNER').ok(
+      `mutation { createPointsRule(input: { name: "基础 1 分/元", kind: BASE_RATE, pointsPerYuan: "1" }) {
+         __typename ... on PointsRule { id } } }`,
+    );
+    expect(rule.createPointsRule.__typename).toBe('PointsRule');
+    expect(
+      (
+        await t.as('OWNER').ok(CREATE, {
+          input: { name: '坏倍数', action: { type: 'POINTS_MULTIPLIER', multiplier: '1' } },
+        })
+      ).createCampaign,
+    ).toMatchObject({ errorCode: 'CAMPAIGN_INVALID', field: ['input', 'action', 'multiplier'] });
+    const double = await create(t, {
+      name: '母婴双倍积分',
+      conditions: { categories: ['母婴'] },
+      action: { type: 'POINTS_MULTIPLIER', multiplier: '2' },
+    });
+    const bonus = await create(t, {
+      name: '满100赠50积分',
+      conditions: { minSpend: '100' },
+      action: { type: 'BONUS_POINTS', points: 50 },
+    });
+    expect(bonus.action).toMatchObject({ type: 'BONUS_POINTS' });
+    const m = await newMember(t, '积分活动会员');
+    const POINTS = `points { earned awards { reason points } lines { lineNo points contributions { rule points } } }`;
+    const lines = [
+      { sku: 'MB-001', quantity: 1, unitPrice: '268.00' },
+      { sku: 'SN-003', quantity: 2, unitPrice: '10.00' },
+    ];
+    const input = { storeId: store, memberCode: m.memberCode, lines };
+    const q = await t.ok(
+      `mutation($input: PreviewSaleInput!) { previewSale(input: $input) { ... on SaleQuote { total ${POINTS} } } }`,
+      { input },
+      { apiKey: t.posKey },
+    );
+    // 288 paid: 288 by the rule; 母婴 doubled: +268 on line 1; 50 spread by what the lines paid:
+    // 268/288 × 50 = 46.53 and 20/288 × 50 = 3.47, rounded down 46 + 3, the point left to the larger
+    // remainder (line 1): 47 + 3. 288 + 268 + 50 = 606.
+    const expected = {
+      earned: 606,
+      awards: [
+        { reason: '双倍积分', points: 268 },
+        { reason: '赠50积分', points: 50 },
+      ],
+      lines: [
+        {
+          lineNo: 1,
+          points: 583,
+          contributions: [
+            { rule: '基础 1 分/元', points: 268 },
+            { rule: '双倍积分', points: 268 },
+            { rule: '赠50积分', points: 47 },
+          ],
+        },
+        {
+          lineNo: 2,
+          points: 23,
+          contributions: [
+            { rule: '基础 1 分/元', points: 20 },
+            { rule: '赠50积分', points: 3 },
+          ],
+        },
+      ],
+    };
+    expect(q.previewSale.points).toEqual(expected);
+    const r = await t.ok(
+      `mutation($input: RecordSaleInput!) { recordSale(input: $input) { __typename
+         ... on RecordSalePayload { sale { id total ${POINTS} } } ... on UserError { errorCode message } } }`,
+      { input: { ...input, externalId: uniqueId('PT'), payments: [{ method: 'CASH', amount: '288.00' }] } },
+      { apiKey: t.posKey },
+    );
+    const sale = r.recordSale.sale;
+    expect(sale.total).toBe('288.00');
+    expect(sale.points).toEqual(expected); // preview = record
+    const LEDGER = `query($c: ID!) { pointsLedger(customerId: $c, first: 20) { edges { node { kind points why } } } }`;
+    const ledger = async () =>
+      (await t.as('OWNER').ok(LEDGER, { c: m.customerId })).pointsLedger.edges.map((e: { node: unknown }) => e.node);
+    expect(await ledger()).toEqual([
+      { kind: 'EARN', points: 50, why: '赠50积分' },
+      { kind: 'EARN', points: 268, why: '双倍积分' },
+      { kind: 'EARN', points: 288, why: '基础 1 分/元' },
+    ]);
+    const used = await t.as('OWNER').ok(`query($id: ID!) { campaign(id: $id) { results { redemptions } } }`, {
+      id: bonus.id,
+    });
+    expect(used.campaign.results.redemptions).toBe(1);
+
+    // One of the two 雪饼 back: half of line 2's points of each lot, rounded down: 10 of the rule's, 1 of the
+    // bonus (the multiplier gave line 2 nothing).
+    const part = await t.as('OWNER').ok(REFUND_SALE, {
+      saleId: sale.id,
+      externalId: uniqueId('R'),
+      lines: [{ lineNo: 2, quantity: 1 }],
+    });
+    expect(part.refundSale.__typename).toBe('RefundSalePayload');
+    expect((await ledger()).slice(0, 2)).toEqual([
+      { kind: 'REVERSE', points: -1, why: '退货扣回积分（赠50积分）' },
+      { kind: 'REVERSE', points: -10, why: '退货扣回积分' },
+    ]);
+    // The rest: every point the sale earned is taken back, each lot to its last point.
+    const rest = await t.as('OWNER').ok(REFUND_SALE, { saleId: sale.id, externalId: uniqueId('R') });
+    expect(rest.refundSale.refund.sale.status).toBe('REFUNDED');
+    const { account, entries } = await checkLedger(t, m.customerId);
+    expect(account.balance).toBe(0);
+    expect(entries.filter((e) => e.kind === 'REVERSE').reduce((s, e) => s + e.points, 0)).toBe(-606);
+    const after = await t
+      .as('OWNER')
+      .ok(`query($id: ID!) { node(id: $id) { ... on Sale { points { earned reversed } } } }`, {
+        id: sale.id,
+      });
+    expect(after.node.points).toEqual({ earned: 606, reversed: 606 });
+
+    // A walk-in sale gets neither (points go to members), and is not counted as a use.
+    const walkIn = await preview(lines);
+    expect(walkIn.total).toBe('288.00');
+    const again = await t.as('OWNER').ok(`query($id: ID!) { campaign(id: $id) { results { redemptions } } }`, {
+      id: bonus.id,
+    });
+    expect(again.campaign.results.redemptions).toBe(0); // the one sale was refunded in full
+    await end(t, double.id);
+    await end(t, bonus.id);
   });
 
   it('满额返券: a qualifying sale issues its buyer a code; a whole refund ends it if unused', async () => {
@@ -1018,6 +1211,21 @@ describe('campaigns without the tiers plugin', () => {
       message: '活动条件 conditions.tierCodes 需要安装 tiers 插件',
     });
   });
+
+  it('refuses a points action without the points plugin, naming the field and the plugin', async () => {
+    for (const action of [
+      { type: 'BONUS_POINTS', points: 50 },
+      { type: 'POINTS_MULTIPLIER', multiplier: '2' },
+    ]) {
+      const r = await t.as('OWNER').ok(CREATE, { input: { name: '积分活动', action } });
+      expect(r.createCampaign).toMatchObject({
+        __typename: 'InvalidInputError',
+        errorCode: 'CAMPAIGN_ACTION_UNAVAILABLE',
+        field: ['input', 'action', 'type'],
+        message: '活动优惠 action.type 需要安装 points 插件',
+      });
+    }
+  });
 });
 
 describe('the demo campaigns', () => {
@@ -1027,7 +1235,7 @@ describe('the demo campaigns', () => {
   });
   afterAll(() => t?.close());
 
-  it('run from the demo’s creation: a 满减, 饮料第二件半价, the members’ Wednesday 95折, a birthday coupon', async () => {
+  it('run: a 满减, 饮料第二件半价, the members’ Wednesday 95折, a birthday coupon', async () => {
     await t.app.services.plugins.seedDemo();
     await t.app.services.plugins.seedDemo(); // once only
     const list = await t.as('OWNER').ok(`{ campaigns(status: [ACTIVE]) { name requiresCoupon
@@ -1064,6 +1272,84 @@ describe('the demo campaigns', () => {
       expect(n.coupons.length, n.birthday ?? 'no birthday').toBe(
         n.birthday && Number(n.birthday.slice(5, 7)) === month ? 1 : 0,
       );
+  });
+
+  it('have a history: the demo’s sales since they started carry their discounts, redemptions and results', async () => {
+    const db = t.db.database.prisma;
+    const count = async (query: ReturnType<typeof Prisma.sql>) =>
+      (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM (${query}) q`)[0]!.n;
+    // Every sale still adds up: lines to the total, payments to the total, each line's discount to
+    // its shares of the adjustments, a refund to the sale.
+    expect(
+      await count(Prisma.sql`SELECT 1 FROM "Sale" s
+        WHERE s.total <> (SELECT sum(total) FROM "SaleLine" WHERE "saleId" = s.id)
+           OR s.total <> (SELECT sum(amount) FROM "Payment" WHERE "saleId" = s.id)
+           OR s."discountTotal" <> (SELECT sum(discount) FROM "SaleLine" WHERE "saleId" = s.id)
+           OR (s.status = 'REFUNDED' AND (s."refundedTotal" <> s.total
+               OR s.total <> (SELECT sum(total) FROM "Refund" WHERE "saleId" = s.id)))`),
+    ).toBe(0);
+    expect(
+      await count(Prisma.sql`SELECT 1 FROM "SaleLine" l
+        WHERE l.total <> l."unitPrice" * l.quantity - l.discount
+           OR (EXISTS (SELECT 1 FROM "SaleAdjustment" a WHERE a."saleId" = l."saleId")
+               AND l.discount <> (SELECT coalesce(sum(x.share), 0) FROM "SaleAdjustment" a,
+                 unnest(a."lineNos", a.shares) AS x(line, share)
+                 WHERE a."saleId" = l."saleId" AND x.line = l."lineNo"))`),
+    ).toBe(0);
+    expect(
+      await count(Prisma.sql`SELECT 1 FROM "RefundLine" rl JOIN "SaleLine" l ON l.id = rl."saleLineId"
+        WHERE rl.amount <> l.total`),
+    ).toBe(0);
+    // Points were earned on what the sales charge once discounted, and every account is its ledger's sum.
+    expect(
+      await count(Prisma.sql`SELECT 1 FROM "PointsLedgerEntry" e
+        CROSS JOIN LATERAL jsonb_to_recordset(e.explanation -> 'lines') AS x("lineNo" int, paid numeric)
+        JOIN "SaleLine" l ON l."saleId" = e."saleId" AND l."lineNo" = x."lineNo"
+        WHERE e.kind = 'EARN' AND x.paid <> l.total`),
+    ).toBe(0);
+    expect(
+      await count(Prisma.sql`SELECT 1 FROM "PointsAccount" a
+        WHERE a.balance + a.pending <> (SELECT coalesce(sum(points), 0) FROM "PointsLedgerEntry" e
+                                        WHERE e."customerId" = a."customerId")
+           OR a."lifetimeEarned" <> (SELECT coalesce(sum(points), 0) FROM "PointsLedgerEntry" e
+                                     WHERE e."customerId" = a."customerId" AND e.kind = 'EARN')`),
+    ).toBe(0);
+
+    // The campaigns' results show the history: what the sales' adjustments say each gave.
+    const list = await t.as('OWNER').ok(`{ campaigns(status: [ACTIVE]) { id name startsAt usedAmount
+      results { redemptions discountGiven revenue } } }`);
+    const byName = new Map(list.campaigns.map((c: { name: string }) => [c.name, c]));
+    const given = await db.$queryRaw<{ sourceId: string; sales: number; amount: string; revenue: string }[]>`
+      SELECT a."sourceId", count(*)::int AS sales, sum(a.amount)::text AS amount, sum(s.total)::text AS revenue
+      FROM "SaleAdjustment" a JOIN "Sale" s ON s.id = a."saleId"
+      WHERE a.source = 'campaigns' AND s.status <> 'REFUNDED' GROUP BY a."sourceId"`;
+    const full = byName.get('全场满200减20，满500减80') as any;
+    const drinks = byName.get('饮料第二件半价') as any;
+    for (const c of [full, drinks]) {
+      const g = given.find((x) => x.sourceId === c.id)!;
+      expect(g, c.name).toBeDefined();
+      expect(c.results.redemptions).toBe(g.sales);
+      expect(c.results.redemptions).toBeGreaterThan(0);
+      expect(c.results.discountGiven).toBe(Number(g.amount).toFixed(2));
+      expect(c.results.revenue).toBe(Number(g.revenue).toFixed(2));
+      expect(new Date(c.startsAt).getTime()).toBeLessThan(Date.now() - 59 * 86_400_000);
+    }
+    // The 满减's budget counts what it gave, net of the sales refunded in full.
+    expect(full.usedAmount).toBe(full.results.discountGiven);
+    // A sale it applied to shows it, after the till's own discount when there was one.
+    const [one] = await db.$queryRaw<{ id: string }[]>`
+      SELECT s.id::text AS id FROM "Sale" s JOIN "SaleAdjustment" a ON a."saleId" = s.id
+      WHERE a."labelZh" LIKE '满%' ORDER BY s."occurredAt" LIMIT 1`;
+    const sale = await t.as('OWNER').ok(
+      `query($id: ID!) { node(id: $id) { ... on Sale { total discountTotal
+      adjustments { source label amount } } } }`,
+      { id: Buffer.from(`Sale:${one!.id}`).toString('base64') },
+    );
+    const campaignsGave = sale.node.adjustments.filter((a: { source: string }) => a.source === 'campaigns');
+    expect(campaignsGave.some((a: { label: string }) => /^满(200减20|500减80)$/.test(a.label))).toBe(true);
+    expect(
+      sale.node.adjustments.reduce((s: number, a: { amount: string }) => s + Math.round(Number(a.amount) * 100), 0),
+    ).toBe(Math.round(Number(sale.node.discountTotal) * 100));
   });
 });
 

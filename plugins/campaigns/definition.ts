@@ -43,7 +43,14 @@ export type CampaignActionType =
   | 'BUY_X_GET_Y'
   | 'BUNDLE_PRICE'
   | 'GIFT'
-  | 'ISSUE_COUPON';
+  | 'ISSUE_COUPON'
+  | 'BONUS_POINTS'
+  | 'POINTS_MULTIPLIER';
+
+/** Actions that give no money off: they act once the sale is written (a coupon issued, points awarded). */
+export const givesNoDiscount = (type: CampaignActionType) =>
+  type === 'ISSUE_COUPON' || type === 'BONUS_POINTS' || type === 'POINTS_MULTIPLIER';
+export const isPointsAction = (type: CampaignActionType) => type === 'BONUS_POINTS' || type === 'POINTS_MULTIPLIER';
 
 export interface CampaignAction {
   type: CampaignActionType;
@@ -69,6 +76,10 @@ export interface CampaignAction {
   giftQuantity?: number | null;
   /** ISSUE_COUPON: the sale issues the buyer one code of this batch (满额返券), no discount now. */
   couponBatchId?: string | null;
+  /** BONUS_POINTS: points the sale earns on top (赠50积分), through the points plugin. */
+  points?: number | null;
+  /** POINTS_MULTIPLIER: "2" doubles what the matching lines earn by the points rules (双倍积分). */
+  multiplier?: string | null;
 }
 
 export type CampaignStatus = 'ACTIVE' | 'PAUSED' | 'ENDED';
@@ -150,5 +161,11 @@ export function actionLabel(action: CampaignAction, threshold?: { spend: string;
       return { 'zh-CN': `赠品：${action.giftName}`, en: `Free gift: ${action.giftName}` };
     case 'ISSUE_COUPON':
       return { 'zh-CN': '满额返券', en: 'A coupon for the next visit' };
+    case 'BONUS_POINTS':
+      return { 'zh-CN': `赠${action.points}积分`, en: `${action.points} bonus points` };
+    case 'POINTS_MULTIPLIER': {
+      const m = new Prisma.Decimal(action.multiplier!);
+      return { 'zh-CN': m.eq(2) ? '双倍积分' : `${m.toString()}倍积分`, en: `${m.toString()}× points` };
+    }
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { SaleDraftLine } from '../../src/sales/pipeline.ts';
 import { type AdjustmentLabel, type AdjustmentRequest, lineDue, prorate } from '../../src/sales/pricing.ts';
-import { actionLabel, type CampaignRow } from './definition.ts';
+import { actionLabel, type CampaignRow, isPointsAction } from './definition.ts';
 
 /**
  * What a campaign gives a basket: pure functions of the campaign, the lines as they stand (after
@@ -53,7 +53,11 @@ export function failedStaticCondition(c: CampaignRow, f: SaleFacts): Failed {
   if (k.birthdayMonth && f.birthdayMonth !== Number(f.date.slice(5, 7))) return 'birthdayMonth';
   if (k.tierCodes?.length && !(f.tierCode && k.tierCodes.includes(f.tierCode))) return 'tierCodes';
   if (
-    (k.segmentId || k.firstPurchase || c.perCustomerLimit != null || c.action.type === 'ISSUE_COUPON') &&
+    (k.segmentId ||
+      k.firstPurchase ||
+      c.perCustomerLimit != null ||
+      c.action.type === 'ISSUE_COUPON' ||
+      isPointsAction(c.action.type)) &&
     !f.customerId
   )
     return 'customer';
@@ -163,7 +167,9 @@ export function actionRequest(
       return perLine(given);
     }
     case 'ISSUE_COUPON':
-      return null; // gives a coupon after the sale is written, no discount (service.ts)
+    case 'BONUS_POINTS':
+    case 'POINTS_MULTIPLIER':
+      return null; // a coupon or points once the sale is written, no discount (service.ts)
   }
 }
 
@@ -205,6 +211,10 @@ export interface CampaignHint {
   campaignId: string;
   missing: Prisma.Decimal;
   label: AdjustmentLabel;
+  /** SPEND (the default): spend `missing` more; GIFT: scan the gift; GIFT_OUT_OF_STOCK: the store has none. */
+  kind?: 'SPEND' | 'GIFT' | 'GIFT_OUT_OF_STOCK';
+  /** GIFT hints: the gift and the units to scan (or lacking, out of stock). */
+  gift?: { sku: string; name: string; quantity: number };
 }
 
 /**

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CalendarService } from '../../src/calendar/service.ts';
 import { definePlugin, parsePluginOptions } from '../../src/plugin-host/host.ts';
 import type { SegmentService } from '../../src/segments/service.ts';
+import type { PointsService } from '../points/service.ts';
 import type { TierService } from '../tiers/service.ts';
 import './events.ts';
 import './messages.ts';
@@ -32,8 +33,9 @@ export function campaignsPlugin(input: z.input<typeof Options> = {}) {
   const service = new CampaignService();
   return definePlugin({
     name: 'campaigns',
-    // The threshold of a 满减 is judged on the member price, so the member discount comes first.
-    runsAfter: ['tiers'],
+    // The threshold of a 满减 is judged on the member price, so the member discount comes first; points
+    // actions multiply what the points step found the sale earns, so that step comes first too.
+    runsAfter: ['tiers', 'points'],
     migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
     permissions: [
       {
@@ -69,6 +71,7 @@ export function campaignsPlugin(input: z.input<typeof Options> = {}) {
         calendar: services.get<CalendarService>('calendar'),
         segments: services.get<SegmentService>('segments'),
         tiers: optional<TierService>(() => services.get<TierService>('tiers')),
+        points: optional<PointsService>(() => services.get<PointsService>('points')),
       });
     },
     saleSteps: [

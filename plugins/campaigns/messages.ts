@@ -22,6 +22,10 @@ registerMessages({
     'zh-CN': '活动条件 {field} 需要安装 {plugin} 插件',
     en: 'The campaign condition {field} needs the {plugin} plugin, which is not installed',
   },
+  CAMPAIGN_ACTION_UNAVAILABLE: {
+    'zh-CN': '活动优惠 {field} 需要安装 {plugin} 插件',
+    en: 'The campaign action {field} needs the {plugin} plugin, which is not installed',
+  },
   CAMPAIGN_INVALID_WINDOW: {
     'zh-CN': '活动时间不成立（{field}）：{detail}',
     en: 'The campaign window is impossible ({field}): {detail}',

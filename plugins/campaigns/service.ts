@@ -2,14 +2,24 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { CalendarService } from '../../src/calendar/service.ts';
 import type { Db, Tx } from '../../src/db/tx.ts';
 import type { Unit } from '../../src/events/transaction.ts';
+import { InvalidInputError } from '../../src/errors/index.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { SaleDraft, WrittenSale } from '../../src/sales/pipeline.ts';
 import { type AdjustmentLabel, applyAdjustment } from '../../src/sales/pricing.ts';
 import type { WrittenRefund } from '../../src/sales/refund-pipeline.ts';
 import type { SegmentService } from '../../src/segments/service.ts';
 import { wallClock } from '../../src/stores/time.ts';
+import type { PointsService } from '../points/service.ts';
 import type { TierService } from '../tiers/service.ts';
-import { type CampaignRow, campaignOrder, hasLimits } from './definition.ts';
+import {
+  actionLabel,
+  type CampaignAction,
+  type CampaignRow,
+  campaignOrder,
+  givesNoDiscount,
+  hasLimits,
+  isPointsAction,
+} from './definition.ts';
 import {
   actionRequest,
   basket,
@@ -21,11 +31,12 @@ import {
 import { couponCodesOf, couponError, issueFromBatch, lockCoupons, type PresentedCoupon } from './coupons.ts';
 import './events.ts';
 
-/** Other plugins' and core's services the campaigns use; `tiers` is null when that plugin is not installed. */
+/** Other plugins' and core's services the campaigns use; `tiers`, `points` are null when not installed. */
 export interface CampaignServices {
   calendar: CalendarService;
   segments: SegmentService;
   tiers: TierService | null;
+  points: PointsService | null;
 }
 
 /** What the sale step left for its afterWrite and for SaleQuote.campaignHints. */
@@ -37,6 +48,10 @@ export interface CampaignNote {
     couponId: string | null;
     /** ISSUE_COUPON: the batch a code is issued from to the buyer once the sale is written. */
     issueFromBatch: string | null;
+    /** A campaign with limits: checked again under its row's lock once the sale is written. */
+    row: CampaignRow | null;
+    /** BONUS_POINTS, POINTS_MULTIPLIER: awarded through the points plugin once the sale is written. */
+    points: { action: CampaignAction; lineNos: number[] | undefined } | null;
   }[];
   hints: CampaignHint[];
 }
@@ -146,12 +161,20 @@ export class CampaignService {
         skip(failedCustomer);
         continue;
       }
-      // 满额返券 gives no discount now: a code is issued to the buyer once the sale is written.
-      const issuing = c.action.type === 'ISSUE_COUPON';
+      // 满额返券 and points give no discount now: a code is issued, or points awarded, once the sale is written.
+      const issuing = givesNoDiscount(c.action.type);
+      // Points go to members, through the points plugin (installed when the campaign was created, maybe not now).
+      if (isPointsAction(c.action.type) && (!draft.memberId || !this.deps.points)) {
+        skip(draft.memberId ? 'action' : 'customer');
+        continue;
+      }
       const request = issuing ? null : actionRequest(c, b.matching, b.base, sourceId, draft.lines);
+      // A gift the till has not scanned (or not all of it): tell the cashier, or that the store has none left.
+      const gift = c.action.type === 'GIFT' && !coupon ? await this.giftHint(c, draft, unit, sourceId) : null;
       if (!issuing && !request) {
         skip('action');
         if (hint) note.hints.push(hint); // 每满300减50 at ¥270: nothing yet, the first step is near
+        if (gift) note.hints.push(gift);
         continue;
       }
       // What core would give, worked out on a copy of the lines: a budget is checked against it.
@@ -160,7 +183,8 @@ export class CampaignService {
         skip('action');
         continue;
       }
-      if (hasLimits(c) && !(await this.withinLimits(c, amount, facts, unit))) {
+      // Read without a lock: the limits are checked again, locked, once the sale is written (afterSale).
+      if (hasLimits(c) && !(await this.withinLimits(c, amount, facts, unit, false))) {
         skip('limits');
         continue;
       }
@@ -173,11 +197,23 @@ export class CampaignService {
         campaignId: c.id,
         amount: given?.amount ?? ZERO,
         limited: hasLimits(c),
+        row: hasLimits(c) ? c : null,
         couponId: coupon?.id ?? null,
-        issueFromBatch: issuing ? c.action.couponBatchId! : null,
+        issueFromBatch: c.action.type === 'ISSUE_COUPON' ? c.action.couponBatchId! : null,
+        points: isPointsAction(c.action.type)
+          ? {
+              action: c.action,
+              // Only the campaign's lines earn the points when it names SKUs or categories.
+              lineNos:
+                c.conditions.skus?.length || c.conditions.categories?.length
+                  ? b.matching.map((l) => l.lineNo)
+                  : undefined,
+            }
+          : null,
       });
       if (coupon) coupons.delete(c.id);
       if (hint) note.hints.push(hint);
+      if (gift) note.hints.push(gift);
       if (c.exclusive) {
         cutOff = true;
         break;
@@ -187,6 +223,33 @@ export class CampaignService {
     // ended, past its end).
     for (const coupon of coupons.values())
       throw couponError('COUPON_NOT_ELIGIBLE', coupon, { condition: cutOff ? 'exclusive' : 'status' });
+  }
+
+  /**
+   * A GIFT campaign whose conditions hold: the units of the gift the basket lacks, and whether the
+   * store has them (its stock level), or null when every gift unit is scanned.
+   */
+  private async giftHint(c: CampaignRow, draft: SaleDraft, unit: Unit, campaignId: string) {
+    const a = c.action;
+    const scanned = draft.lines.filter((l) => l.sku === a.giftSku).reduce((s, l) => s + l.quantity, 0);
+    const lacking = a.giftQuantity! - scanned;
+    if (lacking <= 0) return null;
+    const [stock] = await unit.tx.$queryRaw<{ onHand: number }[]>`
+      SELECT s."onHand" FROM "StockLevel" s JOIN "Product" p ON p.id = s."productId"
+      WHERE p.sku = ${a.giftSku} AND s."storeId" = ${draft.storeId}::uuid`;
+    const available = Math.max(0, stock?.onHand ?? 0);
+    const hint: CampaignHint = {
+      campaignId,
+      missing: ZERO,
+      label: actionLabel(a),
+      kind: available ? 'GIFT' : 'GIFT_OUT_OF_STOCK',
+      gift: {
+        sku: a.giftSku!,
+        name: a.giftName ?? a.giftSku!,
+        quantity: available ? Math.min(lacking, available) : lacking,
+      },
+    };
+    return hint;
   }
 
   /** Segment and first purchase: the conditions that need the database, asked only when the rest hold. */
@@ -206,11 +269,18 @@ export class CampaignService {
   }
 
   /**
-   * Locks the campaign's row (the sale's transaction holds it to commit), then checks the budget
-   * and the per-customer and per-day uses as committed by every sale before. The counters are
-   * raised in afterWrite under the same lock; the table's CHECK refuses an overspend regardless.
+   * Checks the budget and the per-customer and per-day uses as committed by every sale before:
+   * without a lock when the sale step decides (beforeWrite), then again once the sale is written,
+   * locking the campaign's row (held to commit) just before the counters are raised under it. The
+   * table's CHECK refuses an overspend regardless.
    */
-  private async withinLimits(c: CampaignRow, amount: Prisma.Decimal, f: SaleFacts, unit: Unit) {
+  private async withinLimits(
+    c: CampaignRow,
+    amount: Prisma.Decimal,
+    f: Pick<SaleFacts, 'customerId' | 'date'>,
+    unit: Unit,
+    lock: boolean,
+  ) {
     // The limits too are read from the locked row: a change committed since the list was cached counts.
     const [row] = await unit.tx.$queryRaw<
       (Pick<CampaignRow, 'usedAmount' | 'usedRedemptions' | 'budgetAmount' | 'budgetRedemptions'> & {
@@ -218,7 +288,7 @@ export class CampaignService {
       })[]
     >`
       SELECT "usedAmount", "usedRedemptions", "budgetAmount", "budgetRedemptions", status
-      FROM "Campaign" WHERE id = ${c.id}::uuid FOR UPDATE`;
+      FROM "Campaign" WHERE id = ${c.id}::uuid ${lock ? Prisma.sql`FOR UPDATE` : Prisma.empty}`;
     if (row?.status !== 'ACTIVE') return false;
     if (row.budgetAmount != null && row.usedAmount.add(amount).gt(row.budgetAmount)) return false;
     if (row.budgetRedemptions != null && row.usedRedemptions + 1 > row.budgetRedemptions) return false;
@@ -258,6 +328,37 @@ export class CampaignService {
     const note = sale.notes.campaigns as CampaignNote | undefined;
     if (!note?.applied.length) return;
     const date = wallClock(sale.occurredAt, sale.timezone)!.toISOString().slice(0, 10);
+    // The limits, locked now (in the campaigns' order, so two sales never wait on each other crosswise) and held
+    // only for the rest of the sale. A campaign whose room another sale took since it was read gives nothing: one
+    // that gives no money (a coupon, points) is dropped; for a discount, the sale is refused, as the till's payment
+    // no longer matches what it comes to without it (the till previews again).
+    for (const a of [...note.applied]) {
+      if (!a.row || (await this.withinLimits(a.row, a.amount, { customerId: sale.customerId, date }, unit, true)))
+        continue;
+      if (a.amount.isZero()) {
+        note.applied = note.applied.filter((x) => x !== a);
+        continue;
+      }
+      const paid = sale.payments.reduce((sum, p) => sum.add(p.amount), ZERO);
+      throw new InvalidInputError(
+        'PAYMENT_MISMATCH',
+        { paid: paid.toFixed(2), total: sale.total.add(a.amount).toFixed(2) },
+        ['input', 'payments'],
+      );
+    }
+    // Points (the points step ran before: runsAfter): a campaign whose points come to nothing (a multiplier
+    // on a sale that earns none) was not used.
+    for (const a of note.applied.filter((x) => x.points)) {
+      const given = await this.deps.points!.awardForSale(sale, unit, {
+        key: a.campaignId,
+        reason: actionLabel(a.points!.action)['zh-CN'],
+        points: a.points!.action.points ?? undefined,
+        multiplier: a.points!.action.multiplier ?? undefined,
+        lineNos: a.points!.lineNos,
+      });
+      if (!given) note.applied = note.applied.filter((x) => x !== a);
+    }
+    if (!note.applied.length) return;
     const ids = note.applied.map((a) => a.campaignId);
     const amounts = note.applied.map((a) => a.amount.toFixed(2));
     const couponIds = note.applied.map((a) => a.couponId);

@@ -28,6 +28,8 @@ const ACTION_TYPES = [
   'BUNDLE_PRICE',
   'GIFT',
   'ISSUE_COUPON',
+  'BONUS_POINTS',
+  'POINTS_MULTIPLIER',
 ] as const;
 
 export function addCampaignTypes(builder: Builder, service: CampaignService) {
@@ -41,7 +43,8 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       '(每满300减50), capped. PERCENT_OFF_ORDER / PERCENT_OFF_LINES: 9折 on the order or line by line. ' +
       'NTH_UNIT_PERCENT_OFF: every nth unit of a matching line (第二件半价). BUY_X_GET_Y: the cheapest units free. ' +
       'BUNDLE_PRICE: each complete set of the bundle at a fixed price (套餐价). GIFT: the gift SKU scanned at the ' +
-      'till is free (赠品, stock taken by its line). ISSUE_COUPON: the buyer gets a code of a batch (满额返券).',
+      'till is free (赠品, stock taken by its line). ISSUE_COUPON: the buyer gets a code of a batch (满额返券). ' +
+      'BONUS_POINTS / POINTS_MULTIPLIER: the member earns more points (赠50积分, 双倍积分; the points plugin).',
     values: ACTION_TYPES,
   });
 
@@ -93,6 +96,8 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
         nullable: true,
         resolve: (a) => (a.couponBatchId ? encodeGlobalID('CouponBatch', a.couponBatchId) : null),
       }),
+      points: t.int({ nullable: true, resolve: (a) => a.points ?? null }),
+      multiplier: t.string({ nullable: true, resolve: (a) => a.multiplier ?? null }),
     }),
   });
 
@@ -248,6 +253,10 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       giftSku: t.string({ description: 'GIFT: the free item (the till scans it).' }),
       giftQuantity: t.int({ description: 'GIFT: free units per sale, 1 (default) to 10.' }),
       couponBatchId: t.globalID({ description: 'ISSUE_COUPON: the batch (issued with forRewards) to draw from.' }),
+      points: t.int({ description: 'BONUS_POINTS: points the sale earns on top, 1 to 100,000 (赠50积分).' }),
+      multiplier: t.string({
+        description: 'POINTS_MULTIPLIER: "2" doubles what the matching lines earn by the points rules (双倍积分).',
+      }),
     }),
   });
   const CampaignInput = builder.inputType('CampaignInput', {
@@ -483,13 +492,27 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
     }),
   }));
 
+  const HintKind = builder.enumType('CampaignHintKind', {
+    description:
+      'SPEND: a little more spend gives the offer (or more of it). GIFT: the sale earns a gift (赠品) the till ' +
+      'has not scanned. GIFT_OUT_OF_STOCK: it earns a gift the store has none of.',
+    values: ['SPEND', 'GIFT', 'GIFT_OUT_OF_STOCK'] as const,
+  });
   const Hint = builder.simpleObject('CampaignHint', {
-    description: 'A campaign the sale almost qualifies for.',
+    description: 'A campaign the sale almost qualifies for, or a gift it earns that is not in the basket.',
     fields: (t) => ({
       campaignId: t.id(),
-      missing: t.field({ type: 'Money', description: 'How much more the matching lines must come to.' }),
+      kind: t.field({ type: HintKind }),
+      missing: t.field({ type: 'Money', description: 'How much more the matching lines must come to (0 for a gift).' }),
       label: t.string({ description: 'The offer, in the caller’s language.' }),
-      message: t.string({ description: '“再买 ¥30.00 可享满300减50”, for the till.' }),
+      giftSku: t.string({ nullable: true, description: 'GIFT, GIFT_OUT_OF_STOCK: the gift’s SKU.' }),
+      giftQuantity: t.int({
+        nullable: true,
+        description: 'GIFT: units to scan (at most what the store holds); GIFT_OUT_OF_STOCK: units lacking.',
+      }),
+      message: t.string({
+        description: '“再买 ¥30.00 可享满300减50”, “可领取赠品：大面筋 ×1，请扫码加入”, for the till.',
+      }),
     }),
   });
   builder.objectField('SaleQuote', 'campaignHints', (t) =>
@@ -498,14 +521,32 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
       description: 'Campaigns whose other conditions hold and that a little more spend would give (or give more of).',
       resolve: (quote, _a, ctx) => {
         const note = quote.notes.campaigns as CampaignNote | undefined;
+        const en = ctx.locale === 'en';
         return (note?.hints ?? []).map((h) => {
-          const label = h.label[ctx.locale === 'en' ? 'en' : 'zh-CN'];
+          const label = h.label[en ? 'en' : 'zh-CN'];
           const more = h.missing.toFixed(2);
+          const kind = h.kind ?? 'SPEND';
+          const g = h.gift;
+          const message =
+            kind === 'GIFT'
+              ? en
+                ? `Free gift: scan ${g!.quantity} × ${g!.name}`
+                : `可领取赠品：${g!.name} ×${g!.quantity}，请扫码加入`
+              : kind === 'GIFT_OUT_OF_STOCK'
+                ? en
+                  ? `The free gift ${g!.name} is out of stock in this store`
+                  : `赠品 ${g!.name} 本店已无库存`
+                : en
+                  ? `Buy ¥${more} more for ${label}`
+                  : `再买 ¥${more} 可享${label}`;
           return {
             campaignId: h.campaignId,
+            kind,
             missing: h.missing,
             label,
-            message: ctx.locale === 'en' ? `Buy ¥${more} more for ${label}` : `再买 ¥${more} 可享${label}`,
+            giftSku: g?.sku ?? null,
+            giftQuantity: g?.quantity ?? null,
+            message,
           };
         });
       },

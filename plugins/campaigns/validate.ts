@@ -59,6 +59,8 @@ export interface ActionInput {
   giftSku?: string | null;
   giftQuantity?: number | null;
   couponBatchId?: string | null;
+  points?: number | null;
+  multiplier?: string | null;
 }
 
 const MAX_LIST = 200;
@@ -132,7 +134,7 @@ export async function validateCampaign(
 
   const conditions = await validateConditions(db, input.conditions ?? {}, services);
   if (!input.action) throw invalid(['action'], 'an action is required');
-  const action = await validateAction(db, input.action);
+  const action = await validateAction(db, input.action, services);
   if (action.type === 'ISSUE_COUPON' && input.requiresCoupon)
     throw invalid(['requiresCoupon'], 'a campaign that issues coupons cannot itself require one');
 
@@ -267,8 +269,13 @@ async function validateConditions(
   return out;
 }
 
-async function validateAction(db: Db | Tx, a: ActionInput): Promise<CampaignAction> {
+async function validateAction(db: Db | Tx, a: ActionInput, services: CampaignServices): Promise<CampaignAction> {
   const at = (...f: (string | number)[]) => ['action', ...f];
+  if ((a.type === 'BONUS_POINTS' || a.type === 'POINTS_MULTIPLIER') && !services.points)
+    throw new InvalidInputError('CAMPAIGN_ACTION_UNAVAILABLE', { field: at('type').join('.'), plugin: 'points' }, [
+      'input',
+      ...at('type'),
+    ]);
   switch (a.type) {
     case 'AMOUNT_OFF': {
       const ts = a.thresholds ?? [];
@@ -360,6 +367,17 @@ async function validateAction(db: Db | Tx, a: ActionInput): Promise<CampaignActi
       if (batch.status === 'ENDED' || !batch.forRewards)
         throw invalid(at('couponBatchId'), 'a batch issued with forRewards, of a campaign that has not ended');
       return { type: a.type, couponBatchId: a.couponBatchId };
+    }
+    case 'BONUS_POINTS': {
+      const points = int(a.points, at('points'), 1, 100_000);
+      if (points == null) throw invalid(at('points'), 'required');
+      return { type: a.type, points };
+    }
+    case 'POINTS_MULTIPLIER': {
+      const m = a.multiplier ?? '';
+      if (!/^\d{1,2}(\.\d{1,2})?$/.test(m) || Number(m) <= 1 || Number(m) > 10)
+        throw invalid(at('multiplier'), 'more than 1 and at most 10, two decimals at most, e.g. "2" for 双倍积分');
+      return { type: a.type, multiplier: new Prisma.Decimal(m).toString() };
     }
   }
 }

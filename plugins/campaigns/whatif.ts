@@ -6,7 +6,7 @@ import { MAX_SEGMENT_PAGE } from '../../src/segments/service.ts';
 import type { SaleDraftLine } from '../../src/sales/pipeline.ts';
 import { applyAdjustment } from '../../src/sales/pricing.ts';
 import { wallClock } from '../../src/stores/time.ts';
-import type { CampaignRow } from './definition.ts';
+import { type CampaignRow, givesNoDiscount } from './definition.ts';
 import { actionRequest, basket, failedStaticCondition, type SaleFacts } from './engine.ts';
 import type { CampaignServices } from './service.ts';
 
@@ -161,7 +161,7 @@ export async function whatIf(
     const b = basket(c, saleLines);
     if (b.failed) continue;
     let amount = ZERO;
-    if (c.action.type !== 'ISSUE_COUPON') {
+    if (!givesNoDiscount(c.action.type)) {
       const request = actionRequest(c, b.matching, b.base, 'whatif', saleLines);
       const given = request && applyAdjustment(saleLines, request, 0);
       if (!given) continue;

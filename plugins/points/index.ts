@@ -9,12 +9,13 @@ import { PointsService } from './service.ts';
 import { addPointsTypes } from './types.ts';
 
 export type { PointsOptions };
-export type { PointsService, EarnContext, EarnContextProvider } from './service.ts';
+export type { PointsService, EarnContext, EarnContextProvider, SaleAward } from './service.ts';
 
 /**
  * Points (积分): an append-only ledger per customer, earning rules as data, points as payment
  * at checkout, reversal on refunds, a return window and FIFO expiry. Provides the service
- * "points" to other plugins (tiers registers its multiplier through it).
+ * "points" to other plugins (tiers registers its multiplier through it; campaigns award points on
+ * a sale with `awardForSale`).
  */
 export function pointsPlugin(options?: PointsOptions) {
   const service = new PointsService(resolvePointsOptions(options));

@@ -50,6 +50,8 @@ interface EarnExplanation {
   lines: LineResult[];
 }
 interface ReverseExplanation {
+  /** The award lot a reversal takes from; absent for the sale's own points. */
+  lotId?: string;
   lines: { lineNo: number; quantity: number; points: number }[];
 }
 
@@ -58,6 +60,46 @@ export interface PointsQuote {
   earned: number;
   redeemed: number;
   lines: LineResult[];
+  /** Points other plugins awarded on the sale (awardForSale), each with its why. */
+  awards?: { reason: string; points: number }[];
+}
+
+/**
+ * Points another plugin gives on a sale beyond the rules (a campaign's 赠积分 or 双倍积分): a fixed
+ * number, or a multiplier on what the rules gave the lines. `key` makes it once per sale.
+ */
+export interface SaleAward {
+  key: string;
+  /** The why, shown on the ledger entry and the sale's points (the campaign's label). */
+  reason: string;
+  points?: number;
+  multiplier?: Prisma.Decimal | string;
+  /** Only these lines (the campaign's matching lines); every line when omitted. */
+  lineNos?: number[];
+}
+
+/** The dedupe key of a sale's own earned points; other EARN lots of the sale are awards. */
+const earnKey = (saleId: string) => `earn:${saleId}`;
+
+/**
+ * `points` spread over lines in proportion to their weights, in whole points: each line's share
+ * rounded down, then the points left one each to the largest remainders (ties: the lower line).
+ */
+export function spreadPoints(points: number, weights: { lineNo: number; weight: Prisma.Decimal }[]) {
+  const total = weights.reduce((s, w) => s.add(w.weight), new Prisma.Decimal(0));
+  if (!weights.length) return [];
+  if (total.lte(0)) return [{ lineNo: weights[0]!.lineNo, points }];
+  const shares = weights.map((w) => {
+    const exact = w.weight.mul(points).div(total);
+    return { lineNo: w.lineNo, points: exact.floor().toNumber(), rest: exact.sub(exact.floor()) };
+  });
+  let left = points - shares.reduce((s, x) => s + x.points, 0);
+  for (const x of [...shares].sort((a, b) => b.rest.comparedTo(a.rest) || a.lineNo - b.lineNo)) {
+    if (left <= 0) break;
+    x.points += 1;
+    left -= 1;
+  }
+  return shares.map(({ lineNo, points }) => ({ lineNo, points }));
 }
 
 /** The points plugin's service: what its pipeline steps, jobs and GraphQL fields call. */
@@ -202,7 +244,7 @@ export class PointsService {
       expiresAt: this.expiresAt(availableAt),
       saleId: sale.id,
       explanation: { lines: result.lines } as unknown as Prisma.InputJsonValue,
-      dedupeKey: `earn:${sale.id}`,
+      dedupeKey: earnKey(sale.id),
       now,
     });
     for (const [ruleId, points] of result.byRule) {
@@ -216,9 +258,71 @@ export class PointsService {
   }
 
   /**
+   * For other plugins, inside the sale's transaction after the points step (the caller runs after
+   * "points"): points beyond the rules, as an EARN lot of their own whose why is `reason`. A fixed
+   * `points` is spread over the lines by what they paid in money; a `multiplier` gives each line
+   * ⌊its points × (multiplier − 1)⌋. Pending and expiring like the sale's own points, and taken back
+   * line by line when the sale is refunded. A sale without a member gets nothing. Returns the
+   * points given (0 when they come to nothing); previewSale's `points` includes them.
+   */
+  async awardForSale(sale: WrittenSale, { tx }: Unit, award: SaleAward): Promise<number> {
+    const quote = sale.notes.points as PointsQuote | undefined;
+    if (!quote || !sale.customerId) return 0;
+    const lines = quote.lines.filter((l) => !award.lineNos || award.lineNos.includes(l.lineNo));
+    let shares: { lineNo: number; points: number }[];
+    if (award.multiplier != null) {
+      const extra = new Prisma.Decimal(award.multiplier).sub(1);
+      shares = lines.map((l) => ({
+        lineNo: l.lineNo,
+        points: extra.mul(l.points).toDecimalPlaces(0, Prisma.Decimal.ROUND_FLOOR).toNumber(),
+      }));
+    } else {
+      shares = spreadPoints(
+        award.points ?? 0,
+        lines.map((l) => ({ lineNo: l.lineNo, weight: new Prisma.Decimal(l.paid) })),
+      );
+    }
+    shares = shares.filter((x) => x.points > 0);
+    const points = shares.reduce((s, x) => s + x.points, 0);
+    if (points <= 0) return 0;
+    const explained: LineResult[] = shares.map((x) => {
+      const line = quote.lines.find((l) => l.lineNo === x.lineNo)!;
+      return {
+        lineNo: x.lineNo,
+        sku: line.sku,
+        paid: line.paid,
+        points: x.points,
+        contributions: [{ ruleId: null, rule: award.reason, points: x.points }],
+      };
+    });
+    const now = new Date();
+    const availableAt = new Date(sale.occurredAt.getTime() + this.options.pendingDays * DAY_MS);
+    await addLot(tx, {
+      customerId: sale.customerId,
+      kind: 'EARN',
+      points,
+      availableAt,
+      expiresAt: this.expiresAt(availableAt),
+      saleId: sale.id,
+      reason: award.reason,
+      explanation: { lines: explained } as unknown as Prisma.InputJsonValue,
+      dedupeKey: `award:${sale.id}:${award.key}`,
+      now,
+    });
+    // The quote (previewSale) shows them as the sale records them: in the total, and on each line.
+    quote.earned += points;
+    quote.lines = quote.lines.map((l) => {
+      const x = explained.find((e) => e.lineNo === l.lineNo);
+      return x ? { ...l, points: l.points + x.points, contributions: [...l.contributions, ...x.contributions] } : l;
+    });
+    quote.awards = [...(quote.awards ?? []), { reason: award.reason, points }];
+    return points;
+  }
+
+  /**
    * Inside the refund's transaction: take back the points earned on the refunded units (the last
-   * units of a line take what is left of its points) and give back points used as payment, in
-   * proportion to the money refunded.
+   * units of a line take what is left of its points), for the sale's own points and each award
+   * alike, and give back points used as payment, in proportion to the money refunded.
    */
   async afterRefund(refund: WrittenRefund, { tx }: Unit) {
     if (!refund.customerId) return;
@@ -226,21 +330,25 @@ export class PointsService {
       where: { saleId: refund.saleId },
       orderBy: { createdAt: 'asc' },
     });
-    const earn = entries.find((e) => e.kind === 'EARN');
+    const earns = entries.filter((e) => e.kind === 'EARN');
     const redeem = entries.find((e) => e.kind === 'REDEEM');
-    if (!earn && !redeem) return;
+    if (!earns.length && !redeem) return;
     if (await alreadyRecorded(tx, `reverse:${refund.refundId}`)) return;
     // the sale's customer when it was recorded (merges move entries too)
-    const customerId = (earn ?? redeem)!.customerId;
+    const customerId = (earns[0] ?? redeem)!.customerId;
     await lockAccount(tx, customerId);
     const now = new Date();
 
-    if (earn) {
+    // The sale's own points (reversals without a lotId) and each award (reversals naming its lot).
+    for (const earn of earns) {
+      const own = !earn.dedupeKey?.startsWith('award:');
+      const lotOf = (e: (typeof entries)[number]) => (e.explanation as unknown as ReverseExplanation).lotId;
       const earned = new Map(
         ((earn.explanation as unknown as EarnExplanation).lines ?? []).map((l) => [l.lineNo, l.points]),
       );
       const before = new Map<number, { quantity: number; points: number }>();
       for (const e of entries.filter((x) => x.kind === 'REVERSE' && x.points < 0)) {
+        if (own ? lotOf(e) !== undefined : lotOf(e) !== earn.id) continue;
         for (const l of (e.explanation as unknown as ReverseExplanation).lines) {
           const b = before.get(l.lineNo) ?? { quantity: 0, points: 0 };
           before.set(l.lineNo, { quantity: b.quantity + l.quantity, points: b.points + l.points });
@@ -262,9 +370,9 @@ export class PointsService {
           saleId: refund.saleId,
           refundId: refund.refundId,
           fromLotId: earn.id,
-          explanation: { lines } as unknown as Prisma.InputJsonValue,
-          dedupeKey: `reverse:${refund.refundId}`,
-          reason: '退货扣回积分',
+          explanation: (own ? { lines } : { lotId: earn.id, lines }) as unknown as Prisma.InputJsonValue,
+          dedupeKey: own ? `reverse:${refund.refundId}` : `reverse:${refund.refundId}:${earn.id}`,
+          reason: own ? '退货扣回积分' : `退货扣回积分（${earn.reason}）`,
           now,
         });
       }
@@ -408,6 +516,106 @@ export class PointsService {
       });
     }
     await tx.pointsRuleUsage.deleteMany({ where: { customerId: mergedId } });
+  }
+
+  /**
+   * Demo data only: the points of demo sales worked out again once another plugin's demo changed
+   * what they charged (the campaigns plugin prices its offers into the demo's recent sales). Each
+   * sale's earned lot, its reversal (a refunded sale) and its expiry take the new figure, as the
+   * points demo computed them (demo.ts), and the account moves by the difference.
+   */
+  async restateDemoEarnings(tx: Tx, saleIds: string[]) {
+    if (!saleIds.length) return;
+    const rules = await tx.pointsRule.findMany({ where: { active: true }, orderBy: { createdAt: 'asc' } });
+    // One statement for the sales and their lines (a first start waits for it).
+    const sales = await tx.$queryRaw<
+      {
+        id: string;
+        occurredAt: Date;
+        total: Prisma.Decimal;
+        timezone: string;
+        lines: { lineNo: number; sku: string; category: string; total: string }[];
+      }[]
+    >`
+      SELECT s.id::text AS id, s."occurredAt", s.total, st.timezone,
+        (SELECT jsonb_agg(jsonb_build_object('lineNo', l."lineNo", 'sku', l.sku, 'category', p.category,
+                  'total', l.total::text) ORDER BY l."lineNo")
+         FROM "SaleLine" l JOIN "Product" p ON p.id = l."productId" WHERE l."saleId" = s.id) AS lines
+      FROM "Sale" s JOIN "Store" st ON st.id = s."storeId"
+      WHERE s.id = ANY (${saleIds}::uuid[]) AND s."memberId" IS NOT NULL`;
+    const earns = new Map(
+      (
+        await tx.pointsLedgerEntry.findMany({
+          where: { kind: 'EARN', dedupeKey: { in: sales.map((s) => earnKey(s.id)) } },
+        })
+      ).map((e) => [e.saleId!, e]),
+    );
+    const restated: { id: string; saleId: string; points: number; remaining: number; explanation: unknown }[] = [];
+    const accounts = new Map<string, { balance: number; pending: number; earned: number }>();
+    for (const sale of sales) {
+      const earn = earns.get(sale.id);
+      if (!earn) continue;
+      const result = computeEarn(
+        sale.lines.map((l) => ({
+          lineNo: l.lineNo,
+          sku: l.sku,
+          category: l.category,
+          paid: new Prisma.Decimal(l.total),
+        })),
+        rules,
+        {
+          weekday: weekdayIn(sale.occurredAt, sale.timezone),
+          occurredAt: sale.occurredAt,
+          saleTotal: sale.total,
+          tierCode: null,
+          tierName: null,
+          tierMultiplier: new Prisma.Decimal(1),
+          birthdayMonth: false,
+          usedToday: new Map(),
+          excludedCategories: this.options.excludedCategories,
+          calendar: NO_CALENDAR,
+        },
+      );
+      const points = Math.max(result.points, 0);
+      const delta = points - earn.points;
+      if (delta === 0) continue;
+      const kept = earn.remaining > 0;
+      restated.push({
+        id: earn.id,
+        saleId: sale.id,
+        points,
+        remaining: kept ? points : 0,
+        explanation: { lines: result.lines },
+      });
+      const a = accounts.get(earn.customerId) ?? { balance: 0, pending: 0, earned: 0 };
+      a.earned += delta;
+      if (kept && earn.releasedAt) a.balance += delta;
+      else if (kept) a.pending += delta;
+      accounts.set(earn.customerId, a);
+    }
+    if (!restated.length) return;
+    // Set-based: the earned lots, their reversals (whole, demo refunds) and expiries, then the accounts.
+    await tx.$executeRaw`
+      WITH v AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(restated)}::jsonb)
+                   AS v(id uuid, "saleId" uuid, points int, remaining int, explanation jsonb)),
+      earned AS (
+        UPDATE "PointsLedgerEntry" e SET points = v.points, remaining = v.remaining, explanation = v.explanation
+        FROM v WHERE e.id = v.id),
+      reversed AS (
+        UPDATE "PointsLedgerEntry" e SET points = -v.points,
+          explanation = jsonb_build_object('lines', (
+            SELECT jsonb_agg(jsonb_build_object('lineNo', x."lineNo", 'quantity', l.quantity, 'points', x.points))
+            FROM jsonb_to_recordset(v.explanation -> 'lines') AS x("lineNo" int, points int)
+            JOIN "SaleLine" l ON l."saleId" = v."saleId" AND l."lineNo" = x."lineNo"))
+        FROM v WHERE e."saleId" = v."saleId" AND e.kind = 'REVERSE' AND e.points < 0)
+      UPDATE "PointsLedgerEntry" e SET points = -v.points FROM v WHERE e."dedupeKey" = 'expire:' || v.id::text`;
+    const moves = [...accounts].map(([customerId, a]) => ({ customerId, ...a }));
+    await tx.$executeRaw`
+      UPDATE "PointsAccount" a SET balance = a.balance + v.balance, pending = a.pending + v.pending,
+        "lifetimeEarned" = a."lifetimeEarned" + v.earned
+      FROM jsonb_to_recordset(${JSON.stringify(moves)}::jsonb)
+        AS v("customerId" uuid, balance int, pending int, earned int)
+      WHERE a."customerId" = v."customerId"`;
   }
 
   /**

@@ -98,10 +98,19 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
     }),
   });
 
+  const Award = builder.simpleObject('PointsAward', {
+    description: 'Points a sale earned beyond the rules, given by another plugin (a campaign’s 赠积分 or 双倍积分).',
+    fields: (t) => ({
+      reason: t.string({ description: 'Why: the campaign’s label.' }),
+      points: t.int(),
+    }),
+  });
+
   const SalePoints = builder.simpleObject('SalePoints', {
     description: 'Points a sale earned and used, and why.',
     fields: (t) => ({
-      earned: t.int({ description: 'Earned by the sale, before any refund.' }),
+      earned: t.int({ description: 'Earned by the sale, before any refund (awards included).' }),
+      awards: t.field({ type: [Award], description: 'Of which: awards beyond the rules, each with its why.' }),
       reversed: t.int({ description: 'Taken back by refunds.' }),
       redeemed: t.int({ description: 'Used to pay.' }),
       lines: t.field({ type: [LineExplanation] }),
@@ -111,7 +120,11 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
   const QuotePoints = builder.simpleObject('SaleQuotePoints', {
     description: "What the sale does to the member's points, for the till to tell them before charging.",
     fields: (t) => ({
-      earned: t.int({ description: 'Points this sale earns as quoted (on the part paid in money).' }),
+      earned: t.int({ description: 'Points this sale earns as quoted (on the part paid in money), awards included.' }),
+      awards: t.field({
+        type: [Award],
+        description: 'Of which: awards beyond the rules (campaigns), each with its why.',
+      }),
       redeemed: t.int({ description: 'Points the quoted POINTS payment uses.' }),
       balance: t.int({ description: 'Spendable before this sale.' }),
       maxRedeemablePoints: t.int({ description: 'The most points this sale can take as payment.' }),
@@ -137,6 +150,7 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
         const max = service.redeemable(quote.total, balance);
         return {
           earned: did.earned,
+          awards: did.awards ?? [],
           redeemed: did.redeemed,
           balance,
           maxRedeemablePoints: max.points,
@@ -201,12 +215,26 @@ export function addPointsTypes(builder: Builder, service: PointsService) {
           return map;
         }).load(sale.id);
         if (!entries?.length) return null;
-        const earn = entries.find((e) => e.kind === 'EARN');
+        const earns = entries.filter((e) => e.kind === 'EARN');
+        const awards = earns.filter((e) => e.dedupeKey?.startsWith('award:'));
+        // The sale's own points and each award, line by line as the till showed them.
+        const lines = new Map<number, ReturnType<typeof explainedLines>[number]>();
+        for (const e of earns)
+          for (const l of explainedLines(e.explanation)) {
+            const had = lines.get(l.lineNo);
+            lines.set(
+              l.lineNo,
+              had
+                ? { ...had, points: had.points + l.points, contributions: [...had.contributions, ...l.contributions] }
+                : l,
+            );
+          }
         return {
-          earned: earn?.points ?? 0,
+          earned: earns.reduce((s, e) => s + e.points, 0),
+          awards: awards.map((e) => ({ reason: e.reason ?? '', points: e.points })),
           reversed: -entries.filter((e) => e.kind === 'REVERSE' && e.points < 0).reduce((s, e) => s + e.points, 0),
           redeemed: -entries.filter((e) => e.kind === 'REDEEM').reduce((s, e) => s + e.points, 0),
-          lines: explainedLines(earn?.explanation) as never,
+          lines: [...lines.values()].sort((a, b) => a.lineNo - b.lineNo) as never,
         };
       },
     }),

@@ -34,12 +34,14 @@ import { customerSearch } from './scenarios/customer-search.ts';
 import { hotSku } from './scenarios/hot-sku.ts';
 import { insightsBaskets, insightsCohorts, insightsKpis } from './scenarios/insights.ts';
 import { recordSale } from './scenarios/record-sale.ts';
+import { recordSaleCampaigns } from './scenarios/record-sale-campaigns.ts';
 import { rfm } from './scenarios/rfm.ts';
 import { subscriptions } from './scenarios/subscriptions.ts';
 import { xlsxImport } from './scenarios/xlsx-import.ts';
 
 const ALL: Scenario[] = [
   recordSale,
+  recordSaleCampaigns,
   hotSku,
   customer360,
   customerSearch,
