@@ -1104,6 +1104,12 @@ describe('campaigns with tiers and points installed', () => {
         message: expect.stringContaining('status'),
       });
       await t.as('OWNER').ok(STATUS('resumeCampaign'), { id: c.id });
+      // A sale the till priced takes no discount from here: its coupon would be used for nothing.
+      expect(await refusal([second], { pricedBy: 'TILL' })).toMatchObject({
+        errorCode: 'COUPON_NOT_ELIGIBLE',
+        message: `券码 ${second} 不满足使用条件（pricedBy）`,
+      });
+      expect(await couponOf(second)).toBe(0);
       // An exclusive campaign tried first applies alone: the coupon's campaign is cut off.
       const exclusive = await create(t, {
         name: '独享95折',

@@ -122,6 +122,11 @@ export class CampaignService {
     if (!campaigns.length && !codes.length) return;
     const facts = await this.facts(draft, unit);
     const coupons = codes.length ? await lockCoupons(unit.tx, codes, facts) : new Map<string, PresentedCoupon>();
+    // A sale the till priced takes no reduction from here (SaleDraft.pricedBy): a coupon would be
+    // marked used for nothing, so it is refused; discounts are skipped, points still awarded.
+    const [presented] = coupons.values();
+    if (draft.pricedBy === 'TILL' && presented)
+      throw couponError('COUPON_NOT_ELIGIBLE', presented, { condition: 'pricedBy' });
     const note: CampaignNote = { applied: [], hints: [] };
     draft.notes.campaigns = note;
     let firstPurchase: boolean | null = null;
