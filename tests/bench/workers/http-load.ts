@@ -5,12 +5,25 @@
  */
 import autocannon from 'autocannon';
 import type { SaleFixtures } from '../fixtures.ts';
-import { CUSTOMER_360, SEARCH, SaleMaker, failureOf, recordSaleBody, type GraphqlBody } from '../requests.ts';
+import {
+  CREATE_CUSTOMER,
+  CUSTOMER_360,
+  CUSTOMER_LIST,
+  CUSTOMER_READ,
+  SEARCH,
+  SaleMaker,
+  TYPENAME,
+  failureOf,
+  newCustomerInput,
+  recordSaleBody,
+  type GraphqlBody,
+  type LoadKind,
+} from '../requests.ts';
 import { warmUpThenReport, workerConfig, type LoadLength, type RunLength } from './protocol.ts';
 
 export interface HttpLoadConfig extends RunLength {
   url: string;
-  kind: 'recordSale' | 'customer360' | 'search';
+  kind: LoadKind;
   authorization: string;
   connections: number;
   saleFixtures?: SaleFixtures;
@@ -41,8 +54,16 @@ if (config.kind === 'recordSale') {
   nextBody = () => recordSaleBody(maker.make());
 } else if (config.kind === 'customer360') {
   nextBody = () => ({ query: CUSTOMER_360, variables: { id: pick(config.customerIds!) } });
-} else {
+} else if (config.kind === 'search') {
   nextBody = () => ({ query: SEARCH, variables: { filter: pick(config.filters!) } });
+} else if (config.kind === 'floor') {
+  nextBody = () => ({ query: TYPENAME, variables: {} });
+} else if (config.kind === 'createCustomer') {
+  nextBody = () => ({ query: CREATE_CUSTOMER, variables: { input: newCustomerInput() } });
+} else if (config.kind === 'customerRead') {
+  nextBody = () => ({ query: CUSTOMER_READ, variables: { id: pick(config.customerIds!) } });
+} else {
+  nextBody = () => ({ query: CUSTOMER_LIST, variables: {} });
 }
 
 async function run(length: LoadLength) {

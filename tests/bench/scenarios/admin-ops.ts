@@ -1,0 +1,201 @@
+import { loadBuyers } from '../fixtures.ts';
+import {
+  CREATE_CUSTOMER,
+  CUSTOMER_LIST,
+  CUSTOMER_READ,
+  failureOf,
+  newCustomerInput,
+  type LoadKind,
+} from '../requests.ts';
+import { graphql, runLength, type BenchContext, type Scenario, type ScenarioResult } from '../scenario.ts';
+import type { ApiServer } from '../server.ts';
+import { median, round } from '../stats.ts';
+import { runWorker } from '../workers/protocol.ts';
+import type { HttpLoadConfig, HttpLoadResult } from '../workers/http-load.ts';
+
+/**
+ * The floor and the plain operations every integrator calls, each judged as a share of the floor's
+ * rate in the same run: `{ __typename }` (no resolver, no database, no token), `createCustomer`,
+ * `customer(id:)` with its last 20 sales and `customers(first: 20)` with `totalCount`, as the owner.
+ */
+
+const P99_MS = 100;
+
+interface Figures {
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  errorSamples: string[];
+  /** CPU time of the API process per answered request (warm-up included). */
+  apiCpuMs: number;
+}
+
+/** The floor's figures of this run, per build (the checkout measured), once the floor scenario ran. */
+const floors = new Map<string, Figures>();
+
+async function measure(
+  ctx: BenchContext,
+  server: ApiServer,
+  kind: LoadKind,
+  operation: string,
+  type: 'query' | 'mutation',
+  extra: Partial<HttpLoadConfig> = {},
+  authorization = '',
+): Promise<Figures> {
+  const ok = `storecrm_graphql_operations_total{operation="${operation}",type="${type}",outcome="ok"}`;
+  ctx.log(`API: ${operation} × ${ctx.options.connections} connections`);
+  const cpu = server.cpuSeconds();
+  const before = await server.metric(ok);
+  const r = await runWorker<HttpLoadResult>('./http-load.ts', {
+    url: server.url,
+    kind,
+    authorization,
+    connections: ctx.options.connections,
+    ...runLength(ctx.options),
+    ...extra,
+  } satisfies HttpLoadConfig);
+  if (!r.ok) throw new Error(`no ${operation} answered: ${r.errorSamples.join('; ')}`);
+  await server.settle();
+  const answered = Math.max(1, (await server.metric(ok)) - before);
+  return {
+    perSecond: round(r.okPerSecond, 1),
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    errors: r.errors,
+    errorSamples: r.errorSamples,
+    apiCpuMs: round(((server.cpuSeconds() - cpu) * 1000) / answered, 2),
+  };
+}
+
+const floorLine = (f: Figures) =>
+  `${f.perSecond}/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, ${f.errors} errors; ${f.apiCpuMs} ms of API CPU per request`;
+
+async function measureFloor(ctx: BenchContext, server: ApiServer) {
+  const floor = await measure(ctx, server, 'floor', 'BenchFloor', 'query');
+  floors.set(ctx.root + ctx.databaseUrl, floor);
+  return floor;
+}
+
+export const floor: Scenario = {
+  name: 'floor',
+  async run(ctx: BenchContext): Promise<ScenarioResult> {
+    const server = await ctx.startServer();
+    let figures: Figures;
+    try {
+      figures = await measureFloor(ctx, server);
+    } finally {
+      await server.stop();
+    }
+    return {
+      scenario: 'floor',
+      available: true,
+      measured: { connections: ctx.options.connections, ...figures },
+      baseline: null,
+      target: 'none: the rate the admin operations are judged against',
+      pass: figures.errors === 0,
+      summary: { measured: `\`{ __typename }\` without a token: ${floorLine(figures)}`, baseline: '—' },
+    };
+  },
+};
+
+interface AdminOp {
+  name: string;
+  kind: LoadKind;
+  operation: string;
+  type: 'query' | 'mutation';
+  /** Share of the floor's rate to reach. */
+  share: number;
+  what: string;
+  /** One request, for the statements it costs. */
+  sample(ids: string[]): { query: string; variables: Record<string, unknown> };
+}
+
+function adminOpScenario(op: AdminOp): Scenario {
+  const target = `≥ ${op.share * 100} % of the floor's rate, p99 ≤ ${P99_MS} ms, no errors`;
+  return {
+    name: op.name,
+    async run(ctx: BenchContext): Promise<ScenarioResult> {
+      const ids = op.kind === 'customerRead' ? (await loadBuyers(ctx.databaseUrl, 5_000)).map((b) => b.globalId) : [];
+      const server = await ctx.startServer();
+      let figures: Figures;
+      let floorFigures: Figures;
+      let floorHere = false;
+      let statements: number;
+      try {
+        const auth = `Bearer ${await ctx.ownerToken(server)}`;
+        // The floor of this run, or measured now on this server when the floor scenario did not run.
+        const known = floors.get(ctx.root + ctx.databaseUrl);
+        floorHere = !known;
+        floorFigures = known ?? (await measureFloor(ctx, server));
+        figures = await measure(ctx, server, op.kind, op.operation, op.type, { customerIds: ids }, auth);
+        // One request at a time: the rise of the server's statement counter (median of five).
+        const samples: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const before = await server.metric('storecrm_db_statements_total');
+          const { query, variables } = op.sample(ids);
+          const failure = failureOf(op.kind, JSON.stringify(await graphql(server, query, variables, auth)));
+          if (failure) throw new Error(`${op.operation} failed: ${failure}`);
+          samples.push((await server.metric('storecrm_db_statements_total')) - before);
+        }
+        statements = median(samples);
+      } finally {
+        await server.stop();
+      }
+      const ratio = figures.perSecond / floorFigures.perSecond;
+      return {
+        scenario: op.name,
+        available: true,
+        measured: {
+          connections: ctx.options.connections,
+          ...figures,
+          shareOfFloor: round(ratio, 3),
+          sqlStatements: statements,
+          floor: { perSecond: floorFigures.perSecond, p99Ms: floorFigures.p99Ms, measuredHere: floorHere },
+        },
+        baseline: { floorPerSecond: floorFigures.perSecond },
+        target,
+        pass: ratio >= op.share && figures.p99Ms <= P99_MS && figures.errors === 0,
+        summary: {
+          measured:
+            `${op.what}: ${figures.perSecond}/s (${Math.round(ratio * 100)} % of the floor), p50 ${figures.p50Ms} ` +
+            `ms, p99 ${figures.p99Ms} ms, ${figures.errors} errors; ${statements} SQL statements and ` +
+            `${figures.apiCpuMs} ms of API CPU per request`,
+          baseline: `floor ${floorFigures.perSecond}/s${floorHere ? ' (on the same server, just before)' : ''}`,
+        },
+      };
+    },
+  };
+}
+
+const pickOne = (ids: string[]) => ids[Math.floor(Math.random() * ids.length)]!;
+
+export const createCustomerOp = adminOpScenario({
+  name: 'create-customer',
+  kind: 'createCustomer',
+  operation: 'BenchCreateCustomer',
+  type: 'mutation',
+  share: 0.15,
+  what: '`createCustomer`',
+  sample: () => ({ query: CREATE_CUSTOMER, variables: { input: newCustomerInput() } }),
+});
+
+export const customerReadOp = adminOpScenario({
+  name: 'customer-read',
+  kind: 'customerRead',
+  operation: 'BenchCustomerRead',
+  type: 'query',
+  share: 0.4,
+  what: '`customer(id:)` with its last 20 sales',
+  sample: (ids) => ({ query: CUSTOMER_READ, variables: { id: pickOne(ids) } }),
+});
+
+export const customerListOp = adminOpScenario({
+  name: 'customer-list',
+  kind: 'customerList',
+  operation: 'BenchCustomerList',
+  type: 'query',
+  share: 0.35,
+  what: '`customers(first: 20)` with `totalCount`',
+  sample: () => ({ query: CUSTOMER_LIST, variables: {} }),
+});
