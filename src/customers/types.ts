@@ -109,6 +109,9 @@ export function addCustomerTypes(builder: Builder) {
 
   const CustomerNode = builder.prismaNode('Customer', {
     id: { field: 'id' },
+    // Select mode: a read loads the columns its fields need (each field says which), not the whole
+    // row with its ciphertexts and imported figures.
+    select: { id: true },
     // Checked on the type too, so every path to a customer (node(id:), a sale's customer) is covered.
     authScopes: { permission: 'customer:read' },
     description: 'One person, however many channels they reach the chain through (客户画像).',
