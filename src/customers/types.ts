@@ -19,6 +19,15 @@ import { addInteraction, createCustomer, mergeCustomers, updateCustomer } from '
 type FilterArg = (Omit<CustomerFilter, 'homeStoreId'> & { homeStoreId?: { id: string } | null }) | null | undefined;
 type PageArgs = { first?: number | null; last?: number | null; after?: string | null; before?: string | null };
 
+/**
+ * Whether a planned read (select mode) asks only for columns `row` already holds: then the row a
+ * write returned answers it, without reading the customer again.
+ */
+function answeredBy(query: object, row: object) {
+  const select = (query as { select?: Record<string, unknown> }).select;
+  return Boolean(select) && Object.entries(select!).every(([key, wanted]) => wanted === true && key in row);
+}
+
 /** Whether the client asked the connection for nothing but totalCount: then no page is read. */
 function onlyTotalCount(info: GraphQLResolveInfo) {
   return info.fieldNodes.every((node) =>
@@ -379,7 +388,8 @@ export function addCustomerTypes(builder: Builder) {
         const c = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
           createCustomer(unit, toServiceInput(input) as never, actorOfContext(ctx)),
         );
-        return ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
+        // The created row has every column; relations (identities, consents…) are read afterwards.
+        return answeredBy(query, c) ? c : ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
       },
     }),
     updateCustomer: t.prismaField({
@@ -391,7 +401,7 @@ export function addCustomerTypes(builder: Builder) {
         const c = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
           updateCustomer(unit, id.id, toServiceInput(input) as never, actorOfContext(ctx)),
         );
-        return ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
+        return answeredBy(query, c) ? c : ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
       },
     }),
     mergeCustomers: t.prismaField({
