@@ -4,6 +4,7 @@ import { InvalidInputError } from '../errors/index.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { Channel } from '../generated/prisma/enums.ts';
 import { NAME_MAX_LENGTH } from './service.ts';
+import { MEMBER_CODE } from '../members/service.ts';
 import { emailHashes, phoneHashes, phoneLast4Hashes } from './personal.ts';
 
 /**
@@ -85,10 +86,11 @@ function queryConditions(query: string) {
   const phoneLike = digits.length >= 3 && digits === query.replace(/[\s-]/g, '');
   // Phone and e-mail are encrypted: they are matched by their keyed hashes, under every
   // configured key (a key rotation may be under way), on the hash columns' indexes.
-  const exact = [
-    Prisma.sql`lower(c.name) = lower(${query}::text)`,
-    Prisma.sql`c.id = ANY (ARRAY(SELECT m."customerId" FROM "Member" m WHERE m.code = ${query}::text))`,
-  ];
+  const exact = [Prisma.sql`lower(c.name) = lower(${query}::text)`];
+  // Only what can be a member code is looked up as one (a name fragment in Chinese cannot): one
+  // sub-plan fewer in each of the four branches, to plan and to run.
+  if (MEMBER_CODE.test(query))
+    exact.push(Prisma.sql`c.id = ANY (ARRAY(SELECT m."customerId" FROM "Member" m WHERE m.code = ${query}::text))`);
   if (query.includes('@')) exact.push(Prisma.sql`c."emailHash" = ANY (${emailHashes(query)}::text[])`);
   if (phoneLike && digits.length === 11) exact.push(Prisma.sql`c."phoneHash" = ANY (${phoneHashes(digits)}::text[])`);
   // A fragment of 1–2 characters (or 3 digits) is one term itself, so having the term is the
