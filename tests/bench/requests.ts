@@ -167,17 +167,29 @@ export function recordSaleBody(sale: PlannedSale): GraphqlBody {
 
 /**
  * Phones of the customers createCustomer makes: a prefix no generated, imported or test customer
- * has, then a block of 100,000 numbers chosen by the minute the worker started (a block recurs
- * after 1,000 minutes), numbered in order, so runs on a reused database do not collide.
+ * has, then 8 digits handed out in order from a start the harness gives each load run. The
+ * harness starts at the clock's milliseconds (mod 10^8) or after the last number it handed out,
+ * whichever is later: a run never creates 1,000 customers a second, so a later run — also on a
+ * reused database — starts past every number an earlier one used (the clock comes round after
+ * 28 hours).
  */
 const NEW_PHONE_PREFIX = '193';
-let newPhones = (Math.floor(Date.now() / 60_000) % 1_000) * 100_000;
 const pickOne = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
 
-/** A new customer as a back office or an integration creates one: name, phone, gender, a tag. */
-export function newCustomerInput() {
+/** Where the next load run's phones start (in the harness process). */
+let nextPhone = 0;
+export function newPhoneStart(): number {
+  nextPhone = Math.max(nextPhone, Date.now() % 100_000_000);
+  return nextPhone;
+}
+/** After a run: how many of its numbers it handed out. */
+export function phonesUsed(count: number) {
+  nextPhone += count;
+}
+
+/** A new customer as a back office or an integration creates one: name, phone number `n`, gender, a tag. */
+export function newCustomerInput(n: number) {
   const female = Math.random() < 0.6;
-  const n = newPhones++;
   return {
     name: pickOne(SURNAMES) + pickOne(female ? GIVEN_FEMALE : GIVEN_MALE),
     phone: NEW_PHONE_PREFIX + String(n % 100_000_000).padStart(8, '0'),

@@ -5,6 +5,8 @@ import {
   CUSTOMER_READ,
   failureOf,
   newCustomerInput,
+  newPhoneStart,
+  phonesUsed,
   type LoadKind,
 } from '../requests.ts';
 import { graphql, runLength, type BenchContext, type Scenario, type ScenarioResult } from '../scenario.ts';
@@ -80,8 +82,10 @@ async function measure(
     authorization,
     connections: ctx.options.connections,
     ...runLength(ctx.options, share),
+    ...(kind === 'createCustomer' ? { phoneStart: newPhoneStart() } : {}),
     ...extra,
   } satisfies HttpLoadConfig);
+  phonesUsed(r.phonesUsed ?? 0);
   if (!r.ok) throw new Error(`no ${operation} answered: ${r.errorSamples.join('; ')}`);
   await server.settle();
   const answered = Math.max(1, (await server.metric(ok)) - before);
@@ -211,7 +215,11 @@ export const createCustomerOp = adminOpScenario({
   type: 'mutation',
   share: 0.15,
   what: '`createCustomer`',
-  sample: () => ({ query: CREATE_CUSTOMER, variables: { input: newCustomerInput() } }),
+  sample: () => {
+    const input = newCustomerInput(newPhoneStart());
+    phonesUsed(1);
+    return { query: CREATE_CUSTOMER, variables: { input } };
+  },
 });
 
 export const customerReadOp = adminOpScenario({
