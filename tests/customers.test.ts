@@ -962,6 +962,13 @@ describe('customers', () => {
       expect(await customerCount()).toBe(before + 1);
       expect(await customerCount()).toBe(await counted());
       expect(await customerCount()).toBe((await everyone()).length);
+      // A page with totalCount: the tally comes with the page's ids, in one statement.
+      t.db.statements.length = 0;
+      const page = await owner().ok(`{ customers(first: 5) { totalCount edges { node { id } } } }`);
+      expect(page.customers.totalCount).toBe(before + 1);
+      const tallies = t.db.statements.filter((sql) => sql.includes('CustomerTally'));
+      expect(tallies, t.db.statements.join('\n')).toHaveLength(1);
+      expect(tallies[0]).toMatch(/ORDER BY/);
     });
   });
 });

@@ -42,6 +42,11 @@ export interface CustomerPageRequest {
   /** Rows after the cursor (forward) or before it (backward, returned nearest first). */
   backward?: boolean;
   limit: number;
+  /**
+   * Also read the tally of all customers in the same statement (for a filter that lists everyone,
+   * see listsEveryone): it comes on every row, saving the count its own round trip.
+   */
+  withTally?: boolean;
 }
 
 /**
@@ -151,7 +156,7 @@ function tiersOf(filter: CustomerFilter, order: CustomerOrder): Tier[] {
 }
 
 /** Whether `filter` lists every customer (nothing set that narrows it). */
-function listsEveryone(filter: CustomerFilter) {
+export function listsEveryone(filter: CustomerFilter) {
   return (
     !filter.query?.trim() &&
     !filter.phoneLast4 &&
@@ -224,15 +229,20 @@ export async function findCustomerPage(db: Db | Tx, filter: CustomerFilter, requ
       Prisma.sql`${name} AS MATERIALIZED (SELECT c.id, c."lastPurchaseAt" FROM "Customer" c
         WHERE ${and([...conditions, match])})`,
   );
-  const rows = await db.$queryRaw<{ tier: number; id: string; t: string | null }[]>`
+  const tally =
+    request.withTally && listsEveryone(filter)
+      ? Prisma.sql`, (SELECT coalesce(sum(listed), 0)::int FROM "CustomerTally") AS tally`
+      : Prisma.empty;
+  const rows = await db.$queryRaw<{ tier: number; id: string; t: string | null; tally?: number }[]>`
     ${ctes.length ? Prisma.sql`WITH ${Prisma.join(ctes, ', ')}` : Prisma.empty}
-    SELECT p.tier, p.id::text AS id, to_char(p.t, 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS t
+    SELECT p.tier, p.id::text AS id, to_char(p.t, 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS t ${tally}
     FROM (${Prisma.join(branches, ' UNION ALL ')}) p
     ORDER BY p.tier ${backward ? Prisma.sql`DESC` : Prisma.sql`ASC`}, p.k ${direction}, p.id ${direction}
     LIMIT ${request.limit}`;
   return rows.map((row) => ({
     id: row.id,
     cursor: encodeCursor(request.order, { tier: row.tier, t: row.t, id: row.id }),
+    tally: row.tally,
   }));
 }
 

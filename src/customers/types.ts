@@ -28,6 +28,13 @@ function answeredBy(query: object, row: object) {
   return Boolean(select) && Object.entries(select!).every(([key, wanted]) => wanted === true && key in row);
 }
 
+/** Whether the client asked the connection for totalCount. */
+function selectsTotalCount(info: GraphQLResolveInfo) {
+  return info.fieldNodes.some((node) =>
+    node.selectionSet?.selections.some((s) => s.kind === Kind.FIELD && s.name.value === 'totalCount'),
+  );
+}
+
 /** Whether the client asked the connection for nothing but totalCount: then no page is read. */
 function onlyTotalCount(info: GraphQLResolveInfo) {
   return info.fieldNodes.every((node) =>
@@ -45,7 +52,9 @@ function onlyTotalCount(info: GraphQLResolveInfo) {
 async function customersConnection(args: PageArgs & { filter?: FilterArg }, ctx: Context, info: GraphQLResolveInfo) {
   const filter: CustomerFilter = { ...args.filter, homeStoreId: args.filter?.homeStoreId?.id };
   const order = filter.query?.trim() ? 'relevance' : 'newest';
-  const totalCount = () => countCustomers(ctx.db, filter);
+  // Without a filter the page's statement brings the tally along when totalCount is selected.
+  let tally: number | undefined;
+  const totalCount = async () => tally ?? countCustomers(ctx.db, filter);
   // The pairs a keyset cursor cannot serve, refused as the caller's mistake.
   for (const [a, b] of [
     ['after', 'before'],
@@ -73,7 +82,9 @@ async function customersConnection(args: PageArgs & { filter?: FilterArg }, ctx:
         cursorArg: after ? 'after' : 'before',
         backward: inverted,
         limit,
+        withTally: selectsTotalCount(info),
       });
+      tally = page[0]?.tally ?? undefined;
       if (!page.length) return [];
       for (const row of page) cursors.set(row.id, row.cursor);
       const query = await queryFromInfo({
