@@ -932,5 +932,43 @@ describe('customers', () => {
         after = r.customers.pageInfo.endCursor;
       }
     });
+
+    it('counts everyone from the tally, no row counted, as counting does after creates, merges, erasures', async () => {
+      // Members plus non-members are counted row by row (a filter); no filter reads the tally.
+      const counted = async () => {
+        const q = `query($f: CustomerFilter) { customers(filter: $f) { totalCount } }`;
+        const m = await owner().ok(q, { f: { isMember: true } });
+        const n = await owner().ok(q, { f: { isMember: false } });
+        return (m.customers.totalCount as number) + (n.customers.totalCount as number);
+      };
+      const isCount = (sql: string) => /\bcount\s*\(/i.test(sql);
+      t.db.statements.length = 0;
+      const before = await customerCount();
+      expect(t.db.statements.filter(isCount), t.db.statements.join('\n')).toEqual([]);
+      expect(before).toBe(await counted());
+      expect(before).toBe((await everyone()).length);
+
+      const a = await create({ name: '计数甲', phone: freshPhone() });
+      const b = await create({ name: '计数乙', phone: freshPhone() });
+      const c = await create({ name: '计数丙' });
+      expect(await customerCount()).toBe(before + 3);
+      const merged = await owner().ok(MERGE, { a: a.id, b: b.id });
+      expect(merged.mergeCustomers.__typename).toBe('Customer');
+      expect(await customerCount()).toBe(before + 2);
+      const erased = await owner().ok(`mutation($c: ID!) { eraseCustomer(customerId: $c) { __typename } }`, {
+        c: c.id,
+      });
+      expect(erased.eraseCustomer.__typename).toBe('CustomerErasure');
+      expect(await customerCount()).toBe(before + 1);
+      expect(await customerCount()).toBe(await counted());
+      expect(await customerCount()).toBe((await everyone()).length);
+      // A page with totalCount: the tally comes with the page's ids, in one statement.
+      t.db.statements.length = 0;
+      const page = await owner().ok(`{ customers(first: 5) { totalCount edges { node { id } } } }`);
+      expect(page.customers.totalCount).toBe(before + 1);
+      const tallies = t.db.statements.filter((sql) => sql.includes('CustomerTally'));
+      expect(tallies, t.db.statements.join('\n')).toHaveLength(1);
+      expect(tallies[0]).toMatch(/ORDER BY/);
+    });
   });
 });

@@ -107,6 +107,13 @@ describe('query limits: refused before any SQL runs', () => {
     });
     expect(errorOf(byDefault.json)?.extensions).toMatchObject({ limit: 'cost' });
     expect(byDefault.statements).toBe(0);
+    // A verdict kept for a document without variables in its sizes: refused again, still without SQL.
+    const again = await measured({
+      query: `{ customers { edges { node { sales { edges
+        { node { customer { sales { edges { node { lines { product { name } } } } } } } } } } } } }`,
+    });
+    expect(errorOf(again.json)?.extensions).toMatchObject({ limit: 'cost' });
+    expect(again.statements).toBe(0);
   });
 
   it('refuses many aliases, a fragment bomb and a huge document, without SQL', async () => {

@@ -6,6 +6,7 @@ import type { StoreRef } from '../imports/refs.ts';
 import { isUuid } from '../db/ids.ts';
 import { EXPORT_COLUMNS } from './export.ts';
 import { normalizePhone } from './phone.ts';
+import { MEMBER_CODE } from '../members/service.ts';
 
 /** What a column of an import file can mean. */
 export type ImportField =
@@ -269,8 +270,6 @@ export interface RowContext {
   defaultTimeZone: string;
   now: Date;
 }
-
-const MEMBER_CODE = /^[A-Za-z0-9-]{4,32}$/;
 
 const GENDERS: Record<string, Gender | null> = {
   男: 'MALE',

@@ -19,6 +19,22 @@ import { addInteraction, createCustomer, mergeCustomers, updateCustomer } from '
 type FilterArg = (Omit<CustomerFilter, 'homeStoreId'> & { homeStoreId?: { id: string } | null }) | null | undefined;
 type PageArgs = { first?: number | null; last?: number | null; after?: string | null; before?: string | null };
 
+/**
+ * Whether a planned read (select mode) asks only for columns `row` already holds: then the row a
+ * write returned answers it, without reading the customer again.
+ */
+function answeredBy(query: object, row: object) {
+  const select = (query as { select?: Record<string, unknown> }).select;
+  return Boolean(select) && Object.entries(select!).every(([key, wanted]) => wanted === true && key in row);
+}
+
+/** Whether the client asked the connection for totalCount. */
+function selectsTotalCount(info: GraphQLResolveInfo) {
+  return info.fieldNodes.some((node) =>
+    node.selectionSet?.selections.some((s) => s.kind === Kind.FIELD && s.name.value === 'totalCount'),
+  );
+}
+
 /** Whether the client asked the connection for nothing but totalCount: then no page is read. */
 function onlyTotalCount(info: GraphQLResolveInfo) {
   return info.fieldNodes.every((node) =>
@@ -36,7 +52,9 @@ function onlyTotalCount(info: GraphQLResolveInfo) {
 async function customersConnection(args: PageArgs & { filter?: FilterArg }, ctx: Context, info: GraphQLResolveInfo) {
   const filter: CustomerFilter = { ...args.filter, homeStoreId: args.filter?.homeStoreId?.id };
   const order = filter.query?.trim() ? 'relevance' : 'newest';
-  const totalCount = () => countCustomers(ctx.db, filter);
+  // Without a filter the page's statement brings the tally along when totalCount is selected.
+  let tally: number | undefined;
+  const totalCount = async () => tally ?? countCustomers(ctx.db, filter);
   // The pairs a keyset cursor cannot serve, refused as the caller's mistake.
   for (const [a, b] of [
     ['after', 'before'],
@@ -64,7 +82,9 @@ async function customersConnection(args: PageArgs & { filter?: FilterArg }, ctx:
         cursorArg: after ? 'after' : 'before',
         backward: inverted,
         limit,
+        withTally: selectsTotalCount(info),
       });
+      tally = page[0]?.tally ?? undefined;
       if (!page.length) return [];
       for (const row of page) cursors.set(row.id, row.cursor);
       const query = await queryFromInfo({
@@ -109,6 +129,9 @@ export function addCustomerTypes(builder: Builder) {
 
   const CustomerNode = builder.prismaNode('Customer', {
     id: { field: 'id' },
+    // Select mode: a read loads the columns its fields need (each field says which), not the whole
+    // row with its ciphertexts and imported figures.
+    select: { id: true },
     // Checked on the type too, so every path to a customer (node(id:), a sale's customer) is covered.
     authScopes: { permission: 'customer:read' },
     description: 'One person, however many channels they reach the chain through (客户画像).',
@@ -376,7 +399,8 @@ export function addCustomerTypes(builder: Builder) {
         const c = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
           createCustomer(unit, toServiceInput(input) as never, actorOfContext(ctx)),
         );
-        return ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
+        // The created row has every column; relations (identities, consents…) are read afterwards.
+        return answeredBy(query, c) ? c : ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
       },
     }),
     updateCustomer: t.prismaField({
@@ -388,7 +412,7 @@ export function addCustomerTypes(builder: Builder) {
         const c = await runInTransaction(ctx.db, ctx.app.events, (unit) =>
           updateCustomer(unit, id.id, toServiceInput(input) as never, actorOfContext(ctx)),
         );
-        return ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
+        return answeredBy(query, c) ? c : ctx.db.customer.findUniqueOrThrow({ ...query, where: { id: c.id } });
       },
     }),
     mergeCustomers: t.prismaField({

@@ -6,6 +6,9 @@ import { literalContains, requireLiveCustomer } from '../customers/service.ts';
 import { normalizePhone } from '../customers/phone.ts';
 import { openBirthday, phoneHashes, phoneLast4Hashes } from '../customers/personal.ts';
 
+/** What a member code can be: 4–32 letters, digits or - (enrolment and the customer import check it). */
+export const MEMBER_CODE = /^[A-Za-z0-9-]{4,32}$/;
+
 /** Card numbers: "88" and ten random digits, like a printed membership card. */
 function newMemberCode() {
   return `88${String(randomInt(0, 10_000_000_000)).padStart(10, '0')}`;
@@ -19,7 +22,7 @@ export async function enrollMember(
   const existing = await tx.member.findUnique({ where: { customerId: customer.id } });
   if (existing) throw new ConflictError('ALREADY_MEMBER', { code: existing.code }, ['input', 'customerId']);
   let code = input.code?.trim();
-  if (code !== undefined && !/^[A-Za-z0-9-]{4,32}$/.test(code)) {
+  if (code !== undefined && !MEMBER_CODE.test(code)) {
     throw new InvalidInputError('INVALID_INPUT', { detail: 'code: 4–32 letters, digits or -' }, ['input', 'code']);
   }
   if (code && (await tx.member.findUnique({ where: { code }, select: { id: true } }))) {

@@ -143,6 +143,8 @@ export function addSaleTypes(builder: Builder, plugins: PluginHost) {
 
   builder.prismaNode('Sale', {
     id: { field: 'id' },
+    // Select mode: only the columns the selected fields need (storeId for the permission check).
+    select: { id: true, storeId: true },
     // Checked on the type too, so every path to a sale (node(id:), a subscription) is covered.
     authScopes: (sale) => ({ storePermission: { storeId: sale.storeId, permission: 'sale:read' } }),
     description: 'A completed POS transaction.',

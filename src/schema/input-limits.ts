@@ -9,6 +9,7 @@ import {
   isListType,
   isScalarType,
   Kind,
+  type ArgumentNode,
   type DocumentNode,
   TypeInfo,
   valueFromAST,
@@ -65,34 +66,70 @@ export function findInputProblem(
   operationName: string | null | undefined,
   variables: Record<string, unknown> | null | undefined,
 ): Problem | null {
-  let problem: Problem | null = null;
+  for (const arg of argumentsOf(schema, document, operationName)) {
+    const value = valueFromAST(arg.node.value, arg.type, variables ?? {});
+    if (value === undefined) continue; // invalid: GraphQL itself refuses it
+    const problem = check(value, arg.type, [arg.name], arg.max);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+interface ArgumentSite {
+  node: ArgumentNode;
+  name: string;
+  type: GraphQLInputType;
+  max: number;
+}
+
+/**
+ * The arguments of an operation (and of every fragment of its document) with their input types,
+ * in document order. Found once per document and operation (Yoga hands the same parsed document
+ * for the same text), so a request only checks its values.
+ */
+const sitesByDocument = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, ArgumentSite[]>>>();
+
+function argumentsOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined) {
+  let bySchema = sitesByDocument.get(schema);
+  if (!bySchema) {
+    bySchema = new WeakMap();
+    sitesByDocument.set(schema, bySchema);
+  }
+  let byOperation = bySchema.get(document);
+  if (!byOperation) {
+    byOperation = new Map();
+    bySchema.set(document, byOperation);
+  }
+  const key = operationName ?? '';
+  let sites = byOperation.get(key);
+  if (sites) return sites;
+  sites = [];
   const typeInfo = new TypeInfo(schema);
   const operation = document.definitions.find(
     (d) => d.kind === Kind.OPERATION_DEFINITION && (!operationName || d.name?.value === operationName),
   );
-  if (!operation) return null;
-  const fragments = document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
-  for (const definition of [operation, ...fragments]) {
-    visit(
-      definition,
-      visitWithTypeInfo(typeInfo, {
-        Argument(node) {
-          if (problem) return false;
-          const arg = typeInfo.getArgument();
-          const field = typeInfo.getFieldDef();
-          const parent = typeInfo.getParentType();
-          if (!arg || !field || !parent) return false;
-          const value = valueFromAST(node.value, arg.type, variables ?? {});
-          if (value === undefined) return false; // invalid: GraphQL itself refuses it
-          const coordinate = `${parent.name}.${field.name}(${arg.name}:)`;
-          problem = check(value, arg.type, [arg.name], MAX_LENGTH[coordinate] ?? maxOf(arg.extensions));
-          return false;
-        },
-      }),
-    );
-    if (problem) break;
+  if (operation) {
+    const fragments = document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
+    for (const definition of [operation, ...fragments]) {
+      visit(
+        definition,
+        visitWithTypeInfo(typeInfo, {
+          Argument(node) {
+            const arg = typeInfo.getArgument();
+            const field = typeInfo.getFieldDef();
+            const parent = typeInfo.getParentType();
+            if (!arg || !field || !parent) return false;
+            const coordinate = `${parent.name}.${field.name}(${arg.name}:)`;
+            sites.push({ node, name: arg.name, type: arg.type, max: MAX_LENGTH[coordinate] ?? maxOf(arg.extensions) });
+            return false;
+          },
+        }),
+      );
+    }
   }
-  return problem;
+  // Bounded like Yoga's document cache: a document's operations are few.
+  if (byOperation.size < 100) byOperation.set(key, sites);
+  return sites;
 }
 
 function maxOf(extensions: Record<string, unknown> | null | undefined): number {

@@ -1,5 +1,6 @@
 import type { Plugin } from '@envelop/core';
 import {
+  BREAK,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -18,6 +19,7 @@ import {
   parse,
   type SelectionSetNode,
   type ValueNode,
+  visit,
 } from 'graphql';
 import { type Locale, negotiateLocale } from '../i18n/locale.ts';
 import { translate } from '../i18n/messages.ts';
@@ -293,8 +295,59 @@ function literal(value: ValueNode, variables: Record<string, unknown>): unknown 
   }
 }
 
+/** Arguments whose values the cost model reads (see sizeOf). */
+const SIZING_ARGUMENTS = new Set(['first', 'last', 'ids']);
+
+/** Whether a sizing argument anywhere in the document takes a variable: then the verdict depends on the variables. */
+function sizedByVariables(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Argument(node) {
+      if (SIZING_ARGUMENTS.has(node.name.value)) {
+        visit(node.value, {
+          Variable() {
+            found = true;
+            return BREAK;
+          },
+        });
+      }
+      return found ? BREAK : false;
+    },
+  });
+  return found;
+}
+
 /** Query limits as an envelop plugin: parse with a token limit, then the shape and cost before validation. */
 export function useQueryLimits(limits: QueryLimits = DEFAULT_QUERY_LIMITS): Plugin {
+  /**
+   * Verdicts of documents whose cost does not depend on the variables, per schema, document
+   * (Yoga hands the same parsed document for the same text) and operation name.
+   */
+  const verdicts = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Refusal | null> | null>>();
+  const check = (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown> | null | undefined,
+  ) => {
+    let bySchema = verdicts.get(schema);
+    if (!bySchema) {
+      bySchema = new WeakMap();
+      verdicts.set(schema, bySchema);
+    }
+    let byOperation = bySchema.get(document);
+    if (byOperation === undefined) {
+      byOperation = sizedByVariables(document) ? null : new Map<string, Refusal | null>();
+      bySchema.set(document, byOperation);
+    }
+    if (!byOperation) return checkQueryLimits(schema, document, operationName, variables, limits);
+    const key = operationName ?? '';
+    const known = byOperation.get(key);
+    if (known !== undefined) return known;
+    const refusal = checkQueryLimits(schema, document, operationName, variables, limits);
+    if (byOperation.size < 100) byOperation.set(key, refusal);
+    return refusal;
+  };
   return {
     onParse: ({ context, setParseFn }) => {
       setParseFn((source, options) => {
@@ -310,13 +363,7 @@ export function useQueryLimits(limits: QueryLimits = DEFAULT_QUERY_LIMITS): Plug
     },
     onValidate: ({ context, params }) => {
       const request = requestParams(context);
-      const refusal = checkQueryLimits(
-        params.schema,
-        params.documentAST,
-        request?.operationName,
-        request?.variables,
-        limits,
-      );
+      const refusal = check(params.schema, params.documentAST, request?.operationName, request?.variables);
       // Thrown rather than set as the validation result: Yoga caches validation results by
       // document, and the cost depends on the variables.
       if (refusal) throw new QueryLimitError(refusal.limit, refusal.max, localeOf(context), refusal.field);

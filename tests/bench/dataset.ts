@@ -590,6 +590,11 @@ async function checkConsistency(c: pg.Client) {
        WHERE s."customerId" = c.id)`,
     ],
     [
+      'customers: the tally (triggers, off while generating) = the customers listed',
+      `SELECT abs((SELECT coalesce(sum(listed), 0) FROM "CustomerTally")
+         - (SELECT count(*) FROM "Customer" WHERE "mergedIntoId" IS NULL AND "erasedAt" IS NULL)) AS n`,
+    ],
+    [
       'members: one tier row and one points account each',
       `SELECT count(*) AS n FROM "Member" m WHERE NOT EXISTS (SELECT 1 FROM "MemberTier" t
        WHERE t."customerId" = m."customerId") OR NOT EXISTS (SELECT 1 FROM "PointsAccount" a

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { CUSTOMER_TAGS, GIVEN_FEMALE, GIVEN_MALE, SURNAMES } from '../../src/demo/catalog.ts';
 import type { SaleFixtures } from './fixtures.ts';
 
 /** GraphQL operations the scenarios send, as a POS, a CRM screen and a dashboard would. */
@@ -28,6 +29,29 @@ export const CUSTOMER_360 = `query BenchCustomer360($id: ID!) {
 
 export const SEARCH = `query BenchCustomerSearch($filter: CustomerFilter!) {
   customers(first: 20, filter: $filter) { edges { node { id name phone member { code } } } }
+}`;
+
+/** The floor: what the server answers with no resolver, no database and no personal data. */
+export const TYPENAME = `query BenchFloor { __typename }`;
+
+/** An integrator's plain admin operations (the admin-ops scenarios). */
+export const CREATE_CUSTOMER = `mutation BenchCreateCustomer($input: CreateCustomerInput!) {
+  createCustomer(input: $input) {
+    __typename
+    ... on Customer { id name phone gender tags createdAt }
+    ... on UserError { errorCode message }
+  }
+}`;
+
+export const CUSTOMER_READ = `query BenchCustomerRead($id: ID!) {
+  customer(id: $id) {
+    id name phone gender tags visitCount lifetimeSpend lastPurchaseAt
+    sales(first: 20) { edges { node { id occurredAt businessDate total status } } }
+  }
+}`;
+
+export const CUSTOMER_LIST = `query BenchCustomerList {
+  customers(first: 20) { totalCount edges { node { id name phone gender visitCount lastPurchaseAt } } }
 }`;
 
 export const SALE_RECORDED = `subscription BenchSaleRecorded
@@ -141,10 +165,52 @@ export function recordSaleBody(sale: PlannedSale): GraphqlBody {
   };
 }
 
+/**
+ * Phones of the customers createCustomer makes: a prefix no generated, imported or test customer
+ * has, then 8 digits handed out in order from a start the harness gives each load run. The
+ * harness starts at the clock's milliseconds (mod 10^8) or after the last number it handed out,
+ * whichever is later: a run never creates 1,000 customers a second, so a later run — also on a
+ * reused database — starts past every number an earlier one used (the clock comes round after
+ * 28 hours).
+ */
+const NEW_PHONE_PREFIX = '193';
+const pickOne = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
+
+/** Where the next load run's phones start (in the harness process). */
+let nextPhone = 0;
+export function newPhoneStart(): number {
+  nextPhone = Math.max(nextPhone, Date.now() % 100_000_000);
+  return nextPhone;
+}
+/** After a run: how many of its numbers it handed out. */
+export function phonesUsed(count: number) {
+  nextPhone += count;
+}
+
+/** A new customer as a back office or an integration creates one: name, phone number `n`, gender, a tag. */
+export function newCustomerInput(n: number) {
+  const female = Math.random() < 0.6;
+  return {
+    name: pickOne(SURNAMES) + pickOne(female ? GIVEN_FEMALE : GIVEN_MALE),
+    phone: NEW_PHONE_PREFIX + String(n % 100_000_000).padStart(8, '0'),
+    gender: female ? 'FEMALE' : 'MALE',
+    tags: [pickOne(CUSTOMER_TAGS)],
+  };
+}
+
 type Json = { data?: Record<string, any> | null; errors?: { message: string }[] };
 
 /** Why a response counts as an error (a GraphQL error or a UserError result), or null when it is a success. */
-export function failureOf(kind: 'recordSale' | 'customer360' | 'search', body: string): string | null {
+export type LoadKind =
+  | 'recordSale'
+  | 'customer360'
+  | 'search'
+  | 'floor'
+  | 'createCustomer'
+  | 'customerRead'
+  | 'customerList';
+
+export function failureOf(kind: LoadKind, body: string): string | null {
   let json: Json;
   try {
     json = JSON.parse(body) as Json;
@@ -159,5 +225,12 @@ export function failureOf(kind: 'recordSale' | 'customer360' | 'search', body: s
   }
   if (kind === 'customer360' && !json.data?.customer) return 'customer not found';
   if (kind === 'search' && !json.data?.customers) return 'no result';
+  if (kind === 'floor' && json.data?.__typename !== 'Query') return 'no __typename';
+  if (kind === 'createCustomer') {
+    const r = json.data?.createCustomer;
+    if (r?.__typename !== 'Customer') return `${r?.__typename}: ${r?.errorCode} ${r?.message}`;
+  }
+  if (kind === 'customerRead' && !json.data?.customer?.sales) return 'customer not found';
+  if (kind === 'customerList' && typeof json.data?.customers?.totalCount !== 'number') return 'no totalCount';
   return null;
 }

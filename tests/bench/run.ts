@@ -26,6 +26,7 @@ import { parseOptions, SCENARIOS } from './options.ts';
 import { describeMachine, markdownTable, resultsSection, writeResultsToDocs } from './report.ts';
 import { graphql, type BenchContext, type Scenario, type ScenarioResult } from './scenario.ts';
 import { ROOT, startServer, type ApiServer } from './server.ts';
+import { createCustomerOp, customerListOp, customerReadOp, floor } from './scenarios/admin-ops.ts';
 import { campaignWhatIf } from './scenarios/campaign-whatif.ts';
 import { coldStart } from './scenarios/cold-start.ts';
 import { csvImport } from './scenarios/csv-import.ts';
@@ -45,6 +46,10 @@ const ALL: Scenario[] = [
   hotSku,
   customer360,
   customerSearch,
+  floor,
+  createCustomerOp,
+  customerReadOp,
+  customerListOp,
   subscriptions,
   rfm,
   insightsKpis,

@@ -5,12 +5,25 @@
  */
 import autocannon from 'autocannon';
 import type { SaleFixtures } from '../fixtures.ts';
-import { CUSTOMER_360, SEARCH, SaleMaker, failureOf, recordSaleBody, type GraphqlBody } from '../requests.ts';
+import {
+  CREATE_CUSTOMER,
+  CUSTOMER_360,
+  CUSTOMER_LIST,
+  CUSTOMER_READ,
+  SEARCH,
+  SaleMaker,
+  TYPENAME,
+  failureOf,
+  newCustomerInput,
+  recordSaleBody,
+  type GraphqlBody,
+  type LoadKind,
+} from '../requests.ts';
 import { warmUpThenReport, workerConfig, type LoadLength, type RunLength } from './protocol.ts';
 
 export interface HttpLoadConfig extends RunLength {
   url: string;
-  kind: 'recordSale' | 'customer360' | 'search';
+  kind: LoadKind;
   authorization: string;
   connections: number;
   saleFixtures?: SaleFixtures;
@@ -19,6 +32,8 @@ export interface HttpLoadConfig extends RunLength {
   hotSku?: Record<string, string>;
   customerIds?: string[];
   filters?: Record<string, unknown>[];
+  /** createCustomer: the first phone number to hand out (requests.ts). */
+  phoneStart?: number;
 }
 
 export interface HttpLoadResult {
@@ -29,6 +44,8 @@ export interface HttpLoadResult {
   seconds: number;
   /** Successful requests per second. */
   okPerSecond: number;
+  /** createCustomer: phone numbers handed out (warm-up included). */
+  phonesUsed?: number;
   latency: { mean: number; p50: number; p90: number; p99: number; max: number };
 }
 
@@ -36,13 +53,22 @@ const config = workerConfig<HttpLoadConfig>();
 const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]!;
 
 let nextBody: () => GraphqlBody;
+let phones = 0;
 if (config.kind === 'recordSale') {
   const maker = new SaleMaker(config.saleFixtures!, config.memberOffset, config.hotSku ?? null);
   nextBody = () => recordSaleBody(maker.make());
 } else if (config.kind === 'customer360') {
   nextBody = () => ({ query: CUSTOMER_360, variables: { id: pick(config.customerIds!) } });
-} else {
+} else if (config.kind === 'search') {
   nextBody = () => ({ query: SEARCH, variables: { filter: pick(config.filters!) } });
+} else if (config.kind === 'floor') {
+  nextBody = () => ({ query: TYPENAME, variables: {} });
+} else if (config.kind === 'createCustomer') {
+  nextBody = () => ({ query: CREATE_CUSTOMER, variables: { input: newCustomerInput(config.phoneStart! + phones++) } });
+} else if (config.kind === 'customerRead') {
+  nextBody = () => ({ query: CUSTOMER_READ, variables: { id: pick(config.customerIds!) } });
+} else {
+  nextBody = () => ({ query: CUSTOMER_LIST, variables: {} });
 }
 
 async function run(length: LoadLength) {
@@ -82,6 +108,7 @@ async function run(length: LoadLength) {
     seconds: result.duration,
     okPerSecond: ok / result.duration,
     latency: { mean: lat.mean, p50: lat.p50, p90: lat.p90, p99: lat.p99, max: lat.max },
+    ...(config.kind === 'createCustomer' ? { phonesUsed: phones } : {}),
   } satisfies HttpLoadResult;
 }
 
