@@ -148,7 +148,7 @@ export interface HttpRoute {
   /**
    * What one request counts against its caller's per-minute allowance, the one GraphQL requests
    * use (`RATE_LIMIT_PER_MINUTE`; per staff member, API key or customer, else per address). 1 by
-   * default; a route that builds a whole file costs more (core's exports and imports: 30); 0 for
+   * default; a route that builds or reads a whole file costs more (core's exports 30, imports 10); 0 for
    * probes and scrapes. Over the allowance the request is answered 429 with Retry-After.
    */
   cost?: number;
