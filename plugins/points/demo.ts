@@ -3,8 +3,7 @@ import { bulkInsert } from '../../src/db/bulk.ts';
 import { uuidv7 } from '../../src/db/ids.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import { addMonths } from '../../src/stores/time.ts';
-import { weekdayIn, type PointsService } from './service.ts';
-import { computeEarn, NO_CALENDAR } from './rules.ts';
+import type { PointsService } from './service.ts';
 
 /**
  * Demo rules and a year of points history for the demo members, written in bulk: every member
@@ -48,21 +47,10 @@ export async function seedPointsDemo(db: Db, service: PointsService) {
   const now = Date.now();
   const expiry = service.options.expiryMonths;
   for (const sale of sales) {
-    const result = computeEarn(
+    const result = service.demoEarn(
+      { occurredAt: sale.occurredAt, timezone: sale.store.timezone, total: sale.total },
       sale.lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, category: l.product.category, paid: l.total })),
       rules,
-      {
-        weekday: weekdayIn(sale.occurredAt, sale.store.timezone),
-        occurredAt: sale.occurredAt,
-        saleTotal: sale.total,
-        tierCode: null,
-        tierName: null,
-        tierMultiplier: new Prisma.Decimal(1),
-        birthdayMonth: false,
-        usedToday: new Map(),
-        excludedCategories: service.options.excludedCategories,
-        calendar: NO_CALENDAR,
-      },
     );
     if (result.points <= 0) continue;
     const at = sale.occurredAt.getTime();

@@ -16,6 +16,7 @@ import {
   maxPointsShare,
   NO_CALENDAR,
   redeemable,
+  type EarnLine,
   type LineResult,
   type SaleDayCalendar,
 } from './rules.ts';
@@ -524,6 +525,29 @@ export class PointsService {
    * sale's earned lot, its reversal (a refunded sale) and its expiry take the new figure, as the
    * points demo computed them (demo.ts), and the account moves by the difference.
    */
+  /**
+   * What a demo sale earns: the rules alone, without tier, birthday, daily caps or the calendar.
+   * The demo's first figures and their restatement above both come from here, so they agree.
+   */
+  demoEarn(
+    sale: { occurredAt: Date; timezone: string; total: Prisma.Decimal },
+    lines: EarnLine[],
+    rules: PointsRule[],
+  ) {
+    return computeEarn(lines, rules, {
+      weekday: weekdayIn(sale.occurredAt, sale.timezone),
+      occurredAt: sale.occurredAt,
+      saleTotal: sale.total,
+      tierCode: null,
+      tierName: null,
+      tierMultiplier: new Prisma.Decimal(1),
+      birthdayMonth: false,
+      usedToday: new Map(),
+      excludedCategories: this.options.excludedCategories,
+      calendar: NO_CALENDAR,
+    });
+  }
+
   async restateDemoEarnings(tx: Tx, saleIds: string[]) {
     if (!saleIds.length) return;
     const rules = await tx.pointsRule.findMany({ where: { active: true }, orderBy: { createdAt: 'asc' } });
@@ -555,26 +579,10 @@ export class PointsService {
     for (const sale of sales) {
       const earn = earns.get(sale.id);
       if (!earn) continue;
-      const result = computeEarn(
-        sale.lines.map((l) => ({
-          lineNo: l.lineNo,
-          sku: l.sku,
-          category: l.category,
-          paid: new Prisma.Decimal(l.total),
-        })),
+      const result = this.demoEarn(
+        sale,
+        sale.lines.map((l) => ({ ...l, paid: new Prisma.Decimal(l.total) })),
         rules,
-        {
-          weekday: weekdayIn(sale.occurredAt, sale.timezone),
-          occurredAt: sale.occurredAt,
-          saleTotal: sale.total,
-          tierCode: null,
-          tierName: null,
-          tierMultiplier: new Prisma.Decimal(1),
-          birthdayMonth: false,
-          usedToday: new Map(),
-          excludedCategories: this.options.excludedCategories,
-          calendar: NO_CALENDAR,
-        },
       );
       const points = Math.max(result.points, 0);
       const delta = points - earn.points;
