@@ -11,7 +11,7 @@ export default defineConfig({
     // Crash, signal and outage tests: `npm run test:faults` (vitest.faults.config.ts).
     exclude: ['tests/faults/**', 'node_modules/**'],
     // Says which suites need a PostgreSQL or Redis server this run lacks, and how to run them.
-    globalSetup: ['tests/helpers/announce-skips.ts'],
+    globalSetup: ['tests/helpers/announce-skips.ts', 'tests/helpers/postgres-templates.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/db/client.ts';
-import { migrateDatabase } from '../../src/db/setup.ts';
+import { allMigrations, migrateDatabase } from '../../src/db/setup.ts';
+import { TEMPLATE_PREFIX, TEMPLATE_RUN_VARIABLE } from './postgres-templates.ts';
 import { installKeyring, Keyring, keyring, parseDataKey } from '../../src/crypto/keyring.ts';
 import { verifyDataKeys } from '../../src/crypto/keys.ts';
 
@@ -45,18 +46,18 @@ export async function createTestDatabase(
   }
   if (!postgresUrl) throw new Error('Set TEST_POSTGRES_URL or DATABASE_URL to run PostgreSQL tests.');
   const name = `storecrm_test_${randomBytes(6).toString('hex')}`;
+  const template = await migratedTemplate(pluginMigrationDirs);
   const admin = new pg.Client({ connectionString: postgresUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   await admin.end();
-  const url = new URL(postgresUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString(), onQuery, poolSize: 20 });
+  const database = await openDatabase({ url: databaseUrl(name), onQuery, poolSize: 20 });
+  // On a copy of the template this finds every migration applied (and checks their checksums).
   await migrateDatabase(database, pluginMigrationDirs);
   await verifyDataKeys(database.prisma, keyring());
   return {
     database,
-    url: url.toString(),
+    url: databaseUrl(name),
     statements,
     drop: async () => {
       await database.close().catch(() => {}); // a test may have closed it already
@@ -66,4 +67,48 @@ export async function createTestDatabase(
       await c.end();
     },
   };
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(postgresUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * A database migrated once per test run and set of plugins, that each test's database is copied
+ * from (CREATE DATABASE … TEMPLATE): a copy takes a fraction of running every migration again.
+ * Named after the run (tests/helpers/postgres-templates.ts sets it and drops them at the end);
+ * without a run id (a file run outside vitest's global setup) every database is migrated afresh.
+ */
+async function migratedTemplate(pluginMigrationDirs: string[]): Promise<string | null> {
+  const run = process.env[TEMPLATE_RUN_VARIABLE];
+  if (!run) return null;
+  const migrations = allMigrations(pluginMigrationDirs);
+  const hash = createHash('sha256');
+  for (const m of migrations) hash.update(`${m.name}\0${m.checksum}\0`);
+  const name = `${TEMPLATE_PREFIX}${run}_${hash.digest('hex').slice(0, 12)}`;
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  try {
+    // Test files run side by side: one makes the template while the others wait for it.
+    await admin.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!exists.rowCount) {
+      await admin.query(`CREATE DATABASE ${name}`);
+      const database = await openDatabase({ url: databaseUrl(name), poolSize: 1 });
+      try {
+        await migrateDatabase(database, pluginMigrationDirs);
+      } catch (error) {
+        await database.close();
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        throw error;
+      }
+      // Closed before anything copies it: PostgreSQL copies only a database nobody is connected to.
+      await database.close();
+    }
+  } finally {
+    await admin.end(); // ends the session, and its advisory lock with it
+  }
+  return name;
 }
