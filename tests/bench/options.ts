@@ -54,8 +54,8 @@ const USAGE = `npm run bench -- [options]
   --scale=N|ci        shrink every count but the 3 stores (0.01 = 1,000 customers, 10,000 sales); ci: a tiny run for CI
   --only=a,b          run only these scenarios (record-sale, record-sale-campaigns, hot-sku, customer-360,
                       customer-search, floor, create-customer, customer-read, customer-list, subscriptions, rfm,
-                      insights-kpis, insights-baskets, insights-cohorts, campaign-whatif, csv-import, xlsx-import,
-                      cold-start)
+                      insights-kpis, insights-baskets, insights-cohorts, segments, campaign-whatif, csv-import,
+                      xlsx-import, cold-start)
   --duration=S        seconds per measured load run (default 20; at --scale=ci a fixed 48 requests)
   --warmup=S          seconds of warm-up before each load run (default 3)
   --connections=N     concurrent connections of the load runs (default 16)
@@ -85,6 +85,7 @@ export const SCENARIOS = [
   'insights-kpis',
   'insights-baskets',
   'insights-cohorts',
+  'segments',
   'campaign-whatif',
   'csv-import',
   'xlsx-import',

@@ -37,6 +37,7 @@ import { insightsBaskets, insightsCohorts, insightsKpis } from './scenarios/insi
 import { recordSale } from './scenarios/record-sale.ts';
 import { recordSaleCampaigns } from './scenarios/record-sale-campaigns.ts';
 import { rfm } from './scenarios/rfm.ts';
+import { segmentsScenario } from './scenarios/segments.ts';
 import { subscriptions } from './scenarios/subscriptions.ts';
 import { xlsxImport } from './scenarios/xlsx-import.ts';
 
@@ -55,6 +56,7 @@ const ALL: Scenario[] = [
   insightsKpis,
   insightsBaskets,
   insightsCohorts,
+  segmentsScenario,
   campaignWhatIf,
   csvImport,
   xlsxImport,

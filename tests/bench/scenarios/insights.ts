@@ -1,4 +1,5 @@
 import { graphql, type BenchContext, type Scenario, type ScenarioResult } from '../scenario.ts';
+import type { ApiServer } from '../server.ts';
 import { Latencies, round } from '../stats.ts';
 
 /** Every insight should answer within this, over the full data set (docs/insights.md). */
@@ -11,17 +12,24 @@ const monthStart = (monthsAgo: number) => {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - monthsAgo, 1)).toISOString().slice(0, 10);
 };
 
-interface Query {
+export interface Query {
   label: string;
   query: string;
-  variables: () => Record<string, unknown>;
+  /** From what `prepare` returned, when the scenario has a preparation step. */
+  variables: (prepared: Record<string, string>) => Record<string, unknown>;
 }
 
 /**
  * Times each query one at a time (an owner's dashboard opening, not a load test): a first run
  * to warm the caches, then `runs` measured ones, as the benchmark's owner over all 3 stores.
  */
-function insightScenario(name: string, what: string, queries: Query[]): Scenario {
+export function insightScenario(
+  name: string,
+  what: string,
+  queries: Query[],
+  /** Run once before the queries (e.g. saving what they read); not timed. */
+  prepare?: (server: ApiServer, auth: string) => Promise<Record<string, string>>,
+): Scenario {
   return {
     name,
     async run(ctx: BenchContext): Promise<ScenarioResult> {
@@ -42,12 +50,13 @@ function insightScenario(name: string, what: string, queries: Query[]): Scenario
           jobRuns.push(`${ms} ms (${r.data.runScheduledJob.processed} store-days)`);
           ctx.log(`API: insights.summary run ${i + 1}: ${jobRuns.at(-1)}`);
         }
+        const prepared = prepare ? await prepare(server, auth) : {};
         for (const q of queries) {
           ctx.log(`API: ${what}: ${q.label} × ${runs + 1}`);
           const latencies = new Latencies();
           for (let i = 0; i <= runs; i++) {
             const t0 = performance.now();
-            const r = await graphql(server, q.query, q.variables(), auth);
+            const r = await graphql(server, q.query, q.variables(prepared), auth);
             const ms = performance.now() - t0;
             if (r.errors?.length) throw new Error(`${q.label}: ${r.errors[0]!.message}`);
             if (i > 0) latencies.record(ms);
