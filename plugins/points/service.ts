@@ -63,6 +63,8 @@ export interface PointsQuote {
   lines: LineResult[];
   /** Points other plugins awarded on the sale (awardForSale), each with its why. */
   awards?: { reason: string; points: number }[];
+  /** Each line's points by the sale itself (rules, tier), kept by the first award: a multiplier multiplies these. */
+  own?: Map<number, number>;
 }
 
 /**
@@ -78,6 +80,10 @@ export interface SaleAward {
   /** Only these lines (the campaign's matching lines); every line when omitted. */
   lineNos?: number[];
 }
+
+/** What a multiplier award adds to a line that earns `points` by itself: ⌊points × (multiplier − 1)⌋. */
+export const multipliedPoints = (points: number, multiplier: Prisma.Decimal | string) =>
+  new Prisma.Decimal(multiplier).sub(1).mul(points).toDecimalPlaces(0, Prisma.Decimal.ROUND_FLOOR).toNumber();
 
 /** The dedupe key of a sale's own earned points; other EARN lots of the sale are awards. */
 const earnKey = (saleId: string) => `earn:${saleId}`;
@@ -270,12 +276,13 @@ export class PointsService {
     const quote = sale.notes.points as PointsQuote | undefined;
     if (!quote || !sale.customerId) return 0;
     const lines = quote.lines.filter((l) => !award.lineNos || award.lineNos.includes(l.lineNo));
+    // A multiplier multiplies what the sale earns by itself, not another award given before it.
+    quote.own ??= new Map(quote.lines.map((l) => [l.lineNo, l.points]));
     let shares: { lineNo: number; points: number }[];
     if (award.multiplier != null) {
-      const extra = new Prisma.Decimal(award.multiplier).sub(1);
       shares = lines.map((l) => ({
         lineNo: l.lineNo,
-        points: extra.mul(l.points).toDecimalPlaces(0, Prisma.Decimal.ROUND_FLOOR).toNumber(),
+        points: multipliedPoints(quote.own!.get(l.lineNo) ?? 0, award.multiplier!),
       }));
     } else {
       shares = spreadPoints(
@@ -318,6 +325,47 @@ export class PointsService {
     });
     quote.awards = [...(quote.awards ?? []), { reason: award.reason, points }];
     return points;
+  }
+
+  /**
+   * The points awarded under `key` (awardForSale) on the sales `saleIds` selects (a query of one
+   * column "saleId"), net of what refunds took back from those awards. Found by the awards' dedupe
+   * keys, so only the ledger entries of those sales are read.
+   */
+  async awardedOnSales(db: Db | Tx, key: string, saleIds: Prisma.Sql): Promise<number> {
+    const [row] = await db.$queryRaw<{ points: number }[]>`
+      WITH lots AS (
+        SELECT e.id, e."saleId", e.points
+        FROM (${saleIds}) s JOIN "PointsLedgerEntry" e ON e."dedupeKey" = 'award:' || s."saleId"::text || ':' || ${key}
+        WHERE e.kind = 'EARN')
+      SELECT (coalesce((SELECT sum(points) FROM lots), 0)
+        + coalesce((SELECT sum(x.points) FROM lots JOIN "PointsLedgerEntry" x ON x."saleId" = lots."saleId"
+                    AND x.kind = 'REVERSE' AND x.explanation ->> 'lotId' = lots.id::text), 0))::int AS points`;
+    return row?.points ?? 0;
+  }
+
+  /** What a multiplier award (awardForSale) adds to a line that earns `points` by itself. */
+  multipliedPoints(points: number, multiplier: Prisma.Decimal | string) {
+    return multipliedPoints(points, multiplier);
+  }
+
+  /**
+   * What each line of these sales earned by the sale itself (its own EARN entry: rules and tier,
+   * no awards), as recorded: for a what-if of a points multiplier. A sale that earned nothing is absent.
+   */
+  async ownPointsByLine(db: Db | Tx, saleIds: string[]): Promise<Map<string, Map<number, number>>> {
+    const out = new Map<string, Map<number, number>>();
+    if (!saleIds.length) return out;
+    const rows = await db.$queryRaw<{ saleId: string; lineNo: number; points: number }[]>`
+      SELECT e."saleId"::text AS "saleId", x."lineNo", x.points
+      FROM "PointsLedgerEntry" e, jsonb_to_recordset(e.explanation -> 'lines') AS x("lineNo" int, points int)
+      WHERE e."dedupeKey" = ANY (${saleIds.map(earnKey)}::text[]) AND e.kind = 'EARN'`;
+    for (const r of rows) {
+      const lines = out.get(r.saleId) ?? new Map<number, number>();
+      lines.set(r.lineNo, r.points);
+      out.set(r.saleId, lines);
+    }
+    return out;
   }
 
   /**
