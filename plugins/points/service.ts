@@ -622,7 +622,14 @@ export class PointsService {
         })
       ).map((e) => [e.saleId!, e]),
     );
-    const restated: { id: string; saleId: string; points: number; remaining: number; explanation: unknown }[] = [];
+    const restated: {
+      id: string;
+      saleId: string;
+      points: number;
+      remaining: number;
+      explanation: unknown;
+      same: boolean;
+    }[] = [];
     const accounts = new Map<string, { balance: number; pending: number; earned: number }>();
     for (const sale of sales) {
       const earn = earns.get(sale.id);
@@ -634,15 +641,18 @@ export class PointsService {
       );
       const points = Math.max(result.points, 0);
       const delta = points - earn.points;
-      if (delta === 0) continue;
       const kept = earn.remaining > 0;
+      // The same points may fall differently on the lines, and each line's paid changed: the explanation is
+      // restated even then (only it).
       restated.push({
         id: earn.id,
         saleId: sale.id,
         points,
         remaining: kept ? points : 0,
         explanation: { lines: result.lines },
+        same: delta === 0,
       });
+      if (delta === 0) continue;
       const a = accounts.get(earn.customerId) ?? { balance: 0, pending: 0, earned: 0 };
       a.earned += delta;
       if (kept && earn.releasedAt) a.balance += delta;
@@ -653,18 +663,20 @@ export class PointsService {
     // Set-based: the earned lots, their reversals (whole, demo refunds) and expiries, then the accounts.
     await tx.$executeRaw`
       WITH v AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(restated)}::jsonb)
-                   AS v(id uuid, "saleId" uuid, points int, remaining int, explanation jsonb)),
+                   AS v(id uuid, "saleId" uuid, points int, remaining int, explanation jsonb, same boolean)),
       earned AS (
-        UPDATE "PointsLedgerEntry" e SET points = v.points, remaining = v.remaining, explanation = v.explanation
+        UPDATE "PointsLedgerEntry" e SET points = v.points,
+          remaining = CASE WHEN v.same THEN e.remaining ELSE v.remaining END, explanation = v.explanation
         FROM v WHERE e.id = v.id),
       reversed AS (
-        UPDATE "PointsLedgerEntry" e SET points = -v.points,
+        UPDATE "PointsLedgerEntry" e SET points = CASE WHEN v.same THEN e.points ELSE -v.points END,
           explanation = jsonb_build_object('lines', (
             SELECT jsonb_agg(jsonb_build_object('lineNo', x."lineNo", 'quantity', l.quantity, 'points', x.points))
             FROM jsonb_to_recordset(v.explanation -> 'lines') AS x("lineNo" int, points int)
             JOIN "SaleLine" l ON l."saleId" = v."saleId" AND l."lineNo" = x."lineNo"))
         FROM v WHERE e."saleId" = v."saleId" AND e.kind = 'REVERSE' AND e.points < 0)
-      UPDATE "PointsLedgerEntry" e SET points = -v.points FROM v WHERE e."dedupeKey" = 'expire:' || v.id::text`;
+      UPDATE "PointsLedgerEntry" e SET points = -v.points FROM v
+      WHERE e."dedupeKey" = 'expire:' || v.id::text AND NOT v.same`;
     const moves = [...accounts].map(([customerId, a]) => ({ customerId, ...a }));
     await tx.$executeRaw`
       UPDATE "PointsAccount" a SET balance = a.balance + v.balance, pending = a.pending + v.pending,
