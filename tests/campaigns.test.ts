@@ -1237,7 +1237,13 @@ describe('campaigns without the tiers plugin', () => {
 describe('the demo campaigns', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ plugins: [campaignsPlugin(), tiersPlugin({}), pointsPlugin({})] });
+    // The demo at the size the API creates (src/demo/seed.ts): its 60 days of history hold birthday-month sales of
+    // ¥100 or more on any date (8 to 23 customers over the dates of a year, worked out from the seed); the tests'
+    // small demo may hold none.
+    t = await startTestApp({
+      plugins: [campaignsPlugin(), tiersPlugin({}), pointsPlugin({})],
+      seed: { customers: 200, sales: 2000, days: 365 },
+    });
   });
   afterAll(() => t?.close());
 
@@ -1265,19 +1271,31 @@ describe('the demo campaigns', () => {
       { apiKey: t.posKey },
     );
     expect(quote.previewSale.adjustments).toMatchObject([{ label: '第二件半价', amount: '32.50' }]);
-    // Each customer born this month holds one birthday coupon, and no one else does.
+    // Each customer born in a month since the campaigns started (60 days) holds one birthday coupon, valid
+    // through that month; no one else holds one. This month's are still available unless used.
     const [held] = await t.db.database.prisma.$queryRaw<{ coupons: number; customers: number }[]>`
       SELECT count(*)::int AS coupons, count(DISTINCT "customerId")::int AS customers FROM "Coupon"`;
     expect(held!.coupons).toBe(held!.customers);
-    const people = await t.as('OWNER').ok(`{ customers(first: 200) { edges { node { birthday coupons { code } } } } }`);
-    const month = Number(
-      new Intl.DateTimeFormat('en', { month: 'numeric', timeZone: 'Asia/Shanghai' }).format(new Date()),
-    );
-    const nodes = people.customers.edges.map((e: { node: { birthday: string | null; coupons: unknown[] } }) => e.node);
-    for (const n of nodes)
-      expect(n.coupons.length, n.birthday ?? 'no birthday').toBe(
-        n.birthday && Number(n.birthday.slice(5, 7)) === month ? 1 : 0,
-      );
+    const people = await t.as('OWNER').ok(`{ customers(first: 200) { edges { node { birthday
+      coupons { code status validFrom validUntil } } } } }`);
+    const monthOf = (d: Date) =>
+      Number(new Intl.DateTimeFormat('en', { month: 'numeric', timeZone: 'Asia/Shanghai' }).format(d));
+    const month = monthOf(new Date());
+    const months = new Set([0, 20, 40, 60].map((days) => monthOf(new Date(Date.now() - days * 86_400_000))));
+    type Held = { code: string; status: string; validFrom: string; validUntil: string };
+    const nodes = people.customers.edges.map((e: { node: { birthday: string | null; coupons: Held[] } }) => e.node);
+    for (const n of nodes) {
+      const born = n.birthday ? Number(n.birthday.slice(5, 7)) : null;
+      expect(n.coupons.length, n.birthday ?? 'no birthday').toBe(born && months.has(born) ? 1 : 0);
+      const [k] = n.coupons;
+      if (!k) continue;
+      // Valid from the 1st of their birthday month (or the campaign's start) to the 1st of the next, Beijing time.
+      expect(monthOf(new Date(k.validUntil)), n.birthday!).toBe((born! % 12) + 1);
+      expect(new Date(k.validUntil).toISOString()).toMatch(/-\d\dT16:00:00\.000Z$/);
+      expect(monthOf(new Date(k.validFrom))).toBe(born);
+      if (born === month) expect(['AVAILABLE', 'USED']).toContain(k.status);
+      else expect(['EXPIRED', 'USED']).toContain(k.status);
+    }
   });
 
   it('have a history: the demo’s sales since they started carry their discounts, redemptions and results', async () => {
@@ -1331,7 +1349,9 @@ describe('the demo campaigns', () => {
       WHERE a.source = 'campaigns' AND s.status <> 'REFUNDED' GROUP BY a."sourceId"`;
     const full = byName.get('全场满200减20，满500减80') as any;
     const drinks = byName.get('饮料第二件半价') as any;
-    for (const c of [full, drinks]) {
+    const birthday = byName.get('生日券 满100减20') as any;
+    const wednesday = byName.get('会员周三95折') as any;
+    for (const c of [full, drinks, birthday, wednesday]) {
       const g = given.find((x) => x.sourceId === c.id)!;
       expect(g, c.name).toBeDefined();
       expect(c.results.redemptions).toBe(g.sales);
@@ -1342,6 +1362,25 @@ describe('the demo campaigns', () => {
     }
     // The 满减's budget counts what it gave, net of the sales refunded in full.
     expect(full.usedAmount).toBe(full.results.discountGiven);
+    // Birthday coupons were redeemed: each by its holder, on a sale in their birthday month within the coupon's
+    // validity, of ¥100 or more before the coupon's ¥20 (it is tried first), each coupon used once and marked so.
+    const redeemed = await db.$queryRaw<
+      { uses: number; ok: boolean; amount: string; before: string; reversed: boolean }[]
+    >`
+      SELECT k.uses, r."customerId" = k."customerId" AND s."customerId" = k."customerId"
+          AND s."occurredAt" >= k."validFrom" AND s."occurredAt" < k."validUntil" AS ok,
+        r.amount::text AS amount, r.reversed,
+        ((SELECT sum(l."unitPrice" * l.quantity) FROM "SaleLine" l WHERE l."saleId" = s.id)
+          - coalesce((SELECT sum(a.amount) FROM "SaleAdjustment" a WHERE a."saleId" = s.id AND a.source = 'pos'), 0)
+        )::text AS before
+      FROM "CampaignRedemption" r JOIN "Coupon" k ON k.id = r."couponId" JOIN "Sale" s ON s.id = r."saleId"`;
+    expect(redeemed.length).toBeGreaterThan(0);
+    expect(redeemed.length).toBe(birthday.results.redemptions);
+    for (const r of redeemed) expect(r).toMatchObject({ uses: 1, ok: true, amount: '20.00', reversed: false });
+    for (const r of redeemed) expect(Number(r.before)).toBeGreaterThanOrEqual(100);
+    const [coupons] = await db.$queryRaw<{ used: number }[]>`
+      SELECT count(*) FILTER (WHERE uses > 0)::int AS used FROM "Coupon"`;
+    expect(coupons!.used).toBe(redeemed.length);
     // A sale it applied to shows it, after the till's own discount when there was one.
     const [one] = await db.$queryRaw<{ id: string }[]>`
       SELECT s.id::text AS id FROM "Sale" s JOIN "SaleAdjustment" a ON a."saleId" = s.id

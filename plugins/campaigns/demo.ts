@@ -5,7 +5,7 @@ import type { Db, Tx } from '../../src/db/tx.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import type { SaleDraftLine } from '../../src/sales/pipeline.ts';
 import { type Adjustment, applyAdjustment } from '../../src/sales/pricing.ts';
-import { DAY_MS, wallClock } from '../../src/stores/time.ts';
+import { DAY_MS, DEFAULT_TIME_ZONE, wallClock, wallTimeToInstant } from '../../src/stores/time.ts';
 import { type CampaignAction, type CampaignConditions, type CampaignRow, campaignOrder } from './definition.ts';
 import { actionRequest, basket, failedStaticCondition, type SaleFacts } from './engine.ts';
 import { newCouponCode } from './coupons.ts';
@@ -16,9 +16,10 @@ export const DEMO_HISTORY_DAYS = 60;
 
 /**
  * The demo's campaigns, running since DEMO_HISTORY_DAYS before the demo was created: a 满减,
- * 饮料第二件半价, the members' Wednesday 95折 and a birthday coupon issued to this month's birthday
- * customers. The demo's sales since they started are priced with them (demoHistory below), so
- * their results show redemptions at once.
+ * 饮料第二件半价, the members' Wednesday 95折 and a birthday coupon issued at the start of each month
+ * to the customers born in it, valid that month. The demo's sales since they started are priced with
+ * them (demoHistory below), birthday coupons presented as a customer would, so their results show
+ * redemptions at once.
  */
 export async function seedCampaignsDemo(db: Db, services: CampaignServices, now = new Date()) {
   const [any] = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "Campaign"`;
@@ -78,22 +79,62 @@ export async function seedCampaignsDemo(db: Db, services: CampaignServices, now 
     { requiresCoupon: true },
   );
 
-  // One code for each customer born this month (Beijing time), valid 30 days.
-  const month = Number(new Intl.DateTimeFormat('en', { month: 'numeric', timeZone: 'Asia/Shanghai' }).format(now));
+  // Each month since the campaigns started (Beijing time), a batch for the customers born in it: one code each,
+  // issued on the 1st (or when the campaign started), valid to the end of the month (生日当月有效).
   const people = await db.$queryRaw<{ id: string; birthdayEnc: string | null }[]>`
     SELECT id::text AS id, "birthdayEnc" FROM "Customer" WHERE "birthdayEnc" IS NOT NULL AND "mergedIntoId" IS NULL`;
-  const born = people.filter((p) => openBirthday(p.birthdayEnc)?.getUTCMonth() === month - 1).map((p) => p.id);
-  const validUntil = new Date(now.getTime() + 30 * 86_400_000);
-  const [batch] = await db.$queryRaw<{ id: string }[]>`
-    INSERT INTO "CouponBatch" ("campaignId", prefix, count, "maxUses", "validUntil")
-    VALUES (${birthday}::uuid, 'BDAY', ${born.length}, 1, ${validUntil}) RETURNING id::text AS id`;
-  if (born.length)
-    await db.$executeRaw`
-      INSERT INTO "Coupon" (code, "batchId", "campaignId", "customerId", "maxUses", "validUntil")
-      SELECT code, ${batch!.id}::uuid, ${birthday}::uuid, customer, 1, ${validUntil}
-      FROM unnest(${born.map(() => newCouponCode('BDAY'))}::text[], ${born}::uuid[]) AS k(code, customer)`;
+  const birthdays = new Map<string, number>();
+  for (const p of people) {
+    const b = openBirthday(p.birthdayEnc);
+    if (b) birthdays.set(p.id, b.getUTCMonth() + 1);
+  }
+  const wallet = new Map<string, DemoCoupon>();
+  for (const { year, month } of monthsBetween(startsAt, now, DEFAULT_TIME_ZONE)) {
+    const monthStart = wallTimeToInstant({ year, month, day: 1 }, DEFAULT_TIME_ZONE);
+    const validFrom = monthStart > startsAt ? monthStart : startsAt;
+    const validUntil = wallTimeToInstant(
+      { year: month === 12 ? year + 1 : year, month: (month % 12) + 1, day: 1 },
+      DEFAULT_TIME_ZONE,
+    );
+    const born = [...birthdays].filter(([, m]) => m === month).map(([id]) => id);
+    const [batch] = await db.$queryRaw<{ id: string }[]>`
+      INSERT INTO "CouponBatch" ("campaignId", prefix, count, "maxUses", "validFrom", "validUntil", "createdAt")
+      VALUES (${birthday}::uuid, 'BDAY', ${born.length}, 1, ${validFrom}, ${validUntil}, ${validFrom})
+      RETURNING id::text AS id`;
+    if (!born.length) continue;
+    const issued = await db.$queryRaw<{ id: string; customerId: string }[]>`
+      INSERT INTO "Coupon" (code, "batchId", "campaignId", "customerId", "maxUses", "validFrom", "validUntil",
+        "createdAt")
+      SELECT code, ${batch!.id}::uuid, ${birthday}::uuid, customer, 1, ${validFrom}, ${validUntil}, ${validFrom}
+      FROM unnest(${born.map(() => newCouponCode('BDAY'))}::text[], ${born}::uuid[]) AS k(code, customer)
+      RETURNING id::text AS id, "customerId"::text AS "customerId"`;
+    for (const k of issued)
+      wallet.set(k.customerId, { id: k.id, campaignId: birthday, validFrom, validUntil, used: false });
+  }
 
-  await db.$transaction((tx) => demoHistory(tx, services, startsAt, now), { timeout: 120_000 });
+  await db.$transaction((tx) => demoHistory(tx, services, startsAt, now, { birthdays, wallet }), {
+    timeout: 120_000,
+  });
+}
+
+/** A demo customer's birthday coupon, as the history presents it. */
+interface DemoCoupon {
+  id: string;
+  campaignId: string;
+  validFrom: Date;
+  validUntil: Date;
+  used: boolean;
+}
+
+/** The calendar months (year, month) from `from` to `to`, in a time zone. */
+function monthsBetween(from: Date, to: Date, timeZone: string) {
+  const a = wallClock(from, timeZone)!;
+  const b = wallClock(to, timeZone)!;
+  const last = b.getUTCFullYear() * 12 + b.getUTCMonth();
+  const out: { year: number; month: number }[] = [];
+  for (let n = a.getUTCFullYear() * 12 + a.getUTCMonth(); n <= last; n++)
+    out.push({ year: Math.floor(n / 12), month: (n % 12) + 1 });
+  return out;
 }
 
 interface HistorySale {
@@ -112,20 +153,28 @@ const ZERO = new Prisma.Decimal(0);
 
 /**
  * Prices the demo's sales since `from` with the running campaigns, as the till would have: in the
- * order the sales happened, each campaign tried in order with the engine the till runs (coupon
- * campaigns aside: no codes were presented), its budget counted as it goes. Each sale a campaign
+ * order the sales happened, each campaign tried in order with the engine the till runs, its budget
+ * counted as it goes. A customer presents their birthday coupon (the `wallet`) at the first sale it
+ * applies to within its validity, among the sales they kept (a sale refunded in full would have
+ * given the use back). Each sale a campaign
  * applied to gets the adjustments (after its till discounts, written as such), its lines, total,
  * payment and refund restated to the fen, and a redemption (undone when the sale was refunded in
  * full); the campaigns' counters and the customers' figures follow. Points earned on those sales
  * are restated by the points plugin when installed.
  */
-async function demoHistory(tx: Tx, services: CampaignServices, from: Date, now: Date) {
+async function demoHistory(
+  tx: Tx,
+  services: CampaignServices,
+  from: Date,
+  now: Date,
+  people: { birthdays: Map<string, number>; wallet: Map<string, DemoCoupon> },
+) {
   const campaigns = (
     await tx.$queryRaw<CampaignRow[]>`
       SELECT id::text AS id, name, status, priority, exclusive, "combinesWithTier", "startsAt", "endsAt", conditions,
         action, "budgetAmount", "budgetRedemptions", "perCustomerLimit", "perDayLimit", "usedAmount",
         "usedRedemptions", "requiresCoupon", "holdoutPercent", "createdAt", "updatedAt"
-      FROM "Campaign" WHERE status = 'ACTIVE' AND NOT "requiresCoupon"`
+      FROM "Campaign" WHERE status = 'ACTIVE'`
   ).sort(campaignOrder);
   if (!campaigns.length) return;
   const sales = await tx.$queryRaw<HistorySale[]>`
@@ -156,7 +205,13 @@ async function demoHistory(tx: Tx, services: CampaignServices, from: Date, now: 
 
   const used = new Map<string, Prisma.Decimal>();
   const touched: { sale: HistorySale; lines: HistoryLine[]; adjustments: Adjustment[] }[] = [];
-  const redemptions: { campaignId: string; sale: HistorySale; date: string; amount: Prisma.Decimal }[] = [];
+  const redemptions: {
+    campaignId: string;
+    sale: HistorySale;
+    date: string;
+    amount: Prisma.Decimal;
+    couponId: string | null;
+  }[] = [];
   for (const sale of sales) {
     const saleLines = linesOf.get(sale.id) ?? [];
     const wall = wallClock(sale.occurredAt, sale.timezone)!;
@@ -180,7 +235,7 @@ async function demoHistory(tx: Tx, services: CampaignServices, from: Date, now: 
       weekday: day.weekday,
       minuteOfDay: wall.getUTCHours() * 60 + wall.getUTCMinutes(),
       memberDay: day.memberDay,
-      birthdayMonth: null,
+      birthdayMonth: sale.customerId ? (people.birthdays.get(sale.customerId) ?? null) : null,
       tierCode: sale.customerId ? (tierOf.get(sale.customerId) ?? null) : null,
       customerId: sale.customerId,
       tierDiscounted: false,
@@ -201,6 +256,17 @@ async function demoHistory(tx: Tx, services: CampaignServices, from: Date, now: 
     let applied = 0;
     for (const c of campaigns) {
       if (c.exclusive && applied) continue;
+      const held = sale.customerId ? people.wallet.get(sale.customerId) : undefined;
+      const coupon =
+        c.requiresCoupon &&
+        !sale.refunded &&
+        held?.campaignId === c.id &&
+        !held.used &&
+        sale.occurredAt >= held.validFrom &&
+        sale.occurredAt < held.validUntil
+          ? held
+          : null;
+      if (c.requiresCoupon && !coupon) continue;
       if (failedStaticCondition(c, facts)) continue;
       if (c.perCustomerLimit != null || c.perDayLimit != null || c.budgetRedemptions != null) continue;
       const b = basket(c, saleLines);
@@ -223,7 +289,8 @@ async function demoHistory(tx: Tx, services: CampaignServices, from: Date, now: 
       applied += 1;
       // A sale refunded in full gave its discount back to the budget.
       if (!sale.refunded) used.set(c.id, spent.add(given.amount));
-      redemptions.push({ campaignId: c.id, sale, date, amount: given.amount });
+      redemptions.push({ campaignId: c.id, sale, date, amount: given.amount, couponId: coupon?.id ?? null });
+      if (coupon) coupon.used = true;
       if (c.exclusive) break;
     }
     if (applied) touched.push({ sale, lines: saleLines, adjustments });
@@ -287,15 +354,20 @@ async function demoHistory(tx: Tx, services: CampaignServices, from: Date, now: 
     businessDate: r.date,
     amount: r.amount.toFixed(2),
     reversed: r.sale.refunded,
+    couponId: r.couponId,
     createdAt: r.sale.occurredAt.toISOString(),
   }));
   await tx.$executeRaw`
     INSERT INTO "CampaignRedemption" ("campaignId", "saleId", "storeId", "customerId", "businessDate", amount,
-      "refundedAmount", reversed, "createdAt")
+      "refundedAmount", reversed, "couponId", "createdAt")
     SELECT r."campaignId", r."saleId", r."storeId", r."customerId", r."businessDate", r.amount,
-      CASE WHEN r.reversed THEN r.amount ELSE 0 END, r.reversed, r."createdAt"
+      CASE WHEN r.reversed THEN r.amount ELSE 0 END, r.reversed, r."couponId", r."createdAt"
     FROM jsonb_to_recordset(${JSON.stringify(given)}::jsonb) AS r("campaignId" uuid, "saleId" uuid, "storeId" uuid,
-      "customerId" uuid, "businessDate" date, amount numeric, reversed boolean, "createdAt" timestamp)`;
+      "customerId" uuid, "businessDate" date, amount numeric, reversed boolean, "couponId" uuid,
+      "createdAt" timestamp)`;
+  // The birthday coupons presented are used up (only kept sales presented one).
+  const usedCoupons = redemptions.flatMap((r) => (r.couponId ? [r.couponId] : []));
+  if (usedCoupons.length) await tx.$executeRaw`UPDATE "Coupon" SET uses = 1 WHERE id = ANY (${usedCoupons}::uuid[])`;
   // The counters of the campaigns with limits: what they gave, net of the sales refunded in full.
   await tx.$executeRaw`
     UPDATE "Campaign" c SET "usedAmount" = u.amount, "usedRedemptions" = u.uses

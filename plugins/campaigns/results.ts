@@ -1,6 +1,7 @@
 import type { Db, Tx } from '../../src/db/tx.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
-import type { CampaignRow } from './definition.ts';
+import type { PointsService } from '../points/service.ts';
+import { type CampaignRow, isPointsAction } from './definition.ts';
 
 /**
  * A campaign's results, computed in SQL from its redemptions and the sales: what it gave, what the
@@ -18,6 +19,11 @@ export interface CampaignResults {
   customers: number;
   newCustomers: number;
   returningCustomers: number;
+  /**
+   * BONUS_POINTS, POINTS_MULTIPLIER: the points it awarded on the sales that used it, less what
+   * refunds took back of them; null for another action, or without the points plugin.
+   */
+  pointsAwarded: number | null;
   holdout: HoldoutResults | null;
 }
 
@@ -41,7 +47,12 @@ export const bucketSql = (campaignId: string, customer: Prisma.Sql) =>
   Prisma.sql`(('x' || lpad(substr(md5(${campaignId} || ':' || ${customer}::text), 1, 8), 16, '0'))::bit(64)::bigint
     % 100)`;
 
-export async function campaignResults(db: Db | Tx, c: CampaignRow, now: Date): Promise<CampaignResults> {
+export async function campaignResults(
+  db: Db | Tx,
+  c: CampaignRow,
+  now: Date,
+  points: PointsService | null,
+): Promise<CampaignResults> {
   // Redemptions not undone by a whole refund; the sale's revenue net of its partial refunds. A customer is new
   // when the first sale with which they used the campaign was their first purchase (here or imported history).
   const [row] = await db.$queryRaw<
@@ -77,6 +88,16 @@ export async function campaignResults(db: Db | Tx, c: CampaignRow, now: Date): P
     customers: r.customers,
     newCustomers: r.newCustomers,
     returningCustomers: r.customers - r.newCustomers,
+    // A points campaign is used by the sales it awarded points to (a redemption is written only then): the same
+    // sales as above; a sale refunded in full has had them all taken back.
+    pointsAwarded:
+      points && isPointsAction(c.action.type)
+        ? await points.awardedOnSales(
+            db,
+            c.id,
+            Prisma.sql`SELECT "saleId" FROM "CampaignRedemption" WHERE "campaignId" = ${c.id}::uuid AND NOT reversed`,
+          )
+        : null,
     holdout: c.holdoutPercent ? await holdoutResults(db, c, now) : null,
   };
 }

@@ -65,7 +65,17 @@ const SELECT = Prisma.sql`SELECT id::text AS id, name, status, priority, exclusi
 const LIMITED = Prisma.sql`(c."budgetAmount" IS NOT NULL OR c."budgetRedemptions" IS NOT NULL
   OR c."perCustomerLimit" IS NOT NULL OR c."perDayLimit" IS NOT NULL)`;
 
-export const campaignGlobalId = (id: string) => encodeGlobalID('Campaign', id);
+const globalIds = new Map<string, string>();
+/** A campaign's global id (the adjustments' sourceId), worked out once per campaign: every sale tries every one. */
+export const campaignGlobalId = (id: string) => {
+  let found = globalIds.get(id);
+  if (!found) {
+    found = encodeGlobalID('Campaign', id);
+    if (globalIds.size > 10_000) globalIds.clear();
+    globalIds.set(id, found);
+  }
+  return found;
+};
 const ZERO = new Prisma.Decimal(0);
 
 /** The campaigns plugin's domain: campaigns read from the database, applied to sales, given back on refunds. */
@@ -120,7 +130,7 @@ export class CampaignService {
     const codes = couponCodesOf(draft.inputs.couponCodes);
     const campaigns = await this.active(unit);
     if (!campaigns.length && !codes.length) return;
-    const facts = await this.facts(draft, unit);
+    const facts = await this.facts(draft, unit, campaigns);
     const coupons = codes.length ? await lockCoupons(unit.tx, codes, facts) : new Map<string, PresentedCoupon>();
     // A sale the till priced takes no reduction from here (SaleDraft.pricedBy): a coupon would be
     // marked used for nothing, so it is refused; discounts are skipped, points still awarded.
@@ -182,16 +192,18 @@ export class CampaignService {
         if (gift) note.hints.push(gift);
         continue;
       }
-      // What core would give, worked out on a copy of the lines: a budget is checked against it.
-      const amount = request ? applyAdjustment(structuredCloneLines(draft.lines), request, 0)?.amount : ZERO;
-      if (!amount) {
-        skip('action');
-        continue;
-      }
-      // Read without a lock: the limits are checked again, locked, once the sale is written (afterSale).
-      if (hasLimits(c) && !(await this.withinLimits(c, amount, facts, unit, false))) {
-        skip('limits');
-        continue;
+      if (hasLimits(c)) {
+        // What core would give, worked out on a copy of the lines: a budget is checked against it.
+        const amount = request ? applyAdjustment(structuredCloneLines(draft.lines), request, 0)?.amount : ZERO;
+        if (!amount) {
+          skip('action');
+          continue;
+        }
+        // Read without a lock: the limits are checked again, locked, once the sale is written (afterSale).
+        if (!(await this.withinLimits(c, amount, facts, unit, false))) {
+          skip('limits');
+          continue;
+        }
       }
       const given = request ? draft.adjust(request) : null;
       if (request && !given) {
@@ -307,12 +319,35 @@ export class CampaignService {
     return true;
   }
 
-  private async facts(draft: SaleDraft, unit: Unit): Promise<SaleFacts> {
+  /**
+   * A campaign limited by its budgets only: raises its counters if the discount still fits, as
+   * committed by every sale before (the UPDATE waits for the row's lock and checks the latest
+   * version), in one statement; the lock is held to commit. False when it no longer fits or the
+   * campaign stopped running.
+   */
+  private async raiseWithinBudget(c: CampaignRow, amount: Prisma.Decimal, unit: Unit) {
+    const raised = await unit.tx.$executeRaw`
+      UPDATE "Campaign" SET "usedAmount" = "usedAmount" + ${amount.toFixed(2)}::numeric,
+        "usedRedemptions" = "usedRedemptions" + 1
+      WHERE id = ${c.id}::uuid AND status = 'ACTIVE'
+        AND ("budgetAmount" IS NULL OR "usedAmount" + ${amount.toFixed(2)}::numeric <= "budgetAmount")
+        AND ("budgetRedemptions" IS NULL OR "usedRedemptions" + 1 <= "budgetRedemptions")`;
+    return raised === 1;
+  }
+
+  /**
+   * What the conditions read of the sale. Only the weekday and the 会员日 of the store's day: the
+   * calendar's whole day (lunar date, festivals, statutory days) is not worked out for every sale,
+   * and the store's calendar is read only when a campaign asks for 会员日.
+   */
+  private async facts(draft: SaleDraft, unit: Unit, campaigns: CampaignRow[]): Promise<SaleFacts> {
     const { calendar } = this.deps;
     const wall = wallClock(draft.occurredAt, draft.timezone)!;
     const date = wall.toISOString().slice(0, 10);
-    const store = await calendar.storeCalendar(unit.tx, draft.storeId);
-    const day = calendar.day(date, store);
+    const memberDay =
+      campaigns.some((c) => c.conditions.memberDay) &&
+      calendar.matches({ memberDay: true }, date, await calendar.storeCalendar(unit.tx, draft.storeId));
+    const day = { weekday: wall.getUTCDay() || 7, memberDay };
     const tier = this.services?.tiers?.tierFoundAtCheckout(draft) ?? null;
     return {
       storeId: draft.storeId,
@@ -337,9 +372,16 @@ export class CampaignService {
     // only for the rest of the sale. A campaign whose room another sale took since it was read gives nothing: one
     // that gives no money (a coupon, points) is dropped; for a discount, the sale is refused, as the till's payment
     // no longer matches what it comes to without it (the till previews again).
+    const raised = new Set<string>();
     for (const a of [...note.applied]) {
-      if (!a.row || (await this.withinLimits(a.row, a.amount, { customerId: sale.customerId, date }, unit, true)))
-        continue;
+      if (!a.row) continue;
+      // A discount under a budget alone: checked and counted in one guarded statement (it takes the row's lock).
+      if (!a.amount.isZero() && a.row.perCustomerLimit == null && a.row.perDayLimit == null) {
+        if (await this.raiseWithinBudget(a.row, a.amount, unit)) {
+          raised.add(a.campaignId);
+          continue;
+        }
+      } else if (await this.withinLimits(a.row, a.amount, { customerId: sale.customerId, date }, unit, true)) continue;
       if (a.amount.isZero()) {
         note.applied = note.applied.filter((x) => x !== a);
         continue;
@@ -378,7 +420,7 @@ export class CampaignService {
     for (const a of note.applied)
       if (a.issueFromBatch && sale.customerId)
         await issueFromBatch(unit.tx, a.issueFromBatch, sale.customerId, sale.occurredAt, sale.id);
-    const limited = note.applied.filter((a) => a.limited);
+    const limited = note.applied.filter((a) => a.limited && !raised.has(a.campaignId));
     if (limited.length)
       await unit.tx.$executeRaw`
         UPDATE "Campaign" c SET "usedAmount" = c."usedAmount" + a.amount, "usedRedemptions" = c."usedRedemptions" + 1

@@ -153,7 +153,7 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
         authScopes: { permission: 'campaigns:manage-store' },
         resolve: (c, _a, ctx) => {
           authorizeStores(ctx, c.conditions.storeIds);
-          return campaignResults(ctx.db, c, new Date());
+          return campaignResults(ctx.db, c, new Date(), service.deps.points);
         },
       }),
       createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
@@ -207,6 +207,13 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
         description: 'Customers whose first purchase was the first sale with which they used it.',
       }),
       returningCustomers: t.exposeInt('returningCustomers'),
+      pointsAwarded: t.int({
+        nullable: true,
+        description:
+          'BONUS_POINTS, POINTS_MULTIPLIER: points it awarded, less those refunds took back; null for another ' +
+          'action or without the points plugin. Its redemptions are the sales it awarded points to.',
+        resolve: (r) => r.pointsAwarded,
+      }),
       holdout: t.field({ type: Holdout, nullable: true, resolve: (r) => r.holdout }),
     }),
   });
@@ -385,6 +392,13 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
         resolve: (w) => w.revenueTouched,
       }),
       couponsIssued: t.exposeInt('couponsIssued', { description: 'ISSUE_COUPON: codes it would have issued.' }),
+      pointsAwarded: t.int({
+        nullable: true,
+        description:
+          'BONUS_POINTS, POINTS_MULTIPLIER: points it would have awarded (a multiplier on what each sale earned as ' +
+          'recorded); null for another action.',
+        resolve: (w) => w.pointsAwarded,
+      }),
       stoppedByLimits: t.exposeInt('stoppedByLimits', {
         description: 'Sales that met it but found its budget or a use limit spent.',
       }),

@@ -6,7 +6,7 @@ import { MAX_SEGMENT_PAGE } from '../../src/segments/service.ts';
 import type { SaleDraftLine } from '../../src/sales/pipeline.ts';
 import { applyAdjustment } from '../../src/sales/pricing.ts';
 import { wallClock } from '../../src/stores/time.ts';
-import { type CampaignRow, givesNoDiscount } from './definition.ts';
+import { type CampaignRow, givesNoDiscount, isPointsAction } from './definition.ts';
 import { actionRequest, basket, failedStaticCondition, type SaleFacts } from './engine.ts';
 import type { CampaignServices } from './service.ts';
 
@@ -33,6 +33,8 @@ export interface WhatIfResult {
   couponsIssued: number;
   /** Sales that met every condition but found the budget or a use limit spent. */
   stoppedByLimits: number;
+  /** BONUS_POINTS, POINTS_MULTIPLIER: the points it would have awarded; null for another action. */
+  pointsAwarded: number | null;
 }
 
 export const MAX_WHATIF_DAYS = 92;
@@ -43,6 +45,7 @@ interface SaleRow {
   customerId: string | null;
   occurredAt: Date;
   total: Prisma.Decimal;
+  member: boolean;
   tiers: boolean;
   campaigns: boolean;
   firstPurchase: boolean | null;
@@ -75,6 +78,7 @@ export async function whatIf(
     : Prisma.sql`NULL::boolean`;
   const sales = await db.$queryRaw<SaleRow[]>`
     SELECT s.id::text AS id, s."customerId"::text AS "customerId", s."occurredAt", s.total,
+      s."memberId" IS NOT NULL AS member,
       EXISTS (SELECT 1 FROM "SaleAdjustment" a WHERE a."saleId" = s.id AND a.source = 'tiers') AS tiers,
       EXISTS (SELECT 1 FROM "SaleAdjustment" a WHERE a."saleId" = s.id AND a.source = 'campaigns') AS campaigns,
       ${first} AS "firstPurchase"
@@ -120,6 +124,16 @@ export async function whatIf(
       WHERE s."storeId" = ${storeId}::uuid AND s."occurredAt" >= ${from} AND s."occurredAt" < ${to}`;
     for (const r of rows) tierOf.set(r.saleId, r.tierCode);
   }
+  // Points: a member's sale earns them (through the points plugin, which validation required); a multiplier
+  // multiplies what each line earned by the sale itself, as recorded.
+  const pointsAction = isPointsAction(c.action.type);
+  const ownPoints =
+    c.action.type === 'POINTS_MULTIPLIER' && services.points
+      ? await services.points.ownPointsByLine(
+          db,
+          sales.filter((s) => s.member).map((s) => s.id),
+        )
+      : null;
   const calendar = k.memberDay || k.weekdays?.length ? await services.calendar.storeCalendar(db, storeId) : null;
   const days = new Map<string, { weekday: number; memberDay: boolean }>();
 
@@ -129,6 +143,7 @@ export async function whatIf(
   const perDay = new Map<string, number>();
   const touchedCustomers = new Set<string>();
   const out = { salesTouched: 0, cost: ZERO, revenueTouched: ZERO, couponsIssued: 0, stoppedByLimits: 0 };
+  let pointsAwarded = 0;
 
   for (const s of sales) {
     if (c.exclusive && s.campaigns) continue;
@@ -160,6 +175,20 @@ export async function whatIf(
     const saleLines = linesOf.get(s.id) ?? [];
     const b = basket(c, saleLines);
     if (b.failed) continue;
+    let points = 0;
+    if (pointsAction) {
+      if (!s.member || !services.points) continue;
+      const own = ownPoints?.get(s.id);
+      const a = c.action;
+      points =
+        a.type === 'BONUS_POINTS'
+          ? a.points!
+          : b.matching.reduce(
+              (sum, l) => sum + services.points!.multipliedPoints(own?.get(l.lineNo) ?? 0, a.multiplier!),
+              0,
+            );
+      if (points <= 0) continue; // a multiplier on a sale that earned nothing: not used, as at the till
+    }
     let amount = ZERO;
     if (!givesNoDiscount(c.action.type)) {
       const request = actionRequest(c, b.matching, b.base, 'whatif', saleLines);
@@ -188,6 +217,15 @@ export async function whatIf(
     out.cost = out.cost.add(amount);
     out.revenueTouched = out.revenueTouched.add(s.total);
     if (c.action.type === 'ISSUE_COUPON') out.couponsIssued += 1;
+    pointsAwarded += points;
   }
-  return { storeId, from, to, sales: sales.length, customersTouched: touchedCustomers.size, ...out };
+  return {
+    storeId,
+    from,
+    to,
+    sales: sales.length,
+    customersTouched: touchedCustomers.size,
+    ...out,
+    pointsAwarded: pointsAction ? pointsAwarded : null,
+  };
 }

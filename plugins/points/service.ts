@@ -63,6 +63,8 @@ export interface PointsQuote {
   lines: LineResult[];
   /** Points other plugins awarded on the sale (awardForSale), each with its why. */
   awards?: { reason: string; points: number }[];
+  /** Each line's points by the sale itself (rules, tier), kept by the first award: a multiplier multiplies these. */
+  own?: Map<number, number>;
 }
 
 /**
@@ -78,6 +80,10 @@ export interface SaleAward {
   /** Only these lines (the campaign's matching lines); every line when omitted. */
   lineNos?: number[];
 }
+
+/** What a multiplier award adds to a line that earns `points` by itself: ⌊points × (multiplier − 1)⌋. */
+export const multipliedPoints = (points: number, multiplier: Prisma.Decimal | string) =>
+  new Prisma.Decimal(multiplier).sub(1).mul(points).toDecimalPlaces(0, Prisma.Decimal.ROUND_FLOOR).toNumber();
 
 /** The dedupe key of a sale's own earned points; other EARN lots of the sale are awards. */
 const earnKey = (saleId: string) => `earn:${saleId}`;
@@ -270,12 +276,13 @@ export class PointsService {
     const quote = sale.notes.points as PointsQuote | undefined;
     if (!quote || !sale.customerId) return 0;
     const lines = quote.lines.filter((l) => !award.lineNos || award.lineNos.includes(l.lineNo));
+    // A multiplier multiplies what the sale earns by itself, not another award given before it.
+    quote.own ??= new Map(quote.lines.map((l) => [l.lineNo, l.points]));
     let shares: { lineNo: number; points: number }[];
     if (award.multiplier != null) {
-      const extra = new Prisma.Decimal(award.multiplier).sub(1);
       shares = lines.map((l) => ({
         lineNo: l.lineNo,
-        points: extra.mul(l.points).toDecimalPlaces(0, Prisma.Decimal.ROUND_FLOOR).toNumber(),
+        points: multipliedPoints(quote.own!.get(l.lineNo) ?? 0, award.multiplier!),
       }));
     } else {
       shares = spreadPoints(
@@ -318,6 +325,47 @@ export class PointsService {
     });
     quote.awards = [...(quote.awards ?? []), { reason: award.reason, points }];
     return points;
+  }
+
+  /**
+   * The points awarded under `key` (awardForSale) on the sales `saleIds` selects (a query of one
+   * column "saleId"), net of what refunds took back from those awards. Found by the awards' dedupe
+   * keys, so only the ledger entries of those sales are read.
+   */
+  async awardedOnSales(db: Db | Tx, key: string, saleIds: Prisma.Sql): Promise<number> {
+    const [row] = await db.$queryRaw<{ points: number }[]>`
+      WITH lots AS (
+        SELECT e.id, e."saleId", e.points
+        FROM (${saleIds}) s JOIN "PointsLedgerEntry" e ON e."dedupeKey" = 'award:' || s."saleId"::text || ':' || ${key}
+        WHERE e.kind = 'EARN')
+      SELECT (coalesce((SELECT sum(points) FROM lots), 0)
+        + coalesce((SELECT sum(x.points) FROM lots JOIN "PointsLedgerEntry" x ON x."saleId" = lots."saleId"
+                    AND x.kind = 'REVERSE' AND x.explanation ->> 'lotId' = lots.id::text), 0))::int AS points`;
+    return row?.points ?? 0;
+  }
+
+  /** What a multiplier award (awardForSale) adds to a line that earns `points` by itself. */
+  multipliedPoints(points: number, multiplier: Prisma.Decimal | string) {
+    return multipliedPoints(points, multiplier);
+  }
+
+  /**
+   * What each line of these sales earned by the sale itself (its own EARN entry: rules and tier,
+   * no awards), as recorded: for a what-if of a points multiplier. A sale that earned nothing is absent.
+   */
+  async ownPointsByLine(db: Db | Tx, saleIds: string[]): Promise<Map<string, Map<number, number>>> {
+    const out = new Map<string, Map<number, number>>();
+    if (!saleIds.length) return out;
+    const rows = await db.$queryRaw<{ saleId: string; lineNo: number; points: number }[]>`
+      SELECT e."saleId"::text AS "saleId", x."lineNo", x.points
+      FROM "PointsLedgerEntry" e, jsonb_to_recordset(e.explanation -> 'lines') AS x("lineNo" int, points int)
+      WHERE e."dedupeKey" = ANY (${saleIds.map(earnKey)}::text[]) AND e.kind = 'EARN'`;
+    for (const r of rows) {
+      const lines = out.get(r.saleId) ?? new Map<number, number>();
+      lines.set(r.lineNo, r.points);
+      out.set(r.saleId, lines);
+    }
+    return out;
   }
 
   /**
@@ -574,7 +622,14 @@ export class PointsService {
         })
       ).map((e) => [e.saleId!, e]),
     );
-    const restated: { id: string; saleId: string; points: number; remaining: number; explanation: unknown }[] = [];
+    const restated: {
+      id: string;
+      saleId: string;
+      points: number;
+      remaining: number;
+      explanation: unknown;
+      same: boolean;
+    }[] = [];
     const accounts = new Map<string, { balance: number; pending: number; earned: number }>();
     for (const sale of sales) {
       const earn = earns.get(sale.id);
@@ -586,15 +641,18 @@ export class PointsService {
       );
       const points = Math.max(result.points, 0);
       const delta = points - earn.points;
-      if (delta === 0) continue;
       const kept = earn.remaining > 0;
+      // The same points may fall differently on the lines, and each line's paid changed: the explanation is
+      // restated even then (only it).
       restated.push({
         id: earn.id,
         saleId: sale.id,
         points,
         remaining: kept ? points : 0,
         explanation: { lines: result.lines },
+        same: delta === 0,
       });
+      if (delta === 0) continue;
       const a = accounts.get(earn.customerId) ?? { balance: 0, pending: 0, earned: 0 };
       a.earned += delta;
       if (kept && earn.releasedAt) a.balance += delta;
@@ -605,18 +663,20 @@ export class PointsService {
     // Set-based: the earned lots, their reversals (whole, demo refunds) and expiries, then the accounts.
     await tx.$executeRaw`
       WITH v AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(restated)}::jsonb)
-                   AS v(id uuid, "saleId" uuid, points int, remaining int, explanation jsonb)),
+                   AS v(id uuid, "saleId" uuid, points int, remaining int, explanation jsonb, same boolean)),
       earned AS (
-        UPDATE "PointsLedgerEntry" e SET points = v.points, remaining = v.remaining, explanation = v.explanation
+        UPDATE "PointsLedgerEntry" e SET points = v.points,
+          remaining = CASE WHEN v.same THEN e.remaining ELSE v.remaining END, explanation = v.explanation
         FROM v WHERE e.id = v.id),
       reversed AS (
-        UPDATE "PointsLedgerEntry" e SET points = -v.points,
+        UPDATE "PointsLedgerEntry" e SET points = CASE WHEN v.same THEN e.points ELSE -v.points END,
           explanation = jsonb_build_object('lines', (
             SELECT jsonb_agg(jsonb_build_object('lineNo', x."lineNo", 'quantity', l.quantity, 'points', x.points))
             FROM jsonb_to_recordset(v.explanation -> 'lines') AS x("lineNo" int, points int)
             JOIN "SaleLine" l ON l."saleId" = v."saleId" AND l."lineNo" = x."lineNo"))
         FROM v WHERE e."saleId" = v."saleId" AND e.kind = 'REVERSE' AND e.points < 0)
-      UPDATE "PointsLedgerEntry" e SET points = -v.points FROM v WHERE e."dedupeKey" = 'expire:' || v.id::text`;
+      UPDATE "PointsLedgerEntry" e SET points = -v.points FROM v
+      WHERE e."dedupeKey" = 'expire:' || v.id::text AND NOT v.same`;
     const moves = [...accounts].map(([customerId, a]) => ({ customerId, ...a }));
     await tx.$executeRaw`
       UPDATE "PointsAccount" a SET balance = a.balance + v.balance, pending = a.pending + v.pending,

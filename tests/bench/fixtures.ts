@@ -104,6 +104,18 @@ export async function loadSaleFixtures(url: string): Promise<SaleFixtures> {
   });
 }
 
+/** The member discount of each member's tier now, in hundredths of a percent, by customer id. */
+export async function loadMemberDiscounts(url: string, customerIds: string[]): Promise<Map<string, number>> {
+  return withClient(url, async (c) => {
+    const rows = await c.query<{ customerId: string; discount: string }>(
+      `SELECT mt."customerId", t."discountPercent"::text AS discount
+       FROM "MemberTier" mt JOIN "Tier" t ON t.id = mt."tierId" WHERE mt."customerId" = ANY ($1::uuid[])`,
+      [customerIds],
+    );
+    return new Map(rows.rows.map((r) => [r.customerId, cents(r.discount)!]));
+  });
+}
+
 /** Customers that bought something, in random order: the ones a 360° view is opened for. */
 export async function loadBuyers(
   url: string,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CUSTOMER_TAGS, GIVEN_FEMALE, GIVEN_MALE, SURNAMES } from '../../src/demo/catalog.ts';
-import type { SaleFixtures } from './fixtures.ts';
+import { loadMemberDiscounts, type SaleFixtures } from './fixtures.ts';
 
 /** GraphQL operations the scenarios send, as a POS, a CRM screen and a dashboard would. */
 export const RECORD_SALE = `mutation BenchRecordSale($input: RecordSaleInput!) {
@@ -96,8 +96,11 @@ export const money = (cents: number) => (cents / 100).toFixed(2);
  */
 export class SaleMaker {
   private next: number;
+  private readonly offset: number;
   private count = 0;
   private readonly prefix = `BENCH-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  /** With `tiersFrom`: the database the members' tiers are read again from once a run is about to wrap. */
+  private tiersFrom: string | null = null;
 
   constructor(
     private readonly fixtures: SaleFixtures,
@@ -109,12 +112,56 @@ export class SaleMaker {
     if (!fixtures.members.length) throw new Error('no active members in the data set');
     if (!fixtures.stores.some((s) => s.skus.length >= 3)) throw new Error('no store has three SKUs with enough stock');
     this.next = memberOffset;
+    this.offset = memberOffset;
+  }
+
+  /**
+   * A run that makes more sales than there are members sells to each again, and a member's first
+   * sale may have moved them to a higher tier (a larger discount). With this, each time the run
+   * enters a quarter of the list, the tiers of the quarter two ahead are read again if the run sold
+   * to it already: after those sales were committed (at least a quarter of the list ago), before
+   * its members are sold to again (half a list later). A run through less than a quarter of the
+   * list reads nothing.
+   */
+  readTiersFrom(databaseUrl: string) {
+    this.tiersFrom = databaseUrl;
+    return this;
+  }
+
+  /** Whether this run sold to a member of the quarter (of `size` members) already: it started in it or passed it. */
+  private soldTo(quarter: number, size: number, n: number) {
+    const start = quarter * size;
+    const from = this.offset % n;
+    if (from >= start && from < start + size) return true;
+    return this.count > (start - from + n) % n;
+  }
+
+  private refreshQuarter(quarter: number) {
+    const members = this.fixtures.members;
+    const size = Math.ceil(members.length / 4);
+    const part = members.slice(quarter * size, (quarter + 1) * size);
+    if (!part.length || !this.tiersFrom) return;
+    void loadMemberDiscounts(
+      this.tiersFrom,
+      part.map((m) => m.customerId),
+    )
+      .then((found) => {
+        for (const m of part) m.discountHundredths = found.get(m.customerId) ?? m.discountHundredths;
+      })
+      .catch((e) => console.error(`reading members' tiers again: ${e}`));
   }
 
   make(): PlannedSale {
     const stores = this.fixtures.stores.filter((s) => s.skus.length >= 3);
     const store = stores[Math.floor(Math.random() * stores.length)]!;
-    const member = this.fixtures.members[this.next++ % this.fixtures.members.length]!;
+    const n = this.fixtures.members.length;
+    const index = this.next++ % n;
+    const quarter = Math.ceil(n / 4);
+    if (this.tiersFrom && index % quarter === 0) {
+      const ahead = (Math.floor(index / quarter) + 2) % 4;
+      if (this.soldTo(ahead, quarter, n)) this.refreshQuarter(ahead);
+    }
+    const member = this.fixtures.members[index]!;
     const picked = new Set<number>();
     const hot = this.hotSku?.[store.id];
     if (hot) picked.add(store.skus.findIndex((s) => s.sku === hot));
@@ -148,6 +195,37 @@ export class SaleMaker {
       totalCents: subtotalCents - discountCents,
     };
   }
+}
+
+/** The categories record-sale-campaigns' two line campaigns name (scenarios/record-sale-campaigns.ts). */
+export interface CampaignPlan {
+  /** 第二件半价 on this category (priority 30). */
+  nthCategory: string;
+  /** 95折 line by line on this category (priority 20). */
+  linesCategory: string;
+}
+
+/** Half up to the fen, of a whole number of fen times a fraction num/den. */
+const halfUp = (cents: number, num: number, den: number) => Math.floor((cents * num * 2 + den) / (den * 2));
+
+/**
+ * What the till charges once record-sale-campaigns' campaigns applied, worked out as the campaigns
+ * plugin does it (docs/plugins/campaigns.md): each line's due after the member discount; 第二件半价
+ * on a line of two (half of one unit's due, to the fen, half up); 95折 per line (5 % of its due,
+ * half up); the best threshold of 满200减20 / 满500减80 met by what the lines still charge. Order
+ * amounts are prorated, which leaves the total as is.
+ */
+export function campaignTotal(sale: PlannedSale, plan: CampaignPlan): number {
+  let total = 0;
+  for (const l of sale.lines) {
+    let due = l.priceCents * l.quantity - l.discountCents;
+    if (l.category === plan.nthCategory && l.quantity >= 2)
+      due -= Math.min(due, halfUp(due, Math.floor(l.quantity / 2), l.quantity * 2));
+    else if (l.category === plan.linesCategory) due -= Math.min(due, halfUp(due, 5, 100));
+    total += due;
+  }
+  const off = total >= 50_000 ? 8_000 : total >= 20_000 ? 2_000 : 0;
+  return total - off;
 }
 
 export function recordSaleBody(sale: PlannedSale): GraphqlBody {

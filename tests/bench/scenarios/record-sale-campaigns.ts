@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import autocannon from 'autocannon';
 import { BENCH_POS_KEY } from '../dataset.ts';
-import { loadSaleFixtures, type SaleFixtures } from '../fixtures.ts';
-import { SaleMaker, failureOf, recordSaleBody, type PlannedSale } from '../requests.ts';
+import { loadSaleFixtures } from '../fixtures.ts';
+import type { CampaignPlan } from '../requests.ts';
 import {
   graphql,
   notAvailable,
@@ -14,19 +12,11 @@ import {
   type ScenarioResult,
 } from '../scenario.ts';
 import { round } from '../stats.ts';
-import { runWorker, warmUpThenReport, workerConfig, type LoadLength, type RunLength } from '../workers/protocol.ts';
-import type { HttpLoadResult } from '../workers/http-load.ts';
+import { runWorker } from '../workers/protocol.ts';
+import type { HttpLoadConfig, HttpLoadResult } from '../workers/http-load.ts';
 
 const TARGET = 'with five active campaigns ≥ 80 % of the plain recordSale rate (same run), no errors';
 const OK_SALES = 'storecrm_graphql_operations_total{operation="BenchRecordSale",type="mutation",outcome="ok"}';
-
-/** The categories the two line campaigns name: the two with the most SKUs in stock (different ones). */
-interface CampaignPlan {
-  /** 第二件半价 on this category (priority 30). */
-  nthCategory: string;
-  /** 95折 line by line on this category (priority 20). */
-  linesCategory: string;
-}
 
 /**
  * Five active campaigns of different kinds, tried on every sale in this order (priority), as a chain
@@ -75,86 +65,6 @@ function definitions(plan: CampaignPlan, notToday: number[]): Record<string, unk
   ];
 }
 
-/** Half up to the fen, of a whole number of fen times a fraction num/den. */
-const halfUp = (cents: number, num: number, den: number) => Math.floor((cents * num * 2 + den) / (den * 2));
-
-/**
- * What the till charges once the campaigns applied, worked out as the campaigns plugin does it
- * (docs/plugins/campaigns.md): each line's due after the member discount; 第二件半价 on a line of two
- * (half of one unit's due, to the fen, half up); 95折 per line (5 % of its due, half up); the best
- * threshold met by what the lines still charge. Order amounts are prorated, which leaves the total
- * as is.
- */
-export function campaignTotal(sale: PlannedSale, plan: CampaignPlan): number {
-  let total = 0;
-  for (const l of sale.lines) {
-    let due = l.priceCents * l.quantity - l.discountCents;
-    if (l.category === plan.nthCategory && l.quantity >= 2)
-      due -= Math.min(due, halfUp(due, Math.floor(l.quantity / 2), l.quantity * 2));
-    else if (l.category === plan.linesCategory) due -= Math.min(due, halfUp(due, 5, 100));
-    total += due;
-  }
-  const off = total >= 50_000 ? 8_000 : total >= 20_000 ? 2_000 : 0;
-  return total - off;
-}
-
-interface LoadConfig extends RunLength {
-  url: string;
-  connections: number;
-  saleFixtures: SaleFixtures;
-  memberOffset: number;
-  /** With campaigns: how the payment is worked out. */
-  plan: CampaignPlan | null;
-}
-
-/** In the worker: recordSale under load, each payment what the till would charge. */
-async function load(config: LoadConfig) {
-  const maker = new SaleMaker(config.saleFixtures, config.memberOffset);
-  const body = () => {
-    const sale = maker.make();
-    if (config.plan) sale.totalCents = campaignTotal(sale, config.plan);
-    return JSON.stringify(recordSaleBody(sale));
-  };
-  await warmUpThenReport(config, async (length: LoadLength) => {
-    let ok = 0;
-    let failed = 0;
-    const samples: string[] = [];
-    const result = await autocannon({
-      url: `${config.url}/graphql`,
-      connections: config.connections,
-      ...('requests' in length ? { amount: length.requests } : { duration: length.seconds }),
-      timeout: 30,
-      requests: [
-        {
-          method: 'POST',
-          path: '/graphql',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_POS_KEY}` },
-          setupRequest: (req) => ({ ...req, body: body() }),
-          onResponse: (status, text) => {
-            const failure = status === 200 ? failureOf('recordSale', text) : `HTTP ${status}: ${text.slice(0, 200)}`;
-            if (failure === null) ok += 1;
-            else {
-              failed += 1;
-              if (samples.length < 5) samples.push(failure);
-            }
-          },
-        },
-      ],
-    });
-    const errors = failed + result.errors + result.timeouts;
-    const lat = result.latency;
-    return {
-      requests: ok + errors,
-      ok,
-      errors,
-      errorSamples: samples,
-      seconds: result.duration,
-      okPerSecond: ok / result.duration,
-      latency: { mean: lat.mean, p50: lat.p50, p90: lat.p90, p99: lat.p99, max: lat.max },
-    } satisfies HttpLoadResult;
-  });
-}
-
 const CREATE = `mutation($input: CampaignInput!) { createCampaign(input: $input) { __typename
   ... on Campaign { id } ... on UserError { errorCode message } } }`;
 const END = `mutation($id: ID!) { endCampaign(id: $id) { __typename } }`;
@@ -163,8 +73,9 @@ const RESULTS = `query($id: ID!) { campaign(id: $id) { name results { redemption
 /**
  * recordSale through the API as in `record-sale` (a member, 3 lines, POS key), first with no
  * campaign running, then with five (definitions above), in the same run against the same server,
- * each run with its own slice of the members. The payments are worked out by the load worker as
- * the till's quote would have them, so every sale must be recorded.
+ * both by the shared load worker (workers/http-load.ts). Each run reads the members' tiers as they
+ * are when it starts, and again before it sells to a member twice; the worker works each payment
+ * out as the till's quote would have it (requests.ts, campaignTotal), so every sale must be recorded.
  */
 export const recordSaleCampaigns: Scenario = {
   name: 'record-sale-campaigns',
@@ -188,13 +99,19 @@ export const recordSaleCampaigns: Scenario = {
     );
     const notToday = [1, 2, 3, 4, 5, 6, 7].filter((d) => !today.has(d));
     const length = runLength(ctx.options);
-    const members = fixtures.members.length;
-    const config = (memberOffset: number, withPlan: boolean): LoadConfig => ({
-      url: '',
+    // The shared load worker, as record-sale runs it; with campaigns, each payment what the till's quote would be.
+    // Each run reads the members and their tiers just before it starts (the plain run upgraded some of those it
+    // sold to), starts at the beginning of its own shuffled list, and reads their tiers again before it sells to
+    // them a second time (a small data set): every payment is what the till would charge.
+    const config = async (url: string, withPlan: boolean): Promise<HttpLoadConfig> => ({
+      url,
+      kind: 'recordSale',
+      authorization: `Bearer ${BENCH_POS_KEY}`,
       connections: ctx.options.connections,
-      saleFixtures: fixtures,
-      memberOffset,
-      plan: withPlan ? plan : null,
+      saleFixtures: { ...fixtures, members: (await loadSaleFixtures(ctx.databaseUrl)).members },
+      memberOffset: 0,
+      tiersFrom: ctx.databaseUrl,
+      ...(withPlan ? { campaignPlan: plan } : {}),
       ...length,
     });
 
@@ -218,8 +135,9 @@ export const recordSaleCampaigns: Scenario = {
     try {
       auth = `Bearer ${await ctx.ownerToken(server)}`;
       ctx.log(`API: recordSale × ${ctx.options.connections} connections, no campaign`);
+      const plainLoad = await config(server.url, false);
       ({ result: plain, ms: plainCpu } = await cpuPerSale(() =>
-        runWorker<HttpLoadResult>(WORKER, { ...config(0, false), url: server.url }),
+        runWorker<HttpLoadResult>('./http-load.ts', plainLoad),
       ));
       if (!plain.ok) throw new Error(`no sale was recorded: ${plain.errorSamples.join('; ')}`);
 
@@ -230,8 +148,9 @@ export const recordSaleCampaigns: Scenario = {
         ids.push(c.id);
       }
       ctx.log(`API: recordSale × ${ctx.options.connections} connections, five campaigns active`);
+      const campaignsLoad = await config(server.url, true);
       ({ result: campaigns, ms: campaignsCpu } = await cpuPerSale(() =>
-        runWorker<HttpLoadResult>(WORKER, { ...config(Math.floor(members / 2), true), url: server.url }),
+        runWorker<HttpLoadResult>('./http-load.ts', campaignsLoad),
       ));
       if (!campaigns.ok) throw new Error(`no sale was recorded with campaigns: ${campaigns.errorSamples.join('; ')}`);
       for (const id of ids) {
@@ -283,9 +202,3 @@ export const recordSaleCampaigns: Scenario = {
     };
   },
 };
-
-/** This file is also its own load worker (run by runWorker, relative to tests/bench/workers/). */
-const WORKER = '../scenarios/record-sale-campaigns.ts';
-if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
-  await load(workerConfig<LoadConfig>());
-}

@@ -6,6 +6,8 @@
 import autocannon from 'autocannon';
 import type { SaleFixtures } from '../fixtures.ts';
 import {
+  type CampaignPlan,
+  campaignTotal,
   CREATE_CUSTOMER,
   CUSTOMER_360,
   CUSTOMER_LIST,
@@ -30,6 +32,10 @@ export interface HttpLoadConfig extends RunLength {
   memberOffset?: number;
   /** recordSale: the SKU every sale includes, per store id (the hot-sku scenario). */
   hotSku?: Record<string, string>;
+  /** recordSale: each payment what the till charges once these campaigns applied (record-sale-campaigns). */
+  campaignPlan?: CampaignPlan;
+  /** recordSale: read the members' tiers again from this database when the run sells to them again (SaleMaker). */
+  tiersFrom?: string;
   customerIds?: string[];
   filters?: Record<string, unknown>[];
   /** createCustomer: the first phone number to hand out (requests.ts). */
@@ -56,7 +62,13 @@ let nextBody: () => GraphqlBody;
 let phones = 0;
 if (config.kind === 'recordSale') {
   const maker = new SaleMaker(config.saleFixtures!, config.memberOffset, config.hotSku ?? null);
-  nextBody = () => recordSaleBody(maker.make());
+  if (config.tiersFrom) maker.readTiersFrom(config.tiersFrom);
+  const plan = config.campaignPlan;
+  nextBody = () => {
+    const sale = maker.make();
+    if (plan) sale.totalCents = campaignTotal(sale, plan);
+    return recordSaleBody(sale);
+  };
 } else if (config.kind === 'customer360') {
   nextBody = () => ({ query: CUSTOMER_360, variables: { id: pick(config.customerIds!) } });
 } else if (config.kind === 'search') {
