@@ -68,12 +68,46 @@ function definitions(plan: CampaignPlan, notToday: number[]): Record<string, unk
 const CREATE = `mutation($input: CampaignInput!) { createCampaign(input: $input) { __typename
   ... on Campaign { id } ... on UserError { errorCode message } } }`;
 const END = `mutation($id: ID!) { endCampaign(id: $id) { __typename } }`;
+const PAUSE = `mutation($id: ID!) { pauseCampaign(id: $id) { __typename } }`;
+
+interface Half {
+  result: HttpLoadResult;
+  cpuMs: number;
+  recorded: number;
+}
+
+/** Two half runs as one: their sales over their seconds; each latency percentile the worse half's. */
+function combine(halves: Half[]): HttpLoadResult {
+  const results = halves.map((h) => h.result);
+  const sum = (f: (r: HttpLoadResult) => number) => results.reduce((a, r) => a + f(r), 0);
+  const worst = (k: keyof HttpLoadResult['latency']) => Math.max(...results.map((r) => r.latency[k]));
+  return {
+    requests: sum((r) => r.requests),
+    ok: sum((r) => r.ok),
+    errors: sum((r) => r.errors),
+    errorSamples: results.flatMap((r) => r.errorSamples).slice(0, 5),
+    seconds: sum((r) => r.seconds),
+    okPerSecond: sum((r) => r.ok) / sum((r) => r.seconds),
+    latency: { mean: worst('mean'), p50: worst('p50'), p90: worst('p90'), p99: worst('p99'), max: worst('max') },
+  };
+}
+
+const cpuPerSale = (halves: Half[]) =>
+  round(
+    halves.reduce((a, h) => a + h.cpuMs, 0) /
+      Math.max(
+        1,
+        halves.reduce((a, h) => a + h.recorded, 0),
+      ),
+    1,
+  );
 const RESULTS = `query($id: ID!) { campaign(id: $id) { name results { redemptions discountGiven } } }`;
 
 /**
- * recordSale through the API as in `record-sale` (a member, 3 lines, POS key), first with no
- * campaign running, then with five (definitions above), in the same run against the same server,
- * both by the shared load worker (workers/http-load.ts). Each run reads the members' tiers as they
+ * recordSale through the API as in `record-sale` (a member, 3 lines, POS key), with no campaign
+ * running and with five (definitions above), in the same run against the same server, in the
+ * order plain, campaigns, campaigns, plain (the campaigns paused), each half a run, all by the
+ * shared load worker (workers/http-load.ts). Each run reads the members' tiers as they
  * are when it starts, and again before it sells to a member twice; the worker works each payment
  * out as the till's quote would have it (requests.ts, campaignTotal), so every sale must be recorded.
  */
@@ -98,7 +132,7 @@ export const recordSaleCampaigns: Scenario = {
       ),
     );
     const notToday = [1, 2, 3, 4, 5, 6, 7].filter((d) => !today.has(d));
-    const length = runLength(ctx.options);
+    const length = runLength(ctx.options, 0.5);
     // The shared load worker, as record-sale runs it; with campaigns, each payment what the till's quote would be.
     // Each run reads the members and their tiers just before it starts (the plain run upgraded some of those it
     // sold to), starts at the beginning of its own shuffled list, and reads their tiers again before it sells to
@@ -117,52 +151,56 @@ export const recordSaleCampaigns: Scenario = {
 
     const server = await ctx.startServer();
     const ids: string[] = [];
-    let plain: HttpLoadResult;
-    let campaigns: HttpLoadResult;
     // The API process's CPU per sale recorded (warm-up included): what other work on the machine hardly moves.
-    const cpuPerSale = async (during: () => Promise<HttpLoadResult>) => {
+    const measure = async (withPlan: boolean): Promise<Half> => {
+      const load = await config(server.url, withPlan);
       const cpu = server.cpuSeconds();
       const sales = await server.metric(OK_SALES);
-      const result = await during();
+      const result = await runWorker<HttpLoadResult>('./http-load.ts', load);
       await server.settle();
-      const ms = ((server.cpuSeconds() - cpu) * 1000) / Math.max(1, (await server.metric(OK_SALES)) - sales);
-      return { result, ms: round(ms, 1) };
+      const recorded = (await server.metric(OK_SALES)) - sales;
+      if (!result.ok) throw new Error(`no sale was recorded: ${result.errorSamples.join('; ')}`);
+      return { result, cpuMs: (server.cpuSeconds() - cpu) * 1000, recorded };
     };
-    let plainCpu = 0;
-    let campaignsCpu = 0;
+    const halves: { plain: Half[]; campaigns: Half[] } = { plain: [], campaigns: [] };
     const given: string[] = [];
     let auth = '';
     try {
       auth = `Bearer ${await ctx.ownerToken(server)}`;
-      ctx.log(`API: recordSale × ${ctx.options.connections} connections, no campaign`);
-      const plainLoad = await config(server.url, false);
-      ({ result: plain, ms: plainCpu } = await cpuPerSale(() =>
-        runWorker<HttpLoadResult>('./http-load.ts', plainLoad),
-      ));
-      if (!plain.ok) throw new Error(`no sale was recorded: ${plain.errorSamples.join('; ')}`);
-
+      // Plain, campaigns, campaigns, plain, each half a run, on the same server: the machine's load
+      // drifts from one minute to the next and the process warms up during the first run, and this
+      // order puts both in each side's figures alike.
+      ctx.log(`API: recordSale × ${ctx.options.connections} connections, no campaign (first half)`);
+      halves.plain.push(await measure(false));
       for (const input of definitions(plan, notToday)) {
         const r = await graphql(server, CREATE, { input }, auth);
         const c = r.data?.createCampaign;
         if (c?.__typename !== 'Campaign') throw new Error(`createCampaign: ${JSON.stringify(r.errors ?? c)}`);
         ids.push(c.id);
       }
-      ctx.log(`API: recordSale × ${ctx.options.connections} connections, five campaigns active`);
-      const campaignsLoad = await config(server.url, true);
-      ({ result: campaigns, ms: campaignsCpu } = await cpuPerSale(() =>
-        runWorker<HttpLoadResult>('./http-load.ts', campaignsLoad),
-      ));
-      if (!campaigns.ok) throw new Error(`no sale was recorded with campaigns: ${campaigns.errorSamples.join('; ')}`);
+      ctx.log(`API: recordSale × ${ctx.options.connections} connections, five campaigns active (two halves)`);
+      halves.campaigns.push(await measure(true));
+      halves.campaigns.push(await measure(true));
       for (const id of ids) {
         const r = await graphql(server, RESULTS, { id }, auth);
         const c = r.data?.campaign;
         if (c) given.push(`${c.name}: ${c.results.redemptions} (¥${c.results.discountGiven})`);
       }
+      for (const id of ids) {
+        const r = await graphql(server, PAUSE, { id }, auth);
+        if (r.data?.pauseCampaign?.__typename !== 'Campaign') throw new Error(`pauseCampaign: ${JSON.stringify(r)}`);
+      }
+      ctx.log(`API: recordSale × ${ctx.options.connections} connections, campaigns paused (second half)`);
+      halves.plain.push(await measure(false));
     } finally {
       // The campaigns end with the scenario, so the scenarios after it price sales as before.
       for (const id of ids) await graphql(server, END, { id }, auth).catch(() => undefined);
       await server.stop();
     }
+    const plain = combine(halves.plain);
+    const campaigns = combine(halves.campaigns);
+    const plainCpu = cpuPerSale(halves.plain);
+    const campaignsCpu = cpuPerSale(halves.campaigns);
 
     const ratio = campaigns.okPerSecond / plain.okPerSecond;
     const errors = plain.errors + campaigns.errors;
