@@ -155,8 +155,8 @@ describe('campaigns with tiers and points installed', () => {
         'The campaign names the category "家电", which no product has (conditions.categories.0)',
       );
       // Nothing half-written.
-      const list = await t.as('OWNER').ok(`{ campaigns { id } }`);
-      expect(list.campaigns).toEqual([]);
+      const list = await t.as('OWNER').ok(`{ campaigns { edges { node { id } } } }`);
+      expect(list.campaigns.edges).toEqual([]);
     });
 
     it('for every store by owners; a store manager runs their own store’s; a cashier only reads', async () => {
@@ -165,7 +165,7 @@ describe('campaigns with tiers and points installed', () => {
       expect(manager.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const cashier = await t.as('CASHIER').gql(CREATE, { input });
       expect(cashier.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      expect((await t.as('CASHIER').ok(`{ campaigns { id } }`)).campaigns).toEqual([]);
+      expect((await t.as('CASHIER').ok(`{ campaigns { edges { node { id } } } }`)).campaigns.edges).toEqual([]);
       // The manager of 三里屯 (the first store) runs a campaign limited to it, not one reaching another store.
       const forbidden = async (r: { errors?: { extensions?: { code?: string } }[] }) =>
         expect(r.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -741,10 +741,12 @@ describe('campaigns with tiers and points installed', () => {
     expect(after).toEqual({ [issued!.code]: 'USED', [other]: 'EXPIRED' });
 
     // Both are nodes: a campaign for whoever may read campaigns, a batch (bearer codes) only for who may run it.
-    const NODE = `query($id: ID!) { node(id: $id) { __typename id ... on CouponBatch { coupons { code } } } }`;
+    const NODE = `query($id: ID!) { node(id: $id) { __typename id ... on CouponBatch { coupons { edges { node { code } } } } } }`;
     expect((await t.as('CASHIER').ok(NODE, { id: next.id })).node).toEqual({ __typename: 'Campaign', id: next.id });
     const owners = await t.as('OWNER').ok(NODE, { id: batch.id });
-    expect(owners.node.coupons.map((k: { code: string }) => k.code).sort()).toEqual([...codes].sort());
+    expect(owners.node.coupons.edges.map((e: { node: { code: string } }) => e.node.code).sort()).toEqual(
+      [...codes].sort(),
+    );
     for (const role of ['CASHIER', 'MANAGER'] as const) {
       const r = await t.as(role).gql(NODE, { id: batch.id });
       expect(r.errors?.[0]?.extensions?.code, role).toBe('FORBIDDEN');
@@ -934,8 +936,8 @@ describe('campaigns with tiers and points installed', () => {
       expect((await owner.ok(STATUS('resumeCampaign'), { id: c.id })).resumeCampaign).toMatchObject({
         errorCode: 'CAMPAIGN_ENDED',
       });
-      const statuses = await owner.ok(`{ campaigns(status: [ACTIVE, PAUSED]) { id } }`);
-      expect(statuses.campaigns).toEqual([]);
+      const statuses = await owner.ok(`{ campaigns(status: [ACTIVE, PAUSED]) { edges { node { id } } } }`);
+      expect(statuses.campaigns.edges).toEqual([]);
     });
 
     it('a campaign that does not combine with the member discount skips a sale that got it', async () => {
@@ -1015,7 +1017,7 @@ describe('campaigns with tiers and points installed', () => {
   });
   describe('coupons', () => {
     const ISSUE = `mutation($input: IssueCouponsInput!) { issueCoupons(input: $input) { __typename
-      ... on CouponBatch { id count maxUses validUntil coupons(first: 10) { code status uses maxUses customerId } }
+      ... on CouponBatch { id count maxUses validUntil coupons(first: 10) { edges { node { code status uses maxUses customerId } } } }
       ... on UserError { errorCode message field } } }`;
     const lines = [{ sku: 'SN-001', quantity: 1, unitPrice: '60.00' }];
     const quoteOf = async (codes: string[], extra: Record<string, unknown> = {}, l: Line[] = lines) =>
@@ -1039,7 +1041,7 @@ describe('campaigns with tiers and points installed', () => {
         await t.as('OWNER').ok(ISSUE, { input: { campaignId: c.id, count: 3, prefix: 'save', validDays: 30 } })
       ).issueCoupons;
       expect(issued).toMatchObject({ __typename: 'CouponBatch', count: 3, maxUses: 1 });
-      const codes = issued.coupons.map((k: { code: string }) => k.code);
+      const codes = issued.coupons.edges.map((e: { node: { code: string } }) => e.node.code);
       expect(new Set(codes).size).toBe(3);
       for (const code of codes) expect(code).toMatch(/^SAVE[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{10}$/);
       const [code, second, third] = codes as [string, string, string];
@@ -1148,7 +1150,7 @@ describe('campaigns with tiers and points installed', () => {
           .as('OWNER')
           .ok(ISSUE, { input: { campaignId: c.id, count: 1, customerId: m.customerId, validDays: 30 } })
       ).issueCoupons;
-      const code = issued.coupons[0].code as string;
+      const code = issued.coupons.edges[0].node.code as string;
       expect(await quoteOf([code])).toMatchObject({
         errorCode: 'COUPON_NOT_ELIGIBLE',
         message: expect.stringContaining('customer'),
@@ -1250,18 +1252,28 @@ describe('the demo campaigns', () => {
   it('run: a 满减, 饮料第二件半价, the members’ Wednesday 95折, a birthday coupon', async () => {
     await t.app.services.plugins.seedDemo();
     await t.app.services.plugins.seedDemo(); // once only
-    const list = await t.as('OWNER').ok(`{ campaigns(status: [ACTIVE]) { name requiresCoupon
-      conditions { categories weekdays tierCodes birthdayMonth } action { type } } }`);
-    expect(list.campaigns.map((c: { name: string }) => c.name)).toEqual([
+    const list = await t.as('OWNER').ok(`{ campaigns(status: [ACTIVE]) { edges { node { name requiresCoupon
+      conditions { categories weekdays tierCodes birthdayMonth } action { type } } } } }`);
+    const running = list.campaigns.edges.map((e: { node: { name: string } }) => e.node);
+    expect(running.map((c: { name: string }) => c.name)).toEqual([
       '生日券 满100减20',
       '饮料第二件半价',
       '全场满200减20，满500减80',
       '会员周三95折',
     ]);
-    expect(list.campaigns[3].conditions).toMatchObject({
+    expect(running[3].conditions).toMatchObject({
       weekdays: [3],
       tierCodes: ['REGULAR', 'SILVER', 'GOLD', 'DIAMOND'],
     });
+    // The list is a Relay connection: two pages of two give the same four, in the same order.
+    const PAGE = `query($after: String) { campaigns(status: [ACTIVE], first: 2, after: $after) {
+      edges { node { name } } pageInfo { hasNextPage endCursor } } }`;
+    const page1 = (await t.as('OWNER').ok(PAGE, { after: null })).campaigns;
+    const page2 = (await t.as('OWNER').ok(PAGE, { after: page1.pageInfo.endCursor })).campaigns;
+    expect([page1.pageInfo.hasNextPage, page2.pageInfo.hasNextPage]).toEqual([true, false]);
+    expect([...page1.edges, ...page2.edges].map((e: { node: { name: string } }) => e.node.name)).toEqual(
+      running.map((c: { name: string }) => c.name),
+    );
     // Two 特仑苏 in the first store: the second at half, 32.50.
     const store = t.stores.find((s) => s.code === 'BJ-SLT')!.id;
     await stockUp(t, store, ['DR-005']);
@@ -1340,9 +1352,11 @@ describe('the demo campaigns', () => {
     ).toBe(0);
 
     // The campaigns' results show the history: what the sales' adjustments say each gave.
-    const list = await t.as('OWNER').ok(`{ campaigns(status: [ACTIVE]) { id name startsAt usedAmount
-      results { redemptions discountGiven revenue } } }`);
-    const byName = new Map(list.campaigns.map((c: { name: string }) => [c.name, c]));
+    const list = await t.as('OWNER').ok(`{ campaigns(status: [ACTIVE]) { edges { node { id name startsAt
+      usedAmount results { redemptions discountGiven revenue } } } } }`);
+    const byName = new Map(
+      list.campaigns.edges.map((e: { node: unknown }) => e.node).map((c: { name: string }) => [c.name, c]),
+    );
     const given = await db.$queryRaw<{ sourceId: string; sales: number; amount: string; revenue: string }[]>`
       SELECT a."sourceId", count(*)::int AS sales, sum(a.amount)::text AS amount, sum(s.total)::text AS revenue
       FROM "SaleAdjustment" a JOIN "Sale" s ON s.id = a."saleId"
@@ -1493,10 +1507,10 @@ describe.skipIf(!postgresUrl)('budgets and coupons under concurrent sales on Pos
     });
     const issued = await t.as('OWNER').ok(
       `mutation($input: IssueCouponsInput!) {
-         issueCoupons(input: $input) { ... on CouponBatch { coupons { code } } } }`,
+         issueCoupons(input: $input) { ... on CouponBatch { coupons { edges { node { code } } } } } }`,
       { input: { campaignId: c.id, count: 1 } },
     );
-    const code = issued.issueCoupons.coupons[0].code;
+    const code = issued.issueCoupons.coupons.edges[0].node.code;
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
         t.gql(

@@ -203,12 +203,12 @@ describe('every id in the schema is a global id that node(id:) fetches', () => {
     });
     const batch = await owner.ok(
       `mutation($input: IssueCouponsInput!) { issueCoupons(input: $input) { ... on CouponBatch { id campaignId
-        coupons { campaignId customerId } } } }`,
+        coupons { edges { node { campaignId customerId } } } } } }`,
       { input: { campaignId: coupon.createCampaign.id, count: 0, forRewards: true, validDays: 7 } },
     );
     const given = await owner.ok(
       `mutation($input: IssueCouponsInput!) { issueCoupons(input: $input) { ... on CouponBatch {
-        coupons { campaignId customerId } } } }`,
+        coupons { edges { node { campaignId customerId } } } } } }`,
       { input: { campaignId: coupon.createCampaign.id, count: 1, customerId } },
     );
     const reward = await owner.ok(CREATE, {
@@ -238,8 +238,8 @@ describe('every id in the schema is a global id that node(id:) fetches', () => {
       'CampaignConditions.storeIds': { id: reward.createCampaign.conditions.storeIds[0], type: 'Store' },
       'CampaignHint.campaignId': { id: quote.previewSale.campaignHints[0]?.campaignId, type: 'Campaign' },
       'CampaignWhatIf.storeId': { id: whatIf.campaignWhatIf.storeId, type: 'Store' },
-      'Coupon.campaignId': { id: given.issueCoupons.coupons[0]?.campaignId, type: 'Campaign' },
-      'Coupon.customerId': { id: given.issueCoupons.coupons[0]?.customerId, type: 'Customer' },
+      'Coupon.campaignId': { id: given.issueCoupons.coupons.edges[0]?.node.campaignId, type: 'Campaign' },
+      'Coupon.customerId': { id: given.issueCoupons.coupons.edges[0]?.node.customerId, type: 'Customer' },
       'CouponBatch.campaignId': { id: batch.issueCoupons.campaignId, type: 'Campaign' },
     });
     for (const c of [coupon, reward, hinted])

@@ -101,10 +101,10 @@ export class CampaignService {
     return new Map(rows.map((r) => [r.id, r]));
   }
 
-  async list(db: Db | Tx, statuses: string[] | null, limit: number): Promise<CampaignRow[]> {
+  async list(db: Db | Tx, statuses: string[] | null, limit: number, offset = 0): Promise<CampaignRow[]> {
     const rows = await db.$queryRaw<CampaignRow[]>`${SELECT}
       WHERE (${statuses}::text[] IS NULL OR status = ANY (${statuses}::text[]))
-      ORDER BY priority DESC, "createdAt", id LIMIT ${limit}`;
+      ORDER BY priority DESC, "createdAt", id LIMIT ${limit} OFFSET ${offset}`;
     return rows;
   }
 

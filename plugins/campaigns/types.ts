@@ -1,4 +1,4 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { encodeGlobalID, resolveOffsetConnection } from '@pothos/plugin-relay';
 import { actorOfContext, audit } from '../../src/audit/service.ts';
 import { AccessError, InvalidStateError, NotFoundError } from '../../src/errors/index.ts';
 import { USER_ERRORS } from '../../src/errors/types.ts';
@@ -357,13 +357,16 @@ export function addCampaignTypes(builder: Builder, service: CampaignService) {
   };
 
   builder.queryFields((t) => ({
-    campaigns: t.field({
-      type: [CampaignRef],
-      description: 'Campaigns by status (every status when none is given), highest priority first.',
+    campaigns: t.connection({
+      type: CampaignRef,
+      description:
+        'Campaigns by status (every status when none is given), highest priority first; pages of 20, at most 100.',
       authScopes: { permission: 'campaigns:read' },
-      args: { status: t.arg({ type: [StatusEnum] }), first: t.arg.int({ defaultValue: 100 }) },
-      resolve: (_r, { status, first }, ctx) =>
-        service.list(ctx.db, status?.length ? status : null, Math.min(Math.max(first ?? 100, 1), 500)),
+      args: { status: t.arg({ type: [StatusEnum] }) },
+      resolve: (_r, args, ctx) =>
+        resolveOffsetConnection({ args }, ({ limit, offset }) =>
+          service.list(ctx.db, args.status?.length ? args.status : null, limit, offset),
+        ),
     }),
     campaign: t.field({
       type: CampaignRef,
@@ -659,13 +662,17 @@ function addCouponTypes(builder: Builder) {
         resolve: (b) =>
           `/plugins/campaigns/coupons.csv?batchId=${encodeURIComponent(encodeGlobalID('CouponBatch', b.id))}`,
       }),
-      coupons: t.field({
-        type: [CouponRef],
-        description: 'The codes, oldest first: `first` (at most 1000) from `offset`.',
-        args: { first: t.arg.int({ defaultValue: 100 }), offset: t.arg.int({ defaultValue: 0 }) },
-        resolve: (b, { first, offset }, ctx) => ctx.db.$queryRaw<IssuedCoupon[]>`
-          SELECT ${COUPON_COLUMNS} FROM "Coupon" WHERE "batchId" = ${b.id}::uuid ORDER BY "createdAt", code
-          LIMIT ${Math.min(Math.max(first ?? 100, 1), 1000)} OFFSET ${Math.max(offset ?? 0, 0)}`,
+      coupons: t.connection({
+        type: CouponRef,
+        description: 'The codes, oldest first; pages of 20, at most 100 (the CSV has them all).',
+        resolve: (b, args, ctx) =>
+          resolveOffsetConnection(
+            { args, defaultSize: 100, maxSize: 1000 },
+            ({ limit, offset }) =>
+              ctx.db.$queryRaw<IssuedCoupon[]>`
+              SELECT ${COUPON_COLUMNS} FROM "Coupon" WHERE "batchId" = ${b.id}::uuid ORDER BY "createdAt", code
+              LIMIT ${limit} OFFSET ${offset}`,
+          ),
       }),
     }),
   });
