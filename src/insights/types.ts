@@ -10,8 +10,8 @@ import {
   maxBasketDays,
   purchaseSequences,
 } from './baskets.ts';
-import { cohorts } from './cohorts.ts';
-import { type KpiFigures, kpis } from './kpis.ts';
+import { type Cohort as CohortRow, cohortSummaryKey, cohorts } from './cohorts.ts';
+import { customerSummaryKind, type KpiFigures, kpis } from './kpis.ts';
 import {
   type ProductRank,
   productRanking,
@@ -201,6 +201,7 @@ export function addInsightTypes(builder: Builder) {
         const rows = await kpis(ctx.app.analytics, r, r.repurchaseWithinDays, {
           summary: asOf !== null,
           customers: r.customers,
+          customerSummary: asOf !== null && r.customers ? await customerSummaryKind(ctx.app.analytics, r) : null,
         });
         return rows.map((f) => ({ ...f, storeCode: f.storeId ? (codes.get(f.storeId) ?? null) : null }));
       };
@@ -213,7 +214,8 @@ export function addInsightTypes(builder: Builder) {
           description:
             `When the daily summary the sale figures were read from was last brought up to date (periods longer ` +
             `than ${LIVE_MAX_DAYS} days); null when every figure was computed live from the sales. The customer ` +
-            'figures are always live.',
+            'figures come from the same summary when the report covers one store, or every store of the chain ' +
+            'in one time zone; otherwise they are live.',
           resolve: (r, _a, ctx) => summaryAsOfFor(r, ctx),
         }),
         total: t.field({ type: Figures, resolve: async (r, _a, ctx) => (await figures(r, ctx))[0]! }),
@@ -391,11 +393,23 @@ export function addInsightTypes(builder: Builder) {
       rate: t.float({ description: 'customers ÷ the cohort’s size, 0–1.' }),
     }),
   });
-  const Cohort = builder.simpleObject('Cohort', {
+  const Cohort = builder.objectRef<CohortRow & { asOf: Date | null }>('Cohort').implement({
     fields: (t) => ({
-      month: t.field({ type: 'Date', description: 'First day of the month of first purchase.' }),
-      customers: t.int(),
-      retention: t.field({ type: [CohortMonth] }),
+      month: t.field({
+        type: 'Date',
+        description: 'First day of the month of first purchase.',
+        resolve: (c) => c.month,
+      }),
+      customers: t.exposeInt('customers'),
+      retention: t.field({ type: [CohortMonth], resolve: (c) => c.retention }),
+      asOf: t.field({
+        type: 'DateTime',
+        nullable: true,
+        description:
+          `When the summary the cohort was read from was last brought up to date (periods longer than ` +
+          `${LIVE_MAX_DAYS} days, over one store or every store); null when computed live from the sales.`,
+        resolve: (c) => c.asOf,
+      }),
     }),
   });
 
@@ -586,8 +600,14 @@ export function addInsightTypes(builder: Builder) {
             description: 'Months followed after the first, 0–24 (default 12).',
           }),
         },
-        resolve: (s, args, ctx) =>
-          cohorts(ctx.app.analytics, s, bounded('followMonths', args.followMonths, 0, 24), new Date()),
+        resolve: async (s, args, ctx) => {
+          const follow = bounded('followMonths', args.followMonths, 0, 24);
+          let asOf = await summaryAsOfFor(s, ctx);
+          const key = asOf === null ? null : await cohortSummaryKey(ctx.app.analytics, s);
+          if (key === null) asOf = null;
+          const rows = await cohorts(ctx.app.analytics, s, follow, new Date(), key);
+          return rows.map((c) => ({ ...c, asOf }));
+        },
       }),
     }),
   });
