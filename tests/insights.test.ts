@@ -772,11 +772,30 @@ describe('daily summary', () => {
     kpis(repurchaseWithinDays: $n) { current { asOf total { ${CUST} } stores { storeCode ${CUST} } }
       previousPeriod { total { ${CUST} } } }
     cohorts(followMonths: 4) { asOf month customers retention { offset month customers rate } } } }`;
+  // Pairs and sequences over the periods they take (at most 62 days by SKU), from the baskets.
+  const BASKETS = `query($s: [ID!], $from: Date!, $to: Date!, $n: Int!) {
+    insights(storeIds: $s, from: $from, to: $to) {
+      skus: basketPairs(level: PRODUCT, minSupport: 0.0001, first: 100) { asOf a { sku } b { sku } sales support
+        confidenceAToB confidenceBToA lift }
+      categories: basketPairs(level: CATEGORY, minSupport: 0.0001, orderBy: LIFT, first: 100) { asOf a { name }
+        b { name } sales support lift }
+      skuSequences: purchaseSequences(level: PRODUCT, withinDays: $n, minCustomers: 1, first: 100) { asOf
+        bought { sku } thenBought { sku } customers firstBuyers share }
+      sequences: purchaseSequences(level: CATEGORY, withinDays: $n, minCustomers: 1, first: 100) { asOf
+        bought { name } thenBought { name } customers firstBuyers share } } }`;
+  const basketPeriods = [
+    ...periods.slice(1),
+    { from: '2026-03-01', to: '2026-04-30' },
+    { from: '2026-05-15', to: '2026-06-30' }, // the merged customer's June
+  ];
   const answers = async (scopes: string[][]) => {
-    const out = [];
-    for (const s of scopes)
+    const out: any[] = [];
+    for (const s of scopes) {
       for (const p of periods)
         for (const n of [7, 30]) out.push({ s, ...p, n, r: (await owner(CUSTOMERS, { s, ...p, n })).insights });
+      for (const p of basketPeriods)
+        for (const n of [7, 30]) out.push({ s, ...p, n, baskets: (await owner(BASKETS, { s, ...p, n })).insights });
+    }
     return out;
   };
   const liveAnswers = async (scopes: string[][]) => {
@@ -796,9 +815,16 @@ describe('daily summary', () => {
       const live = await liveAnswers(scopes);
       const summary = await answers(scopes);
       for (const [i, a] of summary.entries()) {
-        expect(live[i]!.r.kpis.current.asOf).toBeNull();
-        expect(a.r.kpis.current.asOf).not.toBeNull();
-        for (const c of a.r.cohorts) expect(c.asOf).toBe(a.r.kpis.current.asOf);
+        if (a.r) {
+          expect(live[i]!.r.kpis.current.asOf).toBeNull();
+          expect(a.r.kpis.current.asOf).not.toBeNull();
+          for (const c of a.r.cohorts) expect(c.asOf).toBe(a.r.kpis.current.asOf);
+        } else {
+          for (const list of Object.values(a.baskets) as { asOf: string | null }[][])
+            for (const x of list) expect(x.asOf).not.toBeNull();
+          for (const list of Object.values(live[i]!.baskets) as { asOf: string | null }[][])
+            for (const x of list) expect(x.asOf).toBeNull();
+        }
         expect(withoutAsOf(a)).toEqual(withoutAsOf(live[i]));
       }
       return summary;
@@ -818,6 +844,12 @@ describe('daily summary', () => {
     const summary = await expectSummaryEqualsLive();
     // Not vacuous: Urumqi's first half of the year has customers, repurchases, intervals and cohorts.
     const ur = summary.find((a) => a.s[0] === gUR && a.s.length === 1 && a.from === '2026-01-01' && a.n === 30)!;
+    // Pairs (A and B bought together in three sales, B and C in one) and sequences (Y: B, C, then A).
+    const march = summary.find((a) => a.s.length === 2 && a.from === '2026-03-01' && a.n === 7)!.baskets;
+    expect(march.skus.map((p: any) => [p.a.sku, p.b.sku, p.sales].sort())).toEqual(
+      expect.arrayContaining([[2, 'IN-A', 'IN-B'].sort(), [1, 'IN-B', 'IN-C'].sort()]),
+    );
+    expect(march.skuSequences.length).toBeGreaterThan(0);
     expect(ur.r.kpis.current.total).toMatchObject({ customerCount: 4, newCustomerCount: 4, repurchasingCustomers: 3 });
     expect(ur.r.cohorts.map((c: { customers: number }) => c.customers)).toEqual([0, 1, 2, 0, 1, 0]);
     // And read from the summary: without its rows for Urumqi, Urumqi has no customers.
@@ -909,6 +941,14 @@ describe('daily summary', () => {
     // One customer now, whose June purchases (2, 5 and 6 June; the 20th refunded in full) are 3 and 1 days apart.
     const ur = after.find((a) => a.s.length === 1 && a.s[0] === gUR && a.from === '2026-01-01' && a.n === 30)!;
     expect(ur.r.kpis.current.total).toMatchObject({ customerCount: 5, newCustomerCount: 5 });
+    // Across both stores, the merged customer bought B on 2 June, then C (5th) and A (6th, Shanghai).
+    const juneBaskets = after.find((a) => a.s.length === 2 && a.from === '2026-05-15' && a.n === 7)!.baskets;
+    expect(
+      juneBaskets.skuSequences
+        .filter((q: any) => q.bought.sku === 'IN-B')
+        .map((q: any) => q.thenBought.sku)
+        .sort(),
+    ).toEqual(['IN-A', 'IN-C']);
   });
 
   it("recomputes the recent days on every run without marks: today's sales", async () => {

@@ -145,23 +145,28 @@ async function summaryCustomerFigures(
   const to = isoDate(scope.to);
   const until = isoDate(new Date(scope.to.getTime() + repurchaseWithinDays * 86_400_000));
   const within = Prisma.sql`make_interval(days => ${repurchaseWithinDays}::int)`;
+  const buckets = (column: string) =>
+    Prisma.raw(INTERVAL_BUCKETS.map((_, i) => `count(*) FILTER (WHERE x.${column} = ${i + 1})`).join(', '));
+  // One aggregate per store (a hash of three groups), the buckets as arrays. "New" compares the
+  // customer's first purchase with the instant the period's first business date starts in the
+  // store's time zone, computed once per store rather than converting every row.
   const rows = await db.$queryRaw<
     {
       store_id: string;
-      store_gap: number | null;
-      chain_gap: number | null;
+      store_gaps: number[];
+      chain_gaps: number[];
       customers: number;
       new_customers: number;
       again: number;
       chain_customers: number;
       chain_new_customers: number;
       chain_again: number;
-      purchases: number;
       new_revenue: string | null;
       returning_revenue: string | null;
     }[]
   >`
-    SELECT x.store_id, x.store_gap, x.chain_gap,
+    SELECT x.store_id::text AS store_id,
+           array[${buckets('store_gap')}]::int[] AS store_gaps, array[${buckets('chain_gap')}]::int[] AS chain_gaps,
            (count(*) FILTER (WHERE x.first_store))::int AS customers,
            (count(*) FILTER (WHERE x.first_store AND x.is_new))::int AS new_customers,
            (count(*) FILTER (WHERE x.first_store AND x.next_store_at <= x.at + ${within}
@@ -170,11 +175,10 @@ async function summaryCustomerFigures(
            (count(*) FILTER (WHERE x.first_chain AND x.is_new))::int AS chain_new_customers,
            (count(*) FILTER (WHERE x.first_chain AND x.next_chain_at <= x.at + ${within}
              AND x.next_chain_date <= ${until}::date))::int AS chain_again,
-           (count(*) FILTER (WHERE x.purchase))::int AS purchases,
            sum(x.net) FILTER (WHERE x.is_new)::text AS new_revenue,
            sum(x.net) FILTER (WHERE NOT x.is_new)::text AS returning_revenue
     FROM (
-      SELECT f."storeId"::text AS store_id, f.purchase, f.net, f."occurredAt" AS at,
+      SELECT f."storeId" AS store_id, f.net, f."occurredAt" AS at,
              f."nextStoreAt" AS next_store_at, f."nextStoreDate" AS next_store_date,
              f."nextChainAt" AS next_chain_at, f."nextChainDate" AS next_chain_date,
              f.purchase AND (f."prevStoreDate" IS NULL OR f."prevStoreDate" < ${from}::date) AS first_store,
@@ -183,15 +187,16 @@ async function summaryCustomerFigures(
                THEN width_bucket(greatest(f."businessDate" - f."prevStoreDate", 0), ${BOUNDS}::int[]) END AS store_gap,
              CASE WHEN f.purchase AND f."prevChainDate" IS NOT NULL
                THEN width_bucket(greatest(f."businessDate" - f."prevChainDate", 0), ${BOUNDS}::int[]) END AS chain_gap,
-             (c."firstPurchaseAt" IS NULL OR (c."firstPurchaseAt" AT TIME ZONE 'UTC' AT TIME ZONE st.timezone)::date
-               >= ${from}::date) AS is_new
+             (c."firstPurchaseAt" IS NULL OR c."firstPurchaseAt" >= st.day_start) AS is_new
       FROM "CustomerPurchaseSummary" f
       JOIN "Customer" c ON c.id = f."customerId"
-      JOIN "Store" st ON st.id = f."storeId"
+      JOIN (
+        SELECT st.id, (${from}::timestamp AT TIME ZONE st.timezone) AT TIME ZONE 'UTC' AS day_start FROM "Store" st
+      ) st ON st.id = f."storeId"
       WHERE f."storeId" = ANY(${scope.storeIds}::uuid[])
         AND f."businessDate" BETWEEN ${from}::date AND ${to}::date
     ) x
-    GROUP BY x.store_id, x.store_gap, x.chain_gap`;
+    GROUP BY x.store_id`;
   const counts = new Map<string | null, CustomerCounts>();
   const facts = new Map<string, FactRow>();
   const add = (store: string | null, k: string, v: number, n: number) => {
@@ -221,14 +226,13 @@ async function summaryCustomerFigures(
     count(r.store_id, r.customers, r.new_customers, r);
     add(r.store_id, 'again', 1, r.again);
     add(r.store_id, 'again', 0, r.customers - r.again);
-    if (r.store_gap !== null) add(r.store_id, 'gap', r.store_gap, r.purchases);
+    r.store_gaps.forEach((n, i) => add(r.store_id, 'gap', i + 1, n));
     // The whole scope: the store's own neighbours when it is the only one, the chain's otherwise.
     const chain = kind === 'chain';
     count(null, chain ? r.chain_customers : r.customers, chain ? r.chain_new_customers : r.new_customers, r);
     add(null, 'again', 1, chain ? r.chain_again : r.again);
     add(null, 'again', 0, chain ? r.chain_customers - r.chain_again : r.customers - r.again);
-    const gap = chain ? r.chain_gap : r.store_gap;
-    if (gap !== null) add(null, 'gap', gap, r.purchases);
+    (chain ? r.chain_gaps : r.store_gaps).forEach((n, i) => add(null, 'gap', i + 1, n));
   }
   return { counts: [...counts.values()], facts: [...facts.values()] };
 }

@@ -110,6 +110,9 @@ export async function refreshSalesSummary(db: Db): Promise<{ processed: number }
         await tx.$executeRaw`DELETE FROM "CustomerCohortSummary"`;
         await tx.$executeRaw`${insertPurchases(Prisma.sql`TRUE`)}`;
         await tx.$executeRaw`${insertCohorts(Prisma.sql`TRUE`)}`;
+        await tx.$executeRaw`DELETE FROM "SaleBasketSummary"`;
+        await tx.$executeRaw`${insertBaskets(Prisma.sql`TRUE`)}`;
+        await tx.$executeRawUnsafe('ANALYZE "SaleBasketSummary"');
         // Planner statistics for tables that just went from empty to millions of rows.
         await tx.$executeRawUnsafe('ANALYZE "CustomerPurchaseSummary"');
         await tx.$executeRawUnsafe('ANALYZE "CustomerCohortSummary"');
@@ -142,6 +145,8 @@ export async function refreshSalesSummary(db: Db): Promise<{ processed: number }
           SELECT * FROM unnest(${list.map((d) => d[0])}::uuid[], ${list.map((d) => d[1])}::date[]))`;
       await tx.$executeRaw`${target('ProductDaySummary')}`;
       await tx.$executeRaw`${target('SalesDaySummary')}`;
+      await tx.$executeRaw`${target('SaleBasketSummary')}`;
+      await tx.$executeRaw`${insertBaskets(within)}`;
       await tx.$executeRaw`${insertProductDays(within)}`;
       await tx.$executeRaw`${insertSaleDays(within)}`;
       // The months of those days, added up again from their days.
@@ -163,6 +168,20 @@ export async function refreshSalesSummary(db: Db): Promise<{ processed: number }
     },
     { timeout: 30 * 60_000, maxWait: 60_000 },
   );
+}
+
+/**
+ * Each sale not refunded in full (`where` over sales `s`) with the distinct products of its lines
+ * not refunded in full, in order: the baskets that pairs and sequences read (src/insights/baskets.ts).
+ */
+function insertBaskets(where: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO "SaleBasketSummary" ("saleId", "storeId", "businessDate", "customerId", "occurredAt", products)
+    SELECT s.id, s."storeId", s."businessDate", s."customerId", s."occurredAt",
+           array_agg(DISTINCT sl."productId" ORDER BY sl."productId")
+    FROM "Sale" s JOIN "SaleLine" sl ON sl."saleId" = s.id
+    WHERE s.status <> 'REFUNDED' AND sl.quantity > sl."refundedQuantity" AND ${where}
+    GROUP BY s.id`;
 }
 
 /** CustomerCohortSummary's storeId for the whole chain. */

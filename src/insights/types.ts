@@ -359,7 +359,8 @@ export function addInsightTypes(builder: Builder) {
     }),
   });
 
-  const Pair = builder.objectRef<Awaited<ReturnType<typeof basketPairs>>[number]>('BasketPair').implement({
+  type Dated = { asOf: Date | null };
+  const Pair = builder.objectRef<Awaited<ReturnType<typeof basketPairs>>[number] & Dated>('BasketPair').implement({
     description: 'Two items bought in the same sale.',
     fields: (t) => ({
       a: t.field({ type: Item, resolve: (p) => p.a }),
@@ -369,11 +370,19 @@ export function addInsightTypes(builder: Builder) {
       confidenceAToB: t.exposeFloat('confidenceAToB', { description: 'sales ÷ sales with a.' }),
       confidenceBToA: t.exposeFloat('confidenceBToA', { description: 'sales ÷ sales with b.' }),
       lift: t.exposeFloat('lift', { description: 'confidenceAToB ÷ (sales with b ÷ sales of the period).' }),
+      asOf: t.field({
+        type: 'DateTime',
+        nullable: true,
+        description:
+          `When the summary the baskets were read from was last brought up to date (periods longer than ` +
+          `${LIVE_MAX_DAYS} days); null when computed live from the sale lines.`,
+        resolve: (p) => p.asOf,
+      }),
     }),
   });
 
   const Sequence = builder
-    .objectRef<Awaited<ReturnType<typeof purchaseSequences>>[number]>('PurchaseSequence')
+    .objectRef<Awaited<ReturnType<typeof purchaseSequences>>[number] & Dated>('PurchaseSequence')
     .implement({
       description: '"Bought `bought`, then `thenBought` within withinDays": customers counted once.',
       fields: (t) => ({
@@ -382,6 +391,14 @@ export function addInsightTypes(builder: Builder) {
         customers: t.exposeInt('customers'),
         firstBuyers: t.exposeInt('firstBuyers', { description: 'Customers who bought `bought` in the period.' }),
         share: t.exposeFloat('share', { description: 'customers ÷ firstBuyers.' }),
+        asOf: t.field({
+          type: 'DateTime',
+          nullable: true,
+          description:
+            `When the summary the baskets were read from was last brought up to date (periods longer than ` +
+            `${LIVE_MAX_DAYS} days); null when computed live from the sale lines.`,
+          resolve: (p) => p.asOf,
+        }),
       }),
     });
 
@@ -555,16 +572,13 @@ export function addInsightTypes(builder: Builder) {
           orderBy: t.arg({ type: BasketOrder, defaultValue: 'SUPPORT', required: true }),
           first: t.arg.int({ defaultValue: 20, required: true, description: '1–100 (default 20)' }),
         },
-        resolve: (s, args, ctx) => {
+        resolve: async (s, args, ctx) => {
           periodOf(s.from, s.to, maxBasketDays('pairs', args.level));
-          return basketPairs(
-            ctx.app.analytics,
-            s,
-            args.level,
-            bounded('minSupport', args.minSupport, 0.0001, 1),
-            args.orderBy,
-            bounded('first', args.first, 1, 100),
-          );
+          const minSupport = bounded('minSupport', args.minSupport, 0.0001, 1);
+          const first = bounded('first', args.first, 1, 100);
+          const asOf = await summaryAsOfFor(s, ctx);
+          const rows = await basketPairs(ctx.app.analytics, s, args.level, minSupport, args.orderBy, first, !!asOf);
+          return rows.map((r) => ({ ...r, asOf }));
         },
       }),
       purchaseSequences: t.field({
@@ -578,16 +592,22 @@ export function addInsightTypes(builder: Builder) {
           minCustomers: t.arg.int({ defaultValue: 2, required: true, description: '1–10000 (default 2)' }),
           first: t.arg.int({ defaultValue: 20, required: true, description: '1–100 (default 20)' }),
         },
-        resolve: (s, args, ctx) => {
+        resolve: async (s, args, ctx) => {
           periodOf(s.from, s.to, maxBasketDays('sequences', args.level));
-          return purchaseSequences(
+          const withinDays = bounded('withinDays', args.withinDays, 1, 90);
+          const minCustomers = bounded('minCustomers', args.minCustomers, 1, 10_000);
+          const first = bounded('first', args.first, 1, 100);
+          const asOf = await summaryAsOfFor(s, ctx);
+          const rows = await purchaseSequences(
             ctx.app.analytics,
             s,
             args.level,
-            bounded('withinDays', args.withinDays, 1, 90),
-            bounded('minCustomers', args.minCustomers, 1, 10_000),
-            bounded('first', args.first, 1, 100),
+            withinDays,
+            minCustomers,
+            first,
+            !!asOf,
           );
+          return rows.map((r) => ({ ...r, asOf }));
         },
       }),
       cohorts: t.field({
