@@ -820,7 +820,9 @@ describe('daily summary', () => {
           expect(a.r.kpis.current.asOf).not.toBeNull();
           for (const c of a.r.cohorts) expect(c.asOf).toBe(a.r.kpis.current.asOf);
         } else {
-          for (const list of Object.values(a.baskets) as { asOf: string | null }[][])
+          // Category pairs are always live; SKU pairs and sequences read the summary's baskets.
+          for (const x of a.baskets.categories) expect(x.asOf).toBeNull();
+          for (const list of [a.baskets.skus, a.baskets.skuSequences, a.baskets.sequences])
             for (const x of list) expect(x.asOf).not.toBeNull();
           for (const list of Object.values(live[i]!.baskets) as { asOf: string | null }[][])
             for (const x of list) expect(x.asOf).toBeNull();

@@ -1,6 +1,6 @@
 import type { Db } from '../db/tx.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import { type InsightScope, isoDate } from './scope.ts';
+import { type InsightScope, isoDate, withoutJit } from './scope.ts';
 
 export type BasketLevel = 'PRODUCT' | 'CATEGORY';
 export type BasketOrder = 'SUPPORT' | 'CONFIDENCE' | 'LIFT';
@@ -105,7 +105,7 @@ export async function basketPairs(
   first: number,
   summary = false,
 ): Promise<BasketPair[]> {
-  if (summary) return summaryPairs(db, scope, level, minSupport, orderBy, first);
+  if (summary && level === 'PRODUCT') return summaryProductPairs(db, scope, minSupport, orderBy, first);
   const rows = await db.$queryRaw<{ a: string; b: string; both_n: number; a_n: number; b_n: number; total: number }[]>`
     WITH t AS (${basketItems(scope, level)}),
     n AS (SELECT count(DISTINCT sale)::int AS total FROM t),
@@ -129,30 +129,26 @@ export async function basketPairs(
 type PairRow = { a: string; b: string; both_n: number; a_n: number; b_n: number; total: number };
 
 /**
- * The same pairs from the summary's baskets: each basket's items are an array already (a
- * category's are the distinct categories of its products), so a basket's pairs come from the
- * array itself instead of joining the period's items with themselves; the pairs under the
- * minimum support are left out by the same HAVING (a pair can reach it only when both its items do).
+ * The same SKU pairs from the summary's baskets: each basket's products are an array already, so
+ * a basket's pairs come from the array itself instead of joining the period's items with
+ * themselves; the pairs under the minimum support are left out by the same HAVING (a pair can
+ * reach it only when both its items do). (Category pairs stay live: expanding each basket to its
+ * categories cost as much as reading the lines.)
  */
-async function summaryPairs(
+async function summaryProductPairs(
   db: Db,
   scope: InsightScope,
-  level: BasketLevel,
   minSupport: number,
   orderBy: BasketOrder,
   first: number,
 ): Promise<BasketPair[]> {
-  const where = Prisma.sql`s."storeId" = ANY(${scope.storeIds}::uuid[])
+  const baskets = Prisma.sql`
+    SELECT s.products AS items FROM "SaleBasketSummary" s
+    WHERE s."storeId" = ANY(${scope.storeIds}::uuid[])
       AND s."businessDate" BETWEEN ${isoDate(scope.from)}::date AND ${isoDate(scope.to)}::date`;
-  const baskets =
-    level === 'PRODUCT'
-      ? Prisma.sql`SELECT s.products AS items FROM "SaleBasketSummary" s WHERE ${where}`
-      : Prisma.sql`
-        SELECT array_agg(DISTINCT p.category) AS items
-        FROM "SaleBasketSummary" s CROSS JOIN unnest(s.products) AS u(item) JOIN "Product" p ON p.id = u.item
-        WHERE ${where}
-        GROUP BY s."saleId"`;
-  const rows = await db.$queryRaw<PairRow[]>`
+  const rows = await withoutJit(
+    db,
+    db.$queryRaw<PairRow[]>`
     WITH bk AS (${baskets}),
     n AS (SELECT count(*)::int AS total FROM bk),
     c AS (SELECT x.item, count(*)::int AS n FROM bk CROSS JOIN unnest(bk.items) AS x(item) GROUP BY x.item),
@@ -167,8 +163,9 @@ async function summaryPairs(
            (pairs.both_n::float8 * n.total) / (ca.n::float8 * cb.n) AS lift
     FROM pairs JOIN c ca ON ca.item = pairs.a JOIN c cb ON cb.item = pairs.b CROSS JOIN n
     ORDER BY ${PAIR_ORDER[orderBy]}, pairs.a, pairs.b
-    LIMIT ${first}`;
-  return pairsOf(db, level, rows);
+    LIMIT ${first}`,
+  );
+  return pairsOf(db, 'PRODUCT', rows);
 }
 
 async function pairsOf(db: Db, level: BasketLevel, rows: PairRow[]): Promise<BasketPair[]> {
@@ -212,7 +209,7 @@ export async function purchaseSequences(
 ): Promise<PurchaseSequence[]> {
   const extended = { ...scope, to: new Date(scope.to.getTime() + withinDays * 86_400_000) };
   const extra = Prisma.sql`, s."customerId", s."occurredAt", s."businessDate"`;
-  const rows = await db.$queryRaw<{ a: string; b: string; customers: number; buyers: number }[]>`
+  const statement = db.$queryRaw<{ a: string; b: string; customers: number; buyers: number }[]>`
     WITH t AS (${itemsOf(summary, extended, level, extra)}),
     fa AS (
       SELECT "customerId", item, min("occurredAt") AS at FROM t
@@ -231,6 +228,7 @@ export async function purchaseSequences(
     FROM seq JOIN buyers ON buyers.item = seq.a
     ORDER BY seq.customers DESC, seq.customers::float8 / buyers.n DESC, seq.a, seq.b
     LIMIT ${first}`;
+  const rows = summary ? await withoutJit(db, statement) : await statement;
   const items = await describe(db, level, [...new Set(rows.flatMap((r) => [r.a, r.b]))]);
   return rows.map((r) => ({
     bought: items.get(r.a)!,

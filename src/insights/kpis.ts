@@ -1,6 +1,6 @@
 import type { Db } from '../db/tx.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import { type InsightScope, isoDate } from './scope.ts';
+import { type InsightScope, isoDate, withoutJit } from './scope.ts';
 import { summarySaleFigures } from './summary.ts';
 
 /** Where purchase intervals fall, in days between two purchases of the same customer. */
@@ -150,21 +150,23 @@ async function summaryCustomerFigures(
   // One aggregate per store (a hash of three groups), the buckets as arrays. "New" compares the
   // customer's first purchase with the instant the period's first business date starts in the
   // store's time zone, computed once per store rather than converting every row.
-  const rows = await db.$queryRaw<
-    {
-      store_id: string;
-      store_gaps: number[];
-      chain_gaps: number[];
-      customers: number;
-      new_customers: number;
-      again: number;
-      chain_customers: number;
-      chain_new_customers: number;
-      chain_again: number;
-      new_revenue: string | null;
-      returning_revenue: string | null;
-    }[]
-  >`
+  const rows = await withoutJit(
+    db,
+    db.$queryRaw<
+      {
+        store_id: string;
+        store_gaps: number[];
+        chain_gaps: number[];
+        customers: number;
+        new_customers: number;
+        again: number;
+        chain_customers: number;
+        chain_new_customers: number;
+        chain_again: number;
+        new_revenue: string | null;
+        returning_revenue: string | null;
+      }[]
+    >`
     SELECT x.store_id::text AS store_id,
            array[${buckets('store_gap')}]::int[] AS store_gaps, array[${buckets('chain_gap')}]::int[] AS chain_gaps,
            (count(*) FILTER (WHERE x.first_store))::int AS customers,
@@ -196,7 +198,8 @@ async function summaryCustomerFigures(
       WHERE f."storeId" = ANY(${scope.storeIds}::uuid[])
         AND f."businessDate" BETWEEN ${from}::date AND ${to}::date
     ) x
-    GROUP BY x.store_id`;
+    GROUP BY x.store_id`,
+  );
   const counts = new Map<string | null, CustomerCounts>();
   const facts = new Map<string, FactRow>();
   const add = (store: string | null, k: string, v: number, n: number) => {
@@ -226,13 +229,13 @@ async function summaryCustomerFigures(
     count(r.store_id, r.customers, r.new_customers, r);
     add(r.store_id, 'again', 1, r.again);
     add(r.store_id, 'again', 0, r.customers - r.again);
-    r.store_gaps.forEach((n, i) => add(r.store_id, 'gap', i + 1, n));
+    for (const [i, n] of r.store_gaps.entries()) add(r.store_id, 'gap', i + 1, n);
     // The whole scope: the store's own neighbours when it is the only one, the chain's otherwise.
     const chain = kind === 'chain';
     count(null, chain ? r.chain_customers : r.customers, chain ? r.chain_new_customers : r.new_customers, r);
     add(null, 'again', 1, chain ? r.chain_again : r.again);
     add(null, 'again', 0, chain ? r.chain_customers - r.chain_again : r.customers - r.again);
-    (chain ? r.chain_gaps : r.store_gaps).forEach((n, i) => add(null, 'gap', i + 1, n));
+    for (const [i, n] of (chain ? r.chain_gaps : r.store_gaps).entries()) add(null, 'gap', i + 1, n);
   }
   return { counts: [...counts.values()], facts: [...facts.values()] };
 }

@@ -375,7 +375,8 @@ export function addInsightTypes(builder: Builder) {
         nullable: true,
         description:
           `When the summary the baskets were read from was last brought up to date (periods longer than ` +
-          `${LIVE_MAX_DAYS} days); null when computed live from the sale lines.`,
+          `${LIVE_MAX_DAYS} days; pairs by PRODUCT, sequences at both levels); null when computed live from ` +
+          'the sale lines.',
         resolve: (p) => p.asOf,
       }),
     }),
@@ -576,7 +577,9 @@ export function addInsightTypes(builder: Builder) {
           periodOf(s.from, s.to, maxBasketDays('pairs', args.level));
           const minSupport = bounded('minSupport', args.minSupport, 0.0001, 1);
           const first = bounded('first', args.first, 1, 100);
-          const asOf = await summaryAsOfFor(s, ctx);
+          // Category pairs stay live: expanding each basket's products to categories cost as much as
+          // reading the lines (docs/benchmarks.md, 2026-12-02).
+          const asOf = args.level === 'PRODUCT' ? await summaryAsOfFor(s, ctx) : null;
           const rows = await basketPairs(ctx.app.analytics, s, args.level, minSupport, args.orderBy, first, !!asOf);
           return rows.map((r) => ({ ...r, asOf }));
         },
