@@ -7,7 +7,7 @@ CREATE TABLE "SaleBasketSummary" (
     "businessDate" DATE NOT NULL,
     "customerId" UUID,
     "occurredAt" TIMESTAMP(3) NOT NULL,
-    "products" UUID[] NOT NULL,
+    "products" UUID[],
 
     CONSTRAINT "SaleBasketSummary_pkey" PRIMARY KEY ("saleId")
 );
