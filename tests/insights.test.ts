@@ -763,6 +763,111 @@ describe('daily summary', () => {
     expect(month.insights.kpis.current.asOf).toBeNull();
   });
 
+  // The customer figures and cohorts of long periods, read from the customer summary, against
+  // the same queries answered live (the summary set aside as if never built, then restored).
+  const CUST = `customerCount newCustomerCount newCustomerRevenue returningCustomerRevenue repurchasingCustomers
+    repurchaseRate purchaseIntervals { minDays count share }`;
+  const CUSTOMERS = `query($s: [ID!], $from: Date!, $to: Date!, $n: Int!) {
+    insights(storeIds: $s, from: $from, to: $to) {
+    kpis(repurchaseWithinDays: $n) { current { asOf total { ${CUST} } stores { storeCode ${CUST} } }
+      previousPeriod { total { ${CUST} } } }
+    cohorts(followMonths: 4) { asOf month customers retention { offset month customers rate } } } }`;
+  // Pairs and sequences over the periods they take (at most 62 days by SKU), from the baskets.
+  const BASKETS = `query($s: [ID!], $from: Date!, $to: Date!, $n: Int!) {
+    insights(storeIds: $s, from: $from, to: $to) {
+      skus: basketPairs(level: PRODUCT, minSupport: 0.0001, first: 100) { asOf a { sku } b { sku } sales support
+        confidenceAToB confidenceBToA lift }
+      categories: basketPairs(level: CATEGORY, minSupport: 0.0001, orderBy: LIFT, first: 100) { asOf a { name }
+        b { name } sales support lift }
+      skuSequences: purchaseSequences(level: PRODUCT, withinDays: $n, minCustomers: 1, first: 100) { asOf
+        bought { sku } thenBought { sku } customers firstBuyers share }
+      sequences: purchaseSequences(level: CATEGORY, withinDays: $n, minCustomers: 1, first: 100) { asOf
+        bought { name } thenBought { name } customers firstBuyers share } } }`;
+  const basketPeriods = [
+    ...periods.slice(1),
+    { from: '2026-03-01', to: '2026-04-30' },
+    { from: '2026-05-15', to: '2026-06-30' }, // the merged customer's June
+  ];
+  const answers = async (scopes: string[][]) => {
+    const out: any[] = [];
+    for (const s of scopes) {
+      for (const p of periods)
+        for (const n of [7, 30]) out.push({ s, ...p, n, r: (await owner(CUSTOMERS, { s, ...p, n })).insights });
+      for (const p of basketPeriods)
+        for (const n of [7, 30]) out.push({ s, ...p, n, baskets: (await owner(BASKETS, { s, ...p, n })).insights });
+    }
+    return out;
+  };
+  const liveAnswers = async (scopes: string[][]) => {
+    const prisma = t.db.database.prisma;
+    const [state] = await prisma.$queryRaw<{ rebuiltAt: Date }[]>`
+      SELECT "rebuiltAt" FROM "SalesSummaryState" WHERE id = 1`;
+    await prisma.$executeRaw`UPDATE "SalesSummaryState" SET "rebuiltAt" = 'epoch' WHERE id = 1`;
+    try {
+      return await answers(scopes);
+    } finally {
+      await prisma.$executeRaw`UPDATE "SalesSummaryState" SET "rebuiltAt" = ${state!.rebuiltAt} WHERE id = 1`;
+    }
+  };
+  /** Each store alone and both (cohorts from the chain's rows); then both in one time zone (the chain's KPIs). */
+  const expectSummaryEqualsLive = async () => {
+    const compare = async (scopes: string[][]) => {
+      const live = await liveAnswers(scopes);
+      const summary = await answers(scopes);
+      for (const [i, a] of summary.entries()) {
+        if (a.r) {
+          expect(live[i]!.r.kpis.current.asOf).toBeNull();
+          expect(a.r.kpis.current.asOf).not.toBeNull();
+          for (const c of a.r.cohorts) expect(c.asOf).toBe(a.r.kpis.current.asOf);
+        } else {
+          // Category pairs are always live; SKU pairs and sequences read the summary's baskets.
+          for (const x of a.baskets.categories) expect(x.asOf).toBeNull();
+          for (const list of [a.baskets.skus, a.baskets.skuSequences, a.baskets.sequences])
+            for (const x of list) expect(x.asOf).not.toBeNull();
+          for (const list of Object.values(live[i]!.baskets) as { asOf: string | null }[][])
+            for (const x of list) expect(x.asOf).toBeNull();
+        }
+        expect(withoutAsOf(a)).toEqual(withoutAsOf(live[i]));
+      }
+      return summary;
+    };
+    const summary = await compare([[gUR], [gSH], [gUR, gSH]]);
+    const prisma = t.db.database.prisma;
+    await prisma.store.update({ where: { id: SH }, data: { timezone: 'Asia/Urumqi' } });
+    try {
+      await compare([[gUR, gSH]]);
+    } finally {
+      await prisma.store.update({ where: { id: SH }, data: { timezone: 'Asia/Shanghai' } });
+    }
+    return summary;
+  };
+
+  it('gives a long period the same customer figures and cohorts from the customer summary as live', async () => {
+    const summary = await expectSummaryEqualsLive();
+    // Not vacuous: Urumqi's first half of the year has customers, repurchases, intervals and cohorts.
+    const ur = summary.find((a) => a.s[0] === gUR && a.s.length === 1 && a.from === '2026-01-01' && a.n === 30)!;
+    // Pairs (A and B bought together in three sales, B and C in one) and sequences (Y: B, C, then A).
+    const march = summary.find((a) => a.s.length === 2 && a.from === '2026-03-01' && a.n === 7)!.baskets;
+    expect(march.skus.map((p: any) => [p.a.sku, p.b.sku, p.sales].sort())).toEqual(
+      expect.arrayContaining([[2, 'IN-A', 'IN-B'].sort(), [1, 'IN-B', 'IN-C'].sort()]),
+    );
+    expect(march.skuSequences.length).toBeGreaterThan(0);
+    expect(ur.r.kpis.current.total).toMatchObject({ customerCount: 4, newCustomerCount: 4, repurchasingCustomers: 3 });
+    expect(ur.r.cohorts.map((c: { customers: number }) => c.customers)).toEqual([0, 1, 2, 0, 1, 0]);
+    // And read from the summary: without its rows for Urumqi, Urumqi has no customers.
+    const prisma = t.db.database.prisma;
+    await prisma.$executeRaw`DELETE FROM "CustomerPurchaseSummary" WHERE "storeId" = ${UR}::uuid`;
+    await prisma.$executeRaw`DELETE FROM "CustomerCohortSummary" WHERE "storeId" = ${UR}::uuid`;
+    const emptied = (await owner(CUSTOMERS, { s: [gUR], from: '2026-01-01', to: '2026-06-30', n: 30 })).insights;
+    expect(emptied.kpis.current.total.customerCount).toBe(0);
+    expect(emptied.cohorts.every((c: { customers: number }) => c.customers === 0)).toBe(true);
+    // A full rebuild brings them back.
+    await prisma.$executeRaw`UPDATE "SalesSummaryState" SET "rebuiltAt" = 'epoch' WHERE id = 1`;
+    await owner(RUN);
+    const rebuilt = (await owner(CUSTOMERS, { s: [gUR], from: '2026-01-01', to: '2026-06-30', n: 30 })).insights;
+    expect(withoutAsOf(rebuilt)).toEqual(withoutAsOf(ur.r));
+  });
+
   it('brings the days a late sale, a refund of an old sale and a history import changed up to date', async () => {
     const asOf = (await aprilMay()).asOf;
     // A till sends a sale of 15 April months late: its day is marked, and the next run adds it.
@@ -802,6 +907,50 @@ describe('daily summary', () => {
       revenue += Number(m.insights.kpis.current.total.revenue);
     }
     expect(revenue).toBe(190);
+  });
+
+  it('keeps the customer summary equal to live after late sales, refunds, imports and a merge', async () => {
+    await expectSummaryEqualsLive();
+    // Two records of one person, each buying in June (late sales: their days are marked), then merged.
+    const customer = async (phone: string) =>
+      (
+        await owner(
+          `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { ... on Customer { id } } }`,
+          {
+            input: { name: '孙丽', phone },
+          },
+        )
+      ).createCustomer.id as string;
+    const m1 = await customer('13711110006');
+    const m2 = await customer('13711110007');
+    await sale(gUR, at('2026-06-02T10:00', 6), [{ sku: 'IN-B', quantity: 1 }], { customerId: m1 });
+    await sale(gUR, at('2026-06-05T23:40', 6), [{ sku: 'IN-C', quantity: 1 }], { customerId: m2 });
+    await sale(gSH, at('2026-06-06T00:20', 8), [{ sku: 'IN-A', quantity: 1 }], { customerId: m2 });
+    const june = await sale(gUR, at('2026-06-20T12:00', 6), [{ sku: 'IN-C', quantity: 2 }], { customerId: m1 });
+    await owner(RUN);
+    await expectSummaryEqualsLive();
+    const merged = await owner(
+      `mutation($a: ID!, $b: ID!) { mergeCustomers(survivorId: $a, mergedId: $b) { __typename } }`,
+      { a: m1, b: m2 },
+    );
+    expect(merged.mergeCustomers.__typename).toBe('Customer');
+    await owner(RUN);
+    await expectSummaryEqualsLive();
+    const refunded = await owner(REFUND_SALE, { saleId: june, externalId: `R-${++seq}` });
+    expect(refunded.refundSale.__typename).toBe('RefundSalePayload');
+    await owner(RUN);
+    const after = await expectSummaryEqualsLive();
+    // One customer now, whose June purchases (2, 5 and 6 June; the 20th refunded in full) are 3 and 1 days apart.
+    const ur = after.find((a) => a.s.length === 1 && a.s[0] === gUR && a.from === '2026-01-01' && a.n === 30)!;
+    expect(ur.r.kpis.current.total).toMatchObject({ customerCount: 5, newCustomerCount: 5 });
+    // Across both stores, the merged customer bought B on 2 June, then C (5th) and A (6th, Shanghai).
+    const juneBaskets = after.find((a) => a.s.length === 2 && a.from === '2026-05-15' && a.n === 7)!.baskets;
+    expect(
+      juneBaskets.skuSequences
+        .filter((q: any) => q.bought.sku === 'IN-B')
+        .map((q: any) => q.thenBought.sku)
+        .sort(),
+    ).toEqual(['IN-A', 'IN-C']);
   });
 
   it("recomputes the recent days on every run without marks: today's sales", async () => {

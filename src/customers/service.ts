@@ -1,5 +1,6 @@
 import type { Tx } from '../db/tx.ts';
 import { mergeGuideBindings } from '../guides/service.ts';
+import { markCustomerDaysDirty } from '../insights/summary.ts';
 import type { Unit } from '../events/transaction.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Channel, ConsentChannel, Gender, InteractionKind } from '../generated/prisma/enums.ts';
@@ -250,6 +251,7 @@ export async function mergeCustomers(
     await tx.member.update({ where: { id: mergedMember.id }, data: { status: 'CANCELLED' } });
   }
 
+  await markCustomerDaysDirty(tx, merged.id);
   await tx.sale.updateMany({ where: { customerId: merged.id }, data: { customerId: survivor.id } });
   await tx.interaction.updateMany({ where: { customerId: merged.id }, data: { customerId: survivor.id } });
   await tx.customerIdentity.updateMany({ where: { customerId: merged.id }, data: { customerId: survivor.id } });

@@ -1,6 +1,6 @@
 import type { Db } from '../db/tx.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import { type InsightScope, isoDate } from './scope.ts';
+import { type InsightScope, isoDate, withoutJit } from './scope.ts';
 
 export type BasketLevel = 'PRODUCT' | 'CATEGORY';
 export type BasketOrder = 'SUPPORT' | 'CONFIDENCE' | 'LIFT';
@@ -52,6 +52,28 @@ function basketItems(scope: InsightScope, level: BasketLevel, extra = Prisma.emp
       AND s.status <> 'REFUNDED' AND sl.quantity > sl."refundedQuantity"`;
 }
 
+/**
+ * The same rows from the summary's baskets (SaleBasketSummary: sales not refunded in full, each
+ * with the distinct products of its lines not refunded in full), without reading a line: a
+ * product is there once per basket already; a category is the product's current one, as live.
+ */
+function summaryBasketItems(scope: InsightScope, level: BasketLevel, extra = Prisma.empty) {
+  const where = Prisma.sql`s."storeId" = ANY(${scope.storeIds}::uuid[])
+      AND s."businessDate" BETWEEN ${isoDate(scope.from)}::date AND ${isoDate(scope.to)}::date`;
+  if (level === 'PRODUCT')
+    return Prisma.sql`
+      SELECT s."saleId" AS sale, u.item ${extra}
+      FROM "SaleBasketSummary" s CROSS JOIN unnest(s.products) AS u(item)
+      WHERE ${where}`;
+  return Prisma.sql`
+    SELECT DISTINCT s."saleId" AS sale, p.category AS item ${extra}
+    FROM "SaleBasketSummary" s CROSS JOIN unnest(s.products) AS u(item) JOIN "Product" p ON p.id = u.item
+    WHERE ${where}`;
+}
+
+const itemsOf = (summary: boolean, scope: InsightScope, level: BasketLevel, extra = Prisma.empty) =>
+  summary ? summaryBasketItems(scope, level, extra) : basketItems(scope, level, extra);
+
 async function describe(db: Db, level: BasketLevel, items: string[]): Promise<Map<string, BasketItem>> {
   if (level === 'CATEGORY') return new Map(items.map((c) => [c, { productId: null, sku: null, name: c, category: c }]));
   const products = await db.product.findMany({
@@ -81,7 +103,9 @@ export async function basketPairs(
   minSupport: number,
   orderBy: BasketOrder,
   first: number,
+  summary = false,
 ): Promise<BasketPair[]> {
+  if (summary && level === 'PRODUCT') return summaryProductPairs(db, scope, minSupport, orderBy, first);
   const rows = await db.$queryRaw<{ a: string; b: string; both_n: number; a_n: number; b_n: number; total: number }[]>`
     WITH t AS (${basketItems(scope, level)}),
     n AS (SELECT count(DISTINCT sale)::int AS total FROM t),
@@ -99,6 +123,52 @@ export async function basketPairs(
     FROM pairs JOIN c ca ON ca.item = pairs.a JOIN c cb ON cb.item = pairs.b CROSS JOIN n
     ORDER BY ${PAIR_ORDER[orderBy]}, pairs.a, pairs.b
     LIMIT ${first}`;
+  return pairsOf(db, level, rows);
+}
+
+type PairRow = { a: string; b: string; both_n: number; a_n: number; b_n: number; total: number };
+
+/**
+ * The same SKU pairs from the summary's baskets: each basket's products are an array already, so
+ * a basket's pairs come from the array itself instead of joining the period's items with
+ * themselves; the pairs under the minimum support are left out by the same HAVING (a pair can
+ * reach it only when both its items do). (Category pairs stay live: expanding each basket to its
+ * categories cost as much as reading the lines.)
+ */
+async function summaryProductPairs(
+  db: Db,
+  scope: InsightScope,
+  minSupport: number,
+  orderBy: BasketOrder,
+  first: number,
+): Promise<BasketPair[]> {
+  const baskets = Prisma.sql`
+    SELECT s.products AS items FROM "SaleBasketSummary" s
+    WHERE s."storeId" = ANY(${scope.storeIds}::uuid[])
+      AND s."businessDate" BETWEEN ${isoDate(scope.from)}::date AND ${isoDate(scope.to)}::date`;
+  const rows = await withoutJit(
+    db,
+    db.$queryRaw<PairRow[]>`
+    WITH bk AS (${baskets}),
+    n AS (SELECT count(*)::int AS total FROM bk),
+    c AS (SELECT x.item, count(*)::int AS n FROM bk CROSS JOIN unnest(bk.items) AS x(item) GROUP BY x.item),
+    pairs AS (
+      SELECT x.item AS a, y.item AS b, count(*)::int AS both_n
+      FROM bk CROSS JOIN unnest(bk.items) AS x(item) CROSS JOIN unnest(bk.items) AS y(item)
+      WHERE y.item > x.item
+      GROUP BY x.item, y.item
+      HAVING count(*) >= ${minSupport}::float8 * (SELECT total FROM n)
+    )
+    SELECT pairs.a, pairs.b, pairs.both_n, ca.n AS a_n, cb.n AS b_n, n.total,
+           (pairs.both_n::float8 * n.total) / (ca.n::float8 * cb.n) AS lift
+    FROM pairs JOIN c ca ON ca.item = pairs.a JOIN c cb ON cb.item = pairs.b CROSS JOIN n
+    ORDER BY ${PAIR_ORDER[orderBy]}, pairs.a, pairs.b
+    LIMIT ${first}`,
+  );
+  return pairsOf(db, 'PRODUCT', rows);
+}
+
+async function pairsOf(db: Db, level: BasketLevel, rows: PairRow[]): Promise<BasketPair[]> {
   const items = await describe(db, level, [...new Set(rows.flatMap((r) => [r.a, r.b]))]);
   const round = (x: number) => Number(x.toFixed(4));
   return rows.map((r) => ({
@@ -135,10 +205,12 @@ export async function purchaseSequences(
   withinDays: number,
   minCustomers: number,
   first: number,
+  summary = false,
 ): Promise<PurchaseSequence[]> {
   const extended = { ...scope, to: new Date(scope.to.getTime() + withinDays * 86_400_000) };
-  const rows = await db.$queryRaw<{ a: string; b: string; customers: number; buyers: number }[]>`
-    WITH t AS (${basketItems(extended, level, Prisma.sql`, s."customerId", s."occurredAt", s."businessDate"`)}),
+  const extra = Prisma.sql`, s."customerId", s."occurredAt", s."businessDate"`;
+  const statement = db.$queryRaw<{ a: string; b: string; customers: number; buyers: number }[]>`
+    WITH t AS (${itemsOf(summary, extended, level, extra)}),
     fa AS (
       SELECT "customerId", item, min("occurredAt") AS at FROM t
       WHERE "customerId" IS NOT NULL AND "businessDate" <= ${isoDate(scope.to)}::date
@@ -156,6 +228,7 @@ export async function purchaseSequences(
     FROM seq JOIN buyers ON buyers.item = seq.a
     ORDER BY seq.customers DESC, seq.customers::float8 / buyers.n DESC, seq.a, seq.b
     LIMIT ${first}`;
+  const rows = summary ? await withoutJit(db, statement) : await statement;
   const items = await describe(db, level, [...new Set(rows.flatMap((r) => [r.a, r.b]))]);
   return rows.map((r) => ({
     bought: items.get(r.a)!,

@@ -1,5 +1,6 @@
 import type { Db } from '../db/tx.ts';
 import { type InsightScope, isoDate } from './scope.ts';
+import { CHAIN_KEY } from './summary.ts';
 
 export interface CohortMonth {
   /** Months after the cohort's own (0: the month of the first purchase). */
@@ -27,12 +28,20 @@ const addMonth = (d: Date, n: number) => new Date(Date.UTC(d.getUTCFullYear(), d
  * they were not new. Month k of a cohort counts its customers with a purchase (not refunded in
  * full) in the k-th month after, up to `followMonths` and never past `today`'s month.
  */
-export async function cohorts(db: Db, scope: InsightScope, followMonths: number, today: Date): Promise<Cohort[]> {
+export async function cohorts(
+  db: Db,
+  scope: InsightScope,
+  followMonths: number,
+  today: Date,
+  summary: CohortSummaryKey = null,
+): Promise<Cohort[]> {
   const first = monthStart(scope.from);
   const last = monthStart(scope.to);
   const lastFollowed = new Date(Math.min(addMonth(last, followMonths).getTime(), monthStart(today).getTime()));
   const end = addMonth(lastFollowed, 1);
-  const rows = await db.$queryRaw<{ cohort: Date; month: Date; customers: number }[]>`
+  const rows = summary
+    ? await fromSummary(db, summary, first, last, followMonths)
+    : await db.$queryRaw<{ cohort: Date; month: Date; customers: number }[]>`
     WITH act AS (
       SELECT DISTINCT s."customerId", date_trunc('month', s."businessDate"::timestamp)::date AS m
       FROM "Sale" s
@@ -68,4 +77,35 @@ export async function cohorts(db: Db, scope: InsightScope, followMonths: number,
     out.push({ month: m, customers: size, retention });
   }
   return out;
+}
+
+/**
+ * Which rows of CustomerCohortSummary answer a scope: its one store's, or the chain's when it is
+ * every store; null for any other set of stores (computed live).
+ */
+export type CohortSummaryKey = string | null;
+
+export async function cohortSummaryKey(db: Db, scope: InsightScope): Promise<CohortSummaryKey> {
+  if (scope.storeIds.length === 1) return scope.storeIds[0]!;
+  const stores = await db.$queryRaw<{ id: string }[]>`SELECT id::text FROM "Store"`;
+  const mine = new Set(scope.storeIds);
+  return stores.length === mine.size && stores.every((s) => mine.has(s.id)) ? CHAIN_KEY : null;
+}
+
+/**
+ * The same counts from the customer summary: each customer's first month there is their cohort
+ * (so one with a purchase before the period's first month is in none of its cohorts), and bit k
+ * of their months says they bought k months after it. Imported history is read from the customer.
+ */
+async function fromSummary(db: Db, key: string, first: Date, last: Date, followMonths: number) {
+  const rows = await db.$queryRaw<{ cohort: Date; k: number; customers: number }[]>`
+    SELECT s.cohort, k, count(*)::int AS customers
+    FROM "CustomerCohortSummary" s
+    JOIN "Customer" c ON c.id = s."customerId"
+    CROSS JOIN generate_series(0, ${followMonths}::int) AS k
+    WHERE s."storeId" = ${key}::uuid AND s.cohort BETWEEN ${isoDate(first)}::date AND ${isoDate(last)}::date
+      AND (c."importedFirstPurchaseAt" IS NULL OR c."importedFirstPurchaseAt" >= s.cohort)
+      AND (s.months >> k) & 1 = 1
+    GROUP BY s.cohort, k`;
+  return rows.map((r) => ({ cohort: r.cohort, month: addMonth(new Date(r.cohort), r.k), customers: r.customers }));
 }

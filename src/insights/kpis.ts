@@ -1,6 +1,6 @@
 import type { Db } from '../db/tx.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import { type InsightScope, isoDate } from './scope.ts';
+import { type InsightScope, isoDate, withoutJit } from './scope.ts';
 import { summarySaleFigures } from './summary.ts';
 
 /** Where purchase intervals fall, in days between two purchases of the same customer. */
@@ -77,12 +77,167 @@ export async function kpis(
   const from = isoDate(scope.from);
   const to = isoDate(scope.to);
   const stores = scope.storeIds;
+  if (options.summary && options.customers && options.customerSummary) {
+    const [sales, customers] = await Promise.all([
+      summarySaleFigures(db, scope),
+      summaryCustomerFigures(db, scope, repurchaseWithinDays, options.customerSummary),
+    ]);
+    const totals = sales.map((t) => {
+      const c = customers.counts.find((r) => r.store_id === t.store_id);
+      return {
+        ...t,
+        customers: c?.customers ?? 0,
+        new_customers: c?.new_customers ?? 0,
+        new_revenue: c?.new_revenue ?? null,
+        returning_revenue: c?.returning_revenue ?? null,
+      };
+    });
+    return figuresOf(scope, totals, customers.facts, repurchaseWithinDays);
+  }
   // Independent reads: on PostgreSQL they run at once on two connections.
   const [totals, customerRows] = await Promise.all([
     options.summary ? summaryTotals(db, scope, options.customers) : liveTotals(db, from, to, stores),
     options.customers ? customerFacts(db, scope, repurchaseWithinDays) : [],
   ]);
   return figuresOf(scope, totals, customerRows, repurchaseWithinDays);
+}
+
+/**
+ * How the customer summary (CustomerPurchaseSummary) answers a scope's customer figures: 'store'
+ * for one store (its total is the store), 'chain' for every store of the chain when they share
+ * one time zone (the chain's neighbours are then in business-date order, as the live figures
+ * need them), null otherwise (computed live).
+ */
+export type CustomerSummaryKind = 'store' | 'chain' | null;
+
+export async function customerSummaryKind(db: Db, scope: InsightScope): Promise<CustomerSummaryKind> {
+  if (scope.storeIds.length === 1) return 'store';
+  const stores = await db.$queryRaw<{ id: string; timezone: string }[]>`SELECT id::text, timezone FROM "Store"`;
+  const mine = new Set(scope.storeIds);
+  if (stores.length !== mine.size || stores.some((s) => !mine.has(s.id))) return null;
+  return new Set(stores.map((s) => s.timezone)).size === 1 ? 'chain' : null;
+}
+
+type CustomerCounts = {
+  store_id: string | null;
+  customers: number;
+  new_customers: number;
+  new_revenue: string | null;
+  returning_revenue: string | null;
+};
+type FactRow = { store_id: string | null; kind: string; v: number; n: number };
+
+/**
+ * The customer figures from the customer summary: one pass over the period's rows, no ordering.
+ * A customer's first purchase of the period in a store is the one whose purchase before it there
+ * fell before the period (business dates follow time within a store, and across the chain when
+ * its stores share a time zone); they bought again when their next purchase came within N days,
+ * on a business date at most N days after the period's end (as the live figures read ahead);
+ * each purchase's interval is to the purchase before it, however long ago.
+ */
+async function summaryCustomerFigures(
+  db: Db,
+  scope: InsightScope,
+  repurchaseWithinDays: number,
+  kind: 'store' | 'chain',
+): Promise<{ counts: CustomerCounts[]; facts: FactRow[] }> {
+  const from = isoDate(scope.from);
+  const to = isoDate(scope.to);
+  const until = isoDate(new Date(scope.to.getTime() + repurchaseWithinDays * 86_400_000));
+  const within = Prisma.sql`make_interval(days => ${repurchaseWithinDays}::int)`;
+  const buckets = (column: string) =>
+    Prisma.raw(INTERVAL_BUCKETS.map((_, i) => `count(*) FILTER (WHERE x.${column} = ${i + 1})`).join(', '));
+  // One aggregate per store (a hash of three groups), the buckets as arrays. "New" compares the
+  // customer's first purchase with the instant the period's first business date starts in the
+  // store's time zone, computed once per store rather than converting every row.
+  const rows = await withoutJit(
+    db,
+    db.$queryRaw<
+      {
+        store_id: string;
+        store_gaps: number[];
+        chain_gaps: number[];
+        customers: number;
+        new_customers: number;
+        again: number;
+        chain_customers: number;
+        chain_new_customers: number;
+        chain_again: number;
+        new_revenue: string | null;
+        returning_revenue: string | null;
+      }[]
+    >`
+    SELECT x.store_id::text AS store_id,
+           array[${buckets('store_gap')}]::int[] AS store_gaps, array[${buckets('chain_gap')}]::int[] AS chain_gaps,
+           (count(*) FILTER (WHERE x.first_store))::int AS customers,
+           (count(*) FILTER (WHERE x.first_store AND x.is_new))::int AS new_customers,
+           (count(*) FILTER (WHERE x.first_store AND x.next_store_at <= x.at + ${within}
+             AND x.next_store_date <= ${until}::date))::int AS again,
+           (count(*) FILTER (WHERE x.first_chain))::int AS chain_customers,
+           (count(*) FILTER (WHERE x.first_chain AND x.is_new))::int AS chain_new_customers,
+           (count(*) FILTER (WHERE x.first_chain AND x.next_chain_at <= x.at + ${within}
+             AND x.next_chain_date <= ${until}::date))::int AS chain_again,
+           sum(x.net) FILTER (WHERE x.is_new)::text AS new_revenue,
+           sum(x.net) FILTER (WHERE NOT x.is_new)::text AS returning_revenue
+    FROM (
+      SELECT f."storeId" AS store_id, f.net, f."occurredAt" AS at,
+             f."nextStoreAt" AS next_store_at, f."nextStoreDate" AS next_store_date,
+             f."nextChainAt" AS next_chain_at, f."nextChainDate" AS next_chain_date,
+             f.purchase AND (f."prevStoreDate" IS NULL OR f."prevStoreDate" < ${from}::date) AS first_store,
+             f.purchase AND (f."prevChainDate" IS NULL OR f."prevChainDate" < ${from}::date) AS first_chain,
+             CASE WHEN f.purchase AND f."prevStoreDate" IS NOT NULL
+               THEN width_bucket(greatest(f."businessDate" - f."prevStoreDate", 0), ${BOUNDS}::int[]) END AS store_gap,
+             CASE WHEN f.purchase AND f."prevChainDate" IS NOT NULL
+               THEN width_bucket(greatest(f."businessDate" - f."prevChainDate", 0), ${BOUNDS}::int[]) END AS chain_gap,
+             (c."firstPurchaseAt" IS NULL OR c."firstPurchaseAt" >= st.day_start) AS is_new
+      FROM "CustomerPurchaseSummary" f
+      JOIN "Customer" c ON c.id = f."customerId"
+      JOIN (
+        SELECT st.id, (${from}::timestamp AT TIME ZONE st.timezone) AT TIME ZONE 'UTC' AS day_start FROM "Store" st
+      ) st ON st.id = f."storeId"
+      WHERE f."storeId" = ANY(${scope.storeIds}::uuid[])
+        AND f."businessDate" BETWEEN ${from}::date AND ${to}::date
+    ) x
+    GROUP BY x.store_id`,
+  );
+  const counts = new Map<string | null, CustomerCounts>();
+  const facts = new Map<string, FactRow>();
+  const add = (store: string | null, k: string, v: number, n: number) => {
+    if (!n) return;
+    const key = `${store} ${k} ${v}`;
+    const f = facts.get(key);
+    if (f) f.n += n;
+    else facts.set(key, { store_id: store, kind: k, v, n });
+  };
+  const plus = (a: string | null, b: string | null) =>
+    a === null ? b : b === null ? a : new Prisma.Decimal(a).add(b).toString();
+  const count = (store: string | null, customers: number, fresh: number, r: (typeof rows)[number]) => {
+    const c = counts.get(store) ?? {
+      store_id: store,
+      customers: 0,
+      new_customers: 0,
+      new_revenue: null,
+      returning_revenue: null,
+    };
+    c.customers += customers;
+    c.new_customers += fresh;
+    c.new_revenue = plus(c.new_revenue, r.new_revenue);
+    c.returning_revenue = plus(c.returning_revenue, r.returning_revenue);
+    counts.set(store, c);
+  };
+  for (const r of rows) {
+    count(r.store_id, r.customers, r.new_customers, r);
+    add(r.store_id, 'again', 1, r.again);
+    add(r.store_id, 'again', 0, r.customers - r.again);
+    for (const [i, n] of r.store_gaps.entries()) add(r.store_id, 'gap', i + 1, n);
+    // The whole scope: the store's own neighbours when it is the only one, the chain's otherwise.
+    const chain = kind === 'chain';
+    count(null, chain ? r.chain_customers : r.customers, chain ? r.chain_new_customers : r.new_customers, r);
+    add(null, 'again', 1, chain ? r.chain_again : r.again);
+    add(null, 'again', 0, chain ? r.chain_customers - r.chain_again : r.customers - r.again);
+    for (const [i, n] of (chain ? r.chain_gaps : r.store_gaps).entries()) add(null, 'gap', i + 1, n);
+  }
+  return { counts: [...counts.values()], facts: [...facts.values()] };
 }
 
 export interface KpiOptions {
@@ -93,6 +248,11 @@ export interface KpiOptions {
   summary: boolean;
   /** Compute the customer figures (counts, new/returning, repurchase, intervals): zero when not. */
   customers: boolean;
+  /**
+   * With `summary`: read the customer figures from the customer summary too ('store', 'chain':
+   * see customerSummaryKind); live when null or absent.
+   */
+  customerSummary?: CustomerSummaryKind;
 }
 
 /**

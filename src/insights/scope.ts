@@ -1,5 +1,7 @@
 import type { Principal } from '../auth/principal.ts';
 import { AccessError, InvalidInputError } from '../errors/index.ts';
+import type { Db } from '../db/tx.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
 import { addMonths, DAY_MS } from '../stores/time.ts';
 
 /** What every insight is computed over: stores the caller may read reports of, and business dates. */
@@ -70,4 +72,19 @@ export function samePeriodLastYear(scope: InsightScope): InsightScope {
   const from = addMonths(scope.from, -12);
   const to = addMonths(scope.to, -12);
   return { ...scope, from, to, days: Math.round((to.getTime() - from.getTime()) / DAY_MS) + 1 };
+}
+
+/**
+ * One analytics statement without JIT compilation (SET LOCAL in a transaction of its own): at the
+ * benchmark's size PostgreSQL compiled the expressions of the summary's long-period statements
+ * for 0.2–1 s and saved less than that (docs/benchmarks.md, 2026-12-02). The transaction is not
+ * what bounds the statement (Prisma's 5 s default would cut a slow one on a busy server): the
+ * statement timeout is.
+ */
+export async function withoutJit<T>(db: Db, statement: Prisma.PrismaPromise<T>): Promise<T> {
+  const [, result] = await db.$transaction([db.$executeRawUnsafe('SET LOCAL jit = off'), statement], {
+    maxWait: 10_000,
+    timeout: 10 * 60_000,
+  });
+  return result;
 }

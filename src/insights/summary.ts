@@ -14,8 +14,8 @@ import { type InsightScope, isoDate } from './scope.ts';
  * - older days are recomputed only when marked dirty (SalesSummaryDirtyDay) by the change, in its
  *   own transaction: a refund of a sale (its business date, whenever the refund is made), a
  *   sales-history import (each day it brought sales to), a sale a till sends late (older than
- *   LATE_SALE_DAYS). Merging customers moves sales between customers, never between stores or
- *   days, and changes none of the summary's figures.
+ *   LATE_SALE_DAYS), a merge of customers (the merged customer's days: it changes no sale figure,
+ *   but who bought before and after whom).
  * The first run (no state row) builds it from every sale. Figures read from it are as of the
  * start of the last run (`asOf`), and equal the live ones for every day it covers then.
  */
@@ -49,6 +49,16 @@ export function markDirtySql(select: Prisma.Sql): Prisma.Sql {
     INSERT INTO "SalesSummaryDirtyDay" ("storeId", "businessDate", "markedAt")
     SELECT d.store_id, d.day, now() AT TIME ZONE 'UTC' FROM (${select}) AS d(store_id, day)
     ON CONFLICT ("storeId", "businessDate") DO UPDATE SET "markedAt" = EXCLUDED."markedAt"`;
+}
+
+/**
+ * Marks the days of a customer's sales before a merge moves them to another customer: the
+ * customer part of the summary (who bought before and after whom) changes on those days, though
+ * no sale figure does.
+ */
+export async function markCustomerDaysDirty(tx: Tx, customerId: string): Promise<void> {
+  await tx.$executeRaw`${markDirtySql(Prisma.sql`
+    SELECT DISTINCT s."storeId", s."businessDate" FROM "Sale" s WHERE s."customerId" = ${customerId}::uuid`)}`;
 }
 
 /** The same for raw SQL outside Prisma (the sales-history import): `select` yields (store, day). */
@@ -96,7 +106,16 @@ export async function refreshSalesSummary(db: Db): Promise<{ processed: number }
         await tx.$executeRaw`${insertProductDays(Prisma.sql`TRUE`)}`;
         processed = await tx.$executeRaw`${insertSaleDays(Prisma.sql`TRUE`)}`;
         await tx.$executeRaw`${insertProductMonths(Prisma.sql`TRUE`)}`;
+        await tx.$executeRaw`DELETE FROM "CustomerPurchaseSummary"`;
+        await tx.$executeRaw`DELETE FROM "CustomerCohortSummary"`;
+        await tx.$executeRaw`${insertPurchases(Prisma.sql`TRUE`)}`;
+        await tx.$executeRaw`${insertCohorts(Prisma.sql`TRUE`)}`;
+        await tx.$executeRaw`DELETE FROM "SaleBasketSummary"`;
+        await tx.$executeRaw`${insertBaskets(Prisma.sql`TRUE`)}`;
+        await tx.$executeRawUnsafe('ANALYZE "SaleBasketSummary"');
         // Planner statistics for tables that just went from empty to millions of rows.
+        await tx.$executeRawUnsafe('ANALYZE "CustomerPurchaseSummary"');
+        await tx.$executeRawUnsafe('ANALYZE "CustomerCohortSummary"');
         await tx.$executeRawUnsafe('ANALYZE "ProductDaySummary"');
         await tx.$executeRawUnsafe('ANALYZE "ProductMonthSummary"');
         await tx.$executeRawUnsafe('ANALYZE "SalesDaySummary"');
@@ -126,6 +145,8 @@ export async function refreshSalesSummary(db: Db): Promise<{ processed: number }
           SELECT * FROM unnest(${list.map((d) => d[0])}::uuid[], ${list.map((d) => d[1])}::date[]))`;
       await tx.$executeRaw`${target('ProductDaySummary')}`;
       await tx.$executeRaw`${target('SalesDaySummary')}`;
+      await tx.$executeRaw`${target('SaleBasketSummary')}`;
+      await tx.$executeRaw`${insertBaskets(within)}`;
       await tx.$executeRaw`${insertProductDays(within)}`;
       await tx.$executeRaw`${insertSaleDays(within)}`;
       // The months of those days, added up again from their days.
@@ -140,12 +161,103 @@ export async function refreshSalesSummary(db: Db): Promise<{ processed: number }
         DELETE FROM "ProductMonthSummary" t WHERE (t."storeId", t.month) IN (
           SELECT * FROM unnest(${months.map((m) => m[0])}::uuid[], ${months.map((m) => m[1])}::date[]))`;
       await tx.$executeRaw`${insertProductMonths(inMonths)}`;
+      await refreshCustomers(tx, within);
       await tx.$executeRaw`UPDATE "SalesSummaryState" SET "asOf" = ${now} WHERE id = 1`;
       processed = list.length;
       return { processed };
     },
     { timeout: 30 * 60_000, maxWait: 60_000 },
   );
+}
+
+/**
+ * Each sale not refunded in full (`where` over sales `s`) with the distinct products of its lines
+ * not refunded in full, in order: the baskets that pairs and sequences read (src/insights/baskets.ts).
+ */
+function insertBaskets(where: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO "SaleBasketSummary" ("saleId", "storeId", "businessDate", "customerId", "occurredAt", products)
+    SELECT s.id, s."storeId", s."businessDate", s."customerId", s."occurredAt",
+           array_agg(DISTINCT sl."productId" ORDER BY sl."productId")
+    FROM "Sale" s JOIN "SaleLine" sl ON sl."saleId" = s.id
+    WHERE s.status <> 'REFUNDED' AND sl.quantity > sl."refundedQuantity" AND ${where}
+    GROUP BY s.id`;
+}
+
+/** CustomerCohortSummary's storeId for the whole chain. */
+export const CHAIN_KEY = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The customer part, for the customers with a sale on the store-days being recomputed (`within`,
+ * over sales `s`): every sale of theirs, whenever and wherever, is written again, since a sale
+ * added, refunded or moved changes its neighbours' before and after. Rows of sales that moved to
+ * one of them (a merge marks the merged customer's days) are replaced too, and the customers they
+ * were under lose their cohorts with them.
+ */
+async function refreshCustomers(tx: Tx, within: Prisma.Sql): Promise<void> {
+  const touched = await tx.$queryRaw<{ id: string }[]>`
+    SELECT DISTINCT s."customerId"::text AS id FROM "Sale" s WHERE ${within} AND s."customerId" IS NOT NULL`;
+  if (!touched.length) return;
+  const ids = touched.map((r) => r.id);
+  const was = await tx.$queryRaw<{ id: string }[]>`
+    WITH d AS (
+      DELETE FROM "CustomerPurchaseSummary" f
+      WHERE f."customerId" = ANY(${ids}::uuid[])
+         OR f."saleId" IN (SELECT s.id FROM "Sale" s WHERE s."customerId" = ANY(${ids}::uuid[]))
+      RETURNING f."customerId")
+    SELECT DISTINCT d."customerId"::text AS id FROM d`;
+  const all = [...new Set([...ids, ...was.map((r) => r.id)])];
+  await tx.$executeRaw`${insertPurchases(Prisma.sql`s."customerId" = ANY(${all}::uuid[])`)}`;
+  await tx.$executeRaw`DELETE FROM "CustomerCohortSummary" c WHERE c."customerId" = ANY(${all}::uuid[])`;
+  await tx.$executeRaw`${insertCohorts(Prisma.sql`f."customerId" = ANY(${all}::uuid[])`)}`;
+}
+
+/**
+ * Every sale with a customer (`where` over sales `s`), with the customer's purchases just before
+ * and after it: in its store, and in the chain. Ordered by when they happened (ties by id), as
+ * the live figures order them.
+ */
+function insertPurchases(where: Prisma.Sql): Prisma.Sql {
+  const p = Prisma.sql`s.status <> 'REFUNDED'`;
+  return Prisma.sql`
+    INSERT INTO "CustomerPurchaseSummary" ("saleId", "customerId", "storeId", "businessDate", "occurredAt", net,
+      purchase, "prevStoreDate", "nextStoreAt", "nextStoreDate", "prevChainDate", "nextChainAt", "nextChainDate")
+    SELECT s.id, s."customerId", s."storeId", s."businessDate", s."occurredAt", s.total - s."refundedTotal", ${p},
+           CASE WHEN ${p} THEN lag(s."businessDate") OVER in_store END,
+           CASE WHEN ${p} THEN lead(s."occurredAt") OVER in_store END,
+           CASE WHEN ${p} THEN lead(s."businessDate") OVER in_store END,
+           CASE WHEN ${p} THEN lag(s."businessDate") OVER in_chain END,
+           CASE WHEN ${p} THEN lead(s."occurredAt") OVER in_chain END,
+           CASE WHEN ${p} THEN lead(s."businessDate") OVER in_chain END
+    FROM "Sale" s
+    WHERE s."customerId" IS NOT NULL AND ${where}
+    WINDOW in_store AS (PARTITION BY s."customerId", s."storeId", ${p} ORDER BY s."occurredAt", s.id),
+           in_chain AS (PARTITION BY s."customerId", ${p} ORDER BY s."occurredAt", s.id)`;
+}
+
+/**
+ * Cohorts of the customers whose purchase rows `where` (over `f`) selects: in each store and in
+ * the chain, the first month they bought there and the months they did, up to 62 months after.
+ */
+function insertCohorts(where: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO "CustomerCohortSummary" ("customerId", "storeId", cohort, months)
+    SELECT x."customerId", x."storeId", x.cohort,
+           bit_or(CASE WHEN x.k < 63 THEN 1::bigint << x.k ELSE 0 END)
+    FROM (
+      SELECT m."customerId", m."storeId", min(m.m) OVER w AS cohort,
+             ((extract(year FROM m.m) - extract(year FROM min(m.m) OVER w)) * 12
+               + extract(month FROM m.m) - extract(month FROM min(m.m) OVER w))::int AS k
+      FROM (
+        SELECT DISTINCT f."customerId", f."storeId", date_trunc('month', f."businessDate")::date AS m
+        FROM "CustomerPurchaseSummary" f WHERE f.purchase AND ${where}
+        UNION ALL
+        SELECT DISTINCT f."customerId", ${CHAIN_KEY}::uuid, date_trunc('month', f."businessDate")::date
+        FROM "CustomerPurchaseSummary" f WHERE f.purchase AND ${where}
+      ) m
+      WINDOW w AS (PARTITION BY m."customerId", m."storeId")
+    ) x
+    GROUP BY x."customerId", x."storeId", x.cohort`;
 }
 
 /**

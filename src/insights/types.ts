@@ -10,8 +10,8 @@ import {
   maxBasketDays,
   purchaseSequences,
 } from './baskets.ts';
-import { cohorts } from './cohorts.ts';
-import { type KpiFigures, kpis } from './kpis.ts';
+import { type Cohort as CohortRow, cohortSummaryKey, cohorts } from './cohorts.ts';
+import { customerSummaryKind, type KpiFigures, kpis } from './kpis.ts';
 import {
   type ProductRank,
   productRanking,
@@ -201,6 +201,7 @@ export function addInsightTypes(builder: Builder) {
         const rows = await kpis(ctx.app.analytics, r, r.repurchaseWithinDays, {
           summary: asOf !== null,
           customers: r.customers,
+          customerSummary: asOf !== null && r.customers ? await customerSummaryKind(ctx.app.analytics, r) : null,
         });
         return rows.map((f) => ({ ...f, storeCode: f.storeId ? (codes.get(f.storeId) ?? null) : null }));
       };
@@ -213,7 +214,8 @@ export function addInsightTypes(builder: Builder) {
           description:
             `When the daily summary the sale figures were read from was last brought up to date (periods longer ` +
             `than ${LIVE_MAX_DAYS} days); null when every figure was computed live from the sales. The customer ` +
-            'figures are always live.',
+            'figures come from the same summary when the report covers one store, or every store of the chain ' +
+            'in one time zone; otherwise they are live.',
           resolve: (r, _a, ctx) => summaryAsOfFor(r, ctx),
         }),
         total: t.field({ type: Figures, resolve: async (r, _a, ctx) => (await figures(r, ctx))[0]! }),
@@ -357,7 +359,8 @@ export function addInsightTypes(builder: Builder) {
     }),
   });
 
-  const Pair = builder.objectRef<Awaited<ReturnType<typeof basketPairs>>[number]>('BasketPair').implement({
+  type Dated = { asOf: Date | null };
+  const Pair = builder.objectRef<Awaited<ReturnType<typeof basketPairs>>[number] & Dated>('BasketPair').implement({
     description: 'Two items bought in the same sale.',
     fields: (t) => ({
       a: t.field({ type: Item, resolve: (p) => p.a }),
@@ -367,11 +370,20 @@ export function addInsightTypes(builder: Builder) {
       confidenceAToB: t.exposeFloat('confidenceAToB', { description: 'sales ÷ sales with a.' }),
       confidenceBToA: t.exposeFloat('confidenceBToA', { description: 'sales ÷ sales with b.' }),
       lift: t.exposeFloat('lift', { description: 'confidenceAToB ÷ (sales with b ÷ sales of the period).' }),
+      asOf: t.field({
+        type: 'DateTime',
+        nullable: true,
+        description:
+          `When the summary the baskets were read from was last brought up to date (periods longer than ` +
+          `${LIVE_MAX_DAYS} days; pairs by PRODUCT, sequences at both levels); null when computed live from ` +
+          'the sale lines.',
+        resolve: (p) => p.asOf,
+      }),
     }),
   });
 
   const Sequence = builder
-    .objectRef<Awaited<ReturnType<typeof purchaseSequences>>[number]>('PurchaseSequence')
+    .objectRef<Awaited<ReturnType<typeof purchaseSequences>>[number] & Dated>('PurchaseSequence')
     .implement({
       description: '"Bought `bought`, then `thenBought` within withinDays": customers counted once.',
       fields: (t) => ({
@@ -380,6 +392,14 @@ export function addInsightTypes(builder: Builder) {
         customers: t.exposeInt('customers'),
         firstBuyers: t.exposeInt('firstBuyers', { description: 'Customers who bought `bought` in the period.' }),
         share: t.exposeFloat('share', { description: 'customers ÷ firstBuyers.' }),
+        asOf: t.field({
+          type: 'DateTime',
+          nullable: true,
+          description:
+            `When the summary the baskets were read from was last brought up to date (periods longer than ` +
+            `${LIVE_MAX_DAYS} days); null when computed live from the sale lines.`,
+          resolve: (p) => p.asOf,
+        }),
       }),
     });
 
@@ -391,11 +411,23 @@ export function addInsightTypes(builder: Builder) {
       rate: t.float({ description: 'customers ÷ the cohort’s size, 0–1.' }),
     }),
   });
-  const Cohort = builder.simpleObject('Cohort', {
+  const Cohort = builder.objectRef<CohortRow & { asOf: Date | null }>('Cohort').implement({
     fields: (t) => ({
-      month: t.field({ type: 'Date', description: 'First day of the month of first purchase.' }),
-      customers: t.int(),
-      retention: t.field({ type: [CohortMonth] }),
+      month: t.field({
+        type: 'Date',
+        description: 'First day of the month of first purchase.',
+        resolve: (c) => c.month,
+      }),
+      customers: t.exposeInt('customers'),
+      retention: t.field({ type: [CohortMonth], resolve: (c) => c.retention }),
+      asOf: t.field({
+        type: 'DateTime',
+        nullable: true,
+        description:
+          `When the summary the cohort was read from was last brought up to date (periods longer than ` +
+          `${LIVE_MAX_DAYS} days, over one store or every store); null when computed live from the sales.`,
+        resolve: (c) => c.asOf,
+      }),
     }),
   });
 
@@ -541,16 +573,15 @@ export function addInsightTypes(builder: Builder) {
           orderBy: t.arg({ type: BasketOrder, defaultValue: 'SUPPORT', required: true }),
           first: t.arg.int({ defaultValue: 20, required: true, description: '1–100 (default 20)' }),
         },
-        resolve: (s, args, ctx) => {
+        resolve: async (s, args, ctx) => {
           periodOf(s.from, s.to, maxBasketDays('pairs', args.level));
-          return basketPairs(
-            ctx.app.analytics,
-            s,
-            args.level,
-            bounded('minSupport', args.minSupport, 0.0001, 1),
-            args.orderBy,
-            bounded('first', args.first, 1, 100),
-          );
+          const minSupport = bounded('minSupport', args.minSupport, 0.0001, 1);
+          const first = bounded('first', args.first, 1, 100);
+          // Category pairs stay live: expanding each basket's products to categories cost as much as
+          // reading the lines (docs/benchmarks.md, 2026-12-02).
+          const asOf = args.level === 'PRODUCT' ? await summaryAsOfFor(s, ctx) : null;
+          const rows = await basketPairs(ctx.app.analytics, s, args.level, minSupport, args.orderBy, first, !!asOf);
+          return rows.map((r) => ({ ...r, asOf }));
         },
       }),
       purchaseSequences: t.field({
@@ -564,16 +595,22 @@ export function addInsightTypes(builder: Builder) {
           minCustomers: t.arg.int({ defaultValue: 2, required: true, description: '1–10000 (default 2)' }),
           first: t.arg.int({ defaultValue: 20, required: true, description: '1–100 (default 20)' }),
         },
-        resolve: (s, args, ctx) => {
+        resolve: async (s, args, ctx) => {
           periodOf(s.from, s.to, maxBasketDays('sequences', args.level));
-          return purchaseSequences(
+          const withinDays = bounded('withinDays', args.withinDays, 1, 90);
+          const minCustomers = bounded('minCustomers', args.minCustomers, 1, 10_000);
+          const first = bounded('first', args.first, 1, 100);
+          const asOf = await summaryAsOfFor(s, ctx);
+          const rows = await purchaseSequences(
             ctx.app.analytics,
             s,
             args.level,
-            bounded('withinDays', args.withinDays, 1, 90),
-            bounded('minCustomers', args.minCustomers, 1, 10_000),
-            bounded('first', args.first, 1, 100),
+            withinDays,
+            minCustomers,
+            first,
+            !!asOf,
           );
+          return rows.map((r) => ({ ...r, asOf }));
         },
       }),
       cohorts: t.field({
@@ -586,8 +623,14 @@ export function addInsightTypes(builder: Builder) {
             description: 'Months followed after the first, 0–24 (default 12).',
           }),
         },
-        resolve: (s, args, ctx) =>
-          cohorts(ctx.app.analytics, s, bounded('followMonths', args.followMonths, 0, 24), new Date()),
+        resolve: async (s, args, ctx) => {
+          const follow = bounded('followMonths', args.followMonths, 0, 24);
+          let asOf = await summaryAsOfFor(s, ctx);
+          const key = asOf === null ? null : await cohortSummaryKey(ctx.app.analytics, s);
+          if (key === null) asOf = null;
+          const rows = await cohorts(ctx.app.analytics, s, follow, new Date(), key);
+          return rows.map((c) => ({ ...c, asOf }));
+        },
       }),
     }),
   });
