@@ -741,7 +741,8 @@ describe('campaigns with tiers and points installed', () => {
     expect(after).toEqual({ [issued!.code]: 'USED', [other]: 'EXPIRED' });
 
     // Both are nodes: a campaign for whoever may read campaigns, a batch (bearer codes) only for who may run it.
-    const NODE = `query($id: ID!) { node(id: $id) { __typename id ... on CouponBatch { coupons { edges { node { code } } } } } }`;
+    const NODE = `query($id: ID!) { node(id: $id) { __typename id
+      ... on CouponBatch { coupons { edges { node { code } } } } } }`;
     expect((await t.as('CASHIER').ok(NODE, { id: next.id })).node).toEqual({ __typename: 'Campaign', id: next.id });
     const owners = await t.as('OWNER').ok(NODE, { id: batch.id });
     expect(owners.node.coupons.edges.map((e: { node: { code: string } }) => e.node.code).sort()).toEqual(
@@ -1017,7 +1018,8 @@ describe('campaigns with tiers and points installed', () => {
   });
   describe('coupons', () => {
     const ISSUE = `mutation($input: IssueCouponsInput!) { issueCoupons(input: $input) { __typename
-      ... on CouponBatch { id count maxUses validUntil coupons(first: 10) { edges { node { code status uses maxUses customerId } } } }
+      ... on CouponBatch { id count maxUses validUntil
+        coupons(first: 10) { edges { node { code status uses maxUses customerId } } } }
       ... on UserError { errorCode message field } } }`;
     const lines = [{ sku: 'SN-001', quantity: 1, unitPrice: '60.00' }];
     const quoteOf = async (codes: string[], extra: Record<string, unknown> = {}, l: Line[] = lines) =>
