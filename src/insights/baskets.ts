@@ -106,7 +106,7 @@ export async function basketPairs(
   summary = false,
 ): Promise<BasketPair[]> {
   if (summary && level === 'PRODUCT') return summaryProductPairs(db, scope, minSupport, orderBy, first);
-  const rows = await db.$queryRaw<{ a: string; b: string; both_n: number; a_n: number; b_n: number; total: number }[]>`
+  const rows = await db.$queryRaw<PairRow[]>`
     WITH t AS (${basketItems(scope, level)}),
     n AS (SELECT count(DISTINCT sale)::int AS total FROM t),
     c AS (SELECT item, count(*)::int AS n FROM t GROUP BY item),
@@ -118,15 +118,19 @@ export async function basketPairs(
       GROUP BY x.item, y.item
       HAVING count(*) >= ${minSupport}::float8 * (SELECT total FROM n)
     )
+    ${pairsWithLift(orderBy, first)}`;
+  return pairsOf(db, level, rows);
+}
+
+type PairRow = { a: string; b: string; both_n: number; a_n: number; b_n: number; total: number };
+
+/** The last step of both pair queries: from CTEs n (baskets), c (baskets per item) and pairs, each pair's lift. */
+const pairsWithLift = (orderBy: BasketOrder, first: number) => Prisma.sql`
     SELECT pairs.a, pairs.b, pairs.both_n, ca.n AS a_n, cb.n AS b_n, n.total,
            (pairs.both_n::float8 * n.total) / (ca.n::float8 * cb.n) AS lift
     FROM pairs JOIN c ca ON ca.item = pairs.a JOIN c cb ON cb.item = pairs.b CROSS JOIN n
     ORDER BY ${PAIR_ORDER[orderBy]}, pairs.a, pairs.b
     LIMIT ${first}`;
-  return pairsOf(db, level, rows);
-}
-
-type PairRow = { a: string; b: string; both_n: number; a_n: number; b_n: number; total: number };
 
 /**
  * The same SKU pairs from the summary's baskets: each basket's products are an array already, so
@@ -159,11 +163,7 @@ async function summaryProductPairs(
       GROUP BY x.item, y.item
       HAVING count(*) >= ${minSupport}::float8 * (SELECT total FROM n)
     )
-    SELECT pairs.a, pairs.b, pairs.both_n, ca.n AS a_n, cb.n AS b_n, n.total,
-           (pairs.both_n::float8 * n.total) / (ca.n::float8 * cb.n) AS lift
-    FROM pairs JOIN c ca ON ca.item = pairs.a JOIN c cb ON cb.item = pairs.b CROSS JOIN n
-    ORDER BY ${PAIR_ORDER[orderBy]}, pairs.a, pairs.b
-    LIMIT ${first}`,
+    ${pairsWithLift(orderBy, first)}`,
   );
   return pairsOf(db, 'PRODUCT', rows);
 }

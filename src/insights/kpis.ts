@@ -1,7 +1,7 @@
 import type { Db } from '../db/tx.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { type InsightScope, isoDate, withoutJit } from './scope.ts';
-import { summarySaleFigures } from './summary.ts';
+import { type SummarySaleRow, summarySaleFigures } from './summary.ts';
 
 /** Where purchase intervals fall, in days between two purchases of the same customer. */
 export const INTERVAL_BUCKETS: { minDays: number; maxDays: number | null }[] = [
@@ -82,17 +82,7 @@ export async function kpis(
       summarySaleFigures(db, scope),
       summaryCustomerFigures(db, scope, repurchaseWithinDays, options.customerSummary),
     ]);
-    const totals = sales.map((t) => {
-      const c = customers.counts.find((r) => r.store_id === t.store_id);
-      return {
-        ...t,
-        customers: c?.customers ?? 0,
-        new_customers: c?.new_customers ?? 0,
-        new_revenue: c?.new_revenue ?? null,
-        returning_revenue: c?.returning_revenue ?? null,
-      };
-    });
-    return figuresOf(scope, totals, customers.facts, repurchaseWithinDays);
+    return figuresOf(scope, withCustomerCounts(sales, customers.counts), customers.facts, repurchaseWithinDays);
   }
   // Independent reads: on PostgreSQL they run at once on two connections.
   const [totals, customerRows] = await Promise.all([
@@ -294,8 +284,13 @@ async function summaryTotals(db: Db, scope: InsightScope, customers: boolean): P
     FROM c GROUP BY GROUPING SETS ((c."storeId"), ())`
       : [],
   ]);
+  return withCustomerCounts(sales, byCustomer);
+}
+
+/** Each store's (and the total's, store_id null) sale figures with its customer counts beside them. */
+function withCustomerCounts(sales: SummarySaleRow[], counts: CustomerCounts[]): SaleRow[] {
   return sales.map((t) => {
-    const c = byCustomer.find((r) => r.store_id === t.store_id);
+    const c = counts.find((r) => r.store_id === t.store_id);
     return {
       ...t,
       customers: c?.customers ?? 0,
