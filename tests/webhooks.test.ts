@@ -408,9 +408,13 @@ describe('webhooks', () => {
           const nominal = Math.min(2000, 1000 * 2 ** (i - 1));
           expect(starts[i]! - starts[i - 1]!, `gap ${i}`).toBeGreaterThanOrEqual(nominal / 2 - 50);
         }
-        // Retried for the whole window, not less.
+        // Retried for the whole window, not less. (The window runs from the delivery's retry start,
+        // which the log does not show; createdAt is the database's clock at its insert, and an
+        // attempt's end the API's rounded timer: a few ms either way, not a shorter window.)
         const last = attempts.at(-1);
-        expect(Date.parse(last.startedAt) + last.durationMs - Date.parse(node.createdAt)).toBeGreaterThanOrEqual(6000);
+        expect(Date.parse(last.startedAt) + last.durationMs - Date.parse(node.createdAt)).toBeGreaterThanOrEqual(
+          6000 - 50,
+        );
         expect(node.lastStatusCode).toBe(500);
       }
       const [state] = (
