@@ -568,14 +568,8 @@ export class PointsService {
   }
 
   /**
-   * Demo data only: the points of demo sales worked out again once another plugin's demo changed
-   * what they charged (the campaigns plugin prices its offers into the demo's recent sales). Each
-   * sale's earned lot, its reversal (a refunded sale) and its expiry take the new figure, as the
-   * points demo computed them (demo.ts), and the account moves by the difference.
-   */
-  /**
    * What a demo sale earns: the rules alone, without tier, birthday, daily caps or the calendar.
-   * The demo's first figures and their restatement above both come from here, so they agree.
+   * The demo's first figures and their restatement below both come from here, so they agree.
    */
   demoEarn(
     sale: { occurredAt: Date; timezone: string; total: Prisma.Decimal },
@@ -596,6 +590,12 @@ export class PointsService {
     });
   }
 
+  /**
+   * Demo data only: the points of demo sales worked out again once another plugin's demo changed
+   * what they charged (the campaigns plugin prices its offers into the demo's recent sales). Each
+   * sale's earned lot, its reversal (a refunded sale) and its expiry take the new figure, as the
+   * points demo computed them (demo.ts), and the account moves by the difference.
+   */
   async restateDemoEarnings(tx: Tx, saleIds: string[]) {
     if (!saleIds.length) return;
     const rules = await tx.pointsRule.findMany({ where: { active: true }, orderBy: { createdAt: 'asc' } });
