@@ -93,8 +93,19 @@ const SALE_FIGURES = `revenue saleCount averageSale unitsPerSale refundRate memb
 const FIGURES = `${SALE_FIGURES} customerCount newCustomerRevenue returningCustomerRevenue repurchaseRate
   purchaseIntervals { count share }`;
 
-/** KPIs of the last 30 days with both comparisons, per store and in total; and the same for a year. */
+/**
+ * KPIs of the last 7 days (live) and 30 days with both comparisons, per store and in total; and
+ * the same for a year.
+ */
 export const insightsKpis = insightScenario('insights-kpis', 'KPIs', [
+  {
+    label: 'kpis 7 days + comparisons',
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { kpis(repurchaseWithinDays: 30) {
+      current { total { ${FIGURES} } stores { ${FIGURES} } }
+      previousPeriod { total { ${FIGURES} } stores { ${FIGURES} } }
+      samePeriodLastYear { total { ${FIGURES} } } } } }`,
+    variables: () => ({ from: day(-6), to: day(0) }),
+  },
   {
     label: 'kpis 30 days + comparisons',
     query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { kpis(repurchaseWithinDays: 30) {
@@ -146,7 +157,7 @@ export const insightsBaskets = insightScenario('insights-baskets', 'baskets', [
   },
 ]);
 
-/** Cohorts of the last 12 months followed to today, and the year's product ranking and reorders. */
+/** Cohorts of the last 12 months followed to today, the year's product ranking and slow movers, and reorders. */
 export const insightsCohorts = insightScenario('insights-cohorts', 'cohorts and products', [
   {
     label: 'cohorts 12 months',
@@ -165,5 +176,11 @@ export const insightsCohorts = insightScenario('insights-cohorts', 'cohorts and 
     query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { reorderSuggestions(first: 100) { sku
       storeCode onHand daysOfCover suggestedOrderQuantity boughtByTopCustomers } } }`,
     variables: () => ({ from: day(-28), to: day(-1) }),
+  },
+  {
+    label: 'slowMovers 366 days',
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { slowMovers(first: 100) { sku
+      storeCode onHand unitsSold lastSoldOn boughtByTopCustomers } } }`,
+    variables: () => ({ from: day(-366), to: day(-1) }),
   },
 ]);
