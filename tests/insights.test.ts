@@ -734,6 +734,18 @@ describe('daily summary', () => {
     { from: '2026-02-21', to: '2026-03-31' }, // ends on S6 (23:30 local), starts the day after S0
   ];
   const RUN = `mutation { runScheduledJob(name: "insights.summary") { name processed } }`;
+  /** What `fn` answers with the summary set aside as if never built (every figure live), then restored. */
+  const asLive = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const prisma = t.db.database.prisma;
+    const [state] = await prisma.$queryRaw<{ rebuiltAt: Date }[]>`
+      SELECT "rebuiltAt" FROM "SalesSummaryState" WHERE id = 1`;
+    await prisma.$executeRaw`UPDATE "SalesSummaryState" SET "rebuiltAt" = 'epoch' WHERE id = 1`;
+    try {
+      return await fn();
+    } finally {
+      await prisma.$executeRaw`UPDATE "SalesSummaryState" SET "rebuiltAt" = ${state!.rebuiltAt} WHERE id = 1`;
+    }
+  };
   const withoutAsOf = (r: any) => JSON.parse(JSON.stringify(r, (k, v) => (k === 'asOf' ? undefined : v)));
   const APRIL_MAY = `query($s: [ID!]) { insights(storeIds: $s, from: "2026-04-01", to: "2026-05-31") {
     kpis { current { asOf total { grossSales refunds revenue saleCount refundedSaleCount units } } } } }`;
@@ -758,9 +770,15 @@ describe('daily summary', () => {
     expect(await aprilMay()).toMatchObject({
       total: { grossSales: '110.00', refunds: '0.00', revenue: '110.00', saleCount: 2, refundedSaleCount: 0, units: 2 },
     });
-    // A month or less is always live.
-    const month = await owner(APRIL_MAY.replace('2026-05-31', '2026-05-01'), { s: [gUR] });
-    expect(month.insights.kpis.current.asOf).toBeNull();
+    // A week or less reads it too once it ended before the run's last few days (this one did); the
+    // week to today is live.
+    const week = await owner(APRIL_MAY.replace('2026-05-31', '2026-04-07'), { s: [gUR] });
+    expect(week.insights.kpis.current.asOf).toBe((await aprilMay()).asOf);
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const recent = await owner(APRIL_MAY.replace('2026-04-01', day(-6)).replace('2026-05-31', day(0)), {
+      s: [gUR],
+    });
+    expect(recent.insights.kpis.current.asOf).toBeNull();
   });
 
   // The customer figures and cohorts of long periods, read from the customer summary, against
@@ -798,17 +816,7 @@ describe('daily summary', () => {
     }
     return out;
   };
-  const liveAnswers = async (scopes: string[][]) => {
-    const prisma = t.db.database.prisma;
-    const [state] = await prisma.$queryRaw<{ rebuiltAt: Date }[]>`
-      SELECT "rebuiltAt" FROM "SalesSummaryState" WHERE id = 1`;
-    await prisma.$executeRaw`UPDATE "SalesSummaryState" SET "rebuiltAt" = 'epoch' WHERE id = 1`;
-    try {
-      return await answers(scopes);
-    } finally {
-      await prisma.$executeRaw`UPDATE "SalesSummaryState" SET "rebuiltAt" = ${state!.rebuiltAt} WHERE id = 1`;
-    }
-  };
+  const liveAnswers = (scopes: string[][]) => asLive(() => answers(scopes));
   /** Each store alone and both (cohorts from the chain's rows); then both in one time zone (the chain's KPIs). */
   const expectSummaryEqualsLive = async () => {
     const compare = async (scopes: string[][]) => {
@@ -820,9 +828,8 @@ describe('daily summary', () => {
           expect(a.r.kpis.current.asOf).not.toBeNull();
           for (const c of a.r.cohorts) expect(c.asOf).toBe(a.r.kpis.current.asOf);
         } else {
-          // Category pairs are always live; SKU pairs and sequences read the summary's baskets.
-          for (const x of a.baskets.categories) expect(x.asOf).toBeNull();
-          for (const list of [a.baskets.skus, a.baskets.skuSequences, a.baskets.sequences])
+          // Pairs and sequences read the summary's baskets (category pairs its category days).
+          for (const list of [a.baskets.skus, a.baskets.categories, a.baskets.skuSequences, a.baskets.sequences])
             for (const x of list) expect(x.asOf).not.toBeNull();
           for (const list of Object.values(live[i]!.baskets) as { asOf: string | null }[][])
             for (const x of list) expect(x.asOf).toBeNull();
@@ -895,16 +902,20 @@ describe('daily summary', () => {
     expect((await postImport(base, 'sales-history', csv, ownerToken, { fileName: 'history2.csv' })).status).toBe(200);
     await owner(RUN);
     expect((await aprilMay()).total).toMatchObject({ revenue: '190.00', saleCount: 3, units: 4 });
-    // And every figure still equals the live one (each month of it is computed live).
+    // And every figure still equals the live one, each month's too.
     const months = [
       ['2026-04-01', '2026-04-30'],
       ['2026-05-01', '2026-05-31'],
     ];
     let revenue = 0;
     for (const [from, to] of months) {
-      const m = await owner(APRIL_MAY.replace('2026-04-01', from!).replace('2026-05-31', to!), { s: [gUR] });
-      expect(m.insights.kpis.current.asOf).toBeNull();
-      revenue += Number(m.insights.kpis.current.total.revenue);
+      const q = APRIL_MAY.replace('2026-04-01', from!).replace('2026-05-31', to!);
+      const m = (await owner(q, { s: [gUR] })).insights.kpis.current;
+      const live = (await asLive(() => owner(q, { s: [gUR] }))).insights.kpis.current;
+      expect(live.asOf).toBeNull();
+      expect(m.asOf).not.toBeNull();
+      expect(m.total).toEqual(live.total);
+      revenue += Number(m.total.revenue);
     }
     expect(revenue).toBe(190);
   });
@@ -953,7 +964,95 @@ describe('daily summary', () => {
     ).toEqual(['IN-A', 'IN-C']);
   });
 
-  it("recomputes the recent days on every run without marks: today's sales", async () => {
+  it('reads settled days of short periods from the summary; stock insights stay live between runs', async () => {
+    await owner(RUN);
+    // The last 7 days against the 7 before and last year's: those two are settled, read from the summary.
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const k = (
+      await owner(
+        `query($s: [ID!], $from: Date!, $to: Date!) { insights(storeIds: $s, from: $from, to: $to) {
+          kpis { current { asOf } previousPeriod { asOf } samePeriodLastYear { asOf } } } }`,
+        { s: [gUR], from: day(-6), to: day(0) },
+      )
+    ).insights.kpis;
+    expect(k.current.asOf).toBeNull();
+    expect(k.previousPeriod.asOf).not.toBeNull();
+    expect(k.samePeriodLastYear.asOf).toBe(k.previousPeriod.asOf);
+
+    const STOCKS = `query($s: [ID!]) { insights(storeIds: $s, from: "2026-03-01", to: "2026-03-31") {
+      cover: stockCover(topCustomers: 1, first: 100) { storeCode sku onHand unitsSold dailyVelocity turnover
+        daysOfCover lastSoldOn boughtByTopCustomers }
+      slow: slowMovers(topCustomers: 1, first: 100) { sku unitsSold lastSoldOn }
+      reorder: reorderSuggestions(topCustomers: 1, leadTimeDays: 90, safetyDays: 20) { sku reorderPoint
+        suggestedOrderQuantity } } }`;
+    const stocks = async () => (await owner(STOCKS, { s: [gUR] })).insights;
+    const sold = (r: any) => r.cover.map((c: any) => [c.sku, c.unitsSold, c.lastSoldOn]).sort();
+    // March in Urumqi as worked out above (A 2, B 6, C 4), equal to the live answer in every field.
+    const march = await stocks();
+    expect(sold(march)).toEqual([
+      ['IN-A', 2, '2026-03-05'],
+      ['IN-B', 6, '2026-03-31'],
+      ['IN-C', 4, '2026-03-10'],
+    ]);
+    expect(march).toEqual(await asLive(stocks));
+    // Read from the summary: without Urumqi's March product days, nothing sold there in March.
+    const prisma = t.db.database.prisma;
+    await prisma.$executeRaw`DELETE FROM "ProductDaySummary" WHERE "storeId" = ${UR}::uuid`;
+    expect((await stocks()).cover).toEqual([]);
+    await prisma.$executeRaw`UPDATE "SalesSummaryState" SET "rebuiltAt" = 'epoch' WHERE id = 1`;
+    await owner(RUN);
+    expect(await stocks()).toEqual(march);
+    // A till sends two C of 10 March late: the day is marked, and stock insights count them at
+    // once, before any run (the marked day is read from the lines, not from its summary row too).
+    await sale(gUR, at('2026-03-10T16:00', 6), [{ sku: 'IN-C', quantity: 2 }]);
+    const late = await stocks();
+    expect(sold(late)).toEqual([
+      ['IN-A', 2, '2026-03-05'],
+      ['IN-B', 6, '2026-03-31'],
+      ['IN-C', 6, '2026-03-10'],
+    ]);
+    expect(late).toEqual(await asLive(stocks));
+    await owner(RUN);
+    expect(await stocks()).toEqual(late);
+  });
+
+  it('reads category pairs live after a product changes category, until the next run', async () => {
+    const q = `query($s: [ID!]) { insights(storeIds: $s, from: "2026-03-01", to: "2026-04-30") {
+      basketPairs(level: CATEGORY, minSupport: 0.0001, first: 100) { asOf a { name } b { name } sales support
+        confidenceAToB confidenceBToA lift } } }`;
+    const pairs = async () => (await owner(q, { s: [gUR, gSH] })).insights.basketPairs;
+    const names = (r: any[]) => r.map((p) => [...[p.a.name, p.b.name].sort(), p.sales]);
+    const before = await pairs();
+    expect(before.every((p: any) => p.asOf !== null)).toBe(true);
+    // March and April: 奶粉 with 纸尿裤 in two baskets (S1, S3; S5's 奶粉 was refunded), 纸尿裤 with 零食 in one (S2).
+    expect(names(before)).toEqual([
+      ['奶粉', '纸尿裤', 2],
+      ['纸尿裤', '零食', 1],
+    ]);
+    // 磨牙饼干 (C) becomes 辅食: until the next run the pairs are live, and then equal the summary's.
+    const prisma = t.db.database.prisma;
+    await prisma.product.update({ where: { sku: 'IN-C' }, data: { category: '辅食' } });
+    try {
+      const live = await pairs();
+      expect(live.every((p: any) => p.asOf === null)).toBe(true);
+      expect(names(live)).toEqual([
+        ['奶粉', '纸尿裤', 2],
+        ['纸尿裤', '辅食', 1],
+      ]);
+      await owner(RUN);
+      const rebuilt = await pairs();
+      expect(rebuilt.every((p: any) => p.asOf !== null)).toBe(true);
+      expect(withoutAsOf(rebuilt)).toEqual(withoutAsOf(live));
+      // Renaming nothing (an update that leaves every category) keeps them in the summary.
+      await prisma.product.update({ where: { sku: 'IN-C' }, data: { name: '磨牙饼干（新）' } });
+      expect((await pairs())[0].asOf).not.toBeNull();
+    } finally {
+      await prisma.product.update({ where: { sku: 'IN-C' }, data: { category: '零食', name: '磨牙饼干' } });
+      await owner(RUN);
+    }
+  });
+
+  it("recomputes the recent days on every run without marks: today's sales and refunds", async () => {
     const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
     const q = `query($s: [ID!], $from: Date!, $to: Date!) { insights(storeIds: $s, from: $from, to: $to) {
       kpis { current { asOf total { revenue saleCount } } } } }`;
@@ -965,5 +1064,41 @@ describe('daily summary', () => {
     const after = (await owner(q, v)).insights.kpis.current;
     expect(Number(after.total.revenue) - Number(before.total.revenue)).toBe(100);
     expect(after.total.saleCount - before.total.saleCount).toBe(1);
+
+    // A new customer's sale today and its refund mark nothing, yet each next run rewrites them.
+    const customers = `query($s: [ID!], $from: Date!, $to: Date!) { insights(storeIds: $s, from: $from, to: $to) {
+      kpis { current { asOf total { customerCount newCustomerCount newCustomerRevenue repurchasingCustomers
+        purchaseIntervals { count } } } } } }`;
+    const year = { s: [gSH], from: day(-300), to: day(1) };
+    const figures = async () => (await owner(customers, year)).insights.kpis.current;
+    const expectLive = async () => {
+      const summary = await figures();
+      expect(summary.asOf).not.toBeNull();
+      expect(summary.total).toEqual((await asLive(figures)).total);
+      return summary.total;
+    };
+    const start = await expectLive();
+    const created = await owner(
+      `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { ... on Customer { id } } }`,
+      { input: { name: '周敏', phone: '13711110008' } },
+    );
+    const today = await sale(gSH, new Date().toISOString(), [{ sku: 'IN-A', quantity: 1 }], {
+      customerId: created.createCustomer.id,
+    });
+    await owner(RUN);
+    expect(await expectLive()).toMatchObject({
+      customerCount: start.customerCount + 1,
+      newCustomerCount: start.newCustomerCount + 1,
+    });
+    const refunded = await owner(REFUND_SALE, { saleId: today, externalId: `R-${++seq}` });
+    expect(refunded.refundSale.__typename).toBe('RefundSalePayload');
+    const marks = await t.db.database.prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM "SalesSummaryDirtyDay"`;
+    expect(marks[0]!.n).toBe(0);
+    await owner(RUN);
+    expect(await expectLive()).toMatchObject({
+      customerCount: start.customerCount,
+      newCustomerCount: start.newCustomerCount,
+    });
   });
 });

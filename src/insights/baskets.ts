@@ -106,6 +106,7 @@ export async function basketPairs(
   summary = false,
 ): Promise<BasketPair[]> {
   if (summary && level === 'PRODUCT') return summaryProductPairs(db, scope, minSupport, orderBy, first);
+  if (summary) return summaryCategoryPairs(db, scope, minSupport, orderBy, first);
   const rows = await db.$queryRaw<PairRow[]>`
     WITH t AS (${basketItems(scope, level)}),
     n AS (SELECT count(DISTINCT sale)::int AS total FROM t),
@@ -136,8 +137,7 @@ const pairsWithLift = (orderBy: BasketOrder, first: number) => Prisma.sql`
  * The same SKU pairs from the summary's baskets: each basket's products are an array already, so
  * a basket's pairs come from the array itself instead of joining the period's items with
  * themselves; the pairs under the minimum support are left out by the same HAVING (a pair can
- * reach it only when both its items do). (Category pairs stay live: expanding each basket to its
- * categories cost as much as reading the lines.)
+ * reach it only when both its items do).
  */
 async function summaryProductPairs(
   db: Db,
@@ -166,6 +166,41 @@ async function summaryProductPairs(
     ${pairsWithLift(orderBy, first)}`,
   );
   return pairsOf(db, 'PRODUCT', rows);
+}
+
+/**
+ * Category pairs from the summary's days (CategoryPairDaySummary): each day's baskets holding both
+ * categories, and each category alone, summed over the period. Only while no category changed
+ * since the last run (categoryPairsSettled); the caller reads them live otherwise.
+ */
+async function summaryCategoryPairs(
+  db: Db,
+  scope: InsightScope,
+  minSupport: number,
+  orderBy: BasketOrder,
+  first: number,
+): Promise<BasketPair[]> {
+  const days = Prisma.sql`d."storeId" = ANY(${scope.storeIds}::uuid[])
+      AND d."businessDate" BETWEEN ${isoDate(scope.from)}::date AND ${isoDate(scope.to)}::date`;
+  const rows = await db.$queryRaw<PairRow[]>`
+    WITH d AS (
+      SELECT d.a, d.b, sum(d.baskets)::int AS n FROM "CategoryPairDaySummary" d WHERE ${days} GROUP BY d.a, d.b
+    ),
+    n AS (SELECT count(*)::int AS total FROM "SaleBasketSummary" d WHERE ${days}),
+    c AS (SELECT d.a AS item, d.n FROM d WHERE d.a = d.b),
+    pairs AS (
+      SELECT d.a, d.b, d.n AS both_n FROM d
+      WHERE d.a < d.b AND d.n >= ${minSupport}::float8 * (SELECT total FROM n)
+    )
+    ${pairsWithLift(orderBy, first)}`;
+  return pairsOf(db, 'CATEGORY', rows);
+}
+
+/** Whether category pairs may be read from the summary: no product changed category since its last run. */
+export async function categoryPairsSettled(db: Db): Promise<boolean> {
+  const [r] = await db.$queryRaw<{ changed: boolean }[]>`
+    SELECT EXISTS (SELECT 1 FROM "SalesSummaryCategoryChange") AS changed`;
+  return !r!.changed;
 }
 
 async function pairsOf(db: Db, level: BasketLevel, rows: PairRow[]): Promise<BasketPair[]> {

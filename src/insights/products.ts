@@ -1,7 +1,7 @@
 import type { Db } from '../db/tx.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import { type InsightScope, isoDate } from './scope.ts';
-import { productSummaryRows } from './summary.ts';
+import { type InsightScope, isoDate, withoutJit } from './scope.ts';
+import { productSummaryRows, settledThrough } from './summary.ts';
 
 export type ProductRankingOrder = 'UNITS' | 'REVENUE' | 'MARGIN';
 export type StockInsightOrder = 'DAYS_OF_COVER' | 'TURNOVER' | 'SLOW' | 'REORDER';
@@ -179,6 +179,39 @@ export interface StockInsight {
   boughtByTopCustomers: boolean;
 }
 
+/**
+ * Net units sold per store and product in the period and the last day each sold (a line with a unit
+ * not refunded). Once the summary is built (`summaryAsOf`), the days it has settled and that are not
+ * marked dirty come from ProductDaySummary, and only the others (the last few days, the marked ones)
+ * from the lines: the live figures, exactly, from a few days' lines.
+ */
+function soldInPeriod(scope: InsightScope, summaryAsOf: Date | null): Prisma.Sql {
+  const lines = (where: Prisma.Sql) => Prisma.sql`
+    SELECT s."storeId", sl."productId", sl.quantity - sl."refundedQuantity" AS units,
+           CASE WHEN sl.quantity > sl."refundedQuantity" THEN s."businessDate" END AS sold_on
+    FROM "Sale" s JOIN "SaleLine" sl ON sl."saleId" = s.id
+    WHERE s."storeId" = ANY(${scope.storeIds}::uuid[]) AND ${where}`;
+  const sum = (rows: Prisma.Sql) => Prisma.sql`
+    SELECT u."storeId", u."productId", sum(u.units)::int AS units, max(u.sold_on) AS last_sold
+    FROM (${rows}) u GROUP BY u."storeId", u."productId"`;
+  const from = isoDate(scope.from);
+  const to = isoDate(scope.to);
+  const settled = summaryAsOf && isoDate(new Date(Math.min(settledThrough(summaryAsOf).getTime(), scope.to.getTime())));
+  if (!settled || settled < from) return sum(lines(Prisma.sql`s."businessDate" BETWEEN ${from}::date AND ${to}::date`));
+  const marked = Prisma.sql`
+    SELECT m."storeId", m."businessDate" FROM "SalesSummaryDirtyDay" m
+    WHERE m."storeId" = ANY(${scope.storeIds}::uuid[]) AND m."businessDate" BETWEEN ${from}::date AND ${settled}::date`;
+  return sum(Prisma.sql`
+    SELECT d."storeId", d."productId", d.units, CASE WHEN d."saleCount" > 0 THEN d."businessDate" END AS sold_on
+    FROM "ProductDaySummary" d
+    WHERE d."storeId" = ANY(${scope.storeIds}::uuid[]) AND d."businessDate" BETWEEN ${from}::date AND ${settled}::date
+      AND (d."storeId", d."businessDate") NOT IN (${marked})
+    UNION ALL
+    ${lines(Prisma.sql`s."businessDate" > ${settled}::date AND s."businessDate" <= ${to}::date`)}
+    UNION ALL
+    ${lines(Prisma.sql`(s."storeId", s."businessDate") IN (${marked})`)}`);
+}
+
 const STOCK_ORDER: Record<StockInsightOrder, { where: Prisma.Sql; order: Prisma.Sql }> = {
   DAYS_OF_COVER: { where: Prisma.sql`x.units > 0`, order: Prisma.sql`x.days_of_cover ASC, x.units DESC` },
   TURNOVER: { where: Prisma.sql`x."onHand" > 0`, order: Prisma.sql`x.turnover DESC` },
@@ -207,35 +240,34 @@ export async function stockInsights(
   options: ReorderOptions,
   first: number,
   top: number,
+  summaryAsOf: Date | null,
 ): Promise<StockInsight[]> {
   const { where, order: orderBy } = STOCK_ORDER[order];
-  const rows = await db.$queryRaw<
-    {
-      store_id: string;
-      store_code: string;
-      product_id: string;
-      sku: string;
-      name: string;
-      category: string;
-      onHand: number;
-      units: number;
-      velocity: string;
-      turnover: string | null;
-      days_of_cover: string | null;
-      last_sold: Date | null;
-      configured: number;
-      reorder_point: number;
-      suggested: number;
-      top_item: boolean;
-    }[]
-  >`
-    WITH sold AS (
-      SELECT s."storeId", sl."productId", sum(sl.quantity - sl."refundedQuantity")::int AS units,
-             max(s."businessDate") FILTER (WHERE sl.quantity > sl."refundedQuantity") AS last_sold
-      FROM "Sale" s JOIN "SaleLine" sl ON sl."saleId" = s.id
-      WHERE ${periodLines(scope)}
-      GROUP BY s."storeId", sl."productId"
-    ), top AS (${topCustomers(scope, top)}),
+  // Without JIT: the EXISTS per row makes the plan look costly enough to compile, which took
+  // longer than the whole statement (2.9 s against 0.5 s for 28 days at the benchmark's size).
+  const rows = await withoutJit(
+    db,
+    db.$queryRaw<
+      {
+        store_id: string;
+        store_code: string;
+        product_id: string;
+        sku: string;
+        name: string;
+        category: string;
+        onHand: number;
+        units: number;
+        velocity: string;
+        turnover: string | null;
+        days_of_cover: string | null;
+        last_sold: Date | null;
+        configured: number;
+        reorder_point: number;
+        suggested: number;
+        top_item: boolean;
+      }[]
+    >`
+    WITH sold AS (${soldInPeriod(scope, summaryAsOf)}), top AS (${topCustomers(scope, top)}),
     top_items AS (
       SELECT DISTINCT sl."productId" FROM "Sale" s JOIN "SaleLine" sl ON sl."saleId" = s.id
       WHERE ${periodLines(scope)} AND sl.quantity > sl."refundedQuantity" AND s."customerId" IN (SELECT "customerId"
@@ -267,7 +299,8 @@ export async function stockInsights(
     FROM x JOIN "Product" p ON p.id = x."productId" JOIN "Store" st ON st.id = x."storeId"
     WHERE ${where}
     ORDER BY ${orderBy}, p.sku, st.code
-    LIMIT ${first}`;
+    LIMIT ${first}`,
+  );
   return rows.map((r) => ({
     storeId: r.store_id,
     storeCode: r.store_code,

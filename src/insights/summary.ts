@@ -10,9 +10,9 @@ import { type InsightScope, isoDate } from './scope.ts';
  * date incrementally:
  * - the recent days (from RECENT_DAYS before the previous run's date to tomorrow, so a run after
  *   downtime catches up on every day since) are recomputed on every run: the sales tills record
- *   today land there without marking anything;
+ *   today, and their refunds, land there without marking anything;
  * - older days are recomputed only when marked dirty (SalesSummaryDirtyDay) by the change, in its
- *   own transaction: a refund of a sale (its business date, whenever the refund is made), a
+ *   own transaction: a refund of a sale older than LATE_SALE_DAYS (its business date), a
  *   sales-history import (each day it brought sales to), a sale a till sends late (older than
  *   LATE_SALE_DAYS), a merge of customers (the merged customer's days: it changes no sale figure,
  *   but who bought before and after whom).
@@ -29,8 +29,39 @@ export const RECENT_DAYS = 3;
  * dirty; younger ones fall in the recent days (a day's overlap against time zones).
  */
 export const LATE_SALE_DAYS = 2;
-/** Periods longer than this read KPIs' sale figures and the product ranking from the summary. */
-export const LIVE_MAX_DAYS = 31;
+/**
+ * How long before the previous run's start a sale or refund counts as changed since (see
+ * refreshSalesSummary): far more than a transaction may stay open and the API's and the
+ * database's clocks may differ.
+ */
+export const CHANGE_MARGIN_MS = 5 * 60_000;
+/**
+ * Periods longer than this read the summary (readsSummary): at the benchmark's size a live month
+ * of customer figures took 2–4 s, a week a fraction of a second (docs/benchmarks.md).
+ */
+export const LIVE_MAX_DAYS = 7;
+
+/**
+ * The last business date the summary brought up to date at `asOf` has settled: after asOf, a sale
+ * lands on a day this old only as a late sale, which marks the day dirty as a refund does (see
+ * isLateSale; one day more than it needs, against the API's and the database's clocks differing
+ * around midnight). Each such day's summary rows are therefore the live figures unless the day is
+ * marked in SalesSummaryDirtyDay.
+ */
+export function settledThrough(asOf: Date): Date {
+  const asOfDay = Date.UTC(asOf.getUTCFullYear(), asOf.getUTCMonth(), asOf.getUTCDate());
+  return new Date(asOfDay - (LATE_SALE_DAYS + 1) * DAY_MS);
+}
+
+/**
+ * Whether a period reads the summary brought up to date at `asOf` (and says so): when it is longer
+ * than LIVE_MAX_DAYS, or ended on a settled day, so that its figures are the live ones as of asOf
+ * (the previous period and last year of a comparison, last month's report).
+ */
+export function readsSummary(scope: { days: number; to: Date }, asOf: Date | null): boolean {
+  if (asOf === null) return false;
+  return scope.days > LIVE_MAX_DAYS || scope.to.getTime() <= settledThrough(asOf).getTime();
+}
 
 /** Marks a store's business day for recomputation (an upsert that locks the mark: see markDirtySql). */
 export async function markDirtyDay(tx: Tx, storeId: string, businessDate: Date | string): Promise<void> {
@@ -113,6 +144,9 @@ export async function refreshSalesSummary(db: Db): Promise<{ processed: number }
         await tx.$executeRaw`DELETE FROM "SaleBasketSummary"`;
         await tx.$executeRaw`${insertBaskets(Prisma.sql`TRUE`)}`;
         await tx.$executeRawUnsafe('ANALYZE "SaleBasketSummary"');
+        await tx.$executeRaw`DELETE FROM "SalesSummaryCategoryChange"`;
+        await tx.$executeRaw`DELETE FROM "CategoryPairDaySummary"`;
+        await tx.$executeRaw`${insertCategoryPairs(Prisma.sql`TRUE`)}`;
         // Planner statistics for tables that just went from empty to millions of rows.
         await tx.$executeRawUnsafe('ANALYZE "CustomerPurchaseSummary"');
         await tx.$executeRawUnsafe('ANALYZE "CustomerCohortSummary"');
@@ -125,6 +159,8 @@ export async function refreshSalesSummary(db: Db): Promise<{ processed: number }
       // Marks committed before this statement; a change still in flight keeps (or re-makes) its mark.
       const dirty = await tx.$queryRaw<{ store_id: string; day: Date }[]>`
         DELETE FROM "SalesSummaryDirtyDay" RETURNING "storeId"::text AS store_id, "businessDate" AS day`;
+      // Likewise a change of categories: this run rebuilds every day's category pairs.
+      const recategorised = (await tx.$executeRaw`DELETE FROM "SalesSummaryCategoryChange"`) > 0;
       const stores = await tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM "Store"`;
       const last = Math.min(state!.asOf.getTime(), now.getTime());
       const start = Date.UTC(
@@ -147,6 +183,13 @@ export async function refreshSalesSummary(db: Db): Promise<{ processed: number }
       await tx.$executeRaw`${target('SalesDaySummary')}`;
       await tx.$executeRaw`${target('SaleBasketSummary')}`;
       await tx.$executeRaw`${insertBaskets(within)}`;
+      if (recategorised) {
+        await tx.$executeRaw`DELETE FROM "CategoryPairDaySummary"`;
+        await tx.$executeRaw`${insertCategoryPairs(Prisma.sql`TRUE`)}`;
+      } else {
+        await tx.$executeRaw`${target('CategoryPairDaySummary')}`;
+        await tx.$executeRaw`${insertCategoryPairs(within)}`;
+      }
       await tx.$executeRaw`${insertProductDays(within)}`;
       await tx.$executeRaw`${insertSaleDays(within)}`;
       // The months of those days, added up again from their days.
@@ -161,7 +204,18 @@ export async function refreshSalesSummary(db: Db): Promise<{ processed: number }
         DELETE FROM "ProductMonthSummary" t WHERE (t."storeId", t.month) IN (
           SELECT * FROM unnest(${months.map((m) => m[0])}::uuid[], ${months.map((m) => m[1])}::date[]))`;
       await tx.$executeRaw`${insertProductMonths(inMonths)}`;
-      await refreshCustomers(tx, within);
+      // The customer part: every customer of a marked day (a merge moved sales there, an import or
+      // a late sale added some), and of the recent days only those whose sales changed since the
+      // previous run: a sale or a refund made since it began, less CHANGE_MARGIN_MS for one whose
+      // transaction was open then (createdAt is set inside it; none outlives its 30 s timeout).
+      const since = new Date(state!.asOf.getTime() - CHANGE_MARGIN_MS);
+      const marked = Prisma.sql`(s."storeId", s."businessDate") IN (
+        SELECT * FROM unnest(${dirty.map((d) => d.store_id)}::uuid[], ${dirty.map((d) => isoDate(d.day))}::date[]))`;
+      await refreshCustomers(
+        tx,
+        Prisma.sql`(${marked} OR (${within} AND (s."createdAt" >= ${since} OR EXISTS (
+          SELECT 1 FROM "Refund" r WHERE r."saleId" = s.id AND r."createdAt" >= ${since}))))`,
+      );
       await tx.$executeRaw`UPDATE "SalesSummaryState" SET "asOf" = ${now} WHERE id = 1`;
       processed = list.length;
       return { processed };
@@ -184,19 +238,38 @@ function insertBaskets(where: Prisma.Sql): Prisma.Sql {
     GROUP BY s.id`;
 }
 
+/**
+ * Each store-day's category pairs from its baskets (`where` over the baskets `s`): a basket's
+ * distinct categories (the products' categories now), each pair of them once (a < b) and each
+ * category alone (a = b).
+ */
+function insertCategoryPairs(where: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO "CategoryPairDaySummary" ("storeId", "businessDate", a, b, baskets)
+    SELECT k."storeId", k."businessDate", x.c, y.c, count(*)::int
+    FROM (
+      SELECT s."saleId", s."storeId", s."businessDate", array_agg(DISTINCT p.category) AS categories
+      FROM "SaleBasketSummary" s CROSS JOIN unnest(s.products) AS u(item) JOIN "Product" p ON p.id = u.item
+      WHERE ${where}
+      GROUP BY s."saleId", s."storeId", s."businessDate"
+    ) k CROSS JOIN unnest(k.categories) AS x(c) CROSS JOIN unnest(k.categories) AS y(c)
+    WHERE x.c <= y.c
+    GROUP BY k."storeId", k."businessDate", x.c, y.c`;
+}
+
 /** CustomerCohortSummary's storeId for the whole chain. */
 export const CHAIN_KEY = '00000000-0000-0000-0000-000000000000';
 
 /**
- * The customer part, for the customers with a sale on the store-days being recomputed (`within`,
- * over sales `s`): every sale of theirs, whenever and wherever, is written again, since a sale
- * added, refunded or moved changes its neighbours' before and after. Rows of sales that moved to
- * one of them (a merge marks the merged customer's days) are replaced too, and the customers they
- * were under lose their cohorts with them.
+ * The customer part, for the customers with a sale that `changed` (over sales `s`): every sale of
+ * theirs, whenever and wherever, is written again, since a sale added, refunded or moved changes
+ * its neighbours' before and after. Rows of sales that moved to one of them (a merge marks the
+ * merged customer's days) are replaced too, and the customers they were under lose their cohorts
+ * with them.
  */
-async function refreshCustomers(tx: Tx, within: Prisma.Sql): Promise<void> {
+async function refreshCustomers(tx: Tx, changed: Prisma.Sql): Promise<void> {
   const touched = await tx.$queryRaw<{ id: string }[]>`
-    SELECT DISTINCT s."customerId"::text AS id FROM "Sale" s WHERE ${within} AND s."customerId" IS NOT NULL`;
+    SELECT DISTINCT s."customerId"::text AS id FROM "Sale" s WHERE ${changed} AND s."customerId" IS NOT NULL`;
   if (!touched.length) return;
   const ids = touched.map((r) => r.id);
   const was = await tx.$queryRaw<{ id: string }[]>`

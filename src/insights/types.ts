@@ -5,6 +5,7 @@ import type { Context } from '../schema/context.ts';
 import {
   type BasketItem,
   basketPairs,
+  categoryPairsSettled,
   MAX_BASKET_DAYS,
   MAX_DETAILED_BASKET_DAYS,
   maxBasketDays,
@@ -29,7 +30,7 @@ import {
   resolveScope,
   samePeriodLastYear,
 } from './scope.ts';
-import { LIVE_MAX_DAYS, summaryAsOf } from './summary.ts';
+import { LATE_SALE_DAYS, LIVE_MAX_DAYS, readsSummary, summaryAsOf } from './summary.ts';
 import { salesHeatMap, salesTrend } from './time.ts';
 
 type ProductRankRow = ProductRank & { asOf: Date | null };
@@ -51,15 +52,28 @@ const CUSTOMER_FIELDS = new Set([
   'purchaseIntervals',
 ]);
 
+/** Which periods read the summary (readsSummary), for the asOf fields' descriptions. */
+const SUMMARY_PERIODS =
+  `periods longer than ${LIVE_MAX_DAYS} days, and periods that ended ${LATE_SALE_DAYS} days or more before ` +
+  'that date';
+
 const asOfCache = new WeakMap<object, Promise<Date | null>>();
 
 /**
  * When the daily summary a period's figures come from was brought up to date: periods longer
- * than LIVE_MAX_DAYS read it once it has been built; null for a shorter period, or before the
- * summary's first run (the figures are then computed live). Read once per request.
+ * than LIVE_MAX_DAYS, or ended before the summary's last run's recent days, read it once it has
+ * been built (readsSummary); null for any other period, or before the summary's first run (the
+ * figures are then computed live). Read at most once per request.
  */
-function summaryAsOfFor(scope: InsightScope, ctx: Context): Promise<Date | null> {
-  if (scope.days <= LIVE_MAX_DAYS) return Promise.resolve(null);
+async function summaryAsOfFor(scope: InsightScope, ctx: Context): Promise<Date | null> {
+  // A recent short period cannot be settled whatever the summary's state: no need to read it.
+  if (!readsSummary(scope, new Date())) return null;
+  const asOf = await summaryBuiltAt(ctx);
+  return readsSummary(scope, asOf) ? asOf : null;
+}
+
+/** When the summary was last brought up to date (null before its first run), read once per request. */
+function summaryBuiltAt(ctx: Context): Promise<Date | null> {
   let p = asOfCache.get(ctx);
   if (!p) {
     p = summaryAsOf(ctx.app.analytics);
@@ -212,8 +226,8 @@ export function addInsightTypes(builder: Builder) {
           type: 'DateTime',
           nullable: true,
           description:
-            `When the daily summary the sale figures were read from was last brought up to date (periods longer ` +
-            `than ${LIVE_MAX_DAYS} days); null when every figure was computed live from the sales. The customer ` +
+            `When the daily summary the sale figures were read from was last brought up to date ` +
+            `(${SUMMARY_PERIODS}); null when every figure was computed live from the sales. The customer ` +
             'figures come from the same summary when the report covers one store, or every store of the chain ' +
             'in one time zone; otherwise they are live.',
           resolve: (r, _a, ctx) => summaryAsOfFor(r, ctx),
@@ -274,7 +288,7 @@ export function addInsightTypes(builder: Builder) {
         nullable: true,
         description:
           `When the daily summary units, revenue, cost and saleCount were read from was last brought up to date ` +
-          `(periods longer than ${LIVE_MAX_DAYS} days); null when computed live. topCustomerBuyers is always live.`,
+          `(${SUMMARY_PERIODS}); null when computed live. topCustomerBuyers is always live.`,
         resolve: (p) => p.asOf,
       }),
       productId: t.id({ resolve: (p) => encodeGlobalID('Product', p.productId) }),
@@ -374,9 +388,9 @@ export function addInsightTypes(builder: Builder) {
         type: 'DateTime',
         nullable: true,
         description:
-          `When the summary the baskets were read from was last brought up to date (periods longer than ` +
-          `${LIVE_MAX_DAYS} days; pairs by PRODUCT, sequences at both levels); null when computed live from ` +
-          'the sale lines.',
+          `When the summary the baskets were read from was last brought up to date (${SUMMARY_PERIODS}; ` +
+          'category pairs only while no product changed category since); null when computed live from the ' +
+          'sale lines.',
         resolve: (p) => p.asOf,
       }),
     }),
@@ -396,8 +410,8 @@ export function addInsightTypes(builder: Builder) {
           type: 'DateTime',
           nullable: true,
           description:
-            `When the summary the baskets were read from was last brought up to date (periods longer than ` +
-            `${LIVE_MAX_DAYS} days); null when computed live from the sale lines.`,
+            `When the summary the baskets were read from was last brought up to date (${SUMMARY_PERIODS}); ` +
+            'null when computed live from the sale lines.',
           resolve: (p) => p.asOf,
         }),
       }),
@@ -424,8 +438,8 @@ export function addInsightTypes(builder: Builder) {
         type: 'DateTime',
         nullable: true,
         description:
-          `When the summary the cohort was read from was last brought up to date (periods longer than ` +
-          `${LIVE_MAX_DAYS} days, over one store or every store); null when computed live from the sales.`,
+          `When the summary the cohort was read from was last brought up to date (${SUMMARY_PERIODS}, over ` +
+          'one store or every store); null when computed live from the sales.',
         resolve: (c) => c.asOf,
       }),
     }),
@@ -461,20 +475,17 @@ export function addInsightTypes(builder: Builder) {
     coverDays: number;
     topCustomers: number;
   };
-  const stock = (order: StockInsightOrder) => (scope: InsightScope, args: ReorderArgs, ctx: Context) => {
+  const stock = (order: StockInsightOrder) => async (scope: InsightScope, args: ReorderArgs, ctx: Context) => {
     const options: ReorderOptions = {
       leadTimeDays: bounded('leadTimeDays', args.leadTimeDays, 1, 180),
       safetyDays: bounded('safetyDays', args.safetyDays, 0, 90),
       coverDays: bounded('coverDays', args.coverDays, 1, 180),
     };
-    return stockInsights(
-      ctx.app.analytics,
-      scope,
-      order,
-      options,
-      bounded('first', args.first, 1, 100),
-      bounded('topCustomers', args.topCustomers, 1, 1000),
-    );
+    const first = bounded('first', args.first, 1, 100);
+    const top = bounded('topCustomers', args.topCustomers, 1, 1000);
+    // Live figures whatever the period: the summary serves only the days it has settled.
+    const asOf = await summaryBuiltAt(ctx);
+    return stockInsights(ctx.app.analytics, scope, order, options, first, top, asOf);
   };
 
   const Insights = builder.objectRef<InsightScope>('Insights').implement({
@@ -577,9 +588,9 @@ export function addInsightTypes(builder: Builder) {
           periodOf(s.from, s.to, maxBasketDays('pairs', args.level));
           const minSupport = bounded('minSupport', args.minSupport, 0.0001, 1);
           const first = bounded('first', args.first, 1, 100);
-          // Category pairs stay live: expanding each basket's products to categories cost as much as
-          // reading the lines (docs/benchmarks.md, 2026-12-02).
-          const asOf = args.level === 'PRODUCT' ? await summaryAsOfFor(s, ctx) : null;
+          // Category pairs are live while a product's new category is not in the summary yet.
+          let asOf = await summaryAsOfFor(s, ctx);
+          if (asOf && args.level === 'CATEGORY' && !(await categoryPairsSettled(ctx.app.analytics))) asOf = null;
           const rows = await basketPairs(ctx.app.analytics, s, args.level, minSupport, args.orderBy, first, !!asOf);
           return rows.map((r) => ({ ...r, asOf }));
         },

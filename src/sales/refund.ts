@@ -5,7 +5,7 @@ import { applyStockChanges } from '../stock/levels.ts';
 import type { RefundStep } from './refund-pipeline.ts';
 import { refundedShares } from './pricing.ts';
 import { reverseCommission } from '../guides/commission.ts';
-import { markDirtyDay } from '../insights/summary.ts';
+import { isLateSale, markDirtyDay } from '../insights/summary.ts';
 import { businessDate } from '../stores/time.ts';
 
 const ZERO = new Prisma.Decimal(0);
@@ -137,8 +137,9 @@ export async function refundSale(unit: Unit, steps: RefundStep[], input: RefundS
     where: { id: sale.id },
     data: { refundedTotal: { increment: amount }, status: fullyRefunded ? 'REFUNDED' : 'PARTIALLY_REFUNDED' },
   });
-  // The refund lowers the figures of the sale's own day, however old: the daily summary recomputes it.
-  await markDirtyDay(tx, sale.storeId, sale.businessDate);
+  // The refund lowers the figures of the sale's own day, however old: the daily summary recomputes
+  // it, as it does every recent day on every run (a refund there needs no mark, as a sale does not).
+  if (isLateSale(sale.businessDate)) await markDirtyDay(tx, sale.storeId, sale.businessDate);
 
   // Commission taken back in proportion, in this transaction (src/guides/commission.ts).
   if (sale.staffId) {
