@@ -306,27 +306,38 @@ async function liveTotals(db: Db, from: string, to: string, stores: string[]) {
   // includes imported history and is rebuilt after a merge) falls on or after the period's first
   // business date in the store of the sale.
   // Sales are first summed per store and customer (a hash aggregate of the period's sales, no
-  // sort), so that the distinct customers are counted over those rows, not over every sale.
-  const totals = await db.$queryRaw<SaleRow[]>`
-    WITH c AS (
+  // sort), so that the distinct customers are counted over those rows, not over every sale; each
+  // sale's units and each customer's first purchase are looked up by key (a seek per sale and per
+  // customer: the planner otherwise scanned every line and every customer, most of the time a
+  // week took).
+  const totals = await withoutJit(
+    db,
+    db.$queryRaw<SaleRow[]>`
+    WITH g AS (
       SELECT s."storeId", s."customerId",
-             CASE WHEN s."customerId" IS NULL THEN NULL
-                  ELSE bool_or(c."firstPurchaseAt" IS NULL OR (c."firstPurchaseAt" AT TIME ZONE 'UTC' AT TIME ZONE
-                    st.timezone)::date >= ${from}::date)
-             END AS is_new,
              sum(s.total) AS gross, sum(s."refundedTotal") AS refunds, sum(s.total - s."refundedTotal") AS net,
              count(*) FILTER (WHERE s.status <> 'REFUNDED') AS sales,
              count(*) FILTER (WHERE s."refundedTotal" > 0) AS refunded_sales,
-             sum(s.total - s."refundedTotal") FILTER (WHERE s."memberId" IS NOT NULL) AS member_net
+             sum(s.total - s."refundedTotal") FILTER (WHERE s."memberId" IS NOT NULL) AS member_net,
+             sum(l.units) AS units
       FROM "Sale" s
-      JOIN "Store" st ON st.id = s."storeId"
-      LEFT JOIN "Customer" c ON c.id = s."customerId"
+      CROSS JOIN LATERAL (
+        SELECT sum(sl.quantity - sl."refundedQuantity") AS units FROM "SaleLine" sl WHERE sl."saleId" = s.id
+      ) l
       WHERE s."storeId" = ANY(${stores}::uuid[]) AND s."businessDate" BETWEEN ${from}::date AND ${to}::date
       GROUP BY s."storeId", s."customerId"
+    ), c AS (
+      SELECT g.*,
+             CASE WHEN g."customerId" IS NULL THEN NULL ELSE coalesce((
+               SELECT cu."firstPurchaseAt" IS NULL OR (cu."firstPurchaseAt" AT TIME ZONE 'UTC' AT TIME ZONE
+                 st.timezone)::date >= ${from}::date
+               FROM "Customer" cu WHERE cu.id = g."customerId"), true)
+             END AS is_new
+      FROM g JOIN "Store" st ON st.id = g."storeId"
     ), t AS (
       SELECT c."storeId",
              sum(c.gross) AS gross, sum(c.refunds) AS refunds, sum(c.net) AS revenue,
-             sum(c.sales) AS sale_count, sum(c.refunded_sales) AS refunded_sale_count,
+             sum(c.sales) AS sale_count, sum(c.refunded_sales) AS refunded_sale_count, sum(c.units) AS units,
              count(DISTINCT c."customerId") FILTER (WHERE c.sales > 0) AS customers,
              count(DISTINCT c."customerId") FILTER (WHERE c.is_new AND c.sales > 0) AS new_customers,
              sum(c.net) FILTER (WHERE c.is_new) AS new_revenue,
@@ -334,20 +345,13 @@ async function liveTotals(db: Db, from: string, to: string, stores: string[]) {
              sum(c.net) FILTER (WHERE c."customerId" IS NULL) AS anonymous_revenue,
              sum(c.member_net) AS member_revenue
       FROM c GROUP BY GROUPING SETS ((c."storeId"), ())
-    ), u AS (
-      -- Units by store straight from the lines (no per-sale grouping of a period's lines).
-      SELECT s."storeId", sum(sl.quantity - sl."refundedQuantity")::int AS units
-      FROM "Sale" s JOIN "SaleLine" sl ON sl."saleId" = s.id
-      WHERE s."storeId" = ANY(${stores}::uuid[]) AND s."businessDate" BETWEEN ${from}::date AND ${to}::date
-      GROUP BY s."storeId"
     )
     SELECT t."storeId"::text AS store_id, t.gross::text, t.refunds::text, t.revenue::text,
-           t.sale_count::int, t.refunded_sale_count::int,
-           coalesce(CASE WHEN t."storeId" IS NULL THEN (SELECT sum(units) FROM u)
-                         ELSE (SELECT units FROM u WHERE u."storeId" = t."storeId") END, 0)::int AS units,
+           t.sale_count::int, t.refunded_sale_count::int, coalesce(t.units, 0)::int AS units,
            t.customers::int, t.new_customers::int, t.new_revenue::text, t.returning_revenue::text,
            t.anonymous_revenue::text, t.member_revenue::text
-    FROM t`;
+    FROM t`,
+  );
   return totals;
 }
 
@@ -365,7 +369,9 @@ async function customerFacts(db: Db, scope: InsightScope, repurchaseWithinDays: 
   //   customer's first purchase of it).
   // A sale refunded in full is no purchase.
   const until = isoDate(new Date(scope.to.getTime() + repurchaseWithinDays * 86_400_000));
-  const customerRows = await db.$queryRaw<{ store_id: string | null; kind: string; v: number; n: number }[]>`
+  const customerRows = await withoutJit(
+    db,
+    db.$queryRaw<{ store_id: string | null; kind: string; v: number; n: number }[]>`
     WITH s AS (
       SELECT s."storeId", s."customerId", s."occurredAt", s."businessDate"
       FROM "Sale" s
@@ -418,7 +424,8 @@ async function customerFacts(db: Db, scope: InsightScope, repurchaseWithinDays: 
       SELECT NULL, 'gap', width_bucket(greatest("businessDate" - before, 0), ${BOUNDS}::int[]) FROM first_any WHERE
         before IS NOT NULL
     )
-    SELECT store_id, kind, v, count(*)::int AS n FROM facts GROUP BY store_id, kind, v`;
+    SELECT store_id, kind, v, count(*)::int AS n FROM facts GROUP BY store_id, kind, v`,
+  );
   return customerRows;
 }
 

@@ -118,7 +118,7 @@ export async function summaryAsOf(db: Db | Tx): Promise<Date | null> {
  * row is locked). Returns how many store-days it recomputed.
  */
 export async function refreshSalesSummary(db: Db): Promise<{ processed: number }> {
-  return db.$transaction(
+  const run = await db.$transaction(
     async (tx) => {
       // A first build reads every sale: longer than a request may take.
       await tx.$executeRawUnsafe('SET LOCAL statement_timeout = 0');
@@ -154,7 +154,7 @@ export async function refreshSalesSummary(db: Db): Promise<{ processed: number }
         await tx.$executeRawUnsafe('ANALYZE "ProductMonthSummary"');
         await tx.$executeRawUnsafe('ANALYZE "SalesDaySummary"');
         await tx.$executeRaw`UPDATE "SalesSummaryState" SET "asOf" = ${now}, "rebuiltAt" = ${now} WHERE id = 1`;
-        return { processed };
+        return { processed, rebuilt: true };
       }
       // Marks committed before this statement; a change still in flight keeps (or re-makes) its mark.
       const dirty = await tx.$queryRaw<{ store_id: string; day: Date }[]>`
@@ -218,15 +218,37 @@ export async function refreshSalesSummary(db: Db): Promise<{ processed: number }
       );
       await tx.$executeRaw`UPDATE "SalesSummaryState" SET "asOf" = ${now} WHERE id = 1`;
       processed = list.length;
-      return { processed };
+      return { processed, rebuilt: false };
     },
     { timeout: 30 * 60_000, maxWait: 60_000 },
   );
+  // A rebuild deleted every row it wrote again: without a vacuum the tables carry the old rows as
+  // dead ones, which every period's read steps over until autovacuum comes (at full size a month's
+  // KPIs took 1.5 s before it, 1.0 s after). VACUUM cannot run in a transaction, hence here; a
+  // failure leaves it to autovacuum.
+  if (run.rebuilt) {
+    const tables = SUMMARY_TABLES.map((t) => `"${t}"`).join(', ');
+    await db.$executeRawUnsafe(`VACUUM (ANALYZE) ${tables}`).catch(() => undefined);
+  }
+  return { processed: run.processed };
 }
+
+const SUMMARY_TABLES = [
+  'SalesDaySummary',
+  'ProductDaySummary',
+  'ProductMonthSummary',
+  'CustomerPurchaseSummary',
+  'CustomerCohortSummary',
+  'SaleBasketSummary',
+  'CategoryPairDaySummary',
+];
 
 /**
  * Each sale not refunded in full (`where` over sales `s`) with the distinct products of its lines
  * not refunded in full, in order: the baskets that pairs and sequences read (src/insights/baskets.ts).
+ * This and the other day-keyed tables are written in business-date order, so that a period's rows
+ * sit on neighbouring pages: written in customer order, a week of the customer summary's 14,000
+ * rows sat on 10,000 pages and took 0.8–1.1 s to read at full size, 0.3 s in date order.
  */
 function insertBaskets(where: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
@@ -235,7 +257,8 @@ function insertBaskets(where: Prisma.Sql): Prisma.Sql {
            array_agg(DISTINCT sl."productId" ORDER BY sl."productId")
     FROM "Sale" s JOIN "SaleLine" sl ON sl."saleId" = s.id
     WHERE s.status <> 'REFUNDED' AND sl.quantity > sl."refundedQuantity" AND ${where}
-    GROUP BY s.id`;
+    GROUP BY s.id
+    ORDER BY s."businessDate"`;
 }
 
 /**
@@ -254,7 +277,8 @@ function insertCategoryPairs(where: Prisma.Sql): Prisma.Sql {
       GROUP BY s."saleId", s."storeId", s."businessDate"
     ) k CROSS JOIN unnest(k.categories) AS x(c) CROSS JOIN unnest(k.categories) AS y(c)
     WHERE x.c <= y.c
-    GROUP BY k."storeId", k."businessDate", x.c, y.c`;
+    GROUP BY k."storeId", k."businessDate", x.c, y.c
+    ORDER BY k."businessDate"`;
 }
 
 /** CustomerCohortSummary's storeId for the whole chain. */
@@ -305,7 +329,8 @@ function insertPurchases(where: Prisma.Sql): Prisma.Sql {
     FROM "Sale" s
     WHERE s."customerId" IS NOT NULL AND ${where}
     WINDOW in_store AS (PARTITION BY s."customerId", s."storeId", ${p} ORDER BY s."occurredAt", s.id),
-           in_chain AS (PARTITION BY s."customerId", ${p} ORDER BY s."occurredAt", s.id)`;
+           in_chain AS (PARTITION BY s."customerId", ${p} ORDER BY s."occurredAt", s.id)
+    ORDER BY s."businessDate"`;
 }
 
 /**
@@ -354,7 +379,8 @@ function insertProductDays(where: Prisma.Sql): Prisma.Sql {
       FROM "Sale" s JOIN "SaleLine" sl ON sl."saleId" = s.id
       WHERE ${where}
     ) l
-    GROUP BY l."storeId", l."businessDate", l."productId"`;
+    GROUP BY l."storeId", l."businessDate", l."productId"
+    ORDER BY l."businessDate"`;
 }
 
 /** Whole months of product days, summed (`where` is over the day rows `d`). */

@@ -36,5 +36,7 @@ CREATE TRIGGER "Product_category_change" AFTER UPDATE ON "Product"
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION sales_summary_category_change();
 
--- The next run builds the pairs of every day already in the summary.
-INSERT INTO "SalesSummaryCategoryChange" DEFAULT VALUES;
+-- The next run rebuilds the whole summary: the category pairs of every day, and every table
+-- written in business-date order (src/insights/summary.ts), which a period's reads depend on.
+-- Until then every insight is computed live, as before a first build.
+UPDATE "SalesSummaryState" SET "rebuiltAt" = 'epoch' WHERE id = 1;
