@@ -46,7 +46,11 @@ await main(async () => {
   );
   const { current, previousPeriod, samePeriodLastYear } = insights.kpis;
   const k = current.total;
-  console.log(`${insights.from} – ${insights.to}`);
+  // Longer than a week: read from the summary the scheduled job keeps, and it says as of when.
+  const asOf = current.asOf
+    ? `（数据截至 ${new Date(current.asOf).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai' })}）`
+    : '（实时）';
+  console.log(`${insights.from} – ${insights.to}${asOf}`);
   console.log(
     `营业额 ¥${k.revenue}（环比 ${change(k.revenue, previousPeriod.total.revenue)}，` +
       `同比 ${change(k.revenue, samePeriodLastYear.total.revenue)}）`,

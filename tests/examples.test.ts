@@ -102,6 +102,8 @@ describe('running the examples on another port', () => {
     expect(run.stdout).toContain(`营业额 ¥${revenue}（环比`);
     expect(run.stdout).toMatch(new RegExp(`^${saleCount} 笔 · 客单价 ¥\\d+\\.\\d{2}`, 'm'));
     expect(run.stdout).toMatch(/^畅销商品：\n {2}\S+ /m);
+    // The period, and whether its figures are live or from the summary (as of when).
+    expect(run.stdout).toMatch(/^\d{4}-\d\d-\d\d – \d{4}-\d\d-\d\d（(数据截至 \S.*|实时)）$/m);
   });
 
   it('says in one line where it looked when the API is not there', async () => {
