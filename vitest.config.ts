@@ -15,6 +15,12 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The tests run with AsyncLocalStorage as production does (src/cli/start.mjs, API_NODE_FLAGS).
+    poolOptions: {
+      forks: {
+        execArgv: ['--experimental-async-context-frame'].filter((f) => process.allowedNodeEnvironmentFlags.has(f)),
+      },
+    },
     // Each file gets its own database; two at a time suits a 2-core machine.
     maxWorkers: 2,
     minWorkers: 1,
