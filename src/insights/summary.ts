@@ -50,8 +50,11 @@ export const LIVE_MAX_DAYS = 7;
  */
 export function settledThrough(asOf: Date): Date {
   const asOfDay = Date.UTC(asOf.getUTCFullYear(), asOf.getUTCMonth(), asOf.getUTCDate());
-  return new Date(asOfDay - (LATE_SALE_DAYS + 1) * DAY_MS);
+  return new Date(asOfDay - SETTLED_DAYS * DAY_MS);
 }
+
+/** How many days before the date of the summary's last run its settled days end (settledThrough). */
+export const SETTLED_DAYS = LATE_SALE_DAYS + 1;
 
 /**
  * Whether a period reads the summary brought up to date at `asOf` (and says so): when it is longer
@@ -174,11 +177,9 @@ export async function refreshSalesSummary(db: Db): Promise<{ processed: number }
       for (let t = start - RECENT_DAYS * DAY_MS; t <= end; t += DAY_MS)
         for (const s of stores) days.set(`${s.id}:${isoDate(new Date(t))}`, [s.id, isoDate(new Date(t))]);
       const list = [...days.values()];
-      const within = Prisma.sql`(s."storeId", s."businessDate") IN (
-        SELECT * FROM unnest(${list.map((d) => d[0])}::uuid[], ${list.map((d) => d[1])}::date[]))`;
+      const within = Prisma.sql`(s."storeId", s."businessDate") IN (${storeDays(list)})`;
       const target = (table: string) => Prisma.sql`
-        DELETE FROM ${Prisma.raw(`"${table}"`)} t WHERE (t."storeId", t."businessDate") IN (
-          SELECT * FROM unnest(${list.map((d) => d[0])}::uuid[], ${list.map((d) => d[1])}::date[]))`;
+        DELETE FROM ${Prisma.raw(`"${table}"`)} t WHERE (t."storeId", t."businessDate") IN (${storeDays(list)})`;
       await tx.$executeRaw`${target('ProductDaySummary')}`;
       await tx.$executeRaw`${target('SalesDaySummary')}`;
       await tx.$executeRaw`${target('SaleBasketSummary')}`;
@@ -195,14 +196,14 @@ export async function refreshSalesSummary(db: Db): Promise<{ processed: number }
       // The months of those days, added up again from their days.
       const months = [
         ...new Map(
-          list.map(([store, day]) => [`${store}:${day.slice(0, 7)}`, [store, `${day.slice(0, 7)}-01`]]),
+          list.map(([store, day]) => [
+            `${store}:${day.slice(0, 7)}`,
+            [store, `${day.slice(0, 7)}-01`] as [string, string],
+          ]),
         ).values(),
       ];
-      const inMonths = Prisma.sql`(d."storeId", date_trunc('month', d."businessDate")::date) IN (
-        SELECT * FROM unnest(${months.map((m) => m[0])}::uuid[], ${months.map((m) => m[1])}::date[]))`;
-      await tx.$executeRaw`
-        DELETE FROM "ProductMonthSummary" t WHERE (t."storeId", t.month) IN (
-          SELECT * FROM unnest(${months.map((m) => m[0])}::uuid[], ${months.map((m) => m[1])}::date[]))`;
+      const inMonths = Prisma.sql`(d."storeId", date_trunc('month', d."businessDate")::date) IN (${storeDays(months)})`;
+      await tx.$executeRaw`DELETE FROM "ProductMonthSummary" t WHERE (t."storeId", t.month) IN (${storeDays(months)})`;
       await tx.$executeRaw`${insertProductMonths(inMonths)}`;
       // The customer part: every customer of a marked day (a merge moved sales there, an import or
       // a late sale added some), and of the recent days only those whose sales changed since the
@@ -210,7 +211,7 @@ export async function refreshSalesSummary(db: Db): Promise<{ processed: number }
       // transaction was open then (createdAt is set inside it; none outlives its 30 s timeout).
       const since = new Date(state!.asOf.getTime() - CHANGE_MARGIN_MS);
       const marked = Prisma.sql`(s."storeId", s."businessDate") IN (
-        SELECT * FROM unnest(${dirty.map((d) => d.store_id)}::uuid[], ${dirty.map((d) => isoDate(d.day))}::date[]))`;
+        ${storeDays(dirty.map((d) => [d.store_id, isoDate(d.day)]))})`;
       await refreshCustomers(
         tx,
         Prisma.sql`(${marked} OR (${within} AND (s."createdAt" >= ${since} OR EXISTS (
@@ -231,6 +232,11 @@ export async function refreshSalesSummary(db: Db): Promise<{ processed: number }
     await db.$executeRawUnsafe(`VACUUM (ANALYZE) ${tables}`).catch(() => undefined);
   }
   return { processed: run.processed };
+}
+
+/** (storeId, date) rows to match with IN: the store-days (or store-months) a run rewrites. */
+function storeDays(pairs: [string, string][]): Prisma.Sql {
+  return Prisma.sql`SELECT * FROM unnest(${pairs.map((p) => p[0])}::uuid[], ${pairs.map((p) => p[1])}::date[])`;
 }
 
 const SUMMARY_TABLES = [

@@ -30,7 +30,7 @@ import {
   resolveScope,
   samePeriodLastYear,
 } from './scope.ts';
-import { LATE_SALE_DAYS, LIVE_MAX_DAYS, readsSummary, summaryAsOf } from './summary.ts';
+import { LIVE_MAX_DAYS, readsSummary, SETTLED_DAYS, summaryAsOf } from './summary.ts';
 import { salesHeatMap, salesTrend } from './time.ts';
 
 type ProductRankRow = ProductRank & { asOf: Date | null };
@@ -54,7 +54,7 @@ const CUSTOMER_FIELDS = new Set([
 
 /** Which periods read the summary (readsSummary), for the asOf fields' descriptions. */
 const SUMMARY_PERIODS =
-  `periods longer than ${LIVE_MAX_DAYS} days, and periods that ended ${LATE_SALE_DAYS} days or more before ` +
+  `periods longer than ${LIVE_MAX_DAYS} days, and periods that ended ${SETTLED_DAYS} days or more before ` +
   'that date';
 
 const asOfCache = new WeakMap<object, Promise<Date | null>>();

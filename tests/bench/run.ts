@@ -33,7 +33,7 @@ import { csvImport } from './scenarios/csv-import.ts';
 import { customer360 } from './scenarios/customer-360.ts';
 import { customerSearch } from './scenarios/customer-search.ts';
 import { hotSku } from './scenarios/hot-sku.ts';
-import { insightsBaskets, insightsCohorts, insightsKpis } from './scenarios/insights.ts';
+import { insightsBaskets, insightsCohorts, insightsKpis, RUN_SUMMARY } from './scenarios/insights.ts';
 import { recordSale } from './scenarios/record-sale.ts';
 import { recordSaleCampaigns } from './scenarios/record-sale-campaigns.ts';
 import { rfm } from './scenarios/rfm.ts';
@@ -210,7 +210,7 @@ async function bringSummaryUpToDate(databaseUrl: string, jwtSecret: string): Pro
   try {
     const auth = `Bearer ${await signIn(server)}`;
     const t0 = performance.now();
-    const r = await graphql(server, `mutation { runScheduledJob(name: "insights.summary") { processed } }`, {}, auth);
+    const r = await graphql(server, RUN_SUMMARY, {}, auth);
     if (r.errors?.length) throw new Error(`insights.summary: ${r.errors[0]!.message}`);
     const seconds = Math.round((performance.now() - t0) / 100) / 10;
     log(`insights summary brought up to date in ${seconds} s (${r.data.runScheduledJob.processed} store-days)`);

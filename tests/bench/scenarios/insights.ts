@@ -87,7 +87,7 @@ export function insightScenario(
   };
 }
 
-const RUN_SUMMARY = `mutation { runScheduledJob(name: "insights.summary") { processed } }`;
+export const RUN_SUMMARY = `mutation { runScheduledJob(name: "insights.summary") { processed } }`;
 
 const SALE_FIGURES = `revenue saleCount averageSale unitsPerSale refundRate memberShare anonymousRevenue`;
 const FIGURES = `${SALE_FIGURES} customerCount newCustomerRevenue returningCustomerRevenue repurchaseRate
