@@ -557,7 +557,8 @@ describe('baskets and sequences', () => {
   });
 
   it('counts customers who bought A, then B within N days', async () => {
-    const q = `query($s: [ID!], $n: Int!) { insights(storeIds: $s, from: "2026-03-01", to: "2026-03-31") {
+    const q = `query($s: [ID!], $n: Int!, $to: Date! = "2026-03-31") {
+      insights(storeIds: $s, from: "2026-03-01", to: $to) {
       purchaseSequences(level: CATEGORY, withinDays: $n, minCustomers: 1) { bought { name } thenBought { name }
         customers firstBuyers share } } }`;
     const flat = (rows: any[]) =>
@@ -570,8 +571,10 @@ describe('baskets and sequences', () => {
       '零食>奶粉 1/1 1',
       '零食>纸尿裤 1/1 1',
     ]);
-    // Within 30 days X's S1 {奶粉, 纸尿裤} is followed by S5 {纸尿裤}, 19 days later.
-    expect(flat((await owner(q, { s: [gUR], n: 30 })).insights.purchaseSequences)).toContain('奶粉>纸尿裤 1/2 0.5');
+    // Within 30 days (over the first half of March: the two span 45 days) X's S1 {奶粉, 纸尿裤} is
+    // followed by S5 {纸尿裤}, 19 days later; Y bought 奶粉 in S3 and nothing after.
+    const half = await owner(q, { s: [gUR], n: 30, to: '2026-03-15' });
+    expect(flat(half.insights.purchaseSequences)).toContain('奶粉>纸尿裤 1/2 0.5');
   });
 });
 
@@ -641,25 +644,52 @@ describe('access and limits', () => {
       { token: ownerToken },
     );
     expect(baskets.errors?.[0]?.extensions).toMatchObject({ errorCode: 'INSIGHT_PERIOD' });
-    // 92 days by category; SKU pairs and sequences 62 (2026-03-01 – 2026-05-31 is 92 days).
+    // 92 days by category; SKU pairs 62 (2026-03-01 – 2026-05-31 is 92 days).
     const quarter = (field: string) =>
       t.gql(`{ insights(from: "2026-03-01", to: "2026-05-31") { ${field} } }`, {}, { token: ownerToken, locale: 'en' });
     expect((await quarter('basketPairs(level: CATEGORY) { sales }')).errors).toBeUndefined();
-    for (const field of [
-      'basketPairs(level: PRODUCT) { sales }',
-      'purchaseSequences(level: CATEGORY) { customers }',
-      'purchaseSequences(level: PRODUCT) { customers }',
-    ]) {
-      const refused = await quarter(field);
-      expect(refused.errors?.[0]?.extensions, field).toMatchObject({ errorCode: 'INSIGHT_PERIOD' });
-      expect(refused.errors?.[0]?.message).toContain('1 to 62 days');
-    }
+    const skuPairs = await quarter('basketPairs(level: PRODUCT) { sales }');
+    expect(skuPairs.errors?.[0]?.extensions).toMatchObject({ errorCode: 'INSIGHT_PERIOD' });
+    expect(skuPairs.errors?.[0]?.message).toContain('1 to 62 days');
     const twoMonths = await t.gql(
-      `{ insights(from: "2026-03-01", to: "2026-05-01") { purchaseSequences(level: PRODUCT) { customers } } }`,
+      `{ insights(from: "2026-03-01", to: "2026-05-01") { basketPairs(level: PRODUCT) { sales } } }`,
       {},
       { token: ownerToken },
     );
     expect(twoMonths.errors).toBeUndefined();
+    // Sequences: the period and the window together at most 45 days, at either level; the window
+    // itself 1–44. March (31 days) takes the default 14 days, not 15.
+    const march = (args: string, locale: 'en' | 'zh-CN' = 'en') =>
+      t.gql(
+        `{ insights(from: "2026-03-01", to: "2026-03-31") { purchaseSequences(${args}) { customers } } }`,
+        {},
+        { token: ownerToken, locale },
+      );
+    for (const level of ['CATEGORY', 'PRODUCT']) {
+      expect((await march(`level: ${level}`)).errors, level).toBeUndefined();
+      const refused = await march(`level: ${level}, withinDays: 15`);
+      expect(refused.errors?.[0]?.extensions, level).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        errorCode: 'INSIGHT_SEQUENCE_SPAN',
+      });
+      expect(refused.errors?.[0]?.message).toBe(
+        'The period (31 days) and withinDays (15) may span at most 45 days together: ' +
+          'with this window the period may be at most 30 days',
+      );
+      expect(refused.data?.insights?.purchaseSequences ?? null).toBeNull();
+    }
+    expect((await march('withinDays: 15', 'zh-CN')).errors?.[0]?.message).toBe(
+      '期间（31 天）与 withinDays（15 天）合计最多 45 天：此窗口下期间最多 30 天',
+    );
+    const window = await march('withinDays: 45');
+    expect(window.errors?.[0]?.extensions).toMatchObject({ errorCode: 'INSIGHT_RANGE' });
+    expect(window.errors?.[0]?.message).toBe('withinDays must be between 1 and 44');
+    const oneDay = await t.gql(
+      `{ insights(from: "2026-03-31", to: "2026-03-31") { purchaseSequences(withinDays: 44) { customers } } }`,
+      {},
+      { token: ownerToken },
+    );
+    expect(oneDay.errors).toBeUndefined();
   });
 
   it('prices each insight in the query cost, so aliases cannot repeat one without bound', async () => {
@@ -790,29 +820,37 @@ describe('daily summary', () => {
     kpis(repurchaseWithinDays: $n) { current { asOf total { ${CUST} } stores { storeCode ${CUST} } }
       previousPeriod { total { ${CUST} } } }
     cohorts(followMonths: 4) { asOf month customers retention { offset month customers rate } } } }`;
-  // Pairs and sequences over the periods they take (at most 62 days by SKU), from the baskets.
-  const BASKETS = `query($s: [ID!], $from: Date!, $to: Date!, $n: Int!) {
+  // Pairs and sequences over the periods they take (SKU pairs at most 62 days, sequences at most
+  // 45 with their window), from the baskets.
+  const BASKETS = `query($s: [ID!], $from: Date!, $to: Date!, $n: Int!, $seq: Boolean!) {
     insights(storeIds: $s, from: $from, to: $to) {
       skus: basketPairs(level: PRODUCT, minSupport: 0.0001, first: 100) { asOf a { sku } b { sku } sales support
         confidenceAToB confidenceBToA lift }
       categories: basketPairs(level: CATEGORY, minSupport: 0.0001, orderBy: LIFT, first: 100) { asOf a { name }
         b { name } sales support lift }
-      skuSequences: purchaseSequences(level: PRODUCT, withinDays: $n, minCustomers: 1, first: 100) { asOf
-        bought { sku } thenBought { sku } customers firstBuyers share }
-      sequences: purchaseSequences(level: CATEGORY, withinDays: $n, minCustomers: 1, first: 100) { asOf
-        bought { name } thenBought { name } customers firstBuyers share } } }`;
+      skuSequences: purchaseSequences(level: PRODUCT, withinDays: $n, minCustomers: 1, first: 100) @include(if: $seq)
+        { asOf bought { sku } thenBought { sku } customers firstBuyers share }
+      sequences: purchaseSequences(level: CATEGORY, withinDays: $n, minCustomers: 1, first: 100) @include(if: $seq)
+        { asOf bought { name } thenBought { name } customers firstBuyers share } } }`;
   const basketPeriods = [
     ...periods.slice(1),
+    { from: '2026-03-01', to: '2026-03-31' },
     { from: '2026-03-01', to: '2026-04-30' },
     { from: '2026-05-15', to: '2026-06-30' }, // the merged customer's June
+    { from: '2026-06-01', to: '2026-06-30' },
   ];
+  const spanDays = (p: { from: string; to: string }, n: number) =>
+    (Date.parse(p.to) - Date.parse(p.from)) / 86_400_000 + 1 + n;
   const answers = async (scopes: string[][]) => {
     const out: any[] = [];
     for (const s of scopes) {
       for (const p of periods)
         for (const n of [7, 30]) out.push({ s, ...p, n, r: (await owner(CUSTOMERS, { s, ...p, n })).insights });
       for (const p of basketPeriods)
-        for (const n of [7, 30]) out.push({ s, ...p, n, baskets: (await owner(BASKETS, { s, ...p, n })).insights });
+        for (const n of [7, 14]) {
+          const seq = spanDays(p, n) <= 45;
+          out.push({ s, ...p, n, seq, baskets: (await owner(BASKETS, { s, ...p, n, seq })).insights });
+        }
     }
     return out;
   };
@@ -829,8 +867,9 @@ describe('daily summary', () => {
           for (const c of a.r.cohorts) expect(c.asOf).toBe(a.r.kpis.current.asOf);
         } else {
           // Pairs and sequences read the summary's baskets (category pairs its category days).
+          expect(!!a.baskets.sequences).toBe(a.seq);
           for (const list of [a.baskets.skus, a.baskets.categories, a.baskets.skuSequences, a.baskets.sequences])
-            for (const x of list) expect(x.asOf).not.toBeNull();
+            for (const x of list ?? []) expect(x.asOf).not.toBeNull();
           for (const list of Object.values(live[i]!.baskets) as { asOf: string | null }[][])
             for (const x of list) expect(x.asOf).toBeNull();
         }
@@ -854,7 +893,7 @@ describe('daily summary', () => {
     // Not vacuous: Urumqi's first half of the year has customers, repurchases, intervals and cohorts.
     const ur = summary.find((a) => a.s[0] === gUR && a.s.length === 1 && a.from === '2026-01-01' && a.n === 30)!;
     // Pairs (A and B bought together in three sales, B and C in one) and sequences (Y: B, C, then A).
-    const march = summary.find((a) => a.s.length === 2 && a.from === '2026-03-01' && a.n === 7)!.baskets;
+    const march = summary.find((a) => a.s.length === 2 && a.from === '2026-03-01' && a.n === 7 && a.seq)!.baskets;
     expect(march.skus.map((p: any) => [p.a.sku, p.b.sku, p.sales].sort())).toEqual(
       expect.arrayContaining([[2, 'IN-A', 'IN-B'].sort(), [1, 'IN-B', 'IN-C'].sort()]),
     );
@@ -955,7 +994,7 @@ describe('daily summary', () => {
     const ur = after.find((a) => a.s.length === 1 && a.s[0] === gUR && a.from === '2026-01-01' && a.n === 30)!;
     expect(ur.r.kpis.current.total).toMatchObject({ customerCount: 5, newCustomerCount: 5 });
     // Across both stores, the merged customer bought B on 2 June, then C (5th) and A (6th, Shanghai).
-    const juneBaskets = after.find((a) => a.s.length === 2 && a.from === '2026-05-15' && a.n === 7)!.baskets;
+    const juneBaskets = after.find((a) => a.s.length === 2 && a.from === '2026-06-01' && a.n === 7)!.baskets;
     expect(
       juneBaskets.skuSequences
         .filter((q: any) => q.bought.sku === 'IN-B')

@@ -449,6 +449,12 @@ export const messages = {
     'zh-CN': '{argument} 须在 {min} 至 {max} 之间',
     en: '{argument} must be between {min} and {max}',
   },
+  INSIGHT_SEQUENCE_SPAN: {
+    'zh-CN': '期间（{days} 天）与 withinDays（{window} 天）合计最多 {max} 天：此窗口下期间最多 {longest} 天',
+    en:
+      'The period ({days} days) and withinDays ({window}) may span at most {max} days together: ' +
+      'with this window the period may be at most {longest} days',
+  },
   INSIGHT_TOO_MANY_STORES: {
     'zh-CN': '一次最多分析 {max} 家门店',
     en: 'At most {max} stores at a time',

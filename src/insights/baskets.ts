@@ -1,6 +1,7 @@
 import type { Db } from '../db/tx.ts';
+import { InvalidInputError } from '../errors/index.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import { type InsightScope, isoDate, withoutJit } from './scope.ts';
+import { bounded, type InsightScope, isoDate, withoutJit } from './scope.ts';
 
 export type BasketLevel = 'PRODUCT' | 'CATEGORY';
 export type BasketOrder = 'SUPPORT' | 'CONFIDENCE' | 'LIFT';
@@ -8,15 +9,21 @@ export type BasketOrder = 'SUPPORT' | 'CONFIDENCE' | 'LIFT';
 /** Baskets and sequences join sales with sales: their period is shorter than the others'. */
 export const MAX_BASKET_DAYS = 92;
 /**
- * Pairs of SKUs (thousands of items, so many more pairs than of categories) and sequences (each
- * customer's purchases joined with their later ones) take at most this many days: at the
- * benchmark's size a quarter of them took more than 2 s (docs/benchmarks.md).
+ * Pairs of SKUs (thousands of items, so many more pairs than of categories) take at most this
+ * many days: at the benchmark's size a quarter of them took more than 2 s (docs/benchmarks.md).
  */
 export const MAX_DETAILED_BASKET_DAYS = 62;
+/**
+ * Sequences read the period and the window after it, and join each customer's first purchases
+ * with their later ones: the cost grows with the period times the window. The two together may
+ * span at most this many days (INSIGHT_SEQUENCE_SPAN otherwise): a month with the default
+ * two-week window. At the benchmark's size 62 days with a 90-day window took 5–6 s, the worst
+ * case within 45 days (a month and two weeks) about 1 s (docs/benchmarks.md, 2026-12-02).
+ */
+export const MAX_SEQUENCE_SPAN_DAYS = 45;
 
-/** The longest period basketPairs (by level) and purchaseSequences take. */
-export const maxBasketDays = (kind: 'pairs' | 'sequences', level: BasketLevel) =>
-  kind === 'pairs' && level === 'CATEGORY' ? MAX_BASKET_DAYS : MAX_DETAILED_BASKET_DAYS;
+/** The longest period basketPairs takes, by level. */
+export const maxPairDays = (level: BasketLevel) => (level === 'CATEGORY' ? MAX_BASKET_DAYS : MAX_DETAILED_BASKET_DAYS);
 
 export interface BasketItem {
   productId: string | null;
@@ -37,14 +44,15 @@ export interface BasketPair {
 
 /**
  * Item of a line: the product's id, or its category. Items of a sale are distinct (a basket with
- * two lines of one SKU holds it once); refunded lines are not in the basket, and a sale refunded
- * in full is no basket.
+ * two lines of one SKU holds it once) unless `distinct` is false, for a reader that counts
+ * distinct customers anyway; refunded lines are not in the basket, and a sale refunded in full is
+ * no basket.
  */
-function basketItems(scope: InsightScope, level: BasketLevel, extra = Prisma.empty) {
+function basketItems(scope: InsightScope, level: BasketLevel, extra = Prisma.empty, distinct = true) {
   // A product stays a uuid (hashed and compared faster than its text); Prisma reads it back as a string.
   const item = level === 'PRODUCT' ? Prisma.sql`sl."productId"` : Prisma.sql`p.category`;
   return Prisma.sql`
-    SELECT DISTINCT s.id AS sale, ${item} AS item ${extra}
+    SELECT ${distinct ? Prisma.sql`DISTINCT` : Prisma.empty} s.id AS sale, ${item} AS item ${extra}
     FROM "Sale" s JOIN "SaleLine" sl ON sl."saleId" = s.id
     ${level === 'CATEGORY' ? Prisma.sql`JOIN "Product" p ON p.id = sl."productId"` : Prisma.empty}
     WHERE s."storeId" = ANY(${scope.storeIds}::uuid[])
@@ -57,7 +65,7 @@ function basketItems(scope: InsightScope, level: BasketLevel, extra = Prisma.emp
  * with the distinct products of its lines not refunded in full), without reading a line: a
  * product is there once per basket already; a category is the product's current one, as live.
  */
-function summaryBasketItems(scope: InsightScope, level: BasketLevel, extra = Prisma.empty) {
+function summaryBasketItems(scope: InsightScope, level: BasketLevel, extra = Prisma.empty, distinct = true) {
   const where = Prisma.sql`s."storeId" = ANY(${scope.storeIds}::uuid[])
       AND s."businessDate" BETWEEN ${isoDate(scope.from)}::date AND ${isoDate(scope.to)}::date`;
   if (level === 'PRODUCT')
@@ -66,13 +74,10 @@ function summaryBasketItems(scope: InsightScope, level: BasketLevel, extra = Pri
       FROM "SaleBasketSummary" s CROSS JOIN unnest(s.products) AS u(item)
       WHERE ${where}`;
   return Prisma.sql`
-    SELECT DISTINCT s."saleId" AS sale, p.category AS item ${extra}
+    SELECT ${distinct ? Prisma.sql`DISTINCT` : Prisma.empty} s."saleId" AS sale, p.category AS item ${extra}
     FROM "SaleBasketSummary" s CROSS JOIN unnest(s.products) AS u(item) JOIN "Product" p ON p.id = u.item
     WHERE ${where}`;
 }
-
-const itemsOf = (summary: boolean, scope: InsightScope, level: BasketLevel, extra = Prisma.empty) =>
-  summary ? summaryBasketItems(scope, level, extra) : basketItems(scope, level, extra);
 
 async function describe(db: Db, level: BasketLevel, items: string[]): Promise<Map<string, BasketItem>> {
   if (level === 'CATEGORY') return new Map(items.map((c) => [c, { productId: null, sku: null, name: c, category: c }]));
@@ -228,10 +233,26 @@ export interface PurchaseSequence {
 }
 
 /**
+ * The days a sequence query reads, its period and the window after it, within
+ * MAX_SEQUENCE_SPAN_DAYS; the window's own bounds first. Returns the window.
+ */
+export function sequenceWindow(scope: InsightScope, withinDays: number): number {
+  const window = bounded('withinDays', withinDays, 1, MAX_SEQUENCE_SPAN_DAYS - 1);
+  if (scope.days + window > MAX_SEQUENCE_SPAN_DAYS)
+    throw new InvalidInputError(
+      'INSIGHT_SEQUENCE_SPAN',
+      { max: MAX_SEQUENCE_SPAN_DAYS, days: scope.days, window, longest: MAX_SEQUENCE_SPAN_DAYS - window },
+      ['withinDays'],
+    );
+  return window;
+}
+
+/**
  * "Bought A, then B within N days": for each customer and item A, their first purchase of A in
  * the period; B counts when the same customer bought it in a later sale (at the scope's stores)
  * at most N days after, which may fall after the period's end. A and B differ (buying A again
- * is the repurchase rate's business). share = customers ÷ customers who bought A.
+ * is the repurchase rate's business). share = customers ÷ customers who bought A. The caller
+ * checks the span (sequenceWindow).
  */
 export async function purchaseSequences(
   db: Db,
@@ -244,8 +265,14 @@ export async function purchaseSequences(
 ): Promise<PurchaseSequence[]> {
   const extended = { ...scope, to: new Date(scope.to.getTime() + withinDays * 86_400_000) };
   const extra = Prisma.sql`, s."customerId", s."occurredAt", s."businessDate"`;
+  // Items repeated within a sale change nothing here (first purchases are a minimum, customers
+  // are counted distinct), so the items are not made distinct first: at the benchmark's size
+  // that saved a fifth to two fifths of a category statement.
+  const lines = summary
+    ? summaryBasketItems(extended, level, extra, false)
+    : basketItems(extended, level, extra, false);
   const statement = db.$queryRaw<{ a: string; b: string; customers: number; buyers: number }[]>`
-    WITH t AS (${itemsOf(summary, extended, level, extra)}),
+    WITH t AS (${lines}),
     fa AS (
       SELECT "customerId", item, min("occurredAt") AS at FROM t
       WHERE "customerId" IS NOT NULL AND "businessDate" <= ${isoDate(scope.to)}::date

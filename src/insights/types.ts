@@ -8,8 +8,10 @@ import {
   categoryPairsSettled,
   MAX_BASKET_DAYS,
   MAX_DETAILED_BASKET_DAYS,
-  maxBasketDays,
+  MAX_SEQUENCE_SPAN_DAYS,
+  maxPairDays,
   purchaseSequences,
+  sequenceWindow,
 } from './baskets.ts';
 import { type Cohort as CohortRow, cohortSummaryKey, cohorts } from './cohorts.ts';
 import { customerSummaryKind, type KpiFigures, kpis } from './kpis.ts';
@@ -585,7 +587,7 @@ export function addInsightTypes(builder: Builder) {
           first: t.arg.int({ defaultValue: 20, required: true, description: '1–100 (default 20)' }),
         },
         resolve: async (s, args, ctx) => {
-          periodOf(s.from, s.to, maxBasketDays('pairs', args.level));
+          periodOf(s.from, s.to, maxPairDays(args.level));
           const minSupport = bounded('minSupport', args.minSupport, 0.0001, 1);
           const first = bounded('first', args.first, 1, 100);
           // Category pairs are live while a product's new category is not in the summary yet.
@@ -598,17 +600,21 @@ export function addInsightTypes(builder: Builder) {
       purchaseSequences: t.field({
         type: [Sequence],
         description:
-          `"Bought A, then B within N days". The period may be at most ${MAX_DETAILED_BASKET_DAYS} days ` +
-          '(INSIGHT_PERIOD otherwise).',
+          `"Bought A, then B within N days". The period and withinDays together may span at most ` +
+          `${MAX_SEQUENCE_SPAN_DAYS} days: ${MAX_SEQUENCE_SPAN_DAYS - 14} with the default 14 ` +
+          '(INSIGHT_SEQUENCE_SPAN otherwise).',
         args: {
           level: t.arg({ type: BasketLevel, defaultValue: 'CATEGORY', required: true }),
-          withinDays: t.arg.int({ defaultValue: 14, required: true, description: '1–90 (default 14)' }),
+          withinDays: t.arg.int({
+            defaultValue: 14,
+            required: true,
+            description: `1–${MAX_SEQUENCE_SPAN_DAYS - 1} (default 14), the period's days included in the span`,
+          }),
           minCustomers: t.arg.int({ defaultValue: 2, required: true, description: '1–10000 (default 2)' }),
           first: t.arg.int({ defaultValue: 20, required: true, description: '1–100 (default 20)' }),
         },
         resolve: async (s, args, ctx) => {
-          periodOf(s.from, s.to, maxBasketDays('sequences', args.level));
-          const withinDays = bounded('withinDays', args.withinDays, 1, 90);
+          const withinDays = sequenceWindow(s, args.withinDays);
           const minCustomers = bounded('minCustomers', args.minCustomers, 1, 10_000);
           const first = bounded('first', args.first, 1, 100);
           const asOf = await summaryAsOfFor(s, ctx);

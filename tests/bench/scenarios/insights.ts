@@ -129,7 +129,11 @@ export const insightsKpis = insightScenario('insights-kpis', 'KPIs', [
   },
 ]);
 
-/** Pairs and sequences over the longest period each takes (92 days by category, 62 by SKU and for sequences). */
+/**
+ * Pairs over the longest period each level takes (92 days by category, 62 by SKU); sequences over
+ * their costliest span, a month and the default two weeks' window after it, all of it in the past
+ * (the window of a period ending yesterday would hold almost no sales).
+ */
 export const insightsBaskets = insightScenario('insights-baskets', 'baskets', [
   {
     label: 'basketPairs CATEGORY 92 days',
@@ -144,16 +148,16 @@ export const insightsBaskets = insightScenario('insights-baskets', 'baskets', [
     variables: () => ({ from: day(-62), to: day(-1) }),
   },
   {
-    label: 'purchaseSequences CATEGORY 62 days',
+    label: 'purchaseSequences CATEGORY 31 days within 14',
     query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { purchaseSequences(level: CATEGORY,
       withinDays: 14, first: 100) { bought { name } thenBought { name } customers share } } }`,
-    variables: () => ({ from: day(-62), to: day(-1) }),
+    variables: () => ({ from: day(-45), to: day(-15) }),
   },
   {
-    label: 'purchaseSequences PRODUCT 62 days',
+    label: 'purchaseSequences PRODUCT 31 days within 14',
     query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { purchaseSequences(level: PRODUCT,
       withinDays: 14, first: 100) { bought { sku } thenBought { sku } customers share } } }`,
-    variables: () => ({ from: day(-62), to: day(-1) }),
+    variables: () => ({ from: day(-45), to: day(-15) }),
   },
 ]);
 
