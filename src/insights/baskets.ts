@@ -267,7 +267,7 @@ export async function purchaseSequences(
   const extra = Prisma.sql`, s."customerId", s."occurredAt", s."businessDate"`;
   // Items repeated within a sale change nothing here (first purchases are a minimum, customers
   // are counted distinct), so the items are not made distinct first: at the benchmark's size
-  // that saved a fifth to two fifths of a category statement.
+  // that saved up to two fifths of a category statement (docs/benchmarks.md).
   const lines = summary
     ? summaryBasketItems(extended, level, extra, false)
     : basketItems(extended, level, extra, false);
