@@ -1,5 +1,5 @@
 // A store's monthly review from the insights API: key figures against the month before and
-// last year, the busiest hour, best sellers, what to reorder and what sells together.
+// last year, the busiest hour, best sellers, what to reorder, what sells together and what is bought next.
 //
 //   npx tsx examples/insights-report.ts            # signs in as the demo owner, last 30 days, all stores
 //
@@ -41,7 +41,8 @@ await main(async () => {
   if (!signIn.token) throw new Error(signIn.message);
   const { insights } = await post<StoreInsightsQuery>(
     print(StoreInsightsDocument),
-    { from: date(-days), to: date(-1) },
+    // A sequence reads its period and the 14 days after it, at most 45 days in all.
+    { from: date(-days), to: date(-1), sequences: days + 14 <= 45 },
     signIn.token,
   );
   const { current, previousPeriod, samePeriodLastYear } = insights.kpis;
@@ -80,4 +81,8 @@ await main(async () => {
   }
   for (const pair of insights.basketPairs)
     console.log(`常一起买：${pair.a.name} + ${pair.b.name}（支持度 ${pct(pair.support)}，提升度 ${pair.lift}）`);
+  for (const s of insights.purchaseSequences ?? [])
+    console.log(
+      `先买后买：${s.bought.name} → ${s.thenBought.name}（14 天内 ${s.customers} 位顾客，占 ${pct(s.share)}）`,
+    );
 });

@@ -104,6 +104,21 @@ describe('running the examples on another port', () => {
     expect(run.stdout).toMatch(/^畅销商品：\n {2}\S+ /m);
     // The period, and whether its figures are live or from the summary (as of when).
     expect(run.stdout).toMatch(/^\d{4}-\d\d-\d\d – \d{4}-\d\d-\d\d（(数据截至 \S.*|实时)）$/m);
+    // What is bought next: the demo chain's first sequence, as the API gives it.
+    const next = await t.as('OWNER').ok(
+      `query($f: Date!, $t: Date!) { insights(from: $f, to: $t) {
+        purchaseSequences(level: CATEGORY, withinDays: 14, first: 1) {
+          bought { name } thenBought { name } customers } } }`,
+      {
+        f: new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10),
+        t: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+      },
+    );
+    const [first] = next.insights.purchaseSequences;
+    expect(first).toBeDefined();
+    expect(run.stdout).toContain(
+      `先买后买：${first.bought.name} → ${first.thenBought.name}（14 天内 ${first.customers} 位顾客，占 `,
+    );
   });
 
   it('says in one line where it looked when the API is not there', async () => {
