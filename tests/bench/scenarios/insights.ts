@@ -162,7 +162,7 @@ export const insightsBaskets = insightScenario('insights-baskets', 'baskets', [
 ]);
 
 /** Cohorts of the last 12 months followed to today, the year's product ranking and slow movers, and reorders. */
-export const insightsCohorts = insightScenario('insights-cohorts', 'cohorts and products', [
+export const insightsCohorts = insightScenario('insights-cohorts', 'cohorts, products and time', [
   {
     label: 'cohorts 12 months',
     query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { cohorts(followMonths: 12) { month
@@ -180,6 +180,18 @@ export const insightsCohorts = insightScenario('insights-cohorts', 'cohorts and 
     query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { reorderSuggestions(first: 100) { sku
       storeCode onHand daysOfCover suggestedOrderQuantity boughtByTopCustomers } } }`,
     variables: () => ({ from: day(-28), to: day(-1) }),
+  },
+  {
+    label: 'salesHeatMap 366 days',
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { salesHeatMap { weekday hour saleCount
+      revenue } } }`,
+    variables: () => ({ from: day(-366), to: day(-1) }),
+  },
+  {
+    label: 'salesTrend DAY 366 days, and last year',
+    query: `query($from: Date!, $to: Date!) { insights(from: $from, to: $to) { salesTrend(grain: DAY) { start saleCount
+      revenue averageSale } lastYear: salesTrend(grain: DAY, period: SAME_PERIOD_LAST_YEAR) { start revenue } } }`,
+    variables: () => ({ from: day(-366), to: day(-1) }),
   },
   {
     label: 'slowMovers 366 days',
