@@ -431,3 +431,65 @@ describe('customer search', () => {
     });
   });
 });
+
+describe('a fragment in more names than the search reads through the index', () => {
+  // A tier with up to 2,000 matches is read through the index, then sorted; past that, the
+  // search walks the last-purchase order instead (src/customers/search.ts, Tier.indexFirst).
+  // 2,050 customers share the surname 骆, each with their own last purchase: the first page
+  // walks, later pages (fewer than 2,000 left past the cursor) read through the index.
+  const COUNT = 2_050;
+  let t: TestApp;
+  const given = [
+    ...'安邦宝彬斌昌超晨成诚达德东栋恩帆飞峰锋刚罡广国海航浩和恒弘宏洪华辉基佳建健杰俊凯康可坤朗乐磊力立良亮林霖',
+  ].slice(0, 50);
+  const nameOf = (i: number) => `骆${given[Math.floor(i / 50)]}${given[i % 50]}`;
+  const PAGE = `query($first: Int, $after: String, $last: Int, $before: String) {
+    customers(filter: { query: "骆" }, first: $first, after: $after, last: $last, before: $before) {
+      pageInfo { hasNextPage hasPreviousPage endCursor }
+      edges { node { name lastPurchaseAt } }
+    }
+  }`;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const base = `http://127.0.0.1:${await t.app.listen(0, '127.0.0.1')}`;
+    const start = Date.UTC(2026, 0, 1);
+    const minute = (i: number) => new Date(start + i * 60_000).toISOString().replace('.000Z', 'Z');
+    const rows = Array.from({ length: COUNT }, (_, i) => `${nameOf(i)},199${String(i).padStart(8, '0')},${minute(i)}`);
+    const res = await fetch(`${base}/imports/customers.csv`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv', authorization: `Bearer ${await t.token('OWNER')}` },
+      body: `姓名,手机,最近消费\r\n${rows.join('\r\n')}\r\n`,
+    });
+    const report = (await res.json()) as { created: number; errorCount: number };
+    expect(res.status).toBe(200);
+    expect(report).toMatchObject({ created: COUNT, errorCount: 0 });
+  }, 120_000);
+  afterAll(() => t?.close());
+
+  // Latest purchase first: the customer imported last comes first.
+  const inOrder = () => Array.from({ length: COUNT }, (_, i) => nameOf(COUNT - 1 - i));
+  type NamePage = {
+    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+    edges: { node: { name: string } }[];
+  };
+
+  it('lists every one once, latest purchase first, on both sides of the bound', async () => {
+    expect(new Set(inOrder()).size).toBe(COUNT);
+    const first = (await t.as('OWNER').ok(PAGE, { first: 20 })).customers as NamePage;
+    expect(first.edges.map((e) => e.node.name)).toEqual(inOrder().slice(0, 20));
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let n = 0; n < 30; n++) {
+      const p = (await t.as('OWNER').ok(PAGE, { first: 100, after })).customers as NamePage;
+      seen.push(...p.edges.map((e) => e.node.name));
+      if (!p.pageInfo.hasNextPage) break;
+      after = p.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(inOrder());
+    // Backwards from the end: the earliest purchases, walked in the other direction.
+    const last = (await t.as('OWNER').ok(PAGE, { last: 30 })).customers as NamePage;
+    expect(last.edges.map((e) => e.node.name)).toEqual(inOrder().slice(-30));
+    expect(last.pageInfo.hasPreviousPage).toBe(true);
+  });
+});
