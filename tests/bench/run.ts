@@ -143,6 +143,7 @@ try {
         log: (line) => log(`  [${build.label}] ${line}`),
       };
       log(`scenario ${build.label}`);
+      await quietDatabase(build.databaseUrl, (line) => ctx.log(line));
       const t0 = performance.now();
       let result: ScenarioResult;
       try {
@@ -230,4 +231,32 @@ async function signIn(server: ApiServer): Promise<string> {
   const token = r.data?.signIn.token;
   if (!token) throw new Error(`the benchmark owner cannot sign in: ${JSON.stringify(r)}`);
   return token;
+}
+
+/**
+ * Each scenario starts on a quiet database, whatever ran before it: the writes of the scenarios
+ * before (tens of thousands of sales, customers) leave autovacuum workers and dirty buffers
+ * behind, and on two cores their work lands in whichever scenario comes next. Waits (at most two
+ * minutes) until no autovacuum worker runs, then checkpoints (so that no scenario pays for the
+ * previous one's dirty pages).
+ */
+async function quietDatabase(url: string, log: (line: string) => void) {
+  await withClient(url, async (c) => {
+    const started = performance.now();
+    const deadline = Date.now() + 120_000;
+    let seen = '';
+    for (;;) {
+      const { rows } = await c.query<{ q: string }>(
+        `SELECT coalesce(string_agg(query, '; '), '') AS q FROM pg_stat_activity
+          WHERE backend_type = 'autovacuum worker'`,
+      );
+      if (!rows[0]!.q || Date.now() > deadline) break;
+      seen ||= rows[0]!.q;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // Needs superuser or pg_checkpoint; without it, the quiet wait alone.
+    await c.query('CHECKPOINT').catch(() => {});
+    const waited = (performance.now() - started) / 1000;
+    if (seen) log(`waited ${waited.toFixed(1)} s for the database to be quiet (${seen.slice(0, 200)})`);
+  });
 }
