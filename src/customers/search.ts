@@ -66,7 +66,8 @@ interface Tier {
    * (a name's terms say nothing about purchases, and a long fragment's literal text is checked
    * after the index), and guessing "many" makes it walk the whole order for matches that are not
    * there: 120 ms for a surname that 967 of 100,000 customers have, all but one never buying.
-   * A tier with more matches than the bound is walked as before: it meets a page soon.
+   * A tier with more matches than the bound is walked as before: it meets a page soon, unless
+   * those matches all bought long ago.
    */
   indexFirst?: boolean;
 }
